@@ -1,0 +1,58 @@
+"""The ``glamkg`` command.
+
+Each group of commands lives in ``kg/commands/<noun>.py`` and registers itself on the app here, so that
+this file stays a table of contents. Errors that a user can fix (:class:`kg.errors.GlamkgError`) are
+printed as one message, without a traceback, and mapped to an exit code scripts can test:
+
+    0 ok, 1 failure, 2 bad input, 3 store problem, 4 remote problem.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from kg.commands import register_all
+from kg.errors import GlamkgError
+
+app = typer.Typer(
+    name="glamkg",
+    help="A knowledge graph of GLAM institutions, their Wikimedia partnerships and contributions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+register_all(app)
+
+err = Console(stderr=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        app(args=argv, standalone_mode=False)
+    except GlamkgError as e:
+        err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        return e.exit_code
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was written by the unfinished step")
+        return 130
+    except SystemExit as e:  # typer's own exits (--help, usage errors)
+        return int(e.code or 0)
+    except Exception as e:  # click usage errors carry their own exit codes
+        import click
+
+        if isinstance(e, click.exceptions.ClickException):
+            e.show()
+            return e.exit_code
+        if isinstance(e, click.exceptions.Exit):
+            return e.exit_code
+        if isinstance(e, click.exceptions.Abort):
+            return 1
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

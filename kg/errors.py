@@ -1,0 +1,50 @@
+"""The exceptions glamkg raises for things a user can fix.
+
+Inside the package, code raises narrow exceptions with the facts (what, where, expected, found, hint);
+the edges (CLI, dashboard) turn them into one clear message. Every class here subclasses a Python
+built-in so callers can catch ``ValueError``/``OSError`` as usual.
+"""
+
+from __future__ import annotations
+
+
+class GlamkgError(Exception):
+    """Base class: the message is meant for the user, as is."""
+
+    exit_code = 1
+
+
+class InputError(GlamkgError, ValueError):
+    """Bad user input (a file, a row, a parameter)."""
+
+    exit_code = 2
+
+
+class EntityError(InputError):
+    """An entity (JSON) that cannot be converted or stored.
+
+    Carries the entity id and property id so messages can name them.
+    """
+
+    def __init__(self, message: str, *, entity: str | None = None, prop: str | None = None) -> None:
+        self.entity = entity
+        self.prop = prop
+        where = []
+        if entity:
+            where.append(f"entity {entity}")
+        if prop:
+            where.append(f"property {prop}")
+        prefix = ", ".join(where)
+        super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class StoreError(GlamkgError, OSError):
+    """The store cannot be opened, is locked, or is read-only."""
+
+    exit_code = 3
+
+
+class RemoteError(GlamkgError, OSError):
+    """A remote endpoint or Wikibase answered with an error, or did not answer."""
+
+    exit_code = 4

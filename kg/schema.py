@@ -1,0 +1,170 @@
+"""The glamkg data model, read once from ``schemas/model.yaml``.
+
+Everything that needs a property id, a datatype, a class or a label asks this module::
+
+    >>> from kg.schema import model
+    >>> model().prop("country").id
+    'P17'
+    >>> model().prop_by_id("P625").datatype
+    'globe-coordinate'
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+# The Wikibase datatypes glamkg can convert to RDF (kg.rdf) and validate.
+DATATYPES = frozenset(
+    {
+        "wikibase-item",
+        "wikibase-property",
+        "wikibase-lexeme",
+        "wikibase-form",
+        "wikibase-sense",
+        "string",
+        "external-id",
+        "url",
+        "commonsMedia",
+        "geo-shape",
+        "tabular-data",
+        "monolingualtext",
+        "time",
+        "quantity",
+        "globe-coordinate",
+        "math",
+        "musical-notation",
+        "entity-schema",
+    }
+)
+
+
+class SchemaError(ValueError):
+    """The schema file itself is wrong (a bug in schemas/, not in user input)."""
+
+
+@dataclass(frozen=True)
+class Property:
+    key: str
+    id: str
+    datatype: str
+    label: str
+    description: str
+    kinds: tuple[str, ...]
+    required: tuple[str, ...]
+    checked: str
+
+
+@dataclass(frozen=True)
+class ItemClass:
+    key: str
+    id: str
+    label: str
+    checked: str
+
+
+@dataclass(frozen=True)
+class ItemKind:
+    key: str
+    label: str
+    description: str
+    class_property: str
+    allowed_classes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Model:
+    properties: dict[str, Property]
+    classes: dict[str, ItemClass]
+    values: dict[str, ItemClass]
+    kinds: dict[str, ItemKind]
+    namespaces: dict[str, str]
+    local_id_min: int
+
+    def prop(self, key: str) -> Property:
+        try:
+            return self.properties[key]
+        except KeyError:
+            raise KeyError(f"unknown property key {key!r}; known: {', '.join(sorted(self.properties))}") from None
+
+    def prop_by_id(self, pid: str) -> Property | None:
+        return _index_by_id(self).get(pid)
+
+    def cls(self, key: str) -> ItemClass:
+        try:
+            return self.classes[key]
+        except KeyError:
+            raise KeyError(f"unknown class key {key!r}; known: {', '.join(sorted(self.classes))}") from None
+
+    def value(self, key: str) -> ItemClass:
+        return self.values[key]
+
+    def kind(self, key: str) -> ItemKind:
+        try:
+            return self.kinds[key]
+        except KeyError:
+            raise KeyError(f"unknown item kind {key!r}; known: {', '.join(sorted(self.kinds))}") from None
+
+    def props_for_kind(self, kind: str) -> list[Property]:
+        return [p for p in self.properties.values() if kind in p.kinds]
+
+    def datatypes(self) -> dict[str, str]:
+        """Property id -> datatype, for every property in the model."""
+        return {p.id: p.datatype for p in self.properties.values()}
+
+
+@functools.lru_cache(maxsize=None)
+def _index_by_id(m: Model) -> dict[str, Property]:
+    return {p.id: p for p in m.properties.values()}
+
+
+def _load(path: Path) -> Model:
+    raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    props = {}
+    for key, p in raw["properties"].items():
+        if p["datatype"] not in DATATYPES:
+            raise SchemaError(f"{path}: property {key}: unknown datatype {p['datatype']!r}")
+        props[key] = Property(
+            key=key,
+            id=p["id"],
+            datatype=p["datatype"],
+            label=p["label"],
+            description=p.get("description", ""),
+            kinds=tuple(p.get("kinds", [])),
+            required=tuple(p.get("required", [])),
+            checked=str(p.get("checked", "no")),
+        )
+    classes = {k: ItemClass(k, c["id"], c["label"], str(c.get("checked", "no"))) for k, c in raw["classes"].items()}
+    values = {k: ItemClass(k, c["id"], c["label"], str(c.get("checked", "no"))) for k, c in raw["values"].items()}
+    kinds = {}
+    for key, k in raw["item_kinds"].items():
+        for c in k["allowed_classes"]:
+            if c not in classes:
+                raise SchemaError(f"{path}: item kind {key}: unknown class {c!r}")
+        kinds[key] = ItemKind(
+            key=key,
+            label=k["label"],
+            description=k["description"],
+            class_property=k["class_property"],
+            allowed_classes=tuple(k["allowed_classes"]),
+        )
+    return Model(
+        properties=props,
+        classes=classes,
+        values=values,
+        kinds=kinds,
+        namespaces=dict(raw["namespaces"]),
+        local_id_min=int(raw["local_id_min"]),
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def model(path: Path | None = None) -> Model:
+    """The model, loaded once per process."""
+    return _load(path or SCHEMA_DIR / "model.yaml")
