@@ -86,6 +86,7 @@ class Model:
     kinds: dict[str, ItemKind]
     namespaces: dict[str, str]
     local_id_min: int
+    by_id: dict[str, Property]
 
     def prop(self, key: str) -> Property:
         try:
@@ -94,7 +95,7 @@ class Model:
             raise KeyError(f"unknown property key {key!r}; known: {', '.join(sorted(self.properties))}") from None
 
     def prop_by_id(self, pid: str) -> Property | None:
-        return _index_by_id(self).get(pid)
+        return self.by_id.get(pid)
 
     def cls(self, key: str) -> ItemClass:
         try:
@@ -119,11 +120,6 @@ class Model:
         return {p.id: p.datatype for p in self.properties.values()}
 
 
-@functools.lru_cache(maxsize=None)
-def _index_by_id(m: Model) -> dict[str, Property]:
-    return {p.id: p for p in m.properties.values()}
-
-
 def _load(path: Path) -> Model:
     raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     props = {}
@@ -138,10 +134,10 @@ def _load(path: Path) -> Model:
             description=p.get("description", ""),
             kinds=tuple(p.get("kinds", [])),
             required=tuple(p.get("required", [])),
-            checked=str(p.get("checked", "no")),
+            checked=str(p.get("checked", "unchecked")),
         )
-    classes = {k: ItemClass(k, c["id"], c["label"], str(c.get("checked", "no"))) for k, c in raw["classes"].items()}
-    values = {k: ItemClass(k, c["id"], c["label"], str(c.get("checked", "no"))) for k, c in raw["values"].items()}
+    classes = {k: ItemClass(k, c["id"], c["label"], str(c.get("checked", "unchecked"))) for k, c in raw["classes"].items()}
+    values = {k: ItemClass(k, c["id"], c["label"], str(c.get("checked", "unchecked"))) for k, c in raw["values"].items()}
     kinds = {}
     for key, k in raw["item_kinds"].items():
         for c in k["allowed_classes"]:
@@ -161,10 +157,51 @@ def _load(path: Path) -> Model:
         kinds=kinds,
         namespaces=dict(raw["namespaces"]),
         local_id_min=int(raw["local_id_min"]),
+        by_id={p.id: p for p in props.values()},
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def model(path: Path | None = None) -> Model:
     """The model, loaded once per process."""
     return _load(path or SCHEMA_DIR / "model.yaml")
+
+
+def markdown(m: Model | None = None) -> str:
+    """``docs/model.md``, generated from the schema (``python -m kg.schema > docs/model.md``)."""
+    m = m or model()
+    out = [
+        "# The data model",
+        "",
+        "Generated from `schemas/model.yaml` by `python -m kg.schema > docs/model.md`; a test keeps it in step.",
+        "",
+        "`checked`: `issue` = given in a project issue; `fixture` = seen with this meaning in real Wikidata",
+        "material in `../shared/`; `unchecked` = from the authors' knowledge, **not yet checked** against a public",
+        "source (verify before an edit to Wikidata); `local` = a class that exists only in glamkg.",
+        "",
+        "## Item kinds",
+        "",
+        "| kind | label | classes (P31) | required properties |",
+        "|---|---|---|---|",
+    ]
+    for k in m.kinds.values():
+        req = ", ".join(f"`{p.key}` ({p.id})" for p in m.properties.values() if k.key in p.required)
+        classes = ", ".join(f"`{c}`" for c in k.allowed_classes)
+        out.append(f"| `{k.key}` | {k.label} | {classes} | {req} |")
+    out += ["", "## Properties", "", "| key | id | datatype | label | kinds | checked |", "|---|---|---|---|---|---|"]
+    for p in m.properties.values():
+        out.append(
+            f"| `{p.key}` | {p.id} | {p.datatype} | {p.label} | {', '.join(p.kinds) or '(reference/query)'} "
+            f"| {p.checked} |"
+        )
+    out += ["", "## Classes and values", "", "| key | id | label | checked |", "|---|---|---|---|"]
+    for c in [*m.classes.values(), *m.values.values()]:
+        out.append(f"| `{c.key}` | {c.id} | {c.label} | {c.checked} |")
+    unchecked = [p.id for p in m.properties.values() if p.checked == "unchecked"]
+    unchecked += [c.id for c in [*m.classes.values(), *m.values.values()] if c.checked == "unchecked"]
+    out += ["", "## Not yet checked", "", ", ".join(unchecked), ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")

@@ -7,7 +7,7 @@ import importlib
 import typer
 
 # Each module defines ``register(app: typer.Typer) -> None``.
-MODULES = ["store", "query", "load", "gaps", "dashboard", "importer"]
+MODULES = ["store", "query", "load", "wikibase", "gaps", "dashboard", "importer"]
 
 
 def register_all(app: typer.Typer) -> None:

@@ -1,0 +1,322 @@
+"""The one HTTP client glamkg uses for every remote call.
+
+Wikimedia asks every client to send a User-Agent that names the tool and a way to contact its operator
+(https://meta.wikimedia.org/wiki/User-Agent_policy) and to back off when told to (HTTP 429/503 with
+``Retry-After``). :class:`HttpClient` does both, with a timeout on every request, a bounded number of
+retries, a cap on the total time it is willing to sleep, status checks that raise
+:class:`kg.errors.RemoteError` naming the URL and the status, and an optional on-disk cache.
+
+    >>> client = HttpClient(timeout=30, max_retries=2)        # doctest: +SKIP
+    >>> client.get("https://query.wikidata.org/sparql", params={"query": "ASK {}"})  # doctest: +SKIP
+
+Retry policy (per request):
+
+- 429 and 503: wait ``Retry-After`` (seconds or an HTTP date) if the server sent it, else the backoff;
+- other 5xx, connection errors and timeouts: exponential backoff ``backoff * 2**attempt``;
+- any other 4xx: no retry, :class:`RemoteError` at once, with the start of the server's message (a SPARQL
+  endpoint explains syntax errors there);
+- at most ``max_retries`` retries, and never more than ``max_sleep`` seconds of sleeping in total: a
+  ``Retry-After`` that would exceed what is left raises at once instead of stalling.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+
+import kg
+from kg.errors import RemoteError
+
+CONTACT_ENV = "GLAMKG_CONTACT"
+# Where the tool is described; the operator's contact (email or user page) comes from $GLAMKG_CONTACT.
+PROJECT_URL = "https://github.com/glamkg/glamkg"
+
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MAX_RETRIES = 3
+DEFAULT_BACKOFF = 1.0
+DEFAULT_MAX_SLEEP = 120.0
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+_BODY_EXCERPT = 300
+
+
+def default_user_agent(contact: str | None = None) -> str:
+    """``glamkg/<version> (<project url>; <contact>) python-requests/<version>``.
+
+    The contact is taken from ``contact`` or ``$GLAMKG_CONTACT`` (an email address or a wiki user page);
+    without one only the project URL is sent, which the policy accepts but which is less useful to the
+    Wikimedia operators.
+    """
+    contact = (contact if contact is not None else os.environ.get(CONTACT_ENV, "")).strip()
+    # A User-Agent is one header line: never let a newline or control character from the environment in.
+    contact = "".join(ch for ch in contact if ch.isprintable()).replace("(", "[").replace(")", "]")
+    info = f"{PROJECT_URL}; {contact}" if contact else PROJECT_URL
+    return f"glamkg/{kg.__version__} ({info}) python-requests/{requests.__version__}"
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date); None if absent/invalid."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = now if now is not None else time.time()
+    return max(0.0, when.timestamp() - current)
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _BODY_EXCERPT else text[:_BODY_EXCERPT] + "..."
+
+
+def _redact(url: str) -> str:
+    """The URL as shown in messages: long query strings (a whole SPARQL query) are shortened."""
+    return url if len(url) <= 200 else url[:200] + "..."
+
+
+class HttpClient:
+    """A ``requests.Session`` with the Wikimedia User-Agent, timeouts, bounded retries and a cache."""
+
+    def __init__(
+        self,
+        user_agent: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        backoff: float = DEFAULT_BACKOFF,
+        max_sleep: float = DEFAULT_MAX_SLEEP,
+        cache_dir: str | Path | None = None,
+        cache_ttl: float | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if timeout <= 0:
+            raise ValueError(f"timeout must be positive, found {timeout}")
+        if max_retries < 0:
+            raise ValueError(f"max_retries must be >= 0, found {max_retries}")
+        self.user_agent = user_agent or default_user_agent()
+        self.timeout = float(timeout)
+        self.max_retries = int(max_retries)
+        self.backoff = float(backoff)
+        self.max_sleep = float(max_sleep)
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.cache_ttl = cache_ttl
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = self.user_agent
+        self._sleep = sleep
+        self.slept = 0.0  # total seconds slept by this client (for tests and reports)
+
+    # -- public verbs -------------------------------------------------------------------------------------
+    def get(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        cache: bool = True,
+    ) -> requests.Response:
+        return self.request("GET", url, params=params, headers=headers, cache=cache)
+
+    def post(
+        self,
+        url: str,
+        *,
+        data: Mapping[str, Any] | str | bytes | None = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        cache: bool = True,
+    ) -> requests.Response:
+        return self.request("POST", url, params=params, data=data, headers=headers, cache=cache)
+
+    def get_json(self, url: str, **kwargs: Any) -> Any:
+        """GET and decode JSON; a body that is not JSON raises :class:`RemoteError`."""
+        return decode_json(self.get(url, **kwargs))
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the exchange ---------------------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | str | bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        cache: bool = True,
+    ) -> requests.Response:
+        method = method.upper()
+        key = self._cache_key(method, url, params, data, headers) if (cache and self.cache_dir) else None
+        if key is not None:
+            hit = self._cache_read(key)
+            if hit is not None:
+                return hit
+        attempt = 0
+        while True:
+            wait: float | None
+            try:
+                resp = self.session.request(
+                    method, url, params=params, data=data, headers=dict(headers or {}), timeout=self.timeout
+                )
+            except requests.Timeout as e:
+                problem = f"{method} {_redact(url)}: no answer within {self.timeout:g} s ({type(e).__name__})"
+                wait = self._backoff(attempt)
+            except requests.ConnectionError as e:
+                problem = f"{method} {_redact(url)}: cannot connect ({_excerpt(str(e))})"
+                wait = self._backoff(attempt)
+            except requests.RequestException as e:
+                raise RemoteError(f"{method} {_redact(url)}: request failed: {_excerpt(str(e))}") from e
+            else:
+                if resp.status_code < 400:
+                    if key is not None and resp.status_code == 200:
+                        self._cache_write(key, resp)
+                    return resp
+                problem = (
+                    f"{method} {_redact(resp.url or url)}: HTTP {resp.status_code} {resp.reason or ''}".rstrip()
+                    + (f": {_excerpt(resp.text)}" if resp.text.strip() else "")
+                )
+                if resp.status_code in RETRY_AFTER_STATUSES:
+                    retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+                    wait = retry_after if retry_after is not None else self._backoff(attempt)
+                elif resp.status_code >= 500:
+                    wait = self._backoff(attempt)
+                else:
+                    raise RemoteError(problem + _hint(resp.status_code))
+            if attempt >= self.max_retries:
+                raise RemoteError(f"{problem} (gave up after {attempt + 1} attempts)")
+            if self.slept + wait > self.max_sleep:
+                raise RemoteError(
+                    f"{problem} (server asks to wait {wait:g} s; over the {self.max_sleep:g} s cap on waiting, "
+                    f"already waited {self.slept:g} s; try again later)"
+                )
+            self._sleep(wait)
+            self.slept += wait
+            attempt += 1
+
+    def _backoff(self, attempt: int) -> float:
+        return self.backoff * (2**attempt)
+
+    # -- cache ----------------------------------------------------------------------------------------------
+    def _cache_key(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        data: Mapping[str, Any] | str | bytes | None,
+        headers: Mapping[str, str] | None,
+    ) -> str:
+        full = url + ("?" + urlencode(sorted(params.items()), doseq=True) if params else "")
+        if isinstance(data, Mapping):
+            body = urlencode(sorted(data.items()), doseq=True).encode()
+        elif isinstance(data, str):
+            body = data.encode()
+        else:
+            body = data or b""
+        accept = (headers or {}).get("Accept", "")
+        h = hashlib.sha256()
+        for part in (method.encode(), full.encode(), accept.encode(), body):
+            h.update(len(part).to_bytes(8, "big"))
+            h.update(part)
+        return h.hexdigest()
+
+    def _cache_read(self, key: str) -> requests.Response | None:
+        assert self.cache_dir is not None
+        meta_path = self.cache_dir / f"{key}.json"
+        body_path = self.cache_dir / f"{key}.body"
+        if not (meta_path.exists() and body_path.exists()):
+            return None
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if self.cache_ttl is not None and time.time() - float(meta["stored"]) > self.cache_ttl:
+                return None
+            resp = requests.Response()
+            resp.status_code = int(meta["status"])
+            resp.url = meta["url"]
+            resp.reason = "OK (cached)"
+            resp.headers.update(meta["headers"])
+            resp._content = body_path.read_bytes()
+            resp.encoding = meta.get("encoding")
+            return resp
+        except (OSError, ValueError, KeyError):
+            return None  # a damaged cache entry is a miss, not an error
+
+    def _cache_write(self, key: str, resp: requests.Response) -> None:
+        assert self.cache_dir is not None
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            body_tmp = self.cache_dir / f"{key}.body.tmp"
+            body_tmp.write_bytes(resp.content)
+            body_tmp.replace(self.cache_dir / f"{key}.body")
+            meta = {
+                "status": resp.status_code,
+                "url": resp.url,
+                "headers": {k: v for k, v in resp.headers.items() if k.lower() != "set-cookie"},
+                "encoding": resp.encoding,
+                "stored": time.time(),
+                "stored_at": datetime.now(UTC).isoformat(),
+            }
+            meta_tmp = self.cache_dir / f"{key}.json.tmp"
+            meta_tmp.write_text(json.dumps(meta), encoding="utf-8")
+            meta_tmp.replace(self.cache_dir / f"{key}.json")
+        except OSError:
+            pass  # caching is best effort
+
+
+def _hint(status: int) -> str:
+    if status == 400:
+        return " (hint: the server rejected the request; for SPARQL this is usually a syntax error)"
+    if status in (401, 403):
+        return " (hint: access refused; check the URL and, for Wikimedia, the User-Agent / $GLAMKG_CONTACT)"
+    if status == 404:
+        return " (hint: check the endpoint URL)"
+    return ""
+
+
+def decode_json(resp: requests.Response) -> Any:
+    """The JSON body of a response, or :class:`RemoteError` naming the URL and what came instead."""
+    try:
+        return resp.json()
+    except ValueError as e:
+        ctype = resp.headers.get("Content-Type", "?")
+        raise RemoteError(
+            f"{_redact(resp.url)}: expected a JSON body, found {ctype!r} that does not parse ({e}); "
+            f"body starts with {_excerpt(resp.text[:120])!r}"
+        ) from e
+
+
+_default: HttpClient | None = None
+
+
+def default_client() -> HttpClient:
+    """A process-wide client with the default settings (created on first use)."""
+    global _default
+    if _default is None:
+        _default = HttpClient()
+    return _default
