@@ -13,6 +13,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from kg.commands import register_all
 from kg.errors import GlamkgError
@@ -30,27 +31,19 @@ err = Console(stderr=True)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code instead of raising (used by the console script and tests)."""
     try:
-        app(args=argv, standalone_mode=False)
+        # standalone mode: typer/click print usage errors themselves and exit 2; our errors pass through.
+        app(args=argv, standalone_mode=True)
+    except SystemExit as e:
+        code = e.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
     except GlamkgError as e:
-        err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
         return e.exit_code
     except KeyboardInterrupt:
         err.print("interrupted; nothing was written by the unfinished step")
         return 130
-    except SystemExit as e:  # typer's own exits (--help, usage errors)
-        return int(e.code or 0)
-    except Exception as e:  # click usage errors carry their own exit codes
-        import click
-
-        if isinstance(e, click.exceptions.ClickException):
-            e.show()
-            return e.exit_code
-        if isinstance(e, click.exceptions.Exit):
-            return e.exit_code
-        if isinstance(e, click.exceptions.Abort):
-            return 1
-        raise
     return 0
 
 

@@ -120,6 +120,10 @@ class Model:
         return {p.id: p.datatype for p in self.properties.values()}
 
 
+def _item_class(key: str, raw: dict[str, object]) -> ItemClass:
+    return ItemClass(key, str(raw["id"]), str(raw["label"]), str(raw.get("checked", "unchecked")))
+
+
 def _load(path: Path) -> Model:
     raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     props = {}
@@ -136,8 +140,8 @@ def _load(path: Path) -> Model:
             required=tuple(p.get("required", [])),
             checked=str(p.get("checked", "unchecked")),
         )
-    classes = {k: ItemClass(k, c["id"], c["label"], str(c.get("checked", "unchecked"))) for k, c in raw["classes"].items()}
-    values = {k: ItemClass(k, c["id"], c["label"], str(c.get("checked", "unchecked"))) for k, c in raw["values"].items()}
+    classes = {k: _item_class(k, c) for k, c in raw["classes"].items()}
+    values = {k: _item_class(k, c) for k, c in raw["values"].items()}
     kinds = {}
     for key, k in raw["item_kinds"].items():
         for c in k["allowed_classes"]:
@@ -178,6 +182,7 @@ def markdown(m: Model | None = None) -> str:
         "`checked`: `issue` = given in a project issue; `fixture` = seen with this meaning in real Wikidata",
         "material in `../shared/`; `unchecked` = from the authors' knowledge, **not yet checked** against a public",
         "source (verify before an edit to Wikidata); `local` = a class that exists only in glamkg.",
+        "`public` = checked against a public source named in `schemas/model.yaml`.",
         "",
         "## Item kinds",
         "",

@@ -1,0 +1,52 @@
+"""Query explorer: run any saved query (queries/*.rq) with typed parameters, locally or on an endpoint."""
+
+import streamlit as st
+
+from kg import dashboard_data as dd
+from kg import dashboard_ui as ui
+from kg.errors import GlamkgError
+
+ctx = ui.context()
+st.title("Query explorer")
+ui.banner(ctx)
+
+catalog = dd.saved_queries()
+if not catalog:
+    st.info("No saved queries found in queries/.")
+    st.stop()
+by_name = {q.name: q for q in catalog}
+name = st.selectbox("Saved query", list(by_name), format_func=lambda n: f"{by_name[n].title} ({n})", key="q_name")
+query = by_name[name]
+st.write(query.description)
+
+params = ui.param_widgets(query)
+where = st.radio("Run on", ["local store", "Wikidata Query Service", "another SPARQL endpoint"], horizontal=True,
+                 key="q_where")
+endpoint = "local"
+if where == "Wikidata Query Service":
+    endpoint = "wikidata"
+elif where == "another SPARQL endpoint":
+    endpoint = st.text_input("Endpoint URL", value=dd.default_endpoint(), key="q_url",
+                             placeholder="https://example.org/sparql")
+st.link_button("Open in Wikidata Query Service", query.wdqs_link())
+with st.expander("SPARQL"):
+    st.code(query.text, language="sparql")
+
+request = (name, tuple(sorted(params.items())), endpoint)
+if st.button("Run query", key="q_run", type="primary"):
+    st.session_state["q_request"] = request
+if st.session_state.get("q_request") != request:
+    st.caption("Press “Run query” to run it (again after changing the query, its parameters or the endpoint).")
+    st.stop()
+try:
+    result = dd.run_query(name, request[1], endpoint, ctx.data.path, ctx.data.generation)
+except GlamkgError as e:
+    st.error(str(e))
+    st.stop()
+
+st.caption(f"{len(result):,} rows")
+chart = ui.query_chart(query, result)
+if chart is not None:
+    ui.chart(chart)
+st.dataframe(result, hide_index=True, width="stretch")
+ui.downloads(result, name)

@@ -1,0 +1,82 @@
+"""Regional gaps: coverage with intervals, rates, representation index, small-number flags, Lorenz curve."""
+
+import altair as alt
+import streamlit as st
+
+from kg import dashboard_ui as ui
+from kg import dashboard_views as dv
+
+ctx = ui.context()
+st.title("Regional gaps")
+ui.banner(ctx)
+if ui.empty(ctx.view):
+    st.stop()
+
+a, b, c = st.columns(3)
+level = a.selectbox("Level", list(dv.LEVELS), format_func=lambda k: dv.LEVELS[k], key="gaps_level")
+baseline = b.selectbox("Baseline", list(dv.BASELINES), format_func=lambda k: dv.BASELINES[k], key="gaps_baseline")
+metric = c.selectbox("Metric", list(dv.GAP_METRICS), format_func=lambda k: dv.GAP_METRICS[k], key="gaps_metric")
+
+rep = dv.gap_report(ctx.view, by=level, baseline=baseline, metric=metric)
+table = dv.gap_table(rep, metric=metric)
+st.caption(
+    f"Baseline: {rep.baseline.label}. Representation index = share of {metric} ÷ share of the baseline "
+    "(1 = parity). Coverage interval: 95 % Wilson. Rows flagged 'small numbers' are too small to read much into."
+)
+
+ri = f"ri_{metric}"
+chart_rows = table[table["institutions"] > 0]
+bars = (
+    alt.Chart(chart_rows, title=f"Representation index of {metric} by {dv.LEVELS[level]}")
+    .mark_bar()
+    .encode(
+        y=alt.Y("group:N", title=dv.LEVELS[level], sort="x"),
+        x=alt.X(f"{ri}:Q", title=f"representation index (share of {metric} ÷ share of {baseline}; 1 = parity)"),
+        color=alt.Color("status:N", title="status", scale=alt.Scale(
+            domain=["under-represented", "near parity", "over-represented", "too few to tell"],
+            range=["#c2410c", "#9ca3af", "#1b7837", "#d1d5db"])),
+        tooltip=["group", alt.Tooltip(f"{ri}:Q", format=".2f"), "status", "caveats"],
+    )
+)
+parity = alt.Chart().mark_rule(color="black", strokeDash=[4, 3]).encode(x=alt.datum(1))
+ui.chart(alt.layer(bars, parity, data=chart_rows))
+
+dots = alt.Chart(chart_rows, title="Coverage: share of institutions with a partnership (95 % Wilson interval)")
+ui.chart(
+    alt.layer(
+        dots.mark_rule().encode(
+            y=alt.Y("group:N", title=dv.LEVELS[level], sort="-x"),
+            x=alt.X("coverage_low_pct:Q", title="coverage (% of institutions)"),
+            x2="coverage_high_pct:Q",
+        ),
+        dots.mark_point(filled=True, size=60).encode(
+            y=alt.Y("group:N", sort="-x"), x="coverage_pct:Q",
+            tooltip=["group", alt.Tooltip("coverage_pct:Q", format=".1f", title="coverage (%)"),
+                     alt.Tooltip("institutions:Q", format=",")],
+        ),
+    )
+)
+
+st.subheader("Ranked table")
+ui.table(table, f"gaps by {level}")
+
+st.subheader("Inequality across countries")
+lorenz, gini = dv.lorenz(rep, metric=metric)
+if lorenz.empty:
+    st.info("Not enough countries with a baseline figure to draw a Lorenz curve.")
+else:
+    st.metric(f"Gini of {metric} against {baseline}", f"{gini:.3f}", help="0 = every country in line with its "
+              "baseline, 1 = everything in one country")
+    curve = alt.Chart(lorenz, title=f"Lorenz curve: {metric} against {baseline} across countries").mark_line(
+        point=False).encode(
+        x=alt.X("baseline_share:Q", title=f"cumulative share of {baseline} (%)"),
+        y=alt.Y("metric_share:Q", title=f"cumulative share of {metric} (%)"),
+        tooltip=["country", alt.Tooltip("baseline_share:Q", format=".1f"), alt.Tooltip("metric_share:Q", format=".1f")],
+    )
+    diagonal = alt.Chart(lorenz).mark_line(color="#9ca3af", strokeDash=[4, 3]).encode(
+        x="baseline_share:Q", y="baseline_share:Q")
+    ui.chart(alt.layer(diagonal, curve).properties(height=380))
+    ui.table(rep.inequality, "inequality measures")
+if rep.warnings:
+    with st.expander(f"Notes on the data ({len(rep.warnings)})"):
+        st.markdown("\n".join(f"- {w}" for w in rep.warnings))

@@ -1,0 +1,57 @@
+"""Overview: headline figures, what is in the store, and when it was loaded."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from kg import dashboard_data as dd
+from kg import dashboard_ui as ui
+from kg import dashboard_views as dv
+
+ctx = ui.context()
+st.title("GLAM institutions and their Wikimedia partnerships")
+ui.banner(ctx)
+
+h = dd.headline(ctx.view)
+cols = st.columns(5)
+cols[0].metric("Institutions", f"{h.institutions:,}")
+cols[1].metric("Partnerships", f"{h.partnerships:,}")
+cols[2].metric("Contributions", f"{h.contributions:,}")
+cols[3].metric("Countries", f"{h.countries:,}", help="countries with at least one institution")
+cols[4].metric(
+    "Coverage", ui.percent(h.coverage),
+    help=f"share of institutions with at least one partnership ({h.partnered_institutions:,} of {h.institutions:,})",
+)
+
+if not ui.empty(ctx.view):
+    by_region = ctx.view.institutions.assign(
+        status=dd.partnered_flags(ctx.view).map({True: "partnered", False: "not partnered"})
+    )
+    by_region = by_region.groupby(["region", "status"], as_index=False).agg(institutions=("item", "size"))
+    ui.chart(
+        alt.Chart(by_region, title="Institutions per region, with and without a partnership")
+        .mark_bar()
+        .encode(
+            y=alt.Y("region:N", title="region (UN M49)", sort="-x"),
+            x=alt.X("institutions:Q", title="institutions (count)", stack=True),
+            color=alt.Color("status:N", title="institution",
+                            scale=alt.Scale(domain=["partnered", "not partnered"], range=["#1b7837", "#c2410c"])),
+            tooltip=["region", "status", alt.Tooltip("institutions:Q", format=",")],
+        )
+    )
+    ui.table(by_region, "institutions per region")
+
+st.subheader("What is in the store")
+meta, stats = ctx.data.meta, ctx.data.stats
+facts = {
+    "store": ctx.data.path,
+    "dataset": ui.meta_value(meta, "label", "dataset") or "(no label)",
+    "synthetic demo data": "yes" if ui.is_synthetic(meta) else "no",
+    "last loaded": ui.meta_value(meta, "loaded_at") or "(unknown)",
+    "generation": ctx.data.generation,
+    **{f"{k} in the store": f"{v:,}" for k, v in stats.items()},
+    "dashboard read time (s)": round(ctx.data.read_seconds, 2),
+}
+ui.table(pd.DataFrame({"what": list(facts), "value": [str(v) for v in facts.values()]}), "store facts")
+st.caption("Institutions per type (instance of), whole store")
+ui.table(dv.type_counts(ctx.data), "institutions per type")

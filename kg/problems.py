@@ -1,0 +1,72 @@
+"""Problems found in a spreadsheet: each one says where (file, row, column), what was expected, what was
+found, and a hint. A load collects ALL of them before it gives up, then raises :class:`ValidationFailed`.
+
+    >>> p = Problem("musea.csv", 14, "start", "a date like 2021-05", "'May 2021'", "set date_formats")
+    >>> str(p)
+    "musea.csv: row 14, column 'start': expected a date like 2021-05, found 'May 2021'; hint: set date_formats"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from kg.errors import InputError
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem. ``row`` is the spreadsheet row (header = 1; None: the whole file); ``column`` the column
+    name (None: the row as a whole)."""
+
+    file: str
+    row: int | None
+    column: str | None
+    expected: str
+    found: str
+    hint: str = ""
+
+    def where(self) -> str:
+        parts = [self.file] if self.file else []
+        loc = []
+        if self.row is not None:
+            loc.append(f"row {self.row}")
+        if self.column is not None:
+            loc.append(f"column {self.column!r}")
+        if loc:
+            parts.append(", ".join(loc))
+        return ": ".join(parts)
+
+    def __str__(self) -> str:
+        hint = f"; hint: {self.hint}" if self.hint else ""
+        return f"{self.where()}: expected {self.expected}, found {self.found}{hint}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def sort_key(p: Problem) -> tuple[str, int, str, str]:
+    return (p.file, p.row if p.row is not None else -1, p.column or "", p.expected)
+
+
+def summary(problems: Iterable[Problem], rows: int) -> str:
+    """The last line of a report: ``6 problems in 6 of 40 rows; nothing was written``."""
+    ps = list(problems)
+    bad_rows = {(p.file, p.row) for p in ps if p.row is not None}
+    noun = "problem" if len(ps) == 1 else "problems"
+    return f"{len(ps)} {noun} in {len(bad_rows)} of {rows} rows; nothing was written"
+
+
+class ValidationFailed(InputError):
+    """The input has problems; ``problems`` lists them all, the message shows them and a summary line."""
+
+    def __init__(self, problems: Iterable[Problem], rows: int) -> None:
+        self.problems = sorted(set(problems), key=sort_key)
+        self.rows = rows
+        self.summary = summary(self.problems, rows)
+        lines = [str(p) for p in self.problems]
+        super().__init__("\n".join([*lines, self.summary]))
+
+    def rejected_rows(self) -> list[int]:
+        return sorted({p.row for p in self.problems if p.row is not None})

@@ -1,0 +1,311 @@
+"""An offline world map: Natural Earth country outlines and Vega-Lite (Altair) charts that draw them.
+
+The geometry is Natural Earth's 1:110m admin-0 countries as published in the npm registry's
+``world-atlas`` package (version :data:`WORLD_ATLAS_VERSION`, file ``countries-110m.json``, ISC licence;
+Natural Earth itself is public domain), kept unchanged in ``kg/data/world-atlas/``. No PyPI package ships
+complete Natural Earth country outlines in its wheel (see docs/dashboard.md), so the file travels with
+glamkg; :data:`WORLD_ATLAS_SHA256` pins it and a test checks it.
+
+The charts are Vega-Lite specs with the outlines *inline* (``"data": {"values": [...]}``): Streamlit's
+frontend bundles Vega, so a map needs nothing from the network (no tiles, no CDN topojson, unlike
+``st.map``, pydeck or plotly's geo traces).
+
+TopoJSON is decoded here exactly as ``topojson-client``'s ``feature()`` does (delta-encoded, quantised
+arcs; a negative arc index ``~i`` is arc ``i`` reversed; the first point of every arc after the first is
+dropped when stitching a ring), which keeps the winding order d3-geo (Vega's projection engine) expects.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import altair as alt
+import pandas as pd
+
+DATA_DIR = Path(__file__).resolve().parent / "data" / "world-atlas"
+WORLD_ATLAS_FILE = DATA_DIR / "countries-110m.json"
+WORLD_ATLAS_VERSION = "2.0.2"
+WORLD_ATLAS_SHA256 = "2516c915867c7baf18ddec727aec46c315541a07cfb3d79a6559b05d5e94eee8"
+
+# Natural Earth draws three areas without an ISO 3166-1 numeric code. ISO 3166-1 counts them as parts of
+# these countries, and so does glamkg (their institutions carry that country), so they take its colour.
+UNCODED_AREAS = {"Kosovo": "XK", "Somaliland": "SO", "N. Cyprus": "CY"}
+
+PROJECTION: Final = "equalEarth"
+PARTNERED_COLOURS = {"partnered": "#1b7837", "not partnered": "#c2410c"}
+MAX_POINTS = 4000  # rows of the point layer; more institutions are aggregated into grid cells
+
+
+class WorldAtlasError(RuntimeError):
+    """The shipped geometry file is missing or altered (a packaging bug, not user input)."""
+
+
+@functools.lru_cache(maxsize=1)
+def topology() -> dict[str, Any]:
+    """The world-atlas TopoJSON, checked against its pinned digest."""
+    try:
+        raw = WORLD_ATLAS_FILE.read_bytes()
+    except OSError as e:
+        raise WorldAtlasError(f"country outlines not found at {WORLD_ATLAS_FILE}: {e}; reinstall glamkg") from e
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != WORLD_ATLAS_SHA256:
+        raise WorldAtlasError(
+            f"{WORLD_ATLAS_FILE} has sha256 {digest}, expected {WORLD_ATLAS_SHA256} (world-atlas "
+            f"{WORLD_ATLAS_VERSION}); restore it from the npm package"
+        )
+    data: dict[str, Any] = json.loads(raw)
+    return data
+
+
+def _decode_arcs(topo: Mapping[str, Any]) -> list[list[tuple[float, float]]]:
+    transform = topo.get("transform")
+    arcs: list[list[tuple[float, float]]] = []
+    for arc in topo["arcs"]:
+        if transform:
+            (sx, sy), (tx, ty) = transform["scale"], transform["translate"]
+            x = y = 0
+            points = []
+            for dx, dy in arc:
+                x += dx
+                y += dy
+                points.append((round(x * sx + tx, 4), round(y * sy + ty, 4)))
+        else:
+            points = [(float(p[0]), float(p[1])) for p in arc]
+        arcs.append(points)
+    return arcs
+
+
+def _ring(indexes: Sequence[int], arcs: list[list[tuple[float, float]]]) -> list[list[float]]:
+    ring: list[list[float]] = []
+    for k, i in enumerate(indexes):
+        points = arcs[i] if i >= 0 else arcs[~i][::-1]
+        start = 1 if k else 0
+        ring.extend([x, y] for x, y in points[start:])
+    if len(ring) < 4:  # topojson-client pads degenerate rings to a closed ring of four points
+        ring.extend([ring[0]] * (4 - len(ring)) if ring else [])
+    return ring
+
+
+def _geometry(geom: Mapping[str, Any], arcs: list[list[tuple[float, float]]]) -> dict[str, Any] | None:
+    kind = geom.get("type")
+    if kind == "Polygon":
+        return {"type": "Polygon", "coordinates": [_ring(r, arcs) for r in geom["arcs"]]}
+    if kind == "MultiPolygon":
+        return {"type": "MultiPolygon", "coordinates": [[_ring(r, arcs) for r in poly] for poly in geom["arcs"]]}
+    return None  # null geometries
+
+
+def _iso2_by_numeric() -> dict[str, str]:
+    import pycountry
+
+    return {c.numeric: c.alpha_2 for c in pycountry.countries}
+
+
+@functools.lru_cache(maxsize=1)
+def _features() -> tuple[dict[str, Any], ...]:
+    topo = topology()
+    arcs = _decode_arcs(topo)
+    by_numeric = _iso2_by_numeric()
+    out = []
+    for g in topo["objects"]["countries"]["geometries"]:
+        geometry = _geometry(g, arcs)
+        if geometry is None:
+            continue
+        name = g.get("properties", {}).get("name", "")
+        numeric = g.get("id")
+        iso2 = by_numeric.get(numeric, "") if numeric else UNCODED_AREAS.get(name, "")
+        out.append(
+            {
+                "type": "Feature",
+                "id": numeric or name,
+                "properties": {"name": name, "iso2": iso2, "iso_numeric": numeric or ""},
+                "geometry": geometry,
+            }
+        )
+    return tuple(out)
+
+
+def countries_geojson() -> list[dict[str, Any]]:
+    """GeoJSON features (d3 winding) with ``properties.name``, ``.iso2`` (ISO 3166-1 alpha-2, '' if none)
+    and ``.iso_numeric``. Returns copies, safe to modify."""
+    return json.loads(json.dumps(_features()))
+
+
+def _features_with(values: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Features with extra properties merged in by ISO alpha-2 code (flat, for Vega-Lite fields)."""
+    out = []
+    for f in _features():
+        extra = values.get(f["properties"]["iso2"], {})
+        props = {**f["properties"], **{k: _json_value(v) for k, v in extra.items()}}
+        out.append({"type": "Feature", "id": f["id"], "properties": props, "geometry": f["geometry"]})
+    return out
+
+
+def _json_value(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(v, "item"):  # numpy scalars
+        return v.item()
+    return v
+
+
+def _base(title: str, width: int | str, height: int) -> tuple[alt.Chart, alt.Chart]:
+    sphere = (
+        alt.Chart(alt.sphere(), title=title)
+        .mark_geoshape(fill="#eef3f8", stroke="#b8c4d0", strokeWidth=0.5)
+        .properties(width=width, height=height)
+    )
+    graticule = alt.Chart(alt.graticule(step=[30, 30])).mark_geoshape(stroke="#d5dde6", strokeWidth=0.4, filled=False)
+    return sphere, graticule
+
+
+COUNTRIES = "glamkg-countries"  # placeholder data name, replaced by the inline outlines in :func:`_spec`
+VALUED = "glamkg-countries-valued"
+
+
+def _spec(chart: alt.TopLevelMixin, datasets: Mapping[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """The chart as a Vega-Lite dict with the named placeholder datasets replaced by inline values.
+
+    Built this way because Altair validates and walks inline data when it serialises a chart (about a
+    second for the world outlines); here the outlines are put in after, as they are."""
+    spec: dict[str, Any] = chart.to_dict(validate=False)
+
+    def fill(node: Any) -> None:
+        if isinstance(node, dict):
+            data = node.get("data")
+            if isinstance(data, dict) and data.get("name") in datasets:
+                node["data"] = {"values": datasets[data["name"]]}
+            for v in node.values():
+                if isinstance(v, dict | list):
+                    fill(v)
+        elif isinstance(node, list):
+            for v in node:
+                fill(v)
+
+    fill(spec)
+    return spec
+
+
+def _land(tooltip: list[alt.Tooltip]) -> alt.Chart:
+    return (
+        alt.Chart(alt.Data(name=COUNTRIES))
+        .mark_geoshape(fill="#dcdcdc", stroke="white", strokeWidth=0.5)
+        .encode(tooltip=tooltip)
+    )
+
+
+def choropleth(
+    values: pd.DataFrame,
+    *,
+    iso2: str = "iso2",
+    value: str,
+    value_title: str,
+    title: str,
+    tooltip: Sequence[tuple[str, str]] = (),
+    scheme: Any = "blues",
+    width: int | str = "container",
+    height: int = 420,
+) -> dict[str, Any]:
+    """A world choropleth (Vega-Lite spec) of ``values[value]`` per country (joined on ISO alpha-2
+    ``values[iso2]``); countries without a value are drawn grey. ``tooltip``: (column, title) pairs."""
+    cols = [value, *[c for c, _ in tooltip if c != value]]
+    by_iso = {str(r[iso2]): {c: r[c] for c in cols} for _, r in values.iterrows() if r[iso2]}
+    features = _features_with(by_iso)
+    sphere, graticule = _base(title, width, height)
+    tips = [alt.Tooltip("properties.name:N", title="country")]
+    tips += [alt.Tooltip(f"properties.{value}:Q", title=value_title, format=",.2f")]
+    tips += [alt.Tooltip(f"properties.{c}:Q", title=t, format=",.2f") for c, t in tooltip if c != value]
+    # Vega-Lite drops marks whose colour value is missing, so countries without a value are a grey layer below.
+    land = _land(tooltip=[alt.Tooltip("properties.name:N", title="country (no data)")])
+    valued = [f for f in features if _json_value(f["properties"].get(value)) is not None]
+    shapes = (
+        alt.Chart(alt.Data(name=VALUED))
+        .mark_geoshape(stroke="white", strokeWidth=0.4)
+        .encode(
+            color=alt.Color(f"properties.{value}:Q", title=value_title, scale=alt.Scale(scheme=scheme)),
+            tooltip=tips,
+        )
+    )
+    chart = alt.layer(sphere, graticule, land, shapes).project(PROJECTION)
+    return _spec(chart, {COUNTRIES: list(_features()), VALUED: valued})
+
+
+def aggregate_points(
+    points: pd.DataFrame, *, lat: str = "lat", lon: str = "lon", status: str = "status", max_rows: int = MAX_POINTS
+) -> tuple[pd.DataFrame, float]:
+    """Institutions -> at most ``max_rows`` rows ``lon, lat, status, count``: one per institution when few,
+    else counted per grid cell of the smallest size (0.5, 1, 2, 5 or 10 degrees) that fits. Returns the
+    rows and the cell size used (0.0 for individual points)."""
+    df = points.dropna(subset=[lat, lon])
+    if len(df) <= max_rows:
+        out = pd.DataFrame(
+            {"lon": df[lon].astype(float), "lat": df[lat].astype(float), "status": df[status], "count": 1}
+        )
+        return out.reset_index(drop=True), 0.0
+    for cell in (0.5, 1.0, 2.0, 5.0, 10.0, 30.0):
+        gx = (df[lon].astype(float) // cell) * cell + cell / 2
+        gy = (df[lat].astype(float) // cell) * cell + cell / 2
+        grouped = (
+            pd.DataFrame({"lon": gx, "lat": gy, "status": df[status]})
+            .groupby(["lon", "lat", "status"], observed=True)
+            .size()
+            .rename("count")
+            .reset_index()
+        )
+        if len(grouped) <= max_rows or cell == 30.0:
+            return grouped, cell
+    raise AssertionError("unreachable")
+
+
+def point_map(
+    points: pd.DataFrame,
+    *,
+    title: str,
+    cell: float = 0.0,
+    colours: Mapping[str, str] = PARTNERED_COLOURS,
+    width: int | str = "container",
+    height: int = 420,
+) -> dict[str, Any]:
+    """Countries as a grey base map and ``points`` (``lon, lat, status, count``, from
+    :func:`aggregate_points`) as circles coloured by status and sized by count (a Vega-Lite spec)."""
+    sphere, graticule = _base(title, width, height)
+    land = _land(tooltip=[alt.Tooltip("properties.name:N", title="country")])
+    unit = "institutions" if not cell else f"institutions per {cell:g}° cell"
+    circles = (
+        alt.Chart(points)
+        .mark_circle(opacity=0.65, stroke="white", strokeWidth=0.3)
+        .encode(
+            longitude="lon:Q",
+            latitude="lat:Q",
+            color=alt.Color(
+                "status:N",
+                title="institution",
+                scale=alt.Scale(domain=list(colours), range=list(colours.values())),
+            ),
+            size=alt.Size("count:Q", title=unit, scale=alt.Scale(type="sqrt", range=[6, 320]))
+            if cell
+            else alt.value(14),
+            order=alt.Order("status:N", sort="ascending"),  # "partnered" drawn last, on top
+            tooltip=[
+                alt.Tooltip("status:N", title="institution"),
+                alt.Tooltip("count:Q", title=unit, format=","),
+                alt.Tooltip("lat:Q", title="latitude (°)", format=".1f"),
+                alt.Tooltip("lon:Q", title="longitude (°)", format=".1f"),
+            ],
+        )
+    )
+    chart = alt.layer(sphere, graticule, land, circles).project(PROJECTION)
+    return _spec(chart, {COUNTRIES: list(_features())})

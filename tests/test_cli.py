@@ -1,0 +1,39 @@
+"""The CLI's edge: one-line errors, exit codes, no tracebacks."""
+
+import pytest
+
+from kg import cli
+from kg.errors import InputError
+
+
+def test_usage_errors_exit_2_without_traceback(capsys):
+    code = cli.main(["stats", "--no-such-option"])
+    out = capsys.readouterr()
+    assert code == 2
+    assert "Traceback" not in out.err + out.out
+    assert "--no-such-option" in out.err
+
+
+def test_user_errors_print_one_message_with_brackets_kept(monkeypatch, capsys):
+    def boom(*a, **k):
+        raise InputError("row 3, column [start]: expected a date like 2021, found 'May'")
+
+    monkeypatch.setattr(cli, "app", boom)
+    code = cli.main(["anything"])
+    err = capsys.readouterr().err
+    assert code == InputError.exit_code == 2
+    assert "column [start]" in err  # rich markup must not eat the brackets
+    assert err.count("\n") == 1
+
+
+def test_help_lists_every_command_group(capsys):
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for name in ["init", "stats", "export", "rdf", "query", "load", "gaps", "demo", "dashboard", "up", "import"]:
+        assert name in out, name
+
+
+@pytest.mark.parametrize("group", ["query", "import", "wikibase"])
+def test_groups_have_help(group, capsys):
+    assert cli.main([group, "--help"]) == 0
+    assert "Usage" in capsys.readouterr().out

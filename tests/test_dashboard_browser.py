@@ -1,0 +1,238 @@
+"""End to end: the dashboard served by `streamlit run` on loopback against a small kg.demo store, every page
+loaded in a real headless Chromium (Debian's chromium + chromium-driver, driven through selenium with
+/usr/bin/chromedriver; selenium never downloads anything) with every host but 127.0.0.1 unresolvable. Checks
+that no error box is shown, that the charts are drawn and the world maps show the Natural Earth countries
+(SVG marks), that no request left the machine, and saves a
+1280x800 screenshot of each page to docs/screenshots/<page>.png.
+
+Needs the Debian packages chromium and chromium-driver: the test fails when they are missing in CI
+(CI=true) and is skipped with that reason elsewhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+# page -> (url path, vega charts it draws at least)
+PAGES = {
+    "overview": ("", 1),
+    "map": ("map", 2),
+    "gaps": ("gaps", 3),
+    "trends": ("trends", 4),
+    "partnerships": ("partnerships", 2),
+    "quality": ("quality", 1),
+    "explorer": ("explorer", 1),
+}
+LOAD_TIMEOUT = 60.0
+DEMO_INSTITUTIONS = 600
+
+
+def _require_chromium() -> None:
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
+    if not missing:
+        return
+    reason = f"{', '.join(missing)} missing: install the Debian packages chromium and chromium-driver"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _demo_store(path: Path) -> Path:
+    """A small synthetic demo store (kg.demo), so the screenshots in docs/ look like the real thing."""
+    from kg import demo
+    from kg.store import Store
+
+    with Store.open(path) as store:
+        demo.write_demo(store, institutions=DEMO_INSTITUTIONS, seed=1)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    _require_chromium()
+    from kg.commands.dashboard import streamlit_command
+
+    store = _demo_store(tmp_path_factory.mktemp("browser") / "store")
+    port = _free_port()
+    env = dict(os.environ, GLAMKG_STORE=str(store), GLAMKG_CACHE=str(tmp_path_factory.mktemp("browser-cache")))
+    log = tmp_path_factory.mktemp("browser-log") / "streamlit.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(streamlit_command(store, host="127.0.0.1", port=port), env=env, stdout=out,
+                                stderr=subprocess.STDOUT, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + LOAD_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with {proc.returncode}: {log.read_text()[-2000:]}")
+            with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer on {url}: {log.read_text()[-2000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser(server: str) -> Iterator[object]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="glamkg-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in (
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--hide-scrollbars", "--window-size=1280,800", f"--user-data-dir={profile}",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    ):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False}
+    )
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+# Per chart: (marks drawn, country shapes drawn). Streamlit's Vega renders SVG (one <path> per geoshape
+# feature); a canvas rendering counts as drawn when enough of its pixels are not background.
+MARKS = """
+const e = arguments[0];
+const svg = e.querySelector('svg');
+if (svg) {
+  const marks = svg.querySelectorAll('.role-mark > path, .role-mark > line, .role-mark > text, .role-mark > g');
+  const shapes = Math.max(0, ...Array.from(svg.querySelectorAll('.mark-shape')).map(g => g.children.length));
+  return [marks.length, shapes];
+}
+const c = e.querySelector('canvas');
+if (!c || !c.width) return [0, 0];
+const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+let n = 0, ink = 0;
+for (let i = 0; i < d.length; i += 28) {
+  n++;
+  if (d[i + 3] > 0 && !(d[i] > 250 && d[i + 1] > 250 && d[i + 2] > 250)) ink++;
+}
+return [ink / n > 0.01 ? 1000 : 0, -1];
+"""
+
+
+def _wait(predicate: object, timeout: float = LOAD_TIMEOUT, what: str = "") -> object:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()  # type: ignore[operator]
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.25)
+
+
+def _charts_drawn(driver: object, expected: int) -> list[tuple[int, int]]:
+    from selenium.webdriver.common.by import By
+
+    embeds = driver.find_elements(By.CSS_SELECTOR, ".vega-embed")  # type: ignore[attr-defined]
+    if len(embeds) < expected:
+        return []
+    out = []
+    for e in embeds:
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", e)  # type: ignore[attr-defined]
+        marks, shapes = driver.execute_script(MARKS, e)  # type: ignore[attr-defined]
+        out.append((int(marks), int(shapes)))
+    return out if all(marks > 0 for marks, _ in out) else []
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_in_chromium(server: str, browser: object, page: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    path, n_charts = PAGES[page]
+    driver = browser
+    driver.get(f"{server}/{path}")  # type: ignore[attr-defined]
+    _wait(lambda: driver.find_elements(By.CSS_SELECTOR, "[data-testid='stMain'] h1"), what=f"{page}: title")  # type: ignore[attr-defined]
+    _wait(lambda: not driver.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']"), 30,  # type: ignore[attr-defined]
+          what=f"{page}: script run to finish")
+    if page == "explorer":  # run the selected saved query on the local store
+        button = _wait(lambda: driver.find_elements(By.CSS_SELECTOR, "[data-testid='stBaseButton-primary']"),  # type: ignore[attr-defined]
+                       what="the Run query button")
+        button[0].click()  # type: ignore[index]
+    drawn = _wait(lambda: _charts_drawn(driver, n_charts), what=f"{page}: {n_charts} charts drawn")
+    errors = driver.find_elements(By.CSS_SELECTOR, "[data-testid='stException']")  # type: ignore[attr-defined]
+    errors += driver.find_elements(By.CSS_SELECTOR, "[data-testid='stAlertContentError']")  # type: ignore[attr-defined]
+    assert not errors, [e.text for e in errors]
+    assert "Page not found" not in driver.find_element(By.TAG_NAME, "body").text  # type: ignore[attr-defined]
+    if page == "map":
+        # both maps draw the Natural Earth countries (177 areas at 1:110m; -1: canvas, not countable)
+        assert all(shapes >= 170 or shapes == -1 for _, shapes in drawn[:2]), drawn
+    driver.execute_script(  # type: ignore[attr-defined]
+        "document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; }); window.scrollTo(0, 0);"
+    )
+    time.sleep(0.5)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SHOTS / f"{page}.png"
+    assert driver.save_screenshot(str(shot))  # type: ignore[attr-defined]
+    _shrink(shot)
+
+
+def _shrink(path: Path) -> None:
+    """A palette PNG (a third of the size; the screenshots are kept in docs/)."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        small = im.convert("RGB").quantize(colors=128)
+    small.save(path, optimize=True)
+
+
+def test_no_request_left_the_machine(server: str, browser: object) -> None:
+    """Runs after the pages (same browser): every request the browser made went to the loopback server."""
+    driver = browser
+    entries = driver.get_log("performance")  # type: ignore[attr-defined]
+    if len(entries) < 10:  # run on its own: load a page first
+        driver.get(f"{server}/map")  # type: ignore[attr-defined]
+        time.sleep(8)
+        entries += driver.get_log("performance")  # type: ignore[attr-defined]
+    urls = set()
+    for entry in entries:
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.add(message["params"]["request"]["url"])
+    outside = sorted(u for u in urls if not u.startswith((server, server.replace("http", "ws"), "data:", "blob:",
+                                                          "chrome:", "chrome-extension:", "about:")))
+    assert not outside, outside

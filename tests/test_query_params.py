@@ -1,0 +1,189 @@
+"""Parameters are validated and bound (never pasted); updates are refused; saved files are well formed and use
+only ids of schemas/model.yaml."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pyoxigraph as ox
+import pytest
+import query_fixture_data as fx
+
+from kg import query
+from kg.errors import InputError
+from kg.schema import model
+
+QUERY_DIR = Path(__file__).resolve().parents[1] / "queries"
+
+
+@pytest.fixture(scope="module")
+def store() -> ox.Store:
+    return fx.store()
+
+
+# one injection attempt per parameter type, through a saved query that has it where possible
+INJECTIONS = [
+    ("institutions_per_type", "country", 'NL" } UNION { ?item ?p ?o } #', r"country \(country\): expected an ISO"),
+    ("institutions_per_type", "country", "ZZ", r"unknown code"),
+    ("institutions_per_region", "region", "Europe } ?x ?y ?z {", r"parameter region \(region\): expected a UN M49"),
+    ("partnerships_of_institution", "item", "Q1> } UNION { ?s ?p ?o", r"item \(item\): expected an entity id"),
+    ("partnerships_of_institution", "item", "P31", r"expected an entity id Q<number>"),
+    ("partnerships_per_year", "from_year", "2000) || true || (1", r"parameter from_year \(year\): expected a year"),
+    ("institutions_per_country", "lang", 'en") || true || ("', r"lang \(language\): expected a language code"),
+    ("institutions_per_country", "lang", "EN", r"lower case"),
+]
+
+
+@pytest.mark.parametrize(("name", "param", "value", "message"), INJECTIONS)
+def test_injection_refused(store: ox.Store, name: str, param: str, value: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        query.run(name, params={param: value}, store=store)
+    # remote binding validates the same way, before anything is sent
+    with pytest.raises(InputError, match=message):
+        query.run(name, params={param: value}, endpoint="http://127.0.0.1:9/sparql")
+
+
+HEADER = "# title: t\n# description: d\n# param: {decl}\n# view: table\n"
+
+
+def test_integer_and_string_injection_is_bound_as_a_literal(store: ox.Store) -> None:
+    text = (
+        HEADER.format(decl="needle string")
+        + "# param: n integer = 1\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+        "SELECT DISTINCT ?item WHERE { ?item rdfs:label ?l . FILTER(STR(?l) = ?needle && ?n = 1) }"
+    )
+    q = query.parse(text, name="adhoc_probe")
+    assert query.run(q, params={"needle": "Rijksmuseum"}, store=store)["item"].tolist() == ["Q190804"]
+    evil = 'x") || true || ("'
+    assert query.run(q, params={"needle": evil}, store=store).empty  # one literal, no extra rows
+    evil2 = 'Rijksmuseum" } UNION { ?item ?p ?o } #'
+    assert query.run(q, params={"needle": evil2}, store=store).empty
+    with pytest.raises(InputError, match=r"parameter n \(integer\): expected an integer"):
+        query.run(q, params={"n": "1) || (true"}, store=store)
+    with pytest.raises(InputError, match=r"without control characters"):
+        query.run(q, params={"needle": "a\nb"}, store=store)
+    # the VALUES block for remote endpoints carries the escaped literal
+    bound = query.bind_values(q, {"needle": evil2})
+    text2 = query.with_values_block(q.text, bound)
+    assert 'VALUES ?needle { "Rijksmuseum\\" } UNION { ?item ?p ?o } #" }' in text2
+    assert query.run(text2, store=store).empty
+
+
+def test_unknown_parameter_and_bad_syntax() -> None:
+    with pytest.raises(InputError, match=r"unknown parameter 'cuntry'; its parameters: country, lang"):
+        query.run("institutions_per_type", params={"cuntry": "NL"}, store=ox.Store())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "INSERT DATA { <http://a> <http://b> <http://c> }",
+        "PREFIX x: <http://x/>\n# SELECT in a comment\nDELETE WHERE { ?s ?p ?o }",
+        "LOAD <http://example.org/data.ttl>",
+        "DROP ALL",
+        "WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+        "CLEAR DEFAULT",
+    ],
+)
+def test_updates_refused(text: str) -> None:
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("http://a"), ox.NamedNode("http://b"), ox.NamedNode("http://c")))
+    with pytest.raises(InputError, match=r"SPARQL update; glamkg runs read queries only"):
+        query.run(text, store=store)
+    with pytest.raises(InputError, match=r"read queries only"):
+        query.run(text, endpoint="http://127.0.0.1:9/sparql")
+    assert len(store) == 1
+
+
+def test_read_forms() -> None:
+    assert query.query_form("PREFIX a: <http://a/> # INSERT\nASK { ?s ?p ?o }") == "ASK"
+    assert query.query_form("DESCRIBE <http://a>") == "DESCRIBE"
+    assert query.query_form('SELECT * WHERE { ?s ?p "INSERT" }') == "SELECT"
+    with pytest.raises(InputError, match="expected SELECT, ASK"):
+        query.query_form("hello")
+
+
+def test_header_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "x_y.rq"
+    bad.write_text(HEADER.format(decl="country nation") + "SELECT * {}", encoding="utf-8")
+    with pytest.raises(InputError, match=r"x_y.rq, line 3: unknown parameter type 'nation'"):
+        query.load(bad)
+    bad.write_text(HEADER.format(decl="year year = soon") + "SELECT * {}", encoding="utf-8")
+    with pytest.raises(InputError, match=r"expected a year like 2021, found 'soon'"):
+        query.load(bad)
+    bad.write_text("# title: t\nSELECT * {}", encoding="utf-8")
+    with pytest.raises(InputError, match=r"no '# description:' line"):
+        query.load(bad)
+
+
+def test_catalog_headers_complete() -> None:
+    saved = query.catalog()
+    assert len(saved) >= 15
+    for q in saved:
+        assert re.fullmatch(r"[a-z]+_[a-z0-9_]+", q.name)
+        assert q.title and q.description and q.view in query.VIEWS
+        assert q.form == "SELECT"
+        text = q.text
+        # explicit PREFIX lines for every prefix used (the file runs unchanged on WDQS and elsewhere)
+        declared = set(re.findall(r"^PREFIX\s+(\w*):", text, re.M))
+        body = "\n".join(line for line in text.splitlines() if not line.startswith(("#", "PREFIX")))
+        used = set(re.findall(r"(?<![\w?$<])([a-z]\w*):[A-Za-z]", re.sub(r'"[^"]*"', "", body)))
+        assert used <= declared, f"{q.name}: undeclared prefixes {used - declared}"
+        # no Blazegraph-only syntax in saved queries
+        assert "SERVICE" not in body.upper() and "hint:" not in body
+        link = q.wdqs_link()
+        assert link.startswith("https://query.wikidata.org/#") and " " not in link
+
+
+# ids the saved queries may use besides schemas/model.yaml: none so far (documented here when needed)
+ALLOWED_EXTRA_IDS: dict[str, str] = {}
+
+
+def test_saved_query_ids_match_the_schema() -> None:
+    m = model()
+    known = {p.id for p in m.properties.values()} | {c.id for c in m.classes.values()} | {
+        v.id for v in m.values.values()
+    }
+    for path in sorted(QUERY_DIR.glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+        used = set(re.findall(r"\b(?:wd|wdt|p|ps|pq|pr|psv|pqv|glamkg):([PQ][1-9][0-9]*)\b", body))
+        unknown = used - known - set(ALLOWED_EXTRA_IDS)
+        assert not unknown, f"{path.name}: ids not in schemas/model.yaml: {sorted(unknown)}"
+        for param_default in re.findall(r"^# param: \S+ item = (Q[0-9]+)", text, re.M):
+            assert re.fullmatch(r"Q[1-9][0-9]*", param_default)
+
+
+def test_wdqs_link_roundtrip() -> None:
+    from urllib.parse import unquote
+
+    q = query.get("institutions_per_country")
+    assert unquote(q.wdqs_link().split("#", 1)[1]) == q.text
+
+
+def test_defaults_give_the_same_rows_as_explicit_values(store: ox.Store) -> None:
+    a = query.run("partnerships_active_in_year", store=store)
+    b = query.run("partnerships_active_in_year", params={"year": "2020", "lang": "en"}, store=store)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_local_base_follows_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    q = query.get("partnerships_per_type")
+    monkeypatch.setenv("GLAMKG_CONCEPT_BASE", "https://example.org/entity/")
+    text = query.with_local_base(q.text)
+    assert "PREFIX glamkg: <https://example.org/entity/>" in text
+    assert text.count("\n") == q.text.count("\n")
+    store = ox.Store()
+    data = fx.TURTLE.replace("<https://glamkg.invalid/entity/>", "<https://example.org/entity/>")
+    store.load(data.encode(), format=ox.RdfFormat.TURTLE)
+    assert query.run(q, store=store)["partnerships"].tolist() == [2, 1, 1]
+
+
+def test_every_saved_query_is_documented() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "queries.md").read_text(encoding="utf-8")
+    for q in query.catalog():
+        assert f"`{q.name}`" in doc, f"docs/queries.md does not list {q.name}"
+    for ptype in query.PARAM_TYPES:
+        assert f"| `{ptype}` |" in doc, f"docs/queries.md does not document parameter type {ptype}"
