@@ -10,7 +10,10 @@ Serves N synthetic institutions in WDQS's RDF shape from a pyoxigraph-backed SPA
 
 and prints rows/s and items/s for parse+convert+write, the part of a real import that runs on this machine.
 
-    .venv/bin/python benchmarks/bench_import.py [--items 3000] [--page-size 200]
+With ``--prefill N`` the on-disk store first receives N other institutions (written directly, no server),
+so that the end-to-end figure shows whether writes slow down as the store grows during a full import.
+
+    .venv/bin/python benchmarks/bench_import.py [--items 3000] [--page-size 200] [--prefill 0]
 """
 
 from __future__ import annotations
@@ -103,6 +106,29 @@ def serve(graph: ox.Store) -> tuple[http.server.ThreadingHTTPServer, str]:
     return srv, f"http://127.0.0.1:{srv.server_address[1]}/sparql"
 
 
+def prefill(store: Store, n: int, settings: importer.WikidataImport, page_size: int) -> float:
+    """Write n synthetic institutions (ids Q5000000..) in pages, as the importer would; returns seconds."""
+    t = time.perf_counter()
+    for start in range(0, n, page_size):
+        page = []
+        for i in range(start, min(n, start + page_size)):
+            item = wf.FetchedItem(
+                f"Q{5_000_000 + i}",
+                labels={"en": f"Other museum {i}", "fr": f"Autre musée {i}"},
+                descriptions={"en": "museum in the Netherlands"},
+                values={
+                    "P31": [("item", "Q33506")], "P17": [("item", "Q55")], "P131": [("item", f"Q{9000 + i % 300}")],
+                    "P791": [("string", f"NL-P{i:07d}")], "P856": [("string", f"https://other{i}.example.nl/")],
+                    "P625": [("coord", 51.0 + (i % 1000) / 1000, 4.0 + (i % 2000) / 1000, 1e-05)],
+                    "P571": [("time", f"{1800 + i % 200}-01-01T00:00:00Z", 9, "Q1985727")],
+                },
+            )
+            page.append(to_json(importer.record_of(item, kind="institution", props=wf.INSTITUTION_PROPS,
+                                                   stated_in=settings.stated_in, retrieved="2026-11-01")))
+        store.write_entities(page)
+    return time.perf_counter() - t
+
+
 class TimedService(wf.Service):
     def __init__(self, url: str) -> None:
         super().__init__(url, HttpClient(max_retries=0))
@@ -123,6 +149,7 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=3000)
     ap.add_argument("--page-size", type=int, default=200)
     ap.add_argument("--repeat", type=int, default=3, help="repetitions of the local stages (median reported)")
+    ap.add_argument("--prefill", type=int, default=0, help="institutions written to the store before the import")
     args = ap.parse_args()
 
     graph = ox.Store()
@@ -137,6 +164,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             svc = TimedService(url)
             with Store.open(Path(tmp) / "store") as st, Checkpoint.for_store_dir(Path(tmp) / "store") as cp:
+                if args.prefill:
+                    secs = prefill(st, args.prefill, settings, args.page_size)
+                    print(f"prefill: {args.prefill} institutions written in {secs:.1f} s "
+                          f"({args.prefill / secs:.0f} items/s)")
                 t0 = time.perf_counter()
                 report = importer.import_wikidata(st, settings, service=svc, checkpoint=cp, retrieved="2026-11-24")
                 total = time.perf_counter() - t0
@@ -170,7 +201,8 @@ def main() -> None:
     print(f"items {items}, details rows {rows} ({rows / max(items, 1):.1f} rows/item), "
           f"requests {report.requests}, page size {args.page_size}")
     print(f"end to end against loopback: {total:.2f} s ({items / total:.0f} items/s); "
-          f"of which fetch (HTTP + local server) {svc.seconds:.2f} s")
+          f"of which fetch (HTTP + local server) {svc.seconds:.2f} s; local {items / (total - svc.seconds):.0f} "
+          f"items/s (on-disk store{f' already holding {args.prefill} items' if args.prefill else ''}, checkpoint)")
     print(f"parse   {p:.3f} s  {rows / p:>9.0f} rows/s  {items / p:>8.0f} items/s")
     print(f"convert {c:.3f} s  {rows / c:>9.0f} rows/s  {items / c:>8.0f} items/s")
     print(f"write   {w:.3f} s  {rows / w:>9.0f} rows/s  {items / w:>8.0f} items/s  (in-memory store)")

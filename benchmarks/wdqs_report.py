@@ -52,7 +52,7 @@ wd:Q7075 rdfs:label "library"@en, "bibliothèque"@fr, "biblioteca"@it ; wdt:P279
 wd:Q166118 rdfs:label "archives"@en, "archives"@fr, "archivio"@it ; wdt:P279 wd:Q1030034 .
 wd:Q28564 wdt:P279 wd:Q7075 ; rdfs:label "public library"@en .
 wd:Q207694 wdt:P279 wd:Q33506 ; rdfs:label "art museum"@en .
-wd:Q2668072 wdt:P279 wd:Q166118 ; rdfs:label "national archives"@en .
+<https://glamkg.invalid/entity/Q1000000000011> wdt:P279 wd:Q166118 ; rdfs:label "national archives"@en .
 wd:Q2860456 wdt:P279 wd:Q166118 ; rdfs:label "archives départementales"@fr .
 wd:Q142 rdfs:label "France"@en, "France"@fr ; wdt:P31 wd:Q6256 ; wdt:P297 "FR" .
 wd:Q38 rdfs:label "Italy"@en, "Italia"@it ; wdt:P31 wd:Q6256 ; wdt:P297 "IT" .

@@ -28,7 +28,7 @@ if where == "Wikidata Query Service":
 elif where == "another SPARQL endpoint":
     endpoint = st.text_input("Endpoint URL", value=dd.default_endpoint(), key="q_url",
                              placeholder="https://example.org/sparql")
-st.link_button("Open in Wikidata Query Service", query.wdqs_link())
+st.link_button("Open in Wikidata Query Service", dd.wdqs_link(query, params))
 with st.expander("SPARQL"):
     st.code(query.text, language="sparql")
 

@@ -46,7 +46,7 @@ else:
     axis = alt.Axis(title=None, labels=False, ticks=False, grid=False, domain=False)
     lines = alt.Chart(edges).mark_rule(opacity=0.25, color="#6b7280").encode(
         x=alt.X("x:Q", axis=axis), y=alt.Y("y:Q", axis=axis), x2="x2:Q", y2="y2:Q",
-        strokeWidth=alt.StrokeWidth("weight:Q", title="partnerships per link", scale=alt.Scale(range=[0.5, 3])),
+        strokeWidth=alt.StrokeWidth("weight:Q", title="partnerships per link (count)", scale=alt.Scale(range=[0.5, 3])),
     )
     dots = alt.Chart(nodes).mark_circle(opacity=0.9).encode(
         x="x:Q", y="y:Q",

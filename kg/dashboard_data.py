@@ -30,7 +30,7 @@ import pandas as pd
 import streamlit as st
 
 from kg import config, gaps, regions
-from kg.errors import StoreError
+from kg.errors import GlamkgError, StoreError
 from kg.ids import local_concept_base, wikidata_concept_base
 from kg.schema import model
 
@@ -561,6 +561,20 @@ def default_endpoint() -> str:
     import os
 
     return os.environ.get("GLAMKG_ENDPOINT", "")
+
+
+def wdqs_link(saved: Any, params: dict[str, str]) -> str:
+    """A link opening the saved query in the Wikidata Query Service with the chosen parameter values bound
+    (a ``VALUES`` block of validated terms, as ``kg.query`` sends to remote endpoints); the plain query text
+    when a value does not validate (running it then shows the error)."""
+    from kg import query
+
+    values = {k: v for k, v in params.items() if v not in ("", None)}
+    try:
+        text = query.with_values_block(saved.text, query.bind_values(saved, values))
+    except GlamkgError:
+        text = saved.text
+    return query.wdqs_link(text)
 
 
 @st.cache_data(show_spinner="Running the query…", max_entries=64, ttl=3600)

@@ -21,6 +21,15 @@ from typing import Any
 import numpy as np
 
 from kg import ids, regions
+from kg.demo_tables import (
+    CONTRIBUTION_TYPES,
+    INSTITUTION_FACTOR,
+    INSTITUTION_TYPES,
+    NAMES,
+    PARTNER_TYPES,
+    PARTNERED_SHARE,
+    PARTNERSHIP_TYPES,
+)
 from kg.entities import Claim, Record, to_json
 from kg.errors import GlamkgError, InputError
 from kg.schema import model
@@ -40,157 +49,9 @@ BLOCK = 1_000_000
 PART = 5_000  # institutions per job at most
 BATCH = 5_000
 MIN_YEAR, MAX_YEAR = 2005, 2025
+# From this many institutions on (the CLI default), every country gets every GLAM type at least once.
+EVERY_TYPE_FROM = 10_000
 
-# Skew: institutions per country ~ sqrt(population) x factor of its UN M49 sub-region (roughly the skew of
-# Wikidata's GLAM items: many in Europe and North America, few elsewhere); partnership propensity per
-# sub-region likewise (docs/demo.md).
-INSTITUTION_FACTOR = {
-    "Northern Europe": 14.0,
-    "Western Europe": 14.0,
-    "Southern Europe": 10.0,
-    "Eastern Europe": 6.0,
-    "Northern America": 9.0,
-    "Australia and New Zealand": 7.0,
-    "Latin America and the Caribbean": 1.6,
-    "Eastern Asia": 1.2,
-    "Western Asia": 0.8,
-    "South-eastern Asia": 0.5,
-    "Southern Asia": 0.35,
-    "Central Asia": 0.4,
-    "Northern Africa": 0.4,
-    "Sub-Saharan Africa": 0.3,
-    "Melanesia": 0.4,
-    "Micronesia": 0.4,
-    "Polynesia": 0.4,
-}
-PARTNERED_SHARE = {
-    "Northern Europe": 0.22,
-    "Western Europe": 0.24,
-    "Southern Europe": 0.14,
-    "Eastern Europe": 0.12,
-    "Northern America": 0.18,
-    "Australia and New Zealand": 0.16,
-    "Latin America and the Caribbean": 0.07,
-    "Eastern Asia": 0.04,
-    "Western Asia": 0.04,
-    "South-eastern Asia": 0.05,
-    "Southern Asia": 0.04,
-    "Central Asia": 0.03,
-    "Northern Africa": 0.03,
-    "Sub-Saharan Africa": 0.05,
-    "Melanesia": 0.03,
-    "Micronesia": 0.03,
-    "Polynesia": 0.03,
-}
-INSTITUTION_TYPES = {  # class key -> relative frequency
-    "museum": 10,
-    "art_museum": 5,
-    "history_museum": 5,
-    "natural_history_museum": 2,
-    "science_museum": 2,
-    "library": 8,
-    "national_library": 0.3,
-    "public_library": 10,
-    "academic_library": 5,
-    "archives": 6,
-    "national_archives": 0.3,
-    "art_gallery": 4,
-    "botanical_garden": 1,
-    "zoo": 0.8,
-}
-PARTNERSHIP_TYPES = {
-    "glam_partnership": 35,
-    "edit_a_thon": 25,
-    "content_donation": 15,
-    "data_donation": 12,
-    "wikimedian_in_residence_programme": 13,
-}
-CONTRIBUTION_TYPES = {"media_upload": 40, "article_writing": 30, "wikidata_item_creation": 20, "metadata_donation": 10}
-PARTNER_TYPES = {"wikimedia_user_group": 40, "university": 25, "nonprofit_organization": 20, "wikimedia_chapter": 15}
-# Type names by language for labels ({} = the place name): a few languages, the rest fall back to English.
-NAMES: dict[str, dict[str, str]] = {
-    "en": {
-        "museum": "{} Museum",
-        "art_museum": "{} Art Museum",
-        "history_museum": "{} History Museum",
-        "natural_history_museum": "{} Natural History Museum",
-        "science_museum": "{} Science Museum",
-        "library": "{} Library",
-        "national_library": "National Library of {}",
-        "public_library": "{} Public Library",
-        "academic_library": "{} University Library",
-        "archives": "{} Archives",
-        "national_archives": "National Archives of {}",
-        "art_gallery": "{} Gallery",
-        "botanical_garden": "{} Botanical Garden",
-        "zoo": "{} Zoo",
-    },
-    "fr": {
-        "museum": "Musée de {}",
-        "art_museum": "Musée des beaux-arts de {}",
-        "library": "Bibliothèque de {}",
-        "public_library": "Médiathèque de {}",
-        "archives": "Archives de {}",
-        "art_gallery": "Galerie de {}",
-        "zoo": "Zoo de {}",
-        "botanical_garden": "Jardin botanique de {}",
-        "history_museum": "Musée d'histoire de {}",
-    },
-    "es": {
-        "museum": "Museo de {}",
-        "art_museum": "Museo de Bellas Artes de {}",
-        "library": "Biblioteca de {}",
-        "public_library": "Biblioteca Pública de {}",
-        "archives": "Archivo de {}",
-        "art_gallery": "Galería de {}",
-        "zoo": "Zoológico de {}",
-        "botanical_garden": "Jardín Botánico de {}",
-        "history_museum": "Museo de Historia de {}",
-    },
-    "de": {
-        "museum": "Museum {}",
-        "art_museum": "Kunstmuseum {}",
-        "library": "Bibliothek {}",
-        "public_library": "Stadtbibliothek {}",
-        "archives": "Stadtarchiv {}",
-        "art_gallery": "Galerie {}",
-        "zoo": "Zoo {}",
-        "botanical_garden": "Botanischer Garten {}",
-        "history_museum": "Historisches Museum {}",
-    },
-    "nl": {
-        "museum": "Museum {}",
-        "art_museum": "Kunstmuseum {}",
-        "library": "Bibliotheek {}",
-        "public_library": "Openbare Bibliotheek {}",
-        "archives": "Archief {}",
-        "art_gallery": "Galerie {}",
-        "zoo": "Dierenpark {}",
-        "history_museum": "Historisch Museum {}",
-    },
-    "pt": {
-        "museum": "Museu de {}",
-        "library": "Biblioteca de {}",
-        "archives": "Arquivo de {}",
-        "public_library": "Biblioteca Municipal de {}",
-        "art_museum": "Museu de Arte de {}",
-    },
-    "it": {
-        "museum": "Museo di {}",
-        "library": "Biblioteca di {}",
-        "archives": "Archivio di {}",
-        "public_library": "Biblioteca civica di {}",
-        "art_museum": "Pinacoteca di {}",
-    },
-    "sv": {
-        "museum": "{} museum",
-        "library": "{} bibliotek",
-        "public_library": "{} stadsbibliotek",
-        "archives": "{} arkiv",
-    },
-    "pl": {"museum": "Muzeum w {}", "library": "Biblioteka w {}", "archives": "Archiwum w {}"},
-    "ru": {"museum": "Музей {}", "library": "Библиотека {}", "archives": "Архив {}"},
-}
 SYNTHETIC_NOTE = "glamkg synthetic demo data, not a real"
 
 
@@ -273,10 +134,14 @@ def allocate(total: int, weights: np.ndarray, minimum: int) -> np.ndarray:
 
 
 def institution_counts(n: int) -> list[tuple[Place, int]]:
-    """How many demo institutions each country gets: deterministic, skewed like real GLAM data."""
+    """How many demo institutions each country gets: deterministic, skewed like real GLAM data.
+
+    Every country gets at least one; from :data:`EVERY_TYPE_FROM` institutions on, at least one of each GLAM
+    type (and :func:`_types` then gives it every type).
+    """
     ps = places()
     w = np.array([math.sqrt(p.population) * INSTITUTION_FACTOR.get(p.subregion, 0.5) for p in ps])
-    minimum = len(INSTITUTION_TYPES) if n >= 20 * len(INSTITUTION_TYPES) * len(ps) else 1
+    minimum = len(INSTITUTION_TYPES) if n >= max(EVERY_TYPE_FROM, len(INSTITUTION_TYPES) * len(ps)) else 1
     counts = allocate(n, w, minimum)
     return [(p, int(c)) for p, c in zip(ps, counts, strict=True) if c > 0]
 
@@ -288,8 +153,9 @@ def _pick(rng: np.random.Generator, table: Mapping[str, float], size: int) -> li
 
 
 def _types(rng: np.random.Generator, size: int) -> list[str]:
-    """Institution types: every type once when there is room for it, the rest drawn by frequency."""
-    every = list(INSTITUTION_TYPES) if size >= 3 * len(INSTITUTION_TYPES) else []
+    """Institution types: every type once when there is room for it (``size`` >= the number of types), the rest
+    drawn by frequency."""
+    every = list(INSTITUTION_TYPES) if size >= len(INSTITUTION_TYPES) else []
     drawn = every + _pick(rng, INSTITUTION_TYPES, size - len(every))
     return [drawn[i] for i in rng.permutation(size)]
 
@@ -350,6 +216,9 @@ def _with_triples(res: JobResult) -> JobResult:
         return res  # blank nodes would not survive the round trip: let the store convert
     res.triple_counts = [len(c) for c in chunks]
     res.ntriples = ox.serialize([t for c in chunks for t in c], format=ox.RdfFormat.N_TRIPLES)
+    # The store needs only the ids once it has the triples (its converter hook gets them by id): send those,
+    # not the full entity JSON, so the main process does not spend its time unpickling it.
+    res.entities = [{"id": e["id"]} for e in res.entities]
     return res
 
 
@@ -525,7 +394,8 @@ def run_job(job: Job) -> JobResult:
 
 
 def class_records() -> list[Record]:
-    """The synthetic dataset item and the local classes the demo uses, labelled from the model."""
+    """The synthetic dataset item and every local class the demo uses (national archives, Wikimedia chapter,
+    partnership types ...), labelled from the model."""
     m = model()
     syn = m.cls("synthetic_dataset")
     out = [
@@ -536,9 +406,11 @@ def class_records() -> list[Record]:
             descriptions={"en": "SYNTHETIC data generated by `glamkg demo`; not real institutions"},
         )
     ]
-    for key in [*PARTNERSHIP_TYPES, *CONTRIBUTION_TYPES]:
+    used = [*INSTITUTION_TYPES, *PARTNER_TYPES, *PARTNERSHIP_TYPES, *CONTRIBUTION_TYPES]
+    for key in used:  # the local ones (Wikidata's classes are labelled on Wikidata)
         c = m.cls(key)
-        out.append(Record(c.id, "class", labels={"en": c.label}))
+        if ids.is_local(c.id):
+            out.append(Record(c.id, "class", labels={"en": c.label}))
     return out
 
 

@@ -92,7 +92,9 @@ class SparqlEndpoint:
                 start = resp.text[:120].replace("\n", " ")
                 raise RemoteError(
                     f"{self.url}: expected {'SPARQL JSON results' if fmt == JSON else 'RDF'}, found {ctype!r} that "
-                    f"does not parse ({e}); body starts with {start!r}"
+                    f"does not parse ({e}); body starts with {start!r}",
+                    status=resp.status_code,
+                    url=self.url,
                 ) from e
 
     def select(self, query: str) -> dict[str, Any]:
@@ -106,10 +108,13 @@ class SparqlEndpoint:
             try:
                 doc = json.loads(doc)
             except ValueError as e:
-                raise RemoteError(f"{self.url}: expected SPARQL JSON results, the body does not parse ({e})") from e
+                raise RemoteError(
+                    f"{self.url}: expected SPARQL JSON results, the body does not parse ({e})", url=self.url
+                ) from e
         if not isinstance(doc, dict) or not ("results" in doc or "boolean" in doc):
             raise RemoteError(
-                f"{self.url}: expected SPARQL JSON results (head/results or boolean), found {str(doc)[:120]!r}"
+                f"{self.url}: expected SPARQL JSON results (head/results or boolean), found {str(doc)[:120]!r}",
+                url=self.url,
             )
         return doc
 
@@ -129,7 +134,7 @@ class SparqlEndpoint:
         try:
             return [q.triple for q in ox.parse(data, format=fmt)]
         except SyntaxError as e:
-            raise RemoteError(f"{self.url}: the RDF returned does not parse as {ctype}: {e}") from e
+            raise RemoteError(f"{self.url}: the RDF returned does not parse as {ctype}: {e}", url=self.url) from e
 
     def dataframe(self, query: str, *, shorten_ids: bool = True, form: str | None = None) -> pd.DataFrame:
         """Any read query -> typed DataFrame (the same typing as the local store gives)."""

@@ -45,6 +45,24 @@ class StoreError(GlamkgError, OSError):
 
 
 class RemoteError(GlamkgError, OSError):
-    """A remote endpoint or Wikibase answered with an error, or did not answer."""
+    """A remote endpoint or Wikibase answered with an error, or did not answer.
+
+    ``status`` is the HTTP status when there was an answer, ``retry_after`` the seconds the server asked the
+    client to wait (from ``Retry-After``), and ``url`` the address asked, credentials removed. Callers that
+    page or resume (imports, Wikibase writes) branch on these instead of parsing the message.
+    """
 
     exit_code = 4
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        url: str | None = None,
+    ) -> None:
+        self.status = status
+        self.retry_after = retry_after
+        self.url = url
+        super().__init__(message)

@@ -28,7 +28,6 @@ from kg import baselines as bl
 from kg import regions, stats
 from kg.errors import InputError
 
-QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
 COUNT_COLUMNS = ["institutions", "partnered_institutions", "partnerships", "contributions", "contributed_units"]
 MIN_INSTITUTIONS = 30  # below this, coverage and rates per institution are flagged as small numbers
 MIN_EXPECTED = 5.0  # below this expected count at parity, a representation index is flagged
@@ -41,27 +40,10 @@ BASELINES = ("institutions", "population")
 
 
 def run_saved(name: str, store: Any) -> pd.DataFrame:
-    """Run ``queries/<name>.rq`` on the store: through ``kg.query.run`` when present, else directly."""
-    try:
-        from kg import query as kq
-    except ImportError:
-        kq = None  # type: ignore[assignment]
-    if kq is not None and hasattr(kq, "run"):
-        return kq.run(name, store=_engine(store))
-    from kg import results
+    """Run the saved query ``queries/<name>.rq`` on the store (a kg.store.Store or a pyoxigraph.Store)."""
+    from kg import query as kq
 
-    path = QUERY_DIR / f"{name}.rq"
-    return results.from_oxigraph(store.query(path.read_text(encoding="utf-8")))
-
-
-def _engine(store: Any) -> Any:
-    """The pyoxigraph store inside a kg.store.Store (kg.query accepts either; older versions only the former)."""
-    import pyoxigraph as ox
-
-    if isinstance(store, ox.Store):
-        return store
-    inner = getattr(store, "inner", None)
-    return inner if isinstance(inner, ox.Store) else store
+    return kq.run(name, store=store)
 
 
 def _by_iso2(df: pd.DataFrame, columns: list[str], warnings: list[str], what: str) -> pd.DataFrame:

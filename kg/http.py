@@ -25,6 +25,7 @@ import email.utils
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -90,7 +91,9 @@ def _excerpt(text: str) -> str:
 
 
 def _redact(url: str) -> str:
-    """The URL as shown in messages: long query strings (a whole SPARQL query) are shortened."""
+    """The URL as shown in messages: credentials (``user:password@``) removed, long query strings (a whole
+    SPARQL query) shortened."""
+    url = re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@", r"\1", url)
     return url if len(url) <= 200 else url[:200] + "..."
 
 
@@ -179,8 +182,11 @@ class HttpClient:
             if hit is not None:
                 return hit
         attempt = 0
+        shown = _redact(url)
         while True:
             wait: float | None
+            status: int | None = None
+            retry_after: float | None = None
             try:
                 resp = self.session.request(
                     method, url, params=params, data=data, headers=dict(headers or {}), timeout=self.timeout
@@ -192,29 +198,41 @@ class HttpClient:
                 problem = f"{method} {_redact(url)}: cannot connect ({_excerpt(str(e))})"
                 wait = self._backoff(attempt)
             except requests.RequestException as e:
-                raise RemoteError(f"{method} {_redact(url)}: request failed: {_excerpt(str(e))}") from e
+                raise RemoteError(f"{method} {shown}: request failed: {_excerpt(str(e))}", url=shown) from e
             else:
                 if resp.status_code < 400:
                     if key is not None and resp.status_code == 200:
                         self._cache_write(key, resp)
                     return resp
+                status = resp.status_code
+                shown = _redact(resp.url or url)
                 problem = (
-                    f"{method} {_redact(resp.url or url)}: HTTP {resp.status_code} {resp.reason or ''}".rstrip()
+                    f"{method} {shown}: HTTP {resp.status_code} {resp.reason or ''}".rstrip()
                     + (f": {_excerpt(resp.text)}" if resp.text.strip() else "")
                 )
+                retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                 if resp.status_code in RETRY_AFTER_STATUSES:
-                    retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                     wait = retry_after if retry_after is not None else self._backoff(attempt)
                 elif resp.status_code >= 500:
                     wait = self._backoff(attempt)
                 else:
-                    raise RemoteError(problem + _hint(resp.status_code))
+                    raise RemoteError(
+                        problem + _hint(resp.status_code), status=status, retry_after=retry_after, url=shown
+                    )
             if attempt >= self.max_retries:
-                raise RemoteError(f"{problem} (gave up after {attempt + 1} attempts)")
+                raise RemoteError(
+                    f"{problem} (gave up after {attempt + 1} attempts)",
+                    status=status,
+                    retry_after=retry_after,
+                    url=shown,
+                )
             if self.slept + wait > self.max_sleep:
                 raise RemoteError(
                     f"{problem} (server asks to wait {wait:g} s; over the {self.max_sleep:g} s cap on waiting, "
-                    f"already waited {self.slept:g} s; try again later)"
+                    f"already waited {self.slept:g} s; try again later)",
+                    status=status,
+                    retry_after=retry_after,
+                    url=shown,
                 )
             self._sleep(wait)
             self.slept += wait
@@ -307,7 +325,9 @@ def decode_json(resp: requests.Response) -> Any:
         ctype = resp.headers.get("Content-Type", "?")
         raise RemoteError(
             f"{_redact(resp.url)}: expected a JSON body, found {ctype!r} that does not parse ({e}); "
-            f"body starts with {_excerpt(resp.text[:120])!r}"
+            f"body starts with {_excerpt(resp.text[:120])!r}",
+            status=resp.status_code,
+            url=_redact(resp.url),
         ) from e
 
 

@@ -34,12 +34,15 @@ from kg.import_checkpoint import Checkpoint
 from kg.schema import model
 from kg.values import Coordinate, ItemRef, Time
 
-#: Source item of the "stated in" reference. schemas/model.yaml has no ``values.wikidata`` entry yet;
-#: until it has, this documented fallback names Wikidata's item (see docs/import.md).
-WIKIDATA_ITEM_FALLBACK = "Q2013"
 DEFAULT_PAGE_SIZE = 200
 DEFAULT_PAUSE = 1.0
 COUNTRIES_UNIT = ("*", "countries")
+#: Item kind of the country records. A country is none of the model's item kinds (institution, partner,
+#: partnership, contribution) and the model has no "place" kind; ``class`` is the one extra kind
+#: :mod:`kg.entities` accepts (``EXTRA_KINDS``). The kind only selects the checks of
+#: :func:`kg.entities.to_json` and leaves no trace in the entity JSON or the store (tests prove it), so
+#: the country items are written exactly as Wikidata has them (P31 country, P297 ISO code, labels).
+COUNTRY_KIND = "class"
 
 ProgressFn = Callable[[int, int, str], None]
 
@@ -51,9 +54,8 @@ class Writer(Protocol):
 
 
 def source_item() -> str:
-    """The item a "stated in" reference names for data from Wikidata."""
-    wikidata = model().values.get("wikidata")
-    return ids.item_id(wikidata.id if wikidata else WIKIDATA_ITEM_FALLBACK)
+    """The item a "stated in" reference names for data from Wikidata (``values.wikidata`` of the model)."""
+    return ids.item_id(model().value("wikidata").id)
 
 
 def today() -> str:
@@ -350,7 +352,7 @@ def import_wikidata(
                 prints[qid] = (h, date)
                 rec = record_of(
                     items[qid],
-                    kind="class" if is_countries else "institution",
+                    kind=COUNTRY_KIND if is_countries else "institution",
                     props=props,
                     stated_in=settings.stated_in,
                     retrieved=date,

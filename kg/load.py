@@ -109,6 +109,23 @@ def record_for(row: MappedRow, match: Match, kind: str, refs: list[list[tuple[st
     )
 
 
+def reference_json(refs: list[list[tuple[str, Any]]], kind: str) -> list[Json]:
+    """The references JSON :func:`kg.entities.to_json` gives a statement carrying ``refs``."""
+    probe = Record(id=None, kind=kind, claims=[Claim("reference_url", "https://glamkg.invalid/", references=refs)])
+    return list(to_json(probe)["claims"][model().prop("reference_url").id][0]["references"])
+
+
+def entity_for(row: MappedRow, match: Match, kind: str, refs: list[Json]) -> Json:
+    """``to_json(record_for(row, match, kind, refs))``, faster: the statements are built without references and
+    every statement then gets the load's one reference (the same JSON objects, never mutated: every consumer
+    builds new containers). Statement ids do not depend on references, so the JSON is identical."""
+    entity = to_json(record_for(row, match, kind, []))
+    for sts in entity["claims"].values():
+        for st in sts:
+            st["references"] = list(refs)
+    return entity
+
+
 # -- merging into an existing entity -----------------------------------------------------------------------
 
 
@@ -231,7 +248,7 @@ def prepare(
     matches = rec.reconcile(good)
     problems.extend(rec.problems)
     url, retrieved, stated_in = source_reference(p, mapping)
-    refs = _references(url, retrieved, stated_in)
+    refs = reference_json(_references(url, retrieved, stated_in), kind)
     by_row = {r.number: r for r in good}
     del good
 
@@ -243,7 +260,7 @@ def prepare(
         chunk: list[tuple[Match, Json]] = []
         for m in matches[start : start + EXISTING_BATCH]:
             try:
-                chunk.append((m, to_json(record_for(by_row.pop(m.row), m, kind, refs))))
+                chunk.append((m, entity_for(by_row.pop(m.row), m, kind, refs)))
             except (EntityError, InputError) as e:
                 problems.append(Problem(name, m.row, None, "a row that converts to an entity", "an error", str(e)))
         if problems:

@@ -117,6 +117,18 @@ def _integer(value: str) -> list[ox.Literal]:
     return [ox.Literal(str(int(value)), datatype=XSD_INTEGER)]
 
 
+MAX_LIMIT = 10_000_000
+
+
+def _limit(value: str) -> list[int]:
+    text = value.strip().lower()
+    if text in ("all", "none"):
+        return []
+    if not re.fullmatch(r"[0-9]{1,8}", text) or not 1 <= int(text) <= MAX_LIMIT:
+        raise ValueError(f"expected a row count from 1 to {MAX_LIMIT:,} or 'all', found {value!r}")
+    return [int(text)]
+
+
 def _language(value: str) -> list[ox.Literal]:
     if not _LANG_RE.match(value.strip()):
         raise ValueError(f"expected a language code like en, nl or pt-br (lower case), found {value!r}")
@@ -141,6 +153,7 @@ PARAM_TYPES: dict[str, tuple[Callable[[str], list[Any]], bool, str]] = {
     "language": (_language, False, "a language code like en"),
     "integer": (_integer, False, "an integer like 10"),
     "string": (_string, False, "any text (bound as a literal, never pasted into the query)"),
+    "limit": (_limit, False, "at most this many rows, or 'all' (sets the number of the query's LIMIT clause)"),
 }
 
 
@@ -241,6 +254,11 @@ def parse(text: str, *, name: str, path: Path | None = None) -> SavedQuery:
             )
             if p.default is not None:
                 p.terms(p.default)  # a bad default is a bug in the file: say so now
+            if ptype == "limit" and limit_token(text) is None:
+                raise InputError(
+                    f"{where}, line {lineno}: parameter {p.name} has type limit, but the query has no "
+                    "top-level 'LIMIT <number>' clause for it to set"
+                )
             params.append(p)
         elif key in ("title", "description", "view"):
             meta[key] = (meta.get(key, "") + " " + value).strip()
@@ -331,13 +349,19 @@ def query_form(text: str) -> str:
 
 
 def bind_values(query: SavedQuery, values: Mapping[str, Any]) -> dict[str, list[Any]]:
-    """Validated RDF terms per SPARQL variable, for each parameter that has a value or a default."""
+    """Validated RDF terms per SPARQL variable, for each parameter that has a value or a default.
+
+    ``limit`` parameters bind no variable (see :func:`with_limit`); they are validated here all the same.
+    """
     bound: dict[str, list[Any]] = {}
     for name in values:
         query.param(name)  # unknown names are an error
     for p in query.params:
         raw = values.get(p.name, p.default)
         if raw is None:
+            continue
+        if p.type == "limit":
+            p.terms(str(raw))
             continue
         if p.variable in bound:
             raise InputError(f"query {query.name}: parameters bind ?{p.variable} twice; give only one of them")
@@ -366,6 +390,57 @@ def with_values_block(text: str, bound: Mapping[str, list[Any]]) -> str:
     return apply_edits(text, [Edit(at, at, f" {blocks} ")])
 
 
+def limit_token(text: str) -> Any:
+    """The number token of the query's top-level ``LIMIT <n>`` clause (outside every ``{ }``), or None."""
+    tokens = tokenize(text)
+    depth = 0
+    found = None
+    for i, t in enumerate(tokens):
+        if t.kind == "punct" and t.text == "{":
+            depth += 1
+        elif t.kind == "punct" and t.text == "}":
+            depth -= 1
+        elif depth == 0 and t.is_kw("LIMIT") and i + 1 < len(tokens) and tokens[i + 1].kind == "number":
+            found = (t, tokens[i + 1])
+    return found
+
+
+def is_ordered(text: str) -> bool:
+    """Whether the query has a top-level ORDER BY (else engines may return its rows in any order)."""
+    depth = 0
+    for t in tokenize(text):
+        if t.kind == "punct" and t.text in ("{", "}"):
+            depth += 1 if t.text == "{" else -1
+        elif depth == 0 and t.is_kw("ORDER"):
+            return True
+    return False
+
+
+def with_limit(text: str, query: SavedQuery, values: Mapping[str, Any]) -> str:
+    """``text`` with the number of its top-level LIMIT set by the query's ``limit`` parameter, if any.
+
+    The file keeps a literal ``LIMIT <default>`` (so it runs unchanged on query.wikidata.org); the value is
+    validated as an integer (1 to :data:`MAX_LIMIT`) and written back from that integer, or ``all`` removes
+    the clause. No text of the user's reaches the query.
+    """
+    for p in query.params:
+        if p.type != "limit":
+            continue
+        raw = values.get(p.name, p.default)
+        if raw is None:
+            continue
+        terms = p.terms(str(raw))
+        found = limit_token(text)
+        if found is None:
+            raise InputError(f"query {query.name}: parameter {p.name} needs a top-level LIMIT clause")
+        keyword, number = found
+        if terms:
+            text = apply_edits(text, [Edit(number.start, number.end, str(int(terms[0])))])
+        else:
+            text = apply_edits(text, [Edit(keyword.start, number.end, "")])
+    return text
+
+
 def with_local_base(text: str) -> str:
     """Point the ``glamkg:`` prefix at the configured local concept base (``$GLAMKG_CONCEPT_BASE``).
 
@@ -382,6 +457,14 @@ def with_local_base(text: str) -> str:
         if declares_local and iri.text != f"<{base}>":
             edits.append(Edit(iri.start, iri.end, f"<{base}>"))
     return apply_edits(text, edits) if edits else text
+
+
+def bound_text(query: SavedQuery, values: Mapping[str, Any] | None = None) -> str:
+    """The query's text as sent to a remote endpoint (or put in a WDQS link) with these parameter values:
+    validated ``VALUES`` blocks and the ``limit`` parameter applied. Raises :class:`InputError` on a bad value.
+    """
+    values = values or {}
+    return with_values_block(with_limit(query.text, query, values), bind_values(query, values))
 
 
 def wdqs_link(text: str) -> str:
@@ -432,9 +515,9 @@ def run(
 ) -> pd.DataFrame:
     """Run a saved query (name, file, SavedQuery or query text) and return a typed DataFrame."""
     q = resolve_query(name_or_query)
-    q_text = with_local_base(q.text)
-    form = query_form(q_text)
+    form = query_form(q.text)
     bound = bind_values(q, params or {})
+    q_text = with_limit(with_local_base(q.text), q, params or {})
     url = endpoint_url(endpoint)
     if url is None:
         # pyoxigraph substitutes only variables of the SELECT projection (SEP-0007); the others, and lists,

@@ -31,10 +31,11 @@ DESCRIBE results give ``subject``, ``predicate``, ``object`` columns.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -77,6 +78,10 @@ Term = Mapping[str, str]  # a SPARQL 1.1 JSON results term: {"type": ..., "value
 
 _POINT_RE = re.compile(
     r"^\s*(?:<[^>]*>\s*)?Point\s*\(\s*([-+]?[0-9.eE+-]+)\s+([-+]?[0-9.eE+-]+)\s*\)\s*$", re.IGNORECASE
+)
+# the same pattern in RE2 syntax (pyarrow), with named groups
+_POINT_RE2 = (
+    r"(?i)^\s*(?:<[^>]*>\s*)?Point\s*\(\s*(?P<lon>[-+]?[0-9.eE+-]+)\s+(?P<lat>[-+]?[0-9.eE+-]+)\s*\)\s*$"
 )
 _DATE_RE = re.compile(
     r"^(-?)(\d{4,})-(\d{2})-(\d{2})"
@@ -135,44 +140,139 @@ def from_csv(text_or_file: str | io.TextIOBase | Any, *, shorten_ids: bool = Tru
 
 
 def from_oxigraph(results: Any, *, shorten_ids: bool = True) -> pd.DataFrame:
-    """pyoxigraph ``QuerySolutions`` / ``QueryBoolean`` / ``QueryTriples`` -> DataFrame."""
+    """pyoxigraph ``QuerySolutions`` / ``QueryBoolean`` / ``QueryTriples`` -> DataFrame.
+
+    Built column by column straight from the pyoxigraph terms (no SPARQL-JSON dicts in between): the
+    solutions are transposed once, then each column is classified and converted with list comprehensions
+    and vectorised pandas/pyarrow operations. The typing is the same as :func:`to_dataframe` (tested).
+    """
     import pyoxigraph as ox
 
     if isinstance(results, ox.QueryBoolean):
         return pd.DataFrame({"boolean": pd.array([bool(results)], dtype="boolean")})
-    named, literal = ox.NamedNode, ox.Literal
-    dt_kind = _DT_KIND
-
-    def norm(term: Any) -> _Norm | None:
-        if term is None:
-            return None
-        cls = type(term)
-        if cls is named:
-            return ("iri", term.value, None, True)
-        if cls is literal:
-            lang = term.language
-            if lang:
-                return ("lang", term.value, lang, False)
-            return (dt_kind.get(term.datatype.value, "string"), term.value, None, False)
-        return _norm(term_json(term))
-
     if isinstance(results, ox.QueryTriples):
         names = ["subject", "predicate", "object"]
-        cols: list[list[_Norm | None]] = [[], [], []]
-        for t in results:
-            cols[0].append(norm(t.subject))
-            cols[1].append(norm(t.predicate))
-            cols[2].append(norm(t.object))
-        return _frame(names, cols, shorten_ids)
+        triples = [(t.subject, t.predicate, t.object) for t in results]
+        term_cols: list[Sequence[Any]] = [list(c) for c in zip(*triples, strict=True)] if triples else [[], [], []]
+        return _frame(names, [_ox_column(c) for c in term_cols], shorten_ids, nrows=len(triples))
     if isinstance(results, ox.QuerySolutions):
         variables = [v.value for v in results.variables]
-        columns: list[list[_Norm | None]] = [[] for _ in variables]
-        appends = [col.append for col in columns]
-        for sol in results:
-            for append, term in zip(appends, sol, strict=True):
-                append(norm(term))
-        return _frame(variables, columns, shorten_ids)
+        # The engine writes the solutions as SPARQL TSV (in Rust, terms in Turtle syntax) and they are read
+        # back as strings: much cheaper than making a Python object per term (a 90,000-row result has half a
+        # million terms). Python's cyclic garbage collector is paused meanwhile (nothing here makes cycles;
+        # it would otherwise walk the growing lists dozens of times); whoever paused it resumes it.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            data = results.serialize(format=ox.QueryResultsFormat.TSV) or b""
+            lines = data.decode("utf-8").split("\n")
+            body = lines[1:-1] if lines[-1] == "" else lines[1:]  # the header, then one line per row
+            nrows = len(body)
+            if not variables:
+                return _frame([], [], shorten_ids, nrows=nrows)
+            rows = [line.split("\t") for line in body]
+            if any(len(r) != len(variables) for r in rows):  # cannot happen: TSV escapes tabs in literals
+                raise InputError("the engine's TSV results do not have one cell per variable")
+            term_cols = list(zip(*rows, strict=True)) if rows else [() for _ in variables]
+            columns = [_tsv_column(c) for c in term_cols]
+        finally:
+            if paused:
+                gc.enable()
+        return _frame(variables, columns, shorten_ids, nrows=nrows)
     raise InputError(f"expected pyoxigraph query results, found {type(results).__name__}")
+
+
+_TSV_ESCAPE_RE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)
+_TSV_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    """Turtle string/IRI escapes (``\\t``, ``\\"``, ``\\\\``, ``\\u00e9`` ...) decoded in one pass."""
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(3) is not None:
+            return _TSV_ECHAR.get(m.group(3), m.group(0))
+        return chr(int(m.group(1) or m.group(2), 16))
+
+    return _TSV_ESCAPE_RE.sub(one, text) if "\\" in text else text
+
+
+def _tsv_term(cell: str) -> tuple[str | None, str | None, str | None]:
+    """One SPARQL TSV cell (a term in Turtle syntax, empty = unbound) -> (kind, lexical value, language)."""
+    if not cell:
+        return (None, None, None)
+    first = cell[0]
+    if first == '"':
+        q = cell.rfind('"')  # language tags and datatype IRIs contain no '"'
+        lex = _unescape(cell[1:q])
+        suffix = cell[q + 1 :]
+        if not suffix:
+            return ("string", lex, None)
+        if suffix[0] == "@":
+            return ("lang", lex, suffix[1:])
+        dt = _unescape(suffix[3:-1])  # ^^<datatype>
+        return (_DT_KIND.get(dt, "string"), lex, None)
+    if first == "<" and not cell.startswith("<<"):
+        return ("uri", _unescape(cell[1:-1]), None)
+    if cell.startswith("_:"):
+        return ("bnode", cell[2:], None)
+    if cell in ("true", "false"):
+        return ("bool", cell, None)
+    if _INT_RE.match(cell):  # Turtle's bare integer, decimal and double forms
+        return ("int", cell, None)
+    if _FLOAT_RE.match(cell):
+        return ("float", cell, None)
+    return ("string", cell, None)  # a quoted triple (SPARQL-star): its text
+
+
+def _tsv_column(cells: Sequence[str]) -> _Col:
+    """Kinds, values and languages of one TSV column; a column of plain IRIs takes a short cut."""
+    if all(c == "" or (c[0] == "<" and c[-1] == ">" and "\\" not in c and c[1] != "<") for c in cells):
+        return _Col([None if c == "" else "uri" for c in cells], [c[1:-1] if c else None for c in cells])
+    if all(c == "" or c[0] == '"' for c in cells):  # only literals in quotes: list comprehensions, no calls
+        ends = [c.rfind('"') for c in cells]  # -1 for an unbound (empty) cell
+        lexes = [c[1:q] if q > 0 else None for c, q in zip(cells, ends, strict=True)]
+        if any("\\" in v for v in lexes if v):
+            lexes = [_unescape(v) if v else v for v in lexes]
+        suffixes = [c[q + 1 :] if q > 0 else None for c, q in zip(cells, ends, strict=True)]
+        info = {sfx: _tsv_term('""' + sfx) for sfx in set(suffixes) if sfx is not None}  # a few distinct
+        kinds = [None if sfx is None else info[sfx][0] for sfx in suffixes]
+        langs = [None if sfx is None else info[sfx][2] for sfx in suffixes] if any(
+            v[2] for v in info.values()
+        ) else None
+        return _Col(kinds, lexes, langs)
+    memo: dict[str, tuple[str | None, str | None, str | None]] = {}
+    terms = []
+    for c in cells:
+        t = memo.get(c)
+        if t is None:
+            t = memo[c] = _tsv_term(c)
+        terms.append(t)
+    langs = [t[2] for t in terms]
+    return _Col([t[0] for t in terms], [t[1] for t in terms], langs if any(langs) else None)
+
+
+def _ox_column(terms: Sequence[Any]) -> _Col:
+    """Kinds, lexical values and languages of one column of pyoxigraph terms (None = unbound)."""
+    import pyoxigraph as ox
+
+    classes = set(map(type, terms))
+    classes.discard(type(None))
+    has_none = len(classes) < len(set(map(type, terms)))
+    if classes == {ox.NamedNode}:
+        values = [None if t is None else t.value for t in terms] if has_none else [t.value for t in terms]
+        return _Col(["uri" if t is not None else None for t in terms] if has_none else ["uri"] * len(terms), values)
+    if classes == {ox.Literal}:
+        values = [None if t is None else t.value for t in terms]
+        langs = [None if t is None else t.language for t in terms]
+        dt_kind = _DT_KIND
+        kinds: list[str | None] = [
+            None if t is None else ("lang" if lang else dt_kind.get(t.datatype.value, "string"))
+            for t, lang in zip(terms, langs, strict=True)
+        ]
+        return _Col(kinds, values, langs if any(langs) else None)
+    # mixed or rare term types (blank nodes, quoted triples): through the SPARQL-JSON form
+    return _json_column([None if t is None else term_json(t) for t in terms])
 
 
 def term_json(term: Any) -> dict[str, str]:
@@ -203,103 +303,139 @@ def build_frame(
 ) -> pd.DataFrame:
     """Typed DataFrame from variables and SPARQL-JSON bindings (the common path of every source)."""
     rows = list(bindings)
-    columns = []
-    for var in variables:
-        columns.append([None if (t := row.get(var)) is None else _norm(t) for row in rows])
+    columns = [_json_column([row.get(var) for row in rows]) for var in variables]
     return _frame(list(variables), columns, shorten_ids, nrows=len(rows))
 
 
-# A term reduced to what typing needs: (kind, value, language, is_uri). kind: iri, int, float, date, bool, wkt,
-# lang, string.
-_Norm = tuple[str, str, str | None, bool]
+class _Col(NamedTuple):
+    """One result column, reduced to what typing needs, as parallel lists (None = unbound).
+
+    kinds: uri, bnode, int, float, date, bool, wkt, lang, string; langs is None when no value has a tag.
+    """
+
+    kinds: list[str | None]
+    values: list[str | None]
+    langs: list[str | None] | None = None
 
 
-def _norm(term: Term) -> _Norm:
-    t = term.get("type")
-    value = term.get("value", "")
-    if t in ("uri", "bnode"):
-        return ("iri", value, None, t == "uri")
-    if t in ("literal", "typed-literal"):
-        lang = term.get("xml:lang")
-        if lang:
-            return ("lang", value, lang, False)
-        return (_DT_KIND.get(term.get("datatype") or "", "string"), value, None, False)
-    return ("string", value, None, False)
+def _json_column(terms: Sequence[Term | None]) -> _Col:
+    kinds: list[str | None] = []
+    values: list[str | None] = []
+    langs: list[str | None] = []
+    for term in terms:
+        if term is None:
+            kinds.append(None)
+            values.append(None)
+            langs.append(None)
+            continue
+        t = term.get("type")
+        values.append(term.get("value", ""))
+        lang = None
+        if t == "uri":
+            kind = "uri"
+        elif t == "bnode":
+            kind = "bnode"
+        elif t in ("literal", "typed-literal"):
+            lang = term.get("xml:lang") or None
+            kind = "lang" if lang else _DT_KIND.get(term.get("datatype") or "", "string")
+        else:
+            kind = "string"
+        kinds.append(kind)
+        langs.append(lang)
+    return _Col(kinds, values, langs if any(langs) else None)
 
 
-def _frame(
-    variables: list[str], columns: list[list[_Norm | None]], shorten_ids: bool, nrows: int | None = None
-) -> pd.DataFrame:
-    n = nrows if nrows is not None else (len(columns[0]) if columns else 0)
+def _frame(variables: list[str], columns: list[_Col], shorten_ids: bool, nrows: int) -> pd.DataFrame:
     out: dict[str, Any] = {}
     short = _Shortener() if shorten_ids else None
-    for var, terms in zip(variables, columns, strict=True):
-        out.update(_column(var, terms, short))
+    for var, col in zip(variables, columns, strict=True):
+        out.update(_column(var, col, short))
     if not out:
-        return pd.DataFrame(index=pd.RangeIndex(n))
-    return pd.DataFrame(out, index=pd.RangeIndex(n))
+        return pd.DataFrame(index=pd.RangeIndex(nrows))
+    return pd.DataFrame(out, index=pd.RangeIndex(nrows))
 
 
 class _Shortener:
-    """kg.ids.shorten with the bases read once and a memo (results repeat the same IRIs a lot)."""
+    """kg.ids.shorten for many values at once: entity IRIs under a known base become their ids."""
 
     def __init__(self) -> None:
         from kg.ids import local_concept_base, wikidata_concept_base
 
-        self.bases = (wikidata_concept_base(), local_concept_base(), "https://www.wikidata.org/entity/")
-        self.memo: dict[str, str] = {}
+        bases = (wikidata_concept_base(), local_concept_base(), "https://www.wikidata.org/entity/")
+        alternatives = "|".join(re.escape(b) for b in dict.fromkeys(bases))
+        self._match = re.compile(f"(?:{alternatives})([QPL][1-9][0-9]*)$").match
+        # the same test in RE2 syntax for pyarrow (re.escape's escapes are valid RE2)
+        self._re2 = f"^(?:{alternatives})(?P<id>[QPL][1-9][0-9]*)$"
 
     def __call__(self, iri: str) -> str:
-        hit = self.memo.get(iri)
-        if hit is None:
-            hit = iri
-            for base in self.bases:
-                if iri.startswith(base) and _ID_RE.match(iri, len(base)):
-                    hit = iri[len(base) :]
-                    break
-            self.memo[iri] = hit
-        return hit
+        m = self._match(iri)
+        return m.group(1) if m else iri
+
+    def column(self, values: list[str | None], kinds: list[str | None]) -> Any:
+        """The values as a ``string`` array, entity IRIs (kind ``uri`` only) shortened; vectorised."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(values, type=pa.string())
+        ids = pc.struct_field(pc.extract_regex(arr, pattern=self._re2), "id")
+        take = pc.is_valid(ids)
+        if any(k != "uri" for k in kinds if k is not None):  # literals that look like IRIs stay whole
+            take = pc.and_(take, pa.array([k == "uri" for k in kinds], type=pa.bool_()))
+        return pd.array(pc.if_else(take, ids, arr), dtype="string")
 
 
 _ID_RE = re.compile(r"[QPL][1-9][0-9]*$")
 
 
-def _column(var: str, terms: list[_Norm | None], short: _Shortener | None) -> dict[str, Any]:
-    kinds = {t[0] for t in terms if t is not None}
-    n = len(terms)
+def _column(var: str, col: _Col, short: _Shortener | None) -> dict[str, Any]:
+    kinds_list, values = col.kinds, col.values
+    kinds = set(kinds_list)
+    kinds.discard(None)
+    n = len(values)
     if kinds == {"int"}:
-        ints = [_to_int(t[1]) if t is not None else None for t in terms]
-        valid = all((i is not None and abs(i) < 2**63) for t, i in zip(terms, ints, strict=True) if t is not None)
-        if valid:
+        try:
+            ints = [None if v is None else int(v) for v in values]
+        except ValueError:
+            ints = None
+        if ints is not None and all(abs(i) < 2**63 for i in ints if i is not None):
             return {var: pd.array(ints, dtype="Int64")}
         kinds = {"float"}
     if kinds and kinds <= {"int", "float"}:
-        return {var: pd.array([_to_float(t[1]) if t is not None else np.nan for t in terms], dtype="float64")}
+        return {var: pd.array([np.nan if v is None else _to_float(v) for v in values], dtype="float64")}
     if kinds == {"bool"}:
-        vals = [None if t is None else t[1].strip() in ("true", "1") for t in terms]
-        return {var: pd.array(vals, dtype="boolean")}
+        return {var: pd.array([None if v is None else v.strip() in ("true", "1") for v in values], dtype="boolean")}
     if kinds == {"date"}:
-        dates = _dates([t[1] if t is not None else None for t in terms])
+        dates = _dates(values)
         if dates is not None:
             return {var: dates}
-    if short is not None:
-        texts = [None if t is None else (short(t[1]) if t[3] else t[1]) for t in terms]
+    if short is not None and "uri" in kinds:
+        out: dict[str, Any] = {var: short.column(values, kinds_list)}
     else:
-        texts = [None if t is None else t[1] for t in terms]
-    out: dict[str, Any] = {var: pd.array(texts, dtype="string")}
+        out = {var: pd.array(values, dtype="string")}
     if kinds == {"wkt"}:
-        lons: list[float] = []
-        lats: list[float] = []
-        for t in terms:
-            m = _POINT_RE.match(t[1]) if t is not None else None
-            lons.append(float(m.group(1)) if m else np.nan)
-            lats.append(float(m.group(2)) if m else np.nan)
-        out[f"{var}_lon"] = pd.array(lons, dtype="float64")
-        out[f"{var}_lat"] = pd.array(lats, dtype="float64")
+        out[f"{var}_lon"], out[f"{var}_lat"] = _points(values)
     if "lang" in kinds:
-        out[f"{var}_lang"] = pd.array([t[2] if t is not None else None for t in terms], dtype="string")
+        langs = col.langs if col.langs is not None else [None] * n
+        out[f"{var}_lang"] = pd.array(langs, dtype="string")
     assert all(len(v) == n for v in out.values())
     return out
+
+
+def _points(values: list[str | None]) -> tuple[Any, Any]:
+    """``Point(lon lat)`` -> (lon, lat) float64 arrays, NaN where a value is unbound or not a point."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts = pc.extract_regex(pa.array(values, type=pa.string()), pattern=_POINT_RE2)
+    out = []
+    for field in ("lon", "lat"):
+        texts = pc.struct_field(parts, field)
+        try:
+            nums = pc.cast(texts, pa.float64()).to_numpy(zero_copy_only=False)
+        except (pa.ArrowInvalid, ValueError):  # a number the pattern admits but that does not parse ("1-2")
+            nums = np.array([_to_float(v) if v is not None else np.nan for v in texts.to_pylist()], dtype="float64")
+        out.append(pd.array(nums, dtype="float64"))
+    return out[0], out[1]
 
 
 def _to_int(value: str) -> int | None:
@@ -318,6 +454,13 @@ def _to_float(value: str) -> float:
 
 def _dates(values: list[str | None]) -> Any:
     """datetime64[us] (UTC, naive) for ISO dateTime/date lexical forms; None if any value does not fit."""
+    # fast path: every value is a plain UTC dateTime to the second with a 4-digit year (WDQS' usual form),
+    # parsed by numpy in one go (it raises on an invalid day or month: then the general path decides)
+    if all(v is None or (len(v) == 20 and v[4] == "-" and v[19] == "Z" and v[0].isdigit()) for v in values):
+        try:
+            return pd.array(np.array(["NaT" if v is None else v[:19] for v in values], dtype="datetime64[us]"))
+        except ValueError:
+            pass
     out: list[np.datetime64] = []
     for v in values:
         if v is None:

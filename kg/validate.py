@@ -7,8 +7,8 @@ with ``schemas/model.yaml``). They are applied in two ways:
    ``sh:maxCount``, ``sh:in``, ``sh:pattern``, ``sh:datatype``, ``sh:nodeKind``, ``sh:minInclusive``,
    ``sh:lessThanOrEquals``) runs on every row, fast, and names file, row and column;
 2. :func:`shacl_check`: pyshacl validates the graph of the rows against the same shapes (full SHACL, so a
-   constraint the interpreter does not know is still enforced). pyshacl costs ~0.3 ms per row, so
-   :mod:`kg.load` runs it for loads up to a limit (``--shacl-limit``, default 10,000 rows).
+   constraint the interpreter does not know is still enforced). pyshacl costs ~0.75 ms per row, so
+   :mod:`kg.load` runs it for loads up to a limit (``--shacl-limit``, default 2,000 rows).
 
 Cell-level problems (a value that does not parse) come from :mod:`kg.mapping`; both kinds are collected and
 reported together (:class:`kg.problems.ValidationFailed`).

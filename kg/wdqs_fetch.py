@@ -202,9 +202,16 @@ def type_class_ids(type_key: str) -> list[str]:
 # --------------------------------------------------------------------------------------------------------
 # queries
 # --------------------------------------------------------------------------------------------------------
+def _class_term(qid: str) -> str:
+    """A class in a listing: ``wd:Q..`` for a Wikidata class; the full local IRI for a class the model keeps
+    in glamkg's own id space (``national_archives``): it exists on no remote Wikibase, so it matches nothing
+    there, but it matches on a glamkg store served as the source (and never turns into a Wikidata item)."""
+    return f"<{ids.entity_iri(qid)}>" if ids.is_local(qid) else _qname(qid)
+
+
 def listing_query(ns: Namespaces, type_key: str, country_qid: str, *, subclasses: bool = False) -> str:
     """Ids of the items of one type in one country."""
-    classes = " ".join(_qname(c) for c in type_class_ids(type_key))
+    classes = " ".join(_class_term(c) for c in type_class_ids(type_key))
     path = f"{_pname('wdt', 'instance_of')}/{_pname('wdt', 'subclass_of')}*" if subclasses else _pname(
         "wdt", "instance_of"
     )
@@ -266,7 +273,8 @@ class Service:
 
     Requests go through :class:`kg.endpoint.SparqlEndpoint` on a :class:`kg.http.HttpClient` (User-Agent,
     timeout, bounded retries honouring Retry-After on 429/503), one at a time: short queries (listings) by
-    GET, which WDQS caches, long ones (a page of ids) by POST. A body that is not SPARQL JSON results raises
+    GET, which WDQS caches, long ones (a page of ids) by POST. The client's cap on waiting applies per request.
+    A body that is not SPARQL JSON results raises
     :class:`RemoteError`: a truncated answer must never look like an empty page.
     """
 
@@ -280,6 +288,9 @@ class Service:
 
     def select(self, query: str) -> dict[str, Any]:
         self.requests += 1
+        # HttpClient caps the seconds it sleeps over its lifetime; an import sends up to thousands of requests
+        # over hours, so the cap applies per request here (one request never waits longer than the cap).
+        self.client.slept = 0.0
         return check_results(self.endpoint.select(query), self.url)
 
 

@@ -283,7 +283,7 @@ def point_map(
     :func:`aggregate_points`) as circles coloured by status and sized by count (a Vega-Lite spec)."""
     sphere, graticule = _base(title, width, height)
     land = _land(tooltip=[alt.Tooltip("properties.name:N", title="country")])
-    unit = "institutions" if not cell else f"institutions per {cell:g}° cell"
+    unit = "institutions (count)" if not cell else f"institutions (count per {cell:g}° cell)"
     circles = (
         alt.Chart(points)
         .mark_circle(opacity=0.65, stroke="white", strokeWidth=0.3)

@@ -37,3 +37,13 @@ def test_help_lists_every_command_group(capsys):
 def test_groups_have_help(group, capsys):
     assert cli.main([group, "--help"]) == 0
     assert "Usage" in capsys.readouterr().out
+
+
+def test_remote_error_carries_status_and_retry_after() -> None:
+    from kg.errors import RemoteError
+
+    e = RemoteError("GET https://example.org/sparql: HTTP 429", status=429, retry_after=5.0, url="https://example.org/sparql")
+    assert (e.status, e.retry_after, e.url, str(e)) == (429, 5.0, "https://example.org/sparql", e.args[0])
+    assert isinstance(e, OSError) and e.exit_code == 4
+    plain = RemoteError("no answer")
+    assert (plain.status, plain.retry_after) == (None, None)

@@ -138,3 +138,37 @@ def test_console_script_exit_code_when_the_store_is_locked(tmp_path):
         holder.communicate("")
     assert r.returncode == 3
     assert r.stderr.startswith("error: ") and "in use" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_store_defaults_to_glamkg_data_and_store_option_beats_the_environment(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GLAMKG_STORE", raising=False)
+    assert run(capsys, "init")[0] == 0
+    assert (tmp_path / "glamkg-data" / "CURRENT").is_file()
+    monkeypatch.setenv("GLAMKG_STORE", str(tmp_path / "env-store"))
+    code, out, _ = run(capsys, "init", "--store", str(tmp_path / "opt-store"), "--label", "by option")
+    assert code == 0 and "opt-store" in out
+    assert (tmp_path / "opt-store" / "CURRENT").is_file() and not (tmp_path / "env-store").exists()
+    code, _, err = run(capsys, "stats", "--format", "json")  # the environment, now that no option is given
+    assert code == 3 and "no store at" in err and "env-store" in err
+
+
+def test_export_to_a_missing_directory_is_bad_input(tmp_path, capsys):
+    store = tmp_path / "s"
+    run(capsys, "init", "--store", str(store))
+    target = tmp_path / "no" / "such" / "dir" / "g.nt"
+    code, _, err = run(capsys, "export", "--store", str(store), "--output", str(target))
+    assert code == 2 and err.count("\n") == 1 and str(target.parent) in err and "does not exist" in err
+    assert not target.parent.exists()
+
+
+def test_stats_shows_a_label_set_after_the_load(tmp_path, capsys):
+    store = tmp_path / "s"
+    run(capsys, "init", "--store", str(store))
+    with Store.open(store) as st:
+        gen = st.generation()
+        st.set_meta("label", "relabelled")
+        assert st.generation() != gen
+    code, out, _ = run(capsys, "stats", "--store", str(store), "--format", "json")
+    s = json.loads(out)
+    assert code == 0 and s["label"] == "relabelled" and s["generation"] == "2"

@@ -73,6 +73,35 @@ def test_skew_like_real_data():
     assert min(n for _, n in demo.institution_counts(1000)) >= 1
 
 
+def test_every_glam_type_in_every_country_from_the_default_size():
+    counts = demo.institution_counts(10_000)  # the CLI default
+    assert len(counts) == len(demo.places()) and sum(n for _, n in counts) == 10_000
+    assert min(n for _, n in counts) == len(demo.INSTITUTION_TYPES)  # 14: one of each type fits
+    # still skewed like the real data at this size
+    eu_na = sum(n for p, n in counts if p.region == "Europe" or p.subregion == "Northern America")
+    assert eu_na / 10_000 > 0.5
+    all_types = {M.cls(k).id for k in demo.INSTITUTION_TYPES}
+    # the smallest jobs are the hard case: 14 institutions must be 14 different types
+    smallest = sorted(demo.jobs(10_000, 4), key=lambda j: j.institutions)[:4]
+    assert smallest[0].institutions == len(all_types)
+    for job in smallest:
+        inst = _by_kind(demo.run_job(job).entities)["institution"]
+        got = {e["claims"]["P31"][0]["mainsnak"]["datavalue"]["value"]["id"] for e in inst}
+        assert got == all_types, job.place.iso2
+    # below the threshold a country may have a single institution (1,000 cannot hold 14 x 246)
+    assert min(n for _, n in demo.institution_counts(9_999)) < len(demo.INSTITUTION_TYPES)
+
+
+def test_every_local_class_the_demo_uses_is_written_with_its_label(small):
+    records = {r.id: r for r in demo.class_records()}
+    used = {st["mainsnak"]["datavalue"]["value"]["id"] for e in small for st in e["claims"]["P31"]}
+    local = {q for q in used if q.startswith("Q") and int(q[1:]) >= M.local_id_min}
+    assert local and local <= set(records)  # national archives, Wikimedia chapter, partnership types ...
+    assert M.cls("wikimedia_user_group").id in local
+    assert records[M.cls("national_archives").id].labels == {"en": "national archives"}
+    assert SYNTHETIC in records and "SYNTHETIC" in records[SYNTHETIC].descriptions["en"]
+
+
 def test_allocation_is_exact_and_respects_minimum():
     import numpy as np
 
@@ -153,6 +182,7 @@ def test_gaps_on_demo_data_shows_under_represented_regions(tmp_path, capsys):
 
     with Store.open(store) as st:
         assert st.meta().get("synthetic") in ("true", True)
+        assert "SYNTHETIC" in st.meta()["label"] and "not real data" in st.meta()["label"]
         rep = demo.write_demo(st, institutions=1500, seed=2)
     # same ids, same content: the store reports every item unchanged and writes nothing
     assert rep.created == 0 and rep.updated == 0

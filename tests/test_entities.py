@@ -345,3 +345,32 @@ def test_shared_references_come_out_as_separate_objects():
     third = to_json(Record("Q1000000000003", "institution", claims=[Claim("country", "Q55", references=ref)]))
     snak = third["claims"]["P17"][0]["references"][0]["snaks"]["P248"][0]
     assert snak["datavalue"]["value"]["id"] == "Q1000000000010"
+
+
+@pytest.mark.parametrize("make", [rich_record, museum_record])
+def test_item_entity_json_gives_the_same_rdf_as_to_json(make):
+    """Record -> wikibaseintegrator ItemEntity -> its JSON -> read_json -> WDQS RDF: the same graph as to_json."""
+    from kg.rdf import wdqs_triples
+
+    record = make()
+    back = read_json(to_item_entity(record).get_json())
+    assert len(back) == 1
+    assert set(wdqs_triples(back[0])) == set(wdqs_triples(to_json(record)))
+
+
+def test_real_entity_round_trips_through_wikibaseintegrator():
+    """The real museum JSON -> ItemEntity.from_json -> get_json -> read_json: the same statements, references,
+    coordinate precision and terms; wbi keeps revision and modification time as attributes, not in get_json."""
+    from wikibaseintegrator.entities import ItemEntity
+
+    from kg.rdf import wdqs_triples
+
+    real = museum_json()
+    item = ItemEntity().from_json(real)
+    assert (item.lastrevid, item.id) == (real["lastrevid"], real["id"])
+    [back] = read_json(item.get_json())
+    assert back["claims"]["P625"][0]["mainsnak"]["datavalue"] == real["claims"]["P625"][0]["mainsnak"]["datavalue"]
+    page_meta = ("http://schema.org/version", "http://schema.org/dateModified")
+    ours = set(wdqs_triples(real))
+    assert {t for t in ours if t.predicate.value not in page_meta} == set(wdqs_triples(back))
+    assert {t.predicate.value for t in ours - set(wdqs_triples(back))} == set(page_meta)

@@ -316,3 +316,149 @@ def test_unknown_country_items_are_reported_not_dropped():
     ]
     t = gaps.build_report(df, by="region").table
     assert gaps.UNKNOWN in t["group"].tolist()
+
+
+def test_country_level_by_hand():
+    t = gaps.group_table(
+        gaps.country_table(counts(), population(), bl.institutions(counts())), regions.grouping("country")
+    ).set_index("group")
+    # NA: k = 1, n = 10, p = 0.1; z^2/n = 0.384146, denominator 1.384146
+    #   centre = (0.1 + 0.192073) / 1.384146 = 0.211013
+    #   half   = (1.959964 / 1.384146) * sqrt(0.09/10 + 3.841459/400) = 1.416010 * 0.136395 = 0.193137
+    #   -> [0.017876, 0.404150]
+    assert t.loc["NA", "name"] == "Namibia" and t.loc["NA", "region"] == "Africa"
+    assert t.loc["NA", "coverage"] == pytest.approx(0.1)
+    assert t.loc["NA", "coverage_low"] == pytest.approx(0.017876, abs=2e-6)
+    assert t.loc["NA", "coverage_high"] == pytest.approx(0.404150, abs=2e-6)
+    # NA against institutions: (1/40) / (10/140) = 0.025 / 0.071429 = 0.35; 10 institutions < 30 -> small
+    assert t.loc["NA", "ri_partnerships"] == pytest.approx(0.35)
+    assert t.loc["NA", "small_numbers"] and t.loc["NA", "status"] == "too few to tell"
+    assert "fewer than 30 institutions" in t.loc["NA", "caveats"]
+    # DE: (24/40) / (60/140) = 0.6 / 0.428571 = 1.4; 60 institutions, 40 * 60/140 = 17.14 expected -> not small
+    assert t.loc["DE", "ri_partnerships"] == pytest.approx(1.4)
+    assert t.loc["DE", "status"] == "over-represented"
+    # per million: DE 24 / 83 = 0.289157; contributions NL 30 / 17 = 1.764706
+    assert t.loc["DE", "partnerships_per_million"] == pytest.approx(0.289157, abs=1e-6)
+    assert t.loc["NL", "contributions_per_million"] == pytest.approx(1.764706, abs=1e-6)
+    # a country with no institutions: no coverage, no index, a row all the same
+    assert t.loc["FR", "institutions"] == 0 and math.isnan(t.loc["FR", "coverage"])
+    assert len(t) == len(regions.countries())
+
+
+# --- Namibia ("NA") through the CLI: csv, json, table, a user grouping file and a user baseline file -------
+
+
+def _namibia_store(path) -> None:
+    """NA: 2 museums, one in 1 partnership with 1 contribution (5 files); NL: 1 museum, no partnership."""
+    from kg import ids
+    from kg.entities import Claim, Record, to_json
+    from kg.schema import model
+    from kg.store import Store
+    from kg.values import Quantity, Time
+
+    m = model()
+    museum = m.cls("museum").id
+    inst = [ids.local_id(1), ids.local_id(2), ids.local_id(3)]
+    recs = [
+        Record(
+            inst[0],
+            "institution",
+            labels={"en": "Windhoek Museum"},
+            claims=[Claim("instance_of", museum), Claim("country", "Q1030")],
+        ),
+        Record(
+            inst[1],
+            "institution",
+            labels={"en": "Swakopmund Museum"},
+            claims=[Claim("instance_of", museum), Claim("country", "Q1030")],
+        ),
+        Record(
+            inst[2],
+            "institution",
+            labels={"en": "Museum Leiden"},
+            claims=[Claim("instance_of", museum), Claim("country", "Q55")],
+        ),
+        Record(
+            ids.local_id(4),
+            "partnership",
+            labels={"en": "Windhoek GLAM"},
+            claims=[
+                Claim("instance_of", m.cls("glam_partnership").id),
+                Claim("participant", inst[0]),
+                Claim("start_time", Time("2020-03")),
+            ],
+        ),
+        Record(
+            ids.local_id(5),
+            "contribution",
+            labels={"en": "Windhoek photos"},
+            claims=[
+                Claim("instance_of", m.cls("media_upload").id),
+                Claim("part_of", ids.local_id(4)),
+                Claim("quantity", Quantity(5)),
+                Claim("point_in_time", Time("2021")),
+            ],
+        ),
+    ]
+    with Store.open(path) as st:
+        st.write_entities([to_json(r) for r in recs])
+
+
+def test_namibia_survives_the_cli(tmp_path, capsys):
+    import io
+    import json
+
+    from kg.cli import main
+
+    store = tmp_path / "store"
+    _namibia_store(store)
+    capsys.readouterr()
+    assert main(["gaps", "--by", "country", "--format", "csv", "--store", str(store)]) == 0
+    text = capsys.readouterr().out
+    assert "\nNA,Namibia," in text
+    t = regions.read_csv_text(io.StringIO(text)).set_index("group")
+    assert (t.loc["NA", "institutions"], t.loc["NA", "partnered_institutions"]) == ("2", "1")
+    # NA: coverage 1/2; Wilson: z^2/n = 1.920729, centre (0.5 + 0.960365)/2.920729 = 0.5,
+    # half = (1.959964/2.920729) * sqrt(0.25/2 + 3.841459/16) = 0.671053 * 0.604228 = 0.405469
+    assert float(t.loc["NA", "coverage_low"]) == pytest.approx(0.094531, abs=2e-6)
+    # institutions baseline: NA (1/1) / (2/3) = 1.5, NL (0/1) / (1/3) = 0
+    assert float(t.loc["NA", "ri_partnerships"]) == pytest.approx(1.5)
+    assert float(t.loc["NL", "ri_partnerships"]) == 0.0
+    assert t.loc["NA", "contributed_units"] in ("5", "5.0")
+
+    assert main(["gaps", "--by", "country", "--format", "json", "--store", str(store)]) == 0
+    rows = {r["group"]: r for r in json.loads(capsys.readouterr().out)["rows"]}
+    assert rows["NA"]["name"] == "Namibia" and rows["NA"]["institutions"] == 2
+
+    out_file = tmp_path / "gaps.csv"
+    assert main(["gaps", "--by", "country", "--format", "csv", "-o", str(out_file), "--store", str(store)]) == 0
+    assert regions.read_csv_text(out_file).set_index("group").loc["NA", "name"] == "Namibia"
+
+    assert main(["gaps", "--by", "country", "--store", str(store)]) == 0
+    assert "NA Namibia" in capsys.readouterr().out
+
+    assert main(["gaps", "--by", "subregion", "--format", "csv", "--store", str(store)]) == 0
+    s = regions.read_csv_text(io.StringIO(capsys.readouterr().out)).set_index("group")
+    assert (s.loc["Sub-Saharan Africa", "institutions"], s.loc["Western Europe", "institutions"]) == ("2", "1")
+
+    groups = tmp_path / "groups.csv"
+    groups.write_text("group,iso2\nSouth,NA\nNorth,NL\n", encoding="utf-8")
+    assert main(["gaps", "--by", str(groups), "--format", "csv", "--store", str(store)]) == 0
+    g = regions.read_csv_text(io.StringIO(capsys.readouterr().out)).set_index("group")
+    assert (g.loc["South", "institutions"], g.loc["North", "institutions"], g.loc["Other", "institutions"]) == (
+        "2",
+        "1",
+        "0",
+    )
+
+    registry = tmp_path / "registry.csv"
+    registry.write_text("country,value\nNA,40\nNL,\n", encoding="utf-8")
+    assert (
+        main(["gaps", "--by", "country", "--baseline", str(registry), "--format", "json", "--store", str(store)]) == 0
+    )
+    captured = capsys.readouterr()
+    rows = {r["group"]: r for r in json.loads(captured.out)["rows"]}
+    # only NA has a figure: NA's share of partnerships 1/1, of the baseline 40/40 -> 1.0; NL left out, reported
+    assert rows["NA"]["ri_partnerships"] == pytest.approx(1.0) and rows["NA"]["baseline"] == 40
+    assert rows["NL"]["baseline_missing_countries"] == 1
+    assert "NL" in captured.err and "no figure" in captured.err

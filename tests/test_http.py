@@ -107,9 +107,12 @@ def test_retry_after_over_cap_raises_without_sleeping(server: str) -> None:
     Handler.script = [(429, {"Retry-After": "3600"}, b"too many", 0)]
     sleeps = Sleeps()
     client = khttp.HttpClient(sleep=sleeps, max_sleep=60)
-    with pytest.raises(RemoteError, match=r"HTTP 429.*3600 s.*60 s cap"):
+    with pytest.raises(RemoteError, match=r"HTTP 429.*3600 s.*60 s cap") as ei:
         client.get(server)
     assert sleeps.calls == []
+    # callers that page or resume branch on the attributes, not on the message
+    assert ei.value.status == 429 and ei.value.retry_after == 3600.0
+    assert ei.value.url == server
 
 
 def test_500_backoff_then_give_up(server: str) -> None:
@@ -119,6 +122,7 @@ def test_500_backoff_then_give_up(server: str) -> None:
     with pytest.raises(RemoteError, match=r"HTTP 500.*boom.*gave up after 4 attempts") as ei:
         client.get(server)
     assert server.split("//")[1] in str(ei.value)
+    assert ei.value.status == 500 and ei.value.retry_after is None and ei.value.url == server
     assert sleeps.calls == [0.5, 1.0, 2.0]
     assert ei.value.exit_code == 4
 
@@ -129,6 +133,9 @@ def test_400_is_not_retried_and_shows_server_message(server: str) -> None:
     with pytest.raises(RemoteError, match=r"HTTP 400.*MalformedQueryException.*syntax error"):
         khttp.HttpClient(sleep=sleeps).post(server, data={"query": "SELEC"})
     assert sleeps.calls == [] and len(Handler.seen) == 1
+    with pytest.raises(RemoteError) as ei:
+        khttp.HttpClient(sleep=sleeps).get(server)
+    assert ei.value.status == 400 and ei.value.exit_code == 4
 
 
 def test_timeout_is_retried_then_reported(server: str) -> None:
@@ -148,8 +155,9 @@ def test_connection_refused() -> None:
     port = s.getsockname()[1]
     s.close()
     client = khttp.HttpClient(max_retries=1, backoff=0.0, sleep=Sleeps())
-    with pytest.raises(RemoteError, match=r"cannot connect"):
+    with pytest.raises(RemoteError, match=r"cannot connect") as ei:
         client.get(f"http://127.0.0.1:{port}/sparql")
+    assert ei.value.status is None and ei.value.url == f"http://127.0.0.1:{port}/sparql"
 
 
 def test_malformed_json_body(server: str) -> None:
@@ -175,6 +183,15 @@ def test_cache_hits_skip_the_network(server: str, tmp_path: Path) -> None:
     assert client.post(server, data={"query": "B"}).json() == {"n": 2}  # other body -> other key
     assert len(Handler.seen) == 2
     assert client.get(server, params={"query": "A"}, cache=False).json() == {"n": 2}
+
+
+def test_credentials_never_shown(server: str) -> None:
+    Handler.script = [(404, {}, b"no such endpoint", 0)]
+    secret = server.replace("http://", "http://alice:s3cret@")
+    with pytest.raises(RemoteError) as ei:
+        khttp.HttpClient(max_retries=0).get(secret)
+    assert "s3cret" not in str(ei.value) and "s3cret" not in (ei.value.url or "")
+    assert ei.value.status == 404 and "check the endpoint URL" in str(ei.value)
 
 
 def test_retry_after_parsing() -> None:

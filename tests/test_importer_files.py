@@ -184,18 +184,29 @@ def test_import_real_museum_entity(museum_json: Path) -> None:
 
 
 def test_saved_queries_see_the_imported_museum(museum_json: Path) -> None:
+    """The saved queries (kg.query.run on the local store) find the museum with the values of its JSON."""
     from kg import query
 
+    entity = json.loads(museum_json.read_text(encoding="utf-8"))["entities"]["Q1889816"]
+    coord = entity["claims"]["P625"][0]["mainsnak"]["datavalue"]["value"]
+    label = entity["labels"]["nl"]["value"]
     with Store.memory() as st:
         import_entities(st, museum_json)
-        names = [q.name for q in query.catalog()]
-        wanted = [n for n in ("institutions_per_country", "gaps_institutions_by_country") if n in names]
-        if not wanted:
-            pytest.skip("no saved per-country institutions query in queries/ yet")
-        for name in wanted:
+        for name in ("institutions_per_country", "gaps_institutions_by_country"):
             df = query.run(name, store=st)
-            counts = dict(zip(df["country"], df["institutions"], strict=True))
-            assert counts == {"Q55": 1}, name
+            assert dict(zip(df["country"], df["institutions"], strict=True)) == {"Q55": 1}, name
+        df = query.run("institutions_locations", params={"lang": "nl"}, store=st)
+        assert len(df) == 1
+        row = df.iloc[0]
+        assert (row["item"], row["itemLabel"], row["type"], row["country"]) == ("Q1889816", label, "Q33506", "Q55")
+        assert (row["coordinates_lon"], row["coordinates_lat"]) == (coord["longitude"], coord["latitude"])
+        df = query.run("institutions_locations", params={"country": "NL"}, store=st)
+        assert list(df["item"]) == ["Q1889816"]
+        assert query.run("institutions_locations", params={"country": "BE"}, store=st).empty
+        df = query.run("institutions_per_type", store=st)
+        assert dict(zip(df["type"], df["institutions"], strict=True)) == {"Q33506": 1}
+        # the museum has no ISIL (P791) in the JSON: the quality query lists it
+        assert "Q1889816" in set(query.run("quality_institutions_missing_isil", store=st)["item"])
 
 
 def test_import_entities_errors(tmp_path: Path) -> None:

@@ -275,6 +275,24 @@ def select(store: Store, q: str) -> list[tuple[str, ...]]:
     return [tuple(t.value for t in row) for row in store.query(q)]
 
 
+def quads(store: Store) -> list[str]:
+    """Every quad of the store, the meta graph (write log, generation) included."""
+    return sorted(str(q) for q in store.inner.quads_for_pattern(None, None, None, None))
+
+
+class Snapshots:
+    """A store as the importer sees it, recording all its quads after every committed write."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.after_write: list[list[str]] = []
+
+    def write_entities(self, entities: Any, **kw: Any) -> Any:
+        report = self.store.write_entities(entities, **kw)
+        self.after_write.append(quads(self.store))
+        return report
+
+
 # --------------------------------------------------------------------------------------------------------
 # tests
 # --------------------------------------------------------------------------------------------------------
@@ -402,6 +420,48 @@ def test_429_retry_after_is_honoured(wdqs: tuple[FakeWdqs, str], full_export: li
         assert export(st) == full_export
 
 
+def test_429_until_gave_up_writes_nothing_and_resumes(wdqs: tuple[FakeWdqs, str], full_export: list[str],
+                                                      tmp_path: Path) -> None:
+    """A service that keeps answering 429: the client waits Retry-After a bounded number of times, then the
+    import stops with the status in the message; the page writes nothing; the next run resumes."""
+    fake, url = wdqs
+    too_many: Failure = (429, {"Retry-After": "3", "Content-Type": "text/plain"}, b"Too Many Requests", 0)
+    fake.fail = lambda n, q: too_many if "?key" in q and "wd:Q1005 " in q else None
+    sleeps = Sleeps()
+    with Store.memory() as st, Checkpoint(tmp_path / "cp.sqlite") as cp:
+        snap = Snapshots(st)
+        with pytest.raises(RemoteError, match=r"HTTP 429.*gave up after 3 attempts"):
+            run(snap, url, cp, sleeps, max_retries=2)  # type: ignore[arg-type]
+        assert sleeps.calls == [3.0, 3.0]
+        assert quads(st) == snap.after_write[-1] and len(snap.after_write) == 2
+        fake.fail = lambda n, q: None
+        report = run(st, url, cp)
+        assert report.units_resumed == 2
+        assert export(st) == full_export
+
+
+def test_wait_cap_applies_per_request(wdqs: tuple[FakeWdqs, str]) -> None:
+    """HttpClient caps its total sleeping; a long import must not die because earlier requests waited:
+    two requests that each wait 7 s under a 10 s cap both go through."""
+    fake, url = wdqs
+    asked: set[str] = set()
+
+    def once(n: int, q: str) -> Failure | None:
+        if "?key" in q and q not in asked:  # every details request is refused once
+            asked.add(q)
+            return (429, {"Retry-After": "7"}, b"slow down", 0)
+        return None
+
+    fake.fail = once
+    sleeps = Sleeps()
+    svc = wf.Service(url, HttpClient(sleep=sleeps, max_retries=2, max_sleep=10))
+    with Store.memory() as st:
+        report = import_wikidata(st, settings(url, countries=["BE"]), service=svc, checkpoint=Checkpoint(None),
+                                 retrieved="2026-11-24")
+    assert sleeps.calls == [7.0, 7.0]  # countries page and BE museums page: 14 s in all, over the 10 s cap
+    assert sorted(report.created) == ["Q3000", "Q31"]
+
+
 def test_politeness_pause_between_requests(wdqs: tuple[FakeWdqs, str]) -> None:
     _fake, url = wdqs
     pauses = Sleeps()
@@ -431,10 +491,14 @@ def test_failing_unit_writes_nothing(
 
     fake.fail = fail
     with Store.memory() as st, Checkpoint(tmp_path / "cp.sqlite") as cp:
+        snap = Snapshots(st)
         with pytest.raises(RemoteError) as err:
-            run(st, url, cp, timeout=0.5, max_retries=0)
+            run(snap, url, cp, timeout=0.5, max_retries=0)  # type: ignore[arg-type]
         assert url in str(err.value)
         after = export(st)
+        # two pages were committed; the store holds exactly what it held after the second, quad for quad
+        # (write log and generation in the meta graph included): the failed page left no trace
+        assert len(snap.after_write) == 2 and quads(st) == snap.after_write[-1]
         assert cp.done_units() == [("*", "countries", 0), ("NL", "museum", 0)]
         fake.fail = lambda n, q: None
         run(st, url, cp, timeout=5)
@@ -458,6 +522,43 @@ def test_other_wikibase_entity_base(wdqs: tuple[FakeWdqs, str]) -> None:
         assert "PREFIX wdt: <https://glam.wikibase.cloud/prop/direct/>" in fake.queries[0]
         # stored under the store's entity IRIs (the id-translation caveat of docs/import.md)
         assert st.has_entity("Q3000")
+        # item values and coordinates of that Wikibase's namespace are read, not dropped as foreign
+        assert select(st, f"SELECT ?c WHERE {{ <{WD}Q3000> <http://www.wikidata.org/prop/direct/P17> ?c }}") == [
+            (WD + "Q31",)
+        ]
+        assert select(st, f"SELECT ?p WHERE {{ <{WD}Q3000> <http://www.wikidata.org/prop/direct/P625> ?p }}") == [
+            ("Point(4.35 50.85)",)
+        ]
+        assert select(st, f"SELECT ?c WHERE {{ <{WD}Q31> <http://www.wikidata.org/prop/direct/P297> ?c }}") == [
+            ("BE",)
+        ]
+        assert report.unrepresentable == 0
+
+
+def test_listing_sends_local_classes_as_local_iris() -> None:
+    """national_archives is a local class (glamkg's id space): the listing names it by its local IRI, never as
+    wd:Q1000000000011 (a Wikidata item that does not exist); Wikidata classes keep the service's prefix."""
+    for base in (WD, "https://glam.wikibase.cloud/entity/"):
+        q = wf.listing_query(wf.Namespaces(base), "archives", "Q55")
+        assert "VALUES ?class { wd:Q166118 <https://glamkg.invalid/entity/Q1000000000011> }" in q
+        assert "wd:Q1000000000011" not in q
+    for old in ("Q2668072", "Q14827288", "Q16695773", "Q15305550"):  # wrong ids the model used to have
+        assert all(old not in wf.listing_query(wf.Namespaces(WD), t, "Q55") for t in wf.TYPES)
+
+
+def test_country_kind_leaves_no_trace() -> None:
+    """Country items are written with the extra kind ``class`` (the model has no place kind): the kind only
+    selects checks, so the entity JSON is the same as with any other kind."""
+    from kg.entities import Record, to_json
+    from kg.importer import COUNTRY_KIND, record_of
+
+    item = wf.FetchedItem("Q55", labels={"en": "Netherlands"},
+                          values={"P31": [("item", "Q6256")], "P297": [("string", "NL")]})
+    rec = record_of(item, kind=COUNTRY_KIND, props=wf.COUNTRY_PROPS, stated_in="Q2013", retrieved="2026-11-24")
+    as_class = to_json(rec)
+    as_institution = to_json(Record(rec.id, "institution", labels=rec.labels, claims=rec.claims))
+    assert as_class == as_institution
+    assert sorted(as_class["claims"]) == ["P297", "P31"]
 
 
 def test_subclasses_mode_uses_property_path(wdqs: tuple[FakeWdqs, str]) -> None:
@@ -620,3 +721,66 @@ def test_round_trip_through_a_real_oxigraph_serve(wdqs: tuple[FakeWdqs, str], tm
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def test_rerun_from_two_recorded_answers_differing_in_one_item(
+    wdqs: tuple[FakeWdqs, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Record every answer of an import, then a second recording in which one item (Q1007) has another English
+    label; replay each through the loopback server to `glamkg import wikidata`: the second run updates exactly
+    that item, reports it, and leaves every other item's triples alone."""
+    import json
+
+    from kg.cli import main
+
+    fake, url = wdqs
+    opts = dict(types=["museum"], countries=["NL"], languages="en,fr", page_size=5)
+    with Store.memory() as st:
+        run(st, url, Checkpoint(None), settings=settings(url, **opts))
+    first = {q: fake.graph.query(q).serialize(format=ox.QueryResultsFormat.JSON) for q in fake.queries}
+    second = dict(first)
+    edited = 0
+    for q, body in first.items():
+        doc = json.loads(body)
+        for b in doc["results"]["bindings"]:
+            if (b["item"]["value"] == WD + "Q1007" and b.get("key", {}).get("value") == "label"
+                    and b["value"].get("xml:lang") == "en"):
+                b["value"]["value"] = "Museum seven, renamed"
+                edited += 1
+        second[q] = json.dumps(doc).encode()
+    assert edited == 1
+
+    def replay(recording: dict[str, bytes]) -> Callable[[int, str], Failure | None]:
+        def answer(n: int, q: str) -> Failure | None:
+            if q not in recording:
+                return (400, {"Content-Type": "text/plain"}, b"not in the recording", 0)
+            return (200, SRJ, recording[q], 0)
+        return answer
+
+    store = tmp_path / "store"
+    args = ["import", "wikidata", "--endpoint", url, "--country", "NL", "--type", "museum", "--languages", "en,fr",
+            "--page-size", "5", "--pause", "0", "--store", str(store)]
+    fake.fail = replay(first)
+    assert main([*args, "--retrieved", "2026-11-01"]) == 0
+    assert "created 14, updated 0, unchanged 0" in capsys.readouterr().err  # 13 museums (Q2001 too) + NL
+    with Store.open(store) as st:
+        before = set(export(st))
+    fake.fail = replay(second)
+    out = tmp_path / "report.json"
+    assert main([*args, "--retrieved", "2026-11-24", "--report", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "created 0, updated 1, unchanged 13" in err and "changed: Q1007" in err
+    assert json.loads(out.read_text())["updated"] == ["Q1007"]
+    with Store.open(store) as st:
+        after = set(export(st))
+        labels = select(st, f"SELECT ?l WHERE {{ <{WD}Q1007> <http://www.w3.org/2000/01/rdf-schema#label> ?l "
+                            'FILTER(LANG(?l) = "en") }')
+    assert labels == [("Museum seven, renamed",)]
+    removed, added = before - after, after - before
+    assert removed and all("Q1007" in ln for ln in removed)
+    # added: Q1007's triples, and the new reference node (retrieved 2026-11-24) its statements now share, with
+    # that date's value node
+    new_nodes = ("<http://www.wikidata.org/reference/", "<http://www.wikidata.org/value/")
+    odd = [ln for ln in added if "Q1007" not in ln and not ln.startswith(new_nodes)]
+    assert odd == []
+    assert any("2026-11-24" in ln for ln in added)

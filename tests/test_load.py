@@ -184,6 +184,50 @@ def test_every_statement_has_the_source_reference(tmp_path: Path) -> None:
                 assert ref["snaks"][retrieved_pid][0]["datavalue"]["value"]["time"] == "+2023-11-14T00:00:00Z"
 
 
+def test_every_statement_in_the_store_has_a_reference(tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "musea.csv", good_rows(5))
+    os.utime(src, (1_700_000_000, 1_700_000_000))  # 2023-11-14 UTC
+    with Store.open(tmp_path / "store") as st:
+        run_load(st, src)
+        m = model()
+        statements = st.query(
+            "SELECT (COUNT(?s) AS ?n) WHERE { ?item ?p ?s . ?s <http://wikiba.se/ontology#rank> ?rank }"
+        )
+        (n,) = [int(sol["n"].value) for sol in statements]
+        rows = st.query(
+            "SELECT ?s ?url ?date WHERE { ?item ?p ?s . ?s <http://wikiba.se/ontology#rank> ?rank . "
+            "OPTIONAL { ?s <http://www.w3.org/ns/prov#wasDerivedFrom> ?ref . "
+            f"?ref <http://www.wikidata.org/prop/reference/{m.prop('reference_url').id}> ?url ; "
+            f"<http://www.wikidata.org/prop/reference/{m.prop('retrieved').id}> ?date }} }}"
+        )
+        found = [(sol["url"], sol["date"]) for sol in rows]
+    assert n == 5 * 6  # class, country, coordinates, ISIL, website, inception: 6 statements a row
+    assert len(found) == n
+    for url, date in found:
+        assert url is not None and url.value == "file:musea.csv"
+        assert date is not None and date.value.startswith("2023-11-14")
+
+
+def test_fast_entity_json_equals_the_general_path(tmp_path: Path) -> None:
+    from kg.load import _references, entity_for, record_for, reference_json
+    from kg.reconcile import Match
+    from kg.sheet import read_sheet
+
+    src = write_csv(tmp_path / "musea.csv", good_rows(3))
+    rows, problems, _ = Mapping.default("institution").map_sheet(read_sheet(src))
+    assert problems == []
+    refs = _references("file:musea.csv", "2024-05-01", "Q1000000000010")
+    shared = reference_json(refs, "institution")
+    for n, row in enumerate(rows):
+        match = Match(row.number, f"Q{10**12 + 500 + n}", "new")
+        fast = entity_for(row, match, "institution", shared)
+        slow = to_json(record_for(row, match, "institution", refs))
+        assert fast == slow
+        assert [list(s) for sts in fast["claims"].values() for s in sts] == [
+            list(s) for sts in slow["claims"].values() for s in sts
+        ]  # the same key order, so a saved plan reads the same
+
+
 def test_dutch_semicolon_file_with_bom_through_a_mapping(tmp_path: Path) -> None:
     header = ["Naam", "Soort", "Breedte", "Lengte", "Bezoekers", "Oppervlakte", "Opgericht", "Website"]
     rows = [
@@ -230,6 +274,11 @@ def test_dutch_semicolon_file_with_bom_through_a_mapping(tmp_path: Path) -> None
         back = t.existing(ids_)
         res = st.query("SELECT ?v WHERE { ?s <http://www.wikidata.org/prop/direct/P1174> ?v } ORDER BY ?v")
         visitors = sorted(float(sol["v"].value) for sol in res)
+        res = st.query(
+            "SELECT ?v WHERE { ?s <http://www.wikidata.org/prop/statement/value/P2046> ?node . "
+            "?node <http://wikiba.se/ontology#quantityAmount> ?v }"
+        )
+        areas = sorted((sol["v"].value, sol["v"].datatype.value) for sol in res)
     rijks, archief = (back[i] for i in ids_)
     assert rijks is not None and archief is not None
     assert rijks["labels"]["nl"]["value"] == "Rijksmuseum"
@@ -247,6 +296,8 @@ def test_dutch_semicolon_file_with_bom_through_a_mapping(tmp_path: Path) -> None
     assert value(rijks, "P17")["id"] == "Q55"
     assert value(archief, "P31")["id"] == model().cls("archives").id
     assert visitors == [425007.0, 2700000.0]
+    xsd_decimal = "http://www.w3.org/2001/XMLSchema#decimal"
+    assert areas == [("12345.5", xsd_decimal), ("6.09", xsd_decimal)]
     ref = rijks["claims"]["P1174"][0]["references"][0]["snaks"]
     assert ref[model().prop("reference_url").id][0]["datavalue"]["value"] == "https://example.org/musea.csv"
 
@@ -426,3 +477,30 @@ def test_cli_template(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["template", "castle"]) == 2
     assert main(["template", "--all", "-o", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{k}.csv" for k in model().kinds)
+
+
+def test_cli_load_to_quickstatements_reports_local_items(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = write_csv(
+        tmp_path / "mixed.csv",
+        [
+            ["Q190804", "Rijksmuseum", "", "art_museum", "Q55", "", "", "https://www.rijksmuseum.nl/", "1798", ""],
+            ["", "Kleinmuseum", "", "museum", "Q55", "", "NL-KM1", "", "", ""],
+        ],
+    )
+    os.utime(src, (1_700_000_000, 1_700_000_000))  # 2023-11-14 UTC
+    out = tmp_path / "edits.qs"
+    store = tmp_path / "store"
+    args = ["load", str(src), "--kind", "institution", "--target", "quickstatements", "-o", str(out)]
+    assert main([*args, "--store", str(store)]) == 0
+    captured = capsys.readouterr()
+    assert "skipped 1" in captured.out and f"wrote {out}" in captured.out
+    assert "local-only" in captured.err and "Kleinmuseum" in captured.err
+    lines = out.read_text(encoding="utf-8").splitlines()
+    # no reader of Wikidata: the label would overwrite Wikidata's, so it is left out, and said so
+    assert not any("\tLen\t" in line for line in lines)
+    assert "left out Q190804 label en" in captured.err
+    ref = '\tS854\t"file:mixed.csv"\tS813\t+2023-11-14T00:00:00Z/11'
+    assert f"Q190804\tP17\tQ55{ref}" in lines
+    assert f"Q190804\tP571\t+1798-00-00T00:00:00Z/9{ref}" in lines
+    assert all(line.startswith(("Q190804\t", "-Q190804\t")) for line in lines)  # nothing for the local item
+    assert not store.exists()  # the local store is only read

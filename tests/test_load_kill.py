@@ -15,6 +15,7 @@ import pytest
 from kg.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
+BULK_PREFIX = "bulk-"  # the files Oxigraph's bulk loader writes before it ingests them
 
 
 def write_rows(path: Path, n: int, start: int = 0) -> Path:
@@ -59,6 +60,8 @@ def test_sigkill_during_a_large_load_leaves_the_store_unchanged(tmp_path: Path) 
     assert before.count(b"\n") > 500
 
     big = write_rows(tmp_path / "big.csv", 4000, start=20)
+    before_files = {p.name for p in store.iterdir()}
+    assert not any(n.startswith(BULK_PREFIX) for n in before_files)
     proc = subprocess.Popen(
         cli("load", str(big), "--kind", "institution", "--store", str(store), "--shacl-limit", "0"),
         cwd=ROOT,
@@ -75,11 +78,20 @@ def test_sigkill_during_a_large_load_leaves_the_store_unchanged(tmp_path: Path) 
         if line.startswith("glamkg load: writing"):
             break
         assert time.monotonic() < deadline, seen
-    time.sleep(0.5)  # well inside the write of 4000 items
+    # The write phase first converts the 4000 entities to RDF (nothing on disk yet), then Oxigraph's bulk
+    # loader writes sorted SST files ("bulk-*.sst") into the store directory and finally ingests them in one
+    # RocksDB call. Kill as soon as the first of those files appears: the store is being written to.
+    writing: list[str] = []
+    while not writing and proc.poll() is None and time.monotonic() < deadline:
+        writing = sorted(p.name for p in store.iterdir() if p.name.startswith(BULK_PREFIX))
+        time.sleep(0.001)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL, f"the load finished before it was killed: {seen}"
     assert any(s.startswith("glamkg load: planning") for s in seen)
+    assert writing, "killed before the store directory was written to"
+    # the bulk files of the interrupted write are still there: it was killed before they were ingested
+    assert any(p.name.startswith(BULK_PREFIX) for p in store.iterdir())
 
     with Store.open(store, read_only=True) as st:
         st.export(tmp_path / "after.nt", format="nt")
@@ -96,3 +108,15 @@ def test_sigkill_during_a_large_load_leaves_the_store_unchanged(tmp_path: Path) 
     )
     assert done.returncode == 0, done.stderr
     assert "unchanged 20" in done.stdout
+
+    # and the interrupted load, run again, creates every item: nothing of it was half-written before
+    done = subprocess.run(
+        cli("load", str(big), "--kind", "institution", "--store", str(store), "-q", "--shacl-limit", "0"),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "created 4000, updated 0, unchanged 0" in done.stdout

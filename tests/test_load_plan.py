@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pyoxigraph import DefaultGraph
 
 from kg.entities import Claim, Record, to_json
 from kg.errors import GlamkgError
@@ -238,3 +239,35 @@ def test_store_target_is_a_target_and_all_or_nothing() -> None:
     rep = t.apply(Plan(items=[plan_item(good, None, kind="institution")], target="store"), progress=done.append)
     assert isinstance(rep, WriteReport) and rep.created == ["Q1000000000050"] and sum(done) == 1
     assert t.existing(["Q1000000000050"])["Q1000000000050"] is not None
+
+
+def test_store_target_progress_moves_during_conversion_and_matches_the_default_write() -> None:
+    ents = [to_json(rich_record(f"Q10000000001{n:02d}"), datatypes=DATATYPES) for n in range(5)]
+    same = to_json(Record("Q1000000000200", "institution", labels={"en": "Same"}))
+    default = Store.memory()
+    default.write_entities([*ents, same], datatypes=DATATYPES)
+    st = Store.memory()
+    st.write_entities([same], datatypes=DATATYPES)
+    t = StoreTarget(st, datatypes=DATATYPES)
+    written = {"before": 0}
+    real = st._apply
+
+    def spy(*a, **kw):  # type: ignore[no-untyped-def]
+        written["before"] = sum(calls)
+        return real(*a, **kw)
+
+    st._apply = spy  # type: ignore[method-assign]
+    calls: list[int] = []
+    plan = Plan(
+        items=[plan_item(e, None, kind="institution") for e in ents] + [plan_item(same, same, kind="institution")],
+        target="store",
+    )
+    rep = t.apply(plan, progress=calls.append)
+    assert sorted(rep.created) == sorted(e["id"] for e in ents) and rep.unchanged == [same["id"]]
+    assert sum(calls) == len(plan.items)  # every item counted once
+    assert written["before"] == 1 + 5 // 2  # the unchanged item, then one per two converted entities
+    # the same triples as Store.write_entities' own conversion (the default graph: the store's write log differs)
+    dg = DefaultGraph()
+    assert set(inner(st).quads_for_pattern(None, None, None, dg)) == set(
+        inner(default).quads_for_pattern(None, None, None, dg)
+    )

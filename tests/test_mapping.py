@@ -226,12 +226,33 @@ def test_committed_templates_equal_the_generated_ones(kind: str) -> None:
     assert committed == template_text(kind), f"regenerate with: glamkg template --all ({kind}.csv is stale)"
 
 
+def test_one_committed_template_per_kind_and_no_other() -> None:
+    assert sorted(p.name for p in TEMPLATE_DIR.iterdir()) == sorted(f"{k}.csv" for k in model().kinds)
+
+
+def test_template_columns_follow_the_model(tmp_path: Path) -> None:
+    from kg.templates import columns, example_row, write_templates
+
+    for kind in model().kinds:
+        keys = [p.key for p in model().props_for_kind(kind)]
+        assert columns(kind) == ["id", "label_en", "description_en", "aliases_en", *keys]
+        row = dict(zip(columns(kind), example_row(kind), strict=True))
+        assert row["label_en"], kind  # an example row, not an empty one
+        for p in model().props_for_kind(kind):
+            if kind in p.required:
+                assert row[p.key], (kind, p.key)
+    written = write_templates(tmp_path)
+    assert [p.read_text(encoding="utf-8") for p in written] == [template_text(k) for k in model().kinds]
+
+
 @pytest.mark.parametrize("kind", sorted(model().kinds))
 def test_template_columns_are_understood_and_example_is_valid(kind: str) -> None:
-    from kg.validate import check_rows
+    from kg.validate import check_rows, shacl_check
 
     s = read_sheet(TEMPLATE_DIR / f"{kind}.csv")
     rows, problems, specs = Mapping.default(kind).map_sheet(s)
     assert problems == []
     assert set(specs) == set(s.columns)
+    assert len(rows) == 1
     assert check_rows(rows, kind, file=s.name) == []
+    assert shacl_check(rows, kind, file=s.name) == []

@@ -48,8 +48,8 @@ def test_run_csv_with_param(store_dir: Path, capsys: pytest.CaptureFixture[str])
 
 def test_run_json_and_parquet(store_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["query", "run", "institutions_locations", "--store", str(store_dir), "-f", "json"]) == 0
-    records = json.loads(capsys.readouterr().out)
-    assert records[0]["coordinates_lon"] == 4.404 and records[0]["item"] == "Q100001"
+    records = {r["item"]: r for r in json.loads(capsys.readouterr().out)}  # the map query is unordered
+    assert len(records) == 5 and records["Q100001"]["coordinates_lon"] == 4.404
     out = tmp_path / "oldest.parquet"
     args = ["query", "run", "institutions_oldest_per_country", "--store", str(store_dir), "-f", "parquet"]
     args += ["-o", str(out)]
@@ -97,3 +97,14 @@ def test_update_refused(store_dir: Path, tmp_path: Path, capsys: pytest.CaptureF
 def test_missing_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["query", "run", "institutions_per_country", "--store", str(tmp_path / "nothing")]) == 3
     assert "no store at" in capsys.readouterr().err
+
+
+def test_run_with_limit_and_output_file(store_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "isil.csv"
+    args = ["query", "run", "quality_institutions_missing_isil", "--store", str(store_dir), "-p", "limit=2"]
+    assert main([*args, "-f", "csv", "-o", str(out)]) == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "item,itemLabel,itemLabel_lang,type,country"
+    assert [line.split(",")[0] for line in lines[1:]] == ["Q100001", "Q100003"]
+    assert main([*args[:-1], "limit=lots"]) == 2
+    assert "expected a row count from 1 to 10,000,000 or 'all'" in capsys.readouterr().err

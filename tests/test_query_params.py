@@ -33,6 +33,9 @@ INJECTIONS = [
     ("partnerships_per_year", "from_year", "2000) || true || (1", r"parameter from_year \(year\): expected a year"),
     ("institutions_per_country", "lang", 'en") || true || ("', r"lang \(language\): expected a language code"),
     ("institutions_per_country", "lang", "EN", r"lower case"),
+    ("quality_institutions_missing_isil", "limit", "10 } UNION { ?s ?p ?o }", r"limit \(limit\): expected a row count"),
+    ("quality_institutions_missing_isil", "limit", "0", r"expected a row count from 1 to"),
+    ("quality_institutions_missing_isil", "limit", "-5", r"expected a row count"),
 ]
 
 
@@ -69,6 +72,49 @@ def test_integer_and_string_injection_is_bound_as_a_literal(store: ox.Store) -> 
     text2 = query.with_values_block(q.text, bound)
     assert 'VALUES ?needle { "Rijksmuseum\\" } UNION { ?item ?p ?o } #" }' in text2
     assert query.run(text2, store=store).empty
+
+
+def test_countries_and_region_lists_are_bound_as_values(store: ox.Store) -> None:
+    text = (
+        HEADER.format(decl="country countries -- a list")
+        + "PREFIX wdt: <http://www.wikidata.org/prop/direct/>\n"
+        "SELECT ?item WHERE { ?item wdt:P17 ?country ; wdt:P571 ?d } ORDER BY ?item"
+    )
+    q = query.parse(text, name="adhoc_countries")
+    assert query.run(q, params={"country": "BE, FR"}, store=store)["item"].tolist() == ["Q100001", "Q100002"]
+    for evil, message in [
+        ('NL" } UNION { ?item ?p ?o } #', r"parameter country \(countries\): expected an ISO 3166-1 alpha-2"),
+        ("NL,BE> } UNION { ?s ?p ?o", r"expected an ISO 3166-1 alpha-2 country code like NL, found 'BE> \} UNION"),
+        ("NL,ZZ", r"unknown code"),
+        (" , ", r"found nothing"),
+    ]:
+        with pytest.raises(InputError, match=message):
+            query.run(q, params={"country": evil}, store=store)
+        with pytest.raises(InputError, match=message):
+            query.run(q, params={"country": evil}, endpoint="http://127.0.0.1:9/sparql")
+
+
+def test_limit_is_written_from_the_validated_integer() -> None:
+    q = query.get("quality_institutions_missing_isil")
+    assert q.param("limit").default == "1000" and "LIMIT 1000" in q.text
+    assert query.with_limit(q.text, q, {"limit": "25"}).rstrip().endswith("LIMIT 25")
+    assert "LIMIT" not in query.with_limit(q.text, q, {"limit": "all"}).split("ORDER BY")[1]
+    assert query.with_limit(q.text, q, {"limit": "007"}).rstrip().endswith("LIMIT 7")
+
+
+def test_bound_text_for_remote_endpoints_and_links() -> None:
+    q = query.get("quality_institutions_missing_isil")
+    text = query.bound_text(q, {"country": "NL", "limit": "20"})
+    assert "VALUES ?country { <http://www.wikidata.org/entity/Q55> }" in text and text.rstrip().endswith("LIMIT 20")
+    with pytest.raises(InputError, match=r"limit \(limit\)"):
+        query.bound_text(q, {"limit": "20; DROP ALL"})
+
+
+def test_limit_parameter_needs_a_limit_clause(tmp_path: Path) -> None:
+    bad = tmp_path / "x_y.rq"
+    bad.write_text(HEADER.format(decl="limit limit = 10") + "SELECT * { { SELECT * {} LIMIT 5 } }", encoding="utf-8")
+    with pytest.raises(InputError, match=r"x_y.rq, line 3: parameter limit has type limit, but the query has no"):
+        query.load(bad)
 
 
 def test_unknown_parameter_and_bad_syntax() -> None:

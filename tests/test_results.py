@@ -195,3 +195,103 @@ def test_oxigraph_ask_and_construct() -> None:
     assert results.from_oxigraph(store.query("ASK { ?s ?p ?o }"))["boolean"].tolist() == [True]
     df = results.from_oxigraph(store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"))
     assert df.to_dict("records") == [{"subject": "Q1", "predicate": "http://x/p", "object": "v"}]
+
+
+def test_oxigraph_columns_match_json_path_on_every_kind_of_column() -> None:
+    """from_oxigraph builds columns directly from pyoxigraph terms (vectorised): it must type every kind of
+    column exactly like the SPARQL-JSON path, mixed, partly unbound and odd columns included."""
+    store = ox.Store()
+    store.load(
+        b"""
+        @prefix wd: <http://www.wikidata.org/entity/> .
+        @prefix x: <http://example.org/> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        @prefix geo: <http://www.opengis.net/ont/geosparql#> .
+        @prefix gk: <https://glamkg.invalid/entity/> .
+        x:r1 x:mixed wd:Q42 ; x:iri wd:Q42 ; x:num 5 ; x:date "2001-02-03T04:05:06Z"^^xsd:dateTime ;
+             x:pt "Point(1.5 -2.25)"^^geo:wktLiteral ; x:flag true ; x:label "Douglas"@en ; x:bn [ x:p 1 ] .
+        x:r2 x:mixed "http://www.wikidata.org/entity/Q43" ; x:iri gk:Q1000000000001 ; x:num 2.5 ;
+             x:date "-0044-03-15T00:00:00Z"^^xsd:dateTime ; x:pt "Polygon((0 0, 1 1, 1 0, 0 0))"^^geo:wktLiteral ;
+             x:flag false ; x:label "plain" .
+        x:r3 x:mixed "Adams"@en ; x:iri <http://www.wikidata.org/entity/Q0> ; x:num "7"^^xsd:int ;
+             x:date "2001-02-30T00:00:00Z"^^xsd:dateTime ; x:pt "point( +3e1 4 )"^^geo:wktLiteral .
+        x:r4 x:mixed 12 ; x:iri <http://example.org/not-an-entity> .
+        """,
+        format=ox.RdfFormat.TURTLE,
+    )
+    q = """PREFIX x: <http://example.org/>
+    SELECT ?r ?mixed ?iri ?num ?date ?pt ?flag ?label ?bn ?none WHERE {
+      ?r x:mixed ?mixed ; x:iri ?iri .
+      OPTIONAL { ?r x:num ?num } OPTIONAL { ?r x:date ?date } OPTIONAL { ?r x:pt ?pt }
+      OPTIONAL { ?r x:flag ?flag } OPTIONAL { ?r x:label ?label } OPTIONAL { ?r x:bn ?bnode }
+      BIND(IF(BOUND(?bnode), "blank", ?unbound) AS ?bn)
+    } ORDER BY ?r"""
+    for shorten in (True, False):
+        from_ox = results.from_oxigraph(store.query(q), shorten_ids=shorten)
+        as_json = json.loads(store.query(q).serialize(format=ox.QueryResultsFormat.JSON))
+        pd.testing.assert_frame_equal(from_ox, results.to_dataframe(as_json, shorten_ids=shorten))
+    df = results.from_oxigraph(store.query(q))
+    # an IRI is shortened, a literal that spells the same IRI is not
+    assert df["mixed"].tolist() == ["Q42", "http://www.wikidata.org/entity/Q43", "Adams", "12"]
+    assert df["mixed_lang"].tolist()[2] == "en" and pd.isna(df["mixed_lang"][0])
+    assert df["iri"].tolist() == [
+        "Q42", "Q1000000000001", "http://www.wikidata.org/entity/Q0", "http://example.org/not-an-entity"
+    ]
+    assert df["num"].dtype == np.float64 and df["num"].tolist()[:3] == [5.0, 2.5, 7.0]
+    # one invalid date (30 February) makes the whole column keep its lexical forms
+    assert str(df["date"].dtype) == "string" and df["date"][1] == "-0044-03-15T00:00:00Z"
+    assert df["pt_lon"].tolist()[0] == 1.5 and df["pt_lat"].tolist()[0] == -2.25
+    assert pd.isna(df["pt_lon"][1]) and df["pt_lon"][2] == 30.0 and pd.isna(df["pt_lat"][3])
+    assert str(df["flag"].dtype) == "boolean" and df["flag"].tolist()[:2] == [True, False]
+    assert df["bn"].tolist()[0] == "blank" and df["none"].isna().all()
+    valid_dates = (
+        'PREFIX x: <http://example.org/> SELECT ?d WHERE { ?r x:date ?d FILTER(STR(?d) != "2001-02-30T00:00:00Z") } '
+        "ORDER BY ?d"
+    )
+    ok = results.from_oxigraph(store.query(valid_dates))
+    assert str(ok["d"].dtype) == "datetime64[us]" and ok["d"][0].year == -44
+
+
+
+def test_oxigraph_tsv_reading_keeps_every_term_exact() -> None:
+    """The local path reads the engine's SPARQL TSV back: escapes, empty strings, Turtle's bare numbers,
+    custom datatypes, blank nodes, unbound cells, no rows and no variables give what the terms say."""
+    store = ox.Store()
+    store.load(
+        r"""
+        @prefix x: <http://example.org/> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        x:a x:s "tab\there\nnew line \"quoted\" back\\slash \u00e9 \U0001F600 \\t not a tab" .
+        x:b x:s "" .
+        x:c x:s "Zürich"@de-CH .
+        x:d x:s "abc"^^<http://example.org/dt> .
+        x:e x:s "1"^^xsd:decimal .
+        x:f x:s 1.5 .
+        x:g x:s "INF"^^xsd:double .
+        x:h x:s -42 .
+        x:i x:s true .
+        x:j x:s <http://example.org/iri?q=a%20b#frag> .
+        x:k x:s [ x:p 1 ] .
+        """.encode(),
+        format=ox.RdfFormat.TURTLE,
+    )
+    q = "SELECT ?r ?v WHERE { ?r <http://example.org/s> ?v } ORDER BY ?r"
+    df = results.from_oxigraph(store.query(q))
+    expected = [term.value for (term,) in store.query("SELECT ?v WHERE { ?r <http://example.org/s> ?v } ORDER BY ?r")]
+    assert df["v"].tolist() == expected
+    assert df["v"][0] == 'tab\there\nnew line "quoted" back\\slash é 😀 \\t not a tab'
+    assert df["v"][1] == "" and df["v_lang"][2] == "de-ch"
+    as_json = json.loads(store.query(q).serialize(format=ox.QueryResultsFormat.JSON))
+    pd.testing.assert_frame_equal(df, results.to_dataframe(as_json))
+    # typed columns from Turtle's bare forms
+    nums = results.from_oxigraph(store.query(
+        "SELECT ?i ?d ?b WHERE { <http://example.org/h> ?p ?i . <http://example.org/f> ?p ?d . "
+        "<http://example.org/i> ?p ?b }"
+    ))
+    assert nums["i"].tolist() == [-42] and str(nums["i"].dtype) == "Int64"
+    assert nums["d"].tolist() == [1.5] and nums["b"].tolist() == [True]
+    # one variable, unbound in every row (empty TSV lines); no rows; no variables
+    unbound = results.from_oxigraph(store.query("SELECT ?none WHERE { ?r <http://example.org/s> ?v }"))
+    assert len(unbound) == 11 and unbound["none"].isna().all()
+    assert len(results.from_oxigraph(store.query("SELECT ?v WHERE { ?r <http://example.org/nothing> ?v }"))) == 0
+    assert len(results.from_oxigraph(store.query("SELECT * WHERE { }"))) == 1

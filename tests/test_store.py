@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
@@ -65,59 +66,89 @@ def inst(n: int, country: str = "Q55", **extra) -> Record:
 # --- the real museum: JSON -> store -> SPARQL -> same statements ---------------------------------------
 
 
+def _sparql_value(dv: dict, datatype: str) -> str:
+    """What SPARQL gives back for a main or reference snak's datavalue, computed from the entity JSON."""
+    v = dv["value"]
+    if dv["type"] == "wikibase-entityid":
+        return WD + v["id"]
+    if datatype == "commonsMedia":
+        return "http://commons.wikimedia.org/wiki/Special:FilePath/" + quote(v, safe="")  # PHP rawurlencode
+    if dv["type"] == "globecoordinate":
+        return f"Point({v['longitude']} {v['latitude']})"
+    assert dv["type"] == "string", dv
+    return v
+
+
+def _statement_iri(statement_id: str) -> str:
+    return WD + "statement/" + statement_id.replace("$", "-")
+
+
 def test_real_museum_round_trips_through_the_store(tmp_path):
     entity = museum()
+    eid = entity["id"]
+    statements = [st for sts in entity["claims"].values() for st in sts]
     with Store.open(tmp_path / "store") as store:
         report = store.write_entities([entity])
-        assert report.created == ["Q1889816"]
-        # every statement, by its id, with the value of the JSON
-        got = rows(store, "SELECT ?p ?s ?v WHERE { wd:Q1889816 ?p ?s . ?s a wikibase:BestRank ; ?ps ?v . "
-                          "FILTER(STRSTARTS(STR(?ps), 'http://www.wikidata.org/prop/statement/P')) }")
-        by_statement = {r["s"]: r["v"] for r in got}
-        expected_ids = {}
-        for pid, statements in entity["claims"].items():
-            for st in statements:
-                iri = WD + "statement/" + st["id"].replace("$", "-")
-                expected_ids[iri] = pid
-                dv = st["mainsnak"]["datavalue"]
-                value = by_statement[iri]
-                if dv["type"] == "wikibase-entityid":
-                    assert value == WD + dv["value"]["id"]
-                elif pid == "P18":
-                    file_path = "http://commons.wikimedia.org/wiki/Special:FilePath/"
-                    assert value == file_path + dv["value"].replace(" ", "%20")
-                elif dv["type"] == "globecoordinate":
-                    assert value == f"Point({dv['value']['longitude']} {dv['value']['latitude']})"
-                else:
-                    assert value == dv["value"]
-        assert set(by_statement) == set(expected_ids)
-        # the references (P143 imported from Q10000) exactly on the statements that have them
-        refs = rows(store, "SELECT ?s ?ref ?src WHERE { ?s prov:wasDerivedFrom ?ref . ?ref pr:P143 ?src }")
-        with_refs = {WD + "statement/" + st["id"].replace("$", "-"): st["references"][0]["hash"]
-                     for sts in entity["claims"].values() for st in sts if st.get("references")}
-        assert {r["s"]: r["ref"].rsplit("/", 1)[1] for r in refs} == with_refs
-        assert {r["src"] for r in refs} == {WD + "Q10000"}
-        assert len(with_refs) == 4  # P17, P131, P373, P625
-        # the coordinate keeps its precision in the value node
-        [coord] = rows(
-            store,
-            "SELECT ?lat ?lon ?prec WHERE { wd:Q1889816 p:P625/psv:P625 ?v . "
-            "?v wikibase:geoLatitude ?lat ; wikibase:geoLongitude ?lon ; wikibase:geoPrecision ?prec }",
-        )
-        assert float(coord["prec"]) == 1e-05
-        assert (float(coord["lat"]), float(coord["lon"])) == (51.56, 5.081389)
-        # terms and WDQS metadata on the entity
-        labels = rows(store, "SELECT ?l WHERE { wd:Q1889816 rdfs:label ?l }")
-        assert {r["l"] for r in labels} == {v["value"] for v in entity["labels"].values()}
-        [meta] = rows(store, "SELECT ?v ?m WHERE { wd:Q1889816 schema:version ?v ; schema:dateModified ?m }")
-        assert meta["v"] == "427447206"
+        assert report.created == [eid]
+    # on disk: reopen read-only (another reader's view) and compare everything with the JSON
+    with Store.open(tmp_path / "store", read_only=True) as store:
+        subst = {ox.Variable("e"): ox.NamedNode(WD + eid)}
+
+        def q(sparql: str) -> list[dict]:
+            res = store.query(PREFIXES + sparql, substitutions=subst)
+            return [{v.value: (s[v].value if s[v] is not None else None) for v in res.variables} for s in res]
+
+        # the same statements: id, property, rank and main value, and the truthy triple for each best one
+        got = q("SELECT ?e ?claim ?s ?rank ?v WHERE { ?e ?claim ?s . ?s wikibase:rank ?rank ; ?ps ?v . "
+                "FILTER(STRSTARTS(STR(?ps), 'http://www.wikidata.org/prop/statement/P')) }")
+        assert {(r["s"], r["claim"].rsplit("/", 1)[1], r["rank"].rsplit("#", 1)[1], r["v"]) for r in got} == {
+            (_statement_iri(st["id"]), st["mainsnak"]["property"], st["rank"].capitalize() + "Rank",
+             _sparql_value(st["mainsnak"]["datavalue"], st["mainsnak"]["datatype"]))
+            for st in statements
+        }
+        truthy = q("SELECT ?e ?p ?v WHERE { ?e ?p ?v "
+                   "FILTER(STRSTARTS(STR(?p), 'http://www.wikidata.org/prop/direct/')) }")
+        assert {(r["p"].rsplit("/", 1)[1], r["v"]) for r in truthy} == {
+            (st["mainsnak"]["property"], _sparql_value(st["mainsnak"]["datavalue"], st["mainsnak"]["datatype"]))
+            for st in statements if st["rank"] != "deprecated"
+        }
+        # the references: node by hash, every snak's property and value, on exactly the statements that have them
+        refs = q("SELECT ?e ?s ?ref ?pr ?v WHERE { ?e ?claim ?s . ?s prov:wasDerivedFrom ?ref . ?ref ?pr ?v "
+                 "FILTER(STRSTARTS(STR(?pr), 'http://www.wikidata.org/prop/reference/P')) }")
+        expected_refs = {
+            (_statement_iri(st["id"]), "http://www.wikidata.org/reference/" + ref["hash"], pid,
+             _sparql_value(sn["datavalue"], sn["datatype"]))
+            for st in statements for ref in st.get("references", [])
+            for pid, snaks in ref["snaks"].items() for sn in snaks
+        }
+        assert expected_refs  # the fixture has references: the comparison below is not vacuous
+        assert {(r["s"], r["ref"], r["pr"].rsplit("/", 1)[1], r["v"]) for r in refs} == expected_refs
+        # the coordinate value node keeps latitude, longitude, precision and globe of the JSON
+        coords = [st["mainsnak"] for st in statements if st["mainsnak"]["datatype"] == "globe-coordinate"]
+        assert coords
+        for snak in coords:
+            v = snak["datavalue"]["value"]
+            found = q(f"SELECT ?e ?lat ?lon ?prec ?globe WHERE {{ ?e p:{snak['property']}/psv:{snak['property']} ?n . "
+                      "?n wikibase:geoLatitude ?lat ; wikibase:geoLongitude ?lon ; wikibase:geoPrecision ?prec ; "
+                      "wikibase:geoGlobe ?globe }")
+            assert [(float(r["lat"]), float(r["lon"]), float(r["prec"]), r["globe"]) for r in found] == [
+                (v["latitude"], v["longitude"], v["precision"], v["globe"])
+            ]
+        # terms, sitelinks and the WDQS metadata on the entity
+        labels = q("SELECT ?e ?l ?lang WHERE { ?e rdfs:label ?l BIND(LANG(?l) AS ?lang) }")
+        assert {(r["lang"], r["l"]) for r in labels} == {(t["language"], t["value"]) for t in entity["labels"].values()}
+        descs = q("SELECT ?e ?d ?lang WHERE { ?e schema:description ?d BIND(LANG(?d) AS ?lang) }")
+        assert {(r["lang"], r["d"]) for r in descs} == {
+            (t["language"], t["value"]) for t in entity["descriptions"].values()
+        }
+        sitelinks = q("SELECT ?e ?name WHERE { ?article schema:about ?e ; schema:name ?name }")
+        assert {r["name"] for r in sitelinks} == {s["title"] for s in entity["sitelinks"].values()}
+        [meta] = q("SELECT ?e ?v ?m ?n WHERE { ?e schema:version ?v ; schema:dateModified ?m ; "
+                   "wikibase:statements ?n }")
+        assert (int(meta["v"]), meta["m"], int(meta["n"])) == (entity["lastrevid"], entity["modified"], len(statements))
         s = store.stats()
-        assert (s["items"], s["statements"]) == (1, 7)
-        assert s["classes"] == [{"class": "Q33506", "label": None, "items": 1}]
-    # on disk: reopen read-only and find the same
-    with Store.open(tmp_path / "store", read_only=True) as ro:
-        assert ro.has_entity("Q1889816") and ro.entity_ids() == ["Q1889816"]
-        assert ro.stats()["statements"] == 7
+        assert (s["items"], s["statements"]) == (1, len(statements))
+        assert store.has_entity(eid) and store.entity_ids() == [eid]
 
 
 # --- broken entities fail, naming entity and property, and leave the store as it was -------------------
@@ -158,16 +189,17 @@ def _bad_entity_id(e):
 
 
 @pytest.mark.parametrize(
-    "break_it, parts",
+    "break_it, where, parts",
     [
-        (_bad_entity_id, ["Q18898x16", "entity id"]),
-        (_bad_value_id, ["entity Q1889816", "property P17", "'Q5x'"]),
-        (_unknown_datatype, ["entity Q1889816", "property P9999", "datatype"]),
-        (_malformed_time, ["entity Q1889816", "property P571", "time", "'May 2021'"]),
-        (_malformed_coordinate, ["entity Q1889816", "property P625", "latitude", "95"]),
+        (_bad_entity_id, ("#3", None), ["entity #3", "'Q18898x16'", "entity id", "expected Q<number>"]),
+        (_bad_value_id, ("Q1889816", "P17"), ["entity Q1889816", "property P17", "'Q5x'"]),
+        (_unknown_datatype, ("Q1889816", "P9999"), ["entity Q1889816", "property P9999", "datatype"]),
+        (_malformed_time, ("Q1889816", "P571"), ["entity Q1889816", "property P571", "time", "'May 2021'"]),
+        (_malformed_coordinate, ("Q1889816", "P625"), ["entity Q1889816", "property P625", "latitude", "95"]),
     ],
+    ids=["bad-entity-id", "bad-value-id", "unknown-datatype", "malformed-time", "malformed-coordinate"],
 )
-def test_broken_entity_fails_clearly_and_leaves_the_store_as_it_was(tmp_path, break_it, parts):
+def test_broken_entity_fails_clearly_and_leaves_the_store_as_it_was(tmp_path, break_it, where, parts):
     good = museum()
     with Store.open(tmp_path / "s") as store:
         store.write_entities([to_json(inst(1)), to_json(inst(2)), good])
@@ -181,10 +213,16 @@ def test_broken_entity_fails_clearly_and_leaves_the_store_as_it_was(tmp_path, br
             store.write_entities(batch)
         for p in parts:
             assert p in str(e.value)
+        assert (e.value.entity, e.value.prop) == where
+        assert str(e.value).count("\n") == 0  # one line, as the CLI prints it
         assert dump(store) == before
         assert sorted_nt(store) == before_nt
         assert store.generation() == gen
         assert not store.has_entity("Q1000000000103") and store.has_entity("Q1889816")
+    # what is on disk, seen by a new reader, is the store as it was: every quad, data and metadata
+    with Store.open(tmp_path / "s", read_only=True) as reopened:
+        assert dump(reopened) == before
+        assert reopened.meta()["label"] == "before"
 
 
 def test_duplicate_ids_in_one_batch_are_refused():
@@ -324,7 +362,8 @@ def test_metadata_is_invisible_to_default_graph_queries():
     store.set_meta("synthetic", True)
     store.set_meta("label", "demo")  # replaced, not added
     m = store.meta()
-    assert m["label"] == "demo" and m["synthetic"] is True and m["generation"] == "1" and m["loaded_at"]
+    # one entity write and three metadata changes: four writes
+    assert m["label"] == "demo" and m["synthetic"] is True and m["generation"] == "4" and m["loaded_at"]
     seen = rows(store, "SELECT ?s ?p ?o WHERE { ?s ?p ?o }")
     assert not [r for r in seen if "glamkg:" in r["s"] or "glamkg:" in r["p"]]
     assert len(seen) == len(store)
@@ -334,10 +373,90 @@ def test_metadata_is_invisible_to_default_graph_queries():
         store.set_meta("Bad Key", "x")
 
 
+def test_set_meta_moves_the_generation_only_when_the_value_changes(tmp_path):
+    with Store.open(tmp_path / "s") as store:
+        store.write_entities([to_json(inst(1))])
+        loaded_at = store.meta()["loaded_at"]
+        graph = sorted_nt(store)
+        g1 = store.generation()
+        store.set_meta("label", "first")
+        g2 = store.generation()
+        assert g2 != g1  # caches keyed on the generation (the dashboard's) see the new label
+        store.set_meta("label", "first")  # same value: nothing written
+        assert store.generation() == g2
+        store.set_meta("synthetic", True)
+        store.set_meta("synthetic", True)
+        g3 = store.generation()
+        assert g3 not in (g1, g2)
+        store.set_meta("label", "second")
+        g4 = store.generation()
+        assert len({g1, g2, g3, g4}) == 4
+        m = store.meta()
+        assert (m["label"], m["synthetic"], m["generation"]) == ("second", True, g4)
+        assert m["loaded_at"] == loaded_at  # metadata is not a load
+        assert sorted_nt(store) == graph  # and not data
+    with Store.open(tmp_path / "s", read_only=True) as ro:
+        assert ro.generation() == g4 and ro.meta()["label"] == "second"
+
+
+@pytest.mark.parametrize("key", ["at", "kind", "generation", "loaded_at"])
+def test_reserved_metadata_keys_are_refused(key):
+    store = Store.memory()
+    before = dump(store)
+    with pytest.raises(InputError, match=f"metadata key '{key}' is reserved"):
+        store.set_meta(key, "x")
+    assert dump(store) == before and store.generation() == "0"
+
+
+def test_stats_counts_agree_with_the_entities_and_ignore_label_only_subjects(tmp_path):
+    store = Store.memory()
+    prop = {"id": "P17", "type": "property", "datatype": "wikibase-item",
+            "labels": {"en": {"language": "en", "value": "country"}}}
+    cls = Record("Q1000000000011", "class", labels={"en": "national archives", "nl": "nationaal archief"})
+    archive = Record("Q1000000000150", "institution", labels={"en": "A"}, claims=[Claim("instance_of", cls.id)])
+    store.write_entities([to_json(inst(n)) for n in range(3)] + [museum(), prop, to_json(cls), to_json(archive)])
+    # a dump that only labels items (say, countries for display) describes no entity
+    labels = tmp_path / "labels.nt"
+    labels.write_text(f'<{WD}Q55> <http://www.w3.org/2000/01/rdf-schema#label> "Netherlands"@en .\n'
+                      f'<{WD}Q31> <http://www.w3.org/2000/01/rdf-schema#label> "Belgium"@en .\n'
+                      '<http://example.org/x> <http://wikiba.se/ontology#statements> "1" .\n')
+    store.load_dump(labels)
+    ids_ = store.entity_ids()
+    assert "Q55" not in ids_ and "Q31" not in ids_ and len(ids_) == 7
+    s = store.stats()
+    assert (s["items"], s["properties"]) == (sum(e[0] == "Q" for e in ids_), sum(e[0] == "P" for e in ids_)) == (6, 1)
+    assert s["triples"] == sum(1 for _ in store.inner.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    assert s["statements"] == sum(1 for _ in store.inner.quads_for_pattern(
+        None, ox.NamedNode("http://wikiba.se/ontology#rank"), None, ox.DefaultGraph()))
+    assert s["classes"] == [  # most items first, with the class's English label when the store has it
+        {"class": "Q33506", "label": None, "items": 4},
+        {"class": "Q1000000000011", "label": "national archives", "items": 1},
+    ]
+
+
+def test_a_second_process_reads_while_the_writer_has_the_store_open(tmp_path):
+    path = tmp_path / "s"
+    reader = ("import sys; from kg.store import Store\n"
+              "with Store.open(sys.argv[1], read_only=True) as s: print(len(s), s.entity_ids())")
+    with Store.open(path) as writer:
+        writer.write_entities([to_json(inst(1))])
+        writer.inner.flush()
+        r = subprocess.run([sys.executable, "-c", reader, str(path)], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.split(" ", 1) == [str(len(writer)), "['Q1000000000101']\n"]
+        # a second writer is refused while this one is open
+        w2 = subprocess.run([sys.executable, "-c", "import sys; from kg.store import Store; Store.open(sys.argv[1])",
+                             str(path)], capture_output=True, text=True, timeout=60)
+        assert w2.returncode != 0 and "in use" in w2.stderr
+
+
 @pytest.mark.parametrize("fmt, name", [("nt", "out.nt"), ("ttl", "out.ttl"), ("nt", "out.nt.gz")])
 def test_export_then_load_dump_reproduces_the_graph(tmp_path, fmt, name):
     store = Store.memory()
-    store.write_entities([to_json(inst(1)), to_json(inst(2)), museum()])
+    unknown = Record("Q1000000000200", "institution", labels={"en": "X"},
+                     claims=[Claim("instance_of", "Q33506"), Claim("inception", SOMEVALUE)])  # a blank node
+    store.write_entities([to_json(inst(1)), to_json(inst(2)), museum(), to_json(unknown)])
+    assert any(isinstance(q.object, ox.BlankNode) for q in store.inner)
     out = tmp_path / name
     if name.endswith(".gz"):
         raw = tmp_path / "raw.nt"

@@ -9,6 +9,7 @@ import pytest
 
 from kg.entities import Claim, Record, to_json
 from kg.plan import Plan, PlanItem, StatementChange, TermChange, plan_item
+from kg.schema import model
 from kg.targets.base import Target
 from kg.targets.quickstatements import QuickStatementsTarget, Unrepresentable, render, value_text
 from kg.values import Coordinate, Quantity, Time
@@ -82,8 +83,9 @@ def fixture_plan() -> Plan:
             StatementChange("add", "P576", None, _statement("dissolved", Time("1582-10-04", calendar="julian"))),
         ],
     )
+    user_group = model().cls("wikimedia_user_group").id  # a local-only class (Q1000000000013)
     local = plan_item(
-        to_json(Record(LOCAL, "partner", labels={"en": "Wiki Club"}, claims=[Claim("instance_of", "Q16695773")])),
+        to_json(Record(LOCAL, "partner", labels={"en": "Wiki Club"}, claims=[Claim("instance_of", user_group)])),
         None,
         kind="partner",
         rows=[3],

@@ -152,7 +152,10 @@ def register(app: typer.Typer) -> None:
                 )
             except RemoteError as e:
                 raise RemoteError(
-                    f"{e} -- finished pages are kept; run the same command again to resume"
+                    f"{e} -- finished pages are kept; run the same command again to resume",
+                    status=e.status,
+                    retry_after=e.retry_after,
+                    url=e.url,
                 ) from None
         if report.units_resumed:
             console.print(f"resumed: {report.units_resumed} pages were already done", highlight=False)

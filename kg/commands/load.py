@@ -253,6 +253,13 @@ def load(
         out.print(line, highlight=False)
         for eid, why in rep.skipped[:MAX_SHOWN]:
             err.print(f"skipped {eid}: {why}", highlight=False)
+        left_out = list(rep.details.get("skipped_edits") or [])
+        if left_out:
+            out.print(f"{len(left_out)} single edits left out (reasons on stderr)", highlight=False)
+            for what, why in left_out[:MAX_SHOWN]:
+                err.print(f"left out {what}: {why}", highlight=False)
+            if len(left_out) > MAX_SHOWN:
+                err.print(f"... and {len(left_out) - MAX_SHOWN} more edits left out", highlight=False)
         if rep.output:
             out.print(f"wrote {rep.output}", highlight=False)
     finally:

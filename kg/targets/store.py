@@ -8,7 +8,7 @@ it was. Unchanged items are not written at all, so a re-run of the same load lea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pyoxigraph as ox
@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from kg import ids
 from kg.plan import Plan
 from kg.reconcile import Index
-from kg.store import Store
+from kg.store import Converter, Store
 from kg.targets.base import ProgressFn, WriteReport, report_unchanged
 from kg.targets.store_read import read_entities
 
@@ -34,9 +34,13 @@ class StoreTarget:
 
     name = "store"
 
-    def __init__(self, store: Store, *, datatypes: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, store: Store, *, datatypes: dict[str, str] | None = None, converter: Converter | None = None
+    ) -> None:
         self.store = store
         self.datatypes = datatypes
+        #: entity JSON -> triples (default: :func:`kg.rdf.wdqs_triples` in the store's vocabulary)
+        self.converter = converter
 
     def existing(self, ids_: Sequence[str]) -> dict[str, dict[str, Any] | None]:
         return read_entities(inner(self.store), ids_)
@@ -51,12 +55,20 @@ class StoreTarget:
         return next(iter(inner(self.store).quads_for_pattern(iri, None, None, ox.DefaultGraph())), None) is not None
 
     def apply(self, plan: Plan, *, progress: ProgressFn | None = None) -> WriteReport:
+        """Write the plan's created and updated items in one atomic store write.
+
+        Progress: unchanged items count at once; of the items to write, the first half of the count advances
+        while they are converted to RDF, the second half when the atomic write has finished.
+        """
         report = WriteReport(target=self.name)
         report_unchanged(plan, report, progress)
         todo = plan.to_write()
         if not todo:
             return report
-        written = self.store.write_entities([it.entity for it in todo], datatypes=self.datatypes)
+        convert = self.converter  # None: the store's own default conversion
+        if progress is not None:
+            convert = _counting(convert or wdqs_converter(), progress)
+        written = self.store.write_entities([it.entity for it in todo], datatypes=self.datatypes, converter=convert)
         report.created.extend(written.created)
         report.updated.extend(written.updated)
         report.unchanged.extend(written.unchanged)
@@ -64,5 +76,32 @@ class StoreTarget:
             if hasattr(written, key):
                 report.details[key] = getattr(written, key)
         if progress:
-            progress(len(todo))
+            progress(len(todo) - len(todo) // 2)
         return report
+
+
+def wdqs_converter() -> Converter:
+    """What :meth:`kg.store.Store.write_entities` uses by default: WDQS triples in the store's vocabulary."""
+    from kg.rdf import Vocabulary, wdqs_triples
+
+    vocab = Vocabulary.glamkg()
+
+    def convert(e: Mapping[str, Any], *, datatypes: Mapping[str, str] | None = None) -> list[ox.Triple]:
+        return wdqs_triples(e, datatypes=datatypes, vocab=vocab)
+
+    return convert
+
+
+def _counting(convert: Converter, progress: ProgressFn) -> Converter:
+    """``convert`` that calls ``progress(1)`` after every second entity."""
+    n = 0
+
+    def counted(e: Mapping[str, Any], **kw: Any) -> list[ox.Triple]:
+        nonlocal n
+        out = convert(e, **kw)
+        n += 1
+        if n % 2 == 0:
+            progress(1)
+        return out
+
+    return counted
