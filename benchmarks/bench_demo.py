@@ -33,7 +33,7 @@ def main() -> None:
     ap.add_argument("--generate-only", action="store_true")
     args = ap.parse_args()
     n = args.institutions
-    workers = args.workers if args.workers is not None else (1 if n >= 20_000 else 0)
+    workers = args.workers if args.workers is not None else demo.default_workers(n)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"machine: {os.cpu_count()} cores, load average {load}; institutions {n:,}; seed {args.seed}", end="")
     print(f"; workers {workers}")

@@ -565,13 +565,13 @@ def default_endpoint() -> str:
 
 def wdqs_link(saved: Any, params: dict[str, str]) -> str:
     """A link opening the saved query in the Wikidata Query Service with the chosen parameter values bound
-    (a ``VALUES`` block of validated terms, as ``kg.query`` sends to remote endpoints); the plain query text
-    when a value does not validate (running it then shows the error)."""
+    (``VALUES`` blocks of validated terms and the ``limit``, as ``kg.query`` sends to remote endpoints); the
+    plain query text when a value does not validate (running it then shows the error)."""
     from kg import query
 
     values = {k: v for k, v in params.items() if v not in ("", None)}
     try:
-        text = query.with_values_block(saved.text, query.bind_values(saved, values))
+        text = query.bound_text(saved, values)
     except GlamkgError:
         text = saved.text
     return query.wdqs_link(text)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -470,6 +471,15 @@ def _parse_triples(res: JobResult) -> dict[str, list[Any]] | None:
     return out
 
 
+def default_workers(institutions: int) -> int:
+    """Worker processes for a demo of this size: none below 20,000 institutions (starting processes costs
+    more than it saves), else up to two, as the machine has cores (measured at 100,000 institutions on 2
+    cores: 113 s with one worker, 92 s with two; see docs/demo.md)."""
+    if institutions < 20_000:
+        return 0
+    return max(1, min(2, os.cpu_count() or 1))
+
+
 def write_demo(
     store: Any,
     institutions: int = 10_000,
@@ -499,7 +509,19 @@ def write_demo(
 
         return wdqs_triples(e, datatypes=datatypes, vocab=Vocabulary.glamkg())
 
+    raw: list[JobResult] = []  # worker results whose N-Triples may go to the store as they are
+
     def flush() -> None:
+        if raw:
+            data = b"".join(r.ntriples or b"" for r in raw)
+            wr = store.add_new_entities(data, [e["id"] for r in raw for e in r.entities])
+            if wr is not None:  # all new: written without parsing the triples back into Python objects
+                rep.created += len(wr.created)
+            else:
+                for r in raw:
+                    pre.update(_parse_triples(r) or {})
+                    buf.extend(r.entities)
+            raw.clear()
         if buf:
             wr = store.write_entities(buf, converter=converter) if pre else store.write_entities(buf)
             rep.created += len(getattr(wr, "created", []))
@@ -509,17 +531,19 @@ def write_demo(
             pre.clear()
 
     buf += [to_json(r) for r in class_records() if not store.has_entity(str(r.id))]
+    fast = hasattr(store, "add_new_entities")
     for r in results(institutions, seed, workers=workers, rdf=workers > 0):
-        triples = _parse_triples(r)
-        if triples is not None:
-            pre.update(triples)
-        buf += r.entities
+        if r.ntriples is not None and fast:
+            raw.append(r)
+        else:
+            pre.update(_parse_triples(r) or {})
+            buf += r.entities
         rep.institutions += r.institutions
         rep.partners += r.partners
         rep.partnerships += r.partnerships
         rep.contributions += r.contributions
         rep.per_region[r.region] = rep.per_region.get(r.region, 0) + r.institutions
-        if len(buf) >= batch:
+        if len(buf) + sum(len(x.entities) for x in raw) >= batch:
             flush()
         if progress:
             progress(r.institutions)

@@ -171,6 +171,17 @@ def model(path: Path | None = None) -> Model:
     return _load(path or SCHEMA_DIR / "model.yaml")
 
 
+@functools.cache
+def prefixes(which: str = "wdqs") -> dict[str, str]:
+    """Namespace prefixes from ``schemas/prefixes.yaml``: ``"wdqs"`` (every prefix Wikidata's query service
+    declares) or ``"store_export"`` (those written into Turtle exports, in that order)."""
+    raw = yaml.safe_load((SCHEMA_DIR / "prefixes.yaml").read_text(encoding="utf-8"))
+    wdqs = {str(k): str(v) for k, v in raw["wdqs"].items()}
+    if which == "wdqs":
+        return wdqs
+    return {k: wdqs[k] for k in raw[which]}
+
+
 def markdown(m: Model | None = None) -> str:
     """``docs/model.md``, generated from the schema (``python -m kg.schema > docs/model.md``)."""
     m = m or model()

@@ -28,9 +28,9 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from kg import config, ids
+from kg import config, ids, store_swap
 from kg.errors import EntityError, GlamkgError, InputError, StoreError
-from kg.schema import model
+from kg.schema import model, prefixes
 from kg.storeio import FORMATS, CountingReader, dump_format, open_dump, progress_bar
 
 META_GRAPH = ox.NamedNode("urn:glamkg:meta")
@@ -54,29 +54,7 @@ _RESERVED_META = frozenset({"at", "kind", "generation", "loaded_at"})
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _ATOMIC_BULK_LIMIT = 900_000  # new triples written with the bulk loader in one step (its batch is 1,000,000)
 
-PREFIXES = {
-    "wd": "http://www.wikidata.org/entity/",
-    "wds": "http://www.wikidata.org/entity/statement/",
-    "wdv": "http://www.wikidata.org/value/",
-    "wdref": "http://www.wikidata.org/reference/",
-    "wdt": "http://www.wikidata.org/prop/direct/",
-    "wdtn": "http://www.wikidata.org/prop/direct-normalized/",
-    "p": "http://www.wikidata.org/prop/",
-    "ps": "http://www.wikidata.org/prop/statement/",
-    "psv": "http://www.wikidata.org/prop/statement/value/",
-    "pq": "http://www.wikidata.org/prop/qualifier/",
-    "pqv": "http://www.wikidata.org/prop/qualifier/value/",
-    "pr": "http://www.wikidata.org/prop/reference/",
-    "prv": "http://www.wikidata.org/prop/reference/value/",
-    "wdno": "http://www.wikidata.org/prop/novalue/",
-    "wikibase": "http://wikiba.se/ontology#",
-    "schema": "http://schema.org/",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "geo": "http://www.opengis.net/ont/geosparql#",
-    "xsd": _XSD,
-}
+PREFIXES = prefixes("store_export")  # schemas/prefixes.yaml: the @prefix lines of Turtle exports
 
 
 Converter = Callable[..., list[ox.Triple]]
@@ -179,6 +157,8 @@ class Store:
         """Open the store at ``path`` (default: ``kg.config.store_path()``), creating it unless ``read_only``
         or ``create=False``. Raises :class:`StoreError` when it is not a store, is locked, or is missing."""
         p = config.store_path(path)
+        if not read_only and store_swap.pending(p):
+            store_swap.recover(p)
         if p.exists() and not p.is_dir():
             raise StoreError(f"{p} is a file, not a store directory; use --store with a directory")
         looks_like_store = (p / "CURRENT").is_file()
@@ -213,6 +193,9 @@ class Store:
                 with contextlib.suppress(OSError):
                     self._ox.flush()
             self._ox = None
+
+    def _release(self) -> None:
+        self._ox = None
 
     def __enter__(self) -> Store:
         return self
@@ -386,9 +369,48 @@ class Store:
         gen = int(report.generation) + 1
         log = self._log_entry(gen, "entities", created=len(report.created), updated=len(report.updated),
                               unchanged=len(report.unchanged))
+        del st  # a large write swaps the store's directory: hold no reference to the old store across it
         self._apply(removals, additions, log)
         report.triples_written, report.triples_removed = len(additions), len(removals)
         report.generation = str(gen)
+        return report
+
+    def add_new_entities(self, ntriples: bytes, entity_ids: list[str]) -> WriteReport | None:
+        """Write entities that are all NEW, given as their WDQS N-Triples (made elsewhere, e.g. by the demo's
+        worker processes with :func:`kg.rdf.wdqs_triples`), without parsing them into Python objects.
+
+        All or nothing, like :meth:`write_entities`. Returns None and writes nothing when the fast path does
+        not apply (an entity is already in the store, or the data has blank nodes, which the bulk loader
+        relabels): the caller then uses :meth:`write_entities`.
+        """
+        st = self._writable()
+        if b"_:" in ntriples:
+            return None
+        for eid in entity_ids:
+            iri = ox.NamedNode(ids.entity_iri(eid))
+            if next(iter(st.quads_for_pattern(iri, None, None, _DG)), None) is not None:
+                return None
+        report = WriteReport(created=list(entity_ids))
+        gen = int(self._current_generation()) + 1
+        log = self._log_entry(gen, "entities", created=len(entity_ids), updated=0, unchanged=0)
+        data = ntriples + (ox.serialize(log, format=ox.RdfFormat.N_QUADS) or b"")
+        n = ntriples.count(b"\n")
+        del st  # a large write swaps the store's directory: hold no reference to the old store across it
+        try:
+            if n > _ATOMIC_BULK_LIMIT and self.path is not None:
+                self._ox = store_swap.write_through_copy(
+                    self.inner, self.path, lambda copy: copy.bulk_load(data, ox.RdfFormat.N_QUADS),
+                    release=self._release,
+                )
+            elif n > _ATOMIC_BULK_LIMIT:  # in memory: one transaction
+                self.inner.load(data, ox.RdfFormat.N_QUADS)
+            else:
+                self.inner.bulk_load(data, ox.RdfFormat.N_QUADS)
+        except StoreError:
+            raise
+        except (OSError, SyntaxError) as e:
+            raise StoreError(f"writing to the store failed, nothing was written: {e}") from None
+        report.triples_written, report.generation = n, str(gen)
         return report
 
     def _orphans(self, removals: set[ox.Triple], asserted: set[ox.Triple]) -> set[ox.Triple]:
@@ -429,6 +451,21 @@ class Store:
         meta_nq = ox.serialize(meta, format=ox.RdfFormat.N_QUADS) or b""
         removed = ox.serialize(list(removals), format=nt) or b"" if removals else b""
         blank = b"_:" in added or b"_:" in removed  # conservative: "_:" inside a literal only costs speed
+        if len(additions) > _ATOMIC_BULK_LIMIT and self.path is not None:
+            # Too big for one bulk-loader ingest: build the new state in a copy of the store and swap it in.
+            del st  # the copy is swapped in only once nothing holds the old store open
+            try:
+                self._ox = store_swap.write_through_copy(
+                    self.inner,
+                    self.path,
+                    lambda copy: _apply_to_copy(copy, removals, added + meta_nq, blank),
+                    release=self._release,
+                )
+            except StoreError:
+                raise
+            except (OSError, SyntaxError) as e:
+                raise StoreError(f"writing to the store failed, nothing was written: {e}") from None
+            return
         try:
             if not removals:
                 data = added + meta_nq
@@ -647,6 +684,16 @@ class Store:
 
 
 # --- helpers --------------------------------------------------------------------------------------------
+
+
+def _apply_to_copy(copy: ox.Store, removals: set[ox.Triple], data: bytes, blank: bool) -> None:
+    """The body of a large write, applied to the copy :mod:`kg.store_swap` builds (atomicity not needed)."""
+    for t in removals:
+        copy.remove(ox.Quad(*t))
+    if blank:
+        copy.bulk_extend(ox.parse(data, ox.RdfFormat.N_QUADS))
+    else:
+        copy.bulk_load(data, ox.RdfFormat.N_QUADS)
 
 
 def open_store(path: str | Path | None = None, *, read_only: bool = False) -> Store:

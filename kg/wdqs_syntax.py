@@ -8,47 +8,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kg.errors import InputError
+from kg.schema import prefixes
 from kg.sparql_text import Token, matching, tokenize
 
-STANDARD_PREFIXES: dict[str, str] = {
-    "wd": "http://www.wikidata.org/entity/",
-    "wds": "http://www.wikidata.org/entity/statement/",
-    "wdv": "http://www.wikidata.org/value/",
-    "wdref": "http://www.wikidata.org/reference/",
-    "wdt": "http://www.wikidata.org/prop/direct/",
-    "wdtn": "http://www.wikidata.org/prop/direct-normalized/",
-    "p": "http://www.wikidata.org/prop/",
-    "ps": "http://www.wikidata.org/prop/statement/",
-    "psv": "http://www.wikidata.org/prop/statement/value/",
-    "psn": "http://www.wikidata.org/prop/statement/value-normalized/",
-    "pq": "http://www.wikidata.org/prop/qualifier/",
-    "pqv": "http://www.wikidata.org/prop/qualifier/value/",
-    "pqn": "http://www.wikidata.org/prop/qualifier/value-normalized/",
-    "pr": "http://www.wikidata.org/prop/reference/",
-    "prv": "http://www.wikidata.org/prop/reference/value/",
-    "prn": "http://www.wikidata.org/prop/reference/value-normalized/",
-    "wdno": "http://www.wikidata.org/prop/novalue/",
-    "wdata": "https://www.wikidata.org/wiki/Special:EntityData/",
-    "wikibase": "http://wikiba.se/ontology#",
-    "schema": "http://schema.org/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "cc": "http://creativecommons.org/ns#",
-    "dct": "http://purl.org/dc/terms/",
-    "geo": "http://www.opengis.net/ont/geosparql#",
-    "geof": "http://www.opengis.net/def/function/geosparql/",
-    "ontolex": "http://www.w3.org/ns/lemon/ontolex#",
-    "bd": "http://www.bigdata.com/rdf#",
-    "bds": "http://www.bigdata.com/rdf/search#",
-    "gas": "http://www.bigdata.com/rdf/gas#",
-    "hint": "http://www.bigdata.com/queryHints#",
-    "mwapi": "https://www.mediawiki.org/ontology#API/",
-    "mediawiki": "https://www.mediawiki.org/ontology#",
-}
+STANDARD_PREFIXES: dict[str, str] = prefixes("wdqs")  # schemas/prefixes.yaml
 
 WIKIBASE = STANDARD_PREFIXES["wikibase"]
 BD = STANDARD_PREFIXES["bd"]

@@ -436,3 +436,15 @@ def test_explorer_runs_on_the_configured_endpoint(app_env: Path, tmp_path: Path,
     assert int(result[count_col].sum()) == len(fx.INSTITUTIONS) + 1
     by_country = dict(zip(result["country"], result[count_col], strict=True))
     assert by_country[fx.NA] == 2  # I5 and the remote-only library
+
+
+def test_wdqs_link_applies_the_limit_parameter() -> None:
+    from urllib.parse import unquote
+
+    from kg import dashboard_data, query
+
+    saved = query.get("quality_institutions_missing_isil")
+    default = unquote(dashboard_data.wdqs_link(saved, {}).split("#", 1)[1])
+    five = unquote(dashboard_data.wdqs_link(saved, {"limit": "5"}).split("#", 1)[1])
+    assert "LIMIT 1000" in default
+    assert "LIMIT 5" in five and "LIMIT 1000" not in five

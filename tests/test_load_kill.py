@@ -98,25 +98,15 @@ def test_sigkill_during_a_large_load_leaves_the_store_unchanged(tmp_path: Path) 
     assert (tmp_path / "after.nt").read_bytes() == before
 
     # and the store still works: the earlier load is recognised as already there
-    done = subprocess.run(
-        cli("load", str(small), "--kind", "institution", "--store", str(store), "-q"),
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "unchanged 20" in done.stdout
+    def glamkg_load(*args: str) -> str:
+        done = subprocess.run(
+            cli("load", *args, "--kind", "institution", "--store", str(store), "-q"),
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "unchanged 20" in glamkg_load(str(small))
 
     # and the interrupted load, run again, creates every item: nothing of it was half-written before
-    done = subprocess.run(
-        cli("load", str(big), "--kind", "institution", "--store", str(store), "-q", "--shacl-limit", "0"),
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "created 4000, updated 0, unchanged 0" in done.stdout
+    assert "created 4000, updated 0, unchanged 0" in glamkg_load(str(big), "--shacl-limit", "0")

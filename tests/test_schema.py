@@ -62,3 +62,13 @@ def test_lookup_errors_name_the_known_keys():
         model().prop("countri")
     assert model().prop_by_id("P17").key == "country"
     assert model().prop_by_id("P999999") is None
+
+
+def test_prefixes_are_data_and_export_prefixes_are_wdqs_ones() -> None:
+    from kg import schema
+
+    wdqs = schema.prefixes("wdqs")
+    assert wdqs["wd"] == "http://www.wikidata.org/entity/" and wdqs["bd"] == "http://www.bigdata.com/rdf#"
+    export = schema.prefixes("store_export")
+    assert list(export)[:2] == ["wd", "wds"]
+    assert all(wdqs[k] == v for k, v in export.items())

@@ -525,3 +525,114 @@ def test_rewrite_is_unchanged_although_oxigraph_canonicalizes_literals():
     fresh = Store.memory()
     fresh.write_entities([to_json(rec(13))])
     assert sorted_nt(store) == sorted_nt(fresh)
+
+
+# --- large writes: built in a copy of the store and swapped in (kg.store_swap) ---------------------------
+
+
+def _siblings(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir() if p.name != path.name and not p.name.endswith(".lock"))
+
+
+def test_large_write_goes_through_a_copy_and_leaves_nothing_behind(tmp_path, monkeypatch):
+    import kg.store
+
+    monkeypatch.setattr(kg.store, "_ATOMIC_BULK_LIMIT", 10)  # every batch here counts as large
+    p = tmp_path / "s"
+    with Store.open(p) as store:
+        store.write_entities([to_json(inst(n)) for n in range(3)])
+        first_gen = store.generation()
+        report = store.write_entities([to_json(inst(n)) for n in range(3, 8)] + [to_json(inst(0, "Q31"))])
+        assert (sorted(report.created), report.updated) == ([f"Q{1000000000100 + n}" for n in range(3, 8)],
+                                                            ["Q1000000000100"])
+        assert store.generation() == str(int(first_gen) + 1)
+        after = dump(store)
+        countries = rows(store, "SELECT ?c WHERE { <https://glamkg.invalid/entity/Q1000000000100> wdt:P17 ?c }")
+        assert countries == [{"c": "http://www.wikidata.org/entity/Q31"}]
+    assert _siblings(p) == []
+    with Store.open(p, read_only=True) as reader:
+        assert dump(reader) == after
+        assert len(reader.entity_ids()) == 8
+
+
+def test_large_write_that_fails_in_the_copy_leaves_the_store_as_it_was(tmp_path, monkeypatch):
+    import kg.store
+
+    monkeypatch.setattr(kg.store, "_ATOMIC_BULK_LIMIT", 10)
+    p = tmp_path / "s"
+
+    def half_then_fail(copy, removals, data, blank):
+        copy.bulk_load(data[: len(data) // 2].rsplit(b"\n", 1)[0] + b"\n", ox.RdfFormat.N_QUADS)
+        raise OSError("disk full (simulated)")
+
+    with Store.open(p) as store:
+        store.write_entities([to_json(inst(n)) for n in range(3)])
+        before, gen = dump(store), store.generation()
+        monkeypatch.setattr(kg.store, "_apply_to_copy", half_then_fail)
+        with pytest.raises(StoreError, match="nothing was written: disk full"):
+            store.write_entities([to_json(inst(n)) for n in range(3, 9)])
+        assert dump(store) == before and store.generation() == gen
+        assert _siblings(p) == []
+
+
+def _interrupted_copy(p: Path, *, complete: bool, first_rename_done: bool) -> bytes:
+    """Leave ``p`` as a crash during a large write would: a copy with new data, committed or not."""
+    with Store.open(p) as store:
+        store.write_entities([to_json(inst(n)) for n in range(2)])
+        store.inner.flush()
+        store.inner.backup(str(p.with_name(p.name + ".swap")))
+    copy = Store.open(p.with_name(p.name + ".swap"))
+    copy.write_entities([to_json(inst(5))])
+    new_state = dump(copy)
+    copy.close()
+    del copy
+    if complete:
+        (p.with_name(p.name + ".swap") / "GLAMKG-COMPLETE").write_bytes(b"")
+    if first_rename_done:
+        p.rename(p.with_name(p.name + ".old"))
+    return new_state
+
+
+@pytest.mark.parametrize("first_rename_done", [False, True])
+def test_open_finishes_a_committed_large_write(tmp_path, first_rename_done):
+    p = tmp_path / "s"
+    new_state = _interrupted_copy(p, complete=True, first_rename_done=first_rename_done)
+    with Store.open(p) as store:
+        assert dump(store) == new_state
+        assert store.has_entity("Q1000000000105")
+    assert _siblings(p) == []
+    assert not (p / "GLAMKG-COMPLETE").exists()
+
+
+def test_open_throws_away_an_uncommitted_large_write(tmp_path):
+    p = tmp_path / "s"
+    _interrupted_copy(p, complete=False, first_rename_done=False)
+    with Store.open(p, read_only=True) as reader:  # readers touch nothing
+        before = dump(reader)
+        assert not reader.has_entity("Q1000000000105")
+    assert _siblings(p) == ["s.swap"]
+    with Store.open(p) as store:
+        assert dump(store) == before
+        assert not store.has_entity("Q1000000000105")
+    assert _siblings(p) == []
+
+
+def test_add_new_entities_gives_the_same_graph_as_write_entities_and_refuses_existing_ones(tmp_path):
+    from kg.rdf import Vocabulary, to_ntriples, wdqs_triples
+
+    entities = [to_json(inst(n)) for n in range(4)]
+    data = "".join(to_ntriples(wdqs_triples(e, vocab=Vocabulary.glamkg())) for e in entities).encode()
+    with Store.memory() as slow, Store.open(tmp_path / "fast") as fast:
+        slow.write_entities(entities)
+        report = fast.add_new_entities(data, [e["id"] for e in entities])
+        assert report is not None and sorted(report.created) == sorted(e["id"] for e in entities)
+        assert sorted_nt(fast) == sorted_nt(slow)
+        gen, before = fast.generation(), dump(fast)
+        # an entity already there: nothing written, the caller must diff through write_entities
+        again = [to_json(inst(9)), entities[0]]
+        again_nt = "".join(to_ntriples(wdqs_triples(e, vocab=Vocabulary.glamkg())) for e in again).encode()
+        assert fast.add_new_entities(again_nt, [e["id"] for e in again]) is None
+        # broken N-Triples: an error, and nothing of the batch is in the store
+        with pytest.raises(StoreError, match="nothing was written"):
+            fast.add_new_entities(again_nt[:-40] + b" <broken\n", ["Q1000000000109"])
+        assert dump(fast) == before and fast.generation() == gen

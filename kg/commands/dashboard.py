@@ -182,7 +182,7 @@ def up(
             err.print(f"store {path} already holds institutions: not writing demo data", highlight=False,
                       soft_wrap=True)
         else:
-            workers = 1 if institutions >= 20_000 else 0
+            workers = kg_demo.default_workers(institutions)
             with Progress(
                 TextColumn("[bold]demo data[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                 console=err, transient=True,

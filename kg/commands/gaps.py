@@ -187,7 +187,7 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 1,
     workers: Annotated[
         int | None,
-        typer.Option(help="Generator processes (default: 1 from 20,000 institutions, else 0 = in this process)."),
+        typer.Option(help="Generator processes (default: up to 2 from 20,000 institutions, else 0 = in this process)."),
     ] = None,
     store: StoreOption = None,
 ) -> None:
@@ -202,7 +202,7 @@ def demo(
     from kg import demo as kg_demo
     from kg.store import Store
 
-    n_workers = workers if workers is not None else (1 if institutions >= 20_000 else 0)
+    n_workers = workers if workers is not None else kg_demo.default_workers(institutions)
     path = config.store_path(store)
     err = Console(stderr=True)
     with (
