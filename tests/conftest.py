@@ -19,3 +19,43 @@ def _keep_main_module() -> Iterator[None]:
     yield
     if main is not None:
         sys.modules["__main__"] = main
+
+
+_LOOPBACK = ("127.", "::1", "localhost")
+
+
+def _is_loopback(address: object) -> bool:
+    host = address[0] if isinstance(address, tuple) and address else address
+    return not isinstance(host, str) or host.startswith(_LOOPBACK) or host in ("", "0.0.0.0")
+
+
+@pytest.fixture(autouse=True)
+def _no_network(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never reach the network: a connection to anything but loopback fails the test at once.
+
+    Only tests marked ``live`` (opt-in, against a Wikibase named in the environment) may connect out. Child
+    processes (oxigraph serve, Chromium) are not covered here; they are pointed at loopback by their tests.
+    """
+    if request.node.get_closest_marker("live"):
+        return
+    import socket
+
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def guard(address: object) -> None:
+        if not _is_loopback(address):
+            raise AssertionError(f"a test tried to reach {address!r}: tests must stay on loopback")
+
+    def connect(self: socket.socket, address: object) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            guard(address)
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    def connect_ex(self: socket.socket, address: object) -> int:
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            guard(address)
+        return real_connect_ex(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+

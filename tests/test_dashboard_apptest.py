@@ -12,11 +12,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+import dashboard_fixture as fx
 import pandas as pd
 import pytest
-
-pytest.importorskip("streamlit")
-import dashboard_fixture as fx
 from streamlit.testing.v1 import AppTest
 
 APP_DIR = Path(__file__).resolve().parents[1] / "dashboards"

@@ -3,7 +3,8 @@ loaded in a real headless Chromium (Debian's chromium + chromium-driver, driven 
 /usr/bin/chromedriver; selenium never downloads anything) with every host but 127.0.0.1 unresolvable. Checks
 that no error box is shown, that the charts are drawn and the world maps show the Natural Earth countries
 (SVG marks), that no request left the machine, and saves a
-1280x800 screenshot of each page to docs/screenshots/<page>.png.
+1280x800 screenshot of each page (to $TMPDIR/glamkg-screenshots/, or to docs/screenshots/<page>.png with
+GLAMKG_UPDATE_SCREENSHOTS=1, the way the committed ones were made).
 
 Needs the Debian packages chromium and chromium-driver (run.sh installs them): the tests fail when they are
 missing and $CI is set (to anything but 0/false/no), and are skipped with that reason elsewhere.
@@ -28,7 +29,11 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
-SHOTS = ROOT / "docs" / "screenshots"
+# Screenshots go to a temporary folder; GLAMKG_UPDATE_SCREENSHOTS=1 writes them into docs/screenshots/ instead
+# (then commit them), so a test run never dirties the work tree.
+SHOTS = (ROOT / "docs" / "screenshots") if os.environ.get("GLAMKG_UPDATE_SCREENSHOTS") == "1" else (
+    Path(tempfile.gettempdir()) / "glamkg-screenshots"
+)
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 # page -> (url path, vega charts it draws at least)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.server
 import io
+import shutil
 import threading
 import time
 import urllib.parse
@@ -625,7 +626,7 @@ def test_cli_import_wikidata(wdqs: tuple[FakeWdqs, str], tmp_path: Path, capsys:
     fake.fail = lambda n, q: (404, {"Content-Type": "text/plain"}, b"no such endpoint", 0)
     assert main([*args, "--restart"]) == 4
     assert "run the same command again to resume" in capsys.readouterr().err
-    assert main(["import", "wikidata", "--country", "XX", "--store", str(store)]) == 2
+    assert main(["import", "wikidata", "--endpoint", url, "--country", "XX", "--store", str(store)]) == 2
 
 
 def test_stand_in_answers_have_the_recorded_shape(wdqs: tuple[FakeWdqs, str]) -> None:
@@ -678,49 +679,18 @@ def test_round_trip_through_a_real_oxigraph_serve(wdqs: tuple[FakeWdqs, str], tm
     """Import from the stand-in into store A; serve A's export with `oxigraph serve` (a real SPARQL server on
     loopback); import from that server into store B with the same settings: B equals A. The store's own RDF
     is WDQS-shaped enough for the importer's queries, so any glamkg store can be the source of another."""
-    import shutil
-    import socket
-    import subprocess
+    from query_fixture_data import OXIGRAPH, oxigraph_server
 
-    import requests
-
-    exe = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "oxigraph"
-    if not exe.exists():
-        exe = Path(shutil.which("oxigraph") or "")
-    if not exe.is_file():
+    if not OXIGRAPH.exists() and not shutil.which("oxigraph"):
         pytest.skip("the oxigraph binary (pip package `oxigraph`, a dev dependency) is not installed")
     _fake, url = wdqs
     with Store.memory() as a:
         run(a, url, Checkpoint(None))
         data = export(a)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([str(exe), "serve", "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                requests.post(f"{base}/store?default", data="\n".join(data).encode() + b"\n",
-                              headers={"Content-Type": "application/n-triples"}, timeout=5).raise_for_status()
-                break
-            except requests.ConnectionError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"oxigraph serve did not start on port {port}")
-                time.sleep(0.05)
-        with Store.memory() as b:
-            report = run(b, f"{base}/query", Checkpoint(None), settings=settings(f"{base}/query"))
-            assert len(report.created) == 15
-            assert export(b) == data
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with oxigraph_server("\n".join(data).encode() + b"\n") as query_url, Store.memory() as b:
+        report = run(b, query_url, Checkpoint(None), settings=settings(query_url))
+        assert len(report.created) == 15
+        assert export(b) == data
 
 
 def test_rerun_from_two_recorded_answers_differing_in_one_item(

@@ -72,17 +72,17 @@ def test_sigkill_during_a_large_load_leaves_the_store_unchanged(tmp_path: Path) 
     )
     assert proc.stderr is not None
     seen = []
-    deadline = time.monotonic() + 300
-    for line in proc.stderr:  # plain progress lines: stderr is not a terminal
+    for line in proc.stderr:  # plain progress lines: stderr is not a terminal (pytest-timeout bounds a hang)
         seen.append(line.strip())
         if line.startswith("glamkg load: writing"):
             break
-        assert time.monotonic() < deadline, seen
+    else:
+        pytest.fail(f"the load ended before its writing phase: {seen}")
     # The write phase first converts the 4000 entities to RDF (nothing on disk yet), then Oxigraph's bulk
     # loader writes sorted SST files ("bulk-*.sst") into the store directory and finally ingests them in one
     # RocksDB call. Kill as soon as the first of those files appears: the store is being written to.
     writing: list[str] = []
-    while not writing and proc.poll() is None and time.monotonic() < deadline:
+    while not writing and proc.poll() is None:  # ends when the files appear or the load ends
         writing = sorted(p.name for p in store.iterdir() if p.name.startswith(BULK_PREFIX))
         time.sleep(0.001)
     proc.send_signal(signal.SIGKILL)
