@@ -90,10 +90,14 @@ def _excerpt(text: str) -> str:
     return text if len(text) <= _BODY_EXCERPT else text[:_BODY_EXCERPT] + "..."
 
 
+def _without_credentials(url: str) -> str:
+    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@", r"\1", url)
+
+
 def _redact(url: str) -> str:
     """The URL as shown in messages: credentials (``user:password@``) removed, long query strings (a whole
     SPARQL query) shortened."""
-    url = re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@", r"\1", url)
+    url = _without_credentials(url)
     return url if len(url) <= 200 else url[:200] + "..."
 
 
@@ -294,7 +298,7 @@ class HttpClient:
             body_tmp.replace(self.cache_dir / f"{key}.body")
             meta = {
                 "status": resp.status_code,
-                "url": resp.url,
+                "url": _without_credentials(resp.url),
                 "headers": {k: v for k, v in resp.headers.items() if k.lower() != "set-cookie"},
                 "encoding": resp.encoding,
                 "stored": time.time(),

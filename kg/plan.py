@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 import yaml
 
+from kg import outfile
 from kg.errors import InputError
 
 ItemAction = Literal["create", "update", "unchanged"]
@@ -174,7 +175,7 @@ class Plan:
             text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=120)
         else:
             text = json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
-        p.write_text(text, encoding="utf-8")
+        outfile.write_text(p, text, what="plan file")
         return p
 
     @classmethod

@@ -272,11 +272,21 @@ def parse(text: str, *, name: str, path: Path | None = None) -> SavedQuery:
 
 def load(path: str | Path) -> SavedQuery:
     p = Path(path)
+    return parse(read_text(p), name=p.stem, path=p)
+
+
+def read_text(p: Path) -> str:
+    """A query file's text, or an InputError saying why it cannot be read."""
+    if p.is_dir():
+        raise InputError(f"{p} is a directory: expected a query file (.rq)")
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as e:
         raise InputError(f"cannot read query file {p}: {e.strerror or e}") from None
-    return parse(text, name=p.stem, path=p)
+    except UnicodeDecodeError as e:
+        raise InputError(f"{p}: expected UTF-8 text, found byte {e.object[e.start]:#04x} at offset {e.start}; "
+                         "save the query as UTF-8") from None
+    return text
 
 
 def catalog(directory: str | Path | None = None) -> list[SavedQuery]:
@@ -310,10 +320,12 @@ def resolve_query(name_or_query: str | SavedQuery) -> SavedQuery:
     if text.endswith((".rq", ".sparql")) or path.exists():
         if not path.exists():
             raise InputError(f"no such query file: {path}")
+        body = read_text(path)
         try:
-            return load(path)
+            return parse(body, name=path.stem, path=path)
         except InputError:
-            body = path.read_text(encoding="utf-8")
+            if re.search(r"^\s*#\s*(title|param|view|description)\s*:", body, re.MULTILINE):
+                raise  # a saved-query header with a mistake: say so, do not run it without its parameters
             return SavedQuery(path.stem, path.stem, "", (), "table", body, path)
     if re.fullmatch(r"[a-z0-9_]+", text):
         return get(text)  # raises with the list of names
@@ -498,6 +510,11 @@ def endpoint_url(endpoint: str) -> str | None:
         return None
     if endpoint == "wikidata":
         return WIKIDATA_SPARQL
+    if re.match(r"^https?://[^\s/@]*@", endpoint):
+        raise InputError(
+            "--endpoint: a URL with a user name or password in it was given; glamkg does not send credentials "
+            "to SPARQL endpoints, and would show them in messages (remove the user:password@ part)"
+        )
     if re.match(r"^https?://[^\s/]+", endpoint):
         return endpoint
     raise InputError(f"expected --endpoint local, wikidata or an http(s) URL, found {endpoint!r}")

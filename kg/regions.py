@@ -54,7 +54,18 @@ OTHER = "Other"
 def read_csv_text(source: str | Path | io.StringIO, **kwargs: Any) -> pd.DataFrame:
     """A CSV read as text, with nothing turned into NaN (``NA`` stays Namibia) and ``#`` comment lines skipped."""
     kwargs.setdefault("comment", "#")
-    return pd.read_csv(source, dtype=str, keep_default_na=False, na_filter=False, **kwargs)
+    try:
+        return pd.read_csv(source, dtype=str, keep_default_na=False, na_filter=False, **kwargs)
+    except FileNotFoundError:
+        raise
+    except UnicodeDecodeError as e:
+        raise InputError(f"{source}: expected UTF-8 text, found byte {e.object[e.start]:#04x} at offset {e.start}; "
+                         "save the file as UTF-8 CSV") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        raise InputError(f"{source}: not a readable CSV ({str(e).strip()}); expected a header line and one row "
+                         "per country") from None
+    except OSError as e:
+        raise InputError(f"{source}: cannot read it ({e.strerror or e})") from None
 
 
 @functools.lru_cache(maxsize=4)

@@ -131,6 +131,11 @@ def entity_base(value: str | None) -> str:
 
 def endpoint_url(value: str | None) -> str:
     url = value or WIKIDATA_ENDPOINT
+    if re.match(r"^https?://[^\s/@]*@", url):
+        raise InputError(
+            "--endpoint: a URL with a user name or password in it was given; glamkg does not send credentials "
+            "to query services, and would show them in messages (remove the user:password@ part)"
+        )
     if not re.match(r"^https?://[^/\s]+", url) or _IRI_FORBIDDEN.search(url):
         raise InputError(f"--endpoint: expected an http(s) URL like {WIKIDATA_ENDPOINT}, found {value!r}")
     return url

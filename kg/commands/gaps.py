@@ -12,6 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kg import outfile
+
 StoreOption = Annotated[
     Path | None,
     typer.Option("--store", help="Store directory (default: $GLAMKG_STORE, else ./glamkg-data).", show_default=False),
@@ -120,7 +122,7 @@ def gaps(
         _print_warnings(rep, err)
         return
     if output:
-        output.write_text(text, encoding="utf-8")
+        outfile.write_text(output, text)
         err.print(f"wrote {output}", highlight=False)
     else:
         typer.echo(text, nl=False)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from kg import outfile
 from kg.config import store_path
 from kg.errors import RemoteError
 
@@ -56,7 +57,7 @@ def _print_report(console: Console, report: Any, out: Path | None, extra: dict[s
             "ignored_columns": report.ignored_columns,
             **(extra or {}),
         }
-        out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        outfile.write_text(out, json.dumps(data, indent=1) + "\n", what="report")
 
 
 def register(app: typer.Typer) -> None:
@@ -92,7 +93,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
         restart: Annotated[bool, typer.Option("--restart", help="Ignore an unfinished run's checkpoint.")] = False,
         pause: Annotated[float, typer.Option("--pause", help="Seconds to wait between two requests.")] = 1.0,
-        timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for one answer.")] = 70.0,
+        timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for one answer.")] = 70.0,
         retrieved: Annotated[
             str | None, typer.Option("--retrieved", help="Retrieved date for new content (default today).")
         ] = None,

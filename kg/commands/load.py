@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from kg import outfile
 from kg.errors import InputError
 
 MAX_SHOWN = 20
@@ -294,7 +295,7 @@ def template(
         raise InputError(f"expected a kind among {', '.join(model().kinds)}, found {kind!r}")
     text = templates.template_text(kind)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        outfile.write_text(output, text)
     else:
         sys.stdout.write(text)
 

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kg import outfile
 from kg.errors import InputError
 
 query_app = typer.Typer(
@@ -92,7 +93,7 @@ def _render(df: pd.DataFrame, fmt: Format, output: Path | None) -> None:
     if fmt is Format.parquet:
         if output is None:
             raise InputError("--format parquet needs --output FILE (Parquet is binary)")
-        df.to_parquet(output, index=False)
+        outfile.write_with(output, lambda tmp: df.to_parquet(tmp, index=False))
         return
     if fmt is Format.csv:
         text = df.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S")
@@ -112,7 +113,7 @@ def _render(df: pd.DataFrame, fmt: Format, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        outfile.write_text(output, text)
 
 
 @query_app.command("run")
@@ -138,7 +139,9 @@ def run(
         Path | None,
         typer.Option("--cache-dir", help="Remote endpoints: cache answers here (key: endpoint, query, parameters)."),
     ] = None,
-    timeout: Annotated[float, typer.Option("--timeout", help="Remote endpoints: seconds per HTTP request.")] = 60.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, help="Remote endpoints: seconds per HTTP request.")
+    ] = 60.0,
 ) -> None:
     """Run a saved query or a .rq file and print or save the table.
 

@@ -57,7 +57,11 @@ URL_ENV = "GLAMKG_WIKIBASE_URL"
 USER_ENV = "GLAMKG_WIKIBASE_USER"
 PASSWORD_ENV = "GLAMKG_WIKIBASE_PASSWORD"
 
-PUBLIC_HOSTS = ("wikidata.org", "wikipedia.org", "wikimedia.org")
+# Wikimedia's public wikis: never a write target unless explicitly allowed.
+PUBLIC_HOSTS = (
+    "wikidata.org", "wikipedia.org", "wikimedia.org", "wiktionary.org", "wikisource.org", "wikiquote.org",
+    "wikibooks.org", "wikinews.org", "wikiversity.org", "wikivoyage.org", "mediawiki.org", "wikifunctions.org",
+)
 GET_BATCH = 50  # wbgetentities takes at most 50 ids per request (500 for bots)
 RETRY_CODES = frozenset({"maxlag", "ratelimited", "readonly"})
 
