@@ -19,6 +19,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from kg.errors import InputError
 from kg.schema import model
 
 _ID_RE = re.compile(r"^([QPL])([1-9][0-9]*)$")
@@ -107,8 +108,17 @@ def wikidata_concept_base() -> str:
     return model().namespaces["wikidata_concept_base"]
 
 
+_BASE = re.compile(r"^https?://[^\s<>\"{}|\\^`]+/$")
+
+
 def local_concept_base() -> str:
-    return os.environ.get("GLAMKG_CONCEPT_BASE") or model().namespaces["local_concept_base"]
+    """The local concept base: ``$GLAMKG_CONCEPT_BASE`` or the model's (checked: it is written into queries)."""
+    base = os.environ.get("GLAMKG_CONCEPT_BASE") or model().namespaces["local_concept_base"]
+    if not _BASE.match(base):
+        raise InputError(
+            f"GLAMKG_CONCEPT_BASE: expected an http(s) IRI ending in '/' with no spaces, quotes or <>, found {base!r}"
+        )
+    return base
 
 
 def concept_base_for(value: str) -> str:

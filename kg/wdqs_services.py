@@ -5,6 +5,7 @@ custom functions ``geof:distance`` and ``wikibase:decodeUri``."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
@@ -61,6 +62,10 @@ def label_block(
                     lang = lang.strip().lower()
                     if lang == "[auto_language]" and auto_language:
                         lang = auto_language.lower()
+                        if not re.fullmatch(r"[a-z]{1,8}(-[a-z0-9]{1,8})*", lang):
+                            raise InputError(
+                                f"--auto-language: expected a language code like en or pt-br, found {auto_language!r}"
+                            )
                     if lang and lang != "[auto_language]" and lang not in languages:
                         languages.append(lang)
             continue  # other params (e.g. disableReordering) do not change results

@@ -45,3 +45,24 @@ def test_broken_grouping_csv(tmp_path: Path) -> None:
     g.write_text('group,iso2\n"South,NA\n')
     with pytest.raises(InputError, match=r"ragged.csv: not a readable CSV"):
         regions.read_csv_text(g)
+
+
+def test_concept_base_from_the_environment_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg import ids
+
+    monkeypatch.setenv("GLAMKG_CONCEPT_BASE", 'https://example.org/e"> } DROP ALL #/')
+    with pytest.raises(InputError, match="GLAMKG_CONCEPT_BASE: expected an http"):
+        ids.local_concept_base()
+    monkeypatch.setenv("GLAMKG_CONCEPT_BASE", "https://example.org/entity/")
+    assert ids.entity_iri("Q1000000000001") == "https://example.org/entity/Q1000000000001"
+
+
+def test_auto_language_is_a_language_code() -> None:
+    from kg.store import Store
+
+    text = ('SELECT ?item ?itemLabel WHERE { VALUES ?item { <http://www.wikidata.org/entity/Q1> } '
+            'SERVICE wikibase:label { bd:serviceParam wikibase:language "[AUTO_LANGUAGE],en". } }')
+    with Store.memory() as st:
+        with pytest.raises(InputError, match="--auto-language: expected a language code"):
+            query.run(text, store=st, auto_language='en". } } #')
+        assert len(query.run(text, store=st, auto_language="nl")) == 1
