@@ -23,6 +23,7 @@ import contextlib
 import fcntl
 import gc
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -65,6 +66,13 @@ def pending(path: Path) -> bool:
     return _swap(path).exists() or _old(path).exists()
 
 
+# RocksDB's own files; anything else in a store directory (an import checkpoint, say) belongs to glamkg and
+# moves to the new directory with the swap.
+_ROCKSDB = re.compile(
+    r"^(LOCK|LOG(\..*)?|CURRENT|IDENTITY|MANIFEST-\d+|OPTIONS-\d+(\.dbtmp)?|\d+\.(sst|log|blob)|bulk-.*)$"
+)
+
+
 def _finish(path: Path) -> None:
     """Steps 4: swap the committed copy in (the caller holds the lock and has closed the store)."""
     swap, old = _swap(path), _old(path)
@@ -72,6 +80,10 @@ def _finish(path: Path) -> None:
         path.rename(old)
     swap.rename(path)
     (path / COMPLETE).unlink()
+    if old.is_dir():
+        for entry in old.iterdir():
+            if not _ROCKSDB.match(entry.name) and not (path / entry.name).exists():
+                shutil.move(str(entry), str(path / entry.name))
     shutil.rmtree(old, ignore_errors=True)
 
 

@@ -541,6 +541,7 @@ def test_large_write_goes_through_a_copy_and_leaves_nothing_behind(tmp_path, mon
     p = tmp_path / "s"
     with Store.open(p) as store:
         store.write_entities([to_json(inst(n)) for n in range(3)])
+        (p / "import-wikidata.checkpoint.sqlite").write_bytes(b"checkpoint")
         first_gen = store.generation()
         report = store.write_entities([to_json(inst(n)) for n in range(3, 8)] + [to_json(inst(0, "Q31"))])
         assert (sorted(report.created), report.updated) == ([f"Q{1000000000100 + n}" for n in range(3, 8)],
@@ -550,6 +551,7 @@ def test_large_write_goes_through_a_copy_and_leaves_nothing_behind(tmp_path, mon
         countries = rows(store, "SELECT ?c WHERE { <https://glamkg.invalid/entity/Q1000000000100> wdt:P17 ?c }")
         assert countries == [{"c": "http://www.wikidata.org/entity/Q31"}]
     assert _siblings(p) == []
+    assert (p / "import-wikidata.checkpoint.sqlite").read_bytes() == b"checkpoint"  # glamkg's files move along
     with Store.open(p, read_only=True) as reader:
         assert dump(reader) == after
         assert len(reader.entity_ids()) == 8
