@@ -41,7 +41,8 @@ def cli(*args: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_sigkill_during_a_large_load_leaves_the_store_unchanged(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["0", "2"], ids=["one-process", "worker-processes"])
+def test_sigkill_during_a_large_load_leaves_the_store_unchanged(tmp_path: Path, workers: str) -> None:
     store = tmp_path / "store"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     small = write_rows(tmp_path / "small.csv", 20)
@@ -63,7 +64,8 @@ def test_sigkill_during_a_large_load_leaves_the_store_unchanged(tmp_path: Path) 
     before_files = {p.name for p in store.iterdir()}
     assert not any(n.startswith(BULK_PREFIX) for n in before_files)
     proc = subprocess.Popen(
-        cli("load", str(big), "--kind", "institution", "--store", str(store), "--shacl-limit", "0"),
+        cli("load", str(big), "--kind", "institution", "--store", str(store), "--shacl-limit", "0",
+            "--workers", workers),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -78,7 +80,8 @@ def test_sigkill_during_a_large_load_leaves_the_store_unchanged(tmp_path: Path) 
             break
     else:
         pytest.fail(f"the load ended before its writing phase: {seen}")
-    # The write phase first converts the 4000 entities to RDF (nothing on disk yet), then Oxigraph's bulk
+    # The write phase first converts the 4000 entities to RDF (in this process or in worker processes; nothing
+    # on disk yet), then Oxigraph's bulk
     # loader writes sorted SST files ("bulk-*.sst") into the store directory and finally ingests them in one
     # RocksDB call. Kill as soon as the first of those files appears: the store is being written to.
     writing: list[str] = []

@@ -178,6 +178,15 @@ def load(
     shacl_limit: Annotated[
         int, typer.Option(help="Run the pyshacl graph check for loads up to this many rows.")
     ] = 2_000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Worker processes converting NEW items to RDF for the store (default: up to 2 when 2,000 or "
+            "more items are created, else none; 0: convert in this process).",
+            show_default=False,
+        ),
+    ] = None,
     show: Annotated[int, typer.Option(help="Items shown in the preview.")] = MAX_SHOWN,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No preview and no progress.")] = False,
 ) -> None:
@@ -209,7 +218,7 @@ def load(
     st = _open_store(store_path, write=target == TargetName.store and not dry_run)
     reporter = _Reporter(err, quiet=quiet)
     try:
-        local = StoreTarget(st)
+        local = StoreTarget(st, workers=workers)
         tgt: Any = local if target == TargetName.store else _remote_target(target.value, output, file, idmap, plan_out)
         try:
             result = loader.load(
