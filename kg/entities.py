@@ -6,7 +6,8 @@ from ``schemas/model.yaml``, terms in many languages, and :class:`Claim` s whose
 returns (``wbgetentities``): datatypes from :mod:`kg.schema`, snak and reference hashes computed as Wikibase
 computes them (:mod:`kg.wbhash`), and statement ids ``Q..$<uuid5>`` derived from the statement's content, so
 the same record always gives the same JSON. It builds plain dicts (thousands of items a second);
-:func:`to_item_entity` builds the same item as a wikibaseintegrator ``ItemEntity`` for writes to a Wikibase.
+:func:`to_item_entity` builds the same item as a wikibaseintegrator ``ItemEntity`` (offline; the Wikibase target
+itself sends entity JSON through :mod:`kg.http`).
 
     >>> r = Record("Q1000000000042", "institution", labels={"en": "Example Museum"},
     ...            claims=[Claim("instance_of", "Q33506"), Claim("inception", "1998")])

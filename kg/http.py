@@ -15,8 +15,11 @@ Retry policy (per request):
 - other 5xx, connection errors and timeouts: exponential backoff ``backoff * 2**attempt``;
 - any other 4xx: no retry, :class:`RemoteError` at once, with the start of the server's message (a SPARQL
   endpoint explains syntax errors there);
-- at most ``max_retries`` retries, and never more than ``max_sleep`` seconds of sleeping in total: a
-  ``Retry-After`` that would exceed what is left raises at once instead of stalling.
+- at most ``max_retries`` retries (``retries=`` on one request overrides it: ``retries=0`` for a POST that
+  must not be repeated blindly), and never more than ``max_sleep`` seconds of sleeping in total: a
+  ``Retry-After`` that would exceed what is left raises at once instead of stalling;
+- before each wait, ``notify`` (if given) receives one line saying what happened, how long the client waits
+  and why (``Retry-After`` or backoff), so a command can show why it pauses.
 """
 
 from __future__ import annotations
@@ -116,6 +119,7 @@ class HttpClient:
         cache_ttl: float | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        notify: Callable[[str], None] | None = None,
     ) -> None:
         if timeout <= 0:
             raise ValueError(f"timeout must be positive, found {timeout}")
@@ -131,6 +135,7 @@ class HttpClient:
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = self.user_agent
         self._sleep = sleep
+        self.notify = notify
         self.slept = 0.0  # total seconds slept by this client (for tests and reports)
 
     # -- public verbs -------------------------------------------------------------------------------------
@@ -141,8 +146,9 @@ class HttpClient:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         cache: bool = True,
+        retries: int | None = None,
     ) -> requests.Response:
-        return self.request("GET", url, params=params, headers=headers, cache=cache)
+        return self.request("GET", url, params=params, headers=headers, cache=cache, retries=retries)
 
     def post(
         self,
@@ -152,8 +158,9 @@ class HttpClient:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         cache: bool = True,
+        retries: int | None = None,
     ) -> requests.Response:
-        return self.request("POST", url, params=params, data=data, headers=headers, cache=cache)
+        return self.request("POST", url, params=params, data=data, headers=headers, cache=cache, retries=retries)
 
     def get_json(self, url: str, **kwargs: Any) -> Any:
         """GET and decode JSON; a body that is not JSON raises :class:`RemoteError`."""
@@ -178,7 +185,12 @@ class HttpClient:
         data: Mapping[str, Any] | str | bytes | None = None,
         headers: Mapping[str, str] | None = None,
         cache: bool = True,
+        retries: int | None = None,
     ) -> requests.Response:
+        """One exchange with the retry policy above; ``retries`` overrides ``max_retries`` for this request."""
+        if retries is not None and retries < 0:
+            raise ValueError(f"retries must be >= 0, found {retries}")
+        max_retries = self.max_retries if retries is None else int(retries)
         method = method.upper()
         key = self._cache_key(method, url, params, data, headers) if (cache and self.cache_dir) else None
         if key is not None:
@@ -188,7 +200,8 @@ class HttpClient:
         attempt = 0
         shown = _redact(url)
         while True:
-            wait: float | None
+            wait: float
+            why = "backoff"
             status: int | None = None
             retry_after: float | None = None
             try:
@@ -215,15 +228,15 @@ class HttpClient:
                     + (f": {_excerpt(resp.text)}" if resp.text.strip() else "")
                 )
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-                if resp.status_code in RETRY_AFTER_STATUSES:
-                    wait = retry_after if retry_after is not None else self._backoff(attempt)
-                elif resp.status_code >= 500:
+                if resp.status_code in RETRY_AFTER_STATUSES and retry_after is not None:
+                    wait, why = retry_after, "Retry-After"
+                elif resp.status_code in RETRY_AFTER_STATUSES or resp.status_code >= 500:
                     wait = self._backoff(attempt)
                 else:
                     raise RemoteError(
                         problem + _hint(resp.status_code), status=status, retry_after=retry_after, url=shown
                     )
-            if attempt >= self.max_retries:
+            if attempt >= max_retries:
                 raise RemoteError(
                     f"{problem} (gave up after {attempt + 1} attempts)",
                     status=status,
@@ -238,6 +251,8 @@ class HttpClient:
                     retry_after=retry_after,
                     url=shown,
                 )
+            if self.notify is not None:
+                self.notify(f"{problem}; waiting {wait:g} s ({why}), then retry {attempt + 1} of {max_retries}")
             self._sleep(wait)
             self.slept += wait
             attempt += 1

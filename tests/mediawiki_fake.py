@@ -8,9 +8,11 @@ It answers with the response shapes of MediaWiki's api.php (``format=json``, for
   ``{"login": {"result": "Failed", "reason": ...}}``;
 * ``action=wbgetentities`` -> ``{"entities": {"Q1": {...}, "Q9": {"id": "Q9", "missing": ""}}, "success": 1}``;
 * ``action=wbeditentity`` -> ``{"entity": {..., "lastrevid": n}, "success": 1}``, or an ``error`` object
-  (``maxlag`` with ``Retry-After`` and ``X-Database-Lag`` headers, ``editconflict``, ``badtoken``,
+  (``maxlag`` with ``Retry-After`` and ``X-Database-Lag`` headers or the lag only, ``editconflict``, ``badtoken``,
   ``failed-save`` with Wikibase ``messages``, ``permissiondenied``, ``assertuserfailed``);
-* ``action=wbsearchentities`` -> ``{"searchinfo": {"search": ...}, "search": [...], "success": 1}``.
+* ``action=wbsearchentities`` -> ``{"searchinfo": {"search": ...}, "search": [...], "success": 1}``;
+* HTTP-level refusals from a front proxy or an overloaded server, scripted per action
+  (:meth:`FakeWikibase.throttle`): HTTP 429/503 with ``Retry-After``, before MediaWiki sees the request.
 
 Sessions are cookies, as in MediaWiki: the login token belongs to the session that asked for it, and edits
 need the session's CSRF token. Every request is recorded (method, path, headers, merged form/query fields)
@@ -47,6 +49,7 @@ class Request:
     headers: dict[str, str]
     fields: dict[str, str]
     raw_body: str = ""
+    query: str = ""  # the raw query string of the URL
 
     @property
     def action(self) -> str:
@@ -58,6 +61,15 @@ class Session:
     login_token: str | None = None
     csrf: str | None = None
     user: str | None = None
+
+
+@dataclass
+class Throttle:
+    action: str | None  # None: any request
+    count: int
+    status: int
+    retry_after: str | None
+    body: str
 
 
 @dataclass
@@ -73,6 +85,7 @@ class FakeWikibase:
         self.sessions: dict[str, Session] = {}
         self.edit_count = 0
         self._faults: dict[int, str] = {}
+        self._throttles: list[Throttle] = []
         self.down_from: int | None = None  # every edit from this number on fails with HTTP 503
         self.lock = threading.RLock()
         self.server: ThreadingHTTPServer | None = None
@@ -81,10 +94,26 @@ class FakeWikibase:
     def fault(self, edit_number: int, kind: str) -> None:
         """Make the n-th wbeditentity (1-based, counted over the server's life) fail with ``kind``.
 
-        kinds: maxlag, editconflict, badtoken, failed-save, permissiondenied, http500 (not applied),
-        applied-then-500 (applied, but the client gets HTTP 500).
+        kinds: maxlag (``Retry-After: 3``, lag 7), maxlag-lag-only (lag 7, no ``Retry-After``), editconflict,
+        badtoken, failed-save, permissiondenied, http500 (not applied), applied-then-500 (applied, but the
+        client gets HTTP 500).
         """
         self._faults[edit_number] = kind
+
+    def throttle(
+        self,
+        action: str | None,
+        *,
+        count: int = 1,
+        status: int = 429,
+        retry_after: str | None = "1",
+        body: str = "<html><body>Too Many Requests</body></html>",
+    ) -> None:
+        """Answer the next ``count`` requests with ``action`` (None: any) with HTTP ``status`` and
+        ``Retry-After``, without handing them to the API (nothing is applied, no edit is counted). ``body``
+        may name ``{user}`` and ``{password}`` (the request's ``lgname``/``lgpassword``): a server that echoes.
+        """
+        self._throttles.append(Throttle(action, count, status, retry_after, body))
 
     @property
     def url(self) -> str:
@@ -141,11 +170,19 @@ class FakeWikibase:
             n = int(h.headers.get("Content-Length") or 0)
             raw = h.rfile.read(n).decode("utf-8")
             fields.update({k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()})
-        req = Request(method, parts.path, {k: v for k, v in h.headers.items()}, fields, raw)
+        req = Request(method, parts.path, {k: v for k, v in h.headers.items()}, fields, raw, parts.query)
         with self.lock:
             self.requests.append(req)
             if parts.path != "/w/api.php":
                 return self._send(h, 404, {"error": "not found"})
+            for t in self._throttles:
+                if t.count > 0 and t.action in (None, req.action):
+                    t.count -= 1
+                    body = t.body.replace("{user}", fields.get("lgname", "")).replace(
+                        "{password}", fields.get("lgpassword", "")
+                    )
+                    headers = {"Retry-After": t.retry_after} if t.retry_after is not None else {}
+                    return self._send(h, t.status, body, headers)
             cookie = self._cookie(h)
             set_cookie = None
             if cookie is None or cookie not in self.sessions:
@@ -258,7 +295,7 @@ class FakeWikibase:
         if self.down_from is not None and n >= self.down_from:
             return 503, "<html><body>Service Unavailable</body></html>", {}
         fault = self._faults.get(n)
-        if fault == "maxlag":
+        if fault in ("maxlag", "maxlag-lag-only"):
             return (
                 200,
                 {
@@ -272,7 +309,7 @@ class FakeWikibase:
                     },
                     "servedby": "mw1234",
                 },
-                {"Retry-After": "3", "X-Database-Lag": "7"},
+                {"Retry-After": "3", "X-Database-Lag": "7"} if fault == "maxlag" else {"X-Database-Lag": "7"},
             )
         if fault == "editconflict":
             return 200, _error("editconflict", INFO["editconflict"], "edit-conflict"), {}

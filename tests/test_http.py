@@ -175,6 +175,29 @@ def test_total_sleep_cap_across_retries(server: str) -> None:
     assert sleeps.calls == [4.0, 4.0] and client.slept == 8.0
 
 
+def test_notify_says_why_the_client_waits(server: str) -> None:
+    Handler.script = [(429, {"Retry-After": "2"}, b"slow down", 0), (503, {}, b"", 0), (200, JSON, b"{}", 0)]
+    lines: list[str] = []
+    client = khttp.HttpClient(sleep=Sleeps(), backoff=0.5, notify=lines.append)
+    client.get(server)
+    assert len(lines) == 2
+    assert "HTTP 429" in lines[0] and "slow down" in lines[0]
+    assert "waiting 2 s (Retry-After), then retry 1 of 3" in lines[0]
+    assert "HTTP 503" in lines[1] and "waiting 1 s (backoff), then retry 2 of 3" in lines[1]
+
+
+def test_retries_per_request_override(server: str) -> None:
+    Handler.script = [(503, {"Retry-After": "1"}, b"", 0), (200, JSON, b"{}", 0)]
+    sleeps = Sleeps()
+    client = khttp.HttpClient(sleep=sleeps)
+    with pytest.raises(RemoteError, match="gave up after 1 attempts") as ei:
+        client.post(server, data={"x": "1"}, retries=0)  # a POST that must not be repeated blindly
+    assert ei.value.status == 503 and ei.value.retry_after == 1.0 and sleeps.calls == []
+    assert client.get(server).status_code == 200 and client.max_retries == 3  # the default is untouched
+    with pytest.raises(ValueError, match="retries"):
+        client.get(server, retries=-1)
+
+
 def test_cache_hits_skip_the_network(server: str, tmp_path: Path) -> None:
     Handler.script = [(200, JSON, b'{"n": 1}', 0), (200, JSON, b'{"n": 2}', 0)]
     client = khttp.HttpClient(cache_dir=tmp_path)

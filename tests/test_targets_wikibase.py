@@ -162,13 +162,20 @@ def test_login_and_edit_send_the_expected_fields(fake: FakeWikibase, sleeps: Sle
 
     actions = [(r.method, r.action, r.fields.get("type")) for r in fake.requests]
     assert actions == [
-        ("POST", "query", "login"),
+        ("GET", "query", "login"),
         ("POST", "login", None),
         ("GET", "query", "csrf"),
         ("POST", "wbeditentity", None),
     ]
-    login_req = fake.requests[1]
+    token_req, login_req, csrf_req = fake.requests[:3]
     assert login_req.fields["lgname"] == USER and login_req.fields["lgpassword"] == PASSWORD
+    # the password goes in the form body, never in a URL; the login token is the one this session got
+    assert "lgpassword=" in login_req.raw_body and login_req.query == ""
+    assert all(PASSWORD not in r.query and USER not in r.query for r in fake.requests)
+    cookie = login_req.headers["Cookie"]
+    assert login_req.fields["lgtoken"] == fake.sessions[cookie.split("=", 1)[1]].login_token
+    assert csrf_req.headers["Cookie"] == cookie  # one session: the login's cookie carries every later request
+    assert all(r.fields["maxlag"] == "7" and r.fields["format"] == "json" for r in fake.requests)
     edit = fake.requests[-1]
     assert edit.fields["action"] == "wbeditentity"
     assert json.loads(edit.fields["data"]) == data
@@ -178,12 +185,41 @@ def test_login_and_edit_send_the_expected_fields(fake: FakeWikibase, sleeps: Sle
     assert edit.fields["assert"] == "user"
     assert edit.fields["summary"] == "glamkg test"
     assert edit.fields["format"] == "json"
+    assert edit.headers["Cookie"] == cookie
     session = fake.sessions[edit.headers["Cookie"].split("=", 1)[1]]
     assert edit.fields["token"] == session.csrf and session.user == USER
-    # wbi's login requests carry our User-Agent (wbi appends its own name); everything after is ours exactly
-    assert all(r.headers["User-Agent"].startswith(default_user_agent()) for r in fake.requests)
-    assert edit.headers["User-Agent"] == default_user_agent()
-    assert "WikibaseIntegrator/" in login_req.headers["User-Agent"]
+    # every request, the login included, carries exactly our User-Agent (nothing of wikibaseintegrator's)
+    assert {r.headers["User-Agent"] for r in fake.requests} == {default_user_agent()}
+    assert token_req.headers["User-Agent"] == default_user_agent()
+
+
+def test_every_request_has_a_timeout_and_wbi_sends_nothing(
+    fake: FakeWikibase, sleeps: Sleeps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import requests
+    import wikibaseintegrator.wbi_helpers
+    import wikibaseintegrator.wbi_login
+
+    def wbi_network(*a: object, **k: object) -> None:
+        raise AssertionError("wikibaseintegrator's network layer must not be used")
+
+    monkeypatch.setattr(wikibaseintegrator.wbi_login.Login, "__init__", wbi_network)
+    monkeypatch.setattr(wikibaseintegrator.wbi_helpers, "mediawiki_api_call", wbi_network)
+    monkeypatch.setattr(wikibaseintegrator.wbi_helpers, "mediawiki_api_call_helper", wbi_network)
+    timeouts: list[object] = []
+    real = requests.Session.request
+
+    def recording(self: requests.Session, method: str, url: str, **kwargs: object) -> requests.Response:
+        timeouts.append(kwargs.get("timeout"))
+        return real(self, method, url, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(requests.Session, "request", recording)
+    api = login(fake, sleeps, timeout=7.5)
+    api.edit_entity({"labels": {"en": {"language": "en", "value": "x"}}}, new="item")
+    api.get_entities(["Q1"])
+    api.search("x")
+    assert len(timeouts) == len(fake.requests) == 6
+    assert timeouts == [7.5] * 6
 
 
 def test_reads_send_maxlag_and_batch_ids_by_50(fake: FakeWikibase, sleeps: Sleeps) -> None:
@@ -206,15 +242,82 @@ def test_editing_without_login_is_refused_locally(fake: FakeWikibase, sleeps: Sl
 # -- politeness -------------------------------------------------------------------------------------------
 
 
-def test_maxlag_waits_retry_after_and_repeats_the_same_edit(fake: FakeWikibase, sleeps: Sleeps) -> None:
+def test_maxlag_waits_retry_after_and_repeats_the_same_edit(
+    fake: FakeWikibase, sleeps: Sleeps, caplog: pytest.LogCaptureFixture
+) -> None:
     api = login(fake, sleeps)
     fake.fault(1, "maxlag")
     fake.fault(2, "maxlag")
+    caplog.set_level(logging.WARNING, logger="kg.wikibase")
     api.edit_entity({"labels": {"en": {"language": "en", "value": "x"}}}, new="item")
     assert sleeps == [3.0, 3.0]  # the Retry-After header, not the 7 s lag
     edits = fake.edits()
     assert len(edits) == 3 and len({e.fields["data"] for e in edits}) == 1
     assert list(fake.entities) == ["Q1"]
+    waits = [r.getMessage() for r in caplog.records if "waiting" in r.getMessage()]
+    assert len(waits) == 2 and "maxlag" in waits[0] and "waiting 3 s (Retry-After: 3 s)" in waits[0]
+
+
+def test_maxlag_without_retry_after_waits_the_reported_lag(fake: FakeWikibase, sleeps: Sleeps) -> None:
+    api = login(fake, sleeps)
+    fake.fault(1, "maxlag-lag-only")
+    api.edit_entity({"labels": {"en": {"language": "en", "value": "x"}}}, new="item")
+    assert sleeps == [7.0] and len(fake.edits()) == 2 and list(fake.entities) == ["Q1"]
+
+
+def test_429_on_a_read_waits_retry_after_and_retries(
+    fake: FakeWikibase, sleeps: Sleeps, caplog: pytest.LogCaptureFixture
+) -> None:
+    api = WikibaseApi(fake.url, sleep=sleeps)
+    fake.throttle("wbgetentities", retry_after="1")
+    caplog.set_level(logging.WARNING, logger="kg.wikibase")
+    assert api.get_entities(["Q1"]) == {"Q1": None}
+    assert sleeps == [1.0] and api.slept == 1.0
+    reads = [r for r in fake.requests if r.action == "wbgetentities"]
+    assert len(reads) == 2 and reads[0].fields == reads[1].fields
+    assert "HTTP 429" in caplog.text and "waiting 1 s (Retry-After)" in caplog.text
+
+
+def test_429_and_503_during_the_login_are_waited_for(
+    fake: FakeWikibase, sleeps: Sleeps, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.throttle("query", status=503, retry_after="2")  # the login token
+    fake.throttle("login", retry_after="1", body="slow down, {user} / {password}")  # a server that echoes
+    caplog.set_level(logging.DEBUG)
+    api = login(fake, sleeps)
+    assert api.logged_in and sleeps == [2.0, 1.0]
+    assert [(r.action, r.fields.get("type")) for r in fake.requests] == [
+        ("query", "login"),
+        ("query", "login"),
+        ("login", None),
+        ("login", None),
+        ("query", "csrf"),
+    ]
+    assert "HTTP 429" in caplog.text and "slow down, *** / ***" in caplog.text
+    assert PASSWORD not in caplog.text and USER not in caplog.text
+
+
+def test_429_on_an_edit_waits_retry_after_and_repeats_it(
+    fake: FakeWikibase, sleeps: Sleeps, caplog: pytest.LogCaptureFixture
+) -> None:
+    api = login(fake, sleeps)
+    fake.throttle("wbeditentity", retry_after="1")
+    caplog.set_level(logging.WARNING, logger="kg.wikibase")
+    api.edit_entity({"labels": {"en": {"language": "en", "value": "x"}}}, new="item")
+    assert sleeps == [1.0]  # the server's Retry-After, not a fixed 5 s
+    edits = fake.edits()
+    assert len(edits) == 2 and edits[0].fields == edits[1].fields  # refused, so repeated as it was
+    assert list(fake.entities) == ["Q1"]
+    assert "http-429" in caplog.text and "waiting 1 s (Retry-After: 1 s)" in caplog.text
+
+
+def test_429_on_edits_is_bounded(fake: FakeWikibase, sleeps: Sleeps) -> None:
+    api = login(fake, sleeps, max_lag_retries=2)
+    fake.throttle("wbeditentity", count=10, retry_after="1")
+    with pytest.raises(ApiError, match="gave up after 3 attempts") as e:
+        api.edit_entity({"labels": {"en": {"language": "en", "value": "x"}}}, new="item")
+    assert e.value.code == "http-429" and e.value.status == 429 and e.value.retry_after == 1.0
+    assert sleeps == [1.0, 1.0] and fake.entities == {}
 
 
 def test_maxlag_backoff_is_bounded(fake: FakeWikibase, sleeps: Sleeps) -> None:
@@ -277,6 +380,25 @@ def test_credentials_never_in_errors_logs_or_output(
     caplog.clear()
     api.login(Credentials(USER, PASSWORD))
     assert USER not in caplog.text and PASSWORD not in caplog.text
+    assert PASSWORD not in repr(api) and USER not in repr(api) and PASSWORD not in str(vars(api))
+
+
+def test_credentials_never_in_http_errors_during_login(
+    fake: FakeWikibase, sleeps: Sleeps, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # an overloaded server that echoes the form it got in its error page, on every try
+    echo = "<h1>Error</h1> lgname={user} lgpassword={password}"
+    fake.throttle("login", count=50, status=500, retry_after=None, body=echo)
+    caplog.set_level(logging.DEBUG)
+    api = WikibaseApi(fake.url, sleep=sleeps)
+    with pytest.raises(RemoteError, match="login failed") as e:
+        api.login(Credentials(USER, PASSWORD))
+    assert e.value.status == 500 and "lgpassword=***" in str(e.value)
+    assert sleeps == [1.0, 2.0, 4.0]  # the client's bounded retries, each said in a log line
+    out = capsys.readouterr()
+    everything = "\n".join([str(e.value), repr(e.value), str(e.value.args), out.out, out.err, caplog.text])
+    assert everything.count("lgpassword=***") >= 4
+    assert PASSWORD not in everything and USER not in everything
 
 
 def test_connection_error_during_login_does_not_leak_or_hang(sleeps: Sleeps, caplog: pytest.LogCaptureFixture) -> None:
@@ -702,6 +824,49 @@ def test_unclear_failure_not_applied_is_retried_once(
     assert sleeps == [5.0]
 
 
+def test_503_with_retry_after_on_a_create_waits_for_it_then_reconciles(
+    booted: tuple[WikibaseApi, IdMap], fake: FakeWikibase, sleeps: Sleeps, caplog: pytest.LogCaptureFixture
+) -> None:
+    api, m = booted
+    ents = institutions(2)
+    WikibaseTarget(api, m).apply(create_plan(ents[:1]))
+    fake.throttle("wbeditentity", status=503, retry_after="2")  # not applied; the client cannot know that
+    caplog.set_level(logging.WARNING, logger="kg.wikibase")
+    report = WikibaseTarget(api, m).apply(create_plan(ents))
+    assert report.created == [ents[1]["id"]] and len(fake.items_labelled("Test Museum 1")) == 1
+    assert sleeps == [2.0]  # the server's Retry-After, not the fixed 5 s
+    assert "waiting 2 s (Retry-After: 2 s) before checking what the wiki has" in caplog.text
+    searches = [r for r in fake.requests if r.action == "wbsearchentities" and r.fields["search"] == "Test Museum 1"]
+    assert len(searches) == 1  # looked before repeating the POST
+
+
+def test_503_with_retry_after_on_an_update_waits_for_it(
+    booted: tuple[WikibaseApi, IdMap], fake: FakeWikibase, sleeps: Sleeps
+) -> None:
+    api, m = booted
+    ents = institutions(1)
+    target = WikibaseTarget(api, m)
+    target.apply(create_plan(ents))
+    current = target.existing([ents[0]["id"]])[ents[0]["id"]]
+    wanted = json.loads(json.dumps(current))
+    wanted["aliases"] = {"en": [{"language": "en", "value": "the test museum"}]}
+    fake.throttle("wbeditentity", status=503, retry_after="1")
+    report = target.apply(Plan(items=[plan_item(wanted, current, kind="institution")]))
+    assert report.updated == [ents[0]["id"]] and sleeps == [1.0]
+    assert fake.entities[m.get(ents[0]["id"])]["aliases"]["en"] == [{"language": "en", "value": "the test museum"}]
+
+
+def test_still_throttled_stops_the_run(booted: tuple[WikibaseApi, IdMap], fake: FakeWikibase, sleeps: Sleeps) -> None:
+    api, m = booted
+    api.max_lag_retries = 1
+    for n in range(fake.edit_count + 1, fake.edit_count + 20):
+        fake.fault(n, "maxlag")
+    target = WikibaseTarget(api, m)
+    with pytest.raises(ApiError, match="try again later") as e:
+        target.apply(create_plan(institutions(3)))
+    assert e.value.code == "maxlag" and len(fake.edits()) - bootstrap_size() == 2  # not one more try per item
+
+
 def test_journal_ignores_a_torn_last_line(tmp_path: Path) -> None:
     p = tmp_path / "j.jsonl"
     p.write_text('{"key": "Q1000000000100", "state": "done", "id": "Q7"}\n{"key": "Q10')
@@ -736,6 +901,34 @@ def test_bootstrap_command(
     monkeypatch.setenv("GLAMKG_WIKIBASE_PASSWORD", "wrong-password-xyz")
     assert main(["wikibase", "bootstrap", "--idmap", str(path)]) == 4
     assert "wrong-password-xyz" not in capsys.readouterr().err
+
+
+def test_cli_says_why_it_waits_and_never_shows_the_password(fake: FakeWikibase, tmp_path: Path) -> None:
+    """A real process (no pytest log handlers): the wait line reaches stderr, the password does not."""
+    import subprocess
+
+    fake.throttle("wbsearchentities", retry_after="0")  # 0 s: the test stays fast
+    fake.throttle("login", retry_after="0", body="slow down, {user} / {password}")
+    env = {
+        **os.environ,
+        "GLAMKG_WIKIBASE_URL": fake.url,
+        "GLAMKG_WIKIBASE_USER": USER,
+        "GLAMKG_WIKIBASE_PASSWORD": PASSWORD,
+        "GLAMKG_WIKIBASE_IDMAP": str(tmp_path / "idmap.json"),
+    }
+    code = "import sys; from kg.cli import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run(
+        [sys.executable, "-c", code, "wikibase", "bootstrap"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert done.returncode == 0, done.stderr
+    assert "HTTP 429" in done.stderr and "waiting 0 s (Retry-After)" in done.stderr
+    assert "slow down, *** / ***" in done.stderr
+    assert PASSWORD not in done.stderr + done.stdout and USER not in done.stderr + done.stdout
 
 
 # -- live ---------------------------------------------------------------------------------------------------
@@ -788,6 +981,12 @@ def test_glamkg_load_to_a_wikibase_twice(
     journal = Journal(plan.with_name(plan.name + ".journal.jsonl"))
     assert list(journal.done_ids().values()) == [museums[0]["id"]]
     edits = len(fake.edits())
-    assert main(args) == 0
+    assert {r.fields.get("maxlag") for r in fake.requests} == {"5"}
+    seen = len(fake.requests)
+    assert main([*args, "--maxlag", "9"]) == 0
     assert "unchanged 1" in capsys.readouterr().out
     assert len(fake.edits()) == edits
+    assert {r.fields.get("maxlag") for r in fake.requests[seen:]} == {"9"}  # the login included
+    seen = len(fake.requests)
+    assert main([*args, "--maxlag", "0", "--quiet"]) == 0
+    assert all("maxlag" not in r.fields for r in fake.requests[seen:])

@@ -70,7 +70,9 @@ def _open_store(path: Path, *, write: bool) -> Any:
     return Store.open(path, read_only=not write)
 
 
-def _remote_target(name: str, output: Path | None, source: Path, idmap: Path | None, plan_out: Path | None) -> Any:
+def _remote_target(
+    name: str, output: Path | None, source: Path, idmap: Path | None, plan_out: Path | None, maxlag: int
+) -> Any:
     try:
         module = importlib.import_module(f"kg.targets.{name}")
     except ModuleNotFoundError as e:
@@ -86,7 +88,7 @@ def _remote_target(name: str, output: Path | None, source: Path, idmap: Path | N
     journal = None
     if plan_out is not None:
         journal = plan_out.with_name(plan_out.name + ".journal.jsonl")
-    return module.WikibaseTarget.from_env(idmap=idmap, journal=journal)
+    return module.WikibaseTarget.from_env(idmap=idmap, journal=journal, maxlag=maxlag)
 
 
 def show_plan(console: Console, plan: Any, limit: int = MAX_SHOWN) -> None:
@@ -175,6 +177,14 @@ def load(
         ),
     ] = None,
     idmap: Annotated[Path | None, typer.Option(help="Wikibase id map (for --target wikibase).")] = None,
+    maxlag: Annotated[
+        int,
+        typer.Option(
+            "--maxlag",
+            min=0,
+            help="maxlag sent with every Wikibase request (seconds; 0 = do not send; for --target wikibase).",
+        ),
+    ] = 5,
     shacl_limit: Annotated[
         int, typer.Option(help="Run the pyshacl graph check for loads up to this many rows.")
     ] = 2_000,
@@ -219,7 +229,9 @@ def load(
     reporter = _Reporter(err, quiet=quiet)
     try:
         local = StoreTarget(st, workers=workers)
-        tgt: Any = local if target == TargetName.store else _remote_target(target.value, output, file, idmap, plan_out)
+        tgt: Any = local
+        if target != TargetName.store:
+            tgt = _remote_target(target.value, output, file, idmap, plan_out, maxlag)
         try:
             result = loader.load(
                 file,

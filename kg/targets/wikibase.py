@@ -15,11 +15,14 @@ How a plan is written (see docs/wikibase.md):
   disk. On a re-run, done items are mapped from the journal, and an item left ``pending`` (the process died
   between the wiki's answer and the journal line) is looked up on the wiki by label + ``exact match`` before
   anything is created: no duplicates;
-* after an unclear failure (connection lost, HTTP 5xx: the edit may or may not have been applied) the item is
-  reconciled the same way and retried once; then the run stops with a hint to run again;
+* after an unclear failure (connection lost, HTTP 5xx: the edit may or may not have been applied) the target
+  waits (the server's ``Retry-After`` if it sent one, else 5 s), reconciles the item the same way and retries
+  once; then the run stops with a hint to run again. HTTP 429 is not unclear (the wiki refused the edit):
+  :meth:`WikibaseApi.call` repeats it after ``Retry-After``;
 * ``editconflict``: the entity is fetched again, the difference recomputed and the edit retried once, else
   the item is reported in ``skipped``; a content error (``failed-save``, ``modification-failed``) skips the
-  item with the wiki's reason; ``permissiondenied`` stops the run;
+  item with the wiki's reason; ``permissiondenied`` and still being throttled (maxlag, ratelimited, HTTP 429
+  after the retries) stop the run;
 * values naming an entity the wiki does not have (a country such as Q55) get a placeholder item labelled with
   the id and an ``exact match`` to its Wikidata IRI (``create_stubs=True``), so the statement can be written.
 """
@@ -39,12 +42,13 @@ from kg.errors import EntityError, InputError, RemoteError
 from kg.idmap import DEFAULT_FILE, IdMap, UnmappedIds, translate, translate_back
 from kg.plan import Plan, PlanItem, diff_statements, diff_terms
 from kg.targets.base import ProgressFn, WriteReport, report_unchanged
-from kg.targets.wikibase_api import ApiError, WikibaseApi
+from kg.targets.wikibase_api import HTTP_429, ApiError, WikibaseApi
 from kg.targets.wikibase_bootstrap import digest, ensure_entity, find_by_label, stub_terms
 
 Json = dict[str, Any]
 CONTENT_ERRORS = frozenset({"failed-save", "modification-failed", "invalid-claim", "not-recognized", "bad-data"})
 FATAL_ERRORS = frozenset({"permissiondenied", "readonly", "blocked", "assertuserfailed", "assertbotfailed"})
+THROTTLED = frozenset({"maxlag", "ratelimited", HTTP_429})  # still throttled after the retries: stop, resume later
 
 
 IDMAP_ENV = "GLAMKG_WIKIBASE_IDMAP"
@@ -276,7 +280,7 @@ class WikibaseTarget:
                 self._update(it, wid, remote, report, second_pass=second_pass)
             return True
         except ApiError as e:
-            if e.code in FATAL_ERRORS:
+            if e.code in FATAL_ERRORS or e.code in THROTTLED:
                 raise
             report.skipped.append((it.id, str(e)))
         except EntityError as e:
@@ -377,9 +381,9 @@ class WikibaseTarget:
             answer = self.api.edit_entity(data, new="item", summary=summary)
         except ApiError:
             raise  # the wiki answered: nothing was created
-        except RemoteError:
-            # Unclear: the item may have been created. Look before trying again, once.
-            self.api.backoff(0)
+        except RemoteError as e:
+            # Unclear: the item may have been created. Wait as the server asks, look, then try again once.
+            self.api.backoff(0, retry_after=e.retry_after, reason=f"creating {it.id}: {e}")
             wid = self._find_created(it)
             if wid is None:
                 try:
@@ -465,11 +469,13 @@ class WikibaseTarget:
             except ApiError as e:
                 if e.code != "editconflict" or attempt == 1:
                     raise
-            except RemoteError:
+                retry_after, reason = None, f"updating {wid}: edit conflict"
+            except RemoteError as e:
                 if attempt == 1:
                     raise
-            # edit conflict or an unclear failure: look again, recompute, retry once
-            self.api.backoff(attempt)
+                retry_after, reason = e.retry_after, f"updating {wid}: {e}"
+            # edit conflict or an unclear failure: wait, look again, recompute, retry once
+            self.api.backoff(attempt, retry_after=retry_after, reason=reason)
             fresh = self.api.get_entities([wid]).get(wid)
             if fresh is None:
                 raise EntityError(f"{wid} disappeared from {self.api.api_url} during the load", entity=it.id)

@@ -13,38 +13,42 @@ Wikidata and Wikipedia are refused (``wikidata.org``, ``*.wikidata.org``, ``*.wi
 ``*.wikimedia.org``) unless ``allow_public=True`` is passed explicitly (``--allow-public`` on the command
 line); the default is never to write to a public Wikimedia wiki.
 
-Which HTTP client does what (honestly):
+How requests are sent: every one of them, the login included, goes through ONE
+:class:`kg.http.HttpClient`, so ONE ``requests.Session`` whose cookies carry the login. Every request has
+the User-Agent ``kg.http.default_user_agent()`` (nothing appended), the client's timeout and its status
+checks.
 
-* The login is wikibaseintegrator's ``wbi_login.Login``: it makes its own ``requests.Session`` and sends
-  three requests on it (login token, ``action=login``, CSRF token) with our User-Agent followed by
-  ``WikibaseIntegrator/<version>`` (wbi appends it) and our timeout (the CSRF request has none: wbi does not
-  pass one). wbi's own retry decorator is switched off for the login (``BACKOFF_MAX_TRIES=1``): its
-  defaults wait up to an hour and log the call's arguments, password included, when they retry.
-* Everything after the login goes through :class:`kg.http.HttpClient`, built on the session wbi logged in
-  (so its cookies carry the login): User-Agent exactly ``kg.http.default_user_agent()``, timeouts,
-  bounded retries honouring ``Retry-After`` for reads. Edits use a second ``HttpClient`` on the same session
-  with HTTP-level retries OFF, because repeating a POST that may have been applied could create a
-  duplicate; :mod:`kg.targets.wikibase` reconciles after an unclear failure instead.
-* wbi's ``ItemEntity.write``/``mediawiki_api_call`` is NOT used: it retries up to 1000 times, sleeps 60 s
-  per 5xx and does not read ``Retry-After``.
+* The bot-password login is done here, in three requests of the action API: ``action=query&meta=tokens&
+  type=login`` (GET), ``action=login`` with ``lgname``/``lgpassword``/``lgtoken`` (POST: the password travels
+  in the form body, never in a URL that a proxy or a debug log could record), then the CSRF token
+  (``action=query&meta=tokens&type=csrf``, GET). wikibaseintegrator's ``wbi_login.Login`` is not used: it
+  builds its own session, which cannot be handed in, sends the CSRF request without a timeout, ignores
+  ``Retry-After`` and retries through a decorator that logs the call's arguments (the password).
+* Reads and the login: HTTP 429/503 are retried by the client after ``Retry-After`` (else a doubling
+  backoff), a few times, within the waiting budget.
+* Edits (``wbeditentity``) are sent with HTTP-level retries off: a POST answered with 5xx, or not at all,
+  may have been applied, and :mod:`kg.targets.wikibase` reconciles before repeating it (after waiting the
+  ``Retry-After`` the server sent, see :meth:`WikibaseApi.backoff`). HTTP 429 is different: the server
+  refused the request, so :meth:`WikibaseApi.call` repeats the same edit after ``Retry-After``.
+* wbi's ``ItemEntity.write``/``mediawiki_api_call`` is not used either: it retries up to 1000 times, sleeps
+  60 s per 5xx and does not read ``Retry-After``.
 
 MediaWiki answers ``maxlag``/``ratelimited``/``readonly`` with HTTP 200 and an ``error`` object (and a
-``Retry-After`` header for maxlag); :meth:`WikibaseApi.call` waits ``Retry-After`` (else the reported lag,
-else a doubling backoff), at most ``max_lag_retries`` times and ``max_sleep`` seconds in total.
+``Retry-After`` header for maxlag); :meth:`WikibaseApi.call` waits ``Retry-After``, else the reported lag,
+else a doubling backoff, at most ``max_lag_retries`` times. Each such wait is capped at ``max_wait``; all
+waits together (the client's included: one budget) at ``max_sleep``. Every wait is logged on the
+``kg.wikibase`` logger with its reason, through the redactor that keeps the bot password out.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
-
-import requests
 
 from kg import ids
 from kg.errors import InputError, RemoteError
@@ -64,16 +68,27 @@ PUBLIC_HOSTS = (
 )
 GET_BATCH = 50  # wbgetentities takes at most 50 ids per request (500 for bots)
 RETRY_CODES = frozenset({"maxlag", "ratelimited", "readonly"})
+HTTP_429 = "http-429"  # the code of an ApiError for an edit refused with HTTP 429 until we gave up
 
 
 class ApiError(RemoteError):
-    """An ``error`` object from the API: ``code``, ``info`` and Wikibase's ``messages`` names."""
+    """The wiki's refusal: an ``error`` object from the API (``code``, ``info`` and Wikibase's ``messages``
+    names), or an edit answered with HTTP 429 (code ``http-429``). Nothing was changed on the wiki."""
 
-    def __init__(self, message: str, *, code: str = "", info: str = "", messages: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "",
+        info: str = "",
+        messages: Sequence[str] = (),
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         self.code = code
         self.info = info
         self.messages = list(messages)
-        super().__init__(message)
+        super().__init__(message, status=status, retry_after=retry_after)
 
 
 # -- configuration -----------------------------------------------------------------------------------------
@@ -179,41 +194,15 @@ class Redactor:
         return text
 
 
-class _RedactFilter(logging.Filter):
-    def __init__(self, redact: Redactor) -> None:
-        super().__init__()
-        self.redact = redact
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.redact(record.getMessage())
-        record.args = None
-        return True
-
-
-@contextlib.contextmanager
-def _quiet_wbi(redact: Redactor) -> Iterator[None]:
-    """During the wbi login: no wbi retries (they log the password), redaction on wbi's loggers."""
-    from wikibaseintegrator.wbi_config import config as wbi_config
-
-    saved = wbi_config.get("BACKOFF_MAX_TRIES")
-    wbi_config["BACKOFF_MAX_TRIES"] = 1
-    filt = _RedactFilter(redact)
-    loggers = [logging.getLogger(n) for n in ("wikibaseintegrator.wbi_login", "wikibaseintegrator.wbi_backoff")]
-    for lg in loggers:
-        lg.addFilter(filt)
-    try:
-        yield
-    finally:
-        wbi_config["BACKOFF_MAX_TRIES"] = saved
-        for lg in loggers:
-            lg.removeFilter(filt)
-
-
 # -- the API -----------------------------------------------------------------------------------------------
 
 
 class WikibaseApi:
-    """One Wikibase's action API. Reads work anonymously; :meth:`login` before editing."""
+    """One Wikibase's action API. Reads work anonymously; :meth:`login` before editing.
+
+    ``client``: the :class:`kg.http.HttpClient` to send everything through (default: a new one with
+    ``timeout``, ``user_agent``, ``max_sleep`` and ``sleep``); its waits count against ``max_sleep`` too.
+    """
 
     def __init__(
         self,
@@ -234,28 +223,26 @@ class WikibaseApi:
         self.max_lag_retries = int(max_lag_retries)
         self.max_wait = float(max_wait)
         self.max_sleep = float(max_sleep)
-        self.timeout = float(timeout)
         self.bot = bot
         self._sleep = sleep
-        self.slept = 0.0
         self.redact = Redactor()
-        self._client = client or HttpClient(user_agent, timeout=timeout, sleep=sleep)
+        self._client = client or HttpClient(user_agent, timeout=timeout, max_sleep=max_sleep, sleep=sleep)
+        if self._client.notify is None:
+            self._client.notify = self._notify
+        self.timeout = self._client.timeout
         self.user_agent = self._client.user_agent
-        self._edit_client = self._client_on(self._client.session, retries=0)
         self._csrf: str | None = None
         self._credentials: Credentials | None = None
         self.logged_in = False
 
-    def _client_on(self, session: requests.Session, *, retries: int | None = None) -> HttpClient:
-        return HttpClient(
-            self.user_agent,
-            timeout=self.timeout,
-            max_retries=self._client.max_retries if retries is None else retries,
-            max_sleep=self._client.max_sleep,
-            backoff=self._client.backoff,
-            session=session,
-            sleep=self._sleep,
-        )
+    def __repr__(self) -> str:
+        state = "logged in" if self.logged_in else "anonymous"
+        return f"WikibaseApi({self.api_url!r}, {state})"
+
+    @property
+    def slept(self) -> float:
+        """Seconds waited so far, by this API and its HTTP client together."""
+        return self._client.slept
 
     @classmethod
     def from_env(
@@ -275,41 +262,77 @@ class WikibaseApi:
 
     # -- login ------------------------------------------------------------------------------------------
     def login(self, credentials: Credentials, *, allow_public: bool = False) -> None:
-        """Bot-password login through ``wbi_login.Login``; afterwards all requests use its session."""
-        from wikibaseintegrator import wbi_login
-
+        """Bot-password login: login token, ``action=login`` (POST), CSRF token; all on this API's session."""
         check_writable(self.api_url, allow_public=allow_public)
         self.redact.add(credentials.user, credentials.password)
         self._credentials = credentials
+        self._csrf = None
+        self.logged_in = False
+        self._client.session.cookies.clear()  # a new login starts a new MediaWiki session
+        hint = f"(hint: is ${URL_ENV} the wiki's base URL or its api.php?)"
         try:
-            with _quiet_wbi(self.redact):
-                login = wbi_login.Login(
-                    user=credentials.user,
-                    password=credentials.password,
-                    mediawiki_api_url=self.api_url,
-                    user_agent=self.user_agent,
-                    timeout=self.timeout,
-                )
-        except wbi_login.LoginError as e:
-            message = f"{self.api_url}: login refused: {e} (hint: check the bot password)"
-            raise RemoteError(self.redact(message)) from None
-        except (requests.RequestException, ValueError, KeyError, TypeError) as e:
+            body = self.call({"action": "query", "meta": "tokens", "type": "login"})
+            token = body["query"]["tokens"]["logintoken"]
+            if not isinstance(token, str) or not token:
+                raise TypeError(f"expected a login token, found {token!r}")
+            answer = self.call(
+                {"action": "login", "lgname": credentials.user, "lgpassword": credentials.password, "lgtoken": token},
+                post=True,
+            )
+        except RemoteError as e:
             raise RemoteError(
-                self.redact(
-                    f"{self.api_url}: login failed: {type(e).__name__}: {str(e)[:200]} "
-                    f"(hint: is ${URL_ENV} the wiki's base URL or its api.php?)"
-                )
+                self.redact(f"{self.api_url}: login failed: {e} {hint}"), status=e.status, retry_after=e.retry_after
             ) from None
-        session = login.get_session()
-        self._client = self._client_on(session)
-        self._edit_client = self._client_on(session, retries=0)
-        self._csrf = login.edit_token
+        except (KeyError, TypeError) as e:
+            raise RemoteError(self.redact(f"{self.api_url}: login failed: {type(e).__name__}: {e} {hint}")) from None
+        result: Mapping[str, Any] = answer["login"] if isinstance(answer.get("login"), Mapping) else {}
+        if result.get("result") != "Success":
+            reason = result.get("reason") or result.get("result") or str(answer)[:200]
+            if isinstance(reason, Mapping):  # formatversion 2 / errorformat: {"code": ..., "text": ...}
+                reason = reason.get("text") or reason.get("code") or str(reason)
+            message = f"{self.api_url}: login refused: {reason} (hint: check the bot password)"
+            raise RemoteError(self.redact(message)) from None
         self.logged_in = True
+        try:
+            self.csrf_token()
+        except RemoteError as e:
+            self.logged_in = False
+            raise RemoteError(self.redact(f"{self.api_url}: logged in, but {e}"), status=e.status) from None
         log.info("logged in to %s", self.api_url)
+
+    # -- waiting ----------------------------------------------------------------------------------------
+    def _notify(self, line: str) -> None:
+        log.warning("%s", self.redact(line))
+
+    def _pause(self, seconds: float, line: str) -> None:
+        """Wait ``seconds`` (counted against ``max_sleep``), saying why first."""
+        self._notify(line)
+        self._sleep(seconds)
+        self._client.slept += seconds
+
+    def _server_wait(self, retry_after: float | None, lag: Any, attempt: int) -> tuple[float, str]:
+        """What the server asked for: ``Retry-After``, else the reported lag, else 5 s doubling; capped."""
+        if retry_after is not None:
+            wait, why = retry_after, f"Retry-After: {retry_after:g} s"
+        else:
+            try:
+                wait, why = float(str(lag)), f"reported lag {float(str(lag)):g} s"
+            except (TypeError, ValueError):
+                wait, why = 5.0 * (2**attempt), "backoff"
+        capped = max(1.0, min(wait, self.max_wait))
+        if capped < wait:
+            why += f", capped at {capped:g} s"
+        elif capped > wait:
+            why += ", at least 1 s"
+        return capped, why
 
     # -- the exchange -------------------------------------------------------------------------------------
     def call(self, params: Mapping[str, Any], *, post: bool = False, edit: bool = False) -> Json:
-        """One API request with ``format=json`` and ``maxlag``; waits on maxlag/ratelimited, raises ApiError."""
+        """One API request with ``format=json`` and ``maxlag``; waits on maxlag/ratelimited, raises ApiError.
+
+        Edits go out with HTTP-level retries off (see the module docstring); an edit answered HTTP 429 was
+        refused and is repeated here after ``Retry-After``, like maxlag.
+        """
         data: dict[str, Any] = {"format": "json", **params}
         if self.maxlag > 0:
             data["maxlag"] = str(self.maxlag)
@@ -318,25 +341,34 @@ class WikibaseApi:
         while True:
             if edit:
                 data["token"] = self.csrf_token()
-            client = self._edit_client if edit else self._client
+            retry_after: float | None = None
+            lag: Any = None
+            status: int | None = None
             try:
                 if post or edit:
-                    resp = client.post(self.api_url, data=data, cache=False)
+                    resp = self._client.post(self.api_url, data=data, cache=False, retries=0 if edit else None)
                 else:
-                    resp = client.get(self.api_url, params=data, cache=False)
+                    resp = self._client.get(self.api_url, params=data, cache=False)
             except RemoteError as e:
-                raise RemoteError(self.redact(str(e))) from None
-            body = decode_json(resp)
-            if not isinstance(body, dict):
-                raise RemoteError(f"{self.api_url}: expected a JSON object, found {type(body).__name__}")
-            err = body.get("error")
-            if not err:
-                return body
-            code = str(err.get("code", ""))
-            info = self.redact(str(err.get("info", "")))
-            messages = [str(m.get("name", "")) for m in err.get("messages") or [] if isinstance(m, Mapping)]
-            if code in RETRY_CODES or "actionthrottledtext" in messages:
-                wait = self._wait_for(resp, err, attempt)
+                if not (edit and e.status == 429):
+                    raise RemoteError(
+                        self.redact(str(e)), status=e.status, retry_after=e.retry_after, url=e.url
+                    ) from None
+                code, info, messages, status, retry_after = HTTP_429, self.redact(str(e)), [], 429, e.retry_after
+            else:
+                body = decode_json(resp)
+                if not isinstance(body, dict):
+                    raise RemoteError(f"{self.api_url}: expected a JSON object, found {type(body).__name__}")
+                err = body.get("error")
+                if not err:
+                    return body
+                code = str(err.get("code", ""))
+                info = self.redact(str(err.get("info", "")))
+                messages = [str(m.get("name", "")) for m in err.get("messages") or [] if isinstance(m, Mapping)]
+                if code in RETRY_CODES or "actionthrottledtext" in messages:
+                    retry_after, lag = parse_retry_after(resp.headers.get("Retry-After")), err.get("lag")
+            if code in RETRY_CODES or code == HTTP_429 or "actionthrottledtext" in messages:
+                wait, why = self._server_wait(retry_after, lag, attempt)
                 if attempt >= self.max_lag_retries or self.slept + wait > self.max_sleep:
                     raise ApiError(
                         f"{self.api_url}: {code}: {info} (gave up after {attempt + 1} attempts and "
@@ -344,10 +376,14 @@ class WikibaseApi:
                         code=code,
                         info=info,
                         messages=messages,
+                        status=status,
+                        retry_after=retry_after,
                     )
-                log.warning("%s: %s, waiting %.1f s (attempt %d)", self.api_url, code, wait, attempt + 1)
-                self._sleep(wait)
-                self.slept += wait
+                self._pause(
+                    wait,
+                    f"{self.api_url}: {params.get('action')}: {code}: {info}; waiting {wait:g} s ({why}), "
+                    f"then retry {attempt + 1} of {self.max_lag_retries}",
+                )
                 attempt += 1
                 continue
             if code == "badtoken" and edit and not token_retried:
@@ -356,6 +392,7 @@ class WikibaseApi:
                 continue
             if code in ("assertuserfailed", "assertbotfailed") and self._credentials and not token_retried:
                 token_retried = True
+                log.warning("%s: the login was lost (%s); logging in again", self.api_url, code)
                 self.login(self._credentials, allow_public=True)  # the URL was checked at the first login
                 continue
             raise ApiError(
@@ -365,24 +402,21 @@ class WikibaseApi:
                 messages=messages,
             )
 
-    def _wait_for(self, resp: requests.Response, err: Mapping[str, Any], attempt: int) -> float:
-        wait = parse_retry_after(resp.headers.get("Retry-After"))
-        if wait is None:
-            try:
-                wait = float(str(err["lag"]))
-            except (KeyError, TypeError, ValueError):
-                wait = None
-        if wait is None:
-            wait = 5.0 * (2**attempt)
-        return max(1.0, min(wait, self.max_wait))
+    def backoff(self, attempt: int, *, retry_after: float | None = None, reason: str = "") -> None:
+        """Wait before looking at (and maybe repeating) an edit after an unclear failure.
 
-    def backoff(self, attempt: int) -> None:
-        """Wait before repeating an edit after an unclear failure: 5 s, 10 s ... within the caps."""
-        wait = min(5.0 * (2**attempt), self.max_wait)
+        The server's ``Retry-After`` when it sent one (HTTP 503/429), else 5 s, 10 s ...; each wait capped at
+        ``max_wait``, all waits at ``max_sleep``.
+        """
+        if retry_after is not None:
+            wait, why = max(0.0, min(retry_after, self.max_wait)), f"Retry-After: {retry_after:g} s"
+        else:
+            wait, why = min(5.0 * (2**attempt), self.max_wait), "backoff"
+        what = f"{reason}; " if reason else ""
         if self.slept + wait > self.max_sleep:
-            raise RemoteError(f"{self.api_url}: waited {self.slept:g} s already; try again later")
-        self._sleep(wait)
-        self.slept += wait
+            message = f"{self.api_url}: {what}waited {self.slept:g} s already; try again later"
+            raise RemoteError(self.redact(message), retry_after=retry_after)
+        self._pause(wait, f"{self.api_url}: {what}waiting {wait:g} s ({why}) before checking what the wiki has")
 
     def csrf_token(self) -> str:
         if not self.logged_in:
@@ -394,6 +428,7 @@ class WikibaseApi:
             except (KeyError, TypeError):
                 raise RemoteError(f"{self.api_url}: expected a CSRF token, found {str(body)[:200]}") from None
             if self._csrf == "+\\":
+                self._csrf = None
                 raise RemoteError(f"{self.api_url}: the wiki gave an anonymous token: the login session was lost")
         return self._csrf
 
