@@ -451,10 +451,8 @@ class Store:
         meta_nq = ox.serialize(meta, format=ox.RdfFormat.N_QUADS) or b""
         removed = ox.serialize(list(removals), format=nt) or b"" if removals else b""
         blank = b"_:" in added or b"_:" in removed  # conservative: "_:" inside a literal only costs speed
-        # Too big for one bulk-loader ingest, or a rewrite with blank nodes (no single transaction can remove
-        # and add them: SPARQL updates relabel blank nodes): build the new state in a copy of the store and
-        # swap it in, so a crash leaves the store as it was.
-        if self.path is not None and (len(additions) > _ATOMIC_BULK_LIMIT or (removals and blank)):
+        if len(additions) > _ATOMIC_BULK_LIMIT and self.path is not None:
+            # Too big for one bulk-loader ingest: build the new state in a copy of the store and swap it in.
             del st  # the copy is swapped in only once nothing holds the old store open
             try:
                 self._ox = store_swap.write_through_copy(
@@ -490,8 +488,7 @@ class Store:
                     + "}\n}"
                 )
                 return
-            # In memory only (on disk this took the copy-and-swap path above): remove, then add; if adding
-            # fails, the removed triples are put back. A crash loses an in-memory store anyway.
+            # Not a single transaction: remove, then add; if adding fails, the removed triples are put back.
             done = []
             try:
                 for t in removals:

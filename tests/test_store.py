@@ -577,41 +577,6 @@ def test_large_write_that_fails_in_the_copy_leaves_the_store_as_it_was(tmp_path,
         assert _siblings(p) == []
 
 
-def test_rewrite_with_blank_nodes_on_disk_is_all_or_nothing(tmp_path, monkeypatch):
-    """A rewrite that removes and adds somevalue blank nodes goes through the copy-and-swap write: a failure
-    (or a crash) part-way leaves the store as it was; a good one gives what a fresh write gives."""
-    import kg.store
-
-    def rec(country, inception):
-        return Record("Q1000000000200", "institution", labels={"en": "X"},
-                      claims=[Claim("instance_of", "Q33506"), Claim("inception", inception), Claim("country", country)])
-
-    p = tmp_path / "s"
-    real = kg.store._apply_to_copy
-    with Store.open(p) as store:
-        store.write_entities([to_json(rec("Q55", SOMEVALUE))])
-        before, gen = dump(store), store.generation()
-
-        def remove_then_fail(copy, removals, data, blank):
-            assert blank and removals
-            for t in removals:
-                copy.remove(ox.Quad(*t))
-            raise OSError("disk full (simulated)")
-
-        monkeypatch.setattr(kg.store, "_apply_to_copy", remove_then_fail)
-        with pytest.raises(StoreError, match="nothing was written: disk full"):
-            store.write_entities([to_json(rec("Q31", "1901"))])  # the somevalue's blank node goes
-        assert dump(store) == before and store.generation() == gen
-        assert _siblings(p) == []
-        monkeypatch.setattr(kg.store, "_apply_to_copy", real)
-        for version in (rec("Q31", "1901"), rec("Q38", SOMEVALUE)):  # blank node removed, then added back
-            assert store.write_entities([to_json(version)]).updated == ["Q1000000000200"]
-            fresh = Store.memory()
-            fresh.write_entities([to_json(version)])
-            assert sorted_nt(store) == sorted_nt(fresh)
-        assert any("_:" in line for line in sorted_nt(store))
-
-
 def _interrupted_copy(p: Path, *, complete: bool, first_rename_done: bool) -> bytes:
     """Leave ``p`` as a crash during a large write would: a copy with new data, committed or not."""
     with Store.open(p) as store:
