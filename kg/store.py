@@ -375,17 +375,22 @@ class Store:
         report.generation = str(gen)
         return report
 
-    def add_new_entities(self, ntriples: bytes, entity_ids: list[str]) -> WriteReport | None:
+    def add_new_entities(
+        self, ntriples: bytes, entity_ids: list[str], *, no_blank_nodes: bool = False
+    ) -> WriteReport | None:
         """Write entities that are all NEW, given as their WDQS N-Triples (made elsewhere, e.g. by the demo's
         worker processes with :func:`kg.rdf.wdqs_triples`), without parsing them into Python objects.
 
         All or nothing, like :meth:`write_entities`. Returns None and writes nothing when the fast path does
-        not apply (an entity is already in the store, or the data has blank nodes, which the bulk loader
-        relabels): the caller then uses :meth:`write_entities`.
+        not apply (an entity is already in the store or listed twice, or the data may have blank nodes, which
+        the bulk loader relabels; ``no_blank_nodes=True``: the caller checked the terms, so ``_:`` inside a
+        literal does not count): the caller then uses :meth:`write_entities`.
         """
         st = self._writable()
-        if b"_:" in ntriples:
+        if not no_blank_nodes and b"_:" in ntriples:  # conservative: "_:" in a literal costs the fast path
             return None
+        if len(set(entity_ids)) != len(entity_ids):
+            return None  # write_entities names the duplicate
         for eid in entity_ids:
             iri = ox.NamedNode(ids.entity_iri(eid))
             if next(iter(st.quads_for_pattern(iri, None, None, _DG)), None) is not None:
@@ -488,7 +493,10 @@ class Store:
                     + "}\n}"
                 )
                 return
-            # Not a single transaction: remove, then add; if adding fails, the removed triples are put back.
+            # Not a single transaction: remove, then add (``extend`` is one transaction); if adding fails or is
+            # interrupted (Ctrl-C), the removed triples are put back. Only a crash in between loses them: the
+            # copy-and-swap write would avoid that, but it costs a checkpoint and a reopen per write and
+            # readers opening the store during the swap fail (docs/notes.md).
             done = []
             try:
                 for t in removals:
@@ -496,7 +504,7 @@ class Store:
                     st.remove(q)
                     done.append(q)
                 st.extend(ox.parse(added + meta_nq, ox.RdfFormat.N_QUADS))
-            except OSError:
+            except BaseException:
                 st.extend(done)
                 raise
         except (OSError, SyntaxError) as e:

@@ -3,7 +3,10 @@ give exactly the store the one-process path gives, and fall back or fail cleanly
 
 from __future__ import annotations
 
-import multiprocessing as mp
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -20,6 +23,8 @@ from kg.rdf import Vocabulary, wdqs_triples
 from kg.store import Store
 from kg.targets.store import PARALLEL_MIN, StoreTarget, default_workers
 from kg.values import SOMEVALUE
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def entity(n: int, **extra: object) -> dict:
@@ -57,11 +62,10 @@ def test_worker_conversion_gives_every_triple_once(tmp_path: Path) -> None:
     assert lines(data) == expected_lines(ents)
 
 
-def test_spawned_workers_give_the_same_triples(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_spawned_workers_give_the_same_triples() -> None:
     ents = [entity(n) for n in range(5)]
-    forked = conversion.new_entities_ntriples(ents, workers=2, chunk=2)
-    monkeypatch.setattr(mp, "get_all_start_methods", lambda: ["spawn"])  # as on Windows
-    spawned = conversion.new_entities_ntriples(ents, workers=2, chunk=2)
+    forked = conversion.new_entities_ntriples(ents, workers=2, chunk=2, method="fork")
+    spawned = conversion.new_entities_ntriples(ents, workers=2, chunk=2, method="spawn")  # as on macOS
     assert forked is not None and spawned is not None
     assert lines(spawned) == lines(forked) == expected_lines(ents)
 
@@ -121,6 +125,76 @@ def test_plans_with_updates_or_blank_nodes_take_the_one_process_path(
         assert sorted(map(str, st.inner.quads_for_pattern(None, None, None, ox.DefaultGraph()))) == sorted(
             map(str, fresh.inner.quads_for_pattern(None, None, None, ox.DefaultGraph()))
         )
+
+
+def test_progress_counts_every_item_once_and_literals_with_blank_node_syntax_stay_fast(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    real = Store.write_entities
+
+    def counted(self, entities, **kw):  # type: ignore[no-untyped-def]
+        calls.append(len(entities))
+        return real(self, entities, **kw)
+
+    monkeypatch.setattr(Store, "write_entities", counted)
+    with Store.open(tmp_path / "s") as st:
+        # "_:" inside a label is not a blank node: written by the fast path, not refused by it
+        odd = [entity(n) for n in range(6)]
+        odd[2]["labels"]["en"]["value"] = "Museum _:x"
+        seen: list[int] = []
+        rep = StoreTarget(st, workers=2).apply(Plan(items=[plan_item(e, None, kind="institution") for e in odd]),
+                                               progress=seen.append)
+        assert calls == [] and sum(seen) == 6 and len(rep.created) == 6
+        # a somevalue in the last chunk: the workers give up, the store writes it; progress still adds up
+        blank = [entity(n) for n in range(10, 16)] + [entity(16, inception=SOMEVALUE)]
+        seen.clear()
+        rep = StoreTarget(st, workers=2).apply(Plan(items=[plan_item(e, None, kind="institution") for e in blank]),
+                                               progress=seen.append)
+        assert calls == [7] and sum(seen) == 7 and len(rep.created) == 7
+
+
+def test_the_same_item_twice_is_refused_by_name(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "s") as st:
+        twice = [entity(1), entity(1, inception="1900")]
+        with pytest.raises(EntityError, match="written twice"):
+            StoreTarget(st, workers=2).apply(Plan(items=[plan_item(e, None, kind="institution") for e in twice]))
+        assert len(st) == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death hook is Linux's (prctl)")
+def test_workers_end_when_the_loading_process_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "convert.py"
+    script.write_text(
+        "import multiprocessing, sys, time\n"
+        "from kg import conversion\n"
+        "from test_conversion import entity\n"
+        "def progress(n):\n"
+        "    print(' '.join(str(p.pid) for p in multiprocessing.active_children()), flush=True)\n"
+        "    time.sleep(600)  # the parent stops here; the workers would go on with the other chunks\n"
+        "conversion.new_entities_ntriples([entity(n) for n in range(400)], workers=2, chunk=2, progress=progress)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None
+    pids = [int(p) for p in proc.stdout.readline().split()]
+    assert len(pids) == 2
+    proc.kill()
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in pids if _running(p)]
+        time.sleep(0.05)
+    assert alive == [], f"worker processes {alive} outlived the killed loading process"
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split()[2] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
 
 
 def st_entity(st: Store, n: int) -> dict | None:

@@ -77,8 +77,11 @@ class StoreTarget:
         todo = plan.to_write()
         if not todo:
             return report
-        if self._write_new(todo, report, progress):
+        done, reported = self._write_new(todo, report, progress)
+        if done:
             return report
+        if progress is not None and reported:
+            progress = _less(progress, reported)  # the fast path gave up after counting some conversion
         convert = self.converter  # None: the store's own default conversion
         if progress is not None:
             convert = _counting(convert or wdqs_converter(), progress)
@@ -94,13 +97,17 @@ class StoreTarget:
         return report
 
 
-    def _write_new(self, todo: list[Any], report: WriteReport, progress: ProgressFn | None) -> bool:
+    def _write_new(
+        self, todo: list[Any], report: WriteReport, progress: ProgressFn | None
+    ) -> tuple[bool, int]:
         """The fast path for a plan that only creates items: convert them in worker processes and bulk-load
         the N-Triples (:mod:`kg.conversion`, :meth:`kg.store.Store.add_new_entities`), still all or nothing.
-        False when it does not apply (nothing was written)."""
+        Returns (written, progress already reported); (False, n) when it does not apply (nothing written)."""
         workers = default_workers(len(todo)) if self.workers is None else self.workers
         if workers <= 0 or self.converter is not None or any(it.action != "create" for it in todo):
-            return False
+            return False, 0
+        if len({it.id for it in todo}) != len(todo):
+            return False, 0  # write_entities refuses it with the duplicate named
         half = len(todo) // 2
         counted = [0]
 
@@ -114,16 +121,30 @@ class StoreTarget:
             [it.entity for it in todo], workers=workers, datatypes=self.datatypes, progress=converted
         )
         if data is None:
-            return False
-        written = self.store.add_new_entities(data, [it.id for it in todo])
+            return False, counted[0] // 2
+        written = self.store.add_new_entities(data, [it.id for it in todo], no_blank_nodes=True)
         if written is None:
-            return False
+            return False, counted[0] // 2
         report.created.extend(written.created)
         for key in ("generation", "triples_written", "triples_removed"):
             report.details[key] = getattr(written, key)
         if progress:
             progress(len(todo) - half)
-        return True
+        return True, len(todo)
+
+
+def _less(progress: ProgressFn, skip: int) -> ProgressFn:
+    """``progress`` that swallows the first ``skip`` units (already reported)."""
+    left = skip
+
+    def counted(n: int) -> None:
+        nonlocal left
+        take = min(left, n)
+        left -= take
+        if n - take:
+            progress(n - take)
+
+    return counted
 
 
 #: Items to write from which :meth:`StoreTarget.apply` converts in worker processes by default.
