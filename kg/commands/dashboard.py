@@ -8,17 +8,18 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from kg.errors import InputError, StoreError
+from kg.errors import InputError, RemoteError, StoreError
 
 APP = Path(__file__).resolve().parent.parent.parent / "dashboards" / "app.py"
 HEALTH_TIMEOUT = 90.0  # seconds to wait for the server to answer before giving up
+HEALTH_REQUEST_TIMEOUT = 2.0  # seconds for one health request
+HEALTH_POLL = 0.3  # seconds between two health requests
 
 StoreOption = Annotated[
     Path | None,
@@ -62,17 +63,21 @@ def _url(host: str, port: int) -> str:
 
 
 def _wait_healthy(proc: subprocess.Popen[bytes], url: str, timeout: float = HEALTH_TIMEOUT) -> bool:
+    """Poll ``<url>/_stcore/health`` until it answers 200 (True), or ``proc`` exits or ``timeout`` seconds
+    pass (False). Through :func:`kg.http.local_client`: short timeout, no retries, no proxy."""
+    from kg.http import local_client
+
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # loopback only
-                if r.status == 200:
+    with local_client(timeout=HEALTH_REQUEST_TIMEOUT) as client:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                return False
+            try:
+                if client.get(f"{url}/_stcore/health", cache=False).status_code == 200:
                     return True
-        except OSError:
-            pass
-        time.sleep(0.3)
+            except RemoteError:
+                pass  # not answering yet (connection refused, 503 while starting, timeout)
+            time.sleep(HEALTH_POLL)
     return False
 
 
