@@ -17,10 +17,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import itertools
+import logging
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,8 @@ _ENTITY_MARKERS = (_STATEMENTS, _VERSION)
 _RESERVED_META = frozenset({"at", "kind", "generation", "loaded_at"})
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _ATOMIC_BULK_LIMIT = 900_000  # new triples written with the bulk loader in one step (its batch is 1,000,000)
+
+log = logging.getLogger("kg.store")
 
 PREFIXES = prefixes("store_export")  # schemas/prefixes.yaml: the @prefix lines of Turtle exports
 
@@ -187,12 +190,32 @@ class Store:
         return cls(ox.Store(), path=None, read_only=False)
 
     def close(self) -> None:
-        """Flush and release the store (and its lock). Further use raises StoreError."""
-        if self._ox is not None:
-            if not self.read_only and self.path is not None:
-                with contextlib.suppress(OSError):
-                    self._ox.flush()
-            self._ox = None
+        """Flush and release the store (and its lock). Further use raises StoreError.
+
+        A failed final flush is logged (a warning on the ``kg.store`` logger naming the store) and raised as
+        :class:`StoreError`, except while another exception is on its way (``close()`` in a ``finally`` or an
+        ``except`` block): that exception is the one the caller sees, and the failed flush is only logged.
+        """
+        self._close(raise_errors=sys.exc_info()[1] is None)
+
+    def _close(self, *, raise_errors: bool) -> None:
+        inner, self._ox = self._ox, None
+        if inner is None or self.read_only or self.path is None:
+            return
+        try:
+            inner.flush()
+            return
+        except OSError as e:
+            problem = str(e) or type(e).__name__
+        finally:
+            del inner  # released (with its lock) here, not kept alive by a traceback
+        log.warning("the store at %s could not be flushed on close: %s", self.path, problem)
+        if raise_errors:
+            raise StoreError(
+                f"the store at {self.path} could not be flushed to disk on close: {problem}; the last writes may "
+                "not be on disk: check the disk (free space, permissions), then `glamkg stats --store "
+                f"{self.path}` to see what the store holds"
+            )
 
     def _release(self) -> None:
         self._ox = None
@@ -200,8 +223,9 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        """Close; a failed flush raises only when the ``with`` block itself did not (see :meth:`close`)."""
+        self._close(raise_errors=exc_type is None)
 
     def __repr__(self) -> str:
         where = self.path or "memory"
