@@ -141,6 +141,18 @@ def _python(term: Any) -> Any:
     return term.value
 
 
+def _query_named(name: str | None, sparql: str) -> str:
+    """How an error message names a query: its name, else the start of its text."""
+    if name:
+        return f"query {name}"
+    text = " ".join(sparql.split())
+    return f"the query `{text if len(text) <= 80 else text[:80] + '...'}`"
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
 def _now() -> str:
     return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -245,12 +257,27 @@ class Store:
 
     # --- reading ------------------------------------------------------------------------------------
 
-    def query(self, sparql: str, *, substitutions: Mapping[ox.Variable, Any] | None = None, **kwargs: Any) -> Any:
-        """Run a SPARQL query (read-only) on the default graph; raw pyoxigraph results."""
+    def query(
+        self,
+        sparql: str,
+        *,
+        substitutions: Mapping[ox.Variable, Any] | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Run a SPARQL query (read-only) on the default graph; raw pyoxigraph results.
+
+        What pyoxigraph refuses when it reads and plans the query, a ``SyntaxError`` (bad SPARQL) or a
+        ``RuntimeError`` (it cannot be evaluated, e.g. an unknown function), becomes :class:`InputError`
+        naming the query (``name``, a saved query's name or file, else the start of its text) and keeping
+        pyoxigraph's message on one line. The results are lazy: errors while iterating them are pyoxigraph's.
+        """
         try:
             return self.inner.query(sparql, substitutions=dict(substitutions) if substitutions else None, **kwargs)
         except SyntaxError as e:
-            raise InputError(f"SPARQL syntax error: {e}") from None
+            raise InputError(f"SPARQL syntax error in {_query_named(name, sparql)}: {_one_line(e)}") from e
+        except RuntimeError as e:
+            raise InputError(f"SPARQL evaluation failed for {_query_named(name, sparql)}: {_one_line(e)}") from e
 
     def __len__(self) -> int:
         """Triples in the default graph: Oxigraph's count of all quads (twice as fast as a SPARQL COUNT) less

@@ -148,3 +148,17 @@ def test_health_check_gives_up_when_time_runs_out(monkeypatch: pytest.MonkeyPatc
     started = time.monotonic()
     assert not cmd._wait_healthy(_Proc(), url, timeout=0.5)  # type: ignore[arg-type]
     assert 0.5 <= time.monotonic() - started < 5
+
+
+def test_a_store_query_error_in_a_command_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Store.query's InputError reaches the CLI's edge: one line, exit 2 (before: a RuntimeError traceback)."""
+    monkeypatch.setattr(cmd, "_has_institutions", lambda st: st.query(
+        "ASK { ?s ?p ?o FILTER(<http://example.org/f>(?o)) }", name="has-institutions (glamkg up)"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    assert main(["up", "--store", str(tmp_path / "store"), "--port", port]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: SPARQL evaluation failed for query has-institutions (glamkg up): The custom")
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

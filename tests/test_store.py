@@ -419,6 +419,36 @@ def test_failed_flush_does_not_mask_an_exception_when_closed_in_finally(tmp_path
     assert failing.flushes == 1 and any(r.name == "kg.store" for r in caplog.records)
 
 
+# --- query errors --------------------------------------------------------------------------------------
+
+
+def test_query_syntax_error_is_an_input_error_naming_the_query():
+    store = Store.memory()
+    with pytest.raises(InputError) as e:
+        store.query("SELECT ?x WHERE {\n  ?x ", name="institutions_per_country")
+    text = str(e.value)
+    assert text.startswith("SPARQL syntax error in query institutions_per_country: error at 2:")  # pyoxigraph's
+    assert "\n" not in text and isinstance(e.value.__cause__, SyntaxError)
+
+
+def test_query_evaluation_error_is_an_input_error_naming_the_query():
+    store = Store.memory()
+    with pytest.raises(InputError) as e:
+        store.query("SELECT ?o WHERE { ?s ?p ?o FILTER(<http://example.org/f>(?o)) }", name="my.rq")
+    assert str(e.value) == (
+        "SPARQL evaluation failed for query my.rq: The custom function <http://example.org/f> is not supported"
+    )
+    assert isinstance(e.value.__cause__, RuntimeError)
+
+
+def test_query_error_without_a_name_shows_the_start_of_the_query():
+    store = Store.memory()
+    long = "SELECT ?o WHERE { ?s ?p ?o FILTER(<http://example.org/f>(?o)) " + "  ".join(["# padding"] * 20)
+    with pytest.raises(InputError, match=r"failed for the query `SELECT \?o WHERE \{ \?s \?p \?o FILTER") as e:
+        store.query(long + "\n}")
+    assert "..." in str(e.value) and len(str(e.value)) < 250
+
+
 # --- metadata, dumps, stats ---------------------------------------------------------------------------
 
 

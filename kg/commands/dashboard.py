@@ -157,7 +157,8 @@ def _has_institutions(st: object) -> bool:
     p31 = m.prop("instance_of").id
     classes = " ".join(f"<http://www.wikidata.org/entity/{m.cls(k).id}>" for k in m.kind("institution").allowed_classes)
     res = st.query(  # type: ignore[attr-defined]
-        f"ASK {{ VALUES ?c {{ {classes} }} ?i <http://www.wikidata.org/prop/direct/{p31}> ?c }}"
+        f"ASK {{ VALUES ?c {{ {classes} }} ?i <http://www.wikidata.org/prop/direct/{p31}> ?c }}",
+        name="has-institutions (glamkg up)",
     )
     return bool(res)
 
