@@ -174,10 +174,9 @@ def up(
 ) -> None:
     """Create the store if missing, fill it with SYNTHETIC demo data if it holds no institutions, then serve
     the dashboard and print its URL."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from kg import config
     from kg import demo as kg_demo
+    from kg.commands.progress import ProgressBar
     from kg.store import Store
 
     path = config.store_path(store)
@@ -189,14 +188,10 @@ def up(
                       soft_wrap=True)
         else:
             workers = kg_demo.default_workers(institutions)
-            with Progress(
-                TextColumn("[bold]demo data[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                console=err, transient=True,
-            ) as bar:
-                task = bar.add_task("institutions", total=institutions)
+            with ProgressBar(err, "[bold]demo data[/]") as bar:
+                bar.phase("institutions", institutions)
                 rep = kg_demo.write_demo(
-                    st, institutions=institutions, seed=seed, workers=workers,
-                    progress=lambda n: bar.advance(task, n),
+                    st, institutions=institutions, seed=seed, workers=workers, progress=bar.advance
                 )
             err.print(
                 f"wrote SYNTHETIC demo data to {path}: {rep.institutions:,} institutions, "
