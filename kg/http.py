@@ -350,6 +350,18 @@ def decode_json(resp: requests.Response) -> Any:
         ) from e
 
 
+def local_client(*, timeout: float = 2.0) -> HttpClient:
+    """A client for a server glamkg started on this machine (the dashboard's health check).
+
+    A short timeout and no retries (the caller polls), and nothing from the environment: no
+    ``HTTP_PROXY``/``HTTPS_PROXY`` (a proxy would receive the request for ``127.0.0.1`` and answer for its
+    own host) and no ``.netrc`` credentials.
+    """
+    client = HttpClient(timeout=timeout, max_retries=0)
+    client.session.trust_env = False
+    return client
+
+
 _default: HttpClient | None = None
 
 

@@ -17,10 +17,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import itertools
+import logging
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,8 @@ _ENTITY_MARKERS = (_STATEMENTS, _VERSION)
 _RESERVED_META = frozenset({"at", "kind", "generation", "loaded_at"})
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _ATOMIC_BULK_LIMIT = 900_000  # new triples written with the bulk loader in one step (its batch is 1,000,000)
+
+log = logging.getLogger("kg.store")
 
 PREFIXES = prefixes("store_export")  # schemas/prefixes.yaml: the @prefix lines of Turtle exports
 
@@ -138,6 +141,18 @@ def _python(term: Any) -> Any:
     return term.value
 
 
+def _query_named(name: str | None, sparql: str) -> str:
+    """How an error message names a query: its name, else the start of its text."""
+    if name:
+        return f"query {name}"
+    text = " ".join(sparql.split())
+    return f"the query `{text if len(text) <= 80 else text[:80] + '...'}`"
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
 def _now() -> str:
     return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -187,12 +202,32 @@ class Store:
         return cls(ox.Store(), path=None, read_only=False)
 
     def close(self) -> None:
-        """Flush and release the store (and its lock). Further use raises StoreError."""
-        if self._ox is not None:
-            if not self.read_only and self.path is not None:
-                with contextlib.suppress(OSError):
-                    self._ox.flush()
-            self._ox = None
+        """Flush and release the store (and its lock). Further use raises StoreError.
+
+        A failed final flush is logged (a warning on the ``kg.store`` logger naming the store) and raised as
+        :class:`StoreError`, except while another exception is on its way (``close()`` in a ``finally`` or an
+        ``except`` block): that exception is the one the caller sees, and the failed flush is only logged.
+        """
+        self._close(raise_errors=sys.exc_info()[1] is None)
+
+    def _close(self, *, raise_errors: bool) -> None:
+        inner, self._ox = self._ox, None
+        if inner is None or self.read_only or self.path is None:
+            return
+        try:
+            inner.flush()
+            return
+        except OSError as e:
+            problem = str(e) or type(e).__name__
+        finally:
+            del inner  # released (with its lock) here, not kept alive by a traceback
+        log.warning("the store at %s could not be flushed on close: %s", self.path, problem)
+        if raise_errors:
+            raise StoreError(
+                f"the store at {self.path} could not be flushed to disk on close: {problem}; the last writes may "
+                "not be on disk: check the disk (free space, permissions), then `glamkg stats --store "
+                f"{self.path}` to see what the store holds"
+            )
 
     def _release(self) -> None:
         self._ox = None
@@ -200,8 +235,9 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        """Close; a failed flush raises only when the ``with`` block itself did not (see :meth:`close`)."""
+        self._close(raise_errors=exc_type is None)
 
     def __repr__(self) -> str:
         where = self.path or "memory"
@@ -221,12 +257,27 @@ class Store:
 
     # --- reading ------------------------------------------------------------------------------------
 
-    def query(self, sparql: str, *, substitutions: Mapping[ox.Variable, Any] | None = None, **kwargs: Any) -> Any:
-        """Run a SPARQL query (read-only) on the default graph; raw pyoxigraph results."""
+    def query(
+        self,
+        sparql: str,
+        *,
+        substitutions: Mapping[ox.Variable, Any] | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Run a SPARQL query (read-only) on the default graph; raw pyoxigraph results.
+
+        What pyoxigraph refuses when it reads and plans the query, a ``SyntaxError`` (bad SPARQL) or a
+        ``RuntimeError`` (it cannot be evaluated, e.g. an unknown function), becomes :class:`InputError`
+        naming the query (``name``, a saved query's name or file, else the start of its text) and keeping
+        pyoxigraph's message on one line. The results are lazy: errors while iterating them are pyoxigraph's.
+        """
         try:
             return self.inner.query(sparql, substitutions=dict(substitutions) if substitutions else None, **kwargs)
         except SyntaxError as e:
-            raise InputError(f"SPARQL syntax error: {e}") from None
+            raise InputError(f"SPARQL syntax error in {_query_named(name, sparql)}: {_one_line(e)}") from e
+        except RuntimeError as e:
+            raise InputError(f"SPARQL evaluation failed for {_query_named(name, sparql)}: {_one_line(e)}") from e
 
     def __len__(self) -> int:
         """Triples in the default graph: Oxigraph's count of all quads (twice as fast as a SPARQL COUNT) less

@@ -22,6 +22,7 @@ import contextlib
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -130,10 +131,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def oxigraph_exe() -> Path | None:
+    """The oxigraph binary: in the repository's .venv, else beside the running interpreter (a venv used from
+    another checkout), else on PATH; None when there is none."""
+    beside = Path(sys.executable).parent / "oxigraph"
+    found = next((p for p in (OXIGRAPH, beside) if p.exists()), None)
+    on_path = shutil.which("oxigraph")
+    return found or (Path(on_path) if on_path else None)
+
+
 @contextlib.contextmanager
 def oxigraph_server(data: bytes) -> Iterator[str]:
     """A real ``oxigraph serve`` (in memory) on loopback, loaded with N-Triples; yields the query URL."""
-    exe = OXIGRAPH if OXIGRAPH.exists() else Path(shutil.which("oxigraph") or "oxigraph")
+    exe = oxigraph_exe() or Path("oxigraph")
     port = free_port()
     proc = subprocess.Popen(
         [str(exe), "serve", "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE

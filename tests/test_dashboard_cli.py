@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import http.server
 import socket
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import dashboard_fixture as fx
 import pytest
@@ -57,3 +62,103 @@ def test_up_writes_demo_data_once_then_serves(tmp_path: Path, monkeypatch: pytes
     assert "already holds institutions" in capsys.readouterr().err
     with Store.open(store, read_only=True) as s:
         assert s.generation() == generation  # nothing written the second time
+
+
+# --- the health check: through kg.http, polling until healthy, the process exits or time runs out ----------
+
+
+class _Health(http.server.BaseHTTPRequestHandler):
+    statuses: ClassVar[list[int]] = []  # served in order; the last one repeats
+    seen: ClassVar[list[dict[str, str]]] = []
+
+    def do_GET(self) -> None:
+        _Health.seen.append({**dict(self.headers), "_path": self.path})
+        status = _Health.statuses[min(len(_Health.seen), len(_Health.statuses)) - 1]
+        body = b"ok" if status == 200 else b"not ready"
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def health_server() -> Iterator[str]:
+    _Health.statuses, _Health.seen = [200], []
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Health)
+    t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+class _Proc:
+    """A stand-in for the streamlit process: running until ``exit_after`` polls (None: forever)."""
+
+    def __init__(self, exit_after: int | None = None) -> None:
+        self.polls = 0
+        self.exit_after = exit_after
+
+    def poll(self) -> int | None:
+        self.polls += 1
+        return 1 if self.exit_after is not None and self.polls > self.exit_after else None
+
+
+def test_health_check_polls_through_kg_http_until_healthy(health_server: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cmd, "HEALTH_POLL", 0.01)
+    _Health.statuses = [503, 503, 200]
+    assert cmd._wait_healthy(_Proc(), health_server, timeout=10)  # type: ignore[arg-type]
+    assert len(_Health.seen) == 3
+    assert {s["_path"] for s in _Health.seen} == {"/_stcore/health"}
+    assert all(s["User-Agent"].startswith("glamkg/") for s in _Health.seen)  # the project's client
+
+
+def test_health_check_ignores_a_proxy_from_the_environment(health_server: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as closed:  # a port nothing listens on: a request sent to the proxy fails
+        closed.bind(("127.0.0.1", 0))
+        proxy = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, proxy)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert cmd._wait_healthy(_Proc(), health_server, timeout=5)  # type: ignore[arg-type]
+    assert len(_Health.seen) == 1
+
+
+def test_health_check_stops_when_the_process_exits(health_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cmd, "HEALTH_POLL", 0.01)
+    _Health.statuses = [503]
+    proc = _Proc(exit_after=2)
+    started = time.monotonic()
+    assert not cmd._wait_healthy(proc, health_server, timeout=30)  # type: ignore[arg-type]
+    assert time.monotonic() - started < 5
+    assert proc.polls == 3 and len(_Health.seen) == 2
+
+
+def test_health_check_gives_up_when_time_runs_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cmd, "HEALTH_POLL", 0.01)
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}"  # nothing answers
+    started = time.monotonic()
+    assert not cmd._wait_healthy(_Proc(), url, timeout=0.5)  # type: ignore[arg-type]
+    assert 0.5 <= time.monotonic() - started < 5
+
+
+def test_a_store_query_error_in_a_command_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Store.query's InputError reaches the CLI's edge: one line, exit 2 (before: a RuntimeError traceback)."""
+    monkeypatch.setattr(cmd, "_has_institutions", lambda st: st.query(
+        "ASK { ?s ?p ?o FILTER(<http://example.org/f>(?o)) }", name="has-institutions (glamkg up)"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    assert main(["up", "--store", str(tmp_path / "store"), "--port", port]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: SPARQL evaluation failed for query has-institutions (glamkg up): The custom")
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import http.server
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -256,3 +257,15 @@ def test_sparql_endpoint_bad_body_and_long_query_post(server: str) -> None:
     with pytest.raises(RemoteError, match=r"expected SPARQL JSON results"):
         ep.select(long_query)
     assert Handler.seen[-1]["_body"].startswith("query=SELECT")  # long queries go by POST
+
+
+def test_local_client_does_not_retry_or_use_a_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    with khttp.local_client(timeout=1) as client:
+        assert client.session.trust_env is False and client.max_retries == 0 and client.timeout == 1
+        with pytest.raises(RemoteError, match=rf"127\.0\.0\.1:{port}.*cannot connect.*after 1 attempts"):
+            client.get(f"http://127.0.0.1:{port}/_stcore/health")
+        assert client.slept == 0

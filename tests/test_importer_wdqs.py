@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import http.server
 import io
-import shutil
 import threading
 import time
 import urllib.parse
@@ -679,9 +678,9 @@ def test_round_trip_through_a_real_oxigraph_serve(wdqs: tuple[FakeWdqs, str], tm
     """Import from the stand-in into store A; serve A's export with `oxigraph serve` (a real SPARQL server on
     loopback); import from that server into store B with the same settings: B equals A. The store's own RDF
     is WDQS-shaped enough for the importer's queries, so any glamkg store can be the source of another."""
-    from query_fixture_data import OXIGRAPH, oxigraph_server
+    from query_fixture_data import oxigraph_exe, oxigraph_server
 
-    if not OXIGRAPH.exists() and not shutil.which("oxigraph"):
+    if oxigraph_exe() is None:
         pytest.skip("the oxigraph binary (pip package `oxigraph`, a dev dependency) is not installed")
     _fake, url = wdqs
     with Store.memory() as a:

@@ -87,6 +87,23 @@ def test_errors_are_one_line(
     assert message in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("SELECT ?x WHERE { ?x ", "SPARQL syntax error at line 1, column 22"),
+        ("SELECT ?o WHERE { ?s ?p ?o FILTER(<http://example.org/f>(?o)) }", "function <http://example.org/f> at line"),
+    ],
+)
+def test_bad_query_file_is_one_line_and_exit_2(
+    store_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    f = tmp_path / "bad.rq"
+    f.write_text(text, encoding="utf-8")
+    assert main(["query", "run", str(f), "--store", str(store_dir)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
 def test_update_refused(store_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = tmp_path / "drop.rq"
     f.write_text("DELETE WHERE { ?s ?p ?o }", encoding="utf-8")

@@ -352,6 +352,103 @@ def test_store_locked_by_another_process(tmp_path):
     Store.open(path).close()  # free again
 
 
+class _FailingFlush:
+    """The pyoxigraph store of a Store, except that flush() fails (pyoxigraph's own class cannot be patched)."""
+
+    def __init__(self, inner: ox.Store) -> None:
+        self._inner = inner
+        self.flushes = 0
+
+    def flush(self) -> None:
+        self.flushes += 1
+        raise OSError("No space left on device")
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+
+def _failing_store(path: Path) -> tuple[Store, _FailingFlush]:
+    store = Store.open(path)
+    store.write_entities([to_json(inst(1))])
+    failing = _FailingFlush(store.inner)
+    store._ox = failing  # type: ignore[assignment]
+    return store, failing
+
+
+def test_close_raises_and_logs_a_failed_flush(tmp_path, caplog):
+    path = tmp_path / "s"
+    store, failing = _failing_store(path)
+    with caplog.at_level("WARNING", logger="kg.store"), pytest.raises(StoreError, match="could not be flushed") as e:
+        store.close()
+    assert failing.flushes == 1
+    assert str(path) in str(e.value) and "No space left on device" in str(e.value)
+    [record] = [r for r in caplog.records if r.name == "kg.store"]
+    assert record.levelname == "WARNING" and str(path) in record.getMessage()
+    with pytest.raises(StoreError, match="closed"):
+        store.stats()
+    store.close()  # closing again is a no-op
+    del failing
+    with Store.open(path) as again:  # released: the lock is free, and the write is there
+        assert again.has_entity(inst(1).id)
+
+
+def test_with_block_raises_a_failed_flush_when_the_block_did_not(tmp_path, caplog):
+    store, _ = _failing_store(tmp_path / "s")
+    raises = pytest.raises(StoreError, match="could not be flushed")
+    with caplog.at_level("WARNING", logger="kg.store"), raises, store:
+        pass
+    assert any(r.name == "kg.store" for r in caplog.records)
+
+
+def test_failed_flush_does_not_mask_the_exception_of_a_with_block(tmp_path, caplog):
+    path = tmp_path / "s"
+    store, failing = _failing_store(path)
+    with caplog.at_level("WARNING", logger="kg.store"), pytest.raises(KeyError, match="the real problem"), store:
+        raise KeyError("the real problem")
+    assert failing.flushes == 1
+    assert [str(path) in r.getMessage() for r in caplog.records if r.name == "kg.store"] == [True]
+
+
+def test_failed_flush_does_not_mask_an_exception_when_closed_in_finally(tmp_path, caplog):
+    store, failing = _failing_store(tmp_path / "s")
+    with caplog.at_level("WARNING", logger="kg.store"), pytest.raises(KeyError, match="the real problem"):
+        try:
+            raise KeyError("the real problem")
+        finally:
+            store.close()
+    assert failing.flushes == 1 and any(r.name == "kg.store" for r in caplog.records)
+
+
+# --- query errors --------------------------------------------------------------------------------------
+
+
+def test_query_syntax_error_is_an_input_error_naming_the_query():
+    store = Store.memory()
+    with pytest.raises(InputError) as e:
+        store.query("SELECT ?x WHERE {\n  ?x ", name="institutions_per_country")
+    text = str(e.value)
+    assert text.startswith("SPARQL syntax error in query institutions_per_country: error at 2:")  # pyoxigraph's
+    assert "\n" not in text and isinstance(e.value.__cause__, SyntaxError)
+
+
+def test_query_evaluation_error_is_an_input_error_naming_the_query():
+    store = Store.memory()
+    with pytest.raises(InputError) as e:
+        store.query("SELECT ?o WHERE { ?s ?p ?o FILTER(<http://example.org/f>(?o)) }", name="my.rq")
+    assert str(e.value) == (
+        "SPARQL evaluation failed for query my.rq: The custom function <http://example.org/f> is not supported"
+    )
+    assert isinstance(e.value.__cause__, RuntimeError)
+
+
+def test_query_error_without_a_name_shows_the_start_of_the_query():
+    store = Store.memory()
+    long = "SELECT ?o WHERE { ?s ?p ?o FILTER(<http://example.org/f>(?o)) " + "  ".join(["# padding"] * 20)
+    with pytest.raises(InputError, match=r"failed for the query `SELECT \?o WHERE \{ \?s \?p \?o FILTER") as e:
+        store.query(long + "\n}")
+    assert "..." in str(e.value) and len(str(e.value)) < 250
+
+
 # --- metadata, dumps, stats ---------------------------------------------------------------------------
 
 

@@ -8,17 +8,18 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from kg.errors import InputError, StoreError
+from kg.errors import InputError, RemoteError, StoreError
 
 APP = Path(__file__).resolve().parent.parent.parent / "dashboards" / "app.py"
 HEALTH_TIMEOUT = 90.0  # seconds to wait for the server to answer before giving up
+HEALTH_REQUEST_TIMEOUT = 2.0  # seconds for one health request
+HEALTH_POLL = 0.3  # seconds between two health requests
 
 StoreOption = Annotated[
     Path | None,
@@ -62,17 +63,21 @@ def _url(host: str, port: int) -> str:
 
 
 def _wait_healthy(proc: subprocess.Popen[bytes], url: str, timeout: float = HEALTH_TIMEOUT) -> bool:
+    """Poll ``<url>/_stcore/health`` until it answers 200 (True), or ``proc`` exits or ``timeout`` seconds
+    pass (False). Through :func:`kg.http.local_client`: short timeout, no retries, no proxy."""
+    from kg.http import local_client
+
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # loopback only
-                if r.status == 200:
+    with local_client(timeout=HEALTH_REQUEST_TIMEOUT) as client:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                return False
+            try:
+                if client.get(f"{url}/_stcore/health", cache=False).status_code == 200:
                     return True
-        except OSError:
-            pass
-        time.sleep(0.3)
+            except RemoteError:
+                pass  # not answering yet (connection refused, 503 while starting, timeout)
+            time.sleep(HEALTH_POLL)
     return False
 
 
@@ -152,7 +157,8 @@ def _has_institutions(st: object) -> bool:
     p31 = m.prop("instance_of").id
     classes = " ".join(f"<http://www.wikidata.org/entity/{m.cls(k).id}>" for k in m.kind("institution").allowed_classes)
     res = st.query(  # type: ignore[attr-defined]
-        f"ASK {{ VALUES ?c {{ {classes} }} ?i <http://www.wikidata.org/prop/direct/{p31}> ?c }}"
+        f"ASK {{ VALUES ?c {{ {classes} }} ?i <http://www.wikidata.org/prop/direct/{p31}> ?c }}",
+        name="has-institutions (glamkg up)",
     )
     return bool(res)
 
@@ -168,10 +174,9 @@ def up(
 ) -> None:
     """Create the store if missing, fill it with SYNTHETIC demo data if it holds no institutions, then serve
     the dashboard and print its URL."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from kg import config
     from kg import demo as kg_demo
+    from kg.commands.progress import ProgressBar
     from kg.store import Store
 
     path = config.store_path(store)
@@ -183,14 +188,10 @@ def up(
                       soft_wrap=True)
         else:
             workers = kg_demo.default_workers(institutions)
-            with Progress(
-                TextColumn("[bold]demo data[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                console=err, transient=True,
-            ) as bar:
-                task = bar.add_task("institutions", total=institutions)
+            with ProgressBar(err, "[bold]demo data[/]") as bar:
+                bar.phase("institutions", institutions)
                 rep = kg_demo.write_demo(
-                    st, institutions=institutions, seed=seed, workers=workers,
-                    progress=lambda n: bar.advance(task, n),
+                    st, institutions=institutions, seed=seed, workers=workers, progress=bar.advance
                 )
             err.print(
                 f"wrote SYNTHETIC demo data to {path}: {rep.institutions:,} institutions, "

@@ -198,30 +198,17 @@ def demo(
     Every demo item's P31 statement is `stated in` the glamkg synthetic demo dataset item, descriptions say
     synthetic, and the store is labelled synthetic. See docs/demo.md.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from kg import config
     from kg import demo as kg_demo
+    from kg.commands.progress import ProgressBar
     from kg.store import Store
 
     n_workers = workers if workers is not None else kg_demo.default_workers(institutions)
     path = config.store_path(store)
     err = Console(stderr=True)
-    with (
-        Store.open(path) as st,
-        Progress(
-            TextColumn("[bold]demo[/]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-        ) as bar,
-    ):
-        task = bar.add_task("institutions", total=institutions)
-        rep = kg_demo.write_demo(
-            st, institutions=institutions, seed=seed, workers=n_workers, progress=lambda n: bar.advance(task, n)
-        )
+    with Store.open(path) as st, ProgressBar(err, "[bold]demo[/]") as bar:
+        bar.phase("institutions", institutions)
+        rep = kg_demo.write_demo(st, institutions=institutions, seed=seed, workers=n_workers, progress=bar.advance)
     err.print(
         f"wrote SYNTHETIC demo data to {path}: {rep.institutions:,} institutions in {rep.countries} countries, "
         f"{rep.partners:,} partner organisations, {rep.partnerships:,} partnerships, "

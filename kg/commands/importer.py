@@ -109,9 +109,8 @@ def register(app: typer.Typer) -> None:
         Resumable: after an interruption run the same command again; finished pages are not fetched again.
         Run it again later to refresh: changed items are updated and listed.
         """
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
         from kg import wdqs_fetch as wf
+        from kg.commands.progress import ProgressBar
         from kg.http import HttpClient
         from kg.import_checkpoint import Checkpoint
         from kg.importer import WikidataImport, import_wikidata
@@ -133,18 +132,15 @@ def register(app: typer.Typer) -> None:
             highlight=False,
         )
         service = wf.Service(settings.endpoint, HttpClient(timeout=timeout))
-        with _open_store(store) as st, Checkpoint.for_store_dir(store_path(store)) as cp, Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        ) as bar:
-            task = bar.add_task("items", total=None)
+        with (
+            _open_store(store) as st,
+            Checkpoint.for_store_dir(store_path(store)) as cp,
+            ProgressBar(console, transient=False) as bar,
+        ):
+            bar.phase("items")
 
             def progress(done: int, total: int, label: str) -> None:
-                bar.update(task, completed=done, total=total, description=label)
+                bar.update(done, total, label)
 
             try:
                 report = import_wikidata(
