@@ -10,10 +10,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from kg import outfile
+from kg.commands.progress import ProgressBar
 from kg.errors import InputError
 
 MAX_SHOWN = 20
@@ -23,43 +23,6 @@ class TargetName(StrEnum):
     store = "store"
     quickstatements = "quickstatements"
     wikibase = "wikibase"
-
-
-class _Reporter:
-    """Phase and progress reporting: a rich progress bar on a terminal, plain lines otherwise."""
-
-    def __init__(self, console: Console, quiet: bool = False) -> None:
-        self.console = console
-        self.quiet = quiet
-        self.progress: Progress | None = None
-        self.task: Any = None
-        if console.is_terminal and not quiet:
-            self.progress = Progress(
-                TextColumn("[bold]{task.description:<12}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-            )
-            self.progress.start()
-
-    def phase(self, name: str, total: int) -> None:
-        if self.progress is not None:
-            if self.task is not None:
-                self.progress.update(self.task, completed=self.progress.tasks[self.task].total or 0)
-            self.task = self.progress.add_task(name, total=total or None)
-        elif not self.quiet:
-            print(f"glamkg load: {name}" + (f" ({total})" if total else ""), file=sys.stderr, flush=True)
-
-    def advance(self, n: int) -> None:
-        if self.progress is not None and self.task is not None:
-            self.progress.advance(self.task, n)
-
-    def stop(self) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-            self.progress = None
 
 
 def _open_store(path: Path, *, write: bool) -> Any:
@@ -226,7 +189,7 @@ def load(
         )
     store_path = config.store_path(store)
     st = _open_store(store_path, write=target == TargetName.store and not dry_run)
-    reporter = _Reporter(err, quiet=quiet)
+    reporter = ProgressBar(err, "[bold]{task.description:<12}", quiet=quiet, lines="glamkg load")
     try:
         local = StoreTarget(st, workers=workers)
         tgt: Any = local

@@ -13,7 +13,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from kg.commands.progress import ProgressBar
 
 wikibase_app = typer.Typer(
     name="wikibase",
@@ -66,16 +67,9 @@ def bootstrap_command(
     m = IdMap.load(path)
     api = WikibaseApi.from_env(allow_public=allow_public, maxlag=maxlag)
     out = Console(stderr=True)
-    with Progress(
-        TextColumn("bootstrap"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=out,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("bootstrap", total=bootstrap_size())
-        report = bootstrap(api, m, concept_base=concept_base, progress=lambda n: bar.advance(task, n))
+    with ProgressBar(out, "bootstrap") as bar:
+        bar.phase("bootstrap", bootstrap_size())
+        report = bootstrap(api, m, concept_base=concept_base, progress=bar.advance)
     m.save(path)
     c = report.counts()
     Console().print(
