@@ -276,22 +276,36 @@ def open_store(path: str | Path | None = None) -> Any:
     """The store at ``path`` (``--store``/``$GLAMKG_STORE``/``./glamkg-data``), opened read-only."""
     from kg.store import Store
 
-    p = config.store_path(path)
-    if not Path(p).exists():
+    return Store.open(_existing(path), read_only=True)
+
+
+def _existing(path: str | Path | None) -> Path:
+    """The store's path; a clear error (how to make one) when there is no store there."""
+    p = Path(config.store_path(path))
+    if not p.exists():
         raise StoreError(
             f"no store at {p}: create one with `glamkg up` (demo data) or `glamkg load`, or point "
             f"$GLAMKG_STORE / --store at an existing store"
         )
-    return Store.open(p, read_only=True)
+    return p
 
 
 def version(path: str | Path | None = None) -> str:
     """A token for the store's content: its generation (changes on every write) and the time and label of
     its last write (so a store deleted and written again at the same path gets a new token)."""
-    with open_store(path) as store:
+    def token(store: Any) -> str:
         meta = store.meta() if hasattr(store, "meta") else {}
-        gen = str(store.generation())
-    return f"{gen}|{meta.get('loaded_at') or ''}|{meta.get('label') or ''}"
+        return f"{store.generation()}|{meta.get('loaded_at') or ''}|{meta.get('label') or ''}"
+
+    return _read(path, token)
+
+
+def _read(path: str | Path | None, read: Any) -> Any:
+    """``read(store)`` on the store, read-only, tried again if a load or import changed its files meanwhile
+    (:func:`kg.store.read_with_retry`)."""
+    from kg.store import read_with_retry
+
+    return read_with_retry(_existing(path), read)
 
 
 # --- the on-disk cache ---------------------------------------------------------------------------------
@@ -378,8 +392,7 @@ def prepare(path: str | Path | None = None) -> tuple[Dataset, bool]:
     if data is not None:
         data.path = p
         return data, True
-    with open_store(p) as store:
-        data = read(store)
+    data = _read(p, read)
     data.path = p
     _save(data, folder)
     return data, False
@@ -587,7 +600,7 @@ def run_query(
 
     values = {k: v for k, v in params if v not in ("", None)}
     if endpoint in ("", "local"):
-        with open_store(path) as store:
-            # the pyoxigraph store underneath: kg.query reads it directly
-            return query.run(name, params=values, endpoint="local", store=getattr(store, "inner", store))
+        # the pyoxigraph store underneath: kg.query reads it directly
+        return _read(path, lambda store: query.run(name, params=values, endpoint="local",
+                                                   store=getattr(store, "inner", store)))
     return query.run(name, params=values, endpoint=endpoint)

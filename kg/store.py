@@ -22,10 +22,11 @@ import itertools
 import logging
 import re
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import pyoxigraph as ox
 
@@ -164,6 +165,7 @@ class Store:
         self._ox: ox.Store | None = inner
         self.path = path
         self.read_only = read_only
+        self._reader_lock: store_swap.ReaderLock | None = None
 
     # --- opening ------------------------------------------------------------------------------------
 
@@ -174,6 +176,21 @@ class Store:
         p = config.store_path(path)
         if not read_only and store_swap.pending(p):
             store_swap.recover(p)
+        if read_only:
+            # While open, a reader holds a shared lock that keeps large writes from swapping the directory
+            # under it (kg.store_swap); opening waits for a swap in progress.
+            lock = store_swap.ReaderLock(p)
+            try:
+                st = cls._open(p, read_only=True, create=False)
+            except BaseException:
+                lock.release()
+                raise
+            st._reader_lock = lock
+            return st
+        return cls._open(p, read_only=False, create=create)
+
+    @classmethod
+    def _open(cls, p: Path, *, read_only: bool, create: bool) -> Store:
         if p.exists() and not p.is_dir():
             raise StoreError(f"{p} is a file, not a store directory; use --store with a directory")
         looks_like_store = (p / "CURRENT").is_file()
@@ -186,7 +203,7 @@ class Store:
             raise StoreError(f"no store at {p}; create one with `glamkg init --store {p}`")
         try:
             inner = ox.Store.read_only(str(p)) if read_only else ox.Store(str(p))
-        except OSError as e:
+        except (OSError, RuntimeError) as e:  # RuntimeError: RocksDB "Corruption" (files replaced under it)
             text = str(e)
             if "lock" in text.lower():
                 raise StoreError(
@@ -212,6 +229,11 @@ class Store:
 
     def _close(self, *, raise_errors: bool) -> None:
         inner, self._ox = self._ox, None
+        if self._reader_lock is not None:
+            del inner  # close the database before letting a large write swap it
+            self._reader_lock.release()
+            self._reader_lock = None
+            return
         if inner is None or self.read_only or self.path is None:
             return
         try:
@@ -753,6 +775,31 @@ def _apply_to_copy(copy: ox.Store, removals: set[ox.Triple], data: bytes, blank:
         copy.bulk_extend(ox.parse(data, ox.RdfFormat.N_QUADS))
     else:
         copy.bulk_load(data, ox.RdfFormat.N_QUADS)
+
+
+_T = TypeVar("_T")
+#: What a read-only store says when a file it had not opened yet was compacted away by the writer.
+_RACED = ("No such file or directory", "Corruption")
+
+
+def read_with_retry(path: str | Path | None, read: Callable[[Store], _T], *, attempts: int = 5) -> _T:
+    """``read(store)`` on the store at ``path`` opened read-only, opened again and repeated (up to
+    ``attempts`` times) when it fails because a writer changed the store's files meanwhile.
+
+    RocksDB's read-only mode opens the database's files lazily, and a writer in another process (a load, an
+    import) compacts and deletes files at any time; a reader then fails with "No such file or directory" or
+    "Corruption". A fresh open sees the new files. Large writes (``kg.store_swap``) wait for open readers.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with Store.open(path, read_only=True) as st:
+                return read(st)
+        except (OSError, RuntimeError, GlamkgError) as e:
+            if attempt == attempts or not any(mark in str(e) for mark in _RACED):
+                raise
+            log.info("the store changed while being read (%s); reading again", _one_line(e))
+            time.sleep(0.1 * attempt)
+    raise AssertionError("unreachable")
 
 
 def open_store(path: str | Path | None = None, *, read_only: bool = False) -> Store:

@@ -13,8 +13,11 @@ large costs gigabytes of memory. For a write bigger than that, :func:`write_thro
 :func:`recover` runs before every writable open: with the marker present it finishes steps 4 (the write
 happened), without it it throws the copy away (the write did not happen). A lock file beside the store
 (``<store>.lock``, ``flock``) keeps a second process from recovering a copy that is still being built.
-Readers that opened the store before the swap keep reading the old files until they reopen (see
-``Store.generation``).
+RocksDB opens a store's files lazily and by name, so a reader must not have the directory open while it is
+swapped: readers hold a shared lock on ``<store>.readers.lock`` while they are open (:class:`ReaderLock`), and
+step 3 starts only once the writer holds it exclusively (it waits up to :data:`READERS_WAIT` seconds for open
+readers to close, then gives up before the commit point: nothing is written). A reader opening during the
+swap waits for it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import gc
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -61,6 +65,79 @@ def locked(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
+#: Seconds a large write waits for read-only users of the store to close before it gives up.
+READERS_WAIT = 60.0
+
+
+def _readers(path: Path) -> Path:
+    return path.with_name(path.name + ".readers.lock")
+
+
+def _gate(path: Path) -> Path:
+    """A writer waiting to swap holds this exclusively, so that new readers wait instead of keeping
+    ``<store>.readers.lock`` busy forever (readers pass the gate with a shared lock they drop at once)."""
+    return path.with_name(path.name + ".gate.lock")
+
+
+def _flock(fd: int, op: int, wait: float) -> bool:
+    """``flock(fd, op)``, retried for up to ``wait`` seconds; False if it was not granted."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, op | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+
+
+class ReaderLock:
+    """The shared lock a read-only store holds while open (released by :meth:`release` or garbage collection).
+
+    Where the lock file cannot be created (a read-only directory), readers go without it: nobody can write
+    a large batch there either.
+    """
+
+    def __init__(self, path: Path, wait: float = READERS_WAIT) -> None:
+        self._file = None
+        try:
+            f = open(_readers(path), "a+b")  # noqa: SIM115  # held for the store's lifetime
+        except OSError:
+            return
+        try:
+            with open(_gate(path), "a+b") as g:
+                if not _flock(g.fileno(), fcntl.LOCK_SH, wait):
+                    f.close()
+                    raise StoreError(f"the store at {path} is being swapped by a large write for more than "
+                                     f"{wait:.0f} s; try again when it has finished")
+        except OSError:
+            pass
+        if not _flock(f.fileno(), fcntl.LOCK_SH, wait):
+            f.close()
+            raise StoreError(f"the store at {path} is being swapped by a large write for more than {wait:.0f} s; "
+                             "try again when it has finished")
+        self._file = f
+
+    def release(self) -> None:
+        f, self._file = self._file, None
+        if f is not None:
+            f.close()  # closing the file releases the lock
+
+
+@contextlib.contextmanager
+def _no_readers(path: Path, wait: float) -> Iterator[None]:
+    """Hold ``<store>.readers.lock`` exclusively: no read-only store is open."""
+    with open(_gate(path), "a+b") as g, open(_readers(path), "a+b") as f:
+        fcntl.flock(g.fileno(), fcntl.LOCK_EX)  # only writers take it exclusively, and one writer at a time
+        if not _flock(f.fileno(), fcntl.LOCK_EX, wait):
+            raise StoreError(
+                f"the store at {path} is still open read-only after {wait:.0f} s (a dashboard or a query?); a large "
+                "write needs it closed for a moment to swap in. Nothing was written: close the readers and try again"
+            )
+        yield
+
+
 def pending(path: Path) -> bool:
     """Whether an interrupted large write left anything to finish or throw away."""
     return _swap(path).exists() or _old(path).exists()
@@ -94,7 +171,8 @@ def recover(path: Path) -> str | None:
         return None
     with locked(path):
         if (swap / COMPLETE).is_file():
-            _finish(path)
+            with _no_readers(path, READERS_WAIT):
+                _finish(path)
             return "finished an interrupted large write"
         if not path.exists() and old.exists():
             old.rename(path)
@@ -125,17 +203,26 @@ def write_through_copy(
         except BaseException:
             shutil.rmtree(swap, ignore_errors=True)
             raise
-        (swap / COMPLETE).write_bytes(b"")
-        # Committed: from here a crash is finished by recover() on the next open.
-        del inner
-        release()
         try:
-            _finish(path)
-        except OSError as e:
-            raise StoreError(f"the write was committed but swapping {swap} in failed ({e}); open the store again "
-                             "to finish it") from None
-    try:
-        return ox.Store(str(path))
-    except OSError:
-        gc.collect()  # something still held the old store through a reference cycle: collect it, then retry
-        return ox.Store(str(path))
+            no_readers = _no_readers(path, READERS_WAIT)
+            no_readers.__enter__()
+        except BaseException:
+            shutil.rmtree(swap, ignore_errors=True)
+            raise
+        try:
+            (swap / COMPLETE).write_bytes(b"")
+            # Committed: from here a crash is finished by recover() on the next open.
+            del inner
+            release()
+            try:
+                _finish(path)
+            except OSError as e:
+                raise StoreError(f"the write was committed but swapping {swap} in failed ({e}); open the store "
+                                 "again to finish it") from None
+            try:
+                return ox.Store(str(path))
+            except OSError:
+                gc.collect()  # something still held the old store through a reference cycle: collect, retry
+                return ox.Store(str(path))
+        finally:
+            no_readers.__exit__(None, None, None)

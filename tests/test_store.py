@@ -654,6 +654,90 @@ def test_large_write_goes_through_a_copy_and_leaves_nothing_behind(tmp_path, mon
         assert len(reader.entity_ids()) == 8
 
 
+def test_a_large_write_waits_for_open_readers_and_gives_up_before_its_commit(tmp_path, monkeypatch):
+    """RocksDB opens files lazily by name: a reader must not be open while the directory is swapped."""
+    import kg.store
+    import kg.store_swap
+
+    monkeypatch.setattr(kg.store, "_ATOMIC_BULK_LIMIT", 10)
+    monkeypatch.setattr(kg.store_swap, "READERS_WAIT", 0.3)
+    p = tmp_path / "s"
+    with Store.open(p) as store:
+        store.write_entities([to_json(inst(n)) for n in range(3)])
+        store.inner.flush()
+        before, gen = dump(store), store.generation()
+        reader = subprocess.Popen(
+            [sys.executable, "-c", "import sys, time; from kg.store import Store\n"
+             "with Store.open(sys.argv[1], read_only=True) as r:\n    print(len(r), flush=True); time.sleep(30)",
+             str(p)], stdout=subprocess.PIPE, text=True)
+        try:
+            assert int(reader.stdout.readline()) > 0  # the reader is open
+            with pytest.raises(StoreError, match=r"still open read-only .* Nothing was written"):
+                store.write_entities([to_json(inst(n)) for n in range(3, 8)])
+            assert dump(store) == before and store.generation() == gen
+            assert _siblings(p) == []
+        finally:
+            reader.kill()
+            reader.wait()
+        assert len(store.write_entities([to_json(inst(n)) for n in range(3, 8)]).created) == 5  # reader gone
+
+
+def test_read_with_retry_reads_again_only_when_a_writer_changed_the_files(tmp_path):
+    from kg.store import read_with_retry
+
+    with Store.open(tmp_path / "s") as store:
+        store.write_entities([to_json(inst(1))])
+    calls = []
+
+    def raced(st):
+        calls.append(1)
+        if len(calls) == 1:
+            raise FileNotFoundError("IO error: No such file or directory: While open a file for random read")
+        return len(st)
+
+    assert read_with_retry(tmp_path / "s", raced) > 0 and len(calls) == 2
+    calls.clear()
+
+    def broken(st):
+        calls.append(1)
+        raise RuntimeError("some other evaluation error")
+
+    with pytest.raises(RuntimeError, match="other evaluation"):
+        read_with_retry(tmp_path / "s", broken)
+    assert len(calls) == 1
+
+
+@pytest.mark.slow
+def test_readers_survive_a_writer_swapping_and_compacting_the_store(tmp_path):
+    """A reader reading over and over while another process makes large writes (each a copy-and-swap, with
+    flushes and compactions): every read succeeds (readers wait for swaps, and read again after compaction)."""
+    from kg.store import read_with_retry
+
+    p = tmp_path / "s"
+    with Store.open(p) as store:
+        store.write_entities([to_json(inst(n)) for n in range(20)])
+    writer = subprocess.Popen([sys.executable, "-c", (
+        "import sys\nimport kg.store\nfrom kg.store import Store\nfrom kg.entities import Claim, Record, to_json\n"
+        "kg.store._ATOMIC_BULK_LIMIT = 10\n"
+        "with Store.open(sys.argv[1]) as st:\n"
+        "    for w in range(40):\n"
+        "        st.write_entities([to_json(Record(f'Q{1000000000100 + n}', 'institution', labels={'en': f'I {n} {w}'},"
+        " claims=[Claim('instance_of', 'Q33506'), Claim('inception', str(1900 + w))])) for n in range(20)])\n"
+        "        print(w, flush=True)\n"), str(p)], stdout=subprocess.PIPE, text=True)
+    reads = 0
+    try:
+        while writer.poll() is None:
+            assert read_with_retry(p, lambda st: len(st.entity_ids())) == 20
+            reads += 1
+    finally:
+        writer.kill()
+        out, _ = writer.communicate()
+    assert writer.returncode == 0 and out.split()[-1] == "39"
+    assert reads > 10
+    with Store.open(p, read_only=True) as st:
+        assert st.query("ASK { ?s ?p 'I 3 39'@en }")
+
+
 def test_large_write_that_fails_in_the_copy_leaves_the_store_as_it_was(tmp_path, monkeypatch):
     import kg.store
 
