@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/bench_dashboard.py --institutions 100000           # builds a demo store first
 
 Cold: the dashboard's in-memory caches (st.cache_data, st.cache_resource) cleared before the page
-runs, so the run includes loading the tables from the on-disk cache (kg.dashboard_data.prepare, filled once
+runs, so the run includes loading the tables from the on-disk cache (kg.dashboard.data.prepare, filled once
 per store change; the time of that first read is printed separately) and every derived table. Warm: the
 same page run again (median of --repeat runs) with the caches filled, as a user clicking between pages sees
 it. Target: every page under 3 s on 100,000 institutions on 2 cores. Prints a Markdown table; exit code 1
@@ -49,10 +49,10 @@ def main() -> int:
 
     import streamlit as st
 
-    from kg import dashboard_data as dd
+    from kg.dashboard import data as dd
     store = args.store
     if store is None:
-        from kg import demo
+        from kg.gaps import demo
         from kg.store import Store
 
         store = Path(tempfile.mkdtemp(prefix="glamkg-bench-")) / "store"

@@ -5,7 +5,7 @@
 Prints wall time and entities per second for the whole `write_demo` into a fresh on-disk store (generation +
 kg.rdf conversion + Store.write_entities: what `glamkg demo` does), plus peak resident memory and the load
 average before and after (the machine may be shared). With --generate it first times generating the entity
-JSON alone (kg.demo.generate, i.e. Record -> to_json); --generate-only stops there.
+JSON alone (kg.gaps.demo.generate, i.e. Record -> to_json); --generate-only stops there.
 Not a test: figures go to docs/demo.md (section Benchmarks).
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kg import demo
+from kg.gaps import demo
 
 
 def main() -> None:

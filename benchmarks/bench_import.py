@@ -4,8 +4,8 @@ Serves N synthetic institutions in WDQS's RDF shape from a pyoxigraph-backed SPA
 (the same shape as tests/test_importer_wdqs.py), runs the real import against it, and times each stage:
 
 - fetch:   HTTP exchange + the local server's query time (NOT representative of WDQS: see docs/import.md)
-- parse:   SPARQL JSON -> FetchedItem (kg.wdqs_fetch.details_items)
-- convert: FetchedItem -> Record -> entity JSON (kg.importer.record_of, kg.entities.to_json)
+- parse:   SPARQL JSON -> FetchedItem (kg.wikidata.fetch.details_items)
+- convert: FetchedItem -> Record -> entity JSON (kg.wikidata.importer.record_of, kg.model.entities.to_json)
 - write:   Store.write_entities (kg.rdf.wdqs_triples + one transaction per page)
 
 and prints rows/s and items/s for parse+convert+write, the part of a real import that runs on this machine.
@@ -30,12 +30,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg import importer
-from kg import wdqs_fetch as wf
-from kg.entities import to_json
 from kg.http import HttpClient
-from kg.import_checkpoint import Checkpoint
+from kg.model.entities import to_json
 from kg.store import Store
+from kg.wikidata import fetch as wf
+from kg.wikidata import importer
+from kg.wikidata.checkpoint import Checkpoint
 
 WD = "http://www.wikidata.org/entity/"
 ROOT = "http://www.wikidata.org/"

@@ -27,11 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pyoxigraph as ox
 
-from kg import conversion
 from kg.load import load
-from kg.mapping import Mapping
+from kg.load.mapping import Mapping
+from kg.load.targets.store import StoreTarget, default_workers
+from kg.rdf import conversion
 from kg.store import Store
-from kg.targets.store import StoreTarget, default_workers
 
 TARGET_ROWS_PER_S = 5_000
 CLASSES = ["museum", "art_museum", "library", "archives", "public_library", "history_museum"]

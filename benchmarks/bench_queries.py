@@ -6,7 +6,7 @@ Graph holding the same triples, reported as a ratio.
     .venv/bin/python benchmarks/bench_queries.py --sizes 10000 --runs 5 --rdflib-timeout 60
 
 The data are WDQS-form triples generated here (truthy ``wdt:`` statements, labels, descriptions, statement
-nodes with qualifiers for Wikimedians in residence) with the shape of kg.demo: institutions of the 14 model
+nodes with qualifiers for Wikimedians in residence) with the shape of kg.gaps.demo: institutions of the 14 model
 classes in ~60 countries, partner organisations, partnerships (1-3 institutions + a partner), contributions
 (1-3 per partnership). Generating them directly keeps the benchmark about queries, not about loading.
 
@@ -39,7 +39,7 @@ if str(ROOT) not in sys.path:
 import pyoxigraph as ox  # noqa: E402
 
 from kg import query  # noqa: E402
-from kg.schema import model  # noqa: E402
+from kg.model.schema import model  # noqa: E402
 
 WD = "http://www.wikidata.org/entity/"
 WDT = "http://www.wikidata.org/prop/direct/"
@@ -63,8 +63,7 @@ def _date(y: int, m: int = 1, d: int = 1) -> str:
 
 def synthetic(institutions: int, seed: int = 7) -> bytes:
     """N-Triples of the synthetic dataset."""
-    from kg import regions
-
+    from kg.model import regions
     rng = random.Random(seed)
     m = model()
     inst_classes = [m.cls(k).id for k in m.kind("institution").allowed_classes]

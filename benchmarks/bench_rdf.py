@@ -110,8 +110,8 @@ def institution(i: int, *, hashes: bool = True) -> dict[str, Any]:
         "claims": claims,
     }
     if hashes:  # fill API hashes the way Wikibase does, then time the conversion with them present
-        from kg import datavalues, wbhash
-
+        from kg.model import wbhash
+        from kg.rdf import datavalues
         for group in claims.values():
             for st in group:
                 for ref in st["references"]:

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from kg import rdf
-from kg.entities import Claim, Record, to_json
-from kg.schema import model
+from kg.model.entities import Claim, Record, to_json
+from kg.model.schema import model
+from kg.model.values import Coordinate, Time
 from kg.store import Store
-from kg.values import Coordinate, Time
 
 TARGET = 5000.0
 
@@ -70,8 +70,7 @@ def listing_counts(store: Store) -> tuple[int, int]:
     schema:version or rdfs:label in Python, parse its id, and COUNT(*) the default graph in SPARQL."""
     import pyoxigraph as ox
 
-    from kg import ids
-
+    from kg.model import ids
     found: set[str] = set()
     for pred in ("http://wikiba.se/ontology#statements", "http://schema.org/version",
                  "http://www.w3.org/2000/01/rdf-schema#label"):

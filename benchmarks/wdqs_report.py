@@ -161,7 +161,7 @@ def write_doc(outcomes: list[Outcome], seconds: float) -> str:
         "",
         f"The {len(outcomes)} real queries written by Wikidata editors in",
         "`../shared/conformance/wdqs-queries/` (CC BY-SA 4.0, from",
-        "github.com/JervenBolleman/wikibase-sparql-examples) were run unchanged with `kg.wdqs.run_local` on a",
+        "github.com/JervenBolleman/wikibase-sparql-examples) were run unchanged with `kg.query.wdqs.run_local` on a",
         "small store of matching items (museums, libraries and archives with labels in several languages),",
         "with every socket connection refused.",
         "",

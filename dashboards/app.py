@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from kg import dashboard_ui as ui
+from kg.dashboard import ui
 
 HERE = Path(__file__).resolve().parent
 

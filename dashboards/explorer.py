@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from kg import dashboard_data as dd
-from kg import dashboard_ui as ui
+from kg.dashboard import data as dd
+from kg.dashboard import ui
 from kg.errors import GlamkgError
 
 ctx = ui.context()

@@ -1,14 +1,13 @@
 """Map: institutions on a world map (partnered or not) and a per-country choropleth of a gap metric.
 
-Drawn offline: Natural Earth outlines shipped with glamkg (kg.worldmap), rendered by Vega-Lite in the browser.
+Drawn offline: Natural Earth outlines shipped with glamkg (kg.dashboard.worldmap), rendered by Vega-Lite in the browser.
 """
 
 import streamlit as st
 
-from kg import dashboard_data as dd
-from kg import dashboard_ui as ui
-from kg import dashboard_views as dv
-from kg import worldmap
+from kg.dashboard import data as dd
+from kg.dashboard import ui, worldmap
+from kg.dashboard import views as dv
 
 ctx = ui.context()
 st.title("Map")

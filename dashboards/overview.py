@@ -4,9 +4,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from kg import dashboard_data as dd
-from kg import dashboard_ui as ui
-from kg import dashboard_views as dv
+from kg.dashboard import data as dd
+from kg.dashboard import ui
+from kg.dashboard import views as dv
 
 ctx = ui.context()
 st.title("GLAM institutions and their Wikimedia partnerships")

@@ -3,8 +3,8 @@
 import altair as alt
 import streamlit as st
 
-from kg import dashboard_ui as ui
-from kg import dashboard_views as dv
+from kg.dashboard import ui
+from kg.dashboard import views as dv
 
 ctx = ui.context()
 st.title("Trends")

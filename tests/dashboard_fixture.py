@@ -1,5 +1,5 @@
-"""A small store for the dashboard tests, written through the normal path (kg.entities records ->
-kg.store), whose figures are worked out by hand below, independently of kg.dashboard_data and kg.gaps.
+"""A small store for the dashboard tests, written through the normal path (kg.model.entities records ->
+kg.store), whose figures are worked out by hand below, independently of kg.dashboard.data and kg.gaps.
 
 Countries: Netherlands (Q55) and Germany (Q183) in Europe, Namibia (Q1030) in Africa, Brazil (Q155) in the
 Americas.
@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kg import ids
-from kg.entities import Claim, Record, to_json
-from kg.schema import model
-from kg.values import Coordinate, Quantity, Time
+from kg.model import ids
+from kg.model.entities import Claim, Record, to_json
+from kg.model.schema import model
+from kg.model.values import Coordinate, Quantity, Time
 
-BASE = 7_000_000  # local ids kg.ids.local_id(BASE + k): far from demo and load ids
+BASE = 7_000_000  # local ids kg.model.ids.local_id(BASE + k): far from demo and load ids
 
 
 def qid(k: int) -> str:

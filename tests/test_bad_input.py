@@ -4,8 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from kg import query, regions, wdqs_fetch
+from kg import query
 from kg.errors import InputError
+from kg.model import regions
+from kg.wikidata import fetch as wdqs_fetch
 
 
 @pytest.mark.parametrize("check", [query.endpoint_url, wdqs_fetch.endpoint_url])
@@ -48,8 +50,7 @@ def test_broken_grouping_csv(tmp_path: Path) -> None:
 
 
 def test_concept_base_from_the_environment_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
-    from kg import ids
-
+    from kg.model import ids
     monkeypatch.setenv("GLAMKG_CONCEPT_BASE", 'https://example.org/e"> } DROP ALL #/')
     with pytest.raises(InputError, match="GLAMKG_CONCEPT_BASE: expected an http"):
         ids.local_concept_base()

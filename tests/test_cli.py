@@ -2,7 +2,7 @@
 
 import pytest
 
-from kg import cli
+from kg.cli import app as cli
 from kg.errors import InputError
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from kg import __version__, rdf
 from kg.cli import main
-from kg.entities import read_json
-from kg.schema import model
+from kg.model.entities import read_json
+from kg.model.schema import model
 from kg.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]

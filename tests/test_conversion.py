@@ -1,4 +1,4 @@
-"""Large writes of new items: conversion in worker processes (kg.conversion) and the store target's fast path
+"""Large writes of new items: conversion in worker processes (kg.rdf.conversion) and the store target's fast path
 give exactly the store the one-process path gives, and fall back or fail cleanly when they cannot be used."""
 
 from __future__ import annotations
@@ -13,16 +13,15 @@ import pyoxigraph as ox
 import pytest
 from test_load import good_rows, write_csv
 
-from kg import conversion
-from kg.entities import Claim, Record, to_json
 from kg.errors import EntityError
 from kg.load import load
-from kg.mapping import Mapping
-from kg.plan import Plan, plan_item
-from kg.rdf import Vocabulary, wdqs_triples
+from kg.load.mapping import Mapping
+from kg.load.plan import Plan, plan_item
+from kg.load.targets.store import PARALLEL_MIN, StoreTarget, default_workers
+from kg.model.entities import Claim, Record, to_json
+from kg.model.values import SOMEVALUE
+from kg.rdf import Vocabulary, conversion, wdqs_triples
 from kg.store import Store
-from kg.targets.store import PARALLEL_MIN, StoreTarget, default_workers
-from kg.values import SOMEVALUE
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -198,7 +197,7 @@ def _running(pid: int) -> bool:
 
 
 def st_entity(st: Store, n: int) -> dict | None:
-    from kg.targets.store_read import read_entities
+    from kg.store.read import read_entities
 
     return read_entities(st.inner, [entity(n)["id"]])[entity(n)["id"]]
 

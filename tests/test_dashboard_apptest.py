@@ -1,7 +1,7 @@
 """Every dashboard page opened with Streamlit's AppTest on a small hand-checked store (tests/dashboard_fixture.py).
 
 The expected figures are worked out here from the fixture's definition (plain Python over its lists),
-not with kg.dashboard_data or kg.gaps.
+not with kg.dashboard.data or kg.gaps.
 """
 
 from __future__ import annotations
@@ -195,7 +195,6 @@ def test_trends_counts_per_year(app_env: Path) -> None:
 
 def test_explorer_runs_a_saved_query_locally(app_env: Path) -> None:
     from kg import query
-
     names = [q.name for q in query.catalog()]
     assert "institutions_per_country" in names
     at = run_page("explorer")
@@ -214,7 +213,7 @@ def test_explorer_runs_a_saved_query_locally(app_env: Path) -> None:
 
 
 def test_cache_follows_store_generation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kg.entities import Claim, Record, to_json
+    from kg.model.entities import Claim, Record, to_json
     from kg.store import Store
 
     path = fx.build_store(tmp_path / "store")
@@ -369,8 +368,7 @@ def test_pages_hold_no_sparql() -> None:
 
 def test_maps_at_scale_have_titles_and_units() -> None:
     """The point map counted per grid cell (many institutions) and the choropleth pass the same checks."""
-    from kg import worldmap
-
+    from kg.dashboard import worldmap
     n = 9000
     pts = pd.DataFrame({"lat": [(i % 170) - 85.0 for i in range(n)], "lon": [(i % 359) - 179.0 for i in range(n)],
                         "status": ["partnered" if i % 4 else "not partnered" for i in range(n)]})
@@ -389,7 +387,6 @@ def test_explorer_opens_wdqs_with_the_chosen_parameters(app_env: Path) -> None:
     from urllib.parse import unquote
 
     from kg import query
-
     at = run_page("explorer")
     at.selectbox(key="q_name").set_value("institutions_per_type").run()
     at.selectbox(key="qp-institutions_per_type-country").set_value("NA").run()
@@ -412,7 +409,7 @@ def test_explorer_runs_on_the_configured_endpoint(app_env: Path, tmp_path: Path,
     the fixture (and not to the local store: the server holds one institution more)."""
     from query_fixture_data import oxigraph_server
 
-    from kg.entities import Claim, Record, to_json
+    from kg.model.entities import Claim, Record, to_json
     from kg.store import Store
 
     copy = fx.build_store(tmp_path / "remote-store")
@@ -439,8 +436,8 @@ def test_explorer_runs_on_the_configured_endpoint(app_env: Path, tmp_path: Path,
 def test_wdqs_link_applies_the_limit_parameter() -> None:
     from urllib.parse import unquote
 
-    from kg import dashboard_data, query
-
+    from kg import query
+    from kg.dashboard import data as dashboard_data
     saved = query.get("quality_institutions_missing_isil")
     default = unquote(dashboard_data.wdqs_link(saved, {}).split("#", 1)[1])
     five = unquote(dashboard_data.wdqs_link(saved, {"limit": "5"}).split("#", 1)[1])

@@ -1,4 +1,4 @@
-"""End to end: the dashboard served by `streamlit run` on loopback against a small kg.demo store, every page
+"""End to end: the dashboard served by `streamlit run` on loopback against a small kg.gaps.demo store, every page
 loaded in a real headless Chromium (Debian's chromium + chromium-driver, driven through selenium with
 /usr/bin/chromedriver; selenium never downloads anything) with every host but 127.0.0.1 unresolvable. Checks
 that no error box is shown, that the charts are drawn and the world maps show the Natural Earth countries
@@ -72,8 +72,8 @@ def _free_port() -> int:
 
 
 def _demo_store(path: Path) -> Path:
-    """A small synthetic demo store (kg.demo), so the screenshots in docs/ look like the real thing."""
-    from kg import demo
+    """A small synthetic demo store (kg.gaps.demo), so the screenshots in docs/ look like the real thing."""
+    from kg.gaps import demo
     from kg.store import Store
 
     with Store.open(path) as store:
@@ -84,7 +84,7 @@ def _demo_store(path: Path) -> Path:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _require_chromium()
-    from kg.commands.dashboard import streamlit_command
+    from kg.cli.dashboard import streamlit_command
 
     store = _demo_store(tmp_path_factory.mktemp("browser") / "store")
     port = _free_port()

@@ -13,8 +13,8 @@ from typing import ClassVar
 import dashboard_fixture as fx
 import pytest
 
+from kg.cli import dashboard as cmd
 from kg.cli import main
-from kg.commands import dashboard as cmd
 
 
 def test_streamlit_runs_headless_without_usage_statistics(tmp_path: Path) -> None:

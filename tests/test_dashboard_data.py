@@ -1,4 +1,4 @@
-"""kg.dashboard_data and kg.worldmap without Streamlit: the tables agree with kg.gaps' saved queries, filters,
+"""kg.dashboard.data and kg.dashboard.worldmap without Streamlit: the tables agree with kg.gaps' saved queries, filters,
 the on-disk cache, and the shipped world geometry."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ import dashboard_fixture as fx
 import pandas as pd
 import pytest
 
-from kg import dashboard_data as dd
-from kg import gaps, worldmap
+from kg import gaps
+from kg.dashboard import data as dd
+from kg.dashboard import worldmap
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +67,7 @@ def test_filters(data: dd.Dataset) -> None:
 
 
 def test_disk_cache_follows_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kg.entities import Claim, Record, to_json
+    from kg.model.entities import Claim, Record, to_json
     from kg.store import Store
 
     monkeypatch.setenv("GLAMKG_CACHE", str(tmp_path / "cache"))

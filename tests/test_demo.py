@@ -1,4 +1,4 @@
-"""kg.demo: determinism by seed, realistic skew, synthetic marking, and `glamkg gaps` on demo data."""
+"""kg.gaps.demo: determinism by seed, realistic skew, synthetic marking, and `glamkg gaps` on demo data."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from collections import Counter
 
 import pytest
 
-from kg import demo, regions
 from kg.cli import main
-from kg.schema import model
+from kg.gaps import demo
+from kg.model import regions
+from kg.model.schema import model
 
 M = model()
 SYNTHETIC = M.cls("synthetic_dataset").id

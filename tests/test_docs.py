@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kg import clidoc
+from kg.cli import doc as clidoc
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -16,7 +16,7 @@ LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 def test_cli_reference_is_current() -> None:
     committed = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
-    assert committed == clidoc.markdown(), "docs/cli.md is stale: run `python -m kg.clidoc > docs/cli.md`"
+    assert committed == clidoc.markdown(), "docs/cli.md is stale: run `python -m kg.cli.doc > docs/cli.md`"
 
 
 def test_cli_reference_lists_every_command() -> None:

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.entities import Claim, Record, normalize_entity, read_json, to_item_entity, to_json
 from kg.errors import EntityError, InputError
-from kg.values import NOVALUE, SOMEVALUE, Coordinate, Monolingual, Quantity, Time
+from kg.model.entities import Claim, Record, normalize_entity, read_json, to_item_entity, to_json
+from kg.model.values import NOVALUE, SOMEVALUE, Coordinate, Monolingual, Quantity, Time
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 MUSEUM = SHARED / "fixtures" / "wikidata-entity-json" / "Q1889816_Natuurmuseum_Brabant_rev427447206.json"

@@ -1,4 +1,4 @@
-"""kg.gaps / kg.stats / kg.baselines on a small fixture whose answers are worked out by hand below.
+"""kg.gaps / kg.gaps.stats / kg.gaps.baselines on a small fixture whose answers are worked out by hand below.
 
 Fixture: four countries in two groups ("Europe" = NL, DE; "Africa" = NA, KE):
 
@@ -21,9 +21,11 @@ import pandas as pd
 import pyoxigraph as ox
 import pytest
 
-from kg import baselines as bl
-from kg import gaps, regions, stats
+from kg import gaps
 from kg.errors import InputError
+from kg.gaps import baselines as bl
+from kg.gaps import stats
+from kg.model import regions
 
 FIXTURE = {
     "NL": (40, 10, 12, 30),
@@ -350,11 +352,11 @@ def test_country_level_by_hand():
 
 def _namibia_store(path) -> None:
     """NA: 2 museums, one in 1 partnership with 1 contribution (5 files); NL: 1 museum, no partnership."""
-    from kg import ids
-    from kg.entities import Claim, Record, to_json
-    from kg.schema import model
+    from kg.model import ids
+    from kg.model.entities import Claim, Record, to_json
+    from kg.model.schema import model
+    from kg.model.values import Quantity, Time
     from kg.store import Store
-    from kg.values import Quantity, Time
 
     m = model()
     museum = m.cls("museum").id

@@ -227,7 +227,7 @@ def test_retry_after_parsing() -> None:
 
 
 def test_sparql_endpoint_retries_and_converts(server: str) -> None:
-    from kg.endpoint import SparqlEndpoint
+    from kg.query.endpoint import SparqlEndpoint
 
     body = (
         b'{"head": {"vars": ["item", "n"]}, "results": {"bindings": [{"item": {"type": "uri", "value": '
@@ -249,7 +249,7 @@ def test_sparql_endpoint_retries_and_converts(server: str) -> None:
 
 
 def test_sparql_endpoint_bad_body_and_long_query_post(server: str) -> None:
-    from kg.endpoint import SparqlEndpoint
+    from kg.query.endpoint import SparqlEndpoint
 
     Handler.script = [(200, {"Content-Type": "application/sparql-results+json"}, b"<html>oops</html>", 0)]
     ep = SparqlEndpoint(server, client=khttp.HttpClient(max_retries=0))

@@ -1,7 +1,7 @@
 import pytest
 
-from kg import ids
-from kg.schema import model
+from kg.model import ids
+from kg.model.schema import model
 
 
 @pytest.mark.parametrize("value", ["Q1", "Q42", "P31", "L7", "Q1000000000001"])

@@ -10,13 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kg import results
-from kg import wdqs_fetch as wf
 from kg.errors import EntityError, InputError, RemoteError
 from kg.http import HttpClient
-from kg.importer import import_entities
-from kg.result_import import import_results, read_result_file
+from kg.query import results
 from kg.store import Store
+from kg.wikidata import fetch as wf
+from kg.wikidata.importer import import_entities
+from kg.wikidata.result_import import import_results, read_result_file
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 WDQS_DIR = SHARED / "fixtures" / "wdqs-recorded-responses"
@@ -186,7 +186,6 @@ def test_import_real_museum_entity(museum_json: Path) -> None:
 def test_saved_queries_see_the_imported_museum(museum_json: Path) -> None:
     """The saved queries (kg.query.run on the local store) find the museum with the values of its JSON."""
     from kg import query
-
     entity = json.loads(museum_json.read_text(encoding="utf-8"))["entities"]["Q1889816"]
     coord = entity["claims"]["P625"][0]["mainsnak"]["datavalue"]["value"]
     label = entity["labels"]["nl"]["value"]

@@ -23,12 +23,12 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from kg import wdqs_fetch as wf
 from kg.errors import InputError, RemoteError
 from kg.http import HttpClient
-from kg.import_checkpoint import Checkpoint
-from kg.importer import WikidataImport, import_wikidata
 from kg.store import Store
+from kg.wikidata import fetch as wf
+from kg.wikidata.checkpoint import Checkpoint
+from kg.wikidata.importer import WikidataImport, import_wikidata
 
 WD = "http://www.wikidata.org/entity/"
 WB = "http://wikiba.se/ontology#"
@@ -549,8 +549,8 @@ def test_listing_sends_local_classes_as_local_iris() -> None:
 def test_country_kind_leaves_no_trace() -> None:
     """Country items are written with the extra kind ``class`` (the model has no place kind): the kind only
     selects checks, so the entity JSON is the same as with any other kind."""
-    from kg.entities import Record, to_json
-    from kg.importer import COUNTRY_KIND, record_of
+    from kg.model.entities import Record, to_json
+    from kg.wikidata.importer import COUNTRY_KIND, record_of
 
     item = wf.FetchedItem("Q55", labels={"en": "Netherlands"},
                           values={"P31": [("item", "Q6256")], "P297": [("string", "NL")]})

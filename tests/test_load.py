@@ -12,15 +12,15 @@ import pytest
 import yaml
 
 from kg.cli import main
-from kg.entities import Claim, Record, to_json
 from kg.load import load, prepare
-from kg.mapping import Mapping
-from kg.plan import Plan
-from kg.problems import ValidationFailed
-from kg.schema import model
+from kg.load.mapping import Mapping
+from kg.load.plan import Plan
+from kg.load.problems import ValidationFailed
+from kg.load.targets.store import StoreTarget
+from kg.model.entities import Claim, Record, to_json
+from kg.model.schema import model
+from kg.model.values import Time
 from kg.store import Store
-from kg.targets.store import StoreTarget
-from kg.values import Time
 
 HEADER = [
     "id",
@@ -209,9 +209,9 @@ def test_every_statement_in_the_store_has_a_reference(tmp_path: Path) -> None:
 
 
 def test_fast_entity_json_equals_the_general_path(tmp_path: Path) -> None:
-    from kg.load import _references, entity_for, record_for, reference_json
-    from kg.reconcile import Match
-    from kg.sheet import read_sheet
+    from kg.load.pipeline import _references, entity_for, record_for, reference_json
+    from kg.load.reconcile import Match
+    from kg.load.sheet import read_sheet
 
     src = write_csv(tmp_path / "musea.csv", good_rows(3))
     rows, problems, _ = Mapping.default("institution").map_sheet(read_sheet(src))
@@ -453,13 +453,12 @@ def test_cli_needs_a_kind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 def test_cli_missing_target_module(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import kg.commands.load as cmd
-
+    import kg.cli.load as cmd
     real = cmd.importlib.import_module
 
     def fake(name: str, *a: object) -> object:
-        if name == "kg.targets.wikibase":
-            raise ModuleNotFoundError("No module named 'kg.targets.wikibase'", name="kg.targets.wikibase")
+        if name == "kg.load.targets.wikibase":
+            raise ModuleNotFoundError("No module named 'kg.load.targets.wikibase'", name="kg.load.targets.wikibase")
         return real(name, *a)  # type: ignore[arg-type]
 
     monkeypatch.setattr(cmd.importlib, "import_module", fake)
@@ -467,7 +466,7 @@ def test_cli_missing_target_module(
     assert (
         main(["load", str(src), "--kind", "institution", "--target", "wikibase", "--store", str(tmp_path / "s")]) == 2
     )
-    assert "no kg.targets.wikibase module" in capsys.readouterr().err
+    assert "no kg.load.targets.wikibase module" in capsys.readouterr().err
 
 
 def test_cli_template(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,4 +1,4 @@
-"""kg.plan (diffs, serialisation), kg.targets.store_read (entity JSON back from RDF), kg.targets.store."""
+"""kg.load.plan (diffs, serialisation), kg.store.read (entity JSON back from RDF), kg.load.targets.store."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 from pyoxigraph import DefaultGraph
 
-from kg.entities import Claim, Record, to_json
 from kg.errors import GlamkgError
 from kg.load import merge
-from kg.plan import Plan, diff_statements, plan_item
+from kg.load.plan import Plan, diff_statements, plan_item
+from kg.load.targets.base import Target, WriteReport
+from kg.load.targets.store import StoreTarget, inner
+from kg.model.entities import Claim, Record, to_json
+from kg.model.values import SOMEVALUE, Coordinate, Monolingual, Quantity, Time
 from kg.rdf import Vocabulary, wdqs_triples
 from kg.store import Store
-from kg.targets.base import Target, WriteReport
-from kg.targets.store import StoreTarget, inner
-from kg.targets.store_read import LOSSY, read_entities
-from kg.values import SOMEVALUE, Coordinate, Monolingual, Quantity, Time
+from kg.store.read import LOSSY, read_entities
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 REF = [[("reference_url", "file:a.csv"), ("retrieved", Time("2024-05-01"))]]

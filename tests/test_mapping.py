@@ -1,4 +1,4 @@
-"""kg.mapping: columns -> model, number and date formats, constants, templates."""
+"""kg.load.mapping: columns -> model, number and date formats, constants, templates."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import pytest
 import yaml
 
 from kg.errors import InputError
-from kg.mapping import Mapping, parse_number
-from kg.schema import model
-from kg.sheet import read_sheet
-from kg.templates import TEMPLATE_DIR, template_text
-from kg.values import Coordinate, ItemRef, Monolingual, Quantity, Time
+from kg.load.mapping import Mapping, parse_number
+from kg.load.sheet import read_sheet
+from kg.load.templates import TEMPLATE_DIR, template_text
+from kg.model.schema import model
+from kg.model.values import Coordinate, ItemRef, Monolingual, Quantity, Time
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -231,7 +231,7 @@ def test_one_committed_template_per_kind_and_no_other() -> None:
 
 
 def test_template_columns_follow_the_model(tmp_path: Path) -> None:
-    from kg.templates import columns, example_row, write_templates
+    from kg.load.templates import columns, example_row, write_templates
 
     for kind in model().kinds:
         keys = [p.key for p in model().props_for_kind(kind)]
@@ -247,7 +247,7 @@ def test_template_columns_follow_the_model(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("kind", sorted(model().kinds))
 def test_template_columns_are_understood_and_example_is_valid(kind: str) -> None:
-    from kg.validate import check_rows, shacl_check
+    from kg.load.validate import check_rows, shacl_check
 
     s = read_sheet(TEMPLATE_DIR / f"{kind}.csv")
     rows, problems, specs = Mapping.default(kind).map_sheet(s)

@@ -1,4 +1,4 @@
-"""kg.commands.progress: the one progress bar of the commands (rich on a terminal, plain lines, quiet)."""
+"""kg.cli.progress: the one progress bar of the commands (rich on a terminal, plain lines, quiet)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
-from kg.commands.progress import ProgressBar, columns
+from kg.cli.progress import ProgressBar, columns
 
 COMMANDS = Path(__file__).resolve().parents[1] / "kg" / "commands"
 

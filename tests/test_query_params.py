@@ -13,7 +13,7 @@ import query_fixture_data as fx
 
 from kg import query
 from kg.errors import InputError
-from kg.schema import model
+from kg.model.schema import model
 
 QUERY_DIR = Path(__file__).resolve().parents[1] / "queries"
 

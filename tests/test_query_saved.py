@@ -1,5 +1,5 @@
 """Every saved query on a hand-checkable fixture graph (tests/query_fixture_data.py): exact rows locally,
-and identical DataFrames through SPARQLWrapper/kg.endpoint against a real ``oxigraph serve`` on loopback."""
+and identical DataFrames through SPARQLWrapper/kg.query.endpoint against a real ``oxigraph serve`` on loopback."""
 
 from __future__ import annotations
 
@@ -336,7 +336,7 @@ def test_same_dataframes_from_oxigraph_serve(store: ox.Store, server: str) -> No
 
 
 def test_remote_ask_and_construct(server: str) -> None:
-    from kg.endpoint import SparqlEndpoint
+    from kg.query.endpoint import SparqlEndpoint
 
     ep = SparqlEndpoint(server, client=http.HttpClient(max_retries=0))
     assert ep.ask("ASK { <http://www.wikidata.org/entity/Q190804> ?p ?o }") is True

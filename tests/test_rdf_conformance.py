@@ -17,7 +17,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg import rdf
-from kg.sites import Site
+from kg.model.sites import Site
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CONF = SHARED / "conformance" / "wikibase-rdf"

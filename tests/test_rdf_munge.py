@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kg import rdf
-from kg.munge import MAX_LITERAL, munge
+from kg.rdf.munge import MAX_LITERAL, munge
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CONF = SHARED / "conformance" / "wikibase-rdf"

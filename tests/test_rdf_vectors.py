@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from kg import datavalues, timevalue, wbhash
-from kg.ntriples import escape_literal
+from kg.model import timevalue, wbhash
+from kg.rdf import datavalues
+from kg.rdf.ntriples import escape_literal
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 VECTORS = SHARED / "conformance" / "wikibase-rdf" / "vectors"

@@ -1,17 +1,17 @@
-"""kg.reconcile: id, external id, label + country (+ type); ambiguity reported; stable minted ids."""
+"""kg.load.reconcile: id, external id, label + country (+ type); ambiguity reported; stable minted ids."""
 
 from __future__ import annotations
 
 import pytest
 
-from kg import ids
-from kg.entities import Claim, Record, to_json
-from kg.mapping import MappedRow, MappedValue
-from kg.reconcile import Index, Reconciler, mint_id, normalise_label
-from kg.schema import model
+from kg.load.mapping import MappedRow, MappedValue
+from kg.load.reconcile import Index, Reconciler, mint_id, normalise_label
+from kg.load.targets.store import inner
+from kg.model import ids
+from kg.model.entities import Claim, Record, to_json
+from kg.model.schema import model
+from kg.model.values import ItemRef
 from kg.store import Store
-from kg.targets.store import inner
-from kg.values import ItemRef
 
 M = model()
 P31, P17, ISIL = M.prop("instance_of").id, M.prop("country").id, M.prop("isil").id

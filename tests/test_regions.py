@@ -1,4 +1,4 @@
-"""kg.regions: the country table, code resolution, groupings, and Namibia ("NA") through every round trip."""
+"""kg.model.regions: the country table, code resolution, groupings, and Namibia ("NA") through every round trip."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import pycountry
 import pyoxigraph as ox
 import pytest
 
-from kg import regions, results
 from kg.errors import InputError
+from kg.model import regions
+from kg.query import results
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 REFERENCE = SHARED / "data" / "countries-wikidata.csv"

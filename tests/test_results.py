@@ -1,4 +1,4 @@
-"""kg.results: SPARQL results of every engine -> the same typed DataFrame."""
+"""kg.query.results: SPARQL results of every engine -> the same typed DataFrame."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pandas as pd
 import pyoxigraph as ox
 import pytest
 
-from kg import results
 from kg.errors import InputError
+from kg.query import results
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 RECORDED = SHARED / "fixtures" / "wdqs-recorded-responses" / "osm-wikidata_bristol_enwiki_2018-01-22.srj.json"

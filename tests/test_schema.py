@@ -3,8 +3,8 @@
 import re
 from pathlib import Path
 
-from kg import ids
-from kg.schema import DATATYPES, markdown, model
+from kg.model import ids
+from kg.model.schema import DATATYPES, markdown, model
 
 
 def test_every_property_is_well_formed():
@@ -52,7 +52,7 @@ def test_unchecked_ids_are_listed_so_someone_can_check_them():
 
 def test_model_doc_is_generated_from_the_schema():
     doc = (Path(__file__).resolve().parents[1] / "docs" / "model.md").read_text(encoding="utf-8")
-    assert doc == markdown(), "docs/model.md is stale: run `python -m kg.schema > docs/model.md`"
+    assert doc == markdown(), "docs/model.md is stale: run `python -m kg.model.schema > docs/model.md`"
 
 
 def test_lookup_errors_name_the_known_keys():
@@ -65,8 +65,7 @@ def test_lookup_errors_name_the_known_keys():
 
 
 def test_prefixes_are_data_and_export_prefixes_are_wdqs_ones() -> None:
-    from kg import schema
-
+    from kg.model import schema
     wdqs = schema.prefixes("wdqs")
     assert wdqs["wd"] == "http://www.wikidata.org/entity/" and wdqs["bd"] == "http://www.bigdata.com/rdf#"
     export = schema.prefixes("store_export")

@@ -1,4 +1,4 @@
-"""kg.sheet: CSV/TSV/XLSX as volunteers save them."""
+"""kg.load.sheet: CSV/TSV/XLSX as volunteers save them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from kg.errors import InputError
-from kg.sheet import read_sheet, sniff_delimiter, split_values
+from kg.load.sheet import read_sheet, sniff_delimiter, split_values
 
 
 def write(tmp_path: Path, name: str, data: bytes | str) -> Path:

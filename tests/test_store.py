@@ -9,10 +9,10 @@ from urllib.parse import quote
 import pyoxigraph as ox
 import pytest
 
-from kg.entities import Claim, Record, read_json, to_json
 from kg.errors import EntityError, InputError, StoreError
+from kg.model.entities import Claim, Record, read_json, to_json
+from kg.model.values import SOMEVALUE, Coordinate
 from kg.store import META_GRAPH, Store
-from kg.values import SOMEVALUE, Coordinate
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 MUSEUM = SHARED / "fixtures" / "wikidata-entity-json" / "Q1889816_Natuurmuseum_Brabant_rev427447206.json"
@@ -604,7 +604,7 @@ def test_stats_entity_ids_and_generation():
 
 def test_rewrite_is_unchanged_although_oxigraph_canonicalizes_literals():
     # Wikibase writes "+12"^^xsd:decimal and "1.0E-5"^^xsd:double; Oxigraph stores "12" and "0.00001".
-    from kg.values import Quantity
+    from kg.model.values import Quantity
 
     def rec(amount):
         return Record("Q1000000000300", "contribution", labels={"en": "c"}, claims=[
@@ -624,7 +624,7 @@ def test_rewrite_is_unchanged_although_oxigraph_canonicalizes_literals():
     assert sorted_nt(store) == sorted_nt(fresh)
 
 
-# --- large writes: built in a copy of the store and swapped in (kg.store_swap) ---------------------------
+# --- large writes: built in a copy of the store and swapped in (kg.store.swap) ---------------------------
 
 
 def _siblings(path: Path) -> list[str]:
@@ -632,9 +632,9 @@ def _siblings(path: Path) -> list[str]:
 
 
 def test_large_write_goes_through_a_copy_and_leaves_nothing_behind(tmp_path, monkeypatch):
-    import kg.store
+    import kg.store.store
 
-    monkeypatch.setattr(kg.store, "_ATOMIC_BULK_LIMIT", 10)  # every batch here counts as large
+    monkeypatch.setattr(kg.store.store, "_ATOMIC_BULK_LIMIT", 10)  # every batch here counts as large
     p = tmp_path / "s"
     with Store.open(p) as store:
         store.write_entities([to_json(inst(n)) for n in range(3)])
@@ -656,11 +656,10 @@ def test_large_write_goes_through_a_copy_and_leaves_nothing_behind(tmp_path, mon
 
 def test_a_large_write_waits_for_open_readers_and_gives_up_before_its_commit(tmp_path, monkeypatch):
     """RocksDB opens files lazily by name: a reader must not be open while the directory is swapped."""
-    import kg.store
-    import kg.store_swap
-
-    monkeypatch.setattr(kg.store, "_ATOMIC_BULK_LIMIT", 10)
-    monkeypatch.setattr(kg.store_swap, "READERS_WAIT", 0.3)
+    import kg.store.store
+    import kg.store.swap
+    monkeypatch.setattr(kg.store.store, "_ATOMIC_BULK_LIMIT", 10)
+    monkeypatch.setattr(kg.store.swap, "READERS_WAIT", 0.3)
     p = tmp_path / "s"
     with Store.open(p) as store:
         store.write_entities([to_json(inst(n)) for n in range(3)])
@@ -717,8 +716,9 @@ def test_readers_survive_a_writer_swapping_and_compacting_the_store(tmp_path):
     with Store.open(p) as store:
         store.write_entities([to_json(inst(n)) for n in range(20)])
     writer = subprocess.Popen([sys.executable, "-c", (
-        "import sys\nimport kg.store\nfrom kg.store import Store\nfrom kg.entities import Claim, Record, to_json\n"
-        "kg.store._ATOMIC_BULK_LIMIT = 10\n"
+        "import sys\nimport kg.store.store\nfrom kg.store import Store\n"
+        "from kg.model.entities import Claim, Record, to_json\n"
+        "kg.store.store._ATOMIC_BULK_LIMIT = 10\n"
         "with Store.open(sys.argv[1]) as st:\n"
         "    for w in range(40):\n"
         "        st.write_entities([to_json(Record(f'Q{1000000000100 + n}', 'institution', labels={'en': f'I {n} {w}'},"
@@ -739,9 +739,9 @@ def test_readers_survive_a_writer_swapping_and_compacting_the_store(tmp_path):
 
 
 def test_large_write_that_fails_in_the_copy_leaves_the_store_as_it_was(tmp_path, monkeypatch):
-    import kg.store
+    import kg.store.store
 
-    monkeypatch.setattr(kg.store, "_ATOMIC_BULK_LIMIT", 10)
+    monkeypatch.setattr(kg.store.store, "_ATOMIC_BULK_LIMIT", 10)
     p = tmp_path / "s"
 
     def half_then_fail(copy, removals, data, blank):
@@ -751,7 +751,7 @@ def test_large_write_that_fails_in_the_copy_leaves_the_store_as_it_was(tmp_path,
     with Store.open(p) as store:
         store.write_entities([to_json(inst(n)) for n in range(3)])
         before, gen = dump(store), store.generation()
-        monkeypatch.setattr(kg.store, "_apply_to_copy", half_then_fail)
+        monkeypatch.setattr(kg.store.store, "_apply_to_copy", half_then_fail)
         with pytest.raises(StoreError, match="nothing was written: disk full"):
             store.write_entities([to_json(inst(n)) for n in range(3, 9)])
         assert dump(store) == before and store.generation() == gen

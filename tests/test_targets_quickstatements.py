@@ -7,19 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from kg.entities import Claim, Record, to_json
-from kg.plan import Plan, PlanItem, StatementChange, TermChange, plan_item
-from kg.schema import model
-from kg.targets.base import Target
-from kg.targets.quickstatements import QuickStatementsTarget, Unrepresentable, render, value_text
-from kg.values import Coordinate, Quantity, Time
+from kg.load.plan import Plan, PlanItem, StatementChange, TermChange, plan_item
+from kg.load.targets.base import Target
+from kg.load.targets.quickstatements import QuickStatementsTarget, Unrepresentable, render, value_text
+from kg.model.entities import Claim, Record, to_json
+from kg.model.schema import model
+from kg.model.values import Coordinate, Quantity, Time
 
 REF = [("reference_url", "https://example.org/glam.csv"), ("retrieved", "2026-11-24")]
 LOCAL = "Q1000000000042"
 
 
 def _statement(prop: str, value: object, **kw: object) -> dict:
-    """One statement of a throwaway record, as kg.entities makes it."""
+    """One statement of a throwaway record, as kg.model.entities makes it."""
     record = Record("Q190804", "institution", claims=[Claim(prop, value, **kw)])  # type: ignore[arg-type]
     claims = to_json(record)["claims"]
     return next(iter(claims.values()))[0]
@@ -220,7 +220,7 @@ def test_existing_asks_the_reader_only_for_wikidata_ids(tmp_path: Path) -> None:
 
 
 def test_wikidata_reader_reads_through_the_api_client(monkeypatch: pytest.MonkeyPatch) -> None:
-    from kg.targets import quickstatements, wikibase_api
+    from kg.load.targets import quickstatements, wikibase_api
 
     calls: list[tuple[str, list[str]]] = []
 

@@ -20,22 +20,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from mediawiki_fake import FakeWikibase
 
-from kg.entities import Claim, Record, to_json
 from kg.errors import InputError, RemoteError
 from kg.http import default_user_agent
-from kg.idmap import IdMap, UnmappedIds, translate, translate_back
-from kg.plan import Plan, plan_item
-from kg.schema import model
-from kg.targets.base import Target
-from kg.targets.wikibase import Journal, WikibaseTarget
-from kg.targets.wikibase_api import (
+from kg.load.plan import Plan, plan_item
+from kg.load.targets.base import Target
+from kg.load.targets.wikibase import Journal, WikibaseTarget
+from kg.load.targets.wikibase_api import (
     ApiError,
     Credentials,
     WikibaseApi,
     api_url_from,
     check_writable,
 )
-from kg.targets.wikibase_bootstrap import bootstrap, bootstrap_size
+from kg.load.targets.wikibase_bootstrap import bootstrap, bootstrap_size
+from kg.model.entities import Claim, Record, to_json
+from kg.model.idmap import IdMap, UnmappedIds, translate, translate_back
+from kg.model.schema import model
 
 USER = "Admin@glamkg"
 PASSWORD = "bot-pass-0123456789abcdef"
@@ -939,7 +939,7 @@ def test_live_wikibase_bootstrap_and_load(tmp_path: Path) -> None:
     url = os.environ.get("GLAMKG_WIKIBASE_URL")
     if not (url and os.environ.get("GLAMKG_WIKIBASE_USER") and os.environ.get("GLAMKG_WIKIBASE_PASSWORD")):
         pytest.skip("live Wikibase test: set GLAMKG_WIKIBASE_URL, GLAMKG_WIKIBASE_USER and GLAMKG_WIKIBASE_PASSWORD")
-    from kg.targets.wikibase_api import is_public
+    from kg.load.targets.wikibase_api import is_public
 
     if is_public(api_url_from(url)):
         pytest.skip(f"live Wikibase test never runs against a Wikimedia wiki ({url})")

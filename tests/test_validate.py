@@ -1,4 +1,4 @@
-"""kg.validate: schemas/shapes.ttl agrees with the model; the row checker and pyshacl find the same things."""
+"""kg.load.validate: schemas/shapes.ttl agrees with the model; the row checker and pyshacl find the same things."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 import rdflib
 
-from kg.mapping import MappedRow, Mapping
-from kg.schema import model
-from kg.sheet import read_sheet
-from kg.validate import (
+from kg.load.mapping import MappedRow, Mapping
+from kg.load.sheet import read_sheet
+from kg.load.validate import (
     KGS,
     LANG_STRING,
     RDFS_LABEL,
@@ -23,6 +22,7 @@ from kg.validate import (
     load_rules,
     shacl_check,
 )
+from kg.model.schema import model
 
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 IRI_DATATYPES = {"wikibase-item", "url", "commonsMedia"}
@@ -37,10 +37,10 @@ LITERAL_TYPES = {
 
 
 def test_committed_shapes_equal_the_generated_ones() -> None:
-    from kg.shapes import shapes_text
+    from kg.load.shapes import shapes_text
 
     assert SHAPES_PATH.read_text(encoding="utf-8") == shapes_text(), (
-        "schemas/shapes.ttl is stale: regenerate with `.venv/bin/python -m kg.shapes`"
+        "schemas/shapes.ttl is stale: regenerate with `.venv/bin/python -m kg.load.shapes`"
     )
 
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from kg.errors import InputError
-from kg.values import (
+from kg.model.values import (
     NOVALUE,
     SOMEVALUE,
     Coordinate,

@@ -1,4 +1,4 @@
-"""kg.wdqs: WDQS queries on the local store (prefixes, label service per RULES.md sec. 13, geo services,
+"""kg.query.wdqs: WDQS queries on the local store (prefixes, label service per RULES.md sec. 13, geo services,
 Blazegraph constructs refused with the construct and its line), never touching the network."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pandas as pd
 import pyoxigraph as ox
 import pytest
 
-from kg import results, wdqs
 from kg.errors import InputError
+from kg.query import results, wdqs
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 RECORDED = SHARED / "fixtures" / "wdqs-recorded-responses"

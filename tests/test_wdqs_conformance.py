@@ -37,8 +37,7 @@ def test_real_wdqs_queries_run_locally() -> None:
 
 
 def test_sample_store_labels_resolve_through_the_service() -> None:
-    from kg import wdqs
-
+    from kg.query import wdqs
     store = wdqs_report.sample_store()
     df = wdqs.run_local(
         store,

@@ -1,0 +1,50 @@
+"""The ``glamkg`` command.
+
+Each group of commands lives in ``kg/cli/<noun>.py`` and registers itself on the app here (:data:`NOUNS`), so
+that this file stays a table of contents. Errors that a user can fix (:class:`kg.errors.GlamkgError`) are
+printed as one message, without a traceback, and mapped to an exit code scripts can test:
+
+    0 ok, 1 failure, 2 bad input, 3 store problem, 4 remote problem.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from kg.errors import GlamkgError
+
+app = typer.Typer(
+    name="glamkg",
+    help="A knowledge graph of GLAM institutions, their Wikimedia partnerships and contributions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# Each module defines ``register(app: typer.Typer) -> None``.
+NOUNS = ["store", "query", "load", "wikibase", "gaps", "dashboard", "importer"]
+for _noun in NOUNS:
+    importlib.import_module(f"kg.cli.{_noun}").register(app)
+
+err = Console(stderr=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code instead of raising (used by the console script and tests)."""
+    try:
+        # standalone mode: typer/click print usage errors themselves and exit 2; our errors pass through.
+        app(args=argv, standalone_mode=True)
+    except SystemExit as e:
+        code = e.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except GlamkgError as e:
+        err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
+        return e.exit_code
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was written by the unfinished step")
+        return 130
+    return 0
+

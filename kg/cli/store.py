@@ -1,0 +1,179 @@
+"""Store commands: ``glamkg init``, ``stats``, ``export``, ``rdf`` and ``version``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kg import __version__
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="Store directory (default: $GLAMKG_STORE, else ./glamkg-data).",
+        show_default=False,
+    ),
+]
+
+
+class DumpFormat(StrEnum):
+    nt = "nt"
+    ttl = "ttl"
+
+
+class StatsFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class Flavor(StrEnum):
+    dump = "dump"
+    truthy = "truthy"
+    full = "full"
+    wdqs = "wdqs"
+
+
+def local_class_records() -> list[Any]:
+    """The model's local classes (ids in the local id space) as records with their labels."""
+    from kg.model import ids
+    from kg.model.entities import Record
+    from kg.model.schema import model
+
+    return [
+        Record(c.id, "class", labels={"en": c.label})
+        for c in model().classes.values()
+        if ids.is_id(c.id, kinds="Q") and ids.is_local(c.id)
+    ]
+
+
+def init(
+    store: StoreOption = None,
+    label: Annotated[str | None, typer.Option(help="A name for the dataset in this store.")] = None,
+) -> None:
+    """Create the store (if needed) and write the model's local classes, with their labels, into it."""
+    from kg import config
+    from kg.model.entities import to_json
+    from kg.store import Store
+
+    path = config.store_path(store)
+    existed = (path / "CURRENT").is_file()
+    with Store.open(path) as st:
+        report = st.write_entities([to_json(r) for r in local_class_records()])
+        if label is not None:
+            st.set_meta("label", label)
+        out = Console()
+        verb = "opened existing" if existed else "created"
+        out.print(f"{verb} store at [bold]{path}[/]: local classes {report.summary()}", highlight=False)
+
+
+def stats(
+    store: StoreOption = None,
+    format: Annotated[StatsFormat, typer.Option("--format", help="table or json.")] = StatsFormat.table,
+) -> None:
+    """Counts of triples, items and statements, items per class (P31), and when the store was last written."""
+    from kg.store import Store
+
+    with Store.open(store, read_only=True) as st:
+        s = st.stats()
+    if format == StatsFormat.json:
+        typer.echo(json.dumps(s, indent=2, ensure_ascii=False))
+        return
+    out = Console()
+    t = Table(title=f"glamkg store {s['path']}", show_header=False)
+    t.add_column("what")
+    t.add_column("value", justify="right")
+    for key in ("triples", "items", "statements", "generation", "loaded_at", "label", "synthetic"):
+        v = s.get(key)
+        if v is not None:
+            t.add_row(key.replace("_", " "), f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v))
+    out.print(t)
+    if s["classes"]:
+        c = Table(title="items per class (P31)")
+        c.add_column("class")
+        c.add_column("label")
+        c.add_column("items", justify="right")
+        for row in s["classes"][:30]:
+            c.add_row(row["class"], row["label"] or "", f"{row['items']:,}")
+        if len(s["classes"]) > 30:
+            c.caption = f"{len(s['classes']) - 30} more classes (use --format json)"
+        out.print(c)
+
+
+def export(
+    store: StoreOption = None,
+    format: Annotated[DumpFormat, typer.Option("--format", help="nt (N-Triples) or ttl (Turtle).")] = DumpFormat.nt,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+) -> None:
+    """Write the whole graph (without store metadata) for QLever, Blazegraph/WDQS or Virtuoso."""
+    from kg.store import Store
+
+    with Store.open(store, read_only=True) as st:
+        if output is None:
+            sys.stdout.flush()
+            st.export(sys.stdout.buffer, format=format.value)
+            sys.stdout.buffer.flush()
+        else:
+            with Console(stderr=True).status(f"exporting to {output}"):
+                st.export(output, format=format.value)
+            Console(stderr=True).print(f"wrote {output}", highlight=False)
+
+
+def rdf(
+    file: Annotated[Path, typer.Argument(help="Entity JSON: wbgetentities, Special:EntityData, one entity or a list.")],
+    flavor: Annotated[
+        Flavor, typer.Option(help="dump (what WDQS fetches), truthy, full, or wdqs (the munged form the store keeps).")
+    ] = Flavor.dump,
+    format: Annotated[DumpFormat, typer.Option("--format", help="nt (N-Triples) or ttl (Turtle).")] = DumpFormat.nt,
+) -> None:
+    """Print the RDF of the entities in FILE, as Wikibase (or WDQS) would have it."""
+    import pyoxigraph as ox
+
+    from kg import rdf as kgrdf
+    from kg.model.entities import read_json
+
+    entities = read_json(file)
+    triples: list[Any] = []
+    for e in entities:
+        if flavor == Flavor.wdqs:
+            triples.extend(kgrdf.wdqs_triples(e))
+        else:
+            flags = {Flavor.dump: kgrdf.FLAVOR_DUMP, Flavor.truthy: kgrdf.TRUTHY, Flavor.full: kgrdf.FLAVOR_ALL}[flavor]
+            triples.extend(kgrdf.entity_triples(e, flavor=flags))
+    if format == DumpFormat.nt:
+        sys.stdout.write(kgrdf.to_ntriples(triples))
+    else:
+        from kg.store import PREFIXES
+
+        data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        sys.stdout.write(data.decode("utf-8") if isinstance(data, bytes) else str(data))
+    sys.stdout.flush()
+
+
+def version() -> None:
+    """Print the versions of glamkg and the libraries it stands on."""
+    from importlib import metadata
+
+    parts = [f"glamkg {__version__}", f"python {sys.version.split()[0]}"]
+    for dist in ("pyoxigraph", "wikibaseintegrator", "typer"):
+        try:
+            parts.append(f"{dist} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{dist} (not installed)")
+    typer.echo(", ".join(parts))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(stats)
+    app.command()(export)
+    app.command()(rdf)
+    app.command()(version)
+

@@ -1,0 +1,30 @@
+"""The dashboard's logic: the tables it reads, the views it derives, the Streamlit pieces, the world map.
+
+Owns: a few flat tables read once per store generation (:mod:`~kg.dashboard.data`), derived tables for the
+pages (:mod:`~kg.dashboard.views`), shared Streamlit pieces (:mod:`~kg.dashboard.ui`), the offline world map
+(:mod:`~kg.dashboard.worldmap`) and starting the app (:mod:`~kg.dashboard.server`). The page scripts are the
+top-level ``dashboards/`` folder (shipped in the wheel as ``kg.dashboards``).
+
+May import: every part below it, streamlit and altair. It is the only part that imports streamlit.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kg import lazy_face
+
+if TYPE_CHECKING:
+    from kg.dashboard.data import Dataset, Filters, apply, load, read
+
+__all__ = ["Dataset", "Filters", "apply", "load", "read"]
+__getattr__, __dir__ = lazy_face(
+    __name__,
+    {
+        "Dataset": "kg.dashboard.data",
+        "Filters": "kg.dashboard.data",
+        "apply": "kg.dashboard.data",
+        "load": "kg.dashboard.data",
+        "read": "kg.dashboard.data",
+    },
+)

@@ -1,0 +1,289 @@
+"""Streamlit pieces every dashboard page shares: the store, the sidebar filters (kept in the URL), banners,
+download buttons and chart defaults. Pages in ``dashboards/`` stay short top-to-bottom scripts::
+
+    ctx = ui.context()            # the cached dataset, the filters, the filtered dataset
+    ui.table(df, "institutions")  # a table with its download button
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from kg.dashboard import data as dd
+from kg.errors import GlamkgError
+
+# URL query parameter -> session-state key of the sidebar widget.
+PARAMS = {"region": "f_region", "country": "f_country", "type": "f_type", "ptype": "f_ptype", "years": "f_years"}
+
+
+@dataclass
+class Context:
+    data: dd.Dataset  # everything in the store
+    filters: dd.Filters
+    view: dd.Dataset  # the filtered dataset the pages show
+
+
+def store_option() -> str | None:
+    """The store path given to the app (``streamlit run app.py -- --store PATH``), else None (then
+    ``$GLAMKG_STORE`` or ``./glamkg-data``)."""
+    import sys
+
+    args = sys.argv[1:]
+    for i, a in enumerate(args):
+        if a == "--store" and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith("--store="):
+            return a.split("=", 1)[1]
+    return os.environ.get("GLAMKG_STORE") or None
+
+
+def load() -> dd.Dataset:
+    """The cached dataset, or an error box and a stop when the store cannot be read."""
+    try:
+        return dd.load(store_option())
+    except GlamkgError as e:
+        st.error(str(e))
+        st.stop()
+        raise  # st.stop raises; this line is for type checkers
+
+
+def _init_from_url(opts: dict[str, list[Any]]) -> None:
+    """On a session's first run, the sidebar starts from the URL's query string."""
+    if st.session_state.get("_filters_from_url"):
+        return
+    qp = st.query_params
+    st.session_state["f_region"] = [v for v in qp.get_all("region") if v in opts["regions"]]
+    st.session_state["f_country"] = [v for v in qp.get_all("country") if v in opts["countries"]]
+    st.session_state["f_type"] = [v for v in qp.get_all("type") if v in opts["types"]]
+    st.session_state["f_ptype"] = [v for v in qp.get_all("ptype") if v in opts["partnership_types"]]
+    span = opts["years"]
+    years = tuple(span) if span else None
+    raw = qp.get("years")
+    if raw and span:
+        try:
+            lo, hi = (int(x) for x in raw.split("-", 1))
+            years = (max(span[0], min(lo, hi)), min(span[1], max(lo, hi)))
+        except ValueError:
+            pass
+    if years:
+        st.session_state["f_years"] = years
+    st.session_state["_filters_from_url"] = True
+
+
+def _write_url(f: dd.Filters) -> None:
+    values: dict[str, Any] = {
+        "region": list(f.regions),
+        "country": list(f.countries),
+        "type": list(f.types),
+        "ptype": list(f.partnership_types),
+        "years": f"{f.years[0]}-{f.years[1]}" if f.years else "",
+    }
+    for key, value in values.items():
+        if value:
+            if st.query_params.get_all(key) != (value if isinstance(value, list) else [value]):
+                st.query_params[key] = value
+        elif key in st.query_params:
+            del st.query_params[key]
+
+
+def sidebar(data: dd.Dataset) -> dd.Filters:
+    """Draw the shared filters in the sidebar; keep them in the URL; return them."""
+    opts = dd.options(data)
+    _init_from_url(opts)
+    names = dict(zip(opts["countries"], opts["country_names"], strict=True))
+    sb = st.sidebar
+    sb.header("Filters")
+    sb.multiselect("Region (UN M49)", opts["regions"], key="f_region", placeholder="all regions")
+    sb.multiselect(
+        "Country", opts["countries"], key="f_country", format_func=lambda c: f"{names.get(c, c)} ({c})",
+        placeholder="all countries",
+    )
+    sb.multiselect("Institution type", opts["types"], key="f_type", placeholder="all types")
+    sb.multiselect("Partnership type", opts["partnership_types"], key="f_ptype", placeholder="all types")
+    years = None
+    span = opts["years"]
+    if span and span[0] < span[1]:
+        if "f_years" not in st.session_state:
+            st.session_state["f_years"] = tuple(span)
+        chosen = sb.slider("Years (partnerships active, contributions made)", span[0], span[1], key="f_years")
+        if tuple(chosen) != tuple(span):
+            years = (int(chosen[0]), int(chosen[1]))
+    f = dd.as_filters(
+        st.session_state.get("f_region", []),
+        st.session_state.get("f_country", []),
+        st.session_state.get("f_type", []),
+        st.session_state.get("f_ptype", []),
+        years,
+    )
+    _write_url(f)
+    sb.caption("The filters are part of the page's address: copy it to share this view.")
+    return f
+
+
+def context() -> Context:
+    """The dataset and the filters as the sidebar set them (app.py draws the sidebar first)."""
+    data = load()
+    f = st.session_state.get("_filters")
+    if not isinstance(f, dd.Filters):
+        f = dd.Filters()
+    return Context(data=data, filters=f, view=dd.apply(data, f))
+
+
+def banner(ctx: Context) -> None:
+    """A warning on synthetic demo data and a note on active filters."""
+    meta = ctx.data.meta
+    if is_synthetic(meta):
+        label = str(meta_value(meta, "label", "dataset") or "glamkg demo data")
+        st.warning(f"**Synthetic demo data**: made-up institutions and partnerships, not real figures ({label}).")
+    if ctx.filters.active():
+        st.caption(f"Filtered: {ctx.filters.describe()}")
+
+
+def meta_value(meta: dict[str, Any], *keys: str) -> Any:
+    for k in keys:
+        for variant in (k, k.replace("_", "-"), k.replace("-", "_")):
+            if meta.get(variant) not in (None, ""):
+                return meta[variant]
+    return None
+
+
+def is_synthetic(meta: dict[str, Any]) -> bool:
+    v = meta_value(meta, "synthetic")
+    return v is True or str(v).lower() in ("true", "1", "yes")
+
+
+def table(df: pd.DataFrame, name: str, *, key: str | None = None, **kwargs: Any) -> None:
+    """A dataframe with a CSV download button under it."""
+    st.dataframe(df, hide_index=True, width="stretch", **kwargs)
+    st.download_button(
+        f"Download {name} (CSV)", df.to_csv(index=False).encode("utf-8"), file_name=f"{slug(name)}.csv",
+        mime="text/csv", key=key or f"dl-{slug(name)}",
+    )
+
+
+def downloads(df: pd.DataFrame, name: str) -> None:
+    """CSV, JSON and Parquet download buttons side by side."""
+    a, b, c = st.columns(3)
+    base = slug(name)
+    a.download_button("CSV", df.to_csv(index=False).encode("utf-8"), f"{base}.csv", "text/csv", key=f"csv-{base}")
+    b.download_button(
+        "JSON", df.to_json(orient="records", date_format="iso", force_ascii=False).encode("utf-8"),
+        f"{base}.json", "application/json", key=f"json-{base}",
+    )
+    buf = io.BytesIO()
+    parquet_ready(df).to_parquet(buf, index=False)
+    c.download_button("Parquet", buf.getvalue(), f"{base}.parquet", "application/vnd.apache.parquet",
+                      key=f"parquet-{base}")
+
+
+def parquet_ready(df: pd.DataFrame) -> pd.DataFrame:
+    """Object columns holding mixed Python values become strings so pyarrow can write them."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: v if v is None or isinstance(v, str) else json.dumps(v, default=str))
+    return out
+
+
+def slug(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-") or "table"
+
+
+def chart(c: Any) -> None:
+    """An Altair chart, or a Vega-Lite spec (the world maps of kg.dashboard.worldmap), at full width."""
+    if isinstance(c, dict):
+        st.vega_lite_chart(spec=c, width="stretch")
+    else:
+        st.altair_chart(c, width="stretch")
+
+
+def percent(x: float) -> str:
+    return "–" if x != x else f"{100 * x:.1f} %"
+
+
+def empty(view: dd.Dataset, what: Sequence[str] = ("institutions",)) -> bool:
+    """Stop the page with an info box when the filters leave nothing to show."""
+    for name in what:
+        if getattr(view, name).empty:
+            st.info(f"No {name} match the filters. Widen the filters in the sidebar.")
+            return True
+    return False
+
+
+def param_widgets(query: Any) -> dict[str, str]:
+    """One typed widget per parameter of a saved query; values as the text ``kg.query`` validates."""
+    from kg.model import regions
+    values: dict[str, str] = {}
+    if not query.params:
+        return values
+    cols = st.columns(min(3, len(query.params)))
+    codes = sorted(regions.countries()["iso2"])
+    for i, p in enumerate(query.params):
+        col = cols[i % len(cols)]
+        key = f"qp-{query.name}-{p.name}"
+        label = f"{p.name} ({p.type})"
+        default = p.default.strip('"') if p.default else ""
+        if p.type == "country":
+            opts = ["", *codes]
+            v = col.selectbox(label, opts, index=opts.index(default) if default in opts else 0, key=key, help=p.help,
+                              format_func=lambda c: c or "(any)")
+        elif p.type == "countries":
+            pre = [c for c in default.split(",") if c in codes]
+            v = ",".join(col.multiselect(label, codes, default=pre, key=key, help=p.help))
+        elif p.type == "region":
+            opts = ["", *sorted(set(regions.countries()["region"]) - {""})]
+            v = col.selectbox(label, opts, index=opts.index(default) if default in opts else 0, key=key, help=p.help,
+                              format_func=lambda r: r or "(any)")
+        elif p.type in ("year", "integer"):
+            num = col.number_input(label, value=int(default) if default.lstrip("-").isdigit() else None, step=1,
+                                   key=key, help=p.help)
+            v = "" if num is None else str(int(num))
+        else:  # item, language, string: text, validated by kg.query
+            v = col.text_input(label, value=default, key=key, help=p.help)
+        values[p.name] = v
+    return values
+
+
+def query_chart(query: Any, df: pd.DataFrame) -> alt.TopLevelMixin | dict[str, Any] | None:
+    """The saved query's preferred view (bar, line, map) of its result, or None for tables."""
+    from kg.dashboard import worldmap
+    if df.empty or query.view == "table":
+        return None
+    numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c]) and not c.endswith(("_lon", "_lat"))]
+    text = [c for c in df.columns if c not in numeric and not c.endswith(("_lon", "_lat", "_lang"))]
+    title = query.title
+    if query.view == "map":
+        lons = [c for c in df.columns if c.endswith("_lon")]
+        if not lons:
+            return None
+        base = lons[0][: -len("_lon")]
+        pts = pd.DataFrame({"lon": df[f"{base}_lon"], "lat": df[f"{base}_lat"], "status": "institution"})
+        agg, cell = worldmap.aggregate_points(pts)
+        return worldmap.point_map(agg, title=title, cell=cell, colours={"institution": "#2563eb"})
+    if not numeric or not text:
+        return None
+    y = numeric[0]
+    labels = [c for c in text if c.endswith("Label")]
+    if query.view == "line":
+        xcol = next((c for c in df.columns if "year" in c.lower()), text[0])
+        enc_x = alt.X(f"{xcol}:O", title=xcol)
+        colour = [alt.Color(f"{labels[0] if labels else text[-1]}:N")] if len(text) > 1 else []
+        return alt.Chart(df, title=title).mark_line(point=True).encode(enc_x, alt.Y(f"{y}:Q", title=f"{y} (count)"),
+                                                                       *colour)
+    cat = labels[0] if labels else text[0]
+    top = df.nlargest(40, y)
+    return (
+        alt.Chart(top, title=title + (" (top 40)" if len(df) > 40 else ""))
+        .mark_bar()
+        .encode(y=alt.Y(f"{cat}:N", sort="-x", title=cat), x=alt.X(f"{y}:Q", title=f"{y} (count)"),
+                tooltip=[cat, alt.Tooltip(f"{y}:Q", format=",")])
+    )

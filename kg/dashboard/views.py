@@ -1,0 +1,246 @@
+"""Derived tables for the dashboard pages, from a (filtered) :class:`kg.dashboard.data.Dataset`: data
+quality, partnerships and their network, per-country map metrics, gap tables and the Lorenz curve, trends.
+Plain pandas, no Streamlit, no SPARQL."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from kg import gaps
+from kg.dashboard.data import UNKNOWN, Dataset, counts, years
+from kg.model import regions
+from kg.model.ids import entity_iri, is_local
+
+QUALITY_PROPERTIES = ("country", "coordinates", "ISIL", "inception", "website")
+
+
+def _has(inst: pd.DataFrame) -> dict[str, pd.Series]:
+    return {
+        "country": inst["iso2"] != "",
+        "coordinates": inst["lat"].notna() & inst["lon"].notna(),
+        "ISIL": inst["isil"].notna(),
+        "inception": inst["inception_year"].notna(),
+        "website": inst["website"].notna(),
+    }
+
+
+def completeness(data: Dataset, by: str = "region") -> pd.DataFrame:
+    """Share of institutions with each key property, per ``by`` (region / subregion / country_name).
+
+    Long form: group, property, institutions, with_value, share."""
+    inst = data.institutions
+    rows = []
+    for prop, ok in _has(inst).items():
+        g = pd.DataFrame({"group": inst[by].to_numpy(), "ok": ok.to_numpy(dtype=bool)}).groupby("group")["ok"]
+        part = pd.DataFrame({"institutions": g.size(), "with_value": g.sum()}).reset_index()
+        part.insert(1, "property", prop)
+        rows.append(part)
+    out = pd.concat(rows, ignore_index=True)
+    out["with_value"] = out["with_value"].astype("int64")
+    out["share"] = out["with_value"] / out["institutions"]
+    return out
+
+
+def missing(data: Dataset, prop: str, limit: int = 1000) -> pd.DataFrame:
+    """Institutions without ``prop`` (one of QUALITY_PROPERTIES), at most ``limit``, with a link to each."""
+    inst = data.institutions
+    mask = ~_has(inst)[prop].to_numpy(dtype=bool)
+    out = inst.loc[mask, ["item", "label", "type", "country_name", "region"]].head(limit).copy()
+    out["link"] = [item_url(q) for q in out["item"]]
+    return out.reset_index(drop=True)
+
+
+def item_url(qid: str) -> str:
+    """Where a person can look at an item: its Wikidata page, or its IRI for local-only items."""
+
+    if is_local(qid):
+        return entity_iri(qid)
+    return f"https://www.wikidata.org/wiki/{qid}"
+
+
+def partnership_table(data: Dataset) -> pd.DataFrame:
+    """One row per (partnership, institution): partnership label, type, years, institution, country,
+    partner organisations, contributions and their units."""
+    ps = data.partnerships.rename(columns={"item": "partnership", "label": "partnership_label"})
+    lk = data.links.merge(ps, on="partnership")
+    inst = data.institutions[["item", "label", "country_name", "region"]].rename(
+        columns={"item": "institution", "label": "institution_label"}
+    )
+    lk = lk.merge(inst, on="institution", how="left")
+    names = data.partners.set_index("item")["label"]
+    pl = data.partner_links.assign(name=data.partner_links["partner"].map(names).fillna(data.partner_links["partner"]))
+    partner_names = pl.groupby("partnership")["name"].agg(lambda s: ", ".join(sorted(set(map(str, s)))))
+    lk["partners"] = lk["partnership"].map(partner_names).astype(object).fillna("")
+    c = data.contributions.groupby("partnership").agg(contributions=("item", "nunique"), units=("quantity", "sum"))
+    lk = lk.join(c, on="partnership")
+    lk["contributions"] = lk["contributions"].fillna(0).astype("int64")
+    lk["units"] = lk["units"].fillna(0.0)
+    cols = ["partnership", "partnership_label", "type", "start_year", "end_year", "institution",
+            "institution_label", "country_name", "region", "partners", "contributions", "units"]
+    return lk[cols].sort_values(["start_year", "partnership"], na_position="last").reset_index(drop=True)
+
+
+def network(data: Dataset, top_partners: int = 12, max_institutions: int = 300) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A bipartite network of the ``top_partners`` partner organisations (by partnerships) and the
+    institutions they work with (at most ``max_institutions``), laid out radially: partners on an inner
+    circle, each institution on an outer circle next to its first partner.
+
+    Returns (nodes: id, label, kind, x, y, weight), (edges: x, y, x2, y2, weight)."""
+
+    pl = data.partner_links.merge(data.links, on="partnership")
+    if pl.empty:
+        return pd.DataFrame(columns=["id", "label", "kind", "x", "y", "weight"]), pd.DataFrame(
+            columns=["x", "y", "x2", "y2", "weight"]
+        )
+    edges = pl.groupby(["partner", "institution"], as_index=False).agg(weight=("partnership", "nunique"))
+    top = edges.groupby("partner")["weight"].sum().sort_values(ascending=False).head(top_partners)
+    edges = edges[edges["partner"].isin(top.index)]
+    inst_weight = edges.groupby("institution")["weight"].sum().sort_values(ascending=False).head(max_institutions)
+    edges = edges[edges["institution"].isin(inst_weight.index)]
+    partners = list(top.index)
+    angle = {p: 2 * math.pi * i / len(partners) for i, p in enumerate(partners)}
+    names = pd.concat(
+        [data.partners.set_index("item")["label"], data.institutions.set_index("item")["label"]]
+    )
+    nodes = [
+        {"id": p, "label": str(names.get(p, p)), "kind": "partner organisation", "x": math.cos(a), "y": math.sin(a),
+         "weight": float(top[p])}
+        for p, a in angle.items()
+    ]
+    first = edges.sort_values("weight", ascending=False).drop_duplicates("institution").set_index("institution")
+    per_partner: dict[str, int] = {}
+    slot = {}
+    for inst in first.index:
+        p = first.loc[inst, "partner"]
+        per_partner[p] = per_partner.get(p, 0) + 1
+        slot[inst] = (p, per_partner[p])
+    spread = 2 * math.pi / max(1, len(partners))
+    for inst, (p, k) in slot.items():
+        n = per_partner[p]
+        a = angle[p] + spread * 0.8 * ((k - 0.5) / n - 0.5)
+        r = 2.2 + 0.35 * (k % 3)
+        nodes.append({"id": inst, "label": str(names.get(inst, inst)), "kind": "institution",
+                      "x": r * math.cos(a), "y": r * math.sin(a), "weight": float(inst_weight[inst])})
+    nd = pd.DataFrame(nodes)
+    pos = nd.set_index("id")[["x", "y"]]
+    e = edges.join(pos, on="partner").join(pos.rename(columns={"x": "x2", "y": "y2"}), on="institution")
+    return nd, e[["x", "y", "x2", "y2", "weight"]].reset_index(drop=True)
+
+
+# Per-country metrics for the map: column -> (label, unit).
+MAP_METRICS = {
+    "coverage_pct": ("Coverage", "% of institutions with a partnership"),
+    "partnerships_per_100_institutions": ("Partnerships per 100 institutions", "partnerships / 100 institutions"),
+    "contributions_per_100_institutions": ("Contributions per 100 institutions", "contributions / 100 institutions"),
+    "partnerships_per_million": ("Partnerships per million inhabitants", "partnerships / million people"),
+    "ri_partnerships": ("Representation index of partnerships", "share of partnerships / share of institutions"),
+    "institutions": ("Institutions", "count"),
+}
+
+
+def country_metrics(data: Dataset, baseline: str = "institutions") -> pd.DataFrame:
+    """One row per country with institutions or partnerships: iso2, country, counts and the MAP_METRICS
+    (from :func:`kg.gaps.build_report` by country)."""
+    c, warnings = counts(data)
+    rep = gaps.build_report(c, by="country", baseline=baseline, count_warnings=warnings)
+    t = rep.table.rename(columns={"group": "iso2"})
+    t = t[(t["institutions"] > 0) | (t["partnerships"] > 0)].copy()
+    names = regions.countries().set_index("iso2")["name"]
+    t.insert(1, "country", t["iso2"].map(names).fillna(UNKNOWN))
+    t["coverage_pct"] = 100.0 * t["coverage"]
+    cols = ["iso2", "country", "institutions", "partnered_institutions", "partnerships", "contributions",
+            *[m for m in MAP_METRICS if m != "institutions"], "small_numbers"]
+    return t[cols].sort_values("institutions", ascending=False).reset_index(drop=True)
+
+
+LEVELS = {
+    "region": "UN M49 region",
+    "subregion": "UN M49 sub-region",
+    "intermediate_region": "UN M49 intermediate region",
+    "continent": "Continent",
+    "country": "Country",
+}
+BASELINES = {"institutions": "institutions in the graph", "population": "population"}
+GAP_METRICS = {"partnerships": "partnerships", "contributions": "contributions"}
+
+
+def gap_report(data: Dataset, *, by: str = "region", baseline: str = "institutions",
+               metric: str = "partnerships") -> gaps.GapReport:
+    """:func:`kg.gaps.build_report` on the (filtered) dataset's per-country counts."""
+    c, warnings = counts(data)
+    return gaps.build_report(c, by=by, baseline=baseline, metric=metric, count_warnings=warnings)
+
+
+def gap_table(rep: gaps.GapReport, *, metric: str = "partnerships") -> pd.DataFrame:
+    """The report's group table for display: groups with data, ranked by representation index (lowest
+    first: the biggest gaps on top), percentages for coverage."""
+    t = rep.table.copy()
+    t = t[(t["institutions"] > 0) | (t["partnerships"] > 0)]
+    if rep.grouping.name == "country":
+        names = regions.countries().set_index("iso2")["name"]
+        t["group"] = [f"{names.get(g, g)} ({g})" if g != UNKNOWN else g for g in t["group"]]
+    for col in ("coverage", "coverage_low", "coverage_high"):
+        t[f"{col}_pct"] = 100.0 * t[col]
+    ri = f"ri_{metric}"
+    cols = ["group", "countries", "institutions", "partnered_institutions", "coverage_pct", "coverage_low_pct",
+            "coverage_high_pct", "partnerships", "contributions", "partnerships_per_100_institutions",
+            "contributions_per_100_institutions", "partnerships_per_million", "contributions_per_million",
+            "baseline", ri, "status", "small_numbers", "caveats", "small_reason"]
+    if "caveats" not in t.columns and "small_reason" in t.columns:
+        t["caveats"] = t["small_reason"]
+    cols = [c for c in cols if c in t.columns and c != "small_reason"]
+    return t[cols].sort_values(ri, na_position="last").reset_index(drop=True)
+
+
+def lorenz(rep: gaps.GapReport, *, metric: str = "partnerships") -> tuple[pd.DataFrame, float]:
+    """Lorenz curve of ``metric`` against the baseline across countries (countries sorted by metric per
+    baseline unit, cumulative shares in %), and the Gini value from :func:`kg.gaps.inequality`."""
+    c = rep.countries
+    c = c[(c["iso2"] != "") & ~c["baseline_missing"] & (c["baseline"] > 0)]
+    gini_rows = rep.inequality[rep.inequality["measure"] == "gini"]["value"]
+    gini = float(gini_rows.iloc[0]) if len(gini_rows) else float("nan")
+    if c.empty or c[metric].sum() <= 0:
+        return pd.DataFrame(columns=["country", "baseline_share", "metric_share"]), gini
+    c = c.assign(rate=c[metric] / c["baseline"]).sort_values("rate", kind="stable")
+    bs = 100.0 * c["baseline"].cumsum() / c["baseline"].sum()
+    ms = 100.0 * c[metric].cumsum() / c[metric].sum()
+    out = pd.DataFrame({"country": c["name"], "baseline_share": bs, "metric_share": ms})
+    start = pd.DataFrame({"country": [""], "baseline_share": [0.0], "metric_share": [0.0]})
+    return pd.concat([start, out], ignore_index=True), gini
+
+
+def trends(data: Dataset, by: str = "region") -> pd.DataFrame:
+    """:func:`kg.gaps.trends` on the (filtered) dataset, limited to the year window when one is set."""
+    p, c = years(data)
+    return gaps.trends(p, c, regions.grouping(by))
+
+
+def search(table: pd.DataFrame, text: str) -> pd.DataFrame:
+    """Rows of a partnership table where any label or id contains ``text`` (case-insensitive, literal)."""
+    needle = text.strip().lower()
+    if not needle:
+        return table
+    cols = ["partnership", "partnership_label", "institution", "institution_label", "partners", "country_name"]
+    hit = pd.Series(False, index=table.index)
+    for col in cols:
+        hit |= table[col].astype("string").str.lower().str.contains(needle, regex=False).fillna(False)
+    return table[hit]
+
+
+def top_partners(data: Dataset, limit: int = 20) -> pd.DataFrame:
+    """Partner organisations by number of (kept) partnerships: item, label, type, partnerships, institutions."""
+    pl = data.partner_links.merge(data.links, on="partnership")
+    if pl.empty:
+        return pd.DataFrame(columns=["item", "label", "type", "partnerships", "institutions"])
+    agg = pl.groupby("partner").agg(partnerships=("partnership", "nunique"), institutions=("institution", "nunique"))
+    out = data.partners.set_index("item").join(agg, how="inner").reset_index()
+    out["label"] = out["label"].fillna(out["item"])
+    return out.sort_values(["partnerships", "item"], ascending=[False, True]).head(limit).reset_index(drop=True)
+
+
+def type_counts(data: Dataset) -> pd.DataFrame:
+    """Institutions per type (class label), most first."""
+    out = data.institutions.groupby("type", as_index=False).agg(institutions=("item", "size"))
+    return out.sort_values(["institutions", "type"], ascending=[False, True]).reset_index(drop=True)

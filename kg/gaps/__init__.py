@@ -1,0 +1,63 @@
+"""Regional gaps: baselines, statistics, gap metrics, and the synthetic demo dataset.
+
+Owns: baselines (:mod:`~kg.gaps.baselines`), pure statistics (:mod:`~kg.gaps.stats`: Wilson, Gini, Theil),
+the gap metrics computed once for the CLI and the dashboard (:mod:`~kg.gaps.metrics`), and the seeded demo
+data (:mod:`~kg.gaps.demo`, :mod:`~kg.gaps.demo_tables`).
+
+May import: :mod:`kg.model`, :mod:`kg.rdf`, :mod:`kg.store`, :mod:`kg.query`, pandas/numpy and the top-level
+infrastructure. Not :mod:`kg.load` or :mod:`kg.wikidata`: gaps read what those wrote.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kg import lazy_face
+
+if TYPE_CHECKING:
+    from kg.gaps.demo import write_demo
+    from kg.gaps.metrics import (
+        UNKNOWN,
+        GapReport,
+        build_report,
+        country_table,
+        counts_frame,
+        fetch_counts,
+        fetch_years,
+        group_table,
+        inequality,
+        report,
+        trends,
+    )
+
+__all__ = [
+    "UNKNOWN",
+    "GapReport",
+    "build_report",
+    "country_table",
+    "counts_frame",
+    "fetch_counts",
+    "fetch_years",
+    "group_table",
+    "inequality",
+    "report",
+    "trends",
+    "write_demo",
+]
+__getattr__, __dir__ = lazy_face(
+    __name__,
+    {
+        "GapReport": "kg.gaps.metrics",
+        "UNKNOWN": "kg.gaps.metrics",
+        "build_report": "kg.gaps.metrics",
+        "country_table": "kg.gaps.metrics",
+        "counts_frame": "kg.gaps.metrics",
+        "fetch_counts": "kg.gaps.metrics",
+        "fetch_years": "kg.gaps.metrics",
+        "group_table": "kg.gaps.metrics",
+        "inequality": "kg.gaps.metrics",
+        "report": "kg.gaps.metrics",
+        "trends": "kg.gaps.metrics",
+        "write_demo": "kg.gaps.demo",
+    },
+)

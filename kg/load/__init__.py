@@ -1,0 +1,32 @@
+"""The volunteers' load path: spreadsheet -> mapping -> validation -> reconciliation -> plan -> target.
+
+Owns: reading sheets (:mod:`~kg.load.sheet`), column mappings (:mod:`~kg.load.mapping`), located problems
+(:mod:`~kg.load.problems`), SHACL validation (:mod:`~kg.load.validate`, :mod:`~kg.load.shapes`),
+reconciliation (:mod:`~kg.load.reconcile`), the plan (:mod:`~kg.load.plan`), the pipeline that ties them
+(:mod:`~kg.load.pipeline`), templates (:mod:`~kg.load.templates`) and the write targets
+(:mod:`kg.load.targets`: store, Wikibase, QuickStatements).
+
+May import: :mod:`kg.model`, :mod:`kg.rdf`, :mod:`kg.store`, :mod:`kg.query`, rdflib/pyshacl, openpyxl,
+the top-level infrastructure. The pipeline talks to targets only through :class:`kg.load.targets.base.Target`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kg import lazy_face
+
+if TYPE_CHECKING:
+    from kg.load.pipeline import LoadResult, Prepared, load, merge, prepare
+
+__all__ = ["LoadResult", "Prepared", "load", "merge", "prepare"]
+__getattr__, __dir__ = lazy_face(
+    __name__,
+    {
+        "LoadResult": "kg.load.pipeline",
+        "Prepared": "kg.load.pipeline",
+        "load": "kg.load.pipeline",
+        "merge": "kg.load.pipeline",
+        "prepare": "kg.load.pipeline",
+    },
+)

@@ -1,0 +1,688 @@
+"""Mapping spreadsheet columns to the model: which column holds which property, in which language,
+number format and date format, plus constant values and the reference every statement carries.
+
+Without a mapping file the column names are the template's (``glamkg template KIND``): ``id``,
+``label_<lang>``, ``description_<lang>``, ``aliases_<lang>`` and property keys from ``schemas/model.yaml``
+(``country``, ``isil`` ...) or property ids (``P17``). A mapping file (YAML) aligns any other spreadsheet,
+the way OpenRefine's schema alignment does (see docs/loading.md for the full format)::
+
+    kind: institution
+    language: nl              # language of `label` / `description` columns without a suffix
+    locale: nl                # numbers: 425.007 -> 425007, 6,09 -> 6.09 (or decimal: "," thousands: ".")
+    separator: "|"            # several values in one cell
+    date_formats: ["%d-%m-%Y", "%m-%Y", "%Y"]
+    reference: {url: "https://example.org/musea.csv", retrieved: "2024-05-01"}
+    columns:
+      Naam: label
+      Land: country
+      Type: {property: instance_of, values: {museum: museum, archief: archives}}
+      Lat: {property: coordinates, part: latitude}
+      Lon: {property: coordinates, part: longitude}
+      Bezoekers: {property: P1174, datatype: quantity}
+      Opmerkingen: ignore
+    constants:
+      country: Q55
+
+:meth:`Mapping.map_sheet` turns a :class:`kg.load.sheet.Sheet` into :class:`MappedRow`\\ s (typed
+:mod:`kg.model.values`) and :class:`kg.load.problems.Problem`\\ s for every cell that does not fit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping as MappingABC
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+
+from kg.errors import InputError
+from kg.load.problems import Problem
+from kg.load.sheet import Cell, Sheet, split_values
+from kg.model import ids
+from kg.model.schema import Model, model
+from kg.model.values import Coordinate, Monolingual, Quantity, Time, Value, coerce
+
+# Number formats per locale: (decimal separator, thousands separator). "de-CH" uses an apostrophe.
+LOCALES: dict[str, tuple[str, str]] = {
+    "en": (".", ","),
+    "nl": (",", "."),
+    "de": (",", "."),
+    "da": (",", "."),
+    "es": (",", "."),
+    "it": (",", "."),
+    "pt": (",", "."),
+    "id": (",", "."),
+    "tr": (",", "."),
+    "fr": (",", " "),
+    "sv": (",", " "),
+    "nb": (",", " "),
+    "fi": (",", " "),
+    "pl": (",", " "),
+    "cs": (",", " "),
+    "ru": (",", " "),
+    "uk": (",", " "),
+    "de-ch": (".", "'"),
+}
+FIELDS = ("id", "label", "description", "aliases")
+CACHE_SIZE = 200_000  # converted cell values kept per sheet (repeated countries, classes, years ...)
+ID_COLUMNS = ("id", "qid", "item", "wikidata")
+PARTS = ("latitude", "longitude")
+_LANG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$")
+_SPACES = str.maketrans("", "", " \u00a0\u202f")
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """How one column maps. ``field`` is ``id``/``label``/``description``/``aliases``/``property``/``ignore``."""
+
+    column: str
+    field: str
+    pid: str | None = None
+    datatype: str | None = None
+    language: str | None = None
+    unit: str | None = None
+    part: str | None = None
+    values: dict[str, str] = dc_field(default_factory=dict)
+    date_formats: tuple[str, ...] = ()
+    separator: str | None = None
+
+
+@dataclass
+class Reference:
+    """What every statement's reference says. ``url``: None = ``file:<file name>``; ``retrieved``: None =
+    the file's modification date (so a re-run of the same file gives the same reference)."""
+
+    url: str | None = None
+    retrieved: str | None = None
+    stated_in: str | None = None
+
+
+@dataclass
+class MappedValue:
+    pid: str
+    value: Value
+    column: str | None  # None: a constant from the mapping file
+
+
+@dataclass
+class MappedRow:
+    """One spreadsheet row in model terms; ``columns`` maps each field/pid to the column it came from."""
+
+    number: int
+    id: str | None = None
+    labels: dict[str, str] = dc_field(default_factory=dict)
+    descriptions: dict[str, str] = dc_field(default_factory=dict)
+    aliases: dict[str, list[str]] = dc_field(default_factory=dict)
+    claims: list[MappedValue] = dc_field(default_factory=list)
+    columns: dict[str, str] = dc_field(default_factory=dict)
+
+    def values(self, pid: str) -> list[Value]:
+        return [c.value for c in self.claims if c.pid == pid]
+
+
+def parse_number(text: str, decimal: str = ".", thousands: str = "") -> Decimal:
+    """A number written with the given separators: ``parse_number("425.007", ",", ".") == 425007``.
+
+    Thousands separators must group by three (``4.25`` is not a number in Dutch format). Raises ValueError.
+    """
+    t = text.strip()
+    if thousands in (" ", "\u00a0", "\u202f"):
+        t = t.translate(_SPACES)
+        thousands = ""
+    sign = ""
+    if t[:1] in "+-" and t:
+        sign, t = t[0], t[1:]
+    if decimal != "." and "." in t and thousands != ".":
+        raise ValueError("unexpected '.'")
+    int_part, _, frac = t.partition(decimal)
+    if thousands and thousands in int_part:
+        groups = int_part.split(thousands)
+        if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+            raise ValueError("bad grouping")
+        int_part = "".join(groups)
+    if not int_part.isdigit() or (frac and not frac.isdigit()) or (decimal in t and not frac):
+        raise ValueError("not a number")
+    return Decimal(f"{sign}{int_part}.{frac}" if frac else f"{sign}{int_part}")
+
+
+class Mapping:
+    """A column mapping for one item kind. Build with :meth:`from_file`, :meth:`from_dict` or :meth:`default`."""
+
+    def __init__(
+        self,
+        kind: str,
+        columns: dict[str, ColumnSpec] | None = None,
+        *,
+        constants: dict[str, Any] | None = None,
+        language: str = "en",
+        decimal: str = ".",
+        thousands: str = "",
+        separator: str = "|",
+        date_formats: tuple[str, ...] = (),
+        reference: Reference | None = None,
+        unmapped: str = "error",
+        source: str = "",
+    ) -> None:
+        m = model()
+        if kind not in m.kinds:
+            raise InputError(f"{source or 'mapping'}: expected a kind in {', '.join(m.kinds)}, found {kind!r}")
+        self.kind = kind
+        self.columns = dict(columns or {})
+        self.language = language
+        self.decimal, self.thousands = decimal, thousands
+        self.separator = separator
+        self.date_formats = tuple(date_formats)
+        self.reference = reference or Reference()
+        self.unmapped = unmapped
+        self.source = source
+        self.model: Model = m
+        self.class_pid = m.prop(m.kind(kind).class_property).id
+        self.allowed_classes = {m.cls(c).id for c in m.kind(kind).allowed_classes}
+        self._item_names = _item_names(m)
+        self._cache: dict[tuple[str, Cell, type], Value] = {}
+        self.constants: list[MappedValue] = []
+        for key, raw in (constants or {}).items():
+            spec = self._property_spec(f"constants.{key}", key, {})
+            for v in raw if isinstance(raw, list) else [raw]:
+                try:
+                    self.constants.append(MappedValue(str(spec.pid), self.convert(v, spec), None))
+                except ValueError as e:
+                    raise InputError(f"{self.source or 'mapping'}: constants.{key}: {e}") from None
+
+    # -- construction ----------------------------------------------------------------------------------
+
+    @classmethod
+    def default(cls, kind: str, **options: Any) -> Mapping:
+        """The template mapping: column names are field names, property keys or property ids."""
+        return cls(kind, {}, **options)
+
+    @classmethod
+    def from_file(cls, path: str | Path, *, kind: str | None = None) -> Mapping:
+        p = Path(path)
+        try:
+            raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except OSError as e:
+            raise InputError(f"{p}: cannot read the mapping file ({e.strerror})") from e
+        except yaml.YAMLError as e:
+            raise InputError(f"{p}: expected a YAML mapping file, found a YAML error: {e}") from e
+        return cls.from_dict(raw or {}, kind=kind, source=str(p))
+
+    @classmethod
+    def from_dict(cls, raw: MappingABC[str, Any], *, kind: str | None = None, source: str = "mapping") -> Mapping:
+        if not isinstance(raw, MappingABC):
+            raise InputError(f"{source}: expected a YAML mapping (key: value lines), found {type(raw).__name__}")
+        known = {
+            "kind",
+            "language",
+            "locale",
+            "decimal",
+            "thousands",
+            "separator",
+            "date_formats",
+            "reference",
+            "columns",
+            "constants",
+            "unmapped",
+        }
+        unknown = set(raw) - known
+        if unknown:
+            raise InputError(
+                f"{source}: expected keys among {', '.join(sorted(known))}, found {', '.join(sorted(unknown))}"
+            )
+        kind = kind or raw.get("kind")
+        if not kind:
+            raise InputError(f"{source}: expected `kind: institution|partner|partnership|contribution` (or --kind)")
+        decimal, thousands = ".", ""
+        if raw.get("locale"):
+            loc = str(raw["locale"]).lower().replace("_", "-")
+            fmt = LOCALES.get(loc) or LOCALES.get(loc.split("-")[0])
+            if fmt is None:
+                raise InputError(
+                    f"{source}: locale: expected one of {', '.join(sorted(LOCALES))}, found {raw['locale']!r}; "
+                    "hint: give decimal: and thousands: instead"
+                )
+            decimal, thousands = fmt
+        decimal = str(raw.get("decimal", decimal))
+        thousands = str(raw.get("thousands", thousands)) if raw.get("thousands") is not None else thousands
+        if decimal not in (".", ",") or thousands not in ("", ".", ",", " ", "'", "\u00a0") or decimal == thousands:
+            raise InputError(
+                f"{source}: expected decimal '.' or ',' and a different thousands separator "
+                f"('', '.', ',', ' ', \"'\"), found decimal {decimal!r} thousands {thousands!r}"
+            )
+        ref_raw = raw.get("reference") or {}
+        if not isinstance(ref_raw, MappingABC) or set(ref_raw) - {"url", "retrieved", "stated_in"}:
+            raise InputError(f"{source}: reference: expected url, retrieved and/or stated_in, found {ref_raw!r}")
+        reference = Reference(
+            url=_opt_str(ref_raw.get("url")),
+            retrieved=_opt_str(ref_raw.get("retrieved")),
+            stated_in=_opt_str(ref_raw.get("stated_in")),
+        )
+        language = str(raw.get("language", "en"))
+        if not _LANG.match(language):
+            raise InputError(f"{source}: language: expected a code like en or nl, found {language!r}")
+        probe = cls(str(kind), {}, language=language, decimal=decimal, thousands=thousands, source=source)
+        columns: dict[str, ColumnSpec] = {}
+        for col, spec in (raw.get("columns") or {}).items():
+            columns[str(col)] = probe._column_spec(str(col), spec, where=f"{source}: columns.{col}")
+        unmapped = str(raw.get("unmapped", "ignore"))
+        if unmapped not in ("ignore", "error"):
+            raise InputError(f"{source}: unmapped: expected ignore or error, found {unmapped!r}")
+        return cls(
+            str(kind),
+            columns,
+            constants=dict(raw.get("constants") or {}),
+            language=language,
+            decimal=decimal,
+            thousands=thousands,
+            separator=str(raw.get("separator", "|")),
+            date_formats=tuple(raw.get("date_formats") or ()),
+            reference=reference,
+            unmapped=unmapped,
+            source=source,
+        )
+
+    def _property_spec(self, where: str, key: str, spec: MappingABC[str, Any]) -> ColumnSpec:
+        m = self.model
+        datatype = spec.get("datatype")
+        if ids.is_id(key, kinds="P"):
+            p = m.prop_by_id(key)
+            pid = key
+            if p is None and not datatype:
+                raise InputError(f"{where}: property {key} is not in schemas/model.yaml; add `datatype:` for it")
+            datatype = datatype or (p.datatype if p else None)
+        elif key in m.properties:
+            pid, datatype = m.prop(key).id, datatype or m.prop(key).datatype
+        else:
+            raise InputError(
+                f"{where}: expected a property key from schemas/model.yaml or an id like P17, found {key!r}"
+            )
+        unit = spec.get("unit")
+        if unit is not None:
+            unit = self._item_or_fail(str(unit), where + ".unit")
+        part = spec.get("part")
+        if part is not None and (part not in PARTS or datatype != "globe-coordinate"):
+            raise InputError(f"{where}: part: expected latitude or longitude on a coordinate property, found {part!r}")
+        values = {str(k).casefold(): str(v) for k, v in (spec.get("values") or {}).items()}
+        fmts = spec.get("date_format") or spec.get("date_formats") or ()
+        return ColumnSpec(
+            column=where,
+            field="property",
+            pid=pid,
+            datatype=datatype,
+            language=spec.get("language"),
+            unit=unit,
+            part=part,
+            values=values,
+            date_formats=tuple([fmts] if isinstance(fmts, str) else fmts),
+            separator=spec.get("separator"),
+        )
+
+    def _column_spec(self, col: str, spec: Any, *, where: str) -> ColumnSpec:
+        if isinstance(spec, str):
+            spec = {"field": spec}
+        if not isinstance(spec, MappingABC):
+            raise InputError(f"{where}: expected a name (label_nl, country, P17, ignore) or a mapping, found {spec!r}")
+        if "property" in spec:
+            s = self._property_spec(where, str(spec["property"]), spec)
+            return ColumnSpec(**{**s.__dict__, "column": col})
+        name = str(spec.get("field", ""))
+        resolved = self._resolve_name(name, spec.get("language"))
+        if resolved is None:
+            raise InputError(
+                f"{where}: expected id, label[_lang], description[_lang], aliases[_lang], ignore, a property key or "
+                f"an id like P17, found {name!r}"
+            )
+        if resolved.field == "property":
+            s = self._property_spec(where, str(resolved.pid), spec)
+            return ColumnSpec(**{**s.__dict__, "column": col})
+        return ColumnSpec(col, resolved.field, language=resolved.language, separator=spec.get("separator"))
+
+    def _resolve_name(self, name: str, language: str | None = None) -> ColumnSpec | None:
+        """A column name in template terms -> spec, or None if it means nothing."""
+        low = name.strip()
+        if low.lower() in ("ignore", "-"):
+            return ColumnSpec(name, "ignore")
+        if low.lower() in ID_COLUMNS:
+            return ColumnSpec(name, "id")
+        for f in ("label", "description", "aliases", "alias"):
+            if low == f:
+                return ColumnSpec(name, "aliases" if f == "alias" else f, language=language or self.language)
+            if low.startswith(f + "_") and _LANG.match(low[len(f) + 1 :]):
+                return ColumnSpec(name, "aliases" if f == "alias" else f, language=low[len(f) + 1 :])
+        if low in self.model.properties:
+            p = self.model.prop(low)
+            return ColumnSpec(name, "property", pid=p.id, datatype=p.datatype)
+        if ids.is_id(low, kinds="P") and self.model.prop_by_id(low) is not None:
+            return ColumnSpec(name, "property", pid=low, datatype=self.model.prop_by_id(low).datatype)  # type: ignore[union-attr]
+        return None
+
+    def _item_or_fail(self, text: str, where: str) -> str:
+        qid = self.item_id(text, ColumnSpec(where, "property"))
+        if qid is None:
+            raise InputError(f"{where}: expected an item id like Q55 or a class key from the model, found {text!r}")
+        return qid
+
+    # -- per sheet -------------------------------------------------------------------------------------
+
+    def resolve(self, sheet: Sheet) -> tuple[dict[str, ColumnSpec], list[Problem]]:
+        """Spec per column of ``sheet``; problems for unknown columns (when ``unmapped: error``)."""
+        specs: dict[str, ColumnSpec] = {}
+        problems: list[Problem] = []
+        for col in sheet.columns:
+            spec = self.columns.get(col) or self._resolve_name(col)
+            if spec is None:
+                if self.unmapped == "error":
+                    known = ["id", "label_<lang>", "description_<lang>", "aliases_<lang>"] + [
+                        p.key for p in self.model.props_for_kind(self.kind)
+                    ]
+                    problems.append(
+                        Problem(
+                            sheet.name,
+                            1,
+                            col,
+                            f"a column name among {', '.join(known)} or a property id",
+                            repr(col),
+                            "rename the column, or map it (or `ignore` it) in a mapping file",
+                        )
+                    )
+                continue
+            if spec.field != "ignore":
+                specs[col] = spec
+        for col in self.columns:
+            if col not in sheet.columns and self.columns[col].field != "ignore":
+                problems.append(
+                    Problem(
+                        sheet.name,
+                        1,
+                        col,
+                        f"the column {col!r} named in {self.source or 'the mapping'}",
+                        "no such column",
+                        f"columns are: {', '.join(sheet.columns)}",
+                    )
+                )
+        parts = {(s.pid, s.part) for s in specs.values() if s.part}
+        for pid, part in parts:
+            other = "longitude" if part == "latitude" else "latitude"
+            if (pid, other) not in parts:
+                problems.append(
+                    Problem(
+                        sheet.name,
+                        1,
+                        None,
+                        f"a {other} column for {pid} too",
+                        f"only {part}",
+                        "map both coordinate parts, or use one column with lat,lon",
+                    )
+                )
+        return specs, problems
+
+    def mapped_pids(self, specs: dict[str, ColumnSpec]) -> set[str]:
+        """Properties this mapping states (columns and constants): a load owns these on its items."""
+        return {s.pid for s in specs.values() if s.pid} | {c.pid for c in self.constants}
+
+    def map_sheet(self, sheet: Sheet) -> tuple[list[MappedRow], list[Problem], dict[str, ColumnSpec]]:
+        specs, problems = self.resolve(sheet)
+        self._cache = {}  # converted values are immutable: equal cells share one object
+        rows = []
+        for row in sheet.rows:
+            mr = MappedRow(row.number)
+            coord_parts: dict[str, dict[str, tuple[Cell, str]]] = {}
+            for col, spec in specs.items():
+                cell = row.values.get(col, "")
+                if cell == "" or cell is None:
+                    continue
+                try:
+                    self._map_cell(mr, spec, cell, coord_parts)
+                except ValueError as e:
+                    problems.append(_cell_problem(sheet.name, row.number, col, spec, cell, e))
+            for pid, parts in coord_parts.items():
+                if len(parts) != 2:
+                    missing = "longitude" if "latitude" in parts else "latitude"
+                    ((cell, col),) = parts.values()
+                    problems.append(
+                        Problem(
+                            sheet.name,
+                            row.number,
+                            col,
+                            f"a {missing} next to the {next(iter(parts))}",
+                            "an empty cell",
+                            "fill in both coordinate parts or neither",
+                        )
+                    )
+                    continue
+                (lat, lcol), (lon, _) = parts["latitude"], parts["longitude"]
+                try:
+                    value = Coordinate(
+                        cast(float, self._number_for_coord(lat)), cast(float, self._number_for_coord(lon))
+                    )
+                    mr.claims.append(MappedValue(pid, value, lcol))
+                except ValueError as e:
+                    problems.append(
+                        Problem(
+                            sheet.name,
+                            row.number,
+                            lcol,
+                            "a latitude -90..90 and longitude -180..180",
+                            f"{lat!r}, {lon!r}",
+                            str(e),
+                        )
+                    )
+            existing = {c.pid for c in mr.claims}
+            for c in self.constants:
+                if c.pid not in existing:
+                    mr.claims.append(c)
+            rows.append(mr)
+        return rows, problems, specs
+
+    def _map_cell(
+        self, mr: MappedRow, spec: ColumnSpec, cell: Cell, coord_parts: dict[str, dict[str, tuple[Cell, str]]]
+    ) -> None:
+        f = spec.field
+        sep = spec.separator if spec.separator is not None else self.separator
+        if f == "id":
+            text = _text(cell)
+            try:
+                mr.id = ids.item_id(text)
+            except ids.InvalidId as e:
+                raise ValueError(str(e)) from None
+            mr.columns["id"] = spec.column
+            return
+        if f in ("label", "description"):
+            text = _text(cell)
+            if spec.language is None:
+                raise ValueError("no language for this column")
+            (mr.labels if f == "label" else mr.descriptions)[spec.language] = text
+            mr.columns[f"{f}:{spec.language}"] = spec.column
+            return
+        if f == "aliases":
+            assert spec.language is not None
+            mr.aliases.setdefault(spec.language, []).extend(str(v) for v in split_values(_text(cell), sep))
+            mr.columns[f"aliases:{spec.language}"] = spec.column
+            return
+        assert spec.pid is not None
+        if spec.part:
+            coord_parts.setdefault(spec.pid, {})[spec.part] = (cell, spec.column)
+            return
+        mr.columns[spec.pid] = spec.column
+        for v in split_values(cell, sep) if spec.datatype != "monolingualtext" else [cell]:
+            key = (spec.column, v, type(v))
+            value = self._cache.get(key)
+            if value is None:
+                value = self.convert(v, spec)
+                if len(self._cache) < CACHE_SIZE:
+                    self._cache[key] = value
+            mr.claims.append(MappedValue(spec.pid, value, spec.column))
+
+    # -- values ----------------------------------------------------------------------------------------
+
+    def item_id(self, text: str, spec: ColumnSpec) -> str | None:
+        t = text.strip()
+        mapped = spec.values.get(t.casefold())
+        if mapped is not None:
+            t = mapped
+        if ids.is_id(t, kinds="Q"):
+            return t
+        if t.startswith(("http://", "https://")):
+            try:
+                return ids.id_from_iri(t)
+            except ids.InvalidId:
+                return None
+        return self._item_names.get(t.casefold())
+
+    def number(self, cell: Cell) -> Decimal:
+        if isinstance(cell, bool):
+            raise ValueError(f"expected a number, found {cell!r}")
+        if isinstance(cell, int | float):
+            return Decimal(repr(cell)) if isinstance(cell, float) else Decimal(cell)
+        try:
+            return parse_number(str(cell), self.decimal, self.thousands)
+        except (ValueError, InvalidOperation):
+            raise ValueError(f"not a number in the {self._number_format()} format") from None
+
+    def _number_for_coord(self, cell: Cell) -> Decimal | float:
+        if isinstance(cell, int | float) and not isinstance(cell, bool):
+            return cell
+        try:
+            return parse_number(str(cell), self.decimal, "")
+        except (ValueError, InvalidOperation):
+            raise ValueError(f"not a number in the {self._number_format()} format") from None
+
+    def _number_format(self) -> str:
+        ex = {".": "1234.5", ",": "1234,5"}[self.decimal]
+        if self.thousands:
+            ex += f" or 1{self.thousands}234{self.decimal}5"
+        return f"decimal {self.decimal!r} (like {ex})"
+
+    def convert(self, cell: Cell, spec: ColumnSpec) -> Value:
+        """A cell (or a constant) -> a typed value for ``spec``'s datatype; ValueError if it does not fit."""
+        dtype = spec.datatype or "string"
+        if dtype == "wikibase-item":
+            qid = self.item_id(_text(cell), spec)
+            if qid is None:
+                raise ValueError("unknown item")
+            return coerce(qid, dtype)
+        if dtype == "time":
+            return self.time(cell, spec)
+        if dtype == "quantity":
+            return Quantity(self.number(cell), unit=spec.unit)
+        if dtype == "globe-coordinate":
+            return self.coordinate(cell)
+        if dtype == "monolingualtext":
+            lang = spec.language or self.language
+            return Monolingual(_text(cell), lang)
+        if isinstance(cell, float) and cell.is_integer():
+            cell = int(cell)
+        return coerce(_text(cell), dtype)
+
+    def time(self, cell: Cell, spec: ColumnSpec) -> Time:
+        if isinstance(cell, dt.datetime | dt.date):
+            return Time(cast(str, cell if not isinstance(cell, dt.datetime) else cell.date()))
+        if isinstance(cell, int) and not isinstance(cell, bool):
+            return Time(cast(str, cell))
+        text = _text(cell)
+        for fmt in spec.date_formats or self.date_formats:
+            try:
+                parsed = dt.datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+            if "%d" in fmt or "%j" in fmt:
+                return Time(cast(str, parsed.date()))
+            if "%m" in fmt or "%b" in fmt or "%B" in fmt:
+                return Time(f"{parsed.year:04d}-{parsed.month:02d}")
+            return Time(f"{parsed.year:04d}")
+        return Time(text)
+
+    def coordinate(self, cell: Cell) -> Coordinate:
+        text = _text(cell)
+        m = re.match(r"^\s*Point\(\s*(\S+)\s+(\S+)\s*\)\s*$", text, re.IGNORECASE)
+        if m:
+            lon, lat = m.group(1), m.group(2)
+            return Coordinate(cast(float, Decimal(lat)), cast(float, Decimal(lon)))
+        seps = ([","] if self.decimal != "," else []) + [";", "/", None]
+        for sep in seps:
+            parts = [x.strip() for x in (text.split(sep) if sep else text.split())]
+            if len(parts) != 2:
+                continue
+            try:
+                lat_d = parse_number(parts[0], self.decimal, "")
+                lon_d = parse_number(parts[1], self.decimal, "")
+            except (ValueError, InvalidOperation):
+                continue
+            return Coordinate(cast(float, str(lat_d)), cast(float, str(lon_d)))
+        raise ValueError("not two numbers")
+
+
+def _text(cell: Cell) -> str:
+    if isinstance(cell, str):
+        return cell.strip()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
+
+
+def _opt_str(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def _item_names(m: Model) -> dict[str, str]:
+    """Class and value keys and labels -> item id (``museum`` / ``art museum`` -> Q...)."""
+    out: dict[str, str] = {}
+    for table in (m.values, m.classes):
+        for key, c in table.items():
+            out[c.label.casefold()] = c.id
+            out[key.casefold()] = c.id
+            out[key.replace("_", " ").casefold()] = c.id
+    return out
+
+
+_EXPECTED = {
+    "wikibase-item": "an item id like Q55, or a class key or label from schemas/model.yaml",
+    "time": "a date like 2021, 2021-05 or 2021-05-17",
+    "quantity": "a number",
+    "globe-coordinate": "coordinates as 'latitude,longitude' like 52.36,4.88 (latitude -90..90, longitude -180..180)",
+    "monolingualtext": "a text",
+    "url": "a URL like https://example.org/",
+    "external-id": "an identifier",
+    "string": "a text",
+    "commonsMedia": "a Commons file name like 'Museum front.jpg'",
+}
+
+
+def _cell_problem(file: str, row: int, col: str, spec: ColumnSpec, cell: Cell, e: Exception) -> Problem:
+    msg = str(e)
+    found = repr(cell) if not isinstance(cell, dt.date) else cell.isoformat()
+    if spec.field == "id":
+        hint = "leave the id column empty for items not on Wikidata"
+        if "upper case" in msg:
+            hint = "ids are upper case and have no leading zeros (Q190804)"
+        return Problem(file, row, col, "a Wikidata item id like Q190804", found, hint)
+    dtype = spec.datatype or "string"
+    expected = _EXPECTED.get(dtype, f"a {dtype} value")
+    # kg.model.values messages read "expected X, found 'v'[: detail]": keep only the detail as the hint.
+    detail = msg.split(f"found {cell!r}", 1)[1].lstrip(": ") if f"found {cell!r}" in msg else msg
+    if "format" in msg and dtype in ("quantity", "globe-coordinate"):
+        expected = f"{expected} with {msg.split('the ', 1)[-1]}"
+    if dtype == "wikibase-item":
+        hint = "use the item's Q-id, or add a `values:` table for this column in a mapping file"
+    elif dtype == "time":
+        hint = (
+            detail
+            if detail and not detail.startswith("expected")
+            else ('for other date formats set date_formats in a mapping file (e.g. "%d-%m-%Y")')
+        )
+    elif dtype == "quantity":
+        hint = "state the number format once in a mapping file: locale: nl, or decimal: and thousands:"
+    elif detail in ("not two numbers",):
+        hint = "write latitude,longitude with a decimal point, or latitude;longitude"
+    else:
+        hint = detail
+    return Problem(file, row, col, expected, found, hint)

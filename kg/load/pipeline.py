@@ -1,0 +1,324 @@
+"""Loading a spreadsheet: read -> map -> validate -> reconcile -> entity JSON -> plan -> write.
+
+:func:`prepare` does everything up to the plan and never writes; it raises
+:class:`kg.load.problems.ValidationFailed` listing EVERY problem (cell values, shapes, reconciliation) with file,
+row and column. :func:`load` then hands the plan to a :class:`kg.load.targets.base.Target` unless ``dry_run``.
+
+What a load writes to an item (see docs/loading.md, "Merging into existing items"):
+
+* a new item (no match): everything the row says;
+* an existing item: the row's labels/descriptions (per language) and aliases are set/added; for every
+  property the mapping states (a column or a constant), the statements that carry THIS source's reference
+  (same reference URL) are replaced by the row's values; a row value equal to a statement from another
+  source gets this source's reference added instead of a duplicate statement; statements of other
+  properties and other sources are never touched. So a re-run of the same file changes nothing, and a
+  corrected cell becomes a ``change``.
+
+Every statement carries one reference: ``reference URL`` (the mapping's ``reference.url``; for a local file
+``file:<file name>``: the name only, so the reference does not depend on the directory the load ran from),
+``retrieved`` (the mapping's ``reference.retrieved``, else the file's modification date, UTC: a re-run of an
+unchanged file gives the same reference) and ``stated in`` when the mapping names the source item.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime as dt
+import gc
+import urllib.parse
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kg.errors import EntityError, InputError
+from kg.load.mapping import MappedRow
+from kg.load.mapping import Mapping as ColumnMapping
+from kg.load.plan import Plan, PlanItem, plan_item, statement_key
+from kg.load.problems import Problem, ValidationFailed
+from kg.load.reconcile import Index, Match, Reconciler
+from kg.load.sheet import read_sheet
+from kg.load.targets.base import ProgressFn, Target, WriteReport
+from kg.load.validate import check_rows, shacl_check
+from kg.model.entities import Claim, Record, to_json
+from kg.model.schema import model
+from kg.model.values import ItemRef, Time
+from kg.store.read import LOSSY
+
+Json = dict[str, Any]
+DEFAULT_SHACL_LIMIT = 2_000
+EXISTING_BATCH = 500
+
+#: Phase callback: (phase name, total units) when a phase starts; phases are reading, checking,
+#: reconciling, planning, writing.
+PhaseFn = Callable[[str, int], None]
+
+
+@dataclass
+class Prepared:
+    """Everything known before writing: the plan, the rows read and notes for the user."""
+
+    plan: Plan
+    rows: int
+    columns: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LoadResult:
+    prepared: Prepared
+    report: WriteReport | None  # None for a dry run
+
+    @property
+    def plan(self) -> Plan:
+        return self.prepared.plan
+
+
+def source_reference(path: Path, mapping: ColumnMapping) -> tuple[str, str, str | None]:
+    """(reference URL, retrieved date YYYY-MM-DD, stated-in id or None) for a load of ``path``."""
+    url = mapping.reference.url or "file:" + urllib.parse.quote(path.name)
+    retrieved = mapping.reference.retrieved
+    if retrieved is None:
+        mtime = path.stat().st_mtime
+        retrieved = dt.datetime.fromtimestamp(mtime, dt.UTC).date().isoformat()
+    try:
+        Time(retrieved)
+    except InputError as e:
+        raise InputError(f"reference retrieved date: {e}") from None
+    return url, retrieved, mapping.reference.stated_in
+
+
+def _references(url: str, retrieved: str, stated_in: str | None) -> list[list[tuple[str, Any]]]:
+    ref: list[tuple[str, Any]] = []
+    if stated_in:
+        ref.append(("stated_in", ItemRef(stated_in)))
+    ref.append(("reference_url", url))
+    ref.append(("retrieved", Time(retrieved)))
+    return [ref]
+
+
+def record_for(row: MappedRow, match: Match, kind: str, refs: list[list[tuple[str, Any]]]) -> Record:
+    return Record(
+        id=match.id,
+        kind=kind,
+        labels=dict(row.labels),
+        descriptions=dict(row.descriptions),
+        aliases={k: list(v) for k, v in row.aliases.items()},
+        claims=[Claim(c.pid, c.value, references=refs) for c in row.claims],
+    )
+
+
+def reference_json(refs: list[list[tuple[str, Any]]], kind: str) -> list[Json]:
+    """The references JSON :func:`kg.model.entities.to_json` gives a statement carrying ``refs``."""
+    probe = Record(id=None, kind=kind, claims=[Claim("reference_url", "https://glamkg.invalid/", references=refs)])
+    return list(to_json(probe)["claims"][model().prop("reference_url").id][0]["references"])
+
+
+def entity_for(row: MappedRow, match: Match, kind: str, refs: list[Json]) -> Json:
+    """``to_json(record_for(row, match, kind, refs))``, faster: the statements are built without references and
+    every statement then gets the load's one reference (the same JSON objects, never mutated: every consumer
+    builds new containers). Statement ids do not depend on references, so the JSON is identical."""
+    entity = to_json(record_for(row, match, kind, []))
+    for sts in entity["claims"].values():
+        for st in sts:
+            st["references"] = list(refs)
+    return entity
+
+
+# -- merging into an existing entity -----------------------------------------------------------------------
+
+
+def _is_source_ref(ref: Mapping[str, Any], ref_pid: str, url: str) -> bool:
+    for s in ref.get("snaks", {}).get(ref_pid, []):
+        if s.get("snaktype") == "value" and s["datavalue"]["value"] == url:
+            return True
+    return False
+
+
+def merge(old: Mapping[str, Any] | None, new: Json, *, pids: set[str], source_url: str) -> Json:
+    """The entity after the load: ``new`` merged into ``old`` (see the module docstring)."""
+    if old is None:
+        return new
+    ref_pid = model().prop("reference_url").id
+    out: Json = copy.deepcopy({k: v for k, v in old.items() if k != LOSSY})
+    for f in ("labels", "descriptions"):
+        out.setdefault(f, {}).update(new.get(f) or {})
+    aliases = out.setdefault("aliases", {})
+    for lang, vals in (new.get("aliases") or {}).items():
+        have = [a["value"] for a in aliases.get(lang, [])]
+        aliases.setdefault(lang, []).extend(a for a in vals if a["value"] not in have)
+    claims = out.setdefault("claims", {})
+    new_claims = new.get("claims") or {}
+    for pid in sorted(pids | set(new_claims)):
+        olds = claims.get(pid, [])
+        news = list(new_claims.get(pid, []))
+        result = []
+        for o in olds:
+            k = statement_key(o)
+            hit = next((n for n in news if statement_key(n) == k), None)
+            if hit is not None:
+                news.remove(hit)
+                merged = dict(o)
+                refs = [r for r in o.get("references", []) if not _is_source_ref(r, ref_pid, source_url)]
+                merged["references"] = refs + list(hit.get("references", []))
+                result.append(merged)
+            elif not any(_is_source_ref(r, ref_pid, source_url) for r in o.get("references", [])):
+                result.append(o)
+        result.extend(news)
+        if result:
+            claims[pid] = result
+        else:
+            claims.pop(pid, None)
+    return out
+
+
+# -- the pipeline ----------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Any:
+    """Pause Python's cyclic garbage collector while a load builds millions of small acyclic objects (rows,
+    entity JSON, triples): full collections would walk all of them again and again. Reference counting
+    still frees everything; the collector is switched back on afterwards."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _noop_phase(name: str, total: int) -> None:
+    return None
+
+
+def prepare(
+    path: str | Path,
+    mapping: ColumnMapping,
+    target: Target,
+    *,
+    index: Index | None = None,
+    exists: Callable[[str], bool] | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet_name: str | None = None,
+    shacl_limit: int = DEFAULT_SHACL_LIMIT,
+    phase: PhaseFn = _noop_phase,
+    advance: ProgressFn | None = None,
+) -> Prepared:
+    """Read, check and plan a load; never writes. Raises ValidationFailed with all problems."""
+    p = Path(path)
+    phase("reading", 0)
+    sheet = read_sheet(p, encoding=encoding, delimiter=delimiter, sheet_name=sheet_name)
+    kind = mapping.kind
+    phase("checking", len(sheet.rows))
+    rows, problems, specs = mapping.map_sheet(sheet)
+    warnings = [
+        f"column {c!r} is not mapped and was ignored"
+        for c in sheet.columns
+        if c not in specs and mapping.unmapped == "ignore" and c not in mapping.columns
+    ]
+    name, n_rows, columns = sheet.name, len(sheet.rows), list(sheet.columns)
+    del sheet  # the raw cells are not needed any more
+    cell_bad = {(pr.row, pr.column) for pr in problems}
+    for pr in check_rows(rows, kind, file=name):
+        if (pr.row, pr.column) not in cell_bad:
+            problems.append(pr)
+    bad_rows = {pr.row for pr in problems}
+    if len(rows) <= shacl_limit:
+        seen = {(pr.row, pr.column, pr.found) for pr in problems}
+        for pr in shacl_check([r for r in rows if r.number not in bad_rows], kind, file=name):
+            if (pr.row, pr.column, pr.found) not in seen:
+                problems.append(pr)
+    elif shacl_limit >= 0:
+        warnings.append(
+            f"{len(rows)} rows: more than --shacl-limit {shacl_limit}, so the pyshacl graph check was skipped "
+            "(every row was still checked against schemas/shapes.ttl by the row checker)"
+        )
+    if advance:
+        advance(len(rows))
+
+    phase("reconciling", len(rows))
+    rec = Reconciler(index or Index(), kind, file=name, exists=exists)
+    rejected = {pr.row for pr in problems}
+    good = [r for r in rows if r.number not in rejected]
+    del rows
+    matches = rec.reconcile(good)
+    problems.extend(rec.problems)
+    url, retrieved, stated_in = source_reference(p, mapping)
+    refs = reference_json(_references(url, retrieved, stated_in), kind)
+    by_row = {r.number: r for r in good}
+    del good
+
+    # Entity JSON and plan, a chunk at a time (rows are dropped as soon as their entity is built).
+    phase("planning", len(matches))
+    pids = mapping.mapped_pids(specs)
+    items: list[PlanItem] = []
+    for start in range(0, len(matches), EXISTING_BATCH):
+        chunk: list[tuple[Match, Json]] = []
+        for m in matches[start : start + EXISTING_BATCH]:
+            try:
+                chunk.append((m, entity_for(by_row.pop(m.row), m, kind, refs)))
+            except (EntityError, InputError) as e:
+                problems.append(Problem(name, m.row, None, "a row that converts to an entity", "an error", str(e)))
+        if problems:
+            continue  # keep collecting conversion problems; nothing will be planned
+        current = target.existing([e["id"] for _, e in chunk])
+        for m, new in chunk:
+            old = current.get(new["id"])
+            merged = merge(old, new, pids=pids, source_url=url)
+            item = plan_item(merged, old, kind=kind, rows=[m.row], match=m.how)
+            if old is not None and old.get(LOSSY) and item.action != "unchanged":
+                problems.append(
+                    Problem(
+                        name,
+                        m.row,
+                        None,
+                        f"an item the store can read back exactly ({item.id})",
+                        "values that cannot be restored exactly: " + "; ".join(old[LOSSY][:3]),
+                        "update this item from its original source (e.g. glamkg import), not from a spreadsheet",
+                    )
+                )
+            items.append(item)
+        if advance:
+            advance(len(chunk))
+    if problems:
+        raise ValidationFailed(problems, n_rows)
+    plan = Plan(
+        items=items,
+        source=str(p),
+        kind=kind,
+        target=target.name,
+        retrieved=retrieved,
+        meta={"reference_url": url, "rows": n_rows, "mapping": mapping.source or "template"},
+    )
+    return Prepared(plan, n_rows, columns, warnings)
+
+
+def load(
+    path: str | Path,
+    mapping: ColumnMapping,
+    target: Target,
+    *,
+    dry_run: bool = False,
+    plan_out: str | Path | None = None,
+    phase: PhaseFn = _noop_phase,
+    advance: ProgressFn | None = None,
+    **options: Any,
+) -> LoadResult:
+    """:func:`prepare`, write the plan to ``plan_out`` if given, then apply it unless ``dry_run``."""
+    with _no_cyclic_gc():
+        prepared = prepare(path, mapping, target, phase=phase, advance=advance, **options)
+        if plan_out is not None:
+            prepared.plan.write(plan_out)
+        if dry_run:
+            return LoadResult(prepared, None)
+        phase("writing", len(prepared.plan.items))
+        report = target.apply(prepared.plan, progress=advance)
+        return LoadResult(prepared, report)
+
+
+def rows_of(plan: Plan) -> Sequence[int]:
+    return sorted(n for it in plan.items for n in it.rows)

@@ -1,0 +1,187 @@
+"""``--target store`` (the default): the embedded Oxigraph store, written in one transaction.
+
+``existing`` reads entity JSON back from the store's RDF (:mod:`kg.store.read`); ``apply`` hands
+every item to write to :meth:`kg.store.Store.write_entities` at once, which converts them all first and
+then applies them in one atomic step: a failure (or the process being killed) leaves the store exactly as
+it was. Unchanged items are not written at all, so a re-run of the same load leaves the graph identical.
+
+A plan that only creates items (2,000 or more by default) takes a faster path with the same result: the items
+are converted in worker processes (:mod:`kg.rdf.conversion`) and bulk-loaded as N-Triples with
+:meth:`kg.store.Store.add_new_entities`, still all or nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.load.plan import Plan
+from kg.load.reconcile import Index
+from kg.load.targets.base import ProgressFn, WriteReport, report_unchanged
+from kg.model import ids
+from kg.rdf import conversion
+from kg.store import Converter, Store
+from kg.store.read import read_entities
+
+
+def inner(store: Store) -> ox.Store:
+    """The pyoxigraph store under a :class:`kg.store.Store` (read access)."""
+    got = getattr(store, "inner", None)
+    if got is None:
+        got = getattr(store, "ox")  # noqa: B009  # the property's earlier name
+    return got
+
+
+class StoreTarget:
+    """The embedded store as a load target."""
+
+    name = "store"
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        datatypes: dict[str, str] | None = None,
+        converter: Converter | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.store = store
+        self.datatypes = datatypes
+        #: entity JSON -> triples (default: :func:`kg.rdf.wdqs_triples` in the store's vocabulary)
+        self.converter = converter
+        #: worker processes converting new items (None: :func:`default_workers`; 0: none)
+        self.workers = workers
+
+    def existing(self, ids_: Sequence[str]) -> dict[str, dict[str, Any] | None]:
+        return read_entities(inner(self.store), ids_)
+
+    def index(self) -> Index:
+        """The reconciliation index of everything in the store."""
+        return Index.from_store(inner(self.store))
+
+    def exists(self, eid: str) -> bool:
+        """True if the store has any triple about ``eid`` (used to avoid minting a taken id)."""
+        iri = ox.NamedNode(ids.entity_iri(eid))
+        return next(iter(inner(self.store).quads_for_pattern(iri, None, None, ox.DefaultGraph())), None) is not None
+
+    def apply(self, plan: Plan, *, progress: ProgressFn | None = None) -> WriteReport:
+        """Write the plan's created and updated items in one atomic store write.
+
+        Progress: unchanged items count at once; of the items to write, the first half of the count advances
+        while they are converted to RDF, the second half when the atomic write has finished.
+        """
+        report = WriteReport(target=self.name)
+        report_unchanged(plan, report, progress)
+        todo = plan.to_write()
+        if not todo:
+            return report
+        done, reported = self._write_new(todo, report, progress)
+        if done:
+            return report
+        if progress is not None and reported:
+            progress = _less(progress, reported)  # the fast path gave up after counting some conversion
+        convert = self.converter  # None: the store's own default conversion
+        if progress is not None:
+            convert = _counting(convert or wdqs_converter(), progress)
+        written = self.store.write_entities([it.entity for it in todo], datatypes=self.datatypes, converter=convert)
+        report.created.extend(written.created)
+        report.updated.extend(written.updated)
+        report.unchanged.extend(written.unchanged)
+        for key in ("generation", "triples_written", "triples_removed"):
+            if hasattr(written, key):
+                report.details[key] = getattr(written, key)
+        if progress:
+            progress(len(todo) - len(todo) // 2)
+        return report
+
+
+    def _write_new(
+        self, todo: list[Any], report: WriteReport, progress: ProgressFn | None
+    ) -> tuple[bool, int]:
+        """The fast path for a plan that only creates items: convert them in worker processes and bulk-load
+        the N-Triples (:mod:`kg.rdf.conversion`, :meth:`kg.store.Store.add_new_entities`), still all or nothing.
+        Returns (written, progress already reported); (False, n) when it does not apply (nothing written)."""
+        workers = default_workers(len(todo)) if self.workers is None else self.workers
+        if workers <= 0 or self.converter is not None or any(it.action != "create" for it in todo):
+            return False, 0
+        if len({it.id for it in todo}) != len(todo):
+            return False, 0  # write_entities refuses it with the duplicate named
+        half = len(todo) // 2
+        counted = [0]
+
+        def converted(n: int) -> None:  # the first half of the progress while converting
+            step = (counted[0] + n) // 2 - counted[0] // 2
+            counted[0] += n
+            if progress and step:
+                progress(step)
+
+        data = conversion.new_entities_ntriples(
+            [it.entity for it in todo], workers=workers, datatypes=self.datatypes, progress=converted
+        )
+        if data is None:
+            return False, counted[0] // 2
+        written = self.store.add_new_entities(data, [it.id for it in todo], no_blank_nodes=True)
+        if written is None:
+            return False, counted[0] // 2
+        report.created.extend(written.created)
+        for key in ("generation", "triples_written", "triples_removed"):
+            report.details[key] = getattr(written, key)
+        if progress:
+            progress(len(todo) - half)
+        return True, len(todo)
+
+
+def _less(progress: ProgressFn, skip: int) -> ProgressFn:
+    """``progress`` that swallows the first ``skip`` units (already reported)."""
+    left = skip
+
+    def counted(n: int) -> None:
+        nonlocal left
+        take = min(left, n)
+        left -= take
+        if n - take:
+            progress(n - take)
+
+    return counted
+
+
+#: Items to write from which :meth:`StoreTarget.apply` converts in worker processes by default.
+PARALLEL_MIN = 2_000
+
+
+def default_workers(items: int) -> int:
+    """Worker processes for writing ``items`` new items: none below :data:`PARALLEL_MIN` (starting them
+    costs more than they save), else two as the machine has cores (see docs/benchmarks.md)."""
+    if items < PARALLEL_MIN:
+        return 0
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def wdqs_converter() -> Converter:
+    """What :meth:`kg.store.Store.write_entities` uses by default: WDQS triples in the store's vocabulary."""
+    from kg.rdf import Vocabulary, wdqs_triples
+
+    vocab = Vocabulary.glamkg()
+
+    def convert(e: Mapping[str, Any], *, datatypes: Mapping[str, str] | None = None) -> list[ox.Triple]:
+        return wdqs_triples(e, datatypes=datatypes, vocab=vocab)
+
+    return convert
+
+
+def _counting(convert: Converter, progress: ProgressFn) -> Converter:
+    """``convert`` that calls ``progress(1)`` after every second entity."""
+    n = 0
+
+    def counted(e: Mapping[str, Any], **kw: Any) -> list[ox.Triple]:
+        nonlocal n
+        out = convert(e, **kw)
+        n += 1
+        if n % 2 == 0:
+            progress(1)
+        return out
+
+    return counted

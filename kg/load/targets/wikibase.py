@@ -1,0 +1,491 @@
+"""``--target wikibase``: write a plan to a real Wikibase (not Wikidata), resumably and politely.
+
+How a plan is written (see docs/wikibase.md):
+
+* ids are translated through the id map (:mod:`kg.model.idmap`; properties and classes come from
+  ``glamkg wikibase bootstrap``, items are added to it as they are created);
+* items go in batches of ``batch_size``: one ``wbgetentities`` for the batch's items already on the wiki,
+  then one ``wbeditentity`` per item (create: the whole entity; update: only the differences between the
+  wiki's current entity and the plan's ``entity``, so a stale or repeated plan never duplicates a statement);
+  items that others in the plan refer to are written first;
+* every created item carries an ``exact match`` statement with its glamkg concept IRI (when bootstrap made
+  that property), so that it can be recognised on the wiki later;
+* a journal (JSON lines, default ``<id map>.journal.jsonl``; the loader passes one next to the plan) gets a
+  ``pending`` line before each create and a ``done`` line (plan id -> new id) right after it, flushed to
+  disk. On a re-run, done items are mapped from the journal, and an item left ``pending`` (the process died
+  between the wiki's answer and the journal line) is looked up on the wiki by label + ``exact match`` before
+  anything is created: no duplicates;
+* after an unclear failure (connection lost, HTTP 5xx: the edit may or may not have been applied) the target
+  waits (the server's ``Retry-After`` if it sent one, else 5 s), reconciles the item the same way and retries
+  once; then the run stops with a hint to run again. HTTP 429 is not unclear (the wiki refused the edit):
+  :meth:`WikibaseApi.call` repeats it after ``Retry-After``;
+* ``editconflict``: the entity is fetched again, the difference recomputed and the edit retried once, else
+  the item is reported in ``skipped``; a content error (``failed-save``, ``modification-failed``) skips the
+  item with the wiki's reason; ``permissiondenied`` and still being throttled (maxlag, ratelimited, HTTP 429
+  after the retries) stop the run;
+* values naming an entity the wiki does not have (a country such as Q55) get a placeholder item labelled with
+  the id and an ``exact match`` to its Wikidata IRI (``create_stubs=True``), so the statement can be written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kg.errors import EntityError, InputError, RemoteError
+from kg.load.plan import Plan, PlanItem, diff_statements, diff_terms
+from kg.load.targets.base import ProgressFn, WriteReport, report_unchanged
+from kg.load.targets.wikibase_api import HTTP_429, ApiError, WikibaseApi
+from kg.load.targets.wikibase_bootstrap import digest, ensure_entity, find_by_label, stub_terms
+from kg.model import ids
+from kg.model.idmap import DEFAULT_FILE, IdMap, UnmappedIds, translate, translate_back
+
+Json = dict[str, Any]
+CONTENT_ERRORS = frozenset({"failed-save", "modification-failed", "invalid-claim", "not-recognized", "bad-data"})
+FATAL_ERRORS = frozenset({"permissiondenied", "readonly", "blocked", "assertuserfailed", "assertbotfailed"})
+THROTTLED = frozenset({"maxlag", "ratelimited", HTTP_429})  # still throttled after the retries: stop, resume later
+
+
+IDMAP_ENV = "GLAMKG_WIKIBASE_IDMAP"
+
+
+def idmap_path(option: str | Path | None = None) -> Path:
+    """``--idmap FILE``, else ``$GLAMKG_WIKIBASE_IDMAP``, else ``./glamkg-wikibase-idmap.json``."""
+    if option:
+        return Path(option)
+    return Path(os.environ.get(IDMAP_ENV) or DEFAULT_FILE)
+
+
+class Journal:
+    """Append-only JSON lines: ``pending`` before a create, ``done`` (with the new id) after it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.state: dict[str, Json] = {}
+        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+                self.state[str(entry["key"])] = entry
+            except (ValueError, KeyError, TypeError):
+                if n == len(lines):
+                    continue  # a last line cut short by a kill: the edit it announced is reconciled anyway
+                raise InputError(
+                    f"{path}, line {n}: expected a journal entry (JSON with a key), found {line[:80]!r}"
+                ) from None
+
+    def _append(self, entry: Json) -> None:
+        entry["at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        self.state[str(entry["key"])] = entry
+
+    def pending(self, key: str, content: str, label: str) -> None:
+        self._append({"key": key, "state": "pending", "digest": content, "label": label})
+
+    def done(self, key: str, wb_id: str, revid: Any, content: str) -> None:
+        self._append({"key": key, "state": "done", "id": wb_id, "revid": revid, "digest": content})
+
+    def is_pending(self, key: str) -> bool:
+        return self.state.get(key, {}).get("state") == "pending"
+
+    def done_ids(self) -> dict[str, str]:
+        return {k: str(e["id"]) for k, e in self.state.items() if e.get("state") == "done" and e.get("id")}
+
+
+def _terms_only(entity: Json) -> Json:
+    return {k: entity[k] for k in ("labels", "descriptions", "aliases") if entity.get(k)}
+
+
+def _statements(entity: Json) -> list[Json]:
+    claims = entity.get("claims") or entity.get("statements") or {}
+    return [st for sts in claims.values() for st in sts]
+
+
+def _no_ids(st: Json) -> Json:
+    return {k: v for k, v in st.items() if k != "id"}
+
+
+def referenced(entity: Json) -> set[str]:
+    """Entity ids named in an entity's statements (values, properties), not its own id."""
+    try:
+        translate({**entity, "id": None}, {}, strict=True)
+    except UnmappedIds as e:
+        return set(e.missing)
+    return set()
+
+
+class WikibaseTarget:
+    """A real Wikibase through its action API (``--target wikibase``)."""
+
+    name = "wikibase"
+
+    def __init__(
+        self,
+        api: WikibaseApi,
+        idmap: IdMap,
+        *,
+        journal: str | Path | None = None,
+        batch_size: int = 50,
+        summary: str = "glamkg load",
+        create_stubs: bool = True,
+        edit_interval: float = 0.0,
+    ) -> None:
+        if batch_size < 1:
+            raise InputError(f"batch size: expected a positive number, found {batch_size}")
+        self.api = api
+        self.idmap = idmap
+        base = idmap.path or Path(DEFAULT_FILE)
+        self.journal_path = Path(journal) if journal else base.with_name(base.name + ".journal.jsonl")
+        self.batch_size = batch_size
+        self.summary = summary
+        self.create_stubs = create_stubs
+        self.edit_interval = edit_interval
+
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        idmap: str | Path | None = None,
+        journal: str | Path | None = None,
+        allow_public: bool = False,
+        maxlag: int = 5,
+        **kwargs: Any,
+    ) -> WikibaseTarget:
+        """The Wikibase of ``$GLAMKG_WIKIBASE_URL`` (bot password from the environment), with its id map.
+
+        The id map is ``idmap``, else ``$GLAMKG_WIKIBASE_IDMAP``, else ``./glamkg-wikibase-idmap.json``; it
+        must exist (``glamkg wikibase bootstrap`` makes it) and belong to the same wiki.
+        """
+        path = idmap_path(idmap)
+        m = IdMap.load(path, missing_ok=False)
+        api = WikibaseApi.from_env(allow_public=allow_public, maxlag=maxlag)
+        if m.api_url and m.api_url != api.api_url:
+            raise InputError(f"{path}: this id map belongs to {m.api_url}, not to {api.api_url} (hint: --idmap FILE)")
+        return cls(api, m, journal=journal, **kwargs)
+
+    # -- reading ---------------------------------------------------------------------------------------------
+    def existing(self, ids_: Sequence[str]) -> dict[str, dict[str, Any] | None]:
+        out: dict[str, dict[str, Any] | None] = {i: None for i in ids_}
+        mapped = {i: w for i in ids_ if (w := self.idmap.get(i)) is not None}
+        remote = self.api.get_entities(list(mapped.values())) if mapped else {}
+        for gid, wid in mapped.items():
+            e = remote.get(wid)
+            if e is None:
+                continue
+            back, _dropped = translate_back(e, self.idmap)
+            back["id"] = gid
+            out[gid] = back
+        return out
+
+    # -- writing ---------------------------------------------------------------------------------------------
+    def apply(self, plan: Plan, *, progress: ProgressFn | None = None) -> WriteReport:
+        report = WriteReport(target=self.name)
+        report.details.update({"api_url": self.api.api_url, "journal": str(self.journal_path), "resumed": []})
+        report_unchanged(plan, report, progress)
+        journal = Journal(self.journal_path)
+        for key, wid in journal.done_ids().items():  # reconcile the map with the journal first
+            if self.idmap.get(key) is None:
+                self.idmap.set(key, wid)
+        self._plan_ids = {it.id for it in plan.to_write()}
+        self._left_out: list[tuple[str, str]] = []
+        items = self._ordered(plan.to_write())
+        deferred: list[PlanItem] = []
+        try:
+            for start in range(0, len(items), self.batch_size):
+                batch = items[start : start + self.batch_size]
+                mapped = [w for it in batch if (w := self.idmap.get(it.id)) is not None]
+                remote = self.api.get_entities(mapped) if mapped else {}
+                for it in batch:
+                    known = self.idmap.get(it.id)
+                    self._write(it, remote.get(known) if known else None, journal, report, deferred)
+                    if progress:
+                        progress(1)
+                self._save_map()
+            failed = {i for i, _ in report.skipped}
+            for it in deferred:  # statements that named plan items created later (cycles)
+                if it.id not in failed:
+                    self._write(it, None, journal, report, [], second_pass=True)
+        finally:
+            self._save_map()
+            report.details["skipped_edits"] = self._left_out
+        return report
+
+    def _save_map(self) -> None:
+        if self.idmap.path is not None:
+            self.idmap.save()
+
+    def _ordered(self, items: list[PlanItem]) -> list[PlanItem]:
+        """Items referred to by other plan items first (depth-first), else in plan order."""
+        by_id = {it.id: it for it in items}
+        out: list[PlanItem] = []
+        state: dict[str, int] = {}
+
+        def visit(it: PlanItem) -> None:
+            if state.get(it.id):
+                return
+            state[it.id] = 1
+            for dep in sorted(referenced(it.entity) & by_id.keys()):
+                if dep != it.id:
+                    visit(by_id[dep])
+            state[it.id] = 2
+            out.append(it)
+
+        for it in items:
+            visit(it)
+        return out
+
+    # -- one item -----------------------------------------------------------------------------------------
+    def _write(
+        self,
+        it: PlanItem,
+        remote: Json | None,
+        journal: Journal,
+        report: WriteReport,
+        deferred: list[PlanItem],
+        *,
+        second_pass: bool = False,
+    ) -> bool:
+        try:
+            self._resolve(it, deferred if not second_pass else None)
+            wid = self.idmap.get(it.id)
+            if wid is None and journal.is_pending(it.id):
+                wid = self._find_created(it)
+                if wid is not None:
+                    journal.done(it.id, wid, None, digest(it.entity))
+                    self.idmap.set(it.id, wid)
+                    report.details["resumed"].append(it.id)
+            if wid is not None and remote is None:
+                remote = self.api.get_entities([wid]).get(wid)
+                if remote is None:
+                    raise EntityError(
+                        f"the id map says {wid} on {self.api.api_url}, which does not exist there "
+                        "(hint: remove it from the id map to create the item again)",
+                        entity=it.id,
+                    )
+            if wid is None:
+                self._create(it, journal, report)
+            else:
+                assert remote is not None
+                self._update(it, wid, remote, report, second_pass=second_pass)
+            return True
+        except ApiError as e:
+            if e.code in FATAL_ERRORS or e.code in THROTTLED:
+                raise
+            report.skipped.append((it.id, str(e)))
+        except EntityError as e:
+            report.skipped.append((it.id, str(e)))
+        return False
+
+    def _resolve(self, it: PlanItem, deferred: list[PlanItem] | None) -> None:
+        """Make sure every entity the item names is on the wiki (stubs), or defer those statements."""
+        missing = referenced(it.entity) - self.idmap.entities.keys()
+        later = {m for m in missing if m in self._plan_ids and m != it.id}
+        props = sorted(m for m in missing if m.startswith("P"))
+        if props:
+            raise EntityError(
+                f"properties {', '.join(props)} are not on {self.api.api_url} "
+                "(hint: run `glamkg wikibase bootstrap`, or add them to schemas/model.yaml first)",
+                entity=it.id,
+            )
+        if later:
+            if deferred is not None:
+                deferred.append(it)
+            else:
+                self._left_out.append((it.id, f"statements naming {', '.join(sorted(later))}, which were not written"))
+        for m in sorted(missing - later - {it.id}):
+            if not self.create_stubs:
+                raise EntityError(f"{m} is not on {self.api.api_url} and stubs are off", entity=it.id)
+            link = self.idmap.links.get("exact_match")
+            ensure_entity(
+                self.api,
+                self.idmap,
+                m,
+                stub_terms(m),
+                entity_type="item",
+                link_pid=link,
+                link_value=ids.entity_iri(m) if link else None,
+                verify=False,
+                summary=self.summary + ": placeholder",
+            )
+
+    def _translatable(self, it: PlanItem) -> Json:
+        """The plan entity without statements that still name unmapped plan items (written in pass two)."""
+        entity = dict(it.entity)
+        claims: dict[str, list[Json]] = {}
+        for pid, sts in (it.entity.get("claims") or {}).items():
+            keep = [st for st in sts if not (referenced({"claims": {pid: [st]}}) - self.idmap.entities.keys())]
+            if keep:
+                claims[pid] = keep
+        entity["claims"] = claims
+        return entity
+
+    def _marker(self, it_id: str) -> Json | None:
+        link = self.idmap.links.get("exact_match")
+        if not link:
+            return None
+        from kg.load.targets.wikibase_bootstrap import url_claim
+
+        return url_claim(link, ids.entity_iri(it_id))
+
+    def _find_created(self, it: PlanItem) -> str | None:
+        """An item created for ``it`` earlier (found by label + exact match), if any."""
+        labels = it.entity.get("labels") or {}
+        lang = "en" if "en" in labels else next(iter(labels), "en")
+        label = labels.get(lang, {}).get("value") or it.label
+        link = self.idmap.links.get("exact_match")
+        if not label or not link:
+            return None
+        iri = ids.entity_iri(it.id)
+
+        def check(e: Json) -> bool:
+            return any(
+                (st.get("mainsnak", {}).get("datavalue") or {}).get("value") == iri
+                for st in (e.get("claims") or {}).get(link, [])
+            )
+
+        found, _same = find_by_label(self.api, label, "item", check, language=lang)
+        return found
+
+    def _pause(self) -> None:
+        if self.edit_interval > 0:
+            time.sleep(self.edit_interval)
+
+    def _create(self, it: PlanItem, journal: Journal, report: WriteReport) -> None:
+        entity = self._translatable(it)
+        data = _terms_only(entity)
+        translated = translate({**entity, "id": None}, self.idmap, strict=True)
+        claims: dict[str, list[Json]] = {}
+        for st in _statements(translated):
+            claims.setdefault(st["mainsnak"]["property"], []).append(_no_ids(st))
+        marker = self._marker(it.id)
+        if marker is not None:
+            claims.setdefault(marker["mainsnak"]["property"], []).append(marker)
+        if claims:
+            data["claims"] = claims
+        content = digest(it.entity)
+        journal.pending(it.id, content, it.label)
+        summary = self._summary(it)
+        try:
+            self._pause()
+            answer = self.api.edit_entity(data, new="item", summary=summary)
+        except ApiError:
+            raise  # the wiki answered: nothing was created
+        except RemoteError as e:
+            # Unclear: the item may have been created. Wait as the server asks, look, then try again once.
+            self.api.backoff(0, retry_after=e.retry_after, reason=f"creating {it.id}: {e}")
+            wid = self._find_created(it)
+            if wid is None:
+                try:
+                    answer = self.api.edit_entity(data, new="item", summary=summary)
+                except RemoteError as e:
+                    raise RemoteError(
+                        f"{e} (while creating {it.id} {it.label!r}; {len(report.created)} items created so far; "
+                        "run the same load again to resume: the journal prevents duplicates)"
+                    ) from None
+            else:
+                journal.done(it.id, wid, None, content)
+                self.idmap.set(it.id, wid)
+                report.created.append(it.id)
+                report.id_map[it.id] = wid
+                return
+        wid = str(answer["entity"]["id"])
+        journal.done(it.id, wid, answer["entity"].get("lastrevid"), content)
+        self.idmap.set(it.id, wid)
+        report.created.append(it.id)
+        report.id_map[it.id] = wid
+
+    def _edit_data(self, it: PlanItem, wid: str, remote: Json) -> Json:
+        """What to send so that the wiki's entity becomes the plan's entity (only the differences)."""
+        current, _dropped = translate_back(remote, self.idmap)
+        current["id"] = it.id
+        wanted = self._translatable(it)
+        data: Json = {}
+        for t in diff_terms(current, wanted):
+            if t.action == "unchanged":
+                continue
+            field = {"label": "labels", "description": "descriptions", "alias": "aliases"}[t.term]
+            if t.term == "alias":
+                entry = {"language": t.language, "value": t.new if t.action == "add" else t.old}
+                entry["add" if t.action == "add" else "remove"] = ""
+                data.setdefault("aliases", []).append(entry)
+            elif t.action == "remove":
+                data.setdefault(field, {})[t.language] = {"language": t.language, "remove": ""}
+            else:
+                data.setdefault(field, {})[t.language] = {"language": t.language, "value": t.new}
+        # Remove only what the plan itself removes (never what someone else added meanwhile).
+        plan_removes = {
+            str(s.old["id"])
+            for s in it.statements
+            if s.old is not None
+            and s.old.get("id")
+            and (s.action == "remove" or (s.action == "change" and (s.new or {}).get("id") != s.old.get("id")))
+        }
+        claims: list[Json] = []
+        for s in diff_statements(current, wanted):
+            old_id = str((s.old or {}).get("id") or "")
+            remove_old = {"id": wid + "$" + old_id.split("$", 1)[-1], "remove": ""}
+            if s.action == "add" and s.new is not None:
+                claims.append(self._one(s.prop, s.new, keep_id=False))
+            elif s.action == "remove" and old_id in plan_removes:
+                claims.append(remove_old)
+            elif s.action == "change" and s.new is not None:
+                if old_id and s.new.get("id") == old_id:  # the same statement, edited in place
+                    claims.append(self._one(s.prop, s.new, keep_id=True, subject=it.id))
+                    continue
+                if old_id in plan_removes:
+                    claims.append(remove_old)
+                claims.append(self._one(s.prop, s.new, keep_id=False))
+        if claims:
+            data["claims"] = claims
+        return data
+
+    def _one(self, prop: str, statement: Json, *, keep_id: bool, subject: str | None = None) -> Json:
+        st = _statements(translate({"id": subject, "claims": {prop: [statement]}}, self.idmap))[0]
+        return st if keep_id else _no_ids(st)
+
+    def _update(self, it: PlanItem, wid: str, remote: Json, report: WriteReport, *, second_pass: bool) -> None:
+        data = self._edit_data(it, wid, remote)
+        if not data:
+            if not second_pass and it.id not in report.created:
+                report.unchanged.append(it.id)
+            return
+        summary = self._summary(it)
+        for attempt in range(2):
+            try:
+                self._pause()
+                self.api.edit_entity(data, entity_id=wid, baserevid=remote.get("lastrevid"), summary=summary)
+                break
+            except ApiError as e:
+                if e.code != "editconflict" or attempt == 1:
+                    raise
+                retry_after, reason = None, f"updating {wid}: edit conflict"
+            except RemoteError as e:
+                if attempt == 1:
+                    raise
+                retry_after, reason = e.retry_after, f"updating {wid}: {e}"
+            # edit conflict or an unclear failure: wait, look again, recompute, retry once
+            self.api.backoff(attempt, retry_after=retry_after, reason=reason)
+            fresh = self.api.get_entities([wid]).get(wid)
+            if fresh is None:
+                raise EntityError(f"{wid} disappeared from {self.api.api_url} during the load", entity=it.id)
+            remote = fresh
+            data = self._edit_data(it, wid, remote)
+            if not data:
+                break
+        if it.id not in report.created and it.id not in report.updated:
+            report.updated.append(it.id)
+
+    def _summary(self, it: PlanItem) -> str:
+        rows = f" rows {','.join(map(str, it.rows[:5]))}" if it.rows else ""
+        return f"{self.summary}{rows}"[:250]

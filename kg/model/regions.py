@@ -1,0 +1,296 @@
+"""Countries and the regions they are grouped into.
+
+Every country glamkg knows is one row of ``schemas/countries.csv``: its Wikidata item, its ISO 3166-1 codes,
+its UN M49 region, sub-region and intermediate region, and its continent (see the header of that file for
+where each column comes from). A *grouping* maps each ISO alpha-2 code to one group name; the built-in
+levels are the columns of that table, and users add their own as small YAML or CSV files::
+
+    >>> from kg import regions
+    >>> regions.resolve("Q55"), regions.resolve("NAM"), regions.resolve("516")
+    ('NL', 'NA', 'NA')
+    >>> regions.grouping("subregion").group_of("NA")
+    'Sub-Saharan Africa'
+
+Namibia's code is ``NA``: every CSV here is read with ``keep_default_na=False`` so it is never taken for a
+missing value, and YAML groupings are read with a loader that keeps every scalar as text (``NA``, ``NO``).
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from kg.errors import InputError
+from kg.model import ids
+from kg.model.schema import SCHEMA_DIR
+
+COUNTRIES_CSV = SCHEMA_DIR / "countries.csv"
+COUNTRY_COLUMNS = [
+    "qid",
+    "iso2",
+    "iso3",
+    "iso_numeric",
+    "m49",
+    "name",
+    "region",
+    "subregion",
+    "intermediate_region",
+    "continent",
+    "qid_aliases",
+    "note",
+]
+# Built-in grouping levels, finest first. ``country`` groups each country on its own.
+LEVELS = ("country", "intermediate_region", "subregion", "region", "continent")
+OTHER = "Other"
+
+
+def read_csv_text(source: str | Path | io.StringIO, **kwargs: Any) -> pd.DataFrame:
+    """A CSV read as text, with nothing turned into NaN (``NA`` stays Namibia) and ``#`` comment lines skipped."""
+    kwargs.setdefault("comment", "#")
+    try:
+        return pd.read_csv(source, dtype=str, keep_default_na=False, na_filter=False, **kwargs)
+    except FileNotFoundError:
+        raise
+    except UnicodeDecodeError as e:
+        raise InputError(f"{source}: expected UTF-8 text, found byte {e.object[e.start]:#04x} at offset {e.start}; "
+                         "save the file as UTF-8 CSV") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        raise InputError(f"{source}: not a readable CSV ({str(e).strip()}); expected a header line and one row "
+                         "per country") from None
+    except OSError as e:
+        raise InputError(f"{source}: cannot read it ({e.strerror or e})") from None
+
+
+@functools.lru_cache(maxsize=4)
+def _countries(path: Path) -> pd.DataFrame:
+    try:
+        df = read_csv_text(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: country table not found; it ships with glamkg in schemas/") from None
+    missing = [c for c in COUNTRY_COLUMNS if c not in df.columns]
+    if missing:
+        raise InputError(f"{path}: expected columns {', '.join(COUNTRY_COLUMNS)}; missing {', '.join(missing)}")
+    for col in ("qid", "iso2", "iso3"):
+        dup = df[col][df[col].duplicated()]
+        if len(dup):
+            raise InputError(f"{path}: column {col!r} must be unique, found {', '.join(dup)} twice")
+    for i, q in enumerate(df["qid"], start=2):
+        if not ids.is_id(q, kinds="Q"):
+            raise InputError(f"{path}: row {i}, column 'qid': expected a Wikidata item id like Q55, found {q!r}")
+    return df[COUNTRY_COLUMNS].reset_index(drop=True)
+
+
+def countries(path: Path | None = None) -> pd.DataFrame:
+    """The country table (a copy): one row per country, all columns text, ``""`` where empty."""
+    return _countries(path or COUNTRIES_CSV).copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _lookup() -> dict[str, str]:
+    """Every accepted spelling (upper case) -> ISO alpha-2."""
+    df = _countries(COUNTRIES_CSV)
+    out: dict[str, str] = {}
+    for row in df.to_dict("records"):
+        r = {str(k): str(v) for k, v in row.items()}
+        keys = [r["qid"], r["iso2"], r["iso3"], r["name"]]
+        keys += [r["iso_numeric"], r["iso_numeric"].lstrip("0")] if r["iso_numeric"] else []
+        keys += r["qid_aliases"].split()
+        for k in keys:
+            out.setdefault(k.upper(), r["iso2"])
+    return out
+
+
+def resolve(value: object, *, strict: bool = False) -> str | None:
+    """ISO alpha-2 for a QID (or entity IRI, or an alias such as Q29999), alpha-2, alpha-3, numeric or name.
+
+    Unknown values give None, or an InputError when ``strict``.
+    """
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        if strict:
+            raise InputError("expected a country (QID, ISO code or name), found an empty value")
+        return None
+    text = str(value).strip()
+    if text.startswith("http"):
+        text = ids.try_id_from_iri(text) or text
+    found = _lookup().get(text.upper())
+    if found is None and strict:
+        raise InputError(
+            f"expected a country as a Wikidata QID (Q55), ISO 3166-1 code (NL, NLD, 528) or English name, "
+            f"found {text!r}; see schemas/countries.csv"
+        )
+    return found
+
+
+def iso2_for_qids(qids: Iterable[str]) -> dict[str, str | None]:
+    """QID or entity IRI -> ISO alpha-2 (None when the item is not a country glamkg knows)."""
+    return {q: resolve(q) for q in qids}
+
+
+# --- groupings ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """A map ISO alpha-2 -> group name covering every country (unlisted countries are in ``other``)."""
+
+    name: str
+    label: str
+    groups: Mapping[str, str]
+    other: str = OTHER
+    source: str = ""
+    order: tuple[str, ...] = field(default=())
+
+    def group_of(self, iso2: str) -> str:
+        return self.groups.get(iso2, self.other)
+
+    def table(self) -> pd.DataFrame:
+        """Tidy (iso2, group) for every country in the country table."""
+        codes = _countries(COUNTRIES_CSV)["iso2"]
+        return pd.DataFrame({"iso2": codes, "group": [self.group_of(c) for c in codes]})
+
+    def names(self) -> list[str]:
+        """Group names in a stable order (the file's order for user groupings, else sorted)."""
+        seen = list(self.order) or sorted(set(self.groups.values()))
+        if any(c not in self.groups for c in _countries(COUNTRIES_CSV)["iso2"]) and self.other not in seen:
+            seen.append(self.other)
+        return seen
+
+
+def _builtin(level: str) -> Grouping:
+    df = _countries(COUNTRIES_CSV)
+    if level == "country":
+        groups = dict(zip(df["iso2"], df["iso2"], strict=True))
+        label = "Country (ISO 3166-1 alpha-2)"
+    elif level == "intermediate_region":
+        # M49 practice: where a sub-region has no intermediate regions, the sub-region stands in.
+        inter = df["intermediate_region"].where(df["intermediate_region"] != "", df["subregion"])
+        groups = dict(zip(df["iso2"], inter, strict=True))
+        label = "UN M49 intermediate region (sub-region where none)"
+    else:
+        groups = dict(zip(df["iso2"], df[level], strict=True))
+        label = {"subregion": "UN M49 sub-region", "region": "UN M49 region", "continent": "Continent (GeoNames)"}[
+            level
+        ]
+    return Grouping(name=level, label=label, groups=groups, source=str(COUNTRIES_CSV))
+
+
+class _TextLoader(yaml.SafeLoader):
+    """SafeLoader that keeps every plain scalar as text: ``NA``/``NO``/``ON``/``1e3`` stay strings."""
+
+
+_TextLoader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag == "tag:yaml.org,2002:merge"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _check_code(code: object, where: str) -> str:
+    text = str(code).strip().upper()
+    iso2 = resolve(text)
+    if iso2 is None:
+        raise InputError(
+            f"{where}: expected an ISO 3166-1 alpha-2 code (or alpha-3, QID, name) of a country in "
+            f"schemas/countries.csv, found {code!r}"
+        )
+    return iso2
+
+
+def _from_pairs(
+    pairs: Iterable[tuple[str, object, str]], *, name: str, label: str, other: str, source: str
+) -> Grouping:
+    groups: dict[str, str] = {}
+    order: list[str] = []
+    for group, code, where in pairs:
+        iso2 = _check_code(code, where)
+        if iso2 in groups and groups[iso2] != group:
+            raise InputError(
+                f"{where}: country {iso2} is already in group {groups[iso2]!r}; a grouping puts each country "
+                f"in one group (hint: make a second grouping file for overlapping groups)"
+            )
+        groups[iso2] = group
+        if group not in order:
+            order.append(group)
+    if not groups:
+        raise InputError(f"{source}: expected at least one group with country codes, found none")
+    return Grouping(name=name, label=label, groups=groups, other=other, source=source, order=tuple(order))
+
+
+def load_grouping(path: str | Path) -> Grouping:
+    """A user grouping from YAML (``groups: {name: [codes]}``, or just that mapping) or CSV (group, country)."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: grouping file not found (expected a .yaml/.yml or .csv file of group -> ISO codes)")
+    stem = p.stem.removeprefix("regions-")
+    if p.suffix.lower() in (".yaml", ".yml"):
+        try:
+            raw = yaml.load(p.read_text(encoding="utf-8"), Loader=_TextLoader)
+        except yaml.YAMLError as e:
+            raise InputError(f"{p}: not valid YAML: {e}") from None
+        if not isinstance(raw, dict):
+            raise InputError(
+                f"{p}: expected a mapping with `groups: {{name: [ISO codes]}}`, found {type(raw).__name__}"
+            )
+        groups_raw = raw.get("groups", raw)
+        if not isinstance(groups_raw, dict):
+            raise InputError(f"{p}: `groups` must map group names to lists of ISO codes")
+        pairs = []
+        for g, codes in groups_raw.items():
+            if g in ("name", "label", "other") and "groups" not in raw:
+                continue
+            if isinstance(codes, str):
+                codes = codes.replace(",", " ").split()
+            if not isinstance(codes, list):
+                raise InputError(f"{p}: group {g!r}: expected a list of ISO codes, found {codes!r}")
+            pairs += [(str(g), c, f"{p}: group {g!r}") for c in codes]
+        return _from_pairs(
+            pairs,
+            name=str(raw.get("name", stem)) if "groups" in raw else stem,
+            label=str(raw.get("label", stem)) if "groups" in raw else stem,
+            other=str(raw.get("other", OTHER)) if "groups" in raw else OTHER,
+            source=str(p),
+        )
+    if p.suffix.lower() in (".csv", ".tsv"):
+        df = read_csv_text(p, sep="\t" if p.suffix.lower() == ".tsv" else ",")
+        cols = {c.strip().lower(): c for c in df.columns}
+        gcol = cols.get("group") or cols.get("region")
+        ccol = cols.get("iso2") or cols.get("country") or cols.get("code")
+        if not gcol or not ccol:
+            raise InputError(f"{p}: expected columns 'group' and 'iso2' (or 'country'), found {', '.join(df.columns)}")
+        pairs = [
+            (str(g).strip(), c, f"{p}: row {i}, column {ccol!r}")
+            for i, (g, c) in enumerate(zip(df[gcol], df[ccol], strict=True), start=2)
+            if str(c).strip()
+        ]
+        return _from_pairs(pairs, name=stem, label=stem, other=OTHER, source=str(p))
+    raise InputError(f"{p}: expected a .yaml, .yml, .csv or .tsv grouping file, found suffix {p.suffix!r}")
+
+
+def available_groupings() -> list[str]:
+    """Built-in levels plus the groupings shipped as ``schemas/regions-<name>.yaml``."""
+    shipped = sorted(p.stem.removeprefix("regions-") for p in SCHEMA_DIR.glob("regions-*.y*ml"))
+    return [*LEVELS, *shipped]
+
+
+def grouping(by: str | Path | Grouping = "region") -> Grouping:
+    """A built-in level, a shipped grouping name (``wikimedia``) or a path to a grouping file."""
+    if isinstance(by, Grouping):
+        return by
+    text = str(by)
+    if text in LEVELS:
+        return _builtin(text)
+    for suffix in (".yaml", ".yml"):
+        shipped = SCHEMA_DIR / f"regions-{text}{suffix}"
+        if shipped.exists():
+            return load_grouping(shipped)
+    if Path(text).suffix:
+        return load_grouping(text)
+    raise InputError(
+        f"expected a grouping: one of {', '.join(available_groupings())} or a path to a .yaml/.csv file, found {text!r}"
+    )

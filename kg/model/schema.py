@@ -1,0 +1,225 @@
+"""The glamkg data model, read once from ``schemas/model.yaml``.
+
+Everything that needs a property id, a datatype, a class or a label asks this module::
+
+    >>> from kg.model.schema import model
+    >>> model().prop("country").id
+    'P17'
+    >>> model().prop_by_id("P625").datatype
+    'globe-coordinate'
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kg.config import resource_dir
+
+SCHEMA_DIR = resource_dir("schemas")
+
+# The Wikibase datatypes glamkg can convert to RDF (kg.rdf) and validate.
+DATATYPES = frozenset(
+    {
+        "wikibase-item",
+        "wikibase-property",
+        "wikibase-lexeme",
+        "wikibase-form",
+        "wikibase-sense",
+        "string",
+        "external-id",
+        "url",
+        "commonsMedia",
+        "geo-shape",
+        "tabular-data",
+        "monolingualtext",
+        "time",
+        "quantity",
+        "globe-coordinate",
+        "math",
+        "musical-notation",
+        "entity-schema",
+    }
+)
+
+
+class SchemaError(ValueError):
+    """The schema file itself is wrong (a bug in schemas/, not in user input)."""
+
+
+@dataclass(frozen=True)
+class Property:
+    key: str
+    id: str
+    datatype: str
+    label: str
+    description: str
+    kinds: tuple[str, ...]
+    required: tuple[str, ...]
+    checked: str
+
+
+@dataclass(frozen=True)
+class ItemClass:
+    key: str
+    id: str
+    label: str
+    checked: str
+
+
+@dataclass(frozen=True)
+class ItemKind:
+    key: str
+    label: str
+    description: str
+    class_property: str
+    allowed_classes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Model:
+    properties: dict[str, Property]
+    classes: dict[str, ItemClass]
+    values: dict[str, ItemClass]
+    kinds: dict[str, ItemKind]
+    namespaces: dict[str, str]
+    local_id_min: int
+    by_id: dict[str, Property]
+
+    def prop(self, key: str) -> Property:
+        try:
+            return self.properties[key]
+        except KeyError:
+            raise KeyError(f"unknown property key {key!r}; known: {', '.join(sorted(self.properties))}") from None
+
+    def prop_by_id(self, pid: str) -> Property | None:
+        return self.by_id.get(pid)
+
+    def cls(self, key: str) -> ItemClass:
+        try:
+            return self.classes[key]
+        except KeyError:
+            raise KeyError(f"unknown class key {key!r}; known: {', '.join(sorted(self.classes))}") from None
+
+    def value(self, key: str) -> ItemClass:
+        return self.values[key]
+
+    def kind(self, key: str) -> ItemKind:
+        try:
+            return self.kinds[key]
+        except KeyError:
+            raise KeyError(f"unknown item kind {key!r}; known: {', '.join(sorted(self.kinds))}") from None
+
+    def props_for_kind(self, kind: str) -> list[Property]:
+        return [p for p in self.properties.values() if kind in p.kinds]
+
+    def datatypes(self) -> dict[str, str]:
+        """Property id -> datatype, for every property in the model."""
+        return {p.id: p.datatype for p in self.properties.values()}
+
+
+def _item_class(key: str, raw: dict[str, object]) -> ItemClass:
+    return ItemClass(key, str(raw["id"]), str(raw["label"]), str(raw.get("checked", "unchecked")))
+
+
+def _load(path: Path) -> Model:
+    raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    props = {}
+    for key, p in raw["properties"].items():
+        if p["datatype"] not in DATATYPES:
+            raise SchemaError(f"{path}: property {key}: unknown datatype {p['datatype']!r}")
+        props[key] = Property(
+            key=key,
+            id=p["id"],
+            datatype=p["datatype"],
+            label=p["label"],
+            description=p.get("description", ""),
+            kinds=tuple(p.get("kinds", [])),
+            required=tuple(p.get("required", [])),
+            checked=str(p.get("checked", "unchecked")),
+        )
+    classes = {k: _item_class(k, c) for k, c in raw["classes"].items()}
+    values = {k: _item_class(k, c) for k, c in raw["values"].items()}
+    kinds = {}
+    for key, k in raw["item_kinds"].items():
+        for c in k["allowed_classes"]:
+            if c not in classes:
+                raise SchemaError(f"{path}: item kind {key}: unknown class {c!r}")
+        kinds[key] = ItemKind(
+            key=key,
+            label=k["label"],
+            description=k["description"],
+            class_property=k["class_property"],
+            allowed_classes=tuple(k["allowed_classes"]),
+        )
+    return Model(
+        properties=props,
+        classes=classes,
+        values=values,
+        kinds=kinds,
+        namespaces=dict(raw["namespaces"]),
+        local_id_min=int(raw["local_id_min"]),
+        by_id={p.id: p for p in props.values()},
+    )
+
+
+@functools.cache
+def model(path: Path | None = None) -> Model:
+    """The model, loaded once per process."""
+    return _load(path or SCHEMA_DIR / "model.yaml")
+
+
+@functools.cache
+def prefixes(which: str = "wdqs") -> dict[str, str]:
+    """Namespace prefixes from ``schemas/prefixes.yaml``: ``"wdqs"`` (every prefix Wikidata's query service
+    declares) or ``"store_export"`` (those written into Turtle exports, in that order)."""
+    raw = yaml.safe_load((SCHEMA_DIR / "prefixes.yaml").read_text(encoding="utf-8"))
+    wdqs = {str(k): str(v) for k, v in raw["wdqs"].items()}
+    if which == "wdqs":
+        return wdqs
+    return {k: wdqs[k] for k in raw[which]}
+
+
+def markdown(m: Model | None = None) -> str:
+    """``docs/model.md``, generated from the schema (``python -m kg.model.schema > docs/model.md``)."""
+    m = m or model()
+    out = [
+        "# The data model",
+        "",
+        "Generated from `schemas/model.yaml` by `python -m kg.model.schema > docs/model.md`; a test keeps it in step.",
+        "",
+        "`checked`: `issue` = given in a project issue; `fixture` = seen with this meaning in real Wikidata",
+        "material in `../shared/`; `unchecked` = from the authors' knowledge, **not yet checked** against a public",
+        "source (verify before an edit to Wikidata); `local` = a class that exists only in glamkg.",
+        "`public` = checked against a public source named in `schemas/model.yaml`.",
+        "",
+        "## Item kinds",
+        "",
+        "| kind | label | classes (P31) | required properties |",
+        "|---|---|---|---|",
+    ]
+    for k in m.kinds.values():
+        req = ", ".join(f"`{p.key}` ({p.id})" for p in m.properties.values() if k.key in p.required)
+        classes = ", ".join(f"`{c}`" for c in k.allowed_classes)
+        out.append(f"| `{k.key}` | {k.label} | {classes} | {req} |")
+    out += ["", "## Properties", "", "| key | id | datatype | label | kinds | checked |", "|---|---|---|---|---|---|"]
+    for p in m.properties.values():
+        out.append(
+            f"| `{p.key}` | {p.id} | {p.datatype} | {p.label} | {', '.join(p.kinds) or '(reference/query)'} "
+            f"| {p.checked} |"
+        )
+    out += ["", "## Classes and values", "", "| key | id | label | checked |", "|---|---|---|---|"]
+    for c in [*m.classes.values(), *m.values.values()]:
+        out.append(f"| `{c.key}` | {c.id} | {c.label} | {c.checked} |")
+    unchecked = [p.id for p in m.properties.values() if p.checked == "unchecked"]
+    unchecked += [c.id for c in [*m.classes.values(), *m.values.values()] if c.checked == "unchecked"]
+    out += ["", "## Not yet checked", "", ", ".join(unchecked), ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")

@@ -1,0 +1,475 @@
+"""Typed Wikibase values: what a statement, qualifier or reference can hold.
+
+Each class checks its input when it is built (bad input raises :class:`kg.errors.InputError` saying what was
+expected and what was found) and knows its Wikibase ``datavalue`` JSON. Plain ``str`` stands for the string
+datatypes (string, external-id, url, commonsMedia); :func:`coerce` turns plain Python values into the typed
+value a property's datatype needs, so callers can write ``"Q55"`` for an item or ``"2021-05"`` for a date.
+
+    >>> Time("2021-05").datavalue()["value"]["time"], Time("2021-05").precision
+    ('+2021-05-00T00:00:00Z', 10)
+    >>> Coordinate(51.56, 5.081389, precision=1e-05).datavalue()["value"]["precision"]
+    1e-05
+    >>> Quantity(12).datavalue()["value"]
+    {'amount': '+12', 'unit': '1'}
+    >>> coerce("Q55", "wikibase-item")
+    ItemRef(id='Q55')
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+from kg.errors import InputError
+from kg.model import ids
+from kg.model.schema import model
+
+Json = dict[str, Any]
+
+# Wikibase time precisions (Wikibase/DataModel/JSON#time).
+YEAR: Final = 9
+MONTH: Final = 10
+DAY: Final = 11
+PRECISION_NAMES: Final = {
+    0: "billion years",
+    1: "hundred million years",
+    2: "ten million years",
+    3: "million years",
+    4: "hundred thousand years",
+    5: "ten thousand years",
+    6: "millennium",
+    7: "century",
+    8: "decade",
+    9: "year",
+    10: "month",
+    11: "day",
+    12: "hour",
+    13: "minute",
+    14: "second",
+}
+
+STRING_DATATYPES: Final = frozenset({"string", "external-id", "url", "commonsMedia", "geo-shape", "tabular-data",
+                                     "math", "musical-notation"})
+ENTITY_DATATYPES: Final = {"wikibase-item": "Q", "wikibase-property": "P", "wikibase-lexeme": "L"}
+MAX_STRING: Final = 1500  # Wikibase's default string-limits for string and external-id values
+MAX_URL: Final = 500
+
+_SHORT_DATE = re.compile(r"^([+-]?)(\d{1,16})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+_FULL_TIME = re.compile(r"^([+-]?)(\d{1,16})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$")
+_LANG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$")
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
+_TIME_HINT = "expected a date like 2021, 2021-05 or 2021-05-17 (or Wikibase's +2021-05-17T00:00:00Z)"
+
+
+def _iri_of_item(value: str) -> str:
+    """An item IRI from ``Q..`` or an IRI (returned unchanged)."""
+    if value.startswith(("http://", "https://")):
+        return value
+    try:
+        return ids.entity_iri(ids.item_id(value))
+    except ids.InvalidId as e:
+        raise InputError(str(e)) from None
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 2:
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        return 29 if leap else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRef:
+    """A reference to an item (``Q42``): the value of a wikibase-item property."""
+
+    id: str
+
+    def __post_init__(self) -> None:
+        value = self.id
+        if isinstance(value, str) and value.startswith(("http://", "https://")):
+            try:
+                value = ids.id_from_iri(value)
+            except ids.InvalidId as e:
+                raise InputError(str(e)) from None
+        try:
+            object.__setattr__(self, "id", str(ids.parse_id(value, kinds="QPL")))
+        except ids.InvalidId as e:
+            raise InputError(str(e)) from None
+
+    @property
+    def entity_type(self) -> str:
+        return ids.ENTITY_TYPES[self.id[0]]
+
+    def datavalue(self) -> Json:
+        return {
+            "value": {"entity-type": self.entity_type, "numeric-id": int(self.id[1:]), "id": self.id},
+            "type": "wikibase-entityid",
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Time:
+    """A point in time with a precision: ``Time("2021")``, ``Time("2021-05")``, ``Time("2021-05-17")``.
+
+    The full Wikibase form ``+2021-05-17T00:00:00Z`` is accepted too; its precision is taken from the zero
+    month/day (``+2021-00-00T...`` is a year) unless given. ``calendar`` is ``"gregorian"`` (default),
+    ``"julian"``, an item id or an IRI. A ``datetime.date`` means day precision, an ``int`` a year.
+    """
+
+    value: str
+    precision: int | None = None
+    calendar: str = "gregorian"
+    timezone: int = 0
+    before: int = 0
+    after: int = 0
+
+    def __post_init__(self) -> None:
+        value: Any = self.value
+        if isinstance(value, _dt.datetime):
+            value = value.date()
+        if isinstance(value, _dt.date):
+            value = value.isoformat()
+        elif isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise InputError(f"{_TIME_HINT}, found {value!r} ({type(value).__name__})")
+        text = value.strip()
+        precision = self.precision
+        if precision is not None and (not isinstance(precision, int) or not 0 <= precision <= 14):
+            raise InputError(f"time precision must be an integer 0..14 (9 year, 10 month, 11 day), found {precision!r}")
+        m = _SHORT_DATE.match(text)
+        if m:
+            sign, y, mo, d = m.group(1) or "+", m.group(2), m.group(3), m.group(4)
+            implied = DAY if d else MONTH if mo else YEAR
+            hh = mi = ss = 0
+        else:
+            m = _FULL_TIME.match(text)
+            if not m:
+                raise InputError(f"{_TIME_HINT}, found {value!r}")
+            sign, y, mo, d = m.group(1) or "+", m.group(2), m.group(3), m.group(4)
+            hh, mi, ss = int(m.group(5)), int(m.group(6)), int(m.group(7))
+            implied = YEAR if int(mo) == 0 else MONTH if int(d) == 0 else DAY
+            if hh or mi or ss:
+                implied = 14
+        year, month, day = int(y), int(mo or 0), int(d or 0)
+        if month > 12 or (implied >= MONTH and month < 1):
+            raise InputError(f"{_TIME_HINT}, found {value!r}: month {month} is not 1..12")
+        if day and month and day > _days_in_month(year if sign == "+" else -year, month):
+            raise InputError(
+                f"{_TIME_HINT}, found {value!r}: {year:04d}-{month:02d} has {_days_in_month(year, month)} days"
+            )
+        if implied >= DAY and day < 1:
+            raise InputError(f"{_TIME_HINT}, found {value!r}: day 0")
+        if hh > 23 or mi > 59 or ss > 59:
+            raise InputError(f"{_TIME_HINT}, found {value!r}: time of day out of range")
+        if precision is None:
+            precision = implied
+        elif precision > implied:
+            raise InputError(
+                f"time {value!r} is only precise to the {PRECISION_NAMES[implied]}, "
+                f"but precision {precision} ({PRECISION_NAMES[precision]}) was asked for"
+            )
+        if year == 0 and precision >= YEAR:
+            raise InputError(f"{_TIME_HINT}, found {value!r}: there is no year 0")
+        if m.re is _SHORT_DATE:
+            # Short forms are written as Wikibase writes them: fields finer than the precision are zero.
+            if precision < MONTH:
+                month = 0
+            if precision < DAY:
+                day = 0
+            ytext = y.lstrip("0").rjust(4, "0")
+            norm = f"{sign}{ytext}-{month:02d}-{day:02d}T00:00:00Z"
+        else:
+            norm = sign + text.lstrip("+-")  # the full form is kept as given: its hash is Wikibase's
+        object.__setattr__(self, "value", norm)
+        object.__setattr__(self, "precision", precision)
+        cal = self.calendar
+        cal = ids.entity_iri(model().value(cal).id) if cal in ("gregorian", "julian") else _iri_of_item(cal)
+        object.__setattr__(self, "calendar", cal)
+        for name in ("timezone", "before", "after"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise InputError(f"time {name} must be an integer, found {v!r}")
+
+    def datavalue(self) -> Json:
+        return {
+            "value": {
+                "time": self.value,
+                "timezone": self.timezone,
+                "before": self.before,
+                "after": self.after,
+                "precision": self.precision,
+                "calendarmodel": self.calendar,
+            },
+            "type": "time",
+        }
+
+
+def _number(value: object, what: str) -> float:
+    if isinstance(value, bool):
+        raise InputError(f"{what}: expected a number, found {value!r}")
+    try:
+        f = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(f"{what}: expected a number, found {value!r}") from None
+    if not math.isfinite(f):
+        raise InputError(f"{what}: expected a finite number, found {value!r}")
+    return f
+
+
+def _decimals(value: object) -> int:
+    text = str(value)
+    if "e" in text.lower():
+        return 6
+    return len(text.split(".", 1)[1]) if "." in text else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Coordinate:
+    """A point on a globe (Earth by default). ``precision`` in degrees; when not given it follows the number
+    of decimals written (``51.56`` -> 0.01), capped at 1e-06."""
+
+    lat: float
+    lon: float
+    precision: float | None = None
+    globe: str = "earth"
+    altitude: float | None = None
+
+    def __post_init__(self) -> None:
+        lat = _number(self.lat, "latitude")
+        lon = _number(self.lon, "longitude")
+        if not -90 <= lat <= 90:
+            raise InputError(
+                f"latitude must be between -90 and 90, found {self.lat!r} (were latitude and longitude swapped?)"
+            )
+        if not -180 <= lon <= 180:
+            raise InputError(f"longitude must be between -180 and 180, found {self.lon!r}")
+        precision = self.precision
+        if precision is None:
+            precision = 10.0 ** -min(6, max(_decimals(self.lat), _decimals(self.lon)))
+        precision = _number(precision, "coordinate precision")
+        if not 0 < precision <= 360:
+            raise InputError(
+                f"coordinate precision must be a positive number of degrees (like 1e-05), found {self.precision!r}"
+            )
+        globe = self.globe
+        globe = ids.entity_iri(model().value("earth").id) if globe == "earth" else _iri_of_item(globe)
+        object.__setattr__(self, "lat", lat)
+        object.__setattr__(self, "lon", lon)
+        object.__setattr__(self, "precision", precision)
+        object.__setattr__(self, "globe", globe)
+        if self.altitude is not None:
+            object.__setattr__(self, "altitude", _number(self.altitude, "altitude"))
+
+    def datavalue(self) -> Json:
+        return {
+            "value": {
+                "latitude": self.lat,
+                "longitude": self.lon,
+                "altitude": self.altitude,
+                "precision": self.precision,
+                "globe": self.globe,
+            },
+            "type": "globecoordinate",
+        }
+
+
+def format_amount(value: object, what: str = "quantity") -> str:
+    """A Wikibase decimal string (``+12``, ``-0.5``) from an int, float, Decimal or numeric string."""
+    if isinstance(value, bool):
+        raise InputError(f"{what}: expected a number, found {value!r}")
+    try:
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise InvalidOperation
+            d = Decimal(repr(value))
+        elif isinstance(value, int | Decimal):
+            d = Decimal(value)
+        elif isinstance(value, str):
+            if "_" in value:  # Decimal() would accept 1_000; Wikibase would not
+                raise InvalidOperation
+            d = Decimal(value.strip())
+        else:
+            raise InvalidOperation
+        if not d.is_finite():
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        raise InputError(f"{what}: expected a number like 12 or -0.5, found {value!r}") from None
+    if d == d.to_integral_value():
+        d = d.to_integral_value()  # 12.0 -> 12, as Wikibase clients (and wikibaseintegrator) write it
+    text = format(d, "f")
+    if text.startswith("-"):
+        return text if d != 0 else "+" + text[1:]
+    return "+" + text
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """An amount with an optional unit item (``None`` = dimensionless "1") and optional bounds."""
+
+    amount: Any
+    unit: str | ItemRef | None = None
+    lower: Any = None
+    upper: Any = None
+
+    def __post_init__(self) -> None:
+        amount = format_amount(self.amount)
+        object.__setattr__(self, "amount", amount)
+        for name in ("lower", "upper"):
+            v = getattr(self, name)
+            if v is not None:
+                object.__setattr__(self, name, format_amount(v, f"quantity {name} bound"))
+        if self.lower is not None and Decimal(self.lower) > Decimal(amount):
+            raise InputError(f"quantity lower bound {self.lower} is above the amount {amount}")
+        if self.upper is not None and Decimal(self.upper) < Decimal(amount):
+            raise InputError(f"quantity upper bound {self.upper} is below the amount {amount}")
+        if (self.lower is None) != (self.upper is None):
+            raise InputError("a quantity needs both bounds or neither")
+        unit = self.unit
+        if isinstance(unit, ItemRef):
+            unit = ids.entity_iri(unit.id)
+        elif unit is not None and unit != "1":
+            unit = _iri_of_item(unit)
+        object.__setattr__(self, "unit", unit or "1")
+
+    def datavalue(self) -> Json:
+        value: Json = {"amount": self.amount, "unit": self.unit}
+        if self.upper is not None:
+            value["upperBound"] = self.upper
+            value["lowerBound"] = self.lower
+        return {"value": value, "type": "quantity"}
+
+
+@dataclass(frozen=True, slots=True)
+class Monolingual:
+    """Text in one language (monolingualtext)."""
+
+    text: str
+    language: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.text, str) or not self.text.strip():
+            raise InputError(f"monolingual text must be a non-empty string, found {self.text!r}")
+        if len(self.text) > MAX_STRING:
+            raise InputError(f"monolingual text is {len(self.text)} characters long; Wikibase allows {MAX_STRING}")
+        if not isinstance(self.language, str) or not _LANG.match(self.language):
+            raise InputError(f"expected a language code like en, nl or zh-hant, found {self.language!r}")
+
+    def datavalue(self) -> Json:
+        return {"value": {"text": self.text, "language": self.language}, "type": "monolingualtext"}
+
+
+class _Special:
+    """``SOMEVALUE`` (unknown value) and ``NOVALUE`` (no value): snak types, not values."""
+
+    __slots__ = ("snaktype",)
+
+    def __init__(self, snaktype: str) -> None:
+        self.snaktype = snaktype
+
+    def __repr__(self) -> str:
+        return self.snaktype.upper()
+
+    def __reduce__(self) -> str:
+        return self.snaktype.upper()
+
+
+SOMEVALUE: Final = _Special("somevalue")
+NOVALUE: Final = _Special("novalue")
+
+Value = ItemRef | Time | Coordinate | Quantity | Monolingual | str | _Special
+
+# Which value class serves which datatype, and what a value class implies when a property is unknown.
+_CLASS_FOR: Final[dict[str, type]] = {
+    "wikibase-item": ItemRef,
+    "wikibase-property": ItemRef,
+    "wikibase-lexeme": ItemRef,
+    "time": Time,
+    "globe-coordinate": Coordinate,
+    "quantity": Quantity,
+    "monolingualtext": Monolingual,
+}
+_DATATYPE_OF: Final[dict[type, str]] = {
+    ItemRef: "wikibase-item",
+    Time: "time",
+    Coordinate: "globe-coordinate",
+    Quantity: "quantity",
+    Monolingual: "monolingualtext",
+}
+
+
+def datatype_of(value: object) -> str | None:
+    """The datatype a typed value implies (None for plain strings and specials)."""
+    return _DATATYPE_OF.get(type(value))
+
+
+def _check_string(value: str, datatype: str) -> str:
+    if not value.strip():
+        raise InputError(f"expected a non-empty {datatype} value, found {value!r}")
+    if datatype == "url":
+        v = value.strip()
+        if not _URL.match(v):
+            raise InputError(f"expected a URL like https://example.org/, found {value!r}")
+        if len(v) > MAX_URL:
+            raise InputError(f"URL is {len(v)} characters long; Wikibase allows {MAX_URL}")
+        return v
+    if len(value) > MAX_STRING:
+        raise InputError(f"{datatype} value is {len(value)} characters long; Wikibase allows {MAX_STRING}")
+    if datatype == "commonsMedia":
+        v = value.strip()
+        if v.lower().startswith(("file:", "image:")):
+            raise InputError(f"expected a Commons file name without the 'File:' prefix, found {value!r}")
+        if "." not in v or "/" in v or "|" in v:
+            raise InputError(f"expected a Commons file name like 'Museum front.jpg', found {value!r}")
+        return v
+    if datatype == "external-id":
+        return value.strip()
+    return value
+
+
+def coerce(value: object, datatype: str) -> Value:
+    """The typed value for a property of ``datatype`` (raises InputError when it does not fit).
+
+    Plain values are converted: an id string for entity datatypes, a date string / date / int for time, a
+    ``(lat, lon)`` pair for coordinates, a number for quantities, a ``(text, lang)`` pair for monolingual text.
+    """
+    if isinstance(value, _Special):
+        return value
+    if datatype in STRING_DATATYPES:
+        if isinstance(value, str):
+            return _check_string(value, datatype)
+        raise InputError(f"expected a {datatype} value (text), found {value!r} ({type(value).__name__})")
+    cls = _CLASS_FOR.get(datatype)
+    if cls is None:
+        raise InputError(f"unknown or unsupported datatype {datatype!r}")
+    if isinstance(value, cls):
+        if datatype in ENTITY_DATATYPES and value.id[0] != ENTITY_DATATYPES[datatype]:  # type: ignore[attr-defined]
+            raise InputError(f"expected a {ENTITY_DATATYPES[datatype]}-id for a {datatype} value, found {value.id}")  # type: ignore[attr-defined]
+        return value  # type: ignore[return-value]
+    found = datatype_of(value)
+    if found is not None:
+        raise InputError(f"expected a {datatype} value, found a {found} value {value!r}")
+    if cls is ItemRef and isinstance(value, str):
+        return coerce(ItemRef(value.strip()), datatype)
+    if cls is Time and isinstance(value, str | int | _dt.date) and not isinstance(value, bool):
+        return Time(value)  # type: ignore[arg-type]
+    if cls is Coordinate and isinstance(value, tuple | list) and len(value) in (2, 3):
+        return Coordinate(*value)
+    if cls is Quantity and isinstance(value, int | float | Decimal | str) and not isinstance(value, bool):
+        return Quantity(value)
+    if cls is Monolingual and isinstance(value, tuple | list) and len(value) == 2:
+        return Monolingual(value[0], value[1])
+    raise InputError(f"expected a {datatype} value, found {value!r} ({type(value).__name__})")
+
+
+def datavalue(value: Value) -> Json:
+    """The Wikibase ``datavalue`` JSON of a (coerced) value."""
+    if isinstance(value, str):
+        return {"value": value, "type": "string"}
+    if isinstance(value, _Special):
+        raise InputError(f"{value!r} has no datavalue")
+    return value.datavalue()

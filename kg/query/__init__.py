@@ -1,0 +1,82 @@
+"""Queries: saved SPARQL files, WDQS compatibility, remote endpoints and typed results.
+
+Owns: saved queries ``queries/*.rq`` with typed parameters bound by the engine (:mod:`~kg.query.saved`);
+running WDQS queries unchanged on the local store (:mod:`~kg.query.wdqs`, :mod:`~kg.query.wdqs_syntax`,
+:mod:`~kg.query.wdqs_services`, :mod:`~kg.query.sparql_text`); any SPARQL 1.1 endpoint over HTTP
+(:mod:`~kg.query.endpoint`); results as typed DataFrames and files (:mod:`~kg.query.results`).
+
+May import: :mod:`kg.model`, :mod:`kg.rdf`, :mod:`kg.store`, pandas, pyoxigraph, SPARQLWrapper and the
+top-level infrastructure (remote calls only through :mod:`kg.http`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kg import lazy_face
+
+if TYPE_CHECKING:
+    from kg.query.saved import (
+        PARAM_TYPES,
+        VIEWS,
+        SavedQuery,
+        bind_values,
+        bound_text,
+        catalog,
+        endpoint_url,
+        get,
+        is_ordered,
+        load,
+        parse,
+        query_form,
+        resolve_query,
+        run,
+        wdqs_link,
+        with_limit,
+        with_local_base,
+        with_values_block,
+    )
+
+__all__ = [
+    "PARAM_TYPES",
+    "VIEWS",
+    "SavedQuery",
+    "bind_values",
+    "bound_text",
+    "catalog",
+    "endpoint_url",
+    "get",
+    "is_ordered",
+    "load",
+    "parse",
+    "query_form",
+    "resolve_query",
+    "run",
+    "wdqs_link",
+    "with_limit",
+    "with_local_base",
+    "with_values_block",
+]
+__getattr__, __dir__ = lazy_face(
+    __name__,
+    {
+        "PARAM_TYPES": "kg.query.saved",
+        "SavedQuery": "kg.query.saved",
+        "VIEWS": "kg.query.saved",
+        "bind_values": "kg.query.saved",
+        "bound_text": "kg.query.saved",
+        "catalog": "kg.query.saved",
+        "endpoint_url": "kg.query.saved",
+        "get": "kg.query.saved",
+        "is_ordered": "kg.query.saved",
+        "load": "kg.query.saved",
+        "parse": "kg.query.saved",
+        "query_form": "kg.query.saved",
+        "resolve_query": "kg.query.saved",
+        "run": "kg.query.saved",
+        "wdqs_link": "kg.query.saved",
+        "with_limit": "kg.query.saved",
+        "with_local_base": "kg.query.saved",
+        "with_values_block": "kg.query.saved",
+    },
+)

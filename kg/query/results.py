@@ -1,0 +1,506 @@
+"""SPARQL results -> typed pandas DataFrames, the same from every engine.
+
+Every source (SPARQL 1.1 JSON results from any endpoint, SPARQL CSV, pyoxigraph ``QuerySolutions``) is
+first turned into the same list of SPARQL-JSON terms, and one function types the columns, so that a
+query gives an identical DataFrame whether it ran locally, on query.wikidata.org or on ``oxigraph serve``.
+
+Column typing (decided per column, over all its bound values):
+
+====================================  ============================================================
+values                                column(s)
+====================================  ============================================================
+IRIs (and blank nodes)                ``string``; entity IRIs shortened to ids (``Q42``) when
+                                      ``shorten_ids`` (other IRIs kept whole)
+xsd integer types                     ``Int64`` (nullable)
+xsd decimal / double / float          ``float64``
+mixed integer and decimal             ``float64``
+xsd:boolean                           ``boolean``
+xsd:dateTime / xsd:date               ``datetime64[us]`` (UTC, time zone dropped; years -290307 to
+                                      294246, so BCE dates work). Fallback: a column with a value
+                                      outside that range or not valid keeps ``string`` lexical forms
+geo:wktLiteral ``Point(lon lat)``     ``<var>`` (``string``, the WKT) + ``<var>_lon``, ``<var>_lat``
+                                      (``float64``)
+literals with a language tag          ``<var>`` (``string``) + ``<var>_lang`` (``string``)
+anything else / mixed kinds           ``string`` (lexical form; IRIs shortened as above)
+====================================  ============================================================
+
+Unbound values are ``<NA>`` / ``NaT`` / ``NaN``. ASK results give one column ``boolean``; CONSTRUCT and
+DESCRIBE results give ``subject``, ``predicate``, ``object`` columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import io
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from kg.errors import InputError
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
+INTEGER_TYPES = frozenset(
+    XSD + t
+    for t in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "nonPositiveInteger",
+        "positiveInteger",
+        "negativeInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    )
+)
+FLOAT_TYPES = frozenset(XSD + t for t in ("decimal", "double", "float"))
+DATE_TYPES = frozenset({XSD + "dateTime", XSD + "date", XSD + "dateTimeStamp"})
+BOOLEAN = XSD + "boolean"
+_DT_KIND: dict[str, str] = {
+    **dict.fromkeys(INTEGER_TYPES, "int"),
+    **dict.fromkeys(FLOAT_TYPES, "float"),
+    **dict.fromkeys(DATE_TYPES, "date"),
+    BOOLEAN: "bool",
+    WKT: "wkt",
+}
+
+Term = Mapping[str, str]  # a SPARQL 1.1 JSON results term: {"type": ..., "value": ..., ...}
+
+_POINT_RE = re.compile(
+    r"^\s*(?:<[^>]*>\s*)?Point\s*\(\s*([-+]?[0-9.eE+-]+)\s+([-+]?[0-9.eE+-]+)\s*\)\s*$", re.IGNORECASE
+)
+# the same pattern in RE2 syntax (pyarrow), with named groups
+_POINT_RE2 = (
+    r"(?i)^\s*(?:<[^>]*>\s*)?Point\s*\(\s*(?P<lon>[-+]?[0-9.eE+-]+)\s+(?P<lat>[-+]?[0-9.eE+-]+)\s*\)\s*$"
+)
+_DATE_RE = re.compile(
+    r"^(-?)(\d{4,})-(\d{2})-(\d{2})"
+    r"(?:T(\d{2}):(\d{2}):(\d{2})(\.\d+)?)?"
+    r"(Z|[+-]\d{2}:\d{2})?$"
+)
+_INT_RE = re.compile(r"^[+-]?\d+$")
+_FLOAT_RE = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$|^[+-]?(INF|NaN)$")
+_MIN_YEAR, _MAX_YEAR = -290307, 294246  # datetime64[us] range
+
+
+# --------------------------------------------------------------------------------------------------------
+# entry points
+# --------------------------------------------------------------------------------------------------------
+def to_dataframe(sparql_json: Mapping[str, Any], *, shorten_ids: bool = True) -> pd.DataFrame:
+    """A SPARQL 1.1 JSON results document (SELECT or ASK) -> typed DataFrame."""
+    if not isinstance(sparql_json, Mapping):
+        raise InputError(f"expected SPARQL JSON results (an object), found {type(sparql_json).__name__}")
+    if "boolean" in sparql_json:
+        return pd.DataFrame({"boolean": pd.array([bool(sparql_json["boolean"])], dtype="boolean")})
+    try:
+        variables = list(sparql_json["head"].get("vars", []))
+        bindings = sparql_json["results"]["bindings"]
+    except (KeyError, TypeError, AttributeError) as e:
+        raise InputError(
+            "expected SPARQL JSON results with head.vars and results.bindings, "
+            f"found keys {sorted(sparql_json)} (missing {e})"
+        ) from None
+    return build_frame(variables, bindings, shorten_ids=shorten_ids)
+
+
+def from_csv(text_or_file: str | io.TextIOBase | Any, *, shorten_ids: bool = True) -> pd.DataFrame:
+    """SPARQL 1.1 CSV results -> DataFrame with the same typing, inferred from the text.
+
+    CSV carries no term types: a value that looks like an absolute IRI (``http://``, ``https://``,
+    ``urn:``) is taken as an IRI, an integer/decimal-looking value as a number, an ISO date as a date,
+    ``Point(lon lat)`` as a WKT point, anything else as a plain string; an empty field is unbound. Language
+    tags are lost in CSV. Prefer JSON results where types matter.
+    """
+    text = text_or_file if isinstance(text_or_file, str) else text_or_file.read()
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise InputError("expected SPARQL CSV results with a header row, found an empty document")
+    variables = rows[0]
+    bindings: list[dict[str, dict[str, str]]] = []
+    for row in rows[1:]:
+        b: dict[str, dict[str, str]] = {}
+        for var, value in zip(variables, row, strict=False):
+            if value == "":
+                continue
+            b[var] = _guess_term(value)
+        bindings.append(b)
+    return build_frame(variables, bindings, shorten_ids=shorten_ids)
+
+
+def from_oxigraph(results: Any, *, shorten_ids: bool = True) -> pd.DataFrame:
+    """pyoxigraph ``QuerySolutions`` / ``QueryBoolean`` / ``QueryTriples`` -> DataFrame.
+
+    Built column by column straight from the pyoxigraph terms (no SPARQL-JSON dicts in between): the
+    solutions are transposed once, then each column is classified and converted with list comprehensions
+    and vectorised pandas/pyarrow operations. The typing is the same as :func:`to_dataframe` (tested).
+    """
+    import pyoxigraph as ox
+
+    if isinstance(results, ox.QueryBoolean):
+        return pd.DataFrame({"boolean": pd.array([bool(results)], dtype="boolean")})
+    if isinstance(results, ox.QueryTriples):
+        names = ["subject", "predicate", "object"]
+        triples = [(t.subject, t.predicate, t.object) for t in results]
+        term_cols: list[Sequence[Any]] = [list(c) for c in zip(*triples, strict=True)] if triples else [[], [], []]
+        return _frame(names, [_ox_column(c) for c in term_cols], shorten_ids, nrows=len(triples))
+    if isinstance(results, ox.QuerySolutions):
+        variables = [v.value for v in results.variables]
+        # The engine writes the solutions as SPARQL TSV (in Rust, terms in Turtle syntax) and they are read
+        # back as strings: much cheaper than making a Python object per term (a 90,000-row result has half a
+        # million terms). Python's cyclic garbage collector is paused meanwhile (nothing here makes cycles;
+        # it would otherwise walk the growing lists dozens of times); whoever paused it resumes it.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            data = results.serialize(format=ox.QueryResultsFormat.TSV) or b""
+            lines = data.decode("utf-8").split("\n")
+            body = lines[1:-1] if lines[-1] == "" else lines[1:]  # the header, then one line per row
+            nrows = len(body)
+            if not variables:
+                return _frame([], [], shorten_ids, nrows=nrows)
+            rows = [line.split("\t") for line in body]
+            if any(len(r) != len(variables) for r in rows):  # cannot happen: TSV escapes tabs in literals
+                raise InputError("the engine's TSV results do not have one cell per variable")
+            term_cols = list(zip(*rows, strict=True)) if rows else [() for _ in variables]
+            columns = [_tsv_column(c) for c in term_cols]
+        finally:
+            if paused:
+                gc.enable()
+        return _frame(variables, columns, shorten_ids, nrows=nrows)
+    raise InputError(f"expected pyoxigraph query results, found {type(results).__name__}")
+
+
+_TSV_ESCAPE_RE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)
+_TSV_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    """Turtle string/IRI escapes (``\\t``, ``\\"``, ``\\\\``, ``\\u00e9`` ...) decoded in one pass."""
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(3) is not None:
+            return _TSV_ECHAR.get(m.group(3), m.group(0))
+        return chr(int(m.group(1) or m.group(2), 16))
+
+    return _TSV_ESCAPE_RE.sub(one, text) if "\\" in text else text
+
+
+def _tsv_term(cell: str) -> tuple[str | None, str | None, str | None]:
+    """One SPARQL TSV cell (a term in Turtle syntax, empty = unbound) -> (kind, lexical value, language)."""
+    if not cell:
+        return (None, None, None)
+    first = cell[0]
+    if first == '"':
+        q = cell.rfind('"')  # language tags and datatype IRIs contain no '"'
+        lex = _unescape(cell[1:q])
+        suffix = cell[q + 1 :]
+        if not suffix:
+            return ("string", lex, None)
+        if suffix[0] == "@":
+            return ("lang", lex, suffix[1:])
+        dt = _unescape(suffix[3:-1])  # ^^<datatype>
+        return (_DT_KIND.get(dt, "string"), lex, None)
+    if first == "<" and not cell.startswith("<<"):
+        return ("uri", _unescape(cell[1:-1]), None)
+    if cell.startswith("_:"):
+        return ("bnode", cell[2:], None)
+    if cell in ("true", "false"):
+        return ("bool", cell, None)
+    if _INT_RE.match(cell):  # Turtle's bare integer, decimal and double forms
+        return ("int", cell, None)
+    if _FLOAT_RE.match(cell):
+        return ("float", cell, None)
+    return ("string", cell, None)  # a quoted triple (SPARQL-star): its text
+
+
+def _tsv_column(cells: Sequence[str]) -> _Col:
+    """Kinds, values and languages of one TSV column; a column of plain IRIs takes a short cut."""
+    if all(c == "" or (c[0] == "<" and c[-1] == ">" and "\\" not in c and c[1] != "<") for c in cells):
+        return _Col([None if c == "" else "uri" for c in cells], [c[1:-1] if c else None for c in cells])
+    if all(c == "" or c[0] == '"' for c in cells):  # only literals in quotes: list comprehensions, no calls
+        ends = [c.rfind('"') for c in cells]  # -1 for an unbound (empty) cell
+        lexes = [c[1:q] if q > 0 else None for c, q in zip(cells, ends, strict=True)]
+        if any("\\" in v for v in lexes if v):
+            lexes = [_unescape(v) if v else v for v in lexes]
+        suffixes = [c[q + 1 :] if q > 0 else None for c, q in zip(cells, ends, strict=True)]
+        info = {sfx: _tsv_term('""' + sfx) for sfx in set(suffixes) if sfx is not None}  # a few distinct
+        kinds = [None if sfx is None else info[sfx][0] for sfx in suffixes]
+        langs = [None if sfx is None else info[sfx][2] for sfx in suffixes] if any(
+            v[2] for v in info.values()
+        ) else None
+        return _Col(kinds, lexes, langs)
+    memo: dict[str, tuple[str | None, str | None, str | None]] = {}
+    terms = []
+    for c in cells:
+        t = memo.get(c)
+        if t is None:
+            t = memo[c] = _tsv_term(c)
+        terms.append(t)
+    langs = [t[2] for t in terms]
+    return _Col([t[0] for t in terms], [t[1] for t in terms], langs if any(langs) else None)
+
+
+def _ox_column(terms: Sequence[Any]) -> _Col:
+    """Kinds, lexical values and languages of one column of pyoxigraph terms (None = unbound)."""
+    import pyoxigraph as ox
+
+    classes = set(map(type, terms))
+    classes.discard(type(None))
+    has_none = len(classes) < len(set(map(type, terms)))
+    if classes == {ox.NamedNode}:
+        values = [None if t is None else t.value for t in terms] if has_none else [t.value for t in terms]
+        return _Col(["uri" if t is not None else None for t in terms] if has_none else ["uri"] * len(terms), values)
+    if classes == {ox.Literal}:
+        values = [None if t is None else t.value for t in terms]
+        langs = [None if t is None else t.language for t in terms]
+        dt_kind = _DT_KIND
+        kinds: list[str | None] = [
+            None if t is None else ("lang" if lang else dt_kind.get(t.datatype.value, "string"))
+            for t, lang in zip(terms, langs, strict=True)
+        ]
+        return _Col(kinds, values, langs if any(langs) else None)
+    # mixed or rare term types (blank nodes, quoted triples): through the SPARQL-JSON form
+    return _json_column([None if t is None else term_json(t) for t in terms])
+
+
+def term_json(term: Any) -> dict[str, str]:
+    """A pyoxigraph term as a SPARQL 1.1 JSON results term."""
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD + "string":
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": str(term)}
+    raise InputError(f"expected an RDF term, found {type(term).__name__}")
+
+
+# --------------------------------------------------------------------------------------------------------
+# typing
+# --------------------------------------------------------------------------------------------------------
+def build_frame(
+    variables: Sequence[str], bindings: Iterable[Mapping[str, Term]], *, shorten_ids: bool = True
+) -> pd.DataFrame:
+    """Typed DataFrame from variables and SPARQL-JSON bindings (the common path of every source)."""
+    rows = list(bindings)
+    columns = [_json_column([row.get(var) for row in rows]) for var in variables]
+    return _frame(list(variables), columns, shorten_ids, nrows=len(rows))
+
+
+class _Col(NamedTuple):
+    """One result column, reduced to what typing needs, as parallel lists (None = unbound).
+
+    kinds: uri, bnode, int, float, date, bool, wkt, lang, string; langs is None when no value has a tag.
+    """
+
+    kinds: list[str | None]
+    values: list[str | None]
+    langs: list[str | None] | None = None
+
+
+def _json_column(terms: Sequence[Term | None]) -> _Col:
+    kinds: list[str | None] = []
+    values: list[str | None] = []
+    langs: list[str | None] = []
+    for term in terms:
+        if term is None:
+            kinds.append(None)
+            values.append(None)
+            langs.append(None)
+            continue
+        t = term.get("type")
+        values.append(term.get("value", ""))
+        lang = None
+        if t == "uri":
+            kind = "uri"
+        elif t == "bnode":
+            kind = "bnode"
+        elif t in ("literal", "typed-literal"):
+            lang = term.get("xml:lang") or None
+            kind = "lang" if lang else _DT_KIND.get(term.get("datatype") or "", "string")
+        else:
+            kind = "string"
+        kinds.append(kind)
+        langs.append(lang)
+    return _Col(kinds, values, langs if any(langs) else None)
+
+
+def _frame(variables: list[str], columns: list[_Col], shorten_ids: bool, nrows: int) -> pd.DataFrame:
+    out: dict[str, Any] = {}
+    short = _Shortener() if shorten_ids else None
+    for var, col in zip(variables, columns, strict=True):
+        out.update(_column(var, col, short))
+    if not out:
+        return pd.DataFrame(index=pd.RangeIndex(nrows))
+    return pd.DataFrame(out, index=pd.RangeIndex(nrows))
+
+
+class _Shortener:
+    """kg.model.ids.shorten for many values at once: entity IRIs under a known base become their ids."""
+
+    def __init__(self) -> None:
+        from kg.model.ids import local_concept_base, wikidata_concept_base
+
+        bases = (wikidata_concept_base(), local_concept_base(), "https://www.wikidata.org/entity/")
+        alternatives = "|".join(re.escape(b) for b in dict.fromkeys(bases))
+        self._match = re.compile(f"(?:{alternatives})([QPL][1-9][0-9]*)$").match
+        # the same test in RE2 syntax for pyarrow (re.escape's escapes are valid RE2)
+        self._re2 = f"^(?:{alternatives})(?P<id>[QPL][1-9][0-9]*)$"
+
+    def __call__(self, iri: str) -> str:
+        m = self._match(iri)
+        return m.group(1) if m else iri
+
+    def column(self, values: list[str | None], kinds: list[str | None]) -> Any:
+        """The values as a ``string`` array, entity IRIs (kind ``uri`` only) shortened; vectorised."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(values, type=pa.string())
+        ids = pc.struct_field(pc.extract_regex(arr, pattern=self._re2), "id")
+        take = pc.is_valid(ids)
+        if any(k != "uri" for k in kinds if k is not None):  # literals that look like IRIs stay whole
+            take = pc.and_(take, pa.array([k == "uri" for k in kinds], type=pa.bool_()))
+        return pd.array(pc.if_else(take, ids, arr), dtype="string")
+
+
+_ID_RE = re.compile(r"[QPL][1-9][0-9]*$")
+
+
+def _column(var: str, col: _Col, short: _Shortener | None) -> dict[str, Any]:
+    kinds_list, values = col.kinds, col.values
+    kinds = set(kinds_list)
+    kinds.discard(None)
+    n = len(values)
+    if kinds == {"int"}:
+        try:
+            ints = [None if v is None else int(v) for v in values]
+        except ValueError:
+            ints = None
+        if ints is not None and all(abs(i) < 2**63 for i in ints if i is not None):
+            return {var: pd.array(ints, dtype="Int64")}
+        kinds = {"float"}
+    if kinds and kinds <= {"int", "float"}:
+        return {var: pd.array([np.nan if v is None else _to_float(v) for v in values], dtype="float64")}
+    if kinds == {"bool"}:
+        return {var: pd.array([None if v is None else v.strip() in ("true", "1") for v in values], dtype="boolean")}
+    if kinds == {"date"}:
+        dates = _dates(values)
+        if dates is not None:
+            return {var: dates}
+    if short is not None and "uri" in kinds:
+        out: dict[str, Any] = {var: short.column(values, kinds_list)}
+    else:
+        out = {var: pd.array(values, dtype="string")}
+    if kinds == {"wkt"}:
+        out[f"{var}_lon"], out[f"{var}_lat"] = _points(values)
+    if "lang" in kinds:
+        langs = col.langs if col.langs is not None else [None] * n
+        out[f"{var}_lang"] = pd.array(langs, dtype="string")
+    assert all(len(v) == n for v in out.values())
+    return out
+
+
+def _points(values: list[str | None]) -> tuple[Any, Any]:
+    """``Point(lon lat)`` -> (lon, lat) float64 arrays, NaN where a value is unbound or not a point."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts = pc.extract_regex(pa.array(values, type=pa.string()), pattern=_POINT_RE2)
+    out = []
+    for field in ("lon", "lat"):
+        texts = pc.struct_field(parts, field)
+        try:
+            nums = pc.cast(texts, pa.float64()).to_numpy(zero_copy_only=False)
+        except (pa.ArrowInvalid, ValueError):  # a number the pattern admits but that does not parse ("1-2")
+            nums = np.array([_to_float(v) if v is not None else np.nan for v in texts.to_pylist()], dtype="float64")
+        out.append(pd.array(nums, dtype="float64"))
+    return out[0], out[1]
+
+
+def _to_int(value: str) -> int | None:
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
+
+
+def _to_float(value: str) -> float:
+    try:
+        return float(value.strip())
+    except ValueError:
+        return np.nan
+
+
+def _dates(values: list[str | None]) -> Any:
+    """datetime64[us] (UTC, naive) for ISO dateTime/date lexical forms; None if any value does not fit."""
+    # fast path: every value is a plain UTC dateTime to the second with a 4-digit year (WDQS' usual form),
+    # parsed by numpy in one go (it raises on an invalid day or month: then the general path decides)
+    if all(v is None or (len(v) == 20 and v[4] == "-" and v[19] == "Z" and v[0].isdigit()) for v in values):
+        try:
+            return pd.array(np.array(["NaT" if v is None else v[:19] for v in values], dtype="datetime64[us]"))
+        except ValueError:
+            pass
+    out: list[np.datetime64] = []
+    for v in values:
+        if v is None:
+            out.append(np.datetime64("NaT", "us"))
+            continue
+        m = _DATE_RE.match(v.strip())
+        if not m:
+            return None
+        sign, year_s, month, day, hh, mm, ss, frac, tz = m.groups()
+        year = int(year_s) * (-1 if sign else 1)
+        if not (_MIN_YEAR < year < _MAX_YEAR):
+            return None
+        try:
+            ystr = f"{'-' if year < 0 else ''}{abs(year):04d}"
+            stamp = np.datetime64(f"{ystr}-{month}-{day}T{hh or '00'}:{mm or '00'}:{ss or '00'}{frac or ''}", "us")
+        except ValueError:
+            return None
+        if str(stamp) == "NaT":
+            return None
+        if tz and tz != "Z":
+            offset = (int(tz[1:3]) * 60 + int(tz[4:6])) * (1 if tz[0] == "+" else -1)
+            stamp = stamp - np.timedelta64(offset, "m")
+        out.append(stamp)
+    return pd.array(np.array(out, dtype="datetime64[us]"))
+
+
+def _guess_term(value: str) -> dict[str, str]:
+    if re.match(r"^(https?|urn|ftp|mailto):\S+$", value):
+        return {"type": "uri", "value": value}
+    if value.startswith("_:"):
+        return {"type": "bnode", "value": value[2:]}
+    if _INT_RE.match(value):
+        return {"type": "literal", "datatype": XSD + "integer", "value": value}
+    if _FLOAT_RE.match(value):
+        return {"type": "literal", "datatype": XSD + "decimal", "value": value}
+    if _DATE_RE.match(value):
+        dt = XSD + ("dateTime" if "T" in value else "date")
+        return {"type": "literal", "datatype": dt, "value": value}
+    if value in ("true", "false"):
+        return {"type": "literal", "datatype": BOOLEAN, "value": value}
+    if _POINT_RE.match(value):
+        return {"type": "literal", "datatype": WKT, "value": value}
+    return {"type": "literal", "value": value}

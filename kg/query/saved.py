@@ -1,0 +1,558 @@
+"""Saved SPARQL queries (``queries/*.rq``): discover, describe, parameterise and run them anywhere.
+
+A saved query is one file ``queries/<topic>_<question>.rq`` that pastes into query.wikidata.org unchanged.
+Its metadata is a header of ``#`` comment lines at the top::
+
+    # title: Institutions per country
+    # description: Number of GLAM institutions in the store per country (P17).
+    # param: country country = NL -- only this country (ISO 3166-1 alpha-2)
+    # param: lang language = en -- label language
+    # view: bar
+
+``param: <name> <type> [= <default>] [-> <variable>] [-- <help>]``; types are in :data:`PARAM_TYPES`. A
+parameter binds the SPARQL variable of the same name, or the one after ``->`` (``# param: region region ->
+country`` binds ``?country`` to the countries of a region). Values are validated, turned into RDF terms,
+and bound by the engine:
+``substitutions=`` on the local store (pyoxigraph, SEP-0007), a ``VALUES`` block built from the validated
+terms (inserted at the start of the top-level WHERE group) for remote endpoints and for list types. A
+parameter without a value and without a default stays unbound (saved queries treat it as "all").
+
+Only read queries run (SELECT, ASK, CONSTRUCT, DESCRIBE); update requests are refused before anything is
+sent or evaluated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pandas as pd
+import pyoxigraph as ox
+
+from kg.config import resource_dir
+from kg.errors import InputError, StoreError
+from kg.model import ids
+from kg.query import wdqs
+from kg.query.sparql_text import Edit, apply_edits, tokenize
+
+QUERIES_DIR = resource_dir("queries")
+WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
+WDQS_UI = "https://query.wikidata.org/#"
+VIEWS = ("table", "bar", "map", "line")
+LOCAL_PREFIX = "glamkg"  # saved queries name local items glamkg:Q... (see with_local_base)
+READ_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_PARAM_RE = re.compile(
+    r"^(?P<name>\S+)\s+(?P<type>\S+)(?:\s*=\s*(?P<default>[^-\s][^\s]*|\"[^\"]*\"))?"
+    r"(?:\s*->\s*\??(?P<var>[A-Za-z_][A-Za-z0-9_]*))?\s*(?:--\s*(?P<help>.*))?$"
+)
+_LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
+_ISO2_RE = re.compile(r"^[A-Z]{2}$")
+
+
+# --------------------------------------------------------------------------------------------------------
+# parameter types
+# --------------------------------------------------------------------------------------------------------
+def _item(value: str) -> list[ox.NamedNode]:
+    try:
+        return [ox.NamedNode(ids.entity_iri(ids.item_id(value)))]
+    except ids.InvalidId as e:
+        raise ValueError(str(e)) from None
+
+
+def _country_qid(code: str) -> str:
+    code = code.strip().upper()
+    if not _ISO2_RE.match(code):
+        raise ValueError(f"expected an ISO 3166-1 alpha-2 country code like NL, found {code!r}")
+    from kg.model import regions
+    table = regions.countries()
+    match = table[table["iso2"] == code]
+    if match.empty or not match.iloc[0]["qid"]:
+        raise ValueError(f"expected an ISO 3166-1 alpha-2 country code like NL, found {code!r} (unknown code)")
+    return str(match.iloc[0]["qid"])
+
+
+def _country(value: str) -> list[ox.NamedNode]:
+    return [ox.NamedNode(ids.entity_iri(_country_qid(value)))]
+
+
+def _countries(value: str) -> list[ox.NamedNode]:
+    codes = [c for c in (p.strip() for p in value.split(",")) if c]
+    if not codes:
+        raise ValueError("expected a comma-separated list of ISO 3166-1 alpha-2 codes like NL,BE,DE, found nothing")
+    return [t for c in codes for t in _country(c)]
+
+
+def _region(value: str) -> list[ox.NamedNode]:
+    from kg.model import regions
+    g = regions.grouping("region")
+    members = sorted(code for code, group in g.groups.items() if group.casefold() == value.strip().casefold())
+    if not members:
+        raise ValueError(f"expected a UN M49 region, one of {', '.join(g.names())}; found {value!r}")
+    out = []
+    for code in members:
+        try:
+            out.extend(_country(code))
+        except ValueError:
+            continue  # a region member without a Wikidata item
+    return out
+
+
+def _year(value: str) -> list[ox.Literal]:
+    if not re.fullmatch(r"-?[0-9]{1,4}", value.strip()):
+        raise ValueError(f"expected a year like 2021, found {value!r}")
+    return [ox.Literal(str(int(value)), datatype=XSD_INTEGER)]
+
+
+def _integer(value: str) -> list[ox.Literal]:
+    if not re.fullmatch(r"[+-]?[0-9]{1,18}", value.strip()):
+        raise ValueError(f"expected an integer like 10, found {value!r}")
+    return [ox.Literal(str(int(value)), datatype=XSD_INTEGER)]
+
+
+MAX_LIMIT = 10_000_000
+
+
+def _limit(value: str) -> list[int]:
+    text = value.strip().lower()
+    if text in ("all", "none"):
+        return []
+    if not re.fullmatch(r"[0-9]{1,8}", text) or not 1 <= int(text) <= MAX_LIMIT:
+        raise ValueError(f"expected a row count from 1 to {MAX_LIMIT:,} or 'all', found {value!r}")
+    return [int(text)]
+
+
+def _language(value: str) -> list[ox.Literal]:
+    if not _LANG_RE.match(value.strip()):
+        raise ValueError(f"expected a language code like en, nl or pt-br (lower case), found {value!r}")
+    return [ox.Literal(value.strip())]
+
+
+def _string(value: str) -> list[ox.Literal]:
+    if len(value) > 1000:
+        raise ValueError(f"expected a string of at most 1000 characters, found {len(value)}")
+    if any(ord(c) < 32 and c not in "\t" for c in value):
+        raise ValueError("expected a string without control characters (newlines etc.)")
+    return [ox.Literal(value)]
+
+
+PARAM_TYPES: dict[str, tuple[Callable[[str], list[Any]], bool, str]] = {
+    # name: (parser, is a list, help)
+    "item": (_item, False, "a Wikidata item id like Q190804"),
+    "country": (_country, False, "an ISO 3166-1 alpha-2 country code like NL"),
+    "countries": (_countries, True, "comma-separated ISO 3166-1 alpha-2 codes like NL,BE,DE"),
+    "region": (_region, True, "a UN M49 region: Africa, Americas, Asia, Europe or Oceania"),
+    "year": (_year, False, "a year like 2021"),
+    "language": (_language, False, "a language code like en"),
+    "integer": (_integer, False, "an integer like 10"),
+    "string": (_string, False, "any text (bound as a literal, never pasted into the query)"),
+    "limit": (_limit, False, "at most this many rows, or 'all' (sets the number of the query's LIMIT clause)"),
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: str | None = None
+    help: str = ""
+    var: str = ""  # the SPARQL variable bound (default: the parameter's name)
+
+    @property
+    def variable(self) -> str:
+        return self.var or self.name
+
+    def terms(self, value: str) -> list[Any]:
+        parser = PARAM_TYPES[self.type][0]
+        try:
+            return parser(value)
+        except ValueError as e:
+            raise InputError(f"parameter {self.name} ({self.type}): {e}") from None
+
+    @property
+    def is_list(self) -> bool:
+        return PARAM_TYPES[self.type][1]
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    name: str
+    title: str
+    description: str
+    params: tuple[Param, ...]
+    view: str
+    text: str
+    path: Path | None = None
+
+    @property
+    def form(self) -> str:
+        return query_form(self.text)
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        known = ", ".join(p.name for p in self.params) or "none"
+        raise InputError(f"query {self.name}: unknown parameter {name!r}; its parameters: {known}")
+
+    def wdqs_link(self) -> str:
+        return wdqs_link(self.text)
+
+
+# --------------------------------------------------------------------------------------------------------
+# files
+# --------------------------------------------------------------------------------------------------------
+def parse(text: str, *, name: str, path: Path | None = None) -> SavedQuery:
+    """A saved query from its text; the header must be well formed (errors name the file and line)."""
+    where = str(path or name)
+    meta: dict[str, str] = {}
+    params: list[Param] = []
+    last_key = ""
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped.startswith("#"):
+            if stripped:
+                break
+            continue
+        m = re.match(r"^#\s*([a-z]+):\s*(.*)$", stripped)
+        if not m:
+            cont = re.match(r"^#\s{2,}(\S.*)$", stripped)
+            if cont and last_key in ("title", "description"):
+                meta[last_key] = (meta.get(last_key, "") + " " + cont.group(1).strip()).strip()
+            continue
+        last_key = m.group(1)
+        key, value = m.group(1), m.group(2).strip()
+        if key == "param":
+            pm = _PARAM_RE.match(value)
+            if not pm:
+                raise InputError(
+                    f"{where}, line {lineno}: expected '# param: <name> <type> [= <default>] [-> <var>] [-- <help>]', "
+                    f"found {line!r}"
+                )
+            ptype = pm.group("type")
+            if ptype not in PARAM_TYPES:
+                raise InputError(
+                    f"{where}, line {lineno}: unknown parameter type {ptype!r}; expected one of "
+                    f"{', '.join(PARAM_TYPES)}"
+                )
+            if not _VAR_RE.match(pm.group("name")):
+                raise InputError(f"{where}, line {lineno}: parameter name must be a SPARQL variable name")
+            default = pm.group("default")
+            p = Param(
+                pm.group("name"),
+                ptype,
+                default.strip('"') if default else None,
+                (pm.group("help") or "").strip(),
+                pm.group("var") or "",
+            )
+            if p.default is not None:
+                p.terms(p.default)  # a bad default is a bug in the file: say so now
+            if ptype == "limit" and limit_token(text) is None:
+                raise InputError(
+                    f"{where}, line {lineno}: parameter {p.name} has type limit, but the query has no "
+                    "top-level 'LIMIT <number>' clause for it to set"
+                )
+            params.append(p)
+        elif key in ("title", "description", "view"):
+            meta[key] = (meta.get(key, "") + " " + value).strip()
+    for key in ("title", "description", "view"):
+        if not meta.get(key):
+            raise InputError(f"{where}: the header has no '# {key}:' line")
+    if meta["view"] not in VIEWS:
+        raise InputError(f"{where}: '# view: {meta['view']}' is not one of {', '.join(VIEWS)}")
+    return SavedQuery(name, meta["title"], meta["description"], tuple(params), meta["view"], text, path)
+
+
+def load(path: str | Path) -> SavedQuery:
+    p = Path(path)
+    return parse(read_text(p), name=p.stem, path=p)
+
+
+def read_text(p: Path) -> str:
+    """A query file's text, or an InputError saying why it cannot be read."""
+    if p.is_dir():
+        raise InputError(f"{p} is a directory: expected a query file (.rq)")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise InputError(f"cannot read query file {p}: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise InputError(f"{p}: expected UTF-8 text, found byte {e.object[e.start]:#04x} at offset {e.start}; "
+                         "save the query as UTF-8") from None
+    return text
+
+
+def catalog(directory: str | Path | None = None) -> list[SavedQuery]:
+    """Every saved query, sorted by name."""
+    d = Path(directory) if directory else QUERIES_DIR
+    out = []
+    for path in sorted(d.glob("*.rq")):
+        if not _NAME_RE.match(path.stem):
+            raise InputError(f"{path}: saved query files are named <topic>_<question>.rq in lower case")
+        out.append(load(path))
+    return out
+
+
+def get(name: str, directory: str | Path | None = None) -> SavedQuery:
+    d = Path(directory) if directory else QUERIES_DIR
+    path = d / f"{name}.rq"
+    if not re.fullmatch(r"[a-z0-9_]+", name) or not path.exists():
+        names = ", ".join(q.name for q in catalog(d))
+        raise InputError(f"no saved query named {name!r}; saved queries: {names}")
+    return load(path)
+
+
+def resolve_query(name_or_query: str | SavedQuery) -> SavedQuery:
+    """A SavedQuery from a name, a .rq path or a SavedQuery; ad-hoc files need no header."""
+    if isinstance(name_or_query, SavedQuery):
+        return name_or_query
+    text = str(name_or_query)
+    if re.fullmatch(r"[a-z0-9_]+", text) and (QUERIES_DIR / f"{text}.rq").exists():
+        return get(text)
+    path = Path(text)
+    if text.endswith((".rq", ".sparql")) or path.exists():
+        if not path.exists():
+            raise InputError(f"no such query file: {path}")
+        body = read_text(path)
+        try:
+            return parse(body, name=path.stem, path=path)
+        except InputError:
+            if re.search(r"^\s*#\s*(title|param|view|description)\s*:", body, re.MULTILINE):
+                raise  # a saved-query header with a mistake: say so, do not run it without its parameters
+            return SavedQuery(path.stem, path.stem, "", (), "table", body, path)
+    if re.fullmatch(r"[a-z0-9_]+", text):
+        return get(text)  # raises with the list of names
+    return SavedQuery("query", "query", "", (), "table", text)
+
+
+# --------------------------------------------------------------------------------------------------------
+# forms, binding, links
+# --------------------------------------------------------------------------------------------------------
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE; an update (INSERT, DELETE, LOAD...) raises :class:`InputError`."""
+    tokens = tokenize(text)
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t.is_kw("PREFIX"):
+            i += 3
+            continue
+        if t.is_kw("BASE"):
+            i += 2
+            continue
+        if t.is_kw(*READ_FORMS):
+            return t.upper
+        if t.is_kw(*UPDATE_WORDS):
+            raise InputError(
+                f"line {t.line}: {t.upper} is a SPARQL update; glamkg runs read queries only "
+                "(SELECT, ASK, CONSTRUCT, DESCRIBE). Change the store with `glamkg load`."
+            )
+        raise InputError(
+            f"line {t.line}, column {t.col}: expected SELECT, ASK, CONSTRUCT or DESCRIBE, found {t.text!r}"
+        )
+    raise InputError("the query is empty")
+
+
+def bind_values(query: SavedQuery, values: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Validated RDF terms per SPARQL variable, for each parameter that has a value or a default.
+
+    ``limit`` parameters bind no variable (see :func:`with_limit`); they are validated here all the same.
+    """
+    bound: dict[str, list[Any]] = {}
+    for name in values:
+        query.param(name)  # unknown names are an error
+    for p in query.params:
+        raw = values.get(p.name, p.default)
+        if raw is None:
+            continue
+        if p.type == "limit":
+            p.terms(str(raw))
+            continue
+        if p.variable in bound:
+            raise InputError(f"query {query.name}: parameters bind ?{p.variable} twice; give only one of them")
+        bound[p.variable] = p.terms(str(raw))
+    return bound
+
+
+def with_values_block(text: str, bound: Mapping[str, list[Any]]) -> str:
+    """``text`` with ``VALUES ?v { ... }`` blocks (terms serialised by pyoxigraph) at the top of its WHERE."""
+    if not bound:
+        return text
+    tokens = tokenize(text)
+    form = query_form(text)
+    start = next((i for i, t in enumerate(tokens) if t.is_kw(form)), 0)
+    brace = next((i for i in range(start, len(tokens)) if tokens[i].text == "{" and tokens[i].kind == "punct"), -1)
+    if form == "CONSTRUCT" and brace >= 0:  # skip the template: the WHERE group is the next one
+        from kg.query.sparql_text import matching
+
+        end = matching(tokens, brace)
+        nxt = next((i for i in range(end + 1, len(tokens)) if tokens[i].text == "{"), -1)
+        brace = nxt if nxt >= 0 else brace
+    if brace < 0:
+        raise InputError("cannot bind parameters: the query has no WHERE { ... } group")
+    blocks = " ".join(f"VALUES ?{name} {{ {' '.join(str(t) for t in terms)} }}" for name, terms in bound.items())
+    at = tokens[brace].end
+    return apply_edits(text, [Edit(at, at, f" {blocks} ")])
+
+
+def limit_token(text: str) -> Any:
+    """The number token of the query's top-level ``LIMIT <n>`` clause (outside every ``{ }``), or None."""
+    tokens = tokenize(text)
+    depth = 0
+    found = None
+    for i, t in enumerate(tokens):
+        if t.kind == "punct" and t.text == "{":
+            depth += 1
+        elif t.kind == "punct" and t.text == "}":
+            depth -= 1
+        elif depth == 0 and t.is_kw("LIMIT") and i + 1 < len(tokens) and tokens[i + 1].kind == "number":
+            found = (t, tokens[i + 1])
+    return found
+
+
+def is_ordered(text: str) -> bool:
+    """Whether the query has a top-level ORDER BY (else engines may return its rows in any order)."""
+    depth = 0
+    for t in tokenize(text):
+        if t.kind == "punct" and t.text in ("{", "}"):
+            depth += 1 if t.text == "{" else -1
+        elif depth == 0 and t.is_kw("ORDER"):
+            return True
+    return False
+
+
+def with_limit(text: str, query: SavedQuery, values: Mapping[str, Any]) -> str:
+    """``text`` with the number of its top-level LIMIT set by the query's ``limit`` parameter, if any.
+
+    The file keeps a literal ``LIMIT <default>`` (so it runs unchanged on query.wikidata.org); the value is
+    validated as an integer (1 to :data:`MAX_LIMIT`) and written back from that integer, or ``all`` removes
+    the clause. No text of the user's reaches the query.
+    """
+    for p in query.params:
+        if p.type != "limit":
+            continue
+        raw = values.get(p.name, p.default)
+        if raw is None:
+            continue
+        terms = p.terms(str(raw))
+        found = limit_token(text)
+        if found is None:
+            raise InputError(f"query {query.name}: parameter {p.name} needs a top-level LIMIT clause")
+        keyword, number = found
+        if terms:
+            text = apply_edits(text, [Edit(number.start, number.end, str(int(terms[0])))])
+        else:
+            text = apply_edits(text, [Edit(keyword.start, number.end, "")])
+    return text
+
+
+def with_local_base(text: str) -> str:
+    """Point the ``glamkg:`` prefix at the configured local concept base (``$GLAMKG_CONCEPT_BASE``).
+
+    Saved queries name local classes (partnership and contribution types) as ``glamkg:Q1000000000001`` with
+    ``PREFIX glamkg: <https://glamkg.invalid/entity/>``, the default base of schemas/model.yaml. A store built
+    with another base is queried through the same files: this rewrites that one declaration.
+    """
+    base = ids.local_concept_base()
+    tokens = tokenize(text)
+    edits = []
+    for i, t in enumerate(tokens[:-2]):
+        iri = tokens[i + 2]
+        declares_local = t.is_kw("PREFIX") and tokens[i + 1].text == f"{LOCAL_PREFIX}:" and iri.kind == "iri"
+        if declares_local and iri.text != f"<{base}>":
+            edits.append(Edit(iri.start, iri.end, f"<{base}>"))
+    return apply_edits(text, edits) if edits else text
+
+
+def bound_text(query: SavedQuery, values: Mapping[str, Any] | None = None) -> str:
+    """The query's text as sent to a remote endpoint (or put in a WDQS link) with these parameter values:
+    validated ``VALUES`` blocks and the ``limit`` parameter applied. Raises :class:`InputError` on a bad value.
+    """
+    values = values or {}
+    return with_values_block(with_limit(query.text, query, values), bind_values(query, values))
+
+
+def wdqs_link(text: str) -> str:
+    """A link that opens the query in the Wikidata Query Service user interface."""
+    return WDQS_UI + quote(text, safe="")
+
+
+# --------------------------------------------------------------------------------------------------------
+# running
+# --------------------------------------------------------------------------------------------------------
+def _oxigraph(store: Any) -> ox.Store:
+    if isinstance(store, ox.Store):
+        return store
+    for attr in ("inner", "oxigraph", "_ox"):
+        inner = getattr(store, attr, None)
+        if isinstance(inner, ox.Store):
+            return inner
+    raise StoreError(f"expected a glamkg store or a pyoxigraph.Store, found {type(store).__name__}")
+
+
+def open_store(path: str | Path | None = None) -> Any:
+    """The store at ``path`` (``--store``, ``$GLAMKG_STORE``, ``./glamkg-data``), opened read-only."""
+    from kg.store import Store
+
+    return Store.open(path, read_only=True)
+
+
+def endpoint_url(endpoint: str) -> str | None:
+    """None for the local store, else the URL (``wikidata`` is query.wikidata.org)."""
+    if endpoint in ("local", "", None):
+        return None
+    if endpoint == "wikidata":
+        return WIKIDATA_SPARQL
+    if re.match(r"^https?://[^\s/@]*@", endpoint):
+        raise InputError(
+            "--endpoint: a URL with a user name or password in it was given; glamkg does not send credentials "
+            "to SPARQL endpoints, and would show them in messages (remove the user:password@ part)"
+        )
+    if re.match(r"^https?://[^\s/]+", endpoint):
+        return endpoint
+    raise InputError(f"expected --endpoint local, wikidata or an http(s) URL, found {endpoint!r}")
+
+
+def run(
+    name_or_query: str | SavedQuery,
+    *,
+    params: Mapping[str, Any] | None = None,
+    endpoint: str = "local",
+    store: Any = None,
+    client: Any = None,
+    shorten_ids: bool = True,
+    auto_language: str | None = None,
+) -> pd.DataFrame:
+    """Run a saved query (name, file, SavedQuery or query text) and return a typed DataFrame."""
+    q = resolve_query(name_or_query)
+    form = query_form(q.text)
+    bound = bind_values(q, params or {})
+    q_text = with_limit(with_local_base(q.text), q, params or {})
+    url = endpoint_url(endpoint)
+    if url is None:
+        # pyoxigraph substitutes only variables of the SELECT projection (SEP-0007); the others, and lists,
+        # are bound by a VALUES block of validated terms
+        projected = set(wdqs.projected_variables(q_text)) if form == "SELECT" else set()
+        lists = {k: v for k, v in bound.items() if len(v) != 1 or k not in projected}
+        singles = {ox.Variable(k): v[0] for k, v in bound.items() if k not in lists}
+        text = with_values_block(q_text, lists) if lists else q_text
+        if store is not None:
+            return wdqs.run_local(
+                _oxigraph(store), text, substitutions=singles, shorten_ids=shorten_ids, auto_language=auto_language
+            )
+        with open_store() as opened:
+            return wdqs.run_local(
+                _oxigraph(opened), text, substitutions=singles, shorten_ids=shorten_ids, auto_language=auto_language
+            )
+    from kg.query.endpoint import SparqlEndpoint
+
+    text = with_values_block(q_text, bound)
+    ep = SparqlEndpoint(url, client=client)
+    return ep.dataframe(text, shorten_ids=shorten_ids, form=form)

@@ -1,0 +1,155 @@
+"""A small SPARQL tokenizer for text-level rewrites that must not touch strings, IRIs or comments.
+
+It is not a parser: :mod:`kg.query.wdqs` uses it to find prefixes, ``SERVICE`` blocks, projections and
+Blazegraph-only syntax with their line numbers, and to splice replacement text into a query while keeping
+every other character (and so every line number) where it was.
+
+    >>> [t.text for t in tokenize('SELECT ?x WHERE { ?x wdt:P31 "a}b" } # }')]
+    ['SELECT', '?x', 'WHERE', '{', '?x', 'wdt:P31', '"a}b"', '}']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
+)
+_PN_CHARS = _PN_CHARS_BASE + "_0-9\u00b7\u0300-\u036f\u203f-\u2040-"
+_PLX = r"(?:[PNC:]|%[0-9A-Fa-f]{2}|\\[-_~.!$&'()*+,;=/?#@%])"  # a PN_LOCAL character (PNC = PN_CHARS)
+_PLX_DOT = r"(?:[PNC.:]|%[0-9A-Fa-f]{2}|\\[-_~.!$&'()*+,;=/?#@%])"
+
+_TOKEN_TEMPLATE = r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n]*)
+  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+      |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<bnode>_:[PNC](?:[PNC.]*[PNC])?)
+  | (?P<var>[?$][PNC]+)
+  | (?P<pname>(?:[PNB](?:[PNC.]*[PNC])?)?:(?:PLX(?:PLX_DOT*PLX)?)?)
+  | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+  | (?P<number>[+-]?(?:[0-9]+\.[0-9]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+(?:[eE][+-]?[0-9]+)?))
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<named_subquery>%[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<punct>\^\^|&&|\|\||!=|<=|>=|[{}()\[\];,.*+/|^!=<>?@-])
+  | (?P<other>.)
+"""
+_TOKEN_RE = re.compile(
+    _TOKEN_TEMPLATE.replace("PLX_DOT", _PLX_DOT)
+    .replace("PLX", _PLX)
+    .replace("PNB", _PN_CHARS_BASE)
+    .replace("PNC", _PN_CHARS),
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # string, iri, var, pname, langtag, number, name, bnode, named_subquery, punct, other
+    text: str
+    start: int
+    end: int
+    line: int
+    col: int
+
+    @property
+    def upper(self) -> str:
+        return self.text.upper()
+
+    def is_kw(self, *words: str) -> bool:
+        return self.kind == "name" and self.text.upper() in words
+
+    @property
+    def varname(self) -> str:
+        return self.text[1:] if self.kind == "var" else ""
+
+
+def tokenize(text: str, *, keep_comments: bool = False) -> list[Token]:
+    """Tokens of ``text`` (whitespace dropped; comments dropped unless ``keep_comments``)."""
+    out: list[Token] = []
+    line, line_start = 1, 0
+    pos = 0
+    n = len(text)
+    while pos < n:
+        m = _TOKEN_RE.match(text, pos)
+        assert m is not None  # (?P<other>.) always matches
+        kind = m.lastgroup or "other"
+        value = m.group()
+        if kind != "ws" and (kind != "comment" or keep_comments):
+            # a "pname" that is only ":"-less text cannot happen; "a" as rdf:type is a name
+            out.append(Token(kind, value, pos, m.end(), line, pos - line_start + 1))
+        newlines = value.count("\n")
+        if newlines:
+            line += newlines
+            line_start = pos + value.rindex("\n") + 1
+        pos = m.end()
+    return out
+
+
+def line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def matching(tokens: Sequence[Token], i: int) -> int:
+    """Index of the bracket closing ``tokens[i]`` (one of ``{ ( [``); -1 if unbalanced."""
+    pairs = {"{": "}", "(": ")", "[": "]"}
+    opener = tokens[i].text
+    closer = pairs[opener]
+    depth = 0
+    for j in range(i, len(tokens)):
+        t = tokens[j]
+        if t.kind != "punct":
+            continue
+        if t.text == opener:
+            depth += 1
+        elif t.text == closer:
+            depth -= 1
+            if depth == 0:
+                return j
+    return -1
+
+
+def enclosing_open(tokens: Sequence[Token], i: int) -> int:
+    """Index of the ``{`` of the group that contains ``tokens[i]``; -1 at top level."""
+    depth = 0
+    for j in range(i - 1, -1, -1):
+        t = tokens[j]
+        if t.kind != "punct":
+            continue
+        if t.text == "}":
+            depth += 1
+        elif t.text == "{":
+            if depth == 0:
+                return j
+            depth -= 1
+    return -1
+
+
+@dataclass
+class Edit:
+    start: int
+    end: int
+    replacement: str
+
+
+def apply_edits(text: str, edits: Sequence[Edit], *, keep_lines: bool = True) -> str:
+    """Apply non-overlapping edits; with ``keep_lines`` each replaced span keeps its number of newlines."""
+    out = []
+    pos = 0
+    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+        if e.start < pos:
+            raise ValueError("overlapping edits")
+        out.append(text[pos : e.start])
+        repl = e.replacement
+        if keep_lines:
+            lost = text.count("\n", e.start, e.end) - repl.count("\n")
+            if lost > 0:
+                repl = repl + "\n" * lost
+        out.append(repl)
+        pos = e.end
+    out.append(text[pos:])
+    return "".join(out)

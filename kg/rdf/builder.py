@@ -1,0 +1,547 @@
+"""Wikibase entity JSON -> RDF triples, as Wikibase's ``RdfBuilder`` produces them.
+
+One :class:`RdfBuilder` is one RDF document (Wikibase: one Special:EntityData answer or one dump): it
+collects triples in ``.triples`` and remembers which reference and value nodes it already wrote (the
+"dedupe bag", shareable between builders) and which entities were mentioned, for stubs.
+
+What is written is chosen by the flavor flags of ``RdfProducer`` (RULES.md sec. 9); the installation
+details Wikibase takes from its settings and database (sites, page props, canonical URI patterns of
+external ids, entity lookup for stubs) come from an :class:`Environment`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable, Mapping, MutableSet
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import pyoxigraph as ox
+
+from kg.errors import EntityError
+from kg.model import ids, wbhash
+from kg.model.schema import model
+from kg.model.sites import Site, wikimedia_site
+from kg.rdf import datavalues as dv
+from kg.rdf.munge import truncate_text
+from kg.rdf.vocabulary import (
+    CC_LICENSE,
+    FORMAT_VERSION,
+    LICENSE_CC0,
+    OWL_CLASS,
+    OWL_COMPLEMENT,
+    OWL_DATATYPE_PROPERTY,
+    OWL_IMPORTS,
+    OWL_OBJECT_PROPERTY,
+    OWL_ON_PROPERTY,
+    OWL_ONTOLOGY,
+    OWL_RESTRICTION,
+    OWL_SAME_AS,
+    OWL_SOME_VALUES,
+    OWL_THING,
+    RDFS_LABEL,
+    SCHEMA_ABOUT,
+    SCHEMA_ARTICLE,
+    SCHEMA_DATASET,
+    SCHEMA_DATE_MODIFIED,
+    SCHEMA_DESCRIPTION,
+    SCHEMA_IN_LANGUAGE,
+    SCHEMA_IS_PART_OF,
+    SCHEMA_NAME,
+    SCHEMA_SOFTWARE_VERSION,
+    SCHEMA_VERSION,
+    SKOS_ALT,
+    SKOS_PREF,
+    XSD_DATETIME,
+    XSD_DOUBLE,
+    XSD_INTEGER,
+    A,
+    Terms,
+    Vocabulary,
+    escape_iri,
+    terms,
+    wb,
+)
+
+TRUTHY = 1
+ALL_STATEMENTS = 2
+QUALIFIERS = 4
+REFERENCES = 8
+SITELINKS = 16
+PROPERTIES = 32
+FULL_VALUES = 64
+VERSION_INFO = 128
+RESOLVED_ENTITIES = 256
+NORMALIZED_VALUES = 512
+PAGE_PROPS = 1024
+FLAVOR_ALL = 0xFFFF
+FLAVOR_DUMP = TRUTHY | ALL_STATEMENTS | QUALIFIERS | REFERENCES | SITELINKS | FULL_VALUES | VERSION_INFO
+FLAVOR_DUMP |= NORMALIZED_VALUES | PAGE_PROPS
+FLAVOR_FULL_DUMP = FLAVOR_DUMP & ~VERSION_INFO
+FLAVOR_TRUTHY_DUMP = TRUTHY
+FLAVOR_SIMPLE = TRUTHY | SITELINKS | VERSION_INFO
+FLAVOR_LONG = ALL_STATEMENTS | QUALIFIERS | REFERENCES | SITELINKS | VERSION_INFO
+
+# Wikidata's ``pagePropertiesRdf``: page prop -> (wikibase: local name, type).
+WIKIDATA_PAGE_PROPS: Mapping[str, tuple[str, str | None]] = {
+    "wb-sitelinks": ("sitelinks", "integer"),
+    "wb-claims": ("statements", "integer"),
+    "wb-identifiers": ("identifiers", "integer"),
+}
+OBJECT_DATATYPES = frozenset(
+    {
+        "commonsMedia",
+        "geo-shape",
+        "tabular-data",
+        "url",
+        "wikibase-item",
+        "wikibase-property",
+        "wikibase-lexeme",
+        "wikibase-form",
+        "wikibase-sense",
+        "entity-schema",
+    }
+)
+RANKS = {"preferred": "PreferredRank", "normal": "NormalRank", "deprecated": "DeprecatedRank"}
+ENTITY_TYPES = {"item": ("Q", "Item"), "property": ("P", "Property"), "lexeme": ("L", "Lexeme")}
+_PROPERTY_LINKS = (
+    ("directClaim", "wdt"),
+    ("claim", "p"),
+    ("statementProperty", "ps"),
+    ("statementValue", "psv"),
+    ("qualifier", "pq"),
+    ("qualifierValue", "pqv"),
+    ("reference", "pr"),
+    ("referenceValue", "prv"),
+    ("novalue", "wdno"),
+)
+_NORMALIZED_LINKS = (
+    ("directClaimNormalized", "wdtn"),
+    ("statementValueNormalized", "psn"),
+    ("qualifierValueNormalized", "pqn"),
+    ("referenceValueNormalized", "prn"),
+)
+_MW_TIMESTAMP = re.compile(r"^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)$")
+
+
+def datatype_local_name(datatype: str) -> str:
+    """``wikibase-item`` -> ``WikibaseItem`` (RdfVocabulary::getDataTypeURI)."""
+    words = datatype.replace("-", " ").split(" ")
+    return re.sub(r"\W+", "", " ".join(w[:1].upper() + w[1:] for w in words))
+
+
+def iso_timestamp(value: Any) -> str:
+    """Unix seconds, MediaWiki ``YYYYMMDDhhmmss`` or ISO 8601 -> ``YYYY-MM-DDThh:mm:ssZ``."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    text = str(value)
+    m = _MW_TIMESTAMP.match(text)
+    if m:
+        return "{}-{}-{}T{}:{}:{}Z".format(*m.groups())
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _php_number(value: Any) -> float:
+    """PHP intval/floatval of a page prop: the leading number of a string, else 0."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    m = re.match(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", str(value))
+    return float(m.group(0)) if m else 0
+
+
+@dataclass
+class Environment:
+    """What Wikibase takes from its settings and database rather than from the entity JSON."""
+
+    sites: Callable[[str], Site | None] = wikimedia_site
+    canonical_language_codes: Mapping[str, str] = field(default_factory=dict)
+    entity_source_name: str = "wikidata"
+    page_props: Mapping[str, tuple[str, str | None]] = field(default_factory=lambda: dict(WIKIDATA_PAGE_PROPS))
+    uri_patterns: Mapping[str, str] = field(default_factory=dict)
+    license: str = LICENSE_CC0
+    format_version: str = FORMAT_VERSION
+    default_scheme: str = "https:"
+    entity_lookup: Callable[[str], Mapping[str, Any] | None] | None = None
+
+
+class RdfBuilder:
+    """Collects the RDF of one document: entities, stubs, redirects, page props, dump header.
+
+    ``munged=True`` writes the WDQS-munged form directly (what :func:`kg.rdf.munge.munge` makes of the
+    normal output, for one entity): no ``a wikibase:Item``/``Statement``/``Reference``, no duplicate
+    label predicates, data-node version/dateModified/page props on the entity, long literals truncated.
+    """
+
+    def __init__(
+        self,
+        flavor: int = FLAVOR_DUMP,
+        *,
+        vocab: Vocabulary | None = None,
+        datatypes: Mapping[str, str] | None = None,
+        env: Environment | None = None,
+        dedupe: MutableSet[Any] | None = None,
+        munged: bool = False,
+    ) -> None:
+        self.flavor = flavor
+        self.munged = munged
+        self.vocab = vocab or _default_vocabulary(ids.local_concept_base())
+        self.t: Terms = terms(self.vocab)
+        self.env = env or _DEFAULT_ENV
+        self.datatypes = dict(datatypes) if datatypes else {}
+        self._model_datatypes = _model_datatypes()
+        self.seen: MutableSet[Any] = dedupe if dedupe is not None else set()
+        self.triples: list[ox.Triple] = []
+        self._resolved: dict[str, bool] = {}
+        self._entity = ""
+        self._full_values = bool(flavor & FULL_VALUES)
+        self._normalized = bool(flavor & NORMALIZED_VALUES)
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    def _error(self, message: str, prop: str | None = None) -> EntityError:
+        return EntityError(message, entity=self._entity or None, prop=prop)
+
+    def datatype(self, pid: str, snak: Mapping[str, Any] | None = None) -> str:
+        """Datatype of a property: ``datatypes`` arg > the snak's API ``datatype`` > kg.model.schema."""
+        dt = self.datatypes.get(pid)
+        if dt is None and snak is not None:
+            sdt = snak.get("datatype")
+            if sdt in dv.VALUE_TYPES:
+                dt = sdt
+        if dt is None:
+            dt = self._model_datatypes.get(pid)
+        if dt is None:
+            raise self._error(
+                "unknown property datatype: not in the datatypes given, not on the snak, not in schemas/model.yaml "
+                "(hint: pass datatypes={PID: datatype} or use API JSON, whose snaks carry 'datatype')",
+                prop=pid,
+            )
+        return dt
+
+    def _mention(self, eid: str, flag: int) -> None:
+        if self.flavor & flag and eid not in self._resolved:
+            self._resolved[eid] = False
+
+    def _entity_id(self, entity: Mapping[str, Any]) -> tuple[str, str]:
+        if not isinstance(entity, Mapping):
+            raise EntityError(f"expected an entity JSON object, found {type(entity).__name__}")
+        eid, etype = entity.get("id"), entity.get("type", "item")
+        try:
+            pid = ids.parse_id(eid)  # type: ignore[arg-type]
+        except ids.InvalidId as exc:
+            raise EntityError(f"bad entity id: {exc}", entity=str(eid)) from None
+        letter, _ = ENTITY_TYPES.get(etype, ("", ""))
+        if letter != pid.letter:
+            raise EntityError(f"expected entity type {pid.entity_type!r} for this id, found {etype!r}", entity=eid)
+        return str(pid), etype
+
+    # --- document-level parts ---------------------------------------------------------------------
+
+    def add_dump_header(self, timestamp: Any) -> None:
+        dump = wb("Dump")
+        T, out = ox.Triple, self.triples
+        out += [
+            T(dump, A, SCHEMA_DATASET),
+            T(dump, A, OWL_ONTOLOGY),
+            T(dump, CC_LICENSE, ox.NamedNode(self.env.license)),
+            T(dump, SCHEMA_SOFTWARE_VERSION, ox.Literal(self.env.format_version)),
+            T(dump, SCHEMA_DATE_MODIFIED, ox.Literal(iso_timestamp(timestamp), datatype=XSD_DATETIME)),
+            T(dump, OWL_IMPORTS, ox.NamedNode("http://wikiba.se/ontology-1.0.owl")),
+        ]
+
+    def add_redirect(self, from_id: str, to_id: str) -> None:
+        """``wd:from owl:sameAs wd:to``; the target becomes a mentioned entity."""
+        for eid in (from_id, to_id):
+            if not ids.is_id(eid):
+                raise EntityError(f"bad redirect: expected entity ids like Q42, found {eid!r}", entity=str(from_id))
+        self.triples.append(ox.Triple(self.t.entity(from_id), OWL_SAME_AS, self.t.entity(to_id)))
+        self._resolved[from_id] = True
+        self._mention(to_id, RESOLVED_ENTITIES)
+
+    def add_revision_info(self, eid: str, revision: Any, timestamp: Any) -> None:
+        T, out = ox.Triple, self.triples
+        if self.munged:
+            subject = self.t.entity(eid)
+            out.append(T(subject, SCHEMA_VERSION, ox.Literal(str(int(revision)), datatype=XSD_INTEGER)))
+            out.append(T(subject, SCHEMA_DATE_MODIFIED, ox.Literal(iso_timestamp(timestamp), datatype=XSD_DATETIME)))
+            return
+        data = ox.NamedNode(self.vocab.data_iri(eid))
+        out += [T(data, A, SCHEMA_DATASET), T(data, SCHEMA_ABOUT, self.t.entity(eid))]
+        if self.flavor & VERSION_INFO:
+            out.append(T(data, CC_LICENSE, ox.NamedNode(self.env.license)))
+            out.append(T(data, SCHEMA_SOFTWARE_VERSION, ox.Literal(self.env.format_version)))
+        out.append(T(data, SCHEMA_VERSION, ox.Literal(str(int(revision)), datatype=XSD_INTEGER)))
+        out.append(T(data, SCHEMA_DATE_MODIFIED, ox.Literal(iso_timestamp(timestamp), datatype=XSD_DATETIME)))
+
+    def add_page_props(self, eid: str, values: Mapping[str, Any]) -> None:
+        """Page props on the data node, per ``Environment.page_props`` (only with PAGE_PROPS)."""
+        if not self.flavor & PAGE_PROPS or not self.env.page_props:
+            return
+        data = self.t.entity(eid) if self.munged else ox.NamedNode(self.vocab.data_iri(eid))
+        for key, (name, kind) in self.env.page_props.items():
+            if key not in values:
+                continue
+            value = values[key]
+            if kind == "integer":
+                lit = ox.Literal(str(int(_php_number(value))), datatype=XSD_INTEGER)
+            elif kind == "float":
+                lit = ox.Literal(wbhash.php_float(float(_php_number(value))), datatype=XSD_DOUBLE)
+            else:
+                lit = ox.Literal(str(value))
+            self.triples.append(ox.Triple(data, wb(name), lit))
+
+    def page_prop_values(self, entity: Mapping[str, Any]) -> dict[str, int]:
+        """Wikibase's page props of an entity: statement, sitelink and identifier counts."""
+        claims = _claims(entity)
+        statements = sum(len(v) for v in claims.values())
+        if entity.get("type", "item") != "item":
+            return {"wb-claims": statements}
+        identifiers = 0
+        for pid, group in claims.items():
+            dt = self.datatypes.get(pid)
+            if dt is None and group:
+                sdt = (group[0].get("mainsnak") or {}).get("datatype")
+                dt = sdt if sdt in dv.VALUE_TYPES else None
+            if dt is None:
+                dt = self._model_datatypes.get(pid)
+            if dt == "external-id":
+                identifiers += len(group)
+        return {
+            "wb-claims": statements,
+            "wb-sitelinks": len(entity.get("sitelinks") or {}),
+            "wb-identifiers": identifiers,
+        }
+
+    # --- entities -----------------------------------------------------------------------------------
+
+    def add_entity(self, entity: Mapping[str, Any], *, revision: Any = None, timestamp: Any = None) -> str:
+        """All triples of one entity per the flavor; returns its id.
+
+        Revision info (the data node) comes from ``revision``/``timestamp`` or the JSON's
+        ``lastrevid``/``modified``; without both, no data node is written.
+        """
+        if "redirect" in entity and "id" not in entity:
+            self.add_redirect(str(entity.get("entity")), str(entity["redirect"]))
+            return str(entity.get("entity"))
+        eid, etype = self._entity_id(entity)
+        self._entity = eid
+        self._resolved[eid] = True
+        subject = self.t.entity(eid)
+        if not self.munged or etype == "property":
+            self.triples.append(ox.Triple(subject, A, wb(ENTITY_TYPES[etype][1])))
+        self.add_terms(entity)
+        if etype == "property":
+            dt = self.datatypes.get(eid) or entity.get("datatype")
+            if not isinstance(dt, str) or not dt:
+                raise self._error("expected the property's 'datatype' in its JSON, found none")
+            self.add_property_components(eid, dt)
+        if etype == "item" and self.flavor & SITELINKS:
+            self.add_sitelinks(entity)
+        if self.flavor & (TRUTHY | ALL_STATEMENTS):
+            self._statements(eid, subject, _claims(entity))
+        revision = revision if revision is not None else entity.get("lastrevid")
+        timestamp = timestamp if timestamp is not None else entity.get("modified")
+        if revision is not None and timestamp is not None:
+            try:
+                self.add_revision_info(eid, revision, timestamp)
+            except (TypeError, ValueError) as exc:
+                raise self._error(f"expected lastrevid (integer) and modified (ISO 8601 time): {exc}") from None
+        if self.flavor & PAGE_PROPS and self.env.page_props:
+            self.add_page_props(eid, self.page_prop_values(entity))
+        self._entity = ""
+        return eid
+
+    def add_terms(
+        self,
+        entity: Mapping[str, Any],
+        languages: Iterable[str] | None = None,
+        *,
+        labels: bool = True,
+        descriptions: bool = True,
+        aliases: bool = True,
+    ) -> None:
+        """Labels (rdfs:label, skos:prefLabel, schema:name), descriptions, aliases; optionally some languages."""
+        eid = str(entity["id"])
+        subject = self.t.entity(eid)
+        wanted = None if languages is None else set(languages)
+        T, out = ox.Triple, self.triples
+        lit = _truncated_text if self.munged else dv.text_literal
+        if labels:
+            for lang, term in (entity.get("labels") or {}).items():
+                if wanted is None or lang in wanted:
+                    text = lit(_term_text(term, eid), lang)
+                    if self.munged:
+                        out.append(T(subject, RDFS_LABEL, text))
+                    else:
+                        out.append(T(subject, RDFS_LABEL, text))
+                        out.append(T(subject, SKOS_PREF, text))
+                        out.append(T(subject, SCHEMA_NAME, text))
+        if descriptions:
+            for lang, term in (entity.get("descriptions") or {}).items():
+                if wanted is None or lang in wanted:
+                    out.append(T(subject, SCHEMA_DESCRIPTION, lit(_term_text(term, eid), lang)))
+        if aliases:
+            for lang, group in (entity.get("aliases") or {}).items():
+                if wanted is None or lang in wanted:
+                    for term in group:
+                        out.append(T(subject, SKOS_ALT, lit(_term_text(term, eid), lang)))
+
+    def add_entity_stub(
+        self, entity: Mapping[str, Any], languages: Iterable[str] | None = None, *, with_type: bool = True
+    ) -> None:
+        """Stub of a mentioned entity: type, labels and descriptions (+ components for properties)."""
+        eid, etype = self._entity_id(entity)
+        self._resolved[eid] = True
+        if with_type:
+            self.triples.append(ox.Triple(self.t.entity(eid), A, wb(ENTITY_TYPES[etype][1])))
+        langs = None if languages is None else list(languages)
+        self.add_terms(entity, langs, aliases=False)
+        if etype == "property":
+            dt = self.datatypes.get(eid) or entity.get("datatype") or self._model_datatypes.get(eid)
+            if dt:
+                self.add_property_components(eid, dt)
+
+    def resolve_mentioned(self, lookup: Callable[[str], Mapping[str, Any] | None] | None = None) -> None:
+        """Stubs for mentioned entities (RESOLVED_ENTITIES / PROPERTIES); redirects become owl:sameAs.
+
+        ``lookup(id)`` returns entity JSON, ``{"redirect": target}``, or None (no such entity).
+        """
+        lookup = lookup or self.env.entity_lookup
+        if lookup is None:
+            return
+        while True:
+            pending = [eid for eid, done in self._resolved.items() if not done]
+            if not pending:
+                return
+            for eid in pending:
+                self._resolved[eid] = True
+                found = lookup(eid)
+                if not found:
+                    continue
+                if "redirect" in found:
+                    self.add_redirect(eid, str(found["redirect"]))
+                else:
+                    self.add_entity_stub(found)
+
+    # --- sitelinks ----------------------------------------------------------------------------------
+
+    def add_sitelinks(self, entity: Mapping[str, Any], sites: Iterable[str] | None = None) -> None:
+        subject = self.t.entity(str(entity["id"]))
+        wanted = None if sites is None else set(sites)
+        T, out = ox.Triple, self.triples
+        for site_id, link in (entity.get("sitelinks") or {}).items():
+            if wanted is not None and site_id not in wanted:
+                continue
+            site = self.env.sites(site_id)
+            if site is None:
+                continue  # Wikibase skips links to sites it does not know
+            title = link.get("title") if dv.is_map(link) else None
+            if not isinstance(title, str):
+                raise self._error(f"expected a sitelink title for site {site_id}, found {link!r}")
+            url = site.link_path.replace("$1", dv.wf_urlencode(title.replace(" ", "_")))
+            if url.startswith("//"):
+                url = self.env.default_scheme + url
+            lang = self.env.canonical_language_codes.get(site_id, site.language)
+            root = ox.NamedNode(_site_root(site.link_path, self.env.default_scheme))
+            article = ox.NamedNode(escape_iri(url))
+            out += [
+                T(article, A, SCHEMA_ARTICLE),
+                T(article, SCHEMA_ABOUT, subject),
+                T(article, SCHEMA_IN_LANGUAGE, ox.Literal(lang)),
+                T(article, SCHEMA_IS_PART_OF, root),
+                T(article, SCHEMA_NAME, (_truncated_text if self.munged else dv.text_literal)(title, lang)),
+            ]
+            for badge in link.get("badges") or ():
+                if not ids.is_id(badge, kinds="Q"):
+                    raise self._error(f"expected sitelink badges like Q17437796, found {badge!r}")
+                out.append(T(article, wb("badge"), self.t.entity(badge)))
+            key = ("site", root.value)
+            if key not in self.seen:
+                self.seen.add(key)
+                out.append(T(root, wb("wikiGroup"), ox.Literal(site.group or "none")))
+
+    # --- properties ---------------------------------------------------------------------------------
+
+    def add_property_components(self, pid: str, datatype: str) -> None:
+        """propertyType, the predicate links, OWL typing and the ``wdno:`` class of a property."""
+        t, T, out = self.t, ox.Triple, self.triples
+        subject = t.entity(pid)
+        out.append(T(subject, wb("propertyType"), wb(datatype_local_name(datatype))))
+        links = _PROPERTY_LINKS + (_NORMALIZED_LINKS if datatype in ("quantity", "external-id") else ())
+        for name, key in links:
+            out.append(T(subject, wb(name), t.pred(key, pid)))
+        simple = OWL_OBJECT_PROPERTY if datatype in OBJECT_DATATYPES else OWL_DATATYPE_PROPERTY
+        for key in ("p", "psv", "pqv", "prv"):
+            out.append(T(t.pred(key, pid), A, OWL_OBJECT_PROPERTY))
+        for key in ("wdt", "ps", "pq", "pr"):
+            out.append(T(t.pred(key, pid), A, simple))
+        if datatype in ("quantity", "external-id"):
+            for key in ("psn", "pqn", "prn"):
+                out.append(T(t.pred(key, pid), A, OWL_OBJECT_PROPERTY))
+            normal = OWL_OBJECT_PROPERTY if datatype == "external-id" else OWL_DATATYPE_PROPERTY
+            out.append(T(t.pred("wdtn", pid), A, normal))
+        wdno = t.pred("wdno", pid)
+        blank = ox.BlankNode(wbhash.md5(f"owl:complementOf-{self.env.entity_source_name}-{pid}"))
+        out += [
+            T(wdno, A, OWL_CLASS),
+            T(wdno, OWL_COMPLEMENT, blank),
+            T(blank, A, OWL_RESTRICTION),
+            T(blank, OWL_ON_PROPERTY, t.pred("wdt", pid)),
+            T(blank, OWL_SOME_VALUES, OWL_THING),
+        ]
+
+    # --- statements ---------------------------------------------------------------------------------
+
+    def _statements(self, eid: str, subject: ox.NamedNode, claims: Mapping[str, Any]) -> None:
+        from kg.rdf.statements import add_statements
+
+        add_statements(self, eid, subject, claims)
+
+
+def _claims(entity: Mapping[str, Any]) -> Mapping[str, Any]:
+    claims = entity.get("claims")
+    if claims is None:
+        claims = entity.get("statements")
+    if not claims:
+        return {}
+    if not isinstance(claims, Mapping):
+        raise EntityError(f"expected 'claims' to map property ids to statements, found {type(claims).__name__}")
+    return claims
+
+
+def _term_text(term: Any, eid: str) -> str:
+    text = term.get("value") if dv.is_map(term) else term
+    if not isinstance(text, str):
+        raise EntityError(f"expected a term like {{'language': 'en', 'value': '...'}}, found {term!r}", entity=eid)
+    return text
+
+
+_DEFAULT_ENV = Environment()
+
+
+@functools.lru_cache(maxsize=8)
+def _default_vocabulary(local_base: str) -> Vocabulary:
+    """Vocabulary.glamkg(), built once per local concept base ($GLAMKG_CONCEPT_BASE may change it)."""
+    return Vocabulary.glamkg()
+
+
+@functools.lru_cache(maxsize=1)
+def _model_datatypes() -> dict[str, str]:
+    return model().datatypes()
+
+
+@functools.lru_cache(maxsize=4096)
+def _site_root(link_path: str, default_scheme: str) -> str:
+    """``scheme://host/`` of a site, from its link path (the host does not depend on the title)."""
+    if link_path.startswith("//"):
+        link_path = default_scheme + link_path
+    parts = urlsplit(link_path.replace("$1", ""))
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def _truncated_text(text: str, language: str) -> ox.Literal:
+    """A language-tagged literal as WDQS keeps it (at most 32767 UTF-16 code units)."""
+    return dv.text_literal(truncate_text(text), language)

@@ -1,0 +1,186 @@
+"""Entity JSON -> the store's WDQS N-Triples in worker processes, for large writes of NEW items.
+
+:meth:`kg.store.Store.write_entities` converts every entity in the calling process and builds Python sets
+of triples to diff them against the store. For items the store does not have yet there is nothing to diff:
+:func:`new_entities_ntriples` converts them in ``workers`` processes (``kg.rdf.wdqs_triples`` in the store's
+vocabulary: the same triples ``write_entities`` would store) and returns N-Triples that
+:meth:`kg.store.Store.add_new_entities` bulk-loads as they are.
+
+Each entity's own triples (about the entity and its statement nodes) are written once; the nodes entities
+share (the load's reference, equal time or quantity values) are written once for the whole batch, not once
+per entity.
+
+On Linux, workers are forked and read the batch from the parent's memory (pickling entity JSON to them costs
+more than a third of the conversion itself); they only convert, never touch the store the parent holds open,
+end with ``os._exit`` as multiprocessing's workers do, and are killed by the kernel if the parent dies.
+Elsewhere they are spawned and get their chunk pickled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import os
+import signal
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from kg.errors import EntityError, GlamkgError, StoreError
+
+#: Entities per worker task: big enough that pickling and start-up are small against the conversion.
+CHUNK = 2_000
+
+Json = Mapping[str, Any]
+#: (own triples as N-Triples, shared-node lines) or (None, (entity id, message)) for a failed entity;
+#: (None, None) when the chunk has blank nodes.
+ChunkResult = tuple[bytes | None, Any]
+
+
+def convert_chunk(entities: Sequence[Json], datatypes: Mapping[str, str] | None = None) -> ChunkResult:
+    """Convert one chunk (runs in a worker; see the module docstring for what it returns)."""
+    import pyoxigraph as ox
+
+    from kg.model import ids
+    from kg.rdf import Vocabulary, wdqs_triples
+
+    vocab = Vocabulary.glamkg()
+    own: list[ox.Triple] = []
+    shared: set[ox.Triple] = set()
+    for e in entities:
+        eid = str(e.get("id"))
+        try:
+            triples = wdqs_triples(e, datatypes=datatypes, vocab=vocab)
+        except GlamkgError as err:
+            return None, (eid, str(err))
+        except (KeyError, TypeError, ValueError) as err:
+            return None, (eid, f"cannot convert to RDF: {type(err).__name__}: {err}")
+        iri = ox.NamedNode(ids.entity_iri(eid))
+        # The entity's own nodes: the entity and what it points to (statement nodes); anything else
+        # (reference and value nodes) may be shared with other entities.
+        mine = {iri}
+        for t in triples:
+            if isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode):
+                return None, None  # the bulk loader would relabel them (somevalue snaks)
+            if t.subject == iri and isinstance(t.object, ox.NamedNode):
+                mine.add(t.object)
+        for t in triples:
+            if t.subject in mine:
+                own.append(t)
+            else:
+                shared.add(t)
+    nt = ox.RdfFormat.N_TRIPLES
+    lines = (ox.serialize(list(shared), format=nt) or b"").splitlines(keepends=True)
+    # dict.fromkeys: an entity that says the same thing twice (a value repeated) still gives each triple once
+    return ox.serialize(list(dict.fromkeys(own)), format=nt) or b"", lines
+
+
+#: The batch forked workers read: (entities, datatypes); set only while a pool is running.
+_BATCH: tuple[Sequence[Json], Mapping[str, str] | None] | None = None
+
+
+def _convert_slice(start: int, stop: int) -> ChunkResult:
+    """:func:`convert_chunk` of ``_BATCH[start:stop]`` (runs in a forked worker)."""
+    assert _BATCH is not None, "a forked worker without the batch"
+    # The cyclic collector would walk every object inherited from the parent (the whole plan) again and
+    # again; the conversion makes no cycles, and the worker ends with the pool.
+    gc.disable()
+    entities, datatypes = _BATCH
+    return convert_chunk(entities[start:stop], datatypes)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when the loading process dies (SIGKILL, SIGTERM), instead of
+    converting on as an orphan holding a copy of the plan. Linux has a kernel hook for it; elsewhere the
+    pool's own checks end the workers when the parent exits normally."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the hook was set
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def start_method() -> str:
+    """``fork`` on Linux (workers read the batch from the parent's memory), ``spawn`` elsewhere (CPython's
+    own default on macOS and Windows, where forking a process with threads is not safe)."""
+    return "fork" if sys.platform.startswith("linux") else "spawn"
+
+
+def new_entities_ntriples(
+    entities: Sequence[Json],
+    *,
+    workers: int,
+    datatypes: Mapping[str, str] | None = None,
+    chunk: int = CHUNK,
+    progress: Callable[[int], None] | None = None,
+    method: str | None = None,
+) -> bytes | None:
+    """All ``entities`` as the store's N-Triples, converted in ``workers`` processes.
+
+    Returns None when an entity has blank nodes (the caller then uses ``Store.write_entities``). A bad
+    entity raises :class:`kg.errors.EntityError` naming it; ``progress(n)`` is called as chunks of ``n``
+    entities are done. ``method``: the multiprocessing start method (default :func:`start_method`).
+    An interruption (Ctrl-C) cancels the chunks not started and does not wait for them.
+    """
+    import multiprocessing as mp
+    import warnings
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    global _BATCH
+    parts: list[bytes] = []
+    shared: set[bytes] = set()
+    bounds = [(i, min(i + chunk, len(entities))) for i in range(0, len(entities), chunk)]
+    sizes = [b - a for a, b in bounds]
+    fork = (method or start_method()) == "fork"
+    if fork:
+        _BATCH = (entities, datatypes)
+    pool = ProcessPoolExecutor(
+        max(1, workers),
+        mp_context=mp.get_context("fork" if fork else "spawn"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
+    try:
+        with warnings.catch_warnings():
+            # Python 3.12+ warns when a process with threads forks (RocksDB and progress-bar threads here):
+            # the workers only convert JSON to RDF and never take a lock those threads may hold.
+            warnings.filterwarnings(
+                "ignore", message=r".*use of fork\(\) may lead to deadlocks", category=DeprecationWarning
+            )
+            if fork:
+                futures = [pool.submit(_convert_slice, a, b) for a, b in bounds]
+            else:
+                futures = [pool.submit(convert_chunk, list(entities[a:b]), datatypes) for a, b in bounds]
+        for fut, n in zip(futures, sizes, strict=True):
+            own, extra = fut.result()
+            if own is None:
+                pool.shutdown(wait=False, cancel_futures=True)
+                if extra is None:
+                    return None
+                eid, message = extra
+                if message.startswith(f"entity {eid}"):  # already names the entity
+                    raise EntityError(message)
+                raise EntityError(message, entity=eid)
+            parts.append(own)
+            shared.update(extra)
+            if progress:
+                progress(n)
+    except BrokenProcessPool as exc:
+        raise StoreError(
+            f"a worker process converting entities to RDF stopped unexpectedly ({exc}); nothing was written. "
+            "Run again with --workers 0 to convert in this process"
+        ) from exc
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        _BATCH = None
+    pool.shutdown()
+    parts.extend(sorted(shared))
+    return b"".join(parts)

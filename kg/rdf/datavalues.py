@@ -1,0 +1,381 @@
+"""Snak values (JSON ``datavalue``) -> RDF terms, validated, as Wikibase's value RDF builders write them.
+
+:func:`parse` checks a datavalue against the property's datatype and normalises it the way the PHP
+DataValue classes do on construction (time year, decimal signs, float coordinates); :func:`simple_term`
+gives the object of ``wdt:``/``ps:``/``pq:``/``pr:``; :func:`value_node` the ``wdv:`` node triples of
+time, quantity and globe-coordinate values (RULES.md sec. 6).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import pyoxigraph as ox
+
+from kg.errors import EntityError
+from kg.model import ids, timevalue, wbhash
+from kg.rdf.vocabulary import (
+    COMMONS_DATA,
+    COMMONS_FILE,
+    GLOBE_EARTH,
+    ONE_ENTITY,
+    WKT,
+    XSD_DATETIME,
+    XSD_DECIMAL,
+    XSD_DOUBLE,
+    XSD_INTEGER,
+    A,
+    Terms,
+    escape_iri,
+    wb,
+)
+
+# Datatype -> the datavalue ``type`` it takes.
+VALUE_TYPES = {
+    "wikibase-item": "wikibase-entityid",
+    "wikibase-property": "wikibase-entityid",
+    "wikibase-lexeme": "wikibase-entityid",
+    "wikibase-form": "wikibase-entityid",
+    "wikibase-sense": "wikibase-entityid",
+    "entity-schema": "wikibase-entityid",
+    "string": "string",
+    "external-id": "string",
+    "url": "string",
+    "commonsMedia": "string",
+    "geo-shape": "string",
+    "tabular-data": "string",
+    "math": "string",
+    "musical-notation": "string",
+    "monolingualtext": "monolingualtext",
+    "time": "time",
+    "quantity": "quantity",
+    "globe-coordinate": "globecoordinate",
+}
+ENTITY_ID_PATTERNS = {
+    "wikibase-item": re.compile(r"^Q[1-9][0-9]*$"),
+    "wikibase-property": re.compile(r"^P[1-9][0-9]*$"),
+    "wikibase-lexeme": re.compile(r"^L[1-9][0-9]*$"),
+    "wikibase-form": re.compile(r"^L[1-9][0-9]*-F[1-9][0-9]*$"),
+    "wikibase-sense": re.compile(r"^L[1-9][0-9]*-S[1-9][0-9]*$"),
+    "entity-schema": re.compile(r"^E[1-9][0-9]*$"),
+}
+ENTITY_TYPE_LETTERS = {"item": "Q", "property": "P", "lexeme": "L", "entity-schema": "E"}
+MATHML = ox.NamedNode("http://www.w3.org/1998/Math/MathML")
+_DECIMAL_RE = re.compile(r"^([-+]?)(\d+)(\.\d+)?$")
+_LANG_RE = re.compile(r"^[0-9a-z-]{2,}$", re.IGNORECASE)
+
+
+def _fail(entity: str | None, prop: str | None, expected: str, found: Any) -> EntityError:
+    text = repr(found)
+    if len(text) > 120:
+        text = text[:117] + "..."
+    return EntityError(f"expected {expected}, found {text}", entity=entity, prop=prop)
+
+
+def wf_urlencode(text: str) -> str:
+    """MediaWiki's wfUrlencode: PHP urlencode (space -> ``+``) with ``;@$!*(),/~:`` left as they are."""
+    return quote_plus(text, safe=";@$!*(),/~:")
+
+
+def is_map(x: object) -> bool:
+    """A JSON object (fast for plain dicts)."""
+    return type(x) is dict or isinstance(x, Mapping)
+
+
+def is_number(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def entity_id_of(value: Any, datatype: str, entity: str | None, prop: str | None) -> str:
+    """The id of a ``wikibase-entityid`` value: ``id``, or ``entity-type`` + ``numeric-id`` (storage JSON)."""
+    if type(value) is not dict and not isinstance(value, Mapping):
+        raise _fail(entity, prop, "an entity id value like {'id': 'Q42'}", value)
+    eid: Any = value.get("id")
+    if (datatype, eid) in _VALID_IDS:
+        return str(eid)
+    if eid is None:
+        letter = ENTITY_TYPE_LETTERS.get(str(value.get("entity-type")))
+        num = value.get("numeric-id")
+        if letter is None or not isinstance(num, int) or isinstance(num, bool) or num < 1:
+            raise _fail(entity, prop, "an entity id value with 'id' or 'entity-type' + 'numeric-id'", value)
+        eid = f"{letter}{num}"
+    pattern = ENTITY_ID_PATTERNS[datatype]
+    if not isinstance(eid, str) or not pattern.match(eid):
+        raise _fail(entity, prop, f"a {datatype} id like {_example(datatype)}", eid)
+    if eid[0] in "QPL" and "-" not in eid:
+        ids.parse_id(eid)  # the one place that owns id syntax agrees
+    if len(_VALID_IDS) < 500_000:
+        _VALID_IDS.add((datatype, eid))
+    return eid
+
+
+_VALID_IDS: set[tuple[str, str]] = set()
+
+
+def _example(datatype: str) -> str:
+    return {
+        "wikibase-item": "Q42",
+        "wikibase-property": "P31",
+        "wikibase-lexeme": "L7",
+        "wikibase-form": "L7-F1",
+        "wikibase-sense": "L7-S1",
+        "entity-schema": "E10",
+    }[datatype]
+
+
+def _decimal(text: Any, what: str, entity: str | None, prop: str | None) -> str:
+    """A DecimalValue string as PHP stores it: explicit sign, no leading zeros, no ``-0``."""
+    if not isinstance(text, str):
+        raise _fail(entity, prop, f"a decimal string like '+12.5' for the {what}", text)
+    m = _DECIMAL_RE.match(text)
+    if not m:
+        raise _fail(entity, prop, f"a decimal string like '+12.5' for the {what}", text)
+    sign, whole, frac = m.group(1) or "+", m.group(2).lstrip("0") or "0", m.group(3) or ""
+    if sign == "-" and whole == "0" and not frac.strip(".0"):
+        sign = "+"
+    return f"{sign}{whole}{frac}"
+
+
+def parse(datavalue: Any, datatype: str, entity: str | None, prop: str | None) -> tuple[str, Any]:
+    """Validate a JSON datavalue for ``datatype``; return (value type, normalised value).
+
+    Entity ids come back as the id string; strings as the string; the rest as dicts with the fields
+    the hash and RDF need.
+    """
+    expected_type = VALUE_TYPES.get(datatype)
+    if expected_type is None:
+        known = ", ".join(sorted(VALUE_TYPES))
+        raise EntityError(f"unknown datatype {datatype!r} (known: {known})", entity=entity, prop=prop)
+    if (type(datavalue) is not dict and not isinstance(datavalue, Mapping)) or "value" not in datavalue:
+        raise _fail(entity, prop, "a datavalue object with 'type' and 'value'", datavalue)
+    vtype, value = datavalue.get("type"), datavalue["value"]
+    if vtype != expected_type:
+        raise EntityError(
+            f"expected a datavalue of type {expected_type!r} for datatype {datatype!r}, found type {vtype!r}",
+            entity=entity,
+            prop=prop,
+        )
+    if expected_type == "wikibase-entityid":
+        return vtype, entity_id_of(value, datatype, entity, prop)
+    if expected_type == "string":
+        if not isinstance(value, str):
+            raise _fail(entity, prop, f"a string value for datatype {datatype}", value)
+        return vtype, value
+    if expected_type == "monolingualtext":
+        if not is_map(value) or not isinstance(value.get("text"), str):
+            raise _fail(entity, prop, "a monolingual text like {'text': ..., 'language': 'en'}", value)
+        if not isinstance(value.get("language"), str) or not value["language"]:
+            raise _fail(entity, prop, "a language code on the monolingual text", value.get("language"))
+        return vtype, {"text": value["text"], "language": value["language"]}
+    if expected_type == "time":
+        return vtype, _time(value, entity, prop)
+    if expected_type == "quantity":
+        return vtype, _quantity(value, entity, prop)
+    return vtype, _globe(value, entity, prop)
+
+
+def _time(value: Any, entity: str | None, prop: str | None) -> dict[str, Any]:
+    if not is_map(value):
+        raise _fail(entity, prop, "a time value object", value)
+    try:
+        time = timevalue.normalize(value.get("time"))
+    except timevalue.TimeFormatError as exc:
+        raise EntityError(f"malformed time: {exc}", entity=entity, prop=prop) from None
+    precision = value.get("precision")
+    if not isinstance(precision, int) or isinstance(precision, bool) or not 0 <= precision <= 14:
+        raise _fail(entity, prop, "a time precision from 0 (billion years) to 14 (second)", precision)
+    out: dict[str, Any] = {"time": time, "precision": precision}
+    for key, default in (("timezone", 0), ("before", 0), ("after", 0)):
+        v = value.get(key, default)
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise _fail(entity, prop, f"an integer time {key}", v)
+        out[key] = v
+    cal = value.get("calendarmodel", timevalue.GREGORIAN)
+    if not isinstance(cal, str) or not cal.startswith(("http://", "https://")):
+        raise _fail(entity, prop, "a calendar model IRI like http://www.wikidata.org/entity/Q1985727", cal)
+    out["calendarmodel"] = cal
+    return out
+
+
+def _quantity(value: Any, entity: str | None, prop: str | None) -> dict[str, Any]:
+    if not is_map(value):
+        raise _fail(entity, prop, "a quantity value object", value)
+    out: dict[str, Any] = {"amount": _decimal(value.get("amount"), "amount", entity, prop)}
+    unit = value.get("unit", "1")
+    if not isinstance(unit, str) or not (unit.strip() == "1" or unit.startswith(("http://", "https://"))):
+        raise _fail(entity, prop, "a quantity unit '1' or an entity IRI", unit)
+    out["unit"] = unit
+    for key in ("upperBound", "lowerBound"):
+        if value.get(key) is not None:
+            out[key] = _decimal(value[key], key, entity, prop)
+    return out
+
+
+def _globe(value: Any, entity: str | None, prop: str | None) -> dict[str, Any]:
+    if not is_map(value):
+        raise _fail(entity, prop, "a globe coordinate value object", value)
+    lat: Any = value.get("latitude")
+    lon: Any = value.get("longitude")
+    prec: Any = value.get("precision")
+    if not is_number(lat) or not -90 <= lat <= 90:
+        raise _fail(entity, prop, "a latitude (a number from -90 to 90)", lat)
+    if not is_number(lon) or not -360 <= lon <= 360:
+        raise _fail(entity, prop, "a longitude (a number from -360 to 360)", lon)
+    if prec is not None and (not is_number(prec) or prec < 0):
+        raise _fail(entity, prop, "a coordinate precision (a positive number, or null)", prec)
+    globe = value.get("globe") or GLOBE_EARTH
+    if not isinstance(globe, str) or not globe.startswith(("http://", "https://")):
+        raise _fail(entity, prop, "a globe IRI like http://www.wikidata.org/entity/Q2", globe)
+    return {
+        "latitude": float(lat),
+        "longitude": float(lon),
+        "precision": None if prec is None else float(prec),
+        "globe": globe,
+    }
+
+
+_TAG_OK: dict[str, bool] = {}
+
+
+def text_literal(text: str, language: str) -> ox.Literal:
+    """``"text"@lang``; like Wikibase's writer, a tag that is not ``[0-9a-z-]{2,}`` gives a plain literal.
+
+    A tag the writer accepts but RDF 1.1 (pyoxigraph) rejects, e.g. ``zh-classical``, also gives a plain
+    literal: the one deviation from Wikibase output, documented in docs/rdf.md.
+    """
+    ok = _TAG_OK.get(language)
+    if ok is None:
+        ok = bool(_LANG_RE.match(language))
+        if ok:
+            try:
+                ox.Literal("", language=language)
+            except ValueError:
+                ok = False
+        if len(_TAG_OK) < 10_000:
+            _TAG_OK[language] = ok
+    return ox.Literal(text, language=language) if ok else ox.Literal(text)
+
+
+def _iri(iri: str, entity: str | None, prop: str | None, what: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(escape_iri(iri))
+    except ValueError as exc:
+        raise _fail(entity, prop, f"{what} that is a valid IRI ({exc})", iri) from None
+
+
+def time_literal(v: Mapping[str, Any]) -> ox.Literal:
+    xsd = timevalue.xsd_datetime(v["time"], v["precision"], v["calendarmodel"])
+    return ox.Literal(v["time"]) if xsd is None else ox.Literal(xsd, datatype=XSD_DATETIME)
+
+
+def point_literal(v: Mapping[str, Any]) -> ox.Literal:
+    return ox.Literal(_point(v["longitude"], v["latitude"], v["globe"]), datatype=WKT)
+
+
+@functools.lru_cache(maxsize=65536)
+def _point(lon: float, lat: float, globe: str) -> str:
+    point = f"Point({wbhash.php_float(lon)} {wbhash.php_float(lat)})"
+    if globe and globe != GLOBE_EARTH:
+        point = f"<{globe.replace('>', '%3E')}> {point}"
+    return point
+
+
+def simple_term(
+    datatype: str, value: Any, terms: Terms, entity: str | None, prop: str | None
+) -> ox.NamedNode | ox.Literal:
+    """The object of ``wdt:``/``ps:``/``pq:``/``pr:`` for a parsed value."""
+    if datatype in ENTITY_ID_PATTERNS:
+        return terms.entity(value)
+    builder = _SIMPLE.get(datatype)
+    if builder is None:
+        raise EntityError(f"unknown datatype {datatype!r}", entity=entity, prop=prop)
+    return builder(value, entity, prop)
+
+
+_SIMPLE: dict[str, Callable[[Any, str | None, str | None], ox.NamedNode | ox.Literal]] = {
+    "string": lambda v, e, p: ox.Literal(v),
+    "musical-notation": lambda v, e, p: ox.Literal(v),
+    "math": lambda v, e, p: ox.Literal(v, datatype=MATHML),
+    "external-id": lambda v, e, p: ox.Literal(v.strip()),
+    "url": lambda v, e, p: _iri(v.strip(), e, p, "a URL"),
+    "commonsMedia": lambda v, e, p: _iri(COMMONS_FILE + quote(v, safe=""), e, p, "a Commons file name"),
+    "geo-shape": lambda v, e, p: _iri(COMMONS_DATA + wf_urlencode(v), e, p, "a Commons data page"),
+    "tabular-data": lambda v, e, p: _iri(COMMONS_DATA + wf_urlencode(v), e, p, "a Commons data page"),
+    "monolingualtext": lambda v, e, p: text_literal(v["text"], v["language"]),
+    "time": lambda v, e, p: time_literal(v),
+    "quantity": lambda v, e, p: ox.Literal(v["amount"], datatype=XSD_DECIMAL),
+    "globe-coordinate": lambda v, e, p: point_literal(v),
+}
+
+HAS_VALUE_NODE = frozenset({"time", "quantity", "globe-coordinate"})
+
+
+def value_node(datatype: str, v: Mapping[str, Any], node: ox.NamedNode) -> list[ox.Triple]:
+    """Triples of the ``wdv:`` node of a time, quantity or globe-coordinate value."""
+    T = ox.Triple
+    if datatype == "time":
+        return [
+            T(node, A, wb("TimeValue")),
+            T(node, wb("timeValue"), time_literal(v)),
+            T(node, wb("timePrecision"), _integer(v["precision"])),
+            T(node, wb("timeTimezone"), _integer(v["timezone"])),
+            T(node, wb("timeCalendarModel"), _iri_node(v["calendarmodel"])),
+        ]
+    if datatype == "quantity":
+        out = [
+            T(node, A, wb("QuantityValue")),
+            T(node, wb("quantityAmount"), ox.Literal(v["amount"], datatype=XSD_DECIMAL)),
+        ]
+        if "upperBound" in v:
+            out.append(T(node, wb("quantityUpperBound"), ox.Literal(v["upperBound"], datatype=XSD_DECIMAL)))
+        if "lowerBound" in v:
+            out.append(T(node, wb("quantityLowerBound"), ox.Literal(v["lowerBound"], datatype=XSD_DECIMAL)))
+        unit = v["unit"].strip()
+        out.append(T(node, wb("quantityUnit"), ox.NamedNode(ONE_ENTITY if unit == "1" else escape_iri(unit))))
+        return out
+    prec = v["precision"]
+    out = [T(node, A, wb("GlobecoordinateValue"))]
+    if prec is None:
+        out.append(T(node, A, wb("GeoAutoPrecision")))
+        prec = 1 / 3600
+    out += [
+        T(node, wb("geoLatitude"), ox.Literal(wbhash.php_float(v["latitude"]), datatype=XSD_DOUBLE)),
+        T(node, wb("geoLongitude"), ox.Literal(wbhash.php_float(v["longitude"]), datatype=XSD_DOUBLE)),
+        T(node, wb("geoPrecision"), ox.Literal(wbhash.php_float(prec), datatype=XSD_DOUBLE)),
+        T(node, wb("geoGlobe"), _iri_node(v["globe"])),
+    ]
+    return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _integer(n: int) -> ox.Literal:
+    return ox.Literal(str(n), datatype=XSD_INTEGER)
+
+
+@functools.lru_cache(maxsize=1024)
+def _iri_node(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(escape_iri(iri))
+
+
+def value_hash(datatype: str, v: Mapping[str, Any]) -> str:
+    if datatype == "time":  # dates repeat (retrieved dates of references): cache by content
+        return _time_hash(v["time"], v["timezone"], v["before"], v["after"], v["precision"], v["calendarmodel"])
+    if datatype == "globe-coordinate":
+        return _globe_hash(v["latitude"], v["longitude"], v["precision"], v["globe"])
+    return wbhash.value_hash(VALUE_TYPES[datatype], v)
+
+
+@functools.lru_cache(maxsize=65536)
+def _globe_hash(lat: float, lon: float, precision: float | None, globe: str) -> str:
+    return wbhash.globe_hash({"latitude": lat, "longitude": lon, "precision": precision, "globe": globe})
+
+
+@functools.lru_cache(maxsize=65536)
+def _time_hash(time: str, tz: int, before: int, after: int, precision: int, calendar: str) -> str:
+    v = {"time": time, "timezone": tz, "before": before, "after": after, "precision": precision}
+    v["calendarmodel"] = calendar
+    return wbhash.value_hash("time", v)

@@ -1,0 +1,185 @@
+"""Statements, qualifiers and references -> triples (Truthy/FullStatementRdfBuilder, SnakRdfBuilder).
+
+Called by :class:`kg.rdf.builder.RdfBuilder`; written for speed (one pass over the JSON, cached
+predicate nodes, value/reference nodes written once per document).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from kg.errors import EntityError
+from kg.model import ids, wbhash
+from kg.rdf import datavalues as dv
+from kg.rdf.munge import truncate_literal
+from kg.rdf.vocabulary import PROV_DERIVED, A, statement_local_name, wb
+
+if TYPE_CHECKING:
+    from kg.rdf.builder import RdfBuilder
+
+_TRUTHY, _ALL, _QUALIFIERS, _REFERENCES, _PROPERTIES, _RESOLVED = 1, 2, 4, 8, 32, 256
+_NORMALIZED_KEYS = {"wdt": "wdtn", "ps": "psn", "pq": "pqn", "pr": "prn"}
+_RANK_NODES = {
+    "preferred": wb("PreferredRank"),
+    "normal": wb("NormalRank"),
+    "deprecated": wb("DeprecatedRank"),
+}
+_STATEMENT = wb("Statement")
+_BEST_RANK = wb("BestRank")
+_RANK = wb("rank")
+_REFERENCE = wb("Reference")
+_VALID_PIDS: set[str] = set()
+_TEXT_DATATYPES = frozenset({"string", "external-id", "monolingualtext", "musical-notation", "math"})
+
+
+class Snak:
+    """A parsed snak: type, property, datatype and normalised value."""
+
+    __slots__ = ("datatype", "hash", "pid", "snaktype", "value", "value_type")
+
+    def __init__(self, b: RdfBuilder, snak: Any, owner: str | None = None) -> None:
+        if type(snak) is not dict and not isinstance(snak, Mapping):
+            raise b._error(f"expected a snak object, found {snak!r}", prop=owner)
+        pid = snak.get("property")
+        if pid not in _VALID_PIDS:
+            if not isinstance(pid, str) or not ids.is_id(pid, kinds="P"):
+                found = f"found {pid!r} (in a {owner} statement)"
+                raise b._error(f"expected a snak property id like P31, {found}", prop=owner)
+            _VALID_PIDS.add(pid)
+        self.pid = pid
+        self.snaktype = snak.get("snaktype", "value")
+        self.hash: str | None = snak.get("hash")
+        self.datatype = ""
+        self.value: Any = None
+        self.value_type = ""
+        if self.snaktype == "value":
+            self.datatype = b.datatype(pid, snak)
+            self.value_type, self.value = dv.parse(snak.get("datavalue"), self.datatype, b._entity or None, pid)
+        elif self.snaktype not in ("somevalue", "novalue"):
+            raise EntityError(
+                f"expected snaktype value, somevalue or novalue, found {self.snaktype!r}", entity=b._entity, prop=pid
+            )
+
+    def snak_hash(self) -> str:
+        if self.hash is None:
+            self.hash = wbhash.snak_hash(self.snaktype, self.pid, self.value_type, self.value)
+        return self.hash
+
+
+def _emit(b: RdfBuilder, parent: ox.NamedNode, parent_lname: str, snak: Snak, key: str, value_key: str | None) -> None:
+    """Triples of one snak under ``parent`` with predicate prefix ``key`` (wdt/ps/pq/pr)."""
+    t, out, pid = b.t, b.triples, snak.pid
+    if b.flavor & _PROPERTIES:
+        b._mention(pid, _PROPERTIES)
+    if snak.snaktype == "novalue":
+        out.append(ox.Triple(parent, A, t.pred("wdno", pid)))
+        return
+    pred = t.pred(key, pid)
+    if snak.snaktype == "somevalue":
+        label = wbhash.md5(f"{parent_lname}-{t.ns[key]}-{t.ns['wdv']}-{snak.snak_hash()}")
+        out.append(ox.Triple(parent, pred, ox.BlankNode(label)))
+        return
+    datatype, value = snak.datatype, snak.value
+    term = dv.simple_term(datatype, value, t, b._entity, pid)
+    if b.munged and datatype in _TEXT_DATATYPES:
+        term = truncate_literal(term)  # type: ignore[arg-type]
+    out.append(ox.Triple(parent, pred, term))
+    if datatype in dv.ENTITY_ID_PATTERNS:
+        if b.flavor & _RESOLVED:
+            b._mention(value, _RESOLVED)
+    elif value_key is not None and datatype in dv.HAS_VALUE_NODE:
+        vhash = dv.value_hash(datatype, value)
+        node = t.value(vhash)
+        out.append(ox.Triple(parent, t.pred(value_key, pid), node))
+        if vhash not in b.seen:
+            b.seen.add(vhash)
+            out += dv.value_node(datatype, value, node)
+    if b._normalized and datatype == "external-id":
+        pattern = b.env.uri_patterns.get(pid)
+        if pattern:
+            iri = pattern.replace("$1", dv.wf_urlencode(value.strip()))
+            out.append(ox.Triple(parent, t.pred(_NORMALIZED_KEYS[key], pid), ox.NamedNode(iri)))
+
+
+def _best(statements: list[Any]) -> set[int]:
+    """Indexes of the best statements: the preferred ones, else the normal ones."""
+    preferred = {i for i, s in enumerate(statements) if s.get("rank") == "preferred"}
+    if preferred:
+        return preferred
+    return {i for i, s in enumerate(statements) if s.get("rank", "normal") == "normal"}
+
+
+def add_statements(b: RdfBuilder, eid: str, subject: ox.NamedNode, claims: Mapping[str, Any]) -> None:
+    flavor, t, out, T = b.flavor, b.t, b.triples, ox.Triple
+    truthy, full = flavor & _TRUTHY, flavor & _ALL
+    qualifiers, references = full and flavor & _QUALIFIERS, full and flavor & _REFERENCES
+    value_key = "psv" if b._full_values else None
+    stmt_ns = b.vocab.statement_ns(eid)
+    for pid, group in claims.items():
+        if pid not in _VALID_PIDS:
+            if not ids.is_id(pid, kinds="P"):
+                raise b._error(f"expected statements grouped by property id like P31, found key {pid!r}")
+            _VALID_PIDS.add(pid)
+        if not isinstance(group, list):
+            raise b._error(f"expected a list of statements, found {type(group).__name__}", prop=pid)
+        best = _best(group)
+        for i, st in enumerate(group):
+            if type(st) is not dict and not isinstance(st, Mapping):
+                raise b._error(f"expected a statement object, found {st!r}", prop=pid)
+            rank = st.get("rank", "normal")
+            if rank not in _RANK_NODES:
+                raise b._error(f"expected rank preferred, normal or deprecated, found {rank!r}", prop=pid)
+            guid = st.get("id")
+            if not isinstance(guid, str) or not guid:
+                raise b._error("expected a statement 'id' (GUID like Q42$...), found none", prop=pid)
+            mainsnak = Snak(b, st.get("mainsnak"), pid)
+            if mainsnak.pid != pid:
+                raise b._error(
+                    f"expected the main snak of a {pid} statement to use {pid}, found {mainsnak.pid}", prop=pid
+                )
+            lname = statement_local_name(guid)
+            if truthy and i in best:
+                _emit(b, subject, lname, mainsnak, "wdt", None)
+            if not full:
+                continue
+            snode = ox.NamedNode(stmt_ns + lname)
+            out.append(T(subject, t.pred("p", pid), snode))
+            if not b.munged:
+                out.append(T(snode, A, _STATEMENT))
+            out.append(T(snode, _RANK, _RANK_NODES[rank]))
+            if i in best:
+                out.append(T(snode, A, _BEST_RANK))
+            _emit(b, snode, lname, mainsnak, "ps", value_key)
+            if qualifiers:
+                for snaks in (st.get("qualifiers") or {}).values():
+                    for q in snaks:
+                        _emit(b, snode, lname, Snak(b, q, pid), "pq", "pqv" if value_key else None)
+            if references:
+                for ref in st.get("references") or ():
+                    _reference(b, snode, ref, pid)
+
+
+def _reference(b: RdfBuilder, snode: ox.NamedNode, ref: Any, pid: str) -> None:
+    if not dv.is_map(ref) or not dv.is_map(ref.get("snaks")):
+        raise b._error(f"expected a reference with 'snaks', found {ref!r}", prop=pid)
+    ref_hash = ref.get("hash")
+    if isinstance(ref_hash, str) and ("ref", ref_hash) in b.seen:
+        b.triples.append(ox.Triple(snode, PROV_DERIVED, b.t.reference(ref_hash)))
+        return  # written already in this document (API JSON: hash given, snaks parsed before)
+    snaks = [Snak(b, s, pid) for group in ref["snaks"].values() for s in group]
+    if not isinstance(ref_hash, str) or not ref_hash:
+        ref_hash = wbhash.reference_hash(s.snak_hash() for s in snaks)
+    rnode = b.t.reference(ref_hash)
+    b.triples.append(ox.Triple(snode, PROV_DERIVED, rnode))
+    key = ("ref", ref_hash)
+    if key in b.seen:
+        return
+    b.seen.add(key)
+    if not b.munged:
+        b.triples.append(ox.Triple(rnode, A, _REFERENCE))
+    value_key = "prv" if b._full_values else None
+    for s in snaks:
+        _emit(b, rnode, ref_hash, s, "pr", value_key)

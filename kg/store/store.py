@@ -1,0 +1,815 @@
+"""The embedded store: Oxigraph on disk, holding entities as the RDF Wikidata's query service holds.
+
+- :meth:`Store.open` opens (and creates) a store directory; ``read_only=True`` for readers (dashboards,
+  queries); :meth:`Store.memory` for tests. A store is a context manager.
+- :meth:`Store.write_entities` converts entity JSON with :func:`kg.rdf.wdqs_triples` and applies the whole
+  batch in ONE atomic step after every entity converted: a bad entity leaves the store as it was. An entity
+  written again replaces its own triples (the entity IRI as subject, its statement nodes reached through
+  ``p:``, its sitelink nodes, which are ``schema:about`` it). Reference and value nodes are content-addressed
+  and shared between entities: they are removed only when nothing refers to them any more. Writing identical
+  content reports ``unchanged`` and writes nothing.
+- Data lives in the default graph only. Store metadata (dataset label, synthetic flag, the write log that
+  gives :meth:`Store.generation` and the last load time) lives in the named graph ``urn:glamkg:meta``, which
+  default-graph queries do not see (glamkg never queries with the default graph as union).
+- :meth:`Store.load_dump` bulk-loads N-Triples/Turtle (plain or ``.gz``); :meth:`Store.export` writes the
+  default graph as N-Triples or Turtle that QLever, Blazegraph/WDQS or Virtuoso load.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+import logging
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import pyoxigraph as ox
+
+from kg import config
+from kg.errors import EntityError, GlamkgError, InputError, StoreError
+from kg.model import ids
+from kg.model.schema import model, prefixes
+from kg.store import swap as store_swap
+from kg.store.files import FORMATS, CountingReader, dump_format, open_dump, progress_bar
+
+META_GRAPH = ox.NamedNode("urn:glamkg:meta")
+_META_NS = "urn:glamkg:meta#"
+_META_SUBJECT = ox.NamedNode("urn:glamkg:store")
+_WRITE_NS = "urn:glamkg:write:"
+_AT = ox.NamedNode(_META_NS + "at")
+_KIND = ox.NamedNode(_META_NS + "kind")
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+_SCHEMA_ABOUT = ox.NamedNode("http://schema.org/about")
+_WIKIBASE_RANK = ox.NamedNode("http://wikiba.se/ontology#rank")
+_DG = ox.DefaultGraph()
+_STATEMENTS = ox.NamedNode("http://wikiba.se/ontology#statements")
+_VERSION = ox.NamedNode("http://schema.org/version")
+# An entity described in the store: a subject of wikibase:statements (every entity in WDQS form and in
+# Wikibase's dumps has it) or schema:version. A subject with only a label (say a country's label loaded for
+# display) is labelled, not described.
+_ENTITY_MARKERS = (_STATEMENTS, _VERSION)
+_RESERVED_META = frozenset({"at", "kind", "generation", "loaded_at"})
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_ATOMIC_BULK_LIMIT = 900_000  # new triples written with the bulk loader in one step (its batch is 1,000,000)
+
+log = logging.getLogger("kg.store")
+
+PREFIXES = prefixes("store_export")  # schemas/prefixes.yaml: the @prefix lines of Turtle exports
+
+
+Converter = Callable[..., list[ox.Triple]]
+
+
+def _prop_ns() -> str:
+    """``p:`` namespace: properties are always Wikidata's."""
+    base = ids.wikidata_concept_base()
+    top = base[: -len("entity/")] if base.endswith("entity/") else base
+    return top + "prop/"
+
+
+def _canonical(triples: set[ox.Triple]) -> set[ox.Triple]:
+    """The triples with their literals in the canonical form Oxigraph stores (found by storing them)."""
+    lits: dict[Any, int] = {}
+    for t in triples:
+        o = t.object
+        if isinstance(o, ox.Literal) and (o.language is not None or o.datatype.value != _XSD + "string"):
+            lits.setdefault(o, len(lits))
+    if not lits:
+        return triples
+    scratch = ox.Store()
+    pred = ox.NamedNode("urn:glamkg:canonical")
+    scratch.extend(ox.Quad(ox.NamedNode(f"urn:glamkg:c:{i}"), pred, lit) for lit, i in lits.items())
+    back = {int(q.subject.value.rsplit(":", 1)[1]): q.object for q in scratch}
+    canon = {lit: back[i] for lit, i in lits.items()}
+    return {ox.Triple(t.subject, t.predicate, canon[t.object]) if t.object in canon else t for t in triples}
+
+
+def _is_claim(predicate: str, obj: Any, pns: str) -> bool:
+    """``wd:Q p:P wds:S``: the link from an entity to one of its statement nodes."""
+    return predicate.startswith(pns) and ids.is_id(predicate[len(pns) :], kinds="P") and isinstance(obj, ox.NamedNode)
+
+
+@dataclass
+class WriteReport:
+    """What :meth:`Store.write_entities` did, by entity id."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    triples_written: int = 0  # including shared reference/value triples the store may hold already
+    triples_removed: int = 0
+    generation: str = "0"
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.created)} created, {len(self.updated)} updated, {len(self.unchanged)} unchanged "
+            f"({self.triples_written} triples written, {self.triples_removed} removed)"
+        )
+
+
+def _literal(value: Any) -> ox.Literal:
+    if isinstance(value, bool):
+        return ox.Literal("true" if value else "false", datatype=ox.NamedNode(_XSD + "boolean"))
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=ox.NamedNode(_XSD + "integer"))
+    if isinstance(value, float):
+        return ox.Literal(repr(value), datatype=ox.NamedNode(_XSD + "double"))
+    if isinstance(value, _dt.datetime):
+        return ox.Literal(value.isoformat(), datatype=ox.NamedNode(_XSD + "dateTime"))
+    if isinstance(value, str):
+        return ox.Literal(value)
+    raise InputError(f"store metadata values are text, numbers, booleans or datetimes; found {type(value).__name__}")
+
+
+def _python(term: Any) -> Any:
+    if not isinstance(term, ox.Literal):
+        return term.value
+    dt = term.datatype.value
+    if dt == _XSD + "boolean":
+        return term.value == "true"
+    if dt == _XSD + "integer":
+        return int(term.value)
+    if dt == _XSD + "double":
+        return float(term.value)
+    return term.value
+
+
+def _query_named(name: str | None, sparql: str) -> str:
+    """How an error message names a query: its name, else the start of its text."""
+    if name:
+        return f"query {name}"
+    text = " ".join(sparql.split())
+    return f"the query `{text if len(text) <= 80 else text[:80] + '...'}`"
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+class Store:
+    """A glamkg store. Use :meth:`open` or :meth:`memory`, not the constructor."""
+
+    def __init__(self, inner: ox.Store, *, path: Path | None, read_only: bool) -> None:
+        self._ox: ox.Store | None = inner
+        self.path = path
+        self.read_only = read_only
+        self._reader_lock: store_swap.ReaderLock | None = None
+
+    # --- opening ------------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path | None = None, *, read_only: bool = False, create: bool = True) -> Store:
+        """Open the store at ``path`` (default: ``kg.config.store_path()``), creating it unless ``read_only``
+        or ``create=False``. Raises :class:`StoreError` when it is not a store, is locked, or is missing."""
+        p = config.store_path(path)
+        if not read_only and store_swap.pending(p):
+            store_swap.recover(p)
+        if read_only:
+            # While open, a reader holds a shared lock that keeps large writes from swapping the directory
+            # under it (kg.store.swap); opening waits for a swap in progress.
+            lock = store_swap.ReaderLock(p)
+            try:
+                st = cls._open(p, read_only=True, create=False)
+            except BaseException:
+                lock.release()
+                raise
+            st._reader_lock = lock
+            return st
+        return cls._open(p, read_only=False, create=create)
+
+    @classmethod
+    def _open(cls, p: Path, *, read_only: bool, create: bool) -> Store:
+        if p.exists() and not p.is_dir():
+            raise StoreError(f"{p} is a file, not a store directory; use --store with a directory")
+        looks_like_store = (p / "CURRENT").is_file()
+        if p.is_dir() and not looks_like_store and any(p.iterdir()):
+            raise StoreError(
+                f"{p} is not a glamkg store (no Oxigraph database in it) and not empty; "
+                "use --store with a new or empty directory"
+            )
+        if not looks_like_store and (read_only or not create):
+            raise StoreError(f"no store at {p}; create one with `glamkg init --store {p}`")
+        try:
+            inner = ox.Store.read_only(str(p)) if read_only else ox.Store(str(p))
+        except (OSError, RuntimeError) as e:  # RuntimeError: RocksDB "Corruption" (files replaced under it)
+            text = str(e)
+            if "lock" in text.lower():
+                raise StoreError(
+                    f"the store at {p} is in use: another process (a load or import still running?) or this one "
+                    "has it open for writing; wait for it to finish, or open it read-only"
+                ) from None
+            raise StoreError(f"cannot open the store at {p}: {text}") from None
+        return cls(inner, path=p, read_only=read_only)
+
+    @classmethod
+    def memory(cls) -> Store:
+        """A store in memory (tests, previews)."""
+        return cls(ox.Store(), path=None, read_only=False)
+
+    def close(self) -> None:
+        """Flush and release the store (and its lock). Further use raises StoreError.
+
+        A failed final flush is logged (a warning on the ``kg.store`` logger naming the store) and raised as
+        :class:`StoreError`, except while another exception is on its way (``close()`` in a ``finally`` or an
+        ``except`` block): that exception is the one the caller sees, and the failed flush is only logged.
+        """
+        self._close(raise_errors=sys.exc_info()[1] is None)
+
+    def _close(self, *, raise_errors: bool) -> None:
+        inner, self._ox = self._ox, None
+        if self._reader_lock is not None:
+            del inner  # close the database before letting a large write swap it
+            self._reader_lock.release()
+            self._reader_lock = None
+            return
+        if inner is None or self.read_only or self.path is None:
+            return
+        try:
+            inner.flush()
+            return
+        except OSError as e:
+            problem = str(e) or type(e).__name__
+        finally:
+            del inner  # released (with its lock) here, not kept alive by a traceback
+        log.warning("the store at %s could not be flushed on close: %s", self.path, problem)
+        if raise_errors:
+            raise StoreError(
+                f"the store at {self.path} could not be flushed to disk on close: {problem}; the last writes may "
+                "not be on disk: check the disk (free space, permissions), then `glamkg stats --store "
+                f"{self.path}` to see what the store holds"
+            )
+
+    def _release(self) -> None:
+        self._ox = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        """Close; a failed flush raises only when the ``with`` block itself did not (see :meth:`close`)."""
+        self._close(raise_errors=exc_type is None)
+
+    def __repr__(self) -> str:
+        where = self.path or "memory"
+        return f"<Store {where}{' read-only' if self.read_only else ''}>"
+
+    @property
+    def inner(self) -> ox.Store:
+        """The underlying pyoxigraph store (read it; write through this class)."""
+        if self._ox is None:
+            raise StoreError("the store is closed")
+        return self._ox
+
+    def _writable(self) -> ox.Store:
+        if self.read_only:
+            raise StoreError(f"the store at {self.path} is open read-only; open it without read_only to write")
+        return self.inner
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        substitutions: Mapping[ox.Variable, Any] | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Run a SPARQL query (read-only) on the default graph; raw pyoxigraph results.
+
+        What pyoxigraph refuses when it reads and plans the query, a ``SyntaxError`` (bad SPARQL) or a
+        ``RuntimeError`` (it cannot be evaluated, e.g. an unknown function), becomes :class:`InputError`
+        naming the query (``name``, a saved query's name or file, else the start of its text) and keeping
+        pyoxigraph's message on one line. The results are lazy: errors while iterating them are pyoxigraph's.
+        """
+        try:
+            return self.inner.query(sparql, substitutions=dict(substitutions) if substitutions else None, **kwargs)
+        except SyntaxError as e:
+            raise InputError(f"SPARQL syntax error in {_query_named(name, sparql)}: {_one_line(e)}") from e
+        except RuntimeError as e:
+            raise InputError(f"SPARQL evaluation failed for {_query_named(name, sparql)}: {_one_line(e)}") from e
+
+    def __len__(self) -> int:
+        """Triples in the default graph: Oxigraph's count of all quads (twice as fast as a SPARQL COUNT) less
+        the quads of the named graphs (the small metadata graph)."""
+        st = self.inner
+        named = sum(1 for g in st.named_graphs() for _ in st.quads_for_pattern(None, None, None, g))
+        return len(st) - named
+
+    def _select(self, sparql: str) -> ox.QuerySolutions:
+        res = self.inner.query(sparql)
+        assert isinstance(res, ox.QuerySolutions)
+        return res
+
+    def _count(self, sparql: str) -> int:
+        for row in self._select(sparql):
+            return int(row[0].value)
+        return 0
+
+    def has_entity(self, entity_id: str) -> bool:
+        """True when the default graph has triples about the entity (its IRI as subject)."""
+        iri = ox.NamedNode(ids.entity_iri(entity_id))
+        return next(self.inner.quads_for_pattern(iri, None, None, _DG), None) is not None
+
+    def entity_ids(self, prefix_iri: str | None = None) -> list[str]:
+        """Ids of the entities described in the store, sorted; only those whose IRI starts with
+        ``prefix_iri`` when given. An entity is a subject of ``wikibase:statements`` (every entity in WDQS
+        form has it) or ``schema:version`` whose IRI is an entity IRI; a label alone does not make one."""
+        found: set[str] = set()
+        for pred in _ENTITY_MARKERS:
+            for q in self.inner.quads_for_pattern(None, pred, None, _DG):
+                iri = q.subject.value  # type: ignore[union-attr]
+                if prefix_iri and not iri.startswith(prefix_iri):
+                    continue
+                eid = ids.try_id_from_iri(iri)
+                if eid:
+                    found.add(eid)
+        return sorted(found, key=lambda e: (e[0], int(e[1:])))
+
+    def entity_triples(self, entity_id: str) -> set[ox.Triple]:
+        """The triples an entity owns in the store (what a rewrite replaces)."""
+        return self._owned(ox.NamedNode(ids.entity_iri(entity_id)))
+
+    def _owned(self, iri: ox.NamedNode) -> set[ox.Triple]:
+        st = self.inner
+        out: set[ox.Triple] = set()
+        pns = _prop_ns()
+        nodes: list[Any] = []
+        for q in st.quads_for_pattern(iri, None, None, _DG):
+            out.add(q.triple)
+            if _is_claim(q.predicate.value, q.object, pns):
+                nodes.append(q.object)
+        for q in st.quads_for_pattern(None, _SCHEMA_ABOUT, iri, _DG):
+            nodes.append(q.subject)
+        for n in nodes:
+            for q in st.quads_for_pattern(n, None, None, _DG):
+                out.add(q.triple)
+        return out
+
+    # --- writing entities ---------------------------------------------------------------------------
+
+    def write_entities(
+        self,
+        entities: Iterable[Mapping[str, Any]],
+        *,
+        datatypes: Mapping[str, str] | None = None,
+        progress: bool = False,
+        converter: Converter | None = None,
+    ) -> WriteReport:
+        """Write entity JSON (API or storage shape) as WDQS RDF, all or nothing.
+
+        Every entity is converted first (``kg.rdf.wdqs_triples``; a bad one raises EntityError naming it and
+        nothing is written); then the batch is applied in one atomic step. Returns which ids were created,
+        updated or unchanged.
+        """
+        st = self._writable()
+        if converter is None:
+            from kg.rdf import Vocabulary, wdqs_triples
+
+            vocab = Vocabulary.glamkg()
+
+            def converter(e: Mapping[str, Any], *, datatypes: Mapping[str, str] | None = None) -> list[ox.Triple]:
+                return wdqs_triples(e, datatypes=datatypes, vocab=vocab)
+
+        items = entities if isinstance(entities, list | tuple) else list(entities)
+        converted: list[tuple[str, ox.NamedNode, list[ox.Triple]]] = []
+        seen: dict[str, int] = {}
+        with progress_bar(progress, "converting", len(items)) as advance:
+            for n, e in enumerate(items, 1):
+                if not isinstance(e, Mapping):
+                    raise InputError(f"entity #{n}: expected entity JSON (an object), found {type(e).__name__}")
+                eid = e.get("id")
+                if not isinstance(eid, str) or not ids.is_id(eid):
+                    raise EntityError(f"bad or missing entity id {eid!r} (expected Q<number>)", entity=f"#{n}")
+                if eid in seen:
+                    raise EntityError(f"written twice in one batch (entities #{seen[eid]} and #{n})", entity=eid)
+                seen[eid] = n
+                try:
+                    triples = converter(e, datatypes=datatypes)
+                except GlamkgError:
+                    raise
+                except (KeyError, TypeError, ValueError) as err:
+                    raise EntityError(f"cannot convert to RDF: {type(err).__name__}: {err}", entity=eid) from None
+                converted.append((eid, ox.NamedNode(ids.entity_iri(eid)), triples))
+                advance(1)
+
+        report = WriteReport()
+        removals: set[ox.Triple] = set()
+        additions: list[ox.Triple] = []
+        asserted: set[ox.Triple] = set()  # every triple of the batch: nothing the batch says is removed
+        for eid, iri, triples in converted:
+            new = set(triples)
+            old = self._owned(iri)
+            if not old:
+                asserted |= new
+                report.created.append(eid)
+                additions.extend(new)
+                continue
+            extra = new - old
+            if extra:
+                # Oxigraph keeps literals in canonical form ("+12"^^xsd:decimal is stored as "12", "1.0E-5"
+                # as "0.00001", language tags in lower case): compare in that form.
+                canon = _canonical(extra)
+                new = (new - extra) | canon
+                extra = canon - old
+            asserted |= new
+            # Unchanged: everything the entity owned is still said, and the rest (shared reference and value
+            # nodes) is in the store already. An owned triple missing from the store would not be in ``old``.
+            if old <= new and all(ox.Quad(*t) in st for t in extra):
+                report.unchanged.append(eid)
+                continue
+            report.updated.append(eid)
+            removals |= old - new
+            additions.extend(extra)
+        if removals:
+            removals |= self._orphans(removals, asserted)
+            removals -= asserted
+        report.generation = self._current_generation()
+        if not report.changed:
+            return report
+        gen = int(report.generation) + 1
+        log = self._log_entry(gen, "entities", created=len(report.created), updated=len(report.updated),
+                              unchanged=len(report.unchanged))
+        del st  # a large write swaps the store's directory: hold no reference to the old store across it
+        self._apply(removals, additions, log)
+        report.triples_written, report.triples_removed = len(additions), len(removals)
+        report.generation = str(gen)
+        return report
+
+    def add_new_entities(
+        self, ntriples: bytes, entity_ids: list[str], *, no_blank_nodes: bool = False
+    ) -> WriteReport | None:
+        """Write entities that are all NEW, given as their WDQS N-Triples (made elsewhere, e.g. by the demo's
+        worker processes with :func:`kg.rdf.wdqs_triples`), without parsing them into Python objects.
+
+        All or nothing, like :meth:`write_entities`. Returns None and writes nothing when the fast path does
+        not apply (an entity is already in the store or listed twice, or the data may have blank nodes, which
+        the bulk loader relabels; ``no_blank_nodes=True``: the caller checked the terms, so ``_:`` inside a
+        literal does not count): the caller then uses :meth:`write_entities`.
+        """
+        st = self._writable()
+        if not no_blank_nodes and b"_:" in ntriples:  # conservative: "_:" in a literal costs the fast path
+            return None
+        if len(set(entity_ids)) != len(entity_ids):
+            return None  # write_entities names the duplicate
+        for eid in entity_ids:
+            iri = ox.NamedNode(ids.entity_iri(eid))
+            if next(iter(st.quads_for_pattern(iri, None, None, _DG)), None) is not None:
+                return None
+        report = WriteReport(created=list(entity_ids))
+        gen = int(self._current_generation()) + 1
+        log = self._log_entry(gen, "entities", created=len(entity_ids), updated=0, unchanged=0)
+        data = ntriples + (ox.serialize(log, format=ox.RdfFormat.N_QUADS) or b"")
+        n = ntriples.count(b"\n")
+        del st  # a large write swaps the store's directory: hold no reference to the old store across it
+        try:
+            if n > _ATOMIC_BULK_LIMIT and self.path is not None:
+                self._ox = store_swap.write_through_copy(
+                    self.inner, self.path, lambda copy: copy.bulk_load(data, ox.RdfFormat.N_QUADS),
+                    release=self._release,
+                )
+            elif n > _ATOMIC_BULK_LIMIT:  # in memory: one transaction
+                self.inner.load(data, ox.RdfFormat.N_QUADS)
+            else:
+                self.inner.bulk_load(data, ox.RdfFormat.N_QUADS)
+        except StoreError:
+            raise
+        except (OSError, SyntaxError) as e:
+            raise StoreError(f"writing to the store failed, nothing was written: {e}") from None
+        report.triples_written, report.generation = n, str(gen)
+        return report
+
+    def _orphans(self, removals: set[ox.Triple], asserted: set[ox.Triple]) -> set[ox.Triple]:
+        """Triples of shared nodes (references, values, sites) that nothing refers to after the write."""
+        st = self.inner
+        out: set[ox.Triple] = set()
+        referenced_after = {t.object for t in asserted}
+        frontier = {t.object for t in removals if not isinstance(t.object, ox.Literal)}
+        done: set[Any] = set()
+        while frontier:
+            node = frontier.pop()
+            if node in done or node in referenced_after:
+                continue
+            done.add(node)
+            if isinstance(node, ox.NamedNode) and ids.try_id_from_iri(node.value):
+                continue  # entities are never collected
+            own = [q.triple for q in st.quads_for_pattern(node, None, None, _DG)]
+            if not own:
+                continue
+            still = any(
+                q.triple not in removals and q.triple not in out for q in st.quads_for_pattern(None, None, node, _DG)
+            )
+            if still:
+                continue
+            out.update(own)
+            frontier.update(t.object for t in own if not isinstance(t.object, ox.Literal))
+        return out
+
+    def _apply(self, removals: set[ox.Triple], additions: list[ox.Triple], meta: list[ox.Quad]) -> None:
+        """Apply removals and additions in one transaction.
+
+        Oxigraph's loader and SPARQL updates give blank nodes new labels; Wikibase's blank-node labels are
+        deterministic (somevalue snaks), so batches with blank nodes go through ``extend`` / ``remove``.
+        """
+        st = self._writable()
+        nt = ox.RdfFormat.N_TRIPLES
+        added = ox.serialize(additions, format=nt) or b""
+        meta_nq = ox.serialize(meta, format=ox.RdfFormat.N_QUADS) or b""
+        removed = ox.serialize(list(removals), format=nt) or b"" if removals else b""
+        blank = b"_:" in added or b"_:" in removed  # conservative: "_:" inside a literal only costs speed
+        if len(additions) > _ATOMIC_BULK_LIMIT and self.path is not None:
+            # Too big for one bulk-loader ingest: build the new state in a copy of the store and swap it in.
+            del st  # the copy is swapped in only once nothing holds the old store open
+            try:
+                self._ox = store_swap.write_through_copy(
+                    self.inner,
+                    self.path,
+                    lambda copy: _apply_to_copy(copy, removals, added + meta_nq, blank),
+                    release=self._release,
+                )
+            except StoreError:
+                raise
+            except (OSError, SyntaxError) as e:
+                raise StoreError(f"writing to the store failed, nothing was written: {e}") from None
+            return
+        try:
+            if not removals:
+                data = added + meta_nq
+                if len(additions) <= _ATOMIC_BULK_LIMIT:
+                    # Oxigraph's bulk loader writes one set of SST files per batch of up to 1,000,000 quads and
+                    # ingests them in one RocksDB call: all or nothing, and 2-3 times faster than a transaction.
+                    if not blank:
+                        st.bulk_load(data, ox.RdfFormat.N_QUADS)
+                    else:
+                        st.bulk_extend(ox.parse(data, ox.RdfFormat.N_QUADS))
+                elif not blank:
+                    st.load(data, ox.RdfFormat.N_QUADS)
+                else:
+                    st.extend(ox.parse(data, ox.RdfFormat.N_QUADS))
+                return
+            if not blank:
+                st.update(
+                    "DELETE DATA {\n" + removed.decode("utf-8") + "} ;\nINSERT DATA {\n" + added.decode("utf-8")
+                    + f"GRAPH {META_GRAPH} {{\n" + meta_nq.decode("utf-8").replace(f" {META_GRAPH} .", " .")
+                    + "}\n}"
+                )
+                return
+            # Not a single transaction: remove, then add (``extend`` is one transaction); if adding fails or is
+            # interrupted (Ctrl-C), the removed triples are put back. Only a crash in between loses them: the
+            # copy-and-swap write would avoid that, but it costs a checkpoint and a reopen per write and
+            # readers opening the store during the swap fail (docs/notes.md).
+            done = []
+            try:
+                for t in removals:
+                    q = ox.Quad(*t)
+                    st.remove(q)
+                    done.append(q)
+                st.extend(ox.parse(added + meta_nq, ox.RdfFormat.N_QUADS))
+            except BaseException:
+                st.extend(done)
+                raise
+        except (OSError, SyntaxError) as e:
+            raise StoreError(f"writing to the store failed, nothing was written: {e}") from None
+
+    # --- metadata -----------------------------------------------------------------------------------
+
+    def _current_generation(self) -> str:
+        n = sum(1 for _ in self.inner.quads_for_pattern(None, _AT, None, META_GRAPH))
+        return str(n)
+
+    def generation(self) -> str:
+        """A token that changes whenever a write changes the store (the number of changing writes)."""
+        return self._current_generation()
+
+    def _log_entry(self, gen: int, kind: str, **counts: int) -> list[ox.Quad]:
+        node = ox.NamedNode(f"{_WRITE_NS}{gen}")
+        quads = [
+            ox.Quad(node, _AT, _literal(_dt.datetime.now(_dt.UTC).replace(microsecond=0)), META_GRAPH),
+            ox.Quad(node, _KIND, ox.Literal(kind), META_GRAPH),
+        ]
+        quads += [ox.Quad(node, ox.NamedNode(_META_NS + k), _literal(v), META_GRAPH) for k, v in counts.items()]
+        return quads
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Set a metadata value (``label``, ``synthetic``, ...), kept out of the default graph.
+
+        A changed value is a write: it adds a write-log entry (kind ``meta``) in the same step, so
+        :meth:`generation` moves and caches keyed on it see the new value. Setting the value a key already
+        has writes nothing and leaves :meth:`generation` as it was."""
+        st = self._writable()
+        if not isinstance(key, str) or not _KEY.match(key):
+            raise InputError(f"metadata keys are lower-case words like 'label' or 'synthetic', found {key!r}")
+        if key in _RESERVED_META:
+            raise InputError(
+                f"metadata key {key!r} is reserved (the store keeps {', '.join(sorted(_RESERVED_META))} itself); "
+                "choose another key"
+            )
+        pred = ox.NamedNode(_META_NS + key)
+        lit = _literal(value)
+        [stored] = _canonical({ox.Triple(_META_SUBJECT, pred, lit)})
+        current = {q.object for q in st.quads_for_pattern(_META_SUBJECT, pred, None, META_GRAPH)}
+        if current == {stored.object}:
+            return
+        log = self._log_entry(int(self._current_generation()) + 1, "meta")
+        terms = ox.serialize([q.triple for q in log], format=ox.RdfFormat.N_TRIPLES) or b""
+        try:
+            st.update(
+                f"DELETE WHERE {{ GRAPH {META_GRAPH} {{ {_META_SUBJECT} {pred} ?o }} }} ;\n"
+                f"INSERT DATA {{ GRAPH {META_GRAPH} {{ {_META_SUBJECT} {pred} {lit} .\n"
+                + terms.decode("utf-8") + "} }"
+            )
+        except OSError as e:
+            raise StoreError(f"cannot write metadata: {e}") from None
+
+    def meta(self) -> dict[str, Any]:
+        """Metadata: what :meth:`set_meta` set, plus ``generation`` and ``loaded_at`` (the time of the last
+        write of data: entities or a dump; metadata changes move ``generation`` but not ``loaded_at``)."""
+        out: dict[str, Any] = {}
+        for q in self.inner.quads_for_pattern(_META_SUBJECT, None, None, META_GRAPH):
+            out[q.predicate.value[len(_META_NS) :]] = _python(q.object)
+        kinds = {q.subject: _python(q.object) for q in self.inner.quads_for_pattern(None, _KIND, None, META_GRAPH)}
+        latest, last_load, last = -1, -1, None
+        for q in self.inner.quads_for_pattern(None, _AT, None, META_GRAPH):
+            n = int(str(q.subject.value)[len(_WRITE_NS) :])  # type: ignore[union-attr]
+            latest = max(latest, n)
+            if kinds.get(q.subject) != "meta" and n > last_load:
+                last_load, last = n, q.object.value  # type: ignore[union-attr]
+        out["generation"] = str(max(latest, 0))
+        out["loaded_at"] = last
+        return out
+
+    # --- dumps --------------------------------------------------------------------------------------
+
+    def load_dump(self, path: str | Path, *, format: str | None = None, base_iri: str | None = None,
+                  progress: bool = False) -> int:
+        """Add the triples of an N-Triples or Turtle file (``.gz`` too) to the default graph; returns how many
+        were read. The file is parsed completely before anything is written, so a syntax error writes
+        nothing. Oxigraph's bulk loader then writes it in batches of 1,000,000 triples, each applied in one
+        step (a dump up to that size is all or nothing; a crash in the middle of a larger one can leave part
+        of it). Blank nodes keep their labels. The dump adds to the graph; it does not replace entities."""
+        st = self._writable()
+        p = Path(path)
+        if not p.is_file():
+            raise InputError(f"{p}: no such file")
+        fmt = dump_format(p, format)
+        size = p.stat().st_size
+        count = 0
+        try:
+            with open_dump(p) as fh, progress_bar(progress, f"checking {p.name}", size) as advance:
+                reader = CountingReader(fh, advance)
+                for _ in ox.parse(reader, fmt, base_iri=base_iri):  # type: ignore[arg-type]
+                    count += 1
+        except SyntaxError as e:
+            raise InputError(f"{p}: {e}; nothing was loaded") from None
+        except (OSError, EOFError) as e:
+            raise InputError(f"{p}: cannot read: {e}") from None
+        gen = int(self._current_generation()) + 1
+        log = self._log_entry(gen, "dump", triples=count)
+        try:
+            # Parsed here (not by Store.load) so blank nodes keep their labels, as an export wrote them.
+            with open_dump(p) as fh:
+                st.bulk_extend(itertools.chain(ox.parse(fh, fmt, base_iri=base_iri), log))
+        except (OSError, SyntaxError) as e:
+            raise StoreError(f"loading {p} failed: {e}") from None
+        return count
+
+    def export(self, output: str | Path | IO[bytes], *, format: str = "nt") -> None:
+        """Write the whole default graph (no metadata) as N-Triples (``nt``) or Turtle (``ttl``) to a file
+        path or a binary stream; streamed, not built in memory."""
+        fmt = FORMATS.get(format)
+        if fmt is None:
+            raise InputError(f"export format must be one of {', '.join(FORMATS)}, found {format!r}")
+        prefixes = {**PREFIXES, "gk": ids.local_concept_base()} if fmt == ox.RdfFormat.TURTLE else None
+        if isinstance(output, str | Path):
+            target = Path(output)
+            if not target.parent.is_dir():
+                raise InputError(f"cannot export to {target}: the directory {target.parent} does not exist; "
+                                 "create it or choose another --output")
+            if target.is_dir():
+                raise InputError(f"cannot export to {target}: it is a directory; give a file name")
+        try:
+            if isinstance(output, str | Path):
+                self.inner.dump(str(output), fmt, from_graph=_DG, prefixes=prefixes)
+            else:
+                self.inner.dump(output, fmt, from_graph=_DG, prefixes=prefixes)
+        except OSError as e:
+            where = f" to {output}" if isinstance(output, str | Path) else ""
+            raise StoreError(f"export{where} failed: {e}") from None
+
+    # --- statistics ---------------------------------------------------------------------------------
+
+    def entity_counts(self) -> dict[str, int]:
+        """How many entities of each kind (``Q``, ``P``, ``L``) the store describes, counted by one SPARQL
+        query (no list of ids is built: this stays fast on big stores). Entities as in :meth:`entity_ids`."""
+        bases = (ids.wikidata_concept_base(), ids.local_concept_base(), "https://www.wikidata.org/entity/")
+        pattern = ox.Literal("^(?:" + "|".join(re.escape(b) for b in dict.fromkeys(bases)) + ")([QPL])[1-9][0-9]*$")
+        # One row per entity: subjects of wikibase:statements, plus those of schema:version without it (a
+        # DISTINCT over several predicates costs twice as much on disk). The pattern is written into the query
+        # as an escaped literal, not bound with VALUES: Oxigraph compiles a constant regular expression once,
+        # a bound one for every row (seconds instead of a tenth of one for 20,000 entities).
+        res = self._select(
+            f"SELECT ?k (COUNT(?e) AS ?n) WHERE {{ {{ ?e {_STATEMENTS} ?o }} UNION "
+            f"{{ ?e {_VERSION} ?o FILTER NOT EXISTS {{ ?e {_STATEMENTS} ?x }} }} "
+            f"FILTER(isIRI(?e) && REGEX(STR(?e), {pattern})) BIND(REPLACE(STR(?e), {pattern}, '$1') AS ?k) }} "
+            "GROUP BY ?k"
+        )
+        out = dict.fromkeys("QPL", 0)
+        for row in res:
+            out[row["k"].value] = int(row["n"].value)
+        return out
+
+    def stats(self) -> dict[str, Any]:
+        """Counts: triples, items, statements, items per P31 class (with labels when the store has them),
+        and the metadata (label, synthetic, generation, loaded_at). Counts are SPARQL aggregates and Oxigraph's
+        quad count: no list of ids is built."""
+        counts = self.entity_counts()
+        p31 = ox.NamedNode(_prop_ns() + "direct/" + model().prop("instance_of").id)
+        classes = []
+        # Counted first, labelled after: a (item, class) triple is unique, so COUNT needs no DISTINCT, and the
+        # OPTIONAL runs once per class instead of once per item (a tenth of the time on a large store).
+        res = self._select(
+            f"SELECT ?c ?n (SAMPLE(?l) AS ?label) WHERE {{ {{ SELECT ?c (COUNT(?e) AS ?n) WHERE {{ ?e {p31} ?c }} "
+            f"GROUP BY ?c }} OPTIONAL {{ ?c {_RDFS_LABEL} ?l FILTER(LANG(?l) = 'en') }} }} GROUP BY ?c ?n "
+            "ORDER BY DESC(?n) ?c"
+        )
+        for row in res:
+            c, n, label = row["c"], row["n"], row["label"]
+            classes.append({
+                "class": ids.shorten(c.value),
+                "label": label.value if label is not None else None,
+                "items": int(n.value),
+            })
+        out = {
+            "path": str(self.path) if self.path else None,
+            "read_only": self.read_only,
+            "triples": len(self),
+            "items": counts["Q"],
+            "properties": counts["P"],
+            "statements": self._count(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s {_WIKIBASE_RANK} ?r }}"),
+            "classes": classes,
+        }
+        out.update(self.meta())
+        return out
+
+
+# --- helpers --------------------------------------------------------------------------------------------
+
+
+def _apply_to_copy(copy: ox.Store, removals: set[ox.Triple], data: bytes, blank: bool) -> None:
+    """The body of a large write, applied to the copy :mod:`kg.store.swap` builds (atomicity not needed)."""
+    for t in removals:
+        copy.remove(ox.Quad(*t))
+    if blank:
+        copy.bulk_extend(ox.parse(data, ox.RdfFormat.N_QUADS))
+    else:
+        copy.bulk_load(data, ox.RdfFormat.N_QUADS)
+
+
+_T = TypeVar("_T")
+#: What a read-only store says when a file it had not opened yet was compacted away by the writer.
+_RACED = ("No such file or directory", "Corruption")
+
+
+def read_with_retry(path: str | Path | None, read: Callable[[Store], _T], *, attempts: int = 5) -> _T:
+    """``read(store)`` on the store at ``path`` opened read-only, opened again and repeated (up to
+    ``attempts`` times) when it fails because a writer changed the store's files meanwhile.
+
+    RocksDB's read-only mode opens the database's files lazily, and a writer in another process (a load, an
+    import) compacts and deletes files at any time; a reader then fails with "No such file or directory" or
+    "Corruption". A fresh open sees the new files. Large writes (``kg.store.swap``) wait for open readers.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with Store.open(path, read_only=True) as st:
+                return read(st)
+        except (OSError, RuntimeError, GlamkgError) as e:
+            if attempt == attempts or not any(mark in str(e) for mark in _RACED):
+                raise
+            log.info("the store changed while being read (%s); reading again", _one_line(e))
+            time.sleep(0.1 * attempt)
+    raise AssertionError("unreachable")
+
+
+def open_store(path: str | Path | None = None, *, read_only: bool = False) -> Store:
+    """Shorthand for :meth:`Store.open`."""
+    return Store.open(path, read_only=read_only)
+
+
+def iter_ntriples_lines(store: Store) -> Iterator[str]:
+    """The default graph as sorted N-Triples lines (for comparisons in tests and tools)."""
+    data = store.inner.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=_DG) or b""
+    yield from sorted(data.decode("utf-8").splitlines())

@@ -1,0 +1,30 @@
+"""Bringing real institutions in from Wikidata (or any Wikibase query service), or from saved files.
+
+Owns: the import (:mod:`~kg.wikidata.importer`), paged polite fetching from a query service
+(:mod:`~kg.wikidata.fetch`), the resume checkpoint (:mod:`~kg.wikidata.checkpoint`) and saved SPARQL result
+files as items (:mod:`~kg.wikidata.result_import`).
+
+May import: :mod:`kg.model`, :mod:`kg.rdf`, :mod:`kg.store`, :mod:`kg.query`, the top-level infrastructure.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kg import lazy_face
+
+if TYPE_CHECKING:
+    from kg.wikidata.importer import ImportReport, WikidataImport, import_entities, import_wikidata
+    from kg.wikidata.result_import import import_results
+
+__all__ = ["ImportReport", "WikidataImport", "import_entities", "import_results", "import_wikidata"]
+__getattr__, __dir__ = lazy_face(
+    __name__,
+    {
+        "ImportReport": "kg.wikidata.importer",
+        "WikidataImport": "kg.wikidata.importer",
+        "import_entities": "kg.wikidata.importer",
+        "import_wikidata": "kg.wikidata.importer",
+        "import_results": "kg.wikidata.result_import",
+    },
+)
