@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # glamkg's one task runner.
 #   ./run.sh up     set up, build the embedded store with demo data, open the dashboard (the main job)
-#   ./run.sh test   set up (Python packages, Chromium for the browser tests), then lint, types and tests
+#   ./run.sh test   set up (Python packages, Chromium for the browser tests), then lint, types, import contracts and tests
 #   ./run.sh setup  only the Python environment in .venv
 # Environment: PYTHON (default python3), GLAMKG_STORE (default ./glamkg-data), INSTITUTIONS (demo size).
 set -euo pipefail
@@ -64,6 +64,8 @@ case "${1:-up}" in
     "$VENV/bin/ruff" check .
     say "mypy kg/"
     "$VENV/bin/mypy"
+    say "import contracts (lint-imports; docs/architecture.md, Import rules)"
+    "$VENV/bin/lint-imports"
     say "pytest"
     exec "$VENV/bin/pytest" -q "$@"
     ;;

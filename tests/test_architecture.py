@@ -83,3 +83,34 @@ def test_faces_declare_for_type_checkers_what_they_resolve_at_run_time():
         exported = set(importlib.import_module(f"kg.{part}").__all__)
         if typed:  # parts whose face is plain functions (kg.cli) need no typing block
             assert typed == exported, part
+
+
+def test_no_import_cycles_among_kg_modules():
+    """Tarjan's strongly connected components over grimp's import graph (lazy and TYPE_CHECKING imports too)."""
+    grimp = pytest.importorskip("grimp", reason="grimp comes with import-linter (the dev extras)")
+    graph = grimp.build_graph("kg")
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph.find_modules_directly_imported_by(v):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while (w := stack.pop()) != v:
+                component.append(w)
+            if component:
+                cycles.append(sorted([v, *component]))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    assert cycles == []

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
         is_ordered,
         load,
         parse,
-        query_form,
         resolve_query,
         run,
         wdqs_link,
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
         with_local_base,
         with_values_block,
     )
+    from kg.query.sparql_text import query_form
 
 __all__ = [
     "PARAM_TYPES",
@@ -71,7 +71,7 @@ __getattr__, __dir__ = lazy_face(
         "is_ordered": "kg.query.saved",
         "load": "kg.query.saved",
         "parse": "kg.query.saved",
-        "query_form": "kg.query.saved",
+        "query_form": "kg.query.sparql_text",
         "resolve_query": "kg.query.saved",
         "run": "kg.query.saved",
         "wdqs_link": "kg.query.saved",

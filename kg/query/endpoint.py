@@ -67,7 +67,7 @@ class SparqlEndpoint:
 
     def query_type(self, query: str) -> str:
         """SELECT / ASK / CONSTRUCT / DESCRIBE; updates raise :class:`InputError` (nothing is sent)."""
-        from kg.query import query_form
+        from kg.query.sparql_text import query_form
 
         # glamkg's tokenizer, not SPARQLWrapper's regular expressions: those read keywords inside comments
         # and strings (a "# ... adds the region" comment makes SPARQLWrapper call a SELECT an update).

@@ -37,15 +37,13 @@ from kg.config import resource_dir
 from kg.errors import InputError, StoreError
 from kg.model import ids
 from kg.query import wdqs
-from kg.query.sparql_text import Edit, apply_edits, tokenize
+from kg.query.sparql_text import Edit, apply_edits, query_form, tokenize
 
 QUERIES_DIR = resource_dir("queries")
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
 WDQS_UI = "https://query.wikidata.org/#"
 VIEWS = ("table", "bar", "map", "line")
 LOCAL_PREFIX = "glamkg"  # saved queries name local items glamkg:Q... (see with_local_base)
-READ_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 _VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -335,31 +333,6 @@ def resolve_query(name_or_query: str | SavedQuery) -> SavedQuery:
 # --------------------------------------------------------------------------------------------------------
 # forms, binding, links
 # --------------------------------------------------------------------------------------------------------
-def query_form(text: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE; an update (INSERT, DELETE, LOAD...) raises :class:`InputError`."""
-    tokens = tokenize(text)
-    i = 0
-    while i < len(tokens):
-        t = tokens[i]
-        if t.is_kw("PREFIX"):
-            i += 3
-            continue
-        if t.is_kw("BASE"):
-            i += 2
-            continue
-        if t.is_kw(*READ_FORMS):
-            return t.upper
-        if t.is_kw(*UPDATE_WORDS):
-            raise InputError(
-                f"line {t.line}: {t.upper} is a SPARQL update; glamkg runs read queries only "
-                "(SELECT, ASK, CONSTRUCT, DESCRIBE). Change the store with `glamkg load`."
-            )
-        raise InputError(
-            f"line {t.line}, column {t.col}: expected SELECT, ASK, CONSTRUCT or DESCRIBE, found {t.text!r}"
-        )
-    raise InputError("the query is empty")
-
-
 def bind_values(query: SavedQuery, values: Mapping[str, Any]) -> dict[str, list[Any]]:
     """Validated RDF terms per SPARQL variable, for each parameter that has a value or a default.
 

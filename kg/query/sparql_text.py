@@ -14,6 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kg.errors import InputError
+
 _PN_CHARS_BASE = (
     "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
     "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
@@ -153,3 +155,32 @@ def apply_edits(text: str, edits: Sequence[Edit], *, keep_lines: bool = True) ->
         pos = e.end
     out.append(text[pos:])
     return "".join(out)
+
+
+READ_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
+
+
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE; an update (INSERT, DELETE, LOAD...) raises :class:`InputError`."""
+    tokens = tokenize(text)
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t.is_kw("PREFIX"):
+            i += 3
+            continue
+        if t.is_kw("BASE"):
+            i += 2
+            continue
+        if t.is_kw(*READ_FORMS):
+            return t.upper
+        if t.is_kw(*UPDATE_WORDS):
+            raise InputError(
+                f"line {t.line}: {t.upper} is a SPARQL update; glamkg runs read queries only "
+                "(SELECT, ASK, CONSTRUCT, DESCRIBE). Change the store with `glamkg load`."
+            )
+        raise InputError(
+            f"line {t.line}, column {t.col}: expected SELECT, ASK, CONSTRUCT or DESCRIBE, found {t.text!r}"
+        )
+    raise InputError("the query is empty")

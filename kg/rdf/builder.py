@@ -27,6 +27,7 @@ from kg.model.schema import model
 from kg.model.sites import Site, wikimedia_site
 from kg.rdf import datavalues as dv
 from kg.rdf.munge import truncate_text
+from kg.rdf.statements import add_statements
 from kg.rdf.vocabulary import (
     CC_LICENSE,
     FORMAT_VERSION,
@@ -195,14 +196,14 @@ class RdfBuilder:
         self.seen: MutableSet[Any] = dedupe if dedupe is not None else set()
         self.triples: list[ox.Triple] = []
         self._resolved: dict[str, bool] = {}
-        self._entity = ""
-        self._full_values = bool(flavor & FULL_VALUES)
-        self._normalized = bool(flavor & NORMALIZED_VALUES)
+        self.entity = ""
+        self.full_values = bool(flavor & FULL_VALUES)
+        self.normalized = bool(flavor & NORMALIZED_VALUES)
 
     # --- helpers ----------------------------------------------------------------------------------
 
-    def _error(self, message: str, prop: str | None = None) -> EntityError:
-        return EntityError(message, entity=self._entity or None, prop=prop)
+    def error(self, message: str, prop: str | None = None) -> EntityError:
+        return EntityError(message, entity=self.entity or None, prop=prop)
 
     def datatype(self, pid: str, snak: Mapping[str, Any] | None = None) -> str:
         """Datatype of a property: ``datatypes`` arg > the snak's API ``datatype`` > kg.model.schema."""
@@ -214,14 +215,14 @@ class RdfBuilder:
         if dt is None:
             dt = self._model_datatypes.get(pid)
         if dt is None:
-            raise self._error(
+            raise self.error(
                 "unknown property datatype: not in the datatypes given, not on the snak, not in schemas/model.yaml "
                 "(hint: pass datatypes={PID: datatype} or use API JSON, whose snaks carry 'datatype')",
                 prop=pid,
             )
         return dt
 
-    def _mention(self, eid: str, flag: int) -> None:
+    def mention(self, eid: str, flag: int) -> None:
         if self.flavor & flag and eid not in self._resolved:
             self._resolved[eid] = False
 
@@ -259,7 +260,7 @@ class RdfBuilder:
                 raise EntityError(f"bad redirect: expected entity ids like Q42, found {eid!r}", entity=str(from_id))
         self.triples.append(ox.Triple(self.t.entity(from_id), OWL_SAME_AS, self.t.entity(to_id)))
         self._resolved[from_id] = True
-        self._mention(to_id, RESOLVED_ENTITIES)
+        self.mention(to_id, RESOLVED_ENTITIES)
 
     def add_revision_info(self, eid: str, revision: Any, timestamp: Any) -> None:
         T, out = ox.Triple, self.triples
@@ -327,7 +328,7 @@ class RdfBuilder:
             self.add_redirect(str(entity.get("entity")), str(entity["redirect"]))
             return str(entity.get("entity"))
         eid, etype = self._entity_id(entity)
-        self._entity = eid
+        self.entity = eid
         self._resolved[eid] = True
         subject = self.t.entity(eid)
         if not self.munged or etype == "property":
@@ -336,7 +337,7 @@ class RdfBuilder:
         if etype == "property":
             dt = self.datatypes.get(eid) or entity.get("datatype")
             if not isinstance(dt, str) or not dt:
-                raise self._error("expected the property's 'datatype' in its JSON, found none")
+                raise self.error("expected the property's 'datatype' in its JSON, found none")
             self.add_property_components(eid, dt)
         if etype == "item" and self.flavor & SITELINKS:
             self.add_sitelinks(entity)
@@ -348,10 +349,10 @@ class RdfBuilder:
             try:
                 self.add_revision_info(eid, revision, timestamp)
             except (TypeError, ValueError) as exc:
-                raise self._error(f"expected lastrevid (integer) and modified (ISO 8601 time): {exc}") from None
+                raise self.error(f"expected lastrevid (integer) and modified (ISO 8601 time): {exc}") from None
         if self.flavor & PAGE_PROPS and self.env.page_props:
             self.add_page_props(eid, self.page_prop_values(entity))
-        self._entity = ""
+        self.entity = ""
         return eid
 
     def add_terms(
@@ -440,7 +441,7 @@ class RdfBuilder:
                 continue  # Wikibase skips links to sites it does not know
             title = link.get("title") if dv.is_map(link) else None
             if not isinstance(title, str):
-                raise self._error(f"expected a sitelink title for site {site_id}, found {link!r}")
+                raise self.error(f"expected a sitelink title for site {site_id}, found {link!r}")
             url = site.link_path.replace("$1", dv.wf_urlencode(title.replace(" ", "_")))
             if url.startswith("//"):
                 url = self.env.default_scheme + url
@@ -456,7 +457,7 @@ class RdfBuilder:
             ]
             for badge in link.get("badges") or ():
                 if not ids.is_id(badge, kinds="Q"):
-                    raise self._error(f"expected sitelink badges like Q17437796, found {badge!r}")
+                    raise self.error(f"expected sitelink badges like Q17437796, found {badge!r}")
                 out.append(T(article, wb("badge"), self.t.entity(badge)))
             key = ("site", root.value)
             if key not in self.seen:
@@ -496,8 +497,6 @@ class RdfBuilder:
     # --- statements ---------------------------------------------------------------------------------
 
     def _statements(self, eid: str, subject: ox.NamedNode, claims: Mapping[str, Any]) -> None:
-        from kg.rdf.statements import add_statements
-
         add_statements(self, eid, subject, claims)
 
 

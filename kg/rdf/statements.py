@@ -1,13 +1,14 @@
 """Statements, qualifiers and references -> triples (Truthy/FullStatementRdfBuilder, SnakRdfBuilder).
 
-Called by :class:`kg.rdf.builder.RdfBuilder`; written for speed (one pass over the JSON, cached
+Called by :class:`kg.rdf.builder.RdfBuilder`, which passes itself as the :class:`Builder` (this module does not
+import the builder: no import cycle); written for speed (one pass over the JSON, cached
 predicate nodes, value/reference nodes written once per document).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, MutableSet
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
@@ -15,10 +16,37 @@ from kg.errors import EntityError
 from kg.model import ids, wbhash
 from kg.rdf import datavalues as dv
 from kg.rdf.munge import truncate_literal
-from kg.rdf.vocabulary import PROV_DERIVED, A, statement_local_name, wb
+from kg.rdf.vocabulary import PROV_DERIVED, A, Terms, Vocabulary, statement_local_name, wb
 
-if TYPE_CHECKING:
-    from kg.rdf.builder import RdfBuilder
+
+class Installation(Protocol):
+    """The installation settings statements need (:class:`kg.rdf.builder.Environment`)."""
+
+    @property
+    def uri_patterns(self) -> Mapping[str, str]: ...
+
+
+class Builder(Protocol):
+    """What the statement writer needs of the document being built (:class:`kg.rdf.builder.RdfBuilder`)."""
+
+    entity: str  # the id of the entity being written ("" between entities)
+    flavor: int
+    munged: bool
+    full_values: bool
+    normalized: bool
+    seen: MutableSet[Any]
+    triples: list[ox.Triple]
+    t: Terms
+    vocab: Vocabulary
+
+    @property
+    def env(self) -> Installation: ...
+
+    def error(self, message: str, prop: str | None = None) -> EntityError: ...
+
+    def mention(self, eid: str, flag: int) -> None: ...
+
+    def datatype(self, pid: str, snak: Mapping[str, Any] | None = None) -> str: ...
 
 _TRUTHY, _ALL, _QUALIFIERS, _REFERENCES, _PROPERTIES, _RESOLVED = 1, 2, 4, 8, 32, 256
 _NORMALIZED_KEYS = {"wdt": "wdtn", "ps": "psn", "pq": "pqn", "pr": "prn"}
@@ -40,14 +68,14 @@ class Snak:
 
     __slots__ = ("datatype", "hash", "pid", "snaktype", "value", "value_type")
 
-    def __init__(self, b: RdfBuilder, snak: Any, owner: str | None = None) -> None:
+    def __init__(self, b: Builder, snak: Any, owner: str | None = None) -> None:
         if type(snak) is not dict and not isinstance(snak, Mapping):
-            raise b._error(f"expected a snak object, found {snak!r}", prop=owner)
+            raise b.error(f"expected a snak object, found {snak!r}", prop=owner)
         pid = snak.get("property")
         if pid not in _VALID_PIDS:
             if not isinstance(pid, str) or not ids.is_id(pid, kinds="P"):
                 found = f"found {pid!r} (in a {owner} statement)"
-                raise b._error(f"expected a snak property id like P31, {found}", prop=owner)
+                raise b.error(f"expected a snak property id like P31, {found}", prop=owner)
             _VALID_PIDS.add(pid)
         self.pid = pid
         self.snaktype = snak.get("snaktype", "value")
@@ -57,10 +85,10 @@ class Snak:
         self.value_type = ""
         if self.snaktype == "value":
             self.datatype = b.datatype(pid, snak)
-            self.value_type, self.value = dv.parse(snak.get("datavalue"), self.datatype, b._entity or None, pid)
+            self.value_type, self.value = dv.parse(snak.get("datavalue"), self.datatype, b.entity or None, pid)
         elif self.snaktype not in ("somevalue", "novalue"):
             raise EntityError(
-                f"expected snaktype value, somevalue or novalue, found {self.snaktype!r}", entity=b._entity, prop=pid
+                f"expected snaktype value, somevalue or novalue, found {self.snaktype!r}", entity=b.entity, prop=pid
             )
 
     def snak_hash(self) -> str:
@@ -69,11 +97,11 @@ class Snak:
         return self.hash
 
 
-def _emit(b: RdfBuilder, parent: ox.NamedNode, parent_lname: str, snak: Snak, key: str, value_key: str | None) -> None:
+def _emit(b: Builder, parent: ox.NamedNode, parent_lname: str, snak: Snak, key: str, value_key: str | None) -> None:
     """Triples of one snak under ``parent`` with predicate prefix ``key`` (wdt/ps/pq/pr)."""
     t, out, pid = b.t, b.triples, snak.pid
     if b.flavor & _PROPERTIES:
-        b._mention(pid, _PROPERTIES)
+        b.mention(pid, _PROPERTIES)
     if snak.snaktype == "novalue":
         out.append(ox.Triple(parent, A, t.pred("wdno", pid)))
         return
@@ -83,13 +111,13 @@ def _emit(b: RdfBuilder, parent: ox.NamedNode, parent_lname: str, snak: Snak, ke
         out.append(ox.Triple(parent, pred, ox.BlankNode(label)))
         return
     datatype, value = snak.datatype, snak.value
-    term = dv.simple_term(datatype, value, t, b._entity, pid)
+    term = dv.simple_term(datatype, value, t, b.entity, pid)
     if b.munged and datatype in _TEXT_DATATYPES:
         term = truncate_literal(term)  # type: ignore[arg-type]
     out.append(ox.Triple(parent, pred, term))
     if datatype in dv.ENTITY_ID_PATTERNS:
         if b.flavor & _RESOLVED:
-            b._mention(value, _RESOLVED)
+            b.mention(value, _RESOLVED)
     elif value_key is not None and datatype in dv.HAS_VALUE_NODE:
         vhash = dv.value_hash(datatype, value)
         node = t.value(vhash)
@@ -97,7 +125,7 @@ def _emit(b: RdfBuilder, parent: ox.NamedNode, parent_lname: str, snak: Snak, ke
         if vhash not in b.seen:
             b.seen.add(vhash)
             out += dv.value_node(datatype, value, node)
-    if b._normalized and datatype == "external-id":
+    if b.normalized and datatype == "external-id":
         pattern = b.env.uri_patterns.get(pid)
         if pattern:
             iri = pattern.replace("$1", dv.wf_urlencode(value.strip()))
@@ -112,32 +140,32 @@ def _best(statements: list[Any]) -> set[int]:
     return {i for i, s in enumerate(statements) if s.get("rank", "normal") == "normal"}
 
 
-def add_statements(b: RdfBuilder, eid: str, subject: ox.NamedNode, claims: Mapping[str, Any]) -> None:
+def add_statements(b: Builder, eid: str, subject: ox.NamedNode, claims: Mapping[str, Any]) -> None:
     flavor, t, out, T = b.flavor, b.t, b.triples, ox.Triple
     truthy, full = flavor & _TRUTHY, flavor & _ALL
     qualifiers, references = full and flavor & _QUALIFIERS, full and flavor & _REFERENCES
-    value_key = "psv" if b._full_values else None
+    value_key = "psv" if b.full_values else None
     stmt_ns = b.vocab.statement_ns(eid)
     for pid, group in claims.items():
         if pid not in _VALID_PIDS:
             if not ids.is_id(pid, kinds="P"):
-                raise b._error(f"expected statements grouped by property id like P31, found key {pid!r}")
+                raise b.error(f"expected statements grouped by property id like P31, found key {pid!r}")
             _VALID_PIDS.add(pid)
         if not isinstance(group, list):
-            raise b._error(f"expected a list of statements, found {type(group).__name__}", prop=pid)
+            raise b.error(f"expected a list of statements, found {type(group).__name__}", prop=pid)
         best = _best(group)
         for i, st in enumerate(group):
             if type(st) is not dict and not isinstance(st, Mapping):
-                raise b._error(f"expected a statement object, found {st!r}", prop=pid)
+                raise b.error(f"expected a statement object, found {st!r}", prop=pid)
             rank = st.get("rank", "normal")
             if rank not in _RANK_NODES:
-                raise b._error(f"expected rank preferred, normal or deprecated, found {rank!r}", prop=pid)
+                raise b.error(f"expected rank preferred, normal or deprecated, found {rank!r}", prop=pid)
             guid = st.get("id")
             if not isinstance(guid, str) or not guid:
-                raise b._error("expected a statement 'id' (GUID like Q42$...), found none", prop=pid)
+                raise b.error("expected a statement 'id' (GUID like Q42$...), found none", prop=pid)
             mainsnak = Snak(b, st.get("mainsnak"), pid)
             if mainsnak.pid != pid:
-                raise b._error(
+                raise b.error(
                     f"expected the main snak of a {pid} statement to use {pid}, found {mainsnak.pid}", prop=pid
                 )
             lname = statement_local_name(guid)
@@ -162,9 +190,9 @@ def add_statements(b: RdfBuilder, eid: str, subject: ox.NamedNode, claims: Mappi
                     _reference(b, snode, ref, pid)
 
 
-def _reference(b: RdfBuilder, snode: ox.NamedNode, ref: Any, pid: str) -> None:
+def _reference(b: Builder, snode: ox.NamedNode, ref: Any, pid: str) -> None:
     if not dv.is_map(ref) or not dv.is_map(ref.get("snaks")):
-        raise b._error(f"expected a reference with 'snaks', found {ref!r}", prop=pid)
+        raise b.error(f"expected a reference with 'snaks', found {ref!r}", prop=pid)
     ref_hash = ref.get("hash")
     if isinstance(ref_hash, str) and ("ref", ref_hash) in b.seen:
         b.triples.append(ox.Triple(snode, PROV_DERIVED, b.t.reference(ref_hash)))
@@ -180,6 +208,6 @@ def _reference(b: RdfBuilder, snode: ox.NamedNode, ref: Any, pid: str) -> None:
     b.seen.add(key)
     if not b.munged:
         b.triples.append(ox.Triple(rnode, A, _REFERENCE))
-    value_key = "prv" if b._full_values else None
+    value_key = "prv" if b.full_values else None
     for s in snaks:
         _emit(b, rnode, ref_hash, s, "pr", value_key)
