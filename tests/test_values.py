@@ -238,3 +238,19 @@ def test_coerce_refuses_values_that_do_not_fit(value, datatype, fragment):
     with pytest.raises(InputError) as e:
         coerce(value, datatype)
     assert fragment in str(e.value)
+
+
+def test_one_month_length_for_validation_and_rdf():
+    """kg.model.timevalue.days_in_month serves both the loader's check and the RDF cleanup (there were two,
+    with swapped arguments and different BCE rules)."""
+    from kg.model.timevalue import days_in_month
+
+    assert [days_in_month(2023, m) for m in range(1, 13)] == [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    assert days_in_month(2024, 2) == 29 and days_in_month(1900, 2) == 28 and days_in_month(2000, 2) == 29
+    assert days_in_month(-1, 2) == 29  # 1 BCE is the astronomical year 0: a leap year
+    assert days_in_month(-5, 2) == 29 and days_in_month(-2, 2) == 28
+    assert Time("-0001-02-29").value.startswith("-0001-02-29")
+    with pytest.raises(InputError, match="has 28 days"):
+        Time("-0002-02-29")
+    with pytest.raises(InputError, match="has 28 days"):
+        Time("2023-02-29")

@@ -44,6 +44,7 @@ from kg.errors import InputError
 from kg.load.problems import Problem
 from kg.load.sheet import Cell, Sheet, split_values
 from kg.model import ids
+from kg.model.languages import is_language_code
 from kg.model.schema import Model, model
 from kg.model.values import Coordinate, Monolingual, Quantity, Time, Value, coerce
 
@@ -72,7 +73,6 @@ FIELDS = ("id", "label", "description", "aliases")
 CACHE_SIZE = 200_000  # converted cell values kept per sheet (repeated countries, classes, years ...)
 ID_COLUMNS = ("id", "qid", "item", "wikidata")
 PARTS = ("latitude", "longitude")
-_LANG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$")
 _SPACES = str.maketrans("", "", " \u00a0\u202f")
 
 
@@ -263,7 +263,7 @@ class Mapping:
             stated_in=_opt_str(ref_raw.get("stated_in")),
         )
         language = str(raw.get("language", "en"))
-        if not _LANG.match(language):
+        if not is_language_code(language):
             raise InputError(f"{source}: language: expected a code like en or nl, found {language!r}")
         probe = cls(str(kind), {}, language=language, decimal=decimal, thousands=thousands, source=source)
         columns: dict[str, ColumnSpec] = {}
@@ -352,7 +352,7 @@ class Mapping:
         for f in ("label", "description", "aliases", "alias"):
             if low == f:
                 return ColumnSpec(name, "aliases" if f == "alias" else f, language=language or self.language)
-            if low.startswith(f + "_") and _LANG.match(low[len(f) + 1 :]):
+            if low.startswith(f + "_") and is_language_code(low[len(f) + 1 :]):
                 return ColumnSpec(name, "aliases" if f == "alias" else f, language=low[len(f) + 1 :])
         if low in self.model.properties:
             p = self.model.prop(low)

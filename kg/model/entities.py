@@ -30,6 +30,7 @@ from typing import Any
 
 from kg.errors import EntityError, InputError
 from kg.model import ids, values, wbhash
+from kg.model.languages import is_language_code
 from kg.model.schema import model
 
 Json = dict[str, Any]
@@ -254,7 +255,7 @@ class _Builder:
         if not isinstance(terms, Mapping):
             raise self.error(f"{what}: expected a mapping language -> text, found {type(terms).__name__}")
         for lang, text in terms.items():
-            if not isinstance(lang, str) or not values._LANG.match(lang):
+            if not isinstance(lang, str) or not is_language_code(lang):
                 raise self.error(f"{what}: expected a language code like en, nl or zh-hant, found {lang!r}")
             texts = text if what == "aliases" else [text]
             if what == "aliases" and not isinstance(texts, list | tuple):

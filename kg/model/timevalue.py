@@ -80,8 +80,12 @@ def _parse(time: str) -> tuple[bool, str, int, int, str] | None:
     return minus, year, month, day, clock
 
 
-def _days_in_month(month: int, year: int) -> int:
-    """Gregorian month length; ``year`` negative means BCE (no year 0), as PHP's calendar does."""
+def days_in_month(year: int, month: int) -> int:
+    """Days in ``month`` (1-12) of ``year`` in the proleptic Gregorian calendar, as Wikibase (PHP) counts them.
+
+    ``year`` negative means BCE with no year 0, as Wikibase's time values write it: 1 BCE (``-1``) is the
+    astronomical year 0 and a leap year, 5 BCE (``-5``) too. Argument order as :func:`calendar.monthrange`.
+    """
     if month != 2:
         return _MONTH_DAYS[month - 1]
     astro = year + 1 if year < 0 else year
@@ -99,7 +103,7 @@ def _cleanup_gregorian(time: str, precision: int) -> str | None:
         day = 1
     if not (day <= 28 or (month != 2 and day <= 30)):
         safe_year = -4713 if minus and int(year) >= 4714 else int(year) * (-1 if minus else 1)
-        day = min(day, _days_in_month(month, safe_year))
+        day = min(day, days_in_month(safe_year, month))
     if precision >= PRECISION_YEAR and minus:
         year = str(int(year) - 1)
         if year == "0":

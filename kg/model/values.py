@@ -26,7 +26,9 @@ from typing import Any, Final
 
 from kg.errors import InputError
 from kg.model import ids
+from kg.model.languages import is_language_code
 from kg.model.schema import model
+from kg.model.timevalue import days_in_month
 
 Json = dict[str, Any]
 
@@ -60,7 +62,6 @@ MAX_URL: Final = 500
 
 _SHORT_DATE = re.compile(r"^([+-]?)(\d{1,16})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _FULL_TIME = re.compile(r"^([+-]?)(\d{1,16})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$")
-_LANG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$")
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
 _TIME_HINT = "expected a date like 2021, 2021-05 or 2021-05-17 (or Wikibase's +2021-05-17T00:00:00Z)"
 
@@ -73,13 +74,6 @@ def _iri_of_item(value: str) -> str:
         return ids.entity_iri(ids.item_id(value))
     except ids.InvalidId as e:
         raise InputError(str(e)) from None
-
-
-def _days_in_month(year: int, month: int) -> int:
-    if month == 2:
-        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-        return 29 if leap else 28
-    return 30 if month in (4, 6, 9, 11) else 31
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,10 +152,8 @@ class Time:
         year, month, day = int(y), int(mo or 0), int(d or 0)
         if month > 12 or (implied >= MONTH and month < 1):
             raise InputError(f"{_TIME_HINT}, found {value!r}: month {month} is not 1..12")
-        if day and month and day > _days_in_month(year if sign == "+" else -year, month):
-            raise InputError(
-                f"{_TIME_HINT}, found {value!r}: {year:04d}-{month:02d} has {_days_in_month(year, month)} days"
-            )
+        if day and month and day > (length := days_in_month(year if sign == "+" else -year, month)):
+            raise InputError(f"{_TIME_HINT}, found {value!r}: {year:04d}-{month:02d} has {length} days")
         if implied >= DAY and day < 1:
             raise InputError(f"{_TIME_HINT}, found {value!r}: day 0")
         if hh > 23 or mi > 59 or ss > 59:
@@ -356,7 +348,7 @@ class Monolingual:
             raise InputError(f"monolingual text must be a non-empty string, found {self.text!r}")
         if len(self.text) > MAX_STRING:
             raise InputError(f"monolingual text is {len(self.text)} characters long; Wikibase allows {MAX_STRING}")
-        if not isinstance(self.language, str) or not _LANG.match(self.language):
+        if not isinstance(self.language, str) or not is_language_code(self.language):
             raise InputError(f"expected a language code like en, nl or zh-hant, found {self.language!r}")
 
     def datavalue(self) -> Json:

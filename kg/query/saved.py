@@ -36,6 +36,7 @@ import pyoxigraph as ox
 from kg.config import resource_dir
 from kg.errors import InputError, StoreError
 from kg.model import ids
+from kg.model.languages import is_language_code
 from kg.query import wdqs
 from kg.query.sparql_text import Edit, apply_edits, query_form, tokenize
 
@@ -51,7 +52,6 @@ _PARAM_RE = re.compile(
     r"^(?P<name>\S+)\s+(?P<type>\S+)(?:\s*=\s*(?P<default>[^-\s][^\s]*|\"[^\"]*\"))?"
     r"(?:\s*->\s*\??(?P<var>[A-Za-z_][A-Za-z0-9_]*))?\s*(?:--\s*(?P<help>.*))?$"
 )
-_LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
 _ISO2_RE = re.compile(r"^[A-Z]{2}$")
 
 
@@ -128,7 +128,7 @@ def _limit(value: str) -> list[int]:
 
 
 def _language(value: str) -> list[ox.Literal]:
-    if not _LANG_RE.match(value.strip()):
+    if not is_language_code(value.strip()):
         raise ValueError(f"expected a language code like en, nl or pt-br (lower case), found {value!r}")
     return [ox.Literal(value.strip())]
 

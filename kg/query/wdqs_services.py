@@ -5,7 +5,6 @@ custom functions ``geof:distance`` and ``wikibase:decodeUri``."""
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
@@ -14,6 +13,7 @@ import pyoxigraph as ox
 
 from kg.errors import InputError
 from kg.model.ids import local_concept_base, wikidata_concept_base
+from kg.model.languages import is_language_code
 from kg.query.sparql_text import Token, matching
 from kg.query.wdqs_syntax import (
     AUTO_SUFFIXES,
@@ -62,7 +62,7 @@ def label_block(
                     lang = lang.strip().lower()
                     if lang == "[auto_language]" and auto_language:
                         lang = auto_language.lower()
-                        if not re.fullmatch(r"[a-z]{1,8}(-[a-z0-9]{1,8})*", lang):
+                        if not is_language_code(lang):
                             raise InputError(
                                 f"--auto-language: expected a language code like en or pt-br, found {auto_language!r}"
                             )

@@ -66,7 +66,9 @@ ENTITY_ID_PATTERNS = {
 ENTITY_TYPE_LETTERS = {"item": "Q", "property": "P", "lexeme": "L", "entity-schema": "E"}
 MATHML = ox.NamedNode("http://www.w3.org/1998/Math/MathML")
 _DECIMAL_RE = re.compile(r"^([-+]?)(\d+)(\.\d+)?$")
-_LANG_RE = re.compile(r"^[0-9a-z-]{2,}$", re.IGNORECASE)
+# Wikibase RDF writer's own test of a tag (not kg.model.languages: that decides what glamkg accepts; this
+# decides, as Wikibase does, which accepted tags become language-tagged literals).
+_RDF_TAG_RE = re.compile(r"^[0-9a-z-]{2,}$", re.IGNORECASE)
 
 
 def _fail(entity: str | None, prop: str | None, expected: str, found: Any) -> EntityError:
@@ -249,7 +251,7 @@ def text_literal(text: str, language: str) -> ox.Literal:
     """
     ok = _TAG_OK.get(language)
     if ok is None:
-        ok = bool(_LANG_RE.match(language))
+        ok = bool(_RDF_TAG_RE.match(language))
         if ok:
             try:
                 ox.Literal("", language=language)

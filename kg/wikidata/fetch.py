@@ -29,6 +29,7 @@ from typing import Any
 from kg.errors import InputError, RemoteError
 from kg.http import HttpClient
 from kg.model import ids
+from kg.model.languages import is_language_code
 from kg.model.schema import model
 
 WIKIDATA_ENDPOINT = "https://query.wikidata.org/sparql"
@@ -56,7 +57,6 @@ INSTITUTION_PROPS = ITEM_PROPS + PLAIN_PROPS + COORD_PROPS + TIME_PROPS
 #: ... and for every country item.
 COUNTRY_PROPS = ("instance_of", "iso_3166_1_alpha2")
 
-_LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{1,8})*$")
 _IRI_FORBIDDEN = re.compile(r'[\s<>"{}|^`\\]')
 _ISO2_RE = re.compile(r"^[A-Z]{2}$")
 
@@ -72,7 +72,7 @@ def languages(value: str | Sequence[str]) -> tuple[str, ...]:
         code = raw.strip().lower()
         if not code:
             continue
-        if not _LANG_RE.match(code):
+        if not is_language_code(code):
             raise InputError(
                 f"--languages: expected language codes like en,fr,zh-hant, found {raw.strip()!r}",
             )

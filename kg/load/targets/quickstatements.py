@@ -23,7 +23,6 @@ removing a label or description) are listed in ``WriteReport.details["skipped_ed
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -33,12 +32,12 @@ from kg.errors import EntityError, InputError
 from kg.load.plan import Plan, PlanItem, StatementChange, TermChange
 from kg.load.targets.base import ProgressFn, WriteReport, report_unchanged
 from kg.model import ids
+from kg.model.languages import is_language_code
 from kg.model.schema import model
 
 Json = dict[str, Any]
 
 _TERM_CODES = {"label": "L", "description": "D", "alias": "A"}
-_LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]+)*$")
 
 
 class Unrepresentable(ValueError):
@@ -157,7 +156,7 @@ def value_text(snak: Mapping[str, Any]) -> str:
         return _quantity(value)
     if kind == "monolingualtext" and isinstance(value, Mapping):
         lang = str(value["language"])
-        if not _LANG_RE.match(lang):
+        if not is_language_code(lang):
             raise Unrepresentable(f"the language code {lang!r} is not of the form en / pt-br")
         return f"{lang}:{_quoted(value['text'])}"
     raise Unrepresentable(f"the value type {kind!r} (datatype {datatype!r}) is not supported by QuickStatements v1")
@@ -202,7 +201,7 @@ def term_lines(subject: str, change: TermChange) -> list[str]:
         return []
     if change.action == "remove" or change.new is None:
         raise Unrepresentable(f"removing the {change.term} {change.old!r} ({change.language}) is not supported here")
-    if not _LANG_RE.match(change.language):
+    if not is_language_code(change.language):
         raise Unrepresentable(f"the language code {change.language!r} is not of the form en / pt-br")
     return [f"{subject}\t{_TERM_CODES[change.term]}{change.language}\t{_quoted(change.new)}"]
 
