@@ -11,12 +11,13 @@ from setuptools import find_packages, setup
 FOLDERS = {"kg.schemas": "schemas", "kg.queries": "queries", "kg.dashboards": "dashboards"}
 
 setup(
-    packages=find_packages(include=["kg", "kg.*"]) + list(FOLDERS),
+    packages=[*find_packages(include=["kg", "kg.*"]), *FOLDERS, "kg.schemas.templates"],
     package_dir=FOLDERS,
     package_data={
-        "kg.schemas": ["*.yaml", "*.ttl", "*.csv", "templates/*.csv"],
+        "kg.schemas": ["*.yaml", "*.ttl", "*.csv"],
+        "kg.schemas.templates": ["*.csv"],
         "kg.queries": ["*.rq"],
         "kg.dashboards": ["*.py", "*.png"],
-        "kg.dashboard": ["data/world-atlas/*"],
+        "kg.dashboard": ["world-atlas/*"],
     },
 )

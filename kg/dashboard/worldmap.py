@@ -2,7 +2,7 @@
 
 The geometry is Natural Earth's 1:110m admin-0 countries as published in the npm registry's
 ``world-atlas`` package (version :data:`WORLD_ATLAS_VERSION`, file ``countries-110m.json``, ISC licence;
-Natural Earth itself is public domain), kept unchanged in ``kg/data/world-atlas/``. No PyPI package ships
+Natural Earth itself is public domain), kept unchanged in ``kg/dashboard/world-atlas/``. No PyPI package ships
 complete Natural Earth country outlines in its wheel (see docs/dashboard.md), so the file travels with
 glamkg; :data:`WORLD_ATLAS_SHA256` pins it and a test checks it.
 
@@ -28,7 +28,7 @@ from typing import Any, Final
 import altair as alt
 import pandas as pd
 
-DATA_DIR = Path(__file__).resolve().parent / "data" / "world-atlas"
+DATA_DIR = Path(__file__).resolve().parent / "world-atlas"
 WORLD_ATLAS_FILE = DATA_DIR / "countries-110m.json"
 WORLD_ATLAS_VERSION = "2.0.2"
 WORLD_ATLAS_SHA256 = "2516c915867c7baf18ddec727aec46c315541a07cfb3d79a6559b05d5e94eee8"
