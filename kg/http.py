@@ -12,14 +12,17 @@ retries, a cap on the total time it is willing to sleep, status checks that rais
 Retry policy (per request):
 
 - 429 and 503: wait ``Retry-After`` (seconds or an HTTP date) if the server sent it, else the backoff;
-- other 5xx, connection errors and timeouts: exponential backoff ``backoff * 2**attempt``;
+- other 5xx, connection errors and timeouts: exponential backoff ``backoff * 2**attempt``; except a 500 whose
+  body reports an error in the query itself (Virtuoso's ``Virtuoso 37000 Error SP030``, a parser's
+  ``MalformedQueryException``, ...: :data:`QUERY_ERROR`): the same query fails the same way, so no retry;
 - any other 4xx: no retry, :class:`RemoteError` at once, with the start of the server's message (a SPARQL
   endpoint explains syntax errors there);
 - at most ``max_retries`` retries (``retries=`` on one request overrides it: ``retries=0`` for a POST that
   must not be repeated blindly), and never more than ``max_sleep`` seconds of sleeping in total: a
   ``Retry-After`` that would exceed what is left raises at once instead of stalling;
-- before each wait, ``notify`` (if given) receives one line saying what happened, how long the client waits
-  and why (``Retry-After`` or backoff), so a command can show why it pauses.
+- before each wait, one line says what happened, how long the client waits and why (``Retry-After`` or
+  backoff): logged as a warning on the ``kg.http`` logger, which the CLI shows on stderr (silenced by
+  ``--quiet``), or handed to ``notify`` when the caller gives one (the Wikibase API redacts it, then logs it).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import json
+import logging
 import os
 import re
 import time
@@ -50,6 +54,13 @@ DEFAULT_MAX_RETRIES = 3
 DEFAULT_BACKOFF = 1.0
 DEFAULT_MAX_SLEEP = 120.0
 RETRY_AFTER_STATUSES = frozenset({429, 503})
+# A server error body that reports a mistake in the query (deterministic: retrying cannot help).
+QUERY_ERROR = re.compile(
+    r"Virtuoso \w+ Error|MalformedQuery|QueryParseException|ParseException|SPARQL (?:syntax|compiler|parse) error"
+    r"|syntax error|Encountered \"",
+    re.IGNORECASE,
+)
+log = logging.getLogger(__name__)
 _BODY_EXCERPT = 300
 
 
@@ -230,7 +241,9 @@ class HttpClient:
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                 if resp.status_code in RETRY_AFTER_STATUSES and retry_after is not None:
                     wait, why = retry_after, "Retry-After"
-                elif resp.status_code in RETRY_AFTER_STATUSES or resp.status_code >= 500:
+                elif resp.status_code in RETRY_AFTER_STATUSES or (
+                    resp.status_code >= 500 and not (resp.status_code == 500 and QUERY_ERROR.search(resp.text))
+                ):
                     wait = self._backoff(attempt)
                 else:
                     raise RemoteError(
@@ -251,8 +264,11 @@ class HttpClient:
                     retry_after=retry_after,
                     url=shown,
                 )
+            line = f"{problem}; waiting {wait:g} s ({why}), then retry {attempt + 1} of {max_retries}"
             if self.notify is not None:
-                self.notify(f"{problem}; waiting {wait:g} s ({why}), then retry {attempt + 1} of {max_retries}")
+                self.notify(line)
+            else:
+                log.warning("%s", line)
             self._sleep(wait)
             self.slept += wait
             attempt += 1

@@ -166,7 +166,7 @@ def test_workers_end_when_the_loading_process_is_killed(tmp_path: Path) -> None:
     script = tmp_path / "convert.py"
     script.write_text(
         "import multiprocessing, sys, time\n"
-        "from kg import conversion\n"
+        "from kg.rdf import conversion\n"
         "from test_conversion import entity\n"
         "def progress(n):\n"
         "    print(' '.join(str(p.pid) for p in multiprocessing.active_children()), flush=True)\n"

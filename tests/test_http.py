@@ -269,3 +269,20 @@ def test_local_client_does_not_retry_or_use_a_proxy(monkeypatch: pytest.MonkeyPa
         with pytest.raises(RemoteError, match=rf"127\.0\.0\.1:{port}.*cannot connect.*after 1 attempts"):
             client.get(f"http://127.0.0.1:{port}/_stcore/health")
         assert client.slept == 0
+
+
+def test_500_with_a_query_error_is_not_retried(server: str) -> None:
+    Handler.script = [(500, {}, b"Virtuoso 37000 Error SP030: SPARQL compiler, line 3: syntax error", 0)]
+    sleeps = Sleeps()
+    with pytest.raises(RemoteError, match=r"HTTP 500.*SP030") as ei:
+        khttp.HttpClient(sleep=sleeps, max_retries=3).get(server)
+    assert sleeps.calls == [] and ei.value.status == 500 and len(Handler.seen) == 1
+
+
+def test_waits_are_logged_when_no_one_listens(server: str, caplog: pytest.LogCaptureFixture) -> None:
+    Handler.script = [(503, {"Retry-After": "2"}, b"busy", 0), (200, {}, b"ok", 0)]
+    with caplog.at_level("WARNING", logger="kg.http"):
+        assert khttp.HttpClient(sleep=Sleeps()).get(server).text == "ok"
+    assert [r.getMessage() for r in caplog.records if r.name == "kg.http"] == [
+        f"GET {server}: HTTP 503 Service Unavailable: busy; waiting 2 s (Retry-After), then retry 1 of 3"
+    ]

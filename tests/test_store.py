@@ -14,6 +14,8 @@ from kg.model.entities import Claim, Record, read_json, to_json
 from kg.model.values import SOMEVALUE, Coordinate
 from kg.store import META_GRAPH, Store
 
+STORE_LOG = "kg.store.store"  # the logger of Store (its module)
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 MUSEUM = SHARED / "fixtures" / "wikidata-entity-json" / "Q1889816_Natuurmuseum_Brabant_rev427447206.json"
 WD = "http://www.wikidata.org/entity/"
@@ -378,11 +380,11 @@ def _failing_store(path: Path) -> tuple[Store, _FailingFlush]:
 def test_close_raises_and_logs_a_failed_flush(tmp_path, caplog):
     path = tmp_path / "s"
     store, failing = _failing_store(path)
-    with caplog.at_level("WARNING", logger="kg.store"), pytest.raises(StoreError, match="could not be flushed") as e:
+    with caplog.at_level("WARNING", logger=STORE_LOG), pytest.raises(StoreError, match="could not be flushed") as e:
         store.close()
     assert failing.flushes == 1
     assert str(path) in str(e.value) and "No space left on device" in str(e.value)
-    [record] = [r for r in caplog.records if r.name == "kg.store"]
+    [record] = [r for r in caplog.records if r.name == STORE_LOG]
     assert record.levelname == "WARNING" and str(path) in record.getMessage()
     with pytest.raises(StoreError, match="closed"):
         store.stats()
@@ -395,28 +397,28 @@ def test_close_raises_and_logs_a_failed_flush(tmp_path, caplog):
 def test_with_block_raises_a_failed_flush_when_the_block_did_not(tmp_path, caplog):
     store, _ = _failing_store(tmp_path / "s")
     raises = pytest.raises(StoreError, match="could not be flushed")
-    with caplog.at_level("WARNING", logger="kg.store"), raises, store:
+    with caplog.at_level("WARNING", logger=STORE_LOG), raises, store:
         pass
-    assert any(r.name == "kg.store" for r in caplog.records)
+    assert any(r.name == STORE_LOG for r in caplog.records)
 
 
 def test_failed_flush_does_not_mask_the_exception_of_a_with_block(tmp_path, caplog):
     path = tmp_path / "s"
     store, failing = _failing_store(path)
-    with caplog.at_level("WARNING", logger="kg.store"), pytest.raises(KeyError, match="the real problem"), store:
+    with caplog.at_level("WARNING", logger=STORE_LOG), pytest.raises(KeyError, match="the real problem"), store:
         raise KeyError("the real problem")
     assert failing.flushes == 1
-    assert [str(path) in r.getMessage() for r in caplog.records if r.name == "kg.store"] == [True]
+    assert [str(path) in r.getMessage() for r in caplog.records if r.name == STORE_LOG] == [True]
 
 
 def test_failed_flush_does_not_mask_an_exception_when_closed_in_finally(tmp_path, caplog):
     store, failing = _failing_store(tmp_path / "s")
-    with caplog.at_level("WARNING", logger="kg.store"), pytest.raises(KeyError, match="the real problem"):
+    with caplog.at_level("WARNING", logger=STORE_LOG), pytest.raises(KeyError, match="the real problem"):
         try:
             raise KeyError("the real problem")
         finally:
             store.close()
-    assert failing.flushes == 1 and any(r.name == "kg.store" for r in caplog.records)
+    assert failing.flushes == 1 and any(r.name == STORE_LOG for r in caplog.records)
 
 
 # --- query errors --------------------------------------------------------------------------------------

@@ -248,7 +248,7 @@ def test_maxlag_waits_retry_after_and_repeats_the_same_edit(
     api = login(fake, sleeps)
     fake.fault(1, "maxlag")
     fake.fault(2, "maxlag")
-    caplog.set_level(logging.WARNING, logger="kg.wikibase")
+    caplog.set_level(logging.WARNING, logger="kg.load.targets.wikibase_api")
     api.edit_entity({"labels": {"en": {"language": "en", "value": "x"}}}, new="item")
     assert sleeps == [3.0, 3.0]  # the Retry-After header, not the 7 s lag
     edits = fake.edits()
@@ -270,7 +270,7 @@ def test_429_on_a_read_waits_retry_after_and_retries(
 ) -> None:
     api = WikibaseApi(fake.url, sleep=sleeps)
     fake.throttle("wbgetentities", retry_after="1")
-    caplog.set_level(logging.WARNING, logger="kg.wikibase")
+    caplog.set_level(logging.WARNING, logger="kg.load.targets.wikibase_api")
     assert api.get_entities(["Q1"]) == {"Q1": None}
     assert sleeps == [1.0] and api.slept == 1.0
     reads = [r for r in fake.requests if r.action == "wbgetentities"]
@@ -302,7 +302,7 @@ def test_429_on_an_edit_waits_retry_after_and_repeats_it(
 ) -> None:
     api = login(fake, sleeps)
     fake.throttle("wbeditentity", retry_after="1")
-    caplog.set_level(logging.WARNING, logger="kg.wikibase")
+    caplog.set_level(logging.WARNING, logger="kg.load.targets.wikibase_api")
     api.edit_entity({"labels": {"en": {"language": "en", "value": "x"}}}, new="item")
     assert sleeps == [1.0]  # the server's Retry-After, not a fixed 5 s
     edits = fake.edits()
@@ -831,7 +831,7 @@ def test_503_with_retry_after_on_a_create_waits_for_it_then_reconciles(
     ents = institutions(2)
     WikibaseTarget(api, m).apply(create_plan(ents[:1]))
     fake.throttle("wbeditentity", status=503, retry_after="2")  # not applied; the client cannot know that
-    caplog.set_level(logging.WARNING, logger="kg.wikibase")
+    caplog.set_level(logging.WARNING, logger="kg.load.targets.wikibase_api")
     report = WikibaseTarget(api, m).apply(create_plan(ents))
     assert report.created == [ents[1]["id"]] and len(fake.items_labelled("Test Museum 1")) == 1
     assert sleeps == [2.0]  # the server's Retry-After, not the fixed 5 s

@@ -12,9 +12,9 @@ from __future__ import annotations
 import importlib
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from kg.cli import console
 from kg.errors import GlamkgError
 
 app = typer.Typer(
@@ -24,16 +24,29 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def options(
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Show only errors: no notices (such as waits on a remote server)."
+    ),
+) -> None:
+    """A knowledge graph of GLAM institutions, their Wikimedia partnerships and contributions."""
+    console.show_messages(quiet=quiet)
+
+
 # Each module defines ``register(app: typer.Typer) -> None``.
 NOUNS = ["store", "query", "load", "wikibase", "gaps", "dashboard", "importer"]
 for _noun in NOUNS:
     importlib.import_module(f"kg.cli.{_noun}").register(app)
 
-err = Console(stderr=True)
+err = console.err
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of raising (used by the console script and tests)."""
+    console.show_messages()
     try:
         # standalone mode: typer/click print usage errors themselves and exit 2; our errors pass through.
         app(args=argv, standalone_mode=True)

@@ -14,6 +14,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from kg.cli import console
+from kg.cli.options import StoreOption
 from kg.config import resource_dir
 from kg.errors import InputError, RemoteError, StoreError
 
@@ -22,10 +24,6 @@ HEALTH_TIMEOUT = 90.0  # seconds to wait for the server to answer before giving 
 HEALTH_REQUEST_TIMEOUT = 2.0  # seconds for one health request
 HEALTH_POLL = 0.3  # seconds between two health requests
 
-StoreOption = Annotated[
-    Path | None,
-    typer.Option("--store", help="Store directory (default: $GLAMKG_STORE, else ./glamkg-data).", show_default=False),
-]
 PortOption = Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to serve the dashboard on.")]
 HostOption = Annotated[
     str, typer.Option("--host", help="Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface).")
@@ -179,7 +177,7 @@ def up(
     from kg.store import Store
 
     path = config.store_path(store)
-    err = Console(stderr=True)
+    err = console.err
     _check_port(host, port)
     with Store.open(path) as st:
         if _has_institutions(st):

@@ -13,11 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from kg import outfile
-
-StoreOption = Annotated[
-    Path | None,
-    typer.Option("--store", help="Store directory (default: $GLAMKG_STORE, else ./glamkg-data).", show_default=False),
-]
+from kg.cli import console
+from kg.cli.options import StoreOption
 
 
 class OutFormat(StrEnum):
@@ -104,7 +101,7 @@ def gaps(
             min_institutions=min_institutions,
         )
         meta = st.meta() if hasattr(st, "meta") else {}
-    err = Console(stderr=True)
+    err = console.err
     if format == OutFormat.csv:
         text = rep.table.to_csv(index=False)
     elif format == OutFormat.json:
@@ -205,7 +202,7 @@ def demo(
 
     n_workers = workers if workers is not None else kg_demo.default_workers(institutions)
     path = config.store_path(store)
-    err = Console(stderr=True)
+    err = console.err
     with Store.open(path) as st, ProgressBar(err, "[bold]demo[/]") as bar:
         bar.phase("institutions", institutions)
         rep = kg_demo.write_demo(st, institutions=institutions, seed=seed, workers=n_workers, progress=bar.advance)

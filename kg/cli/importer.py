@@ -12,12 +12,11 @@ import typer
 from rich.console import Console
 
 from kg import outfile
+from kg.cli import console
+from kg.cli.options import StoreOption
 from kg.config import store_path
 from kg.errors import RemoteError
 
-StoreOpt = Annotated[
-    Path | None, typer.Option("--store", help="Store directory (default: $GLAMKG_STORE or ./glamkg-data).")
-]
 ReportOpt = Annotated[
     Path | None,
     typer.Option("--report", help="Also write the full report (all created/updated/unchanged ids) as JSON here."),
@@ -101,7 +100,7 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--stated-in", help="Item the references name as source (default Wikidata, Q2013)."),
         ] = None,
-        store: StoreOpt = None,
+        store: StoreOption = None,
         report_out: ReportOpt = None,
     ) -> None:
         """Fetch GLAM institutions from a Wikidata query service, page by page, into the store.
@@ -126,8 +125,8 @@ def register(app: typer.Typer) -> None:
             subclasses=subclasses,
             stated_in=stated_in,
         )
-        console = Console(stderr=True)
-        console.print(
+        stderr = console.err
+        stderr.print(
             f"importing {', '.join(settings.types)} in {len(settings.countries)} countries from {settings.endpoint}",
             highlight=False,
         )
@@ -135,7 +134,7 @@ def register(app: typer.Typer) -> None:
         with (
             _open_store(store) as st,
             Checkpoint.for_store_dir(store_path(store)) as cp,
-            ProgressBar(console, transient=False) as bar,
+            ProgressBar(stderr, transient=False) as bar,
         ):
             bar.phase("items")
 
@@ -155,23 +154,23 @@ def register(app: typer.Typer) -> None:
                     url=e.url,
                 ) from None
         if report.units_resumed:
-            console.print(f"resumed: {report.units_resumed} pages were already done", highlight=False)
+            stderr.print(f"resumed: {report.units_resumed} pages were already done", highlight=False)
         if report.gone:
-            console.print(f"{len(report.gone)} listed items had no data any more (deleted or merged)")
+            stderr.print(f"{len(report.gone)} listed items had no data any more (deleted or merged)")
         if report.unrepresentable:
-            console.print(f"{report.unrepresentable} values were unknown/no values or on another globe (left out)")
+            stderr.print(f"{report.unrepresentable} values were unknown/no values or on another globe (left out)")
         if report.not_listed:
-            console.print(
+            stderr.print(
                 f"{len(report.not_listed)} items of the previous import are not listed any more (kept in the "
                 f"store): {', '.join(report.not_listed[:SHOW_IDS])}",
                 highlight=False,
             )
-        _print_report(console, report, report_out, {"requests": report.requests})
+        _print_report(stderr, report, report_out, {"requests": report.requests})
 
     @group.command("entities")
     def entities(
         file: Annotated[Path, typer.Argument(help="wbgetentities / Special:EntityData JSON (or JSON lines).")],
-        store: StoreOpt = None,
+        store: StoreOption = None,
         report_out: ReportOpt = None,
     ) -> None:
         """Write entity JSON fetched elsewhere (Special:EntityData/Q42.json) into the store, as it is."""
@@ -179,7 +178,7 @@ def register(app: typer.Typer) -> None:
 
         with _open_store(store) as st:
             report = import_entities(st, file)
-        _print_report(Console(stderr=True), report, report_out)
+        _print_report(console.err, report, report_out)
 
     @group.command("results")
     def results(
@@ -194,7 +193,7 @@ def register(app: typer.Typer) -> None:
         entity_base: Annotated[
             str | None, typer.Option("--entity-base", help="Entity IRI prefix if not Wikidata's.")
         ] = None,
-        store: StoreOpt = None,
+        store: StoreOption = None,
         report_out: ReportOpt = None,
     ) -> None:
         """Import a saved query result; columns are mapped by name (see docs/import.md)."""
@@ -207,4 +206,4 @@ def register(app: typer.Typer) -> None:
             report = import_results(
                 st, file, item_column=item_column, language=lang, retrieved=retrieved, entity_base=base
             )
-        _print_report(Console(stderr=True), report, report_out)
+        _print_report(console.err, report, report_out)

@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from kg import outfile
+from kg.cli import console
+from kg.cli.options import StoreOption
 from kg.cli.progress import ProgressBar
 from kg.errors import InputError
 
@@ -127,12 +129,7 @@ def load(
     encoding: Annotated[str | None, typer.Option(help="Text encoding of a CSV/TSV file (default UTF-8).")] = None,
     delimiter: Annotated[str | None, typer.Option(help="CSV delimiter (default: sniffed: , ; or tab).")] = None,
     sheet: Annotated[str | None, typer.Option(help="XLSX worksheet name (default: the first).")] = None,
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store", help="Store directory (default: $GLAMKG_STORE, else ./glamkg-data).", show_default=False
-        ),
-    ] = None,
+    store: StoreOption = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -161,7 +158,9 @@ def load(
         ),
     ] = None,
     show: Annotated[int, typer.Option(help="Items shown in the preview.")] = MAX_SHOWN,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No preview and no progress.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No preview, no progress and no notices (errors only).")
+    ] = False,
 ) -> None:
     """Load a spreadsheet of institutions, partners, partnerships or contributions.
 
@@ -177,7 +176,7 @@ def load(
     from kg.load.targets.store import StoreTarget
 
     out = Console()
-    err = Console(stderr=True)
+    err = console.err
     if mapping is not None:
         cm = Mapping.from_file(mapping, kind=kind)
     elif kind is not None:
@@ -187,6 +186,8 @@ def load(
             "expected --kind KIND (institution, partner, partnership, contribution) or --mapping FILE "
             "with a `kind:`; found neither"
         )
+    if quiet:
+        console.show_messages(quiet=True)
     store_path = config.store_path(store)
     st = _open_store(store_path, write=target == TargetName.store and not dry_run)
     reporter = ProgressBar(err, "[bold]{task.description:<12}", quiet=quiet, lines="glamkg load")

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kg import outfile
+from kg.cli.options import StoreOption
 from kg.errors import InputError
 
 query_app = typer.Typer(
@@ -31,10 +32,6 @@ class Format(StrEnum):
     parquet = "parquet"
 
 
-StoreOption = Annotated[
-    Path | None,
-    typer.Option("--store", help="Store directory (default: $GLAMKG_STORE, else ./glamkg-data).", show_default=False),
-]
 
 
 @query_app.command("list")

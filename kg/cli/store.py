@@ -13,15 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from kg import __version__
-
-StoreOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--store",
-        help="Store directory (default: $GLAMKG_STORE, else ./glamkg-data).",
-        show_default=False,
-    ),
-]
+from kg.cli import console
+from kg.cli.options import StoreOption
 
 
 class DumpFormat(StrEnum):
@@ -121,9 +114,9 @@ def export(
             st.export(sys.stdout.buffer, format=format.value)
             sys.stdout.buffer.flush()
         else:
-            with Console(stderr=True).status(f"exporting to {output}"):
+            with console.err.status(f"exporting to {output}"):
                 st.export(output, format=format.value)
-            Console(stderr=True).print(f"wrote {output}", highlight=False)
+            console.err.print(f"wrote {output}", highlight=False)
 
 
 def rdf(

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from kg.cli import console
 from kg.cli.progress import ProgressBar
 
 wikibase_app = typer.Typer(
@@ -66,7 +67,7 @@ def bootstrap_command(
     path = idmap_path(idmap)
     m = IdMap.load(path)
     api = WikibaseApi.from_env(allow_public=allow_public, maxlag=maxlag)
-    out = Console(stderr=True)
+    out = console.err
     with ProgressBar(out, "bootstrap") as bar:
         bar.phase("bootstrap", bootstrap_size())
         report = bootstrap(api, m, concept_base=concept_base, progress=bar.advance)

@@ -58,7 +58,7 @@ _RESERVED_META = frozenset({"at", "kind", "generation", "loaded_at"})
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _ATOMIC_BULK_LIMIT = 900_000  # new triples written with the bulk loader in one step (its batch is 1,000,000)
 
-log = logging.getLogger("kg.store")
+log = logging.getLogger(__name__)
 
 PREFIXES = prefixes("store_export")  # schemas/prefixes.yaml: the @prefix lines of Turtle exports
 

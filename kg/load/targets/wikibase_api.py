@@ -55,7 +55,7 @@ from kg.http import HttpClient, decode_json, parse_retry_after
 from kg.model import ids
 
 Json = dict[str, Any]
-log = logging.getLogger("kg.wikibase")
+log = logging.getLogger(__name__)
 
 URL_ENV = "GLAMKG_WIKIBASE_URL"
 USER_ENV = "GLAMKG_WIKIBASE_USER"
@@ -227,8 +227,7 @@ class WikibaseApi:
         self._sleep = sleep
         self.redact = Redactor()
         self._client = client or HttpClient(user_agent, timeout=timeout, max_sleep=max_sleep, sleep=sleep)
-        if self._client.notify is None:
-            self._client.notify = self._notify
+        self._client.notify = self._notify  # wait lines are redacted, then logged
         self.timeout = self._client.timeout
         self.user_agent = self._client.user_agent
         self._csrf: str | None = None
