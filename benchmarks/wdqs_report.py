@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from kg.query import wdqs  # noqa: E402
 from kg.errors import InputError  # noqa: E402
+from kg.query import wdqs  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 QUERIES = SHARED / "conformance" / "wdqs-queries"

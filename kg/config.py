@@ -1,22 +1,86 @@
-"""Settings that every command resolves the same way."""
+"""Settings that every part resolves the same way, declared once as a table, and glamkg's own folders.
+
+Every environment variable glamkg reads is a row of :data:`SETTINGS` (name, variable, default, help),
+read through :func:`setting` at the moment it is used (so a credential is never kept or logged), and listed
+in ``docs/settings.md``, generated from the table (``python -m kg.config > docs/settings.md``; a test keeps
+it current and fails if code reads the environment anywhere else).
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_STORE = Path("glamkg-data")
-STORE_ENV = "GLAMKG_STORE"
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: ``name`` in code, ``env`` in the environment, its ``default`` and what it does."""
+
+    name: str
+    env: str
+    default: str | None
+    help: str
+    secret: bool = False  # never shown, logged or written anywhere
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("store", "GLAMKG_STORE", "glamkg-data", "The store directory when a command gets no `--store`."),
+    Setting("concept_base", "GLAMKG_CONCEPT_BASE", None,
+            "The concept base of local items, an http(s) IRI ending in `/` (default: `local_concept_base` of "
+            "`schemas/model.yaml`, `https://glamkg.invalid/entity/`)."),
+    Setting("contact", "GLAMKG_CONTACT", "",
+            "Your email address or wiki user page, sent in the User-Agent of every remote request, as "
+            "Wikimedia's User-Agent policy asks."),
+    Setting("endpoint", "GLAMKG_ENDPOINT", "", "A SPARQL endpoint the dashboard's query explorer offers."),
+    Setting("cache", "GLAMKG_CACHE", None,
+            "Folder of the dashboard's table cache (default: `$XDG_CACHE_HOME/glamkg/dashboard`)."),
+    Setting("xdg_cache", "XDG_CACHE_HOME", None, "The user's cache folder (default: `~/.cache`)."),
+    Setting("wikibase_url", "GLAMKG_WIKIBASE_URL", None,
+            "The Wikibase that `--target wikibase` and `glamkg wikibase` write to (never Wikidata)."),
+    Setting("wikibase_user", "GLAMKG_WIKIBASE_USER", None, "Bot password user name for that Wikibase.",
+            secret=True),
+    Setting("wikibase_password", "GLAMKG_WIKIBASE_PASSWORD", None, "Bot password for that Wikibase.",
+            secret=True),
+    Setting("wikibase_idmap", "GLAMKG_WIKIBASE_IDMAP", None,
+            "The id map file of that Wikibase (default: `wikibase-idmap.json` in the current folder)."),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def env_name(name: str) -> str:
+    """The environment variable of a setting (for messages: "set $GLAMKG_WIKIBASE_URL")."""
+    return _BY_NAME[name].env
+
+
+def setting(name: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """The setting's value from the environment (``environ`` in tests), else its default; blank means unset."""
+    s = _BY_NAME[name]
+    value = (os.environ if environ is None else environ).get(s.env, "")
+    return value if value.strip() else s.default
 
 
 def store_path(option: str | Path | None = None) -> Path:
     """``--store PATH``, else ``$GLAMKG_STORE``, else ``./glamkg-data``."""
-    if option:
-        return Path(option)
-    env = os.environ.get(STORE_ENV)
-    if env:
-        return Path(env)
-    return DEFAULT_STORE
+    return Path(option) if option else Path(setting("store") or "glamkg-data")
+
+
+def markdown() -> str:
+    """``docs/settings.md``: the table of settings."""
+    lines = [
+        "# Settings",
+        "",
+        "Generated from `kg/config.py` (`python -m kg.config > docs/settings.md`); a test keeps it current.",
+        "Command-line options win over these; credentials are read only from the environment, when used.",
+        "",
+        "| variable | default | what it does |",
+        "|---|---|---|",
+    ]
+    for s in SETTINGS:
+        default = "(secret)" if s.secret else (f"`{s.default}`" if s.default else "")
+        lines.append(f"| `{s.env}` | {default} | {s.help} |")
+    return "\n".join(lines) + "\n"
 
 
 # The folders users look at stay at the top of the checkout (schemas/, queries/, dashboards/); the wheel
@@ -43,3 +107,7 @@ def resource_dir(name: str) -> Path:
         return found
     # a namespace package (the folders hold no __init__.py): its children are real files of the wheel
     return Path(str(found.joinpath(RESOURCES[name]))).parent
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")

@@ -31,7 +31,6 @@ import email.utils
 import hashlib
 import json
 import logging
-import os
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -43,9 +42,10 @@ from urllib.parse import urlencode
 import requests
 
 import kg
+from kg import config
 from kg.errors import RemoteError
 
-CONTACT_ENV = "GLAMKG_CONTACT"
+CONTACT_ENV = config.env_name("contact")
 # Where the tool is described; the operator's contact (email or user page) comes from $GLAMKG_CONTACT.
 PROJECT_URL = "https://github.com/glamkg/glamkg"
 
@@ -71,7 +71,7 @@ def default_user_agent(contact: str | None = None) -> str:
     without one only the project URL is sent, which the policy accepts but which is less useful to the
     Wikimedia operators.
     """
-    contact = (contact if contact is not None else os.environ.get(CONTACT_ENV, "")).strip()
+    contact = (contact if contact is not None else (config.setting("contact") or "")).strip()
     # A User-Agent is one header line: never let a newline or control character from the environment in.
     contact = "".join(ch for ch in contact if ch.isprintable()).replace("(", "[").replace(")", "]")
     info = f"{PROJECT_URL}; {contact}" if contact else PROJECT_URL

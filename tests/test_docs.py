@@ -34,3 +34,28 @@ def test_relative_links_resolve(doc: Path) -> None:
         if not (doc.parent / target).exists():
             broken.append(target)
     assert not broken, f"{doc.relative_to(ROOT)} links to missing files: {broken}"
+
+
+def test_settings_reference_is_current():
+    from kg import config
+
+    committed = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
+    assert committed == config.markdown(), "docs/settings.md is stale: run `python -m kg.config > docs/settings.md`"
+
+
+def test_the_environment_is_read_only_through_the_settings_table():
+    """Every environment variable glamkg reads is a row of kg.config.SETTINGS (copying the environment for a
+    child process is not reading it)."""
+    reads = re.compile(r"os\.environ\.get\(|os\.environ\[|os\.getenv\(|environ\.get\(")
+    found = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in (ROOT / "kg").rglob("*.py")
+        if p.name != "config.py"
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if reads.search(line)
+    ]
+    assert found == []
+    from kg import config
+
+    documented = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
+    assert all(f"`{s.env}`" in documented for s in config.SETTINGS)

@@ -316,14 +316,14 @@ def _read(path: str | Path | None, read: Any) -> Any:
 
 FRAMES = ("institutions", "institution_countries", "partnerships", "links", "partner_links", "partners",
           "contributions")
-CACHE_ENV = "GLAMKG_CACHE"
+CACHE_ENV = config.env_name("cache")
 
 
 def cache_root() -> Path:
-    env = os.environ.get(CACHE_ENV)
+    env = config.setting("cache")
     if env:
         return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    base = config.setting("xdg_cache") or str(Path.home() / ".cache")
     return Path(base) / "glamkg" / "dashboard"
 
 
@@ -571,9 +571,7 @@ def saved_queries() -> list[Any]:
 
 def default_endpoint() -> str:
     """A SPARQL endpoint configured for the explorer (``$GLAMKG_ENDPOINT``), else ''."""
-    import os
-
-    return os.environ.get("GLAMKG_ENDPOINT", "")
+    return config.setting("endpoint") or ""
 
 
 def wdqs_link(saved: Any, params: dict[str, str]) -> str:

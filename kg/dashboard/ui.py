@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from kg import config
 from kg.dashboard import data as dd
 from kg.errors import GlamkgError
 
@@ -43,7 +43,7 @@ def store_option() -> str | None:
             return args[i + 1]
         if a.startswith("--store="):
             return a.split("=", 1)[1]
-    return os.environ.get("GLAMKG_STORE") or None
+    return config.setting("store")
 
 
 def load() -> dd.Dataset:

@@ -15,10 +15,10 @@ Wikidata's.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 
+from kg import config
 from kg.errors import InputError
 from kg.model.schema import model
 
@@ -113,7 +113,7 @@ _BASE = re.compile(r"^https?://[^\s<>\"{}|\\^`]+/$")
 
 def local_concept_base() -> str:
     """The local concept base: ``$GLAMKG_CONCEPT_BASE`` or the model's (checked: it is written into queries)."""
-    base = os.environ.get("GLAMKG_CONCEPT_BASE") or model().namespaces["local_concept_base"]
+    base = config.setting("concept_base") or model().namespaces["local_concept_base"]
     if not _BASE.match(base):
         raise InputError(
             f"GLAMKG_CONCEPT_BASE: expected an http(s) IRI ending in '/' with no spaces, quotes or <>, found {base!r}"

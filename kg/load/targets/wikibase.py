@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kg import config
 from kg.errors import EntityError, InputError, RemoteError
 from kg.load.plan import Plan, PlanItem, diff_statements, diff_terms
 from kg.load.targets.base import ProgressFn, WriteReport, report_unchanged
@@ -51,14 +52,14 @@ FATAL_ERRORS = frozenset({"permissiondenied", "readonly", "blocked", "assertuser
 THROTTLED = frozenset({"maxlag", "ratelimited", HTTP_429})  # still throttled after the retries: stop, resume later
 
 
-IDMAP_ENV = "GLAMKG_WIKIBASE_IDMAP"
+IDMAP_ENV = config.env_name("wikibase_idmap")
 
 
 def idmap_path(option: str | Path | None = None) -> Path:
     """``--idmap FILE``, else ``$GLAMKG_WIKIBASE_IDMAP``, else ``./glamkg-wikibase-idmap.json``."""
     if option:
         return Path(option)
-    return Path(os.environ.get(IDMAP_ENV) or DEFAULT_FILE)
+    return Path(config.setting("wikibase_idmap") or DEFAULT_FILE)
 
 
 class Journal:

@@ -44,12 +44,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from kg import config
 from kg.errors import InputError, RemoteError
 from kg.http import HttpClient, decode_json, parse_retry_after
 from kg.model import ids
@@ -57,9 +57,9 @@ from kg.model import ids
 Json = dict[str, Any]
 log = logging.getLogger(__name__)
 
-URL_ENV = "GLAMKG_WIKIBASE_URL"
-USER_ENV = "GLAMKG_WIKIBASE_USER"
-PASSWORD_ENV = "GLAMKG_WIKIBASE_PASSWORD"
+URL_ENV = config.env_name("wikibase_url")
+USER_ENV = config.env_name("wikibase_user")
+PASSWORD_ENV = config.env_name("wikibase_password")
 
 # Wikimedia's public wikis: never a write target unless explicitly allowed.
 PUBLIC_HOSTS = (
@@ -165,8 +165,8 @@ class Credentials:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Credentials:
-        env = os.environ if environ is None else environ
-        user, password = env.get(USER_ENV, ""), env.get(PASSWORD_ENV, "")
+        user = config.setting("wikibase_user", environ) or ""
+        password = config.setting("wikibase_password", environ) or ""
         if not user or not password:
             missing = [n for n, v in ((USER_ENV, user), (PASSWORD_ENV, password)) if not v]
             raise InputError(
@@ -248,13 +248,12 @@ class WikibaseApi:
         cls, *, allow_public: bool = False, environ: Mapping[str, str] | None = None, **kwargs: Any
     ) -> WikibaseApi:
         """The Wikibase named by ``$GLAMKG_WIKIBASE_URL``, logged in with the bot password from the environment."""
-        env = os.environ if environ is None else environ
-        url = env.get(URL_ENV, "")
+        url = config.setting("wikibase_url", environ) or ""
         if not url:
             raise InputError(f"expected the Wikibase URL in ${URL_ENV}, found it unset")
         api_url = api_url_from(url)
         check_writable(api_url, allow_public=allow_public)
-        creds = Credentials.from_env(env)
+        creds = Credentials.from_env(environ)
         api = cls(api_url, **kwargs)
         api.login(creds, allow_public=allow_public)
         return api
