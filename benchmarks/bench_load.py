@@ -29,8 +29,9 @@ import pyoxigraph as ox
 
 from kg.load import load
 from kg.load.mapping import Mapping
-from kg.load.targets.store import StoreTarget, default_workers
+from kg.load.targets.store import StoreTarget
 from kg.rdf import conversion
+from kg.rdf.conversion import default_workers
 from kg.store import Store
 
 TARGET_ROWS_PER_S = 5_000

@@ -17,10 +17,11 @@ from kg.errors import EntityError
 from kg.load import load
 from kg.load.mapping import Mapping
 from kg.load.plan import Plan, plan_item
-from kg.load.targets.store import PARALLEL_MIN, StoreTarget, default_workers
+from kg.load.targets.store import StoreTarget
 from kg.model.entities import Claim, Record, to_json
 from kg.model.values import SOMEVALUE
 from kg.rdf import Vocabulary, conversion, wdqs_triples
+from kg.rdf.conversion import PARALLEL_MIN, default_workers
 from kg.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]

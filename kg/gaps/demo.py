@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from kg.model import ids, regions
 from kg.model.entities import Claim, Record, to_json
 from kg.model.schema import model
 from kg.model.values import Coordinate, Quantity, Time
+from kg.rdf import conversion
 
 # Local id space of demo items (kg.model.ids.local_id(n)): far from ids minted by loads and from the model classes.
 # n = DEMO_OFFSET + KIND_OFFSET[kind] + block * BLOCK + i: each (country, part) job owns one block, so jobs
@@ -209,10 +209,7 @@ def _with_triples(res: JobResult) -> JobResult:
     """Add the entities' WDQS triples (the conversion Store.write_entities would do) as N-Triples."""
     import pyoxigraph as ox
 
-    from kg.rdf import Vocabulary, wdqs_triples
-
-    vocab = Vocabulary.glamkg()
-    chunks = [wdqs_triples(e, vocab=vocab) for e in res.entities]
+    chunks = [conversion.store_triples(e) for e in res.entities]
     if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for c in chunks for t in c):
         return res  # blank nodes would not survive the round trip: let the store convert
     res.triple_counts = [len(c) for c in chunks]
@@ -421,17 +418,13 @@ def results(institutions: int, seed: int, *, workers: int = 0, rdf: bool = False
     if workers <= 0 or len(js) < 2:
         yield from map(run_job_rdf if rdf else run_job, js)
         return
-    import multiprocessing as mp
     from collections import deque
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
 
-    ctx = mp.get_context("spawn")  # no fork of a process holding an open store
     fn = run_job_rdf if rdf else run_job
-    # ProcessPoolExecutor, not multiprocessing.Pool: a worker that dies on start-up raises BrokenProcessPool
-    # here instead of being restarted forever.
     try:
-        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        with conversion.worker_pool(workers) as pool:  # spawned: no fork of a process holding an open store
             pending: deque[Future[JobResult]] = deque()
             it = iter(js)
             for job in it:
@@ -471,13 +464,14 @@ def _parse_triples(res: JobResult) -> dict[str, list[Any]] | None:
     return out
 
 
+#: Entities the demo writes per institution (169,928 entities for 100,000 institutions, docs/demo.md).
+ENTITIES_PER_INSTITUTION = 1.7
+
+
 def default_workers(institutions: int) -> int:
-    """Worker processes for a demo of this size: none below 20,000 institutions (starting processes costs
-    more than it saves), else up to two, as the machine has cores (measured at 100,000 institutions on 2
-    cores: 113 s with one worker, 92 s with two; see docs/demo.md)."""
-    if institutions < 20_000:
-        return 0
-    return max(1, min(2, os.cpu_count() or 1))
+    """Worker processes for a demo of this size: the conversion's one threshold
+    (:func:`kg.rdf.conversion.default_workers`) applied to the entities it writes."""
+    return conversion.default_workers(round(institutions * ENTITIES_PER_INSTITUTION))
 
 
 def write_demo(
@@ -503,11 +497,7 @@ def write_demo(
 
     def converter(e: Any, *, datatypes: Any = None) -> list[Any]:
         got = pre.get(e["id"])
-        if got is not None:
-            return got
-        from kg.rdf import Vocabulary, wdqs_triples
-
-        return wdqs_triples(e, datatypes=datatypes, vocab=Vocabulary.glamkg())
+        return got if got is not None else conversion.store_triples(e, datatypes=datatypes)
 
     raw: list[JobResult] = []  # worker results whose N-Triples may go to the store as they are
 

@@ -1,4 +1,11 @@
-"""Entity JSON -> the store's WDQS N-Triples in worker processes, for large writes of NEW items.
+"""Entity JSON -> the store's triples: the ONE conversion every writer uses, in this process or in workers.
+
+- :func:`store_triples` / :func:`store_converter`: one entity -> the WDQS triples the store keeps
+  (``kg.rdf.wdqs_triples`` in the store's vocabulary). :meth:`kg.store.Store.write_entities`, the store
+  target and the demo use nothing else.
+- :func:`worker_pool` and :func:`default_workers`: the one process pool (workers end with the process that
+  started them) and the one threshold from which workers pay off.
+- :func:`new_entities_ntriples`: large writes of NEW items converted in workers, as N-Triples.
 
 :meth:`kg.store.Store.write_entities` converts every entity in the calling process and builds Python sets
 of triples to diff them against the store. For items the store does not have yet there is nothing to diff:
@@ -20,17 +27,25 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import gc
 import os
 import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+import pyoxigraph as ox
+
 from kg.errors import EntityError, GlamkgError, StoreError
+from kg.model import ids
+from kg.rdf.convert import Vocabulary, wdqs_triples
 
 #: Entities per worker task: big enough that pickling and start-up are small against the conversion.
 CHUNK = 2_000
+#: Entities to convert from which worker processes pay off (starting them costs more below; docs/benchmarks.md).
+PARALLEL_MIN = 2_000
 
 Json = Mapping[str, Any]
 #: (own triples as N-Triples, shared-node lines) or (None, (entity id, message)) for a failed entity;
@@ -38,20 +53,54 @@ Json = Mapping[str, Any]
 ChunkResult = tuple[bytes | None, Any]
 
 
+def default_workers(entities: int) -> int:
+    """Worker processes for converting ``entities`` entities: none below :data:`PARALLEL_MIN`, else two as the
+    machine has cores."""
+    if entities < PARALLEL_MIN:
+        return 0
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+@functools.lru_cache(maxsize=4)
+def _vocabulary(local_concept_base: str) -> Vocabulary:
+    return Vocabulary.glamkg()
+
+
+def store_triples(entity: Json, *, datatypes: Mapping[str, str] | None = None) -> list[ox.Triple]:
+    """One entity's triples as the store keeps them: WDQS RDF in glamkg's vocabulary."""
+    return wdqs_triples(entity, datatypes=datatypes, vocab=_vocabulary(ids.local_concept_base()))
+
+
+def store_converter() -> Callable[..., list[ox.Triple]]:
+    """:func:`store_triples` as the ``converter`` hook of :meth:`kg.store.Store.write_entities`."""
+    return store_triples
+
+
+def worker_pool(workers: int, *, fork: bool = False) -> ProcessPoolExecutor:
+    """The process pool of every conversion: ``workers`` processes (forked on request, else spawned, which
+    never copies an open store) that end when the process that started them dies.
+
+    A ProcessPoolExecutor, not multiprocessing.Pool: a worker that dies on start-up raises
+    ``BrokenProcessPool`` instead of being restarted forever.
+    """
+    import multiprocessing as mp
+
+    return ProcessPoolExecutor(
+        max(1, workers),
+        mp_context=mp.get_context("fork" if fork else "spawn"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
 def convert_chunk(entities: Sequence[Json], datatypes: Mapping[str, str] | None = None) -> ChunkResult:
     """Convert one chunk (runs in a worker; see the module docstring for what it returns)."""
-    import pyoxigraph as ox
-
-    from kg.model import ids
-    from kg.rdf import Vocabulary, wdqs_triples
-
-    vocab = Vocabulary.glamkg()
     own: list[ox.Triple] = []
     shared: set[ox.Triple] = set()
     for e in entities:
         eid = str(e.get("id"))
         try:
-            triples = wdqs_triples(e, datatypes=datatypes, vocab=vocab)
+            triples = store_triples(e, datatypes=datatypes)
         except GlamkgError as err:
             return None, (eid, str(err))
         except (KeyError, TypeError, ValueError) as err:
@@ -127,9 +176,7 @@ def new_entities_ntriples(
     entities are done. ``method``: the multiprocessing start method (default :func:`start_method`).
     An interruption (Ctrl-C) cancels the chunks not started and does not wait for them.
     """
-    import multiprocessing as mp
     import warnings
-    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     global _BATCH
@@ -140,12 +187,7 @@ def new_entities_ntriples(
     fork = (method or start_method()) == "fork"
     if fork:
         _BATCH = (entities, datatypes)
-    pool = ProcessPoolExecutor(
-        max(1, workers),
-        mp_context=mp.get_context("fork" if fork else "spawn"),
-        initializer=_die_with_parent,
-        initargs=(os.getpid(),),
-    )
+    pool = worker_pool(workers, fork=fork)
     try:
         with warnings.catch_warnings():
             # Python 3.12+ warns when a process with threads forks (RocksDB and progress-bar threads here):

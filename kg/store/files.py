@@ -1,12 +1,13 @@
-"""File and terminal helpers of the store: dump formats, (gzipped) dump files read with byte progress, and
-the rich progress bar of long writes. Used by :mod:`kg.store`."""
+"""Dump files of the store: formats, and (gzipped) dump files read with byte progress. Used by :mod:`kg.store`.
+
+Progress is reported through a callback (``advance(n)``); drawing it is the command line's business."""
 
 from __future__ import annotations
 
 import gzip
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -60,30 +61,3 @@ class CountingReader:
 
     def readable(self) -> bool:
         return True
-
-
-class progress_bar:
-    """A rich progress bar when ``enabled``; the context value is ``advance(n)``."""
-
-    def __init__(self, enabled: bool, what: str, total: int | None) -> None:
-        self.enabled = enabled
-        self.what = what
-        self.total = total
-        self._bar: Any = None
-
-    def __enter__(self) -> Callable[[int], None]:
-        if not self.enabled:
-            return lambda n: None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                             TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-        self._bar.__enter__()
-        task = self._bar.add_task(self.what, total=self.total)
-        bar = self._bar
-        return lambda n: bar.advance(task, n)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(*exc)

@@ -34,8 +34,9 @@ from kg import config
 from kg.errors import EntityError, GlamkgError, InputError, StoreError
 from kg.model import ids
 from kg.model.schema import model, prefixes
+from kg.rdf import conversion
 from kg.store import swap as store_swap
-from kg.store.files import FORMATS, CountingReader, dump_format, open_dump, progress_bar
+from kg.store.files import FORMATS, CountingReader, dump_format, open_dump
 
 META_GRAPH = ox.NamedNode("urn:glamkg:meta")
 _META_NS = "urn:glamkg:meta#"
@@ -154,6 +155,10 @@ def _query_named(name: str | None, sparql: str) -> str:
 
 def _one_line(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
+
+
+def _ignore(n: int) -> None:
+    """The progress callback of a caller who does not follow progress."""
 
 
 def _now() -> str:
@@ -367,45 +372,39 @@ class Store:
         entities: Iterable[Mapping[str, Any]],
         *,
         datatypes: Mapping[str, str] | None = None,
-        progress: bool = False,
+        progress: Callable[[int], None] | None = None,
         converter: Converter | None = None,
     ) -> WriteReport:
         """Write entity JSON (API or storage shape) as WDQS RDF, all or nothing.
 
         Every entity is converted first (``kg.rdf.wdqs_triples``; a bad one raises EntityError naming it and
         nothing is written); then the batch is applied in one atomic step. Returns which ids were created,
-        updated or unchanged.
+        updated or unchanged. ``progress(n)`` is told of every entity converted.
         """
         st = self._writable()
         if converter is None:
-            from kg.rdf import Vocabulary, wdqs_triples
-
-            vocab = Vocabulary.glamkg()
-
-            def converter(e: Mapping[str, Any], *, datatypes: Mapping[str, str] | None = None) -> list[ox.Triple]:
-                return wdqs_triples(e, datatypes=datatypes, vocab=vocab)
-
+            converter = conversion.store_triples
         items = entities if isinstance(entities, list | tuple) else list(entities)
         converted: list[tuple[str, ox.NamedNode, list[ox.Triple]]] = []
         seen: dict[str, int] = {}
-        with progress_bar(progress, "converting", len(items)) as advance:
-            for n, e in enumerate(items, 1):
-                if not isinstance(e, Mapping):
-                    raise InputError(f"entity #{n}: expected entity JSON (an object), found {type(e).__name__}")
-                eid = e.get("id")
-                if not isinstance(eid, str) or not ids.is_id(eid):
-                    raise EntityError(f"bad or missing entity id {eid!r} (expected Q<number>)", entity=f"#{n}")
-                if eid in seen:
-                    raise EntityError(f"written twice in one batch (entities #{seen[eid]} and #{n})", entity=eid)
-                seen[eid] = n
-                try:
-                    triples = converter(e, datatypes=datatypes)
-                except GlamkgError:
-                    raise
-                except (KeyError, TypeError, ValueError) as err:
-                    raise EntityError(f"cannot convert to RDF: {type(err).__name__}: {err}", entity=eid) from None
-                converted.append((eid, ox.NamedNode(ids.entity_iri(eid)), triples))
-                advance(1)
+        advance = progress or _ignore
+        for n, e in enumerate(items, 1):
+            if not isinstance(e, Mapping):
+                raise InputError(f"entity #{n}: expected entity JSON (an object), found {type(e).__name__}")
+            eid = e.get("id")
+            if not isinstance(eid, str) or not ids.is_id(eid):
+                raise EntityError(f"bad or missing entity id {eid!r} (expected Q<number>)", entity=f"#{n}")
+            if eid in seen:
+                raise EntityError(f"written twice in one batch (entities #{seen[eid]} and #{n})", entity=eid)
+            seen[eid] = n
+            try:
+                triples = converter(e, datatypes=datatypes)
+            except GlamkgError:
+                raise
+            except (KeyError, TypeError, ValueError) as err:
+                raise EntityError(f"cannot convert to RDF: {type(err).__name__}: {err}", entity=eid) from None
+            converted.append((eid, ox.NamedNode(ids.entity_iri(eid)), triples))
+            advance(1)
 
         report = WriteReport()
         removals: set[ox.Triple] = set()
@@ -655,22 +654,22 @@ class Store:
     # --- dumps --------------------------------------------------------------------------------------
 
     def load_dump(self, path: str | Path, *, format: str | None = None, base_iri: str | None = None,
-                  progress: bool = False) -> int:
+                  progress: Callable[[int], None] | None = None) -> int:
         """Add the triples of an N-Triples or Turtle file (``.gz`` too) to the default graph; returns how many
         were read. The file is parsed completely before anything is written, so a syntax error writes
         nothing. Oxigraph's bulk loader then writes it in batches of 1,000,000 triples, each applied in one
         step (a dump up to that size is all or nothing; a crash in the middle of a larger one can leave part
-        of it). Blank nodes keep their labels. The dump adds to the graph; it does not replace entities."""
+        of it). Blank nodes keep their labels. The dump adds to the graph; it does not replace entities.
+        ``progress(n)`` is told of every ``n`` bytes of the file checked."""
         st = self._writable()
         p = Path(path)
         if not p.is_file():
             raise InputError(f"{p}: no such file")
         fmt = dump_format(p, format)
-        size = p.stat().st_size
         count = 0
         try:
-            with open_dump(p) as fh, progress_bar(progress, f"checking {p.name}", size) as advance:
-                reader = CountingReader(fh, advance)
+            with open_dump(p) as fh:
+                reader = CountingReader(fh, progress or _ignore)
                 for _ in ox.parse(reader, fmt, base_iri=base_iri):  # type: ignore[arg-type]
                     count += 1
         except SyntaxError as e:

@@ -12,7 +12,6 @@ are converted in worker processes (:mod:`kg.rdf.conversion`) and bulk-loaded as 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -52,7 +51,7 @@ class StoreTarget:
         self.datatypes = datatypes
         #: entity JSON -> triples (default: :func:`kg.rdf.wdqs_triples` in the store's vocabulary)
         self.converter = converter
-        #: worker processes converting new items (None: :func:`default_workers`; 0: none)
+        #: worker processes converting new items (None: :func:`kg.rdf.conversion.default_workers`; 0: none)
         self.workers = workers
 
     def existing(self, ids_: Sequence[str]) -> dict[str, dict[str, Any] | None]:
@@ -85,7 +84,7 @@ class StoreTarget:
             progress = _less(progress, reported)  # the fast path gave up after counting some conversion
         convert = self.converter  # None: the store's own default conversion
         if progress is not None:
-            convert = _counting(convert or wdqs_converter(), progress)
+            convert = _counting(convert or conversion.store_converter(), progress)
         written = self.store.write_entities([it.entity for it in todo], datatypes=self.datatypes, converter=convert)
         report.created.extend(written.created)
         report.updated.extend(written.updated)
@@ -104,7 +103,7 @@ class StoreTarget:
         """The fast path for a plan that only creates items: convert them in worker processes and bulk-load
         the N-Triples (:mod:`kg.rdf.conversion`, :meth:`kg.store.Store.add_new_entities`), still all or nothing.
         Returns (written, progress already reported); (False, n) when it does not apply (nothing written)."""
-        workers = default_workers(len(todo)) if self.workers is None else self.workers
+        workers = conversion.default_workers(len(todo)) if self.workers is None else self.workers
         if workers <= 0 or self.converter is not None or any(it.action != "create" for it in todo):
             return False, 0
         if len({it.id for it in todo}) != len(todo):
@@ -146,30 +145,6 @@ def _less(progress: ProgressFn, skip: int) -> ProgressFn:
             progress(n - take)
 
     return counted
-
-
-#: Items to write from which :meth:`StoreTarget.apply` converts in worker processes by default.
-PARALLEL_MIN = 2_000
-
-
-def default_workers(items: int) -> int:
-    """Worker processes for writing ``items`` new items: none below :data:`PARALLEL_MIN` (starting them
-    costs more than they save), else two as the machine has cores (see docs/benchmarks.md)."""
-    if items < PARALLEL_MIN:
-        return 0
-    return max(1, min(2, os.cpu_count() or 1))
-
-
-def wdqs_converter() -> Converter:
-    """What :meth:`kg.store.Store.write_entities` uses by default: WDQS triples in the store's vocabulary."""
-    from kg.rdf import Vocabulary, wdqs_triples
-
-    vocab = Vocabulary.glamkg()
-
-    def convert(e: Mapping[str, Any], *, datatypes: Mapping[str, str] | None = None) -> list[ox.Triple]:
-        return wdqs_triples(e, datatypes=datatypes, vocab=vocab)
-
-    return convert
 
 
 def _counting(convert: Converter, progress: ProgressFn) -> Converter:
