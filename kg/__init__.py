@@ -14,18 +14,23 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 __version__ = "0.1.0"
 
 
-def lazy_face(package: str, names: Mapping[str, str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
-    """``__getattr__`` and ``__dir__`` for a part's face: ``names`` maps a public name to the module defining it.
+def lazy_face(
+    package: str, homes: Mapping[str, Iterable[str]]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """``__getattr__`` and ``__dir__`` for a part's face: ``homes`` maps each module to the public names it
+    defines for the face.
 
     A name is imported on first use and then kept on the package (PEP 562), so ``from kg.store import Store``
     costs what importing :mod:`kg.store.store` costs, and ``import kg.store.swap`` nothing more.
     """
+
+    names = {name: module for module, defined in homes.items() for name in defined}
 
     def __getattr__(name: str) -> Any:
         module = names.get(name)

@@ -89,7 +89,7 @@ def test_parallel_load_writes_exactly_what_the_one_process_load_writes(tmp_path:
         rb = load_with(b, src, workers=2).report
         assert ra is not None and rb is not None
         assert sorted(rb.created) == sorted(ra.created) and len(rb.created) == 120
-        assert rb.details["triples_written"] > 0 and rb.details["generation"] == ra.details["generation"]
+        assert rb.triples_written > 0 and rb.generation == ra.generation
         assert export(b, tmp_path / "b.nt") == export(a, tmp_path / "a.nt")
         # a second run of the same file changes nothing
         again = load_with(b, src, workers=2).report

@@ -13,11 +13,11 @@ from kg.errors import GlamkgError
 from kg.load import merge
 from kg.load.plan import Plan, diff_statements, plan_item
 from kg.load.targets.base import Target, WriteReport
-from kg.load.targets.store import StoreTarget, inner
+from kg.load.targets.store import StoreTarget
 from kg.model.entities import Claim, Record, to_json
 from kg.model.values import SOMEVALUE, Coordinate, Monolingual, Quantity, Time
 from kg.rdf import Vocabulary, wdqs_triples
-from kg.store import Store
+from kg.store import Store, raw
 from kg.store.read import LOSSY, read_entities
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -65,7 +65,7 @@ def test_store_read_round_trip_is_exact() -> None:
     j = to_json(rich_record(), datatypes=DATATYPES)
     st = Store.memory()
     st.write_entities([j], datatypes=DATATYPES)
-    back = read_entities(inner(st), [j["id"], "Q5"])
+    back = read_entities(raw(st), [j["id"], "Q5"])
     assert back["Q5"] is None
     b = back[j["id"]]
     assert b is not None and LOSSY not in b
@@ -82,7 +82,7 @@ def test_store_read_of_a_real_wikidata_entity() -> None:
     e = json.loads(f.read_text(encoding="utf-8"))["entities"]["Q1889816"]
     st = Store.memory()
     st.write_entities([e])
-    b = read_entities(inner(st), ["Q1889816"])["Q1889816"]
+    b = read_entities(raw(st), ["Q1889816"])["Q1889816"]
     assert b is not None and LOSSY not in b
     assert set(b["sitelinks"]) == set(e["sitelinks"])
     assert triples(b) == triples(e)
@@ -92,7 +92,7 @@ def test_value_that_cannot_be_restored_is_flagged() -> None:
     j = to_json(rich_record())
     st = Store.memory()
     st.write_entities([j])
-    ox_store = inner(st)
+    ox_store = raw(st)
     # damage a value node: its hash no longer matches any candidate value
     import pyoxigraph as ox
 
@@ -231,10 +231,10 @@ def test_store_target_is_a_target_and_all_or_nothing() -> None:
     plan = Plan(
         items=[plan_item(good, None, kind="institution"), plan_item(bad, None, kind="institution")], target="store"
     )
-    before = len(inner(st))
+    before = len(raw(st))
     with pytest.raises(GlamkgError):
         t.apply(plan)
-    assert len(inner(st)) == before
+    assert len(raw(st)) == before
     done: list[int] = []
     rep = t.apply(Plan(items=[plan_item(good, None, kind="institution")], target="store"), progress=done.append)
     assert isinstance(rep, WriteReport) and rep.created == ["Q1000000000050"] and sum(done) == 1
@@ -268,6 +268,6 @@ def test_store_target_progress_moves_during_conversion_and_matches_the_default_w
     assert written["before"] == 1 + 5 // 2  # the unchanged item, then one per two converted entities
     # the same triples as Store.write_entities' own conversion (the default graph: the store's write log differs)
     dg = DefaultGraph()
-    assert set(inner(st).quads_for_pattern(None, None, None, dg)) == set(
-        inner(default).quads_for_pattern(None, None, None, dg)
+    assert set(raw(st).quads_for_pattern(None, None, None, dg)) == set(
+        raw(default).quads_for_pattern(None, None, None, dg)
     )

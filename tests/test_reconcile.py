@@ -6,12 +6,11 @@ import pytest
 
 from kg.load.mapping import MappedRow, MappedValue
 from kg.load.reconcile import Index, Reconciler, mint_id, normalise_label
-from kg.load.targets.store import inner
 from kg.model import ids
 from kg.model.entities import Claim, Record, to_json
 from kg.model.schema import model
 from kg.model.values import ItemRef
-from kg.store import Store
+from kg.store import Store, raw
 
 M = model()
 P31, P17, ISIL = M.prop("instance_of").id, M.prop("country").id, M.prop("isil").id
@@ -96,7 +95,7 @@ def test_normalise_label() -> None:
 
 
 def test_index_from_store(store: Store) -> None:
-    idx = Index.from_store(inner(store))
+    idx = Index.from_store(raw(store))
     assert idx.external[(ISIL, "NL-AmRM")] == {"Q190804"}
     assert idx.labels["stadsmuseum"] == {"Q1000000000501", "Q1000000000502"}
     assert idx.countries["Q190804"] == {"Q55"}
@@ -104,7 +103,7 @@ def test_index_from_store(store: Store) -> None:
 
 
 def reconcile(store: Store, rows: list[MappedRow], kind: str = "institution") -> tuple[list, list]:
-    rec = Reconciler(Index.from_store(inner(store)), kind, file="f.csv")
+    rec = Reconciler(Index.from_store(raw(store)), kind, file="f.csv")
     matches = rec.reconcile(rows)
     return [(m.row, m.id, m.how) for m in matches], rec.problems
 

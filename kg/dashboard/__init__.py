@@ -18,13 +18,4 @@ if TYPE_CHECKING:
     from kg.dashboard.data import Dataset, Filters, apply, load, read
 
 __all__ = ["Dataset", "Filters", "apply", "load", "read"]
-__getattr__, __dir__ = lazy_face(
-    __name__,
-    {
-        "Dataset": "kg.dashboard.data",
-        "Filters": "kg.dashboard.data",
-        "apply": "kg.dashboard.data",
-        "load": "kg.dashboard.data",
-        "read": "kg.dashboard.data",
-    },
-)
+__getattr__, __dir__ = lazy_face(__name__, {"kg.dashboard.data": __all__})

@@ -596,7 +596,5 @@ def run_query(
     from kg import query
     values = {k: v for k, v in params if v not in ("", None)}
     if endpoint in ("", "local"):
-        # the pyoxigraph store underneath: kg.query reads it directly
-        return _read(path, lambda store: query.run(name, params=values, endpoint="local",
-                                                   store=getattr(store, "inner", store)))
+        return _read(path, lambda store: query.run(name, params=values, endpoint="local", store=store))
     return query.run(name, params=values, endpoint=endpoint)

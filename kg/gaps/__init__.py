@@ -30,6 +30,22 @@ if TYPE_CHECKING:
         trends,
     )
 
+_HOMES = {
+    "kg.gaps.demo": ["write_demo"],
+    "kg.gaps.metrics": [
+        "GapReport",
+        "UNKNOWN",
+        "build_report",
+        "country_table",
+        "counts_frame",
+        "fetch_counts",
+        "fetch_years",
+        "group_table",
+        "inequality",
+        "report",
+        "trends",
+    ],
+}
 __all__ = [
     "UNKNOWN",
     "GapReport",
@@ -44,20 +60,4 @@ __all__ = [
     "trends",
     "write_demo",
 ]
-__getattr__, __dir__ = lazy_face(
-    __name__,
-    {
-        "GapReport": "kg.gaps.metrics",
-        "UNKNOWN": "kg.gaps.metrics",
-        "build_report": "kg.gaps.metrics",
-        "country_table": "kg.gaps.metrics",
-        "counts_frame": "kg.gaps.metrics",
-        "fetch_counts": "kg.gaps.metrics",
-        "fetch_years": "kg.gaps.metrics",
-        "group_table": "kg.gaps.metrics",
-        "inequality": "kg.gaps.metrics",
-        "report": "kg.gaps.metrics",
-        "trends": "kg.gaps.metrics",
-        "write_demo": "kg.gaps.demo",
-    },
-)
+__getattr__, __dir__ = lazy_face(__name__, _HOMES)

@@ -20,13 +20,4 @@ if TYPE_CHECKING:
     from kg.load.pipeline import LoadResult, Prepared, load, merge, prepare
 
 __all__ = ["LoadResult", "Prepared", "load", "merge", "prepare"]
-__getattr__, __dir__ = lazy_face(
-    __name__,
-    {
-        "LoadResult": "kg.load.pipeline",
-        "Prepared": "kg.load.pipeline",
-        "load": "kg.load.pipeline",
-        "merge": "kg.load.pipeline",
-        "prepare": "kg.load.pipeline",
-    },
-)
+__getattr__, __dir__ = lazy_face(__name__, {"kg.load.pipeline": __all__})

@@ -21,15 +21,10 @@ if TYPE_CHECKING:
     from kg.model.ids import EntityId
     from kg.model.schema import model
 
+_HOMES = {
+    "kg.model.entities": ["Claim", "Record", "read_json", "to_json"],
+    "kg.model.ids": ["EntityId"],
+    "kg.model.schema": ["model"],
+}
 __all__ = ["Claim", "EntityId", "Record", "model", "read_json", "to_json"]
-__getattr__, __dir__ = lazy_face(
-    __name__,
-    {
-        "Claim": "kg.model.entities",
-        "Record": "kg.model.entities",
-        "read_json": "kg.model.entities",
-        "to_json": "kg.model.entities",
-        "EntityId": "kg.model.ids",
-        "model": "kg.model.schema",
-    },
-)
+__getattr__, __dir__ = lazy_face(__name__, _HOMES)

@@ -37,6 +37,28 @@ if TYPE_CHECKING:
     )
     from kg.query.sparql_text import query_form
 
+_HOMES = {
+    "kg.query.saved": [
+        "PARAM_TYPES",
+        "SavedQuery",
+        "VIEWS",
+        "bind_values",
+        "bound_text",
+        "catalog",
+        "endpoint_url",
+        "get",
+        "is_ordered",
+        "load",
+        "parse",
+        "resolve_query",
+        "run",
+        "wdqs_link",
+        "with_limit",
+        "with_local_base",
+        "with_values_block",
+    ],
+    "kg.query.sparql_text": ["query_form"],
+}
 __all__ = [
     "PARAM_TYPES",
     "VIEWS",
@@ -57,26 +79,4 @@ __all__ = [
     "with_local_base",
     "with_values_block",
 ]
-__getattr__, __dir__ = lazy_face(
-    __name__,
-    {
-        "PARAM_TYPES": "kg.query.saved",
-        "SavedQuery": "kg.query.saved",
-        "VIEWS": "kg.query.saved",
-        "bind_values": "kg.query.saved",
-        "bound_text": "kg.query.saved",
-        "catalog": "kg.query.saved",
-        "endpoint_url": "kg.query.saved",
-        "get": "kg.query.saved",
-        "is_ordered": "kg.query.saved",
-        "load": "kg.query.saved",
-        "parse": "kg.query.saved",
-        "query_form": "kg.query.sparql_text",
-        "resolve_query": "kg.query.saved",
-        "run": "kg.query.saved",
-        "wdqs_link": "kg.query.saved",
-        "with_limit": "kg.query.saved",
-        "with_local_base": "kg.query.saved",
-        "with_values_block": "kg.query.saved",
-    },
-)
+__getattr__, __dir__ = lazy_face(__name__, _HOMES)

@@ -34,11 +34,12 @@ import pandas as pd
 import pyoxigraph as ox
 
 from kg.config import resource_dir
-from kg.errors import InputError, StoreError
+from kg.errors import InputError
 from kg.model import ids
 from kg.model.languages import is_language_code
 from kg.query import wdqs
 from kg.query.sparql_text import Edit, apply_edits, query_form, tokenize
+from kg.store.store import raw
 
 QUERIES_DIR = resource_dir("queries")
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
@@ -460,16 +461,6 @@ def wdqs_link(text: str) -> str:
 # --------------------------------------------------------------------------------------------------------
 # running
 # --------------------------------------------------------------------------------------------------------
-def _oxigraph(store: Any) -> ox.Store:
-    if isinstance(store, ox.Store):
-        return store
-    for attr in ("inner", "oxigraph", "_ox"):
-        inner = getattr(store, attr, None)
-        if isinstance(inner, ox.Store):
-            return inner
-    raise StoreError(f"expected a glamkg store or a pyoxigraph.Store, found {type(store).__name__}")
-
-
 def open_store(path: str | Path | None = None) -> Any:
     """The store at ``path`` (``--store``, ``$GLAMKG_STORE``, ``./glamkg-data``), opened read-only."""
     from kg.store import Store
@@ -518,11 +509,11 @@ def run(
         text = with_values_block(q_text, lists) if lists else q_text
         if store is not None:
             return wdqs.run_local(
-                _oxigraph(store), text, substitutions=singles, shorten_ids=shorten_ids, auto_language=auto_language
+                raw(store), text, substitutions=singles, shorten_ids=shorten_ids, auto_language=auto_language
             )
         with open_store() as opened:
             return wdqs.run_local(
-                _oxigraph(opened), text, substitutions=singles, shorten_ids=shorten_ids, auto_language=auto_language
+                raw(opened), text, substitutions=singles, shorten_ids=shorten_ids, auto_language=auto_language
             )
     from kg.query.endpoint import SparqlEndpoint
 

@@ -38,17 +38,4 @@ __all__ = [
     "to_ntriples",
     "wdqs_triples",
 ]
-__getattr__, __dir__ = lazy_face(
-    __name__,
-    {
-        "Environment": "kg.rdf.convert",
-        "FLAVOR_ALL": "kg.rdf.convert",
-        "FLAVOR_DUMP": "kg.rdf.convert",
-        "RdfBuilder": "kg.rdf.convert",
-        "TRUTHY": "kg.rdf.convert",
-        "Vocabulary": "kg.rdf.convert",
-        "entity_triples": "kg.rdf.convert",
-        "to_ntriples": "kg.rdf.convert",
-        "wdqs_triples": "kg.rdf.convert",
-    },
-)
+__getattr__, __dir__ = lazy_face(__name__, {"kg.rdf.convert": __all__})

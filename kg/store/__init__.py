@@ -15,18 +15,12 @@ from typing import TYPE_CHECKING
 from kg import lazy_face
 
 if TYPE_CHECKING:
-    from kg.store.store import META_GRAPH, PREFIXES, Converter, Store, WriteReport, open_store, read_with_retry
+    from kg.store.report import WriteReport
+    from kg.store.store import META_GRAPH, PREFIXES, Converter, Store, open_store, raw, read_with_retry
 
-__all__ = ["META_GRAPH", "PREFIXES", "Converter", "Store", "WriteReport", "open_store", "read_with_retry"]
-__getattr__, __dir__ = lazy_face(
-    __name__,
-    {
-        "Converter": "kg.store.store",
-        "META_GRAPH": "kg.store.store",
-        "PREFIXES": "kg.store.store",
-        "Store": "kg.store.store",
-        "WriteReport": "kg.store.store",
-        "open_store": "kg.store.store",
-        "read_with_retry": "kg.store.store",
-    },
-)
+_HOMES = {
+    "kg.store.store": ["META_GRAPH", "PREFIXES", "Converter", "Store", "open_store", "raw", "read_with_retry"],
+    "kg.store.report": ["WriteReport"],
+}
+__all__ = ["META_GRAPH", "PREFIXES", "Converter", "Store", "WriteReport", "open_store", "raw", "read_with_retry"]
+__getattr__, __dir__ = lazy_face(__name__, _HOMES)

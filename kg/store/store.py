@@ -24,7 +24,6 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -37,6 +36,7 @@ from kg.model.schema import model, prefixes
 from kg.rdf import conversion
 from kg.store import swap as store_swap
 from kg.store.files import FORMATS, CountingReader, dump_format, open_dump
+from kg.store.report import WriteReport
 
 META_GRAPH = ox.NamedNode("urn:glamkg:meta")
 _META_NS = "urn:glamkg:meta#"
@@ -94,28 +94,6 @@ def _canonical(triples: set[ox.Triple]) -> set[ox.Triple]:
 def _is_claim(predicate: str, obj: Any, pns: str) -> bool:
     """``wd:Q p:P wds:S``: the link from an entity to one of its statement nodes."""
     return predicate.startswith(pns) and ids.is_id(predicate[len(pns) :], kinds="P") and isinstance(obj, ox.NamedNode)
-
-
-@dataclass
-class WriteReport:
-    """What :meth:`Store.write_entities` did, by entity id."""
-
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    triples_written: int = 0  # including shared reference/value triples the store may hold already
-    triples_removed: int = 0
-    generation: str = "0"
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated)
-
-    def summary(self) -> str:
-        return (
-            f"{len(self.created)} created, {len(self.updated)} updated, {len(self.unchanged)} unchanged "
-            f"({self.triples_written} triples written, {self.triples_removed} removed)"
-        )
 
 
 def _literal(value: Any) -> ox.Literal:
@@ -781,6 +759,16 @@ def _apply_to_copy(copy: ox.Store, removals: set[ox.Triple], data: bytes, blank:
 _T = TypeVar("_T")
 #: What a read-only store says when a file it had not opened yet was compacted away by the writer.
 _RACED = ("No such file or directory", "Corruption")
+
+
+def raw(store: Store | ox.Store) -> ox.Store:
+    """The pyoxigraph store under a glamkg :class:`Store` (or a pyoxigraph store itself): the one way to reach
+    the engine, for code that hands it to pyoxigraph directly (queries, bulk reads)."""
+    if isinstance(store, Store):
+        return store.inner
+    if isinstance(store, ox.Store):
+        return store
+    raise StoreError(f"expected a glamkg store or a pyoxigraph.Store, found {type(store).__name__}")
 
 
 def read_with_retry(path: str | Path | None, read: Callable[[Store], _T], *, attempts: int = 5) -> _T:

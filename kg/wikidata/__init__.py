@@ -17,14 +17,9 @@ if TYPE_CHECKING:
     from kg.wikidata.importer import ImportReport, WikidataImport, import_entities, import_wikidata
     from kg.wikidata.result_import import import_results
 
+_HOMES = {
+    "kg.wikidata.importer": ["ImportReport", "WikidataImport", "import_entities", "import_wikidata"],
+    "kg.wikidata.result_import": ["import_results"],
+}
 __all__ = ["ImportReport", "WikidataImport", "import_entities", "import_results", "import_wikidata"]
-__getattr__, __dir__ = lazy_face(
-    __name__,
-    {
-        "ImportReport": "kg.wikidata.importer",
-        "WikidataImport": "kg.wikidata.importer",
-        "import_entities": "kg.wikidata.importer",
-        "import_wikidata": "kg.wikidata.importer",
-        "import_results": "kg.wikidata.result_import",
-    },
-)
+__getattr__, __dir__ = lazy_face(__name__, _HOMES)

@@ -30,10 +30,10 @@ Rules for implementers:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from kg.load.plan import Plan
+from kg.store.report import WriteReport
 
 #: Progress callback: called with the number of plan items just finished (written, skipped or unchanged).
 ProgressFn = Callable[[int], None]
@@ -41,34 +41,6 @@ ProgressFn = Callable[[int], None]
 
 def no_progress(n: int) -> None:
     """The default progress callback: does nothing."""
-
-
-@dataclass
-class WriteReport:
-    """What a target did with a plan.
-
-    ``created`` / ``updated`` / ``unchanged``: entity ids (as in the plan).
-    ``skipped``: ``(id, reason)`` for items the target could not write.
-    ``id_map``: plan id -> id in the target, for items the target gave a new id (Wikibase creates).
-    ``output``: a file the target wrote, if any (QuickStatements).
-    """
-
-    target: str
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    id_map: dict[str, str] = field(default_factory=dict)
-    output: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "created": len(self.created),
-            "updated": len(self.updated),
-            "unchanged": len(self.unchanged),
-            "skipped": len(self.skipped),
-        }
 
 
 @runtime_checkable

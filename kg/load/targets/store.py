@@ -22,16 +22,8 @@ from kg.load.reconcile import Index
 from kg.load.targets.base import ProgressFn, WriteReport, report_unchanged
 from kg.model import ids
 from kg.rdf import conversion
-from kg.store import Converter, Store
+from kg.store import Converter, Store, raw
 from kg.store.read import read_entities
-
-
-def inner(store: Store) -> ox.Store:
-    """The pyoxigraph store under a :class:`kg.store.Store` (read access)."""
-    got = getattr(store, "inner", None)
-    if got is None:
-        got = getattr(store, "ox")  # noqa: B009  # the property's earlier name
-    return got
 
 
 class StoreTarget:
@@ -55,16 +47,16 @@ class StoreTarget:
         self.workers = workers
 
     def existing(self, ids_: Sequence[str]) -> dict[str, dict[str, Any] | None]:
-        return read_entities(inner(self.store), ids_)
+        return read_entities(raw(self.store), ids_)
 
     def index(self) -> Index:
         """The reconciliation index of everything in the store."""
-        return Index.from_store(inner(self.store))
+        return Index.from_store(raw(self.store))
 
     def exists(self, eid: str) -> bool:
         """True if the store has any triple about ``eid`` (used to avoid minting a taken id)."""
         iri = ox.NamedNode(ids.entity_iri(eid))
-        return next(iter(inner(self.store).quads_for_pattern(iri, None, None, ox.DefaultGraph())), None) is not None
+        return next(iter(raw(self.store).quads_for_pattern(iri, None, None, ox.DefaultGraph())), None) is not None
 
     def apply(self, plan: Plan, *, progress: ProgressFn | None = None) -> WriteReport:
         """Write the plan's created and updated items in one atomic store write.
@@ -85,13 +77,7 @@ class StoreTarget:
         convert = self.converter  # None: the store's own default conversion
         if progress is not None:
             convert = _counting(convert or conversion.store_converter(), progress)
-        written = self.store.write_entities([it.entity for it in todo], datatypes=self.datatypes, converter=convert)
-        report.created.extend(written.created)
-        report.updated.extend(written.updated)
-        report.unchanged.extend(written.unchanged)
-        for key in ("generation", "triples_written", "triples_removed"):
-            if hasattr(written, key):
-                report.details[key] = getattr(written, key)
+        report.add(self.store.write_entities([it.entity for it in todo], datatypes=self.datatypes, converter=convert))
         if progress:
             progress(len(todo) - len(todo) // 2)
         return report
@@ -125,9 +111,7 @@ class StoreTarget:
         written = self.store.add_new_entities(data, [it.id for it in todo], no_blank_nodes=True)
         if written is None:
             return False, counted[0] // 2
-        report.created.extend(written.created)
-        for key in ("generation", "triples_written", "triples_removed"):
-            report.details[key] = getattr(written, key)
+        report.add(written)
         if progress:
             progress(len(todo) - half)
         return True, len(todo)
