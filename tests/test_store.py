@@ -634,9 +634,9 @@ def _siblings(path: Path) -> list[str]:
 
 
 def test_large_write_goes_through_a_copy_and_leaves_nothing_behind(tmp_path, monkeypatch):
-    import kg.store.store
+    import kg.store.writes
 
-    monkeypatch.setattr(kg.store.store, "_ATOMIC_BULK_LIMIT", 10)  # every batch here counts as large
+    monkeypatch.setattr(kg.store.writes, "BULK_LIMIT", 10)  # every batch here counts as large
     p = tmp_path / "s"
     with Store.open(p) as store:
         store.write_entities([to_json(inst(n)) for n in range(3)])
@@ -658,9 +658,9 @@ def test_large_write_goes_through_a_copy_and_leaves_nothing_behind(tmp_path, mon
 
 def test_a_large_write_waits_for_open_readers_and_gives_up_before_its_commit(tmp_path, monkeypatch):
     """RocksDB opens files lazily by name: a reader must not be open while the directory is swapped."""
-    import kg.store.store
     import kg.store.swap
-    monkeypatch.setattr(kg.store.store, "_ATOMIC_BULK_LIMIT", 10)
+    import kg.store.writes
+    monkeypatch.setattr(kg.store.writes, "BULK_LIMIT", 10)
     monkeypatch.setattr(kg.store.swap, "READERS_WAIT", 0.3)
     p = tmp_path / "s"
     with Store.open(p) as store:
@@ -718,9 +718,9 @@ def test_readers_survive_a_writer_swapping_and_compacting_the_store(tmp_path):
     with Store.open(p) as store:
         store.write_entities([to_json(inst(n)) for n in range(20)])
     writer = subprocess.Popen([sys.executable, "-c", (
-        "import sys\nimport kg.store.store\nfrom kg.store import Store\n"
+        "import sys\nimport kg.store.writes\nfrom kg.store import Store\n"
         "from kg.model.entities import Claim, Record, to_json\n"
-        "kg.store.store._ATOMIC_BULK_LIMIT = 10\n"
+        "kg.store.writes.BULK_LIMIT = 10\n"
         "with Store.open(sys.argv[1]) as st:\n"
         "    for w in range(40):\n"
         "        st.write_entities([to_json(Record(f'Q{1000000000100 + n}', 'institution', labels={'en': f'I {n} {w}'},"
@@ -741,9 +741,9 @@ def test_readers_survive_a_writer_swapping_and_compacting_the_store(tmp_path):
 
 
 def test_large_write_that_fails_in_the_copy_leaves_the_store_as_it_was(tmp_path, monkeypatch):
-    import kg.store.store
+    import kg.store.writes
 
-    monkeypatch.setattr(kg.store.store, "_ATOMIC_BULK_LIMIT", 10)
+    monkeypatch.setattr(kg.store.writes, "BULK_LIMIT", 10)
     p = tmp_path / "s"
 
     def half_then_fail(copy, removals, data, blank):
@@ -753,7 +753,7 @@ def test_large_write_that_fails_in_the_copy_leaves_the_store_as_it_was(tmp_path,
     with Store.open(p) as store:
         store.write_entities([to_json(inst(n)) for n in range(3)])
         before, gen = dump(store), store.generation()
-        monkeypatch.setattr(kg.store.store, "_apply_to_copy", half_then_fail)
+        monkeypatch.setattr(kg.store.writes, "apply_to_copy", half_then_fail)
         with pytest.raises(StoreError, match="nothing was written: disk full"):
             store.write_entities([to_json(inst(n)) for n in range(3, 9)])
         assert dump(store) == before and store.generation() == gen

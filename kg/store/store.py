@@ -34,6 +34,7 @@ from kg.errors import EntityError, GlamkgError, InputError, StoreError
 from kg.model import ids
 from kg.model.schema import model, prefixes
 from kg.rdf import conversion
+from kg.store import ownership, writes
 from kg.store import swap as store_swap
 from kg.store.files import FORMATS, CountingReader, dump_format, open_dump
 from kg.store.report import WriteReport
@@ -46,7 +47,6 @@ _AT = ox.NamedNode(_META_NS + "at")
 _KIND = ox.NamedNode(_META_NS + "kind")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-_SCHEMA_ABOUT = ox.NamedNode("http://schema.org/about")
 _WIKIBASE_RANK = ox.NamedNode("http://wikiba.se/ontology#rank")
 _DG = ox.DefaultGraph()
 _STATEMENTS = ox.NamedNode("http://wikiba.se/ontology#statements")
@@ -57,7 +57,6 @@ _VERSION = ox.NamedNode("http://schema.org/version")
 _ENTITY_MARKERS = (_STATEMENTS, _VERSION)
 _RESERVED_META = frozenset({"at", "kind", "generation", "loaded_at"})
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_ATOMIC_BULK_LIMIT = 900_000  # new triples written with the bulk loader in one step (its batch is 1,000,000)
 
 log = logging.getLogger(__name__)
 
@@ -65,35 +64,6 @@ PREFIXES = prefixes("store_export")  # schemas/prefixes.yaml: the @prefix lines 
 
 
 Converter = Callable[..., list[ox.Triple]]
-
-
-def _prop_ns() -> str:
-    """``p:`` namespace: properties are always Wikidata's."""
-    base = ids.wikidata_concept_base()
-    top = base[: -len("entity/")] if base.endswith("entity/") else base
-    return top + "prop/"
-
-
-def _canonical(triples: set[ox.Triple]) -> set[ox.Triple]:
-    """The triples with their literals in the canonical form Oxigraph stores (found by storing them)."""
-    lits: dict[Any, int] = {}
-    for t in triples:
-        o = t.object
-        if isinstance(o, ox.Literal) and (o.language is not None or o.datatype.value != _XSD + "string"):
-            lits.setdefault(o, len(lits))
-    if not lits:
-        return triples
-    scratch = ox.Store()
-    pred = ox.NamedNode("urn:glamkg:canonical")
-    scratch.extend(ox.Quad(ox.NamedNode(f"urn:glamkg:c:{i}"), pred, lit) for lit, i in lits.items())
-    back = {int(q.subject.value.rsplit(":", 1)[1]): q.object for q in scratch}
-    canon = {lit: back[i] for lit, i in lits.items()}
-    return {ox.Triple(t.subject, t.predicate, canon[t.object]) if t.object in canon else t for t in triples}
-
-
-def _is_claim(predicate: str, obj: Any, pns: str) -> bool:
-    """``wd:Q p:P wds:S``: the link from an entity to one of its statement nodes."""
-    return predicate.startswith(pns) and ids.is_id(predicate[len(pns) :], kinds="P") and isinstance(obj, ox.NamedNode)
 
 
 def _literal(value: Any) -> ox.Literal:
@@ -325,23 +295,7 @@ class Store:
 
     def entity_triples(self, entity_id: str) -> set[ox.Triple]:
         """The triples an entity owns in the store (what a rewrite replaces)."""
-        return self._owned(ox.NamedNode(ids.entity_iri(entity_id)))
-
-    def _owned(self, iri: ox.NamedNode) -> set[ox.Triple]:
-        st = self.inner
-        out: set[ox.Triple] = set()
-        pns = _prop_ns()
-        nodes: list[Any] = []
-        for q in st.quads_for_pattern(iri, None, None, _DG):
-            out.add(q.triple)
-            if _is_claim(q.predicate.value, q.object, pns):
-                nodes.append(q.object)
-        for q in st.quads_for_pattern(None, _SCHEMA_ABOUT, iri, _DG):
-            nodes.append(q.subject)
-        for n in nodes:
-            for q in st.quads_for_pattern(n, None, None, _DG):
-                out.add(q.triple)
-        return out
+        return ownership.owned(self.inner, ox.NamedNode(ids.entity_iri(entity_id)))
 
     # --- writing entities ---------------------------------------------------------------------------
 
@@ -390,7 +344,7 @@ class Store:
         asserted: set[ox.Triple] = set()  # every triple of the batch: nothing the batch says is removed
         for eid, iri, triples in converted:
             new = set(triples)
-            old = self._owned(iri)
+            old = ownership.owned(self.inner, iri)
             if not old:
                 asserted |= new
                 report.created.append(eid)
@@ -400,7 +354,7 @@ class Store:
             if extra:
                 # Oxigraph keeps literals in canonical form ("+12"^^xsd:decimal is stored as "12", "1.0E-5"
                 # as "0.00001", language tags in lower case): compare in that form.
-                canon = _canonical(extra)
+                canon = ownership.canonical(extra)
                 new = (new - extra) | canon
                 extra = canon - old
             asserted |= new
@@ -413,7 +367,7 @@ class Store:
             removals |= old - new
             additions.extend(extra)
         if removals:
-            removals |= self._orphans(removals, asserted)
+            removals |= ownership.orphans(self.inner, removals, asserted)
             removals -= asserted
         report.generation = self._current_generation()
         if not report.changed:
@@ -450,117 +404,28 @@ class Store:
         report = WriteReport(created=list(entity_ids))
         gen = int(self._current_generation()) + 1
         log = self._log_entry(gen, "entities", created=len(entity_ids), updated=0, unchanged=0)
-        data = ntriples + (ox.serialize(log, format=ox.RdfFormat.N_QUADS) or b"")
         n = ntriples.count(b"\n")
         del st  # a large write swaps the store's directory: hold no reference to the old store across it
-        try:
-            if n > _ATOMIC_BULK_LIMIT and self.path is not None:
-                self._ox = store_swap.write_through_copy(
-                    self.inner, self.path, lambda copy: copy.bulk_load(data, ox.RdfFormat.N_QUADS),
-                    release=self._release,
-                )
-            elif n > _ATOMIC_BULK_LIMIT:  # in memory: one transaction
-                self.inner.load(data, ox.RdfFormat.N_QUADS)
-            else:
-                self.inner.bulk_load(data, ox.RdfFormat.N_QUADS)
-        except StoreError:
-            raise
-        except (OSError, SyntaxError) as e:
-            raise StoreError(f"writing to the store failed, nothing was written: {e}") from None
+        writes.apply(self._writable(), set(), ntriples, log, additions=n, swap=self._swapper())
         report.triples_written, report.generation = n, str(gen)
         return report
 
-    def _orphans(self, removals: set[ox.Triple], asserted: set[ox.Triple]) -> set[ox.Triple]:
-        """Triples of shared nodes (references, values, sites) that nothing refers to after the write."""
-        st = self.inner
-        out: set[ox.Triple] = set()
-        referenced_after = {t.object for t in asserted}
-        frontier = {t.object for t in removals if not isinstance(t.object, ox.Literal)}
-        done: set[Any] = set()
-        while frontier:
-            node = frontier.pop()
-            if node in done or node in referenced_after:
-                continue
-            done.add(node)
-            if isinstance(node, ox.NamedNode) and ids.try_id_from_iri(node.value):
-                continue  # entities are never collected
-            own = [q.triple for q in st.quads_for_pattern(node, None, None, _DG)]
-            if not own:
-                continue
-            still = any(
-                q.triple not in removals and q.triple not in out for q in st.quads_for_pattern(None, None, node, _DG)
-            )
-            if still:
-                continue
-            out.update(own)
-            frontier.update(t.object for t in own if not isinstance(t.object, ox.Literal))
-        return out
-
     def _apply(self, removals: set[ox.Triple], additions: list[ox.Triple], meta: list[ox.Quad]) -> None:
-        """Apply removals and additions in one transaction.
+        """Apply removals and additions as one write: the mechanism and its guarantee come from the table of
+        :mod:`kg.store.writes`."""
+        added = ox.serialize(additions, format=ox.RdfFormat.N_TRIPLES) or b""
+        writes.apply(self._writable(), removals, added, meta, additions=len(additions), swap=self._swapper())
 
-        Oxigraph's loader and SPARQL updates give blank nodes new labels; Wikibase's blank-node labels are
-        deterministic (somevalue snaks), so batches with blank nodes go through ``extend`` / ``remove``.
-        """
-        st = self._writable()
-        nt = ox.RdfFormat.N_TRIPLES
-        added = ox.serialize(additions, format=nt) or b""
-        meta_nq = ox.serialize(meta, format=ox.RdfFormat.N_QUADS) or b""
-        removed = ox.serialize(list(removals), format=nt) or b"" if removals else b""
-        blank = b"_:" in added or b"_:" in removed  # conservative: "_:" inside a literal only costs speed
-        if len(additions) > _ATOMIC_BULK_LIMIT and self.path is not None:
-            # Too big for one bulk-loader ingest: build the new state in a copy of the store and swap it in.
-            del st  # the copy is swapped in only once nothing holds the old store open
-            try:
-                self._ox = store_swap.write_through_copy(
-                    self.inner,
-                    self.path,
-                    lambda copy: _apply_to_copy(copy, removals, added + meta_nq, blank),
-                    release=self._release,
-                )
-            except StoreError:
-                raise
-            except (OSError, SyntaxError) as e:
-                raise StoreError(f"writing to the store failed, nothing was written: {e}") from None
-            return
-        try:
-            if not removals:
-                data = added + meta_nq
-                if len(additions) <= _ATOMIC_BULK_LIMIT:
-                    # Oxigraph's bulk loader writes one set of SST files per batch of up to 1,000,000 quads and
-                    # ingests them in one RocksDB call: all or nothing, and 2-3 times faster than a transaction.
-                    if not blank:
-                        st.bulk_load(data, ox.RdfFormat.N_QUADS)
-                    else:
-                        st.bulk_extend(ox.parse(data, ox.RdfFormat.N_QUADS))
-                elif not blank:
-                    st.load(data, ox.RdfFormat.N_QUADS)
-                else:
-                    st.extend(ox.parse(data, ox.RdfFormat.N_QUADS))
-                return
-            if not blank:
-                st.update(
-                    "DELETE DATA {\n" + removed.decode("utf-8") + "} ;\nINSERT DATA {\n" + added.decode("utf-8")
-                    + f"GRAPH {META_GRAPH} {{\n" + meta_nq.decode("utf-8").replace(f" {META_GRAPH} .", " .")
-                    + "}\n}"
-                )
-                return
-            # Not a single transaction: remove, then add (``extend`` is one transaction); if adding fails or is
-            # interrupted (Ctrl-C), the removed triples are put back. Only a crash in between loses them: the
-            # copy-and-swap write would avoid that, but it costs a checkpoint and a reopen per write and
-            # readers opening the store during the swap fail (docs/notes.md).
-            done = []
-            try:
-                for t in removals:
-                    q = ox.Quad(*t)
-                    st.remove(q)
-                    done.append(q)
-                st.extend(ox.parse(added + meta_nq, ox.RdfFormat.N_QUADS))
-            except BaseException:
-                st.extend(done)
-                raise
-        except (OSError, SyntaxError) as e:
-            raise StoreError(f"writing to the store failed, nothing was written: {e}") from None
+    def _swapper(self) -> writes.Swapper | None:
+        """Copy-and-swap for this store (on disk only): builds the new state in a copy, then takes it."""
+        if self.path is None:
+            return None
+        path = self.path
+
+        def swap(build: Callable[[ox.Store], None]) -> None:
+            self._ox = store_swap.write_through_copy(self.inner, path, build, release=self._release)
+
+        return swap
 
     # --- metadata -----------------------------------------------------------------------------------
 
@@ -597,7 +462,7 @@ class Store:
             )
         pred = ox.NamedNode(_META_NS + key)
         lit = _literal(value)
-        [stored] = _canonical({ox.Triple(_META_SUBJECT, pred, lit)})
+        [stored] = ownership.canonical({ox.Triple(_META_SUBJECT, pred, lit)})
         current = {q.object for q in st.quads_for_pattern(_META_SUBJECT, pred, None, META_GRAPH)}
         if current == {stored.object}:
             return
@@ -714,7 +579,7 @@ class Store:
         and the metadata (label, synthetic, generation, loaded_at). Counts are SPARQL aggregates and Oxigraph's
         quad count: no list of ids is built."""
         counts = self.entity_counts()
-        p31 = ox.NamedNode(_prop_ns() + "direct/" + model().prop("instance_of").id)
+        p31 = ox.NamedNode(ownership.prop_ns() + "direct/" + model().prop("instance_of").id)
         classes = []
         # Counted first, labelled after: a (item, class) triple is unique, so COUNT needs no DISTINCT, and the
         # OPTIONAL runs once per class instead of once per item (a tenth of the time on a large store).
@@ -744,16 +609,6 @@ class Store:
 
 
 # --- helpers --------------------------------------------------------------------------------------------
-
-
-def _apply_to_copy(copy: ox.Store, removals: set[ox.Triple], data: bytes, blank: bool) -> None:
-    """The body of a large write, applied to the copy :mod:`kg.store.swap` builds (atomicity not needed)."""
-    for t in removals:
-        copy.remove(ox.Quad(*t))
-    if blank:
-        copy.bulk_extend(ox.parse(data, ox.RdfFormat.N_QUADS))
-    else:
-        copy.bulk_load(data, ox.RdfFormat.N_QUADS)
 
 
 _T = TypeVar("_T")
