@@ -15,10 +15,11 @@ import pytest
 
 from kg.cli import dashboard as cmd
 from kg.cli import main
+from kg.dashboard import server
 
 
 def test_streamlit_runs_headless_without_usage_statistics(tmp_path: Path) -> None:
-    args = cmd.streamlit_command(tmp_path, host="127.0.0.1", port=8765)
+    args = server.streamlit_command(tmp_path, host="127.0.0.1", port=8765)
     assert args[1:4] == ["-m", "streamlit", "run"] and args[4].endswith("dashboards/app.py")
     assert "--server.headless=true" in args and "--browser.gatherUsageStats=false" in args
     assert "--server.port=8765" in args and "--server.address=127.0.0.1" in args
@@ -109,9 +110,9 @@ class _Proc:
 
 def test_health_check_polls_through_kg_http_until_healthy(health_server: str,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cmd, "HEALTH_POLL", 0.01)
+    monkeypatch.setattr(server, "HEALTH_POLL", 0.01)
     _Health.statuses = [503, 503, 200]
-    assert cmd._wait_healthy(_Proc(), health_server, timeout=10)  # type: ignore[arg-type]
+    assert server.wait_healthy(_Proc(), health_server, timeout=10)  # type: ignore[arg-type]
     assert len(_Health.seen) == 3
     assert {s["_path"] for s in _Health.seen} == {"/_stcore/health"}
     assert all(s["User-Agent"].startswith("glamkg/") for s in _Health.seen)  # the project's client
@@ -126,27 +127,27 @@ def test_health_check_ignores_a_proxy_from_the_environment(health_server: str,
         monkeypatch.setenv(name, proxy)
     for name in ("NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
-    assert cmd._wait_healthy(_Proc(), health_server, timeout=5)  # type: ignore[arg-type]
+    assert server.wait_healthy(_Proc(), health_server, timeout=5)  # type: ignore[arg-type]
     assert len(_Health.seen) == 1
 
 
 def test_health_check_stops_when_the_process_exits(health_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cmd, "HEALTH_POLL", 0.01)
+    monkeypatch.setattr(server, "HEALTH_POLL", 0.01)
     _Health.statuses = [503]
     proc = _Proc(exit_after=2)
     started = time.monotonic()
-    assert not cmd._wait_healthy(proc, health_server, timeout=30)  # type: ignore[arg-type]
+    assert not server.wait_healthy(proc, health_server, timeout=30)  # type: ignore[arg-type]
     assert time.monotonic() - started < 5
     assert proc.polls == 3 and len(_Health.seen) == 2
 
 
 def test_health_check_gives_up_when_time_runs_out(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cmd, "HEALTH_POLL", 0.01)
+    monkeypatch.setattr(server, "HEALTH_POLL", 0.01)
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{closed.getsockname()[1]}"  # nothing answers
     started = time.monotonic()
-    assert not cmd._wait_healthy(_Proc(), url, timeout=0.5)  # type: ignore[arg-type]
+    assert not server.wait_healthy(_Proc(), url, timeout=0.5)  # type: ignore[arg-type]
     assert 0.5 <= time.monotonic() - started < 5
 
 
