@@ -5,9 +5,9 @@ Drawn offline: Natural Earth outlines shipped with glamkg (kg.dashboard.worldmap
 
 import streamlit as st
 
-from kg.dashboard import data as dd
 from kg.dashboard import ui, worldmap
 from kg.dashboard import views as dv
+from kg.gaps import tables
 
 ctx = ui.context()
 st.title("Map")
@@ -16,7 +16,7 @@ if ui.empty(ctx.view):
     st.stop()
 
 inst = ctx.view.institutions.assign(
-    status=dd.partnered_flags(ctx.view).map({True: "partnered", False: "not partnered"})
+    status=tables.partnered_flags(ctx.view).map({True: "partnered", False: "not partnered"})
 )
 points, cell = worldmap.aggregate_points(inst)
 placed = int(inst["lat"].notna().sum())

@@ -7,6 +7,7 @@ import streamlit as st
 from kg.dashboard import data as dd
 from kg.dashboard import ui
 from kg.dashboard import views as dv
+from kg.gaps import tables
 
 ctx = ui.context()
 st.title("GLAM institutions and their Wikimedia partnerships")
@@ -25,7 +26,7 @@ cols[4].metric(
 
 if not ui.empty(ctx.view):
     by_region = ctx.view.institutions.assign(
-        status=dd.partnered_flags(ctx.view).map({True: "partnered", False: "not partnered"})
+        status=tables.partnered_flags(ctx.view).map({True: "partnered", False: "not partnered"})
     )
     by_region = by_region.groupby(["region", "status"], as_index=False).agg(institutions=("item", "size"))
     ui.chart(

@@ -84,7 +84,7 @@ def _demo_store(path: Path) -> Path:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _require_chromium()
-    from kg.cli.dashboard import streamlit_command
+    from kg.dashboard.server import streamlit_command
 
     store = _demo_store(tmp_path_factory.mktemp("browser") / "store")
     port = _free_port()

@@ -13,6 +13,7 @@ import pytest
 from kg import gaps
 from kg.dashboard import data as dd
 from kg.dashboard import worldmap
+from kg.gaps import tables
 
 
 @pytest.fixture(scope="module")
@@ -25,13 +26,13 @@ def data(store_path: Path) -> dd.Dataset:
     from kg.store import Store
 
     with Store.open(store_path, read_only=True) as s:
-        return dd.read(s)
+        return tables.read(s)
 
 
 def test_counts_match_the_saved_gap_queries(store_path: Path, data: dd.Dataset) -> None:
     from kg.store import Store
 
-    mine, _ = dd.counts(data)
+    mine, _ = tables.counts(data)
     with Store.open(store_path, read_only=True) as s:
         theirs, _ = gaps.fetch_counts(s)
     key = ["iso2"]

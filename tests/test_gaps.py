@@ -464,3 +464,33 @@ def test_namibia_survives_the_cli(tmp_path, capsys):
     assert rows["NA"]["ri_partnerships"] == pytest.approx(1.0) and rows["NA"]["baseline"] == 40
     assert rows["NL"]["baseline_missing_countries"] == 1
     assert "NL" in captured.err and "no figure" in captured.err
+
+
+def test_one_count_for_the_cli_the_dashboard_and_the_saved_queries(tmp_path, capsys):
+    """`glamkg gaps` (through the CLI), the dashboard's gap page and the saved gap queries count the same store
+    the same way: the CLI and the dashboard share kg.gaps.tables, and the saved queries agree with it."""
+    import io
+
+    from kg.cli import main
+    from kg.dashboard import views
+    from kg.gaps import demo, tables
+    from kg.store import Store
+
+    path = tmp_path / "store"
+    with Store.open(path) as st:
+        demo.write_demo(st, institutions=1500, seed=7)
+    capsys.readouterr()
+    assert main(["gaps", "--by", "region", "--format", "csv", "--store", str(path)]) == 0
+    cli = pd.read_csv(io.StringIO(capsys.readouterr().out)).set_index("group")
+    with Store.open(path, read_only=True) as st:
+        data = tables.read(st)
+        from_queries, _ = gaps.fetch_counts(st)
+    page = views.gap_report(data, by="region").table.set_index("group")
+    counted = ["institutions", "partnered_institutions", "partnerships", "contributions"]
+    assert cli.loc[page.index, counted].astype(int).equals(page[counted].astype(int))
+    assert cli["partnerships"].sum() > 0 and cli["contributions"].sum() > 0
+    mine, _ = tables.counts(data)
+    cols = ["iso2", *counted]
+    assert mine[cols].sort_values("iso2").reset_index(drop=True).equals(
+        from_queries[cols].sort_values("iso2").reset_index(drop=True)
+    )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from kg import lazy_face
 
 if TYPE_CHECKING:
-    from kg.dashboard.data import Dataset, Filters, apply, load, read
+    from kg.dashboard.data import Filters, apply, load
 
-__all__ = ["Dataset", "Filters", "apply", "load", "read"]
+__all__ = ["Filters", "apply", "load"]
 __getattr__, __dir__ = lazy_face(__name__, {"kg.dashboard.data": __all__})

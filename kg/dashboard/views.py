@@ -9,7 +9,7 @@ import math
 import pandas as pd
 
 from kg import gaps
-from kg.dashboard.data import UNKNOWN, Dataset, counts, years
+from kg.gaps.tables import UNKNOWN, Dataset, counts, years
 from kg.model import regions
 from kg.model.ids import entity_iri, is_local
 

@@ -1,7 +1,8 @@
 """Regional gaps: baselines, statistics, gap metrics, and the synthetic demo dataset.
 
 Owns: baselines (:mod:`~kg.gaps.baselines`), pure statistics (:mod:`~kg.gaps.stats`: Wilson, Gini, Theil),
-the gap metrics computed once for the CLI and the dashboard (:mod:`~kg.gaps.metrics`), and the seeded demo
+the store's facts as flat tables and the gap counts computed from them once, for the CLI and the
+dashboard (:mod:`~kg.gaps.tables`), the gap metrics (:mod:`~kg.gaps.metrics`), and the seeded demo
 data (:mod:`~kg.gaps.demo`, :mod:`~kg.gaps.demo_tables`).
 
 May import: :mod:`kg.model`, :mod:`kg.rdf`, :mod:`kg.store`, :mod:`kg.query`, pandas/numpy and the top-level
@@ -26,9 +27,9 @@ if TYPE_CHECKING:
         fetch_years,
         group_table,
         inequality,
-        report,
         trends,
     )
+    from kg.gaps.tables import Dataset, counts, read, report, table, yearly, years
 
 _HOMES = {
     "kg.gaps.demo": ["write_demo"],
@@ -42,22 +43,28 @@ _HOMES = {
         "fetch_years",
         "group_table",
         "inequality",
-        "report",
         "trends",
     ],
+    "kg.gaps.tables": ["Dataset", "counts", "read", "report", "table", "yearly", "years"],
 }
 __all__ = [
     "UNKNOWN",
+    "Dataset",
     "GapReport",
     "build_report",
     "country_table",
+    "counts",
     "counts_frame",
     "fetch_counts",
     "fetch_years",
     "group_table",
     "inequality",
+    "read",
     "report",
+    "table",
     "trends",
     "write_demo",
+    "yearly",
+    "years",
 ]
 __getattr__, __dir__ = lazy_face(__name__, _HOMES)

@@ -7,7 +7,9 @@ Two layers (formulas and caveats in docs/metrics.md):
 - pure metrics that take those frames, so tests feed hand-built ones: :func:`group_table`,
   :func:`inequality`, :func:`trends`.
 
-:func:`table` and :func:`report` put both together for the CLI (``glamkg gaps``) and the dashboard::
+:func:`kg.gaps.tables.report` puts the store's facts and these metrics together for the CLI (``glamkg gaps``)
+and the dashboard, from the one set of counts :mod:`kg.gaps.tables` computes; the saved queries here
+(:func:`fetch_counts`) give the same counts (tested) and serve other engines::
 
     rep = gaps.report(store, by="region", baseline="population")
     rep.table        # one row per region: counts, coverage + Wilson interval, rates, representation index
@@ -383,45 +385,3 @@ def build_report(
     if base is not population:
         warnings += [w for w in population.warnings(among=active) if w not in warnings]
     return GapReport(table, ctab, ineq, base, population, grouping, warnings)
-
-
-def report(
-    store: Any,
-    *,
-    by: str | Path | regions.Grouping = "region",
-    baseline: str | bl.Baseline = "institutions",
-    population_source: str = bl.DEFAULT_POPULATION_SOURCE,
-    metric: str = "partnerships",
-    min_institutions: int = MIN_INSTITUTIONS,
-) -> GapReport:
-    """Counts from the store's saved queries -> :class:`GapReport`."""
-    counts, warnings = fetch_counts(store)
-    return build_report(
-        counts,
-        by=by,
-        baseline=baseline,
-        population_source=population_source,
-        metric=metric,
-        count_warnings=warnings,
-        min_institutions=min_institutions,
-    )
-
-
-def table(
-    store: Any,
-    by: str | Path | regions.Grouping = "region",
-    baseline: str | bl.Baseline = "institutions",
-    **kwargs: Any,
-) -> pd.DataFrame:
-    """The group table of :func:`report`; warnings in ``.attrs["warnings"]``."""
-    rep = report(store, by=by, baseline=baseline, **kwargs)
-    out = rep.table
-    out.attrs["warnings"] = rep.warnings
-    out.attrs["baseline"] = rep.baseline.label
-    return out
-
-
-def yearly(store: Any, by: str | Path | regions.Grouping = "region") -> pd.DataFrame:
-    """Yearly trends per group from the store (see :func:`trends`)."""
-    p, c = fetch_years(store)
-    return trends(p, c, regions.grouping(by))

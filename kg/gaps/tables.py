@@ -1,0 +1,328 @@
+"""The store's facts as a few flat tables, read once; the gap counts computed from them, for everyone.
+
+:func:`read` reads a :class:`Dataset` of tidy DataFrames with one single-pattern query per property
+(``?item wdt:Pxx ?value``), all ids and IRIs taken from :mod:`kg.model.schema` and :mod:`kg.model.ids` (no
+user text ever reaches a query). :func:`counts` and :func:`years` turn a dataset (filtered or not) into the
+per-country frames the metrics take, and :func:`report` puts them together: ``glamkg gaps`` and every
+dashboard page compute their counts here, so they cannot drift. The definitions are those of the saved
+queries ``queries/gaps_*.rq`` (an institution is an item whose ``instance of`` is one of the institution
+classes; a partnership is any item with such an institution as ``participant``, counted in the country of
+each participating institution; a contribution is an item ``part of`` such a partnership), and a test checks
+that both give the same counts (:func:`kg.gaps.metrics.fetch_counts` runs the saved queries).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kg.gaps import baselines as bl
+from kg.gaps import metrics
+from kg.gaps.metrics import UNKNOWN
+from kg.model import regions
+from kg.model.ids import local_concept_base, wikidata_concept_base
+from kg.model.schema import model
+
+LABEL_LANGUAGES = ("en", "mul")
+NO_TYPE = "(no type)"
+
+
+# --- the tables ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Dataset:
+    """Everything the pages show, as tidy frames (ids are ``Q..`` strings; iso2 ``""`` = unknown country).
+
+    - ``institutions``: item, label, type (class label), lat, lon, inception_year, isil, website,
+      country (first QID), iso2, country_name, region, subregion
+    - ``institution_countries``: item, country (QID), iso2 (every country of every institution)
+    - ``partnerships``: item, label, type, start_year, end_year
+    - ``links``: partnership, institution (participants that are institutions)
+    - ``partner_links``: partnership, partner (participants that are partner organisations)
+    - ``partners``: item, label, type
+    - ``contributions``: item, type, partnership, quantity, year
+    """
+
+    institutions: pd.DataFrame
+    institution_countries: pd.DataFrame
+    partnerships: pd.DataFrame
+    links: pd.DataFrame
+    partner_links: pd.DataFrame
+    partners: pd.DataFrame
+    contributions: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+    generation: str = ""
+    path: str = ""
+    read_seconds: float = 0.0
+
+
+def _class_labels(kind: str) -> dict[str, str]:
+    m = model()
+    return {m.cls(k).id: m.cls(k).label for k in m.kind(kind).allowed_classes}
+
+
+def _short(iris: pd.Series) -> pd.Series:
+    """Entity IRIs -> ids (``Q42``); other values unchanged (Python strings: fast hashing for joins)."""
+    s = iris.astype(object)
+    for base in (wikidata_concept_base(), local_concept_base()):
+        s = s.str.removeprefix(base)
+    return s.astype(object)
+
+
+def _select(store: Any, sparql: str, columns: list[str]) -> pd.DataFrame:
+    """A SELECT's results as text columns (Python strings, '' when unbound). The engine writes them as
+    SPARQL CSV (values only, decoded in Rust), which is several times faster than iterating solutions."""
+    import pyoxigraph as ox
+
+    res = store.query(sparql)
+    raw = res.serialize(format=ox.QueryResultsFormat.CSV) if hasattr(res, "serialize") else None
+    if raw is None:  # not a pyoxigraph result: iterate
+        rows = [tuple("" if t is None else t.value for t in sol) for sol in res]
+        return pd.DataFrame(rows, columns=columns, dtype=object)
+    df = pd.read_csv(io.BytesIO(raw), dtype=object, keep_default_na=False, na_filter=False)
+    df.columns = columns
+    return df
+
+
+def _pairs(store: Any, prop_key: str) -> pd.DataFrame:
+    """Every ``?item wdt:<prop> ?value`` pair as (item id, value lexical form)."""
+    pid = model().prop(prop_key).id
+    sparql = f"SELECT ?item ?value WHERE {{ ?item <http://www.wikidata.org/prop/direct/{pid}> ?value }}"
+    df = _select(store, sparql, ["item", "value"])
+    df["item"] = _short(df["item"])
+    return df
+
+
+def _labels(store: Any) -> pd.Series:
+    """item id -> label (English, else 'mul', else none)."""
+    rank = {lang: i for i, lang in enumerate(LABEL_LANGUAGES)}
+    sparql = (
+        "SELECT ?item ?label (LANG(?label) AS ?lang) WHERE { ?item <http://www.w3.org/2000/01/rdf-schema#label> "
+        "?label . FILTER(LANG(?label) IN (" + ", ".join(f'"{lang}"' for lang in LABEL_LANGUAGES) + ")) }"
+    )
+    df = _select(store, sparql, ["item", "label", "lang"])
+    if df.empty:
+        return pd.Series(dtype=object)
+    df["item"] = _short(df["item"])
+    df["rank"] = df["lang"].map(rank).fillna(9)
+    df = df.sort_values("rank", kind="stable").drop_duplicates("item")
+    return df.set_index("item")["label"]
+
+
+def _year(values: pd.Series) -> pd.Series:
+    """xsd:dateTime lexical forms (``2021-05-17T00:00:00Z``, ``-0500-01-01T...``) -> year (Int64)."""
+    return pd.to_numeric(values.str.extract(r"^([+-]?\d+)-", expand=False), errors="coerce").astype("Int64")
+
+
+def _first(df: pd.DataFrame, name: str) -> pd.Series:
+    return df.drop_duplicates("item").set_index("item")["value"].rename(name)
+
+
+def _typed(p31: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """Items whose instance-of is one of ``labels``' classes: item, type (first class label, by id order)."""
+    cls = _short(p31["value"])
+    hit = p31[cls.isin(list(labels))].assign(type=cls.map(labels))
+    return hit.sort_values(["item", "type"]).drop_duplicates("item")[["item", "type"]].reset_index(drop=True)
+
+
+def _coordinates(store: Any, inst_ids: pd.Index, facts_only: bool) -> pd.DataFrame:
+    """item -> lon, lat of the institutions (first coordinate of each; empty when ``facts_only``)."""
+    if facts_only:
+        return pd.DataFrame({"lon": pd.Series(dtype=float), "lat": pd.Series(dtype=float)})
+    coords = _pairs(store, "coordinates")
+    coords = coords[coords["item"].isin(inst_ids)].drop_duplicates("item")
+    lonlat = coords["value"].str.extract(r"Point\(\s*([-+0-9.eE]+)\s+([-+0-9.eE]+)\s*\)", expand=True)
+    return pd.DataFrame(
+        {
+            "item": coords["item"].to_numpy(),
+            "lon": pd.to_numeric(lonlat[0], errors="coerce").to_numpy(),
+            "lat": pd.to_numeric(lonlat[1], errors="coerce").to_numpy(),
+        }
+    ).set_index("item")
+
+
+def read(store: Any, *, facts_only: bool = False) -> Dataset:
+    """Read the tables from an open store (no caching: the dashboard caches them per store generation).
+
+    ``facts_only``: only what the gap counts need (types, countries, participants, contributions, dates),
+    without labels, coordinates, inception, ISIL and website (``glamkg gaps``)."""
+    started = time.perf_counter()
+    p31 = _pairs(store, "instance_of")
+    labels = pd.Series(dtype=object) if facts_only else _labels(store)
+    insts = _typed(p31, _class_labels("institution"))
+    partner_items = _typed(p31, _class_labels("partner"))
+    inst_ids = pd.Index(insts["item"])
+
+    country = _pairs(store, "country")
+    inst_countries = country[country["item"].isin(inst_ids)].rename(columns={"value": "country"})
+    inst_countries["country"] = _short(inst_countries["country"])
+    inst_countries = inst_countries.drop_duplicates().reset_index(drop=True)
+    iso = {q: regions.resolve(q) or "" for q in inst_countries["country"].unique()}
+    inst_countries["iso2"] = inst_countries["country"].map(iso).astype("string")
+
+    def attr(key: str, name: str) -> pd.Series:
+        if facts_only:
+            return pd.Series(dtype=object, name=name)
+        df = _pairs(store, key)
+        return _first(df[df["item"].isin(inst_ids)], name)
+
+    inst = insts.set_index("item")
+    inst.insert(0, "label", labels.reindex(inst.index))
+    inst = inst.join(_coordinates(store, inst_ids, facts_only))
+    inst["inception_year"] = _year(attr("inception", "inception"))
+    inst = inst.join(attr("isil", "isil")).join(attr("website", "website"))
+    first_country = inst_countries.drop_duplicates("item").set_index("item")
+    inst = inst.join(first_country[["country", "iso2"]])
+    inst["iso2"] = inst["iso2"].fillna("")
+    geo = regions.countries().set_index("iso2")[["name", "region", "subregion"]]
+    geo = geo.rename(columns={"name": "country_name"})
+    inst = inst.join(geo, on="iso2")
+    inst["country_name"] = inst["country_name"].fillna(UNKNOWN)
+    inst["region"] = inst["region"].fillna(UNKNOWN)
+    inst["subregion"] = inst["subregion"].fillna(UNKNOWN)
+    institutions = inst.reset_index()
+
+    participant = _pairs(store, "participant")
+    participant["value"] = _short(participant["value"])
+    links = participant[participant["value"].isin(inst_ids)]
+    links = links.rename(columns={"item": "partnership", "value": "institution"}).drop_duplicates()
+    partnership_ids = pd.Index(links["partnership"].unique())
+    partner_links = participant[
+        participant["item"].isin(partnership_ids) & participant["value"].isin(partner_items["item"])
+    ].rename(columns={"item": "partnership", "value": "partner"})
+
+    ptypes = _typed(p31, _class_labels("partnership")).set_index("item")["type"]
+    ps = pd.DataFrame(index=partnership_ids.rename("item"))
+    ps["label"] = labels.reindex(ps.index)
+    ps["type"] = ptypes.reindex(ps.index).fillna(NO_TYPE)
+    start, end = _pairs(store, "start_time"), _pairs(store, "end_time")
+    ps["start_year"] = _year(_first(start, "start")).reindex(ps.index)
+    ps["end_year"] = _year(_first(end, "end")).reindex(ps.index)
+    partnerships = ps.reset_index()
+
+    part_of = _pairs(store, "part_of")
+    part_of["value"] = _short(part_of["value"])
+    contrib = part_of[part_of["value"].isin(partnership_ids)].rename(columns={"value": "partnership"})
+    contrib = contrib.drop_duplicates()
+    ctypes = _typed(p31, _class_labels("contribution")).set_index("item")["type"]
+    contrib["type"] = contrib["item"].map(ctypes).fillna(NO_TYPE)
+    qty = _pairs(store, "quantity")
+    contrib["quantity"] = contrib["item"].map(pd.to_numeric(_first(qty, "q"), errors="coerce")).fillna(0.0)
+    contrib["year"] = contrib["item"].map(_year(_first(_pairs(store, "point_in_time"), "t"))).astype("Int64")
+
+    partners = partner_items.copy()
+    partners.insert(1, "label", labels.reindex(partners["item"]).to_numpy())
+
+    meta = dict(store.meta()) if hasattr(store, "meta") else {}
+    # Store.stats() walks every entity (seconds on a large store): the page shows counts from the tables instead.
+    stats = {
+        "institutions": len(institutions),
+        "partner organisations": len(partners),
+        "partnerships": len(partnerships),
+        "contributions": int(contrib["item"].nunique()),
+    }
+    generation = str(store.generation()) if hasattr(store, "generation") else ""
+    return Dataset(
+        institutions=institutions,
+        institution_countries=inst_countries,
+        partnerships=partnerships,
+        links=links.reset_index(drop=True),
+        partner_links=partner_links.reset_index(drop=True),
+        partners=partners,
+        contributions=contrib.reset_index(drop=True),
+        meta=meta,
+        stats=stats,
+        generation=generation,
+        read_seconds=time.perf_counter() - started,
+    )
+
+
+def partnered_flags(data: Dataset) -> pd.Series:
+    """item -> True when the institution takes part in at least one (kept) partnership."""
+    return data.institutions["item"].isin(data.links["institution"])
+
+
+def counts(data: Dataset) -> tuple[pd.DataFrame, list[str]]:
+    """Per-country counts of the dataset, in the frame :func:`kg.gaps.metrics.fetch_counts` returns from the
+    saved queries."""
+    ic = data.institution_countries[["item", "country"]]
+    inst = ic.groupby("country", as_index=False).agg(institutions=("item", "nunique"))
+    lk = data.links.merge(ic, left_on="institution", right_on="item")
+    part = lk.groupby("country", as_index=False).agg(
+        partnered_institutions=("institution", "nunique"), partnerships=("partnership", "nunique")
+    )
+    per_country = data.contributions.merge(lk[["partnership", "country"]].drop_duplicates(), on="partnership")
+    per_country = per_country.drop_duplicates(["item", "country"])
+    con = per_country.groupby("country", as_index=False).agg(
+        contributions=("item", "size"), contributed_units=("quantity", "sum")
+    )
+    return metrics.counts_frame(inst, part, con)
+
+
+def years(data: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(partnerships by iso2, start_year, end_year), (contributions by iso2 and year), for
+    :func:`kg.gaps.metrics.trends`."""
+    ic = data.institution_countries[["item", "iso2"]]
+    lk = data.links.merge(ic, left_on="institution", right_on="item")[["partnership", "iso2"]].drop_duplicates()
+    p = lk.merge(data.partnerships[["item", "start_year", "end_year"]], left_on="partnership", right_on="item")
+    p = p.dropna(subset=["start_year"])
+    p = p.groupby(["iso2", "start_year", "end_year"], dropna=False, as_index=False).agg(
+        partnerships=("partnership", "nunique")
+    )
+    c = data.contributions.merge(lk, on="partnership").drop_duplicates(["item", "iso2"]).dropna(subset=["year"])
+    c = c.groupby(["iso2", "year"], as_index=False).agg(
+        contributions=("item", "size"), contributed_units=("quantity", "sum")
+    )
+    return p, c
+
+
+# --- the gap report of a store ----------------------------------------------------------------------------
+
+
+def report(
+    store: Any,
+    *,
+    by: str | Path | regions.Grouping = "region",
+    baseline: str | bl.Baseline = "institutions",
+    population_source: str = bl.DEFAULT_POPULATION_SOURCE,
+    metric: str = "partnerships",
+    min_institutions: int = metrics.MIN_INSTITUTIONS,
+) -> metrics.GapReport:
+    """The store's facts -> per-country counts -> :class:`kg.gaps.metrics.GapReport`."""
+    counted, warnings = counts(read(store, facts_only=True))
+    return metrics.build_report(
+        counted,
+        by=by,
+        baseline=baseline,
+        population_source=population_source,
+        metric=metric,
+        count_warnings=warnings,
+        min_institutions=min_institutions,
+    )
+
+
+def table(
+    store: Any,
+    by: str | Path | regions.Grouping = "region",
+    baseline: str | bl.Baseline = "institutions",
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """The group table of :func:`report`; warnings in ``.attrs["warnings"]``."""
+    rep = report(store, by=by, baseline=baseline, **kwargs)
+    out = rep.table
+    out.attrs["warnings"] = rep.warnings
+    out.attrs["baseline"] = rep.baseline.label
+    return out
+
+
+def yearly(store: Any, by: str | Path | regions.Grouping = "region") -> pd.DataFrame:
+    """Yearly trends per group from the store (see :func:`kg.gaps.metrics.trends`)."""
+    p, c = years(read(store, facts_only=True))
+    return metrics.trends(p, c, regions.grouping(by))
