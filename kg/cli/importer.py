@@ -136,15 +136,10 @@ def register(app: typer.Typer) -> None:
             Checkpoint.for_store_dir(store_path(store)) as cp,
             ProgressBar(stderr, transient=False) as bar,
         ):
-            bar.phase("items")
-
-            def progress(done: int, total: int, label: str) -> None:
-                bar.update(done, total, label)
-
             try:
                 report = import_wikidata(
                     st, settings, service=service, checkpoint=cp, restart=restart, pause=pause,
-                    retrieved=retrieved, progress=progress,
+                    retrieved=retrieved, progress=bar,
                 )
             except RemoteError as e:
                 raise RemoteError(

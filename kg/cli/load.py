@@ -209,8 +209,7 @@ def load(
                 delimiter=delimiter,
                 sheet_name=sheet,
                 shacl_limit=shacl_limit,
-                phase=reporter.phase,
-                advance=reporter.advance,
+                progress=reporter,
             )
         except ValidationFailed as e:
             reporter.stop()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,7 @@ from kg.model import ids, regions
 from kg.model.entities import Claim, Record, to_json
 from kg.model.schema import model
 from kg.model.values import Coordinate, Quantity, Time
+from kg.progress import Advance
 from kg.rdf import conversion
 
 # Local id space of demo items (kg.model.ids.local_id(n)): far from ids minted by loads and from the model classes.
@@ -481,7 +482,7 @@ def write_demo(
     *,
     batch: int = BATCH,
     workers: int = 0,
-    progress: Callable[[int], None] | None = None,
+    progress: Advance | None = None,
 ) -> DemoReport:
     """Generate the demo and write it to ``store`` in batches of about ``batch`` entities (each batch one
     transaction: memory stays bounded; a re-run with the same arguments changes nothing).

@@ -39,20 +39,18 @@ from kg.load.plan import Plan, PlanItem, plan_item, statement_key
 from kg.load.problems import Problem, ValidationFailed
 from kg.load.reconcile import Index, Match, Reconciler
 from kg.load.sheet import read_sheet
-from kg.load.targets.base import ProgressFn, Target, WriteReport
+from kg.load.targets.base import Target, WriteReport
 from kg.load.validate import check_rows, shacl_check
 from kg.model.entities import Claim, Record, to_json
 from kg.model.schema import model
 from kg.model.values import ItemRef, Time
+from kg.progress import SILENT, Progress
 from kg.store.read import LOSSY
 
 Json = dict[str, Any]
 DEFAULT_SHACL_LIMIT = 2_000
 EXISTING_BATCH = 500
 
-#: Phase callback: (phase name, total units) when a phase starts; phases are reading, checking,
-#: reconciling, planning, writing.
-PhaseFn = Callable[[str, int], None]
 
 
 @dataclass
@@ -190,10 +188,6 @@ def _no_cyclic_gc() -> Any:
             gc.enable()
 
 
-def _noop_phase(name: str, total: int) -> None:
-    return None
-
-
 def prepare(
     path: str | Path,
     mapping: ColumnMapping,
@@ -205,15 +199,14 @@ def prepare(
     delimiter: str | None = None,
     sheet_name: str | None = None,
     shacl_limit: int = DEFAULT_SHACL_LIMIT,
-    phase: PhaseFn = _noop_phase,
-    advance: ProgressFn | None = None,
+    progress: Progress = SILENT,
 ) -> Prepared:
     """Read, check and plan a load; never writes. Raises ValidationFailed with all problems."""
     p = Path(path)
-    phase("reading", 0)
+    progress.phase("reading", 0)
     sheet = read_sheet(p, encoding=encoding, delimiter=delimiter, sheet_name=sheet_name)
     kind = mapping.kind
-    phase("checking", len(sheet.rows))
+    progress.phase("checking", len(sheet.rows))
     rows, problems, specs = mapping.map_sheet(sheet)
     warnings = [
         f"column {c!r} is not mapped and was ignored"
@@ -237,10 +230,9 @@ def prepare(
             f"{len(rows)} rows: more than --shacl-limit {shacl_limit}, so the pyshacl graph check was skipped "
             "(every row was still checked against schemas/shapes.ttl by the row checker)"
         )
-    if advance:
-        advance(len(rows))
+    progress.advance(len(rows))
 
-    phase("reconciling", len(rows))
+    progress.phase("reconciling", len(rows))
     rec = Reconciler(index or Index(), kind, file=name, exists=exists)
     rejected = {pr.row for pr in problems}
     good = [r for r in rows if r.number not in rejected]
@@ -253,7 +245,7 @@ def prepare(
     del good
 
     # Entity JSON and plan, a chunk at a time (rows are dropped as soon as their entity is built).
-    phase("planning", len(matches))
+    progress.phase("planning", len(matches))
     pids = mapping.mapped_pids(specs)
     items: list[PlanItem] = []
     for start in range(0, len(matches), EXISTING_BATCH):
@@ -282,8 +274,7 @@ def prepare(
                     )
                 )
             items.append(item)
-        if advance:
-            advance(len(chunk))
+        progress.advance(len(chunk))
     if problems:
         raise ValidationFailed(problems, n_rows)
     plan = Plan(
@@ -304,19 +295,18 @@ def load(
     *,
     dry_run: bool = False,
     plan_out: str | Path | None = None,
-    phase: PhaseFn = _noop_phase,
-    advance: ProgressFn | None = None,
+    progress: Progress = SILENT,
     **options: Any,
 ) -> LoadResult:
     """:func:`prepare`, write the plan to ``plan_out`` if given, then apply it unless ``dry_run``."""
     with _no_cyclic_gc():
-        prepared = prepare(path, mapping, target, phase=phase, advance=advance, **options)
+        prepared = prepare(path, mapping, target, progress=progress, **options)
         if plan_out is not None:
             prepared.plan.write(plan_out)
         if dry_run:
             return LoadResult(prepared, None)
-        phase("writing", len(prepared.plan.items))
-        report = target.apply(prepared.plan, progress=advance)
+        progress.phase("writing", len(prepared.plan.items))
+        report = target.apply(prepared.plan, progress=progress.advance)
         return LoadResult(prepared, report)
 
 

@@ -40,6 +40,7 @@ import pyoxigraph as ox
 
 from kg.errors import EntityError, GlamkgError, StoreError
 from kg.model import ids
+from kg.progress import Advance
 from kg.rdf.convert import Vocabulary, wdqs_triples
 
 #: Entities per worker task: big enough that pickling and start-up are small against the conversion.
@@ -166,7 +167,7 @@ def new_entities_ntriples(
     workers: int,
     datatypes: Mapping[str, str] | None = None,
     chunk: int = CHUNK,
-    progress: Callable[[int], None] | None = None,
+    progress: Advance | None = None,
     method: str | None = None,
 ) -> bytes | None:
     """All ``entities`` as the store's N-Triples, converted in ``workers`` processes.

@@ -33,6 +33,7 @@ from kg import config
 from kg.errors import EntityError, GlamkgError, InputError, StoreError
 from kg.model import ids
 from kg.model.schema import model, prefixes
+from kg.progress import Advance
 from kg.rdf import conversion
 from kg.store import ownership, writes
 from kg.store import swap as store_swap
@@ -304,7 +305,7 @@ class Store:
         entities: Iterable[Mapping[str, Any]],
         *,
         datatypes: Mapping[str, str] | None = None,
-        progress: Callable[[int], None] | None = None,
+        progress: Advance | None = None,
         converter: Converter | None = None,
     ) -> WriteReport:
         """Write entity JSON (API or storage shape) as WDQS RDF, all or nothing.
@@ -497,7 +498,7 @@ class Store:
     # --- dumps --------------------------------------------------------------------------------------
 
     def load_dump(self, path: str | Path, *, format: str | None = None, base_iri: str | None = None,
-                  progress: Callable[[int], None] | None = None) -> int:
+                  progress: Advance | None = None) -> int:
         """Add the triples of an N-Triples or Turtle file (``.gz`` too) to the default graph; returns how many
         were read. The file is parsed completely before anything is written, so a syntax error writes
         nothing. Oxigraph's bulk loader then writes it in batches of 1,000,000 triples, each applied in one

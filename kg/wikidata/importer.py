@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -31,6 +32,7 @@ from kg.model import ids
 from kg.model.entities import Claim, Record, read_json, to_json
 from kg.model.schema import model
 from kg.model.values import Coordinate, ItemRef, Time
+from kg.progress import SILENT, Progress
 from kg.wikidata import fetch as wf
 from kg.wikidata.checkpoint import Checkpoint
 
@@ -44,7 +46,9 @@ COUNTRIES_UNIT = ("*", "countries")
 #: the country items are written exactly as Wikidata has them (P31 country, P297 ISO code, labels).
 COUNTRY_KIND = "class"
 
-ProgressFn = Callable[[int, int, str], None]
+
+
+log = logging.getLogger(__name__)
 
 
 class Writer(Protocol):
@@ -286,7 +290,7 @@ def import_wikidata(
     retrieved: str | None = None,
     pause: float = 0.0,
     sleep: Callable[[float], None] = time.sleep,
-    progress: ProgressFn | None = None,
+    progress: Progress = SILENT,
 ) -> ImportReport:
     """Fetch and write the institutions of ``settings``; resumable (see docs/import.md).
 
@@ -315,8 +319,8 @@ def import_wikidata(
         report.units_resumed = cp.begin(settings.key(), asdict(settings), restart=restart)
         pages: list[tuple[str, str, int, list[str]]] = [(*COUNTRIES_UNIT, 0, list(settings.country_qids))]
         total = len(settings.country_qids)
-        done = 0
         # 1. listings
+        progress.phase("listing", len(settings.countries) * len(settings.types))
         for code, qid in zip(settings.countries, settings.country_qids, strict=True):
             for type_key in settings.types:
                 listed = cp.listing(code, type_key)
@@ -327,12 +331,13 @@ def import_wikidata(
                 for n, start in enumerate(range(0, len(listed), settings.page_size)):
                     pages.append((code, type_key, n, listed[start : start + settings.page_size]))
                 total += len(listed)
-                if progress:
-                    progress(done, total, f"listed {type_key} in {code}")
+                progress.advance(1)
+                log.info("listed %s %s in %s", len(listed), type_key, code)
         # 2. pages
+        progress.phase("items", total)
         for code, type_key, n, page_ids in pages:
             if cp.is_done(code, type_key, n):
-                done += len(page_ids)
+                progress.advance(len(page_ids))
                 continue
             is_countries = (code, type_key) == COUNTRIES_UNIT
             props = wf.COUNTRY_PROPS if is_countries else wf.INSTITUTION_PROPS
@@ -366,9 +371,8 @@ def import_wikidata(
             counts = report.add(store.write_entities(entities)) if entities else {}
             cp.mark_done(code, type_key, n, counts, prints)
             report.units_done += 1
-            done += len(page_ids)
-            if progress:
-                progress(done, total, f"{type_key} in {code}, page {n + 1}")
+            progress.advance(len(page_ids))
+            log.info("%s in %s, page %s: written", type_key, code, n + 1)
         listed_now = {q for (c, t, _, page) in pages if (c, t) != COUNTRIES_UNIT for q in page}
         previous = cp.previous_ids - listed_now
         report.not_listed = sorted(previous, key=lambda q: int(q[1:]))

@@ -29,14 +29,15 @@ Rules for implementers:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from kg.load.plan import Plan
+from kg.progress import Advance
 from kg.store.report import WriteReport
 
-#: Progress callback: called with the number of plan items just finished (written, skipped or unchanged).
-ProgressFn = Callable[[int], None]
+#: Progress callback of a target: the number of plan items just finished (written, skipped or unchanged).
+ProgressFn = Advance
 
 
 def no_progress(n: int) -> None:

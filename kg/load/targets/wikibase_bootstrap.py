@@ -29,6 +29,7 @@ from kg.load.targets.wikibase_api import ApiError, WikibaseApi, wiki_base
 from kg.model import ids
 from kg.model.idmap import IdMap
 from kg.model.schema import model
+from kg.progress import Advance
 
 Json = dict[str, Any]
 
@@ -206,7 +207,7 @@ def bootstrap(
     idmap: IdMap,
     *,
     concept_base: str | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Advance | None = None,
 ) -> BootstrapReport:
     """Create (or find) the linking properties, the model's properties and classes; save the map as it goes."""
     report = BootstrapReport()
