@@ -7,6 +7,9 @@ built-in so callers can catch ``ValueError``/``OSError`` as usual.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 
 class GlamkgError(Exception):
     """Base class: the message is meant for the user, as is."""
@@ -66,3 +69,25 @@ class RemoteError(GlamkgError, OSError):
         self.retry_after = retry_after
         self.url = url
         super().__init__(message)
+
+
+def read_text(path: str | os.PathLike[str], what: str = "file") -> str:
+    """A user's text file as UTF-8 text, or an :class:`InputError` naming the file and saying why not.
+
+    ``what`` names the file in messages (``the mapping file``): a missing file, a folder, an unreadable one,
+    and text in another encoding (the byte and its offset, and how to fix it) are all located errors.
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p} is a directory: expected {what}")
+    try:
+        return p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such file (expected {what})") from None
+    except OSError as e:
+        raise InputError(f"{p}: cannot read {what}: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"{p}: expected UTF-8 text, found byte {e.object[e.start]:#04x} at offset {e.start}; "
+            f"save {what} as UTF-8"
+        ) from None

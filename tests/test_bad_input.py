@@ -67,3 +67,14 @@ def test_auto_language_is_a_language_code() -> None:
         with pytest.raises(InputError, match="--auto-language: expected a language code"):
             query.run(text, store=st, auto_language='en". } } #')
         assert len(query.run(text, store=st, auto_language="nl")) == 1
+
+
+def test_a_mapping_file_in_latin_1_is_a_located_error_not_a_traceback(tmp_path):
+    """A mapping saved in Latin-1 gave a UnicodeDecodeError traceback; every user file is read one way now."""
+    from kg.errors import InputError
+    from kg.load.mapping import Mapping
+
+    p = tmp_path / "mapping.yaml"
+    p.write_bytes("kind: institution\ncolumns:\n  Naam: label\n  Plaats: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(InputError, match=r"mapping\.yaml: expected UTF-8 text, found byte 0xe9 at offset \d+"):
+        Mapping.from_file(p)

@@ -40,7 +40,7 @@ from typing import Any, cast
 
 import yaml
 
-from kg.errors import InputError
+from kg.errors import InputError, read_text
 from kg.load.problems import Problem
 from kg.load.sheet import Cell, Sheet, split_values
 from kg.model import ids
@@ -204,10 +204,9 @@ class Mapping:
     @classmethod
     def from_file(cls, path: str | Path, *, kind: str | None = None) -> Mapping:
         p = Path(path)
+        text = read_text(p, "a mapping file (YAML)")
         try:
-            raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except OSError as e:
-            raise InputError(f"{p}: cannot read the mapping file ({e.strerror})") from e
+            raw = yaml.safe_load(text)
         except yaml.YAMLError as e:
             raise InputError(f"{p}: expected a YAML mapping file, found a YAML error: {e}") from e
         return cls.from_dict(raw or {}, kind=kind, source=str(p))

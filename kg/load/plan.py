@@ -35,7 +35,7 @@ from typing import Any, Literal
 import yaml
 
 from kg import outfile
-from kg.errors import InputError
+from kg.errors import InputError, read_text
 
 ItemAction = Literal["create", "update", "unchanged"]
 ChangeAction = Literal["add", "change", "remove", "unchanged"]
@@ -181,10 +181,7 @@ class Plan:
     @classmethod
     def read(cls, path: str | Path) -> Plan:
         p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as e:
-            raise InputError(f"{p}: cannot read the plan file ({e.strerror})") from e
+        text = read_text(p, "a plan file")
         try:
             data = yaml.safe_load(text)  # JSON is YAML
         except yaml.YAMLError as e:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kg.errors import EntityError, InputError
+from kg.errors import EntityError, InputError, read_text
 from kg.model import ids, values, wbhash
 from kg.model.languages import is_language_code
 from kg.model.schema import model
@@ -424,12 +424,7 @@ def read_json(source: str | Path | Mapping[str, Any] | Iterable[Any]) -> list[Js
     if isinstance(source, str | Path):
         path = Path(source)
         where = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such file") from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise InputError(f"{path}: cannot read: {e}") from None
+        text = read_text(path, "entity JSON")
         obj = _parse_json_text(text, where)
     else:
         obj = source

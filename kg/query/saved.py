@@ -33,6 +33,7 @@ from urllib.parse import quote
 import pandas as pd
 import pyoxigraph as ox
 
+from kg import errors
 from kg.config import resource_dir
 from kg.errors import InputError
 from kg.model import ids
@@ -276,16 +277,7 @@ def load(path: str | Path) -> SavedQuery:
 
 def read_text(p: Path) -> str:
     """A query file's text, or an InputError saying why it cannot be read."""
-    if p.is_dir():
-        raise InputError(f"{p} is a directory: expected a query file (.rq)")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise InputError(f"cannot read query file {p}: {e.strerror or e}") from None
-    except UnicodeDecodeError as e:
-        raise InputError(f"{p}: expected UTF-8 text, found byte {e.object[e.start]:#04x} at offset {e.start}; "
-                         "save the query as UTF-8") from None
-    return text
+    return errors.read_text(p, "a query file (.rq)")
 
 
 def catalog(directory: str | Path | None = None) -> list[SavedQuery]:

@@ -33,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from kg.errors import InputError
+from kg.errors import InputError, read_text
 from kg.model import ids
 from kg.model.entities import Claim, Record, to_json
 from kg.model.schema import model
@@ -55,12 +55,7 @@ def read_result_file(path: str | Path) -> pd.DataFrame:
     p = Path(path)
     if p.suffix.lower() not in (".json", ".srj", ".csv"):
         raise InputError(f"{p}: expected a SPARQL result file ending in .json, .srj or .csv, found {p.suffix!r}")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{p}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{p}: cannot read: {e}") from None
+    text = read_text(p, "a SPARQL result file")
     if p.suffix.lower() == ".csv":
         try:
             return results.from_csv(text)
