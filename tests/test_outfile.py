@@ -17,7 +17,8 @@ def test_writes_whole_file(tmp_path: Path) -> None:
 
 
 def test_missing_directory_and_directory_target(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"cannot write plan file .*nowhere/plan.json: .*existing, writable"):
+    missing = r"cannot write plan file .*nowhere/plan.json: the directory .*nowhere does not exist"
+    with pytest.raises(InputError, match=missing):
         outfile.write_text(tmp_path / "nowhere" / "plan.json", "{}", what="plan file")
     with pytest.raises(InputError, match="is a directory"):
         outfile.write_text(tmp_path, "x")

@@ -113,6 +113,7 @@ EXPECTED = [
 
 
 def test_exact_lines_for_the_fixture_plan(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()  # a missing folder is refused, as for every output (tests/test_outputs.py)
     target = QuickStatementsTarget(tmp_path / "out" / "edits.qs")
     assert isinstance(target, Target)
     seen: list[int] = []

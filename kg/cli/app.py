@@ -10,10 +10,13 @@ printed as one message, without a traceback, and mapped to an exit code scripts 
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 
 import typer
 from rich.markup import escape
 
+from kg import outfile
 from kg.cli import console
 from kg.errors import GlamkgError
 
@@ -56,6 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     except GlamkgError as e:
         err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
         return e.exit_code
+    except (BrokenPipeError, outfile.OutputClosed):
+        # the reader of our output stopped reading (`glamkg export | head -1`): end quietly, as Unix tools do;
+        # standard output goes to /dev/null so that the interpreter's final flush does not complain again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         err.print("interrupted; nothing was written by the unfinished step")
         return 130

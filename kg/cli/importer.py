@@ -59,6 +59,12 @@ def _print_report(console: Console, report: Any, out: Path | None, extra: dict[s
         outfile.write_text(out, json.dumps(data, indent=1) + "\n", what="report")
 
 
+def _check_report(path: Path | None) -> None:
+    """A --report that cannot be written is an error before anything is imported (not after)."""
+    if path is not None:
+        outfile.check(path, what="report")
+
+
 def register(app: typer.Typer) -> None:
     group = typer.Typer(
         help="Bring institutions into the store: from Wikidata's query service, or from saved files.",
@@ -113,6 +119,8 @@ def register(app: typer.Typer) -> None:
         from kg.wikidata import fetch as wf
         from kg.wikidata.checkpoint import Checkpoint
         from kg.wikidata.importer import WikidataImport, import_wikidata
+
+        _check_report(report_out)
 
         settings = WikidataImport.build(
             types=type_,
@@ -171,6 +179,7 @@ def register(app: typer.Typer) -> None:
         """Write entity JSON fetched elsewhere (Special:EntityData/Q42.json) into the store, as it is."""
         from kg.wikidata.importer import import_entities
 
+        _check_report(report_out)
         with _open_store(store) as st:
             report = import_entities(st, file)
         _print_report(console.err, report, report_out)
@@ -197,6 +206,7 @@ def register(app: typer.Typer) -> None:
 
         base = wf.entity_base(entity_base) if entity_base else None
         lang = wf.languages(language)[0]
+        _check_report(report_out)
         with _open_store(store) as st:
             report = import_results(
                 st, file, item_column=item_column, language=lang, retrieved=retrieved, entity_base=base

@@ -51,7 +51,7 @@ def _remote_target(
         path = output or Path(source.stem + ".quickstatements.txt")
         return module.QuickStatementsTarget(path)
     journal = None
-    if plan_out is not None:
+    if plan_out is not None and not (outfile.is_stdout(plan_out) or outfile.is_stream(plan_out)):
         journal = plan_out.with_name(plan_out.name + ".journal.jsonl")
     return module.WikibaseTarget.from_env(idmap=idmap, journal=journal, maxlag=maxlag)
 
@@ -175,7 +175,9 @@ def load(
     from kg.load.problems import ValidationFailed
     from kg.load.targets.store import StoreTarget
 
-    out = Console()
+    # with a plan or QuickStatements file on standard output (`-`), the preview and summary go to stderr
+    to_stdout = any(p is not None and outfile.is_stdout(p) for p in (plan_out, output))
+    out = console.err if to_stdout else Console()
     err = console.err
     if mapping is not None:
         cm = Mapping.from_file(mapping, kind=kind)
@@ -188,6 +190,11 @@ def load(
         )
     if quiet:
         console.show_messages(quiet=True)
+    # every output path is checked before anything is read, planned or written
+    if plan_out is not None:
+        outfile.check(plan_out, what="plan file")
+    if target == TargetName.quickstatements:
+        outfile.check(output or Path(file.stem + ".quickstatements.txt"), what="QuickStatements file")
     store_path = config.store_path(store)
     st = _open_store(store_path, write=target == TargetName.store and not dry_run)
     reporter = ProgressBar(err, "[bold]{task.description:<12}", quiet=quiet, lines="glamkg load")
@@ -220,7 +227,7 @@ def load(
             err.print(f"[yellow]warning:[/] {w}", highlight=False)
         if not quiet:
             show_plan(out, result.plan, show)
-        if plan_out is not None:
+        if plan_out is not None and not outfile.is_stdout(plan_out):
             out.print(f"plan written to {plan_out}", highlight=False)
         if result.report is None:
             c = result.plan.counts()
@@ -245,7 +252,7 @@ def load(
                 err.print(f"left out {what}: {why}", highlight=False)
             if len(left_out) > MAX_SHOWN:
                 err.print(f"... and {len(left_out) - MAX_SHOWN} more edits left out", highlight=False)
-        if rep.output:
+        if rep.output and not outfile.is_stdout(rep.output):
             out.print(f"wrote {rep.output}", highlight=False)
     finally:
         reporter.stop()

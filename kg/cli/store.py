@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kg import __version__
+from kg import __version__, outfile
 from kg.cli import console
 from kg.cli.options import StoreOption
 
@@ -103,19 +103,18 @@ def stats(
 def export(
     store: StoreOption = None,
     format: Annotated[DumpFormat, typer.Option("--format", help="nt (N-Triples) or ttl (Turtle).")] = DumpFormat.nt,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default, or -: standard output).")
+    ] = None,
 ) -> None:
     """Write the whole graph (without store metadata) for QLever, Blazegraph/WDQS or Virtuoso."""
     from kg.store import Store
 
     with Store.open(store, read_only=True) as st:
-        if output is None:
-            sys.stdout.flush()
-            st.export(sys.stdout.buffer, format=format.value)
-            sys.stdout.buffer.flush()
-        else:
-            with console.err.status(f"exporting to {output}"):
-                st.export(output, format=format.value)
+        target = output or Path(outfile.STDOUT)
+        with outfile.opened(target, what="export file") as fh:
+            st.export(fh, format=format.value)
+        if output is not None and not outfile.is_stdout(output):
             console.err.print(f"wrote {output}", highlight=False)
 
 

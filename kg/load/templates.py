@@ -15,6 +15,7 @@ import csv
 import io
 from pathlib import Path
 
+from kg import outfile
 from kg.model.schema import SCHEMA_DIR, model
 
 TEMPLATE_DIR = SCHEMA_DIR / "templates"
@@ -93,6 +94,6 @@ def write_templates(directory: Path = TEMPLATE_DIR) -> list[Path]:
     out = []
     for kind in model().kinds:
         p = directory / f"{kind}.csv"
-        p.write_text(template_text(kind), encoding="utf-8")
+        outfile.write_text(p, template_text(kind), what="template")
         out.append(p)
     return out

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import itertools
 import logging
 import re
@@ -549,7 +550,11 @@ class Store:
                 self.inner.dump(str(output), fmt, from_graph=_DG, prefixes=prefixes)
             else:
                 self.inner.dump(output, fmt, from_graph=_DG, prefixes=prefixes)
+        except BrokenPipeError:
+            raise  # the reader stopped reading (`glamkg export | head`): not a store problem
         except OSError as e:
+            if e.errno == errno.EPIPE:
+                raise BrokenPipeError(*e.args) from None
             where = f" to {output}" if isinstance(output, str | Path) else ""
             raise StoreError(f"export{where} failed: {e}") from None
 

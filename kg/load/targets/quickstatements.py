@@ -28,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from kg import outfile
 from kg.errors import EntityError, InputError
 from kg.load.plan import Plan, PlanItem, StatementChange, TermChange
 from kg.load.targets.base import ProgressFn, WriteReport, report_unchanged
@@ -337,13 +338,7 @@ class QuickStatementsTarget:
 
     def apply(self, plan: Plan, *, progress: ProgressFn | None = None) -> WriteReport:
         lines, report = render(plan)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(self.path.name + ".tmp")
-            tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-            tmp.replace(self.path)
-        except OSError as e:
-            raise InputError(f"{self.path}: cannot write the QuickStatements file ({e.strerror})") from e
+        outfile.write_text(self.path, "".join(line + "\n" for line in lines), what="QuickStatements file")
         report.output = str(self.path)
         if progress:
             progress(len(plan.items))
