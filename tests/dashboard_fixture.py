@@ -20,6 +20,7 @@ Contributions: C1 (P1, media upload, 120, 2020), C2 (P2, article writing, 15, 20
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from kg.model import ids
@@ -115,3 +116,13 @@ def build_store(path: Path) -> Path:
         store.set_meta("label", LABEL)
         store.set_meta("synthetic", True)
     return path
+
+
+def stop(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    """End a server process the tests started: terminate, then kill if it does not stop within 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -20,6 +20,7 @@ import venv
 from pathlib import Path
 
 import pytest
+from dashboard_fixture import stop
 
 from kg.http import local_client
 
@@ -122,9 +123,4 @@ def test_dashboard_from_the_wheel_answers_its_health_check(installed):
                 time.sleep(0.3)
         assert status == 200, f"no health answer; the dashboard said:\n{proc.stdout.read() if proc.poll() else ''}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
