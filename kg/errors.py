@@ -91,3 +91,10 @@ def read_text(path: str | os.PathLike[str], what: str = "file") -> str:
             f"{p}: expected UTF-8 text, found byte {e.object[e.start]:#04x} at offset {e.start}; "
             f"save {what} as UTF-8"
         ) from None
+
+
+class Incomplete(GlamkgError):
+    """The command ran, but some of the items it was asked to write were not written (each was reported with
+    its reason). Exit code 5, so that a script never takes a partial load for a complete one."""
+
+    exit_code = 5

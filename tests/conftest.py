@@ -21,6 +21,20 @@ def _keep_main_module() -> Iterator[None]:
         sys.modules["__main__"] = main
 
 
+@pytest.fixture(autouse=True)
+def _restore_kg_logger() -> Iterator[None]:
+    """Put the ``kg`` logger back as it was after each test: a command run with ``--quiet`` raises its level
+    (``kg.cli.console.show_messages``), which would hide the next test's log lines from ``caplog``."""
+    import logging
+
+    logger = logging.getLogger("kg")
+    level, propagate, handlers = logger.level, logger.propagate, list(logger.handlers)
+    yield
+    logger.setLevel(level)
+    logger.propagate = propagate
+    logger.handlers[:] = handlers
+
+
 _LOOPBACK = ("127.", "::1", "localhost")
 
 

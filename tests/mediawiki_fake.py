@@ -32,6 +32,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 Json = dict[str, Any]
+# Wikibase's default urlSchemes (repo/config/Wikibase.default.php)
+URL_SCHEMES = ("bzr", "cvs", "ftp", "git", "http", "https", "irc", "ircs", "mailto", "ssh", "svn")
 API_HELP = "See http://127.0.0.1/w/api.php for API usage."
 INFO = {
     "sessionlost": "Unable to continue login. Your session most likely timed out.",
@@ -89,6 +91,8 @@ class FakeWikibase:
         self.down_from: int | None = None  # every edit from this number on fails with HTTP 503
         self.lock = threading.RLock()
         self.server: ThreadingHTTPServer | None = None
+        self.applied_then_hang = threading.Event()
+        self.release = threading.Event()
 
     # -- control ------------------------------------------------------------------------------------------
     def fault(self, edit_number: int, kind: str) -> None:
@@ -96,7 +100,8 @@ class FakeWikibase:
 
         kinds: maxlag (``Retry-After: 3``, lag 7), maxlag-lag-only (lag 7, no ``Retry-After``), editconflict,
         badtoken, failed-save, permissiondenied, http500 (not applied), applied-then-500 (applied, but the
-        client gets HTTP 500).
+        client gets HTTP 500), applied-then-hang (applied, then no answer until :meth:`stop`; sets
+        ``applied_then_hang``: the test kills the client then).
         """
         self._faults[edit_number] = kind
 
@@ -151,6 +156,7 @@ class FakeWikibase:
         return self
 
     def stop(self) -> None:
+        self.release.set()
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
@@ -334,13 +340,39 @@ class FakeWikibase:
             return 200, _error("param-missing", INFO["param-missing"]), {}
         if fault == "applied-then-500":
             return 500, "<html><body>Internal error</body></html>", {}
+        if fault == "applied-then-hang":  # the client is killed while it waits for this answer
+            self.applied_then_hang.set()
+            self.release.wait(60)
+            return 500, "<html><body>Internal error</body></html>", {}
         return status, body, {}
 
     def _new_revision(self) -> int:
         self.revision += 1
         return self.revision
 
+    def _refused_url(self, data: Json) -> Json | None:
+        """Wikibase's check of URL values (statements, qualifiers, references) against ``urlSchemes``."""
+        claims = data.get("claims") or {}
+        entries = [c for lst in claims.values() for c in lst] if isinstance(claims, dict) else list(claims)
+        for c in entries:
+            snaks = [c.get("mainsnak") or {}]
+            snaks += [s for lst in (c.get("qualifiers") or {}).values() for s in lst]
+            snaks += [s for r in c.get("references") or [] for lst in (r.get("snaks") or {}).values() for s in lst]
+            for s in snaks:
+                value = (s.get("datavalue") or {}).get("value")
+                if s.get("datatype") == "url" or (isinstance(value, str) and value.startswith("file:")):
+                    scheme = str(value).split(":", 1)[0].lower()
+                    if scheme not in URL_SCHEMES:
+                        return _error(
+                            "modification-failed",
+                            f'An URL scheme "{scheme}" is not supported.',
+                            "wikibase-validator-bad-url-scheme",
+                        )
+        return None
+
     def _label_conflict(self, kind: str, data: Json, own: str | None = None) -> Json | None:
+        if kind == "item":
+            return self._label_description_conflict(data, own)
         if kind != "property":
             return None
         label = data.get("labels", {}).get("en", {}).get("value")
@@ -353,12 +385,35 @@ class FakeWikibase:
                 )
         return None
 
+    def _label_description_conflict(self, data: Json, own: str | None) -> Json | None:
+        """Wikibase refuses an item whose label and description in a language equal another item's."""
+        mine = self.entities.get(own or "", {})
+        for lang, v in (data.get("labels") or {}).items():
+            label = v.get("value") or mine.get("labels", {}).get(lang, {}).get("value")
+            d = (data.get("descriptions") or {}).get(lang) or mine.get("descriptions", {}).get(lang) or {}
+            desc = d.get("value")
+            if not label or not desc:
+                continue
+            for eid, e in self.entities.items():
+                if eid == own or e.get("type") != "item":
+                    continue
+                if e["labels"].get(lang, {}).get("value") == label and e["descriptions"].get(lang, {}).get(
+                    "value"
+                ) == desc:
+                    return _error(
+                        "modification-failed",
+                        f'Item [[{eid}|{eid}]] already has label "{label}" associated with language code {lang}, '
+                        "using the same description text.",
+                        "wikibase-validator-label-with-description-conflict",
+                    )
+        return None
+
     def _create(self, kind: str, data: Json) -> tuple[int, Json]:
         if kind not in ("item", "property"):
             return 200, _error("bad-request", f'Unrecognized value for parameter "new": {kind}.')
         if kind == "property" and not data.get("datatype"):
             return 200, _error("param-illegal", "No datatype given")
-        conflict = self._label_conflict(kind, data)
+        conflict = self._label_conflict(kind, data) or self._refused_url(data)
         if conflict:
             return 200, conflict
         letter = "Q" if kind == "item" else "P"
@@ -390,7 +445,7 @@ class FakeWikibase:
             info = f'Could not find an entity with the ID "{eid}".'
             return 200, _error("no-such-entity", info, "wikibase-api-no-such-entity")
         entity = self.entities[eid]
-        conflict = self._label_conflict(entity["type"], data, own=eid)
+        conflict = self._label_conflict(entity["type"], data, own=eid) or self._refused_url(data)
         if conflict:
             return 200, conflict
         self._merge(entity, data)

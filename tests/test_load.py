@@ -490,15 +490,20 @@ def test_cli_load_to_quickstatements_reports_local_items(tmp_path: Path, capsys:
     out = tmp_path / "edits.qs"
     store = tmp_path / "store"
     args = ["load", str(src), "--kind", "institution", "--target", "quickstatements", "-o", str(out)]
-    assert main([*args, "--store", str(store)]) == 0
+    # Wikidata refuses the default `file:mixed.csv` reference URL: a problem of the plan, no file written
+    assert main([*args, "--store", str(store)]) == 2
+    assert "'file:mixed.csv'" in capsys.readouterr().err and not out.exists()
+    args += ["--reference-url", "https://example.org/mixed.csv"]
+    assert main([*args, "--store", str(store)]) == 5  # incomplete: the local item is not written
     captured = capsys.readouterr()
     assert "skipped 1" in captured.out and f"wrote {out}" in captured.out
+    assert "1 items and 1 single edits were not written" in captured.err
     assert "local-only" in captured.err and "Kleinmuseum" in captured.err
     lines = out.read_text(encoding="utf-8").splitlines()
     # no reader of Wikidata: the label would overwrite Wikidata's, so it is left out, and said so
     assert not any("\tLen\t" in line for line in lines)
     assert "left out Q190804 label en" in captured.err
-    ref = '\tS854\t"file:mixed.csv"\tS813\t+2023-11-14T00:00:00Z/11'
+    ref = '\tS854\t"https://example.org/mixed.csv"\tS813\t+2023-11-14T00:00:00Z/11'
     assert f"Q190804\tP17\tQ55{ref}" in lines
     assert f"Q190804\tP571\t+1798-00-00T00:00:00Z/9{ref}" in lines
     assert all(line.startswith(("Q190804\t", "-Q190804\t")) for line in lines)  # nothing for the local item

@@ -945,11 +945,24 @@ def test_live_wikibase_bootstrap_and_load(tmp_path: Path) -> None:
         pytest.skip(f"live Wikibase test never runs against a Wikimedia wiki ({url})")
     api = WikibaseApi.from_env()
     m = IdMap.load(tmp_path / "idmap.json")
-    bootstrap(api, m)
+    first = bootstrap(api, m)
+    # every property and class of the model is on the wiki now, created or found, and readable there
+    assert sum(first.counts().values()) > 0
+    on_wiki = api.get_entities(sorted(set(m.entities.values())))
+    assert all(on_wiki[w] is not None for w in m.entities.values())
     assert bootstrap(api, m).counts()["created"] == 0
     ents = institutions(2, start=int(os.environ.get("GLAMKG_LIVE_OFFSET", "900000")))
     target = WikibaseTarget(api, m)
-    target.apply(create_plan(ents))
+    report = target.apply(create_plan(ents))
+    # the first write happened: each item is on the wiki with its label and every statement of the plan
+    assert report.skipped == [] and sorted(report.created) == sorted(e["id"] for e in ents)
+    written = api.get_entities([report.id_map[e["id"]] for e in ents])
+    for e in ents:
+        got = written[report.id_map[e["id"]]]
+        assert got is not None, e["id"]
+        assert got["labels"]["en"]["value"] == e["labels"]["en"]["value"]
+        for pid, sts in e["claims"].items():
+            assert len(got["claims"].get(m.get(pid) or pid, [])) >= len(sts), (e["id"], pid)
     again = target.apply(create_plan(ents))
     assert again.created == [] and sorted(again.unchanged) == sorted(e["id"] for e in ents)
 
@@ -974,11 +987,12 @@ def test_glamkg_load_to_a_wikibase_twice(
     before = len(fake.entities)
     plan = tmp_path / "plan.json"
     args = ["load", str(sheet), "--kind", "institution", "--target", "wikibase", "--plan-out", str(plan)]
+    args += ["--reference-url", "https://example.org/musea.csv"]
     assert main(args) == 0
     assert "created 1" in capsys.readouterr().out
     museums = [e for e in fake.entities.values() if e["labels"].get("en", {}).get("value") == "Rijksmuseum"]
     assert len(museums) == 1 and len(fake.entities) > before
-    journal = Journal(plan.with_name(plan.name + ".journal.jsonl"))
+    journal = Journal(tmp_path / "idmap.json.journal.jsonl")  # with the id map, not with the plan file
     assert list(journal.done_ids().values()) == [museums[0]["id"]]
     edits = len(fake.edits())
     assert {r.fields.get("maxlag") for r in fake.requests} == {"5"}

@@ -4,7 +4,8 @@ Each group of commands lives in ``kg/cli/<noun>.py`` and registers itself on the
 that this file stays a table of contents. Errors that a user can fix (:class:`kg.errors.GlamkgError`) are
 printed as one message, without a traceback, and mapped to an exit code scripts can test:
 
-    0 ok, 1 failure, 2 bad input, 3 store problem, 4 remote problem.
+    0 ok, 1 failure, 2 bad input, 3 store problem, 4 remote problem,
+    5 incomplete (some items were not written; each is listed with its reason).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ HEADER = """# Command-line reference
 Generated from the `glamkg` command by `python -m kg.cli.doc > docs/cli.md`; `tests/test_docs.py` keeps it in
 step with the code. Every command that reads or writes the store finds it the same way: `--store PATH`, else
 `$GLAMKG_STORE`, else `./glamkg-data`. Exit codes: 0 ok, 1 failure, 2 bad input, 3 store problem, 4 remote
-problem.
+problem, 5 incomplete (some items were not written; each is listed with its reason).
 """
 
 

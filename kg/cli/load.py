@@ -16,7 +16,7 @@ from kg import outfile
 from kg.cli import console
 from kg.cli.options import StoreOption
 from kg.cli.progress import ProgressBar
-from kg.errors import InputError
+from kg.errors import Incomplete, InputError
 
 MAX_SHOWN = 20
 
@@ -35,9 +35,7 @@ def _open_store(path: Path, *, write: bool) -> Any:
     return Store.open(path, read_only=not write)
 
 
-def _remote_target(
-    name: str, output: Path | None, source: Path, idmap: Path | None, plan_out: Path | None, maxlag: int
-) -> Any:
+def _remote_target(name: str, output: Path | None, source: Path, idmap: Path | None, maxlag: int) -> Any:
     try:
         module = importlib.import_module(f"kg.load.targets.{name}")
     except ModuleNotFoundError as e:
@@ -50,10 +48,19 @@ def _remote_target(
     if name == "quickstatements":
         path = output or Path(source.stem + ".quickstatements.txt")
         return module.QuickStatementsTarget(path)
-    journal = None
-    if plan_out is not None and not (outfile.is_stdout(plan_out) or outfile.is_stream(plan_out)):
-        journal = plan_out.with_name(plan_out.name + ".journal.jsonl")
-    return module.WikibaseTarget.from_env(idmap=idmap, journal=journal, maxlag=maxlag)
+    # the resume journal lives with the id map (not with --plan-out): a resume finds it whatever plan file it writes
+    return module.WikibaseTarget.from_env(idmap=idmap, maxlag=maxlag)
+
+
+def _checked_url(text: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InputError(
+            f"--reference-url: expected an http(s) address like https://example.org/musea.csv, found {text!r}"
+        )
+    return text.strip()
 
 
 def show_plan(console: Console, plan: Any, limit: int = MAX_SHOWN) -> None:
@@ -137,6 +144,15 @@ def load(
         ),
     ] = None,
     idmap: Annotated[Path | None, typer.Option(help="Wikibase id map (for --target wikibase).")] = None,
+    reference_url: Annotated[
+        str | None,
+        typer.Option(
+            "--reference-url",
+            help="The source's address, for every statement's reference (overrides the mapping's reference.url; "
+            "default file:<FILE name>, which the store keeps but a Wikibase and Wikidata refuse).",
+            show_default=False,
+        ),
+    ] = None,
     maxlag: Annotated[
         int,
         typer.Option(
@@ -188,6 +204,10 @@ def load(
             "expected --kind KIND (institution, partner, partnership, contribution) or --mapping FILE "
             "with a `kind:`; found neither"
         )
+    if reference_url is not None:
+        from dataclasses import replace
+
+        cm.reference = replace(cm.reference, url=_checked_url(reference_url))
     if quiet:
         console.show_messages(quiet=True)
     # every output path is checked before anything is read, planned or written
@@ -202,7 +222,7 @@ def load(
         local = StoreTarget(st, workers=workers)
         tgt: Any = local
         if target != TargetName.store:
-            tgt = _remote_target(target.value, output, file, idmap, plan_out, maxlag)
+            tgt = _remote_target(target.value, output, file, idmap, maxlag)
         try:
             result = loader.load(
                 file,
@@ -245,6 +265,8 @@ def load(
         out.print(line, highlight=False)
         for eid, why in rep.skipped[:MAX_SHOWN]:
             err.print(f"skipped {eid}: {why}", highlight=False)
+        if len(rep.skipped) > MAX_SHOWN:
+            err.print(f"... and {len(rep.skipped) - MAX_SHOWN} more items skipped", highlight=False)
         left_out = list(rep.details.get("skipped_edits") or [])
         if left_out:
             out.print(f"{len(left_out)} single edits left out (reasons on stderr)", highlight=False)
@@ -254,6 +276,11 @@ def load(
                 err.print(f"... and {len(left_out) - MAX_SHOWN} more edits left out", highlight=False)
         if rep.output and not outfile.is_stdout(rep.output):
             out.print(f"wrote {rep.output}", highlight=False)
+        if rep.skipped or left_out:
+            raise Incomplete(
+                f"{len(rep.skipped)} items and {len(left_out)} single edits were not written (reasons above); "
+                "fix them and run the same load again: what was written is not written twice"
+            )
     finally:
         reporter.stop()
         st.close()

@@ -239,6 +239,12 @@ def prepare(
     del rows
     matches = rec.reconcile(good)
     problems.extend(rec.problems)
+    resolve = getattr(target, "resolve_ids", None)
+    if resolve is not None:  # a target with ids of its own (a Wikibase) says what each cell's id means there
+        in_load = {m.id for m in matches}
+        problems.extend(
+            resolve_cells(resolve, good, lambda q: q in in_load or bool(exists and exists(q)), name, warnings)
+        )
     url, retrieved, stated_in = source_reference(p, mapping)
     refs = reference_json(_references(url, retrieved, stated_in), kind)
     by_row = {r.number: r for r in good}
@@ -285,7 +291,61 @@ def prepare(
         retrieved=retrieved,
         meta={"reference_url": url, "rows": n_rows, "mapping": mapping.source or "template"},
     )
+    check = getattr(target, "check", None)
+    if check is not None:  # what a remote target would refuse: found now, before anything is written
+        progress.phase("checking target", 0)
+        found = check(plan, file=name, columns=spec_columns(specs))
+        if found:
+            raise ValidationFailed(found, n_rows)
     return Prepared(plan, n_rows, columns, warnings)
+
+
+def spec_columns(specs: Mapping[str, Any]) -> dict[str, str]:
+    """Property id, ``label@<lang>`` and ``description@<lang>`` -> the sheet column they come from."""
+    out: dict[str, str] = {}
+    for spec in specs.values():
+        if spec.pid:
+            out.setdefault(spec.pid, spec.column)
+        elif spec.field in ("label", "description"):
+            out.setdefault(f"{spec.field}@{spec.language}", spec.column)
+    return out
+
+
+def resolve_cells(
+    resolve: Callable[..., tuple[dict[tuple[str, str], str], dict[str, str], list[str]]],
+    rows: Sequence[MappedRow],
+    known: Callable[[str], bool],
+    file: str,
+    warnings: list[str],
+) -> list[Problem]:
+    """Ask the target what the item ids in ``rows`` mean there; rename them in place; refused ids are
+    problems located at their cell."""
+    wanted = {
+        (c.pid, c.value.id) for r in rows for c in r.claims if isinstance(c.value, ItemRef) and c.value.id[0] == "Q"
+    }
+    if not wanted:
+        return []
+    renames, refused, notes = resolve(wanted, known)
+    warnings.extend(notes)
+    problems: list[Problem] = []
+    for r in rows:
+        for c in r.claims:
+            if not isinstance(c.value, ItemRef):
+                continue
+            if c.value.id in refused:
+                problems.append(
+                    Problem(
+                        file,
+                        r.number,
+                        c.column,
+                        "an item id of the store, the model, the id map or the target wiki",
+                        refused[c.value.id],
+                        "check the id; for a Wikidata item, import it into the store first (glamkg import wikidata)",
+                    )
+                )
+            elif (c.pid, c.value.id) in renames:
+                c.value = ItemRef(renames[(c.pid, c.value.id)])
+    return problems
 
 
 def load(

@@ -21,12 +21,14 @@ from kg.model.schema import SCHEMA_DIR, model
 TEMPLATE_DIR = SCHEMA_DIR / "templates"
 TERM_COLUMNS = ("id", "label_en", "description_en", "aliases_en")
 
-# Example values (template text only; Wikidata ids: Q190804 Rijksmuseum, Q727 Amsterdam, Q803 Utrecht;
-# Q1000000000100 stands for a partnership loaded earlier).
+# Example values (template text only; Wikidata ids: Q190804 Rijksmuseum, Q727 Amsterdam, Q803 Utrecht).
+# The example rows link to each other, so that loading the templates in turn gives one Rijksmuseum: the
+# institution row IS Q190804 (the partnership's participant), and the partnership row takes the local id
+# Q1000000000100 that the contribution's part_of names.
 _EXAMPLE_TERMS = {
-    "institution": ("", "Rijksmuseum", "national museum of the Netherlands in Amsterdam", "Rijks"),
+    "institution": ("Q190804", "Rijksmuseum", "national museum of the Netherlands in Amsterdam", "Rijks"),
     "partner": ("", "Wikimedia Nederland", "Wikimedia chapter in the Netherlands", "WMNL"),
-    "partnership": ("", "Rijksmuseum and Wikimedia Nederland", "GLAM partnership", ""),
+    "partnership": ("Q1000000000100", "Rijksmuseum and Wikimedia Nederland", "GLAM partnership", ""),
     "contribution": ("", "Rijksmuseum uploads 2021", "images uploaded to Wikimedia Commons", ""),
 }
 _EXAMPLE_VALUES = {

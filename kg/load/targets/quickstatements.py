@@ -31,7 +31,9 @@ from typing import Any
 from kg import outfile
 from kg.errors import EntityError, InputError
 from kg.load.plan import Plan, PlanItem, StatementChange, TermChange
+from kg.load.problems import Problem
 from kg.load.targets.base import ProgressFn, WriteReport, report_unchanged
+from kg.load.targets.constraints import Limits, value_problems
 from kg.model import ids
 from kg.model.languages import is_language_code
 from kg.model.schema import model
@@ -335,6 +337,11 @@ class QuickStatementsTarget:
             for i in wanted:
                 out[i] = found.get(i)
         return out
+
+    def check(self, plan: Plan, *, file: str, columns: Mapping[str, str]) -> list[Problem]:
+        """Values Wikidata would refuse (its URL schemes and length limits are Wikibase's defaults), found in
+        the plan: the ``file:`` reference URL of a sheet loaded without ``reference.url`` is one of them."""
+        return value_problems(plan, Limits.for_target("wikibase"), file=file, columns=columns)
 
     def apply(self, plan: Plan, *, progress: ProgressFn | None = None) -> WriteReport:
         lines, report = render(plan)

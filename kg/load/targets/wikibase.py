@@ -10,11 +10,16 @@ How a plan is written (see docs/wikibase.md):
   items that others in the plan refer to are written first;
 * every created item carries an ``exact match`` statement with its glamkg concept IRI (when bootstrap made
   that property), so that it can be recognised on the wiki later;
-* a journal (JSON lines, default ``<id map>.journal.jsonl``; the loader passes one next to the plan) gets a
-  ``pending`` line before each create and a ``done`` line (plan id -> new id) right after it, flushed to
-  disk. On a re-run, done items are mapped from the journal, and an item left ``pending`` (the process died
-  between the wiki's answer and the journal line) is looked up on the wiki by label + ``exact match`` before
-  anything is created: no duplicates;
+* before anything is written, :meth:`WikibaseTarget.resolve_ids` and :meth:`WikibaseTarget.check` turn what
+  the wiki would refuse into located problems of the plan (:mod:`kg.load.targets.constraints`: URL schemes
+  such as the ``file:`` reference of a sheet without ``reference.url``, length limits, two items with the
+  same label and description) and resolve the item ids of the cells: glamkg's ids, the wiki's own ids
+  (through the id map, or an item only the wiki has), and ids that exist nowhere (a problem);
+* a journal (JSON lines) lives with the id map, ``<id map>.journal.jsonl``, whatever plan file a run writes:
+  it gets a ``pending`` line before each create and a ``done`` line (plan id -> new id) right after it,
+  flushed to disk, each naming the wiki and the source. On a re-run, done items are mapped from the journal,
+  and an item left ``pending`` (the process died between the wiki's answer and the journal line) is looked
+  up on the wiki by label + ``exact match`` before anything is created: no duplicates;
 * after an unclear failure (connection lost, HTTP 5xx: the edit may or may not have been applied) the target
   waits (the server's ``Retry-After`` if it sent one, else 5 s), reconciles the item the same way and retries
   once; then the run stops with a hint to run again. HTTP 429 is not unclear (the wiki refused the edit):
@@ -32,7 +37,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,11 +45,14 @@ from typing import Any
 from kg import config
 from kg.errors import EntityError, InputError, RemoteError
 from kg.load.plan import Plan, PlanItem, diff_statements, diff_terms
+from kg.load.problems import Problem
 from kg.load.targets.base import ProgressFn, WriteReport, report_unchanged
+from kg.load.targets.constraints import Limits, duplicate_terms, term_pairs, touches_terms, value_problems
 from kg.load.targets.wikibase_api import HTTP_429, ApiError, WikibaseApi
 from kg.load.targets.wikibase_bootstrap import digest, ensure_entity, find_by_label, stub_terms
 from kg.model import ids
 from kg.model.idmap import DEFAULT_FILE, IdMap, UnmappedIds, translate, translate_back
+from kg.model.schema import model
 
 Json = dict[str, Any]
 CONTENT_ERRORS = frozenset({"failed-save", "modification-failed", "invalid-claim", "not-recognized", "bad-data"})
@@ -55,6 +63,11 @@ THROTTLED = frozenset({"maxlag", "ratelimited", HTTP_429})  # still throttled af
 IDMAP_ENV = config.env_name("wikibase_idmap")
 
 
+def journal_for(idmap_file: Path) -> Path:
+    """The resume journal of the loads written through ``idmap_file``: beside it, whatever the plan file."""
+    return idmap_file.with_name(idmap_file.name + ".journal.jsonl")
+
+
 def idmap_path(option: str | Path | None = None) -> Path:
     """``--idmap FILE``, else ``$GLAMKG_WIKIBASE_IDMAP``, else ``./glamkg-wikibase-idmap.json``."""
     if option:
@@ -63,10 +76,17 @@ def idmap_path(option: str | Path | None = None) -> Path:
 
 
 class Journal:
-    """Append-only JSON lines: ``pending`` before a create, ``done`` (with the new id) after it."""
+    """Append-only JSON lines: ``pending`` before a create, ``done`` (with the new id) after it.
 
-    def __init__(self, path: Path) -> None:
+    Every line names the wiki (``target``: its API URL) and the ``source`` of the load; lines of another wiki
+    are ignored (a journal belongs to one id map, so normally there are none). Lines of other sources count:
+    item ids are glamkg's own, so an item left pending by one source's run is reconciled by the next run of
+    any source before it is created again."""
+
+    def __init__(self, path: Path, *, target: str = "", source: str = "") -> None:
         self.path = path
+        self.target = target
+        self.source = source
         self.state: dict[str, Json] = {}
         lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
         for n, line in enumerate(lines, 1):
@@ -74,6 +94,8 @@ class Journal:
                 continue
             try:
                 entry = json.loads(line)
+                if target and entry.get("target", target) != target:
+                    continue
                 self.state[str(entry["key"])] = entry
             except (ValueError, KeyError, TypeError):
                 if n == len(lines):
@@ -84,6 +106,10 @@ class Journal:
 
     def _append(self, entry: Json) -> None:
         entry["at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if self.target:
+            entry["target"] = self.target
+        if self.source:
+            entry["source"] = self.source
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "a", encoding="utf-8") as f:
             f.write(json.dumps(entry, ensure_ascii=False) + "\n")
@@ -147,7 +173,7 @@ class WikibaseTarget:
         self.api = api
         self.idmap = idmap
         base = idmap.path or Path(DEFAULT_FILE)
-        self.journal_path = Path(journal) if journal else base.with_name(base.name + ".journal.jsonl")
+        self.journal_path = Path(journal) if journal else journal_for(base)
         self.batch_size = batch_size
         self.summary = summary
         self.create_stubs = create_stubs
@@ -189,12 +215,108 @@ class WikibaseTarget:
             out[gid] = back
         return out
 
+    # -- before writing ----------------------------------------------------------------------------------------
+    def resolve_ids(
+        self, wanted: Iterable[tuple[str, str]], known: Callable[[str], bool]
+    ) -> tuple[dict[tuple[str, str], str], dict[str, str], list[str]]:
+        """What the item ids of a sheet's cells mean on this wiki: ``(renames, refused, notes)``.
+
+        ``wanted``: (property id, item id) of each item-valued cell. Ids are looked at in this order:
+
+        1. an id the id map has only as the wiki's own (an item a load created there, copied from the wiki by
+           a volunteer) is that item, renamed to its glamkg id; except in a country or instance-of cell, whose
+           values are the model's countries and classes (Wikidata's ids), when glamkg knows the id too;
+        2. an id the id map has (as glamkg's), the store or the load has (``known``), or that is a country or
+           class of the model is glamkg's (Wikidata's) id, written through the map;
+        3. an id only the wiki has is the wiki's own item, linked as such (a note names its label);
+        4. a glamkg-local id (:func:`kg.model.ids.is_local`) none of them has exists nowhere: ``refused``;
+        5. any other id is taken as Wikidata's and gets a placeholder item on the wiki (a note lists them:
+           glamkg works offline and does not ask Wikidata whether the id exists).
+
+        Every rename is a note too, so the preview says which meaning was taken.
+        """
+        renames: dict[tuple[str, str], str] = {}
+        refused: dict[str, str] = {}
+        notes: list[str] = []
+        ask: set[str] = set()
+        model_ids = _model_item_ids()
+        m = model()
+        model_valued = {m.prop("country").id, m.prop("instance_of").id}
+        for pid, qid in sorted(set(wanted)):
+            glamkg_known = self.idmap.get(qid) is not None or qid in model_ids or known(qid)
+            glamkg_id = self.idmap.back(qid)
+            if glamkg_id is not None and glamkg_id != qid and not (glamkg_known and pid in model_valued):
+                renames[(pid, qid)] = glamkg_id
+                notes.append(f"{qid} ({pid}) is {self.api.api_url}'s {qid}, glamkg's {glamkg_id}")
+            elif not glamkg_known:
+                ask.add(qid)
+        found = self.api.get_entities(sorted(ask, key=_numeric)) if ask else {}
+        placeholders: list[str] = []
+        for qid in sorted(ask, key=_numeric):
+            entity = found.get(qid)
+            if entity is not None:
+                self.idmap.set(qid, qid)  # the wiki's own item, named by its own id
+                labels: dict[str, Json] = entity.get("labels") or {}
+                label = next(iter(labels.values()), {}).get("value", "")
+                notes.append(f"{qid} is {self.api.api_url}'s own item {qid} ({label!r}), not Wikidata's {qid}")
+            elif ids.is_local(qid):
+                refused[qid] = (
+                    f"{qid}, a glamkg-local id that is not in the store, not in the id map and "
+                    f"not on {self.api.api_url}"
+                )
+            else:
+                placeholders.append(qid)
+        if placeholders:
+            more = f" and {len(placeholders) - 10} more" if len(placeholders) > 10 else ""
+            shown = ", ".join(placeholders[:10]) + more
+            notes.append(
+                f"placeholder items will be created on {self.api.api_url} for Wikidata's {shown} "
+                "(not on the wiki, not in the store; the placeholders link to Wikidata)"
+            )
+        return renames, refused, notes
+
+    def check(self, plan: Plan, *, file: str, columns: Mapping[str, str]) -> list[Problem]:
+        """Everything in ``plan`` this wiki would refuse, as located problems (nothing is written)."""
+        problems = value_problems(plan, Limits.for_target("wikibase"), file=file, columns=columns)
+        problems += duplicate_terms(plan, file=file)
+        for item in plan.to_write():
+            if touches_terms(item):
+                problems += self._term_conflicts(item, file, columns)
+        return problems
+
+    def _term_conflicts(self, item: PlanItem, file: str, columns: Mapping[str, str]) -> list[Problem]:
+        """Another item of the wiki with the same label and description in a language of ``item``."""
+        own = self.idmap.get(item.id)
+        out: list[Problem] = []
+        for lang, (label, desc) in sorted(term_pairs(item).items()):
+            hits = self.api.search(label, entity_type="item", language=lang, limit=50)
+            same = [str(h["id"]) for h in hits if str(h.get("label", "")) == label and str(h.get("id")) != own]
+            if not same:
+                continue
+            for wid, e in self.api.get_entities(same).items():
+                if e is None or self._is_ours(e, item.id):
+                    continue  # ours: created for this item by a run that died before the id map was saved
+                if (e.get("descriptions") or {}).get(lang, {}).get("value") == desc:
+                    out.append(
+                        Problem(
+                            file,
+                            item.rows[0] if item.rows else None,
+                            columns.get(f"description@{lang}") or columns.get(f"label@{lang}"),
+                            f"a label and description in {lang!r} that no other item of the wiki has",
+                            f"{label!r} / {desc!r}, which {wid} on {self.api.api_url} already has",
+                            f"if this row is {wid}, put {wid} in the id column; else make the description differ",
+                        )
+                    )
+                    break
+        return out
+
     # -- writing ---------------------------------------------------------------------------------------------
     def apply(self, plan: Plan, *, progress: ProgressFn | None = None) -> WriteReport:
         report = WriteReport(target=self.name)
         report.details.update({"api_url": self.api.api_url, "journal": str(self.journal_path), "resumed": []})
         report_unchanged(plan, report, progress)
-        journal = Journal(self.journal_path)
+        source = str(plan.meta.get("reference_url") or plan.source)
+        journal = Journal(self.journal_path, target=self.api.api_url, source=source)
         for key, wid in journal.done_ids().items():  # reconcile the map with the journal first
             if self.idmap.get(key) is None:
                 self.idmap.set(key, wid)
@@ -338,6 +460,14 @@ class WikibaseTarget:
         from kg.load.targets.wikibase_bootstrap import url_claim
 
         return url_claim(link, ids.entity_iri(it_id))
+
+    def _is_ours(self, entity: Json, item_id: str) -> bool:
+        link = self.idmap.links.get("exact_match")
+        iri = ids.entity_iri(item_id)
+        return bool(link) and any(
+            (st.get("mainsnak", {}).get("datavalue") or {}).get("value") == iri
+            for st in (entity.get("claims") or {}).get(link or "", [])
+        )
 
     def _find_created(self, it: PlanItem) -> str | None:
         """An item created for ``it`` earlier (found by label + exact match), if any."""
@@ -490,3 +620,17 @@ class WikibaseTarget:
     def _summary(self, it: PlanItem) -> str:
         rows = f" rows {','.join(map(str, it.rows[:5]))}" if it.rows else ""
         return f"{self.summary}{rows}"[:250]
+
+
+def _numeric(entity_id: str) -> tuple[str, int]:
+    return entity_id[0], int(entity_id[1:]) if entity_id[1:].isdigit() else 0
+
+
+def _model_item_ids() -> set[str]:
+    """Ids glamkg knows as Wikidata's without a store: the model's classes and values, and the countries."""
+    from kg.model.regions import countries
+
+    m = model()
+    out = {c.id for c in m.classes.values()} | {v.id for v in m.values.values()}
+    out |= {str(q) for q in countries()["qid"]}
+    return out
