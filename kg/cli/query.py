@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -15,6 +14,9 @@ from rich.table import Table
 from kg import outfile
 from kg.cli.options import StoreOption
 from kg.errors import InputError
+
+if TYPE_CHECKING:  # pandas is imported by the commands that use it: `glamkg --help` starts without it
+    import pandas as pd
 
 query_app = typer.Typer(
     name="query",
@@ -84,6 +86,12 @@ def _params(values: list[str] | None) -> dict[str, str]:
     return params
 
 
+def _missing(value: object) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value)) if not isinstance(value, (list, tuple, dict)) else False
+
+
 def _render(df: pd.DataFrame, fmt: Format, output: Path | None) -> None:
     if fmt is Format.parquet:
         if output is None:
@@ -101,7 +109,7 @@ def _render(df: pd.DataFrame, fmt: Format, output: Path | None) -> None:
         else:
             table = Table(*[str(c) for c in df.columns], box=None, pad_edge=False)
             for row in df.itertuples(index=False):
-                table.add_row(*["" if pd.isna(v) else str(v) for v in row])
+                table.add_row(*["" if _missing(v) else str(v) for v in row])
             out.print(table)
             out.print(f"{len(df)} rows", style="dim")
             return
