@@ -15,9 +15,28 @@ if not catalog:
     st.info("No saved queries found in queries/.")
     st.stop()
 by_name = {q.name: q for q in catalog}
-name = st.selectbox("Saved query", list(by_name), format_func=lambda n: f"{by_name[n].title} ({n})", key="q_name")
-query = by_name[name]
-st.write(query.description)
+source = st.radio("Query", ["saved query", "your own query"], horizontal=True, key="q_source",
+                  help="Your own query: paste one copied from the Wikidata Query Service, magic comments included "
+                  "(#title: becomes the title, #defaultView:Map shows a map).")
+if source == "your own query":
+    own = st.text_area("SPARQL", key="q_text", height=220, placeholder="#title:Museums\n#defaultView:Map\nSELECT ...")
+    if not own.strip():
+        st.caption("Paste a query to run it.")
+        st.stop()
+    try:
+        query = dd.own_query(own)
+    except GlamkgError as e:
+        st.error(str(e))
+        st.stop()
+    name = own
+    st.subheader(query.title)
+    if query.note:
+        st.caption(query.note)
+else:
+    name = st.selectbox("Saved query", list(by_name), format_func=lambda n: f"{by_name[n].title} ({n})",
+                        key="q_name")
+    query = by_name[name]
+    st.write(query.description)
 
 params = ui.param_widgets(query)
 where = st.radio("Run on", ["local store", "Wikidata Query Service", "another SPARQL endpoint"], horizontal=True,

@@ -443,3 +443,20 @@ def test_wdqs_link_applies_the_limit_parameter() -> None:
     five = unquote(dashboard_data.wdqs_link(saved, {"limit": "5"}).split("#", 1)[1])
     assert "LIMIT 1000" in default
     assert "LIMIT 5" in five and "LIMIT 1000" not in five
+
+
+def test_dashboard_explorer_shows_the_title_and_a_map_of_a_pasted_query(app_env: Path) -> None:
+    """A query with #title: and #defaultView:Map, pasted into the explorer, runs with that title and a map."""
+    at = run_page("explorer")
+    at.radio(key="q_source").set_value("your own query").run()
+    text = "#title:Where the museums are\n#defaultView:Map\nSELECT ?item ?coord WHERE { ?item wdt:P625 ?coord }"
+    at.text_area(key="q_text").set_value(text).run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.subheader] == ["Where the museums are"]
+    at.button(key="q_run").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    charts = at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart")
+    assert charts, "no chart: the map view of #defaultView:Map was not drawn"
+    spec = json.dumps([c.proto.spec if hasattr(c, "proto") else "" for c in charts])
+    assert "Where the museums are" in spec and "geoshape" in spec

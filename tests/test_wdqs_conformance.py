@@ -1,5 +1,6 @@
-"""The 241 real WDQS queries of ../shared/conformance/wdqs-queries/ on a small local store: at least 90 %
-run; every other one fails with kg.errors.InputError naming the construct and its line; no network."""
+"""The 241 real WDQS queries of ../shared/conformance/wdqs-queries/, run through `glamkg query run FILE` as a
+researcher runs them, on a small on-disk store: at least 97 % run; every other one exits 2 with one error line
+naming the construct and its line, and is a construct WDQS also rejects or one that needs the network."""
 
 from __future__ import annotations
 
@@ -19,13 +20,15 @@ import wdqs_report  # noqa: E402
 def test_real_wdqs_queries_run_locally() -> None:
     if not (wdqs_report.QUERIES / "queries").exists():
         pytest.skip(f"{wdqs_report.QUERIES} not found (../shared/ is absent)")
-    outcomes = wdqs_report.run_all()  # NetworkAttempt or any non-InputError exception fails the test here
+    outcomes = wdqs_report.run_all()  # a network attempt, a traceback or an exit code other than 0/2 fails here
     assert len(outcomes) == 241
     ok = [o for o in outcomes if o.ok]
-    assert len(ok) / len(outcomes) >= 0.90, f"only {len(ok)}/{len(outcomes)} run"
+    assert len(ok) / len(outcomes) >= 0.97, f"only {len(ok)}/{len(outcomes)} run"
     for o in outcomes:
         if not o.ok:
             assert re.search(r"\bline \d+", o.message), f"{o.md5}: failure does not name a line: {o.message}"
+            # only what WDQS refuses too (syntax errors, its UI's placeholders) or what needs the network
+            assert wdqs_report._category(o.message) in wdqs_report.ACCEPTED, f"{o.md5}: {o.message}"
     # the label service path is exercised, not only parsed: some queries return rows with labels
     assert sum(1 for o in ok if o.rows) >= 30
     # the committed report is up to date with the outcome counts

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from kg import outfile
+from kg.cli import console
 from kg.cli.options import StoreOption
 from kg.errors import InputError
 
@@ -86,13 +87,13 @@ def _params(values: list[str] | None) -> dict[str, str]:
     return params
 
 
-def _missing(value: object) -> bool:
+def _missing(value: Any) -> bool:
     import pandas as pd
 
-    return bool(pd.isna(value)) if not isinstance(value, (list, tuple, dict)) else False
+    return False if isinstance(value, (list, tuple, dict)) else bool(pd.isna(value))
 
 
-def _render(df: pd.DataFrame, fmt: Format, output: Path | None) -> None:
+def _render(df: pd.DataFrame, fmt: Format, output: Path | None, title: str = "") -> None:
     if fmt is Format.parquet:
         if output is None:
             raise InputError("--format parquet needs --output FILE (Parquet is binary)")
@@ -107,7 +108,8 @@ def _render(df: pd.DataFrame, fmt: Format, output: Path | None) -> None:
         if output is not None:
             text = df.to_string(index=False) + "\n"
         else:
-            table = Table(*[str(c) for c in df.columns], box=None, pad_edge=False)
+            table = Table(*[str(c) for c in df.columns], box=None, pad_edge=False,
+                          title=title or None, title_justify="left", title_style="bold")
             for row in df.itertuples(index=False):
                 table.add_row(*["" if _missing(v) else str(v) for v in row])
             out.print(table)
@@ -136,7 +138,11 @@ def run(
     full_iris: Annotated[bool, typer.Option("--full-iris", help="Keep entity IRIs instead of ids (Q42).")] = False,
     auto_language: Annotated[
         str | None,
-        typer.Option("--auto-language", help="Language for [AUTO_LANGUAGE] in WDQS label services (local store)."),
+        typer.Option(
+            "--auto-language",
+            help="Language for [AUTO_LANGUAGE] in WDQS label services (local store; default: the locale's "
+            "language, else en; en is always the fallback).",
+        ),
     ] = None,
     cache_dir: Annotated[
         Path | None,
@@ -152,19 +158,25 @@ def run(
     around/box and geof:distance are handled locally, never over the network.
     """
     from kg import query
+    from kg.model.languages import user_language
+
     params = _params(param)
+    saved = query.resolve_query(name)  # a WDQS #title: / #defaultView: is a comment; the title is shown
+    if saved.note:
+        console.err.print(f"note: {saved.note}", highlight=False, markup=False)
     url = query.endpoint_url(endpoint)
     if url is None:
         from kg.store import Store
 
+        language = user_language(auto_language)
         with Store.open(store, read_only=True) as st:
-            df = query.run(name, params=params, store=st, shorten_ids=not full_iris, auto_language=auto_language)
+            df = query.run(saved, params=params, store=st, shorten_ids=not full_iris, auto_language=language)
     else:
         from kg.http import HttpClient
 
         with HttpClient(timeout=timeout, cache_dir=cache_dir) as client:
-            df = query.run(name, params=params, endpoint=endpoint, client=client, shorten_ids=not full_iris)
-    _render(df, fmt, output)
+            df = query.run(saved, params=params, endpoint=endpoint, client=client, shorten_ids=not full_iris)
+    _render(df, fmt, output, title=saved.title if saved.title != saved.name else "")
 
 
 def register(app: typer.Typer) -> None:

@@ -320,6 +320,13 @@ def saved_queries() -> list[Any]:
     return list(query.catalog())
 
 
+def own_query(text: str) -> Any:
+    """A query pasted into the explorer, read as :func:`kg.query.resolve_query` reads a ``.rq`` file: WDQS
+    magic comments give its title and view; a glamkg header must be complete."""
+    from kg import query
+    return query.resolve_query(text)
+
+
 def default_endpoint() -> str:
     """A SPARQL endpoint configured for the explorer (``$GLAMKG_ENDPOINT``), else ''."""
     return config.setting("endpoint") or ""

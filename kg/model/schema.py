@@ -176,11 +176,14 @@ def model(path: Path | None = None) -> Model:
 @functools.cache
 def prefixes(which: str = "wdqs") -> dict[str, str]:
     """Namespace prefixes from ``schemas/prefixes.yaml``: ``"wdqs"`` (every prefix Wikidata's query service
-    declares) or ``"store_export"`` (those written into Turtle exports, in that order)."""
+    declares), ``"store_export"`` (those written into Turtle exports, in that order), or ``"xpath_functions"``
+    (XPath function -> SPARQL built-in, for Blazegraph's ``fn:``)."""
     raw = yaml.safe_load((SCHEMA_DIR / "prefixes.yaml").read_text(encoding="utf-8"))
     wdqs = {str(k): str(v) for k, v in raw["wdqs"].items()}
     if which == "wdqs":
         return wdqs
+    if which == "xpath_functions":  # not prefixes: XPath function name -> SPARQL built-in
+        return {str(k): str(v) for k, v in raw[which].items()}
     return {k: wdqs[k] for k in raw[which]}
 
 

@@ -39,7 +39,9 @@ from kg.errors import InputError
 from kg.model import ids
 from kg.model.languages import is_language_code
 from kg.query import wdqs
+from kg.query.header import is_saved_query, wdqs_header
 from kg.query.sparql_text import Edit, apply_edits, query_form, tokenize
+from kg.query.wdqs_blazegraph import strip_wiki_indentation
 from kg.store.store import raw
 
 QUERIES_DIR = resource_dir("queries")
@@ -190,6 +192,7 @@ class SavedQuery:
     view: str
     text: str
     path: Path | None = None
+    note: str = ""  # e.g. a WDQS #defaultView glamkg shows differently
 
     @property
     def form(self) -> str:
@@ -307,20 +310,30 @@ def resolve_query(name_or_query: str | SavedQuery) -> SavedQuery:
     text = str(name_or_query)
     if re.fullmatch(r"[a-z0-9_]+", text) and (QUERIES_DIR / f"{text}.rq").exists():
         return get(text)
+    looks_like_path = "\n" not in text and "{" not in text and len(text) < 1024
     path = Path(text)
-    if text.endswith((".rq", ".sparql")) or path.exists():
+    if looks_like_path and (text.endswith((".rq", ".sparql")) or path.exists()):
         if not path.exists():
             raise InputError(f"no such query file: {path}")
         body = read_text(path)
-        try:
+        if is_saved_query(body):
+            # glamkg's own header keys: it must be complete (do not run it without its parameters)
             return parse(body, name=path.stem, path=path)
-        except InputError:
-            if re.search(r"^\s*#\s*(title|param|view|description)\s*:", body, re.MULTILINE):
-                raise  # a saved-query header with a mistake: say so, do not run it without its parameters
-            return SavedQuery(path.stem, path.stem, "", (), "table", body, path)
+        return _copied_query(body, path.stem, path)
     if re.fullmatch(r"[a-z0-9_]+", text):
         return get(text)  # raises with the list of names
-    return SavedQuery("query", "query", "", (), "table", text)
+    if is_saved_query(text):
+        return parse(text, name="query")
+    return _copied_query(text, "query", None)
+
+
+def _copied_query(text: str, name: str, path: Path | None) -> SavedQuery:
+    """A query as copied from WDQS or a wiki page: its magic comments (#title:, #defaultView:) are comments
+    that give the title and the view; wikitext indentation is removed (the note says so)."""
+    h = wdqs_header(text)
+    body, fixed = strip_wiki_indentation(text)
+    note = "; ".join(n for n in (h.note, fixed) if n)
+    return SavedQuery(name, h.title or name, "", (), h.view, body, path, note=note)
 
 
 # --------------------------------------------------------------------------------------------------------

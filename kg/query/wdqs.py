@@ -20,10 +20,14 @@ WDQS is Blazegraph with Wikidata extensions. A query copied from Wikidata relies
   from ``GROUP BY`` while its subject is grouped (added to ``GROUP BY``; the label depends on the subject
   only); query hints (``hint:Query hint:optimizer "None" .``: removed, they only steer the planner).
 
-What cannot run raises :class:`kg.errors.InputError` naming the construct and its line: named subqueries
-(``WITH { ... } AS %name``, ``INCLUDE %name``), ``SERVICE wikibase:mwapi``, ``SERVICE bd:sample``, any other
-``SERVICE`` (federated queries are never sent from the local store), UI placeholders like
-``[AUTO_COORDINATES]``, and every SPARQL syntax error (with pyoxigraph's line and column).
+- **Blazegraph-only syntax** rewritten by :mod:`kg.query.wdqs_blazegraph`: named subqueries (``WITH { ... } AS
+  %name`` / ``INCLUDE %name``), XPath functions under ``fn:``, rebinding a bound variable with ``BIND``,
+  ``SELECT DISTINCT DISTINCT``, and ``SERVICE <https://query.wikidata.org/sparql>`` (answered locally).
+
+What cannot run raises :class:`kg.errors.InputError` naming the construct and its line: ``SERVICE
+wikibase:mwapi``, ``SERVICE bd:sample``, any other ``SERVICE`` (federated queries are never sent from the
+local store), UI placeholders like ``[AUTO_COORDINATES]``, and every SPARQL syntax error (with pyoxigraph's
+line and column).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.errors import InputError
+from kg.query import wdqs_blazegraph as blazegraph
 from kg.query.sparql_text import Edit, Token, apply_edits, enclosing_open, matching, tokenize
 from kg.query.wdqs_services import custom_functions, geo_block, label_block
 from kg.query.wdqs_syntax import (
@@ -116,13 +121,14 @@ def _prefix_header(tokens: Sequence[Token]) -> str:
 
 def translate(text: str, *, auto_language: str | None = None) -> Translation:
     """Rewrite a WDQS query into standard SPARQL 1.1 for the local store (see the module docstring)."""
+    notes: list[str] = []
+    text = blazegraph.expand_named_subqueries(text, notes)
     tokens = tokenize(text)
     prefixes = {**STANDARD_PREFIXES, **declared_prefixes(tokens)}
-    _reject_blazegraph(tokens, prefixes)
+    blazegraph.refuse_named_subquery_leftovers(tokens)
     _check_prefixes(tokens)
     edits: list[Edit] = []
     tail: dict[int, list[str]] = {}  # token index of a group's closing "}" -> text to insert before it
-    notes: list[str] = []
     counter = [0]
 
     query = QueryShape(tokens)
@@ -146,6 +152,10 @@ def translate(text: str, *, auto_language: str | None = None) -> Translation:
                 f"SPARQL syntax error: the {{ opened at line {tokens[b].line} (SERVICE {tokens[j].text}) is never "
                 "closed; check the braces"
             )
+        if blazegraph.is_wdqs_endpoint(iri):  # WDQS itself: the local store stands in for it, nothing is sent
+            edits.append(Edit(t.start, tokens[j].end, ""))
+            notes.append(f"line {t.line}: SERVICE {tokens[j].text} answered by the local store (it stands in for WDQS)")
+            continue
         service_spans.append((b, e))
         group_open = enclosing_open(tokens, i)
         group_close = matching(tokens, group_open) if group_open >= 0 else -1
@@ -188,6 +198,10 @@ def translate(text: str, *, auto_language: str | None = None) -> Translation:
         edits.append(Edit(tokens[close].start, tokens[close].start, " " + " ".join(texts) + " "))
 
     edits.extend(_strip_hints(tokens, prefixes, notes))
+    edits.extend(blazegraph.xpath_function_edits(tokens, prefixes, notes))
+    edits.extend(blazegraph.repeated_modifier_edits(tokens, notes))
+    taken = {k for k, tok in enumerate(tokens) if any(ed.start < tok.end and tok.start < ed.end for ed in edits)}
+    edits.extend(blazegraph.rebinding_edits(tokens, notes, taken))
     renames = _rename_self_aliases(tokens, query, service_spans, edits, notes)
     edits.extend(_group_by_labels(tokens, query, notes, text))
     out = apply_edits(text, edits)
@@ -226,18 +240,6 @@ def _rebinding(text: str) -> InputError | None:
                     "new variable and combine them with COALESCE"
                 )
     return None
-
-
-def _reject_blazegraph(tokens: Sequence[Token], prefixes: Mapping[str, str]) -> None:
-    for i, t in enumerate(tokens):
-        if t.is_kw("WITH") and i + 1 < len(tokens) and tokens[i + 1].text == "{":
-            raise unsupported(
-                "Blazegraph named subquery WITH { ... } AS %name",
-                t,
-                "move the subquery into the WHERE clause as { SELECT ... }",
-            )
-        if t.kind == "named_subquery" or t.is_kw("INCLUDE"):
-            raise unsupported(f"Blazegraph named subquery {t.text}", t, "move the subquery into the WHERE clause")
 
 
 def _strip_hints(tokens: Sequence[Token], prefixes: Mapping[str, str], notes: list[str]) -> list[Edit]:

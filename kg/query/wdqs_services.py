@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from kg.errors import InputError
 from kg.model.ids import local_concept_base, wikidata_concept_base
-from kg.model.languages import is_language_code
+from kg.model.languages import is_language_code, user_language
 from kg.query.sparql_text import Token, matching
 from kg.query.wdqs_syntax import (
     AUTO_SUFFIXES,
@@ -60,13 +60,18 @@ def label_block(
                     )
                 for lang in value.split(","):
                     lang = lang.strip().lower()
-                    if lang == "[auto_language]" and auto_language:
-                        lang = auto_language.lower()
-                        if not is_language_code(lang):
+                    if lang == "[auto_language]":
+                        # the user's language (--auto-language, else the locale, else en), then en, as WDQS
+                        # does for a browser
+                        auto = (auto_language or user_language()).lower()
+                        if not is_language_code(auto):
                             raise InputError(
                                 f"--auto-language: expected a language code like en or pt-br, found {auto_language!r}"
                             )
-                    if lang and lang != "[auto_language]" and lang not in languages:
+                        primary = auto.split("-", 1)[0]
+                        languages.extend(x for x in dict.fromkeys((auto, primary, "en")) if x not in languages)
+                        continue
+                    if lang and lang not in languages:
                         languages.append(lang)
             continue  # other params (e.g. disableReordering) do not change results
         pred = resolve(tr.p[0], prefixes)
@@ -80,8 +85,7 @@ def label_block(
     if not languages:
         raise InputError(
             f"SERVICE wikibase:label at line {at.line}: you must provide the label service a list of languages "
-            '(bd:serviceParam wikibase:language "en,fr"); "[AUTO_LANGUAGE]" alone names none (the WDQS user '
-            "interface replaces it with your language; glamkg does so only when given an auto language)"
+            '(bd:serviceParam wikibase:language "en,fr" or "[AUTO_LANGUAGE]")'
         )
     automatic = not resolutions
     if automatic and not automatic_done:
@@ -241,10 +245,18 @@ def _decode_uri(value: Any) -> ox.Literal | None:
     return ox.Literal(unquote(value.value))
 
 
+GEOF_DISTANCE_WDQS = "http://www.opengis.net/def/geosparql/function/distance"
+
+
 def custom_functions() -> dict[ox.NamedNode, Callable[..., Any]]:
-    """geof:distance (km, haversine), wikibase:decodeUri, and the box test used by the rewrite."""
+    """geof:distance (km, haversine), wikibase:decodeUri, and the box test used by the rewrite.
+
+    geof:distance answers under both spellings of its namespace met in real WDQS queries: OGC GeoSPARQL's
+    ``http://www.opengis.net/def/function/geosparql/`` (glamkg's ``geof:``) and
+    ``http://www.opengis.net/def/geosparql/function/``, which queries copied from Wikidata also declare."""
     return {
         ox.NamedNode(GEOF_DISTANCE): _distance,
+        ox.NamedNode(GEOF_DISTANCE_WDQS): _distance,
         ox.NamedNode(DECODE_URI): _decode_uri,
         ox.NamedNode(IN_BOX): _in_box,
     }
