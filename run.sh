@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # glamkg's one task runner.
 #   ./run.sh up     set up, build the embedded store with demo data, open the dashboard (the main job)
-#   ./run.sh test   set up (Python packages, Chromium for the browser tests), then lint, types, import contracts and tests
+#   ./run.sh test   set up (Python packages, Chromium for the browser tests, Virtuoso for the peer-engine tests),
+#                   then lint, types, import contracts and tests
 #   ./run.sh setup  only the Python environment in .venv
 # Environment: PYTHON (default python3), GLAMKG_STORE (default ./glamkg-data), INSTITUTIONS (demo size).
 set -euo pipefail
@@ -47,6 +48,20 @@ browser() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
 }
 
+virtuoso() {
+  # The Virtuoso tests (tests/test_virtuoso.py) start Debian's Virtuoso open source on loopback, with their own
+  # database in a temporary folder; the package's own service is not used (and not started here).
+  if command -v virtuoso-t >/dev/null && command -v isql-vt >/dev/null; then return; fi
+  if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then
+    echo "virtuoso-opensource is missing and this user cannot install it; the Virtuoso tests will skip (fail under CI)." >&2
+    return
+  fi
+  local SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  say "installing virtuoso-opensource (Debian package)"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq virtuoso-opensource >/dev/null
+}
+
 case "${1:-up}" in
   setup)
     setup dev
@@ -59,6 +74,7 @@ case "${1:-up}" in
   test)
     setup dev
     browser
+    virtuoso
     shift || true
     say "ruff"
     "$VENV/bin/ruff" check .

@@ -39,9 +39,10 @@ else:
     st.write(query.description)
 
 params = ui.param_widgets(query)
-where = st.radio("Run on", ["local store", "Wikidata Query Service", "another SPARQL endpoint"], horizontal=True,
+home = "the dashboard's endpoint" if dd.endpoint() else "local store"
+where = st.radio("Run on", [home, "Wikidata Query Service", "another SPARQL endpoint"], horizontal=True,
                  key="q_where")
-endpoint = "local"
+endpoint = dd.endpoint() or "local"
 if where == "Wikidata Query Service":
     endpoint = "wikidata"
 elif where == "another SPARQL endpoint":

@@ -34,6 +34,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Your email address or wiki user page, sent in the User-Agent of every remote request, as "
             "Wikimedia's User-Agent policy asks."),
     Setting("endpoint", "GLAMKG_ENDPOINT", "", "A SPARQL endpoint the dashboard's query explorer offers."),
+    Setting("dashboard_endpoint", "GLAMKG_DASHBOARD_ENDPOINT", "",
+            "The dashboard reads its tables from this SPARQL endpoint instead of the store "
+            "(`glamkg dashboard --endpoint URL` sets it)."),
     Setting("cache", "GLAMKG_CACHE", None,
             "Folder of the dashboard's table cache (default: `$XDG_CACHE_HOME/glamkg/dashboard`)."),
     Setting("xdg_cache", "XDG_CACHE_HOME", None, "The user's cache folder (default: `~/.cache`)."),

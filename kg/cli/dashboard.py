@@ -11,6 +11,7 @@ import typer
 from kg.cli import console
 from kg.cli.options import StoreOption
 from kg.dashboard import server
+from kg.errors import InputError
 
 PortOption = Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to serve the dashboard on.")]
 HostOption = Annotated[
@@ -18,19 +19,37 @@ HostOption = Annotated[
 ]
 
 
-def serve(store: Path, *, host: str = "127.0.0.1", port: int = 8501) -> int:
+def serve(store: Path, *, host: str = "127.0.0.1", port: int = 8501, endpoint: str | None = None) -> int:
     """Run the dashboard (:func:`kg.dashboard.server.serve`), its news printed on standard output."""
-    return server.serve(store, host=host, port=port, say=_say)
+    return server.serve(store, host=host, port=port, say=_say, endpoint=endpoint)
 
 
 def _say(line: str) -> None:
     console.out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
-def dashboard(store: StoreOption = None, port: PortOption = 8501, host: HostOption = "127.0.0.1") -> None:
+def dashboard(
+    store: StoreOption = None,
+    port: PortOption = 8501,
+    host: HostOption = "127.0.0.1",
+    endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--endpoint",
+            help="Read the dashboard's tables from this SPARQL endpoint (Virtuoso, QLever, a Wikibase's query "
+            "service) instead of the store: paged, through glamkg's HTTP client, cached for the day.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
     """Serve the analysts' dashboard (Streamlit) on a store, read-only, and print its URL."""
     from kg import config
-    code = serve(config.store_path(store), host=host, port=port)
+    from kg.query import endpoint_url
+
+    url = endpoint_url(endpoint) if endpoint else None
+    if endpoint and url is None:
+        raise InputError(f"--endpoint: expected the URL of a SPARQL endpoint (http:// or https://), found {endpoint!r}")
+    code = serve(config.store_path(store), host=host, port=port, endpoint=url)
     if code:
         raise typer.Exit(code)
 

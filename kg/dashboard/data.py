@@ -171,9 +171,36 @@ def _restore(folder: Path) -> Dataset | None:
     )
 
 
+def endpoint() -> str:
+    """The SPARQL endpoint the dashboard reads instead of the store (``glamkg dashboard --endpoint URL``,
+    ``$GLAMKG_DASHBOARD_ENDPOINT``), or ''."""
+    return config.setting("dashboard_endpoint") or ""
+
+
+def prepare_endpoint(url: str) -> tuple[Dataset, bool]:
+    """The dataset of a SPARQL endpoint (:class:`kg.query.RemoteGraph`: paged, through the one HTTP client),
+    kept in the on-disk cache for the day: a big engine is asked once a day, not once per visitor."""
+    from kg.query import RemoteGraph
+
+    graph = RemoteGraph(url)
+    folder = _cache_dir(url, f"endpoint|{graph.generation()}")
+    data = _restore(folder) if (folder / "dataset.json").is_file() else None
+    if data is not None:
+        data.path = url
+        return data, True
+    data = read(graph)
+    data.path = url
+    _save(data, folder)
+    return data, False
+
+
 def prepare(path: str | Path | None = None) -> tuple[Dataset, bool]:
-    """The dataset of the store at ``path`` from the on-disk cache, reading the store (and filling the
-    cache) when the store changed. Returns (dataset, whether it came from the cache)."""
+    """The dataset of the store at ``path`` (or of the dashboard's endpoint, when one is set) from the on-disk
+    cache, reading the store (and filling the cache) when the store changed. Returns (dataset, whether it came
+    from the cache)."""
+    url = endpoint()
+    if url:
+        return prepare_endpoint(url)
     p = str(Path(config.store_path(path)).resolve())
     token = version(p)
     folder = _cache_dir(p, token)
@@ -195,7 +222,13 @@ def _cached(path: str, token: str) -> Dataset:
 
 
 def load(path: str | Path | None = None) -> Dataset:
-    """The dataset of the store at ``path``, cached (in memory and on disk) until the store changes."""
+    """The dataset of the store at ``path``, cached (in memory and on disk) until the store changes; or of the
+    dashboard's endpoint, cached for the day."""
+    url = endpoint()
+    if url:
+        import datetime as dt
+
+        return _cached(url, f"endpoint|{dt.datetime.now(dt.UTC).date().isoformat()}")
     p = str(Path(config.store_path(path)).resolve())
     return _cached(p, version(p))
 

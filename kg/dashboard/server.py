@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from kg import config
 from kg.config import resource_dir
 from kg.errors import InputError, RemoteError, StoreError
 
@@ -77,15 +78,16 @@ def wait_healthy(proc: subprocess.Popen[bytes], url: str, timeout: float = HEALT
     return False
 
 
-def prepare_tables(store: Path, say: Callable[[str], None]) -> None:
-    """Read the store into the dashboard's on-disk table cache now, so the first page opens fast."""
+def prepare_tables(store: Path, say: Callable[[str], None], *, endpoint: str | None = None) -> None:
+    """Read the store (or the endpoint) into the dashboard's on-disk table cache now, so the first page opens
+    fast."""
     import streamlit.logger
 
     # outside `streamlit run` Streamlit's caches warn that they run without a runtime: expected here
     streamlit.logger.set_log_level("error")
     from kg.dashboard import data as dashboard_data
     started = time.perf_counter()
-    data, cached = dashboard_data.prepare(store)
+    data, cached = dashboard_data.prepare_endpoint(endpoint) if endpoint else dashboard_data.prepare(store)
     if not cached:
         say(f"read {len(data.institutions):,} institutions for the dashboard in {time.perf_counter() - started:.1f} s")
 
@@ -102,23 +104,35 @@ def _stop_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, interrupt)
 
 
-def serve(store: Path, *, host: str = "127.0.0.1", port: int = 8501, say: Callable[[str], None] | None = None) -> int:
-    """Run the dashboard on ``store`` until interrupted, telling ``say`` what happens; returns streamlit's exit
-    code (without ``say``, the news goes to the log)."""
+def serve(
+    store: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8501,
+    say: Callable[[str], None] | None = None,
+    endpoint: str | None = None,
+) -> int:
+    """Run the dashboard on ``store`` (or on the SPARQL ``endpoint``) until interrupted, telling ``say`` what
+    happens; returns streamlit's exit code (without ``say``, the news goes to the log)."""
     from kg.store import Store
 
     say = say or log.warning
-    with Store.open(store, read_only=True):  # fails clearly when there is no store
-        pass
-    check_port(host, port)
-    prepare_tables(store, say)
     env = dict(os.environ, GLAMKG_STORE=str(store.resolve()), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    if endpoint:
+        env[config.env_name("dashboard_endpoint")] = endpoint
+    else:
+        env.pop(config.env_name("dashboard_endpoint"), None)
+        with Store.open(store, read_only=True):  # fails clearly when there is no store
+            pass
+    check_port(host, port)
+    prepare_tables(store, say, endpoint=endpoint)
     proc = subprocess.Popen(streamlit_command(store.resolve(), host=host, port=port), env=env)
     url = url_of(host, port)
     _stop_on_sigterm()
     try:
         if wait_healthy(proc, url):
-            say(f"dashboard running at {url} on the store {store} (Ctrl+C to stop)")
+            source = f"the SPARQL endpoint {endpoint}" if endpoint else f"the store {store}"
+            say(f"dashboard running at {url} on {source} (Ctrl+C to stop)")
         elif proc.poll() is not None:
             raise StoreError(f"the dashboard stopped at start (exit code {proc.returncode}); see the messages above")
         else:

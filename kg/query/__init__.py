@@ -3,7 +3,9 @@
 Owns: saved queries ``queries/*.rq`` with typed parameters bound by the engine (:mod:`~kg.query.saved`);
 running WDQS queries unchanged on the local store (:mod:`~kg.query.wdqs`, :mod:`~kg.query.wdqs_syntax`,
 :mod:`~kg.query.wdqs_services`, :mod:`~kg.query.sparql_text`); any SPARQL 1.1 endpoint over HTTP
-(:mod:`~kg.query.endpoint`); results as typed DataFrames and files (:mod:`~kg.query.results`).
+(:mod:`~kg.query.endpoint`), and read like the store by the dashboard's tables (:mod:`~kg.query.remote_graph`);
+results as typed DataFrames and files (:mod:`~kg.query.results`); WDQS magic comments
+(:mod:`~kg.query.header`) and Blazegraph-only syntax (:mod:`~kg.query.wdqs_blazegraph`).
 
 May import: :mod:`kg.model`, :mod:`kg.rdf`, :mod:`kg.store`, pandas, pyoxigraph, SPARQLWrapper and the
 top-level infrastructure (remote calls only through :mod:`kg.http`).
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING
 from kg import lazy_face
 
 if TYPE_CHECKING:
+    from kg.query.remote_graph import RemoteGraph
     from kg.query.saved import (
         PARAM_TYPES,
         VIEWS,
@@ -58,10 +61,12 @@ _HOMES = {
         "with_values_block",
     ],
     "kg.query.sparql_text": ["query_form"],
+    "kg.query.remote_graph": ["RemoteGraph"],
 }
 __all__ = [
     "PARAM_TYPES",
     "VIEWS",
+    "RemoteGraph",
     "SavedQuery",
     "bind_values",
     "bound_text",

@@ -54,6 +54,15 @@ class _Response:
         return iter([self._resp.content])
 
 
+def _ask_row(doc: dict[str, Any]) -> bool:
+    """Virtuoso answers ASK, asked for as SPARQL JSON, with one row of one variable (``__ASK_RETVAL``: 1 or 0)
+    instead of ``{"boolean": ...}``."""
+    rows = (doc.get("results") or {}).get("bindings") or []
+    if len(rows) == 1 and len(rows[0]) == 1:
+        return str(next(iter(rows[0].values())).get("value", "")).lower() in ("1", "true")
+    return bool(rows)
+
+
 class SparqlEndpoint:
     """One SPARQL endpoint. ``client`` defaults to the process-wide :func:`kg.http.default_client`."""
 
@@ -116,6 +125,8 @@ class SparqlEndpoint:
                 f"{self.url}: expected SPARQL JSON results (head/results or boolean), found {str(doc)[:120]!r}",
                 url=self.url,
             )
+        if form == "ASK" and "boolean" not in doc:
+            doc = {"head": {}, "boolean": _ask_row(doc)}
         return doc
 
     def ask(self, query: str) -> bool:

@@ -45,6 +45,8 @@ from kg.errors import InputError
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
+# Virtuoso stores geo:wktLiteral as its own geometry type and answers "POINT(lon lat)"^^virtrdf:Geometry
+VIRTUOSO_GEOMETRY = "http://www.openlinksw.com/schemas/virtrdf#Geometry"
 INTEGER_TYPES = frozenset(
     XSD + t
     for t in (
@@ -72,6 +74,7 @@ _DT_KIND: dict[str, str] = {
     **dict.fromkeys(DATE_TYPES, "date"),
     BOOLEAN: "bool",
     WKT: "wkt",
+    VIRTUOSO_GEOMETRY: "wkt",
 }
 
 Term = Mapping[str, str]  # a SPARQL 1.1 JSON results term: {"type": ..., "value": ..., ...}
@@ -408,6 +411,8 @@ def _column(var: str, col: _Col, short: _Shortener | None) -> dict[str, Any]:
         dates = _dates(values)
         if dates is not None:
             return {var: dates}
+    if kinds == {"wkt"}:  # one spelling of a point whatever the engine: Wikidata's "Point(lon lat)"
+        values = [canonical_point(v) for v in values]
     if short is not None and "uri" in kinds:
         out: dict[str, Any] = {var: short.column(values, kinds_list)}
     else:
@@ -419,6 +424,16 @@ def _column(var: str, col: _Col, short: _Shortener | None) -> dict[str, Any]:
         out[f"{var}_lang"] = pd.array(langs, dtype="string")
     assert all(len(v) == n for v in out.values())
     return out
+
+
+def canonical_point(value: str | None) -> str | None:
+    """``POINT(1.5 42)`` (Virtuoso) -> ``Point(1.5 42)`` (WDQS, the store); other WKT is kept as it is."""
+    if value is None:
+        return None
+    m = _POINT_RE.match(value)
+    if m is None or value.lstrip().startswith("<"):
+        return value
+    return f"Point({m.group(1)} {m.group(2)})"
 
 
 def _points(values: list[str | None]) -> tuple[Any, Any]:
