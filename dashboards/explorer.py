@@ -59,7 +59,7 @@ if st.session_state.get("q_request") != request:
     st.caption("Press “Run query” to run it (again after changing the query, its parameters or the endpoint).")
     st.stop()
 try:
-    result = dd.run_query(name, request[1], endpoint, ctx.data.path, ctx.data.generation)
+    result, provenance = dd.run_query(name, request[1], endpoint, ctx.data.path, ctx.data.generation)
 except GlamkgError as e:
     st.error(str(e))
     st.stop()
@@ -69,4 +69,6 @@ chart = ui.query_chart(query, result)
 if chart is not None:
     ui.chart(chart)
 st.dataframe(result, hide_index=True, width="stretch")
-ui.downloads(result, name)
+ui.downloads(result, query.name, provenance)
+st.caption(f"Ran {provenance.ran_at} on {provenance.endpoint}" + (f" (store generation {provenance.generation})"
+           if provenance.generation else "") + ".")

@@ -210,6 +210,21 @@ def test_explorer_runs_a_saved_query_locally(app_env: Path) -> None:
     assert int(result[count_col].sum()) == len(fx.INSTITUTIONS)
     assert len(result) == len({row[3] for row in fx.INSTITUTIONS})
     assert any(b.proto.url.startswith("https://query.wikidata.org/#") for b in at.get("link_button"))
+    # where the result came from: the store, its generation, the time (the downloads carry the same)
+    from kg.store import Store
+
+    with Store.open(app_env, read_only=True) as st:
+        generation = st.generation()
+    assert any(f"on local store (store generation {generation})" in c.value for c in at.caption)
+    _, prov = dd_run("institutions_per_country", app_env, generation)
+    assert prov.name == "institutions_per_country" and prov.rows == len(result) and prov.store == str(app_env)
+    assert "wdt:P17" in prov.query and prov.ran_at.endswith("Z")
+
+
+def dd_run(name: str, store: Path, generation: str) -> tuple[pd.DataFrame, object]:
+    from kg.dashboard import data as dd
+
+    return dd.run_query.__wrapped__(name, (), "local", str(store), generation)  # type: ignore[attr-defined]
 
 
 def test_cache_follows_store_generation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -346,8 +361,8 @@ def test_every_table_has_a_download_button(app_env: Path, page: str) -> None:
     tables = len(at.dataframe)
     buttons = at.get("download_button")
     assert tables, f"{page} shows no table"
-    if page == "explorer":  # the result in three formats
-        assert sorted(b.proto.label for b in buttons) == ["CSV", "JSON", "Parquet"]
+    if page == "explorer":  # the result in three formats, and where it came from
+        assert sorted(b.proto.label for b in buttons) == ["CSV", "JSON", "Parquet", "Provenance"]
         assert tables == 1
     else:
         labels = [b.proto.label for b in buttons]

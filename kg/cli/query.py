@@ -19,6 +19,8 @@ from kg.errors import InputError
 if TYPE_CHECKING:  # pandas is imported by the commands that use it: `glamkg --help` starts without it
     import pandas as pd
 
+    from kg.query.provenance import Provenance
+
 query_app = typer.Typer(
     name="query",
     help="Saved SPARQL queries (queries/*.rq): list them, show one, run one on the local store, "
@@ -93,11 +95,29 @@ def _missing(value: Any) -> bool:
     return False if isinstance(value, (list, tuple, dict)) else bool(pd.isna(value))
 
 
-def _render(df: pd.DataFrame, fmt: Format, output: Path | None, title: str = "") -> None:
+def _file(output: Path | None) -> bool:
+    """An output that is a file of its own (not standard output or a pipe): it gets a provenance sidecar."""
+    return output is not None and not outfile.is_stdout(output) and not outfile.is_stream(output)
+
+
+def _render(
+    df: pd.DataFrame, fmt: Format, output: Path | None, title: str = "", provenance: Provenance | None = None
+) -> None:
+    from kg.query.provenance import parquet_bytes, sidecar
+
+    if provenance is not None:
+        provenance.rows = len(df)
+    if _file(output) and provenance is not None:
+        assert output is not None
+        outfile.write_text(sidecar(output), provenance.to_json(), what="provenance file")
     if fmt is Format.parquet:
         if output is None:
             raise InputError("--format parquet needs --output FILE (Parquet is binary)")
-        outfile.write_with(output, lambda tmp: df.to_parquet(tmp, index=False))
+        if provenance is not None:
+            data = parquet_bytes(df, provenance)
+            outfile.write_with(output, lambda tmp: tmp.write_bytes(data))
+        else:
+            outfile.write_with(output, lambda tmp: df.to_parquet(tmp, index=False))
         return
     if fmt is Format.csv:
         text = df.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S")
@@ -159,24 +179,33 @@ def run(
     """
     from kg import query
     from kg.model.languages import user_language
+    from kg.query.provenance import Provenance, sidecar
 
     params = _params(param)
     saved = query.resolve_query(name)  # a WDQS #title: / #defaultView: is a comment; the title is shown
     if saved.note:
         console.err.print(f"note: {saved.note}", highlight=False, markup=False)
+    if output is not None and _file(output):  # every file is checked before the query runs
+        outfile.check(output)
+        outfile.check(sidecar(output), what="provenance file")
     url = query.endpoint_url(endpoint)
+    prov = Provenance(
+        query=query.bound_text(saved, params), name=saved.name, parameters=params, endpoint=url or "local store"
+    )
     if url is None:
+        from kg import config
         from kg.store import Store
 
         language = user_language(auto_language)
         with Store.open(store, read_only=True) as st:
+            prov.store, prov.generation = str(config.store_path(store)), str(st.generation())
             df = query.run(saved, params=params, store=st, shorten_ids=not full_iris, auto_language=language)
     else:
         from kg.http import HttpClient
 
         with HttpClient(timeout=timeout, cache_dir=cache_dir) as client:
             df = query.run(saved, params=params, endpoint=endpoint, client=client, shorten_ids=not full_iris)
-    _render(df, fmt, output, title=saved.title if saved.title != saved.name else "")
+    _render(df, fmt, output, title=saved.title if saved.title != saved.name else "", provenance=prov)
 
 
 def register(app: typer.Typer) -> None:

@@ -381,11 +381,25 @@ def wdqs_link(saved: Any, params: dict[str, str]) -> str:
 @st.cache_data(show_spinner="Running the query…", max_entries=64, ttl=3600)
 def run_query(
     name: str, params: tuple[tuple[str, str], ...], endpoint: str, path: str, generation: str
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, Any]:
     """A saved query's result on the local store at ``path`` or on ``endpoint`` (cached per store
-    generation; ``generation`` is part of the cache key)."""
+    generation; ``generation`` is part of the cache key), and its :class:`kg.query.provenance.Provenance`
+    (the text as run, the parameters, where and when it ran)."""
     from kg import query
+    from kg.query.provenance import Provenance
+
     values = {k: v for k, v in params if v not in ("", None)}
-    if endpoint in ("", "local"):
-        return _read(path, lambda store: query.run(name, params=values, endpoint="local", store=store))
-    return query.run(name, params=values, endpoint=endpoint)
+    saved = query.resolve_query(name)
+    try:
+        text = query.bound_text(saved, values)
+    except GlamkgError:
+        text = saved.text
+    local = endpoint in ("", "local")
+    prov = Provenance(query=text, name=saved.name, parameters=values, endpoint="local store" if local else endpoint,
+                      store=path if local else None, generation=generation if local else None)
+    if local:
+        df = _read(path, lambda store: query.run(saved, params=values, endpoint="local", store=store))
+    else:
+        df = query.run(saved, params=values, endpoint=endpoint)
+    prov.rows = len(df)
+    return df, prov

@@ -170,19 +170,30 @@ def table(df: pd.DataFrame, name: str, *, key: str | None = None, **kwargs: Any)
     )
 
 
-def downloads(df: pd.DataFrame, name: str) -> None:
-    """CSV, JSON and Parquet download buttons side by side."""
-    a, b, c = st.columns(3)
+def downloads(df: pd.DataFrame, name: str, provenance: Any = None) -> None:
+    """CSV, JSON and Parquet download buttons side by side; with a :class:`kg.query.provenance.Provenance`,
+    the JSON is ``{"provenance", "rows"}``, the Parquet carries it in its metadata, and a fourth button gives
+    it as a file of its own (for the CSV)."""
+    from kg.query import provenance as pv
+
+    cols = st.columns(4 if provenance is not None else 3)
     base = slug(name)
-    a.download_button("CSV", df.to_csv(index=False).encode("utf-8"), f"{base}.csv", "text/csv", key=f"csv-{base}")
-    b.download_button(
-        "JSON", df.to_json(orient="records", date_format="iso", force_ascii=False).encode("utf-8"),
-        f"{base}.json", "application/json", key=f"json-{base}",
-    )
-    buf = io.BytesIO()
-    parquet_ready(df).to_parquet(buf, index=False)
-    c.download_button("Parquet", buf.getvalue(), f"{base}.parquet", "application/vnd.apache.parquet",
-                      key=f"parquet-{base}")
+    cols[0].download_button("CSV", df.to_csv(index=False).encode("utf-8"), f"{base}.csv", "text/csv",
+                            key=f"csv-{base}")
+    if provenance is not None:
+        as_json = pv.json_document(df, provenance).encode("utf-8")
+        as_parquet = pv.parquet_bytes(parquet_ready(df), provenance)
+    else:
+        as_json = df.to_json(orient="records", date_format="iso", force_ascii=False).encode("utf-8")
+        buf = io.BytesIO()
+        parquet_ready(df).to_parquet(buf, index=False)
+        as_parquet = buf.getvalue()
+    cols[1].download_button("JSON", as_json, f"{base}.json", "application/json", key=f"json-{base}")
+    cols[2].download_button("Parquet", as_parquet, f"{base}.parquet", "application/vnd.apache.parquet",
+                            key=f"parquet-{base}")
+    if provenance is not None:
+        cols[3].download_button("Provenance", provenance.to_json().encode("utf-8"),
+                                f"{base}.csv{pv.SIDECAR_SUFFIX}", "application/json", key=f"prov-{base}")
 
 
 def parquet_ready(df: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,91 @@
+"""Where a result came from: the query text as it ran, its parameters, the endpoint (or the store and its
+generation) and the time, kept with every result file and every dashboard download.
+
+- ``glamkg query run ... -o FILE`` writes ``FILE.provenance.json`` beside the result (any format), and a
+  Parquet file also carries it inside, as the schema metadata key :data:`PARQUET_KEY`;
+- the dashboard's JSON download is ``{"provenance": {...}, "rows": [...]}``, its Parquet download carries the
+  same metadata, and a "Provenance" download gives it for the CSV.
+
+    >>> p = Provenance(query="SELECT * {}", name="q", parameters={}, endpoint="local store")
+    >>> sorted(p.to_dict())[:4]
+    ['endpoint', 'generation', 'glamkg', 'name']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+PARQUET_KEY = b"glamkg.provenance"
+SIDECAR_SUFFIX = ".provenance.json"
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Provenance:
+    """One result's provenance (``rows`` is filled in when the result is known)."""
+
+    query: str
+    name: str
+    parameters: dict[str, str]
+    endpoint: str  # the SPARQL endpoint's URL, or "local store"
+    ran_at: str = field(default_factory=now)
+    store: str | None = None  # the store's path, for the local store
+    generation: str | None = None  # the store's generation when the query ran
+    rows: int | None = None
+    glamkg: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.glamkg:
+            from kg import __version__
+
+            self.glamkg = __version__
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n"
+
+
+def sidecar(path: Path) -> Path:
+    """``answer.csv`` -> ``answer.csv.provenance.json``."""
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def parquet_bytes(df: pd.DataFrame, provenance: Provenance) -> bytes:
+    """``df`` as Parquet, with the provenance in the schema metadata (:data:`PARQUET_KEY`)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[PARQUET_KEY] = provenance.to_json().encode("utf-8")
+    buf = io.BytesIO()
+    pq.write_table(table.replace_schema_metadata(meta), buf)
+    return buf.getvalue()
+
+
+def read_parquet_provenance(data: bytes | Path) -> dict[str, Any] | None:
+    """The provenance a Parquet file carries, or None."""
+    import pyarrow.parquet as pq
+
+    source = io.BytesIO(data) if isinstance(data, bytes) else str(data)
+    meta = pq.read_schema(source).metadata or {}
+    raw = meta.get(PARQUET_KEY)
+    return json.loads(raw) if raw else None
+
+
+def json_document(df: pd.DataFrame, provenance: Provenance) -> str:
+    """``{"provenance": {...}, "rows": [...]}``: a JSON download that says where it came from."""
+    rows = json.loads(df.to_json(orient="records", date_format="iso", force_ascii=False))
+    return json.dumps({"provenance": provenance.to_dict(), "rows": rows}, ensure_ascii=False, indent=1) + "\n"
