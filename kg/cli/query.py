@@ -171,6 +171,18 @@ def run(
     timeout: Annotated[
         float, typer.Option("--timeout", min=0.1, help="Remote endpoints: seconds per HTTP request.")
     ] = 60.0,
+    idmap: Annotated[
+        Path | None,
+        typer.Option(
+            "--idmap",
+            help="The endpoint serves a Wikibase with its own numbering: translate Wikidata's ids in the query "
+            "into the wiki's, and back in the answer, through this id map (`glamkg wikibase bootstrap` writes it).",
+            show_default=False,
+        ),
+    ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="With --idmap: show the ids translated and the query sent (stderr).")
+    ] = False,
 ) -> None:
     """Run a saved query or a .rq file and print or save the table.
 
@@ -189,6 +201,8 @@ def run(
         outfile.check(output)
         outfile.check(sidecar(output), what="provenance file")
     url = query.endpoint_url(endpoint)
+    if url is None and idmap is not None:
+        raise InputError("--idmap translates ids for a Wikibase's own query service: give --endpoint URL as well")
     prov = Provenance(
         query=query.bound_text(saved, params), name=saved.name, parameters=params, endpoint=url or "local store"
     )
@@ -203,8 +217,19 @@ def run(
     else:
         from kg.http import HttpClient
 
+        wiki_ids = None
+        if idmap is not None:
+            from kg.model.idmap import IdMap
+
+            wiki_ids = IdMap.load(idmap, missing_ok=False)
+
+        def show(text: str) -> None:
+            if explain:
+                console.err.print(text, highlight=False, markup=False, soft_wrap=True)
+
         with HttpClient(timeout=timeout, cache_dir=cache_dir) as client:
-            df = query.run(saved, params=params, endpoint=endpoint, client=client, shorten_ids=not full_iris)
+            df = query.run(saved, params=params, endpoint=endpoint, client=client, shorten_ids=not full_iris,
+                           idmap=wiki_ids, explain=show)
     _render(df, fmt, output, title=saved.title if saved.title != saved.name else "", provenance=prov)
 
 

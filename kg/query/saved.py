@@ -498,13 +498,24 @@ def run(
     client: Any = None,
     shorten_ids: bool = True,
     auto_language: str | None = None,
+    idmap: Any = None,
+    explain: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
-    """Run a saved query (name, file, SavedQuery or query text) and return a typed DataFrame."""
+    """Run a saved query (name, file, SavedQuery or query text) and return a typed DataFrame.
+
+    ``idmap`` (a :class:`kg.model.idmap.IdMap`, remote endpoints only): the endpoint serves a Wikibase with its own
+    numbering; ids are translated there and back (:mod:`kg.query.renumbering`), and ``explain`` gets the table
+    of ids and the text sent."""
     q = resolve_query(name_or_query)
     form = query_form(q.text)
     bound = bind_values(q, params or {})
     q_text = with_limit(with_local_base(q.text), q, params or {})
     url = endpoint_url(endpoint)
+    if url is None and idmap is not None:
+        raise InputError(
+            "--idmap translates ids for a Wikibase's own query service: give --endpoint URL (the local store holds "
+            "glamkg's ids, which the queries use as they are)"
+        )
     if url is None:
         # pyoxigraph substitutes only variables of the SELECT projection (SEP-0007); the others, and lists,
         # are bound by a VALUES block of validated terms
@@ -524,4 +535,15 @@ def run(
 
     text = with_values_block(q_text, bound)
     ep = SparqlEndpoint(url, client=client)
-    return ep.dataframe(text, shorten_ids=shorten_ids, form=form)
+    if idmap is None:
+        return ep.dataframe(text, shorten_ids=shorten_ids, form=form)
+    from kg.query import results
+    from kg.query.renumbering import Renumbering
+
+    if form not in ("SELECT", "ASK"):
+        raise InputError(f"--idmap translates the answers of SELECT and ASK queries; this query is a {form}")
+    ren = Renumbering(idmap)
+    sent = ren.query(text)
+    if explain is not None:
+        explain(sent.explain())
+    return results.to_dataframe(ren.results(ep.select(sent.text)), shorten_ids=shorten_ids)

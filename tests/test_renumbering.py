@@ -1,0 +1,142 @@
+"""One query text for a Wikibase with its own numbering (P1.., Q1..): `glamkg query run --endpoint URL --idmap MAP`
+translates Wikidata's ids into the wiki's and back, so every saved query returns the same rows from a real
+`oxigraph serve` holding the demo data renumbered as a Wikibase would number it, as from the store holding the same
+data in Wikidata's ids."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+from query_fixture_data import oxigraph_server
+
+from kg.cli import main
+from kg.model import ids
+from kg.query import catalog
+from kg.query.wdqs_syntax import STANDARD_PREFIXES
+
+WIKI = "http://wikibase.example/"
+WIKIDATA = "http://www.wikidata.org/"
+ID_NAMESPACES = ("wd", "wdt", "p", "ps", "pq", "pr", "psv", "pqv", "prv", "wdtn", "psn", "pqn", "prn", "wdno")
+
+
+def renumber(nt: bytes) -> tuple[bytes, dict[str, str]]:
+    """The graph as a Wikibase with its own numbering holds it: every entity gets the wiki's next id (P1, Q1, ...
+    in order of appearance), every Wikidata namespace moves under the wiki's root, glamkg's local items too."""
+    id_ns = sorted((STANDARD_PREFIXES[p] for p in ID_NAMESPACES), key=len, reverse=True)
+    other_ns = sorted((v for v in STANDARD_PREFIXES.values() if v.startswith(WIKIDATA) and v not in id_ns),
+                      key=len, reverse=True)
+    local = ids.local_concept_base()
+    mapping: dict[str, str] = {}
+    counters = {"P": 0, "Q": 0, "L": 0}
+
+    def wiki_id(glamkg_id: str) -> str:
+        if glamkg_id not in mapping:
+            counters[glamkg_id[0]] += 1
+            mapping[glamkg_id] = f"{glamkg_id[0]}{counters[glamkg_id[0]]}"
+        return mapping[glamkg_id]
+
+    def node(term: Any) -> Any:
+        if not isinstance(term, ox.NamedNode):
+            return term
+        iri = term.value
+        if iri.startswith(local):
+            rest = iri[len(local):]
+            return ox.NamedNode(f"{WIKI}entity/" + (wiki_id(rest) if re.fullmatch(r"[PQL]\d+", rest) else rest))
+        for ns in id_ns:
+            if iri.startswith(ns) and re.fullmatch(r"[PQL]\d+", iri[len(ns):]):
+                return ox.NamedNode(WIKI + ns[len(WIKIDATA):] + wiki_id(iri[len(ns):]))
+        for ns in other_ns:
+            if iri.startswith(ns):
+                return ox.NamedNode(WIKI + iri[len(WIKIDATA):])
+        return term
+
+    def literal(term: Any) -> Any:
+        if isinstance(term, ox.Literal) and term.datatype.value.startswith(WIKIDATA):
+            return ox.Literal(term.value, datatype=node(term.datatype))
+        return node(term)
+
+    out = io.BytesIO()
+    triples = [ox.Triple(node(t.subject), node(t.predicate), literal(t.object))
+               for t in ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)]
+    ox.serialize(triples, out, format=ox.RdfFormat.N_TRIPLES)
+    # `glamkg wikibase bootstrap` puts every property and class of the model on the wiki, used or not
+    from kg.model.schema import model
+
+    m = model()
+    for eid in [p.id for p in m.properties.values()] + [c.id for c in (*m.classes.values(), *m.values.values())]:
+        wiki_id(eid)
+    return out.getvalue(), mapping
+
+
+@pytest.fixture(scope="module")
+def wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, str]]:
+    tmp = tmp_path_factory.mktemp("renumbered")
+    store, nt = tmp / "store", tmp / "export.nt"
+    assert cli("demo", "--institutions", "200", "--store", str(store))[0] == 0
+    assert cli("export", "--store", str(store), "--output", str(nt))[0] == 0
+    data, mapping = renumber(nt.read_bytes())
+    assert b"http://www.wikidata.org/entity/" not in data and ids.local_concept_base().encode() not in data
+    idmap = tmp / "idmap.json"
+    idmap.write_text(json.dumps({"glamkg_idmap": 1, "api_url": WIKI + "w/api.php", "concept_base": WIKI + "entity/",
+                                 "links": {}, "keys": {}, "entities": mapping}), encoding="utf-8")
+    with oxigraph_server(data) as url:
+        yield store, idmap, url
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+def rows(*args: str) -> list[str]:
+    code, out, err = cli("query", "run", *args, "--format", "json")
+    assert code == 0, err
+    return sorted(json.dumps(r, sort_keys=True) for r in json.loads(out))
+
+
+@pytest.mark.parametrize("name", [q.name for q in catalog()])
+def test_every_saved_query_returns_the_same_rows_on_the_renumbered_wiki(
+    wiki: tuple[Path, Path, str], name: str
+) -> None:
+    store, idmap, url = wiki
+    assert rows(name, "--endpoint", url, "--idmap", str(idmap)) == rows(name, "--store", str(store))
+
+
+def test_with_a_region_the_countries_the_wiki_lacks_match_nothing(wiki: tuple[Path, Path, str]) -> None:
+    store, idmap, url = wiki
+    args = ["institutions_per_region", "-p", "region=Africa"]
+    local = rows(*args, "--store", str(store))
+    assert local and rows(*args, "--endpoint", url, "--idmap", str(idmap)) == local
+
+
+def test_explain_shows_the_ids_and_the_text_sent(wiki: tuple[Path, Path, str]) -> None:
+    _, idmap, url = wiki
+    mapping = json.loads(idmap.read_text())["entities"]
+    code, _, err = cli("query", "run", "institutions_per_type", "--endpoint", url, "--idmap", str(idmap), "--explain")
+    assert code == 0, err
+    assert f"P31 -> {mapping['P31']}" in " ".join(err.split())
+    assert f"<{WIKI}prop/direct/{mapping['P31']}>" in err and "query sent:" in err
+
+
+def test_an_id_the_map_lacks_is_named_with_its_line(wiki: tuple[Path, Path, str], tmp_path: Path) -> None:
+    _, idmap, url = wiki
+    q = tmp_path / "q.rq"
+    q.write_text("SELECT ?x WHERE {\n  ?x wdt:P31 wd:Q33506 .\n  ?x wdt:P99999 ?y }", encoding="utf-8")
+    code, _, err = cli("query", "run", str(q), "--endpoint", url, "--idmap", str(idmap))
+    assert code == 2 and "P99999 (line 3)" in err and "id map" in err
+
+
+def test_idmap_needs_an_endpoint(wiki: tuple[Path, Path, str]) -> None:
+    store, idmap, _ = wiki
+    code, _, err = cli("query", "run", "institutions_per_type", "--store", str(store), "--idmap", str(idmap))
+    assert code == 2 and "--endpoint" in err
