@@ -10,8 +10,8 @@ Wikibase builds them), and the answer's entity IRIs back into Wikidata's (glamkg
 back as from a store holding the data in Wikidata's ids. The rewrite works on tokens (strings, comments and
 other IRIs are never touched); ``--explain`` shows the table of ids and the text sent. An id the map lacks is an
 error naming it and its line, except in a ``VALUES`` block, where such an entry (a region's countries the wiki
-has no item for) becomes an IRI that matches nothing, and ``--explain`` lists it. An entity of the wiki that the map lacks (added there by someone else) stays the
-wiki's IRI in the answer.
+has no item for) becomes an IRI that matches nothing, and ``--explain`` lists it. An entity of the wiki that
+the map lacks (added there by someone else) stays the wiki's IRI in the answer.
 
     >>> from kg.model.idmap import IdMap
     >>> m = IdMap(entities={"P31": "P1", "Q33506": "Q3"}, concept_base="https://w.example/entity/")
