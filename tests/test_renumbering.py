@@ -15,6 +15,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
+import requests
 from query_fixture_data import oxigraph_server
 
 from kg.cli import main
@@ -91,6 +92,20 @@ def wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path,
         yield store, idmap, url
 
 
+@pytest.fixture(scope="module")
+def wiki_with_own_items(wiki: tuple[Path, Path, str]) -> Iterator[tuple[Path, Path, str]]:
+    """The same wiki, plus an item its own editors made (glamkg never created it: it is not in the id map)."""
+    store, idmap, url = wiki
+    mapping = json.loads(idmap.read_text())["entities"]
+    data = requests.get(url.replace("/query", "/store?default"), headers={"Accept": "application/n-triples"},
+                        timeout=60).content
+    data += (f"<{WIKI}entity/Q99999> <{WIKI}prop/direct/{mapping['P31']}> <{WIKI}entity/{mapping['Q33506']}> .\n"
+             f"<{WIKI}entity/Q99999> <{WIKI}prop/direct/{mapping['P17']}> <{WIKI}entity/{mapping['Q55']}> .\n"
+             f'<{WIKI}entity/Q99999> <http://www.w3.org/2000/01/rdf-schema#label> "Wiki-only museum"@en .\n').encode()
+    with oxigraph_server(data) as own:
+        yield store, idmap, own
+
+
 def cli(*args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -140,3 +155,30 @@ def test_idmap_needs_an_endpoint(wiki: tuple[Path, Path, str]) -> None:
     store, idmap, _ = wiki
     code, _, err = cli("query", "run", "institutions_per_type", "--store", str(store), "--idmap", str(idmap))
     assert code == 2 and "--endpoint" in err
+
+
+def test_import_wikidata_reads_the_id_map(wiki_with_own_items: tuple[Path, Path, str], tmp_path: Path) -> None:
+    """`glamkg import wikidata --endpoint URL --idmap MAP`: the wiki's institutions come into a store in glamkg's
+    ids (those glamkg made there get their own ids back; the wiki's own items get stable local ids, recorded in
+    the map), so the saved queries give the same answer as on the store they came from."""
+    store, idmap, url = wiki_with_own_items
+    fresh = tmp_path / "fresh"
+    mine = tmp_path / "idmap.json"
+    mine.write_bytes(idmap.read_bytes())
+    args = ["import", "wikidata", "--endpoint", url, "--idmap", str(mine), "--country", "NL", "--country", "FR",
+            "--type", "museum", "--pause", "0", "--store", str(fresh)]
+    code, _, err = cli(*args)
+    assert code == 0, err
+    q = tmp_path / "museums.rq"
+    q.write_text("""SELECT ?item WHERE { ?item wdt:P31 wd:Q33506 ; wdt:P17 ?c . VALUES ?c { wd:Q55 wd:Q142 } }""")
+    expected = {json.loads(r)["item"] for r in rows(str(q), "--store", str(store))} | {"Q1800000099999"}
+    got = {json.loads(r)["item"] for r in rows(str(q), "--store", str(fresh))}
+    assert got == expected and len(expected) > 1
+    assert json.loads(mine.read_text())["entities"]["Q1800000099999"] == "Q99999"  # recorded for the next run
+    label = tmp_path / "label.rq"
+    label.write_text("SELECT ?label WHERE { <https://glamkg.invalid/entity/Q1800000099999> rdfs:label ?label }")
+    assert [json.loads(r)["label"] for r in rows(str(label), "--store", str(fresh))] == ["Wiki-only museum"]
+    # a second run gives the same ids (from the map): nothing new
+    code, _, err = cli(*args, "--restart")
+    assert code == 0, err
+    assert {json.loads(r)["item"] for r in rows(str(q), "--store", str(fresh))} == expected

@@ -15,7 +15,7 @@ from kg import outfile
 from kg.cli import console
 from kg.cli.options import StoreOption
 from kg.config import store_path
-from kg.errors import RemoteError
+from kg.errors import InputError, RemoteError
 
 ReportOpt = Annotated[
     Path | None,
@@ -106,6 +106,15 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--stated-in", help="Item the references name as source (default Wikidata, Q2013)."),
         ] = None,
+        idmap: Annotated[
+            Path | None,
+            typer.Option(
+                "--idmap",
+                help="The service is a Wikibase with its own numbering: translate ids through this id map "
+                "(`glamkg wikibase bootstrap` writes it); its items get glamkg ids, recorded in the map.",
+                show_default=False,
+            ),
+        ] = None,
         store: StoreOption = None,
         report_out: ReportOpt = None,
     ) -> None:
@@ -134,11 +143,28 @@ def register(app: typer.Typer) -> None:
             stated_in=stated_in,
         )
         stderr = console.err
+        renumbering = None
+        if idmap is not None:
+            from kg.model.idmap import IdMap
+            from kg.query.renumbering import Renumbering
+            from kg.wikidata.importer import on_the_wiki, wiki_item_id
+
+            if entity_base:
+                raise InputError("--entity-base and --idmap: give one (the id map knows the wiki's concept base)")
+            wiki_ids = IdMap.load(idmap, missing_ok=False)
+            renumbering = Renumbering(wiki_ids, mint=wiki_item_id)
+            settings, skipped = on_the_wiki(settings, wiki_ids)
+            if skipped:
+                stderr.print(
+                    f"{len(skipped)} countries have no item on the wiki (not in the id map {idmap}), skipped: "
+                    + ", ".join(skipped[:SHOW_IDS]) + (" ..." if len(skipped) > SHOW_IDS else ""),
+                    highlight=False,
+                )
         stderr.print(
             f"importing {', '.join(settings.types)} in {len(settings.countries)} countries from {settings.endpoint}",
             highlight=False,
         )
-        service = wf.Service(settings.endpoint, HttpClient(timeout=timeout))
+        service = wf.Service(settings.endpoint, HttpClient(timeout=timeout), renumbering=renumbering)
         with (
             _open_store(store) as st,
             Checkpoint.for_store_dir(store_path(store)) as cp,
@@ -156,6 +182,8 @@ def register(app: typer.Typer) -> None:
                     retry_after=e.retry_after,
                     url=e.url,
                 ) from None
+        if renumbering is not None:
+            renumbering.idmap.save()  # the glamkg ids given to the wiki's own items, for the next run
         if report.units_resumed:
             stderr.print(f"resumed: {report.units_resumed} pages were already done", highlight=False)
         if report.gone:

@@ -22,7 +22,7 @@ the map lacks (added there by someone else) stays the wiki's IRI in the answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,7 +75,7 @@ class Translated:
 class Renumbering:
     """Wikidata's (glamkg's) ids <-> a Wikibase's own, for queries and their answers."""
 
-    def __init__(self, idmap: IdMap) -> None:
+    def __init__(self, idmap: IdMap, *, mint: Callable[[str], str] | None = None) -> None:
         if not idmap.concept_base.endswith("/entity/"):
             where = f"{idmap.path}: " if idmap.path else ""
             raise InputError(
@@ -83,6 +83,7 @@ class Renumbering:
                 f"map, found {idmap.concept_base!r} (hint: `glamkg wikibase bootstrap` writes it)"
             )
         self.idmap = idmap
+        self.mint = mint  # an item of the wiki the map lacks -> a new glamkg id (recorded in the map)
         self.root = idmap.concept_base[: -len("entity/")]
         wikidata = {k: v for k, v in STANDARD_PREFIXES.items() if v.startswith(WIKIDATA_ROOT)}
         # Wikidata namespace -> the wiki's, longest first (prop/direct-normalized/ before prop/)
@@ -167,6 +168,9 @@ class Renumbering:
                 if wikidata_ns not in self.id_namespaces:
                     return wikidata_ns + local
                 glamkg_id = self.idmap.back(local) if _ID_RE.match(local) else None
+                if glamkg_id is None and self.mint is not None and local.startswith("Q") and _ID_RE.match(local):
+                    glamkg_id = self.mint(local)
+                    self.idmap.set(glamkg_id, local)
                 if glamkg_id is None:
                     return iri  # an entity of the wiki that glamkg does not know: its own IRI
                 if wikidata_ns == WIKIDATA_ROOT + "entity/":

@@ -174,11 +174,13 @@ class Namespaces:
         )
 
     def item_id(self, iri: str) -> str | None:
-        """The Q-id of an entity IRI of this Wikibase (None for anything else: blank, genid, other base)."""
-        if iri.startswith(self.entity):
-            rest = iri[len(self.entity) :]
-            if ids.is_id(rest, kinds="Q"):
-                return rest
+        """The Q-id of an entity IRI of this Wikibase, or of a glamkg-local item (an answer translated back from
+        a Wikibase with its own numbering); None for anything else: blank, genid, other base."""
+        for base in (self.entity, ids.local_concept_base()):
+            if iri.startswith(base):
+                rest = iri[len(base) :]
+                if ids.is_id(rest, kinds="Q") and (base == self.entity or ids.is_local(rest)):
+                    return rest
         return None
 
 
@@ -281,20 +283,26 @@ class Service:
     :class:`RemoteError`: a truncated answer must never look like an empty page.
     """
 
-    def __init__(self, url: str, client: HttpClient | None = None) -> None:
+    def __init__(self, url: str, client: HttpClient | None = None, *, renumbering: Any = None) -> None:
         from kg.query.endpoint import SparqlEndpoint
 
         self.url = endpoint_url(url)
         self.client = client or HttpClient()
         self.endpoint = SparqlEndpoint(self.url, self.client)
         self.requests = 0
+        # a Wikibase with its own numbering (kg.query.renumbering.Renumbering): queries are written with
+        # Wikidata's ids and translated there; answers come back in glamkg's ids
+        self.renumbering = renumbering
 
     def select(self, query: str) -> dict[str, Any]:
         self.requests += 1
         # HttpClient caps the seconds it sleeps over its lifetime; an import sends up to thousands of requests
         # over hours, so the cap applies per request here (one request never waits longer than the cap).
         self.client.slept = 0.0
-        return check_results(self.endpoint.select(query), self.url)
+        if self.renumbering is None:
+            return check_results(self.endpoint.select(query), self.url)
+        sent = self.renumbering.query(query).text
+        return check_results(self.renumbering.results(self.endpoint.select(sent)), self.url)
 
 
 def check_results(body: Any, where: str) -> dict[str, Any]:

@@ -50,6 +50,33 @@ COUNTRY_KIND = "class"
 
 log = logging.getLogger(__name__)
 
+#: An item of a Wikibase with its own numbering that glamkg did not create there (so not in the id map) gets the
+#: glamkg-local id WIKI_ITEMS + its number on the wiki: stable from one import to the next, recorded in the map.
+WIKI_ITEMS = 1_800_000_000_000
+
+
+def wiki_item_id(wiki_id: str) -> str:
+    """The glamkg id of the wiki's own item ``wiki_id`` (``Q42`` -> ``Q1800000000042``)."""
+    number = int(ids.item_id(wiki_id)[1:])
+    if number >= 10**11:
+        raise InputError(f"{wiki_id}: expected a wiki item number below 10^11 to give it a glamkg id")
+    return f"Q{WIKI_ITEMS + number}"
+
+
+def on_the_wiki(settings: WikidataImport, idmap: Any) -> tuple[WikidataImport, list[str]]:
+    """``settings`` without the countries the wiki has no item for (not in its id map), and those countries."""
+    from dataclasses import replace
+
+    keep = [(c, q) for c, q in zip(settings.countries, settings.country_qids, strict=True) if idmap.get(q)]
+    skipped = [c for c, q in zip(settings.countries, settings.country_qids, strict=True) if not idmap.get(q)]
+    if not keep:
+        raise InputError(
+            "none of the chosen countries has an item on the wiki (none is in the id map); load or bootstrap "
+            "them there first, or choose others with --country"
+        )
+    kept = replace(settings, countries=tuple(c for c, _ in keep), country_qids=tuple(q for _, q in keep))
+    return kept, skipped
+
 
 class Writer(Protocol):
     """What the importer needs of a store: :meth:`kg.store.Store.write_entities`."""
