@@ -15,6 +15,7 @@ from rich.table import Table
 from kg import __version__, outfile
 from kg.cli import console
 from kg.cli.options import StoreOption
+from kg.errors import InputError
 
 
 class DumpFormat(StrEnum):
@@ -124,6 +125,25 @@ def rdf(
         Flavor, typer.Option(help="dump (what WDQS fetches), truthy, full, or wdqs (the munged form the store keeps).")
     ] = Flavor.dump,
     format: Annotated[DumpFormat, typer.Option("--format", help="nt (N-Triples) or ttl (Turtle).")] = DumpFormat.nt,
+    concept_base: Annotated[
+        str | None,
+        typer.Option(
+            "--concept-base",
+            help="The Wikibase's concept base, like https://example.wikibase.cloud/entity/ (default Wikidata's, "
+            "with glamkg's local items under glamkg's own base); its data base is <root>wiki/Special:EntityData/.",
+            show_default=False,
+        ),
+    ] = None,
+    uri_pattern: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--uri-pattern",
+            help="PID=PATTERN: the property's formatter URI for RDF (Wikidata's P1921), e.g. "
+            "P214=http://viaf.org/viaf/$1; external ids of that property also get their wdtn:/psn: IRIs "
+            "(repeatable; property entities in FILE with a P1921 statement are read too).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Print the RDF of the entities in FILE, as Wikibase (or WDQS) would have it."""
     import pyoxigraph as ox
@@ -132,13 +152,15 @@ def rdf(
     from kg.model.entities import read_json
 
     entities = read_json(file)
+    vocab = _vocabulary(concept_base)
+    env = kgrdf.Environment(uri_patterns={**_patterns_in(entities), **_patterns(uri_pattern or [])})
     triples: list[Any] = []
     for e in entities:
         if flavor == Flavor.wdqs:
-            triples.extend(kgrdf.wdqs_triples(e))
+            triples.extend(kgrdf.wdqs_triples(e, vocab=vocab, env=env))
         else:
             flags = {Flavor.dump: kgrdf.FLAVOR_DUMP, Flavor.truthy: kgrdf.TRUTHY, Flavor.full: kgrdf.FLAVOR_ALL}[flavor]
-            triples.extend(kgrdf.entity_triples(e, flavor=flags))
+            triples.extend(kgrdf.entity_triples(e, flavor=flags, vocab=vocab, env=env))
     if format == DumpFormat.nt:
         sys.stdout.write(kgrdf.to_ntriples(triples))
     else:
@@ -147,6 +169,50 @@ def rdf(
         data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
         sys.stdout.write(data.decode("utf-8") if isinstance(data, bytes) else str(data))
     sys.stdout.flush()
+
+
+def _vocabulary(concept_base: str | None) -> Any:
+    """Wikidata's vocabulary (with glamkg's local base), or a Wikibase's own from its concept base."""
+    import re
+
+    from kg import rdf as kgrdf
+
+    if concept_base is None:
+        return None
+    if not re.fullmatch(r"https?://[^\s<>\"{}|^`\\]+/entity/", concept_base):
+        raise InputError(
+            f"--concept-base: expected the wiki's entity IRI prefix like https://example.wikibase.cloud/entity/, "
+            f"found {concept_base!r}"
+        )
+    root = concept_base[: -len("entity/")]
+    return kgrdf.Vocabulary(concept_base, root + "wiki/Special:EntityData/")
+
+
+def _patterns(values: list[str]) -> dict[str, str]:
+    from kg.model import ids
+
+    out = {}
+    for v in values:
+        pid, sep, pattern = v.partition("=")
+        if not sep or not ids.is_id(pid.strip(), kinds="P") or "$1" not in pattern:
+            raise InputError(
+                f"--uri-pattern: expected PID=PATTERN with $1, like P214=http://viaf.org/viaf/$1, found {v!r}"
+            )
+        out[pid.strip()] = pattern.strip()
+    return out
+
+
+def _patterns_in(entities: list[Any]) -> dict[str, str]:
+    """Formatter URIs for RDF (P1921) stated on the property entities of the same file."""
+    out = {}
+    for e in entities:
+        if e.get("type") != "property":
+            continue
+        for st in (e.get("claims") or {}).get("P1921", []):
+            value = ((st.get("mainsnak") or {}).get("datavalue") or {}).get("value")
+            if isinstance(value, str) and "$1" in value and st.get("rank") != "deprecated":
+                out.setdefault(str(e.get("id")), value)
+    return out
 
 
 def version() -> None:

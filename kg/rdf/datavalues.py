@@ -155,6 +155,12 @@ def parse(datavalue: Any, datatype: str, entity: str | None, prop: str | None) -
     if (type(datavalue) is not dict and not isinstance(datavalue, Mapping)) or "value" not in datavalue:
         raise _fail(entity, prop, "a datavalue object with 'type' and 'value'", datavalue)
     vtype, value = datavalue.get("type"), datavalue["value"]
+    if datatype == "entity-schema" and vtype == "string":
+        # Wikibase 1.39 with the EntitySchema extension writes the schema id as a string datavalue ("E10");
+        # later versions as a wikibase-entityid. Both are the same schema: its IRI in RDF.
+        if not isinstance(value, str) or not ENTITY_ID_PATTERNS[datatype].match(value):
+            raise _fail(entity, prop, "an EntitySchema id like E10", value)
+        return vtype, value
     if vtype != expected_type:
         raise EntityError(
             f"expected a datavalue of type {expected_type!r} for datatype {datatype!r}, found type {vtype!r}",
