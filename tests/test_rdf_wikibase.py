@@ -15,7 +15,8 @@ WIKI = "https://w.example/"
 
 
 def entity(*claims: dict) -> dict:
-    return {"entities": {"Q51": {"type": "item", "id": "Q51", "labels": {"en": {"language": "en", "value": "Antarctica"}},
+    labels = {"en": {"language": "en", "value": "Antarctica"}}
+    return {"entities": {"Q51": {"type": "item", "id": "Q51", "labels": labels,
                                  "claims": {c["mainsnak"]["property"]: [c] for c in claims}}}}
 
 
@@ -26,8 +27,8 @@ def claim(pid: str, datatype: str, datavalue: dict, n: int) -> dict:
 
 EXTERNAL = claim("P4", "external-id", {"value": "abc 1", "type": "string"}, 1)
 SCHEMA_STRING = claim("P3", "entity-schema", {"value": "E10", "type": "string"}, 2)  # Wikibase 1.39
-SCHEMA_ID = claim("P3", "entity-schema",
-                  {"value": {"id": "E10", "entity-type": "entity-schema", "numeric-id": 10}, "type": "wikibase-entityid"}, 3)
+E10 = {"id": "E10", "entity-type": "entity-schema", "numeric-id": 10}
+SCHEMA_ID = claim("P3", "entity-schema", {"value": E10, "type": "wikibase-entityid"}, 3)
 
 
 def rdf(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: dict, *args: str) -> tuple[int, str, str]:

@@ -191,7 +191,7 @@ def _vocabulary(concept_base: str | None) -> Any:
 def _patterns(values: list[str]) -> dict[str, str]:
     from kg.model import ids
 
-    out = {}
+    out: dict[str, str] = {}
     for v in values:
         pid, sep, pattern = v.partition("=")
         if not sep or not ids.is_id(pid.strip(), kinds="P") or "$1" not in pattern:
@@ -204,7 +204,7 @@ def _patterns(values: list[str]) -> dict[str, str]:
 
 def _patterns_in(entities: list[Any]) -> dict[str, str]:
     """Formatter URIs for RDF (P1921) stated on the property entities of the same file."""
-    out = {}
+    out: dict[str, str] = {}
     for e in entities:
         if e.get("type") != "property":
             continue
