@@ -182,3 +182,33 @@ def test_import_wikidata_reads_the_id_map(wiki_with_own_items: tuple[Path, Path,
     code, _, err = cli(*args, "--restart")
     assert code == 0, err
     assert {json.loads(r)["item"] for r in rows(str(q), "--store", str(fresh))} == expected
+
+
+def test_import_entities_from_a_wiki_with_its_own_numbering(tmp_path: Path) -> None:
+    """`glamkg import entities FILE --idmap MAP`: a wiki's Special:EntityData JSON goes into the store in glamkg's
+    ids, so the saved queries find it; the wiki's own item gets a stable glamkg id recorded in the map; a
+    statement naming an entity nobody knows is left out and said."""
+    idmap = tmp_path / "idmap.json"
+    idmap.write_text(json.dumps({"glamkg_idmap": 1, "api_url": WIKI + "w/api.php", "concept_base": WIKI + "entity/",
+                                 "links": {}, "keys": {},
+                                 "entities": {"P31": "P1", "P17": "P2", "Q33506": "Q3", "Q55": "Q4"}}))
+
+    def item_claim(pid: str, qid: str, n: int) -> dict[str, Any]:
+        value = {"entity-type": "item", "id": qid, "numeric-id": int(qid[1:])}
+        return {"mainsnak": {"snaktype": "value", "property": pid, "datatype": "wikibase-item",
+                             "datavalue": {"value": value, "type": "wikibase-entityid"}},
+                "type": "statement", "id": f"Q10${n}", "rank": "normal"}
+
+    museum = {"type": "item", "id": "Q10", "labels": {"en": {"language": "en", "value": "Wiki museum"}},
+              "claims": {"P1": [item_claim("P1", "Q3", 1)], "P2": [item_claim("P2", "Q4", 2)],
+                         "P7": [item_claim("P2", "Q999", 3)]}}
+    museum["claims"]["P7"][0]["mainsnak"]["property"] = "P7"
+    f = tmp_path / "Q10.json"
+    f.write_text(json.dumps({"entities": {"Q10": museum}}))
+    store = tmp_path / "store"
+    code, _, err = cli("import", "entities", str(f), "--idmap", str(idmap), "--store", str(store))
+    assert code == 0, err
+    assert "left out of Q1800000000010" in err and "P7" in err
+    found = rows("institutions_per_country", "--store", str(store))
+    assert [json.loads(r)["country"] for r in found] == ["Q55"]
+    assert json.loads(idmap.read_text())["entities"]["Q1800000000010"] == "Q10"

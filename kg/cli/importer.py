@@ -201,6 +201,15 @@ def register(app: typer.Typer) -> None:
     @group.command("entities")
     def entities(
         file: Annotated[Path, typer.Argument(help="wbgetentities / Special:EntityData JSON (or JSON lines).")],
+        idmap: Annotated[
+            Path | None,
+            typer.Option(
+                "--idmap",
+                help="The JSON comes from a Wikibase with its own numbering: translate its ids into glamkg's "
+                "through this id map (the wiki's own items get glamkg ids, recorded in the map).",
+                show_default=False,
+            ),
+        ] = None,
         store: StoreOption = None,
         report_out: ReportOpt = None,
     ) -> None:
@@ -208,8 +217,17 @@ def register(app: typer.Typer) -> None:
         from kg.wikidata.importer import import_entities
 
         _check_report(report_out)
+        wiki_ids = None
+        if idmap is not None:
+            from kg.model.idmap import IdMap
+
+            wiki_ids = IdMap.load(idmap, missing_ok=False)
         with _open_store(store) as st:
-            report = import_entities(st, file)
+            report = import_entities(st, file, idmap=wiki_ids)
+        if wiki_ids is not None:
+            wiki_ids.save()
+        for eid, _prop, why in report.skipped[:SHOW_IDS]:
+            console.err.print(f"left out of {eid}: {why}", highlight=False, markup=False)
         _print_report(console.err, report, report_out)
 
     @group.command("results")

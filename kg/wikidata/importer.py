@@ -413,10 +413,43 @@ def import_wikidata(
 # --------------------------------------------------------------------------------------------------------
 # files
 # --------------------------------------------------------------------------------------------------------
-def import_entities(store: Writer, source: str | Path | Any) -> ImportReport:
-    """Entity JSON (wbgetentities / Special:EntityData / dump lines) written as it is, in one transaction."""
+def import_entities(store: Writer, source: str | Path | Any, *, idmap: Any = None) -> ImportReport:
+    """Entity JSON (wbgetentities / Special:EntityData / dump lines) written as it is, in one transaction.
+
+    ``idmap`` (a :class:`kg.model.idmap.IdMap`): the JSON comes from a Wikibase with its own numbering; ids are
+    translated into glamkg's (:func:`from_the_wiki`) before anything is written."""
     entities = read_json(source)
     report = ImportReport()
+    if idmap is not None:
+        entities = from_the_wiki(entities, idmap, report)
     if entities:
         report.add(store.write_entities(entities))
     return report
+
+
+def from_the_wiki(entities: Sequence[Mapping[str, Any]], idmap: Any, report: ImportReport) -> list[dict[str, Any]]:
+    """A Wikibase's entity JSON in its own numbering -> glamkg's ids, through the id map.
+
+    Items glamkg created there get their glamkg ids back; the wiki's own items get
+    :func:`wiki_item_id` (recorded in the map, also when another entity of the same file names them);
+    properties must be in the map (``glamkg wikibase bootstrap``) or the entity is skipped; a statement that
+    names an entity neither the map nor the file knows is left out, and reported."""
+    from kg.model.idmap import translate_back
+
+    for e in entities:  # first the file's own items, so that they may name each other
+        own = str(e.get("id") or "")
+        if own.startswith("Q") and idmap.back(own) is None:
+            idmap.set(wiki_item_id(own), own)
+    out = []
+    for e in entities:
+        own = str(e.get("id") or "")
+        glamkg_id = idmap.back(own)
+        if glamkg_id is None:
+            report.skipped.append((own, "", "a property the id map does not know (run `glamkg wikibase bootstrap`)"))
+            continue
+        translated, dropped = translate_back(e, idmap)
+        translated["id"] = glamkg_id
+        for missing in dropped:
+            report.skipped.append((glamkg_id, "", f"a statement naming {missing}, which is not in the id map"))
+        out.append(translated)
+    return out
