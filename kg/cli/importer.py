@@ -32,6 +32,16 @@ def _open_store(path: Path | None) -> Iterator[Any]:
         yield store
 
 
+ReplaceOthers = Annotated[
+    bool,
+    typer.Option(
+        "--replace-others",
+        help="Replace whole entities, removing what loads wrote to them (default: keep loaded statements and "
+        "other languages' terms; the report lists them).",
+    ),
+]
+
+
 def _print_report(console: Console, report: Any, out: Path | None, extra: dict[str, Any] | None = None) -> None:
     c = report.counts()
     console.print(f"created {c['created']}, updated {c['updated']}, unchanged {c['unchanged']}", highlight=False)
@@ -45,6 +55,21 @@ def _print_report(console: Console, report: Any, out: Path | None, extra: dict[s
                       f"{' / '.join(report.skipped[0])}", highlight=False)
     if report.ignored_columns:
         console.print(f"ignored columns: {', '.join(report.ignored_columns)}", highlight=False)
+    for name, done, hint in (
+        ("kept_other_sources", "kept", "--replace-others replaces whole entities"),
+        ("removed_other_sources", "removed (--replace-others)", ""),
+    ):
+        rows = getattr(report, name, [])
+        if rows:
+            srcs = ", ".join(sorted({s for _, _, s in rows}))
+            ents = sorted({e for e, _, _ in rows})
+            console.print(
+                f"{done} {len(rows)} statements of {len(ents)} items that loads wrote ({srcs}): "
+                + ", ".join(f"{e} {p}" for e, p, _ in rows[:SHOW_IDS])
+                + (f" ... and {len(rows) - SHOW_IDS} more" if len(rows) > SHOW_IDS else "")
+                + (f"; {hint}" if hint else ""),
+                highlight=False, markup=False,
+            )
     if out is not None:
         data = {
             "created": report.created,
@@ -54,6 +79,8 @@ def _print_report(console: Console, report: Any, out: Path | None, extra: dict[s
             "gone": report.gone,
             "not_listed": report.not_listed,
             "ignored_columns": report.ignored_columns,
+            "kept_other_sources": [list(r) for r in getattr(report, "kept_other_sources", [])],
+            "removed_other_sources": [list(r) for r in getattr(report, "removed_other_sources", [])],
             **(extra or {}),
         }
         outfile.write_text(out, json.dumps(data, indent=1) + "\n", what="report")
@@ -115,6 +142,7 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        replace_others: ReplaceOthers = False,
         store: StoreOption = None,
         report_out: ReportOpt = None,
     ) -> None:
@@ -173,7 +201,7 @@ def register(app: typer.Typer) -> None:
             try:
                 report = import_wikidata(
                     st, settings, service=service, checkpoint=cp, restart=restart, pause=pause,
-                    retrieved=retrieved, progress=bar,
+                    retrieved=retrieved, progress=bar, replace_others=replace_others,
                 )
             except RemoteError as e:
                 raise RemoteError(
@@ -210,10 +238,14 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        replace_others: ReplaceOthers = False,
         store: StoreOption = None,
         report_out: ReportOpt = None,
     ) -> None:
-        """Write entity JSON fetched elsewhere (Special:EntityData/Q42.json) into the store, as it is."""
+        """Write entity JSON fetched elsewhere (Special:EntityData/Q42.json) into the store.
+
+        An item already in the store keeps what loads wrote to it (their statements, other languages' terms)
+        unless --replace-others; the report lists what was kept."""
         from kg.wikidata.importer import import_entities
 
         _check_report(report_out)
@@ -223,7 +255,7 @@ def register(app: typer.Typer) -> None:
 
             wiki_ids = IdMap.load(idmap, missing_ok=False)
         with _open_store(store) as st:
-            report = import_entities(st, file, idmap=wiki_ids)
+            report = import_entities(st, file, idmap=wiki_ids, replace_others=replace_others)
         if wiki_ids is not None:
             wiki_ids.save()
         for eid, _prop, why in report.skipped[:SHOW_IDS]:
@@ -243,6 +275,7 @@ def register(app: typer.Typer) -> None:
         entity_base: Annotated[
             str | None, typer.Option("--entity-base", help="Entity IRI prefix if not Wikidata's.")
         ] = None,
+        replace_others: ReplaceOthers = False,
         store: StoreOption = None,
         report_out: ReportOpt = None,
     ) -> None:
@@ -255,6 +288,7 @@ def register(app: typer.Typer) -> None:
         _check_report(report_out)
         with _open_store(store) as st:
             report = import_results(
-                st, file, item_column=item_column, language=lang, retrieved=retrieved, entity_base=base
+                st, file, item_column=item_column, language=lang, retrieved=retrieved, entity_base=base,
+                replace_others=replace_others,
             )
         _print_report(console.err, report, report_out)

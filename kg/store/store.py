@@ -308,8 +308,13 @@ class Store:
         datatypes: Mapping[str, str] | None = None,
         progress: Advance | None = None,
         converter: Converter | None = None,
+        source: str | None = None,
     ) -> WriteReport:
         """Write entity JSON (API or storage shape) as WDQS RDF, all or nothing.
+
+        ``source``: the reference URL of the load that writes (a sheet's ``file:<name>`` or its address),
+        recorded in the write log: :meth:`sources` lists them, and an import keeps the statements they wrote
+        (:mod:`kg.store.sources`).
 
         Every entity is converted first (``kg.rdf.wdqs_triples``; a bad one raises EntityError naming it and
         nothing is written); then the batch is applied in one atomic step. Returns which ids were created,
@@ -377,6 +382,7 @@ class Store:
         gen = int(report.generation) + 1
         log = self._log_entry(gen, "entities", created=len(report.created), updated=len(report.updated),
                               unchanged=len(report.unchanged))
+        log += self._source_quads(gen, source)
         del st  # a large write swaps the store's directory: hold no reference to the old store across it
         self._apply(removals, additions, log)
         report.triples_written, report.triples_removed = len(additions), len(removals)
@@ -384,7 +390,7 @@ class Store:
         return report
 
     def add_new_entities(
-        self, ntriples: bytes, entity_ids: list[str], *, no_blank_nodes: bool = False
+        self, ntriples: bytes, entity_ids: list[str], *, no_blank_nodes: bool = False, source: str | None = None
     ) -> WriteReport | None:
         """Write entities that are all NEW, given as their WDQS N-Triples (made elsewhere, e.g. by the demo's
         worker processes with :func:`kg.rdf.wdqs_triples`), without parsing them into Python objects.
@@ -406,6 +412,7 @@ class Store:
         report = WriteReport(created=list(entity_ids))
         gen = int(self._current_generation()) + 1
         log = self._log_entry(gen, "entities", created=len(entity_ids), updated=0, unchanged=0)
+        log += self._source_quads(gen, source)
         n = ntriples.count(b"\n")
         del st  # a large write swaps the store's directory: hold no reference to the old store across it
         writes.apply(self._writable(), set(), ntriples, log, additions=n, swap=self._swapper())
@@ -447,6 +454,18 @@ class Store:
         ]
         quads += [ox.Quad(node, ox.NamedNode(_META_NS + k), _literal(v), META_GRAPH) for k, v in counts.items()]
         return quads
+
+    def _source_quads(self, gen: int, source: str | None) -> list[ox.Quad]:
+        if not source:
+            return []
+        return [ox.Quad(ox.NamedNode(f"{_WRITE_NS}{gen}"), ox.NamedNode(_META_NS + "source"), ox.Literal(source),
+                        META_GRAPH)]
+
+    def sources(self) -> set[str]:
+        """The reference URLs of the loads that wrote into this store (from the write log)."""
+        pred = ox.NamedNode(_META_NS + "source")
+        quads = self.inner.quads_for_pattern(None, pred, None, META_GRAPH)
+        return {q.object.value for q in quads if isinstance(q.object, ox.Literal)}
 
     def set_meta(self, key: str, value: Any) -> None:
         """Set a metadata value (``label``, ``synthetic``, ...), kept out of the default graph.

@@ -55,6 +55,36 @@ log = logging.getLogger(__name__)
 WIKI_ITEMS = 1_800_000_000_000
 
 
+def write_merged(
+    store: Writer, entities: list[dict[str, Any]], report: ImportReport, *, replace_others: bool = False
+) -> dict[str, int]:
+    """Write an import's whole entities with the one write semantic (:mod:`kg.store.sources`): statements that
+    loads wrote stay (unless ``replace_others``), terms merge per language; the report says what was kept or
+    removed."""
+    if not entities:
+        return {}
+    if hasattr(store, "sources") and hasattr(store, "inner"):
+        from kg.store import raw
+        from kg.store.read import LOSSY, read_entities
+        from kg.store.sources import Merge, merge_import
+
+        sources = store.sources()
+        existing = read_entities(raw(store), [str(e["id"]) for e in entities])  # type: ignore[arg-type]
+        m = Merge()
+        entities = [
+            merge_import(_without(existing.get(str(e["id"])), LOSSY), e, sources, replace_others=replace_others,
+                         merge=m)
+            for e in entities
+        ]
+        report.kept_other_sources += m.kept
+        report.removed_other_sources += m.removed
+    return report.add(store.write_entities(entities))
+
+
+def _without(entity: Mapping[str, Any] | None, key: str) -> dict[str, Any] | None:
+    return None if entity is None else {k: v for k, v in entity.items() if k != key}
+
+
 def wiki_item_id(wiki_id: str) -> str:
     """The glamkg id of the wiki's own item ``wiki_id`` (``Q42`` -> ``Q1800000000042``)."""
     number = int(ids.item_id(wiki_id)[1:])
@@ -192,6 +222,10 @@ class ImportReport:
     #: imported by the previous run with the same settings, not listed any more (kept in the store)
     not_listed: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    #: statements that loads wrote, kept by the import (entity, property, the load's reference URL) ...
+    kept_other_sources: list[tuple[str, str, str]] = field(default_factory=list)
+    #: ... or removed by it (``replace_others``)
+    removed_other_sources: list[tuple[str, str, str]] = field(default_factory=list)
 
     def add(self, write_report: Any) -> dict[str, int]:
         """Merge a :class:`kg.store.WriteReport`; returns its own counts."""
@@ -318,6 +352,7 @@ def import_wikidata(
     pause: float = 0.0,
     sleep: Callable[[float], None] = time.sleep,
     progress: Progress = SILENT,
+    replace_others: bool = False,
 ) -> ImportReport:
     """Fetch and write the institutions of ``settings``; resumable (see docs/import.md).
 
@@ -395,7 +430,7 @@ def import_wikidata(
                 except EntityError as e:  # e.g. a label longer than Wikibase allows: skip the item, say so
                     report.skipped.append((qid, e.prop or "", str(e)))
                     prints.pop(qid)
-            counts = report.add(store.write_entities(entities)) if entities else {}
+            counts = write_merged(store, entities, report, replace_others=replace_others)
             cp.mark_done(code, type_key, n, counts, prints)
             report.units_done += 1
             progress.advance(len(page_ids))
@@ -413,7 +448,9 @@ def import_wikidata(
 # --------------------------------------------------------------------------------------------------------
 # files
 # --------------------------------------------------------------------------------------------------------
-def import_entities(store: Writer, source: str | Path | Any, *, idmap: Any = None) -> ImportReport:
+def import_entities(
+    store: Writer, source: str | Path | Any, *, idmap: Any = None, replace_others: bool = False
+) -> ImportReport:
     """Entity JSON (wbgetentities / Special:EntityData / dump lines) written as it is, in one transaction.
 
     ``idmap`` (a :class:`kg.model.idmap.IdMap`): the JSON comes from a Wikibase with its own numbering; ids are
@@ -422,8 +459,7 @@ def import_entities(store: Writer, source: str | Path | Any, *, idmap: Any = Non
     report = ImportReport()
     if idmap is not None:
         entities = from_the_wiki(entities, idmap, report)
-    if entities:
-        report.add(store.write_entities(entities))
+    write_merged(store, [dict(e) for e in entities], report, replace_others=replace_others)
     return report
 
 

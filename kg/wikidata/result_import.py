@@ -39,7 +39,7 @@ from kg.model.entities import Claim, Record, to_json
 from kg.model.schema import model
 from kg.model.values import Coordinate, ItemRef, Time
 from kg.query import results
-from kg.wikidata.importer import ImportReport, Writer, check_day, reference, source_item
+from kg.wikidata.importer import ImportReport, Writer, check_day, reference, source_item, write_merged
 
 #: Column names that stand for a model property without being its key or id.
 RESULT_COLUMNS: dict[str, str] = {
@@ -216,6 +216,7 @@ def import_results(
     stated_in: str | None = None,
     retrieved: str | None = None,
     entity_base: str | None = None,
+    replace_others: bool = False,
 ) -> ImportReport:
     """Read a result file, map it by the column convention and write the items in one transaction.
 
@@ -237,6 +238,5 @@ def import_results(
         where=str(p),
     )
     entities = [to_json(r) for r in records]
-    if entities:
-        report.add(store.write_entities(entities))
+    write_merged(store, entities, report, replace_others=replace_others)
     return report

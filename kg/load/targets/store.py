@@ -69,7 +69,8 @@ class StoreTarget:
         todo = plan.to_write()
         if not todo:
             return report
-        done, reported = self._write_new(todo, report, progress)
+        source = plan.meta.get("reference_url")  # recorded: an import keeps what this load wrote
+        done, reported = self._write_new(todo, report, progress, source)
         if done:
             return report
         if progress is not None and reported:
@@ -77,14 +78,15 @@ class StoreTarget:
         convert = self.converter  # None: the store's own default conversion
         if progress is not None:
             convert = _counting(convert or conversion.store_converter(), progress)
-        report.add(self.store.write_entities([it.entity for it in todo], datatypes=self.datatypes, converter=convert))
+        report.add(self.store.write_entities([it.entity for it in todo], datatypes=self.datatypes, converter=convert,
+                                             source=source))
         if progress:
             progress(len(todo) - len(todo) // 2)
         return report
 
 
     def _write_new(
-        self, todo: list[Any], report: WriteReport, progress: ProgressFn | None
+        self, todo: list[Any], report: WriteReport, progress: ProgressFn | None, source: str | None = None
     ) -> tuple[bool, int]:
         """The fast path for a plan that only creates items: convert them in worker processes and bulk-load
         the N-Triples (:mod:`kg.rdf.conversion`, :meth:`kg.store.Store.add_new_entities`), still all or nothing.
@@ -108,7 +110,8 @@ class StoreTarget:
         )
         if data is None:
             return False, counted[0] // 2
-        written = self.store.add_new_entities(data, [it.id for it in todo], no_blank_nodes=True)
+        written = self.store.add_new_entities(data, [it.id for it in todo], no_blank_nodes=True,
+                                              source=source)
         if written is None:
             return False, counted[0] // 2
         report.add(written)
