@@ -514,6 +514,15 @@ def write_demo(
                     buf.extend(r.entities)
             raw.clear()
         if buf:
+            # items already in the store: what loads wrote to them stays (kg.store.sources); a merged item is
+            # converted again, not from the worker's triples
+            from kg.store.sources import merge_with_store
+
+            merged = merge_with_store(store, buf)[0]
+            for before, after in zip(buf, merged, strict=True):
+                if after != before:
+                    pre.pop(str(before["id"]), None)
+            buf[:] = merged
             wr = store.write_entities(buf, converter=converter) if pre else store.write_entities(buf)
             rep.created += len(getattr(wr, "created", []))
             rep.updated += len(getattr(wr, "updated", []))

@@ -105,3 +105,25 @@ def merge_import(
             claims.setdefault(pid, []).append(copy.deepcopy(st))
             merge.kept.append((eid, pid, src))
     return out
+
+
+def merge_with_store(
+    store: Any, entities: list[Json], *, replace_others: bool = False
+) -> tuple[list[Json], Merge]:
+    """``entities`` (whole items of an import or the demo) merged into what ``store`` holds, ready for
+    :meth:`kg.store.Store.write_entities`; and what was kept or removed of other sources' data."""
+    from kg.store.read import LOSSY, read_entities
+    from kg.store.store import raw
+
+    m = Merge()
+    if not entities or not hasattr(store, "sources"):
+        return entities, m
+    sources = store.sources()
+    existing = read_entities(raw(store), [str(e["id"]) for e in entities])
+    out = []
+    for e in entities:
+        old = existing.get(str(e["id"]))
+        if old is not None:
+            old = {k: v for k, v in old.items() if k != LOSSY}
+        out.append(merge_import(old, e, sources, replace_others=replace_others, merge=m))
+    return out, m

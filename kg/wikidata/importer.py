@@ -63,26 +63,12 @@ def write_merged(
     removed."""
     if not entities:
         return {}
-    if hasattr(store, "sources") and hasattr(store, "inner"):
-        from kg.store import raw
-        from kg.store.read import LOSSY, read_entities
-        from kg.store.sources import Merge, merge_import
+    from kg.store.sources import merge_with_store
 
-        sources = store.sources()
-        existing = read_entities(raw(store), [str(e["id"]) for e in entities])  # type: ignore[arg-type]
-        m = Merge()
-        entities = [
-            merge_import(_without(existing.get(str(e["id"])), LOSSY), e, sources, replace_others=replace_others,
-                         merge=m)
-            for e in entities
-        ]
-        report.kept_other_sources += m.kept
-        report.removed_other_sources += m.removed
+    entities, m = merge_with_store(store, entities, replace_others=replace_others)
+    report.kept_other_sources += m.kept
+    report.removed_other_sources += m.removed
     return report.add(store.write_entities(entities))
-
-
-def _without(entity: Mapping[str, Any] | None, key: str) -> dict[str, Any] | None:
-    return None if entity is None else {k: v for k, v in entity.items() if k != key}
 
 
 def wiki_item_id(wiki_id: str) -> str:
