@@ -26,7 +26,7 @@ if source == "your own query":
     try:
         query = dd.own_query(own)
     except GlamkgError as e:
-        st.error(str(e))
+        ui.error(e)
         st.stop()
     name = own
     st.subheader(query.title)
@@ -61,7 +61,7 @@ if st.session_state.get("q_request") != request:
 try:
     result, provenance = dd.run_query(name, request[1], endpoint, ctx.data.path, ctx.data.generation)
 except GlamkgError as e:
-    st.error(str(e))
+    ui.error(e)
     st.stop()
 
 st.caption(f"{len(result):,} rows")

@@ -48,6 +48,17 @@ SETTINGS: tuple[Setting, ...] = (
             secret=True),
     Setting("wikibase_idmap", "GLAMKG_WIKIBASE_IDMAP", None,
             "The id map file of that Wikibase (default: `wikibase-idmap.json` in the current folder)."),
+    Setting("max_sheet_mb", "GLAMKG_MAX_SHEET_MB", "256",
+            "The largest spreadsheet file `glamkg load` reads, in MiB (a CSV is read whole)."),
+    Setting("max_columns", "GLAMKG_MAX_COLUMNS", "1000", "The most columns a spreadsheet may have."),
+    Setting("max_rows", "GLAMKG_MAX_ROWS", "1048576",
+            "The most rows a spreadsheet may have (default: Excel's own limit)."),
+    Setting("query_timeout", "GLAMKG_QUERY_TIMEOUT", "60",
+            "Seconds a query on the local store may take to write its answer (WDQS stops queries at 60 s too)."),
+    Setting("max_result_mb", "GLAMKG_MAX_RESULT_MB", "256",
+            "The largest answer of a query on the local store, in MiB (a runaway join stops there)."),
+    Setting("query_memory_mb", "GLAMKG_QUERY_MEMORY_MB", "1024",
+            "`glamkg query run` on the local store stops when the process holds more memory than this, in MiB."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -62,6 +73,20 @@ def setting(name: str, environ: Mapping[str, str] | None = None) -> str | None:
     s = _BY_NAME[name]
     value = (os.environ if environ is None else environ).get(s.env, "")
     return value if value.strip() else s.default
+
+
+def number(name: str, environ: Mapping[str, str] | None = None) -> float:
+    """A numeric setting (a limit); a value that is not a positive number is an error naming the variable."""
+    from kg.errors import InputError
+
+    raw = setting(name, environ) or ""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value != value or value == float("inf"):
+        raise InputError(f"${env_name(name)}: expected a positive number, found {raw!r}")
+    return value
 
 
 def store_path(option: str | Path | None = None) -> Path:

@@ -71,17 +71,32 @@ class RemoteError(GlamkgError, OSError):
         super().__init__(message)
 
 
-def read_text(path: str | os.PathLike[str], what: str = "file") -> str:
+MAX_TEXT_BYTES = 256 * 2**20  # the largest text file read whole (JSON, YAML, SPARQL): 256 MiB
+
+
+def read_text(path: str | os.PathLike[str], what: str = "file", *, limit: int = MAX_TEXT_BYTES) -> str:
     """A user's text file as UTF-8 text, or an :class:`InputError` naming the file and saying why not.
 
-    ``what`` names the file in messages (``the mapping file``): a missing file, a folder, an unreadable one,
-    and text in another encoding (the byte and its offset, and how to fix it) are all located errors.
+    ``what`` names the file in messages (``the mapping file``): a missing file, a folder, a device (``/dev/zero``
+    never ends), a file larger than ``limit`` bytes, an unreadable one, and text in another encoding (the byte and
+    its offset, and how to fix it) are all located errors. Pipes (``<(...)``) are read up to ``limit`` bytes.
     """
+    import stat
+
     p = Path(path)
     if p.is_dir():
         raise InputError(f"{p} is a directory: expected {what}")
     try:
-        return p.read_text(encoding="utf-8")
+        mode = p.stat().st_mode
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            raise InputError(f"{p} is a device, not a file: expected {what}")
+        with open(p, "rb") as f:
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            raise InputError(
+                f"{p}: larger than {limit // 2**20} MiB, the most glamkg reads as {what}; is this the right file?"
+            )
+        return data.decode("utf-8")
     except FileNotFoundError:
         raise InputError(f"{p}: no such file (expected {what})") from None
     except OSError as e:

@@ -475,3 +475,51 @@ def test_dashboard_explorer_shows_the_title_and_a_map_of_a_pasted_query(app_env:
     assert charts, "no chart: the map view of #defaultView:Map was not drawn"
     spec = json.dumps([c.proto.spec if hasattr(c, "proto") else "" for c in charts])
     assert "Where the museums are" in spec and "geoshape" in spec
+
+
+@pytest.mark.parametrize("years", ["3000-4000", "1-5", "abc"])
+def test_years_in_the_link_outside_the_data_warn_instead_of_failing(app_env: Path, years: str) -> None:
+    at = run_page("gaps", years=years)
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Ignored in the link" in w.value and f"years={years}" in w.value for w in at.warning)
+
+
+def test_a_mistyped_region_in_the_link_warns(app_env: Path) -> None:
+    at = run_page("gaps", region="Afrika")
+    assert not at.exception
+    assert any("region=Afrika" in w.value for w in at.warning)
+
+
+def test_a_remote_error_is_shown_as_plain_text(app_env: Path) -> None:
+    """A server's error page may hold Markdown (a link, an image from another host): shown, never rendered."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = b"Bad query. [click here](http://evil.example/) ![x](http://evil.example/x.png)"
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(400)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        at = run_page("explorer")
+        at.radio(key="q_where").set_value("another SPARQL endpoint").run()
+        at.text_input(key="q_url").set_value(f"http://127.0.0.1:{server.server_address[1]}/sparql").run()
+        at.button(key="q_run").click().run()
+        assert not at.exception
+        assert any("evil.example" in c.value for c in at.code)  # the message, as text
+        rendered = [m.value for m in at.markdown] + [e.value for e in at.error]
+        assert not any("evil.example" in r for r in rendered)
+    finally:
+        server.shutdown()

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         code = e.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     except GlamkgError as e:
-        err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(console.printable(e))}", highlight=False, soft_wrap=True)
         return e.exit_code
     except (BrokenPipeError, outfile.OutputClosed):
         # the reader of our output stopped reading (`glamkg export | head -1`): end quietly, as Unix tools do;

@@ -16,13 +16,22 @@ from rich.console import Console
 out = Console()
 err = Console(stderr=True)
 
+# C0 controls but tab and newline, DEL, and C1 controls: in a terminal they move the cursor, change colours or
+# the window title (ESC ] 0 ; ... BEL), so text from data (labels, a server's answer) never reaches it raw.
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]}
+
+
+def printable(text: object) -> str:
+    """``text`` with its control characters written as ``\x1b`` (escapes from data shown, never obeyed)."""
+    return str(text).translate(_CONTROL)
+
 
 class ConsoleHandler(logging.Handler):
     """A log record -> one line on :data:`err` (rich markup off: messages carry URLs and user text)."""
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            err.print(self.format(record), markup=False, highlight=False, soft_wrap=True)
+            err.print(printable(self.format(record)), markup=False, highlight=False, soft_wrap=True)
         except Exception:  # a broken stderr must not turn a message into a crash
             self.handleError(record)
 

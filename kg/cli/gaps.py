@@ -72,7 +72,7 @@ def gaps(
         str, typer.Option(help="Metric for Gini/Theil: partnerships, contributions or contributed_units.")
     ] = "partnerships",
     min_institutions: Annotated[
-        int, typer.Option(help="Flag groups with fewer institutions than this as small numbers.")
+        int, typer.Option(min=0, help="Flag groups with fewer institutions than this as small numbers.")
     ] = 30,
     format: Annotated[OutFormat, typer.Option("--format", help="table, csv or json.")] = OutFormat.table,
     output: Annotated[

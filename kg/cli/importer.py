@@ -254,13 +254,27 @@ def register(app: typer.Typer) -> None:
             from kg.model.idmap import IdMap
 
             wiki_ids = IdMap.load(idmap, missing_ok=False)
+        from kg.model.entities import read_json
+
+        entities = read_json(file)  # a file that cannot be read is an error before the store is opened
         with _open_store(store) as st:
-            report = import_entities(st, file, idmap=wiki_ids, replace_others=replace_others)
+            report = import_entities(st, entities, idmap=wiki_ids, replace_others=replace_others)
         if wiki_ids is not None:
             wiki_ids.save()
         for eid, _prop, why in report.skipped[:SHOW_IDS]:
             console.err.print(f"left out of {eid}: {why}", highlight=False, markup=False)
         _print_report(console.err, report, report_out)
+
+    @group.command("dump")
+    def dump(
+        file: Annotated[Path, typer.Argument(help="N-Triples or Turtle (.nt, .ttl, .gz too), e.g. a glamkg export.")],
+        store: StoreOption = None,
+    ) -> None:
+        """Add the triples of an RDF file to the store (a `glamkg export` of another store: to restore or move
+        a store). The file is parsed completely first: a syntax error writes nothing."""
+        with _open_store(store) as st:
+            n = st.load_dump(file)
+        console.err.print(f"added {n:,} triples from {file}", highlight=False, markup=False)
 
     @group.command("results")
     def results(

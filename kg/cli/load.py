@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from kg import outfile
 from kg.cli import console
@@ -63,6 +64,11 @@ def _checked_url(text: str) -> str:
     return text.strip()
 
 
+def _data(text: object) -> Text:
+    """A cell of data (a label, a value): control characters shown, never obeyed; no rich markup."""
+    return Text(console.printable(text))
+
+
 def show_plan(console: Console, plan: Any, limit: int = MAX_SHOWN) -> None:
     """The preview: one line per item, then the statement and term changes of the changed items."""
     from kg.model.schema import model
@@ -80,7 +86,8 @@ def show_plan(console: Console, plan: Any, limit: int = MAX_SHOWN) -> None:
                 c[s.action] += 1
         stmts = " ".join(f"{sym}{c[k]}" for k, sym in (("add", "+"), ("change", "~"), ("remove", "-")) if c[k])
         items.add_row(
-            f"[{style[it.action]}]{it.action}[/]", it.id, it.label, ",".join(map(str, it.rows)), it.match, stmts or "-"
+            f"[{style[it.action]}]{it.action}[/]", it.id, _data(it.label), ",".join(map(str, it.rows)), it.match,
+            stmts or "-",
         )
     console.print(items)
     if len(shown) > limit:
@@ -100,13 +107,13 @@ def show_plan(console: Console, plan: Any, limit: int = MAX_SHOWN) -> None:
                         it.id,
                         t.action,
                         f"{t.term}@{t.language}",
-                        f"{t.old or ''} -> {t.new or ''}" if t.action == "change" else (t.new or t.old or ""),
+                        _data(f"{t.old or ''} -> {t.new or ''}" if t.action == "change" else (t.new or t.old or "")),
                     )
         for s in it.changes():
             n += 1
             if n <= limit * 3:
                 p = m.prop_by_id(s.prop)
-                changes.add_row(it.id, s.action, f"{p.key if p else s.prop} ({s.prop})", s.value_text())
+                changes.add_row(it.id, s.action, f"{p.key if p else s.prop} ({s.prop})", _data(s.value_text()))
     if n:
         console.print(changes)
         if n > limit * 3:

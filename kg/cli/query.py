@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from kg import outfile
 from kg.cli import console
@@ -128,10 +129,11 @@ def _render(
         if output is not None:
             text = df.to_string(index=False) + "\n"
         else:
-            table = Table(*[str(c) for c in df.columns], box=None, pad_edge=False,
-                          title=title or None, title_justify="left", title_style="bold")
-            for row in df.itertuples(index=False):
-                table.add_row(*["" if _missing(v) else str(v) for v in row])
+            table = Table(*[console.printable(c) for c in df.columns], box=None, pad_edge=False,
+                          title=console.printable(title) if title else None, title_justify="left",
+                          title_style="bold")
+            for row in df.itertuples(index=False):  # cells are data: control characters shown, not obeyed
+                table.add_row(*[Text("" if _missing(v) else console.printable(v)) for v in row])
             out.print(table)
             out.print(f"{len(df)} rows", style="dim")
             return
@@ -208,10 +210,11 @@ def run(
     )
     if url is None:
         from kg import config
+        from kg.cli.watchdog import guard
         from kg.store import Store
 
         language = user_language(auto_language)
-        with Store.open(store, read_only=True) as st:
+        with Store.open(store, read_only=True) as st, guard(f"the query {saved.name}"):
             prov.store, prov.generation = str(config.store_path(store)), str(st.generation())
             df = query.run(saved, params=params, store=st, shorten_ids=not full_iris, auto_language=language)
     else:

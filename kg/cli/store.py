@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from kg import __version__, outfile
 from kg.cli import console
@@ -59,13 +60,31 @@ def init(
 
     path = config.store_path(store)
     existed = (path / "CURRENT").is_file()
-    with Store.open(path) as st:
-        report = st.write_entities([to_json(r) for r in local_class_records()])
-        if label is not None:
-            st.set_meta("label", label)
-        out = Console()
-        verb = "opened existing" if existed else "created"
-        out.print(f"{verb} store at [bold]{path}[/]: local classes {report.summary()}", highlight=False)
+    records = [to_json(r) for r in local_class_records()]
+    if existed or (path.is_dir() and any(path.iterdir())):  # an existing store (or a folder Store.open refuses)
+        with Store.open(path) as st:
+            report = st.write_entities(records)
+            if label is not None:
+                st.set_meta("label", label)
+    else:
+        # A new store is built beside its place and moved there when complete: a failure (a full disk) leaves
+        # nothing behind, and the same command can simply be run again.
+        import os
+        import shutil
+
+        tmp = path.with_name(f".{path.name}.init-{os.getpid()}")
+        try:
+            with Store.open(tmp) as st:
+                report = st.write_entities(records)
+                if label is not None:
+                    st.set_meta("label", label)
+            os.rename(tmp, path)  # path is absent or an empty folder
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    out = Console()
+    verb = "opened existing" if existed else "created"
+    out.print(f"{verb} store at [bold]{path}[/]: local classes {report.summary()}", highlight=False)
 
 
 def stats(
@@ -87,7 +106,8 @@ def stats(
     for key in ("triples", "items", "statements", "generation", "loaded_at", "label", "synthetic"):
         v = s.get(key)
         if v is not None:
-            t.add_row(key.replace("_", " "), f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v))
+            t.add_row(key.replace("_", " "),
+                      f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else Text(console.printable(v)))
     out.print(t)
     if s["classes"]:
         c = Table(title="items per class (P31)")
@@ -95,7 +115,7 @@ def stats(
         c.add_column("label")
         c.add_column("items", justify="right")
         for row in s["classes"][:30]:
-            c.add_row(row["class"], row["label"] or "", f"{row['items']:,}")
+            c.add_row(row["class"], Text(console.printable(row["label"] or "")), f"{row['items']:,}")
         if len(s["classes"]) > 30:
             c.caption = f"{len(s['classes']) - 30} more classes (use --format json)"
         out.print(c)

@@ -46,12 +46,19 @@ def store_option() -> str | None:
     return config.setting("store")
 
 
+def error(e: object) -> None:
+    """An error whose text may come from outside (a remote server's answer, a user's query): shown as plain
+    text, never as Markdown (no links or images from someone else's server on the page)."""
+    st.error("Something went wrong; the message follows (as plain text).", icon=":material/error:")
+    st.code(str(e), language=None, wrap_lines=True)
+
+
 def load() -> dd.Dataset:
     """The cached dataset, or an error box and a stop when the store cannot be read."""
     try:
         return dd.load(store_option())
     except GlamkgError as e:
-        st.error(str(e))
+        error(e)
         st.stop()
         raise  # st.stop raises; this line is for type checkers
 
@@ -61,21 +68,28 @@ def _init_from_url(opts: dict[str, list[Any]]) -> None:
     if st.session_state.get("_filters_from_url"):
         return
     qp = st.query_params
-    st.session_state["f_region"] = [v for v in qp.get_all("region") if v in opts["regions"]]
-    st.session_state["f_country"] = [v for v in qp.get_all("country") if v in opts["countries"]]
-    st.session_state["f_type"] = [v for v in qp.get_all("type") if v in opts["types"]]
-    st.session_state["f_ptype"] = [v for v in qp.get_all("ptype") if v in opts["partnership_types"]]
+    unknown: list[str] = []
+    for key, state, known in (("region", "f_region", opts["regions"]), ("country", "f_country", opts["countries"]),
+                              ("type", "f_type", opts["types"]), ("ptype", "f_ptype", opts["partnership_types"])):
+        given = qp.get_all(key)
+        st.session_state[state] = [v for v in given if v in known]
+        unknown += [f"{key}={v}" for v in given if v not in known]
     span = opts["years"]
     years = tuple(span) if span else None
     raw = qp.get("years")
     if raw and span:
         try:
-            lo, hi = (int(x) for x in raw.split("-", 1))
-            years = (max(span[0], min(lo, hi)), min(span[1], max(lo, hi)))
+            lo, hi = sorted(int(x) for x in raw.split("-", 1))
+            if hi < span[0] or lo > span[1]:
+                unknown.append(f"years={raw} (the data has {span[0]}-{span[1]}; showing all years)")
+            else:
+                years = (max(span[0], lo), min(span[1], hi))
         except ValueError:
-            pass
+            unknown.append(f"years={raw} (expected two years like {span[0]}-{span[1]})")
     if years:
         st.session_state["f_years"] = years
+    if unknown:
+        st.session_state["_url_warnings"] = unknown
     st.session_state["_filters_from_url"] = True
 
 
@@ -146,6 +160,10 @@ def banner(ctx: Context) -> None:
         st.warning(f"**Synthetic demo data**: made-up institutions and partnerships, not real figures ({label}).")
     if ctx.filters.active():
         st.caption(f"Filtered: {ctx.filters.describe()}")
+    ignored = st.session_state.get("_url_warnings")
+    if ignored:
+        st.warning("Ignored in the link (no such value in the data): " + ", ".join(f"`{v}`" for v in ignored)
+                   + ". Pick values in the sidebar.")
 
 
 def meta_value(meta: dict[str, Any], *keys: str) -> Any:

@@ -166,8 +166,8 @@ def from_csv(path: str | Path, *, label: str | None = None) -> Baseline:
             num = float(text)
         except ValueError:
             raise InputError(f"{where}, column 'value': expected a number like 1250, found {v!r}") from None
-        if num < 0 or math.isnan(num):
-            raise InputError(f"{where}, column 'value': expected a non-negative number, found {v!r}")
+        if num < 0 or not math.isfinite(num):
+            raise InputError(f"{where}, column 'value': expected a finite, non-negative number, found {v!r}")
         vals[iso2] = num
     return Baseline(
         name=f"file:{p.name}",

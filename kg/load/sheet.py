@@ -27,6 +27,7 @@ import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kg.errors import InputError
 
@@ -163,7 +164,68 @@ def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
         raise InputError(f"row {n + 1}: cannot parse the CSV ({e}); hint: check for an unbalanced quote") from e
 
 
+def _limits() -> tuple[int, int, int]:
+    """(bytes, columns, rows): the largest sheet read (settings ``max_sheet_mb``, ``max_columns``, ``max_rows``)."""
+    from kg import config
+
+    return (int(config.number("max_sheet_mb") * 2**20), int(config.number("max_columns")),
+            int(config.number("max_rows")))
+
+
+def _check_size(path: Path, name: str) -> None:
+    import stat
+
+    from kg import config
+
+    try:
+        st = path.stat()
+    except OSError as e:
+        raise InputError(f"{name}: cannot read the file ({e.strerror})") from e
+    if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        raise InputError(f"{name} is a device, not a spreadsheet file")
+    limit = _limits()[0]
+    if st.st_size > limit:
+        raise InputError(
+            f"{name}: {st.st_size / 2**20:,.0f} MiB, larger than the {limit // 2**20} MiB a sheet may be; split it, "
+            f"or raise ${config.env_name('max_sheet_mb')}"
+        )
+
+
+def _check_width(name: str, width: int, row: int) -> None:
+    from kg import config
+
+    limit = _limits()[1]
+    if width > limit:
+        raise InputError(
+            f"{name}: row {row}: {width:,} columns, more than the {limit:,} a sheet may have; is this the right "
+            f"file? (raise ${config.env_name('max_columns')} if it is)"
+        )
+
+
+def _check_rows(name: str, count: int) -> None:
+    from kg import config
+
+    limit = _limits()[2]
+    if count > limit:
+        raise InputError(
+            f"{name}: more than {limit:,} rows; split the sheet, or raise ${config.env_name('max_rows')}"
+        )
+
+
+def _swallowed(name: str, row: int, columns: Sequence[str], cells: Sequence[str], delimiter: str) -> None:
+    """A quote opened in a cell and never closed makes the rest of the file one cell: name where it opened."""
+    for col, cell in zip(columns, cells, strict=False):
+        lines = cell.split("\n")
+        if len(lines) > 1 and any(line.count(delimiter) >= max(len(columns) - 1, 1) for line in lines[1:]):
+            raise InputError(
+                f"{name}: row {row}, column {col!r}: a double quote opened in this cell is never closed, so "
+                f"{len(lines) - 1} following lines became part of it; hint: close the quote, or double a quote "
+                'inside a quoted value ("")'
+            )
+
+
 def _read_csv(path: Path, name: str, encoding: str | None, delimiter: str | None) -> Sheet:
+    _check_size(path, name)
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -187,6 +249,7 @@ def _read_csv(path: Path, name: str, encoding: str | None, delimiter: str | None
             break
     if header is None:
         raise InputError(f"{name}: expected a header row with column names, found an empty file")
+    _check_width(name, len(header), header_row)
     columns = _columns(name, header, header_row)
     width = len(columns)
     used_cols = columns
@@ -194,6 +257,8 @@ def _read_csv(path: Path, name: str, encoding: str | None, delimiter: str | None
     for n, cells in records:
         if not any(c.strip() for c in cells):
             continue  # blank line
+        _swallowed(name, n, used_cols, cells, delimiter)
+        _check_rows(name, len(rows) + 1)
         if len(cells) > width:
             extra = [c for c in cells[width:] if c.strip()]
             if extra:
@@ -225,9 +290,21 @@ def _columns(name: str, header: Sequence[object], row: int) -> list[str]:
 # -- XLSX ---------------------------------------------------------------------------------------------------
 
 
+def _check_dimension(name: str, ws: Any) -> None:
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        _, _, max_col, max_row = range_boundaries(ws.calculate_dimension())
+    except (ValueError, TypeError):
+        return  # an unsized sheet: the rows are counted as they are read
+    _check_rows(name, (max_row or 0) - 1)
+    _check_width(name, max_col or 0, 1)
+
+
 def _read_xlsx(path: Path, name: str, sheet_name: str | None) -> Sheet:
     import openpyxl  # imported here: only XLSX loads pay for it
 
+    _check_size(path, name)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises zipfile/KeyError/InvalidFileException for broken files
@@ -242,7 +319,9 @@ def _read_xlsx(path: Path, name: str, sheet_name: str | None) -> Sheet:
         header: list[str] | None = None
         rows: list[Row] = []
         columns: list[str] = []
+        _check_dimension(name, ws)  # what the sheet says it spans: a 3-million-row sheet is refused at once
         for n, values in enumerate(ws.iter_rows(values_only=True), 1):
+            _check_rows(name, n - 1)
             cells = ["" if v is None else (v.strip() if isinstance(v, str) else v) for v in values]
             if not any(c != "" for c in cells):
                 continue

@@ -446,6 +446,11 @@ def read_json(source: str | Path | Mapping[str, Any] | Iterable[Any]) -> list[Js
 def _parse_json_text(text: str, where: str) -> Any:
     try:
         return json.loads(text)
+    except RecursionError:
+        raise InputError(
+            f"{where}: JSON nested deeper than can be read (more than about a thousand levels of [ and {{); "
+            "entity JSON is a few levels deep: is this the right file?"
+        ) from None
     except json.JSONDecodeError as first:
         # JSON Lines, or a Wikidata dump ("[\n{...},\n{...}\n]": one entity per line, trailing commas).
         lines = [ln.strip().rstrip(",") for ln in text.splitlines()]

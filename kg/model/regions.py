@@ -263,11 +263,16 @@ def load_grouping(path: str | Path) -> Grouping:
         ccol = cols.get("iso2") or cols.get("country") or cols.get("code")
         if not gcol or not ccol:
             raise InputError(f"{p}: expected columns 'group' and 'iso2' (or 'country'), found {', '.join(df.columns)}")
-        pairs = [
-            (str(g).strip(), c, f"{p}: row {i}, column {ccol!r}")
-            for i, (g, c) in enumerate(zip(df[gcol], df[ccol], strict=True), start=2)
-            if str(c).strip()
-        ]
+        pairs = []
+        for i, (g, c) in enumerate(zip(df[gcol], df[ccol], strict=True), start=2):
+            if not str(c).strip() and not str(g).strip():
+                continue  # an empty line
+            if not str(c).strip():
+                raise InputError(
+                    f"{p}: row {i}, column {ccol!r}: expected the ISO code of a country of group {str(g).strip()!r}, "
+                    "found an empty cell (hint: fill it in or delete the row)"
+                )
+            pairs.append((str(g).strip(), c, f"{p}: row {i}, column {ccol!r}"))
         return _from_pairs(pairs, name=stem, label=stem, other=OTHER, source=str(p))
     raise InputError(f"{p}: expected a .yaml, .yml, .csv or .tsv grouping file, found suffix {p.suffix!r}")
 

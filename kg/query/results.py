@@ -142,6 +142,60 @@ def from_csv(text_or_file: str | io.TextIOBase | Any, *, shorten_ids: bool = Tru
     return build_frame(variables, bindings, shorten_ids=shorten_ids)
 
 
+class _Stopped(Exception):
+    """The answer writer's way to stop the engine (see :class:`_Bounded`)."""
+
+
+class _Bounded:
+    """Where the engine writes an answer: stops it (by raising from ``write``) past the time or size limit."""
+
+    def __init__(self, seconds: float, max_bytes: int) -> None:
+        import time
+
+        self.clock = time.monotonic
+        self.deadline = self.clock() + seconds
+        self.seconds, self.max_bytes = seconds, max_bytes
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.stopped = ""
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        self.parts.append(bytes(data))
+        if self.size > self.max_bytes:
+            self.stopped = f"its answer grew past {self.max_bytes // 2**20} MiB"
+        elif self.clock() > self.deadline:
+            self.stopped = f"it ran longer than {self.seconds:g} s"
+        if self.stopped:
+            # not an OSError: Rust's writer would take an "interrupted" error as a signal and write again
+            raise _Stopped(self.stopped)
+        return len(data)
+
+    def flush(self) -> None:
+        return None
+
+
+def _bounded_tsv(results: Any) -> bytes:
+    """The solutions as TSV, written by the engine into a :class:`_Bounded` (settings ``query_timeout`` and
+    ``max_result_mb``): a cartesian product stops with a clear error instead of running without end."""
+    import pyoxigraph as ox
+
+    from kg import config
+
+    sink = _Bounded(config.number("query_timeout"), int(config.number("max_result_mb") * 2**20))
+    try:
+        results.serialize(sink, format=ox.QueryResultsFormat.TSV)
+    except Exception:
+        if not sink.stopped:
+            raise
+        raise InputError(
+            f"the query was stopped: {sink.stopped} (is a pattern joined with everything, a cartesian product?); "
+            f"add a LIMIT or a selective pattern, or raise ${config.env_name('query_timeout')} / "
+            f"${config.env_name('max_result_mb')}"
+        ) from None
+    return b"".join(sink.parts)
+
+
 def from_oxigraph(results: Any, *, shorten_ids: bool = True) -> pd.DataFrame:
     """pyoxigraph ``QuerySolutions`` / ``QueryBoolean`` / ``QueryTriples`` -> DataFrame.
 
@@ -167,7 +221,7 @@ def from_oxigraph(results: Any, *, shorten_ids: bool = True) -> pd.DataFrame:
         paused = gc.isenabled()
         gc.disable()
         try:
-            data = results.serialize(format=ox.QueryResultsFormat.TSV) or b""
+            data = _bounded_tsv(results)
             lines = data.decode("utf-8").split("\n")
             body = lines[1:-1] if lines[-1] == "" else lines[1:]  # the header, then one line per row
             nrows = len(body)

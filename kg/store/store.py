@@ -167,6 +167,14 @@ class Store:
                     f"the store at {p} is in use: another process (a load or import still running?) or this one "
                     "has it open for writing; wait for it to finish, or open it read-only"
                 ) from None
+            if "corrupt" in text.lower():
+                raise StoreError(
+                    f"the store at {p} is damaged: its database files do not agree with each other (a disk error, "
+                    "a copy made while it was written, or files changed by hand). glamkg cannot read it. What to "
+                    "do: restore the folder from a backup; or, from an export made earlier, create a new store "
+                    f"(`glamkg init --store NEW`, `glamkg import dump EXPORT.nt --store NEW`); or rebuild it from "
+                    f"its sources (loads, imports). The database said: {' '.join(text.split())[:300]}"
+                ) from None
             raise StoreError(f"cannot open the store at {p}: {text}") from None
         return cls(inner, path=p, read_only=read_only)
 

@@ -63,6 +63,8 @@ def read_result_file(path: str | Path) -> pd.DataFrame:
             raise InputError(f"{p}: {e}") from None
     try:
         doc = json.loads(text)
+    except RecursionError:
+        raise InputError(f"{p}: JSON nested deeper than can be read; expected SPARQL JSON results") from None
     except json.JSONDecodeError as e:
         raise InputError(
             f"{p}: not valid JSON at line {e.lineno}, column {e.colno}: {e.msg}; expected SPARQL JSON results"
