@@ -72,6 +72,8 @@ def init(
         import os
         import shutil
 
+        from kg.store import snapshots
+
         tmp = path.with_name(f".{path.name}.init-{os.getpid()}")
         try:
             with Store.open(tmp) as st:
@@ -79,8 +81,12 @@ def init(
                 if label is not None:
                     st.set_meta("label", label)
             os.rename(tmp, path)  # path is absent or an empty folder
+            shutil.rmtree(snapshots.folder(tmp), ignore_errors=True)  # published under the temporary name
+            with Store.open(path):  # published for readers under its own name
+                pass
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(snapshots.folder(tmp), ignore_errors=True)
             raise
     out = Console()
     verb = "opened existing" if existed else "created"

@@ -33,10 +33,10 @@ import pyoxigraph as ox
 from kg import config
 from kg.errors import EntityError, GlamkgError, InputError, StoreError
 from kg.model import ids
-from kg.model.schema import model, prefixes
+from kg.model.schema import prefixes
 from kg.progress import Advance
 from kg.rdf import conversion
-from kg.store import ownership, writes
+from kg.store import ownership, snapshots, writes
 from kg.store import swap as store_swap
 from kg.store.files import FORMATS, CountingReader, dump_format, open_dump
 from kg.store.report import WriteReport
@@ -123,6 +123,9 @@ class Store:
         self.path = path
         self.read_only = read_only
         self._reader_lock: store_swap.ReaderLock | None = None
+        self._hold: snapshots.Hold | None = None  # a reader's lock on the snapshot it reads
+        self._unpublished = False  # a writer: committed writes readers do not see yet
+        self._published_at = 0.0
 
     # --- opening ------------------------------------------------------------------------------------
 
@@ -134,8 +137,18 @@ class Store:
         if not read_only and store_swap.pending(p):
             store_swap.recover(p)
         if read_only:
-            # While open, a reader holds a shared lock that keeps large writes from swapping the directory
-            # under it (kg.store.swap); opening waits for a swap in progress.
+            # Readers read the snapshot the last write published (kg.store.snapshots): files no writer touches.
+            if p.is_dir():
+                try:
+                    latest = snapshots.open_latest(p)
+                except (OSError, RuntimeError) as e:
+                    raise StoreError(f"cannot open the published snapshot of the store at {p}: {e}") from None
+                if latest is not None:
+                    st = cls(latest[0], path=p, read_only=True)
+                    st._hold = latest[1]
+                    return st
+            # A store never published (older glamkg): read it directly. While open, the reader holds a shared
+            # lock that keeps large writes from swapping the directory under it (kg.store.swap).
             lock = store_swap.ReaderLock(p)
             try:
                 st = cls._open(p, read_only=True, create=False)
@@ -193,7 +206,14 @@ class Store:
         self._close(raise_errors=sys.exc_info()[1] is None)
 
     def _close(self, *, raise_errors: bool) -> None:
+        if self._ox is not None and not self.read_only and self.path is not None:
+            self._publish(force=True)
         inner, self._ox = self._ox, None
+        if self._hold is not None:
+            del inner
+            self._hold.release()
+            self._hold = None
+            return
         if self._reader_lock is not None:
             del inner  # close the database before letting a large write swap it
             self._reader_lock.release()
@@ -218,6 +238,28 @@ class Store:
 
     def _release(self) -> None:
         self._ox = None
+
+    # --- publishing for readers (kg.store.snapshots) -------------------------------------------------
+
+    def _written(self) -> None:
+        """After a committed write: readers see it at the latest :data:`snapshots.INTERVAL` seconds later,
+        and in any case when this store is closed."""
+        self._unpublished = True
+        if time.monotonic() - self._published_at >= snapshots.INTERVAL:
+            self._publish(force=False)
+
+    def _publish(self, *, force: bool) -> None:
+        if self.path is None or self._ox is None or self.read_only:
+            return
+        if not self._unpublished and (not force or snapshots.current(self.path) is not None):
+            return
+        try:
+            snapshots.publish(self._ox, self.path, self._current_generation())
+        except OSError as e:  # readers keep the previous snapshot; the data itself is written
+            log.warning("the store at %s could not publish a snapshot for readers: %s", self.path, e)
+            return
+        self._unpublished = False
+        self._published_at = time.monotonic()
 
     def __enter__(self) -> Store:
         return self
@@ -395,6 +437,7 @@ class Store:
         self._apply(removals, additions, log)
         report.triples_written, report.triples_removed = len(additions), len(removals)
         report.generation = str(gen)
+        self._written()
         return report
 
     def add_new_entities(
@@ -425,6 +468,7 @@ class Store:
         del st  # a large write swaps the store's directory: hold no reference to the old store across it
         writes.apply(self._writable(), set(), ntriples, log, additions=n, swap=self._swapper())
         report.triples_written, report.generation = n, str(gen)
+        self._written()
         return report
 
     def _apply(self, removals: set[ox.Triple], additions: list[ox.Triple], meta: list[ox.Quad]) -> None:
@@ -505,6 +549,7 @@ class Store:
             )
         except OSError as e:
             raise StoreError(f"cannot write metadata: {e}") from None
+        self._written()
 
     def meta(self) -> dict[str, Any]:
         """Metadata: what :meth:`set_meta` set, plus ``generation`` and ``loaded_at`` (the time of the last
@@ -556,6 +601,7 @@ class Store:
                 st.bulk_extend(itertools.chain(ox.parse(fh, fmt, base_iri=base_iri), log))
         except (OSError, SyntaxError) as e:
             raise StoreError(f"loading {p} failed: {e}") from None
+        self._written()
         return count
 
     def export(self, output: str | Path | IO[bytes], *, format: str = "nt") -> None:
@@ -588,57 +634,16 @@ class Store:
     # --- statistics ---------------------------------------------------------------------------------
 
     def entity_counts(self) -> dict[str, int]:
-        """How many entities of each kind (``Q``, ``P``, ``L``) the store describes, counted by one SPARQL
-        query (no list of ids is built: this stays fast on big stores). Entities as in :meth:`entity_ids`."""
-        bases = (ids.wikidata_concept_base(), ids.local_concept_base(), "https://www.wikidata.org/entity/")
-        pattern = ox.Literal("^(?:" + "|".join(re.escape(b) for b in dict.fromkeys(bases)) + ")([QPL])[1-9][0-9]*$")
-        # One row per entity: subjects of wikibase:statements, plus those of schema:version without it (a
-        # DISTINCT over several predicates costs twice as much on disk). The pattern is written into the query
-        # as an escaped literal, not bound with VALUES: Oxigraph compiles a constant regular expression once,
-        # a bound one for every row (seconds instead of a tenth of one for 20,000 entities).
-        res = self._select(
-            f"SELECT ?k (COUNT(?e) AS ?n) WHERE {{ {{ ?e {_STATEMENTS} ?o }} UNION "
-            f"{{ ?e {_VERSION} ?o FILTER NOT EXISTS {{ ?e {_STATEMENTS} ?x }} }} "
-            f"FILTER(isIRI(?e) && REGEX(STR(?e), {pattern})) BIND(REPLACE(STR(?e), {pattern}, '$1') AS ?k) }} "
-            "GROUP BY ?k"
-        )
-        out = dict.fromkeys("QPL", 0)
-        for row in res:
-            out[row["k"].value] = int(row["n"].value)
-        return out
+        """How many entities of each kind (``Q``, ``P``, ``L``) the store describes (:mod:`kg.store.stats`)."""
+        from kg.store import stats
+
+        return stats.entity_counts(self)
 
     def stats(self) -> dict[str, Any]:
-        """Counts: triples, items, statements, items per P31 class (with labels when the store has them),
-        and the metadata (label, synthetic, generation, loaded_at). Counts are SPARQL aggregates and Oxigraph's
-        quad count: no list of ids is built."""
-        counts = self.entity_counts()
-        p31 = ox.NamedNode(ownership.prop_ns() + "direct/" + model().prop("instance_of").id)
-        classes = []
-        # Counted first, labelled after: a (item, class) triple is unique, so COUNT needs no DISTINCT, and the
-        # OPTIONAL runs once per class instead of once per item (a tenth of the time on a large store).
-        res = self._select(
-            f"SELECT ?c ?n (SAMPLE(?l) AS ?label) WHERE {{ {{ SELECT ?c (COUNT(?e) AS ?n) WHERE {{ ?e {p31} ?c }} "
-            f"GROUP BY ?c }} OPTIONAL {{ ?c {_RDFS_LABEL} ?l FILTER(LANG(?l) = 'en') }} }} GROUP BY ?c ?n "
-            "ORDER BY DESC(?n) ?c"
-        )
-        for row in res:
-            c, n, label = row["c"], row["n"], row["label"]
-            classes.append({
-                "class": ids.shorten(c.value),
-                "label": label.value if label is not None else None,
-                "items": int(n.value),
-            })
-        out = {
-            "path": str(self.path) if self.path else None,
-            "read_only": self.read_only,
-            "triples": len(self),
-            "items": counts["Q"],
-            "properties": counts["P"],
-            "statements": self._count(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s {_WIKIBASE_RANK} ?r }}"),
-            "classes": classes,
-        }
-        out.update(self.meta())
-        return out
+        """Counts, items per class and the metadata (:func:`kg.store.stats.stats`)."""
+        from kg.store import stats
+
+        return stats.stats(self)
 
 
 # --- helpers --------------------------------------------------------------------------------------------
