@@ -35,31 +35,30 @@ setup() {
   fi
 }
 
-browser() {
-  # The browser tests drive Debian's Chromium through its chromedriver (nothing is downloaded by selenium).
-  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then return; fi
+apt_install() {
+  # apt_install "what happens without them" PACKAGE...: Debian packages the tests need, installed as root or with sudo.
+  local without=$1; shift
   if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then
-    echo "chromium and chromium-driver are missing and this user cannot install them; the browser tests will fail." >&2
+    echo "$* missing and this user cannot install them; $without" >&2
     return
   fi
   local SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
-  say "installing chromium and chromium-driver (Debian packages)"
+  say "installing $* (Debian packages)"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
+
+browser() {
+  # The browser tests drive Debian's Chromium through its chromedriver (nothing is downloaded by selenium).
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then return; fi
+  apt_install "the browser tests will fail." chromium chromium-driver
 }
 
 virtuoso() {
   # The Virtuoso tests (tests/test_virtuoso.py) start Debian's Virtuoso open source on loopback, with their own
   # database in a temporary folder; the package's own service is not used (and not started here).
   if command -v virtuoso-t >/dev/null && command -v isql-vt >/dev/null; then return; fi
-  if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then
-    echo "virtuoso-opensource is missing and this user cannot install it; the Virtuoso tests will skip (fail under CI)." >&2
-    return
-  fi
-  local SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
-  say "installing virtuoso-opensource (Debian package)"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq virtuoso-opensource >/dev/null
+  apt_install "the Virtuoso tests will skip (fail under CI)." virtuoso-opensource
 }
 
 case "${1:-up}" in

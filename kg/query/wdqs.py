@@ -221,27 +221,6 @@ def _check_prefixes(tokens: Sequence[Token]) -> None:
                 )
 
 
-def _rebinding(text: str) -> InputError | None:
-    """BIND(... AS ?v) where ?v is already bound earlier in the same group (Blazegraph allows it)."""
-    tokens = tokenize(text)
-    for i, t in enumerate(tokens):
-        if not (t.is_kw("BIND") and i + 1 < len(tokens) and tokens[i + 1].text == "("):
-            continue
-        close = matching(tokens, i + 1)
-        if close < 2 or not tokens[close - 2].is_kw("AS") or tokens[close - 1].kind != "var":
-            continue
-        var = tokens[close - 1].varname
-        group = enclosing_open(tokens, i)
-        for k in range(group + 1, i):
-            if tokens[k].kind == "var" and tokens[k].varname == var:
-                return InputError(
-                    f"BIND(... AS ?{var}) at line {t.line}, column {t.col} rebinds ?{var}, already used at line "
-                    f"{tokens[k].line} of the same group (Blazegraph allows this, SPARQL 1.1 does not): bind to a "
-                    "new variable and combine them with COALESCE"
-                )
-    return None
-
-
 def _strip_hints(tokens: Sequence[Token], prefixes: Mapping[str, str], notes: list[str]) -> list[Edit]:
     edits = []
     for i, t in enumerate(tokens):
@@ -364,9 +343,6 @@ def _group_by_labels(tokens: Sequence[Token], query: QueryShape, notes: list[str
 def syntax_error(err: Exception, text: str) -> InputError:
     """A pyoxigraph parse error as an :class:`InputError` with the line and column of the query."""
     msg = str(err)
-    rebinding = _rebinding(text) if "error at" in msg else None
-    if rebinding is not None:
-        return rebinding
     m = _PARSE_ERROR_RE.search(msg)
     if m:
         line, col, detail = int(m.group(1)), int(m.group(2)), " ".join(m.group(3).split())
