@@ -523,3 +523,15 @@ def test_a_remote_error_is_shown_as_plain_text(app_env: Path) -> None:
         assert not any("evil.example" in r for r in rendered)
     finally:
         server.shutdown()
+
+
+def test_a_pasted_runaway_query_is_stopped_and_the_page_stays(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cartesian product pasted into the explorer runs in a process of its own under the watchdog: it is
+    stopped with a clear message, and the dashboard's server lives on."""
+    monkeypatch.setenv("GLAMKG_QUERY_TIMEOUT", "3")
+    at = run_page("explorer")
+    at.radio(key="q_source").set_value("your own query").run()
+    at.text_area(key="q_text").set_value("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }").run()
+    at.button(key="q_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("was stopped" in c.value and "cartesian product" in c.value for c in at.code)

@@ -25,7 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from kg import config
-from kg.errors import GlamkgError, StoreError
+from kg.errors import GlamkgError, InputError, StoreError
 from kg.gaps.tables import UNKNOWN, Dataset, read
 from kg.model import regions
 
@@ -397,9 +397,36 @@ def run_query(
     local = endpoint in ("", "local")
     prov = Provenance(query=text, name=saved.name, parameters=values, endpoint="local store" if local else endpoint,
                       store=path if local else None, generation=generation if local else None)
-    if local:
+    if local and saved.path is None and saved.name == "query":
+        df = _run_isolated(saved.text, path)  # a pasted query: it may be a runaway join
+    elif local:
         df = _read(path, lambda store: query.run(saved, params=values, endpoint="local", store=store))
     else:
         df = query.run(saved, params=values, endpoint=endpoint)
     prov.rows = len(df)
     return df, prov
+
+
+def _run_isolated(text: str, path: str) -> pd.DataFrame:
+    """A query pasted into the explorer, run on the local store in a process of its own: `glamkg query run`
+    with its watchdog (time and memory limits, kg.cli.watchdog), so that a cartesian product ends that process,
+    not the dashboard's server. The answer comes back as Parquet (types kept)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    code = "import sys; from kg.cli import main; sys.exit(main(sys.argv[1:]))"
+    with tempfile.TemporaryDirectory(prefix="glamkg-explorer-") as d:
+        q, out = Path(d) / "query.rq", Path(d) / "answer.parquet"
+        q.write_text(text, encoding="utf-8")
+        done = subprocess.run(
+            [sys.executable, "-c", code, "query", "run", str(q), "--store", path, "--format", "parquet",
+             "--output", str(out)],
+            capture_output=True, text=True, check=False,
+        )
+        if done.returncode != 0 or not out.exists():
+            lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+            message = next((ln.removeprefix("error: ") for ln in lines if ln.startswith("error:")),
+                           lines[-1] if lines else f"exit code {done.returncode}")
+            raise InputError(message)
+        return pd.read_parquet(out)
