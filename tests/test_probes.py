@@ -210,3 +210,11 @@ def test_an_export_goes_back_into_a_new_store(demo: Path, tmp_path: Path) -> Non
     a = cli("query", "run", "institutions_per_type", "--store", str(demo), "-f", "json")[1]
     b = cli("query", "run", "institutions_per_type", "--store", str(fresh), "-f", "json")[1]
     assert json.loads(a) == json.loads(b) and json.loads(a)
+
+
+def test_a_header_only_sheet_is_not_a_silent_success(tmp_path: Path) -> None:
+    sheet = tmp_path / "header.csv"
+    sheet.write_text("label_en,description_en,instance_of,country\n")
+    code, _, err = cli("load", str(sheet), "--kind", "institution", "--store", str(tmp_path / "s"))
+    assert code == 2 and "found only the header (4 columns)" in err
+    assert not (tmp_path / "s").exists() or not any((tmp_path / "s").iterdir())

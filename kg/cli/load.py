@@ -223,7 +223,9 @@ def load(
     if target == TargetName.quickstatements:
         outfile.check(output or Path(file.stem + ".quickstatements.txt"), what="QuickStatements file")
     store_path = config.store_path(store)
+    new_store = not (store_path / "CURRENT").is_file()  # created by this command: removed again if it fails
     st = _open_store(store_path, write=target == TargetName.store and not dry_run)
+    failed = True
     reporter = ProgressBar(err, "[bold]{task.description:<12}", quiet=quiet, lines="glamkg load")
     try:
         local = StoreTarget(st, workers=workers)
@@ -264,6 +266,7 @@ def load(
                 + "; nothing was written",
                 highlight=False,
             )
+            failed = False
             return
         rep = result.report
         line = _summary(rep.counts(), 0)
@@ -283,6 +286,7 @@ def load(
                 err.print(f"... and {len(left_out) - MAX_SHOWN} more edits left out", highlight=False)
         if rep.output and not outfile.is_stdout(rep.output):
             out.print(f"wrote {rep.output}", highlight=False)
+        failed = False
         if rep.skipped or left_out:
             raise Incomplete(
                 f"{len(rep.skipped)} items and {len(left_out)} single edits were not written (reasons above); "
@@ -291,6 +295,19 @@ def load(
     finally:
         reporter.stop()
         st.close()
+        if failed and new_store and st.path is not None:
+            _remove_new_store(store_path)
+
+
+def _remove_new_store(path: Path) -> None:
+    """A load that failed leaves no store where there was none (a failed load leaves things as they were)."""
+    import shutil
+
+    from kg.store import snapshots
+
+    if (path / "CURRENT").is_file():
+        shutil.rmtree(path, ignore_errors=True)
+        shutil.rmtree(snapshots.folder(path), ignore_errors=True)
 
 
 def template(

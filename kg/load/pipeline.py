@@ -205,6 +205,11 @@ def prepare(
     p = Path(path)
     progress.phase("reading", 0)
     sheet = read_sheet(p, encoding=encoding, delimiter=delimiter, sheet_name=sheet_name)
+    if not sheet.rows:
+        raise InputError(
+            f"{sheet.name}: expected rows below the header, found only the header ({len(sheet.columns)} columns); "
+            "nothing to load"
+        )
     kind = mapping.kind
     progress.phase("checking", len(sheet.rows))
     rows, problems, specs = mapping.map_sheet(sheet)
