@@ -53,9 +53,11 @@ def sort_key(p: Problem) -> tuple[str, int, str, str]:
 def summary(problems: Iterable[Problem], rows: int) -> str:
     """The last line of a report: ``6 problems in 6 of 40 rows; nothing was written``."""
     ps = list(problems)
-    bad_rows = {(p.file, p.row) for p in ps if p.row is not None}
+    bad_rows = {(p.file, p.row) for p in ps if p.row is not None and p.row > 1}
+    header = any(p.row == 1 for p in ps)  # row 1 is the header: not one of the data rows counted
     noun = "problem" if len(ps) == 1 else "problems"
-    return f"{len(ps)} {noun} in {len(bad_rows)} of {rows} rows; nothing was written"
+    where = f"{len(bad_rows)} of {rows} rows" + (" and the header" if header else "")
+    return f"{len(ps)} {noun} in {where}; nothing was written"
 
 
 class ValidationFailed(InputError):
