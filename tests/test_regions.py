@@ -187,3 +187,21 @@ def test_against_shared_wikidata_reference():
         if code in ours.index and ours[code] != q and q != "Q29999":  # the reference's caveat: NL is Q55
             mismatches.append((code, ours[code], q))
     assert not mismatches, f"QIDs differ from {REFERENCE}: {mismatches}"
+
+
+def test_wikimedia_regions_match_the_foundations_table():
+    """schemas/regions-wikimedia.yaml puts every country where the Foundation's 2022 classification does."""
+    if not REFERENCE.exists():
+        pytest.skip(f"{REFERENCE} is absent: cannot check the Wikimedia regions against the Foundation's table")
+    ref = regions.read_csv_text(REFERENCE)
+    g = regions.grouping("wikimedia")
+
+    def norm(name: str) -> str:
+        return name.replace("&", "and").replace(",", "").replace(" the ", " ").lower().split()
+
+    differ = [
+        (code, g.groups.get(code), region)
+        for code, region in zip(ref["iso2"], ref["wikimedia_region"], strict=True)
+        if region and norm(g.groups.get(code, "")) != norm(region)
+    ]
+    assert differ == []
