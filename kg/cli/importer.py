@@ -26,10 +26,20 @@ SHOW_IDS = 50
 
 @contextmanager
 def _open_store(path: Path | None) -> Iterator[Any]:
-    from kg.store import Store
+    import shutil
 
-    with Store.open(store_path(path)) as store:
-        yield store
+    from kg.store import Store, snapshots
+
+    where = store_path(path)
+    new = not where.exists()
+    try:
+        with Store.open(where) as store:
+            yield store
+    except BaseException:
+        if new:  # a refused import leaves no store behind where there was none (nothing written on an error)
+            shutil.rmtree(where, ignore_errors=True)
+            shutil.rmtree(snapshots.folder(where), ignore_errors=True)
+        raise
 
 
 ReplaceOthers = Annotated[
