@@ -51,6 +51,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_sheet_mb", "GLAMKG_MAX_SHEET_MB", "256",
             "The largest spreadsheet file `glamkg load` reads, in MiB (a CSV is read whole)."),
     Setting("max_columns", "GLAMKG_MAX_COLUMNS", "1000", "The most columns a spreadsheet may have."),
+    Setting("max_cell_kb", "GLAMKG_MAX_CELL_KB", "128",
+            "The longest cell of a CSV sheet, in KiB of characters (a longer one is refused, not read)."),
     Setting("max_rows", "GLAMKG_MAX_ROWS", "1048576",
             "The most rows a spreadsheet may have (default: Excel's own limit)."),
     Setting("query_timeout", "GLAMKG_QUERY_TIMEOUT", "60",

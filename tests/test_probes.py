@@ -218,3 +218,53 @@ def test_a_header_only_sheet_is_not_a_silent_success(tmp_path: Path) -> None:
     code, _, err = cli("load", str(sheet), "--kind", "institution", "--store", str(tmp_path / "s"))
     assert code == 2 and "found only the header (4 columns)" in err
     assert not (tmp_path / "s").exists() or not any((tmp_path / "s").iterdir())
+
+
+def test_a_refused_import_leaves_no_new_store_behind(tmp_path: Path) -> None:
+    """The entity JSON reads, but a statement in it is wrong: the error is located and no store is created."""
+    f = tmp_path / "e.json"
+    snak = {"snaktype": "value", "property": "P17", "datatype": "frobnicate",
+            "datavalue": {"type": "string", "value": "abc"}}
+    entity = {"type": "item", "id": "Q1000000000042", "labels": {"en": {"language": "en", "value": "X"}},
+              "claims": {"P17": [{"mainsnak": snak, "type": "statement", "rank": "normal",
+                                  "id": "Q1000000000042$abc-1"}]}}
+    f.write_text(json.dumps({"entities": {"Q1000000000042": entity}}))
+    code, _, err = cli("import", "entities", str(f), "--store", str(tmp_path / "s"))
+    assert code == 2 and "entity Q1000000000042, property P17" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.json"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="address-space limit (RLIMIT_AS) as Linux applies it")
+@pytest.mark.parametrize("name, size, expected", [
+    ("wide.csv", 0, "1,000,000 columns, more than the 1,000"),
+    ("long-line.csv", 200, "row 2: a cell longer than 131,072 characters"),
+    ("too-big.csv", 300, "larger than the 256 MiB a sheet may be"),
+], ids=["a million columns", "a 200 MB line", "a 300 MB line"])
+def test_resource_hungry_sheets_are_refused_within_one_gigabyte(tmp_path: Path, name: str, size: int,
+                                                                expected: str) -> None:
+    """The refusal happens under a 1 GiB address-space limit, with the default limits: a reader that held the
+    input several times over (the 7 GB and 3.5 GB runs of the probes) dies with MemoryError instead of saying
+    what is wrong."""
+    import resource
+
+    sheet = tmp_path / name
+    with sheet.open("w") as f:
+        if size:
+            f.write("label_en\n")
+            for _ in range(size):
+                f.write("x" * 2**20)
+            f.write("\n")
+        else:
+            f.write(",".join(f"c{i}" for i in range(1_000_000)) + "\n")
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))
+
+    code = "import sys; from kg.cli import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run([sys.executable, "-c", code, "load", str(sheet), "--kind", "institution", "--dry-run",
+                           "--store", str(tmp_path / "s")], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
+                          preexec_fn=limit)
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "MemoryError" not in done.stderr
+    assert expected in done.stderr
+    assert not (tmp_path / "s").exists()

@@ -25,11 +25,24 @@ SHOW_IDS = 50
 
 
 @contextmanager
-def _open_store(path: Path | None) -> Iterator[Any]:
-    from kg.store import Store
+def _open_store(path: Path | None, *, one_write: bool = False) -> Iterator[Any]:
+    """The store to import into. ``one_write``: the import writes in one transaction, so when it fails a store
+    this call created holds nothing and is removed (a refused import leaves no folder behind); a resumable
+    import (``import wikidata``) keeps its store, whose batches it resumes from."""
+    import shutil
 
-    with Store.open(store_path(path)) as store:
-        yield store
+    from kg.store import Store, snapshots
+
+    where = store_path(path)
+    new = not where.exists()
+    try:
+        with Store.open(where) as store:
+            yield store
+    except BaseException:
+        if new and one_write:
+            shutil.rmtree(where, ignore_errors=True)
+            shutil.rmtree(snapshots.folder(where), ignore_errors=True)
+        raise
 
 
 ReplaceOthers = Annotated[
@@ -257,7 +270,7 @@ def register(app: typer.Typer) -> None:
         from kg.model.entities import read_json
 
         entities = read_json(file)  # a file that cannot be read is an error before the store is opened
-        with _open_store(store) as st:
+        with _open_store(store, one_write=True) as st:
             report = import_entities(st, entities, idmap=wiki_ids, replace_others=replace_others)
         if wiki_ids is not None:
             wiki_ids.save()
@@ -272,7 +285,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Add the triples of an RDF file to the store (a `glamkg export` of another store: to restore or move
         a store). The file is parsed completely first: a syntax error writes nothing."""
-        with _open_store(store) as st:
+        with _open_store(store, one_write=True) as st:
             n = st.load_dump(file)
         console.err.print(f"added {n:,} triples from {file}", highlight=False, markup=False)
 
@@ -300,7 +313,7 @@ def register(app: typer.Typer) -> None:
         base = wf.entity_base(entity_base) if entity_base else None
         lang = wf.languages(language)[0]
         _check_report(report_out)
-        with _open_store(store) as st:
+        with _open_store(store, one_write=True) as st:
             report = import_results(
                 st, file, item_column=item_column, language=lang, retrieved=retrieved, entity_base=base,
                 replace_others=replace_others,
