@@ -268,3 +268,36 @@ def test_resource_hungry_sheets_are_refused_within_one_gigabyte(tmp_path: Path, 
     assert done.returncode == 2 and "Traceback" not in done.stderr and "MemoryError" not in done.stderr
     assert expected in done.stderr
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize(
+    ("quantities", "says"),
+    [
+        (["425.007", "12.500"], "thousands groups or decimals"),  # every dotted value: three digits after one dot
+        (["1.325.265", "42"], "'1.325.265' on row 2, which can only be thousands groups"),
+        (["6.5", "6,09"], "has a decimal comma"),
+    ],
+    ids=["three digits after the dot", "two dot groups", "a decimal comma elsewhere"],
+)
+def test_numbers_that_read_two_ways_ask_for_the_locale(tmp_path: Path, quantities: list[str], says: str) -> None:
+    """`425.007` is 425007 in a Dutch export: without a stated locale it is never read as 425.007 silently."""
+    sheet = tmp_path / "uploads.csv"
+    rows = [f'{n},Uploads {n},uploads,media_upload,Q1000000000100,"{q}",2021-11-30' for n, q in enumerate(quantities)]
+    sheet.write_text("id,label_en,description_en,instance_of,part_of,quantity,point_in_time\n"
+                     + "\n".join(f"Q{1000000000200 + i}," + r.split(",", 1)[1] for i, r in enumerate(rows)) + "\n")
+    code, _, err = cli("load", str(sheet), "--kind", "contribution", "--dry-run", "--store", str(tmp_path / "s"))
+    assert code == 2 and "column 'quantity'" in err and says in err and "locale: nl" in err
+    # with the locale stated, the same sheet reads (or fails only on what the locale says is wrong)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("kind: contribution\nlocale: nl\n")
+    code, _, err = cli("load", str(sheet), "-m", str(mapping), "--dry-run", "--store", str(tmp_path / "s"))
+    assert "thousands groups or decimals" not in err and "can only be thousands groups" not in err
+
+
+def test_plain_numbers_need_no_locale(tmp_path: Path) -> None:
+    sheet = tmp_path / "uploads.csv"
+    sheet.write_text("id,label_en,description_en,instance_of,part_of,quantity,point_in_time\n"
+                     "Q1000000000201,Uploads,x,media_upload,Q1000000000100,1250,2021-11-30\n"
+                     "Q1000000000202,Uploads 2,y,media_upload,Q1000000000100,6.09,2021-11-30\n")
+    code, _, err = cli("load", str(sheet), "--kind", "contribution", "--dry-run", "--store", str(tmp_path / "s"))
+    assert code == 0 and "locale" not in err, err

@@ -167,6 +167,7 @@ class Mapping:
         reference: Reference | None = None,
         unmapped: str = "error",
         source: str = "",
+        number_format_given: bool = False,
     ) -> None:
         m = model()
         if kind not in m.kinds:
@@ -180,6 +181,7 @@ class Mapping:
         self.reference = reference or Reference()
         self.unmapped = unmapped
         self.source = source
+        self.number_format_given = number_format_given  # locale/decimal/thousands stated: no ambiguity check
         self.model: Model = m
         self.class_pid = m.prop(m.kind(kind).class_property).id
         self.allowed_classes = {m.cls(c).id for c in m.kind(kind).allowed_classes}
@@ -281,6 +283,7 @@ class Mapping:
             separator=str(raw.get("separator", "|")),
             date_formats=tuple(raw.get("date_formats") or ()),
             reference=reference,
+            number_format_given=any(k in raw for k in ("locale", "decimal", "thousands")),
             unmapped=unmapped,
             source=source,
         )
@@ -476,6 +479,10 @@ class Mapping:
                 if c.pid not in existing:
                     mr.claims.append(c)
             rows.append(mr)
+        if not self.number_format_given:
+            from kg.load.numbers import ambiguous
+
+            problems += ambiguous(sheet.name, sheet.rows, specs)
         return rows, problems, specs
 
     def _map_cell(

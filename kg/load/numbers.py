@@ -1,0 +1,62 @@
+"""Numbers whose format the sheet does not say: never guessed silently.
+
+Without a ``locale:`` (or ``decimal:``/``thousands:``) in the mapping, a number is read with a decimal point.
+Real exports from the Netherlands, Germany or France write "425.007" for four hundred twenty-five thousand and
+"6,09" for six point zero nine: read with a decimal point, "425.007" is silently 425.007. So before the values
+are used, :func:`ambiguous` looks at the text of every quantity column and stops with one located problem
+asking for the locale when
+
+- a value has two or more dot groups (``1.325.265``: thousands, whatever the locale), or
+- every dotted value of the column has exactly three digits after its one dot (``425.007``, ``12.500``: thousands
+  groups or decimals, the sheet cannot tell), or
+- another number of the sheet is written with a decimal comma (``6,09``).
+
+Cells that are numbers already (XLSX numeric cells) carry no format and are not looked at.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kg.load.problems import Problem
+
+_GROUPS = re.compile(r"^[+-]?\d{1,3}(\.\d{3}){2,}$")
+_THREE = re.compile(r"^[+-]?\d{1,3}\.\d{3}$")
+_DOTTED = re.compile(r"^[+-]?\d+\.\d+$")
+_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+HINT = (
+    "say how the sheet writes numbers: `locale: nl` (or de, fr, ...) in a mapping file, or `decimal:` and "
+    "`thousands:`; with `locale: en` a dot is the decimal point"
+)
+
+
+def ambiguous(file: str, rows: Sequence[Any], specs: Mapping[str, Any]) -> list[Problem]:
+    """One problem per quantity column whose numbers could be read two ways (see the module docstring)."""
+    columns = [col for col, spec in specs.items() if getattr(spec, "datatype", None) == "quantity"]
+    texts: dict[str, list[tuple[int, str]]] = {col: [] for col in columns}
+    for row in rows:
+        for col in columns:
+            value = row.values.get(col)
+            if isinstance(value, str) and value.strip():
+                texts[col].append((row.number, value.strip().replace(" ", "")))
+    comma = next(((col, n, t) for col in columns for n, t in texts[col] if _COMMA.match(t)), None)
+    problems = []
+    for col in columns:
+        dotted = [(n, t) for n, t in texts[col] if _DOTTED.match(t) or _GROUPS.match(t)]
+        if not dotted:
+            continue
+        groups = next(((n, t) for n, t in dotted if _GROUPS.match(t)), None)
+        why = ""
+        if groups is not None:
+            why = f"{groups[1]!r} on row {groups[0]}, which can only be thousands groups"
+        elif all(_THREE.match(t) for _, t in dotted):
+            why = (f"{len(dotted)} values like {dotted[0][1]!r} (row {dotted[0][0]}) with three digits after the dot: "
+                   "thousands groups or decimals")
+        elif comma is not None:
+            why = (f"{dotted[0][1]!r} on row {dotted[0][0]} with a dot, while {comma[2]!r} in column {comma[0]!r} "
+                   f"(row {comma[1]}) has a decimal comma")
+        if why:
+            problems.append(Problem(file, dotted[0][0], col, "numbers in a format the sheet states", why, HINT))
+    return problems
