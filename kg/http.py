@@ -55,9 +55,11 @@ DEFAULT_BACKOFF = 1.0
 DEFAULT_MAX_SLEEP = 120.0
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 # A server error body that reports a mistake in the query (deterministic: retrying cannot help).
+# Virtuoso's errors start with their SQLSTATE: classes 40 (transaction rollback: "40001 Error SR172:
+# Transaction deadlocked") and 08 (connection) are about the moment, not the query, and are retried.
 QUERY_ERROR = re.compile(
-    r"Virtuoso \w+ Error|MalformedQuery|QueryParseException|ParseException|SPARQL (?:syntax|compiler|parse) error"
-    r"|syntax error|Encountered \"",
+    r"Virtuoso (?!40|08)\w+ Error|MalformedQuery|QueryParseException|ParseException"
+    r"|SPARQL (?:syntax|compiler|parse) error|syntax error|Encountered \"",
     re.IGNORECASE,
 )
 log = logging.getLogger(__name__)

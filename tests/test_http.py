@@ -279,6 +279,31 @@ def test_500_with_a_query_error_is_not_retried(server: str) -> None:
     assert sleeps.calls == [] and ei.value.status == 500 and len(Handler.seen) == 1
 
 
+# Bodies as Virtuoso 7.2 (Debian's virtuoso-opensource) sends them with HTTP 500
+VIRTUOSO_YEAR_OF_UNBOUND = (
+    b"Virtuoso 22007 Error DT001: Function year needs a datetime, date or time as argument 1, not an arg of type "
+    b"DB_NULL (204)\n\nSPARQL query:\nSELECT ?x WHERE { BIND(YEAR(?u) AS ?x) }"
+)
+VIRTUOSO_DEADLOCK = b"Virtuoso 40001 Error SR172: Transaction deadlocked\n\nSPARQL query:\nSELECT * WHERE { ?s ?p ?o }"
+
+
+def test_virtuoso_query_errors_are_not_retried(server: str) -> None:
+    """Virtuoso's answer to YEAR() of an unbound value: the same query fails the same way, one request."""
+    Handler.script = [(500, {}, VIRTUOSO_YEAR_OF_UNBOUND, 0), (200, {}, b"ok", 0)]
+    sleeps = Sleeps()
+    with pytest.raises(RemoteError, match=r"HTTP 500.*Function year needs a datetime"):
+        khttp.HttpClient(sleep=sleeps, max_retries=3).get(server)
+    assert sleeps.calls == [] and len(Handler.seen) == 1
+
+
+def test_a_virtuoso_deadlock_is_retried(server: str) -> None:
+    """SQLSTATE 40001 (deadlock) is about the moment, not the query: tried again after the backoff."""
+    Handler.script = [(500, {}, VIRTUOSO_DEADLOCK, 0), (200, {}, b"ok", 0)]
+    sleeps = Sleeps()
+    assert khttp.HttpClient(sleep=sleeps, max_retries=3).get(server).text == "ok"
+    assert len(sleeps.calls) == 1 and len(Handler.seen) == 2
+
+
 def test_waits_are_logged_when_no_one_listens(server: str, caplog: pytest.LogCaptureFixture) -> None:
     Handler.script = [(503, {"Retry-After": "2"}, b"busy", 0), (200, {}, b"ok", 0)]
     with caplog.at_level("WARNING", logger="kg.http"):
