@@ -24,7 +24,7 @@ sent or evaluated.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,7 @@ from kg.model import ids
 from kg.model.languages import is_language_code
 from kg.query import wdqs
 from kg.query.header import is_saved_query, wdqs_header
-from kg.query.sparql_text import Edit, apply_edits, query_form, tokenize
+from kg.query.sparql_text import Edit, Token, apply_edits, matching, query_form, tokenize
 from kg.query.wdqs_blazegraph import strip_wiki_indentation
 from kg.store.store import raw
 
@@ -360,8 +360,10 @@ def bind_values(query: SavedQuery, values: Mapping[str, Any]) -> dict[str, list[
     return bound
 
 
-def with_values_block(text: str, bound: Mapping[str, list[Any]]) -> str:
-    """``text`` with ``VALUES ?v { ... }`` blocks (terms serialised by pyoxigraph) at the top of its WHERE."""
+def with_values_block(text: str, bound: Mapping[str, list[Any]], *, in_optionals: bool = True) -> str:
+    """``text`` with ``VALUES ?v { ... }`` blocks (terms serialised by pyoxigraph) at the top of its WHERE, and
+    (``in_optionals``, for remote endpoints) in the OPTIONALs whose FILTERs use them (:func:`_in_optional_filters`).
+    """
     if not bound:
         return text
     tokens = tokenize(text)
@@ -369,16 +371,70 @@ def with_values_block(text: str, bound: Mapping[str, list[Any]]) -> str:
     start = next((i for i, t in enumerate(tokens) if t.is_kw(form)), 0)
     brace = next((i for i in range(start, len(tokens)) if tokens[i].text == "{" and tokens[i].kind == "punct"), -1)
     if form == "CONSTRUCT" and brace >= 0:  # skip the template: the WHERE group is the next one
-        from kg.query.sparql_text import matching
-
         end = matching(tokens, brace)
         nxt = next((i for i in range(end + 1, len(tokens)) if tokens[i].text == "{"), -1)
         brace = nxt if nxt >= 0 else brace
     if brace < 0:
         raise InputError("cannot bind parameters: the query has no WHERE { ... } group")
-    blocks = " ".join(f"VALUES ?{name} {{ {' '.join(str(t) for t in terms)} }}" for name, terms in bound.items())
+    def blocks(names: Iterable[str]) -> str:
+        return " ".join(f"VALUES ?{name} {{ {' '.join(str(t) for t in bound[name])} }}" for name in names)
+
     at = tokens[brace].end
-    return apply_edits(text, [Edit(at, at, f" {blocks} ")])
+    inside = _in_optional_filters(tokens, brace, bound, blocks) if in_optionals else []
+    return apply_edits(text, [Edit(at, at, f" {blocks(bound)} "), *inside])
+
+
+def _in_optional_filters(
+    tokens: Sequence[Token], brace: int, bound: Mapping[str, list[Any]], blocks: Callable[[Iterable[str]], str]
+) -> list[Edit]:
+    """The VALUES block of a variable repeated at the start of each ``OPTIONAL { }`` of the WHERE group whose own
+    FILTERs use it: ``OPTIONAL { ?c rdfs:label ?l FILTER(LANG(?l) = ?lang) }``.
+
+    SPARQL evaluates such a FILTER on the solutions of both sides of the OPTIONAL, so it sees ``?lang`` from the
+    VALUES block at the top of the WHERE group; Virtuoso evaluates it inside the OPTIONAL alone, where ``?lang``
+    is unbound (every label language would pass). The same values inside the OPTIONAL give the same answer on
+    every engine: both sides carry the same value of the variable. Only OPTIONALs directly in the WHERE group
+    (the top VALUES block is on their left side) and only the FILTERs of their own group (a nested group's
+    FILTER does not see the left side) get it. Not on the local store: Oxigraph follows SPARQL there, and the
+    repeated block makes it evaluate such an OPTIONAL on its own (residencies_wikimedians_in_residence: 4 ms
+    without, 140 ms with, on a 20,000-institution demo store)."""
+    edits = []
+    end = matching(tokens, brace)
+    depth, i = 0, brace + 1
+    while i < end:
+        t = tokens[i]
+        if depth == 0 and t.is_kw("OPTIONAL") and tokens[i + 1].text == "{":
+            close = matching(tokens, i + 1)
+            used = [name for name in bound if name in _filter_variables(tokens, i + 1, close)]
+            if used:
+                at = tokens[i + 1].end
+                edits.append(Edit(at, at, f" {blocks(used)} "))
+            i = close + 1
+            continue
+        if t.kind == "punct" and t.text in "{}":
+            depth += 1 if t.text == "{" else -1
+        i += 1
+    return edits
+
+
+def _filter_variables(tokens: Sequence[Token], open_: int, close: int) -> set[str]:
+    """Variables in the FILTERs of the group ``tokens[open_:close + 1]`` itself (not of groups inside it)."""
+    found: set[str] = set()
+    depth, i = 0, open_ + 1
+    while i < close:
+        t = tokens[i]
+        if depth == 0 and t.is_kw("FILTER"):
+            j = i + 1  # FILTER(...), FILTER regex(...), FILTER NOT EXISTS { ... }
+            while j < close and tokens[j].kind in ("name", "pname", "iri"):
+                j += 1
+            last = matching(tokens, j) if tokens[j].text in "({" and tokens[j].kind == "punct" else j
+            found |= {tokens[k].varname for k in range(i, last + 1) if tokens[k].kind == "var"}
+            i = max(last, i) + 1
+            continue
+        if t.kind == "punct" and t.text in "{}":
+            depth += 1 if t.text == "{" else -1
+        i += 1
+    return found
 
 
 def limit_token(text: str) -> Any:
@@ -522,7 +578,7 @@ def run(
         projected = set(wdqs.projected_variables(q_text)) if form == "SELECT" else set()
         lists = {k: v for k, v in bound.items() if len(v) != 1 or k not in projected}
         singles = {ox.Variable(k): v[0] for k, v in bound.items() if k not in lists}
-        text = with_values_block(q_text, lists) if lists else q_text
+        text = with_values_block(q_text, lists, in_optionals=False) if lists else q_text
         if store is not None:
             return wdqs.run_local(
                 raw(store), text, substitutions=singles, shorten_ids=shorten_ids, auto_language=auto_language
