@@ -364,9 +364,11 @@ def test_every_table_has_a_download_button(app_env: Path, page: str) -> None:
     if page == "explorer":  # the result in three formats, and where it came from
         assert sorted(b.proto.label for b in buttons) == ["CSV", "JSON", "Parquet", "Provenance"]
         assert tables == 1
-    else:
+    else:  # each table: its CSV, and where the CSV came from (tests/test_provenance.py reads them)
         labels = [b.proto.label for b in buttons]
-        assert len(labels) == tables and all(label.startswith("Download ") for label in labels), labels
+        csv = [label for label in labels if label.startswith("Download ") and label.endswith(" (CSV)")]
+        provenance = [label for label in labels if label.startswith("Provenance of ") and label.endswith(" (JSON)")]
+        assert len(csv) == len(provenance) == tables and len(labels) == 2 * tables, labels
         assert len(set(labels)) == len(labels)
 
 

@@ -109,7 +109,7 @@ def test_a_mode_600_file_keeps_its_mode_and_gets_the_content(name, inputs, refer
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     normal = CASES[name][2]
     assert normal(target.read_text(encoding="utf-8")) == normal(reference[name])
-    sidecars = ["private.out.provenance.json"] if name == "query run -o" else []  # where the result came from
+    sidecars = ["private.out.provenance.json"] if name in ("query run -o", "gaps -o") else []  # its provenance
     assert sorted(p.name for p in tmp_path.iterdir()) == ["private.out", *sidecars]  # no temporary file left
 
 

@@ -1,8 +1,10 @@
 """Every result file says where it came from: the query text as it ran, the parameters, the endpoint (or the
-store and its generation) and the time. Through `glamkg query run -o` as a researcher runs it."""
+store and its generation) and the time. Through `glamkg query run -o` and `glamkg gaps -o` as a researcher runs
+them, on the store and on a SPARQL endpoint, and through every download button of the dashboard."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -62,3 +64,130 @@ def test_downloads_carry_the_provenance() -> None:
     doc = json.loads(json_document(df, p))
     assert doc["rows"] == [{"country": "Q55", "n": 3}] and doc["provenance"]["endpoint"] == "https://example.org/sparql"
     assert read_parquet_provenance(parquet_bytes(df, p)) == p.to_dict()
+
+
+def _csv_rows(path: Path) -> int:
+    return len(pd.read_csv(path))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
+def test_a_result_from_an_endpoint_names_the_endpoint(store: Path, tmp_path: Path, fmt: str) -> None:
+    """On a SPARQL endpoint (a real `oxigraph serve` holding the store's export): the URL, no store, the text
+    sent (parameters as VALUES blocks)."""
+    from query_fixture_data import oxigraph_exe, oxigraph_server
+
+    if oxigraph_exe() is None:
+        pytest.skip("the oxigraph server (pyoxigraph's `oxigraph` command) is not installed")
+    nt = tmp_path / "export.nt"
+    assert main(["export", "--store", str(store), "--output", str(nt)]) == 0
+    out = tmp_path / f"answer.{fmt}"
+    with oxigraph_server(nt.read_bytes()) as url:
+        assert main(["query", "run", "institutions_per_type", "--endpoint", url, "-f", fmt, "-o", str(out),
+                     "-p", "country=NL", "-p", "lang=nl"]) == 0
+    prov = json.loads(sidecar(out).read_text(encoding="utf-8"))
+    assert prov["endpoint"] == url and prov["store"] is None and prov["generation"] is None
+    assert prov["parameters"] == {"country": "NL", "lang": "nl"}
+    assert 'VALUES ?lang { "nl" }' in prov["query"] and "<http://www.wikidata.org/entity/Q55>" in prov["query"]
+    rows = {"csv": _csv_rows, "json": lambda p: len(json.loads(p.read_text(encoding="utf-8"))),
+            "parquet": lambda p: len(pd.read_parquet(p))}[fmt](out)
+    assert prov["rows"] == rows
+    if fmt == "parquet":
+        assert read_parquet_provenance(out) == prov
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_gap_table_file_has_a_provenance_sidecar(store: Path, tmp_path: Path, fmt: str) -> None:
+    """`glamkg gaps -o FILE`: the queries that read the store's facts, the options, the store and generation."""
+    out = tmp_path / f"gaps.{fmt}"
+    assert main(["gaps", "--store", str(store), "--by", "subregion", "--format", fmt, "-o", str(out)]) == 0
+    prov = json.loads(sidecar(out).read_text(encoding="utf-8"))
+    with Store.open(store, read_only=True) as st:
+        assert prov["generation"] == st.generation()
+    assert prov["name"] == "gaps" and prov["store"] == str(store) and prov["endpoint"] == "local store"
+    assert prov["parameters"]["by"] == "subregion" and prov["parameters"]["metric"] == "partnerships"
+    assert "<http://www.wikidata.org/prop/direct/P31>" in prov["query"]
+    assert "<http://www.wikidata.org/prop/direct/P710>" in prov["query"]  # participants: the partnerships
+    rows = _csv_rows(out) if fmt == "csv" else len(json.loads(out.read_text(encoding="utf-8"))["rows"])
+    assert prov["rows"] == rows and "docs/metrics.md" in prov["note"]
+
+
+def test_gaps_on_standard_output_get_no_sidecar(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["gaps", "--store", str(store), "--format", "csv", "-o", "-"]) == 0
+    assert capsys.readouterr().out.startswith("group")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- the dashboard's downloads -------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """What the download buttons of an AppTest run hold, by URL (AppTest keeps them in an in-memory media
+    storage that it drops after the run: this one keeps a reference)."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.testing.v1 import app_test
+
+    storages: list[MemoryMediaFileStorage] = []
+
+    class Kept(MemoryMediaFileStorage):
+        def __init__(self, endpoint: str) -> None:
+            super().__init__(endpoint)
+            storages.append(self)
+
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Kept)
+
+    class Files(dict[str, bytes]):
+        def __missing__(self, url: str) -> bytes:
+            name = url.rsplit("/", 1)[1]
+            for storage in reversed(storages):
+                try:
+                    return bytes(storage.get_file(name).content)
+                except Exception:  # not in this run's storage
+                    continue
+            raise KeyError(url)
+
+    return Files()
+
+
+PAGES = ["overview", "map", "gaps", "trends", "partnerships", "quality"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_dashboard_table_download_has_its_provenance(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, downloads: dict[str, bytes], page: str
+) -> None:
+    """Beside each table's CSV: the queries that read the dashboard's tables, when, from which store and
+    generation, and the filters of the page's address as parameters."""
+    from streamlit.testing.v1 import AppTest
+
+    from kg.dashboard import data as dd
+
+    app = Path(__file__).resolve().parents[1] / "dashboards"
+    monkeypatch.setenv("GLAMKG_STORE", str(store))
+    monkeypatch.setenv("GLAMKG_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("GLAMKG_DASHBOARD_ENDPOINT", raising=False)
+    dd._cached.clear()
+    at = AppTest.from_file(str(app / "app.py"), default_timeout=120)
+    at.query_params["region"] = "Europe"
+    if page != "overview":
+        at.switch_page(str(app / f"{page}.py"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    buttons = at.get("download_button")
+    csvs = {b.proto.label.removeprefix("Download ").removesuffix(" (CSV)"): b for b in buttons
+            if b.proto.label.startswith("Download ")}
+    provs = {b.proto.label.removeprefix("Provenance of ").removesuffix(" (JSON)"): b for b in buttons
+             if b.proto.label.startswith("Provenance of ")}
+    assert csvs and csvs.keys() == provs.keys()
+    with Store.open(store, read_only=True) as st:
+        generation = st.generation()
+    for name, button in provs.items():
+        prov = json.loads(downloads[button.proto.url])
+        csv = downloads[csvs[name].proto.url].decode("utf-8")
+        assert prov["name"] == name and prov["rows"] == len(pd.read_csv(io.StringIO(csv))), name
+        assert prov["store"] == str(store.resolve()) and prov["generation"] == str(generation)
+        assert prov["endpoint"] == "local store" and prov["parameters"] == {"regions": "Europe"}
+        assert "<http://www.wikidata.org/prop/direct/P31>" in prov["query"] and prov["ran_at"].endswith("Z")
+        assert name in prov["note"]

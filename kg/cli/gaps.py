@@ -85,15 +85,27 @@ def gaps(
     The representation index is a group's share of partnerships divided by its share of the baseline:
     1 = parity, below 0.8 under-represented, above 1.25 over-represented (formulas: docs/metrics.md).
     """
+    from kg import config
     from kg import gaps as kg_gaps
     from kg.errors import InputError
+    from kg.query.provenance import Provenance, QueryLog, sidecar
     from kg.store import Store
 
     if metric not in ("partnerships", "contributions", "contributed_units"):
         raise InputError(f"--metric: expected partnerships, contributions or contributed_units, found {metric!r}")
+    to_file = output is not None and format != OutFormat.table and _file(output)
+    if to_file:  # checked before the work, as every output
+        assert output is not None
+        outfile.check(output)
+        outfile.check(sidecar(output), what="provenance file")
+    options = {"by": str(by), "baseline": str(baseline), "population_source": population_source, "metric": metric,
+               "min_institutions": str(min_institutions)}
+    prov = Provenance(query="", name="gaps", parameters=options, endpoint="local store")
     with Store.open(store, read_only=True) as st:
+        logged = QueryLog(st)
+        prov.store, prov.generation = str(config.store_path(store)), str(st.generation())
         rep = kg_gaps.report(
-            st,
+            logged,
             by=by,
             baseline=baseline,
             population_source=population_source,
@@ -119,11 +131,21 @@ def gaps(
         _print_warnings(rep, err)
         return
     if output:
+        if to_file:
+            prov.query, prov.rows = "\n\n".join(logged.queries), len(rep.table)
+            prov.note = ("glamkg gaps: the group table computed by glamkg from the answers of these queries (one per "
+                         "paragraph; formulas: docs/metrics.md) with the options given as parameters")
+            outfile.write_text(sidecar(output), prov.to_json(), what="provenance file")
         outfile.write_text(output, text)
         err.print(f"wrote {output}", highlight=False)
     else:
         typer.echo(text, nl=False)
     _print_warnings(rep, err)
+
+
+def _file(output: Path) -> bool:
+    """An output that is a file of its own (not standard output or a pipe): it gets a provenance sidecar."""
+    return not outfile.is_stdout(output) and not outfile.is_stream(output)
 
 
 def _print_warnings(rep: Any, err: Console) -> None:

@@ -206,7 +206,8 @@ def run(
     if url is None and idmap is not None:
         raise InputError("--idmap translates ids for a Wikibase's own query service: give --endpoint URL as well")
     prov = Provenance(
-        query=query.bound_text(saved, params), name=saved.name, parameters=params, endpoint=url or "local store"
+        query=query.bound_text(saved, params, in_optionals=url is not None), name=saved.name, parameters=params,
+        endpoint=url or "local store",
     )
     if url is None:
         from kg import config

@@ -135,7 +135,7 @@ def _save(data: Dataset, folder: Path) -> None:
         for name in FRAMES:
             _to_parquet_frame(getattr(data, name)).to_parquet(tmp / f"{name}.parquet", index=False)
         info = {"meta": data.meta, "stats": data.stats, "generation": data.generation,
-                "read_seconds": data.read_seconds}
+                "read_seconds": data.read_seconds, "read_at": data.read_at, "queries": list(data.queries)}
         (tmp / "dataset.json").write_text(json.dumps(info, default=str), encoding="utf-8")
         if folder.exists():
             shutil.rmtree(folder, ignore_errors=True)
@@ -168,6 +168,8 @@ def _restore(folder: Path) -> Dataset | None:
         stats=info["stats"],
         generation=info["generation"],
         read_seconds=float(info.get("read_seconds", 0.0)),
+        read_at=str(info.get("read_at", "")),
+        queries=tuple(info.get("queries", ())),
     )
 
 
@@ -344,6 +346,35 @@ def as_filters(
     )
 
 
+# --- provenance of a page's table ------------------------------------------------------------------------
+
+
+def table_provenance(data: Dataset, name: str, filters: Filters, rows: int) -> Any:
+    """Where a page's table came from (:class:`kg.query.provenance.Provenance`): the queries that read the
+    dashboard's tables from the store or the endpoint, when, the sidebar's filters as parameters, and the
+    table it is (computed by glamkg from those answers)."""
+    from kg.query.provenance import Provenance
+
+    url = data.path if data.path.startswith(("http://", "https://")) else ""  # prepare_endpoint's dataset
+    params = {"regions": ", ".join(filters.regions), "countries": ", ".join(filters.countries),
+              "institution types": ", ".join(filters.types),
+              "partnership types": ", ".join(filters.partnership_types),
+              "years": f"{filters.years[0]}-{filters.years[1]}" if filters.years else ""}
+    return Provenance(
+        query="\n\n".join(data.queries),
+        name=name,
+        parameters={k: v for k, v in params.items() if v},
+        endpoint=url or "local store",
+        ran_at=data.read_at,
+        store=None if url else data.path,
+        generation=None if url else data.generation,
+        rows=rows,
+        note=f"the dashboard's table {name!r}: computed by glamkg from the answers of these queries (one per "
+        "paragraph; the dashboard's tables: kg.gaps.tables; metrics: docs/metrics.md) with the filters given as "
+        "parameters; ran_at is when the queries ran",
+    )
+
+
 # --- saved queries ---------------------------------------------------------------------------------------
 
 
@@ -372,7 +403,7 @@ def wdqs_link(saved: Any, params: dict[str, str]) -> str:
     from kg import query
     values = {k: v for k, v in params.items() if v not in ("", None)}
     try:
-        text = query.bound_text(saved, values)
+        text = query.bound_text(saved, values, in_optionals=False)
     except GlamkgError:
         text = saved.text
     return query.wdqs_link(text)
@@ -390,11 +421,11 @@ def run_query(
 
     values = {k: v for k, v in params if v not in ("", None)}
     saved = query.resolve_query(name)
+    local = endpoint in ("", "local")
     try:
-        text = query.bound_text(saved, values)
+        text = query.bound_text(saved, values, in_optionals=not local)
     except GlamkgError:
         text = saved.text
-    local = endpoint in ("", "local")
     prov = Provenance(query=text, name=saved.name, parameters=values, endpoint="local store" if local else endpoint,
                       store=path if local else None, generation=generation if local else None)
     if local and saved.path is None and saved.name == "query":

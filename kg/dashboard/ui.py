@@ -144,12 +144,15 @@ def sidebar(data: dd.Dataset) -> dd.Filters:
 
 
 def context() -> Context:
-    """The dataset and the filters as the sidebar set them (app.py draws the sidebar first)."""
+    """The dataset and the filters as the sidebar set them (app.py draws the sidebar first); kept for the
+    page's run, so that :func:`table` can say where its download came from."""
     data = load()
     f = st.session_state.get("_filters")
     if not isinstance(f, dd.Filters):
         f = dd.Filters()
-    return Context(data=data, filters=f, view=dd.apply(data, f))
+    ctx = Context(data=data, filters=f, view=dd.apply(data, f))
+    st.session_state["_context"] = ctx
+    return ctx
 
 
 def banner(ctx: Context) -> None:
@@ -180,12 +183,24 @@ def is_synthetic(meta: dict[str, Any]) -> bool:
 
 
 def table(df: pd.DataFrame, name: str, *, key: str | None = None, **kwargs: Any) -> None:
-    """A dataframe with a CSV download button under it."""
+    """A dataframe with a CSV download button under it, and beside it the CSV's provenance (the queries that
+    read the dashboard's tables, when, from which store or endpoint, the filters: :func:`dd.table_provenance`)."""
     st.dataframe(df, hide_index=True, width="stretch", **kwargs)
-    st.download_button(
+    key = key or f"dl-{slug(name)}"
+    left, right = st.columns(2)
+    left.download_button(
         f"Download {name} (CSV)", df.to_csv(index=False).encode("utf-8"), file_name=f"{slug(name)}.csv",
-        mime="text/csv", key=key or f"dl-{slug(name)}",
+        mime="text/csv", key=key,
     )
+    ctx = st.session_state.get("_context")
+    if isinstance(ctx, Context):
+        from kg.query import provenance as pv
+
+        prov = dd.table_provenance(ctx.data, name, ctx.filters, len(df))
+        right.download_button(
+            f"Provenance of {name} (JSON)", prov.to_json().encode("utf-8"),
+            file_name=f"{slug(name)}.csv{pv.SIDECAR_SUFFIX}", mime="application/json", key=f"{key}-provenance",
+        )
 
 
 def downloads(df: pd.DataFrame, name: str, provenance: Any = None) -> None:

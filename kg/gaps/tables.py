@@ -61,6 +61,8 @@ class Dataset:
     generation: str = ""
     path: str = ""
     read_seconds: float = 0.0
+    read_at: str = ""  # when the tables were read (UTC), for the provenance of what is computed from them
+    queries: tuple[str, ...] = ()  # the queries that read them, in the order they were sent
 
 
 def _class_labels(kind: str) -> dict[str, str]:
@@ -153,7 +155,10 @@ def read(store: Any, *, facts_only: bool = False) -> Dataset:
 
     ``facts_only``: only what the gap counts need (types, countries, participants, contributions, dates),
     without labels, coordinates, inception, ISIL and website (``glamkg gaps``)."""
-    started = time.perf_counter()
+    from kg.query.provenance import QueryLog, now
+
+    started, read_at = time.perf_counter(), now()
+    store = QueryLog(store)
     p31 = _pairs(store, "instance_of")
     labels = pd.Series(dtype=object) if facts_only else _labels(store)
     insts = _typed(p31, _class_labels("institution"))
@@ -241,6 +246,8 @@ def read(store: Any, *, facts_only: bool = False) -> Dataset:
         stats=stats,
         generation=generation,
         read_seconds=time.perf_counter() - started,
+        read_at=read_at,
+        queries=tuple(store.queries),
     )
 
 

@@ -4,7 +4,9 @@ generation) and the time, kept with every result file and every dashboard downlo
 - ``glamkg query run ... -o FILE`` writes ``FILE.provenance.json`` beside the result (any format), and a
   Parquet file also carries it inside, as the schema metadata key :data:`PARQUET_KEY`;
 - the dashboard's JSON download is ``{"provenance": {...}, "rows": [...]}``, its Parquet download carries the
-  same metadata, and a "Provenance" download gives it for the CSV.
+  same metadata, and a "Provenance" download gives it for the CSV;
+- a table computed from the dashboard's tables (or ``glamkg gaps -o FILE``) records the queries that read them
+  (:class:`QueryLog`), the filters or options as parameters, and how it was computed (``note``).
 
     >>> p = Provenance(query="SELECT * {}", name="q", parameters={}, endpoint="local store")
     >>> sorted(p.to_dict())[:4]
@@ -43,6 +45,7 @@ class Provenance:
     generation: str | None = None  # the store's generation when the query ran
     rows: int | None = None
     glamkg: str = ""
+    note: str | None = None  # how a table was computed from the queries' answers (dashboard tables, gaps)
 
     def __post_init__(self) -> None:
         if not self.glamkg:
@@ -55,6 +58,25 @@ class Provenance:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n"
+
+
+class QueryLog:
+    """A store or endpoint that keeps the text of every query sent through it, for the provenance of what is
+    computed from the answers (``QueryLog(store).query(text)`` asks ``store.query(text)``); every other
+    attribute is the wrapped object's."""
+
+    def __init__(self, graph: Any) -> None:
+        self.graph = graph
+        self.queries: list[str] = []
+
+    def query(self, sparql: str, *args: Any, **kwargs: Any) -> Any:
+        self.queries.append(sparql)
+        return self.graph.query(sparql, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "graph":  # not set yet (a copy being made): no recursion
+            raise AttributeError(name)
+        return getattr(self.graph, name)
 
 
 def sidecar(path: Path) -> Path:

@@ -506,12 +506,15 @@ def with_local_base(text: str) -> str:
     return apply_edits(text, edits) if edits else text
 
 
-def bound_text(query: SavedQuery, values: Mapping[str, Any] | None = None) -> str:
-    """The query's text as sent to a remote endpoint (or put in a WDQS link) with these parameter values:
-    validated ``VALUES`` blocks and the ``limit`` parameter applied. Raises :class:`InputError` on a bad value.
+def bound_text(query: SavedQuery, values: Mapping[str, Any] | None = None, *, in_optionals: bool = True) -> str:
+    """The query's text as sent to a remote endpoint with these parameter values: validated ``VALUES`` blocks
+    and the ``limit`` parameter applied. ``in_optionals=False``: without the blocks repeated in OPTIONALs
+    (:func:`with_values_block`), as a WDQS link shows it. Raises :class:`InputError` on a bad value.
     """
     values = values or {}
-    return with_values_block(with_limit(query.text, query, values), bind_values(query, values))
+    return with_values_block(
+        with_limit(query.text, query, values), bind_values(query, values), in_optionals=in_optionals
+    )
 
 
 def wdqs_link(text: str) -> str:
