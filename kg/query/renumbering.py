@@ -2,21 +2,30 @@
 
 A query written with Wikidata's ids (``wdt:P31 wd:Q33506``) means nothing to a Wikibase whose ``instance of`` is
 ``P1`` and whose ``museum`` is ``Q3``. ``glamkg query run --endpoint URL --idmap MAP`` sends it through the id
-map that ``glamkg wikibase bootstrap`` writes (:mod:`kg.model.idmap`): :class:`Renumbering` rewrites every
-entity IRI and prefixed name of Wikidata's namespaces (``wd:``, ``wdt:``, ``p:``, ``ps:``, ``pq:``, ``pr:``,
-``psv:``, ``pqv:``, ``prv:``, ``wdtn:``, ``psn:``, ``pqn:``, ``prn:``, ``wdno:``, and glamkg's local items) into the
-wiki's own, in the wiki's namespaces (its concept base with ``entity/`` replaced by ``prop/direct/`` and so on, as
-Wikibase builds them), and the answer's entity IRIs back into Wikidata's (glamkg's) ids, so the same rows come
-back as from a store holding the data in Wikidata's ids. The rewrite works on tokens (strings, comments and
-other IRIs are never touched); ``--explain`` shows the table of ids and the text sent. An id the map lacks is an
-error naming it and its line, except in a ``VALUES`` block, where such an entry (a region's countries the wiki
-has no item for) becomes an IRI that matches nothing, and ``--explain`` lists it. An entity of the wiki that
-the map lacks (added there by someone else) stays the wiki's IRI in the answer.
+map that ``glamkg wikibase bootstrap`` writes (:mod:`kg.model.idmap`): :class:`Renumbering` rewrites every id
+in Wikidata's namespaces (``wd:``, ``wdt:``, ``p:``, ``ps:``, ``pq:``, ``pr:``, ``psv:``, ``pqv:``, ``prv:``,
+``wdtn:``, ``psn:``, ``pqn:``, ``prn:``, ``wdno:``, and glamkg's local items) into the wiki's own, and points
+those prefixes at the wiki's namespaces (its concept base with ``entity/`` replaced by ``prop/direct/`` and so
+on, as Wikibase builds them): a ``PREFIX`` that names a Wikidata namespace is rewritten, one the query uses
+without declaring it (WDQS declares them) is added on the first line. The answer's entity IRIs are turned
+back into Wikidata's (glamkg's) ids, so the same rows come back as from a store holding the data in
+Wikidata's ids.
+
+The rewrite works on tokens: strings, comments and IRIs of other namespaces are never touched. ``--explain``
+shows the table of ids and the text sent. An id the map lacks is an error naming it and its line, except in a
+``VALUES`` block, where such an entry (a region's countries the wiki has no item for) becomes an IRI that
+matches nothing, and ``--explain`` lists it; and except the few Wikidata items every Wikibase writes as they
+are (:data:`WIKIBASE_CONSTANTS`: the unit "1", Earth, the two calendars), which stay Wikidata's IRIs unless
+the map names them. An entity of the wiki that the map lacks (added there by someone else) stays the wiki's
+IRI in the answer.
 
     >>> from kg.model.idmap import IdMap
     >>> m = IdMap(entities={"P31": "P1", "Q33506": "Q3"}, concept_base="https://w.example/entity/")
-    >>> Renumbering(m).query("SELECT ?m WHERE { ?m wdt:P31 wd:Q33506 }").text
-    'SELECT ?m WHERE { ?m <https://w.example/prop/direct/P1> <https://w.example/entity/Q3> }'
+    >>> sent = Renumbering(m).query("SELECT ?m WHERE { ?m wdt:P31 wd:Q33506 }").text
+    >>> print(sent.replace("> ", ">\\n"))
+    PREFIX wd: <https://w.example/entity/>
+    PREFIX wdt: <https://w.example/prop/direct/>
+    SELECT ?m WHERE { ?m wdt:P1 wd:Q3 }
 """
 
 from __future__ import annotations
@@ -33,9 +42,14 @@ from kg.query.sparql_text import Edit, Token, apply_edits, matching, tokenize
 from kg.query.wdqs_syntax import STANDARD_PREFIXES
 
 WIKIDATA_ROOT = "http://www.wikidata.org/"
+WIKIDATA_DATA = "https://www.wikidata.org/wiki/Special:EntityData/"
 #: namespaces whose local name is an entity id (the rest of Wikidata's: statements, values, references)
 ID_PREFIXES = ("wd", "wdt", "p", "ps", "pq", "pr", "psv", "pqv", "prv", "wdtn", "psn", "pqn", "prn", "wdno")
+#: Wikidata items that Wikibase writes as Wikidata's IRIs on every wiki: the unit "1" (RdfVocabulary::ONE_ENTITY),
+#: and the globe and calendar IRIs that values carry as they are (Earth, proleptic Gregorian and Julian)
+WIKIBASE_CONSTANTS = ("Q199", "Q2", "Q1985727", "Q1985786")
 _ID_RE = re.compile(r"^[PQL]\d+$")
+_CONCEPT_BASE = re.compile(r"^https?://[^\s<>\"{}|^`\\]+/entity/$")
 UNMAPPED = "urn:glamkg:not-on-the-wiki:"
 
 
@@ -55,6 +69,15 @@ def _values_tokens(tokens: Sequence[Token]) -> set[int]:
     return inside
 
 
+def _declarations(tokens: Sequence[Token]) -> dict[int, str]:
+    """Token index of each ``PREFIX`` declaration's IRI -> the prefix it declares."""
+    out: dict[int, str] = {}
+    for i, t in enumerate(tokens[:-2]):
+        if t.is_kw("PREFIX") and tokens[i + 1].kind == "pname" and tokens[i + 2].kind == "iri":
+            out[i + 2] = tokens[i + 1].text[:-1] if tokens[i + 1].text.endswith(":") else tokens[i + 1].text
+    return out
+
+
 @dataclass
 class Translated:
     """A query as sent to the wiki: its text and the ids it rewrote (glamkg id -> wiki id, first line)."""
@@ -62,33 +85,49 @@ class Translated:
     text: str
     ids: dict[str, tuple[str, int]] = field(default_factory=dict)
     unmatched: dict[str, int] = field(default_factory=dict)  # VALUES entries the wiki has no entity for
+    kept: dict[str, int] = field(default_factory=dict)  # Wikibase's constants, left as Wikidata's IRIs
+    prefixes: dict[str, str] = field(default_factory=dict)  # prefix -> the wiki's namespace it now names
 
     def explain(self) -> str:
         rows = [f"  {g:>16} -> {w:<10} (line {line})" for g, (w, line) in sorted(self.ids.items())]
+        if self.kept:
+            rows.append("  kept as Wikidata's IRIs (every Wikibase writes them so): " + ", ".join(sorted(self.kept)))
         if self.unmatched:
-            rows.append("  not on the wiki (these VALUES entries match nothing there): "
-                        + ", ".join(sorted(self.unmatched)))
-        return "\n".join(["ids translated through the id map (glamkg/Wikidata -> the wiki):", *rows,
-                          "query sent:", self.text])
+            rows.append(
+                "  not on the wiki (these VALUES entries match nothing there): " + ", ".join(sorted(self.unmatched))
+            )
+        if self.prefixes:
+            rows.append("prefixes pointed at the wiki:")
+            rows += [f"  {p}: <{ns}>" for p, ns in sorted(self.prefixes.items())]
+        return "\n".join(
+            ["ids translated through the id map (glamkg/Wikidata -> the wiki):", *rows, "query sent:", self.text]
+        )
+
+
+def check_concept_base(base: str, where: str = "") -> str:
+    """A wiki's concept base as it goes into query text: an http(s) IRI ending in ``/entity/``."""
+    if not _CONCEPT_BASE.match(base or ""):
+        raise InputError(
+            f"{where}expected the wiki's concept base, an IRI like https://example.wikibase.cloud/entity/, found "
+            f"{base!r} (hint: `glamkg wikibase bootstrap` writes it into the id map; or give --concept-base)"
+        )
+    return base
 
 
 class Renumbering:
     """Wikidata's (glamkg's) ids <-> a Wikibase's own, for queries and their answers."""
 
     def __init__(self, idmap: IdMap, *, mint: Callable[[str], str] | None = None) -> None:
-        if not idmap.concept_base.endswith("/entity/"):
-            where = f"{idmap.path}: " if idmap.path else ""
-            raise InputError(
-                f"{where}expected the wiki's concept base (like https://example.wikibase.cloud/entity/) in the id "
-                f"map, found {idmap.concept_base!r} (hint: `glamkg wikibase bootstrap` writes it)"
-            )
+        check_concept_base(idmap.concept_base, f"{idmap.path}: " if idmap.path else "id map: ")
         self.idmap = idmap
         self.mint = mint  # an item of the wiki the map lacks -> a new glamkg id (recorded in the map)
         self.root = idmap.concept_base[: -len("entity/")]
         wikidata = {k: v for k, v in STANDARD_PREFIXES.items() if v.startswith(WIKIDATA_ROOT)}
         # Wikidata namespace -> the wiki's, longest first (prop/direct-normalized/ before prop/)
-        self.forward = {v: self.root + v[len(WIKIDATA_ROOT):] for v in wikidata.values()}
-        self.id_namespaces = {wikidata[p] for p in ID_PREFIXES if p in wikidata}
+        self.forward = {v: self.root + v[len(WIKIDATA_ROOT) :] for v in wikidata.values()}
+        self.forward[WIKIDATA_DATA] = self.root + "wiki/Special:EntityData/"
+        self.id_namespaces = {wikidata[p] for p in ID_PREFIXES if p in wikidata} | {WIKIDATA_DATA}
+        self.entity_ns = WIKIDATA_ROOT + "entity/"
         self.local_bases = {ids.local_concept_base(), "https://glamkg.invalid/entity/"}
         self.backward = {w: d for d, w in self.forward.items()}
         self._ordered = sorted(self.forward, key=len, reverse=True)
@@ -96,48 +135,66 @@ class Renumbering:
 
     # -- the query --------------------------------------------------------------------------------------
     def _split(self, iri: str) -> tuple[str, str] | None:
+        """An IRI in Wikidata's (or glamkg's local) namespaces -> (Wikidata namespace, local name); None for
+        other IRIs."""
         for base in self.local_bases:
             if iri.startswith(base):
-                rest = iri[len(base):]
-                return self.forward[WIKIDATA_ROOT + "entity/"], rest if _ID_RE.match(rest) else "\0" + rest
+                return self.entity_ns, iri[len(base) :]
         for ns in self._ordered:
             if iri.startswith(ns):
-                return self.forward[ns], iri[len(ns):] if ns in self.id_namespaces else "\0" + iri[len(ns):]
+                return ns, iri[len(ns) :]
         return None
+
+    def _namespace(self, iri: str) -> str | None:
+        """The Wikidata namespace a declared prefix IRI is exactly (glamkg's local base counts as ``wd:``)."""
+        if iri in self.local_bases:
+            return self.entity_ns
+        return iri if iri in self.forward else None
 
     def query(self, text: str) -> Translated:
         tokens = tokenize(text)
-        declared: dict[str, str] = {}
-        for i, t in enumerate(tokens[:-2]):
-            if t.is_kw("PREFIX") and tokens[i + 1].kind == "pname" and tokens[i + 2].kind == "iri":
-                declared[tokens[i + 1].text.rstrip(":")] = tokens[i + 2].text[1:-1]
+        declarations = _declarations(tokens)
+        declared = {pre: tokens[i].text[1:-1] for i, pre in declarations.items()}
         prefixes = {**STANDARD_PREFIXES, **declared}
+        # prefixes that name a Wikidata namespace point at the wiki's; their ids stay prefixed names
+        wiki_prefixes = {pre: ns for pre, iri in prefixes.items() if (ns := self._namespace(iri)) is not None}
         edits: list[Edit] = []
         out = Translated(text)
         missing: dict[str, int] = {}
         in_values = _values_tokens(tokens)
+        used: set[str] = set()
         for i, t in enumerate(tokens):
-            if t.kind not in ("pname", "iri") or (i and tokens[i - 1].is_kw("PREFIX")) or (
-                i > 1 and tokens[i - 2].is_kw("PREFIX")
-            ):
+            if i in declarations:
+                pre = declarations[i]
+                if pre in wiki_prefixes:
+                    out.prefixes[pre] = self.forward[wiki_prefixes[pre]]
+                    edits.append(Edit(t.start, t.end, f"<{out.prefixes[pre]}>"))
                 continue
-            if t.kind == "iri":
-                iri = t.text[1:-1]
+            if t.kind not in ("pname", "iri") or (i and tokens[i - 1].is_kw("PREFIX")):
+                continue
+            pre, local = t.text.split(":", 1) if t.kind == "pname" else ("", "")
+            if t.kind == "pname" and pre in wiki_prefixes:
+                used.add(pre)
+                split: tuple[str, str] | None = (wiki_prefixes[pre], local)
+            elif t.kind == "pname":
+                split = self._split(prefixes[pre] + local) if pre in prefixes else None
             else:
-                pre, local = t.text.split(":", 1)
-                if pre not in prefixes:
-                    continue
-                iri = prefixes[pre] + local
-            split = self._split(iri)
+                split = self._split(t.text[1:-1])
             if split is None:
                 continue
             namespace, local = split
-            if local.startswith("\0"):  # statements, values, references: the namespace only
-                edits.append(Edit(t.start, t.end, f"<{namespace}{local[1:]}>"))
-                continue
-            if not _ID_RE.match(local):
+            as_pname = t.kind == "pname" and pre in wiki_prefixes
+            is_id = namespace in self.id_namespaces and _ID_RE.match(local) is not None
+            if not is_id:  # statements, values, references, a bare prefix: the namespace only
+                if not as_pname:
+                    edits.append(Edit(t.start, t.end, f"<{self.forward[namespace]}{local}>"))
                 continue
             wiki_id = self.idmap.get(local)
+            if wiki_id is None and local in WIKIBASE_CONSTANTS and namespace == self.entity_ns:
+                out.kept.setdefault(local, t.line)
+                if as_pname:
+                    edits.append(Edit(t.start, t.end, f"<{self.entity_ns}{local}>"))
+                continue
             if wiki_id is None and i in in_values:
                 # a value the wiki has no entity for (a region's countries, say) matches nothing there
                 out.unmatched.setdefault(local, t.line)
@@ -147,7 +204,8 @@ class Renumbering:
                 missing.setdefault(local, t.line)
                 continue
             out.ids.setdefault(local, (wiki_id, t.line))
-            edits.append(Edit(t.start, t.end, f"<{namespace}{wiki_id}>"))
+            replacement = f"{pre}:{wiki_id}" if as_pname else f"<{self.forward[namespace]}{wiki_id}>"
+            edits.append(Edit(t.start, t.end, replacement))
         if missing:
             where = "; ".join(f"{i} (line {line})" for i, line in sorted(missing.items()))
             raise InputError(
@@ -155,7 +213,12 @@ class Renumbering:
                 f"{where}; hint: run `glamkg wikibase bootstrap` (properties and classes) or load the items "
                 "to that wiki first, or give the map of the wiki the endpoint serves (--idmap FILE)"
             )
-        out.text = apply_edits(text, edits, keep_lines=False)
+        added = sorted(used - set(declared))
+        for pre in added:  # WDQS declares them; on the wiki they must name the wiki's namespaces
+            out.prefixes[pre] = self.forward[wiki_prefixes[pre]]
+        # on the first line, so that the endpoint's line numbers are the query's
+        head = "".join(f"PREFIX {pre}: <{out.prefixes[pre]}> " for pre in added)
+        out.text = head + apply_edits(text, edits, keep_lines=True)
         return out
 
     # -- the answer -------------------------------------------------------------------------------------
@@ -163,7 +226,7 @@ class Renumbering:
         """A wiki IRI -> the Wikidata (or glamkg-local) IRI of the same thing; other IRIs unchanged."""
         for ns in self._ordered_back:
             if iri.startswith(ns):
-                local = iri[len(ns):]
+                local = iri[len(ns) :]
                 wikidata_ns = self.backward[ns]
                 if wikidata_ns not in self.id_namespaces:
                     return wikidata_ns + local
