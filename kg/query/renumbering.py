@@ -35,11 +35,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyoxigraph as ox
+
 from kg.errors import InputError
 from kg.model import ids
 from kg.model.idmap import IdMap
 from kg.query.sparql_text import Edit, Token, apply_edits, matching, tokenize
-from kg.query.wdqs_syntax import STANDARD_PREFIXES
+from kg.query.wdqs_syntax import STANDARD_PREFIXES, QueryShape
 
 WIKIDATA_ROOT = "http://www.wikidata.org/"
 WIKIDATA_DATA = "https://www.wikidata.org/wiki/Special:EntityData/"
@@ -78,6 +80,109 @@ def _declarations(tokens: Sequence[Token]) -> dict[int, str]:
     return out
 
 
+_AGGREGATES = ("COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT")
+_ROW = "__glamkg_row"
+
+
+@dataclass
+class Reorder:
+    """The top-level ``ORDER BY`` and ``LIMIT``/``OFFSET`` of a query, applied again to its answer once the ids
+    are Wikidata's: an order by the ids (by their text or their number, as the saved queries do) is another
+    order on the wiki, so a limit there would keep other rows than on the store."""
+
+    order: str  # the ORDER BY clause, as the query has it (Wikidata's ids)
+    prologue: str  # PREFIX declarations it may use
+    limit: int | None
+    offset: int | None
+
+    def clause(self) -> str:
+        return " ".join(
+            [
+                self.order,
+                *([f"LIMIT {self.limit}"] if self.limit is not None else []),
+                *([f"OFFSET {self.offset}"] if self.offset else []),
+            ]
+        )
+
+    def apply(self, doc: Mapping[str, Any]) -> dict[str, Any]:
+        """The rows of ``doc`` in this order, limited; evaluated by Oxigraph over the rows alone."""
+        out = dict(doc)
+        names = [str(v) for v in doc["head"].get("vars", [])]
+        rows = list(doc["results"].get("bindings", []))
+        try:
+            values = [[_term(r.get(v)) for v in names] for r in rows]
+        except ValueError:  # a blank node cannot stand in VALUES: keep the wiki's order
+            start = self.offset or 0
+            kept = rows[start : None if self.limit is None else start + self.limit]
+        else:
+            data = " ".join(f"({n} {' '.join(vs)})" for n, vs in enumerate(values))
+            heads = " ".join(f"?{v}" for v in (_ROW, *names))
+            q = f"{self.prologue}\nSELECT ?{_ROW} WHERE {{ VALUES ({heads}) {{ {data} }} }}\n{self.clause()}"
+            kept = [rows[int(s[_ROW].value)] for s in ox.Store().query(q)]  # type: ignore[union-attr]
+        out["results"] = {**doc["results"], "bindings": kept}
+        return out
+
+
+def _term(binding: Mapping[str, Any] | None) -> str:
+    """A SPARQL JSON result term as SPARQL text (pyoxigraph writes it, escaped); UNDEF when unbound."""
+    if binding is None:
+        return "UNDEF"
+    kind, value = binding.get("type"), str(binding.get("value", ""))
+    if kind == "uri":
+        return str(ox.NamedNode(value))
+    if kind in ("literal", "typed-literal"):
+        if binding.get("xml:lang"):
+            return str(ox.Literal(value, language=str(binding["xml:lang"])))
+        if binding.get("datatype"):
+            return str(ox.Literal(value, datatype=ox.NamedNode(str(binding["datatype"]))))
+        return str(ox.Literal(value))
+    raise ValueError(f"a {kind} term")
+
+
+def _reorder(tokens: Sequence[Token], text: str, declared: Mapping[str, str]) -> tuple[Reorder | None, list[Edit]]:
+    """The query's top-level ORDER BY with a LIMIT or OFFSET, to apply again to the answer (and the edits that
+    take LIMIT and OFFSET out of the text sent); None when there is none, or when it cannot be evaluated over
+    the answer's rows alone (aggregates, patterns, variables the query does not project)."""
+    depth, order_at, limit_at, offset_at, values_at = 0, -1, -1, -1, -1
+    for i, t in enumerate(tokens):
+        if t.kind == "punct" and t.text in "{}":
+            depth += 1 if t.text == "{" else -1
+        elif depth == 0 and i + 1 < len(tokens):
+            nxt = tokens[i + 1]
+            if t.is_kw("ORDER") and nxt.is_kw("BY"):
+                order_at = i
+            elif t.is_kw("LIMIT") and nxt.kind == "number":
+                limit_at = i
+            elif t.is_kw("OFFSET") and nxt.kind == "number":
+                offset_at = i
+            elif t.is_kw("VALUES") and order_at >= 0:
+                values_at = i
+    if order_at < 0 or (limit_at < 0 and offset_at < 0):
+        return None, []
+    end = min(i for i in (limit_at, offset_at, values_at, len(tokens)) if i > order_at)
+    order = tokens[order_at + 2 : end]
+    shape = QueryShape(tokens)
+    star = shape.select >= 0 and any(t.text == "*" for t in tokens[shape.select + 1 : shape.select + 3])
+    projected = set(shape.projection) | {name for _, name in shape.aliases}
+    if (
+        shape.select < 0
+        or not order
+        or any(t.is_kw(*_AGGREGATES, "EXISTS") or t.text == "{" for t in order)
+        or (not star and any(t.kind == "var" and t.varname not in projected for t in order))
+    ):
+        return None, []
+    prologue = " ".join(f"PREFIX {p}: <{iri}>" for p, iri in {**STANDARD_PREFIXES, **declared}.items())
+    number = {i: int(tokens[i + 1].text) for i in (limit_at, offset_at) if i >= 0}
+    reorder = Reorder(
+        order=text[tokens[order_at].start : tokens[end - 1].end],
+        prologue=prologue,
+        limit=number.get(limit_at),
+        offset=number.get(offset_at),
+    )
+    edits = [Edit(tokens[i].start, tokens[i + 1].end, "") for i in number]
+    return reorder, edits
+
+
 @dataclass
 class Translated:
     """A query as sent to the wiki: its text and the ids it rewrote (glamkg id -> wiki id, first line)."""
@@ -87,6 +192,7 @@ class Translated:
     unmatched: dict[str, int] = field(default_factory=dict)  # VALUES entries the wiki has no entity for
     kept: dict[str, int] = field(default_factory=dict)  # Wikibase's constants, left as Wikidata's IRIs
     prefixes: dict[str, str] = field(default_factory=dict)  # prefix -> the wiki's namespace it now names
+    reorder: Reorder | None = None  # ORDER BY + LIMIT applied again to the answer, in Wikidata's ids
 
     def explain(self) -> str:
         rows = [f"  {g:>16} -> {w:<10} (line {line})" for g, (w, line) in sorted(self.ids.items())]
@@ -96,6 +202,8 @@ class Translated:
             rows.append(
                 "  not on the wiki (these VALUES entries match nothing there): " + ", ".join(sorted(self.unmatched))
             )
+        if self.reorder:
+            rows.append(f"  applied to the answer once its ids are Wikidata's again: {self.reorder.clause()}")
         if self.prefixes:
             rows.append("prefixes pointed at the wiki:")
             rows += [f"  {p}: <{ns}>" for p, ns in sorted(self.prefixes.items())]
@@ -151,7 +259,9 @@ class Renumbering:
             return self.entity_ns
         return iri if iri in self.forward else None
 
-    def query(self, text: str) -> Translated:
+    def query(self, text: str, *, reorder: bool = False) -> Translated:
+        """``text`` in the wiki's ids. ``reorder``: a top-level ORDER BY with LIMIT/OFFSET is applied to the
+        answer instead (:meth:`results` with this :class:`Translated`), once its ids are Wikidata's again."""
         tokens = tokenize(text)
         declarations = _declarations(tokens)
         declared = {pre: tokens[i].text[1:-1] for i, pre in declarations.items()}
@@ -213,6 +323,9 @@ class Renumbering:
                 f"{where}; hint: run `glamkg wikibase bootstrap` (properties and classes) or load the items "
                 "to that wiki first, or give the map of the wiki the endpoint serves (--idmap FILE)"
             )
+        if reorder:
+            out.reorder, dropped = _reorder(tokens, text, declared)
+            edits += dropped
         added = sorted(used - set(declared))
         for pre in added:  # WDQS declares them; on the wiki they must name the wiki's namespaces
             out.prefixes[pre] = self.forward[wiki_prefixes[pre]]
@@ -241,8 +354,9 @@ class Renumbering:
                 return wikidata_ns + glamkg_id
         return iri
 
-    def results(self, doc: Mapping[str, Any]) -> dict[str, Any]:
-        """SPARQL JSON results with the wiki's entity IRIs turned back into Wikidata's (glamkg's)."""
+    def results(self, doc: Mapping[str, Any], sent: Translated | None = None) -> dict[str, Any]:
+        """SPARQL JSON results with the wiki's entity IRIs turned back into Wikidata's (glamkg's); then the
+        query's ORDER BY and LIMIT when ``sent`` (what :meth:`query` made of it) has them to apply."""
         out = dict(doc)
         if "results" not in doc:
             return out
@@ -257,4 +371,4 @@ class Renumbering:
                 row[var] = term
             bindings.append(row)
         out["results"] = {**doc["results"], "bindings": bindings}
-        return out
+        return sent.reorder.apply(out) if sent is not None and sent.reorder is not None else out
