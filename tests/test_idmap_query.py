@@ -132,11 +132,86 @@ def test_a_limit_keeps_the_same_rows_in_the_same_order(wiki: tuple[Path, Path, s
 def test_the_text_sent_parses_and_names_the_wikis_ids(wiki: tuple[Path, Path, str], name: str) -> None:
     store, idmap, url = wiki
     mapping = json.loads(idmap.read_text())["entities"]
-    code, _, err = cli("query", "run", name, *parameters(name, store), "--endpoint", url, "--idmap", str(idmap),
-                       "--explain", "--format", "json")
+    code, _, err = cli(
+        "query",
+        "run",
+        name,
+        *parameters(name, store),
+        "--endpoint",
+        url,
+        "--idmap",
+        str(idmap),
+        "--explain",
+        "--format",
+        "json",
+    )
     assert code == 0, err
     table, sent = err.split("query sent:\n", 1)
     parseQuery(sent)  # SPARQL 1.1 grammar (rdflib): the rewrite kept the query well formed
     translated = dict(re.findall(r"^\s+([PQL]\d+) -> ([PQL]\d+)\s", table, re.M))
     assert translated and all(mapping[g] == w for g, w in translated.items())
     assert "www.wikidata.org/prop/" not in sent and "glamkg.invalid" not in sent
+
+
+TRICKY = """# a comment naming wd:Q99999999 and wdt:P99999, which the map lacks: comments are not read
+PREFIX direct: <http://www.wikidata.org/prop/direct/>
+SELECT ?item ?note ?globe WHERE {
+  ?item direct:P31/wdt:P279* wd:Q33506 ;
+        <http://www.wikidata.org/prop/direct/P17> ?country .
+  ?item p:P625/psv:P625 ?value . ?value wikibase:geoGlobe ?globe .
+  FILTER(?globe = wd:Q2)
+  BIND('''wd:Q99999999 "is" text''' AS ?note)
+  FILTER(?country != <http://example.org/wd:Q99999999>)
+}"""
+
+
+def test_strings_comments_and_other_iris_are_left_alone(wiki: tuple[Path, Path, str], tmp_path: Path) -> None:
+    """Prefixed names of a prefix the query declares, full IRIs and property paths are translated; strings,
+    comments and IRIs of other namespaces are not; Earth (Q2), which a wiki's coordinates name by Wikidata's IRI,
+    stays Wikidata's."""
+    store, idmap, url = wiki
+    q = tmp_path / "tricky.rq"
+    q.write_text(TRICKY, encoding="utf-8")
+    local = rows(str(q), "--store", str(store))
+    assert local and json.loads(local[0])["note"] == 'wd:Q99999999 "is" text'
+    assert sorted(rows(str(q), "--endpoint", url, "--idmap", str(idmap))) == sorted(local)
+    code, _, err = cli("query", "run", str(q), "--endpoint", url, "--idmap", str(idmap), "--explain")
+    assert code == 0, err
+    sent = err.split("query sent:\n", 1)[1]
+    parseQuery(sent)
+    assert "kept as Wikidata's IRIs" in err and "Q2" in err.split("query sent:")[0]
+    assert f"PREFIX direct: <{WIKI}prop/direct/>" in sent and "wdt:P279*" not in sent
+    assert "# a comment naming wd:Q99999999" in sent and "<http://example.org/wd:Q99999999>" in sent
+    assert "= <http://www.wikidata.org/entity/Q2>" in sent
+
+
+def test_the_concept_base_can_be_given_on_the_command_line(wiki: tuple[Path, Path, str], tmp_path: Path) -> None:
+    """A map written by hand may lack the wiki's concept base: --concept-base gives it (and is checked)."""
+    store, idmap, url = wiki
+    bare = tmp_path / "map.json"
+    bare.write_text(json.dumps({"glamkg_idmap": 1, "entities": json.loads(idmap.read_text())["entities"]}))
+    code, _, err = cli("query", "run", "institutions_per_type", "--endpoint", url, "--idmap", str(bare))
+    assert code == 2 and "concept base" in err and "--concept-base" in err
+    args = ["institutions_per_type", "--endpoint", url, "--idmap", str(bare)]
+    assert sorted(rows(*args, "--concept-base", WIKI + "entity/")) == sorted(
+        rows("institutions_per_type", "--store", str(store))
+    )
+    code, _, err = cli("query", "run", *args, "--concept-base", "http://wiki example/entity/")
+    assert code == 2 and "--concept-base: expected" in err
+
+
+@pytest.mark.parametrize(
+    ("entities", "message"),
+    [
+        ({"P31": "P1", "P17": "P1"}, "P31 and P17 are both mapped to the Wikibase's P1"),
+        ({"P31": "Q1"}, "found the property P31 mapped to the item Q1"),
+        ({"P31": 1}, "bad id in the id map"),
+    ],
+)
+def test_a_broken_map_is_a_clear_error(tmp_path: Path, entities: dict[str, Any], message: str) -> None:
+    bad = tmp_path / "map.json"
+    bad.write_text(json.dumps({"glamkg_idmap": 1, "concept_base": WIKI + "entity/", "entities": entities}))
+    code, _, err = cli(
+        "query", "run", "institutions_per_type", "--endpoint", "http://127.0.0.1:9/sparql", "--idmap", str(bad)
+    )
+    assert code == 2 and message in err and str(bad) in err

@@ -14,10 +14,14 @@ Wikidata's ids.
 The rewrite works on tokens: strings, comments and IRIs of other namespaces are never touched. ``--explain``
 shows the table of ids and the text sent. An id the map lacks is an error naming it and its line, except in a
 ``VALUES`` block, where such an entry (a region's countries the wiki has no item for) becomes an IRI that
-matches nothing, and ``--explain`` lists it; and except the few Wikidata items every Wikibase writes as they
-are (:data:`WIKIBASE_CONSTANTS`: the unit "1", Earth, the two calendars), which stay Wikidata's IRIs unless
-the map names them. An entity of the wiki that the map lacks (added there by someone else) stays the wiki's
-IRI in the answer.
+matches nothing, and ``--explain`` lists it. The few Wikidata items every Wikibase writes as they are
+(:data:`WIKIBASE_CONSTANTS`: the unit "1", Earth, the two calendars) stay Wikidata's IRIs, even where bootstrap
+made items of them on the wiki: a coordinate there still names Wikidata's Earth. An entity of the wiki that the
+map lacks (added there by someone else) stays the wiki's IRI in the answer.
+
+With ``reorder`` (``glamkg query run``), a top-level ``ORDER BY`` with ``LIMIT``/``OFFSET`` is applied to the
+answer once its ids are Wikidata's again (:class:`Reorder`): the saved queries order by the item's number, which
+on the wiki is the wiki's number, so a limit there would keep other rows. The wiki then sends every row.
 
     >>> from kg.model.idmap import IdMap
     >>> m = IdMap(entities={"P31": "P1", "Q33506": "Q3"}, concept_base="https://w.example/entity/")
@@ -283,8 +287,9 @@ class Renumbering:
             if t.kind not in ("pname", "iri") or (i and tokens[i - 1].is_kw("PREFIX")):
                 continue
             pre, local = t.text.split(":", 1) if t.kind == "pname" else ("", "")
-            if t.kind == "pname" and pre in wiki_prefixes:
+            if t.kind == "pname" and pre not in declared and pre in STANDARD_PREFIXES:
                 used.add(pre)
+            if t.kind == "pname" and pre in wiki_prefixes:
                 split: tuple[str, str] | None = (wiki_prefixes[pre], local)
             elif t.kind == "pname":
                 split = self._split(prefixes[pre] + local) if pre in prefixes else None
@@ -300,7 +305,7 @@ class Renumbering:
                     edits.append(Edit(t.start, t.end, f"<{self.forward[namespace]}{local}>"))
                 continue
             wiki_id = self.idmap.get(local)
-            if wiki_id is None and local in WIKIBASE_CONSTANTS and namespace == self.entity_ns:
+            if local in WIKIBASE_CONSTANTS and namespace == self.entity_ns:
                 out.kept.setdefault(local, t.line)
                 if as_pname:
                     edits.append(Edit(t.start, t.end, f"<{self.entity_ns}{local}>"))
@@ -326,11 +331,12 @@ class Renumbering:
         if reorder:
             out.reorder, dropped = _reorder(tokens, text, declared)
             edits += dropped
-        added = sorted(used - set(declared))
-        for pre in added:  # WDQS declares them; on the wiki they must name the wiki's namespaces
-            out.prefixes[pre] = self.forward[wiki_prefixes[pre]]
-        # on the first line, so that the endpoint's line numbers are the query's
-        head = "".join(f"PREFIX {pre}: <{out.prefixes[pre]}> " for pre in added)
+        # WDQS declares its prefixes; other engines need them, and on the wiki Wikidata's must name the wiki's
+        # namespaces. On the first line, so that the endpoint's line numbers are the query's.
+        added = {pre: STANDARD_PREFIXES[pre] for pre in sorted(used)}
+        for pre in added.keys() & wiki_prefixes.keys():
+            added[pre] = out.prefixes[pre] = self.forward[wiki_prefixes[pre]]
+        head = "".join(f"PREFIX {pre}: <{iri}> " for pre, iri in added.items())
         out.text = head + apply_edits(text, edits, keep_lines=True)
         return out
 
