@@ -29,6 +29,7 @@ from kg.query import catalog
 from kg.query.renumbering import WIKIBASE_CONSTANTS
 from kg.store import Store
 from kg.store.read import read_entities
+from kg.wikidata.fetch import TYPES, type_class_ids
 
 WIKI = "http://wikibase.example/"
 
@@ -215,3 +216,29 @@ def test_a_broken_map_is_a_clear_error(tmp_path: Path, entities: dict[str, Any],
         "query", "run", "institutions_per_type", "--endpoint", "http://127.0.0.1:9/sparql", "--idmap", str(bad)
     )
     assert code == 2 and message in err and str(bad) in err
+
+
+def test_import_wikidata_takes_the_wikis_concept_base_for_a_map_without_one(
+    wiki: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    """`glamkg import wikidata --idmap MAP --entity-base IRI`: a map written by hand gets the wiki's concept base
+    (saved with it); the institutions come into the store in glamkg's ids, as in the store they came from."""
+    store, idmap, url = wiki
+    bare = tmp_path / "map.json"
+    bare.write_text(json.dumps({"glamkg_idmap": 1, "entities": json.loads(idmap.read_text())["entities"]}))
+    fresh = tmp_path / "fresh"
+    args = ["import", "wikidata", "--endpoint", url, "--idmap", str(bare), "--country", "DE", "--country", "FR",
+            "--pause", "0", "--store", str(fresh)]
+    code, _, err = cli(*args)
+    assert code == 2 and "concept base" in err
+    code, _, err = cli(*args, "--entity-base", WIKI + "entity/")
+    assert code == 0, err
+    assert json.loads(bare.read_text())["concept_base"] == WIKI + "entity/"
+    q = tmp_path / "institutions.rq"
+    classes = " ".join(f"<{ids.entity_iri(c)}>" for t in TYPES for c in type_class_ids(t))  # --type all
+    q.write_text(f"SELECT DISTINCT ?item ?country WHERE {{ VALUES ?type {{ {classes} }} ?item wdt:P31 ?type ; "
+                 "wdt:P17 ?country . VALUES ?country { wd:Q183 wd:Q142 } }", encoding="utf-8")
+    expected = sorted(rows(str(q), "--store", str(store)))
+    assert len(expected) > 1 and sorted(rows(str(q), "--store", str(fresh))) == expected
+    code, _, err = cli(*args, "--entity-base", "http://other.example/entity/")
+    assert code == 2 and "expected the same wiki" in err  # once the map has one, another is refused
