@@ -140,7 +140,7 @@ def test_explain_shows_the_ids_and_the_text_sent(wiki: tuple[Path, Path, str]) -
     code, _, err = cli("query", "run", "institutions_per_type", "--endpoint", url, "--idmap", str(idmap), "--explain")
     assert code == 0, err
     assert f"P31 -> {mapping['P31']}" in " ".join(err.split())
-    assert f"<{WIKI}prop/direct/{mapping['P31']}>" in err and "query sent:" in err
+    assert f"PREFIX wdt: <{WIKI}prop/direct/>" in err and f"wdt:{mapping['P31']} " in err and "query sent:" in err
 
 
 def test_an_id_the_map_lacks_is_named_with_its_line(wiki: tuple[Path, Path, str], tmp_path: Path) -> None:

@@ -512,7 +512,7 @@ def test_idmap_refuses_conflicting_mappings(tmp_path: Path) -> None:
     m = IdMap(entities={"P17": "P2"})
     with pytest.raises(InputError, match="already mapped"):
         m.set("P17", "P3")
-    with pytest.raises(InputError, match="maps a property to a item"):
+    with pytest.raises(InputError, match="found the property P31 mapped to the item Q3"):
         m.set("P31", "Q3")
     m.save(tmp_path / "m.json")
     assert IdMap.load(tmp_path / "m.json").entities == {"P17": "P2"}

@@ -151,7 +151,8 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--idmap",
                 help="The service is a Wikibase with its own numbering: translate ids through this id map "
-                "(`glamkg wikibase bootstrap` writes it); its items get glamkg ids, recorded in the map.",
+                "(`glamkg wikibase bootstrap` writes it); its items get glamkg ids, recorded in the map. "
+                "--entity-base gives the wiki's concept base if the map has none.",
                 show_default=False,
             ),
         ] = None,
@@ -178,7 +179,7 @@ def register(app: typer.Typer) -> None:
             region=region,
             languages=languages,
             endpoint=endpoint,
-            entity_base=entity_base,
+            entity_base=None if idmap is not None else entity_base,  # with a map, queries speak Wikidata's ids
             page_size=page_size,
             subclasses=subclasses,
             stated_in=stated_in,
@@ -190,9 +191,17 @@ def register(app: typer.Typer) -> None:
             from kg.query.renumbering import Renumbering
             from kg.wikidata.importer import on_the_wiki, wiki_item_id
 
-            if entity_base:
-                raise InputError("--entity-base and --idmap: give one (the id map knows the wiki's concept base)")
             wiki_ids = IdMap.load(idmap, missing_ok=False)
+            if entity_base:  # the wiki's concept base, for a map without one (the map is saved with it)
+                from kg.query.renumbering import check_concept_base
+
+                check_concept_base(entity_base, "--entity-base: ")
+                if wiki_ids.concept_base and wiki_ids.concept_base != entity_base:
+                    raise InputError(
+                        f"--entity-base {entity_base} and the id map {idmap}, whose concept base is "
+                        f"{wiki_ids.concept_base}: expected the same wiki (leave --entity-base out)"
+                    )
+                wiki_ids.concept_base = entity_base
             renumbering = Renumbering(wiki_ids, mint=wiki_item_id)
             settings, skipped = on_the_wiki(settings, wiki_ids)
             if skipped:

@@ -185,6 +185,15 @@ def run(
     explain: Annotated[
         bool, typer.Option("--explain", help="With --idmap: show the ids translated and the query sent (stderr).")
     ] = False,
+    concept_base: Annotated[
+        str | None,
+        typer.Option(
+            "--concept-base",
+            help="With --idmap: the wiki's concept base, like https://example.wikibase.cloud/entity/ (default: the "
+            "one in the id map); wd:, wdt:, p: ... then name the wiki's namespaces under it.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run a saved query or a .rq file and print or save the table.
 
@@ -205,6 +214,8 @@ def run(
     url = query.endpoint_url(endpoint)
     if url is None and idmap is not None:
         raise InputError("--idmap translates ids for a Wikibase's own query service: give --endpoint URL as well")
+    if concept_base is not None and idmap is None:
+        raise InputError("--concept-base names the namespaces of the wiki an id map translates to: give --idmap FILE")
     prov = Provenance(
         query=query.bound_text(saved, params, in_optionals=url is not None), name=saved.name, parameters=params,
         endpoint=url or "local store",
@@ -226,6 +237,10 @@ def run(
             from kg.model.idmap import IdMap
 
             wiki_ids = IdMap.load(idmap, missing_ok=False)
+            if concept_base is not None:
+                from kg.query.renumbering import check_concept_base
+
+                wiki_ids.concept_base = check_concept_base(concept_base, "--concept-base: ")
 
         def show(text: str) -> None:
             if explain:

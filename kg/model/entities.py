@@ -566,7 +566,10 @@ def _normalize_snak(snak: Any, entity: str, pid: str) -> Json:
         if dv.get("type") == "wikibase-entityid" and isinstance(dv["value"], Mapping) and "id" not in dv["value"]:
             v = dict(dv["value"])
             try:
-                v["id"] = ids.from_numeric(v.get("entity-type", ""), v.get("numeric-id"))  # type: ignore[arg-type]
+                if v.get("entity-type") == "entity-schema":  # an EntitySchema (E10): not an id glamkg mints
+                    v["id"] = "E" + ids.from_numeric("item", v.get("numeric-id"))[1:]  # type: ignore[arg-type]
+                else:
+                    v["id"] = ids.from_numeric(v.get("entity-type", ""), v.get("numeric-id"))  # type: ignore[arg-type]
             except ids.InvalidId as e:
                 raise EntityError(f"bad entity-id value: {e}", entity=entity, prop=prop) from None
             out["datavalue"] = {**dv, "value": v}

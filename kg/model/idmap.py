@@ -76,13 +76,21 @@ class IdMap:
         self._reverse: dict[str, str] = {}
         for k, v in self.entities.items():
             self._check_pair(k, v)
+            if v in self._reverse:
+                raise InputError(
+                    f"id map: {self._reverse[v]} and {k} are both mapped to the Wikibase's {v}; expected one glamkg "
+                    "id per Wikibase entity (hint: remove one of the two)"
+                )
             self._reverse[v] = k
 
     @staticmethod
     def _check_pair(glamkg_id: str, wb_id: str) -> None:
         a, b = ids.parse_id(glamkg_id), ids.parse_id(wb_id)
         if a.letter != b.letter:
-            raise InputError(f"id map: {glamkg_id} -> {wb_id} maps a {a.entity_type} to a {b.entity_type}")
+            raise InputError(
+                f"id map: {glamkg_id} -> {wb_id}: expected the same kind of entity on both sides, found the "
+                f"{a.entity_type} {glamkg_id} mapped to the {b.entity_type} {wb_id}"
+            )
 
     # -- lookups ----------------------------------------------------------------------------------------
     def get(self, glamkg_id: str) -> str | None:
@@ -137,7 +145,15 @@ class IdMap:
         except (OSError, ValueError) as e:
             raise InputError(f"{p}: expected a glamkg id map (JSON), cannot read it: {e}") from e
         if not isinstance(raw, Mapping) or raw.get("glamkg_idmap") != 1:
-            raise InputError(f'{p}: expected a JSON object with "glamkg_idmap": 1, found something else')
+            found = f"keys {sorted(raw)[:8]}" if isinstance(raw, Mapping) else f"a JSON {type(raw).__name__}"
+            raise InputError(
+                f'{p}: expected a glamkg id map, a JSON object with "glamkg_idmap": 1, found {found} (hint: a map '
+                'written by hand: {"glamkg_idmap": 1, "concept_base": "https://wiki.example/entity/", '
+                '"entities": {"P31": "P1", "Q33506": "Q3"}})'
+            )
+        if not isinstance(raw.get("entities") or {}, Mapping):
+            raise InputError(f'{p}: expected "entities" to be an object of glamkg id -> the wiki\'s id, like '
+                             f'{{"P31": "P1"}}, found a JSON {type(raw["entities"]).__name__}')
         try:
             return cls(
                 entities=dict(raw.get("entities") or {}),
@@ -149,6 +165,8 @@ class IdMap:
             )
         except ids.InvalidId as e:
             raise InputError(f"{p}: bad id in the id map: {e}") from e
+        except InputError as e:
+            raise InputError(f"{p}: {e}".replace(f"{p}: id map: ", f"{p}: ")) from e
 
     def save(self, path: str | Path | None = None) -> Path:
         """Write atomically (temp file + rename), so an interrupted save never leaves half a map."""
@@ -190,9 +208,13 @@ class _Translator:
             return value
         return out
 
-    def datavalue(self, dv: Mapping[str, Any]) -> Json:
+    def datavalue(self, dv: Mapping[str, Any], datatype: object = None) -> Json:
         out = dict(dv)
         value = dv.get("value")
+        if datatype == "entity-schema" or (isinstance(value, Mapping) and value.get("entity-type") == "entity-schema"):
+            # an EntitySchema (E10) is the wiki's own, in either of its value shapes; no id map names schemas
+            self.missing.add(str(value.get("id") if isinstance(value, Mapping) else value))
+            return out
         if dv.get("type") == "wikibase-entityid" and isinstance(value, Mapping):
             old = str(value.get("id") or ids.from_numeric(str(value.get("entity-type", "item")), value["numeric-id"]))
             new = self.id(old)
@@ -213,7 +235,7 @@ class _Translator:
         out = {k: v for k, v in snak.items() if k != "hash"}
         out["property"] = self.id(str(snak["property"]))
         if isinstance(snak.get("datavalue"), Mapping):
-            out["datavalue"] = self.datavalue(snak["datavalue"])
+            out["datavalue"] = self.datavalue(snak["datavalue"], snak.get("datatype"))
         return out
 
     def snaks(self, group: Mapping[str, Any]) -> Json:

@@ -602,7 +602,7 @@ def run(
     if form not in ("SELECT", "ASK"):
         raise InputError(f"--idmap translates the answers of SELECT and ASK queries; this query is a {form}")
     ren = Renumbering(idmap)
-    sent = ren.query(text)
+    sent = ren.query(text, reorder=True)
     if explain is not None:
         explain(sent.explain())
-    return results.to_dataframe(ren.results(ep.select(sent.text)), shorten_ids=shorten_ids)
+    return results.to_dataframe(ren.results(ep.select(sent.text), sent), shorten_ids=shorten_ids)

@@ -73,7 +73,9 @@ _TYPES = {  # wikibase:propertyType local name -> datatype
     "GlobeCoordinate": "globe-coordinate",
     "Math": "math",
     "MusicalNotation": "musical-notation",
+    "EntitySchema": "entity-schema",
 }
+_SCHEMA_ID = re.compile(r"^E[1-9][0-9]*$")
 _HOST_SITES = {
     "commons.wikimedia.org": "commonswiki",
     "species.wikimedia.org": "specieswiki",
@@ -136,6 +138,8 @@ class _Reader:
             v = obj.value
             if ids.try_id_from_iri(v):
                 return {"Q": "wikibase-item", "P": "wikibase-property", "L": "wikibase-lexeme"}[ids.id_from_iri(v)[0]]
+            if v.startswith(ids.wikidata_concept_base()) and _SCHEMA_ID.match(v.rsplit("/", 1)[-1]):
+                return "entity-schema"
             if v.startswith(COMMONS_FILE):
                 return "commonsMedia"
             return "url"
@@ -179,6 +183,10 @@ class _Reader:
             eid = ids.id_from_iri(obj.value)
             etype = ids.ENTITY_TYPES[eid[0]]
             return {"value": {"entity-type": etype, "numeric-id": int(eid[1:]), "id": eid}, "type": "wikibase-entityid"}
+        if dtype == "entity-schema" and isinstance(obj, ox.NamedNode):
+            sid = obj.value.rsplit("/", 1)[-1]
+            return {"value": {"id": sid, "entity-type": "entity-schema", "numeric-id": int(sid[1:])},
+                    "type": "wikibase-entityid"}
         if dtype == "monolingualtext":
             return {"value": {"text": obj.value, "language": obj.language}, "type": "monolingualtext"}
         if dtype == "commonsMedia" and isinstance(obj, ox.NamedNode):
