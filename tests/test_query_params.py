@@ -127,10 +127,31 @@ def test_values_are_repeated_in_the_optionals_whose_filters_use_them() -> None:
         "OPTIONAL { ?x ?q ?l FILTER NOT EXISTS { ?x ?t ?lang } } }"
     )
     bound = query.with_values_block(nested, {"lang": [ox.Literal("nl")]})
-    # a nested group's FILTER, an OPTIONAL inside an OPTIONAL, a subquery: they do not see the top VALUES in
-    # SPARQL, so they do not get it; an EXISTS in an OPTIONAL's own FILTER does
-    assert bound.count('VALUES ?lang { "nl" }') == 2
+    # a nested group's FILTER, an OPTIONAL inside an OPTIONAL: they do not see the top VALUES in SPARQL, so they
+    # do not get it; an EXISTS in an OPTIONAL's own FILTER does; a sub-select that uses the variable gets it (a
+    # parameter binds its variable everywhere: see the next test)
+    assert bound.count('VALUES ?lang { "nl" }') == 3
     assert 'OPTIONAL { VALUES ?lang { "nl" }  ?x ?q ?l FILTER NOT EXISTS' in bound
+    assert '{ SELECT ?x WHERE { VALUES ?lang { "nl" }  ?x ?p ?o' in bound
+
+
+def test_a_parameter_binds_its_variable_inside_sub_selects(store: ox.Store) -> None:
+    """institutions_per_type counts inside a sub-select that does not project ?country: the country parameter
+    must reach it there (SPARQL scopes a sub-select's variables to it), or every country would be counted."""
+    saved = query.get("institutions_per_type")
+    classes = re.search(r"VALUES \?type \{([^}]*)\}", saved.text)
+    assert classes is not None
+    prologue = saved.text[: saved.text.index("SELECT")]
+    naive = (  # the plain shape, with the country written in: what the parameter must mean
+        prologue + "SELECT ?type (COUNT(DISTINCT ?item) AS ?institutions) WHERE { VALUES ?type {"
+        + classes.group(1) + "} ?item wdt:P31 ?type ; wdt:P17 wd:Q55 . } GROUP BY ?type"
+    )
+    expected = {str(r["type"].value): int(r["institutions"].value) for r in store.query(naive)}
+    one = query.run(saved, params={"country": "NL"}, store=store)
+    everywhere = query.run(saved, store=store)
+    got = {str(t).rsplit("/", 1)[-1]: int(n) for t, n in zip(one["type"], one["institutions"], strict=True)}
+    assert expected and sum(expected.values()) < int(everywhere["institutions"].sum())
+    assert got == {k.rsplit("/", 1)[-1]: v for k, v in expected.items()}
 
 
 def test_values_in_optionals_leave_the_answer_as_it_was(store: ox.Store) -> None:

@@ -29,7 +29,7 @@ import yaml
 
 from kg.errors import InputError
 from kg.model import ids
-from kg.model.schema import SCHEMA_DIR
+from kg.model.schema import SAFE_LOADER, SCHEMA_DIR
 
 COUNTRIES_CSV = SCHEMA_DIR / "countries.csv"
 COUNTRY_COLUMNS = [
@@ -181,7 +181,7 @@ def _builtin(level: str) -> Grouping:
     return Grouping(name=level, label=label, groups=groups, source=str(COUNTRIES_CSV))
 
 
-class _TextLoader(yaml.SafeLoader):
+class _TextLoader(SAFE_LOADER):  # libyaml's when there
     """SafeLoader that keeps every plain scalar as text: ``NA``/``NO``/``ON``/``1e3`` stay strings."""
 
 

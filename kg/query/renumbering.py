@@ -44,7 +44,7 @@ import pyoxigraph as ox
 from kg.errors import InputError
 from kg.model import ids
 from kg.model.idmap import IdMap
-from kg.query.sparql_text import Edit, Token, apply_edits, matching, tokenize
+from kg.query.sparql_text import Edit, Token, apply_edits, matching, same_order_limits, tokenize
 from kg.query.wdqs_syntax import STANDARD_PREFIXES, QueryShape
 
 WIKIDATA_ROOT = "http://www.wikidata.org/"
@@ -183,7 +183,8 @@ def _reorder(tokens: Sequence[Token], text: str, declared: Mapping[str, str]) ->
         limit=number.get(limit_at),
         offset=number.get(offset_at),
     )
-    edits = [Edit(tokens[i].start, tokens[i + 1].end, "") for i in number]
+    # a sub-select ordered the same way with its own LIMIT (labels fetched after the limit) is lifted too
+    edits = [Edit(tokens[i].start, tokens[i + 1].end, "") for i in (*number, *same_order_limits(tokens))]
     return reorder, edits
 
 

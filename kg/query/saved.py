@@ -40,7 +40,7 @@ from kg.model import ids
 from kg.model.languages import is_language_code
 from kg.query import wdqs
 from kg.query.header import is_saved_query, wdqs_header
-from kg.query.sparql_text import Edit, Token, apply_edits, matching, query_form, tokenize
+from kg.query.sparql_text import Edit, Token, apply_edits, matching, query_form, same_order_limits, tokenize
 from kg.query.wdqs_blazegraph import strip_wiki_indentation
 from kg.store.store import raw
 
@@ -381,8 +381,52 @@ def with_values_block(text: str, bound: Mapping[str, list[Any]], *, in_optionals
 
     at = tokens[brace].end
     inside = _in_optional_filters(tokens, brace, bound, blocks) if in_optionals else []
-    return apply_edits(text, [Edit(at, at, f" {blocks(bound)} "), *inside])
+    nested = _in_subselects(tokens, brace, bound, blocks)
+    return apply_edits(text, [Edit(at, at, f" {blocks(bound)} "), *nested, *inside])
 
+
+def _in_subselects(
+    tokens: Sequence[Token], brace: int, bound: Mapping[str, list[Any]], blocks: Callable[[Iterable[str]], str]
+) -> list[Edit]:
+    """The VALUES block of a parameter repeated at the top of each sub-select (``{ SELECT ... WHERE { } }``) that
+    uses its variable without projecting it: a parameter binds its variable everywhere in the query. A
+    sub-select's variables are its own unless it projects them (SPARQL's bottom-up scope), so the block at the
+    top of the query alone would not reach a count made inside one (``institutions_per_type`` with
+    ``country``). A sub-select that projects the variable is joined with the block where it stands, unless it
+    keeps a LIMIT of rows of its own (the rows it keeps must be the parameter's: quality queries fetch labels
+    after their limit)."""
+    edits = []
+    end = matching(tokens, brace)
+    for i in range(brace + 1, end):
+        if not (tokens[i].is_kw("SELECT") and tokens[i - 1].text == "{" and tokens[i - 1].kind == "punct"):
+            continue
+        where = next((j for j in range(i, end) if tokens[j].text == "{" and tokens[j].kind == "punct"), -1)
+        if where < 0:
+            continue
+        close = matching(tokens, where)
+        used = {tokens[k].varname for k in range(where, close) if tokens[k].kind == "var"}
+        projected = _projection(tokens[i + 1 : where])
+        own_end = matching(tokens, i - 1)
+        limited = any(t.is_kw("LIMIT", "OFFSET") for t in tokens[close:own_end])
+        names = [name for name in bound if name in used and (limited or not ({"*", name} & projected))]
+        if names:
+            edits.append(Edit(tokens[where].end, tokens[where].end, f" {blocks(names)} "))
+    return edits
+
+
+
+def _projection(clause: Sequence[Token]) -> set[str]:
+    """Variables a ``SELECT`` clause projects (its tokens up to the WHERE group): a variable outside parentheses
+    and the name after ``AS`` (not the variables of the expression); ``{"*"}`` for ``SELECT *``."""
+    projected, depth = set(), 0
+    for k, t in enumerate(clause):
+        if t.kind == "punct" and t.text in "()":
+            depth += 1 if t.text == "(" else -1
+        elif t.kind == "var" and (depth == 0 or (k > 0 and clause[k - 1].is_kw("AS"))):
+            projected.add(t.varname)
+        elif t.text == "*" and depth == 0:
+            return {"*"}
+    return projected
 
 def _in_optional_filters(
     tokens: Sequence[Token], brace: int, bound: Mapping[str, list[Any]], blocks: Callable[[Iterable[str]], str]
@@ -464,7 +508,8 @@ def is_ordered(text: str) -> bool:
 
 
 def with_limit(text: str, query: SavedQuery, values: Mapping[str, Any]) -> str:
-    """``text`` with the number of its top-level LIMIT set by the query's ``limit`` parameter, if any.
+    """``text`` with the number of its top-level LIMIT set by the query's ``limit`` parameter, if any (and the
+    LIMIT of each sub-select ordered as the top level is: :func:`kg.query.sparql_text.same_order_limits`).
 
     The file keeps a literal ``LIMIT <default>`` (so it runs unchanged on query.wikidata.org); the value is
     validated as an integer (1 to :data:`MAX_LIMIT`) and written back from that integer, or ``all`` removes
@@ -480,11 +525,13 @@ def with_limit(text: str, query: SavedQuery, values: Mapping[str, Any]) -> str:
         found = limit_token(text)
         if found is None:
             raise InputError(f"query {query.name}: parameter {p.name} needs a top-level LIMIT clause")
-        keyword, number = found
+        tokens = tokenize(text)
+        # the top-level LIMIT, and those of sub-selects ordered the same way (labels fetched after the limit)
+        pairs = [found, *((tokens[i], tokens[i + 1]) for i in same_order_limits(tokens))]
         if terms:
-            text = apply_edits(text, [Edit(number.start, number.end, str(int(terms[0])))])
+            text = apply_edits(text, [Edit(n.start, n.end, str(int(terms[0]))) for _, n in pairs])
         else:
-            text = apply_edits(text, [Edit(keyword.start, number.end, "")])
+            text = apply_edits(text, [Edit(k.start, n.end, "") for k, n in pairs])
     return text
 
 

@@ -184,3 +184,40 @@ def query_form(text: str) -> str:
             f"line {t.line}, column {t.col}: expected SELECT, ASK, CONSTRUCT or DESCRIBE, found {t.text!r}"
         )
     raise InputError("the query is empty")
+
+
+def order_clauses(tokens: Sequence[Token]) -> list[tuple[int, str, int]]:
+    """Every ``ORDER BY ... LIMIT n`` of the query, top-level and in sub-selects: ``(depth, clause, limit)`` with
+    the clause's tokens joined by spaces (comparable across layouts) and the index of its ``LIMIT`` token
+    (-1 when it has none). Depth 0 is the top level.
+
+    A saved query that fetches labels after its limit repeats the top-level order and limit in the sub-select
+    that picks the rows (``quality_institutions_missing_isil``); the ``limit`` parameter sets both, and an id
+    map's translation lifts both (:mod:`kg.query.renumbering`)."""
+    found: list[tuple[int, str, int]] = []
+    depth = 0
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t.kind == "punct" and t.text in "{}":
+            depth += 1 if t.text == "{" else -1
+        elif t.is_kw("ORDER") and i + 1 < len(tokens) and tokens[i + 1].is_kw("BY"):
+            j = i + 2
+            while j < len(tokens) and not tokens[j].is_kw("LIMIT", "OFFSET", "VALUES") and tokens[j].text != "}":
+                if tokens[j].text in "({[" and tokens[j].kind == "punct":
+                    j = matching(tokens, j)
+                j += 1
+            clause = " ".join(tok.text for tok in tokens[i + 2 : j])
+            limit = j if j + 1 < len(tokens) and tokens[j].is_kw("LIMIT") and tokens[j + 1].kind == "number" else -1
+            found.append((depth, clause, limit))
+            i = j
+            continue
+        i += 1
+    return found
+
+
+def same_order_limits(tokens: Sequence[Token]) -> list[int]:
+    """Indexes of the ``LIMIT`` tokens of sub-selects ordered as the top level is (:func:`order_clauses`)."""
+    clauses = order_clauses(tokens)
+    top = {clause for depth, clause, _ in clauses if depth == 0}
+    return [limit for depth, clause, limit in clauses if depth > 0 and clause in top and limit >= 0]
