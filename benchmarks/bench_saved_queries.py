@@ -127,7 +127,8 @@ def best(times: list[float]) -> float:
 def measure(size: int, work: Path, runs: int) -> dict:
     # bytecode cached as in a user's install (pip compiles it; a checkout caches it on first import): a
     # PYTHONDONTWRITEBYTECODE in the environment (some sandboxes set it) would compile kg on every start
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"GLAMKG_STORE": str(work / "store")}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["GLAMKG_STORE"] = str(work / "store")
     store = work / "store"
     demo_s, _ = glamkg("demo", "--institutions", str(size), "--store", str(store), env=env)
     _, stats = glamkg("stats", "--store", str(store), "--format", "json", env=env)
