@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Table as RichTable
 from rich.text import Text
 
 from kg import outfile
@@ -21,6 +22,7 @@ if TYPE_CHECKING:  # pandas is imported by the commands that use it: `glamkg --h
     import pandas as pd
 
     from kg.query.provenance import Provenance
+    from kg.query.table import Table as PlainTable
 
 query_app = typer.Typer(
     name="query",
@@ -44,7 +46,7 @@ class Format(StrEnum):
 def list_queries() -> None:
     """List the saved queries: name, view, parameters and title."""
     from kg import query
-    table = Table(box=None, pad_edge=False)
+    table = RichTable(box=None, pad_edge=False)
     table.add_column("name", no_wrap=True, overflow="fold")
     table.add_column("view", no_wrap=True)
     table.add_column("parameters")
@@ -102,15 +104,26 @@ def _file(output: Path | None) -> bool:
 
 
 def _render(
-    df: pd.DataFrame, fmt: Format, output: Path | None, title: str = "", provenance: Provenance | None = None
+    df: pd.DataFrame | PlainTable,
+    fmt: Format,
+    output: Path | None,
+    title: str = "",
+    provenance: Provenance | None = None,
 ) -> None:
     from kg.query.provenance import parquet_bytes, sidecar
+    from kg.query.table import Table as PlainTable
 
     if provenance is not None:
         provenance.rows = len(df)
     if _file(output) and provenance is not None:
         assert output is not None
         outfile.write_text(sidecar(output), provenance.to_json(), what="provenance file")
+    if isinstance(df, PlainTable):  # a plain answer (no pandas): CSV, or the table on the terminal
+        if fmt is Format.csv:
+            _write(df.csv(), output)
+        else:
+            _print_table(df.names, df.rows(terminal=True), len(df), title)
+        return
     if fmt is Format.parquet:
         if output is None:
             raise InputError("--format parquet needs --output FILE (Parquet is binary)")
@@ -129,18 +142,26 @@ def _render(
         if output is not None:
             text = df.to_string(index=False) + "\n"
         else:
-            table = Table(*[console.printable(c) for c in df.columns], box=None, pad_edge=False,
-                          title=console.printable(title) if title else None, title_justify="left",
-                          title_style="bold")
-            for row in df.itertuples(index=False):  # cells are data: control characters shown, not obeyed
-                table.add_row(*[Text("" if _missing(v) else console.printable(v)) for v in row])
-            out.print(table)
-            out.print(f"{len(df)} rows", style="dim")
+            cells = (["" if _missing(v) else str(v) for v in row] for row in df.itertuples(index=False))
+            _print_table([str(c) for c in df.columns], cells, len(df), title)
             return
+    _write(text, output)
+
+
+def _write(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=False)
     else:
         outfile.write_text(output, text)
+
+
+def _print_table(names: list[str], rows: Iterable[list[str]], count: int, title: str) -> None:
+    table = RichTable(*[console.printable(c) for c in names], box=None, pad_edge=False,
+                      title=console.printable(title) if title else None, title_justify="left", title_style="bold")
+    for row in rows:  # cells are data: control characters shown, not obeyed
+        table.add_row(*[Text(console.printable(v)) for v in row])
+    out.print(table)
+    out.print(f"{count} rows", style="dim")
 
 
 @query_app.command("run")
@@ -228,7 +249,10 @@ def run(
         language = user_language(auto_language)
         with Store.open(store, read_only=True) as st, guard(f"the query {saved.name}"):
             prov.store, prov.generation = str(config.store_path(store)), str(st.generation())
-            df = query.run(saved, params=params, store=st, shorten_ids=not full_iris, auto_language=language)
+            # CSV and the terminal's table come without pandas where the answer allows (kg.query.table)
+            plain = fmt is Format.csv or (fmt is Format.table and output is None)
+            df = query.run(saved, params=params, store=st, shorten_ids=not full_iris, auto_language=language,
+                           plain=plain)
     else:
         from kg.http import HttpClient
 

@@ -17,19 +17,23 @@ missing value, and YAML groupings are read with a loader that keeps every scalar
 
 from __future__ import annotations
 
+import csv
 import functools
 import io
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import yaml
 
 from kg.errors import InputError
 from kg.model import ids
 from kg.model.schema import SAFE_LOADER, SCHEMA_DIR
+
+if TYPE_CHECKING:  # pandas where a DataFrame is returned: a query's country parameter is read without it
+    import pandas as pd
 
 COUNTRIES_CSV = SCHEMA_DIR / "countries.csv"
 COUNTRY_COLUMNS = [
@@ -53,6 +57,8 @@ OTHER = "Other"
 
 def read_csv_text(source: str | Path | io.StringIO, **kwargs: Any) -> pd.DataFrame:
     """A CSV read as text, with nothing turned into NaN (``NA`` stays Namibia) and ``#`` comment lines skipped."""
+    import pandas as pd
+
     kwargs.setdefault("comment", "#")
     try:
         return pd.read_csv(source, dtype=str, keep_default_na=False, na_filter=False, **kwargs)
@@ -69,22 +75,55 @@ def read_csv_text(source: str | Path | io.StringIO, **kwargs: Any) -> pd.DataFra
 
 
 @functools.lru_cache(maxsize=4)
-def _countries(path: Path) -> pd.DataFrame:
+def _records(path: Path) -> tuple[dict[str, str], ...]:
+    """The country table's rows (every column text, ``""`` where empty), read with the csv module: what
+    ``read_csv_text`` gives for this file (its ``#`` lines are whole-line comments), checked, without pandas."""
     try:
-        df = read_csv_text(path)
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"{path}: country table not found; it ships with glamkg in schemas/") from None
-    missing = [c for c in COUNTRY_COLUMNS if c not in df.columns]
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path}: expected UTF-8 text, found byte {e.object[e.start]:#04x} at offset {e.start}; "
+                         "save the file as UTF-8 CSV") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read it ({e.strerror or e})") from None
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    reader = csv.reader(lines)
+    header = next(reader, None)
+    if header is None:
+        raise InputError(f"{path}: not a readable CSV (no header); expected a header line and one row per country")
+    missing = [c for c in COUNTRY_COLUMNS if c not in header]
     if missing:
         raise InputError(f"{path}: expected columns {', '.join(COUNTRY_COLUMNS)}; missing {', '.join(missing)}")
+    rows = []
+    for i, cells in enumerate(reader, start=2):
+        if len(cells) != len(header):
+            raise InputError(f"{path}: not a readable CSV (row {i}: expected {len(header)} fields, found "
+                             f"{len(cells)}); expected a header line and one row per country")
+        row = dict(zip(header, cells, strict=True))
+        rows.append({c: row[c] for c in COUNTRY_COLUMNS})
     for col in ("qid", "iso2", "iso3"):
-        dup = df[col][df[col].duplicated()]
-        if len(dup):
+        seen: set[str] = set()
+        dup: list[str] = []
+        for r in rows:
+            (dup.append if r[col] in seen else seen.add)(r[col])
+        if dup:
             raise InputError(f"{path}: column {col!r} must be unique, found {', '.join(dup)} twice")
-    for i, q in enumerate(df["qid"], start=2):
-        if not ids.is_id(q, kinds="Q"):
-            raise InputError(f"{path}: row {i}, column 'qid': expected a Wikidata item id like Q55, found {q!r}")
-    return df[COUNTRY_COLUMNS].reset_index(drop=True)
+    for i, r in enumerate(rows, start=2):
+        if not ids.is_id(r["qid"], kinds="Q"):
+            raise InputError(f"{path}: row {i}, column 'qid': expected a Wikidata item id like Q55, found {r['qid']!r}")
+    return tuple(rows)
+
+
+def country_records() -> tuple[dict[str, str], ...]:
+    """The shipped country table as rows of text (no pandas): see :func:`countries`."""
+    return _records(COUNTRIES_CSV)
+
+
+def _countries(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(list(_records(path)), columns=COUNTRY_COLUMNS)
 
 
 def countries(path: Path | None = None) -> pd.DataFrame:
@@ -95,10 +134,8 @@ def countries(path: Path | None = None) -> pd.DataFrame:
 @functools.lru_cache(maxsize=1)
 def _lookup() -> dict[str, str]:
     """Every accepted spelling (upper case) -> ISO alpha-2."""
-    df = _countries(COUNTRIES_CSV)
     out: dict[str, str] = {}
-    for row in df.to_dict("records"):
-        r = {str(k): str(v) for k, v in row.items()}
+    for r in _records(COUNTRIES_CSV):
         keys = [r["qid"], r["iso2"], r["iso3"], r["name"]]
         keys += [r["iso_numeric"], r["iso_numeric"].lstrip("0")] if r["iso_numeric"] else []
         keys += r["qid_aliases"].split()
@@ -112,7 +149,7 @@ def resolve(value: object, *, strict: bool = False) -> str | None:
 
     Unknown values give None, or an InputError when ``strict``.
     """
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         if strict:
             raise InputError("expected a country (QID, ISO code or name), found an empty value")
         return None
@@ -152,29 +189,30 @@ class Grouping:
 
     def table(self) -> pd.DataFrame:
         """Tidy (iso2, group) for every country in the country table."""
-        codes = _countries(COUNTRIES_CSV)["iso2"]
+        import pandas as pd
+
+        codes = [r["iso2"] for r in _records(COUNTRIES_CSV)]
         return pd.DataFrame({"iso2": codes, "group": [self.group_of(c) for c in codes]})
 
     def names(self) -> list[str]:
         """Group names in a stable order (the file's order for user groupings, else sorted)."""
         seen = list(self.order) or sorted(set(self.groups.values()))
-        if any(c not in self.groups for c in _countries(COUNTRIES_CSV)["iso2"]) and self.other not in seen:
+        if any(r["iso2"] not in self.groups for r in _records(COUNTRIES_CSV)) and self.other not in seen:
             seen.append(self.other)
         return seen
 
 
 def _builtin(level: str) -> Grouping:
-    df = _countries(COUNTRIES_CSV)
+    rows = _records(COUNTRIES_CSV)
     if level == "country":
-        groups = dict(zip(df["iso2"], df["iso2"], strict=True))
+        groups = {r["iso2"]: r["iso2"] for r in rows}
         label = "Country (ISO 3166-1 alpha-2)"
     elif level == "intermediate_region":
         # M49 practice: where a sub-region has no intermediate regions, the sub-region stands in.
-        inter = df["intermediate_region"].where(df["intermediate_region"] != "", df["subregion"])
-        groups = dict(zip(df["iso2"], inter, strict=True))
+        groups = {r["iso2"]: r["intermediate_region"] or r["subregion"] for r in rows}
         label = "UN M49 intermediate region (sub-region where none)"
     else:
-        groups = dict(zip(df["iso2"], df[level], strict=True))
+        groups = {r["iso2"]: r[level] for r in rows}
         label = {"subregion": "UN M49 sub-region", "region": "UN M49 region", "continent": "Continent (GeoNames)"}[
             level
         ]

@@ -4,7 +4,8 @@ Owns: saved queries ``queries/*.rq`` with typed parameters bound by the engine (
 running WDQS queries unchanged on the local store (:mod:`~kg.query.wdqs`, :mod:`~kg.query.wdqs_syntax`,
 :mod:`~kg.query.wdqs_services`, :mod:`~kg.query.sparql_text`); any SPARQL 1.1 endpoint over HTTP
 (:mod:`~kg.query.endpoint`), and read like the store by the dashboard's tables (:mod:`~kg.query.remote_graph`);
-results as typed DataFrames and files (:mod:`~kg.query.results`); WDQS magic comments
+results as typed DataFrames and files (:mod:`~kg.query.results`), the answer's columns (:mod:`~kg.query.terms`)
+and the plain tables written without pandas (:mod:`~kg.query.table`); WDQS magic comments
 (:mod:`~kg.query.header`) and Blazegraph-only syntax (:mod:`~kg.query.wdqs_blazegraph`).
 
 May import: :mod:`kg.model`, :mod:`kg.rdf`, :mod:`kg.store`, pandas, pyoxigraph, SPARQLWrapper and the

@@ -20,9 +20,11 @@ import io
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a DataFrame is made: `glamkg query run` to CSV starts without it
+    import pandas as pd
+
 
 PARQUET_KEY = b"glamkg.provenance"
 SIDECAR_SUFFIX = ".provenance.json"

@@ -31,69 +31,35 @@ DESCRIBE results give ``subject``, ``predicate``, ``object`` columns.
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from kg.errors import InputError
-
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
-# Virtuoso stores geo:wktLiteral as its own geometry type and answers "POINT(lon lat)"^^virtrdf:Geometry
-VIRTUOSO_GEOMETRY = "http://www.openlinksw.com/schemas/virtrdf#Geometry"
-INTEGER_TYPES = frozenset(
-    XSD + t
-    for t in (
-        "integer",
-        "int",
-        "long",
-        "short",
-        "byte",
-        "nonNegativeInteger",
-        "nonPositiveInteger",
-        "positiveInteger",
-        "negativeInteger",
-        "unsignedLong",
-        "unsignedInt",
-        "unsignedShort",
-        "unsignedByte",
-    )
+from kg.query.terms import (
+    BOOLEAN,
+    DATE_RE,
+    DT_KIND,
+    FLOAT_RE,
+    INT_RE,
+    MAX_YEAR,
+    MIN_YEAR,
+    POINT_RE,
+    POINT_RE2,
+    WKT,
+    XSD,
+    Col,
+    Term,
+    canonical_point,
+    solution_columns,
 )
-FLOAT_TYPES = frozenset(XSD + t for t in ("decimal", "double", "float"))
-DATE_TYPES = frozenset({XSD + "dateTime", XSD + "date", XSD + "dateTimeStamp"})
-BOOLEAN = XSD + "boolean"
-_DT_KIND: dict[str, str] = {
-    **dict.fromkeys(INTEGER_TYPES, "int"),
-    **dict.fromkeys(FLOAT_TYPES, "float"),
-    **dict.fromkeys(DATE_TYPES, "date"),
-    BOOLEAN: "bool",
-    WKT: "wkt",
-    VIRTUOSO_GEOMETRY: "wkt",
-}
-
-Term = Mapping[str, str]  # a SPARQL 1.1 JSON results term: {"type": ..., "value": ..., ...}
-
-_POINT_RE = re.compile(
-    r"^\s*(?:<[^>]*>\s*)?Point\s*\(\s*([-+]?[0-9.eE+-]+)\s+([-+]?[0-9.eE+-]+)\s*\)\s*$", re.IGNORECASE
+from kg.query.terms import (
+    VIRTUOSO_GEOMETRY as VIRTUOSO_GEOMETRY,  # re-exported: a name of this module callers use
 )
-# the same pattern in RE2 syntax (pyarrow), with named groups
-_POINT_RE2 = (
-    r"(?i)^\s*(?:<[^>]*>\s*)?Point\s*\(\s*(?P<lon>[-+]?[0-9.eE+-]+)\s+(?P<lat>[-+]?[0-9.eE+-]+)\s*\)\s*$"
-)
-_DATE_RE = re.compile(
-    r"^(-?)(\d{4,})-(\d{2})-(\d{2})"
-    r"(?:T(\d{2}):(\d{2}):(\d{2})(\.\d+)?)?"
-    r"(Z|[+-]\d{2}:\d{2})?$"
-)
-_INT_RE = re.compile(r"^[+-]?\d+$")
-_FLOAT_RE = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$|^[+-]?(INF|NaN)$")
-_MIN_YEAR, _MAX_YEAR = -290307, 294246  # datetime64[us] range
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -142,60 +108,6 @@ def from_csv(text_or_file: str | io.TextIOBase | Any, *, shorten_ids: bool = Tru
     return build_frame(variables, bindings, shorten_ids=shorten_ids)
 
 
-class _Stopped(Exception):
-    """The answer writer's way to stop the engine (see :class:`_Bounded`)."""
-
-
-class _Bounded:
-    """Where the engine writes an answer: stops it (by raising from ``write``) past the time or size limit."""
-
-    def __init__(self, seconds: float, max_bytes: int) -> None:
-        import time
-
-        self.clock = time.monotonic
-        self.deadline = self.clock() + seconds
-        self.seconds, self.max_bytes = seconds, max_bytes
-        self.parts: list[bytes] = []
-        self.size = 0
-        self.stopped = ""
-
-    def write(self, data: bytes) -> int:
-        self.size += len(data)
-        self.parts.append(bytes(data))
-        if self.size > self.max_bytes:
-            self.stopped = f"its answer grew past {self.max_bytes // 2**20} MiB"
-        elif self.clock() > self.deadline:
-            self.stopped = f"it ran longer than {self.seconds:g} s"
-        if self.stopped:
-            # not an OSError: Rust's writer would take an "interrupted" error as a signal and write again
-            raise _Stopped(self.stopped)
-        return len(data)
-
-    def flush(self) -> None:
-        return None
-
-
-def _bounded_tsv(results: Any) -> bytes:
-    """The solutions as TSV, written by the engine into a :class:`_Bounded` (settings ``query_timeout`` and
-    ``max_result_mb``): a cartesian product stops with a clear error instead of running without end."""
-    import pyoxigraph as ox
-
-    from kg import config
-
-    sink = _Bounded(config.number("query_timeout"), int(config.number("max_result_mb") * 2**20))
-    try:
-        results.serialize(sink, format=ox.QueryResultsFormat.TSV)
-    except Exception:
-        if not sink.stopped:
-            raise
-        raise InputError(
-            f"the query was stopped: {sink.stopped} (is a pattern joined with everything, a cartesian product?); "
-            f"add a LIMIT or a selective pattern, or raise ${config.env_name('query_timeout')} / "
-            f"${config.env_name('max_result_mb')}"
-        ) from None
-    return b"".join(sink.parts)
-
-
 def from_oxigraph(results: Any, *, shorten_ids: bool = True) -> pd.DataFrame:
     """pyoxigraph ``QuerySolutions`` / ``QueryBoolean`` / ``QueryTriples`` -> DataFrame.
 
@@ -213,103 +125,11 @@ def from_oxigraph(results: Any, *, shorten_ids: bool = True) -> pd.DataFrame:
         term_cols: list[Sequence[Any]] = [list(c) for c in zip(*triples, strict=True)] if triples else [[], [], []]
         return _frame(names, [_ox_column(c) for c in term_cols], shorten_ids, nrows=len(triples))
     if isinstance(results, ox.QuerySolutions):
-        variables = [v.value for v in results.variables]
-        # The engine writes the solutions as SPARQL TSV (in Rust, terms in Turtle syntax) and they are read
-        # back as strings: much cheaper than making a Python object per term (a 90,000-row result has half a
-        # million terms). Python's cyclic garbage collector is paused meanwhile (nothing here makes cycles;
-        # it would otherwise walk the growing lists dozens of times); whoever paused it resumes it.
-        paused = gc.isenabled()
-        gc.disable()
-        try:
-            data = _bounded_tsv(results)
-            lines = data.decode("utf-8").split("\n")
-            body = lines[1:-1] if lines[-1] == "" else lines[1:]  # the header, then one line per row
-            nrows = len(body)
-            if not variables:
-                return _frame([], [], shorten_ids, nrows=nrows)
-            rows = [line.split("\t") for line in body]
-            if any(len(r) != len(variables) for r in rows):  # cannot happen: TSV escapes tabs in literals
-                raise InputError("the engine's TSV results do not have one cell per variable")
-            term_cols = list(zip(*rows, strict=True)) if rows else [() for _ in variables]
-            columns = [_tsv_column(c) for c in term_cols]
-        finally:
-            if paused:
-                gc.enable()
-        return _frame(variables, columns, shorten_ids, nrows=nrows)
+        return frame(*solution_columns(results), shorten_ids=shorten_ids)
     raise InputError(f"expected pyoxigraph query results, found {type(results).__name__}")
 
 
-_TSV_ESCAPE_RE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)
-_TSV_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
-
-
-def _unescape(text: str) -> str:
-    """Turtle string/IRI escapes (``\\t``, ``\\"``, ``\\\\``, ``\\u00e9`` ...) decoded in one pass."""
-
-    def one(m: re.Match[str]) -> str:
-        if m.group(3) is not None:
-            return _TSV_ECHAR.get(m.group(3), m.group(0))
-        return chr(int(m.group(1) or m.group(2), 16))
-
-    return _TSV_ESCAPE_RE.sub(one, text) if "\\" in text else text
-
-
-def _tsv_term(cell: str) -> tuple[str | None, str | None, str | None]:
-    """One SPARQL TSV cell (a term in Turtle syntax, empty = unbound) -> (kind, lexical value, language)."""
-    if not cell:
-        return (None, None, None)
-    first = cell[0]
-    if first == '"':
-        q = cell.rfind('"')  # language tags and datatype IRIs contain no '"'
-        lex = _unescape(cell[1:q])
-        suffix = cell[q + 1 :]
-        if not suffix:
-            return ("string", lex, None)
-        if suffix[0] == "@":
-            return ("lang", lex, suffix[1:])
-        dt = _unescape(suffix[3:-1])  # ^^<datatype>
-        return (_DT_KIND.get(dt, "string"), lex, None)
-    if first == "<" and not cell.startswith("<<"):
-        return ("uri", _unescape(cell[1:-1]), None)
-    if cell.startswith("_:"):
-        return ("bnode", cell[2:], None)
-    if cell in ("true", "false"):
-        return ("bool", cell, None)
-    if _INT_RE.match(cell):  # Turtle's bare integer, decimal and double forms
-        return ("int", cell, None)
-    if _FLOAT_RE.match(cell):
-        return ("float", cell, None)
-    return ("string", cell, None)  # a quoted triple (SPARQL-star): its text
-
-
-def _tsv_column(cells: Sequence[str]) -> _Col:
-    """Kinds, values and languages of one TSV column; a column of plain IRIs takes a short cut."""
-    if all(c == "" or (c[0] == "<" and c[-1] == ">" and "\\" not in c and c[1] != "<") for c in cells):
-        return _Col([None if c == "" else "uri" for c in cells], [c[1:-1] if c else None for c in cells])
-    if all(c == "" or c[0] == '"' for c in cells):  # only literals in quotes: list comprehensions, no calls
-        ends = [c.rfind('"') for c in cells]  # -1 for an unbound (empty) cell
-        lexes = [c[1:q] if q > 0 else None for c, q in zip(cells, ends, strict=True)]
-        if any("\\" in v for v in lexes if v):
-            lexes = [_unescape(v) if v else v for v in lexes]
-        suffixes = [c[q + 1 :] if q > 0 else None for c, q in zip(cells, ends, strict=True)]
-        info = {sfx: _tsv_term('""' + sfx) for sfx in set(suffixes) if sfx is not None}  # a few distinct
-        kinds = [None if sfx is None else info[sfx][0] for sfx in suffixes]
-        langs = [None if sfx is None else info[sfx][2] for sfx in suffixes] if any(
-            v[2] for v in info.values()
-        ) else None
-        return _Col(kinds, lexes, langs)
-    memo: dict[str, tuple[str | None, str | None, str | None]] = {}
-    terms = []
-    for c in cells:
-        t = memo.get(c)
-        if t is None:
-            t = memo[c] = _tsv_term(c)
-        terms.append(t)
-    langs = [t[2] for t in terms]
-    return _Col([t[0] for t in terms], [t[1] for t in terms], langs if any(langs) else None)
-
-
-def _ox_column(terms: Sequence[Any]) -> _Col:
+def _ox_column(terms: Sequence[Any]) -> Col:
     """Kinds, lexical values and languages of one column of pyoxigraph terms (None = unbound)."""
     import pyoxigraph as ox
 
@@ -318,16 +138,16 @@ def _ox_column(terms: Sequence[Any]) -> _Col:
     has_none = len(classes) < len(set(map(type, terms)))
     if classes == {ox.NamedNode}:
         values = [None if t is None else t.value for t in terms] if has_none else [t.value for t in terms]
-        return _Col(["uri" if t is not None else None for t in terms] if has_none else ["uri"] * len(terms), values)
+        return Col(["uri" if t is not None else None for t in terms] if has_none else ["uri"] * len(terms), values)
     if classes == {ox.Literal}:
         values = [None if t is None else t.value for t in terms]
         langs = [None if t is None else t.language for t in terms]
-        dt_kind = _DT_KIND
+        dt_kind = DT_KIND
         kinds: list[str | None] = [
             None if t is None else ("lang" if lang else dt_kind.get(t.datatype.value, "string"))
             for t, lang in zip(terms, langs, strict=True)
         ]
-        return _Col(kinds, values, langs if any(langs) else None)
+        return Col(kinds, values, langs if any(langs) else None)
     # mixed or rare term types (blank nodes, quoted triples): through the SPARQL-JSON form
     return _json_column([None if t is None else term_json(t) for t in terms])
 
@@ -364,18 +184,7 @@ def build_frame(
     return _frame(list(variables), columns, shorten_ids, nrows=len(rows))
 
 
-class _Col(NamedTuple):
-    """One result column, reduced to what typing needs, as parallel lists (None = unbound).
-
-    kinds: uri, bnode, int, float, date, bool, wkt, lang, string; langs is None when no value has a tag.
-    """
-
-    kinds: list[str | None]
-    values: list[str | None]
-    langs: list[str | None] | None = None
-
-
-def _json_column(terms: Sequence[Term | None]) -> _Col:
+def _json_column(terms: Sequence[Term | None]) -> Col:
     kinds: list[str | None] = []
     values: list[str | None] = []
     langs: list[str | None] = []
@@ -394,15 +203,20 @@ def _json_column(terms: Sequence[Term | None]) -> _Col:
             kind = "bnode"
         elif t in ("literal", "typed-literal"):
             lang = term.get("xml:lang") or None
-            kind = "lang" if lang else _DT_KIND.get(term.get("datatype") or "", "string")
+            kind = "lang" if lang else DT_KIND.get(term.get("datatype") or "", "string")
         else:
             kind = "string"
         kinds.append(kind)
         langs.append(lang)
-    return _Col(kinds, values, langs if any(langs) else None)
+    return Col(kinds, values, langs if any(langs) else None)
 
 
-def _frame(variables: list[str], columns: list[_Col], shorten_ids: bool, nrows: int) -> pd.DataFrame:
+def frame(variables: list[str], columns: list[Col], nrows: int, *, shorten_ids: bool = True) -> pd.DataFrame:
+    """The typed DataFrame of an answer's columns (:func:`kg.query.terms.solution_columns`)."""
+    return _frame(variables, columns, shorten_ids, nrows)
+
+
+def _frame(variables: list[str], columns: list[Col], shorten_ids: bool, nrows: int) -> pd.DataFrame:
     out: dict[str, Any] = {}
     short = _Shortener() if shorten_ids else None
     for var, col in zip(variables, columns, strict=True):
@@ -444,7 +258,7 @@ class _Shortener:
 _ID_RE = re.compile(r"[QPL][1-9][0-9]*$")
 
 
-def _column(var: str, col: _Col, short: _Shortener | None) -> dict[str, Any]:
+def _column(var: str, col: Col, short: _Shortener | None) -> dict[str, Any]:
     kinds_list, values = col.kinds, col.values
     kinds = set(kinds_list)
     kinds.discard(None)
@@ -480,22 +294,12 @@ def _column(var: str, col: _Col, short: _Shortener | None) -> dict[str, Any]:
     return out
 
 
-def canonical_point(value: str | None) -> str | None:
-    """``POINT(1.5 42)`` (Virtuoso) -> ``Point(1.5 42)`` (WDQS, the store); other WKT is kept as it is."""
-    if value is None:
-        return None
-    m = _POINT_RE.match(value)
-    if m is None or value.lstrip().startswith("<"):
-        return value
-    return f"Point({m.group(1)} {m.group(2)})"
-
-
 def _points(values: list[str | None]) -> tuple[Any, Any]:
     """``Point(lon lat)`` -> (lon, lat) float64 arrays, NaN where a value is unbound or not a point."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    parts = pc.extract_regex(pa.array(values, type=pa.string()), pattern=_POINT_RE2)
+    parts = pc.extract_regex(pa.array(values, type=pa.string()), pattern=POINT_RE2)
     out = []
     for field in ("lon", "lat"):
         texts = pc.struct_field(parts, field)
@@ -535,12 +339,12 @@ def _dates(values: list[str | None]) -> Any:
         if v is None:
             out.append(np.datetime64("NaT", "us"))
             continue
-        m = _DATE_RE.match(v.strip())
+        m = DATE_RE.match(v.strip())
         if not m:
             return None
         sign, year_s, month, day, hh, mm, ss, frac, tz = m.groups()
         year = int(year_s) * (-1 if sign else 1)
-        if not (_MIN_YEAR < year < _MAX_YEAR):
+        if not (MIN_YEAR < year < MAX_YEAR):
             return None
         try:
             ystr = f"{'-' if year < 0 else ''}{abs(year):04d}"
@@ -561,15 +365,15 @@ def _guess_term(value: str) -> dict[str, str]:
         return {"type": "uri", "value": value}
     if value.startswith("_:"):
         return {"type": "bnode", "value": value[2:]}
-    if _INT_RE.match(value):
+    if INT_RE.match(value):
         return {"type": "literal", "datatype": XSD + "integer", "value": value}
-    if _FLOAT_RE.match(value):
+    if FLOAT_RE.match(value):
         return {"type": "literal", "datatype": XSD + "decimal", "value": value}
-    if _DATE_RE.match(value):
+    if DATE_RE.match(value):
         dt = XSD + ("dateTime" if "T" in value else "date")
         return {"type": "literal", "datatype": dt, "value": value}
     if value in ("true", "false"):
         return {"type": "literal", "datatype": BOOLEAN, "value": value}
-    if _POINT_RE.match(value):
+    if POINT_RE.match(value):
         return {"type": "literal", "datatype": WKT, "value": value}
     return {"type": "literal", "value": value}

@@ -27,10 +27,9 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import pandas as pd
 import pyoxigraph as ox
 
 from kg import errors
@@ -43,6 +42,9 @@ from kg.query.header import is_saved_query, wdqs_header
 from kg.query.sparql_text import Edit, Token, apply_edits, matching, query_form, same_order_limits, tokenize
 from kg.query.wdqs_blazegraph import strip_wiki_indentation
 from kg.store.store import raw
+
+if TYPE_CHECKING:  # pandas is imported where a DataFrame is made: `glamkg query run` to CSV starts without it
+    import pandas as pd
 
 QUERIES_DIR = resource_dir("queries")
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
@@ -74,11 +76,10 @@ def _country_qid(code: str) -> str:
     if not _ISO2_RE.match(code):
         raise ValueError(f"expected an ISO 3166-1 alpha-2 country code like NL, found {code!r}")
     from kg.model import regions
-    table = regions.countries()
-    match = table[table["iso2"] == code]
-    if match.empty or not match.iloc[0]["qid"]:
+    qid = next((r["qid"] for r in regions.country_records() if r["iso2"] == code), "")
+    if not qid:
         raise ValueError(f"expected an ISO 3166-1 alpha-2 country code like NL, found {code!r} (unknown code)")
-    return str(match.iloc[0]["qid"])
+    return qid
 
 
 def _country(value: str) -> list[ox.NamedNode]:
@@ -606,12 +607,14 @@ def run(
     auto_language: str | None = None,
     idmap: Any = None,
     explain: Callable[[str], None] | None = None,
+    plain: bool = False,
 ) -> pd.DataFrame:
     """Run a saved query (name, file, SavedQuery or query text) and return a typed DataFrame.
 
     ``idmap`` (a :class:`kg.model.idmap.IdMap`, remote endpoints only): the endpoint serves a Wikibase with its own
     numbering; ids are translated there and back (:mod:`kg.query.renumbering`), and ``explain`` gets the table
-    of ids and the text sent."""
+    of ids and the text sent. ``plain`` (the local store): a SELECT answer as a :class:`kg.query.table.Table`
+    where it can be written without pandas (``glamkg query run`` to CSV or the terminal)."""
     q = resolve_query(name_or_query)
     form = query_form(q.text)
     bound = bind_values(q, params or {})
@@ -629,14 +632,11 @@ def run(
         lists = {k: v for k, v in bound.items() if len(v) != 1 or k not in projected}
         singles = {ox.Variable(k): v[0] for k, v in bound.items() if k not in lists}
         text = with_values_block(q_text, lists, in_optionals=False) if lists else q_text
+        local = wdqs.run_local_plain if plain else wdqs.run_local
         if store is not None:
-            return wdqs.run_local(
-                raw(store), text, substitutions=singles, shorten_ids=shorten_ids, auto_language=auto_language
-            )
+            return local(raw(store), text, substitutions=singles, shorten_ids=shorten_ids, auto_language=auto_language)
         with open_store() as opened:
-            return wdqs.run_local(
-                raw(opened), text, substitutions=singles, shorten_ids=shorten_ids, auto_language=auto_language
-            )
+            return local(raw(opened), text, substitutions=singles, shorten_ids=shorten_ids, auto_language=auto_language)
     from kg.query.endpoint import SparqlEndpoint
 
     text = with_values_block(q_text, bound)

@@ -416,12 +416,53 @@ def run_local(
 
 def finish_frame(df: Any, tr: Translation) -> Any:
     """Drop helper columns and give renamed aliases their written names back."""
-    drop = [c for c in df.columns if str(c).startswith(HELPER) and str(c).split("_lon")[0].split("_lat")[0].split(
-        "_lang")[0] not in tr.renames]
+    drop, mapping = _finish(list(df.columns), tr)
     df = df.drop(columns=drop)
+    return df.rename(columns=mapping) if mapping else df
+
+
+def _finish(columns: list[str], tr: Translation) -> tuple[list[str], dict[str, str]]:
+    """The helper columns to drop, and the renames (new -> written name), of an answer's columns."""
+    drop = [c for c in columns if str(c).startswith(HELPER) and str(c).split("_lon")[0].split("_lat")[0].split(
+        "_lang")[0] not in tr.renames]
     mapping = {}
-    for col in df.columns:
+    for col in columns:
+        if col in drop:
+            continue
         for new, old in tr.renames.items():
             if col == new or (str(col).startswith(new) and str(col)[len(new):] in ("_lon", "_lat", "_lang")):
                 mapping[col] = old + str(col)[len(new):]
-    return df.rename(columns=mapping) if mapping else df
+    return drop, mapping
+
+
+def run_local_plain(
+    store: ox.Store,
+    text: str,
+    *,
+    substitutions: Mapping[ox.Variable, Any] | None = None,
+    shorten_ids: bool = True,
+    auto_language: str | None = None,
+) -> Any:
+    """As :func:`run_local`, but a SELECT answer comes as a plain :class:`kg.query.table.Table` when it can be
+    written the same way without pandas (``glamkg query run`` to CSV or the terminal); else a DataFrame."""
+    from kg.query import table
+    from kg.query.terms import solution_columns
+
+    res, tr = query_local(store, text, substitutions=substitutions, auto_language=auto_language)
+    if not isinstance(res, ox.QuerySolutions):
+        from kg.query import results
+
+        return finish_frame(results.from_oxigraph(res, shorten_ids=shorten_ids), tr)
+    try:
+        variables, columns, nrows = solution_columns(res)
+    except (SyntaxError, RuntimeError, ValueError) as e:
+        if isinstance(e, InputError):
+            raise
+        raise syntax_error(e, text) from None
+    plain = table.from_columns(variables, columns, nrows, shorten_ids=shorten_ids)
+    if plain is None:
+        from kg.query import results
+
+        return finish_frame(results.frame(variables, columns, nrows, shorten_ids=shorten_ids), tr)
+    drop, mapping = _finish(plain.names, tr)
+    return plain.select(mapping, drop)

@@ -1,0 +1,167 @@
+"""A query answer as typed columns of plain Python values, and the CSV and terminal tables ``glamkg query run``
+writes from them, without importing pandas (a third of every query command's start-up).
+
+The typing is :mod:`kg.query.results`' (integers, decimals, booleans, dates, points split into ``_lon`` and
+``_lat``, language tags in ``_lang``, entity IRIs shortened to ids), and the text written is the DataFrame
+path's, byte for byte: ``DataFrame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S")`` and the cells of the
+terminal table. An answer with something this module does not write the same way (a date that is not a
+UTC dateTime to the second between the years 1000 and 9999, no variables at all) gives None from
+:func:`from_columns`, and the caller takes the DataFrame path; so does every other output (JSON, Parquet, a
+table written to a file). ``tests/test_query_table.py`` compares both paths' bytes on every saved query.
+
+    >>> from kg.query.terms import Col
+    >>> t = from_columns(["n", "when"], [Col(["int", None], ["3", None]),
+    ...                                  Col(["date", "date"], ["2020-01-02T03:04:05Z", "1999-12-31T00:00:00Z"])], 2)
+    >>> print(t.csv(), end="")
+    n,when
+    3,2020-01-02T03:04:05
+    ,1999-12-31T00:00:00
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kg.query.terms import POINT_RE, Col, canonical_point
+
+_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+
+@dataclass
+class Table:
+    """Columns of plain values (None = missing), each with its kind: ``int``, ``float``, ``bool``, ``date``
+    or ``string``."""
+
+    names: list[str]
+    kinds: list[str]
+    columns: list[list[Any]]
+    nrows: int
+
+    def __len__(self) -> int:
+        return self.nrows
+
+    def select(self, renames: Mapping[str, str], drop: Sequence[str]) -> Table:
+        """Without the ``drop`` columns, and with ``renames`` (old -> new) applied."""
+        keep = [i for i, n in enumerate(self.names) if n not in set(drop)]
+        return Table(
+            [renames.get(self.names[i], self.names[i]) for i in keep],
+            [self.kinds[i] for i in keep],
+            [self.columns[i] for i in keep],
+            self.nrows,
+        )
+
+    def _text(self, kind: str, value: Any, *, terminal: bool) -> str:
+        if value is None or (kind == "float" and math.isnan(value)):
+            return ""
+        if kind == "date":
+            return str(value) if terminal else value.strftime(_DATE_FORMAT)
+        return repr(value) if kind == "float" else str(value)
+
+    def rows(self, *, terminal: bool = False) -> Iterator[list[str]]:
+        """Each row's cells as text, as the DataFrame path writes them (``terminal``: as the table shows them)."""
+        texts = self._text
+        cols = list(zip(self.kinds, self.columns, strict=True))
+        for r in range(self.nrows):
+            yield [texts(kind, col[r], terminal=terminal) for kind, col in cols]
+
+    def csv(self) -> str:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(self.names)
+        writer.writerows(self.rows())
+        return buf.getvalue()
+
+
+def from_columns(
+    variables: Sequence[str], columns: Sequence[Col], nrows: int, *, shorten_ids: bool = True
+) -> Table | None:
+    """The typed :class:`Table` of an answer's columns (:func:`kg.query.terms.solution_columns`); None when one
+    of them needs the DataFrame path to be written the same way."""
+    if not variables:
+        return None
+    short = _shortener() if shorten_ids else None
+    names: list[str] = []
+    kinds: list[str] = []
+    data: list[list[Any]] = []
+    for var, col in zip(variables, columns, strict=True):
+        typed = _column(var, col, short)
+        if typed is None:
+            return None
+        for name, kind, values in typed:
+            names.append(name)
+            kinds.append(kind)
+            data.append(values)
+    return Table(names, kinds, data, nrows)
+
+
+def _shortener() -> Any:
+    from kg.model.ids import local_concept_base, wikidata_concept_base
+
+    bases = (wikidata_concept_base(), local_concept_base(), "https://www.wikidata.org/entity/")
+    alternatives = "|".join(re.escape(b) for b in dict.fromkeys(bases))
+    return re.compile(f"(?:{alternatives})([QPL][1-9][0-9]*)$").match
+
+
+def _float(value: str) -> float:
+    try:
+        return float(value.strip())
+    except ValueError:
+        return math.nan
+
+
+def _date(value: str) -> dt.datetime | None:
+    """A UTC dateTime to the second (``2020-01-02T03:04:05Z``) between the years 1000 and 9999, else None."""
+    if len(value) != 20 or value[4] != "-" or value[19] != "Z" or not value[0].isdigit() or value[0] == "0":
+        return None
+    try:
+        return dt.datetime.strptime(value[:19], _DATE_FORMAT)
+    except ValueError:
+        return None
+
+
+def _column(var: str, col: Col, short: Any) -> list[tuple[str, str, list[Any]]] | None:
+    """As :func:`kg.query.results._column`: ``(name, kind, values)`` for the variable and its helper columns."""
+    kinds_list, values = col.kinds, col.values
+    kinds = set(kinds_list)
+    kinds.discard(None)
+    if kinds == {"int"}:
+        try:
+            ints = [None if v is None else int(v) for v in values]
+        except ValueError:
+            ints = None
+        if ints is not None and all(abs(i) < 2**63 for i in ints if i is not None):
+            return [(var, "int", ints)]
+        kinds = {"float"}
+    if kinds and kinds <= {"int", "float"}:
+        return [(var, "float", [None if v is None else _float(v) for v in values])]
+    if kinds == {"bool"}:
+        return [(var, "bool", [None if v is None else v.strip() in ("true", "1") for v in values])]
+    if kinds == {"date"}:
+        dates = [None if v is None else _date(v) for v in values]
+        if any(d is None for d, v in zip(dates, values, strict=True) if v is not None):
+            return None  # the DataFrame path's general date parsing (time zones, BCE, fractions)
+        return [(var, "date", dates)]
+    if kinds == {"wkt"}:
+        values = [canonical_point(v) for v in values]
+    if short is not None and "uri" in kinds:
+        texts = [
+            v if v is None or k != "uri" else ((m := short(v)) and m.group(1)) or v
+            for v, k in zip(values, kinds_list, strict=True)
+        ]
+    else:
+        texts = list(values)
+    out: list[tuple[str, str, list[Any]]] = [(var, "string", texts)]
+    if kinds == {"wkt"}:
+        points = [None if v is None else POINT_RE.match(v) for v in values]
+        for name, group in ((f"{var}_lon", 1), (f"{var}_lat", 2)):
+            out.append((name, "float", [math.nan if m is None else _float(m.group(group)) for m in points]))
+    if "lang" in kinds:
+        out.append((f"{var}_lang", "string", list(col.langs) if col.langs is not None else [None] * len(values)))
+    return out
