@@ -1,7 +1,8 @@
 """The embedded store: a real Oxigraph store on disk holding entities as WDQS holds them.
 
 Owns: :class:`Store` (:mod:`~kg.store.store`): open, all-or-nothing writes, export, stats, metadata and
-generations; large writes through a copy and a swap (:mod:`~kg.store.swap`); dump files
+generations; large writes through a copy and a swap (:mod:`~kg.store.swap`), compacted when the writer
+closes (:mod:`~kg.store.compaction`); dump files
 (:mod:`~kg.store.files`); entity JSON read back from the store's RDF (:mod:`~kg.store.read`).
 
 May import: :mod:`kg.model`, :mod:`kg.rdf`, pyoxigraph, the top-level infrastructure. Never the terminal

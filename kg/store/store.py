@@ -36,7 +36,7 @@ from kg.model import ids
 from kg.model.schema import prefixes
 from kg.progress import Advance
 from kg.rdf import conversion
-from kg.store import ownership, snapshots, writes
+from kg.store import compaction, ownership, snapshots, writes
 from kg.store import swap as store_swap
 from kg.store.files import FORMATS, CountingReader, dump_format, open_dump
 from kg.store.report import WriteReport
@@ -126,6 +126,7 @@ class Store:
         self._hold: snapshots.Hold | None = None  # a reader's lock on the snapshot it reads
         self._unpublished = False  # a writer: committed writes readers do not see yet
         self._published_at = 0.0
+        self._triples_written = 0  # since opened: a large total is compacted on close (kg.store.compaction)
 
     # --- opening ------------------------------------------------------------------------------------
 
@@ -207,6 +208,7 @@ class Store:
 
     def _close(self, *, raise_errors: bool) -> None:
         if self._ox is not None and not self.read_only and self.path is not None:
+            self._unpublished |= compaction.after_writes(self._ox, self._triples_written)
             self._publish(force=True)
         inner, self._ox = self._ox, None
         if self._hold is not None:
@@ -468,6 +470,7 @@ class Store:
         del st  # a large write swaps the store's directory: hold no reference to the old store across it
         writes.apply(self._writable(), set(), ntriples, log, additions=n, swap=self._swapper())
         report.triples_written, report.generation = n, str(gen)
+        self._triples_written += n
         self._written()
         return report
 
@@ -475,6 +478,7 @@ class Store:
         """Apply removals and additions as one write: the mechanism and its guarantee come from the table of
         :mod:`kg.store.writes`."""
         added = ox.serialize(additions, format=ox.RdfFormat.N_TRIPLES) or b""
+        self._triples_written += len(additions)
         writes.apply(self._writable(), removals, added, meta, additions=len(additions), swap=self._swapper())
 
     def _swapper(self) -> writes.Swapper | None:

@@ -1,0 +1,55 @@
+"""A writer that wrote many triples compacts the store when it closes, before it publishes the snapshot readers
+read (kg.store.compaction); small writes do not pay for it; readers see the same data either way."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from kg.gaps.demo import write_demo
+from kg.store import Store, compaction
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def sst_files(path: Path) -> int:
+    return len(list(path.glob("*.sst")))
+
+
+def build(path: Path, caplog: pytest.LogCaptureFixture) -> tuple[int, int]:
+    """A small demo written in many batches (many bulk loads); the table files before and after close."""
+    caplog.set_level(logging.INFO, logger="kg.store")
+    st = Store.open(path)
+    write_demo(st, institutions=400, batch=60)
+    before = sst_files(path)
+    st.close()
+    return before, sst_files(path)
+
+
+def answer(path: Path) -> tuple[str, int]:
+    with Store.open(path, read_only=True) as r:
+        return r.generation(), int(next(iter(r.inner.query(COUNT)))[0].value)
+
+
+def test_a_large_write_is_compacted_on_close(tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compaction, "AFTER_TRIPLES", 1_000)
+    before, after = build(tmp_path / "big", caplog)
+    assert any("compacted the store" in r.getMessage() for r in caplog.records)
+    assert before > 2 and after < before  # the bulk loads' table files merged
+    _, triples = answer(tmp_path / "big")
+    assert triples > 10_000  # readers read the compacted store's snapshot: everything is there
+
+
+def test_a_small_write_is_not_compacted(tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compaction, "AFTER_TRIPLES", 10**9)
+    before, after = build(tmp_path / "small", caplog)
+    assert not any("compacted the store" in r.getMessage() for r in caplog.records)
+    assert after >= before
+    monkeypatch.setattr(compaction, "AFTER_TRIPLES", 1_000)
+    caplog.clear()
+    build(tmp_path / "same", caplog)
+    assert answer(tmp_path / "small") == answer(tmp_path / "same")  # compacted or not, the same data
