@@ -15,7 +15,10 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
 def sst_files(path: Path) -> int:
-    return len(list(path.glob("*.sst")))
+    """Table files of the snapshot readers read (kg.store.snapshots)."""
+    snaps = path.parent / f"{path.name}.snapshots"
+    current = (snaps / "CURRENT").read_text(encoding="utf-8").strip()
+    return len(list((snaps / current).glob("*.sst")))
 
 
 def build(path: Path, caplog: pytest.LogCaptureFixture) -> tuple[int, int]:
@@ -23,6 +26,7 @@ def build(path: Path, caplog: pytest.LogCaptureFixture) -> tuple[int, int]:
     caplog.set_level(logging.INFO, logger="kg.store")
     st = Store.open(path)
     write_demo(st, institutions=400, batch=60)
+    st._publish(force=True)  # what readers see before the writer closes
     before = sst_files(path)
     st.close()
     return before, sst_files(path)

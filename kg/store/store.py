@@ -207,8 +207,8 @@ class Store:
         self._close(raise_errors=sys.exc_info()[1] is None)
 
     def _close(self, *, raise_errors: bool) -> None:
-        if self._ox is not None and not self.read_only and self.path is not None:
-            self._unpublished |= compaction.after_writes(self._ox, self._triples_written)
+        writer = self._ox is not None and not self.read_only and self.path is not None
+        if writer and not compaction.on_close(self.inner, self.path, self._current_generation(), self._triples_written):
             self._publish(force=True)
         inner, self._ox = self._ox, None
         if self._hold is not None:
