@@ -133,7 +133,8 @@ def test_the_output_file_s_extension_picks_the_format(store_dir: Path, tmp_path:
     DataFrame"); .json and .parquet likewise; a --format that contradicts the extension is refused."""
     base = ["query", "run", "institutions_per_type", "--store", str(store_dir)]
     assert main([*base, "-o", str(tmp_path / "out.csv")]) == 0
-    assert (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()[0] == "type,typeLabel,typeLabel_lang,institutions"
+    header = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header == "type,typeLabel,typeLabel_lang,institutions"
     assert main([*base, "-o", str(tmp_path / "out.json")]) == 0
     assert json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))[0]["institutions"] > 0
     assert main([*base, "-o", str(tmp_path / "out.parquet")]) == 0
