@@ -125,3 +125,27 @@ def test_run_with_limit_and_output_file(store_dir: Path, tmp_path: Path, capsys:
     assert [line.split(",")[0] for line in lines[1:]] == ["Q100001", "Q100003"]
     assert main([*args[:-1], "limit=lots"]) == 2
     assert "expected a row count from 1 to 10,000,000 or 'all'" in capsys.readouterr().err
+
+
+def test_the_output_file_s_extension_picks_the_format(store_dir: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """`-o out.csv` writes CSV (it once wrote the terminal table's text there: an empty answer read "Empty
+    DataFrame"); .json and .parquet likewise; a --format that contradicts the extension is refused."""
+    base = ["query", "run", "institutions_per_type", "--store", str(store_dir)]
+    assert main([*base, "-o", str(tmp_path / "out.csv")]) == 0
+    header = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header == "type,typeLabel,typeLabel_lang,institutions"
+    assert main([*base, "-o", str(tmp_path / "out.json")]) == 0
+    assert json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))[0]["institutions"] > 0
+    assert main([*base, "-o", str(tmp_path / "out.parquet")]) == 0
+    assert (tmp_path / "out.parquet").read_bytes()[:4] == b"PAR1"
+    empty = ["query", "run", "residencies_wikimedians_in_residence", "--store", str(store_dir)]
+    assert main([*empty, "-o", str(tmp_path / "empty.csv")]) == 0
+    assert (tmp_path / "empty.csv").read_text(encoding="utf-8").startswith("person,personLabel,")
+    assert main([*base, "-o", str(tmp_path / "table.txt")]) == 0  # no format named: the table
+    assert "institutions" in (tmp_path / "table.txt").read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert main([*base, "-f", "json", "-o", str(tmp_path / "wrong.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "--format json but --output" in err and "csv file" in err
+    assert not (tmp_path / "wrong.csv").exists()

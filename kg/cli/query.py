@@ -98,6 +98,21 @@ def _missing(value: Any) -> bool:
     return False if isinstance(value, (list, tuple, dict)) else bool(pd.isna(value))
 
 
+def _format(fmt: Format | None, output: Path | None) -> Format:
+    """The format asked for; else the one the output file's extension names (``out.csv``); else the table. A
+    format that contradicts the extension (``-f json -o out.csv``) is refused rather than written."""
+    by_suffix = {".csv": Format.csv, ".json": Format.json, ".parquet": Format.parquet}
+    named = by_suffix.get(output.suffix.lower()) if output is not None else None
+    if fmt is None:
+        return named or Format.table
+    if named is not None and fmt is not named:
+        raise InputError(
+            f"--format {fmt.value} but --output {output} names a {named.value} file: give --format {named.value}, "
+            f"or an output file ending in .{fmt.value if fmt is not Format.table else 'txt'}"
+        )
+    return fmt
+
+
 def _file(output: Path | None) -> bool:
     """An output that is a file of its own (not standard output or a pipe): it gets a provenance sidecar."""
     return output is not None and not outfile.is_stdout(output) and not outfile.is_stream(output)
@@ -175,7 +190,15 @@ def run(
         str,
         typer.Option("--endpoint", "-e", help="local (the store), wikidata (query.wikidata.org) or a SPARQL URL."),
     ] = "local",
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    fmt: Annotated[
+        Format | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format (default: from the --output file's extension, .csv .json .parquet; else table).",
+            show_default=False,
+        ),
+    ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
     store: StoreOption = None,
     full_iris: Annotated[bool, typer.Option("--full-iris", help="Keep entity IRIs instead of ids (Q42).")] = False,
@@ -226,6 +249,7 @@ def run(
     from kg.query.provenance import Provenance, sidecar
 
     params = _params(param)
+    fmt = _format(fmt, output)
     saved = query.resolve_query(name)  # a WDQS #title: / #defaultView: is a comment; the title is shown
     if saved.note:
         console.err.print(f"note: {saved.note}", highlight=False, markup=False)
