@@ -171,3 +171,16 @@ def oxigraph_server(data: bytes) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    """``glamkg ARGS`` in this process: exit code, standard output, standard error."""
+    import contextlib
+    import io
+
+    from kg.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()

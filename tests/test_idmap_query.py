@@ -9,8 +9,6 @@ wiki, so neither the RDF builder nor the renumbering can hide a mistake of the o
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
 from collections.abc import Iterator
@@ -18,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from query_fixture_data import oxigraph_server
+from query_fixture_data import cli, oxigraph_server
 from rdflib.plugins.sparql.parser import parseQuery
 
-from kg.cli import main
 from kg.model import ids
 from kg.model.idmap import IdMap, translate
 from kg.model.schema import model
@@ -32,13 +29,6 @@ from kg.store.read import read_entities
 from kg.wikidata.fetch import TYPES, type_class_ids
 
 WIKI = "http://wikibase.example/"
-
-
-def cli(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(args))
-    return code, out.getvalue(), err.getvalue()
 
 
 def rows(*args: str) -> list[str]:

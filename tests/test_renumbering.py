@@ -5,7 +5,6 @@ data in Wikidata's ids."""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import re
@@ -16,9 +15,8 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 import requests
-from query_fixture_data import oxigraph_server
+from query_fixture_data import cli, oxigraph_server
 
-from kg.cli import main
 from kg.model import ids
 from kg.query import catalog
 from kg.query.wdqs_syntax import STANDARD_PREFIXES
@@ -104,13 +102,6 @@ def wiki_with_own_items(wiki: tuple[Path, Path, str]) -> Iterator[tuple[Path, Pa
              f'<{WIKI}entity/Q99999> <http://www.w3.org/2000/01/rdf-schema#label> "Wiki-only museum"@en .\n').encode()
     with oxigraph_server(data) as own:
         yield store, idmap, own
-
-
-def cli(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(args))
-    return code, out.getvalue(), err.getvalue()
 
 
 def rows(*args: str) -> list[str]:

@@ -55,6 +55,7 @@ from kg.query.terms import (
     Col,
     Term,
     canonical_point,
+    int64_values,
     solution_columns,
 )
 from kg.query.terms import (
@@ -264,11 +265,8 @@ def _column(var: str, col: Col, short: _Shortener | None) -> dict[str, Any]:
     kinds.discard(None)
     n = len(values)
     if kinds == {"int"}:
-        try:
-            ints = [None if v is None else int(v) for v in values]
-        except ValueError:
-            ints = None
-        if ints is not None and all(abs(i) < 2**63 for i in ints if i is not None):
+        ints = int64_values(values)
+        if ints is not None:
             return {var: pd.array(ints, dtype="Int64")}
         kinds = {"float"}
     if kinds and kinds <= {"int", "float"}:

@@ -632,11 +632,15 @@ def run(
         lists = {k: v for k, v in bound.items() if len(v) != 1 or k not in projected}
         singles = {ox.Variable(k): v[0] for k, v in bound.items() if k not in lists}
         text = with_values_block(q_text, lists, in_optionals=False) if lists else q_text
-        local = wdqs.run_local_plain if plain else wdqs.run_local
+        def local(st: Any) -> Any:
+            return wdqs.run_local(
+                raw(st), text, substitutions=singles, shorten_ids=shorten_ids, auto_language=auto_language, plain=plain
+            )
+
         if store is not None:
-            return local(raw(store), text, substitutions=singles, shorten_ids=shorten_ids, auto_language=auto_language)
+            return local(store)
         with open_store() as opened:
-            return local(raw(opened), text, substitutions=singles, shorten_ids=shorten_ids, auto_language=auto_language)
+            return local(opened)
     from kg.query.endpoint import SparqlEndpoint
 
     text = with_values_block(q_text, bound)

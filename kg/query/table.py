@@ -29,7 +29,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kg.query.terms import POINT_RE, Col, canonical_point
+from kg.query.terms import POINT_RE, Col, canonical_point, int64_values
 
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
@@ -132,11 +132,8 @@ def _column(var: str, col: Col, short: Any) -> list[tuple[str, str, list[Any]]] 
     kinds = set(kinds_list)
     kinds.discard(None)
     if kinds == {"int"}:
-        try:
-            ints = [None if v is None else int(v) for v in values]
-        except ValueError:
-            ints = None
-        if ints is not None and all(abs(i) < 2**63 for i in ints if i is not None):
+        ints = int64_values(values)
+        if ints is not None:
             return [(var, "int", ints)]
         kinds = {"float"}
     if kinds and kinds <= {"int", "float"}:

@@ -239,3 +239,13 @@ def solution_columns(results: Any) -> tuple[list[str], list[Col], int]:
     finally:
         if paused:
             gc.enable()
+
+
+def int64_values(values: Sequence[str | None]) -> list[int | None] | None:
+    """A column of integer lexical forms as ints (None = unbound), or None when one does not parse or does not
+    fit in 64 bits (the column is then typed as decimals)."""
+    try:
+        ints = [None if v is None else int(v) for v in values]
+    except ValueError:
+        return None
+    return ints if all(abs(i) < 2**63 for i in ints if i is not None) else None

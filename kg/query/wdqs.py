@@ -394,26 +394,6 @@ def query_local(
     return res, tr
 
 
-def run_local(
-    store: ox.Store,
-    text: str,
-    *,
-    substitutions: Mapping[ox.Variable, Any] | None = None,
-    shorten_ids: bool = True,
-    auto_language: str | None = None,
-) -> Any:
-    """Translate, run and convert to a typed DataFrame (helper columns dropped, aliases named back)."""
-    from kg.query import results
-    res, tr = query_local(store, text, substitutions=substitutions, auto_language=auto_language)
-    try:
-        df = results.from_oxigraph(res, shorten_ids=shorten_ids)
-    except (SyntaxError, RuntimeError, ValueError) as e:
-        if isinstance(e, InputError):
-            raise
-        raise syntax_error(e, text) from None
-    return finish_frame(df, tr)
-
-
 def finish_frame(df: Any, tr: Translation) -> Any:
     """Drop helper columns and give renamed aliases their written names back."""
     drop, mapping = _finish(list(df.columns), tr)
@@ -435,34 +415,37 @@ def _finish(columns: list[str], tr: Translation) -> tuple[list[str], dict[str, s
     return drop, mapping
 
 
-def run_local_plain(
+def run_local(
     store: ox.Store,
     text: str,
     *,
     substitutions: Mapping[ox.Variable, Any] | None = None,
     shorten_ids: bool = True,
     auto_language: str | None = None,
+    plain: bool = False,
 ) -> Any:
-    """As :func:`run_local`, but a SELECT answer comes as a plain :class:`kg.query.table.Table` when it can be
-    written the same way without pandas (``glamkg query run`` to CSV or the terminal); else a DataFrame."""
+    """Translate, run and convert to a typed DataFrame (helper columns dropped, aliases named back).
+
+    ``plain``: a SELECT answer comes as a :class:`kg.query.table.Table` when it can be written the same way
+    without pandas (``glamkg query run`` to CSV or the terminal); else as a DataFrame all the same."""
     from kg.query import table
     from kg.query.terms import solution_columns
 
     res, tr = query_local(store, text, substitutions=substitutions, auto_language=auto_language)
-    if not isinstance(res, ox.QuerySolutions):
-        from kg.query import results
-
-        return finish_frame(results.from_oxigraph(res, shorten_ids=shorten_ids), tr)
     try:
+        if not isinstance(res, ox.QuerySolutions):
+            from kg.query import results
+
+            return finish_frame(results.from_oxigraph(res, shorten_ids=shorten_ids), tr)
         variables, columns, nrows = solution_columns(res)
     except (SyntaxError, RuntimeError, ValueError) as e:
         if isinstance(e, InputError):
             raise
         raise syntax_error(e, text) from None
-    plain = table.from_columns(variables, columns, nrows, shorten_ids=shorten_ids)
-    if plain is None:
+    found = table.from_columns(variables, columns, nrows, shorten_ids=shorten_ids) if plain else None
+    if found is None:
         from kg.query import results
 
         return finish_frame(results.frame(variables, columns, nrows, shorten_ids=shorten_ids), tr)
-    drop, mapping = _finish(plain.names, tr)
-    return plain.select(mapping, drop)
+    drop, mapping = _finish(found.names, tr)
+    return found.select(mapping, drop)
