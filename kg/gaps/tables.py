@@ -71,11 +71,16 @@ def _class_labels(kind: str) -> dict[str, str]:
 
 
 def _short(iris: pd.Series) -> pd.Series:
-    """Entity IRIs -> ids (``Q42``); other values unchanged (Python strings: fast hashing for joins)."""
-    s = iris.astype(object)
-    for base in (wikidata_concept_base(), local_concept_base()):
-        s = s.str.removeprefix(base)
-    return s.astype(object)
+    """Entity IRIs -> ids (``Q42``); other values unchanged (Python strings: fast hashing for joins). Vectorised
+    with pyarrow: at 100k institutions, a million values a read (1.6 s with pandas' ``str.removeprefix``)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(iris.to_numpy(dtype=object), type=pa.string())
+    for base in dict.fromkeys((wikidata_concept_base(), local_concept_base())):
+        cut = pc.utf8_slice_codeunits(arr, start=len(base))  # the bases are ASCII: one code unit a character
+        arr = pc.if_else(pc.starts_with(arr, pattern=base), cut, arr)
+    return pd.Series(arr.to_numpy(zero_copy_only=False), index=iris.index, dtype=object)
 
 
 def _select(store: Any, sparql: str, columns: list[str]) -> pd.DataFrame:
