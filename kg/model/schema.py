@@ -198,10 +198,11 @@ def markdown(m: Model | None = None) -> str:
         "",
         "Generated from `schemas/model.yaml` by `python -m kg.model.schema > docs/model.md`; a test keeps it in step.",
         "",
-        "`checked`: `issue` = given in a project issue; `fixture` = seen with this meaning in real Wikidata",
-        "material in `../shared/`; `unchecked` = from the authors' knowledge, **not yet checked** against a public",
-        "source (verify before an edit to Wikidata); `local` = a class that exists only in glamkg.",
-        "`public` = checked against a public source named in `schemas/model.yaml`.",
+        "`checked`, from `../shared/wikidata-ids.md` (its sources named there): `two-sources` = two or more",
+        "independent named sources agree on the id and its English label; `one-source` = one named source;",
+        "`unnamed-only` = only copies of public code whose repository could not be named (**check on wikidata.org**",
+        "before an edit to Wikidata); `local` = a class that exists only in glamkg (Wikidata's not found with",
+        "evidence). `unchecked` (none today) = from the authors' knowledge, not yet checked.",
         "",
         "## Item kinds",
         "",
@@ -221,9 +222,10 @@ def markdown(m: Model | None = None) -> str:
     out += ["", "## Classes and values", "", "| key | id | label | checked |", "|---|---|---|---|"]
     for c in [*m.classes.values(), *m.values.values()]:
         out.append(f"| `{c.key}` | {c.id} | {c.label} | {c.checked} |")
-    unchecked = [p.id for p in m.properties.values() if p.checked == "unchecked"]
-    unchecked += [c.id for c in [*m.classes.values(), *m.values.values()] if c.checked == "unchecked"]
-    out += ["", "## Not yet checked", "", ", ".join(unchecked), ""]
+    weak = ("unchecked", "unnamed-only")
+    unchecked = [p.id for p in m.properties.values() if p.checked in weak]
+    unchecked += [c.id for c in [*m.classes.values(), *m.values.values()] if c.checked in weak]
+    out += ["", "## Not yet checked on wikidata.org (unnamed sources only)", "", ", ".join(unchecked), ""]
     return "\n".join(out)
 
 
