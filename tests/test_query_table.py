@@ -117,6 +117,7 @@ def test_answers_with_every_kind_of_value_write_the_same_bytes(shorten: bool) ->
         ["2020-01-02T03:04:05.5Z"],  # a fraction of a second
         ["2020-01-02"],  # a date
         ["0999-01-01T00:00:00Z"],  # before the year 1000
+        ["2020-01-02T03:04:05Z", "2020-02-30T00:00:00Z"],  # a day that does not exist
     ],
 )
 def test_dates_the_plain_path_cannot_write_the_same_way_go_through_pandas(dates: list[str]) -> None:

@@ -116,13 +116,19 @@ def _float(value: str) -> float:
         return math.nan
 
 
+_UTC_SECOND = re.compile(r"([1-9]\d{3})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z")
+
+
 def _date(value: str) -> dt.datetime | None:
-    """A UTC dateTime to the second (``2020-01-02T03:04:05Z``) between the years 1000 and 9999, else None."""
-    if len(value) != 20 or value[4] != "-" or value[19] != "Z" or not value[0].isdigit() or value[0] == "0":
+    """A UTC dateTime to the second (``2020-01-02T03:04:05Z``) between the years 1000 and 9999, else None.
+    (A regular expression and ``datetime(...)``: ``strptime`` took 0.17 s for 13,000 dates.)"""
+    m = _UTC_SECOND.fullmatch(value)
+    if m is None:
         return None
     try:
-        return dt.datetime.strptime(value[:19], _DATE_FORMAT)
-    except ValueError:
+        year, month, day, hour, minute, second = map(int, m.groups())
+        return dt.datetime(year, month, day, hour, minute, second)
+    except ValueError:  # a day or month that does not exist
         return None
 
 
