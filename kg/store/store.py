@@ -478,8 +478,8 @@ class Store:
         """Apply removals and additions as one write: the mechanism and its guarantee come from the table of
         :mod:`kg.store.writes`."""
         added = ox.serialize(additions, format=ox.RdfFormat.N_TRIPLES) or b""
-        self._triples_written += len(additions)
         writes.apply(self._writable(), removals, added, meta, additions=len(additions), swap=self._swapper())
+        self._triples_written += len(additions)  # committed: a failed write is rolled back and not counted
 
     def _swapper(self) -> writes.Swapper | None:
         """Copy-and-swap for this store (on disk only): builds the new state in a copy, then takes it."""
