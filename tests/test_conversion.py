@@ -101,13 +101,13 @@ def test_plans_with_updates_or_blank_nodes_take_the_one_process_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[int] = []
-    real = conversion.new_entities_ntriples
+    real = conversion.ntriples_parts
 
     def counted(entities, **kw):  # type: ignore[no-untyped-def]
         calls.append(len(entities))
         return real(entities, **kw)
 
-    monkeypatch.setattr(conversion, "new_entities_ntriples", counted)
+    monkeypatch.setattr(conversion, "ntriples_parts", counted)
     with Store.open(tmp_path / "s") as st:
         st.write_entities([entity(1)])
         changed = entity(1, inception="1950")

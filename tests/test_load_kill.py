@@ -80,13 +80,19 @@ def test_sigkill_during_a_large_load_leaves_the_store_unchanged(tmp_path: Path, 
             break
     else:
         pytest.fail(f"the load ended before its writing phase: {seen}")
-    # The write phase first converts the 4000 entities to RDF (in this process or in worker processes; nothing
-    # on disk yet), then Oxigraph's bulk
-    # loader writes sorted SST files ("bulk-*.sst") into the store directory and finally ingests them in one
-    # RocksDB call. Kill as soon as the first of those files appears: the store is being written to.
+    # The write phase converts the 4000 entities to RDF and Oxigraph's bulk loader writes sorted SST files
+    # ("bulk-*.sst") and ingests them: in one process, all converted first and then loaded into the store's
+    # directory in one RocksDB call; with worker processes, streamed into the copy a swap builds beside the
+    # store (<store>.swap) as the workers finish. Kill as soon as the first of those files appears.
+    swap = store.with_name(store.name + ".swap")
+
+    def bulk_files() -> list[str]:
+        found = (p.name for d in (store, swap) if d.is_dir() for p in d.iterdir())
+        return sorted(n for n in found if n.startswith(BULK_PREFIX))
+
     writing: list[str] = []
     while not writing and proc.poll() is None:  # ends when the files appear or the load ends
-        writing = sorted(p.name for p in store.iterdir() if p.name.startswith(BULK_PREFIX))
+        writing = bulk_files()
         time.sleep(0.001)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)
@@ -94,7 +100,7 @@ def test_sigkill_during_a_large_load_leaves_the_store_unchanged(tmp_path: Path, 
     assert any(s.startswith("glamkg load: planning") for s in seen)
     assert writing, "killed before the store directory was written to"
     # the bulk files of the interrupted write are still there: it was killed before they were ingested
-    assert any(p.name.startswith(BULK_PREFIX) for p in store.iterdir())
+    assert bulk_files()
 
     with Store.open(store, read_only=True) as st:
         st.export(tmp_path / "after.nt", format="nt")

@@ -271,3 +271,33 @@ def test_store_target_progress_moves_during_conversion_and_matches_the_default_w
     assert set(raw(st).quads_for_pattern(None, None, None, dg)) == set(
         raw(default).quads_for_pattern(None, None, None, dg)
     )
+
+
+def test_a_created_item_is_kept_packed_and_reads_as_the_unpacked_one() -> None:
+    """A plan of many new items keeps each entity packed (memory: issue 19); what it gives back is the same."""
+    from kg.load.plan import PlanItem, StatementChange, diff_terms
+
+    j = to_json(rich_record(), datatypes=DATATYPES)
+    packed = plan_item(j, None, kind="institution", rows=[2])
+    assert packed._packed is not None and packed._entity is None  # packed, not held as JSON objects
+    plain = PlanItem(
+        str(j["id"]),
+        "create",
+        "institution",
+        "Example Museum",
+        copy.deepcopy(j),
+        [2],
+        "new",
+        [StatementChange("add", p, None, st) for p, sts in j["claims"].items() for st in sts],
+        diff_terms(None, j),
+    )
+    assert plain._packed is None
+    assert packed.entity == j and packed.entity is not packed.entity  # a new object on every access
+    assert packed.statements == plain.statements and len(packed.statements) == 13
+    assert packed.terms == plain.terms and {t.action for t in packed.terms} == {"add"}
+    assert packed.statement_count() == plain.statement_count() == 13
+    assert packed == plain and packed.to_dict() == plain.to_dict()
+    assert Plan(items=[packed]).counts() == Plan(items=[plain]).counts()
+    # what a consumer changes in the entity it was given does not change the plan
+    packed.entity["labels"]["en"]["value"] = "changed"
+    assert packed.entity == j

@@ -80,3 +80,46 @@ def test_each_kind_of_write_takes_its_mechanism_and_lands(tmp_path, monkeypatch,
         assert blanks, "the large write kept the somevalue blank node"
         inception = "ASK { <http://www.wikidata.org/entity/Q103> <http://www.wikidata.org/prop/direct/P571> ?x }"
         assert not store.query(inception), "the rewrite removed the somevalue statement"
+
+
+def test_pieces_end_at_line_ends_and_keep_every_byte(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writes, "LOAD_PIECE", 100)
+    lines = [f"<urn:s{i}> <urn:p> \"{'x' * (i % 37)}\" .\n".encode() for i in range(200)]
+    parts = [b"".join(lines[i : i + 7]) for i in range(0, 200, 7)] + [b"".join(lines[:0])]
+    parts.append(b"".join(lines[:50]))  # a part larger than a piece is split
+    pieces = list(writes._pieces(parts))
+    assert b"".join(pieces) == b"".join(parts)
+    assert all(p.endswith(b"\n") for p in pieces) and len(pieces) > 10
+    assert max(len(p) for p in pieces) < 2 * 100 + max(len(line) for line in lines)
+
+
+def test_a_streamed_write_loads_every_part_and_a_failing_stream_leaves_the_store_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writes, "LOAD_PIECE", 2_000)  # many small pieces, loaded two at a time
+    from kg.rdf import conversion
+
+    ents = [item(n) for n in range(60)]
+    whole = conversion.new_entities_ntriples(ents, workers=1, chunk=7)
+    assert whole is not None
+    with Store.open(tmp_path / "s") as st:
+        st.write_entities([item(999)])
+        before = sorted(map(str, st.inner))
+
+        def failing():  # type: ignore[no-untyped-def]
+            yield from whole.splitlines(keepends=True)[:300]
+            raise conversion.BlankNodes()
+
+        with pytest.raises(conversion.BlankNodes):
+            st.add_new_entities(failing(), [e["id"] for e in ents], no_blank_nodes=True)
+        assert sorted(map(str, st.inner)) == before
+        assert not (tmp_path / "s.swap").exists()
+        parts = conversion.ntriples_parts(ents, workers=2, chunk=7)
+        rep = st.add_new_entities(parts, [e["id"] for e in ents], no_blank_nodes=True)
+        assert rep is not None and rep.triples_written == whole.count(b"\n")
+        fresh = Store.memory()
+        fresh.write_entities([item(999)])
+        assert fresh.add_new_entities(whole, [e["id"] for e in ents]) is not None
+        assert sorted(map(str, st.inner.quads_for_pattern(None, None, None, ox.DefaultGraph()))) == sorted(
+            map(str, fresh.inner.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        )

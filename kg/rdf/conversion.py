@@ -25,15 +25,17 @@ Elsewhere they are spawned and get their chunk pickled.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import ctypes
 import functools
 import gc
+import itertools
 import os
 import signal
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Generator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 import pyoxigraph as ox
@@ -161,6 +163,11 @@ def start_method() -> str:
     return "fork" if sys.platform.startswith("linux") else "spawn"
 
 
+class BlankNodes(Exception):
+    """An entity's triples have blank nodes (somevalue snaks), which the bulk loader would relabel: the caller
+    writes these entities with :meth:`kg.store.Store.write_entities` instead."""
+
+
 def new_entities_ntriples(
     entities: Sequence[Json],
     *,
@@ -170,60 +177,89 @@ def new_entities_ntriples(
     progress: Advance | None = None,
     method: str | None = None,
 ) -> bytes | None:
-    """All ``entities`` as the store's N-Triples, converted in ``workers`` processes.
+    """All ``entities`` as the store's N-Triples in one piece (:func:`ntriples_parts` joined); None when an
+    entity has blank nodes (the caller then uses ``Store.write_entities``)."""
+    try:
+        return b"".join(
+            ntriples_parts(entities, workers=workers, datatypes=datatypes, chunk=chunk, progress=progress,
+                           method=method)
+        )
+    except BlankNodes:
+        return None
 
-    Returns None when an entity has blank nodes (the caller then uses ``Store.write_entities``). A bad
-    entity raises :class:`kg.errors.EntityError` naming it; ``progress(n)`` is called as chunks of ``n``
-    entities are done. ``method``: the multiprocessing start method (default :func:`start_method`).
-    An interruption (Ctrl-C) cancels the chunks not started and does not wait for them.
+
+def ntriples_parts(
+    entities: Sequence[Json],
+    *,
+    workers: int,
+    datatypes: Mapping[str, str] | None = None,
+    chunk: int = CHUNK,
+    progress: Advance | None = None,
+    method: str | None = None,
+) -> Generator[bytes, None, None]:
+    """All ``entities`` as the store's N-Triples, converted in ``workers`` processes and yielded a chunk at a
+    time, in order, as the workers finish them (the nodes entities share come last, once): a consumer that
+    writes each part as it comes holds only a few chunks in memory, never the whole batch's N-Triples.
+
+    Raises :class:`BlankNodes` when an entity has blank nodes (nothing useful was yielded: the caller drops
+    what it took and uses ``Store.write_entities``); a bad entity raises :class:`kg.errors.EntityError` naming
+    it; ``progress(n)`` is called as chunks of ``n`` entities are done. ``method``: the multiprocessing start
+    method (default :func:`start_method`). At most ``2 * workers + 1`` chunks are converted ahead of the
+    consumer. An interruption (Ctrl-C), or a consumer that stops early, cancels the chunks not started and
+    does not wait for them.
     """
     import warnings
     from concurrent.futures.process import BrokenProcessPool
 
     global _BATCH
-    parts: list[bytes] = []
     shared: set[bytes] = set()
     bounds = [(i, min(i + chunk, len(entities))) for i in range(0, len(entities), chunk)]
-    sizes = [b - a for a, b in bounds]
     fork = (method or start_method()) == "fork"
     if fork:
         _BATCH = (entities, datatypes)
     pool = worker_pool(workers, fork=fork)
-    try:
+    ahead = 2 * max(1, workers) + 1
+    pending: collections.deque[tuple[Future[ChunkResult], int]] = collections.deque()
+    todo = iter(bounds)
+
+    def submit() -> None:
         with warnings.catch_warnings():
             # Python 3.12+ warns when a process with threads forks (RocksDB and progress-bar threads here):
             # the workers only convert JSON to RDF and never take a lock those threads may hold.
             warnings.filterwarnings(
                 "ignore", message=r".*use of fork\(\) may lead to deadlocks", category=DeprecationWarning
             )
-            if fork:
-                futures = [pool.submit(_convert_slice, a, b) for a, b in bounds]
-            else:
-                futures = [pool.submit(convert_chunk, list(entities[a:b]), datatypes) for a, b in bounds]
-        for fut, n in zip(futures, sizes, strict=True):
+            for a, b in itertools.islice(todo, ahead - len(pending)):
+                if fork:
+                    pending.append((pool.submit(_convert_slice, a, b), b - a))
+                else:
+                    pending.append((pool.submit(convert_chunk, list(entities[a:b]), datatypes), b - a))
+
+    finished = False
+    try:
+        submit()
+        while pending:
+            fut, n = pending.popleft()
             own, extra = fut.result()
             if own is None:
-                pool.shutdown(wait=False, cancel_futures=True)
                 if extra is None:
-                    return None
+                    raise BlankNodes()
                 eid, message = extra
                 if message.startswith(f"entity {eid}"):  # already names the entity
                     raise EntityError(message)
                 raise EntityError(message, entity=eid)
-            parts.append(own)
+            submit()
             shared.update(extra)
             if progress:
                 progress(n)
+            yield own
+        finished = True
     except BrokenProcessPool as exc:
         raise StoreError(
             f"a worker process converting entities to RDF stopped unexpectedly ({exc}); nothing was written. "
             "Run again with --workers 0 to convert in this process"
         ) from exc
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
     finally:
         _BATCH = None
-    pool.shutdown()
-    parts.extend(sorted(shared))
-    return b"".join(parts)
+        pool.shutdown(wait=finished, cancel_futures=not finished)
+    yield b"".join(sorted(shared))

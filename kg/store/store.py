@@ -24,7 +24,7 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -39,6 +39,7 @@ from kg.rdf import conversion
 from kg.store import compaction, ownership, snapshots, writes
 from kg.store import swap as store_swap
 from kg.store.files import FORMATS, CountingReader, dump_format, open_dump
+from kg.store.metavalues import to_literal, to_python
 from kg.store.report import WriteReport
 
 META_GRAPH = ox.NamedNode("urn:glamkg:meta")
@@ -66,33 +67,6 @@ PREFIXES = prefixes("store_export")  # schemas/prefixes.yaml: the @prefix lines 
 
 
 Converter = Callable[..., list[ox.Triple]]
-
-
-def _literal(value: Any) -> ox.Literal:
-    if isinstance(value, bool):
-        return ox.Literal("true" if value else "false", datatype=ox.NamedNode(_XSD + "boolean"))
-    if isinstance(value, int):
-        return ox.Literal(str(value), datatype=ox.NamedNode(_XSD + "integer"))
-    if isinstance(value, float):
-        return ox.Literal(repr(value), datatype=ox.NamedNode(_XSD + "double"))
-    if isinstance(value, _dt.datetime):
-        return ox.Literal(value.isoformat(), datatype=ox.NamedNode(_XSD + "dateTime"))
-    if isinstance(value, str):
-        return ox.Literal(value)
-    raise InputError(f"store metadata values are text, numbers, booleans or datetimes; found {type(value).__name__}")
-
-
-def _python(term: Any) -> Any:
-    if not isinstance(term, ox.Literal):
-        return term.value
-    dt = term.datatype.value
-    if dt == _XSD + "boolean":
-        return term.value == "true"
-    if dt == _XSD + "integer":
-        return int(term.value)
-    if dt == _XSD + "double":
-        return float(term.value)
-    return term.value
 
 
 def _query_named(name: str | None, sparql: str) -> str:
@@ -443,10 +417,20 @@ class Store:
         return report
 
     def add_new_entities(
-        self, ntriples: bytes, entity_ids: list[str], *, no_blank_nodes: bool = False, source: str | None = None
+        self,
+        ntriples: bytes | Iterable[bytes],
+        entity_ids: list[str],
+        *,
+        no_blank_nodes: bool = False,
+        source: str | None = None,
     ) -> WriteReport | None:
         """Write entities that are all NEW, given as their WDQS N-Triples (made elsewhere, e.g. by the demo's
         worker processes with :func:`kg.rdf.wdqs_triples`), without parsing them into Python objects.
+
+        ``ntriples`` is one ``bytes`` or an iterable of parts, each a whole number of lines (for example
+        :func:`kg.rdf.conversion.ntriples_parts`, as the workers finish them). Parts given to a store on disk
+        with ``no_blank_nodes=True`` stream into the copy a swap builds (:func:`kg.store.writes.apply_stream`):
+        the whole write is never in memory at once.
 
         All or nothing, like :meth:`write_entities`. Returns None and writes nothing when the fast path does
         not apply (an entity is already in the store or listed twice, or the data may have blank nodes, which
@@ -454,21 +438,29 @@ class Store:
         literal does not count): the caller then uses :meth:`write_entities`.
         """
         st = self._writable()
-        if not no_blank_nodes and b"_:" in ntriples:  # conservative: "_:" in a literal costs the fast path
-            return None
         if len(set(entity_ids)) != len(entity_ids):
             return None  # write_entities names the duplicate
         for eid in entity_ids:
             iri = ox.NamedNode(ids.entity_iri(eid))
             if next(iter(st.quads_for_pattern(iri, None, None, _DG)), None) is not None:
                 return None
+        stream = not isinstance(ntriples, bytes) and no_blank_nodes and self.path is not None
+        if not isinstance(ntriples, bytes) and not stream:
+            ntriples = b"".join(ntriples)
+        if isinstance(ntriples, bytes) and not no_blank_nodes and b"_:" in ntriples:
+            return None  # conservative: "_:" in a literal costs the fast path
         report = WriteReport(created=list(entity_ids))
         gen = int(self._current_generation()) + 1
         log = self._log_entry(gen, "entities", created=len(entity_ids), updated=0, unchanged=0)
         log += self._source_quads(gen, source)
-        n = ntriples.count(b"\n")
         del st  # a large write swaps the store's directory: hold no reference to the old store across it
-        writes.apply(self._writable(), set(), ntriples, log, additions=n, swap=self._swapper())
+        if isinstance(ntriples, bytes):
+            n = ntriples.count(b"\n")
+            writes.apply(self._writable(), set(), ntriples, log, additions=n, swap=self._swapper())
+        else:
+            swapper = self._swapper()
+            assert swapper is not None  # on disk
+            n = writes.apply_stream(ntriples, log, swap=swapper)
         report.triples_written, report.generation = n, str(gen)
         self._triples_written += n
         self._written()
@@ -505,10 +497,10 @@ class Store:
     def _log_entry(self, gen: int, kind: str, **counts: int) -> list[ox.Quad]:
         node = ox.NamedNode(f"{_WRITE_NS}{gen}")
         quads = [
-            ox.Quad(node, _AT, _literal(_dt.datetime.now(_dt.UTC).replace(microsecond=0)), META_GRAPH),
+            ox.Quad(node, _AT, to_literal(_dt.datetime.now(_dt.UTC).replace(microsecond=0)), META_GRAPH),
             ox.Quad(node, _KIND, ox.Literal(kind), META_GRAPH),
         ]
-        quads += [ox.Quad(node, ox.NamedNode(_META_NS + k), _literal(v), META_GRAPH) for k, v in counts.items()]
+        quads += [ox.Quad(node, ox.NamedNode(_META_NS + k), to_literal(v), META_GRAPH) for k, v in counts.items()]
         return quads
 
     def _source_quads(self, gen: int, source: str | None) -> list[ox.Quad]:
@@ -538,7 +530,7 @@ class Store:
                 "choose another key"
             )
         pred = ox.NamedNode(_META_NS + key)
-        lit = _literal(value)
+        lit = to_literal(value)
         [stored] = ownership.canonical({ox.Triple(_META_SUBJECT, pred, lit)})
         current = {q.object for q in st.quads_for_pattern(_META_SUBJECT, pred, None, META_GRAPH)}
         if current == {stored.object}:
@@ -560,8 +552,8 @@ class Store:
         write of data: entities or a dump; metadata changes move ``generation`` but not ``loaded_at``)."""
         out: dict[str, Any] = {}
         for q in self.inner.quads_for_pattern(_META_SUBJECT, None, None, META_GRAPH):
-            out[q.predicate.value[len(_META_NS) :]] = _python(q.object)
-        kinds = {q.subject: _python(q.object) for q in self.inner.quads_for_pattern(None, _KIND, None, META_GRAPH)}
+            out[q.predicate.value[len(_META_NS) :]] = to_python(q.object)
+        kinds = {q.subject: to_python(q.object) for q in self.inner.quads_for_pattern(None, _KIND, None, META_GRAPH)}
         latest, last_load, last = -1, -1, None
         for q in self.inner.quads_for_pattern(None, _AT, None, META_GRAPH):
             n = int(str(q.subject.value)[len(_WRITE_NS) :])  # type: ignore[union-attr]
@@ -691,9 +683,3 @@ def read_with_retry(path: str | Path | None, read: Callable[[Store], _T], *, att
 def open_store(path: str | Path | None = None, *, read_only: bool = False) -> Store:
     """Shorthand for :meth:`Store.open`."""
     return Store.open(path, read_only=read_only)
-
-
-def iter_ntriples_lines(store: Store) -> Iterator[str]:
-    """The default graph as sorted N-Triples lines (for comparisons in tests and tools)."""
-    data = store.inner.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=_DG) or b""
-    yield from sorted(data.decode("utf-8").splitlines())

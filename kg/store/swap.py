@@ -29,6 +29,7 @@ import os
 import re
 import shutil
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -193,14 +194,19 @@ def write_through_copy(
     swap = _swap(path)
     with locked(path):
         shutil.rmtree(swap, ignore_errors=True)
+        copy: ox.Store | None = None
         try:
             inner.flush()
             inner.backup(str(swap))
             copy = ox.Store(str(swap))
             apply(copy)
             copy.flush()
-            del copy  # reference counting closes it now; no gc.collect() (seconds with millions of objects)
-        except BaseException:
+            copy = None  # reference counting closes it now; no gc.collect() (seconds with millions of objects)
+        except BaseException as exc:
+            # Close the copy before removing its folder (RocksDB writes files when it closes): drop this frame's
+            # reference and those of the frames the error passed through.
+            copy = None
+            traceback.clear_frames(exc.__traceback__)
             shutil.rmtree(swap, ignore_errors=True)
             raise
         try:

@@ -9,7 +9,10 @@ disk. docs/store.md shows the same table (:func:`markdown`; a test keeps it curr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import collections
+import itertools
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -18,6 +21,13 @@ from kg.errors import StoreError
 
 #: New triples written with the bulk loader in one step (its batch is 1,000,000 quads).
 BULK_LIMIT = 900_000
+#: A large write streamed into the copy (:func:`load_parts`) is bulk-loaded in pieces of about this many bytes of
+#: N-Triples (about 300,000 triples), two at a time: Oxigraph's loader holds its whole input batch in memory
+#: (about 0.5 GB per million quads, up to three batches at once), so one call with millions of triples peaks
+#: at 1.6 GB whatever streams into it.
+LOAD_PIECE = 48 * 1024 * 1024
+#: Pieces bulk-loaded at the same time (each call is one thread of Oxigraph's loader).
+LOAD_THREADS = 2
 
 
 @dataclass(frozen=True)
@@ -31,8 +41,10 @@ class Write:
 
 
 WRITES: tuple[Write, ...] = (
-    Write("swap", f"more than {BULK_LIMIT:,} triples to add, store on disk",
-          "build the new state in a copy of the store (bulk loader), then swap the directories (kg.store.swap)",
+    Write("swap", f"more than {BULK_LIMIT:,} triples to add (or new items streamed from the conversion), store on "
+          "disk",
+          "build the new state in a copy of the store (bulk loader, in pieces of at most "
+          f"{LOAD_PIECE // 2**20} MiB, {LOAD_THREADS} at a time), then swap the directories (kg.store.swap)",
           "all or nothing, also across a crash (an interrupted swap is finished or undone at the next open)"),
     Write("bulk", f"only additions, no blank nodes, at most {BULK_LIMIT:,} triples",
           "Oxigraph's bulk loader: one set of SST files ingested in one RocksDB call",
@@ -111,6 +123,27 @@ def apply(st: ox.Store, removals: set[ox.Triple], added: bytes, meta: list[ox.Qu
     return write
 
 
+def apply_stream(parts: Iterable[bytes], meta: list[ox.Quad], *, swap: Swapper) -> int:
+    """Write NEW triples that arrive as N-Triples ``parts`` (for example from conversion workers, as they finish)
+    with the ``swap`` mechanism: they are bulk-loaded into the copy as they come (:func:`load_parts`), so the
+    whole write is never in memory at once; all or nothing like every swap (an error raised by ``parts``, such
+    as a bad entity, throws the copy away). Returns the number of triples added (the write-log quads apart).
+    ``parts`` must hold no blank nodes (the caller checked the terms)."""
+    meta_nq = ox.serialize(meta, format=ox.RdfFormat.N_QUADS) or b""
+    added = [0]
+
+    def build(copy: ox.Store) -> None:
+        added[0] = load_parts(copy, itertools.chain(parts, [meta_nq])) - meta_nq.count(b"\n")
+
+    try:
+        swap(build)
+    except StoreError:
+        raise
+    except (OSError, SyntaxError) as e:
+        raise StoreError(f"writing to the store failed, nothing was written: {e}") from None
+    return added[0]
+
+
 def _update_text(removed: bytes, added: bytes, meta: list[ox.Quad]) -> str:
     """DELETE DATA of ``removed``; INSERT DATA of ``added`` and of the write-log quads in their graph."""
     text = "DELETE DATA {\n" + removed.decode("utf-8") + "} ;\nINSERT DATA {\n" + added.decode("utf-8")
@@ -140,4 +173,50 @@ def apply_to_copy(copy: ox.Store, removals: set[ox.Triple], data: bytes, blank: 
     if blank:
         copy.bulk_extend(ox.parse(data, ox.RdfFormat.N_QUADS))
     else:
-        copy.bulk_load(data, ox.RdfFormat.N_QUADS)
+        load_parts(copy, [data])
+
+
+def load_parts(st: ox.Store, parts: Iterable[bytes]) -> int:
+    """Bulk-load N-Quads (or N-Triples) ``parts``, each a whole number of lines, into ``st``; returns the number
+    of lines loaded. Parts are joined into pieces of about :data:`LOAD_PIECE` bytes (a larger part is split at a
+    line end) and :data:`LOAD_THREADS` pieces are loaded at a time; a part is dropped once its piece is loaded,
+    so memory stays bounded however much streams through. Not atomic by itself: used on the copy a swap
+    builds (an error leaves a copy that is thrown away). Waits for every load started before it returns or
+    raises."""
+    running: collections.deque[Future[None]] = collections.deque()
+    lines = 0
+    with ThreadPoolExecutor(LOAD_THREADS, thread_name_prefix="glamkg-load") as pool:
+        try:
+            for piece in _pieces(parts):
+                lines += piece.count(b"\n")
+                while len(running) >= LOAD_THREADS:
+                    running.popleft().result()
+                running.append(pool.submit(st.bulk_load, piece, ox.RdfFormat.N_QUADS))
+                del piece
+            while running:
+                running.popleft().result()
+        finally:
+            for f in running:  # an error: wait for the loads still running before the copy is thrown away
+                if not f.cancel():
+                    f.exception()
+    return lines
+
+
+def _pieces(parts: Iterable[bytes]) -> Iterable[bytes]:
+    """``parts`` regrouped into pieces of about :data:`LOAD_PIECE` bytes, each ending at a line end."""
+    buf: list[bytes] = []
+    size = 0
+    for part in parts:
+        while len(part) > LOAD_PIECE:  # a large part: split at the last line end before the limit
+            cut = part.rfind(b"\n", 0, LOAD_PIECE) + 1 or len(part)
+            buf.append(part[:cut])
+            part = part[cut:]
+            yield b"".join(buf)
+            buf, size = [], 0
+        buf.append(part)
+        size += len(part)
+        if size >= LOAD_PIECE:
+            yield b"".join(buf)
+            buf, size = [], 0
+    if size:
+        yield b"".join(buf)

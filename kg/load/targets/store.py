@@ -7,13 +7,14 @@ it was. Unchanged items are not written at all, so a re-run of the same load lea
 
 A plan that only creates items (2,000 or more by default) takes a faster path with the same result: the items
 are converted in worker processes (:mod:`kg.rdf.conversion`) and bulk-loaded as N-Triples with
-:meth:`kg.store.Store.add_new_entities`, still all or nothing.
+:meth:`kg.store.Store.add_new_entities`, still all or nothing. On disk, the N-Triples stream into the store as
+the workers finish them, so memory stays bounded whatever the number of rows (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 import pyoxigraph as ox
 
@@ -105,19 +106,43 @@ class StoreTarget:
             if progress and step:
                 progress(step)
 
-        data = conversion.new_entities_ntriples(
-            [it.entity for it in todo], workers=workers, datatypes=self.datatypes, progress=converted
+        parts = conversion.ntriples_parts(
+            _Entities(todo), workers=workers, datatypes=self.datatypes, progress=converted
         )
-        if data is None:
+        try:
+            # on disk, the parts stream into the store as the workers finish them (kg.store.writes.apply_stream)
+            written = self.store.add_new_entities(parts, [it.id for it in todo], no_blank_nodes=True, source=source)
+        except conversion.BlankNodes:
             return False, counted[0] // 2
-        written = self.store.add_new_entities(data, [it.id for it in todo], no_blank_nodes=True,
-                                              source=source)
+        finally:
+            parts.close()
         if written is None:
             return False, counted[0] // 2
         report.add(written)
         if progress:
             progress(len(todo) - half)
         return True, len(todo)
+
+
+class _Entities(Sequence[Mapping[str, Any]]):
+    """The entities of plan items, unpacked only when a worker reads them (a plan keeps them packed)."""
+
+    def __init__(self, items: Sequence[Any]) -> None:
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @overload
+    def __getitem__(self, i: int) -> Mapping[str, Any]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Mapping[str, Any]]: ...
+
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return [it.entity for it in self.items[i]]
+        return self.items[i].entity
 
 
 def _less(progress: ProgressFn, skip: int) -> ProgressFn:
