@@ -32,6 +32,7 @@ class Kind:
 
     key: str
     label: str
+    short: str  # column head
     strength: str  # dated | undated
     partnership_classes: tuple[str, ...]  # class keys of schemas/model.yaml
     catch_all: bool
@@ -72,6 +73,7 @@ def _load(path: Path) -> Rules:
             Kind(
                 key=str(key),
                 label=str(k["label"]),
+                short=str(k.get("short") or k["label"]),
                 strength=str(k["strength"]),
                 partnership_classes=tuple(k["partnership_classes"]),
                 catch_all=bool(k.get("catch_all", False)),
@@ -112,7 +114,7 @@ def kind(key: str) -> Kind:
     raise KeyError(key)
 
 
-def keys() -> tuple[str, ...]:
+def kind_keys() -> tuple[str, ...]:
     return tuple(k.key for k in kinds())
 
 
@@ -153,14 +155,14 @@ def choose(value: str | Sequence[str] | None, *, option: str = "--evidence") -> 
     kind), validated, in the rules' order."""
     chosen = _split(value)
     if not chosen or chosen == ["all"]:
-        return keys()
-    unknown = [c for c in chosen if c not in keys()]
+        return kind_keys()
+    unknown = [c for c in chosen if c not in kind_keys()]
     if unknown:
         raise InputError(
-            f"{option}: expected evidence kinds among {', '.join(keys())} or all (schemas/evidence.yaml), "
+            f"{option}: expected evidence kinds among {', '.join(kind_keys())} or all (schemas/evidence.yaml), "
             f"found {', '.join(repr(u) for u in unknown)}"
         )
-    return tuple(k for k in keys() if k in chosen)
+    return tuple(k for k in kind_keys() if k in chosen)
 
 
 def choose_imports(value: str | Sequence[str] | None, *, option: str = "--evidence") -> tuple[str, ...]:
