@@ -57,6 +57,8 @@ class Person:
     employer: str | None = None  # the person's own P108
 
 
+UNIVERSITY = ("Q5000", "Q3918", "Q55", "University H")  # qid, class, country, label
+
 INSTITUTIONS = [
     Inst("Q1000", MUSEUM, "Q55", "Museum A", page="Museum A", category="Museum A (Amsterdam)"),
     Inst("Q1001", MUSEUM, "Q55", "Museum B", category="Museum B"),
@@ -107,6 +109,12 @@ PEOPLE = [
             ),
         ],
     ),
+    # hosted by a university, which is not an institution of the store: written, counted nowhere
+    Person(
+        "Q9006",
+        "Fay Example",
+        [Residency("5A6B7C8D-0000-4000-8000-000000000007", employer=UNIVERSITY[0], start=("2021-01-01T00:00:00Z", 9))],
+    ),
 ]
 
 AFFILIATES = [("Q7001", "Wikimedia Example User Group", "Q258", "https://example.org/ug")]
@@ -139,6 +147,10 @@ def nt() -> str:
             add(s, wdt + "P1612", lit(it.page))
         if it.category:
             add(s, wdt + "P373", lit(it.category))
+    qid, cls, country, label = UNIVERSITY
+    add(WD + qid, RDFS_LABEL, lit(label, "en"))
+    add(WD + qid, wdt + "P31", iri(WD + cls))
+    add(WD + qid, wdt + "P17", iri(WD + country))
     n = 0
     for person in PEOPLE:
         s = WD + person.qid

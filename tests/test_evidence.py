@@ -81,7 +81,7 @@ def expected_by_region() -> dict[str, dict[str, int]]:
         out[region][kind] += 1
 
     for _, _, hosts in expected_residencies():
-        for region in {REGION[country[h]] for h in hosts}:
+        for region in {REGION[country[h]] for h in hosts if h in country}:  # only institutions count
             add(region, "residence")
     for i in ew.INSTITUTIONS:
         if i.page:
@@ -318,6 +318,28 @@ def gaps_json(store: Path, *args: str) -> dict[str, Any]:
     return json.loads(result.stdout)
 
 
+def test_cli_import_reports_what_it_wrote(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kg.cli import main
+
+    store, report = tmp_path / "store", tmp_path / "report.json"
+    with ew.serve() as (_fake, url):
+        common = ["--endpoint", url, *COUNTRY_ARGS, "--pause", "0", "--store", str(store), "--retrieved", DAY]
+        assert main(["import", "wikidata", *common]) == 0
+        capsys.readouterr()
+        assert main(["import", "wikidata", *common, "--evidence", "residence", "--report", str(report)]) == 0
+        err = " ".join(capsys.readouterr().err.split())
+        assert f"evidence written: residence {len(expected_residencies())}" in err
+        assert "1 hosts of residencies are not institutions in the store" in err and ew.UNIVERSITY[0] in err
+        assert "1 residencies name no employer (not written): Q9004-" in err
+        data = json.loads(report.read_text(encoding="utf-8"))
+        assert data["hosts_not_in_store"] == [ew.UNIVERSITY[0]]
+        assert data["evidence"] == {"residence": len(expected_residencies())}
+        assert (
+            main(["import", "wikidata", *common, "--evidence", "residence", "--idmap", str(tmp_path / "m.json")]) == 2
+        )
+        assert "--evidence with --idmap" in capsys.readouterr().err
+
+
 def test_gaps_by_region_counts_each_kind(evidence_store: Path) -> None:
     want = expected_by_region()
     out = gaps_json(evidence_store)
@@ -335,6 +357,7 @@ def test_gaps_by_region_counts_each_kind(evidence_store: Path) -> None:
     assert out["evidence"][0]["strength"] == "dated"
     by_group = {r["group"]: r for r in out["rows"]}
     hosts = {h for _, _, hs in expected_residencies() for h in hs}
+    assert ew.UNIVERSITY[0] in hosts
     in_europe = {i.qid for i in ew.INSTITUTIONS if REGION[i.country] == "Europe"}
     assert by_group["Europe"]["partnerships"] == want["Europe"]["residence"]
     assert by_group["Europe"]["partnered_institutions"] == len(hosts & in_europe)
