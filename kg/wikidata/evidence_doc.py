@@ -89,6 +89,9 @@ def markdown() -> str:
         "day the content was first seen) and *reference URL*, the Wikidata page of the item the evidence was read "
         "from (the person for a residency, the institution for Commons evidence, the affiliate itself).",
         "",
+        "Not done yet: an evidence item whose source is gone from Wikidata (a statement removed, a category "
+        "deleted) stays in the store after a refresh, and the report does not list it.",
+        "",
     ]
     for name in evidence.import_names():
         writes = evidence.rules().imports[name].get("writes") or []
@@ -110,7 +113,8 @@ def markdown() -> str:
                 "For each institution of `--type` in `--country` with a Commons Institution page (P1612): one "
                 f"partnership item of {_class('commons_institution_page_evidence')} naming the page; with a Commons "
                 f"category (P373): one of {_class('commons_category_evidence')} naming the category. Participant: "
-                "the institution; no dates, no partner.",
+                "the institution; no dates, no partner. An institution with both has two evidence items: counted "
+                "with both kinds, it has two partnerships (and counts once in `partnered_institutions`).",
                 "",
             ]
         elif name == "affiliates":
