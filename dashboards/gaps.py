@@ -17,8 +17,9 @@ level = a.selectbox("Level", list(dv.LEVELS), format_func=lambda k: dv.LEVELS[k]
 baseline = b.selectbox("Baseline", list(dv.BASELINES), format_func=lambda k: dv.BASELINES[k], key="gaps_baseline")
 metric = c.selectbox("Metric", list(dv.GAP_METRICS), format_func=lambda k: dv.GAP_METRICS[k], key="gaps_metric")
 
-rep = dv.gap_report(ctx.view, by=level, baseline=baseline, metric=metric)
+rep = dv.gap_report(ctx.view, by=level, baseline=baseline, metric=metric, evidence=ctx.filters.evidence or None)
 table = dv.gap_table(rep, metric=metric)
+st.caption(f"Evidence counted: {dv.evidence_counted(rep)} (sidebar: Evidence; definitions: docs/evidence.md).")
 st.caption(
     f"Baseline: {rep.baseline.label}. Representation index = share of {metric} ÷ share of the baseline "
     "(1 = parity). Coverage interval: 95 % Wilson. Rows flagged 'small numbers' are too small to read much into."

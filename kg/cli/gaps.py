@@ -74,6 +74,14 @@ def gaps(
     min_institutions: Annotated[
         int, typer.Option(min=0, help="Flag groups with fewer institutions than this as small numbers.")
     ] = 30,
+    evidence: Annotated[
+        str,
+        typer.Option(
+            "--evidence",
+            help="Evidence kinds whose partnerships count, comma-separated: residence, commons_institution_page, "
+            "commons_category, recorded, or all (schemas/evidence.yaml, docs/evidence.md).",
+        ),
+    ] = "all",
     format: Annotated[OutFormat, typer.Option("--format", help="table, csv or json.")] = OutFormat.table,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write csv/json here (default: stdout).")
@@ -88,9 +96,11 @@ def gaps(
     from kg import config
     from kg import gaps as kg_gaps
     from kg.errors import InputError
+    from kg.model import evidence as ev
     from kg.query.provenance import Provenance, QueryLog, sidecar
     from kg.store import Store
 
+    kinds = ev.choose(evidence)  # checked before the work
     if metric not in ("partnerships", "contributions", "contributed_units"):
         raise InputError(f"--metric: expected partnerships, contributions or contributed_units, found {metric!r}")
     to_file = output is not None and format != OutFormat.table and _file(output)
@@ -99,7 +109,7 @@ def gaps(
         outfile.check(output)
         outfile.check(sidecar(output), what="provenance file")
     options = {"by": str(by), "baseline": str(baseline), "population_source": population_source, "metric": metric,
-               "min_institutions": str(min_institutions)}
+               "min_institutions": str(min_institutions), "evidence": ",".join(kinds)}
     prov = Provenance(query="", name="gaps", parameters=options, endpoint="local store")
     with Store.open(store, read_only=True) as st:
         logged = QueryLog(st)
@@ -111,6 +121,7 @@ def gaps(
             population_source=population_source,
             metric=metric,
             min_institutions=min_institutions,
+            evidence=kinds,
         )
         meta = st.meta() if hasattr(st, "meta") else {}
     err = console.err
@@ -121,6 +132,9 @@ def gaps(
             "grouping": rep.grouping.name,
             "baseline": {"name": rep.baseline.name, "label": rep.baseline.label, "source": rep.baseline.source},
             "population": {"label": rep.population.label, "source": rep.population.source},
+            "evidence": [
+                {"kind": k, "label": ev.kind(k).label, "strength": ev.kind(k).strength} for k in rep.evidence
+            ],
             "rows": json.loads(rep.table.to_json(orient="records")),
             "inequality": json.loads(rep.inequality.to_json(orient="records")),
             "warnings": rep.warnings,
@@ -167,18 +181,24 @@ def _print_warnings(rep: Any, err: Console) -> None:
 
 
 def _print_table(rep: Any, meta: dict[str, Any]) -> None:
-    out = Console(width=max(Console().width, 140))
+    from kg.model import evidence as ev
+
+    wide = 14 * len(rep.evidence) if len(rep.evidence) > 1 else 0
+    out = Console(width=max(Console().width, 140 + wide))
     title = f"GLAM partnership gaps by {rep.grouping.label} (baseline: {rep.baseline.label})"
     if str(meta.get("synthetic", "")).lower() == "true":
         title += "  [bold red]SYNTHETIC DEMO DATA[/]"
     t = Table(title=title)
-    for key, head in TABLE_COLUMNS:
+    at = [k for k, _ in TABLE_COLUMNS].index("partnerships") + 1
+    per_kind = [(f"partnerships_{k}", ev.kind(k).short) for k in rep.evidence if len(rep.evidence) > 1]
+    columns = [*TABLE_COLUMNS[:at], *per_kind, *TABLE_COLUMNS[at:]]
+    for key, head in columns:
         t.add_column(head, justify="left" if key in ("group", "status") else "right", no_wrap=key != "group")
     styles = {"under-represented": "red", "over-represented": "green", "near parity": "", "too few to tell": "dim"}
     df = rep.table.sort_values("ri_partnerships", na_position="last")
     for row in df.to_dict("records"):
         cells = []
-        for key, _ in TABLE_COLUMNS:
+        for key, _ in columns:
             if key == "coverage":
                 cells.append(
                     f"{_fmt(row['coverage'] * 100, 1)}% [{_fmt(row['coverage_low'] * 100, 1)}–"
@@ -198,7 +218,7 @@ def _print_table(rep: Any, meta: dict[str, Any]) -> None:
         f"Across countries ({rep.inequality['metric'].iloc[0]} vs {rep.baseline.name}): Gini {_fmt(ineq['gini'], 3)}, "
         f"Theil {_fmt(ineq['theil_total'], 3)} = between {_fmt(ineq['theil_between'], 3)} + within "
         f"{_fmt(ineq['theil_within'], 3)}.  * small numbers: read with care.  Per million inhabitants: "
-        f"{rep.population.label}."
+        f"{rep.population.label}.\nEvidence counted: {ev.describe(rep.evidence)} (docs/evidence.md)."
     )
     out.print(t)
 

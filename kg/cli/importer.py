@@ -105,6 +105,94 @@ def _check_report(path: Path | None) -> None:
         outfile.check(path, what="report")
 
 
+def _import_evidence(
+    names: str,
+    build: dict[str, Any],
+    *,
+    store: Path | None,
+    restart: bool,
+    pause: float,
+    timeout: float,
+    retrieved: str | None,
+    replace_others: bool,
+    report_out: Path | None,
+) -> None:
+    """``glamkg import wikidata --evidence ...``: :func:`kg.wikidata.evidence.import_evidence` with a progress bar
+    and its report."""
+    from kg.cli.progress import ProgressBar
+    from kg.http import HttpClient
+    from kg.wikidata import fetch as wf
+    from kg.wikidata.checkpoint import Checkpoint
+    from kg.wikidata.evidence import EvidenceImport, import_evidence
+
+    settings = EvidenceImport.build(names, **build)
+    err = console.err
+    err.print(
+        f"importing evidence ({', '.join(settings.imports)}) from {settings.base.endpoint}"
+        + (f"; Commons evidence of {', '.join(settings.base.types)} in {len(settings.base.countries)} countries"
+           if "commons" in settings.imports else ""),
+        highlight=False,
+    )
+    service = wf.Service(settings.base.endpoint, HttpClient(timeout=timeout))
+    with (
+        _open_store(store) as st,
+        Checkpoint.for_store_dir(store_path(store)) as cp,
+        ProgressBar(err, transient=False) as bar,
+    ):
+        try:
+            report = import_evidence(
+                st, settings, service=service, checkpoint=cp, restart=restart, pause=pause, retrieved=retrieved,
+                progress=bar, replace_others=replace_others,
+            )
+        except RemoteError as e:
+            raise RemoteError(
+                f"{e} -- finished pages are kept; run the same command again to resume",
+                status=e.status, retry_after=e.retry_after, url=e.url,
+            ) from None
+        hosts = sorted(report.hosts, key=lambda q: int(q[1:]))
+        missing = _not_institutions(st, hosts)
+    if report.units_resumed:
+        err.print(f"resumed: {report.units_resumed} pages were already done", highlight=False)
+    if report.kinds:
+        err.print("evidence written: " + ", ".join(f"{k} {n}" for k, n in report.kinds.items()), highlight=False)
+    if report.no_host:
+        err.print(f"{len(report.no_host)} residencies name no employer (not written): "
+                  + ", ".join(report.no_host[:SHOW_IDS]), highlight=False)
+    if missing:
+        err.print(
+            f"{len(missing)} hosts of residencies are not institutions in the store, so their residencies count in no "
+            f"gap metric until they are imported (glamkg import wikidata --country ...): "
+            + ", ".join(missing[:SHOW_IDS]) + (" ..." if len(missing) > SHOW_IDS else ""),
+            highlight=False,
+        )
+    for why in report.left_out:
+        err.print(f"left out: {why}", highlight=False, markup=False)
+    if report.unrepresentable:
+        err.print(f"{report.unrepresentable} values were unknown/no values (left out)")
+    _print_report(err, report, report_out, {"requests": report.requests, "evidence": report.kinds,
+                                            "hosts_not_in_store": missing, "no_host": report.no_host,
+                                            "left_out": report.left_out})
+
+
+def _not_institutions(store: Any, qids: list[str]) -> list[str]:
+    """Those of ``qids`` (validated ids) that are not institutions in the store."""
+    if not qids:
+        return []
+    from kg.model import ids
+    from kg.model.schema import model
+
+    m = model()
+    classes = " ".join(f"<{ids.entity_iri(m.cls(c).id)}>" for c in m.kind("institution").allowed_classes)
+    values = " ".join(f"<{ids.entity_iri(ids.item_id(q))}>" for q in qids)
+    p31 = f"<http://www.wikidata.org/prop/direct/{m.prop('instance_of').id}>"
+    found = {
+        ids.try_id_from_iri(row[0].value)
+        for row in store.query(f"SELECT DISTINCT ?i WHERE {{ VALUES ?i {{ {values} }} VALUES ?c {{ {classes} }} "
+                               f"?i {p31} ?c }}")
+    }
+    return [q for q in qids if q not in found]
+
+
 def register(app: typer.Typer) -> None:
     group = typer.Typer(
         help="Bring institutions into the store: from Wikidata's query service, or from saved files.",
@@ -156,11 +244,25 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        evidence: Annotated[
+            str | None,
+            typer.Option(
+                "--evidence",
+                help="Import evidence of partnerships instead of institutions: residence, commons, affiliates or "
+                "all, comma-separated (schemas/evidence.yaml, docs/evidence.md). commons reads the institutions of "
+                "--type/--country; residence and affiliates are read worldwide.",
+                show_default=False,
+            ),
+        ] = None,
         replace_others: ReplaceOthers = False,
         store: StoreOption = None,
         report_out: ReportOpt = None,
     ) -> None:
         """Fetch GLAM institutions from a Wikidata query service, page by page, into the store.
+
+        With --evidence, fetch evidence of partnerships instead (Wikimedians in residence, Commons pages and
+        categories of institutions, Wikimedia affiliates; docs/evidence.md): import the institutions first, as
+        evidence counts only for institutions in the store.
 
         Resumable: after an interruption run the same command again; finished pages are not fetched again.
         Run it again later to refresh: changed items are updated and listed.
@@ -172,6 +274,17 @@ def register(app: typer.Typer) -> None:
         from kg.wikidata.importer import WikidataImport, import_wikidata
 
         _check_report(report_out)
+        if evidence is not None:
+            if idmap is not None:
+                raise InputError("--evidence with --idmap: expected one of them (evidence is read from Wikidata's ids)")
+            _import_evidence(
+                evidence,
+                dict(types=type_, countries=country, region=region, languages=languages, endpoint=endpoint,
+                     entity_base=entity_base, page_size=page_size, subclasses=subclasses, stated_in=stated_in),
+                store=store, restart=restart, pause=pause, timeout=timeout, retrieved=retrieved,
+                replace_others=replace_others, report_out=report_out,
+            )
+            return
 
         settings = WikidataImport.build(
             types=type_,

@@ -26,7 +26,7 @@ import streamlit as st
 
 from kg import config
 from kg.errors import GlamkgError, InputError, StoreError
-from kg.gaps.tables import UNKNOWN, Dataset, read
+from kg.gaps.tables import UNKNOWN, Dataset, evidence_of, read
 from kg.model import regions
 
 
@@ -39,9 +39,11 @@ class Filters:
     types: tuple[str, ...] = ()  # institution class labels
     partnership_types: tuple[str, ...] = ()
     years: tuple[int, int] | None = None
+    evidence: tuple[str, ...] = ()  # evidence kinds (schemas/evidence.yaml); empty = every kind
 
     def active(self) -> bool:
-        return bool(self.regions or self.countries or self.types or self.partnership_types or self.years)
+        return bool(self.regions or self.countries or self.types or self.partnership_types or self.years
+                    or self.evidence)
 
     def describe(self) -> str:
         parts = []
@@ -55,6 +57,10 @@ class Filters:
             parts.append("partnership types: " + ", ".join(self.partnership_types))
         if self.years:
             parts.append(f"years {self.years[0]}–{self.years[1]}")
+        if self.evidence:
+            from kg.model import evidence
+
+            parts.append("evidence: " + evidence.describe(self.evidence))
         return "; ".join(parts) or "no filters"
 
 
@@ -265,6 +271,8 @@ def apply(data: Dataset, f: Filters) -> Dataset:
     ps = data.partnerships
     if f.partnership_types:
         ps = ps[ps["type"].isin(f.partnership_types)]
+    if f.evidence:
+        ps = ps[evidence_of(ps).isin(list(f.evidence))]
     if f.years:
         lo, hi = f.years
         start = ps["start_year"]
@@ -330,7 +338,21 @@ def options(data: Dataset) -> dict[str, list[Any]]:
         "types": sorted(set(data.institutions["type"])),
         "partnership_types": sorted(set(data.partnerships["type"])),
         "years": [int(ys.min()), int(ys.max())] if len(ys) else [],
+        "evidence": list(_evidence_keys()),
     }
+
+
+def _evidence_keys() -> tuple[str, ...]:
+    from kg.model import evidence
+
+    return evidence.kind_keys()
+
+
+def evidence_label(key: str) -> str:
+    """``residence`` -> ``Wikimedian in residence (dated)``."""
+    from kg.model import evidence
+
+    return evidence.describe([key])
 
 
 def as_filters(
@@ -339,10 +361,11 @@ def as_filters(
     types: Iterable[str] = (),
     partnership_types: Iterable[str] = (),
     years: Sequence[int] | None = None,
+    evidence: Iterable[str] = (),
 ) -> Filters:
     return Filters(
         tuple(regions_), tuple(countries), tuple(types), tuple(partnership_types),
-        (int(years[0]), int(years[1])) if years else None,
+        (int(years[0]), int(years[1])) if years else None, tuple(evidence),
     )
 
 
@@ -359,7 +382,8 @@ def table_provenance(data: Dataset, name: str, filters: Filters, rows: int) -> A
     params = {"regions": ", ".join(filters.regions), "countries": ", ".join(filters.countries),
               "institution types": ", ".join(filters.types),
               "partnership types": ", ".join(filters.partnership_types),
-              "years": f"{filters.years[0]}-{filters.years[1]}" if filters.years else ""}
+              "years": f"{filters.years[0]}-{filters.years[1]}" if filters.years else "",
+              "evidence kinds": ", ".join(filters.evidence)}
     return Provenance(
         query="\n\n".join(data.queries),
         name=name,

@@ -22,7 +22,8 @@ from kg.dashboard import data as dd
 from kg.errors import GlamkgError
 
 # URL query parameter -> session-state key of the sidebar widget.
-PARAMS = {"region": "f_region", "country": "f_country", "type": "f_type", "ptype": "f_ptype", "years": "f_years"}
+PARAMS = {"region": "f_region", "country": "f_country", "type": "f_type", "ptype": "f_ptype", "years": "f_years",
+          "evidence": "f_evidence"}
 
 
 @dataclass
@@ -70,7 +71,8 @@ def _init_from_url(opts: dict[str, list[Any]]) -> None:
     qp = st.query_params
     unknown: list[str] = []
     for key, state, known in (("region", "f_region", opts["regions"]), ("country", "f_country", opts["countries"]),
-                              ("type", "f_type", opts["types"]), ("ptype", "f_ptype", opts["partnership_types"])):
+                              ("type", "f_type", opts["types"]), ("ptype", "f_ptype", opts["partnership_types"]),
+                              ("evidence", "f_evidence", opts["evidence"])):
         given = qp.get_all(key)
         st.session_state[state] = [v for v in given if v in known]
         unknown += [f"{key}={v}" for v in given if v not in known]
@@ -99,6 +101,7 @@ def _write_url(f: dd.Filters) -> None:
         "country": list(f.countries),
         "type": list(f.types),
         "ptype": list(f.partnership_types),
+        "evidence": list(f.evidence),
         "years": f"{f.years[0]}-{f.years[1]}" if f.years else "",
     }
     for key, value in values.items():
@@ -123,6 +126,11 @@ def sidebar(data: dd.Dataset) -> dd.Filters:
     )
     sb.multiselect("Institution type", opts["types"], key="f_type", placeholder="all types")
     sb.multiselect("Partnership type", opts["partnership_types"], key="f_ptype", placeholder="all types")
+    sb.multiselect(
+        "Evidence", opts["evidence"], key="f_evidence", format_func=dd.evidence_label, placeholder="every kind",
+        help="Which kinds of evidence count as partnerships (docs/evidence.md): dated Wikimedian-in-residence and "
+        "recorded partnerships, undated Commons pages and categories.",
+    )
     years = None
     span = opts["years"]
     if span and span[0] < span[1]:
@@ -137,6 +145,7 @@ def sidebar(data: dd.Dataset) -> dd.Filters:
         st.session_state.get("f_type", []),
         st.session_state.get("f_ptype", []),
         years,
+        st.session_state.get("f_evidence", []),
     )
     _write_url(f)
     sb.caption("The filters are part of the page's address: copy it to share this view.")

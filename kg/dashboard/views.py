@@ -167,10 +167,19 @@ GAP_METRICS = {"partnerships": "partnerships", "contributions": "contributions"}
 
 
 def gap_report(data: Dataset, *, by: str = "region", baseline: str = "institutions",
-               metric: str = "partnerships") -> gaps.GapReport:
-    """:func:`kg.gaps.build_report` on the (filtered) dataset's per-country counts."""
-    c, warnings = counts(data)
-    return gaps.build_report(c, by=by, baseline=baseline, metric=metric, count_warnings=warnings)
+               metric: str = "partnerships", evidence: tuple[str, ...] | None = None) -> gaps.GapReport:
+    """:func:`kg.gaps.tables.report_of` on the (filtered) dataset: the gap report counting the partnerships of
+    the ``evidence`` kinds (None: all), with one column per kind."""
+    from kg.gaps.tables import report_of
+
+    return report_of(data, by=by, baseline=baseline, metric=metric, evidence=evidence or None)
+
+
+def evidence_counted(rep: gaps.GapReport) -> str:
+    """The evidence kinds a gap report counted, in words."""
+    from kg.model import evidence
+
+    return evidence.describe(rep.evidence)
 
 
 def gap_table(rep: gaps.GapReport, *, metric: str = "partnerships") -> pd.DataFrame:
@@ -191,6 +200,9 @@ def gap_table(rep: gaps.GapReport, *, metric: str = "partnerships") -> pd.DataFr
     if "caveats" not in t.columns and "small_reason" in t.columns:
         t["caveats"] = t["small_reason"]
     cols = [c for c in cols if c in t.columns and c != "small_reason"]
+    per_kind = [c for c in t.columns if c.startswith("partnerships_") and c[len("partnerships_"):] in rep.evidence]
+    at = cols.index("partnerships") + 1
+    cols = [*cols[:at], *per_kind, *cols[at:]]
     return t[cols].sort_values(ri, na_position="last").reset_index(drop=True)
 
 

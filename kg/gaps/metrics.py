@@ -360,6 +360,8 @@ class GapReport:
     population: bl.Baseline
     grouping: regions.Grouping
     warnings: list[str] = field(default_factory=list)
+    #: the evidence kinds whose partnerships were counted (schemas/evidence.yaml); empty: not said
+    evidence: tuple[str, ...] = ()
 
 
 def build_report(

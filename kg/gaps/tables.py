@@ -42,7 +42,8 @@ class Dataset:
     - ``institutions``: item, label, type (class label), lat, lon, inception_year, isil, website,
       country (first QID), iso2, country_name, region, subregion
     - ``institution_countries``: item, country (QID), iso2 (every country of every institution)
-    - ``partnerships``: item, label, type, start_year, end_year
+    - ``partnerships``: item, label, type, start_year, end_year, evidence (the evidence kind of
+      ``schemas/evidence.yaml``: :mod:`kg.model.evidence`)
     - ``links``: partnership, institution (participants that are institutions)
     - ``partner_links``: partnership, partner (participants that are partner organisations)
     - ``partners``: item, label, type
@@ -215,6 +216,7 @@ def read(store: Any, *, facts_only: bool = False) -> Dataset:
     start, end = _pairs(store, "start_time"), _pairs(store, "end_time")
     ps["start_year"] = _year(_first(start, "start")).reindex(ps.index)
     ps["end_year"] = _year(_first(end, "end")).reindex(ps.index)
+    ps["evidence"] = _evidence_kinds(p31, ps.index)
     partnerships = ps.reset_index()
 
     part_of = _pairs(store, "part_of")
@@ -254,6 +256,65 @@ def read(store: Any, *, facts_only: bool = False) -> Dataset:
         read_at=read_at,
         queries=tuple(store.queries),
     )
+
+
+def _evidence_kinds(p31: pd.DataFrame, items: pd.Index) -> pd.Series:
+    """item -> its evidence kind (:func:`kg.model.evidence.kind_of`: the first kind, in the rules' order, one of
+    whose classes the item is an instance of; else the catch-all kind)."""
+    from kg.model import evidence
+
+    rank = {k: i for i, k in enumerate(evidence.kind_keys())}
+    by_class = evidence.class_kinds()
+    rows = p31[p31["item"].isin(items)]
+    kind = _short(rows["value"]).map(by_class)
+    hit = pd.DataFrame({"item": rows["item"].to_numpy(), "kind": kind.to_numpy()}).dropna()
+    hit["rank"] = hit["kind"].map(rank)
+    first = hit.sort_values("rank", kind="stable").drop_duplicates("item").set_index("item")["kind"]
+    return first.reindex(items).fillna(evidence.catch_all().key).astype(object)
+
+
+def evidence_of(partnerships: pd.DataFrame) -> pd.Series:
+    """The ``evidence`` column of a partnerships table (computed from ``type`` for tables cached before it
+    existed: a class label -> its kind)."""
+    if "evidence" in partnerships.columns:
+        return partnerships["evidence"]
+    from kg.model import evidence
+
+    m = model()
+    by_label = {m.cls(k).label: kind.key for kind in evidence.kinds() for k in kind.partnership_classes}
+    return partnerships["type"].map(by_label).fillna(evidence.catch_all().key)
+
+
+def only_evidence(data: Dataset, kinds: tuple[str, ...] | list[str] | None) -> Dataset:
+    """The dataset with only the partnerships of the evidence ``kinds`` (None: all), their links and
+    contributions; institutions are all kept (they are the baseline)."""
+    from dataclasses import replace
+
+    from kg.model import evidence
+
+    if kinds is None or set(kinds) >= set(evidence.kind_keys()):
+        return data
+    ps = data.partnerships[evidence_of(data.partnerships).isin(list(kinds))]
+    keep = ps["item"]
+    return replace(
+        data,
+        partnerships=ps,
+        links=data.links[data.links["partnership"].isin(keep)],
+        partner_links=data.partner_links[data.partner_links["partnership"].isin(keep)],
+        contributions=data.contributions[data.contributions["partnership"].isin(keep)],
+    )
+
+
+def evidence_columns(data: Dataset, grouping: regions.Grouping, kinds: tuple[str, ...]) -> pd.DataFrame:
+    """group -> ``partnerships_<kind>``: the partnerships of each evidence kind per group (counted like
+    ``partnerships``: in the country of each participating institution)."""
+    out = pd.DataFrame(index=pd.Index([], name="group"))
+    for kind in kinds:
+        counted, _ = counts(only_evidence(data, (kind,)))
+        groups = metrics._groups_for(counted["iso2"], grouping)
+        out = out.join(counted.groupby(groups.to_numpy())["partnerships"].sum().rename(f"partnerships_{kind}"),
+                       how="outer")
+    return out
 
 
 def partnered_flags(data: Dataset) -> pd.Series:
@@ -306,10 +367,39 @@ def report(
     population_source: str = bl.DEFAULT_POPULATION_SOURCE,
     metric: str = "partnerships",
     min_institutions: int = metrics.MIN_INSTITUTIONS,
+    evidence: str | tuple[str, ...] | list[str] | None = None,
 ) -> metrics.GapReport:
-    """The store's facts -> per-country counts -> :class:`kg.gaps.metrics.GapReport`."""
-    counted, warnings = counts(read(store, facts_only=True))
-    return metrics.build_report(
+    """The store's facts -> per-country counts -> :class:`kg.gaps.metrics.GapReport`, counting the partnerships
+    of the ``evidence`` kinds (None or "all": every kind; :func:`kg.model.evidence.choose`)."""
+    return report_of(
+        read(store, facts_only=True),
+        by=by,
+        baseline=baseline,
+        population_source=population_source,
+        metric=metric,
+        min_institutions=min_institutions,
+        evidence=evidence,
+    )
+
+
+def report_of(
+    data: Dataset,
+    *,
+    by: str | Path | regions.Grouping = "region",
+    baseline: str | bl.Baseline = "institutions",
+    population_source: str = bl.DEFAULT_POPULATION_SOURCE,
+    metric: str = "partnerships",
+    min_institutions: int = metrics.MIN_INSTITUTIONS,
+    evidence: str | tuple[str, ...] | list[str] | None = None,
+) -> metrics.GapReport:
+    """:func:`report` of a dataset already read (the dashboard's, filtered): the table gains one column
+    ``partnerships_<kind>`` per evidence kind counted, and the report names the kinds (``.evidence``)."""
+    from kg.model import evidence as ev
+
+    kinds = ev.choose(evidence)
+    data = only_evidence(data, kinds)
+    counted, warnings = counts(data)
+    rep = metrics.build_report(
         counted,
         by=by,
         baseline=baseline,
@@ -318,6 +408,14 @@ def report(
         count_warnings=warnings,
         min_institutions=min_institutions,
     )
+    per_kind = evidence_columns(data, rep.grouping, kinds)
+    at = list(rep.table.columns).index("partnerships") + 1
+    for offset, col in enumerate(per_kind.columns):
+        values = rep.table["group"].map(per_kind[col]).fillna(0).astype("int64")
+        rep.table.insert(at + offset, col, values)
+    rep.table["evidence"] = ",".join(kinds)  # what was counted, on every row (CSV)
+    rep.evidence = kinds
+    return rep
 
 
 def table(

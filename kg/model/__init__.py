@@ -3,8 +3,9 @@
 Owns: the model read from ``schemas/model.yaml`` (:mod:`~kg.model.schema`), ids and entity IRIs
 (:mod:`~kg.model.ids`), typed values and time values (:mod:`~kg.model.values`, :mod:`~kg.model.timevalue`),
 model records -> entity JSON (:mod:`~kg.model.entities`) with Wikibase's hashes (:mod:`~kg.model.wbhash`),
-Wikimedia sites (:mod:`~kg.model.sites`), countries and their regions (:mod:`~kg.model.regions`) and the id
-map of a Wikibase with its own numbering (:mod:`~kg.model.idmap`).
+Wikimedia sites (:mod:`~kg.model.sites`), countries and their regions (:mod:`~kg.model.regions`), the id
+map of a Wikibase with its own numbering (:mod:`~kg.model.idmap`) and the kinds of partnership evidence
+(:mod:`~kg.model.evidence`, ``schemas/evidence.yaml``).
 
 May import: the standard library, pandas, wikibaseintegrator (offline entity classes), and the top-level
 ``kg.errors``, ``kg.config``. No other part: every other part builds on this one.
