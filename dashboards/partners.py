@@ -40,6 +40,7 @@ ui.chart(
                  alt.Tooltip("unpartnered_pct:Q", format=".1f", title="% without a partnership")],
     )
 )
+ui.table(bands, f"size bands {country or 'selection'}", key="dl-partners-bands")
 chosen = st.multiselect("Size bands", list(pv.BANDS), key="partners_bands", placeholder="every size band")
 table, total = pv.partners_to_call(ctx.data, ctx.view, country=country, size_aware=ranking == "size-aware",
                                    bands=tuple(chosen), limit=limit)

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 APP_DIR = Path(__file__).resolve().parents[1] / "dashboards"
 APP = APP_DIR / "app.py"
-PAGES = ["overview", "map", "gaps", "trends", "partnerships", "quality", "explorer"]
+PAGES = ["overview", "map", "gaps", "trends", "partnerships", "partners", "quality", "explorer"]
 TIMEOUT = 120
 
 
