@@ -31,22 +31,23 @@ SMALL, MEDIUM, LARGE, UNKNOWN_SIZE = "small", "medium", "large", "size unknown"
 BANDS = (SMALL, MEDIUM, LARGE, UNKNOWN_SIZE)
 NEAREST = 3  # affiliates, residencies and case studies listed per institution
 EARTH_KM = 6371.0088
+# What a coordinator reads first comes first (the table is wider than a screen): who, where, who could help.
 COLUMNS = [
     "rank",
-    "item",
     "label",
     "type",
     "country_name",
-    "iso2",
     "size_band",
-    "employees",
-    "collection_size",
-    "commons_category",
-    "isil",
     "nearest_affiliates",
     "nearest_residencies",
     "case_studies",
     "similar_partnered",
+    "employees",
+    "collection_size",
+    "commons_category",
+    "isil",
+    "iso2",
+    "item",
     "link",
 ]
 
@@ -253,5 +254,5 @@ def band_counts(data: Dataset, view: Dataset, country: str = "") -> pd.DataFrame
     out = df.groupby("size_band").agg(institutions=("unpartnered", "size"), unpartnered=("unpartnered", "sum"))
     out = out.reindex([b for b in BANDS if b in out.index]).reset_index()
     out["unpartnered"] = out["unpartnered"].astype("int64")
-    out["unpartnered_pct"] = 100.0 * out["unpartnered"] / out["institutions"]
+    out["unpartnered_pct"] = (100.0 * out["unpartnered"] / out["institutions"]).round(1)
     return out
