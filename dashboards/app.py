@@ -23,6 +23,7 @@ pages = [
     st.Page(HERE / "gaps.py", title="Regional gaps", icon=":material/bar_chart:", url_path="gaps"),
     st.Page(HERE / "trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
     st.Page(HERE / "partnerships.py", title="Partnerships", icon=":material/handshake:", url_path="partnerships"),
+    st.Page(HERE / "partners.py", title="Partners to call", icon=":material/call:", url_path="partners"),
     st.Page(HERE / "quality.py", title="Data quality", icon=":material/fact_check:", url_path="quality"),
     st.Page(HERE / "explorer.py", title="Query explorer", icon=":material/search:", url_path="explorer"),
 ]

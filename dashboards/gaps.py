@@ -3,6 +3,7 @@
 import altair as alt
 import streamlit as st
 
+from kg.dashboard import history as hist
 from kg.dashboard import ui
 from kg.dashboard import views as dv
 
@@ -13,7 +14,8 @@ if ui.empty(ctx.view):
     st.stop()
 
 a, b, c = st.columns(3)
-level = a.selectbox("Level", list(dv.LEVELS), format_func=lambda k: dv.LEVELS[k], key="gaps_level")
+level = a.selectbox("Level", list(dv.LEVELS), format_func=lambda k: dv.LEVELS[k], key="gaps_level",
+                    index=list(dv.LEVELS).index(ui.scheme()))
 baseline = b.selectbox("Baseline", list(dv.BASELINES), format_func=lambda k: dv.BASELINES[k], key="gaps_baseline")
 metric = c.selectbox("Metric", list(dv.GAP_METRICS), format_func=lambda k: dv.GAP_METRICS[k], key="gaps_metric")
 
@@ -81,3 +83,5 @@ else:
 if rep.warnings:
     with st.expander(f"Notes on the data ({len(rep.warnings)})"):
         st.markdown("\n".join(f"- {w}" for w in rep.warnings))
+
+hist.change_section(ctx, level, baseline)

@@ -26,14 +26,15 @@ cols[4].metric(
 
 if not ui.empty(ctx.view):
     by_region = ctx.view.institutions.assign(
-        status=tables.partnered_flags(ctx.view).map({True: "partnered", False: "not partnered"})
+        status=tables.partnered_flags(ctx.view).map({True: "partnered", False: "not partnered"}),
+        region=dv.region_column(ctx.view.institutions, ui.scheme()),
     )
     by_region = by_region.groupby(["region", "status"], as_index=False).agg(institutions=("item", "size"))
     ui.chart(
         alt.Chart(by_region, title="Institutions per region, with and without a partnership")
         .mark_bar()
         .encode(
-            y=alt.Y("region:N", title="region (UN M49)", sort="-x"),
+            y=alt.Y("region:N", title=f"region ({dd.SCHEMES[ui.scheme()]})", sort="-x"),
             x=alt.X("institutions:Q", title="institutions (count)", stack=True),
             color=alt.Color("status:N", title="institution",
                             scale=alt.Scale(domain=["partnered", "not partnered"], range=["#1b7837", "#c2410c"])),

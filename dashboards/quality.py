@@ -12,7 +12,7 @@ ui.banner(ctx)
 if ui.empty(ctx.view):
     st.stop()
 
-level = st.selectbox("Group by", ["region", "subregion", "country_name"], key="quality_level",
+level = st.selectbox("Group by", [ui.scheme(), "subregion", "country_name"], key="quality_level",
                      format_func=lambda k: {"country_name": "country"}.get(k, dv.LEVELS.get(k, k)))
 comp = dv.completeness(ctx.view, by=level)
 comp["share_pct"] = 100.0 * comp["share"]

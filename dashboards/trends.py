@@ -3,6 +3,7 @@
 import altair as alt
 import streamlit as st
 
+from kg.dashboard import history as hist
 from kg.dashboard import ui
 from kg.dashboard import views as dv
 
@@ -12,7 +13,8 @@ ui.banner(ctx)
 if ui.empty(ctx.view, ("institutions", "partnerships")):
     st.stop()
 
-level = st.selectbox("Group by", list(dv.LEVELS), format_func=lambda k: dv.LEVELS[k], key="trends_level")
+level = st.selectbox("Group by", list(dv.LEVELS), format_func=lambda k: dv.LEVELS[k], key="trends_level",
+                     index=list(dv.LEVELS).index(ui.scheme()))
 t = dv.trends(ctx.view, by=level)
 if t.empty:
     st.info("No dated partnerships or contributions match the filters.")
@@ -37,3 +39,6 @@ for col, (title, axis) in series.items():
         .properties(height=300)
     )
 ui.table(t, f"trends by {level}")
+
+hist.series_section(ctx, level)
+hist.change_section(ctx, level, "institutions")

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 APP_DIR = Path(__file__).resolve().parents[1] / "dashboards"
 APP = APP_DIR / "app.py"
-PAGES = ["overview", "map", "gaps", "trends", "partnerships", "quality", "explorer"]
+PAGES = ["overview", "map", "gaps", "trends", "partnerships", "partners", "quality", "explorer"]
 TIMEOUT = 120
 
 
@@ -124,7 +124,7 @@ def test_filters_come_from_the_url_and_apply(app_env: Path) -> None:
 
 
 def test_gap_table_row_matches_hand_computation(app_env: Path) -> None:
-    at = run_page("gaps")
+    at = run_page("gaps", scheme="region")  # UN M49 regions (the default is Wikimedia's)
     table = next(d.value for d in at.dataframe if "coverage_pct" in d.value.columns)
     europe = table.set_index("group").loc["Europe"]
     # Europe: NL (I1, I2) and DE (I3, I4); partnered I1 (P1, P2) and I3 (P2).
@@ -164,7 +164,7 @@ def test_map_page_draws_points_and_choropleth(app_env: Path) -> None:
 
 
 def test_quality_page_lists_items_missing_coordinates(app_env: Path) -> None:
-    at = run_page("quality")
+    at = run_page("quality", scheme="region")  # UN M49 regions (the default is Wikimedia's)
     at.selectbox(key="quality_prop").set_value("coordinates").run()
     todo = next(d.value for d in at.dataframe if "link" in d.value.columns)
     assert list(todo["item"]) == [row[0] for row in fx.INSTITUTIONS if row[4] is None]  # I4, no coordinates
@@ -184,7 +184,7 @@ def test_partnerships_page_search(app_env: Path) -> None:
 
 
 def test_trends_counts_per_year(app_env: Path) -> None:
-    at = run_page("trends")
+    at = run_page("trends", scheme="region")  # UN M49 regions (the default is Wikimedia's)
     t = next(d.value for d in at.dataframe if "partnerships_active" in d.value.columns)
     europe = t[t["group"] == "Europe"].set_index("year")
     # P1 2019-2021 (NL), P2 2020- (NL and DE: counted once per country): active in 2020 = 1 + 2

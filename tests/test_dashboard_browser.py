@@ -44,6 +44,7 @@ PAGES = {
     "gaps": ("gaps", 3),
     "trends": ("trends", 4),
     "partnerships": ("partnerships", 2),
+    "partners": ("partners", 1),
     "quality": ("quality", 1),
     "explorer": ("explorer", 1),
 }
@@ -83,11 +84,17 @@ def _demo_store(path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    _require_chromium()
+    return _demo_store(tmp_path_factory.mktemp("browser") / "store")
+
+
+@pytest.fixture(scope="module")
+def server(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _require_chromium()
     from kg.dashboard.server import streamlit_command
 
-    store = _demo_store(tmp_path_factory.mktemp("browser") / "store")
+    store = demo_store
     port = _free_port()
     env = dict(os.environ, GLAMKG_STORE=str(store), GLAMKG_CACHE=str(tmp_path_factory.mktemp("browser-cache")))
     log = tmp_path_factory.mktemp("browser-log") / "streamlit.log"
@@ -258,3 +265,73 @@ def test_missing_chromium_fails_in_ci_and_skips_elsewhere(monkeypatch: pytest.Mo
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception):
         _require_chromium()
+
+
+def _grid(driver: object, column: str) -> list[dict[str, str]]:
+    """The rows of the page's data grid that has ``column``, as its accessible table holds them (the cells drawn
+    on screen: Glide's grid renders the visible rows and columns into a hidden table for screen readers)."""
+    from selenium.webdriver.common.by import By
+
+    for frame in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stDataFrame']"):  # type: ignore[attr-defined]
+        heads = [h.get_attribute("textContent") for h in frame.find_elements(By.CSS_SELECTOR, "th")]
+        if column not in heads:
+            continue
+        cells = [c.get_attribute("textContent") for c in frame.find_elements(By.CSS_SELECTOR, "td")]
+        width = len(heads)
+        return [dict(zip(heads, cells[i : i + width], strict=True)) for i in range(0, len(cells), width)]
+    return []
+
+
+def test_partners_to_call_for_a_country_in_chromium(server: str, browser: object, demo_store: Path,
+                                                    tmp_path: Path) -> None:
+    """A coordinator opens "Partners to call" for a country: the grid lists its institutions without a
+    partnership, each with the affiliates nearest to it (its country's first), and the CSV download holds
+    the grid's rows."""
+    from selenium.webdriver.common.by import By
+
+    from kg.gaps import tables
+    from kg.model.schema import model
+    from kg.store import Store
+
+    with Store.open(demo_store, read_only=True) as st:
+        data = tables.read(st)
+    inst = data.institutions
+    unpartnered = inst[~inst["item"].isin(data.links["institution"]) & (inst["iso2"] != "")]
+    affiliate_types = {model().cls(k).label for k in ("wikimedia_chapter", "wikimedia_user_group",
+                                                       "wikimedia_thematic_organization")}
+    with_affiliate = set(data.partners.loc[data.partners["type"].isin(affiliate_types), "iso2"])
+    per_country = unpartnered[unpartnered["iso2"].isin(with_affiliate)].groupby("iso2")["item"].size()
+    fits = per_country[(per_country >= 2) & (per_country <= 8)].sort_index()  # every row on one screen
+    assert len(fits), "the demo store has no country with 2-8 unpartnered institutions and an affiliate"
+    country = str(fits.sort_values(ascending=False, kind="stable").index[0])
+    expected = set(unpartnered.loc[unpartnered["iso2"] == country, "label"])
+
+    driver = browser
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior",  # type: ignore[attr-defined]
+                           {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.get(f"{server}/partners?country={country}")  # type: ignore[attr-defined]
+    _wait(lambda: driver.find_elements(By.CSS_SELECTOR, "[data-testid='stMain'] h1"), what="partners: title")  # type: ignore[attr-defined]
+    rows = _wait(lambda: _grid(driver, "nearest_affiliates"), what="the partners grid with nearest affiliates")
+    assert {r["label"] for r in rows} == expected  # type: ignore[union-attr]
+    for r in rows:  # type: ignore[union-attr]
+        assert r["country_name"] and r["nearest_affiliates"].split("; ")[0].split(" (")[1].startswith(f"{country},")
+    errors = driver.find_elements(By.CSS_SELECTOR, "[data-testid='stException']")  # type: ignore[attr-defined]
+    assert not errors, [e.text for e in errors]
+
+    button = next(b for b in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stDownloadButton'] button")  # type: ignore[attr-defined]
+                  if b.text.startswith("Download partners to call"))
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)  # type: ignore[attr-defined]
+    button.click()
+    csv_file = _wait(lambda: [p for p in downloads.glob("*.csv")], what="the CSV download")[0]  # type: ignore[index]
+    import pandas as pd
+
+    csv = pd.read_csv(csv_file, dtype=str, keep_default_na=False)
+    shown = [{k: v for k, v in r.items()} for r in rows]  # type: ignore[union-attr]
+    columns = [c for c in ("rank", "label", "type", "country_name", "size_band", "nearest_affiliates")
+               if c in shown[0]]
+    assert csv[columns].to_dict("records") == [{c: r[c] for c in columns} for r in shown]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    assert driver.save_screenshot(str(SHOTS / "partners-country.png"))  # type: ignore[attr-defined]
+    _shrink(SHOTS / "partners-country.png")

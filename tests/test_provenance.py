@@ -151,7 +151,7 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
     return Files()
 
 
-PAGES = ["overview", "map", "gaps", "trends", "partnerships", "quality"]
+PAGES = ["overview", "map", "gaps", "trends", "partnerships", "partners", "quality"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -188,6 +188,8 @@ def test_every_dashboard_table_download_has_its_provenance(
         csv = downloads[csvs[name].proto.url].decode("utf-8")
         assert prov["name"] == name and prov["rows"] == len(pd.read_csv(io.StringIO(csv))), name
         assert prov["store"] == str(store.resolve()) and prov["generation"] == str(generation)
-        assert prov["endpoint"] == "local store" and prov["parameters"] == {"regions": "Europe"}
+        # Europe is a UN M49 region: a link naming it (and no scheme) reads regions as UN M49's
+        assert prov["endpoint"] == "local store"
+        assert prov["parameters"] == {"regions": "Europe", "region scheme": "UN M49 regions"}
         assert "<http://www.wikidata.org/prop/direct/P31>" in prov["query"] and prov["ran_at"].endswith("Z")
         assert name in prov["note"]

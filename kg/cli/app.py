@@ -41,7 +41,7 @@ def options(
 
 
 # Each module defines ``register(app: typer.Typer) -> None``.
-NOUNS = ["store", "query", "load", "wikibase", "gaps", "dashboard", "importer"]
+NOUNS = ["store", "query", "load", "wikibase", "gaps", "snapshot", "dashboard", "importer"]
 for _noun in NOUNS:
     importlib.import_module(f"kg.cli.{_noun}").register(app)
 

@@ -29,10 +29,22 @@ from kg.errors import GlamkgError, InputError, StoreError
 from kg.gaps.tables import UNKNOWN, Dataset, evidence_of, read
 from kg.model import regions
 
+# Region schemes of the sidebar (grouping name -> label): Wikimedia's eight movement regions first, the default
+# (the people the dashboard serves work in them), beside UN M49 regions and continents.
+SCHEMES = {"wikimedia": "Wikimedia movement regions", "region": "UN M49 regions", "continent": "Continents"}
+DEFAULT_SCHEME = "wikimedia"
+
+
+def region_of(iso2: pd.Series, scheme: str = DEFAULT_SCHEME) -> pd.Series:
+    """ISO alpha-2 codes -> their region in the scheme (a grouping name); the unknown country ('') stays unknown."""
+    g = regions.grouping(scheme)
+    names = {c: g.group_of(c) if c else UNKNOWN for c in pd.unique(iso2)}
+    return iso2.map(names).astype(object)
+
 
 @dataclass(frozen=True)
 class Filters:
-    """The sidebar's filters; empty = everything."""
+    """The sidebar's filters; empty = everything. ``regions`` are regions of ``scheme`` (:data:`SCHEMES`)."""
 
     regions: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()  # ISO alpha-2
@@ -40,6 +52,7 @@ class Filters:
     partnership_types: tuple[str, ...] = ()
     years: tuple[int, int] | None = None
     evidence: tuple[str, ...] = ()  # evidence kinds (schemas/evidence.yaml); empty = every kind
+    scheme: str = DEFAULT_SCHEME
 
     def active(self) -> bool:
         return bool(self.regions or self.countries or self.types or self.partnership_types or self.years
@@ -48,7 +61,7 @@ class Filters:
     def describe(self) -> str:
         parts = []
         if self.regions:
-            parts.append("regions: " + ", ".join(self.regions))
+            parts.append(f"regions ({SCHEMES.get(self.scheme, self.scheme)}): " + ", ".join(self.regions))
         if self.countries:
             parts.append("countries: " + ", ".join(self.countries))
         if self.types:
@@ -256,11 +269,9 @@ def apply(data: Dataset, f: Filters) -> Dataset:
     inst = data.institutions
     ic = data.institution_countries
     if f.regions or f.countries:
-        geo = regions.countries().set_index("iso2")["region"]
-        region_of = ic["iso2"].map(geo).fillna(UNKNOWN)
         keep = pd.Series(True, index=ic.index)
         if f.regions:
-            keep &= region_of.isin(f.regions)
+            keep &= region_of(ic["iso2"], f.scheme).isin(f.regions)
         if f.countries:
             keep &= ic["iso2"].isin(f.countries)
         ic = ic[keep]
@@ -325,14 +336,14 @@ def headline(data: Dataset) -> Headline:
     )
 
 
-def options(data: Dataset) -> dict[str, list[Any]]:
-    """Choices for the sidebar filters, from the unfiltered data."""
+def options(data: Dataset, scheme: str = DEFAULT_SCHEME) -> dict[str, list[Any]]:
+    """Choices for the sidebar filters, from the unfiltered data (regions of ``scheme``)."""
     ys = pd.concat([data.partnerships["start_year"], data.partnerships["end_year"], data.contributions["year"]])
     ys = ys.dropna()
     countries = data.institutions.drop_duplicates("iso2")
     countries = countries[countries["iso2"] != ""].sort_values("country_name")
     return {
-        "regions": sorted(set(data.institutions["region"])),
+        "regions": sorted(set(region_of(data.institutions["iso2"], scheme))),
         "countries": list(countries["iso2"]),
         "country_names": list(countries["country_name"]),
         "types": sorted(set(data.institutions["type"])),
@@ -362,10 +373,11 @@ def as_filters(
     partnership_types: Iterable[str] = (),
     years: Sequence[int] | None = None,
     evidence: Iterable[str] = (),
+    scheme: str = DEFAULT_SCHEME,
 ) -> Filters:
     return Filters(
         tuple(regions_), tuple(countries), tuple(types), tuple(partnership_types),
-        (int(years[0]), int(years[1])) if years else None, tuple(evidence),
+        (int(years[0]), int(years[1])) if years else None, tuple(evidence), scheme,
     )
 
 
@@ -379,7 +391,9 @@ def table_provenance(data: Dataset, name: str, filters: Filters, rows: int) -> A
     from kg.query.provenance import Provenance
 
     url = data.path if data.path.startswith(("http://", "https://")) else ""  # prepare_endpoint's dataset
-    params = {"regions": ", ".join(filters.regions), "countries": ", ".join(filters.countries),
+    params = {"regions": ", ".join(filters.regions),
+              "region scheme": SCHEMES.get(filters.scheme, filters.scheme) if filters.regions else "",
+              "countries": ", ".join(filters.countries),
               "institution types": ", ".join(filters.types),
               "partnership types": ", ".join(filters.partnership_types),
               "years": f"{filters.years[0]}-{filters.years[1]}" if filters.years else "",

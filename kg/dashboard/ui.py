@@ -22,8 +22,8 @@ from kg.dashboard import data as dd
 from kg.errors import GlamkgError
 
 # URL query parameter -> session-state key of the sidebar widget.
-PARAMS = {"region": "f_region", "country": "f_country", "type": "f_type", "ptype": "f_ptype", "years": "f_years",
-          "evidence": "f_evidence"}
+PARAMS = {"scheme": "f_scheme", "region": "f_region", "country": "f_country", "type": "f_type", "ptype": "f_ptype",
+          "years": "f_years", "evidence": "f_evidence"}
 
 
 @dataclass
@@ -64,12 +64,37 @@ def load() -> dd.Dataset:
         raise  # st.stop raises; this line is for type checkers
 
 
-def _init_from_url(opts: dict[str, list[Any]]) -> None:
+def _scheme_from_url(data: dd.Dataset, unknown: list[str]) -> str:
+    """The region scheme of the link: ``scheme=``; without one, Wikimedia's regions, unless every region the
+    link names belongs to another scheme (a link made before schemes existed names UN M49 regions)."""
+    given = st.query_params.get("scheme")
+    if given in dd.SCHEMES:
+        return str(given)
+    if given:
+        unknown.append(f"scheme={given} (expected one of {', '.join(dd.SCHEMES)}; showing "
+                       f"{dd.SCHEMES[dd.DEFAULT_SCHEME]})")
+    named = st.query_params.get_all("region")
+    if named and not set(named) <= set(dd.options(data, dd.DEFAULT_SCHEME)["regions"]):
+        for name in dd.SCHEMES:
+            if set(named) <= set(dd.options(data, name)["regions"]):
+                return name
+    return dd.DEFAULT_SCHEME
+
+
+def scheme() -> str:
+    """The region scheme chosen in the sidebar (the default level of the pages' region charts)."""
+    value = st.session_state.get("f_scheme", dd.DEFAULT_SCHEME)
+    return value if value in dd.SCHEMES else dd.DEFAULT_SCHEME
+
+
+def _init_from_url(data: dd.Dataset) -> None:
     """On a session's first run, the sidebar starts from the URL's query string."""
     if st.session_state.get("_filters_from_url"):
         return
     qp = st.query_params
     unknown: list[str] = []
+    st.session_state["f_scheme"] = _scheme_from_url(data, unknown)
+    opts = dd.options(data, st.session_state["f_scheme"])
     for key, state, known in (("region", "f_region", opts["regions"]), ("country", "f_country", opts["countries"]),
                               ("type", "f_type", opts["types"]), ("ptype", "f_ptype", opts["partnership_types"]),
                               ("evidence", "f_evidence", opts["evidence"])):
@@ -97,6 +122,7 @@ def _init_from_url(opts: dict[str, list[Any]]) -> None:
 
 def _write_url(f: dd.Filters) -> None:
     values: dict[str, Any] = {
+        "scheme": f.scheme if f.scheme != dd.DEFAULT_SCHEME else "",
         "region": list(f.regions),
         "country": list(f.countries),
         "type": list(f.types),
@@ -114,12 +140,18 @@ def _write_url(f: dd.Filters) -> None:
 
 def sidebar(data: dd.Dataset) -> dd.Filters:
     """Draw the shared filters in the sidebar; keep them in the URL; return them."""
-    opts = dd.options(data)
-    _init_from_url(opts)
-    names = dict(zip(opts["countries"], opts["country_names"], strict=True))
+    _init_from_url(data)
     sb = st.sidebar
     sb.header("Filters")
-    sb.multiselect("Region (UN M49)", opts["regions"], key="f_region", placeholder="all regions")
+    sb.selectbox("Region scheme", list(dd.SCHEMES), format_func=lambda k: dd.SCHEMES[k], key="f_scheme",
+                 help="How countries are grouped into regions on every page: Wikimedia's eight movement regions, "
+                      "UN M49 regions or continents.")
+    opts = dd.options(data, scheme())
+    names = dict(zip(opts["countries"], opts["country_names"], strict=True))
+    chosen_regions = st.session_state.get("f_region", [])
+    if any(r not in opts["regions"] for r in chosen_regions):  # the scheme changed: keep what still exists
+        st.session_state["f_region"] = [r for r in chosen_regions if r in opts["regions"]]
+    sb.multiselect(f"Region ({dd.SCHEMES[scheme()]})", opts["regions"], key="f_region", placeholder="all regions")
     sb.multiselect(
         "Country", opts["countries"], key="f_country", format_func=lambda c: f"{names.get(c, c)} ({c})",
         placeholder="all countries",
@@ -146,6 +178,7 @@ def sidebar(data: dd.Dataset) -> dd.Filters:
         st.session_state.get("f_ptype", []),
         years,
         st.session_state.get("f_evidence", []),
+        scheme(),
     )
     _write_url(f)
     sb.caption("The filters are part of the page's address: copy it to share this view.")

@@ -26,14 +26,26 @@ def _has(inst: pd.DataFrame) -> dict[str, pd.Series]:
     }
 
 
+def region_column(inst: pd.DataFrame, by: str) -> pd.Series:
+    """The institutions' ``by``: a column of the table (region, subregion, country_name) or a region scheme
+    (a grouping name such as ``wikimedia`` or ``continent``)."""
+    if by in inst.columns:
+        return inst[by]
+    g = regions.grouping(by)
+    names = {c: g.group_of(c) if c else UNKNOWN for c in pd.unique(inst["iso2"])}
+    return inst["iso2"].map(names).astype(object)
+
+
 def completeness(data: Dataset, by: str = "region") -> pd.DataFrame:
-    """Share of institutions with each key property, per ``by`` (region / subregion / country_name).
+    """Share of institutions with each key property, per ``by`` (region / subregion / country_name, or a region
+    scheme such as ``wikimedia``).
 
     Long form: group, property, institutions, with_value, share."""
     inst = data.institutions
+    groups = region_column(inst, by).to_numpy()
     rows = []
     for prop, ok in _has(inst).items():
-        g = pd.DataFrame({"group": inst[by].to_numpy(), "ok": ok.to_numpy(dtype=bool)}).groupby("group")["ok"]
+        g = pd.DataFrame({"group": groups, "ok": ok.to_numpy(dtype=bool)}).groupby("group")["ok"]
         part = pd.DataFrame({"institutions": g.size(), "with_value": g.sum()}).reset_index()
         part.insert(1, "property", prop)
         rows.append(part)
@@ -156,6 +168,7 @@ def country_metrics(data: Dataset, baseline: str = "institutions") -> pd.DataFra
 
 
 LEVELS = {
+    "wikimedia": "Wikimedia movement region",
     "region": "UN M49 region",
     "subregion": "UN M49 sub-region",
     "intermediate_region": "UN M49 intermediate region",

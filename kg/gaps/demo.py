@@ -247,6 +247,11 @@ def run_job(job: Job) -> JobResult:
     jitter = rng.normal(0.0, 0.03, size=(n_inst, 2))
     has = rng.random((n_inst, 4))  # coordinates, inception, isil, website
     inception = rng.integers(1780, 2020, size=n_inst)
+    # Staff (P1128) for about half of them, heavy-tailed (most institutions are small). A stream of its own, so
+    # the draws above and below are those of the demo without sizes.
+    sizes = np.random.default_rng([job.seed, int.from_bytes(place.iso2.encode(), "big"), job.part, 1])
+    staff = np.ceil(sizes.lognormal(2.0, 1.3, size=n_inst)).astype(np.int64)
+    has_staff = sizes.random(n_inst) < 0.5
     inst_ids = []
     for i in range(n_inst):
         iid = demo_id("institution", base + i)
@@ -276,6 +281,8 @@ def run_job(job: Job) -> JobResult:
             claims.append(Claim("isil", f"{place.iso2}-D{job.block:04d}{i:04d}"))
         if has[i, 3] < 0.6:
             claims.append(Claim("website", f"https://demo.glamkg.invalid/institution/{iid}"))
+        if has_staff[i]:
+            claims.append(Claim("employees", Quantity(int(staff[i]))))
         out.append(
             to_json(
                 Record(

@@ -40,13 +40,14 @@ class Dataset:
     """Everything the pages show, as tidy frames (ids are ``Q..`` strings; iso2 ``""`` = unknown country).
 
     - ``institutions``: item, label, type (class label), lat, lon, inception_year, isil, website,
-      country (first QID), iso2, country_name, region, subregion
+      commons_category, employees, collection_size (sizes where known), country (first QID), iso2, country_name,
+      region, subregion
     - ``institution_countries``: item, country (QID), iso2 (every country of every institution)
     - ``partnerships``: item, label, type, start_year, end_year, evidence (the evidence kind of
       ``schemas/evidence.yaml``: :mod:`kg.model.evidence`)
     - ``links``: partnership, institution (participants that are institutions)
     - ``partner_links``: partnership, partner (participants that are partner organisations)
-    - ``partners``: item, label, type
+    - ``partners``: item, label, type, iso2 (first country; '' when unknown), lat, lon
     - ``contributions``: item, type, partnership, quantity, year
     """
 
@@ -141,7 +142,7 @@ def _typed(p31: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
 
 
 def _coordinates(store: Any, inst_ids: pd.Index, facts_only: bool) -> pd.DataFrame:
-    """item -> lon, lat of the institutions (first coordinate of each; empty when ``facts_only``)."""
+    """item -> lon, lat of the items (first coordinate of each; empty when ``facts_only``)."""
     if facts_only:
         return pd.DataFrame({"lon": pd.Series(dtype=float), "lat": pd.Series(dtype=float)})
     coords = _pairs(store, "coordinates")
@@ -186,9 +187,15 @@ def read(store: Any, *, facts_only: bool = False) -> Dataset:
 
     inst = insts.set_index("item")
     inst.insert(0, "label", labels.reindex(inst.index))
-    inst = inst.join(_coordinates(store, inst_ids, facts_only))
+    coordinates = _coordinates(store, inst_ids.union(pd.Index(partner_items["item"])), facts_only)
+    inst = inst.join(coordinates)
     inst["inception_year"] = _year(attr("inception", "inception"))
     inst = inst.join(attr("isil", "isil")).join(attr("website", "website"))
+    inst = inst.join(attr("commons_category", "commons_category"))
+    commons = inst["commons_category"].astype(object)  # text (None where missing), even when nobody has one
+    inst["commons_category"] = commons.where(commons.notna(), None)
+    for key in ("employees", "collection_size"):  # sizes where known (quantities: "+120")
+        inst[key] = pd.to_numeric(attr(key, key), errors="coerce").reindex(inst.index)
     first_country = inst_countries.drop_duplicates("item").set_index("item")
     inst = inst.join(first_country[["country", "iso2"]])
     inst["iso2"] = inst["iso2"].fillna("")
@@ -231,6 +238,11 @@ def read(store: Any, *, facts_only: bool = False) -> Dataset:
 
     partners = partner_items.copy()
     partners.insert(1, "label", labels.reindex(partners["item"]).to_numpy())
+    partner_country = country[country["item"].isin(partner_items["item"])].drop_duplicates("item")
+    partner_iso = _short(partner_country["value"]).map(lambda q: regions.resolve(q) or "")
+    iso_of = dict(zip(partner_country["item"], partner_iso, strict=True))
+    partners["iso2"] = [iso_of.get(q, "") for q in partners["item"]]
+    partners = partners.join(coordinates[["lat", "lon"]], on="item")
 
     meta = dict(store.meta()) if hasattr(store, "meta") else {}
     # Store.stats() walks every entity (seconds on a large store): the page shows counts from the tables instead.

@@ -1,0 +1,53 @@
+"""Partners to call: institutions with no partnership, ranked, with the nearest affiliates and residencies and
+similar institutions' partnerships as case studies."""
+
+import altair as alt
+import streamlit as st
+
+from kg.dashboard import partners as pv
+from kg.dashboard import ui
+
+ctx = ui.context()
+st.title("Partners to call")
+ui.banner(ctx)
+st.caption(
+    "Institutions of the sidebar's region or country that take part in no partnership in the store, and beside each "
+    "the Wikimedia affiliates and Wikimedian-in-residence programmes nearest to it (its country first, then by "
+    "distance) and the partnerships of institutions of the same type in the same country, as case studies."
+)
+if ui.empty(ctx.view):
+    st.stop()
+
+countries = ctx.view.institutions.drop_duplicates("iso2")
+countries = countries[countries["iso2"] != ""].sort_values("country_name")
+names = dict(zip(countries["iso2"], countries["country_name"], strict=True))
+a, b, c = st.columns(3)
+country = a.selectbox("Country", ["", *names], key="partners_country",
+                      format_func=lambda k: f"{names[k]} ({k})" if k else "every country of the selection")
+ranking = b.radio("Ranking", ["size-aware", "largest first"], key="partners_ranking", horizontal=True,
+                  help="size-aware: small, medium, large and unknown-size institutions take turns, so small "
+                       "institutions are not drowned by the big ones")
+limit = int(c.number_input("Rows", min_value=10, max_value=2000, value=100, step=10, key="partners_limit"))
+
+bands = pv.band_counts(ctx.data, ctx.view, country)
+ui.chart(
+    alt.Chart(bands, title="Institutions without a partnership, by size band (staff, else collection size)")
+    .mark_bar()
+    .encode(
+        y=alt.Y("size_band:N", title="size band", sort=list(pv.BANDS)),
+        x=alt.X("unpartnered:Q", title="institutions without a partnership (count)"),
+        tooltip=["size_band", alt.Tooltip("unpartnered:Q", format=","), alt.Tooltip("institutions:Q", format=","),
+                 alt.Tooltip("unpartnered_pct:Q", format=".1f", title="% without a partnership")],
+    )
+)
+ui.table(bands, f"size bands {country or 'selection'}", key="dl-partners-bands")
+chosen = st.multiselect("Size bands", list(pv.BANDS), key="partners_bands", placeholder="every size band")
+table, total = pv.partners_to_call(ctx.data, ctx.view, country=country, size_aware=ranking == "size-aware",
+                                   bands=tuple(chosen), limit=limit)
+where = f"{names[country]}" if country else "the selection"
+st.metric(f"Institutions without a partnership in {where}", f"{total:,}")
+if table.empty:
+    st.info("Every institution here already takes part in a partnership.")
+    st.stop()
+ui.table(table, f"partners to call {country or 'selection'}", key="dl-partners-to-call",
+         column_config={"link": st.column_config.LinkColumn("link")})

@@ -1,0 +1,62 @@
+"""``glamkg snapshot``: record every gap metric, dated, in the append-only history next to the store."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kg.cli import console
+from kg.cli.options import StoreOption
+
+
+def snapshot(
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Date the metrics are for (YYYY-MM-DD): recomputed as the store stood then, "
+            "without partnerships started or items recorded later. Default: today (UTC).",
+        ),
+    ] = None,
+    list_: Annotated[
+        bool, typer.Option("--list", help="List the snapshots taken so far instead of taking one.")
+    ] = False,
+    store: StoreOption = None,
+) -> None:
+    """Record every gap metric (per region scheme, group, baseline and measure) with its date, the store's
+    generation and dataset label and the glamkg version, appended to <store>.history.sqlite (never rewritten).
+
+    The dashboard's gap and trend pages show the change since any earlier snapshot and a series over them.
+    """
+    from kg import config
+    from kg.gaps import asof, history
+    from kg.gaps import snapshot as kg_snapshot
+    from kg.store import Store
+
+    path = config.store_path(store)
+    target = history.path_for(path)
+    if list_:
+        df = history.snapshots(target)
+        if df.empty:
+            console.err.print(f"no snapshots yet in {target}: take one with `glamkg snapshot`", highlight=False)
+            return
+        for row in df.to_dict("records"):
+            typer.echo(
+                f"{row['id']}\tas of {row['as_of']}\ttaken {row['taken_at']}\tgeneration {row['generation']}"
+                f"\t{row['dataset'] or '(no label)'}{'  SYNTHETIC' if row['synthetic'] else ''}"
+                f"\tglamkg {row['glamkg_version']}"
+            )
+        return
+    day = asof.parse_date(as_of) if as_of is not None else None
+    with Store.open(path, read_only=True, create=False) as st:
+        snap, rows = kg_snapshot.take(st, store_path=path, as_of=day, history_path=target)
+    console.err.print(
+        f"snapshot {snap.id}: {rows:,} metrics as of {snap.as_of} (store generation {snap.generation}"
+        f"{', ' + snap.dataset if snap.dataset else ''}) appended to {target}",
+        highlight=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("snapshot")(snapshot)

@@ -1,0 +1,159 @@
+"""The dated history on the gap and trend pages: "change since" an earlier snapshot, and a series over
+snapshots (``glamkg snapshot`` writes them, :mod:`kg.gaps.history` keeps them next to the store).
+
+Snapshots hold the whole store's metrics (no sidebar filters), per region scheme, group, baseline and measure.
+The pure parts (:func:`change_table`, :func:`series`) take the history's rows; :func:`change_section` and
+:func:`series_section` draw them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from kg.dashboard import ui
+from kg.gaps import history
+from kg.gaps import snapshot as gsnap
+from kg.gaps.tables import Dataset
+
+NOW = 0  # the "to" choice that means the store as it is now (snapshot ids start at 1)
+CHANGE_MEASURES = ("institutions", "partnered_institutions", "coverage", "partnerships", "contributions")
+PERCENT = {"coverage", "coverage_low", "coverage_high", "baseline_share", "partnership_share", "contribution_share"}
+
+
+def history_path(data: Dataset) -> Path | None:
+    """The history file of the dashboard's store (None for an endpoint)."""
+    if not data.path or data.path.startswith(("http://", "https://")):
+        return None
+    return history.path_for(data.path)
+
+
+def snapshot_label(row: Mapping[Any, Any]) -> str:
+    return f"#{row['id']} as of {row['as_of']} (generation {row['generation']})"
+
+
+def _shown(values: pd.DataFrame) -> pd.DataFrame:
+    out = values.copy()
+    pct = out["measure"].isin(PERCENT)
+    out.loc[pct, "value"] = 100.0 * out.loc[pct, "value"]
+    out.loc[pct, "measure"] = out.loc[pct, "measure"] + "_pct"
+    return out
+
+
+def change_table(before: pd.DataFrame, after: pd.DataFrame, measures: list[str]) -> pd.DataFrame:
+    """One row per group: for each measure its value then, now and the change (coverage in %); groups with
+    data in either snapshot, ordered as the 'after' snapshot's first measure changed least first."""
+    ch = history.change(_shown(before), _shown(after))
+    names = [m + "_pct" if m in PERCENT else m for m in measures]
+    ch = ch[ch["measure"].isin(names) & (ch["group"] != gsnap.ALL_COUNTRIES)]
+    if ch.empty:
+        return pd.DataFrame(columns=["group"])
+    wide = ch.pivot_table(
+        index="group", columns="measure", values=["before", "after", "change"], aggfunc="first", dropna=False
+    )
+    out = pd.DataFrame(index=wide.index)
+    for m in names:
+        for part, suffix in (("before", "then"), ("after", "now"), ("change", "change")):
+            out[f"{m} ({suffix})" if suffix != "change" else f"{m} change"] = (
+                wide[(part, m)] if (part, m) in wide else float("nan")
+            )
+    has_data = (out.filter(like="(then)").fillna(0) != 0).any(axis=1) | (out.filter(like="(now)").fillna(0) != 0).any(
+        axis=1
+    )
+    out = out[has_data].reset_index()
+    return out.sort_values([f"{names[0]} change", "group"], na_position="last").reset_index(drop=True)
+
+
+def series(rows: pd.DataFrame, snaps: pd.DataFrame) -> pd.DataFrame:
+    """Metric rows of several snapshots -> group, as_of (date), snapshot, value (percentages for shares)."""
+    shown = _shown(rows)
+    dates = snaps.set_index("id")["as_of"]
+    shown["as_of"] = pd.to_datetime(shown["snapshot"].map(dates))
+    out = shown[shown["group"] != gsnap.ALL_COUNTRIES][["group", "as_of", "snapshot", "measure", "value"]]
+    return out.sort_values(["group", "as_of", "snapshot"]).reset_index(drop=True)
+
+
+def _snapshots(data: Dataset) -> tuple[Path | None, pd.DataFrame]:
+    path = history_path(data)
+    if path is None:
+        return None, pd.DataFrame()
+    return path, history.snapshots(path)
+
+
+def _no_history(path: Path | None) -> None:
+    if path is None:
+        st.info("Snapshots are kept next to a local store; this dashboard reads an endpoint.")
+    else:
+        st.info(
+            f"No snapshots yet. Take one with `glamkg snapshot` (they are kept in `{path.name}` next to the "
+            "store); take another after the next load to see what changed."
+        )
+
+
+def change_section(ctx: ui.Context, level: str, baseline: str) -> None:
+    """'Change since' an earlier snapshot, at the page's level and baseline, for the whole store."""
+    st.subheader("Change since an earlier snapshot")
+    path, snaps = _snapshots(ctx.data)
+    if path is None or snaps.empty:
+        _no_history(path)
+        return
+    records = snaps.to_dict("records")
+    labels = {int(r["id"]): snapshot_label(r) for r in records}
+    ids = [int(r["id"]) for r in records]
+    a, b = st.columns(2)
+    since = a.selectbox("Change since", ids, format_func=lambda i: labels[i], key="history_since")
+    to = b.selectbox(
+        "to", [NOW, *reversed(ids)], key="history_to", format_func=lambda i: "the store now" if i == NOW else labels[i]
+    )
+    before = history.values(path, [since], grouping=level, baseline=baseline)
+    if to == NOW:
+        after = gsnap.metric_rows(ctx.data, groupings=[level], baselines=(baseline,))
+    else:
+        after = history.values(path, [to], grouping=level, baseline=baseline)
+    table = change_table(before, after, list(CHANGE_MEASURES))
+    st.caption(
+        f"The whole store (snapshots ignore the sidebar's filters), by {level}, baseline {baseline}. "
+        f"Change = {'the store now' if to == NOW else labels[to]} minus {labels[since]}; coverage in percentage "
+        "points."
+    )
+    if table.empty:
+        st.info("The snapshots hold no figures at this level.")
+        return
+    ui.table(table, f"change by {level} since snapshot {since}", key="dl-history-change")
+
+
+def series_section(ctx: ui.Context, level: str, baseline: str = "institutions") -> None:
+    """A measure per group over every snapshot (by the date each is for)."""
+    st.subheader("Series over snapshots")
+    path, snaps = _snapshots(ctx.data)
+    if path is None or snaps.empty:
+        _no_history(path)
+        return
+    measure = st.selectbox(
+        "Measure", list(gsnap.MEASURES), key="history_measure", index=list(gsnap.MEASURES).index("partnerships")
+    )
+    rows = history.values(path, [int(i) for i in snaps["id"]], grouping=level, baseline=baseline, measures=[measure])
+    s = series(rows, snaps)
+    s = s[s.groupby("group")["value"].transform(lambda v: v.fillna(0).abs().sum()) > 0]
+    if s.empty:
+        st.info(f"No group has any {measure} in the snapshots.")
+        return
+    name = s["measure"].iloc[0]
+    unit = "%" if name.endswith("_pct") else "value"
+    ui.chart(
+        alt.Chart(s, title=f"{name} by {level} over snapshots (whole store)")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("as_of:T", title="snapshot date (as of)"),
+            y=alt.Y("value:Q", title=f"{name} ({unit})"),
+            color=alt.Color("group:N", title=level),
+            tooltip=["group", alt.Tooltip("as_of:T", title="as of"), "snapshot", alt.Tooltip("value:Q", format=",.2f")],
+        )
+        .properties(height=300)
+    )
+    ui.table(s, f"{name} by {level} over snapshots", key="dl-history-series")
