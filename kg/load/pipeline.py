@@ -228,7 +228,8 @@ def prepare(
     # from it, and they may name the rows of this very load.
     progress.phase("reconciling", len(rows))
     rec = Reconciler(index or Index(), kind, file=name, exists=exists)
-    mapped = [r for r in rows if r.number not in {pr.row for pr in problems}]
+    unmapped = {pr.row for pr in problems}
+    mapped = [r for r in rows if r.number not in unmapped]
     matches = rec.reconcile(mapped)
     problems.extend(rec.problems)
     if linker is not None or any(r.names for r in rows):
