@@ -97,11 +97,11 @@ class Linker:
         waiting: list[tuple[int, MappedRow, str, Question]] = []
         for match in matches:
             r = by_row.get(match.row)
-            text = _label(r) if r is not None else ""
-            if match.how != "new" or r is None or not text:
+            lang = _language(r) if r is not None else None
+            if match.how != "new" or r is None or lang is None:
                 out.append(match)
                 continue
-            col = next((c for k, c in r.columns.items() if k.startswith("label:")), "label")
+            text, col = r.labels[lang], r.columns.get(f"label:{lang}", "label")
             countries = _countries(r)
             answer = self.review.answer(col, text, countries)
             if answer == NEW:
@@ -115,7 +115,6 @@ class Linker:
                         for c in r.claims
                         if c.pid in settings().identifiers and isinstance(c.value, str)
                     )
-                    lang = "en" if "en" in r.labels else next(iter(r.labels))
                     waiting.append((len(out), r, col, Question(text, classes, tuple(countries), idents, lang)))
                 out.append(match)
         answers = self._ask([q for *_, q in waiting])
@@ -237,10 +236,11 @@ class Linker:
         return found
 
 
-def _label(r: MappedRow) -> str:
+def _language(r: MappedRow) -> str | None:
+    """The language of the label a row is asked by: English when it has one, else its first."""
     if not r.labels:
-        return ""
-    return r.labels.get("en") or next(iter(r.labels.values()))
+        return None
+    return "en" if r.labels.get("en") else next(iter(r.labels))
 
 
 def _countries(r: MappedRow) -> list[str]:

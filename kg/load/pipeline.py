@@ -213,8 +213,9 @@ def prepare(
             "nothing to load"
         )
     kind = mapping.kind
-    progress.phase("checking", len(sheet.rows))
+    progress.phase("mapping", len(sheet.rows))
     rows, problems, specs = mapping.map_sheet(sheet)
+    progress.advance(len(rows))
     warnings = [
         f"column {c!r} is not mapped and was ignored"
         for c in sheet.columns
@@ -240,6 +241,8 @@ def prepare(
         problems.extend(linker.problems)
         cell_bad |= {(pr.row, pr.column) for pr in linker.problems}
     del mapped
+    progress.advance(len(rows))
+    progress.phase("checking", len(rows))
     for pr in check_rows(rows, kind, file=name):
         if (pr.row, pr.column) not in cell_bad:
             problems.append(pr)
