@@ -208,6 +208,20 @@ def test_the_store_target_links_rows_to_wikidata_ids(tmp_path: Path, recon: Fake
     assert int(got["Heemkundekring Weert"][1:]) >= 10**12
 
 
+def test_match_threshold_decides_what_is_strong(
+    tmp_path: Path, recon: FakeReconService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheet = tmp_path / "one.csv"
+    sheet.write_text("label_en,instance_of,country\nAlkmaar,museum,Q55\n", encoding="utf-8")
+    argv = ["load", str(sheet), "--kind", "institution", "--store", str(tmp_path / "s"), "--reconcile", recon.url,
+            "--dry-run", "--show", "5"]  # fmt: skip
+    assert main(argv) == 2  # 'Museum Alkmaar' scores 76 for 'Alkmaar' (label 67, country 100): weak at 90
+    assert "1 candidate: Q2000 'Museum Alkmaar', museum in Alkmaar (score 76.19)" in capsys.readouterr().err
+    (tmp_path / "one.review.csv").unlink()
+    assert main([*argv, "--match-threshold", "75"]) == 0
+    assert "wikidata 76.19" in capsys.readouterr().out
+
+
 def test_default_is_no_service(tmp_path: Path, recon: FakeReconService) -> None:
     sheet = write_sheet(tmp_path / "musea.csv")
     assert main(["load", str(sheet), "--kind", "institution", "--store", str(tmp_path / "s"), "--dry-run"]) == 0
@@ -239,7 +253,7 @@ def test_decide_links_only_one_strong_candidate() -> None:
     assert decide([a], 90) == a
     assert decide([a, b], 90) is None  # two strong: the volunteer decides
     assert decide([a, Candidate("Q2", score=60)], 90) == a
-    assert decide([Candidate("Q3", score=70, match=True)], 90) is not None  # the service's own match flag
+    assert decide([Candidate("Q3", score=70, match=True)], 90) is None  # the service's flag is not the rule
     assert decide([Candidate("Q3", score=80)], 90) is None
 
 

@@ -83,7 +83,7 @@ class Linker:
                 row,
                 column,
                 f"one item named {text!r}{where} ({self._where()})",
-                f"{len(cands)} candidates: {shown}",
+                f"{len(cands)} candidate{'s' if len(cands) > 1 else ''}: {shown}",
                 self._review_hint(),
             )
         )

@@ -54,7 +54,8 @@ class Candidate:
 
     def text(self) -> str:
         desc = f", {self.description}" if self.description else ""
-        return f"{self.id} {self.label!r}{desc} (score {self.score:g})"
+        flag = ", the service's match" if self.match else ""
+        return f"{self.id} {self.label!r}{desc} (score {self.score:g}{flag})"
 
 
 @dataclass(frozen=True)
@@ -72,9 +73,10 @@ class Question:
 
 
 def decide(candidates: Sequence[Candidate], threshold: float) -> Candidate | None:
-    """The candidate to link automatically: the ONE strong candidate (score >= threshold, or the service's
-    ``match``), else None (none strong, or several: the choice is the volunteer's)."""
-    strong = [c for c in candidates if c.score >= threshold or c.match]
+    """The candidate to link automatically: the ONE strong candidate (score >= threshold), else None (none
+    strong, or several: the choice is the volunteer's). A W3C service's own ``match`` flag is kept and shown
+    but not relied on: one documented rule for every service (``--match-threshold`` for other score scales)."""
+    strong = [c for c in candidates if c.score >= threshold]
     return strong[0] if len(strong) == 1 else None
 
 
