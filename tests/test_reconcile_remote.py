@@ -334,6 +334,7 @@ def test_wikibase_api_through_the_cli(wiki: FakeWikibase, tmp_path: Path, capsys
     )
     argv = ["load", str(sheet), "--kind", "institution", "--store", str(tmp_path / "s"), "--reconcile", wiki.api_url]
     assert main(argv) == 2
+    assert not (tmp_path / "s").exists()  # a failed load leaves things as they were
     err = capsys.readouterr().err
     assert "row 3, column 'label_en': expected one item named 'Stadsmuseum' in Q55" in err
     assert "Q5001 'Stadsmuseum', museum in Zwolle" in err and "Q5002" in err and "Q5003" not in err

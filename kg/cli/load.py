@@ -294,8 +294,9 @@ def load(
         outfile.check(output or Path(file.stem + ".quickstatements.txt"), what="QuickStatements file")
     if create_new and target != TargetName.quickstatements:
         raise InputError(f"--create-new: expected --target quickstatements, found --target {target.value}")
-    review_path = review or Path(file.stem + ".review.csv")
-    outfile.check(review_path, what="review file")
+    if review is not None:
+        outfile.check(review, what="review file")
+    review_path = review or Path(file.stem + ".review.csv")  # the default is written only when there are questions
     linker = _linker(reconcile, review_path, match_threshold, target.value)
     store_path = config.store_path(store)
     new_store = not (store_path / "CURRENT").is_file()  # created by this command: removed again if it fails
