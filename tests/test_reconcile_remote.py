@@ -449,3 +449,21 @@ def test_rows_linked_by_the_service_keep_one_row_per_item() -> None:
     expected = [(2, "Q190804", "wikidata 100"), (4, "Q1000000000004", NOT_ON_WIKIDATA)]
     assert [(m.row, m.id, m.how) for m in out] == expected
     assert len(linker.problems) == 1 and "the same item as row 2" in linker.problems[0].found
+
+
+def test_named_cells_ask_the_service_with_the_columns_kinds(tmp_path: Path, recon: FakeReconService) -> None:
+    parts = tmp_path / "parts.csv"
+    parts.write_text(
+        "label_en,instance_of,country,start_time,participant\n"
+        "Delft and WMNL,glam_partnership,Q55,2021,Museum Delft\nISIL,glam_partnership,Q55,2022,NL-X3\n",
+        encoding="utf-8",
+    )
+    store = tmp_path / "s"
+    argv = ["load", str(parts), "--kind", "partnership", "--store", str(store), "--reconcile", recon.url, "-q"]
+    assert main(argv) == 0
+    got = {r["l"]: r["p"] for r in select(store, "SELECT ?l ?p WHERE { ?s wdt:P710 ?p ; rdfs:label ?l }")}
+    assert got == {"Delft and WMNL": "Q2007", "ISIL": "Q2003"}  # not the railway station; the ISIL's museum
+    cell_queries = [q for q in recon.queries() if q["query"] in ("Museum Delft", "NL-X3")]
+    kinds = set(model().kind("institution").allowed_classes) | set(model().kind("partner").allowed_classes)
+    assert all(set(q["type"]) == {M.cls(c).id for c in kinds} for q in cell_queries)
+    assert {"pid": ISIL, "v": "NL-X3"} in cell_queries[-1]["properties"]
