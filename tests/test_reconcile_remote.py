@@ -191,6 +191,24 @@ def test_forty_rows_reconcile_review_then_quickstatements_without_duplicates(
     assert captured.err.count("Wikidata's reconciliation found no such item; run with --create-new") == 5
 
 
+def test_rows_loaded_into_the_store_before_are_linked_for_quickstatements(
+    tmp_path: Path, recon: FakeReconService
+) -> None:
+    sheet = tmp_path / "few.csv"
+    sheet.write_text(
+        "label_en,instance_of,country\n" + "".join(f"{x},museum,Q55\n" for x in MATCHED[:8] + NEW[:2]), encoding="utf-8"
+    )
+    store = ["--store", str(tmp_path / "store")]
+    assert main(["load", str(sheet), "--kind", "institution", *store, "-q"]) == 0  # local ids, no service
+    out = tmp_path / "few.qs"
+    argv = ["load", str(sheet), "--kind", "institution", *store, "--target", "quickstatements", "-o", str(out),
+            "--reconcile", recon.url, "--create-new", "--reference-url", "https://example.org/few.csv"]  # fmt: skip
+    assert main(argv) == 5  # labels of Wikidata items left out, as always without a Wikidata reader
+    subjects, created = qs_blocks(out.read_text(encoding="utf-8"))
+    assert subjects == {f"Q{2000 + n}" for n in range(8)}
+    assert sorted(created) == sorted(NEW[:2])
+
+
 def test_the_store_target_links_rows_to_wikidata_ids(tmp_path: Path, recon: FakeReconService) -> None:
     sheet = write_sheet(tmp_path / "musea.csv")
     (tmp_path / "review.csv").write_text(

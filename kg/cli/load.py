@@ -50,7 +50,7 @@ def _linker(spec: str, review_path: Path, threshold: float | None, target: str) 
             f"QuickStatements use), found {service.name} with ids of its own; hint: a Wikibase with its own ids is "
             "not supported by --reconcile yet"
         )
-    linker = Linker(Index(), service, Review.read(review_path))
+    linker = Linker(Index(), service, Review.read(review_path), ask_local=target == "quickstatements")
     if threshold is not None:
         linker.threshold = threshold
     return linker

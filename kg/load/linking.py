@@ -1,8 +1,9 @@
 """Linking a load to items that exist elsewhere: rows to a remote Wikibase, item cells by name.
 
 **Rows** (:meth:`Linker.rows`): a row that :mod:`kg.load.reconcile` found nowhere in the store (a ``new``
-match) is asked of the remote service (:mod:`kg.load.remote`) with its label, the classes of its kind, its
-country and its identifiers (ISIL, Commons category, website: ``schemas/reconcile.yaml``). The ONE strong
+match; with ``ask_local``, for a QuickStatements file, also a row matched to a local item of the store) is
+asked of the remote service (:mod:`kg.load.remote`) with its label, the classes of its kind, its country and
+its identifiers (ISIL, Commons category, website: ``schemas/reconcile.yaml``). The ONE strong
 candidate (:func:`kg.load.remote.decide`) is linked (the match says ``wikidata 100``); no candidate at all
 keeps the new local item (``new: not on Wikidata`` when the service is Wikidata's: only such items may be
 created by ``--target quickstatements --create-new``); several candidates, or weak ones, are a question for
@@ -30,6 +31,7 @@ from kg.load.reconcile_settings import settings
 from kg.load.remote import NOT_ON_WIKIDATA, Candidate, Question, Service, decide
 from kg.load.review import NEW, Review
 from kg.load.review import Question as ReviewQuestion
+from kg.model import ids
 from kg.model.schema import model
 from kg.model.values import ItemRef
 
@@ -47,6 +49,9 @@ class Linker:
     file: str = ""
     problems: list[Problem] = field(default_factory=list)
     asked: int = 0
+    # also ask about rows matched to LOCAL items of the store (a QuickStatements file cannot use local ids;
+    # the store keeps its own local items)
+    ask_local: bool = False
 
     # -- helpers ------------------------------------------------------------------------------------------
     def _where(self) -> str:
@@ -98,7 +103,8 @@ class Linker:
         for match in matches:
             r = by_row.get(match.row)
             lang = _language(r) if r is not None else None
-            if match.how != "new" or r is None or lang is None:
+            unknown = match.how == "new" or (self.ask_local and ids.is_local(match.id))
+            if not unknown or r is None or lang is None:
                 out.append(match)
                 continue
             text, col = r.labels[lang], r.columns.get(f"label:{lang}", "label")
