@@ -291,6 +291,15 @@ def test_w3c_service_waits_for_retry_after_and_caches(recon: FakeReconService, t
     assert svc.cache.hits == 1
 
 
+def test_cache_entries_expire(tmp_path: Path) -> None:
+    q, cands = Question("Rijksmuseum"), [Candidate("Q190804", "Rijksmuseum", score=100)]
+    AnswerCache(tmp_path).put("http://127.0.0.1/api", q, cands)
+    assert AnswerCache(tmp_path).get("http://127.0.0.1/api", q) == cands
+    assert AnswerCache(tmp_path).get("http://127.0.0.1/other", q) is None  # per service
+    assert AnswerCache(tmp_path, max_age=-1).get("http://127.0.0.1/api", q) is None
+    assert AnswerCache(None).get("http://127.0.0.1/api", q) is None
+
+
 def test_unknown_reconcile_value_is_explained() -> None:
     with pytest.raises(InputError, match="expected none, wikidata or the http"):
         open_service("wikidta")

@@ -288,6 +288,8 @@ class WikibaseApiService:
 
     def _one(self, q: Question) -> list[Candidate]:
         for pid, value in q.identifiers:
+            if '"' in value or "\\" in value:
+                continue  # cannot be quoted in a CirrusSearch keyword; the label search still runs
             found = self._by_identifier(pid, value)
             if len(found) == 1:
                 ent = self.api.get_entities(found, props="labels|descriptions|claims").get(found[0]) or {}
