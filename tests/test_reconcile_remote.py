@@ -469,13 +469,17 @@ def test_rows_linked_by_the_service_keep_one_row_per_item() -> None:
         def ask(self, qs: list[Question]) -> list[list[Candidate]]:
             return [[Candidate("Q190804", "Rijksmuseum", score=100)] if q.text.startswith("Rijks") else [] for q in qs]
 
-    texts = ((2, "Rijksmuseum"), (3, "Rijks museum"), (4, "Elders"))
+    texts = ((2, "Rijksmuseum"), (3, "Rijks museum"), (4, "Elders"), (5, "Rijks by id"))
     rows = [MappedRow(n, labels={"en": t}, columns={"label:en": "naam"}) for n, t in texts]
     linker = Linker(Index(), Svc(), file="m.csv")
-    out = linker.rows("institution", rows, [Match(r.number, f"Q100000000000{r.number}", "new") for r in rows])
+    matches = [Match(r.number, f"Q100000000000{r.number}", "new") for r in rows[:3]] + [Match(5, "Q190804", "qid")]
+    out = linker.rows("institution", rows, matches)
     expected = [(2, "Q190804", "wikidata 100"), (4, "Q1000000000004", NOT_ON_WIKIDATA)]
     assert [(m.row, m.id, m.how) for m in out] == expected
-    assert len(linker.problems) == 1 and "the same item as row 2" in linker.problems[0].found
+    assert [(p.row, p.found.split(" (")[0]) for p in linker.problems] == [
+        (3, "the same item as row 2"),
+        (5, "the same item as row 2"),  # the id column names the item a service linked for row 2
+    ]
 
 
 def test_named_cells_ask_the_service_with_the_columns_kinds(tmp_path: Path, recon: FakeReconService) -> None:

@@ -132,11 +132,12 @@ class Linker:
                 out[i] = replace(out[i], how=self._new_how())
             else:
                 self._undecided(r.number, col, q.text, q.countries, cands)
-        # a remote item named by two rows, or by a row and a row matched in the store: the second is the problem
+        # an item linked for two rows, or for a row and another row's store match (the reconciler's own matches
+        # are unique already): the second row is the problem
         first: dict[str, int] = {}
         kept = []
         for match in out:
-            if match.id in first and match.how not in ("qid", "new"):
+            if match.id in first:
                 r = by_row[match.row]
                 col = next((c for k, c in r.columns.items() if k.startswith("label:")), "label")
                 self.problems.append(
