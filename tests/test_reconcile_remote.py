@@ -486,15 +486,17 @@ def test_named_cells_ask_the_service_with_the_columns_kinds(tmp_path: Path, reco
     parts = tmp_path / "parts.csv"
     parts.write_text(
         "label_en,instance_of,country,start_time,participant\n"
-        "Delft and WMNL,glam_partnership,Q55,2021,Museum Delft\nISIL,glam_partnership,Q55,2022,NL-X3\n",
+        "Delft and WMNL,glam_partnership,Q55,2021,Museum Delft\nISIL,glam_partnership,Q55,2022,NL-X3\n"
+        "Delft again,glam_partnership,Q55,2023,museum delft\nDelft thrice,glam_partnership,Q55,2024,Museum Delft\n",
         encoding="utf-8",
     )
     store = tmp_path / "s"
     argv = ["load", str(parts), "--kind", "partnership", "--store", str(store), "--reconcile", recon.url, "-q"]
     assert main(argv) == 0
     got = {r["l"]: r["p"] for r in select(store, "SELECT ?l ?p WHERE { ?s wdt:P710 ?p ; rdfs:label ?l }")}
-    assert got == {"Delft and WMNL": "Q2007", "ISIL": "Q2003"}  # not the railway station; the ISIL's museum
-    cell_queries = [q for q in recon.queries() if q["query"] in ("Museum Delft", "NL-X3")]
+    assert got == {"Delft and WMNL": "Q2007", "ISIL": "Q2003", "Delft again": "Q2007", "Delft thrice": "Q2007"}
+    cell_queries = [q for q in recon.queries() if q["query"] in ("Museum Delft", "museum delft", "NL-X3")]
+    assert len(cell_queries) == 3  # two spellings (one of them twice) and an ISIL: each asked once
     kinds = set(model().kind("institution").allowed_classes) | set(model().kind("partner").allowed_classes)
     assert all(set(q["type"]) == {M.cls(c).id for c in kinds} for q in cell_queries)
-    assert {"pid": ISIL, "v": "NL-X3"} in cell_queries[-1]["properties"]
+    assert {"pid": ISIL, "v": "NL-X3"} in next(q for q in cell_queries if q["query"] == "NL-X3")["properties"]

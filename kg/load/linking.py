@@ -71,10 +71,13 @@ class Linker:
         return f"{who} {c.score:g}"
 
     def _ask(self, questions: list[Question]) -> list[list[Candidate]]:
+        """The service's candidates per question; a question asked by several rows or cells is sent once."""
         if not questions or self.service is None:
             return [[] for _ in questions]
-        self.asked += len(questions)
-        return self.service.ask(questions)
+        unique = list(dict.fromkeys(questions))
+        self.asked += len(unique)
+        answers = dict(zip(unique, self.service.ask(unique), strict=True))
+        return [answers[q] for q in questions]
 
     def _undecided(self, row: int, column: str, text: str, countries: Sequence[str], cands: list[Candidate]) -> None:
         self.review.ask(ReviewQuestion(self.file, row, column, text, tuple(countries), cands))
