@@ -39,6 +39,9 @@ SETTINGS: tuple[Setting, ...] = (
             "(`glamkg dashboard --endpoint URL` sets it)."),
     Setting("cache", "GLAMKG_CACHE", None,
             "Folder of the dashboard's table cache (default: `$XDG_CACHE_HOME/glamkg/dashboard`)."),
+    Setting("reconcile_cache", "GLAMKG_RECONCILE_CACHE", None,
+            "Folder of the answers of reconciliation services that `glamkg load --reconcile` keeps (default: "
+            "`$XDG_CACHE_HOME/glamkg/reconcile`)."),
     Setting("xdg_cache", "XDG_CACHE_HOME", None, "The user's cache folder (default: `~/.cache`)."),
     Setting("wikibase_url", "GLAMKG_WIKIBASE_URL", None,
             "The Wikibase that `--target wikibase` and `glamkg wikibase` write to (never Wikidata)."),

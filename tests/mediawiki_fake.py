@@ -10,7 +10,10 @@ It answers with the response shapes of MediaWiki's api.php (``format=json``, for
 * ``action=wbeditentity`` -> ``{"entity": {..., "lastrevid": n}, "success": 1}``, or an ``error`` object
   (``maxlag`` with ``Retry-After`` and ``X-Database-Lag`` headers or the lag only, ``editconflict``, ``badtoken``,
   ``failed-save`` with Wikibase ``messages``, ``permissiondenied``, ``assertuserfailed``);
-* ``action=wbsearchentities`` -> ``{"searchinfo": {"search": ...}, "search": [...], "success": 1}``;
+* ``action=wbsearchentities`` -> ``{"searchinfo": {"search": ...}, "search": [...], "success": 1}`` (label and
+  alias prefixes; ``match.type`` says which);
+* ``action=query&list=search&srsearch=haswbstatement:"P791=NL-AmRM"`` (CirrusSearch's keyword) ->
+  ``{"batchcomplete": "", "query": {"searchinfo": {"totalhits": n}, "search": [{"ns", "title", "pageid", ...}]}}``;
 * HTTP-level refusals from a front proxy or an overloaded server, scripted per action
   (:meth:`FakeWikibase.throttle`): HTTP 429/503 with ``Retry-After``, before MediaWiki sees the request.
 
@@ -93,6 +96,50 @@ class FakeWikibase:
         self.server: ThreadingHTTPServer | None = None
         self.applied_then_hang = threading.Event()
         self.release = threading.Event()
+        self.concept_base: str | None = None  # default <url>/entity/; Wikidata's to stand in for wikidata.org
+
+    def add_item(
+        self,
+        eid: str,
+        label: str,
+        *,
+        description: str = "",
+        aliases: tuple[str, ...] = (),
+        claims: dict[str, list[str]] | None = None,
+        lang: str = "en",
+    ) -> None:
+        """An item as the wiki holds it; ``claims`` values are item ids (``Q55``) or strings."""
+        entity: Json = {
+            "pageid": int(eid[1:]) + 1000,
+            "ns": 0,
+            "title": eid,
+            "lastrevid": self._new_revision(),
+            "modified": "2026-11-24T12:00:00Z",
+            "type": "item",
+            "id": eid,
+            "labels": {lang: {"language": lang, "value": label}},
+            "descriptions": {lang: {"language": lang, "value": description}} if description else {},
+            "aliases": {lang: [{"language": lang, "value": a} for a in aliases]} if aliases else {},
+            "claims": {},
+            "sitelinks": {},
+        }
+        for pid, values in (claims or {}).items():
+            for v in values:
+                item = v[0] == "Q" and v[1:].isdigit()
+                dv = (
+                    {"value": {"entity-type": "item", "numeric-id": int(v[1:]), "id": v}, "type": "wikibase-entityid"}
+                    if item
+                    else {"value": v, "type": "string"}
+                )
+                snak = {
+                    "snaktype": "value",
+                    "property": pid,
+                    "datavalue": dv,
+                    "datatype": "wikibase-item" if item else "external-id",
+                }
+                st = {"mainsnak": snak, "type": "statement", "id": f"{eid}${uuid.uuid4()}", "rank": "normal"}
+                entity["claims"].setdefault(pid, []).append(st)
+        self.entities[eid] = entity
 
     # -- control ------------------------------------------------------------------------------------------
     def fault(self, edit_number: int, kind: str) -> None:
@@ -242,6 +289,8 @@ class FakeWikibase:
             return 200, {"batchcomplete": "", "query": {"tokens": {"csrftoken": session.csrf}}}, {}
         if action == "login":
             return 200, self._login(f, session), {}
+        if action == "query" and f.get("list") == "search":
+            return 200, self._fulltext(f), {}
         if action == "wbgetentities":
             wanted = [i for i in f.get("ids", "").split("|") if i]
             entities = {i: self.entities.get(i, {"id": i, "missing": ""}) for i in wanted}
@@ -262,27 +311,56 @@ class FakeWikibase:
         session.user = name
         return {"login": {"result": "Success", "lguserid": 1, "lgusername": name.split("@")[0]}}
 
+    def _fulltext(self, f: dict[str, str]) -> Json:
+        """CirrusSearch with ``haswbstatement:"P=V"`` (or unquoted) only: items with that statement value."""
+        query = f.get("srsearch", "")
+        prefix = "haswbstatement:"
+        hits = []
+        if query.startswith(prefix):
+            pid, _, value = query[len(prefix) :].strip('"').partition("=")
+            for eid, e in sorted(self.entities.items()):
+                for st in e.get("claims", {}).get(pid, []):
+                    v = st["mainsnak"].get("datavalue", {}).get("value")
+                    if (v.get("id") if isinstance(v, dict) else v) == value:
+                        hits.append(
+                            {
+                                "ns": e.get("ns", 0),
+                                "title": eid,
+                                "pageid": e.get("pageid", 0),
+                                "size": 1200,
+                                "wordcount": 0,
+                                "snippet": "",
+                                "timestamp": "2026-11-24T12:00:00Z",
+                            }
+                        )
+                        break
+        limit = int(f.get("srlimit", "10"))
+        return {"batchcomplete": "", "query": {"searchinfo": {"totalhits": len(hits)}, "search": hits[:limit]}}
+
     def _search(self, f: dict[str, str]) -> Json:
         text = f.get("search", "").lower()
         lang = f.get("language", "en")
         kind = f.get("type", "item")
         limit = int(f.get("limit", "7"))
         hits = []
+        base = self.concept_base or f"{self.url}/entity/"
         for eid, e in sorted(self.entities.items(), key=lambda kv: (kv[0][0], int(kv[0][1:]))):
             if e.get("type") != kind:
                 continue
             label = e.get("labels", {}).get(lang, {}).get("value")
-            if label and label.lower().startswith(text):
+            names = [("label", label)] + [("alias", a["value"]) for a in e.get("aliases", {}).get(lang, [])]
+            found = next(((t, n) for t, n in names if n and n.lower().startswith(text)), None)
+            if found and label:
                 hit = {
                     "id": eid,
                     "title": eid if kind == "item" else f"Property:{eid}",
                     "pageid": int(eid[1:]) + 1000,
-                    "concepturi": f"{self.url}/entity/{eid}",
+                    "concepturi": f"{base}{eid}",
                     "repository": "",
                     "url": f"//127.0.0.1/wiki/{eid}",
                     "display": {"label": {"value": label, "language": lang}},
                     "label": label,
-                    "match": {"type": "label", "language": lang, "text": label},
+                    "match": {"type": found[0], "language": lang, "text": found[1]},
                 }
                 desc = e.get("descriptions", {}).get(lang, {}).get("value")
                 if desc:
@@ -397,9 +475,10 @@ class FakeWikibase:
             for eid, e in self.entities.items():
                 if eid == own or e.get("type") != "item":
                     continue
-                if e["labels"].get(lang, {}).get("value") == label and e["descriptions"].get(lang, {}).get(
-                    "value"
-                ) == desc:
+                if (
+                    e["labels"].get(lang, {}).get("value") == label
+                    and e["descriptions"].get(lang, {}).get("value") == desc
+                ):
                     return _error(
                         "modification-failed",
                         f'Item [[{eid}|{eid}]] already has label "{label}" associated with language code {lang}, '

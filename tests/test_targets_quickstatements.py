@@ -251,3 +251,33 @@ def test_unread_wikidata_item_keeps_its_label_but_gets_statements() -> None:
     assert lines == ['Q190804\tAen\t"Rijks"', "Q190804\tP17\tQ55"]
     assert report.updated == ["Q190804"]
     assert "not overwriting" in dict(report.details["skipped_edits"])["Q190804 label en"]
+
+
+def test_create_new_writes_create_last_only_for_items_wikidata_does_not_have() -> None:
+    from kg.load.remote import NOT_ON_WIKIDATA
+
+    def entity(eid: str, label: str, participant: str | None = None) -> dict:
+        claims = [Claim("country", "Q55")] + ([Claim("participant", participant)] if participant else [])
+        return to_json(Record(eid, "partnership", labels={"en": label}, claims=claims))
+
+    checked = plan_item(entity(LOCAL, "Heemkundekring", "Q190804"), None, kind="partnership", match=NOT_ON_WIKIDATA)
+    refers = plan_item(entity("Q1000000000043", "Refers", LOCAL), None, kind="partnership", match=NOT_ON_WIKIDATA)
+    unchecked = plan_item(entity("Q1000000000044", "Never asked"), None, kind="partnership", match="new")
+    plan = Plan(items=[checked, refers, unchecked])
+    lines, report = render(plan, create_new=True)
+    assert lines == [
+        "CREATE",
+        'LAST\tLen\t"Heemkundekring"',
+        "LAST\tP17\tQ55",
+        "LAST\tP710\tQ190804",
+        "CREATE",
+        'LAST\tLen\t"Refers"',
+        "LAST\tP17\tQ55",
+    ]
+    assert report.created == [LOCAL, "Q1000000000043"]
+    assert "not reconciled against Wikidata" in dict(report.skipped)["Q1000000000044"]
+    assert "local-only item" in dict(report.details["skipped_edits"])["new item 'Refers' P710"]
+    # without the flag nothing is created, and the way out is named
+    lines, report = render(plan)
+    assert lines == [] and report.created == []
+    assert "run with --create-new" in dict(report.skipped)[LOCAL]

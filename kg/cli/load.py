@@ -36,7 +36,40 @@ def _open_store(path: Path, *, write: bool) -> Any:
     return Store.open(path, read_only=not write)
 
 
-def _remote_target(name: str, output: Path | None, source: Path, idmap: Path | None, maxlag: int) -> Any:
+def _linker(spec: str, review_path: Path, threshold: float | None, target: str) -> Any:
+    """The reconciliation of this load: the service (``--reconcile``), the review file's answers."""
+    from kg.load.linking import Linker
+    from kg.load.reconcile import Index
+    from kg.load.remote import open_service
+    from kg.load.review import Review
+
+    service = open_service(spec)
+    if service is not None and not service.wikidata:
+        raise InputError(
+            f"--reconcile {spec}: expected a service whose items are Wikidata's (their ids are what the store and "
+            f"QuickStatements use), found {service.name} with ids of its own; hint: a Wikibase with its own ids is "
+            "not supported by --reconcile yet"
+        )
+    linker = Linker(Index(), service, Review.read(review_path), ask_local=target == "quickstatements")
+    if threshold is not None:
+        linker.threshold = threshold
+    return linker
+
+
+def _write_review(linker: Any, err: Console) -> None:
+    written = linker.review.write()
+    if written is not None and linker.review.questions:
+        open_ = sum(1 for k in linker.review.questions if k not in linker.review.answers)
+        err.print(
+            f"review file {written}: {open_} open questions; mark one line of each in its pick column and run the "
+            f"same command with --review {written}",
+            highlight=False,
+        )
+
+
+def _remote_target(
+    name: str, output: Path | None, source: Path, idmap: Path | None, maxlag: int, *, create_new: bool = False
+) -> Any:
     try:
         module = importlib.import_module(f"kg.load.targets.{name}")
     except ModuleNotFoundError as e:
@@ -48,7 +81,7 @@ def _remote_target(name: str, output: Path | None, source: Path, idmap: Path | N
         raise
     if name == "quickstatements":
         path = output or Path(source.stem + ".quickstatements.txt")
-        return module.QuickStatementsTarget(path)
+        return module.QuickStatementsTarget(path, create_new=create_new)
     # the resume journal lives with the id map (not with --plan-out): a resume finds it whatever plan file it writes
     return module.WikibaseTarget.from_env(idmap=idmap, maxlag=maxlag)
 
@@ -180,6 +213,43 @@ def load(
             show_default=False,
         ),
     ] = None,
+    reconcile: Annotated[
+        str,
+        typer.Option(
+            "--reconcile",
+            help="Link rows and named item cells the store does not know to items of Wikidata (`wikidata`: "
+            "its W3C reconciliation service), of any W3C reconciliation service (its URL) or of a Wikibase "
+            "(its api.php URL). `none` calls no service (the default: glamkg never calls one by itself).",
+        ),
+    ] = "none",
+    review: Annotated[
+        Path | None,
+        typer.Option(
+            "--review",
+            help="Review file (CSV) of the questions reconciliation could not decide: read (the picks) and "
+            "written again (default when there are questions: <FILE name>.review.csv).",
+            show_default=False,
+        ),
+    ] = None,
+    match_threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--match-threshold",
+            min=0,
+            max=100,
+            help="Score (0-100) from which a candidate is linked, when it is the only one (default: "
+            "schemas/reconcile.yaml, 90).",
+            show_default=False,
+        ),
+    ] = None,
+    create_new: Annotated[
+        bool,
+        typer.Option(
+            "--create-new",
+            help="With --target quickstatements: CREATE the items that --reconcile wikidata found nowhere on "
+            "Wikidata (others are skipped and listed).",
+        ),
+    ] = False,
     show: Annotated[int, typer.Option(help="Items shown in the preview.")] = MAX_SHOWN,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No preview, no progress and no notices (errors only).")
@@ -222,6 +292,12 @@ def load(
         outfile.check(plan_out, what="plan file")
     if target == TargetName.quickstatements:
         outfile.check(output or Path(file.stem + ".quickstatements.txt"), what="QuickStatements file")
+    if create_new and target != TargetName.quickstatements:
+        raise InputError(f"--create-new: expected --target quickstatements, found --target {target.value}")
+    if review is not None:
+        outfile.check(review, what="review file")
+    review_path = review or Path(file.stem + ".review.csv")  # the default is written only when there are questions
+    linker = _linker(reconcile, review_path, match_threshold, target.value)
     store_path = config.store_path(store)
     new_store = not (store_path / "CURRENT").is_file()  # created by this command: removed again if it fails
     st = _open_store(store_path, write=target == TargetName.store and not dry_run)
@@ -231,7 +307,8 @@ def load(
         local = StoreTarget(st, workers=workers)
         tgt: Any = local
         if target != TargetName.store:
-            tgt = _remote_target(target.value, output, file, idmap, maxlag)
+            tgt = _remote_target(target.value, output, file, idmap, maxlag, create_new=create_new)
+        linker.index = local.index()
         try:
             result = loader.load(
                 file,
@@ -239,8 +316,9 @@ def load(
                 tgt,
                 dry_run=dry_run,
                 plan_out=plan_out,
-                index=local.index(),
+                index=linker.index,
                 exists=local.exists,
+                linker=linker,
                 encoding=encoding,
                 delimiter=delimiter,
                 sheet_name=sheet,
@@ -249,9 +327,11 @@ def load(
             )
         except ValidationFailed as e:
             reporter.stop()
+            _write_review(linker, err)
             out.print(_summary({}, len(e.rejected_rows())) + "; nothing was written", highlight=False)
             raise
         reporter.stop()
+        _write_review(linker, err)
         for w in result.prepared.warnings:
             err.print(f"[yellow]warning:[/] {w}", highlight=False)
         if not quiet:

@@ -42,6 +42,7 @@ import yaml
 
 from kg.errors import InputError, read_text
 from kg.load.problems import Problem
+from kg.load.reconcile_settings import settings as reconcile_settings
 from kg.load.sheet import Cell, Sheet, split_values
 from kg.model import ids
 from kg.model.languages import is_language_code
@@ -120,6 +121,7 @@ class MappedRow:
     aliases: dict[str, list[str]] = dc_field(default_factory=dict)
     claims: list[MappedValue] = dc_field(default_factory=list)
     columns: dict[str, str] = dc_field(default_factory=dict)
+    names: list[tuple[str, str, str]] = dc_field(default_factory=list)  # named item cells: (pid, text, column)
 
     def values(self, pid: str) -> list[Value]:
         return [c.value for c in self.claims if c.pid == pid]
@@ -186,6 +188,7 @@ class Mapping:
         self.class_pid = m.prop(m.kind(kind).class_property).id
         self.allowed_classes = {m.cls(c).id for c in m.kind(kind).allowed_classes}
         self._item_names = _item_names(m)
+        self._by_name = set(reconcile_settings().by_name)  # item columns that may name their item
         self._cache: dict[tuple[str, Cell, type], Value] = {}
         self.constants: list[MappedValue] = []
         for key, raw in (constants or {}).items():
@@ -516,6 +519,9 @@ class Mapping:
             return
         mr.columns[spec.pid] = spec.column
         for v in split_values(cell, sep) if spec.datatype != "monolingualtext" else [cell]:
+            if spec.pid in self._by_name and self.item_id(_text(v), spec) is None:
+                mr.names.append((spec.pid, _text(v), spec.column))
+                continue
             key = (spec.column, v, type(v))
             value = self._cache.get(key)
             if value is None:

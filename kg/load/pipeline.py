@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import EntityError, InputError
+from kg.load.linking import Linker
 from kg.load.mapping import MappedRow
 from kg.load.mapping import Mapping as ColumnMapping
 from kg.load.plan import Plan, PlanItem, plan_item, statement_key
@@ -199,6 +200,7 @@ def prepare(
     delimiter: str | None = None,
     sheet_name: str | None = None,
     shacl_limit: int = DEFAULT_SHACL_LIMIT,
+    linker: Linker | None = None,
     progress: Progress = SILENT,
 ) -> Prepared:
     """Read, check and plan a load; never writes. Raises ValidationFailed with all problems."""
@@ -211,8 +213,9 @@ def prepare(
             "nothing to load"
         )
     kind = mapping.kind
-    progress.phase("checking", len(sheet.rows))
+    progress.phase("mapping", len(sheet.rows))
     rows, problems, specs = mapping.map_sheet(sheet)
+    progress.advance(len(rows))
     warnings = [
         f"column {c!r} is not mapped and was ignored"
         for c in sheet.columns
@@ -221,6 +224,25 @@ def prepare(
     name, n_rows, columns = sheet.name, len(sheet.rows), list(sheet.columns)
     del sheet  # the raw cells are not needed any more
     cell_bad = {(pr.row, pr.column) for pr in problems}
+
+    # Reconciliation comes before the row checks: named item cells (a required participant ...) get their ids
+    # from it, and they may name the rows of this very load.
+    progress.phase("reconciling", len(rows))
+    rec = Reconciler(index or Index(), kind, file=name, exists=exists)
+    unmapped = {pr.row for pr in problems}
+    mapped = [r for r in rows if r.number not in unmapped]
+    matches = rec.reconcile(mapped)
+    problems.extend(rec.problems)
+    if linker is not None or any(r.names for r in rows):
+        linker = linker or Linker(index or Index())
+        linker.file = name
+        matches = linker.rows(kind, mapped, matches)
+        linker.cells(kind, rows, matches)
+        problems.extend(linker.problems)
+        cell_bad |= {(pr.row, pr.column) for pr in linker.problems}
+    del mapped
+    progress.advance(len(rows))
+    progress.phase("checking", len(rows))
     for pr in check_rows(rows, kind, file=name):
         if (pr.row, pr.column) not in cell_bad:
             problems.append(pr)
@@ -237,13 +259,10 @@ def prepare(
         )
     progress.advance(len(rows))
 
-    progress.phase("reconciling", len(rows))
-    rec = Reconciler(index or Index(), kind, file=name, exists=exists)
     rejected = {pr.row for pr in problems}
     good = [r for r in rows if r.number not in rejected]
+    matches = [m for m in matches if m.row not in rejected]
     del rows
-    matches = rec.reconcile(good)
-    problems.extend(rec.problems)
     resolve = getattr(target, "resolve_ids", None)
     if resolve is not None:  # a target with ids of its own (a Wikibase) says what each cell's id means there
         in_load = {m.id for m in matches}

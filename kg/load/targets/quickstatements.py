@@ -14,9 +14,11 @@ coordinates ``@52.36/4.885``; quantities ``425007``, ``6.09~0.01``, ``12U11573``
 ``P<n>  value`` pairs, a reference as ``S<n>  value`` pairs; a statement with several references is
 written once per reference (QuickStatements adds a reference to a statement that already has the value).
 
-What this target never does: create items (no ``CREATE``/``LAST``: QuickStatements edits go to items that
-exist on Wikidata only). Local-only items (:func:`kg.model.ids.is_local`) are listed in
-``WriteReport.skipped``; single edits QuickStatements v1 cannot express (a value that is a local item, a
+New items (``CREATE`` then ``LAST  Len  "..."`` lines) are written only with ``create_new=True``
+(``--create-new``) and only for items whose row was reconciled against Wikidata and found nowhere there (the
+plan's match is ``new: not on Wikidata``, :mod:`kg.load.linking`): so no duplicate of a Wikidata item can be
+created by accident. Every other local-only item (:func:`kg.model.ids.is_local`) is listed in
+``WriteReport.skipped`` with the reason; single edits QuickStatements v1 cannot express (a value that is a local item, a
 string with a TAB or newline or surrounding spaces, asymmetric quantity bounds, a rank other than normal,
 removing a label or description) are listed in ``WriteReport.details["skipped_edits"]`` with the reason.
 """
@@ -32,6 +34,7 @@ from kg import outfile
 from kg.errors import EntityError, InputError
 from kg.load.plan import Plan, PlanItem, StatementChange, TermChange
 from kg.load.problems import Problem
+from kg.load.remote import NOT_ON_WIKIDATA
 from kg.load.targets.base import ProgressFn, WriteReport, report_unchanged
 from kg.load.targets.constraints import Limits, value_problems
 from kg.model import ids
@@ -41,6 +44,7 @@ from kg.model.schema import model
 Json = dict[str, Any]
 
 _TERM_CODES = {"label": "L", "description": "D", "alias": "A"}
+LAST = "LAST"  # the subject of the lines after CREATE: the item just created
 
 
 class Unrepresentable(ValueError):
@@ -181,9 +185,10 @@ def statement_lines(subject: str, statement: Mapping[str, Any], *, remove: bool 
 
     An addition with several references gives one line per reference; without references, one line.
     """
-    subject = ids.item_id(subject)
-    if ids.is_local(subject):
-        raise Unrepresentable(f"{subject} is a local-only item, which does not exist on Wikidata")
+    if subject != LAST:
+        subject = ids.item_id(subject)
+        if ids.is_local(subject):
+            raise Unrepresentable(f"{subject} is a local-only item, which does not exist on Wikidata")
     main = statement["mainsnak"]
     pid = ids.property_id(str(main["property"]))
     head = [("-" if remove else "") + subject, pid, value_text(main)]
@@ -267,8 +272,43 @@ def _check_no_local_ids(lines: Sequence[str]) -> None:
                 raise AssertionError(f"line {n} names the local-only id {token}: {line!r}")
 
 
-def render(plan: Plan) -> tuple[list[str], WriteReport]:
-    """All lines for ``plan`` and the report (without writing a file)."""
+def create_lines(item: PlanItem) -> tuple[list[str], list[tuple[str, str]]]:
+    """``CREATE`` and the ``LAST`` lines of a new item's terms and statements; the edits left out."""
+    lines = ["CREATE"]
+    left_out: list[tuple[str, str]] = []
+    for term in item.terms:
+        try:
+            lines += term_lines(LAST, term)
+        except Unrepresentable as e:
+            left_out.append((f"new item {item.label!r} {term.term} {term.language}", str(e)))
+    for change in item.statements:
+        if change.action != "add" or change.new is None:
+            continue
+        try:
+            lines += statement_lines(LAST, change.new)
+        except Unrepresentable as e:
+            left_out.append((f"new item {item.label!r} {change.prop}", str(e)))
+    return lines, left_out
+
+
+def _local_reason(item: PlanItem, create_new: bool) -> str:
+    what = f"local-only item ({item.label or 'no label'}, rows {item.rows})"
+    if item.match == NOT_ON_WIKIDATA:
+        return f"{what}: Wikidata's reconciliation found no such item; run with --create-new to create it"
+    if create_new:
+        return (
+            f"{what}: not created, because it was not reconciled against Wikidata (matched: {item.match}); "
+            "run with --reconcile wikidata first, so that no duplicate is created"
+        )
+    return (
+        f"{what}: it is not on Wikidata and QuickStatements here only edits existing Wikidata items; run with "
+        "--reconcile wikidata to link it, or load it into the store or a Wikibase"
+    )
+
+
+def render(plan: Plan, *, create_new: bool = False) -> tuple[list[str], WriteReport]:
+    """All lines for ``plan`` and the report (without writing a file). ``create_new``: CREATE the items that
+    Wikidata's reconciliation did not find (see the module docstring)."""
     report = WriteReport(target="quickstatements")
     report_unchanged(plan, report)
     lines: list[str] = []
@@ -277,13 +317,13 @@ def render(plan: Plan) -> tuple[list[str], WriteReport]:
         if not ids.is_id(item.id, kinds="Q"):
             raise InputError(f"plan item {item.id!r}: expected an item id like Q42")
         if ids.is_local(item.id):
-            report.skipped.append(
-                (
-                    item.id,
-                    f"local-only item ({item.label or 'no label'}, rows {item.rows}): it is not on Wikidata and "
-                    "QuickStatements here only edits existing Wikidata items; load it into the store or a Wikibase",
-                )
-            )
+            if create_new and item.match == NOT_ON_WIKIDATA and item.action == "create":
+                item_cmds, left_out = create_lines(item)
+                lines += item_cmds
+                skipped_edits += left_out
+                report.created.append(item.id)
+                continue
+            report.skipped.append((item.id, _local_reason(item, create_new)))
             continue
         item_cmds, left_out = item_lines(item)
         skipped_edits += left_out
@@ -325,9 +365,10 @@ class QuickStatementsTarget:
 
     name = "quickstatements"
 
-    def __init__(self, path: str | Path, *, reader: Any = None) -> None:
+    def __init__(self, path: str | Path, *, reader: Any = None, create_new: bool = False) -> None:
         self.path = Path(path)
         self.reader = reader
+        self.create_new = create_new
 
     def existing(self, ids_: Sequence[str]) -> dict[str, dict[str, Any] | None]:
         out: dict[str, dict[str, Any] | None] = {i: None for i in ids_}
@@ -344,7 +385,7 @@ class QuickStatementsTarget:
         return value_problems(plan, Limits.for_target("wikibase"), file=file, columns=columns)
 
     def apply(self, plan: Plan, *, progress: ProgressFn | None = None) -> WriteReport:
-        lines, report = render(plan)
+        lines, report = render(plan, create_new=self.create_new)
         outfile.write_text(self.path, "".join(line + "\n" for line in lines), what="QuickStatements file")
         report.output = str(self.path)
         if progress:

@@ -1,0 +1,373 @@
+"""Asking a remote Wikibase which item a name (and country, type, identifiers) means.
+
+Two kinds of service, one interface (:class:`Service`: ``ask(questions) -> candidates per question``):
+
+* :class:`W3CService`: the W3C Reconciliation Service API (version 0.2) that OpenRefine uses: the manifest
+  (``GET <url>``: ``name``, ``identifierSpace``, ``schemaSpace``, ``defaultTypes``) and batches of queries
+  (``POST <url>`` with the form field ``queries={"q0": {"query": ..., "type": [...], "limit": 5,
+  "properties": [{"pid": "P17", "v": "Q55"}, ...]}, ...}``), answered
+  ``{"q0": {"result": [{"id", "name", "description", "type": [{"id", "name"}], "score", "match"}]}}``;
+* :class:`WikibaseApiService`: a Wikibase without a reconciliation service, through its action API
+  (:class:`kg.load.targets.wikibase_api.WikibaseApi`: ``maxlag``, ``Retry-After``): ``list=search`` with
+  ``haswbstatement:"P791=NL-AmRM"`` for identifiers (a unique hit scores 100), ``wbsearchentities`` for
+  labels and aliases, ``wbgetentities`` for the candidates' classes (P31) and countries (P17). Scores:
+  100 for a label or alias equal to the name (normalised as :func:`kg.load.reconcile.normalise_label`),
+  60 for a prefix match; halved when the candidate has none of the wanted classes; minus 10 when it has no
+  country; candidates in another country than the row's are dropped.
+
+Every request goes through :mod:`kg.http` (User-Agent, timeouts, ``Retry-After``); answers are cached on disk
+per service URL and query (:class:`AnswerCache`), so a second run asks nothing it asked before.
+The settings (threshold, batch size, ...) are data: ``schemas/reconcile.yaml``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from kg import config
+from kg.errors import InputError, RemoteError
+from kg.http import HttpClient, decode_json
+from kg.load.reconcile import normalise_label
+from kg.load.reconcile_settings import settings
+from kg.model import ids
+from kg.model.schema import model
+
+Json = dict[str, Any]
+NOT_ON_WIKIDATA = "new: not on Wikidata"  # the match of a row that Wikidata's reconciliation did not find
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One answer: an item id of the service's Wikibase, its label, description and score (0..100)."""
+
+    id: str
+    label: str = ""
+    description: str = ""
+    score: float = 0.0
+    match: bool = False  # the service itself says "this is the one" (W3C ``match``)
+
+    def text(self) -> str:
+        desc = f", {self.description}" if self.description else ""
+        flag = ", the service's match" if self.match else ""
+        return f"{self.id} {self.label!r}{desc} (score {self.score:g}{flag})"
+
+
+@dataclass(frozen=True)
+class Question:
+    """What one row or cell asks: a name, the classes its item may have, its country, its identifiers."""
+
+    text: str
+    classes: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    identifiers: tuple[tuple[str, str], ...] = ()  # (property id, value)
+    language: str = "en"
+
+    def key(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
+
+
+def decide(candidates: Sequence[Candidate], threshold: float) -> Candidate | None:
+    """The candidate to link automatically: the ONE strong candidate (score >= threshold), else None (none
+    strong, or several: the choice is the volunteer's). A W3C service's own ``match`` flag is kept and shown
+    but not relied on: one documented rule for every service (``--match-threshold`` for other score scales)."""
+    strong = [c for c in candidates if c.score >= threshold]
+    return strong[0] if len(strong) == 1 else None
+
+
+class Service(Protocol):
+    url: str
+    name: str
+    wikidata: bool  # the service's ids are Wikidata's
+
+    def ask(self, questions: Sequence[Question]) -> list[list[Candidate]]: ...
+
+
+# -- the cache -----------------------------------------------------------------------------------------------
+
+
+def cache_dir() -> Path:
+    """``$GLAMKG_RECONCILE_CACHE``, else ``$XDG_CACHE_HOME/glamkg/reconcile`` (``~/.cache/glamkg/reconcile``)."""
+    own = config.setting("reconcile_cache")
+    if own:
+        return Path(own)
+    base = config.setting("xdg_cache")
+    return (Path(base) if base else Path.home() / ".cache") / "glamkg" / "reconcile"
+
+
+@dataclass
+class AnswerCache:
+    """Answers on disk, one JSON file per (service URL, question); older than ``max_age`` seconds = a miss."""
+
+    folder: Path | None
+    max_age: float = 30 * 86400.0
+    hits: int = 0
+
+    def _path(self, url: str, q: Question) -> Path | None:
+        if self.folder is None:
+            return None
+        h = hashlib.sha256((url + "\n" + q.key()).encode("utf-8")).hexdigest()
+        return self.folder / h[:2] / f"{h}.json"
+
+    def get(self, url: str, q: Question) -> list[Candidate] | None:
+        p = self._path(url, q)
+        if p is None or not p.is_file():
+            return None
+        try:
+            raw = json.loads(p.read_text(encoding="utf-8"))
+            if time.time() - float(raw["stored"]) > self.max_age:
+                return None
+            out = [Candidate(**c) for c in raw["candidates"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # a damaged entry is a miss
+        self.hits += 1
+        return out
+
+    def put(self, url: str, q: Question, candidates: Sequence[Candidate]) -> None:
+        p = self._path(url, q)
+        if p is None:
+            return
+        body = {"url": url, "question": asdict(q), "stored": time.time(), "candidates": [asdict(c) for c in candidates]}
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            tmp = p.with_suffix(".tmp")
+            tmp.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(p)
+        except OSError:
+            pass  # caching is best effort
+
+
+def _cached_ask(url: str, cache: AnswerCache, questions: Sequence[Question], fetch: Any) -> list[list[Candidate]]:
+    """Answers from the cache; the rest through ``fetch(missing questions) -> answers``, then cached."""
+    out: list[list[Candidate] | None] = [cache.get(url, q) for q in questions]
+    missing = [i for i, a in enumerate(out) if a is None]
+    if missing:
+        answers = fetch([questions[i] for i in missing])
+        for i, a in zip(missing, answers, strict=True):
+            out[i] = a
+            cache.put(url, questions[i], a)
+    return [a or [] for a in out]
+
+
+def _wikidata_space() -> str:
+    return ids.wikidata_concept_base()
+
+
+# -- W3C reconciliation service ---------------------------------------------------------------------------------
+
+
+@dataclass
+class W3CService:
+    """A W3C Reconciliation Service API endpoint (OpenRefine's protocol, version 0.2)."""
+
+    url: str
+    client: HttpClient
+    cache: AnswerCache
+    limit: int = 5
+    batch: int = 10
+    name: str = ""
+    wikidata: bool = False
+    manifest: Json = field(default_factory=dict)
+
+    def open(self) -> W3CService:
+        """Read the manifest (``GET url``) and check it is one."""
+        body = decode_json(self.client.get(self.url, cache=False))
+        if not isinstance(body, dict) or "identifierSpace" not in body or "name" not in body:
+            raise RemoteError(
+                f"{self.url}: expected a reconciliation service manifest (JSON with name, identifierSpace, "
+                f"schemaSpace), found {str(body)[:120]!r}; hint: --reconcile takes the service's endpoint URL "
+                "(the one OpenRefine is given) or a Wikibase's api.php",
+                url=self.url,
+            )
+        self.manifest = body
+        self.name = str(body["name"])
+        self.wikidata = str(body["identifierSpace"]).rstrip("/") == _wikidata_space().rstrip("/")
+        return self
+
+    def query(self, q: Question) -> Json:
+        out: Json = {"query": q.text, "limit": self.limit}
+        if q.classes:
+            out["type"] = list(q.classes)
+            out["type_strict"] = "any"
+        props = [{"pid": model().prop("country").id, "v": c} for c in q.countries]
+        props += [{"pid": pid, "v": v} for pid, v in q.identifiers]
+        if props:
+            out["properties"] = props
+        return out
+
+    def ask(self, questions: Sequence[Question]) -> list[list[Candidate]]:
+        return _cached_ask(self.url, self.cache, questions, self._fetch)
+
+    def _fetch(self, questions: Sequence[Question]) -> list[list[Candidate]]:
+        out: list[list[Candidate]] = []
+        for start in range(0, len(questions), self.batch):
+            chunk = questions[start : start + self.batch]
+            payload = {f"q{i}": self.query(q) for i, q in enumerate(chunk)}
+            body = decode_json(
+                self.client.post(self.url, data={"queries": json.dumps(payload, ensure_ascii=False)}, cache=False)
+            )
+            if not isinstance(body, dict):
+                raise RemoteError(f"{self.url}: expected a JSON object of answers, found {str(body)[:120]!r}")
+            for i in range(len(chunk)):
+                answer = body.get(f"q{i}")
+                if not isinstance(answer, dict) or not isinstance(answer.get("result"), list):
+                    raise RemoteError(
+                        f"{self.url}: expected an answer {{'result': [...]}} for query q{i}, "
+                        f"found {str(answer)[:120]!r}"
+                    )
+                out.append([c for c in map(_w3c_candidate, answer["result"]) if c is not None])
+        return out
+
+
+def _w3c_candidate(r: Any) -> Candidate | None:
+    if not isinstance(r, dict) or not ids.is_id(str(r.get("id", "")), kinds="Q"):
+        return None  # a service may answer other entity types; items only here
+    try:
+        score = float(r.get("score") or 0)
+    except (TypeError, ValueError):
+        score = 0.0
+    return Candidate(
+        id=str(r["id"]),
+        label=str(r.get("name") or ""),
+        description=str(r.get("description") or ""),
+        score=score,
+        match=r.get("match") is True,
+    )
+
+
+# -- a Wikibase's action API ------------------------------------------------------------------------------------
+
+
+@dataclass
+class WikibaseApiService:
+    """A Wikibase without a reconciliation service: ``wbsearchentities`` and ``haswbstatement:`` searches."""
+
+    url: str
+    api: Any  # kg.load.targets.wikibase_api.WikibaseApi
+    cache: AnswerCache
+    limit: int = 5
+    name: str = ""
+    wikidata: bool = False
+
+    @classmethod
+    def create(cls, url: str, client: HttpClient, cache: AnswerCache, *, limit: int = 5) -> WikibaseApiService:
+        from kg.load.targets.wikibase_api import WikibaseApi
+
+        api = WikibaseApi(url, client=client)
+        host = url.split("//", 1)[-1].split("/", 1)[0]
+        # whose ids are these? the concept URI of one search hit says (the model's "museum" class, any wiki has it)
+        probe = api.search(model().cls("museum").label, limit=1)
+        concept = str(probe[0].get("concepturi", "")) if probe else ""
+        is_wd = concept.startswith(_wikidata_space())
+        return cls(api.api_url, api, cache, limit=limit, name=f"the Wikibase at {host}", wikidata=is_wd)
+
+    def ask(self, questions: Sequence[Question]) -> list[list[Candidate]]:
+        return _cached_ask(self.url, self.cache, questions, lambda qs: [self._one(q) for q in qs])
+
+    def _by_identifier(self, pid: str, value: str) -> list[str]:
+        body = self.api.call(
+            {
+                "action": "query",
+                "list": "search",
+                "srsearch": f'haswbstatement:"{pid}={value}"',
+                "srnamespace": "0|120",
+                "srlimit": str(self.limit),
+            }
+        )
+        out = []
+        for hit in (body.get("query") or {}).get("search") or []:
+            eid = str(hit.get("title", "")).rsplit(":", 1)[-1]
+            if ids.is_id(eid, kinds="Q"):
+                out.append(eid)
+        return out
+
+    def _one(self, q: Question) -> list[Candidate]:
+        for pid, value in q.identifiers:
+            if '"' in value or "\\" in value:
+                continue  # cannot be quoted in a CirrusSearch keyword; the label search still runs
+            found = self._by_identifier(pid, value)
+            if len(found) == 1:
+                ent = self.api.get_entities(found, props="labels|descriptions|claims").get(found[0]) or {}
+                return [
+                    Candidate(
+                        found[0], _term(ent, "labels", q.language), _term(ent, "descriptions", q.language), 100.0, True
+                    )
+                ]
+        hits = self.api.search(q.text, language=q.language, limit=self.limit * 2) if q.text else []
+        wanted = normalise_label(q.text)
+        scored: dict[str, float] = {}
+        labels: dict[str, tuple[str, str]] = {}
+        for h in hits:
+            eid = str(h.get("id", ""))
+            if not ids.is_id(eid, kinds="Q"):
+                continue
+            matched = str((h.get("match") or {}).get("text") or h.get("label") or "")
+            score = 100.0 if normalise_label(matched) == wanted else 60.0
+            scored[eid] = max(score, scored.get(eid, 0.0))
+            labels[eid] = (str(h.get("label") or ""), str(h.get("description") or ""))
+        if not scored:
+            return []
+        entities = self.api.get_entities(list(scored), props="claims")
+        country_pid, class_pid = model().prop("country").id, model().prop("instance_of").id
+        out = []
+        for eid, score in scored.items():
+            ent = entities.get(eid) or {}
+            classes, countries = _item_values(ent, class_pid), _item_values(ent, country_pid)
+            if q.countries and countries and not countries & set(q.countries):
+                continue  # in another country: not this one
+            if q.classes and not classes & set(q.classes):
+                score /= 2
+            if q.countries and not countries:
+                score -= 10
+            out.append(Candidate(eid, labels[eid][0], labels[eid][1], score))
+        out.sort(key=lambda c: (-c.score, c.id))
+        return out[: self.limit]
+
+
+def _term(entity: Mapping[str, Any], field_name: str, lang: str) -> str:
+    terms = entity.get(field_name) or {}
+    t: Any = terms.get(lang) or terms.get("en") or next(iter(terms.values()), {})
+    return str(t.get("value", "")) if isinstance(t, Mapping) else ""
+
+
+def _item_values(entity: Mapping[str, Any], pid: str) -> set[str]:
+    out = set()
+    for st in (entity.get("claims") or {}).get(pid, []):
+        v = ((st.get("mainsnak") or {}).get("datavalue") or {}).get("value")
+        if isinstance(v, Mapping) and v.get("id"):
+            out.add(str(v["id"]))
+    return out
+
+
+# -- choosing a service -----------------------------------------------------------------------------------------
+
+
+def open_service(
+    spec: str,
+    *,
+    client: HttpClient | None = None,
+    cache_folder: Path | None = None,
+    use_cache: bool = True,
+) -> Service | None:
+    """``none`` -> None; ``wikidata`` -> Wikidata's W3C service; a URL ending in ``api.php`` -> that Wikibase's
+    action API; any other http(s) URL -> a W3C reconciliation service (its manifest is read now)."""
+    s = settings()
+    text = spec.strip()
+    if text.lower() in ("", "none"):
+        return None
+    url = s.services.get(text.lower(), text)
+    if not url.startswith(("http://", "https://")):
+        raise InputError(
+            f"--reconcile: expected none, {', '.join(s.services)} or the http(s) URL of a reconciliation service "
+            f"or of a Wikibase's api.php, found {spec!r}"
+        )
+    client = client or HttpClient()
+    cache = AnswerCache(cache_folder or cache_dir() if use_cache else None, max_age=s.cache_days * 86400)
+    if url.rstrip("/").endswith("api.php"):
+        return WikibaseApiService.create(url, client, cache, limit=s.limit)
+    return W3CService(url, client, cache, limit=s.limit, batch=s.batch).open()
