@@ -404,7 +404,7 @@ def test_dashboard_gap_page_shows_the_evidence(
         assert not at.exception, at.exception
         return at
 
-    at = gaps_page()
+    at = gaps_page(scheme="region")  # UN M49 regions, as expected_by_region counts them
     assert not any("Synthetic demo data" in w.value for w in at.warning)
     captions = " ".join(c.value for c in at.caption)
     assert "Evidence counted: Wikimedian in residence (dated), Commons Institution page (undated)" in captions
@@ -413,7 +413,7 @@ def test_dashboard_gap_page_shows_the_evidence(
         assert table.loc["Europe", f"partnerships_{kind}"] == want["Europe"].get(kind, 0)
     assert table.loc["Africa", "partnerships"] == sum(want["Africa"].values())
     # the filter, from the link: only the residencies count
-    at = gaps_page(evidence="residence")
+    at = gaps_page(evidence="residence", scheme="region")
     assert at.sidebar.multiselect(key="f_evidence").value == ["residence"]
     captions = " ".join(c.value for c in at.caption)
     assert "Evidence counted: Wikimedian in residence (dated)" in captions and "Commons" not in captions
