@@ -145,7 +145,8 @@ def test_forty_rows_six_wrong_gives_exactly_six_errors_and_writes_nothing(tmp_pa
     expected = {(sheet_row_number(i), col) for i, (_, col) in BAD.items()}
     assert {(p.row, p.column) for p in problems} == expected
     assert len(problems) == 6
-    assert all(p.file == str(src) and p.expected and p.found and p.hint for p in problems)
+    where = str(src) if fmt == "csv" else f"{src}, sheet 'Sheet'"  # a workbook's problems name the worksheet
+    assert all(p.file == where and p.expected and p.found and p.hint for p in problems)
     assert e.value.rejected_rows() == sorted(r for r, _ in expected)
     assert str(e.value).splitlines()[-1] == "6 problems in 6 of 40 rows; nothing was written"
     assert after == before

@@ -1,7 +1,8 @@
 """The volunteers' load path: spreadsheet -> mapping -> validation -> reconciliation -> plan -> target.
 
-Owns: reading sheets (:mod:`~kg.load.sheet`), column mappings (:mod:`~kg.load.mapping`), located problems
-(:mod:`~kg.load.problems`), SHACL validation (:mod:`~kg.load.validate`, :mod:`~kg.load.shapes`),
+Owns: reading sheets (:mod:`~kg.load.sheet` CSV/TSV, :mod:`~kg.load.xlsx` workbooks, :mod:`~kg.load.rows` what
+both give), column mappings (:mod:`~kg.load.mapping`, :mod:`~kg.load.numbers`, :mod:`~kg.load.cells`), located
+problems (:mod:`~kg.load.problems`), SHACL validation (:mod:`~kg.load.validate`, :mod:`~kg.load.shapes`),
 reconciliation (:mod:`~kg.load.reconcile`), the plan (:mod:`~kg.load.plan`), the pipeline that ties them
 (:mod:`~kg.load.pipeline`), templates (:mod:`~kg.load.templates`) and the write targets
 (:mod:`kg.load.targets`: store, Wikibase, QuickStatements).

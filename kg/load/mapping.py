@@ -41,6 +41,8 @@ from typing import Any, cast
 import yaml
 
 from kg.errors import InputError, read_text
+from kg.load.cells import cell_problem, formula_problem
+from kg.load.numbers import LOCALES, parse_number
 from kg.load.problems import Problem
 from kg.load.sheet import Cell, Sheet, split_values
 from kg.model import ids
@@ -48,32 +50,11 @@ from kg.model.languages import is_language_code
 from kg.model.schema import Model, model
 from kg.model.values import Coordinate, Monolingual, Quantity, Time, Value, coerce
 
-# Number formats per locale: (decimal separator, thousands separator). "de-CH" uses an apostrophe.
-LOCALES: dict[str, tuple[str, str]] = {
-    "en": (".", ","),
-    "nl": (",", "."),
-    "de": (",", "."),
-    "da": (",", "."),
-    "es": (",", "."),
-    "it": (",", "."),
-    "pt": (",", "."),
-    "id": (",", "."),
-    "tr": (",", "."),
-    "fr": (",", " "),
-    "sv": (",", " "),
-    "nb": (",", " "),
-    "fi": (",", " "),
-    "pl": (",", " "),
-    "cs": (",", " "),
-    "ru": (",", " "),
-    "uk": (",", " "),
-    "de-ch": (".", "'"),
-}
 FIELDS = ("id", "label", "description", "aliases")
 CACHE_SIZE = 200_000  # converted cell values kept per sheet (repeated countries, classes, years ...)
 ID_COLUMNS = ("id", "qid", "item", "wikidata")
 PARTS = ("latitude", "longitude")
-_SPACES = str.maketrans("", "", " \u00a0\u202f")
+SERIAL_MAX = 2_958_465  # Excel's date serial of 9999-12-31
 
 
 @dataclass(frozen=True)
@@ -125,31 +106,6 @@ class MappedRow:
         return [c.value for c in self.claims if c.pid == pid]
 
 
-def parse_number(text: str, decimal: str = ".", thousands: str = "") -> Decimal:
-    """A number written with the given separators: ``parse_number("425.007", ",", ".") == 425007``.
-
-    Thousands separators must group by three (``4.25`` is not a number in Dutch format). Raises ValueError.
-    """
-    t = text.strip()
-    if thousands in (" ", "\u00a0", "\u202f"):
-        t = t.translate(_SPACES)
-        thousands = ""
-    sign = ""
-    if t[:1] in "+-" and t:
-        sign, t = t[0], t[1:]
-    if decimal != "." and "." in t and thousands != ".":
-        raise ValueError("unexpected '.'")
-    int_part, _, frac = t.partition(decimal)
-    if thousands and thousands in int_part:
-        groups = int_part.split(thousands)
-        if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
-            raise ValueError("bad grouping")
-        int_part = "".join(groups)
-    if not int_part.isdigit() or (frac and not frac.isdigit()) or (decimal in t and not frac):
-        raise ValueError("not a number")
-    return Decimal(f"{sign}{int_part}.{frac}" if frac else f"{sign}{int_part}")
-
-
 class Mapping:
     """A column mapping for one item kind. Build with :meth:`from_file`, :meth:`from_dict` or :meth:`default`."""
 
@@ -187,6 +143,7 @@ class Mapping:
         self.allowed_classes = {m.cls(c).id for c in m.kind(kind).allowed_classes}
         self._item_names = _item_names(m)
         self._cache: dict[tuple[str, Cell, type], Value] = {}
+        self._epoch: dt.datetime | None = None  # the workbook's date system while a sheet is mapped
         self.constants: list[MappedValue] = []
         for key, raw in (constants or {}).items():
             spec = self._property_spec(f"constants.{key}", key, {})
@@ -397,14 +354,13 @@ class Mapping:
                 specs[col] = spec
         for col in self.columns:
             if col not in sheet.columns and self.columns[col].field != "ignore":
+                found, hint = "no such column", f"columns are: {', '.join(sheet.columns)}"
+                if col.upper() in sheet.unnamed:
+                    found = f"column {col.upper()} has values but no header"
+                    hint = f"give column {col.upper()} a name in the header row and map that name"
                 problems.append(
                     Problem(
-                        sheet.name,
-                        1,
-                        col,
-                        f"the column {col!r} named in {self.source or 'the mapping'}",
-                        "no such column",
-                        f"columns are: {', '.join(sheet.columns)}",
+                        sheet.name, 1, col, f"the column {col!r} named in {self.source or 'the mapping'}", found, hint
                     )
                 )
         parts = {(s.pid, s.part) for s in specs.values() if s.part}
@@ -429,6 +385,7 @@ class Mapping:
 
     def map_sheet(self, sheet: Sheet) -> tuple[list[MappedRow], list[Problem], dict[str, ColumnSpec]]:
         specs, problems = self.resolve(sheet)
+        self._epoch = sheet.epoch
         self._cache = {}  # converted values are immutable: equal cells share one object
         rows = []
         for row in sheet.rows:
@@ -436,12 +393,17 @@ class Mapping:
             coord_parts: dict[str, dict[str, tuple[Cell, str]]] = {}
             for col, spec in specs.items():
                 cell = row.values.get(col, "")
+                if spec.datatype == "url" and row.links and col in row.links:
+                    cell = row.links[col]  # a link's target, not its text, in a URL-valued column
+                elif row.uncomputed and col in row.uncomputed:
+                    problems.append(formula_problem(sheet.name, row.number, col, row.uncomputed[col]))
+                    continue
                 if cell == "" or cell is None:
                     continue
                 try:
                     self._map_cell(mr, spec, cell, coord_parts)
                 except ValueError as e:
-                    problems.append(_cell_problem(sheet.name, row.number, col, spec, cell, e))
+                    problems.append(cell_problem(sheet.name, row.number, col, spec.field, spec.datatype, cell, e))
             for pid, parts in coord_parts.items():
                 if len(parts) != 2:
                     missing = "longitude" if "latitude" in parts else "latitude"
@@ -588,8 +550,8 @@ class Mapping:
     def time(self, cell: Cell, spec: ColumnSpec) -> Time:
         if isinstance(cell, dt.datetime | dt.date):
             return Time(cast(str, cell if not isinstance(cell, dt.datetime) else cell.date()))
-        if isinstance(cell, int) and not isinstance(cell, bool):
-            return Time(cast(str, cell))
+        if isinstance(cell, int | float) and not isinstance(cell, bool):
+            return self._serial_or_year(cell)
         text = _text(cell)
         for fmt in spec.date_formats or self.date_formats:
             try:
@@ -602,6 +564,18 @@ class Mapping:
                 return Time(f"{parsed.year:04d}-{parsed.month:02d}")
             return Time(f"{parsed.year:04d}")
         return Time(text)
+
+    def _serial_or_year(self, number: float) -> Time:
+        """A number in a date column of a workbook: 1..9999 a year, 10000 and more an Excel date serial
+        (10000 is 1927-05-18; dates typed in Excel are date cells already, serials come from cells whose
+        date format was lost)."""
+        if float(number).is_integer() and 1 <= number <= 9999:
+            return Time(cast(str, int(number)))
+        if self._epoch is None or not 10_000 <= number <= SERIAL_MAX:
+            raise ValueError(f"found the number {number!r}: neither a year (1..9999) nor an Excel date serial")
+        from openpyxl.utils.datetime import from_excel
+
+        return Time(cast(str, from_excel(number, self._epoch).date()))
 
     def coordinate(self, cell: Cell) -> Coordinate:
         text = _text(cell)
@@ -648,47 +622,3 @@ def _item_names(m: Model) -> dict[str, str]:
             out[key.casefold()] = c.id
             out[key.replace("_", " ").casefold()] = c.id
     return out
-
-
-_EXPECTED = {
-    "wikibase-item": "an item id like Q55, or a class key or label from schemas/model.yaml",
-    "time": "a date like 2021, 2021-05 or 2021-05-17",
-    "quantity": "a number",
-    "globe-coordinate": "coordinates as 'latitude,longitude' like 52.36,4.88 (latitude -90..90, longitude -180..180)",
-    "monolingualtext": "a text",
-    "url": "a URL like https://example.org/",
-    "external-id": "an identifier",
-    "string": "a text",
-    "commonsMedia": "a Commons file name like 'Museum front.jpg'",
-}
-
-
-def _cell_problem(file: str, row: int, col: str, spec: ColumnSpec, cell: Cell, e: Exception) -> Problem:
-    msg = str(e)
-    found = repr(cell) if not isinstance(cell, dt.date) else cell.isoformat()
-    if spec.field == "id":
-        hint = "leave the id column empty for items not on Wikidata"
-        if "upper case" in msg:
-            hint = "ids are upper case and have no leading zeros (Q190804)"
-        return Problem(file, row, col, "a Wikidata item id like Q190804", found, hint)
-    dtype = spec.datatype or "string"
-    expected = _EXPECTED.get(dtype, f"a {dtype} value")
-    # kg.model.values messages read "expected X, found 'v'[: detail]": keep only the detail as the hint.
-    detail = msg.split(f"found {cell!r}", 1)[1].lstrip(": ") if f"found {cell!r}" in msg else msg
-    if "format" in msg and dtype in ("quantity", "globe-coordinate"):
-        expected = f"{expected} with {msg.split('the ', 1)[-1]}"
-    if dtype == "wikibase-item":
-        hint = "use the item's Q-id, or add a `values:` table for this column in a mapping file"
-    elif dtype == "time":
-        hint = (
-            detail
-            if detail and not detail.startswith("expected")
-            else ('for other date formats set date_formats in a mapping file (e.g. "%d-%m-%Y")')
-        )
-    elif dtype == "quantity":
-        hint = "state the number format once in a mapping file: locale: nl, or decimal: and thousands:"
-    elif detail in ("not two numbers",):
-        hint = "write latitude,longitude with a decimal point, or latitude;longitude"
-    else:
-        hint = detail
-    return Problem(file, row, col, expected, found, hint)

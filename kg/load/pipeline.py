@@ -213,7 +213,10 @@ def prepare(
     kind = mapping.kind
     progress.phase("checking", len(sheet.rows))
     rows, problems, specs = mapping.map_sheet(sheet)
-    warnings = [
+    # the reader's problems (a row in another delimiter): the other problems of their rows follow from them
+    broken = {pr.row for pr in sheet.problems}
+    problems = [*sheet.problems, *(pr for pr in problems if pr.row not in broken)]
+    warnings = list(sheet.warnings) + [
         f"column {c!r} is not mapped and was ignored"
         for c in sheet.columns
         if c not in specs and mapping.unmapped == "ignore" and c not in mapping.columns
@@ -222,7 +225,7 @@ def prepare(
     del sheet  # the raw cells are not needed any more
     cell_bad = {(pr.row, pr.column) for pr in problems}
     for pr in check_rows(rows, kind, file=name):
-        if (pr.row, pr.column) not in cell_bad:
+        if (pr.row, pr.column) not in cell_bad and pr.row not in broken:
             problems.append(pr)
     bad_rows = {pr.row for pr in problems}
     if len(rows) <= shacl_limit:
