@@ -416,7 +416,7 @@ def test_cli_load_reports_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureF
     assert "created 0, updated 0, unchanged 4, rejected rows 0" in capsys.readouterr().out
     assert main(["load", str(bad), "--kind", "institution", "--store", store]) == 2
     captured = capsys.readouterr()
-    assert "rejected rows 6; nothing was written" in captured.out
+    assert "rejected rows 6 of 40; nothing was written" in captured.out
     assert "6 problems in 6 of 40 rows; nothing was written" in captured.err
     assert "row 5, column 'instance_of'" in captured.err
 

@@ -249,7 +249,7 @@ def load(
             )
         except ValidationFailed as e:
             reporter.stop()
-            out.print(_summary({}, len(e.rejected_rows())) + "; nothing was written", highlight=False)
+            out.print(_summary({}, e.rejected_count()) + f" of {e.rows}; nothing was written", highlight=False)
             raise
         reporter.stop()
         for w in result.prepared.warnings:
@@ -286,6 +286,8 @@ def load(
                 err.print(f"... and {len(left_out) - MAX_SHOWN} more edits left out", highlight=False)
         if rep.output and not outfile.is_stdout(rep.output):
             out.print(f"wrote {rep.output}", highlight=False)
+        elif rep.target == "quickstatements" and not rep.output:
+            out.print("nothing to write: no QuickStatements file was written", highlight=False)
         failed = False
         if rep.skipped or left_out:
             raise Incomplete(

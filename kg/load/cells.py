@@ -43,6 +43,8 @@ def cell_problem(file: str, row: int, col: str, field: str, datatype: str | None
             if detail and not detail.startswith("expected")
             else ('for other date formats set date_formats in a mapping file (e.g. "%d-%m-%Y")')
         )
+    elif dtype == "quantity" and msg.startswith("below the smallest amount"):
+        expected, hint = f"a number >= {msg.rsplit(' ', 1)[-1]}", "counts and sizes cannot be negative"
     elif dtype == "quantity":
         hint = "state the number format once in a mapping file: locale: nl, or decimal: and thousands:"
     elif detail in ("not two numbers",):

@@ -48,12 +48,17 @@ from kg.load.sheet import Cell, Sheet, split_values
 from kg.model import ids
 from kg.model.languages import is_language_code
 from kg.model.schema import Model, model
-from kg.model.values import Coordinate, Monolingual, Quantity, Time, Value, coerce
+from kg.model.values import SOMEVALUE, Coordinate, Monolingual, Quantity, Time, Value, coerce
 
 FIELDS = ("id", "label", "description", "aliases")
 CACHE_SIZE = 200_000  # converted cell values kept per sheet (repeated countries, classes, years ...)
 ID_COLUMNS = ("id", "qid", "item", "wikidata")
 PARTS = ("latitude", "longitude")
+#: Cell texts that mean "unknown value" (somevalue) in a column whose property the model marks `unknowable`.
+UNKNOWN_WORDS = frozenset(
+    {"unknown", "unknown value", "somevalue", "?", "onbekend", "unbekannt", "inconnu", "desconocido"}
+)
+BELOW_MINIMUM = "below the smallest amount allowed for this property:"
 SERIAL_MAX = 2_958_465  # Excel's date serial of 9999-12-31
 
 
@@ -71,6 +76,8 @@ class ColumnSpec:
     values: dict[str, str] = dc_field(default_factory=dict)
     date_formats: tuple[str, ...] = ()
     separator: str | None = None
+    minimum: Decimal | None = None  # a property outside the model with a smallest amount (schemas/properties.yaml)
+    unknowable: bool = False  # "unknown" is "unknown value" (somevalue): schemas/model.yaml `unknowable`
 
 
 @dataclass
@@ -249,17 +256,21 @@ class Mapping:
         m = self.model
         datatype = spec.get("datatype")
         if ids.is_id(key, kinds="P"):
-            p = m.prop_by_id(key)
-            pid = key
-            if p is None and not datatype:
-                raise InputError(f"{where}: property {key} is not in schemas/model.yaml; add `datatype:` for it")
-            datatype = datatype or (p.datatype if p else None)
+            p = m.known_prop(key)
+            if p is None:
+                raise InputError(f"{where}: {unknown_property(key)}")
         elif key in m.properties:
-            pid, datatype = m.prop(key).id, datatype or m.prop(key).datatype
+            p = m.prop(key)
         else:
             raise InputError(
                 f"{where}: expected a property key from schemas/model.yaml or an id like P17, found {key!r}"
             )
+        if datatype and datatype != p.datatype:
+            raise InputError(
+                f"{where}: datatype: {p.id} ({p.label}) is a {p.datatype} property on Wikidata, found {datatype!r}; "
+                "hint: leave out `datatype:`"
+            )
+        pid, datatype = p.id, p.datatype
         unit = spec.get("unit")
         if unit is not None:
             unit = self._item_or_fail(str(unit), where + ".unit")
@@ -279,6 +290,8 @@ class Mapping:
             values=values,
             date_formats=tuple([fmts] if isinstance(fmts, str) else fmts),
             separator=spec.get("separator"),
+            minimum=None if p.minimum is None else Decimal(p.minimum),
+            unknowable=self.kind in p.unknowable,
         )
 
     def _column_spec(self, col: str, spec: Any, *, where: str) -> ColumnSpec:
@@ -291,6 +304,8 @@ class Mapping:
             return ColumnSpec(**{**s.__dict__, "column": col})
         name = str(spec.get("field", ""))
         resolved = self._resolve_name(name, spec.get("language"))
+        if resolved is None and ids.is_id(name.strip(), kinds="P"):
+            raise InputError(f"{where}: {unknown_property(name.strip())}")
         if resolved is None:
             raise InputError(
                 f"{where}: expected id, label[_lang], description[_lang], aliases[_lang], ignore, a property key or "
@@ -315,9 +330,17 @@ class Mapping:
                 return ColumnSpec(name, "aliases" if f == "alias" else f, language=low[len(f) + 1 :])
         if low in self.model.properties:
             p = self.model.prop(low)
-            return ColumnSpec(name, "property", pid=p.id, datatype=p.datatype)
-        if ids.is_id(low, kinds="P") and self.model.prop_by_id(low) is not None:
-            return ColumnSpec(name, "property", pid=low, datatype=self.model.prop_by_id(low).datatype)  # type: ignore[union-attr]
+            return ColumnSpec(name, "property", pid=p.id, datatype=p.datatype, unknowable=self.kind in p.unknowable)
+        known = self.model.known_prop(low) if ids.is_id(low, kinds="P") else None
+        if known is not None:
+            return ColumnSpec(
+                name,
+                "property",
+                pid=low,
+                datatype=known.datatype,
+                minimum=None if known.minimum is None else Decimal(known.minimum),
+                unknowable=self.kind in known.unknowable,
+            )
         return None
 
     def _item_or_fail(self, text: str, where: str) -> str:
@@ -335,6 +358,11 @@ class Mapping:
         for col in sheet.columns:
             spec = self.columns.get(col) or self._resolve_name(col)
             if spec is None:
+                if ids.is_id(col.strip(), kinds="P"):
+                    problems.append(
+                        Problem(sheet.name, 1, col, "a property glamkg knows", unknown_property(col.strip()), "")
+                    )
+                    continue
                 if self.unmapped == "error":
                     known = ["id", "label_<lang>", "description_<lang>", "aliases_<lang>"] + [
                         p.key for p in self.model.props_for_kind(self.kind)
@@ -346,7 +374,8 @@ class Mapping:
                             col,
                             f"a column name among {', '.join(known)} or a property id",
                             repr(col),
-                            "rename the column, or map it (or `ignore` it) in a mapping file",
+                            _did_you_mean(col, known)
+                            + "rename the column, or map it (or `ignore` it) in a mapping file",
                         )
                     )
                 continue
@@ -354,7 +383,8 @@ class Mapping:
                 specs[col] = spec
         for col in self.columns:
             if col not in sheet.columns and self.columns[col].field != "ignore":
-                found, hint = "no such column", f"columns are: {', '.join(sheet.columns)}"
+                found = "no such column"
+                hint = _did_you_mean(col, sheet.columns) + f"columns are: {', '.join(sheet.columns)}"
                 if col.upper() in sheet.unnamed:
                     found = f"column {col.upper()} has values but no header"
                     hint = f"give column {col.upper()} a name in the header row and map that name"
@@ -535,9 +565,14 @@ class Mapping:
                 raise ValueError("unknown item")
             return coerce(qid, dtype)
         if dtype == "time":
+            if spec.unknowable and isinstance(cell, str) and cell.strip().casefold() in UNKNOWN_WORDS:
+                return SOMEVALUE
             return self.time(cell, spec)
         if dtype == "quantity":
-            return Quantity(self.number(cell), unit=spec.unit)
+            amount = self.number(cell)
+            if spec.minimum is not None and amount < spec.minimum:
+                raise ValueError(f"{BELOW_MINIMUM} {spec.minimum}")
+            return Quantity(amount, unit=spec.unit)
         if dtype == "globe-coordinate":
             return self.coordinate(cell)
         if dtype == "monolingualtext":
@@ -595,6 +630,25 @@ class Mapping:
                 continue
             return Coordinate(cast(float, str(lat_d)), cast(float, str(lon_d)))
         raise ValueError("not two numbers")
+
+
+def _did_you_mean(name: str, names: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name.casefold(), [n.casefold() for n in names], n=1, cutoff=0.6)
+    if not close:
+        return ""
+    original = next(n for n in names if n.casefold() == close[0])
+    return f"did you mean {original!r}? "
+
+
+def unknown_property(pid: str) -> str:
+    """Why a property id outside the model and schemas/properties.yaml is refused."""
+    return (
+        f"{pid} is not a property glamkg knows (not in schemas/model.yaml or schemas/properties.yaml), so its "
+        "datatype and checks are unknown; hint: check the id on wikidata.org, and if it is right add it to "
+        "schemas/properties.yaml with its datatype"
+    )
 
 
 def _text(cell: Cell) -> str:

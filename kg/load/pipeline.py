@@ -230,8 +230,9 @@ def prepare(
     bad_rows = {pr.row for pr in problems}
     if len(rows) <= shacl_limit:
         seen = {(pr.row, pr.column, pr.found) for pr in problems}
+        whole = {pr.column for pr in problems if pr.row == 1}  # a column missing from the file: said once
         for pr in shacl_check([r for r in rows if r.number not in bad_rows], kind, file=name):
-            if (pr.row, pr.column, pr.found) not in seen:
+            if (pr.row, pr.column, pr.found) not in seen and pr.column not in whole:
                 problems.append(pr)
     elif shacl_limit >= 0:
         warnings.append(
