@@ -142,7 +142,7 @@ def load(
     ] = None,
     encoding: Annotated[str | None, typer.Option(help="Text encoding of a CSV/TSV file (default UTF-8).")] = None,
     delimiter: Annotated[str | None, typer.Option(help="CSV delimiter (default: sniffed: , ; or tab).")] = None,
-    sheet: Annotated[str | None, typer.Option(help="XLSX worksheet name (default: the first).")] = None,
+    sheet: Annotated[str | None, typer.Option(help="XLSX worksheet name (default: the first visible one).")] = None,
     store: StoreOption = None,
     output: Annotated[
         Path | None,
