@@ -274,3 +274,18 @@ def test_numbers_in_a_date_column(tmp_path: Path, cell: object, expected: Time |
     else:
         assert problems == []
         assert rows[0].values("P571") == [expected]
+
+
+def test_formulas_filled_down_below_the_data_and_helper_values_make_no_rows(tmp_path: Path) -> None:
+    path = tmp_path / "f.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["label_en", "code"])
+    ws.append(["Rijksmuseum", '=IF(A2="","",UPPER(A2))'])
+    ws.append([None, '=IF(A3="","",UPPER(A3))'])  # filled down: computed an empty text
+    ws.append([None, None, None, "hulp"])  # a helper value right of the table
+    wb.save(path)
+    store_values(path, {"B2": "RIJKSMUSEUM", "B3": ""})
+    sheet = read_sheet(path)
+    assert [(r.number, r["code"]) for r in sheet.rows] == [(2, "RIJKSMUSEUM")]
+    assert sheet.unnamed == {"D": 1}

@@ -87,6 +87,8 @@ def scan_sheet(path: Path, sheet_path: str) -> Scan:
     from openpyxl.utils.cell import range_boundaries
 
     out = Scan()
+    if not _has_markup(path, sheet_path):
+        return out  # values only: nothing to parse twice
     shared: dict[str, tuple[str, str]] = {}  # shared formula index -> (formula, the cell it is written in)
     link_refs: list[tuple[str, str]] = []  # (range, relationship id)
     row = col = 0
@@ -146,6 +148,21 @@ def scan_sheet(path: Path, sheet_path: str) -> Scan:
                     for c in range(int(c1 or 1), int(c2 or c1 or 1) + 1):
                         out.links.setdefault(r, {})[c] = target
     return out
+
+
+_MARKUP = re.compile(rb"<(?:\w+:)?(?:f[ >/]|hyperlink[ >/]|mergeCell[ >/])")
+
+
+def _has_markup(path: Path, sheet_path: str) -> bool:
+    """Whether the worksheet has a formula, a hyperlink or a merged cell: a byte search, much faster than the
+    XML parse it saves for sheets of plain values."""
+    tail = b""
+    with zipfile.ZipFile(path) as zf, zf.open(sheet_path) as fh:
+        while chunk := fh.read(1 << 20):
+            if _MARKUP.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
 
 
 def _relationships(zf: zipfile.ZipFile, sheet_path: str) -> dict[str, str]:
@@ -274,11 +291,13 @@ def _pick(wb: Any, name: str, sheet_name: str | None) -> tuple[Any, list[str]]:
 
 
 def _data_rows(ws: Any, scan: Scan, name: str) -> Iterator[tuple[int, list[Cell]]]:
-    """(row number, cells) of the rows with a value or a formula."""
+    """(row number, cells) of the rows with a value or a formula without one (formulas that computed an empty
+    text, such as ``=IF(A9="","",...)`` filled down below the data, leave a row empty)."""
     for n, values in enumerate(ws.iter_rows(values_only=True), 1):
         check_rows(name, n - 1)
         cells = [_clean(v) for v in values]
-        if any(c != "" for c in cells) or n in scan.formulas:
+        formulas = scan.formulas.get(n)
+        if any(c != "" for c in cells) or (formulas and any(not f.cached or f.error for f in formulas.values())):
             yield n, cells
 
 
@@ -366,10 +385,13 @@ def read_xlsx(path: Path, name: str, sheet_name: str | None) -> Sheet:
             if _is_totals(cells, formulas):
                 held.append((n, cells))
                 continue
+            row = _row(n, cells, names, width, scan, sheet)
+            if not row.uncomputed and all(v == "" for v in row.values.values()):
+                continue  # values in unnamed columns only (counted there): not an item
             for hn, hcells in held:
                 sheet.rows.append(_row(hn, hcells, names, width, scan, sheet))
             held = []
-            sheet.rows.append(_row(n, cells, names, width, scan, sheet))
+            sheet.rows.append(row)
         if held:
             nums = ", ".join(str(n) for n, _ in held)
             sheet.warnings.append(
