@@ -202,7 +202,14 @@ def load(
     to_stdout = any(p is not None and outfile.is_stdout(p) for p in (plan_out, output))
     out = console.err if to_stdout else Console()
     err = console.err
-    if mapping is not None:
+    from kg.load import workbook
+
+    cm: Any
+    if mapping is not None and workbook.is_workbook_file(mapping):
+        if kind is not None:
+            raise InputError(f"--kind {kind}: the workbook mapping {mapping} gives each sheet's kind; leave --kind out")
+        cm = workbook.Workbook.from_file(mapping)
+    elif mapping is not None:
         cm = Mapping.from_file(mapping, kind=kind)
     elif kind is not None:
         cm = Mapping.default(kind)
@@ -214,7 +221,8 @@ def load(
     if reference_url is not None:
         from dataclasses import replace
 
-        cm.reference = replace(cm.reference, url=_checked_url(reference_url))
+        for m in [s.mapping for s in cm.sheets] if isinstance(cm, workbook.Workbook) else [cm]:
+            m.reference = replace(m.reference, url=_checked_url(reference_url))
     if quiet:
         console.show_messages(quiet=True)
     # every output path is checked before anything is read, planned or written
@@ -232,8 +240,9 @@ def load(
         tgt: Any = local
         if target != TargetName.store:
             tgt = _remote_target(target.value, output, file, idmap, maxlag)
+        run = workbook.load_workbook if isinstance(cm, workbook.Workbook) else loader.load
         try:
-            result = loader.load(
+            result = run(
                 file,
                 cm,
                 tgt,

@@ -4,8 +4,8 @@ Owns: reading sheets (:mod:`~kg.load.sheet` CSV/TSV, :mod:`~kg.load.xlsx` workbo
 both give), column mappings (:mod:`~kg.load.mapping`, :mod:`~kg.load.numbers`, :mod:`~kg.load.cells`), located
 problems (:mod:`~kg.load.problems`), SHACL validation (:mod:`~kg.load.validate`, :mod:`~kg.load.shapes`),
 reconciliation (:mod:`~kg.load.reconcile`), the plan (:mod:`~kg.load.plan`), the pipeline that ties them
-(:mod:`~kg.load.pipeline`), templates (:mod:`~kg.load.templates`) and the write targets
-(:mod:`kg.load.targets`: store, Wikibase, QuickStatements).
+(:mod:`~kg.load.pipeline`), workbooks of several kinds in one load (:mod:`~kg.load.workbook`), templates
+(:mod:`~kg.load.templates`) and the write targets (:mod:`kg.load.targets`: store, Wikibase, QuickStatements).
 
 May import: :mod:`kg.model`, :mod:`kg.rdf`, :mod:`kg.store`, :mod:`kg.query`, rdflib/pyshacl, openpyxl,
 the top-level infrastructure. The pipeline talks to targets only through :class:`kg.load.targets.base.Target`.

@@ -38,7 +38,7 @@ from kg.load.mapping import Mapping as ColumnMapping
 from kg.load.plan import Plan, PlanItem, plan_item, statement_key
 from kg.load.problems import Problem, ValidationFailed
 from kg.load.reconcile import Index, Match, Reconciler
-from kg.load.sheet import read_sheet
+from kg.load.sheet import Sheet, read_sheet
 from kg.load.targets.base import Target, WriteReport
 from kg.load.validate import check_rows, shacl_check
 from kg.model.entities import Claim, Record, to_json
@@ -200,11 +200,14 @@ def prepare(
     sheet_name: str | None = None,
     shacl_limit: int = DEFAULT_SHACL_LIMIT,
     progress: Progress = SILENT,
+    sheet: Sheet | None = None,
 ) -> Prepared:
-    """Read, check and plan a load; never writes. Raises ValidationFailed with all problems."""
+    """Read, check and plan a load; never writes. Raises ValidationFailed with all problems. ``sheet``: the
+    sheet of ``path`` already read (one worksheet of a workbook, :mod:`kg.load.workbook`)."""
     p = Path(path)
     progress.phase("reading", 0)
-    sheet = read_sheet(p, encoding=encoding, delimiter=delimiter, sheet_name=sheet_name)
+    if sheet is None:
+        sheet = read_sheet(p, encoding=encoding, delimiter=delimiter, sheet_name=sheet_name)
     if not sheet.rows:
         raise InputError(
             f"{sheet.name}: expected rows below the header, found only the header ({len(sheet.columns)} columns); "
