@@ -130,7 +130,8 @@ def _summary(counts: dict[str, int], rejected: int) -> str:
 def load(
     file: Annotated[Path, typer.Argument(help="The spreadsheet: .csv, .tsv or .xlsx.", show_default=False)],
     mapping: Annotated[
-        Path | None, typer.Option("--mapping", "-m", help="YAML mapping file (columns -> model).")
+        Path | None,
+        typer.Option("--mapping", "-m", help="YAML mapping file (columns -> model), or a workbook mapping (sheets:)."),
     ] = None,
     kind: Annotated[
         str | None, typer.Option(help="Item kind: institution, partner, partnership, contribution.")
