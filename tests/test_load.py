@@ -145,7 +145,8 @@ def test_forty_rows_six_wrong_gives_exactly_six_errors_and_writes_nothing(tmp_pa
     expected = {(sheet_row_number(i), col) for i, (_, col) in BAD.items()}
     assert {(p.row, p.column) for p in problems} == expected
     assert len(problems) == 6
-    assert all(p.file == str(src) and p.expected and p.found and p.hint for p in problems)
+    where = str(src) if fmt == "csv" else f"{src}, sheet 'Sheet'"  # a workbook's problems name the worksheet
+    assert all(p.file == where and p.expected and p.found and p.hint for p in problems)
     assert e.value.rejected_rows() == sorted(r for r, _ in expected)
     assert str(e.value).splitlines()[-1] == "6 problems in 6 of 40 rows; nothing was written"
     assert after == before
@@ -415,7 +416,7 @@ def test_cli_load_reports_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureF
     assert "created 0, updated 0, unchanged 4, rejected rows 0" in capsys.readouterr().out
     assert main(["load", str(bad), "--kind", "institution", "--store", store]) == 2
     captured = capsys.readouterr()
-    assert "rejected rows 6; nothing was written" in captured.out
+    assert "rejected rows 6 of 40; nothing was written" in captured.out
     assert "6 problems in 6 of 40 rows; nothing was written" in captured.err
     assert "row 5, column 'instance_of'" in captured.err
 

@@ -199,7 +199,16 @@ def test_half_a_coordinate_is_a_problem(tmp_path: Path) -> None:
     [
         ({"kind": "castle"}, "expected a kind"),
         ({"kind": "institution", "columns": {"x": "colour"}}, "found 'colour'"),
-        ({"kind": "institution", "columns": {"x": {"property": "P99999"}}}, "add `datatype:`"),
+        ({"kind": "institution", "columns": {"x": {"property": "P99999"}}}, "P99999 is not a property glamkg knows"),
+        (  # a datatype in the mapping does not make an unknown id known (issue 13: it went into QuickStatements)
+            {"kind": "institution", "columns": {"x": {"property": "P99999999", "datatype": "string"}}},
+            "P99999999 is not a property glamkg knows",
+        ),
+        (
+            {"kind": "institution", "columns": {"x": {"property": "P1174", "datatype": "string"}}},
+            r"P1174 \(visitors per year\) is a quantity property on Wikidata, found 'string'",
+        ),
+        ({"kind": "institution", "columns": {"x": "P99999999"}}, "P99999999 is not a property glamkg knows"),
         ({"kind": "institution", "locale": "tlh"}, "locale"),
         ({"kind": "institution", "decimal": ",", "thousands": ","}, "different thousands"),
         ({"kind": "institution", "colour": 1}, "found colour"),

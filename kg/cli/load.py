@@ -163,7 +163,8 @@ def _summary(counts: dict[str, int], rejected: int) -> str:
 def load(
     file: Annotated[Path, typer.Argument(help="The spreadsheet: .csv, .tsv or .xlsx.", show_default=False)],
     mapping: Annotated[
-        Path | None, typer.Option("--mapping", "-m", help="YAML mapping file (columns -> model).")
+        Path | None,
+        typer.Option("--mapping", "-m", help="YAML mapping file (columns -> model), or a workbook mapping (sheets:)."),
     ] = None,
     kind: Annotated[
         str | None, typer.Option(help="Item kind: institution, partner, partnership, contribution.")
@@ -175,7 +176,7 @@ def load(
     ] = None,
     encoding: Annotated[str | None, typer.Option(help="Text encoding of a CSV/TSV file (default UTF-8).")] = None,
     delimiter: Annotated[str | None, typer.Option(help="CSV delimiter (default: sniffed: , ; or tab).")] = None,
-    sheet: Annotated[str | None, typer.Option(help="XLSX worksheet name (default: the first).")] = None,
+    sheet: Annotated[str | None, typer.Option(help="XLSX worksheet name (default: the first visible one).")] = None,
     store: StoreOption = None,
     output: Annotated[
         Path | None,
@@ -272,7 +273,14 @@ def load(
     to_stdout = any(p is not None and outfile.is_stdout(p) for p in (plan_out, output))
     out = console.err if to_stdout else Console()
     err = console.err
-    if mapping is not None:
+    from kg.load import workbook
+
+    cm: Any
+    if mapping is not None and workbook.is_workbook_file(mapping):
+        if kind is not None:
+            raise InputError(f"--kind {kind}: the workbook mapping {mapping} gives each sheet's kind; leave --kind out")
+        cm = workbook.Workbook.from_file(mapping)
+    elif mapping is not None:
         cm = Mapping.from_file(mapping, kind=kind)
     elif kind is not None:
         cm = Mapping.default(kind)
@@ -284,7 +292,8 @@ def load(
     if reference_url is not None:
         from dataclasses import replace
 
-        cm.reference = replace(cm.reference, url=_checked_url(reference_url))
+        for m in [s.mapping for s in cm.sheets] if isinstance(cm, workbook.Workbook) else [cm]:
+            m.reference = replace(m.reference, url=_checked_url(reference_url))
     if quiet:
         console.show_messages(quiet=True)
     # every output path is checked before anything is read, planned or written
@@ -309,8 +318,9 @@ def load(
         if target != TargetName.store:
             tgt = _remote_target(target.value, output, file, idmap, maxlag, create_new=create_new)
         linker.index = local.index()
+        run = workbook.load_workbook if isinstance(cm, workbook.Workbook) else loader.load
         try:
-            result = loader.load(
+            result = run(
                 file,
                 cm,
                 tgt,
@@ -328,7 +338,7 @@ def load(
         except ValidationFailed as e:
             reporter.stop()
             _write_review(linker, err)
-            out.print(_summary({}, len(e.rejected_rows())) + "; nothing was written", highlight=False)
+            out.print(_summary({}, e.rejected_count()) + f" of {e.rows}; nothing was written", highlight=False)
             raise
         reporter.stop()
         _write_review(linker, err)
@@ -366,6 +376,8 @@ def load(
                 err.print(f"... and {len(left_out) - MAX_SHOWN} more edits left out", highlight=False)
         if rep.output and not outfile.is_stdout(rep.output):
             out.print(f"wrote {rep.output}", highlight=False)
+        elif rep.target == "quickstatements" and not rep.output:
+            out.print("nothing to write: no QuickStatements file was written", highlight=False)
         failed = False
         if rep.skipped or left_out:
             raise Incomplete(

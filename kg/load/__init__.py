@@ -1,12 +1,13 @@
 """The volunteers' load path: spreadsheet -> mapping -> validation -> reconciliation -> plan -> target.
 
-Owns: reading sheets (:mod:`~kg.load.sheet`), column mappings (:mod:`~kg.load.mapping`), located problems
-(:mod:`~kg.load.problems`), SHACL validation (:mod:`~kg.load.validate`, :mod:`~kg.load.shapes`),
+Owns: reading sheets (:mod:`~kg.load.sheet` CSV/TSV, :mod:`~kg.load.xlsx` workbooks, :mod:`~kg.load.rows` what
+both give), column mappings (:mod:`~kg.load.mapping`, :mod:`~kg.load.numbers`, :mod:`~kg.load.cells`), located
+problems (:mod:`~kg.load.problems`), SHACL validation (:mod:`~kg.load.validate`, :mod:`~kg.load.shapes`),
 reconciliation with the store (:mod:`~kg.load.reconcile`) and with a remote Wikibase (:mod:`~kg.load.remote`:
 W3C reconciliation services and the Wikibase API; :mod:`~kg.load.linking`: rows and item cells by name;
 :mod:`~kg.load.review`: the review file; settings in ``schemas/reconcile.yaml``), the plan
-(:mod:`~kg.load.plan`), the pipeline that ties them (:mod:`~kg.load.pipeline`), templates
-(:mod:`~kg.load.templates`) and the write targets
+(:mod:`~kg.load.plan`), the pipeline that ties them (:mod:`~kg.load.pipeline`), workbooks of several kinds in
+one load (:mod:`~kg.load.workbook`), templates (:mod:`~kg.load.templates`) and the write targets
 (:mod:`kg.load.targets`: store, Wikibase, QuickStatements).
 
 May import: :mod:`kg.model`, :mod:`kg.rdf`, :mod:`kg.store`, :mod:`kg.query`, rdflib/pyshacl, openpyxl,

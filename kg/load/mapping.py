@@ -41,40 +41,26 @@ from typing import Any, cast
 import yaml
 
 from kg.errors import InputError, read_text
+from kg.load.cells import cell_problem, formula_problem
+from kg.load.numbers import LOCALES, parse_number
 from kg.load.problems import Problem
 from kg.load.reconcile_settings import settings as reconcile_settings
 from kg.load.sheet import Cell, Sheet, split_values
 from kg.model import ids
 from kg.model.languages import is_language_code
 from kg.model.schema import Model, model
-from kg.model.values import Coordinate, Monolingual, Quantity, Time, Value, coerce
+from kg.model.values import SOMEVALUE, Coordinate, Monolingual, Quantity, Time, Value, coerce
 
-# Number formats per locale: (decimal separator, thousands separator). "de-CH" uses an apostrophe.
-LOCALES: dict[str, tuple[str, str]] = {
-    "en": (".", ","),
-    "nl": (",", "."),
-    "de": (",", "."),
-    "da": (",", "."),
-    "es": (",", "."),
-    "it": (",", "."),
-    "pt": (",", "."),
-    "id": (",", "."),
-    "tr": (",", "."),
-    "fr": (",", " "),
-    "sv": (",", " "),
-    "nb": (",", " "),
-    "fi": (",", " "),
-    "pl": (",", " "),
-    "cs": (",", " "),
-    "ru": (",", " "),
-    "uk": (",", " "),
-    "de-ch": (".", "'"),
-}
 FIELDS = ("id", "label", "description", "aliases")
 CACHE_SIZE = 200_000  # converted cell values kept per sheet (repeated countries, classes, years ...)
 ID_COLUMNS = ("id", "qid", "item", "wikidata")
 PARTS = ("latitude", "longitude")
-_SPACES = str.maketrans("", "", " \u00a0\u202f")
+#: Cell texts that mean "unknown value" (somevalue) in a column whose property the model marks `unknowable`.
+UNKNOWN_WORDS = frozenset(
+    {"unknown", "unknown value", "somevalue", "?", "onbekend", "unbekannt", "inconnu", "desconocido"}
+)
+BELOW_MINIMUM = "below the smallest amount allowed for this property:"
+SERIAL_MAX = 2_958_465  # Excel's date serial of 9999-12-31
 
 
 @dataclass(frozen=True)
@@ -91,6 +77,8 @@ class ColumnSpec:
     values: dict[str, str] = dc_field(default_factory=dict)
     date_formats: tuple[str, ...] = ()
     separator: str | None = None
+    minimum: Decimal | None = None  # a property outside the model with a smallest amount (schemas/properties.yaml)
+    unknowable: bool = False  # "unknown" is "unknown value" (somevalue): schemas/model.yaml `unknowable`
 
 
 @dataclass
@@ -125,31 +113,6 @@ class MappedRow:
 
     def values(self, pid: str) -> list[Value]:
         return [c.value for c in self.claims if c.pid == pid]
-
-
-def parse_number(text: str, decimal: str = ".", thousands: str = "") -> Decimal:
-    """A number written with the given separators: ``parse_number("425.007", ",", ".") == 425007``.
-
-    Thousands separators must group by three (``4.25`` is not a number in Dutch format). Raises ValueError.
-    """
-    t = text.strip()
-    if thousands in (" ", "\u00a0", "\u202f"):
-        t = t.translate(_SPACES)
-        thousands = ""
-    sign = ""
-    if t[:1] in "+-" and t:
-        sign, t = t[0], t[1:]
-    if decimal != "." and "." in t and thousands != ".":
-        raise ValueError("unexpected '.'")
-    int_part, _, frac = t.partition(decimal)
-    if thousands and thousands in int_part:
-        groups = int_part.split(thousands)
-        if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
-            raise ValueError("bad grouping")
-        int_part = "".join(groups)
-    if not int_part.isdigit() or (frac and not frac.isdigit()) or (decimal in t and not frac):
-        raise ValueError("not a number")
-    return Decimal(f"{sign}{int_part}.{frac}" if frac else f"{sign}{int_part}")
 
 
 class Mapping:
@@ -190,6 +153,7 @@ class Mapping:
         self._item_names = _item_names(m)
         self._by_name = set(reconcile_settings().by_name)  # item columns that may name their item
         self._cache: dict[tuple[str, Cell, type], Value] = {}
+        self._epoch: dt.datetime | None = None  # the workbook's date system while a sheet is mapped
         self.constants: list[MappedValue] = []
         for key, raw in (constants or {}).items():
             spec = self._property_spec(f"constants.{key}", key, {})
@@ -295,17 +259,21 @@ class Mapping:
         m = self.model
         datatype = spec.get("datatype")
         if ids.is_id(key, kinds="P"):
-            p = m.prop_by_id(key)
-            pid = key
-            if p is None and not datatype:
-                raise InputError(f"{where}: property {key} is not in schemas/model.yaml; add `datatype:` for it")
-            datatype = datatype or (p.datatype if p else None)
+            p = m.known_prop(key)
+            if p is None:
+                raise InputError(f"{where}: {unknown_property(key)}")
         elif key in m.properties:
-            pid, datatype = m.prop(key).id, datatype or m.prop(key).datatype
+            p = m.prop(key)
         else:
             raise InputError(
                 f"{where}: expected a property key from schemas/model.yaml or an id like P17, found {key!r}"
             )
+        if datatype and datatype != p.datatype:
+            raise InputError(
+                f"{where}: datatype: {p.id} ({p.label}) is a {p.datatype} property on Wikidata, found {datatype!r}; "
+                "hint: leave out `datatype:`"
+            )
+        pid, datatype = p.id, p.datatype
         unit = spec.get("unit")
         if unit is not None:
             unit = self._item_or_fail(str(unit), where + ".unit")
@@ -325,6 +293,8 @@ class Mapping:
             values=values,
             date_formats=tuple([fmts] if isinstance(fmts, str) else fmts),
             separator=spec.get("separator"),
+            minimum=None if p.minimum is None else Decimal(p.minimum),
+            unknowable=self.kind in p.unknowable,
         )
 
     def _column_spec(self, col: str, spec: Any, *, where: str) -> ColumnSpec:
@@ -337,6 +307,8 @@ class Mapping:
             return ColumnSpec(**{**s.__dict__, "column": col})
         name = str(spec.get("field", ""))
         resolved = self._resolve_name(name, spec.get("language"))
+        if resolved is None and ids.is_id(name.strip(), kinds="P"):
+            raise InputError(f"{where}: {unknown_property(name.strip())}")
         if resolved is None:
             raise InputError(
                 f"{where}: expected id, label[_lang], description[_lang], aliases[_lang], ignore, a property key or "
@@ -361,9 +333,17 @@ class Mapping:
                 return ColumnSpec(name, "aliases" if f == "alias" else f, language=low[len(f) + 1 :])
         if low in self.model.properties:
             p = self.model.prop(low)
-            return ColumnSpec(name, "property", pid=p.id, datatype=p.datatype)
-        if ids.is_id(low, kinds="P") and self.model.prop_by_id(low) is not None:
-            return ColumnSpec(name, "property", pid=low, datatype=self.model.prop_by_id(low).datatype)  # type: ignore[union-attr]
+            return ColumnSpec(name, "property", pid=p.id, datatype=p.datatype, unknowable=self.kind in p.unknowable)
+        known = self.model.known_prop(low) if ids.is_id(low, kinds="P") else None
+        if known is not None:
+            return ColumnSpec(
+                name,
+                "property",
+                pid=low,
+                datatype=known.datatype,
+                minimum=None if known.minimum is None else Decimal(known.minimum),
+                unknowable=self.kind in known.unknowable,
+            )
         return None
 
     def _item_or_fail(self, text: str, where: str) -> str:
@@ -381,6 +361,11 @@ class Mapping:
         for col in sheet.columns:
             spec = self.columns.get(col) or self._resolve_name(col)
             if spec is None:
+                if ids.is_id(col.strip(), kinds="P"):
+                    problems.append(
+                        Problem(sheet.name, 1, col, "a property glamkg knows", unknown_property(col.strip()), "")
+                    )
+                    continue
                 if self.unmapped == "error":
                     known = ["id", "label_<lang>", "description_<lang>", "aliases_<lang>"] + [
                         p.key for p in self.model.props_for_kind(self.kind)
@@ -392,7 +377,8 @@ class Mapping:
                             col,
                             f"a column name among {', '.join(known)} or a property id",
                             repr(col),
-                            "rename the column, or map it (or `ignore` it) in a mapping file",
+                            _did_you_mean(col, known)
+                            + "rename the column, or map it (or `ignore` it) in a mapping file",
                         )
                     )
                 continue
@@ -400,14 +386,14 @@ class Mapping:
                 specs[col] = spec
         for col in self.columns:
             if col not in sheet.columns and self.columns[col].field != "ignore":
+                found = "no such column"
+                hint = _did_you_mean(col, sheet.columns) + f"columns are: {', '.join(sheet.columns)}"
+                if col.upper() in sheet.unnamed:
+                    found = f"column {col.upper()} has values but no header"
+                    hint = f"give column {col.upper()} a name in the header row and map that name"
                 problems.append(
                     Problem(
-                        sheet.name,
-                        1,
-                        col,
-                        f"the column {col!r} named in {self.source or 'the mapping'}",
-                        "no such column",
-                        f"columns are: {', '.join(sheet.columns)}",
+                        sheet.name, 1, col, f"the column {col!r} named in {self.source or 'the mapping'}", found, hint
                     )
                 )
         parts = {(s.pid, s.part) for s in specs.values() if s.part}
@@ -432,6 +418,7 @@ class Mapping:
 
     def map_sheet(self, sheet: Sheet) -> tuple[list[MappedRow], list[Problem], dict[str, ColumnSpec]]:
         specs, problems = self.resolve(sheet)
+        self._epoch = sheet.epoch
         self._cache = {}  # converted values are immutable: equal cells share one object
         rows = []
         for row in sheet.rows:
@@ -439,12 +426,17 @@ class Mapping:
             coord_parts: dict[str, dict[str, tuple[Cell, str]]] = {}
             for col, spec in specs.items():
                 cell = row.values.get(col, "")
+                if spec.datatype == "url" and row.links and col in row.links:
+                    cell = row.links[col]  # a link's target, not its text, in a URL-valued column
+                elif row.uncomputed and col in row.uncomputed:
+                    problems.append(formula_problem(sheet.name, row.number, col, row.uncomputed[col]))
+                    continue
                 if cell == "" or cell is None:
                     continue
                 try:
                     self._map_cell(mr, spec, cell, coord_parts)
                 except ValueError as e:
-                    problems.append(_cell_problem(sheet.name, row.number, col, spec, cell, e))
+                    problems.append(cell_problem(sheet.name, row.number, col, spec.field, spec.datatype, cell, e))
             for pid, parts in coord_parts.items():
                 if len(parts) != 2:
                     missing = "longitude" if "latitude" in parts else "latitude"
@@ -579,9 +571,14 @@ class Mapping:
                 raise ValueError("unknown item")
             return coerce(qid, dtype)
         if dtype == "time":
+            if spec.unknowable and isinstance(cell, str) and cell.strip().casefold() in UNKNOWN_WORDS:
+                return SOMEVALUE
             return self.time(cell, spec)
         if dtype == "quantity":
-            return Quantity(self.number(cell), unit=spec.unit)
+            amount = self.number(cell)
+            if spec.minimum is not None and amount < spec.minimum:
+                raise ValueError(f"{BELOW_MINIMUM} {spec.minimum}")
+            return Quantity(amount, unit=spec.unit)
         if dtype == "globe-coordinate":
             return self.coordinate(cell)
         if dtype == "monolingualtext":
@@ -594,8 +591,8 @@ class Mapping:
     def time(self, cell: Cell, spec: ColumnSpec) -> Time:
         if isinstance(cell, dt.datetime | dt.date):
             return Time(cast(str, cell if not isinstance(cell, dt.datetime) else cell.date()))
-        if isinstance(cell, int) and not isinstance(cell, bool):
-            return Time(cast(str, cell))
+        if isinstance(cell, int | float) and not isinstance(cell, bool):
+            return self._serial_or_year(cell)
         text = _text(cell)
         for fmt in spec.date_formats or self.date_formats:
             try:
@@ -608,6 +605,18 @@ class Mapping:
                 return Time(f"{parsed.year:04d}-{parsed.month:02d}")
             return Time(f"{parsed.year:04d}")
         return Time(text)
+
+    def _serial_or_year(self, number: float) -> Time:
+        """A number in a date column of a workbook: 1..9999 a year, 10000 and more an Excel date serial
+        (10000 is 1927-05-18; dates typed in Excel are date cells already, serials come from cells whose
+        date format was lost)."""
+        if float(number).is_integer() and 1 <= number <= 9999:
+            return Time(cast(str, int(number)))
+        if self._epoch is None or not 10_000 <= number <= SERIAL_MAX:
+            raise ValueError(f"found the number {number!r}: neither a year (1..9999) nor an Excel date serial")
+        from openpyxl.utils.datetime import from_excel
+
+        return Time(cast(str, from_excel(number, self._epoch).date()))
 
     def coordinate(self, cell: Cell) -> Coordinate:
         text = _text(cell)
@@ -627,6 +636,25 @@ class Mapping:
                 continue
             return Coordinate(cast(float, str(lat_d)), cast(float, str(lon_d)))
         raise ValueError("not two numbers")
+
+
+def _did_you_mean(name: str, names: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name.casefold(), [n.casefold() for n in names], n=1, cutoff=0.6)
+    if not close:
+        return ""
+    original = next(n for n in names if n.casefold() == close[0])
+    return f"did you mean {original!r}? "
+
+
+def unknown_property(pid: str) -> str:
+    """Why a property id outside the model and schemas/properties.yaml is refused."""
+    return (
+        f"{pid} is not a property glamkg knows (not in schemas/model.yaml or schemas/properties.yaml), so its "
+        "datatype and checks are unknown; hint: check the id on wikidata.org, and if it is right add it to "
+        "schemas/properties.yaml with its datatype"
+    )
 
 
 def _text(cell: Cell) -> str:
@@ -654,47 +682,3 @@ def _item_names(m: Model) -> dict[str, str]:
             out[key.casefold()] = c.id
             out[key.replace("_", " ").casefold()] = c.id
     return out
-
-
-_EXPECTED = {
-    "wikibase-item": "an item id like Q55, or a class key or label from schemas/model.yaml",
-    "time": "a date like 2021, 2021-05 or 2021-05-17",
-    "quantity": "a number",
-    "globe-coordinate": "coordinates as 'latitude,longitude' like 52.36,4.88 (latitude -90..90, longitude -180..180)",
-    "monolingualtext": "a text",
-    "url": "a URL like https://example.org/",
-    "external-id": "an identifier",
-    "string": "a text",
-    "commonsMedia": "a Commons file name like 'Museum front.jpg'",
-}
-
-
-def _cell_problem(file: str, row: int, col: str, spec: ColumnSpec, cell: Cell, e: Exception) -> Problem:
-    msg = str(e)
-    found = repr(cell) if not isinstance(cell, dt.date) else cell.isoformat()
-    if spec.field == "id":
-        hint = "leave the id column empty for items not on Wikidata"
-        if "upper case" in msg:
-            hint = "ids are upper case and have no leading zeros (Q190804)"
-        return Problem(file, row, col, "a Wikidata item id like Q190804", found, hint)
-    dtype = spec.datatype or "string"
-    expected = _EXPECTED.get(dtype, f"a {dtype} value")
-    # kg.model.values messages read "expected X, found 'v'[: detail]": keep only the detail as the hint.
-    detail = msg.split(f"found {cell!r}", 1)[1].lstrip(": ") if f"found {cell!r}" in msg else msg
-    if "format" in msg and dtype in ("quantity", "globe-coordinate"):
-        expected = f"{expected} with {msg.split('the ', 1)[-1]}"
-    if dtype == "wikibase-item":
-        hint = "use the item's Q-id, or add a `values:` table for this column in a mapping file"
-    elif dtype == "time":
-        hint = (
-            detail
-            if detail and not detail.startswith("expected")
-            else ('for other date formats set date_formats in a mapping file (e.g. "%d-%m-%Y")')
-        )
-    elif dtype == "quantity":
-        hint = "state the number format once in a mapping file: locale: nl, or decimal: and thousands:"
-    elif detail in ("not two numbers",):
-        hint = "write latitude,longitude with a decimal point, or latitude;longitude"
-    else:
-        hint = detail
-    return Problem(file, row, col, expected, found, hint)

@@ -18,9 +18,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from kg.load.problems import Problem
+
+# Number formats per locale: (decimal separator, thousands separator). "de-CH" uses an apostrophe.
+LOCALES: dict[str, tuple[str, str]] = {
+    "en": (".", ","),
+    "nl": (",", "."),
+    "de": (",", "."),
+    "da": (",", "."),
+    "es": (",", "."),
+    "it": (",", "."),
+    "pt": (",", "."),
+    "id": (",", "."),
+    "tr": (",", "."),
+    "fr": (",", " "),
+    "sv": (",", " "),
+    "nb": (",", " "),
+    "fi": (",", " "),
+    "pl": (",", " "),
+    "cs": (",", " "),
+    "ru": (",", " "),
+    "uk": (",", " "),
+    "de-ch": (".", "'"),
+}
+_SPACES = str.maketrans("", "", " \u00a0\u202f")
 
 _GROUPS = re.compile(r"^[+-]?\d{1,3}(\.\d{3}){2,}$")
 _THREE = re.compile(r"^[+-]?\d{1,3}\.\d{3}$")
@@ -60,3 +84,28 @@ def ambiguous(file: str, rows: Sequence[Any], specs: Mapping[str, Any]) -> list[
         if why:
             problems.append(Problem(file, dotted[0][0], col, "numbers in a format the sheet states", why, HINT))
     return problems
+
+
+def parse_number(text: str, decimal: str = ".", thousands: str = "") -> Decimal:
+    """A number written with the given separators: ``parse_number("425.007", ",", ".") == 425007``.
+
+    Thousands separators must group by three (``4.25`` is not a number in Dutch format). Raises ValueError.
+    """
+    t = text.strip()
+    if thousands in (" ", "\u00a0", "\u202f"):
+        t = t.translate(_SPACES)
+        thousands = ""
+    sign = ""
+    if t[:1] in "+-" and t:
+        sign, t = t[0], t[1:]
+    if decimal != "." and "." in t and thousands != ".":
+        raise ValueError("unexpected '.'")
+    int_part, _, frac = t.partition(decimal)
+    if thousands and thousands in int_part:
+        groups = int_part.split(thousands)
+        if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+            raise ValueError("bad grouping")
+        int_part = "".join(groups)
+    if not int_part.isdigit() or (frac and not frac.isdigit()) or (decimal in t and not frac):
+        raise ValueError("not a number")
+    return Decimal(f"{sign}{int_part}.{frac}" if frac else f"{sign}{int_part}")

@@ -39,7 +39,7 @@ from kg.load.mapping import Mapping as ColumnMapping
 from kg.load.plan import Plan, PlanItem, plan_item, statement_key
 from kg.load.problems import Problem, ValidationFailed
 from kg.load.reconcile import Index, Match, Reconciler
-from kg.load.sheet import read_sheet
+from kg.load.sheet import Sheet, read_sheet
 from kg.load.targets.base import Target, WriteReport
 from kg.load.validate import check_rows, shacl_check
 from kg.model.entities import Claim, Record, to_json
@@ -202,11 +202,14 @@ def prepare(
     shacl_limit: int = DEFAULT_SHACL_LIMIT,
     linker: Linker | None = None,
     progress: Progress = SILENT,
+    sheet: Sheet | None = None,
 ) -> Prepared:
-    """Read, check and plan a load; never writes. Raises ValidationFailed with all problems."""
+    """Read, check and plan a load; never writes. Raises ValidationFailed with all problems. ``sheet``: the
+    sheet of ``path`` already read (one worksheet of a workbook, :mod:`kg.load.workbook`)."""
     p = Path(path)
     progress.phase("reading", 0)
-    sheet = read_sheet(p, encoding=encoding, delimiter=delimiter, sheet_name=sheet_name)
+    if sheet is None:
+        sheet = read_sheet(p, encoding=encoding, delimiter=delimiter, sheet_name=sheet_name)
     if not sheet.rows:
         raise InputError(
             f"{sheet.name}: expected rows below the header, found only the header ({len(sheet.columns)} columns); "
@@ -216,7 +219,10 @@ def prepare(
     progress.phase("mapping", len(sheet.rows))
     rows, problems, specs = mapping.map_sheet(sheet)
     progress.advance(len(rows))
-    warnings = [
+    # the reader's problems (a row in another delimiter): the other problems of their rows follow from them
+    broken = {pr.row for pr in sheet.problems}
+    problems = [*sheet.problems, *(pr for pr in problems if pr.row not in broken)]
+    warnings = list(sheet.warnings) + [
         f"column {c!r} is not mapped and was ignored"
         for c in sheet.columns
         if c not in specs and mapping.unmapped == "ignore" and c not in mapping.columns
@@ -244,13 +250,14 @@ def prepare(
     progress.advance(len(rows))
     progress.phase("checking", len(rows))
     for pr in check_rows(rows, kind, file=name):
-        if (pr.row, pr.column) not in cell_bad:
+        if (pr.row, pr.column) not in cell_bad and pr.row not in broken:
             problems.append(pr)
     bad_rows = {pr.row for pr in problems}
     if len(rows) <= shacl_limit:
         seen = {(pr.row, pr.column, pr.found) for pr in problems}
+        whole = {pr.column for pr in problems if pr.row == 1}  # a column missing from the file: said once
         for pr in shacl_check([r for r in rows if r.number not in bad_rows], kind, file=name):
-            if (pr.row, pr.column, pr.found) not in seen:
+            if (pr.row, pr.column, pr.found) not in seen and pr.column not in whole:
                 problems.append(pr)
     elif shacl_limit >= 0:
         warnings.append(

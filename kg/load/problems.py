@@ -71,4 +71,11 @@ class ValidationFailed(InputError):
         super().__init__("\n".join([*lines, self.summary]))
 
     def rejected_rows(self) -> list[int]:
-        return sorted({p.row for p in self.problems if p.row is not None})
+        """The data rows with a problem (row 1, the header, is not one of them)."""
+        return sorted({p.row for p in self.problems if p.row is not None and p.row > 1})
+
+    def rejected_count(self) -> int:
+        """How many data rows this failure rejects: all of them when the header (or the file) has a problem."""
+        if any(p.row is None or p.row <= 1 for p in self.problems):
+            return self.rows
+        return len(self.rejected_rows())

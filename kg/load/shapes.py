@@ -35,9 +35,13 @@ DATATYPE_PATTERNS = {
     "wikibase-item": ("^http://www\\\\.wikidata\\\\.org/entity/Q[1-9][0-9]*$", ""),
 }
 #: property key -> minimum value (inclusive).
-MIN_INCLUSIVE = {"quantity": "0"}
+MIN_INCLUSIVE = {"quantity": "0", "employees": "0", "collection_size": "0"}
 #: property key -> the property key whose values must not be earlier.
 NOT_AFTER = {"inception": "dissolved", "start_time": "end_time"}
+
+#: The validation graph's link from a row to a property whose value is "unknown value" (somevalue): the row
+#: ``kgs:unknownValue wdt:P580`` instead of a ``wdt:P580`` value, which no datatype or date order could check.
+UNKNOWN_VALUE = "kgs:unknownValue"
 
 _XSD = {
     "time": "xsd:dateTime",
@@ -58,8 +62,9 @@ HEADER = """\
 #     nodeKind, minInclusive, lessThanOrEquals), which runs on every row and reports file/row/column;
 #   - pyshacl, on the graph of the rows (loads up to --shacl-limit rows; see docs/loading.md).
 # The validation graph describes each row as a node typed kgs:<kind>, with rdfs:label / schema:description
-# and one wdt:P... triple per value. Item values are written as wd:Q... IRIs (local ids too), dates as
-# xsd:dateTime, quantities as xsd:decimal, coordinates as geo:wktLiteral "Point(lon lat)".
+# and one wdt:P... triple per value (an "unknown value" as kgs:unknownValue wdt:P...). Item values are
+# written as wd:Q... IRIs (local ids too), dates as xsd:dateTime, quantities as xsd:decimal, coordinates as
+# geo:wktLiteral "Point(lon lat)".
 
 @prefix sh: <http://www.w3.org/ns/shacl#> .
 @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
@@ -92,8 +97,15 @@ def shapes_text() -> str:
             "        sh:uniqueLang true ] ;"
         )
         for p in m.props_for_kind(kind):
+            if kind in p.unknowable:  # a value or "unknown value": see UNKNOWN_VALUE
+                out.append(
+                    f"    sh:or ( [ sh:path wdt:{p.id} ; sh:minCount 1 ] [ sh:path {UNKNOWN_VALUE} ; "
+                    f"sh:hasValue wdt:{p.id} ] ) ;\n"
+                    f"    sh:message {_q(f'a {p.key}, or unknown when it cannot be known (required for {kind})')} ;"
+                )
+        for p in m.props_for_kind(kind):
             c = [f"sh:path wdt:{p.id}", f"sh:name {_q(p.key)}"]
-            if kind in p.required:
+            if kind in p.required and kind not in p.unknowable:
                 c.append("sh:minCount 1")
             if p.key in SINGLE_VALUED:
                 c.append("sh:maxCount 1")

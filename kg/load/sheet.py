@@ -22,68 +22,29 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from kg.errors import InputError
+from kg.load.problems import Problem
+from kg.load.rows import (  # noqa: F401 (the face of reading sheets)
+    Cell,
+    FormulaCell,
+    Row,
+    Sheet,
+    check_rows,
+    check_size,
+    check_width,
+    column_letter,
+    split_values,
+    unique_columns,
+)
 
-Cell = str | int | float | bool | dt.datetime | dt.date | dt.time
 DELIMITERS = (",", ";", "\t")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 CSV_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One data row: ``number`` as a spreadsheet program shows it, ``values`` by column name.
-
-    Empty cells are ``""`` (CSV) or absent/``""`` (XLSX); ``row[col]`` returns ``""`` for a missing column.
-    """
-
-    number: int
-    values: dict[str, Cell]
-
-    def __getitem__(self, column: str) -> Cell:
-        return self.values.get(column, "")
-
-    def get(self, column: str, default: Cell = "") -> Cell:
-        v = self.values.get(column, default)
-        return default if v == "" or v is None else v
-
-
-@dataclass
-class Sheet:
-    """A read spreadsheet. ``name`` is what error messages call the file (its path as given)."""
-
-    name: str
-    columns: list[str]
-    rows: list[Row] = field(default_factory=list)
-    delimiter: str | None = None
-    encoding: str = "utf-8"
-    format: str = "csv"
-
-    def language_columns(self, prefix: str) -> dict[str, str]:
-        """Columns ``<prefix>_<lang>`` (``label_en``, ``label_nl``): language -> column name."""
-        out = {}
-        for c in self.columns:
-            if c.startswith(prefix + "_") and len(c) > len(prefix) + 1:
-                out[c[len(prefix) + 1 :]] = c
-        return out
-
-
-def split_values(cell: Cell, separator: str = "|") -> list[Cell]:
-    """Several values in one cell: ``"a | b"`` -> ``["a", "b"]``; empty parts dropped; non-text unchanged."""
-    if not isinstance(cell, str):
-        return [cell]
-    if not separator or separator not in cell:
-        s = cell.strip()
-        return [s] if s else []
-    return [p.strip() for p in cell.split(separator) if p.strip()]
 
 
 # -- decoding ---------------------------------------------------------------------------------------------
@@ -191,54 +152,6 @@ def _records(text: str, delimiter: str, name: str = "") -> Iterator[tuple[int, l
         csv.field_size_limit(previous)
 
 
-def _limits() -> tuple[int, int, int]:
-    """(bytes, columns, rows): the largest sheet read (settings ``max_sheet_mb``, ``max_columns``, ``max_rows``)."""
-    from kg import config
-
-    return (int(config.number("max_sheet_mb") * 2**20), int(config.number("max_columns")),
-            int(config.number("max_rows")))
-
-
-def _check_size(path: Path, name: str) -> None:
-    import stat
-
-    from kg import config
-
-    try:
-        st = path.stat()
-    except OSError as e:
-        raise InputError(f"{name}: cannot read the file ({e.strerror})") from e
-    if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
-        raise InputError(f"{name} is a device, not a spreadsheet file")
-    limit = _limits()[0]
-    if st.st_size > limit:
-        raise InputError(
-            f"{name}: {st.st_size / 2**20:,.0f} MiB, larger than the {limit // 2**20} MiB a sheet may be; split it, "
-            f"or raise ${config.env_name('max_sheet_mb')}"
-        )
-
-
-def _check_width(name: str, width: int, row: int) -> None:
-    from kg import config
-
-    limit = _limits()[1]
-    if width > limit:
-        raise InputError(
-            f"{name}: row {row}: {width:,} columns, more than the {limit:,} a sheet may have; is this the right "
-            f"file? (raise ${config.env_name('max_columns')} if it is)"
-        )
-
-
-def _check_rows(name: str, count: int) -> None:
-    from kg import config
-
-    limit = _limits()[2]
-    if count > limit:
-        raise InputError(
-            f"{name}: more than {limit:,} rows; split the sheet, or raise ${config.env_name('max_rows')}"
-        )
-
-
 def _swallowed(name: str, row: int, columns: Sequence[str], cells: Sequence[str], delimiter: str) -> None:
     """A quote opened in a cell and never closed makes the rest of the file one cell: name where it opened."""
     for col, cell in zip(columns, cells, strict=False):
@@ -252,7 +165,7 @@ def _swallowed(name: str, row: int, columns: Sequence[str], cells: Sequence[str]
 
 
 def _read_csv(path: Path, name: str, encoding: str | None, delimiter: str | None) -> Sheet:
-    _check_size(path, name)
+    check_size(path, name)
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -277,16 +190,18 @@ def _read_csv(path: Path, name: str, encoding: str | None, delimiter: str | None
             break
     if header is None:
         raise InputError(f"{name}: expected a header row with column names, found an empty file")
-    _check_width(name, len(header), header_row)
-    columns = _columns(name, header, header_row)
+    check_width(name, len(header), header_row)
+    columns = unique_columns(name, header, header_row)
     width = len(columns)
     used_cols = columns
     rows: list[Row] = []
+    problems: list[Problem] = []
+    unnamed: dict[str, int] = {}
     for n, cells in records:
         if not any(c.strip() for c in cells):
             continue  # blank line
         _swallowed(name, n, used_cols, cells, delimiter)
-        _check_rows(name, len(rows) + 1)
+        check_rows(name, len(rows) + 1)
         if len(cells) > width:
             extra = [c for c in cells[width:] if c.strip()]
             if extra:
@@ -295,76 +210,50 @@ def _read_csv(path: Path, name: str, encoding: str | None, delimiter: str | None
                     f"{len(cells)}; hint: a value containing the {_DELIMITER_NAMES.get(delimiter, delimiter)} "
                     "delimiter must be in double quotes"
                 )
-        rows.append(Row(n, {c: v.strip() for c, v in zip(used_cols, cells, strict=False) if c}))
-    return Sheet(name, [c for c in columns if c], rows, delimiter, used, "csv")
-
-
-def _columns(name: str, header: Sequence[object], row: int) -> list[str]:
-    cols = [str(h).strip() if h is not None else "" for h in header]
-    while cols and not cols[-1]:
-        cols.pop()
-    seen: dict[str, int] = {}
-    for i, c in enumerate(cols, 1):
-        if c in seen:
-            raise InputError(
-                f"{name}: row {row}: expected unique column names, found {c!r} in columns {seen[c]} and {i}; "
-                "hint: rename one of them"
+        for i, v in enumerate(cells[:width]):
+            if not used_cols[i] and v.strip():
+                unnamed[column_letter(i + 1)] = unnamed.get(column_letter(i + 1), 0) + 1
+        mixed = _other_delimiter(cells, width, delimiter)
+        if mixed is not None:
+            problems.append(
+                Problem(
+                    name,
+                    n,
+                    None,
+                    f"{width} cells separated by {_DELIMITER_NAMES.get(delimiter, delimiter)}s, as in the header",
+                    f"{len(cells)} cell{'s' if len(cells) > 1 else ''} holding {mixed[1]} {mixed[0]}s: "
+                    f"{_short(delimiter.join(cells))!r}",
+                    f"this row is separated by {mixed[0]}s: save it with the "
+                    f"{_DELIMITER_NAMES.get(delimiter, delimiter)}s of the rest of the file",
+                )
             )
-        if c:
-            seen[c] = i
-    return cols
+        rows.append(Row(n, {c: v.strip() for c, v in zip(used_cols, cells, strict=False) if c}))
+    sheet = Sheet(name, [c for c in columns if c], rows, delimiter, used, "csv", problems=problems, unnamed=unnamed)
+    for letter, count in unnamed.items():
+        sheet.warnings.append(
+            f"column {letter} has no header: its {count} value{'s' if count > 1 else ''} were ignored "
+            f"(give it a name in row {header_row} to load it)"
+        )
+    return sheet
 
 
-# -- XLSX ---------------------------------------------------------------------------------------------------
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _check_dimension(name: str, ws: Any) -> None:
-    from openpyxl.utils.cell import range_boundaries
-
-    try:
-        _, _, max_col, max_row = range_boundaries(ws.calculate_dimension())
-    except (ValueError, TypeError):
-        return  # an unsized sheet: the rows are counted as they are read
-    _check_rows(name, (max_row or 0) - 1)
-    _check_width(name, max_col or 0, 1)
-
-
-def _read_xlsx(path: Path, name: str, sheet_name: str | None) -> Sheet:
-    import openpyxl  # imported here: only XLSX loads pay for it
-
-    _check_size(path, name)
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises zipfile/KeyError/InvalidFileException for broken files
-        raise InputError(f"{name}: cannot read as an XLSX workbook ({type(e).__name__}: {e})") from e
-    try:
-        if sheet_name is not None:
-            if sheet_name not in wb.sheetnames:
-                raise InputError(f"{name}: expected a worksheet named {sheet_name!r}, found {', '.join(wb.sheetnames)}")
-            ws = wb[sheet_name]
-        else:
-            ws = wb.worksheets[0]
-        header: list[str] | None = None
-        rows: list[Row] = []
-        columns: list[str] = []
-        _check_dimension(name, ws)  # what the sheet says it spans: a 3-million-row sheet is refused at once
-        for n, values in enumerate(ws.iter_rows(values_only=True), 1):
-            _check_rows(name, n - 1)
-            cells = ["" if v is None else (v.strip() if isinstance(v, str) else v) for v in values]
-            if not any(c != "" for c in cells):
-                continue
-            if header is None:
-                columns = _columns(name, list(cells), n)
-                header = columns
-                continue
-            if len(cells) > len(columns) and any(c != "" for c in cells[len(columns) :]):
-                raise InputError(f"{name}: row {n}: found values in columns to the right of the last header")
-            rows.append(Row(n, {c: v for c, v in zip(columns, cells, strict=False) if c}))
-        if header is None:
-            raise InputError(f"{name}: expected a header row with column names, found an empty worksheet")
-        return Sheet(name, [c for c in columns if c], rows, None, "xlsx", "xlsx")
-    finally:
-        wb.close()
+def _other_delimiter(cells: Sequence[str], width: int, delimiter: str) -> tuple[str, int] | None:
+    """A row with far fewer cells than the header whose text holds another delimiter often enough to fill
+    them: (that delimiter's name, its count). Such a row read as it is would have empty cells, reported as
+    missing values instead of the real cause."""
+    if width < 3 or len(cells) > width // 2:
+        return None
+    for other in DELIMITERS:
+        if other == delimiter:
+            continue
+        count = sum(c.count(other) for c in cells)
+        if count >= width - len(cells):
+            return _DELIMITER_NAMES[other], count
+    return None
 
 
 def read_sheet(
@@ -380,7 +269,9 @@ def read_sheet(
     if not p.exists():
         raise InputError(f"{name}: no such file")
     if p.suffix.lower() in XLSX_SUFFIXES:
-        return _read_xlsx(p, name, sheet_name)
+        from kg.load.xlsx import read_xlsx
+
+        return read_xlsx(p, name, sheet_name)
     if p.suffix.lower() == ".xls":
         raise InputError(f"{name}: expected CSV, TSV or XLSX, found the old .xls format; hint: save it as .xlsx")
     return _read_csv(p, name, encoding, delimiter)

@@ -24,7 +24,7 @@ import functools
 import re
 import urllib.parse
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from typing import Any
 from kg.load.mapping import MappedRow
 from kg.load.problems import Problem
 from kg.model.schema import SCHEMA_DIR, model
-from kg.model.values import Coordinate, ItemRef, Monolingual, Quantity, Time, Value
+from kg.model.values import NOVALUE, SOMEVALUE, Coordinate, ItemRef, Monolingual, Quantity, Time, Value
 
 SH = "http://www.w3.org/ns/shacl#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -44,6 +44,7 @@ LANG_STRING = RDF + "langString"
 WD = "http://www.wikidata.org/entity/"
 WDT = "http://www.wikidata.org/prop/direct/"
 KGS = "https://glamkg.invalid/shapes#"
+UNKNOWN_VALUE = KGS + "unknownValue"
 ROW_BASE = "https://glamkg.invalid/row/"
 COMMONS_FILE = "http://commons.wikimedia.org/wiki/Special:FilePath/"
 SHAPES_PATH = SCHEMA_DIR / "shapes.ttl"
@@ -73,6 +74,7 @@ class PropertyRule:
 class KindRules:
     kind: str
     properties: tuple[PropertyRule, ...]
+    unknowable: dict[str, str] = field(default_factory=dict)  # required path -> message: a value or "unknown"
 
 
 # -- reading the shapes --------------------------------------------------------------------------------------
@@ -117,7 +119,13 @@ def load_rules(path: Path = SHAPES_PATH) -> dict[str, KindRules]:
                     message=str(one("message") or ""),
                 )
             )
-        out[kind] = KindRules(kind, tuple(sorted(rules, key=lambda r: r.path)))
+        unknowable = {}
+        for alternatives in g.objects(shape, sh["or"]):  # ( [path P ; minCount 1] [path unknownValue ; hasValue P] )
+            for member in rdflib.collection.Collection(g, alternatives):
+                known = g.value(member, sh.hasValue)
+                if str(g.value(member, sh.path)) == UNKNOWN_VALUE and known is not None:
+                    unknowable[str(known)] = str(g.value(shape, sh.message) or "")
+        out[kind] = KindRules(kind, tuple(sorted(rules, key=lambda r: r.path)), unknowable)
     return out
 
 
@@ -172,6 +180,9 @@ def row_nodes(row: MappedRow) -> dict[str, list[tuple[Node, Value | str, str | N
             ((False, text, "@" + lang), text, row.columns.get(f"description:{lang}"))
         )
     for c in row.claims:
+        if c.value is SOMEVALUE or c.value is NOVALUE:  # "unknown value": a link to the property (shapes.UNKNOWN_VALUE)
+            out.setdefault(UNKNOWN_VALUE, []).append(((True, WDT + c.pid, ""), c.value, c.column))
+            continue
         p = m.prop_by_id(c.pid)
         dtype = p.datatype if p else ""
         out.setdefault(WDT + c.pid, []).append((value_node(c.value, dtype), c.value, c.column))
@@ -219,11 +230,42 @@ def check_rows(
     kr = rules[kind]
     names = _item_names()
     problems: list[Problem] = []
-    for row in rows:
-        nodes = row_nodes(row)
+    nodes_of = [row_nodes(row) for row in rows]
+    absent = set()  # required in every row and given by none: one problem for the file, not one per row
+    required = [r for r in kr.properties if r.min_count or r.path in kr.unknowable]
+    if len(rows) > 1:
+        for r in required:
+            if not any(nodes.get(r.path) or _unknown(nodes, r.path) for nodes in nodes_of):
+                absent.add(r.path)
+                problems.append(
+                    Problem(
+                        file,
+                        1,
+                        _column_for(rows[0], r),
+                        f"a column for {r.name} (required for every {kind})",
+                        f"no value in any of the {len(rows)} rows",
+                        "add the column (or a constant in a mapping file), or check the spelling of the column "
+                        "names in the header and the mapping",
+                    )
+                )
+    for row, nodes in zip(rows, nodes_of, strict=True):
         for r in kr.properties:
+            if r.path in absent:
+                continue
             vals = nodes.get(r.path, [])
             col = _column_for(row, r)
+            if r.path in kr.unknowable and not vals and not _unknown(nodes, r.path):
+                problems.append(
+                    Problem(
+                        file,
+                        row.number,
+                        col,
+                        kr.unknowable[r.path] or f"a value for {r.name}, or unknown",
+                        "an empty cell",
+                        "write the date, or unknown when it cannot be known (not an invented date)",
+                    )
+                )
+                continue
             if len(vals) < r.min_count:
                 problems.append(
                     Problem(
@@ -273,6 +315,10 @@ def check_rows(
                                 )
                             )
     return problems
+
+
+def _unknown(nodes: dict[str, list[tuple[Node, Value | str, str | None]]], path: str) -> bool:
+    return any(node[1] == path for node, _, _ in nodes.get(UNKNOWN_VALUE, []))
 
 
 def _rule_name(kr: KindRules, path: str) -> str:
@@ -387,6 +433,9 @@ def shacl_check(rows: Sequence[MappedRow], kind: str, *, file: str, shapes: Path
         number = int(focus.removeprefix(ROW_BASE)) if focus.startswith(ROW_BASE) else None
         row = by_number.get(number) if number is not None else None
         col = None
+        if path is None and kr is not None:  # a node-level result: a required value that may be "unknown"
+            path = next((p for p, message in kr.unknowable.items() if message == msg), None)
+            value = None if path is not None else value
         if row is not None and path is not None and kr is not None:
             rule = next((r for r in kr.properties if r.path == str(path)), PropertyRule(str(path), ""))
             col = _column_for(row, rule)

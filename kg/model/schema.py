@@ -12,7 +12,7 @@ Everything that needs a property id, a datatype, a class or a label asks this mo
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,8 @@ class Property:
     kinds: tuple[str, ...]
     required: tuple[str, ...]
     checked: str
+    unknowable: tuple[str, ...] = ()  # kinds for which a required value may be "unknown value" (somevalue)
+    minimum: str | None = None  # properties outside the model: the smallest amount allowed (counts)
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,11 @@ class Model:
     namespaces: dict[str, str]
     local_id_min: int
     by_id: dict[str, Property]
+    known: dict[str, Property] = field(default_factory=dict)  # outside the model: schemas/properties.yaml
+
+    def known_prop(self, pid: str) -> Property | None:
+        """A property of the model or of ``schemas/properties.yaml``, by id (None: glamkg does not know it)."""
+        return self.by_id.get(pid) or self.known.get(pid)
 
     def prop(self, key: str) -> Property:
         try:
@@ -144,7 +151,10 @@ def _load(path: Path) -> Model:
             kinds=tuple(p.get("kinds", [])),
             required=tuple(p.get("required", [])),
             checked=str(p.get("checked", "unchecked")),
+            unknowable=tuple(p.get("unknowable", [])),
         )
+        if set(props[key].unknowable) - set(props[key].required):
+            raise SchemaError(f"{path}: property {key}: unknowable kinds must be among its required kinds")
     classes = {k: _item_class(k, c) for k, c in raw["classes"].items()}
     values = {k: _item_class(k, c) for k, c in raw["values"].items()}
     kinds = {}
@@ -167,7 +177,32 @@ def _load(path: Path) -> Model:
         namespaces=dict(raw["namespaces"]),
         local_id_min=int(raw["local_id_min"]),
         by_id={p.id: p for p in props.values()},
+        known=_known(path.parent / "properties.yaml", {p.id for p in props.values()}),
     )
+
+
+def _known(path: Path, in_model: set[str]) -> dict[str, Property]:
+    """``schemas/properties.yaml``: properties outside the model that mappings may name, by id."""
+    if not path.is_file():
+        return {}
+    raw: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+    out = {}
+    for pid, p in (raw.get("properties") or {}).items():
+        if p["datatype"] not in DATATYPES or pid in in_model:
+            raise SchemaError(f"{path}: property {pid}: unknown datatype or already in model.yaml")
+        minimum = p.get("minimum")
+        out[str(pid)] = Property(
+            key=str(pid),
+            id=str(pid),
+            datatype=p["datatype"],
+            label=str(p["label"]),
+            description="",
+            kinds=(),
+            required=(),
+            checked=str(p.get("checked", "unchecked")),
+            minimum=None if minimum is None else str(minimum),
+        )
+    return out
 
 
 @functools.cache
@@ -210,7 +245,11 @@ def markdown(m: Model | None = None) -> str:
         "|---|---|---|---|",
     ]
     for k in m.kinds.values():
-        req = ", ".join(f"`{p.key}` ({p.id})" for p in m.properties.values() if k.key in p.required)
+        req = ", ".join(
+            f"`{p.key}` ({p.id}{', or unknown' if k.key in p.unknowable else ''})"
+            for p in m.properties.values()
+            if k.key in p.required
+        )
         classes = ", ".join(f"`{c}`" for c in k.allowed_classes)
         out.append(f"| `{k.key}` | {k.label} | {classes} | {req} |")
     out += ["", "## Properties", "", "| key | id | datatype | label | kinds | checked |", "|---|---|---|---|---|---|"]
@@ -222,6 +261,20 @@ def markdown(m: Model | None = None) -> str:
     out += ["", "## Classes and values", "", "| key | id | label | checked |", "|---|---|---|---|"]
     for c in [*m.classes.values(), *m.values.values()]:
         out.append(f"| `{c.key}` | {c.id} | {c.label} | {c.checked} |")
+    out += [
+        "",
+        '"or unknown": a sheet may write `unknown` for it ("unknown value", somevalue): `unknowable` in the model.',
+        "",
+        "## Properties outside the model that mappings may name",
+        "",
+        "From `schemas/properties.yaml` (any other property id in a mapping is refused: its datatype is unknown).",
+        "",
+        "| id | datatype | label | minimum | checked |",
+        "|---|---|---|---|---|",
+    ]
+    for p in m.known.values():
+        minimum = p.minimum if p.minimum is not None else ""
+        out.append(f"| {p.id} | {p.datatype} | {p.label} | {minimum} | {p.checked} |")
     weak = ("unchecked", "unnamed-only")
     unchecked = [p.id for p in m.properties.values() if p.checked in weak]
     unchecked += [c.id for c in [*m.classes.values(), *m.values.values()] if c.checked in weak]

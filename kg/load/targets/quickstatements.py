@@ -385,9 +385,12 @@ class QuickStatementsTarget:
         return value_problems(plan, Limits.for_target("wikibase"), file=file, columns=columns)
 
     def apply(self, plan: Plan, *, progress: ProgressFn | None = None) -> WriteReport:
+        """Write the file; with no command to write, write none (``report.output`` stays None): an empty file
+        would look like a finished batch."""
         lines, report = render(plan, create_new=self.create_new)
-        outfile.write_text(self.path, "".join(line + "\n" for line in lines), what="QuickStatements file")
-        report.output = str(self.path)
+        if lines:
+            outfile.write_text(self.path, "".join(line + "\n" for line in lines), what="QuickStatements file")
+            report.output = str(self.path)
         if progress:
             progress(len(plan.items))
         return report
