@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from kg.gaps import baselines as bl
-from kg.gaps import metrics
+from kg.gaps import impact, metrics
 from kg.gaps.metrics import UNKNOWN
 from kg.model import regions
 from kg.model.ids import local_concept_base, wikidata_concept_base
@@ -46,7 +46,9 @@ class Dataset:
     - ``links``: partnership, institution (participants that are institutions)
     - ``partner_links``: partnership, partner (participants that are partner organisations)
     - ``partners``: item, label, type
-    - ``contributions``: item, type, partnership, quantity, year
+    - ``contributions``: item, type, partnership, quantity, year (``quantity`` is a plain contribution's units;
+      0 for an impact contribution, whose quantities are measures)
+    - ``measures``: item (contribution), measure (key of ``schemas/impact.yaml``), amount, date (YYYY-MM-DD)
     """
 
     institutions: pd.DataFrame
@@ -56,6 +58,7 @@ class Dataset:
     partner_links: pd.DataFrame
     partners: pd.DataFrame
     contributions: pd.DataFrame
+    measures: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=impact.COLUMNS))
     meta: dict[str, Any] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
     generation: str = ""
@@ -223,7 +226,9 @@ def read(store: Any, *, facts_only: bool = False) -> Dataset:
     contrib = contrib.drop_duplicates()
     ctypes = _typed(p31, _class_labels("contribution")).set_index("item")["type"]
     contrib["type"] = contrib["item"].map(ctypes).fillna(NO_TYPE)
+    measured = impact.read_measures(lambda sparql, columns: _select(store, sparql, columns))
     qty = _pairs(store, "quantity")
+    qty = qty[~qty["item"].isin(set(measured["item"]))]  # an impact contribution's quantities are measures
     contrib["quantity"] = contrib["item"].map(pd.to_numeric(_first(qty, "q"), errors="coerce")).fillna(0.0)
     contrib["year"] = contrib["item"].map(_year(_first(_pairs(store, "point_in_time"), "t"))).astype("Int64")
 
@@ -247,6 +252,7 @@ def read(store: Any, *, facts_only: bool = False) -> Dataset:
         partner_links=partner_links.reset_index(drop=True),
         partners=partners,
         contributions=contrib.reset_index(drop=True),
+        measures=measured[measured["item"].isin(contrib["item"])].reset_index(drop=True),
         meta=meta,
         stats=stats,
         generation=generation,
