@@ -161,8 +161,9 @@ def impact_table(
         if m.key not in wide.columns or m.aggregate != "sum":
             continue
         with np.errstate(divide="ignore", invalid="ignore"):
-            wide[f"{m.key}_per_institution"] = np.where(wide["institutions"] > 0,
-                                                        wide[m.key] / wide["institutions"], np.nan)
+            wide[f"{m.key}_per_institution"] = np.where(
+                wide["institutions"] > 0, wide[m.key] / wide["institutions"], np.nan
+            )
             if pop is not None:
                 pm = wide["population"].to_numpy(dtype=float) / 1e6
                 wide[f"{m.key}_per_million"] = np.where(pm > 0, wide[m.key] / pm, np.nan)

@@ -50,6 +50,7 @@ from kg.store.report import WriteReport
 Json = dict[str, Any]
 _DG = ox.DefaultGraph()
 WDT = "http://www.wikidata.org/prop/direct/"
+COMMONS_CATEGORY = "https://commons.wikimedia.org/wiki/Category:"
 
 
 @dataclass
@@ -81,8 +82,8 @@ class InstitutionFinder:
             pred = ox.NamedNode(WDT + ids.property_id(pid))
             for q in store.quads_for_pattern(None, pred, None, _DG):
                 eid = ids.try_id_from_iri(q.subject.value) if isinstance(q.subject, ox.NamedNode) else None
-                if eid in self.institutions:
-                    key = category_name(str(q.object.value)).casefold()
+                if eid in self.institutions and isinstance(q.object, ox.Literal):
+                    key = category_name(q.object.value).casefold()
                     self.by_category.setdefault(key, set()).add(eid)
 
     def find(self, row: ReportRow) -> tuple[set[str], str]:
@@ -157,8 +158,10 @@ def date_key(t: Time) -> str:
 
 def measure_items() -> list[Json]:
     """The measures' items with their labels (local items the store needs to show the units by name)."""
-    return [to_json(Record(m.item, "class", labels={"en": m.label}, descriptions={"en": m.definition[:250]}))
-            for m in measures().measures.values()]
+    return [
+        to_json(Record(m.item, "class", labels={"en": m.label}, descriptions={"en": m.definition[:250]}))
+        for m in measures().measures.values()
+    ]
 
 
 def import_report(
@@ -182,8 +185,9 @@ def import_report(
         try:
             hits, how = finder.find(row)
         except InputError as e:
-            raise ValidationFailed([Problem(report.name, row.number, "country", "a country", row.country, str(e))],
-                                   len(report.rows)) from None
+            raise ValidationFailed(
+                [Problem(report.name, row.number, "country", "a country", row.country, str(e))], len(report.rows)
+            ) from None
         if len(hits) == 1:
             inst = next(iter(hits))
             result.matched.append((row.number, inst, how))
@@ -193,13 +197,28 @@ def import_report(
         else:
             result.unmatched.append((row.number, row.category, row.institution))
     if strict and (result.ambiguous or result.unmatched):
-        problems = [Problem(report.name, n, "Commons category", "one institution of the store",
-                            f"{len(c)}: {', '.join(c)}", "give the institution a P373 equal to the category")
-                    for n, _cat, c in result.ambiguous]
-        problems += [Problem(report.name, n, "Commons category", "one institution of the store",
-                             f"none for {cat!r}" + (f" or {name!r}" if name else ""),
-                             "import the institution first (glamkg import wikidata) or give it this P373")
-                     for n, cat, name in result.unmatched]
+        problems = [
+            Problem(
+                report.name,
+                n,
+                "Commons category",
+                "one institution of the store",
+                f"{len(c)}: {', '.join(c)}",
+                "give the institution a P373 equal to the category",
+            )
+            for n, _cat, c in result.ambiguous
+        ]
+        problems += [
+            Problem(
+                report.name,
+                n,
+                "Commons category",
+                "one institution of the store",
+                f"none for {cat!r}" + (f" or {name!r}" if name else ""),
+                "import the institution first (glamkg import wikidata) or give it this P373",
+            )
+            for n, cat, name in result.unmatched
+        ]
         raise ValidationFailed(problems, len(report.rows))
     entities: list[Json] = measure_items()
     planned: list[tuple[str, str, str, list[ReportRow]]] = []
@@ -212,7 +231,7 @@ def import_report(
         points = _points(existing.get(cid))
         for row in rows:
             t = row.date
-            url = row.source_url or row.category_url or f"https://commons.wikimedia.org/wiki/Category:{row.category.replace(' ', '_')}"
+            url = row.source_url or row.category_url or COMMONS_CATEGORY + row.category.replace(" ", "_")
             for key, amount in row.measures.items():
                 item = spec.measure(key).item
                 points[(item, t.datavalue()["value"]["time"])] = (Quantity(amount, ItemRef(item)), t, url)
@@ -225,4 +244,3 @@ def import_report(
     if not dry_run:
         result.written = store.write_entities(entities, source=f"file:{Path(path).name}")
     return result
-

@@ -97,7 +97,7 @@ def _detect(columns: Sequence[str], forced: str | None) -> ExportFormat:
     )
 
 
-def _xlsx_cells(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any], dict[str, str], set[str]]]]:
+def _xlsx_cells(path: Path) -> tuple[list[str], list[RawRow]]:
     """Header, and per data row: (row number, cached values, hyperlink targets, columns holding a formula)."""
     import openpyxl
 
@@ -133,20 +133,38 @@ def _xlsx_cells(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any], 
     return header, out
 
 
-def _text_rows(path: Path, fmt_key: str | None) -> tuple[list[str], list[tuple[int, dict[str, Any], dict[str, str], set[str]]]]:
-    sheet = read_sheet(path)
-    columns = list(sheet.columns)
-    rows = [(r.number, dict(r.values), {}, set()) for r in sheet.rows]
-    folded = {c.casefold() for c in columns}
+RawRow = tuple[int, dict[str, Any], dict[str, str], set[str]]  # number, values, hyperlink targets, formula columns
+
+
+def _text_rows(path: Path, fmt_key: str | None) -> tuple[list[str], list[RawRow]]:
+    import csv
+
+    from kg.errors import read_text
+
     m = measures()
-    headerless = [f for f in m.formats.values() if f.header and not (set(f.required) <= folded)]
-    for f in headerless:
-        if (fmt_key in (None, f.key)) and len(columns) == len(f.header):
-            first = (1, dict(zip(f.header, columns, strict=True)), {}, set())
-            rest = [(n, dict(zip(f.header, [r.get(c, "") for c in columns], strict=True)), {}, set())
-                    for n, r, _, _ in rows]
-            return list(f.header), [first, *rest]  # type: ignore[list-item]
-    return columns, rows  # type: ignore[return-value]
+    try:
+        text = read_text(path, what="impact report").lstrip("\ufeff")
+    except InputError:  # not UTF-8 (Excel's UTF-16 text, ...): the sheet reader knows those, with a header
+        text = ""
+    first = text.split("\n", 1)[0].rstrip("\r")
+    for f in m.formats.values():
+        if not f.header or fmt_key not in (None, f.key):
+            continue
+        cells = first.split(f.delimiter)
+        if len(cells) == len(f.header) and not set(f.required) <= {c.strip().casefold() for c in cells}:
+            # a dump without its header line: the documented column order
+            rows: list[RawRow] = []
+            for n, rec in enumerate(csv.reader(text.splitlines(), delimiter=f.delimiter), start=1):
+                if any(c.strip() for c in rec):
+                    if len(rec) != len(f.header):
+                        raise InputError(
+                            f"{path}: row {n}: expected {len(f.header)} tab-separated fields "
+                            f"({', '.join(f.header)}), found {len(rec)}"
+                        )
+                    rows.append((n, dict(zip(f.header, rec, strict=True)), {}, set()))
+            return list(f.header), rows
+    sheet = read_sheet(path)
+    return list(sheet.columns), [(r.number, dict(r.values), {}, set()) for r in sheet.rows]
 
 
 def read_report(path: str | Path, *, format: str | None = None, country: str = "") -> Report:
@@ -163,8 +181,9 @@ def read_report(path: str | Path, *, format: str | None = None, country: str = "
     by_fold = {c.casefold(): c for c in header}
     missing = [c for c in fmt.required if c not in by_fold]
     if missing:
-        raise InputError(f"{name}: the {fmt.title} format needs the columns {', '.join(missing)}; found "
-                         f"{', '.join(header)}")
+        raise InputError(
+            f"{name}: the {fmt.title} format needs the columns {', '.join(missing)}; found {', '.join(header)}"
+        )
     spec = measures()
     problems: list[Problem] = []
     rows: list[ReportRow] = []
@@ -188,8 +207,16 @@ def read_report(path: str | Path, *, format: str | None = None, country: str = "
                 try:
                     found[target] = _number(value, fmt.numbers)
                 except ValueError:
-                    problems.append(Problem(name, number, column, f"a number ({fmt.numbers} style)", repr(value),
-                                            NUMBER_HINT.get(fmt.numbers, "")))
+                    problems.append(
+                        Problem(
+                            name,
+                            number,
+                            column,
+                            f"a number ({fmt.numbers} style)",
+                            repr(value),
+                            NUMBER_HINT.get(fmt.numbers, ""),
+                        )
+                    )
             elif target in ("source_url", "category_url") and column in links:
                 fields[target] = links[column]
             else:
@@ -202,33 +229,66 @@ def read_report(path: str | Path, *, format: str | None = None, country: str = "
                 found[key] = scaled.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
                 computed.append(key)
             else:
-                problems.append(Problem(name, number, column, "a value (or a formula with a cached value)",
-                                        "a formula the workbook holds no value for",
-                                        "open the workbook in a spreadsheet program and save it again"))
+                problems.append(
+                    Problem(
+                        name,
+                        number,
+                        column,
+                        "a value (or a formula with a cached value)",
+                        "a formula the workbook holds no value for",
+                        "open the workbook in a spreadsheet program and save it again",
+                    )
+                )
         category = category_name(fields.get("category", ""))
         if not category:
-            problems.append(Problem(name, number, by_fold.get("category", "category"), "a Commons category",
-                                    "an empty cell", "every row names the category its figures are about"))
+            problems.append(
+                Problem(
+                    name,
+                    number,
+                    by_fold.get("category", "category"),
+                    "a Commons category",
+                    "an empty cell",
+                    "every row names the category its figures are about",
+                )
+            )
             continue
         date_col = next((by_fold[c] for c, t in fmt.columns.items() if t == "date" and c in by_fold), "date")
         try:
             date = _date(vals.get(date_col, ""), fmt)
         except ValueError as e:
-            problems.append(Problem(name, number, date_col, f"a date like {dt.date(2024, 9, 4).strftime(fmt.date_format)}",
-                                    repr(vals.get(date_col, "")), str(e)))
+            like = dt.date(2024, 9, 4).strftime(fmt.date_format)
+            problems.append(
+                Problem(name, number, date_col, f"a date like {like}", repr(vals.get(date_col, "")), str(e))
+            )
             continue
-        rows.append(ReportRow(number, category, date, found, institution=fields.get("institution", ""),
-                              country=fields.get("country", "") or country,
-                              category_url=fields.get("category_url", ""), source_url=fields.get("source_url", ""),
-                              computed=computed))
+        rows.append(
+            ReportRow(
+                number,
+                category,
+                date,
+                found,
+                institution=fields.get("institution", ""),
+                country=fields.get("country", "") or country,
+                category_url=fields.get("category_url", ""),
+                source_url=fields.get("source_url", ""),
+                computed=computed,
+            )
+        )
     seen: dict[tuple[str, str], int] = {}
     for r in rows:
-        key = (r.category.casefold(), r.date.datavalue()["value"]["time"])
-        if key in seen:
-            problems.append(Problem(name, r.number, by_fold.get("commons category", "category"),
-                                    "one row per category and date", f"the same as row {seen[key]}",
-                                    "remove the duplicate row"))
-        seen.setdefault(key, r.number)
+        when = (r.category.casefold(), str(r.date.datavalue()["value"]["time"]))
+        if when in seen:
+            problems.append(
+                Problem(
+                    name,
+                    r.number,
+                    by_fold.get("commons category", "category"),
+                    "one row per category and date",
+                    f"the same as row {seen[when]}",
+                    "remove the duplicate row",
+                )
+            )
+        seen.setdefault(when, r.number)
     if problems:
         raise ValidationFailed(problems, len(raw))
     return Report(name, fmt, rows)
@@ -255,8 +315,5 @@ def _date(value: Any, fmt: ExportFormat) -> Time:
     precision = "month" if fmt.date_precision == "month" else "day"
     if isinstance(value, dt.datetime):
         value = value.date()
-    if isinstance(value, dt.date):
-        d = value
-    else:
-        d = dt.datetime.strptime(str(value).strip(), fmt.date_format).date()
+    d = value if isinstance(value, dt.date) else dt.datetime.strptime(str(value).strip(), fmt.date_format).date()
     return Time(d.isoformat()[:7]) if precision == "month" else Time(d.isoformat())

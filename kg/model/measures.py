@@ -86,8 +86,9 @@ def _load(path: Path) -> Measures:
             agg = "ratio"
         elif agg != "sum":
             raise SchemaError(f"{path}: measure {key}: aggregate must be sum or {{ratio: [a, b]}}, found {agg!r}")
-        out[key] = Measure(key, str(m["item"]), str(m["label"]), str(m["definition"]), agg, ratio,
-                           str(m.get("checked", "local")))
+        out[key] = Measure(
+            key, str(m["item"]), str(m["label"]), str(m["definition"]), agg, ratio, str(m.get("checked", "local"))
+        )
     for m in out.values():
         if m.ratio and not {m.ratio[0], m.ratio[1]} <= set(out):
             raise SchemaError(f"{path}: measure {m.key}: ratio of unknown measures {m.ratio[:2]}")
