@@ -362,3 +362,45 @@ def test_impact_page(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     table = at.dataframe[0].value
     europe = table.set_index("group").loc["Europe"]
     assert europe["files_used"] == 25884 + 1119 + 12 and europe["institutions"] == 5
+
+
+def test_dry_run_and_report_file(store: Path, tmp_path: Path) -> None:
+    import json
+
+    csv = write_csv(tmp_path / "k.csv", "04-09-2024")
+    before = store_state(store)
+    out = tmp_path / "report.json"
+    assert run(str(csv), "--country", "NL", "--dry-run", "--report", str(out), "--store", str(store)) == 0
+    assert store_state(store) == before
+    rep = json.loads(out.read_text(encoding="utf-8"))
+    assert [m[:2] for m in rep["matched"]] == [[2, A1], [3, A2], [4, A3]]
+    assert rep["matched"][1][2] == "name + country" and rep["matched"][0][2] == "commons category"
+    assert rep["ambiguous"] == [[5, "Images from Delta", [A4, A5]]] and rep["unmatched"][0][0] == 6
+    want = file_totals(ROWS, "04-09-2024")
+    assert rep["totals"] == {f"{k}@{d}": str(v) for (k, d), v in sorted(want.items())}
+    assert rep["written"] is None
+
+
+def test_a_formula_without_value_is_refused_unless_it_is_a_ratio(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import openpyxl
+
+    xlsx = write_xlsx(tmp_path / "k.xlsx", "04-09-2024", ROWS[:2])
+    wb = openpyxl.load_workbook(xlsx)
+    wb.active.cell(row=3, column=9).value = "=SUM(I2:I2)"  # Distinct articles as a formula, no cached value
+    wb.save(xlsx)
+    before = store_state(store)
+    assert run(str(xlsx), "--store", str(store)) == 2
+    err = capsys.readouterr().err
+    assert "row 3" in err and "Distinct articles" in err and "formula" in err
+    assert store_state(store) == before
+
+
+def test_the_same_category_twice_on_one_date_is_refused(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = write_csv(tmp_path / "dup.csv", "04-09-2024", [ROWS[0], ROWS[1], ROWS[0]])
+    assert run(str(csv), "--store", str(store)) == 2
+    err = capsys.readouterr().err
+    assert "row 4" in err and "the same as row 2" in err

@@ -304,7 +304,11 @@ def register(app: typer.Typer) -> None:
         ] = False,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Match and check, write nothing.")] = False,
         store: StoreOption = None,
-        report_out: ReportOpt = None,
+        report_out: Annotated[
+            Path | None,
+            typer.Option("--report", help="Also write the matches, unmatched and ambiguous rows and the file's "
+                         "totals per measure and date as JSON here."),
+        ] = None,
     ) -> None:
         """Import an impact tool's report: dated measures (files used, articles, ...) per institution.
 

@@ -2,7 +2,8 @@
 
 Owns: baselines (:mod:`~kg.gaps.baselines`), pure statistics (:mod:`~kg.gaps.stats`: Wilson, Gini, Theil),
 the store's facts as flat tables and the gap counts computed from them once, for the CLI and the
-dashboard (:mod:`~kg.gaps.tables`), the gap metrics (:mod:`~kg.gaps.metrics`), and the seeded demo
+dashboard (:mod:`~kg.gaps.tables`), impact measures and their totals (:mod:`~kg.gaps.impact`), the gap
+metrics (:mod:`~kg.gaps.metrics`), and the seeded demo
 data (:mod:`~kg.gaps.demo`, :mod:`~kg.gaps.demo_tables`).
 
 May import: :mod:`kg.model`, :mod:`kg.rdf`, :mod:`kg.store`, :mod:`kg.query`, pandas/numpy and the top-level

@@ -3,8 +3,9 @@
 Owns: reading sheets (:mod:`~kg.load.sheet`), column mappings (:mod:`~kg.load.mapping`), located problems
 (:mod:`~kg.load.problems`), SHACL validation (:mod:`~kg.load.validate`, :mod:`~kg.load.shapes`),
 reconciliation (:mod:`~kg.load.reconcile`), the plan (:mod:`~kg.load.plan`), the pipeline that ties them
-(:mod:`~kg.load.pipeline`), templates (:mod:`~kg.load.templates`) and the write targets
-(:mod:`kg.load.targets`: store, Wikibase, QuickStatements).
+(:mod:`~kg.load.pipeline`), templates (:mod:`~kg.load.templates`), the write targets
+(:mod:`kg.load.targets`: store, Wikibase, QuickStatements), and the impact tools' reports
+(:mod:`~kg.load.impact_read` reads them, :mod:`~kg.load.impact` matches their rows and writes dated measures).
 
 May import: :mod:`kg.model`, :mod:`kg.rdf`, :mod:`kg.store`, :mod:`kg.query`, rdflib/pyshacl, openpyxl,
 the top-level infrastructure. The pipeline talks to targets only through :class:`kg.load.targets.base.Target`.
