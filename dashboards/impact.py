@@ -1,5 +1,6 @@
 """Impact: the impact tools' measures (files used, articles, ...) by region, country or institution."""
 
+import altair as alt
 import streamlit as st
 
 from kg.dashboard import ui
@@ -30,4 +31,23 @@ for i, key in enumerate(shown[:4]):
     m = spec.measure(key)
     total = table[key].sum() if m.aggregate == "sum" else None
     cols[i % len(cols)].metric(m.label, f"{total:,.0f}" if total is not None else "–")
+chosen = st.selectbox("Measure", shown, format_func=lambda k: spec.measure(k).label, key="impact_measure")
+per = {"": "total"}
+if spec.measure(chosen).aggregate == "sum":
+    per.update({"_per_institution": "per institution", "_per_million": "per million inhabitants"})
+norm = st.radio("Shown", list(per), format_func=lambda k: per[k], horizontal=True, key="impact_norm")
+column = chosen + norm
+if column in table.columns:
+    top = table.dropna(subset=[column]).nlargest(30, column)
+    label = f"{spec.measure(chosen).label}, {per[norm]}"
+    ui.chart(
+        alt.Chart(top, title=f"{label} by {dv.IMPACT_LEVELS[level]} (latest reports)")
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{column}:Q", title=label),
+            y=alt.Y("group:N", sort="-x", title=dv.IMPACT_LEVELS[level]),
+            tooltip=["group", alt.Tooltip(f"{column}:Q", format=",.2f"), "report_dates"],
+        )
+        .properties(height=max(120, 22 * len(top)))
+    )
 ui.table(table, f"impact by {level}")

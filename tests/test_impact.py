@@ -404,3 +404,28 @@ def test_the_same_category_twice_on_one_date_is_refused(
     assert run(str(csv), "--store", str(store)) == 2
     err = capsys.readouterr().err
     assert "row 4" in err and "the same as row 2" in err
+
+
+def test_impact_page_by_institution_per_million(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from kg.gaps import baselines
+
+    csv = write_csv(tmp_path / "k.csv", "04-09-2024")
+    assert run(str(csv), "--country", "NL", "--store", str(store)) == 0
+    monkeypatch.setenv("GLAMKG_STORE", str(store))
+    monkeypatch.setenv("GLAMKG_CACHE", str(tmp_path / "cache"))
+    app_dir = Path(__file__).resolve().parents[1] / "dashboards"
+    at = AppTest.from_file(str(app_dir / "app.py"), default_timeout=120)
+    at.switch_page(str(app_dir / "impact.py"))
+    at.run()
+    at.selectbox(key="impact_level").set_value("country").run()
+    assert not at.exception
+    nl = at.dataframe[0].value.set_index("group").loc["NL"]
+    pop = baselines.population().frame().set_index("iso2").loc["NL", "baseline"]
+    assert nl["files_used_per_million"] == pytest.approx((25884 + 1119) / (pop / 1e6))
+    assert nl["files_used_per_institution"] == pytest.approx((25884 + 1119) / 4)
+    at.selectbox(key="impact_level").set_value("institution").run()
+    rows = at.dataframe[0].value.set_index("group")
+    assert rows.loc[A1, "files_used"] == 25884 and rows.loc[A1, "report_dates"] == "2024-09-04"
+    assert rows.loc[A3, "usage_share"] == pytest.approx(100 * 12 / 1325265)
