@@ -429,3 +429,16 @@ def test_impact_page_by_institution_per_million(store: Path, tmp_path: Path, mon
     rows = at.dataframe[0].value.set_index("group")
     assert rows.loc[A1, "files_used"] == 25884 and rows.loc[A1, "report_dates"] == "2024-09-04"
     assert rows.loc[A3, "usage_share"] == pytest.approx(100 * 12 / 1325265)
+
+
+def test_numbers_as_the_exports_write_them() -> None:
+    from kg.load.impact_read import _number, category_name, parse_number
+
+    assert parse_number("1.325.265", "nl") == 1325265 and parse_number("12,5", "nl") == Decimal("12.5")
+    assert parse_number("425.007", "nl") == 425007 and parse_number("612", "nl") == 612
+    assert _number(425007.0, "nl") == _number("425.007", "nl") and str(_number(6.09, "nl")) == "6.09"
+    for bad in ("1,325,265", "12.5", "1.32.5", "abc"):
+        with pytest.raises(ValueError):
+            parse_number(bad, "nl")
+    assert category_name("https://commons.wikimedia.org/wiki/Category:Images_from_X") == "Images from X"
+    assert category_name("category:images_from X") == "Images from X"

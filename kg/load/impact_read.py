@@ -300,6 +300,8 @@ def _number(value: Any, style: str) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
+        if value.is_integer():  # a count cached as 425007.0 is the CSV's 425007 (the same statement)
+            return Decimal(int(value))
         try:
             return Decimal(repr(value))
         except InvalidOperation:
