@@ -252,7 +252,7 @@ def test_commons_impact_metrics_snapshot(store: Path, tmp_path: Path, with_heade
     }
 
 
-def test_gaps_measure_by_country(store: Path, tmp_path: Path) -> None:
+def test_gaps_measure_by_country(store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     csv = write_csv(tmp_path / "k.csv", "04-09-2024")
     assert run(str(csv), "--country", "NL", "--store", str(store)) == 0
     out = tmp_path / "gaps.csv"
@@ -277,6 +277,10 @@ def test_gaps_measure_by_country(store: Path, tmp_path: Path) -> None:
     t = pd.read_csv(out, keep_default_na=False).set_index("group")
     assert t.loc["NL", "measure"] == 25884 + 1119 and t.loc["DE", "measure"] == 12
     assert float(t.loc["NL", "measure_per_100_institutions"]) == pytest.approx(100 * (25884 + 1119) / 4)
+    capsys.readouterr()
+    assert main(["gaps", "--by", "country", "--measure", "files_used", "--store", str(store)]) == 0
+    nl = next(line for line in capsys.readouterr().out.splitlines() if "NL Netherlands" in line)
+    assert "27,003.00" in nl
     share = tmp_path / "share.csv"
     assert (
         main(
@@ -442,3 +446,12 @@ def test_numbers_as_the_exports_write_them() -> None:
             parse_number(bad, "nl")
     assert category_name("https://commons.wikimedia.org/wiki/Category:Images_from_X") == "Images from X"
     assert category_name("category:images_from X") == "Images from X"
+
+
+def test_gaps_refuses_unknown_measures_and_ratio_inequality(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["gaps", "--measure", "likes", "--store", str(store)]) == 2
+    assert "files_used" in capsys.readouterr().err
+    assert main(["gaps", "--measure", "usage_share", "--metric", "measure", "--store", str(store)]) == 2
+    assert "ratio" in capsys.readouterr().err
+    assert main(["gaps", "--measure", "files_used", "--as-of", "Sept 2024", "--store", str(store)]) == 2
+    assert "2024-09-04" in capsys.readouterr().err

@@ -107,6 +107,14 @@ def gaps(
         )
     if metric == "measure" and measure is None:
         raise InputError("--metric measure: expected --measure too (which impact measure)")
+    if measure is not None:
+        from kg.model.measures import measures
+
+        if measure not in measures().measures:
+            raise InputError(f"--measure: expected one of {', '.join(measures().measures)}, found {measure!r}")
+        if metric == "measure" and measures().measure(measure).aggregate != "sum":
+            raise InputError(f"--metric measure: Gini and Theil need a measure that adds up; {measure} is a ratio "
+                             "(use one of its components)")
     if as_of is not None:
         import datetime as _dt
 
@@ -135,6 +143,8 @@ def gaps(
             measure=measure,
             as_of=as_of,
         )
+        if measure is not None:
+            rep.table.attrs["measure_label"] = measure + (f" ({as_of})" if as_of else "")
         meta = st.meta() if hasattr(st, "meta") else {}
     err = console.err
     if format == OutFormat.csv:
@@ -190,18 +200,24 @@ def _print_warnings(rep: Any, err: Console) -> None:
 
 
 def _print_table(rep: Any, meta: dict[str, Any]) -> None:
-    out = Console(width=max(Console().width, 140))
+    columns = list(TABLE_COLUMNS)
+    if "measure" in rep.table.columns:  # --measure: the impact measure before the status column
+        extra = [("measure", str(rep.table.attrs.get("measure_label", "measure")))]
+        if "measure_per_100_institutions" in rep.table.columns:
+            extra.append(("measure_per_100_institutions", "/100 inst."))
+        columns[-1:-1] = extra
+    out = Console(width=max(Console().width, 140 + 24 * (len(columns) - len(TABLE_COLUMNS))))
     title = f"GLAM partnership gaps by {rep.grouping.label} (baseline: {rep.baseline.label})"
     if str(meta.get("synthetic", "")).lower() == "true":
         title += "  [bold red]SYNTHETIC DEMO DATA[/]"
     t = Table(title=title)
-    for key, head in TABLE_COLUMNS:
+    for key, head in columns:
         t.add_column(head, justify="left" if key in ("group", "status") else "right", no_wrap=key != "group")
     styles = {"under-represented": "red", "over-represented": "green", "near parity": "", "too few to tell": "dim"}
     df = rep.table.sort_values("ri_partnerships", na_position="last")
     for row in df.to_dict("records"):
         cells = []
-        for key, _ in TABLE_COLUMNS:
+        for key, _ in columns:
             if key == "coverage":
                 cells.append(
                     f"{_fmt(row['coverage'] * 100, 1)}% [{_fmt(row['coverage_low'] * 100, 1)}–"
