@@ -176,7 +176,8 @@ def test_csv_then_xlsx_twin_then_again_changes_nothing(
     csv = write_csv(tmp_path / "keyfigures.csv", "04-09-2024")
     assert run(str(csv), "--country", "NL", "--store", str(store)) == 0
     err = capsys.readouterr().err
-    assert "matched 3, unmatched 1, ambiguous 1" in err
+    assert "matched 3, unmatched 1, ambiguous 1" in err and "report dates 2024-09-04" in err
+    assert "checked: the store's SPARQL SUM of every measure and date equals the file's total" in err
     assert "row 5: ambiguous" in err and A4 in err and A5 in err
     assert "row 6: unmatched: Onbekend Huis" in err
     totals, triples = store_state(store)
@@ -455,3 +456,12 @@ def test_gaps_refuses_unknown_measures_and_ratio_inequality(store: Path, capsys:
     assert "ratio" in capsys.readouterr().err
     assert main(["gaps", "--measure", "files_used", "--as-of", "Sept 2024", "--store", str(store)]) == 2
     assert "2024-09-04" in capsys.readouterr().err
+
+
+def test_nothing_matched_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = build_store(tmp_path / "store")
+    csv = write_csv(tmp_path / "k.csv", "04-09-2024", [ROWS[4]])
+    before = store_state(store)
+    assert run(str(csv), "--store", str(store)) == 0
+    assert "matched 0, unmatched 1" in capsys.readouterr().err
+    assert store_state(store) == before

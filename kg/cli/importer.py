@@ -321,22 +321,29 @@ def register(app: typer.Typer) -> None:
         _check_report(report_out)
         with _open_store(store, one_write=True) as st:
             result = import_report(st, file, format=format_, country=country, strict=strict, dry_run=dry_run)
-            stored = totals_from_store(st) if not dry_run else {}
+            stored = totals_from_store(st, result.contributions) if not dry_run else {}
         err = console.err
         fmt = result.report.format
         err.print(f"{fmt.title}: {len(result.report.rows)} rows, report dates {', '.join(result.dates())}; "
                   f"matched {len(result.matched)}, unmatched {len(result.unmatched)}, ambiguous "
-                  f"{len(result.ambiguous)}", highlight=False, markup=False)
+                  f"{len(result.ambiguous)}", highlight=False, markup=False, soft_wrap=True)
         for n, cat, cands in result.ambiguous[:SHOW_IDS]:
             err.print(f"row {n}: ambiguous: category {cat!r} -> {', '.join(cands)} (not written)",
-                      highlight=False, markup=False)
+                      highlight=False, markup=False, soft_wrap=True)
         for n, cat, name in result.unmatched[:SHOW_IDS]:
             err.print(f"row {n}: unmatched: {name or '(no name)'} / category {cat!r} (not written)",
-                      highlight=False, markup=False)
+                      highlight=False, markup=False, soft_wrap=True)
+        more = max(0, len(result.ambiguous) - SHOW_IDS) + max(0, len(result.unmatched) - SHOW_IDS)
+        if more:
+            err.print(f"... and {more} more rows not written (see --report)", highlight=False)
         mismatched = [k for k, v in result.totals.items() if not dry_run and stored.get(k) != v]
         if mismatched:
-            err.print(f"warning: the store's totals differ from the file's for {mismatched} (another report of "
-                      "the same date was imported before)", highlight=False, markup=False)
+            err.print(f"warning: the store's SPARQL SUM differs from the file's total for {mismatched}: the "
+                      "store keeps values of that date, from an earlier import, that this file leaves empty",
+                      highlight=False, markup=False, soft_wrap=True)
+        elif result.totals and not dry_run:
+            err.print("checked: the store's SPARQL SUM of every measure and date equals the file's total over the "
+                      "rows written", highlight=False, soft_wrap=True)
         if result.written is not None:
             c = result.written.counts()
             err.print(f"created {c['created']}, updated {c['updated']}, unchanged {c['unchanged']}", highlight=False)

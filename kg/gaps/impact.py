@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from kg.model import regions
-from kg.model.ids import try_id_from_iri
+from kg.model.ids import entity_iri, item_id, try_id_from_iri
 from kg.model.measures import measures
 
 # Fixed text: no user value ever reaches it.
@@ -62,12 +62,19 @@ def read_measures(select: Any) -> pd.DataFrame:
     return df[COLUMNS].reset_index(drop=True)
 
 
-def totals_from_store(store: Any) -> dict[tuple[str, str], Decimal]:
-    """(measure, date) -> SUM of the store's values, by :data:`TOTALS_SPARQL` (exact decimals)."""
+def totals_from_store(store: Any, items: list[str] | None = None) -> dict[tuple[str, str], Decimal]:
+    """(measure, date) -> SUM of the store's values, by :data:`TOTALS_SPARQL` (exact decimals); ``items``:
+    only these contributions (ids, validated before they are bound in a VALUES block)."""
     inner = getattr(store, "inner", store)
     by_item = {m.item: m.key for m in measures().measures.values()}
     out: dict[tuple[str, str], Decimal] = {}
-    for sol in inner.query(TOTALS_SPARQL):
+    sparql = TOTALS_SPARQL
+    if items is not None:
+        if not items:
+            return out
+        values = " ".join(f"<{entity_iri(item_id(i))}>" for i in items)
+        sparql = sparql.replace("WHERE {\n", "WHERE {\n  VALUES ?item { " + values + " }\n", 1)
+    for sol in inner.query(sparql):
         key = by_item.get(try_id_from_iri(sol["unit"].value) or "")
         if key is not None:
             out[(key, sol["date"].value[:10])] = Decimal(sol["total"].value)

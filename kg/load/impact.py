@@ -64,7 +64,8 @@ class ImpactResult:
     contributions: list[str] = field(default_factory=list)
 
     def dates(self) -> list[str]:
-        return sorted({d for _, d in self.totals})
+        """The report's dates (every row's, matched or not)."""
+        return sorted({date_key(r.date) for r in self.report.rows})
 
 
 class InstitutionFinder:
@@ -242,5 +243,6 @@ def import_report(
         entities.append(_contribution(cid, pid, category, points))
         result.contributions.append(cid)
     if not dry_run:
-        result.written = store.write_entities(entities, source=f"file:{Path(path).name}")
+        # nothing matched: nothing written (not even the measure items)
+        result.written = store.write_entities(entities, source=f"file:{Path(path).name}") if planned else WriteReport()
     return result
