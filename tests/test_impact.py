@@ -465,3 +465,21 @@ def test_nothing_matched_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFi
     assert run(str(csv), "--store", str(store)) == 0
     assert "matched 0, unmatched 1" in capsys.readouterr().err
     assert store_state(store) == before
+
+
+def test_impact_ids_are_checked_or_local() -> None:
+    """The properties a category is matched against are Wikidata's, listed in ../shared/wikidata-ids.md with
+    their labels and two sources; the measure items are local ids no model class or value uses."""
+    import test_model_ids as tm
+
+    from kg.model import ids as kid
+
+    if not tm.IDS_FILE.exists():
+        pytest.skip(f"{tm.IDS_FILE} is absent")
+    found, _other = tm.listed()
+    for pid, label in measures().match_properties.items():
+        assert found[pid] == (label, "two-sources"), pid
+    taken = {c.id for c in [*model().classes.values(), *model().values.values()]}
+    items = [m.item for m in measures().measures.values()]
+    assert len(set(items)) == len(items) and not set(items) & taken
+    assert all(kid.is_local(i) for i in items) and {m.checked for m in measures().measures.values()} == {"local"}
