@@ -39,9 +39,16 @@ norm = st.radio("Shown", list(per), format_func=lambda k: per[k], horizontal=Tru
 column = chosen + norm
 if column in table.columns:
     top = table.dropna(subset=[column]).nlargest(30, column)
-    label = f"{spec.measure(chosen).label}, {per[norm]}"
+    unit = {"": "count", "_per_institution": "count per institution", "_per_million": "count per million"}[norm]
+    label = (
+        spec.measure(chosen).label
+        if spec.measure(chosen).aggregate != "sum"
+        else f"{spec.measure(chosen).label} ({unit})"
+    )
     ui.chart(
-        alt.Chart(top, title=f"{label} by {dv.IMPACT_LEVELS[level]} (latest reports)")
+        alt.Chart(
+            top, title=f"{spec.measure(chosen).label}, {per[norm]}, by {dv.IMPACT_LEVELS[level]} (latest reports)"
+        )
         .mark_bar()
         .encode(
             x=alt.X(f"{column}:Q", title=label),

@@ -483,3 +483,28 @@ def test_impact_ids_are_checked_or_local() -> None:
     items = [m.item for m in measures().measures.values()]
     assert len(set(items)) == len(items) and not set(items) & taken
     assert all(kid.is_local(i) for i in items) and {m.checked for m in measures().measures.values()} == {"local"}
+
+
+def test_impact_page_chart_and_downloads(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboard's rules for every page (tests/test_dashboard_apptest.py): each chart has a title, axis
+    titles and units; each table a CSV download and its provenance."""
+    import json
+
+    from streamlit.testing.v1 import AppTest
+    from test_dashboard_apptest import chart_problems
+
+    csv = write_csv(tmp_path / "k.csv", "04-09-2024")
+    assert run(str(csv), "--country", "NL", "--store", str(store)) == 0
+    monkeypatch.setenv("GLAMKG_STORE", str(store))
+    monkeypatch.setenv("GLAMKG_CACHE", str(tmp_path / "cache"))
+    app_dir = Path(__file__).resolve().parents[1] / "dashboards"
+    at = AppTest.from_file(str(app_dir / "app.py"), default_timeout=120)
+    at.switch_page(str(app_dir / "impact.py"))
+    at.run()
+    for measure in ("files_used", "usage_share"):
+        at.selectbox(key="impact_measure").set_value(measure).run()
+        specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart")]
+        assert specs and all(chart_problems(spec) == [] for spec in specs), measure
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert any(x.startswith("Download ") and x.endswith(" (CSV)") for x in labels)
+    assert any(x.startswith("Provenance of ") for x in labels) and len(labels) == 2 * len(at.dataframe)
