@@ -21,6 +21,7 @@ pages = [
     st.Page(HERE / "overview.py", title="Overview", icon=":material/home:", url_path="overview", default=True),
     st.Page(HERE / "map.py", title="Map", icon=":material/public:", url_path="map"),
     st.Page(HERE / "gaps.py", title="Regional gaps", icon=":material/bar_chart:", url_path="gaps"),
+    st.Page(HERE / "impact.py", title="Impact", icon=":material/insights:", url_path="impact"),
     st.Page(HERE / "trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
     st.Page(HERE / "partnerships.py", title="Partnerships", icon=":material/handshake:", url_path="partnerships"),
     st.Page(HERE / "partners.py", title="Partners to call", icon=":material/call:", url_path="partners"),

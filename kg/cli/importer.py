@@ -400,6 +400,78 @@ def register(app: typer.Typer) -> None:
             console.err.print(f"left out of {eid}: {why}", highlight=False, markup=False)
         _print_report(console.err, report, report_out)
 
+    @group.command("impact")
+    def impact(
+        file: Annotated[Path, typer.Argument(help="An impact report: GLAMorous key figures (CSV/XLSX) or a Commons "
+                                             "Impact Metrics category snapshot (TSV).")],
+        format_: Annotated[
+            str | None,
+            typer.Option("--format", help="glamorous or cim_category_metrics (default: from the columns)."),
+        ] = None,
+        country: Annotated[
+            str, typer.Option("--country", help="Country of the report's institutions (ISO code or QID), for "
+                                                "matching by name when the Commons category does not match.")
+        ] = "",
+        strict: Annotated[
+            bool, typer.Option("--strict", help="Refuse the whole file when a row is unmatched or ambiguous.")
+        ] = False,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Match and check, write nothing.")] = False,
+        store: StoreOption = None,
+        report_out: Annotated[
+            Path | None,
+            typer.Option("--report", help="Also write the matches, unmatched and ambiguous rows and the file's "
+                         "totals per measure and date as JSON here."),
+        ] = None,
+    ) -> None:
+        """Import an impact tool's report: dated measures (files used, articles, ...) per institution.
+
+        Rows are matched to institutions by Commons category (P373/P1612), else by name (+ --country);
+        unmatched and ambiguous rows are listed and not written. A new report date adds values; the same
+        report again changes nothing (docs/import.md, "Impact reports")."""
+        from kg.gaps.impact import totals_from_store
+        from kg.load.impact import import_report
+
+        _check_report(report_out)
+        with _open_store(store, one_write=True) as st:
+            result = import_report(st, file, format=format_, country=country, strict=strict, dry_run=dry_run)
+            stored = totals_from_store(st, result.contributions) if not dry_run else {}
+        err = console.err
+        fmt = result.report.format
+        err.print(f"{fmt.title}: {len(result.report.rows)} rows, report dates {', '.join(result.dates())}; "
+                  f"matched {len(result.matched)}, unmatched {len(result.unmatched)}, ambiguous "
+                  f"{len(result.ambiguous)}", highlight=False, markup=False, soft_wrap=True)
+        for n, cat, cands in result.ambiguous[:SHOW_IDS]:
+            err.print(f"row {n}: ambiguous: category {cat!r} -> {', '.join(cands)} (not written)",
+                      highlight=False, markup=False, soft_wrap=True)
+        for n, cat, name in result.unmatched[:SHOW_IDS]:
+            err.print(f"row {n}: unmatched: {name or '(no name)'} / category {cat!r} (not written)",
+                      highlight=False, markup=False, soft_wrap=True)
+        more = max(0, len(result.ambiguous) - SHOW_IDS) + max(0, len(result.unmatched) - SHOW_IDS)
+        if more:
+            err.print(f"... and {more} more rows not written (see --report)", highlight=False)
+        mismatched = [k for k, v in result.totals.items() if not dry_run and stored.get(k) != v]
+        if mismatched:
+            err.print(f"warning: the store's SPARQL SUM differs from the file's total for {mismatched}: the "
+                      "store keeps values of that date, from an earlier import, that this file leaves empty",
+                      highlight=False, markup=False, soft_wrap=True)
+        elif result.totals and not dry_run:
+            err.print("checked: the store's SPARQL SUM of every measure and date equals the file's total over the "
+                      "rows written", highlight=False, soft_wrap=True)
+        if result.written is not None:
+            c = result.written.counts()
+            err.print(f"created {c['created']}, updated {c['updated']}, unchanged {c['unchanged']}", highlight=False)
+        else:
+            err.print("dry run: nothing written", highlight=False)
+        if report_out is not None:
+            data = {
+                "matched": [list(x) for x in result.matched],
+                "unmatched": [list(x) for x in result.unmatched],
+                "ambiguous": [[n, c, list(x)] for n, c, x in result.ambiguous],
+                "totals": {f"{k}@{d}": str(v) for (k, d), v in sorted(result.totals.items())},
+                "written": result.written.counts() if result.written is not None else None,
+            }
+            outfile.write_text(report_out, json.dumps(data, indent=1) + "\n", what="report")
+
     @group.command("dump")
     def dump(
         file: Annotated[Path, typer.Argument(help="N-Triples or Turtle (.nt, .ttl, .gz too), e.g. a glamkg export.")],

@@ -122,7 +122,7 @@ def _read(path: str | Path | None, read: Any) -> Any:
 # $GLAMKG_CACHE (default: ~/.cache/glamkg/dashboard). They are derived data: delete them at any time.
 
 FRAMES = ("institutions", "institution_countries", "partnerships", "links", "partner_links", "partners",
-          "contributions")
+          "contributions", "measures")
 CACHE_ENV = config.env_name("cache")
 
 
@@ -183,6 +183,7 @@ def _restore(folder: Path) -> Dataset | None:
         partner_links=frames["partner_links"],
         partners=frames["partners"],
         contributions=frames["contributions"],
+        measures=frames["measures"],
         meta=info["meta"],
         stats=info["stats"],
         generation=info["generation"],
@@ -302,6 +303,7 @@ def apply(data: Dataset, f: Filters) -> Dataset:
         links=links,
         partner_links=data.partner_links[data.partner_links["partnership"].isin(ps["item"])],
         contributions=contrib,
+        measures=data.measures[data.measures["item"].isin(contrib["item"])],
     )
 
 

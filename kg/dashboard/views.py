@@ -269,3 +269,16 @@ def type_counts(data: Dataset) -> pd.DataFrame:
     """Institutions per type (class label), most first."""
     out = data.institutions.groupby("type", as_index=False).agg(institutions=("item", "size"))
     return out.sort_values(["institutions", "type"], ascending=[False, True]).reset_index(drop=True)
+
+
+IMPACT_LEVELS = {**LEVELS, "institution": "Institution"}
+
+
+def impact(data: Dataset, *, by: str = "region", as_of: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """The Impact view: every measure per group (``IMPACT_LEVELS``), per institution and per million
+    inhabitants (pypopulation's figures), with the report dates used (:func:`kg.gaps.impact.impact_table`)."""
+    from kg.gaps import baselines
+    from kg.gaps import impact as gi
+
+    population = baselines.population(baselines.DEFAULT_POPULATION_SOURCE) if by != "institution" else None
+    return gi.impact_table(data, by=by, as_of=as_of, population=population)

@@ -218,6 +218,8 @@ def group_table(
             r.append(f"no {baseline_name} figure for {missing} of {n_countries} countries")
         reasons.append("; ".join(r))
     t["caveats"] = reasons
+    if "measure" in df.columns:
+        _measure_columns(t, df, order)
     t["small_numbers"] = (t["institutions"] < min_institutions) | ~(t["expected_partnerships"] >= min_expected)
     t["status"] = [_status(ri, small) for ri, small in zip(t["ri_partnerships"], t["small_numbers"], strict=True)]
     t.insert(1, "baseline_name", baseline_name)
@@ -229,6 +231,27 @@ def group_table(
         front = ["group", "name", "region", "subregion"]
         t = t[front + [c for c in t.columns if c not in front]]
     return t
+
+
+def _measure_columns(t: pd.DataFrame, df: pd.DataFrame, order: list[str]) -> None:
+    """The impact measure of :func:`kg.gaps.tables.with_measure` per group: ``measure`` (sum, or the ratio of the
+    summed components), ``measure_per_100_institutions`` and ``measure_per_million`` (sum measures only)."""
+    groups = df.groupby("group", sort=False)
+    pop_known = ~df["population_missing"]
+    if "measure_num" in df.columns:
+        num = groups["measure_num"].sum().reindex(order).fillna(0).to_numpy(dtype=float)
+        den = groups["measure_den"].sum().reindex(order).fillna(0).to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t["measure"] = np.where(den > 0, float(df["measure_scale"].iloc[0]) * num / den, np.nan)
+        return
+    total = groups["measure"].sum().reindex(order).fillna(0).to_numpy(dtype=float)
+    in_pop = df["measure"].where(pop_known, 0.0).groupby(df["group"], sort=False).sum().reindex(order).fillna(0)
+    t["measure"] = total
+    n = t["institutions"].to_numpy(dtype=float)
+    pop_m = t["population"].to_numpy(dtype=float) / 1e6
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t["measure_per_100_institutions"] = np.where(n > 0, 100.0 * total / n, np.nan)
+        t["measure_per_million"] = np.where(pop_m > 0, in_pop.to_numpy(dtype=float) / pop_m, np.nan)
 
 
 def _status(ri: float, small: bool) -> str:

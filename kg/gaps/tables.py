@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from kg.gaps import baselines as bl
-from kg.gaps import metrics
+from kg.gaps import impact, metrics
 from kg.gaps.metrics import UNKNOWN
 from kg.model import regions
 from kg.model.ids import local_concept_base, wikidata_concept_base
@@ -48,7 +48,9 @@ class Dataset:
     - ``links``: partnership, institution (participants that are institutions)
     - ``partner_links``: partnership, partner (participants that are partner organisations)
     - ``partners``: item, label, type, iso2 (first country; '' when unknown), lat, lon
-    - ``contributions``: item, type, partnership, quantity, year
+    - ``contributions``: item, type, partnership, quantity, year (``quantity`` is a plain contribution's units;
+      0 for an impact contribution, whose quantities are measures)
+    - ``measures``: item (contribution), measure (key of ``schemas/impact.yaml``), amount, date (YYYY-MM-DD)
     """
 
     institutions: pd.DataFrame
@@ -58,6 +60,7 @@ class Dataset:
     partner_links: pd.DataFrame
     partners: pd.DataFrame
     contributions: pd.DataFrame
+    measures: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=impact.COLUMNS))
     meta: dict[str, Any] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
     generation: str = ""
@@ -232,7 +235,9 @@ def read(store: Any, *, facts_only: bool = False) -> Dataset:
     contrib = contrib.drop_duplicates()
     ctypes = _typed(p31, _class_labels("contribution")).set_index("item")["type"]
     contrib["type"] = contrib["item"].map(ctypes).fillna(NO_TYPE)
+    measured = impact.read_measures(lambda sparql, columns: _select(store, sparql, columns))
     qty = _pairs(store, "quantity")
+    qty = qty[~qty["item"].isin(set(measured["item"]))]  # an impact contribution's quantities are measures
     contrib["quantity"] = contrib["item"].map(pd.to_numeric(_first(qty, "q"), errors="coerce")).fillna(0.0)
     contrib["year"] = contrib["item"].map(_year(_first(_pairs(store, "point_in_time"), "t"))).astype("Int64")
 
@@ -261,6 +266,7 @@ def read(store: Any, *, facts_only: bool = False) -> Dataset:
         partner_links=partner_links.reset_index(drop=True),
         partners=partners,
         contributions=contrib.reset_index(drop=True),
+        measures=measured[measured["item"].isin(contrib["item"])].reset_index(drop=True),
         meta=meta,
         stats=stats,
         generation=generation,
@@ -308,12 +314,14 @@ def only_evidence(data: Dataset, kinds: tuple[str, ...] | list[str] | None) -> D
         return data
     ps = data.partnerships[evidence_of(data.partnerships).isin(list(kinds))]
     keep = ps["item"]
+    contributions = data.contributions[data.contributions["partnership"].isin(keep)]
     return replace(
         data,
         partnerships=ps,
         links=data.links[data.links["partnership"].isin(keep)],
         partner_links=data.partner_links[data.partner_links["partnership"].isin(keep)],
-        contributions=data.contributions[data.contributions["partnership"].isin(keep)],
+        contributions=contributions,
+        measures=data.measures[data.measures["item"].isin(contributions["item"])],
     )
 
 
@@ -351,6 +359,30 @@ def counts(data: Dataset) -> tuple[pd.DataFrame, list[str]]:
     return metrics.counts_frame(inst, part, con)
 
 
+def with_measure(counted: pd.DataFrame, data: Dataset, measure: str, as_of: str | None = None) -> pd.DataFrame:
+    """``counted`` with columns ``measure`` (the country's total) and, for a ratio measure, ``measure_num`` and
+    ``measure_den`` (the totals of its components, which groups add up before dividing)."""
+    from kg.errors import InputError
+    from kg.model.measures import measures
+
+    spec = measures()
+    if measure not in spec.measures:
+        raise InputError(f"--measure: expected one of {', '.join(spec.measures)}, found {measure!r}")
+    per = impact.country_measures(data, as_of).set_index("iso2") if not data.measures.empty else pd.DataFrame()
+    out = counted.copy()
+
+    def col(key: str) -> pd.Series:
+        values = per[key] if key in per.columns else pd.Series(dtype=float)
+        return out["iso2"].map(values).astype(float).fillna(0.0)
+
+    m = spec.measure(measure)
+    out["measure"] = col(measure)
+    if m.ratio is not None:
+        out["measure_num"], out["measure_den"] = col(m.ratio[0]), col(m.ratio[1])
+        out["measure_scale"] = m.ratio[2]
+    return out
+
+
 def years(data: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(partnerships by iso2, start_year, end_year), (contributions by iso2 and year), for
     :func:`kg.gaps.metrics.trends`."""
@@ -380,9 +412,14 @@ def report(
     metric: str = "partnerships",
     min_institutions: int = metrics.MIN_INSTITUTIONS,
     evidence: str | tuple[str, ...] | list[str] | None = None,
+    measure: str | None = None,
+    as_of: str | None = None,
 ) -> metrics.GapReport:
     """The store's facts -> per-country counts -> :class:`kg.gaps.metrics.GapReport`, counting the partnerships
-    of the ``evidence`` kinds (None or "all": every kind; :func:`kg.model.evidence.choose`)."""
+    of the ``evidence`` kinds (None or "all": every kind; :func:`kg.model.evidence.choose`).
+
+    ``measure``: an impact measure of ``schemas/impact.yaml``; its per-country total (latest values at or
+    before ``as_of``) joins the counts as column ``measure`` (docs/metrics.md, "Impact measures")."""
     return report_of(
         read(store, facts_only=True),
         by=by,
@@ -391,6 +428,8 @@ def report(
         metric=metric,
         min_institutions=min_institutions,
         evidence=evidence,
+        measure=measure,
+        as_of=as_of,
     )
 
 
@@ -403,6 +442,8 @@ def report_of(
     metric: str = "partnerships",
     min_institutions: int = metrics.MIN_INSTITUTIONS,
     evidence: str | tuple[str, ...] | list[str] | None = None,
+    measure: str | None = None,
+    as_of: str | None = None,
 ) -> metrics.GapReport:
     """:func:`report` of a dataset already read (the dashboard's, filtered): the table gains one column
     ``partnerships_<kind>`` per evidence kind counted, and the report names the kinds (``.evidence``)."""
@@ -411,6 +452,8 @@ def report_of(
     kinds = ev.choose(evidence)
     data = only_evidence(data, kinds)
     counted, warnings = counts(data)
+    if measure is not None:
+        counted = with_measure(counted, data, measure, as_of)
     rep = metrics.build_report(
         counted,
         by=by,

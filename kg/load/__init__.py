@@ -8,7 +8,8 @@ W3C reconciliation services and the Wikibase API; :mod:`~kg.load.linking`: rows 
 :mod:`~kg.load.review`: the review file; settings in ``schemas/reconcile.yaml``), the plan
 (:mod:`~kg.load.plan`), the pipeline that ties them (:mod:`~kg.load.pipeline`), workbooks of several kinds in
 one load (:mod:`~kg.load.workbook`), templates (:mod:`~kg.load.templates`) and the write targets
-(:mod:`kg.load.targets`: store, Wikibase, QuickStatements).
+(:mod:`kg.load.targets`: store, Wikibase, QuickStatements), and the impact tools' reports
+(:mod:`~kg.load.impact_read` reads them, :mod:`~kg.load.impact` matches their rows and writes dated measures).
 
 May import: :mod:`kg.model`, :mod:`kg.rdf`, :mod:`kg.store`, :mod:`kg.query`, rdflib/pyshacl, openpyxl,
 the top-level infrastructure. The pipeline talks to targets only through :class:`kg.load.targets.base.Target`.

@@ -3,6 +3,7 @@
 Owns: the model read from ``schemas/model.yaml`` (:mod:`~kg.model.schema`), ids and entity IRIs
 (:mod:`~kg.model.ids`), typed values and time values (:mod:`~kg.model.values`, :mod:`~kg.model.timevalue`),
 model records -> entity JSON (:mod:`~kg.model.entities`) with Wikibase's hashes (:mod:`~kg.model.wbhash`),
+impact measures and the impact tools' export formats (:mod:`~kg.model.measures`, ``schemas/impact.yaml``),
 Wikimedia sites (:mod:`~kg.model.sites`), countries and their regions (:mod:`~kg.model.regions`), the id
 map of a Wikibase with its own numbering (:mod:`~kg.model.idmap`) and the kinds of partnership evidence
 (:mod:`~kg.model.evidence`, ``schemas/evidence.yaml``).
