@@ -18,7 +18,8 @@ if ctx.view.measures.empty:
     )
     st.stop()
 
-level = st.selectbox("Group by", list(dv.IMPACT_LEVELS), format_func=lambda k: dv.IMPACT_LEVELS[k], key="impact_level")
+level = st.selectbox("Group by", list(dv.IMPACT_LEVELS), format_func=lambda k: dv.IMPACT_LEVELS[k], key="impact_level",
+                     index=list(dv.IMPACT_LEVELS).index(ui.scheme()))
 table, dates = dv.impact(ctx.view, by=level)
 st.caption(
     "Report dates in the store: " + ", ".join(dates) + ". Each institution's latest report is used; "

@@ -358,6 +358,7 @@ def test_impact_page(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("GLAMKG_CACHE", str(tmp_path / "cache"))
     app_dir = Path(__file__).resolve().parents[1] / "dashboards"
     at = AppTest.from_file(str(app_dir / "app.py"), default_timeout=120)
+    at.query_params["scheme"] = "region"  # UN M49 regions: the Netherlands in Europe
     at.switch_page(str(app_dir / "impact.py"))
     at.run()
     assert not at.exception
