@@ -20,7 +20,7 @@ from kg.dashboard import server
 
 def test_streamlit_runs_headless_without_usage_statistics(tmp_path: Path) -> None:
     args = server.streamlit_command(tmp_path, host="127.0.0.1", port=8765)
-    assert args[1:4] == ["-m", "streamlit", "run"] and args[4].endswith("dashboards/app.py")
+    assert args[1:3] == ["-m", "kg.dashboard.launch"] and args[3].endswith("dashboards/app.py")
     assert "--server.headless=true" in args and "--browser.gatherUsageStats=false" in args
     assert "--server.port=8765" in args and "--server.address=127.0.0.1" in args
     assert args[-2:] == ["--store", str(tmp_path)]
@@ -163,3 +163,27 @@ def test_a_store_query_error_in_a_command_is_one_line(tmp_path: Path, monkeypatc
     err = capsys.readouterr().err
     assert err.startswith("error: SPARQL evaluation failed for query has-institutions (glamkg up): The custom")
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_the_server_process_reads_the_tables_before_streamlit_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kg.dashboard.launch: the dataset read into memory before the server answers is the one the first page
+    run gets (not read again), and only once."""
+    from kg.dashboard import data as dd
+    from kg.dashboard import launch
+
+    store = fx.build_store(tmp_path / "store")
+    monkeypatch.setenv("GLAMKG_CACHE", str(tmp_path / "cache"))
+    args = server.streamlit_command(store, host="127.0.0.1", port=8765)[3:]
+    assert launch.store_argument(args) == str(store)
+    assert launch.store_argument(["app.py", "--server.port=1"]) is None
+    dd.preload(launch.store_argument(args))
+    key = (str(store.resolve()), dd.version(str(store.resolve())))
+    preloaded = dd._PRELOADED[key]
+    assert len(preloaded.institutions) > 0
+    reads: list[str] = []
+    monkeypatch.setattr(dd, "prepare", lambda path=None: reads.append(str(path)) or (None, False))
+    dd._cached.clear()
+    assert dd.load(store) is preloaded and reads == [] and key not in dd._PRELOADED
+    dd._cached.clear()

@@ -236,23 +236,44 @@ def prepare(path: str | Path | None = None) -> tuple[Dataset, bool]:
     return data, False
 
 
+#: Datasets read before Streamlit started (:func:`preload`), by (path, token): taken by the first page run.
+_PRELOADED: dict[tuple[str, str], Dataset] = {}
+
+
+def _key(path: str | Path | None) -> tuple[str, str]:
+    """(path or endpoint URL, cache token) of the dataset :func:`load` serves."""
+    url = endpoint()
+    if url:
+        import datetime as dt
+
+        return url, f"endpoint|{dt.datetime.now(dt.UTC).date().isoformat()}"
+    p = str(Path(config.store_path(path)).resolve())
+    return p, version(p)
+
+
+def preload(path: str | Path | None = None) -> None:
+    """Read the dataset :func:`load` will serve into this process now (the server process, before Streamlit
+    starts: :mod:`kg.dashboard.launch`), so the first visitor does not wait for it. Failures are left to the
+    page run, which shows them."""
+    try:
+        key = _key(path)
+        _PRELOADED[key] = prepare(path)[0]
+    except GlamkgError:
+        pass
+
+
 # cache_resource, not cache_data: every page run gets the same Dataset object instead of an unpickled copy
 # (a copy of 100,000 institutions costs about a second). Pages treat it as read-only.
 @st.cache_resource(show_spinner="Reading the store…", max_entries=4)
 def _cached(path: str, token: str) -> Dataset:
-    return prepare(path)[0]
+    preloaded = _PRELOADED.pop((path, token), None)
+    return preloaded if preloaded is not None else prepare(path)[0]
 
 
 def load(path: str | Path | None = None) -> Dataset:
     """The dataset of the store at ``path``, cached (in memory and on disk) until the store changes; or of the
     dashboard's endpoint, cached for the day."""
-    url = endpoint()
-    if url:
-        import datetime as dt
-
-        return _cached(url, f"endpoint|{dt.datetime.now(dt.UTC).date().isoformat()}")
-    p = str(Path(config.store_path(path)).resolve())
-    return _cached(p, version(p))
+    return _cached(*_key(path))
 
 
 # --- filtering -------------------------------------------------------------------------------------------

@@ -41,9 +41,10 @@ def check_port(host: str, port: int) -> None:
 
 
 def streamlit_command(store: Path, *, host: str, port: int) -> list[str]:
-    """The ``streamlit run`` command line: headless, usage statistics off, no file watcher."""
+    """The server's command line: ``streamlit run`` through :mod:`kg.dashboard.launch` (which reads the tables
+    into memory first), headless, usage statistics off, no file watcher."""
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP),
+        sys.executable, "-m", "kg.dashboard.launch", str(APP),
         "--server.headless=true",
         f"--server.address={host}",
         f"--server.port={port}",
