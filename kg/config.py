@@ -95,8 +95,11 @@ def number(name: str, environ: Mapping[str, str] | None = None) -> float:
 
 
 def store_path(option: str | Path | None = None) -> Path:
-    """``--store PATH``, else ``$GLAMKG_STORE``, else ``./glamkg-data``."""
-    return Path(option) if option else Path(setting("store") or "glamkg-data")
+    """``--store PATH``, else ``$GLAMKG_STORE``, else ``./glamkg-data``; made absolute, so that a store named
+    by a path without a name of its own (``--store .``, ``..``) gets its sibling files (the lock, published
+    snapshots, the metrics history) beside its real folder."""
+    p = Path(option) if option else Path(setting("store") or "glamkg-data")
+    return Path(os.path.abspath(p))
 
 
 def markdown() -> str:

@@ -7,6 +7,7 @@ institutions and figures are made up)."""
 
 from __future__ import annotations
 
+import io
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -457,6 +458,23 @@ def test_gaps_refuses_unknown_measures_and_ratio_inequality(store: Path, capsys:
     assert "ratio" in capsys.readouterr().err
     assert main(["gaps", "--measure", "files_used", "--as-of", "Sept 2024", "--store", str(store)]) == 2
     assert "2024-09-04" in capsys.readouterr().err
+
+
+def test_gaps_as_of_is_a_date_in_either_iso_form_and_needs_a_measure(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(str(write_csv(tmp_path / "k.csv", "04-09-2024")), "--country", "NL", "--store", str(store)) == 0
+    capsys.readouterr()
+    assert main(["gaps", "--as-of", "2024-01-01", "--store", str(store)]) == 2
+    assert "--measure" in capsys.readouterr().err
+    tables = {}
+    for day in ("2024-01-01", "20240101", "2024-10-01"):
+        args = ["gaps", "--by", "country", "--measure", "files_used", "--as-of", day, "--format", "csv"]
+        assert main([*args, "--store", str(store)]) == 0
+        tables[day] = pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False).set_index("group")
+    assert tables["20240101"].equals(tables["2024-01-01"])  # the same date, not compared as other text
+    assert tables["2024-01-01"].loc["NL", "measure"] == 0  # the report of 2024-09-04 was not out yet
+    assert tables["2024-10-01"].loc["NL", "measure"] == 25884 + 1119  # NL's two institutions in the report
 
 
 def test_nothing_matched_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

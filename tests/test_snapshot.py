@@ -169,3 +169,52 @@ def test_snapshot_list(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_no_store_is_a_store_error(tmp_path: Path) -> None:
     assert main(["snapshot", "--store", str(tmp_path / "nothing")]) == 3
+
+
+def test_a_snapshot_of_today_counts_what_gaps_counts_undated_partnerships_too(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An undated partnership (start loaded as "unknown", Commons evidence, an impact report's) counts from its
+    recorded date, and always in a snapshot of today: the same numbers as `glamkg gaps`."""
+    from kg.model.values import SOMEVALUE
+    from kg.store import Store
+
+    undated = Record(
+        fx.qid(42),
+        "partnership",
+        labels={"en": "Utrecht partnership of unknown start"},
+        claims=[
+            Claim("instance_of", fx.GLAM_PARTNERSHIP, references=[[("retrieved", Time("2024-03-01"))]]),
+            Claim("participant", fx.I2),
+            Claim("start_time", SOMEVALUE),
+        ],
+    )
+    with Store.open(store) as st:
+        st.write_entities([to_json(undated)])
+    today = snapshot(store)
+    capsys.readouterr()
+    assert main(["gaps", "--by", "country", "--format", "csv", "--store", str(store)]) == 0
+    import io
+
+    gaps = pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False).set_index("group")
+    for group, row in gaps.iterrows():
+        assert value(store, today, str(group), "partnerships", grouping="country") == row["partnerships"]
+    assert value(store, today, "NL", "partnerships", grouping="country") == 3  # P1, P2 and the undated one
+    before_recorded = snapshot(store, "--as-of", "2024-02-01")
+    after_recorded = snapshot(store, "--as-of", "2024-06-30")
+    assert value(store, before_recorded, "NL", "partnerships", grouping="country") == 2
+    assert value(store, after_recorded, "NL", "partnerships", grouping="country") == 3
+
+
+def test_a_relative_store_path_and_a_damaged_history_are_clear(
+    store: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(store)
+    assert main(["snapshot", "--store", "."]) == 0
+    assert history.path_for(".") == store.with_name(store.name + history.SUFFIX)
+    assert history.path_for(".").is_file()
+    history.path_for(".").write_bytes(b"garbage, not SQLite")
+    capsys.readouterr()
+    assert main(["snapshot", "--list", "--store", "."]) != 0
+    err = capsys.readouterr().err
+    assert "metrics history" in err and "Traceback" not in err

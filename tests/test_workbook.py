@@ -125,3 +125,40 @@ def test_duplicate_keys_are_located(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["load", str(src), "-m", str(_mapping(tmp_path)), "--store", str(tmp_path / "s"), "-q"]) == 2
     err = capsys.readouterr().err
     assert "sheet 'Partners': row 2, column 'Code': expected a key used by one row of the workbook only" in err
+
+
+def test_numeric_keys_a_label_as_key_and_a_broken_mapping_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Keys Excel stores as numbers (101) link like text keys; a key column that is also mapped (the name as
+    key) keeps its mapping; a mapping file with a YAML error is named, not a traceback."""
+    src = tmp_path / "glam.xlsx"
+    workbook(src, participants="101")
+    wb = openpyxl.load_workbook(src)
+    wb["Musea"]["A2"] = 101  # the Rijksmuseum's key, a number
+    wb["Musea"]["A3"] = 102
+    wb["Partnerschappen"]["D3"] = 102  # the Mauritshuis, a number cell
+    wb.save(src)
+    m = _mapping(tmp_path)
+    store = tmp_path / "store"
+    assert main(["load", str(src), "-m", str(m), "--store", str(store), "-q"]) == 0, capsys.readouterr().err
+    ids = _ids_by_label(store)
+    assert _values(store, ids["Rijksmuseum en WMNL"], "P710") == {ids["Rijksmuseum"]}
+    assert _values(store, ids["Mauritshuis edit-a-thon"], "P710") == {ids["Mauritshuis"]}
+
+    # the partners' name is their key: still their label
+    (tmp_path / "partners.yaml").write_text(PARTNERS, encoding="utf-8")
+    named = WORKBOOK_MAPPING.replace("  - sheet: Partners\n    key: Code", "  - sheet: Partners\n    key: Naam")
+    m.write_text(named, encoding="utf-8")
+    src2 = workbook(tmp_path / "named.xlsx", participants="RM | Wikimedia Nederland")
+    store2 = tmp_path / "store2"
+    assert main(["load", str(src2), "-m", str(m), "--store", str(store2), "-q"]) == 0, capsys.readouterr().err
+    ids2 = _ids_by_label(store2)
+    assert "Wikimedia Nederland" in ids2
+    assert _values(store2, ids2["Rijksmuseum en WMNL"], "P710") == {ids2["Rijksmuseum"], ids2["Wikimedia Nederland"]}
+
+    (tmp_path / "partners.yaml").write_text("kind: partner\ncolumns: {Naam: label\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["load", str(src2), "-m", str(m), "--store", str(tmp_path / "s3"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "partners.yaml: expected a mapping file in YAML" in err and "Traceback" not in err

@@ -128,8 +128,11 @@ def gaps(
     if as_of is not None:
         import datetime as _dt
 
+        if measure is None:
+            raise InputError("--as-of: expected --measure too (the date picks each institution's latest impact "
+                             "report; for the whole table as it stood on a date, use glamkg snapshot --as-of)")
         try:
-            _dt.date.fromisoformat(as_of)
+            as_of = _dt.date.fromisoformat(as_of).isoformat()  # 20240101 -> 2024-01-01: compared as text
         except ValueError:
             raise InputError(f"--as-of: expected a date like 2024-09-04, found {as_of!r}") from None
     to_file = output is not None and format != OutFormat.table and _file(output)

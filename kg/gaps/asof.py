@@ -3,8 +3,9 @@
 A snapshot recomputed for an earlier date must not count what came later, in either of two senses:
 
 - **valid time**: a partnership counts from its start time (P580), a contribution from its point in time (P585),
-  an institution from its inception (P571) when one is known. A partnership without a start time, or a
-  contribution without a date, cannot be placed in time and is not counted in a dated snapshot;
+  an institution from its inception (P571) when one is known. An item without such a date (a start time loaded
+  as "unknown", a Commons evidence item, an impact report's partnership) counts from its recorded date below,
+  and always when it has none: a snapshot of today counts what ``glamkg gaps`` counts;
 - **record time**: an item whose statements were *recorded* after the date (the ``retrieved`` date, P813, of the
   references of its instance-of statements: ``glamkg load`` writes the sheet's date there) is not counted either,
   even when its start lies before the date. This is the back-filling BaGLAMa over-counts: a partnership of 2019
@@ -93,7 +94,7 @@ def restrict(data: Dataset, when: dict[str, pd.Series], as_of: dt.date) -> Datas
     inst = inst[keep.to_numpy()]
     ic = data.institution_countries[data.institution_countries["item"].isin(inst["item"])]
     ps = data.partnerships
-    ok = _known_by(ps["item"], when["start"], day, unknown=False)
+    ok = _known_by(ps["item"], when["start"], day, unknown=True)
     ok &= _known_by(ps["item"], recorded, day, unknown=True)
     ps = ps[ok.to_numpy()]
     # an end after the date is not known yet on that date
@@ -102,7 +103,7 @@ def restrict(data: Dataset, when: dict[str, pd.Series], as_of: dt.date) -> Datas
     links = data.links[data.links["institution"].isin(inst["item"]) & data.links["partnership"].isin(ps["item"])]
     ps = ps[ps["item"].isin(links["partnership"])]
     contrib = data.contributions[data.contributions["partnership"].isin(ps["item"])]
-    ok_c = _known_by(contrib["item"], when["time"], day, unknown=False)
+    ok_c = _known_by(contrib["item"], when["time"], day, unknown=True)
     ok_c &= _known_by(contrib["item"], recorded, day, unknown=True)
     contrib = contrib[ok_c.to_numpy()]
     pl = data.partner_links[data.partner_links["partnership"].isin(ps["item"])]

@@ -79,7 +79,7 @@ class Snapshot:
 
 def path_for(store: str | Path) -> Path:
     """The history file of the store at ``store`` (a sibling of the store's folder)."""
-    p = Path(store)
+    p = Path(store).resolve()  # `--store .` names the folder by its real name
     return p.with_name(p.name + SUFFIX)
 
 
@@ -94,7 +94,7 @@ def _connect(path: Path, *, write: bool) -> Iterator[sqlite3.Connection]:
         raise StoreError(f"{path}: cannot open the metrics history ({e})") from None
     try:
         yield con
-    except sqlite3.DatabaseError as e:
+    except (sqlite3.DatabaseError, pd.errors.DatabaseError) as e:  # pandas' read_sql wraps SQLite's errors
         raise StoreError(
             f"{path}: the metrics history cannot be read or written ({e}); it is an SQLite file "
             "written by `glamkg snapshot`"

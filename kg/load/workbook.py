@@ -93,7 +93,10 @@ class Workbook:
             spec = entry["mapping"]
             if isinstance(spec, str):
                 mp = base / spec
-                spec = yaml.safe_load(read_text(mp, "a mapping file (YAML)")) or {}
+                try:
+                    spec = yaml.safe_load(read_text(mp, "a mapping file (YAML)")) or {}
+                except yaml.YAMLError as e:
+                    raise InputError(f"{mp}: expected a mapping file in YAML, found a parse error: {e}") from None
                 msource = str(mp)
             else:
                 msource = f"{where}.mapping"
@@ -103,8 +106,9 @@ class Workbook:
             if "reference" in raw and "reference" not in spec:
                 spec["reference"] = raw["reference"]
             key = None if entry.get("key") is None else str(entry["key"])
-            if key is not None:  # the key column is the workbook's, not a value of the item
-                spec["columns"] = {**(spec.get("columns") or {}), key: "ignore"}
+            columns = spec.get("columns") or {}
+            if key is not None and key not in columns:  # a key column of its own is the workbook's, not a value
+                spec["columns"] = {**columns, key: "ignore"}  # a mapped column stays mapped (a label as key)
             out.sheets.append(SheetSpec(name, ColumnMapping.from_dict(spec, source=msource), key))
         return out
 
@@ -142,8 +146,7 @@ def _row_keys(sheet: Sheet, spec: SheetSpec, taken: Mapping[str, str], problems:
     out: dict[int, str] = {}
     where: dict[str, str] = dict(taken)
     for row in sheet.rows:
-        value = row[spec.key]
-        key = str(int(value) if isinstance(value, float) and value.is_integer() else value).strip()
+        key = _key_text(row[spec.key])
         if not key:
             continue
         if key in where:
@@ -163,6 +166,11 @@ def _row_keys(sheet: Sheet, spec: SheetSpec, taken: Mapping[str, str], problems:
     return out
 
 
+def _key_text(value: object) -> str:
+    """A cell as a key: a whole number written without its ``.0`` (Excel gives numbers as floats)."""
+    return str(int(value) if isinstance(value, float) and value.is_integer() else value).strip()
+
+
 def _substitute(sheet: Sheet, mapping: ColumnMapping, keys: Mapping[str, str]) -> None:
     """Replace keys by item ids in the item-valued cells of ``sheet`` (not in the class column)."""
     if not keys:
@@ -174,6 +182,9 @@ def _substitute(sheet: Sheet, mapping: ColumnMapping, keys: Mapping[str, str]) -
     for row in sheet.rows:
         for col, s in columns:
             cell = row.values.get(col)
+            if isinstance(cell, int | float) and not isinstance(cell, bool) and _key_text(cell) in keys:
+                row.values[col] = keys[_key_text(cell)]  # a numeric key (101 in a number cell)
+                continue
             if not isinstance(cell, str) or not cell:
                 continue
             sep = s.separator if s.separator is not None else mapping.separator
