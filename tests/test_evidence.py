@@ -99,7 +99,9 @@ def test_every_kind_is_a_documented_rule() -> None:
 
     text = (ROOT / "docs" / "evidence.md").read_text(encoding="utf-8")
     assert text == markdown(), "run: python -m kg.wikidata.evidence_doc > docs/evidence.md"
-    assert evidence.kind_keys() == ("residence", "commons_institution_page", "commons_category", "recorded")
+    assert evidence.kind_keys() == (
+        "residence", "commons_institution_page", "commons_category", "impact_report", "recorded"
+    )
     for k in evidence.kinds():
         assert f"## `{k.key}`: {k.label}" in text
         assert k.proves in text and k.does_not_prove in text and len(k.proves) > 40 and len(k.does_not_prove) > 40
@@ -125,6 +127,7 @@ def test_kinds_keep_dated_and_undated_evidence_apart() -> None:
     assert evidence.kind("residence").strength == "dated"
     assert evidence.kind("commons_institution_page").strength == "undated"
     assert evidence.kind("commons_category").strength == "undated"
+    assert evidence.kind("impact_report").strength == "undated"  # glamkg import impact's partnerships
     # one class, one kind: no class is shared between kinds
     classes = [c for k in evidence.kinds() for c in k.partnership_classes]
     assert len(classes) == len(set(classes))

@@ -136,20 +136,38 @@ def _contribution(cid: str, pid: str, category: str, points: dict[tuple[str, str
     return to_json(rec)
 
 
-def _partnership(pid: str, institution: str, category: str) -> Json:
+def _partnership(pid: str, institution: str, category: str, url: str, first: Time) -> Json:
+    """The partnership an impact report evidences (its own evidence kind, ``impact_report``), referenced to the
+    category and to the date of the first report that named it (its recorded date: point-in-time snapshots
+    count it from then)."""
     spec = measures()
+    refs = [[("reference_url", url), ("retrieved", first)]]
     rec = Record(
         pid,
         "partnership",
         labels={"en": f"Commons content partnership: {category}"},
         claims=[
-            Claim("instance_of", model().cls(spec.partnership_class).id),
-            Claim("participant", institution),
-            Claim("commons_category", category),
-            Claim("start_time", SOMEVALUE),
+            Claim("instance_of", model().cls(spec.partnership_class).id, references=refs),
+            Claim("participant", institution, references=refs),
+            Claim("commons_category", category, references=refs),
+            Claim("start_time", SOMEVALUE, references=refs),
         ],
     )
     return to_json(rec)
+
+
+def _first_recorded(entity: Json | None) -> Time | None:
+    """The retrieved date (P813) of an existing impact partnership's instance-of reference."""
+    if not entity:
+        return None
+    m = model()
+    for st in entity.get("claims", {}).get(m.prop("instance_of").id, []):
+        for ref in st.get("references", []):
+            for snak in ref.get("snaks", {}).get(m.prop("retrieved").id, []):
+                if snak.get("snaktype") == "value":
+                    v = snak["datavalue"]["value"]
+                    return Time(v["time"], precision=v["precision"])
+    return None
 
 
 def date_key(t: Time) -> str:
@@ -227,7 +245,8 @@ def import_report(
         pid = mint_id(f"impact-partnership|{inst}|{category.casefold()}", set())
         cid = mint_id(f"impact-contribution|{inst}|{category.casefold()}", set())
         planned.append((inst, pid, cid, rows))
-    existing = read_entities(store.inner, [cid for _, _, cid, _ in planned]) if planned else {}
+    wanted = [cid for _, _, cid, _ in planned] + [pid for _, pid, _, _ in planned]
+    existing = read_entities(store.inner, wanted) if planned else {}
     for inst, pid, cid, rows in planned:
         points = _points(existing.get(cid))
         for row in rows:
@@ -239,7 +258,13 @@ def import_report(
                 tk = (key, date_key(t))
                 result.totals[tk] = result.totals.get(tk, Decimal(0)) + amount
         category = rows[0].category
-        entities.append(_partnership(pid, inst, category))
+        dates = [r.date for r in rows]
+        earlier = _first_recorded(existing.get(pid))
+        if earlier is not None:
+            dates.append(earlier)
+        first = min(dates, key=date_key)
+        page = rows[0].category_url or COMMONS_CATEGORY + category.replace(" ", "_")
+        entities.append(_partnership(pid, inst, category, page, first))
         entities.append(_contribution(cid, pid, category, points))
         result.contributions.append(cid)
     if not dry_run:
