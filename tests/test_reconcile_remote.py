@@ -175,7 +175,10 @@ def test_forty_rows_reconcile_review_then_quickstatements_without_duplicates(
         w.writerows(lines)
 
     asked = len(recon.queries())
-    assert main([*cmd, "--create-new"]) == 5  # labels of existing items are left out (not read from Wikidata)
+    capsys.readouterr()
+    assert main([*cmd, "--create-new"]) == 0  # linked items' labels are kept as Wikidata has them: complete
+    kept = f"{len(MATCHED) + len(AMBIGUOUS)} labels and descriptions of linked Wikidata items kept"
+    assert kept in capsys.readouterr().out
     assert len(recon.queries()) == asked  # every answer came from the cache or the review file
     subjects, created = qs_blocks(out.read_text(encoding="utf-8"))
     assert sorted(created) == sorted(NEW)  # no CREATE for any matched institution
@@ -203,7 +206,7 @@ def test_rows_loaded_into_the_store_before_are_linked_for_quickstatements(
     out = tmp_path / "few.qs"
     argv = ["load", str(sheet), "--kind", "institution", *store, "--target", "quickstatements", "-o", str(out),
             "--reconcile", recon.url, "--create-new", "--reference-url", "https://example.org/few.csv"]  # fmt: skip
-    assert main(argv) == 5  # labels of Wikidata items left out, as always without a Wikidata reader
+    assert main(argv) == 0  # labels of linked Wikidata items are kept as Wikidata has them: not a skip
     subjects, created = qs_blocks(out.read_text(encoding="utf-8"))
     assert subjects == {f"Q{2000 + n}" for n in range(8)}
     assert sorted(created) == sorted(NEW[:2])

@@ -374,6 +374,13 @@ def load(
                 err.print(f"left out {what}: {why}", highlight=False)
             if len(left_out) > MAX_SHOWN:
                 err.print(f"... and {len(left_out) - MAX_SHOWN} more edits left out", highlight=False)
+        kept = list(rep.details.get("kept_terms") or [])
+        if kept:
+            out.print(
+                f"{len(kept)} labels and descriptions of linked Wikidata items kept as Wikidata has them (glamkg "
+                "does not read them and does not overwrite them; docs/wikibase.md)",
+                highlight=False,
+            )
         if rep.output and not outfile.is_stdout(rep.output):
             out.print(f"wrote {rep.output}", highlight=False)
         elif rep.target == "quickstatements" and not rep.output:
