@@ -56,10 +56,12 @@ def _linker(spec: str, review_path: Path, threshold: float | None, target: str) 
     return linker
 
 
-def _write_review(linker: Any, err: Console) -> None:
+def _write_review(linker: Any, err: Console, note: str | None = None) -> None:
     written = linker.review.write()
     if written is not None and linker.review.questions:
         open_ = sum(1 for k in linker.review.questions if k not in linker.review.answers)
+        if note:
+            err.print(f"note: {note}", highlight=False)
         err.print(
             f"review file {written}: {open_} open questions; mark one line of each in its pick column and run the "
             f"same command with --review {written}",
@@ -228,7 +230,8 @@ def load(
         typer.Option(
             "--review",
             help="Review file (CSV) of the questions reconciliation could not decide: read (the picks) and "
-            "written again (default when there are questions: <FILE name>.review.csv).",
+            "written again (default when there are questions: <FILE name>.review.csv next to FILE, or in the "
+            "current folder when FILE's folder is not writable).",
             show_default=False,
         ),
     ] = None,
@@ -305,7 +308,10 @@ def load(
         raise InputError(f"--create-new: expected --target quickstatements, found --target {target.value}")
     if review is not None:
         outfile.check(review, what="review file")
-    review_path = review or Path(file.stem + ".review.csv")  # the default is written only when there are questions
+    from kg.load.review import default_path
+
+    # the default is next to the sheet, and written only when there are questions
+    review_path, review_note = (review, None) if review is not None else default_path(file)
     linker = _linker(reconcile, review_path, match_threshold, target.value)
     store_path = config.store_path(store)
     new_store = not (store_path / "CURRENT").is_file()  # created by this command: removed again if it fails
@@ -337,11 +343,11 @@ def load(
             )
         except ValidationFailed as e:
             reporter.stop()
-            _write_review(linker, err)
+            _write_review(linker, err, review_note)
             out.print(_summary({}, e.rejected_count()) + f" of {e.rows}; nothing was written", highlight=False)
             raise
         reporter.stop()
-        _write_review(linker, err)
+        _write_review(linker, err, review_note)
         for w in result.prepared.warnings:
             err.print(f"[yellow]warning:[/] {w}", highlight=False)
         if not quiet:
