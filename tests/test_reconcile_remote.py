@@ -469,7 +469,7 @@ def test_rows_linked_by_the_service_keep_one_row_per_item() -> None:
     class Svc:
         url, name, wikidata = "loopback", "Wikidata", True
 
-        def ask(self, qs: list[Question]) -> list[list[Candidate]]:
+        def ask(self, qs: list[Question], advance: object = None) -> list[list[Candidate]]:
             return [[Candidate("Q190804", "Rijksmuseum", score=100)] if q.text.startswith("Rijks") else [] for q in qs]
 
     texts = ((2, "Rijksmuseum"), (3, "Rijks museum"), (4, "Elders"), (5, "Rijks by id"))

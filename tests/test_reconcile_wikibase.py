@@ -8,11 +8,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from mediawiki_fake import FakeWikibase
 from reconcile_fake import FakeReconService, Item
 
 from kg.cli.app import main
+from kg.http import HttpClient
+from kg.load import load
 from kg.load import review as review_module
+from kg.load.linking import Linker
+from kg.load.mapping import Mapping
+from kg.load.reconcile import Index
+from kg.load.remote import AnswerCache, Question, W3CService, open_service
+from kg.load.targets.store import StoreTarget
 from kg.model.schema import model
+from kg.store import Store
 
 M = model()
 MUSEUM, P17 = M.cls("museum").id, M.prop("country").id
@@ -130,3 +139,100 @@ def test_a_read_only_folder_really_falls_back(tmp_path: Path) -> None:
     finally:
         sheet.parent.chmod(0o755)
     assert path == Path.cwd() / "musea.review.csv" and note is not None
+
+
+# -- progress of remote look-ups --------------------------------------------------------------------------------
+
+
+class Recorder:
+    """A kg.progress.Progress that remembers what it was told."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, object]] = []
+
+    def phase(self, name: str, total: int | None = None) -> None:
+        self.events.append(("phase", (name, total)))
+
+    def advance(self, n: int = 1) -> None:
+        self.events.append(("advance", n))
+
+    def after(self, prefix: str) -> tuple[tuple[str, int | None], list[int]]:
+        """The phase whose name starts with ``prefix`` and the advances reported in it."""
+        start = next(i for i, (k, v) in enumerate(self.events) if k == "phase" and str(v[0]).startswith(prefix))
+        phase = self.events[start][1]
+        steps = []
+        for kind, value in self.events[start + 1 :]:
+            if kind == "phase":
+                break
+            steps.append(int(value))  # type: ignore[call-overload]
+        return phase, steps  # type: ignore[return-value]
+
+
+def _name(k: int) -> str:
+    return "Museum " + chr(65 + k) * 3  # Museum AAA, Museum BBB, ...: no name inside another
+
+
+def _museums(n: int) -> FakeReconService:
+    fake = FakeReconService(type_names={MUSEUM: "museum"})
+    for k in range(n):
+        fake.add(Item(f"Q{7000 + k}", _name(k), "museum", (MUSEUM,), {P17: ("Q55",)}))
+    return fake.start()
+
+
+def test_remote_look_ups_report_a_phase_and_advance_per_batch(tmp_path: Path) -> None:
+    fake = _museums(25)
+    try:
+        questions = [Question(_name(k), (MUSEUM,), ("Q55",)) for k in range(25)]
+        svc = W3CService(fake.url, HttpClient(), AnswerCache(tmp_path / "c"), batch=10).open()
+        linker = Linker(Index(), svc)
+        linker.progress = rec = Recorder()
+        answers = linker._ask(questions)
+        assert [a[0].id for a in answers] == [f"Q{7000 + k}" for k in range(25)]
+        posts = sum(1 for r in fake.requests if r[0] == "POST")
+        assert rec.after("asking") == ((f"asking {svc.name}", 25), [10, 10, 5])  # one advance per request
+        assert posts == 3
+        # a second run: everything from the cache, at once
+        linker.progress = again = Recorder()
+        linker._ask(questions)
+        assert again.after("asking") == ((f"asking {svc.name}", 25), [25])
+    finally:
+        fake.stop()
+
+
+def test_the_wikibase_api_advances_per_question(tmp_path: Path) -> None:
+    wiki = FakeWikibase().start()
+    try:
+        for k in range(3):
+            wiki.add_item(f"Q{10 + k}", _name(k), claims={P17: ["Q55"]})
+        svc = open_service(wiki.api_url, cache_folder=tmp_path / "c")
+        assert svc is not None
+        steps: list[int] = []
+        svc.ask([Question(_name(k)) for k in range(3)], steps.append)
+        assert steps == [1, 1, 1]
+    finally:
+        wiki.stop()
+
+
+def test_the_load_shows_the_look_ups_as_a_phase(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fake = _museums(12)
+    try:
+        sheet = tmp_path / "m.csv"
+        sheet.write_text(
+            "label_en,instance_of,country\n" + "".join(f"{_name(k)},museum,Q55\n" for k in range(12)),
+            encoding="utf-8",
+        )
+        argv = ["load", str(sheet), "--kind", "institution", "--store", str(tmp_path / "s"), "--reconcile", fake.url]
+        assert main(argv) == 0
+        err = capsys.readouterr().err.splitlines()
+        # stderr is not a terminal here: one plain line per phase, the look-ups between reconciling and checking
+        phases = [ln for ln in err if ln.startswith("glamkg load: ")]
+        at = phases.index("glamkg load: reconciling (12)")
+        assert phases[at + 1] == "glamkg load: asking Wikidata (en) [loopback] (12)"
+        assert phases[at + 2] == "glamkg load: checking (12)"
+        # and through the library, with the load's reporter
+        rec = Recorder()
+        load(sheet, Mapping.default("institution"), StoreTarget(Store.memory()), dry_run=True,
+             linker=Linker(Index(), open_service(fake.url, cache_folder=tmp_path / "c2")), progress=rec)  # fmt: skip
+        assert rec.after("asking") == (("asking Wikidata (en) [loopback]", 12), [10, 2])
+    finally:
+        fake.stop()

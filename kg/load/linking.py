@@ -34,6 +34,7 @@ from kg.load.review import Question as ReviewQuestion
 from kg.model import ids
 from kg.model.schema import model
 from kg.model.values import ItemRef
+from kg.progress import SILENT, Progress
 
 SHOWN = 5  # candidates named in a problem
 
@@ -52,6 +53,8 @@ class Linker:
     # also ask about rows matched to LOCAL items of the store (a QuickStatements file cannot use local ids;
     # the store keeps its own local items)
     ask_local: bool = False
+    # remote look-ups show as a phase of their own (``asking <service>``, one unit per distinct question)
+    progress: Progress = SILENT
 
     # -- helpers ------------------------------------------------------------------------------------------
     def _where(self) -> str:
@@ -76,7 +79,8 @@ class Linker:
             return [[] for _ in questions]
         unique = list(dict.fromkeys(questions))
         self.asked += len(unique)
-        answers = dict(zip(unique, self.service.ask(unique), strict=True))
+        self.progress.phase(f"asking {self.service.name}", len(unique))
+        answers = dict(zip(unique, self.service.ask(unique, self.progress.advance), strict=True))
         return [answers[q] for q in questions]
 
     def _undecided(self, row: int, column: str, text: str, countries: Sequence[str], cands: list[Candidate]) -> None:

@@ -37,6 +37,7 @@ from kg.load.reconcile import normalise_label
 from kg.load.reconcile_settings import settings
 from kg.model import ids
 from kg.model.schema import model
+from kg.progress import Advance
 
 Json = dict[str, Any]
 NOT_ON_WIKIDATA = "new: not on Wikidata"  # the match of a row that Wikidata's reconciliation did not find
@@ -85,7 +86,9 @@ class Service(Protocol):
     name: str
     wikidata: bool  # the service's ids are Wikidata's
 
-    def ask(self, questions: Sequence[Question]) -> list[list[Candidate]]: ...
+    def ask(self, questions: Sequence[Question], advance: Advance | None = None) -> list[list[Candidate]]:
+        """Candidates per question; ``advance(n)`` as answers arrive (cache hits at once, then per request)."""
+        ...
 
 
 # -- the cache -----------------------------------------------------------------------------------------------
@@ -142,12 +145,22 @@ class AnswerCache:
             pass  # caching is best effort
 
 
-def _cached_ask(url: str, cache: AnswerCache, questions: Sequence[Question], fetch: Any) -> list[list[Candidate]]:
-    """Answers from the cache; the rest through ``fetch(missing questions) -> answers``, then cached."""
+def _no_advance(n: int) -> None:
+    pass
+
+
+def _cached_ask(
+    url: str, cache: AnswerCache, questions: Sequence[Question], fetch: Any, advance: Advance | None
+) -> list[list[Candidate]]:
+    """Answers from the cache; the rest through ``fetch(missing questions, advance) -> answers``, then cached.
+    ``advance(n)``: the cache's answers at once, then as ``fetch`` reports its requests."""
+    step = advance or _no_advance
     out: list[list[Candidate] | None] = [cache.get(url, q) for q in questions]
     missing = [i for i, a in enumerate(out) if a is None]
+    if len(missing) < len(questions):
+        step(len(questions) - len(missing))
     if missing:
-        answers = fetch([questions[i] for i in missing])
+        answers = fetch([questions[i] for i in missing], step)
         for i, a in zip(missing, answers, strict=True):
             out[i] = a
             cache.put(url, questions[i], a)
@@ -200,10 +213,10 @@ class W3CService:
             out["properties"] = props
         return out
 
-    def ask(self, questions: Sequence[Question]) -> list[list[Candidate]]:
-        return _cached_ask(self.url, self.cache, questions, self._fetch)
+    def ask(self, questions: Sequence[Question], advance: Advance | None = None) -> list[list[Candidate]]:
+        return _cached_ask(self.url, self.cache, questions, self._fetch, advance)
 
-    def _fetch(self, questions: Sequence[Question]) -> list[list[Candidate]]:
+    def _fetch(self, questions: Sequence[Question], advance: Advance) -> list[list[Candidate]]:
         out: list[list[Candidate]] = []
         for start in range(0, len(questions), self.batch):
             chunk = questions[start : start + self.batch]
@@ -221,6 +234,7 @@ class W3CService:
                         f"found {str(answer)[:120]!r}"
                     )
                 out.append([c for c in map(_w3c_candidate, answer["result"]) if c is not None])
+            advance(len(chunk))
         return out
 
 
@@ -266,8 +280,15 @@ class WikibaseApiService:
         is_wd = concept.startswith(_wikidata_space())
         return cls(api.api_url, api, cache, limit=limit, name=f"the Wikibase at {host}", wikidata=is_wd)
 
-    def ask(self, questions: Sequence[Question]) -> list[list[Candidate]]:
-        return _cached_ask(self.url, self.cache, questions, lambda qs: [self._one(q) for q in qs])
+    def ask(self, questions: Sequence[Question], advance: Advance | None = None) -> list[list[Candidate]]:
+        return _cached_ask(self.url, self.cache, questions, self._fetch, advance)
+
+    def _fetch(self, questions: Sequence[Question], advance: Advance) -> list[list[Candidate]]:
+        out = []
+        for q in questions:  # one question is a few requests (search, entities): progress per question
+            out.append(self._one(q))
+            advance(1)
+        return out
 
     def _by_identifier(self, pid: str, value: str) -> list[str]:
         body = self.api.call(
