@@ -472,6 +472,9 @@ def test_rows_linked_by_the_service_keep_one_row_per_item() -> None:
         def ask(self, qs: list[Question], advance: object = None) -> list[list[Candidate]]:
             return [[Candidate("Q190804", "Rijksmuseum", score=100)] if q.text.startswith("Rijks") else [] for q in qs]
 
+        def adopt(self, item_id: str) -> str:
+            return item_id
+
     texts = ((2, "Rijksmuseum"), (3, "Rijks museum"), (4, "Elders"), (5, "Rijks by id"))
     rows = [MappedRow(n, labels={"en": t}, columns={"label:en": "naam"}) for n, t in texts]
     linker = Linker(Index(), Svc(), file="m.csv")

@@ -12,15 +12,19 @@ from mediawiki_fake import FakeWikibase
 from reconcile_fake import FakeReconService, Item
 
 from kg.cli.app import main
+from kg.errors import InputError
 from kg.http import HttpClient
 from kg.load import load
 from kg.load import review as review_module
 from kg.load.linking import Linker
-from kg.load.mapping import Mapping
-from kg.load.reconcile import Index
-from kg.load.remote import AnswerCache, Question, W3CService, open_service
+from kg.load.mapping import MappedRow, MappedValue, Mapping
+from kg.load.reconcile import Index, Match
+from kg.load.remote import AnswerCache, Question, Renumbered, W3CService, open_service
 from kg.load.targets.store import StoreTarget
+from kg.model import ids
+from kg.model.idmap import IdMap
 from kg.model.schema import model
+from kg.model.values import ItemRef
 from kg.store import Store
 
 M = model()
@@ -236,3 +240,145 @@ def test_the_load_shows_the_look_ups_as_a_phase(tmp_path: Path, capsys: pytest.C
         assert rec.after("asking") == (("asking Wikidata (en) [loopback]", 12), [10, 2])
     finally:
         fake.stop()
+
+
+# -- a Wikibase with ids of its own, through its id map ---------------------------------------------------------
+
+USER, PASSWORD = "Admin@glamkg", "bot-pass-0123456789abcdef"
+ISIL = M.prop("isil").id
+REF = ["--reference-url", "https://example.org/musea.csv"]
+# a wiki whose numbering is its own: glamkg/Wikidata id -> the wiki's id
+OWN_MAP = {"P31": "P1", P17: "P2", ISIL: "P3", MUSEUM: "Q3", "Q55": "Q4", "Q1000000000042": "Q20"}
+
+
+def own_wiki_service() -> FakeReconService:
+    fake = FakeReconService(identifier_space="https://example.wikibase.cloud/entity/", type_names={"Q3": "museum"})
+    fake.add(Item("Q20", "Rijksmuseum", "loaded by glamkg earlier", ("Q3",), {"P2": ("Q4",), "P3": ("NL-AmRM",)}))
+    fake.add(Item("Q21", "Van Gogh Museum", "the wiki's own item", ("Q3",), {"P2": ("Q4",)}))
+    fake.add(Item("Q31", "Van Gogh Museum Amsterdam", "its id is Belgium's in glamkg", ("Q3",), {"P2": ("Q4",)}))
+    return fake.start()
+
+
+def test_a_w3c_service_of_a_wiki_with_its_own_ids_speaks_through_the_id_map(tmp_path: Path) -> None:
+    fake = own_wiki_service()
+    try:
+        svc = W3CService(fake.url, HttpClient(), AnswerCache(tmp_path / "c")).open()
+        assert not svc.wikidata
+        m = IdMap(entities=dict(OWN_MAP), concept_base="https://example.wikibase.cloud/entity/")
+        own = Renumbered.over(svc, m)
+        rijks, vgm = own.ask(
+            [
+                Question("Rijksmuseum", (MUSEUM,), ("Q55",), ((ISIL, "NL-AmRM"),)),
+                Question("Van Gogh Museum", (MUSEUM,), ("Q55",)),
+            ]
+        )
+        # the questions went out in the wiki's ids: its class, its country, its properties
+        sent = fake.queries()
+        assert sent[0]["type"] == ["Q3"]
+        assert sent[0]["properties"] == [{"pid": "P2", "v": "Q4"}, {"pid": "P3", "v": "NL-AmRM"}]
+        assert sent[1]["properties"] == [{"pid": "P2", "v": "Q4"}]
+        # the answers came back in glamkg's ids where the map knows them; the wiki's own item keeps its id
+        assert [(c.id, c.score) for c in rijks] == [("Q1000000000042", 100.0)]
+        assert [c.id for c in vgm] == ["Q21"]  # Q31 is Belgium to glamkg: left out, and said so
+        assert own.unnamed == ["Q31 ('Van Gogh Museum Amsterdam' on Wikidata (en) [loopback])"]
+        assert m.get("Q21") is None  # a candidate is not recorded until something is linked to it
+        # linking: rows and named cells, with the same rule and the same adoption into the map
+        rows = [MappedRow(2, labels={"en": "Van Gogh Museum"}, columns={"label:en": "naam"},
+                          claims=[MappedValue(P17, ItemRef("Q55"), "land")])]  # fmt: skip
+        linker = Linker(Index(), own, file="m.csv")
+        out = linker.rows("institution", rows, [Match(2, "Q1000000000077", "new")])
+        assert [(x.id, x.how) for x in out] == [("Q21", "remote 100")] and linker.problems == []
+        assert m.get("Q21") == "Q21"  # the wiki's own item, named by its own id, as the Wikibase target does
+        part = MappedRow(3, labels={"en": "Samen"}, columns={"label:en": "naam"})
+        part.names = [(M.prop("participant").id, "Rijksmuseum", "participant")]
+        linker.cells("partnership", [part], [Match(3, "Q1000000000078", "new")])
+        assert [c.value for c in part.claims] == [ItemRef("Q1000000000042")] and linker.problems == []
+    finally:
+        fake.stop()
+
+
+def test_the_id_map_must_be_the_wikis(tmp_path: Path) -> None:
+    fake = own_wiki_service()
+    try:
+        svc = W3CService(fake.url, HttpClient(), AnswerCache(tmp_path / "c")).open()
+        other = IdMap(entities=dict(OWN_MAP), concept_base="https://other.wikibase.cloud/entity/")
+        with pytest.raises(InputError, match="expected the id map of the wiki --reconcile asks"):
+            Renumbered.over(svc, other)
+    finally:
+        fake.stop()
+
+
+@pytest.fixture
+def own_wiki(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeWikibase, Path]]:
+    """A wiki with glamkg's model bootstrapped (its own numbering) and items of its own."""
+    fake = FakeWikibase(users={USER: PASSWORD}).start()
+    monkeypatch.setenv("GLAMKG_WIKIBASE_URL", fake.url)
+    monkeypatch.setenv("GLAMKG_WIKIBASE_USER", USER)
+    monkeypatch.setenv("GLAMKG_WIKIBASE_PASSWORD", PASSWORD)
+    idmap = tmp_path / "wiki" / "idmap.json"
+    try:
+        assert main(["--quiet", "wikibase", "bootstrap", "--idmap", str(idmap)]) == 0
+        m = IdMap.load(idmap)
+        museum, p31, p17, nl = m.get(MUSEUM), m.get("P31"), m.get(P17), m.get("Q55")
+        assert museum and p31 and p17 and nl and museum != MUSEUM and p17 != P17  # a numbering of its own
+        own = {p31: [museum], p17: [nl]}
+        fake.add_item("Q9102", "Rijksmuseum", description="national museum", claims=own)
+        fake.add_item("Q9103", "Stadsmuseum", description="museum in Zwolle", claims=own)
+        fake.add_item("Q9104", "Stadsmuseum", description="museum in Tiel", claims=own)
+        # the wiki's Q902 is Bangladesh to glamkg (a country of the model): it cannot be named, so not linked
+        fake.add_item("Q902", "Heemkundekring Weert", description="the wiki's Q902", claims=own)
+        yield fake, idmap
+    finally:
+        fake.stop()
+
+
+def test_load_into_a_wiki_with_its_own_ids_reconciles_against_it(
+    own_wiki: tuple[FakeWikibase, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake, idmap = own_wiki
+    sheet = tmp_path / "musea.csv"
+    sheet.write_text(
+        "label_en,instance_of,country\nRijksmuseum,museum,Q55\nStadsmuseum,museum,Q55\n"
+        "Heemkundekring Weert,museum,Q55\n",
+        encoding="utf-8",
+    )
+    argv = ["load", str(sheet), "--kind", "institution", "--store", str(tmp_path / "s"), "--target", "wikibase",
+            "--idmap", str(idmap), "--reconcile", fake.api_url, *REF]  # fmt: skip
+    edits = len(fake.edits())
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "row 3, column 'label_en': expected one item named 'Stadsmuseum' in Q55" in err
+    assert "Q9103 'Stadsmuseum', museum in Zwolle" in err and "Q9104 'Stadsmuseum', museum in Tiel" in err
+    assert len(fake.edits()) == edits  # nothing written
+    review = tmp_path / "musea.review.csv"
+    _pick(review, "Q9104")
+    capsys.readouterr()
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "remote 100" in captured.out and "review" in captured.out and "created 1, updated 2" in captured.out
+    assert "candidates left out: Q902 ('Heemkundekring Weert' on the Wikibase at 127.0.0.1" in captured.err
+    # linked rows updated the wiki's own items; only the row the wiki does not have was created
+    assert fake.items_labelled("Rijksmuseum") == ["Q9102"]
+    assert fake.items_labelled("Stadsmuseum") == ["Q9103", "Q9104"]
+    weert = [i for i in fake.items_labelled("Heemkundekring Weert") if i != "Q902"]
+    assert len(weert) == 1
+    m = IdMap.load(idmap)
+    assert m.get("Q9102") == "Q9102" and m.get("Q9104") == "Q9104"  # the wiki's own items, in the map
+    assert m.get("Q9103") is None and m.get("Q902") is None  # not linked: not recorded
+    assert ids.is_local(m.back(weert[0]) or "")
+    # the wiki's search was asked in its own words: the candidates' classes and countries in its ids
+    searched = [r.fields.get("search") for r in fake.requests if r.action == "wbsearchentities"]
+    assert "Rijksmuseum" in searched and "Heemkundekring Weert" in searched
+    rijks = fake.entities["Q9102"]["claims"]
+    assert any(st["references"] for st in rijks[m.get("P31") or ""])  # the sheet's reference on its statement
+
+
+def test_a_wiki_with_its_own_ids_needs_the_wikibase_target(
+    own_wiki: tuple[FakeWikibase, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake, _ = own_wiki
+    sheet = tmp_path / "m.csv"
+    sheet.write_text("label_en,instance_of,country\nRijksmuseum,museum,Q55\n", encoding="utf-8")
+    argv = ["load", str(sheet), "--kind", "institution", "--store", str(tmp_path / "s"), "--reconcile", fake.api_url]
+    assert main(argv) == 2
+    assert "hint: to link rows to that wiki's items, load into it: --target wikibase" in capsys.readouterr().err

@@ -44,11 +44,11 @@ def _linker(spec: str, review_path: Path, threshold: float | None, target: str) 
     from kg.load.review import Review
 
     service = open_service(spec)
-    if service is not None and not service.wikidata:
+    if service is not None and not service.wikidata and target != "wikibase":
         raise InputError(
             f"--reconcile {spec}: expected a service whose items are Wikidata's (their ids are what the store and "
-            f"QuickStatements use), found {service.name} with ids of its own; hint: a Wikibase with its own ids is "
-            "not supported by --reconcile yet"
+            f"QuickStatements use), found {service.name} with ids of its own; hint: to link rows to that wiki's "
+            "items, load into it: --target wikibase --idmap FILE (its id map translates the ids)"
         )
     linker = Linker(Index(), service, Review.read(review_path), ask_local=target == "quickstatements")
     if threshold is not None:
@@ -67,6 +67,19 @@ def _write_review(linker: Any, err: Console, note: str | None = None) -> None:
             f"same command with --review {written}",
             highlight=False,
         )
+
+
+def _unnamed(linker: Any) -> list[str]:
+    """Candidates of a wiki with ids of its own that glamkg cannot name (their id means another item here)."""
+    unnamed = list(dict.fromkeys(getattr(linker.service, "unnamed", None) or []))
+    if not unnamed:
+        return []
+    more = len(unnamed) - MAX_SHOWN
+    shown = ", ".join(unnamed[:MAX_SHOWN]) + (f" and {more} more" if more > 0 else "")
+    return [
+        f"candidates left out: {shown}: their id on the wiki is also an id glamkg gives another item (a country, "
+        "a class, Wikidata's item of that number), so a row or cell cannot be linked to them by id"
+    ]
 
 
 def _remote_target(
@@ -186,7 +199,13 @@ def load(
             "--output", "-o", help="QuickStatements file to write (default: <FILE name>.quickstatements.txt)."
         ),
     ] = None,
-    idmap: Annotated[Path | None, typer.Option(help="Wikibase id map (for --target wikibase).")] = None,
+    idmap: Annotated[
+        Path | None,
+        typer.Option(
+            help="Wikibase id map (for --target wikibase; with --reconcile on that wiki, it translates the "
+            "questions and the candidates' ids)."
+        ),
+    ] = None,
     reference_url: Annotated[
         str | None,
         typer.Option(
@@ -324,6 +343,10 @@ def load(
         if target != TargetName.store:
             tgt = _remote_target(target.value, output, file, idmap, maxlag, create_new=create_new)
         linker.index = local.index()
+        if linker.service is not None and not linker.service.wikidata:  # a wiki with ids of its own: its id map
+            from kg.load.remote import Renumbered
+
+            linker.service = Renumbered.over(linker.service, tgt.idmap, local.exists)
         run = workbook.load_workbook if isinstance(cm, workbook.Workbook) else loader.load
         try:
             result = run(
@@ -344,10 +367,14 @@ def load(
         except ValidationFailed as e:
             reporter.stop()
             _write_review(linker, err, review_note)
+            for w in _unnamed(linker):
+                err.print(f"[yellow]warning:[/] {w}", highlight=False)
             out.print(_summary({}, e.rejected_count()) + f" of {e.rows}; nothing was written", highlight=False)
             raise
         reporter.stop()
         _write_review(linker, err, review_note)
+        for w in _unnamed(linker):
+            err.print(f"[yellow]warning:[/] {w}", highlight=False)
         for w in result.prepared.warnings:
             err.print(f"[yellow]warning:[/] {w}", highlight=False)
         if not quiet:

@@ -25,8 +25,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -36,6 +36,8 @@ from kg.http import HttpClient, decode_json
 from kg.load.reconcile import normalise_label
 from kg.load.reconcile_settings import settings
 from kg.model import ids
+from kg.model.idmap import IdMap
+from kg.model.regions import country_records
 from kg.model.schema import model
 from kg.progress import Advance
 
@@ -88,6 +90,10 @@ class Service(Protocol):
 
     def ask(self, questions: Sequence[Question], advance: Advance | None = None) -> list[list[Candidate]]:
         """Candidates per question; ``advance(n)`` as answers arrive (cache hits at once, then per request)."""
+        ...
+
+    def adopt(self, item_id: str) -> str:
+        """The glamkg id to link for a candidate (or a review file's answer) ``item_id`` of this service."""
         ...
 
 
@@ -149,6 +155,11 @@ def _no_advance(n: int) -> None:
     pass
 
 
+def _pid(pids: Mapping[str, str], key: str) -> str:
+    """The service's id of the model property ``key`` (a Wikibase of its own numbers its properties itself)."""
+    return pids.get(key) or model().prop(key).id
+
+
 def _cached_ask(
     url: str, cache: AnswerCache, questions: Sequence[Question], fetch: Any, advance: Advance | None
 ) -> list[list[Candidate]]:
@@ -186,6 +197,7 @@ class W3CService:
     name: str = ""
     wikidata: bool = False
     manifest: Json = field(default_factory=dict)
+    pids: dict[str, str] = field(default_factory=dict)  # model key -> the service's property id, when not Wikidata's
 
     def open(self) -> W3CService:
         """Read the manifest (``GET url``) and check it is one."""
@@ -207,7 +219,7 @@ class W3CService:
         if q.classes:
             out["type"] = list(q.classes)
             out["type_strict"] = "any"
-        props = [{"pid": model().prop("country").id, "v": c} for c in q.countries]
+        props = [{"pid": _pid(self.pids, "country"), "v": c} for c in q.countries]
         props += [{"pid": pid, "v": v} for pid, v in q.identifiers]
         if props:
             out["properties"] = props
@@ -215,6 +227,9 @@ class W3CService:
 
     def ask(self, questions: Sequence[Question], advance: Advance | None = None) -> list[list[Candidate]]:
         return _cached_ask(self.url, self.cache, questions, self._fetch, advance)
+
+    def adopt(self, item_id: str) -> str:
+        return item_id
 
     def _fetch(self, questions: Sequence[Question], advance: Advance) -> list[list[Candidate]]:
         out: list[list[Candidate]] = []
@@ -267,6 +282,7 @@ class WikibaseApiService:
     limit: int = 5
     name: str = ""
     wikidata: bool = False
+    pids: dict[str, str] = field(default_factory=dict)  # model key -> the wiki's property id, when not Wikidata's
 
     @classmethod
     def create(cls, url: str, client: HttpClient, cache: AnswerCache, *, limit: int = 5) -> WikibaseApiService:
@@ -282,6 +298,9 @@ class WikibaseApiService:
 
     def ask(self, questions: Sequence[Question], advance: Advance | None = None) -> list[list[Candidate]]:
         return _cached_ask(self.url, self.cache, questions, self._fetch, advance)
+
+    def adopt(self, item_id: str) -> str:
+        return item_id
 
     def _fetch(self, questions: Sequence[Question], advance: Advance) -> list[list[Candidate]]:
         out = []
@@ -334,7 +353,7 @@ class WikibaseApiService:
         if not scored:
             return []
         entities = self.api.get_entities(list(scored), props="claims")
-        country_pid, class_pid = model().prop("country").id, model().prop("instance_of").id
+        country_pid, class_pid = _pid(self.pids, "country"), _pid(self.pids, "instance_of")
         out = []
         for eid, score in scored.items():
             ent = entities.get(eid) or {}
@@ -363,6 +382,99 @@ def _item_values(entity: Mapping[str, Any], pid: str) -> set[str]:
         if isinstance(v, Mapping) and v.get("id"):
             out.add(str(v["id"]))
     return out
+
+
+# -- a Wikibase with ids of its own ------------------------------------------------------------------------------
+
+
+def _model_item_ids() -> set[str]:
+    """Ids glamkg gives a meaning without a store: the model's classes and values, and the countries."""
+    m = model()
+    return {c.id for c in m.classes.values()} | {v.id for v in m.values.values()} | {
+        r["qid"] for r in country_records()
+    }
+
+
+@dataclass
+class Renumbered:
+    """A service whose Wikibase numbers its entities itself, seen in glamkg's ids through the id map.
+
+    Questions go out in the wiki's ids: the classes, countries and identifier properties the map knows (the
+    ones it does not know cannot be on the wiki, so that constraint is not sent), and the wiki's own ids of the
+    country and instance-of properties. Candidates come back in glamkg's ids where the map knows them (an item
+    a load created there, a class or country bootstrap made); a candidate the map does not know is the wiki's
+    own item and keeps the wiki's id, as the Wikibase target names the wiki's own items in cells
+    (:meth:`kg.load.targets.wikibase.WikibaseTarget.resolve_ids`); :meth:`adopt` records it in the map
+    (``Q7 -> Q7``) when a row or cell is linked to it. A wiki item whose id already means something else to
+    glamkg (Wikidata's Q55, a country, or an id the map sends elsewhere) cannot be named: it is left out of the
+    candidates and listed in ``unnamed``.
+    """
+
+    inner: W3CService | WikibaseApiService
+    idmap: IdMap
+    known: Callable[[str], bool] = field(default=lambda _id: False)  # ids the store or this load has
+    unnamed: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.url, self.name, self.wikidata = self.inner.url, self.inner.name, False
+        self.inner.pids = {k: w for k in ("country", "instance_of") if (w := self.idmap.get(model().prop(k).id))}
+        self._model_ids = _model_item_ids()
+
+    @classmethod
+    def over(cls, service: Service, idmap: IdMap, known: Callable[[str], bool] | None = None) -> Renumbered:
+        """``service`` through ``idmap``, which must be the map of the service's wiki."""
+        if not isinstance(service, W3CService | WikibaseApiService):
+            raise InputError(f"{service.name}: expected a W3C reconciliation service or a Wikibase's api.php")
+        where = f"{idmap.path}: " if idmap.path else "the id map: "
+        if isinstance(service, WikibaseApiService) and idmap.api_url and idmap.api_url != service.url:
+            raise InputError(
+                f"{where}expected the id map of the wiki --reconcile asks ({service.url}), found the map of "
+                f"{idmap.api_url}; hint: --idmap FILE of that wiki"
+            )
+        space = str(service.manifest.get("identifierSpace") or "") if isinstance(service, W3CService) else ""
+        if space and idmap.concept_base and space.rstrip("/") != idmap.concept_base.rstrip("/"):
+            raise InputError(
+                f"{where}expected the id map of the wiki --reconcile asks (its items are {space}), found the map "
+                f"of {idmap.concept_base}; hint: --idmap FILE of that wiki"
+            )
+        return cls(service, idmap, known or (lambda _id: False))
+
+    def _to_wiki(self, q: Question) -> Question:
+        m = self.idmap
+        country_known = bool(self.inner.pids.get("country"))
+        class_known = bool(self.inner.pids.get("instance_of"))
+        return replace(
+            q,
+            classes=tuple(w for c in q.classes if class_known and (w := m.get(c))),
+            countries=tuple(w for c in q.countries if country_known and (w := m.get(c))),
+            identifiers=tuple((w, v) for pid, v in q.identifiers if (w := m.get(pid))),
+        )
+
+    def _back(self, c: Candidate) -> Candidate | None:
+        glamkg_id = self.idmap.back(c.id)
+        if glamkg_id is not None:
+            return replace(c, id=glamkg_id)
+        if self.idmap.get(c.id) is None and c.id not in self._model_ids and not self.known(c.id):
+            return c  # the wiki's own item, named by its own id
+        self.unnamed.append(f"{c.id} ({c.label!r} on {self.name})")
+        return None
+
+    def ask(self, questions: Sequence[Question], advance: Advance | None = None) -> list[list[Candidate]]:
+        answers = self.inner.ask([self._to_wiki(q) for q in questions], advance)
+        return [[b for c in cands if (b := self._back(c)) is not None] for cands in answers]
+
+    def adopt(self, item_id: str) -> str:
+        """The glamkg id of ``item_id`` (a candidate, or an id a volunteer wrote in the review file): glamkg's
+        own where the map or glamkg knows it, the glamkg id of a wiki id the map has, else the wiki's own item,
+        recorded in the map under its own id."""
+        m = self.idmap
+        if m.get(item_id) is not None or item_id in self._model_ids or self.known(item_id):
+            return item_id
+        glamkg_id = m.back(item_id)
+        if glamkg_id is not None:
+            return glamkg_id
+        m.set(item_id, item_id)
+        return item_id
 
 
 # -- choosing a service -----------------------------------------------------------------------------------------
