@@ -248,7 +248,8 @@ USER, PASSWORD = "Admin@glamkg", "bot-pass-0123456789abcdef"
 ISIL = M.prop("isil").id
 REF = ["--reference-url", "https://example.org/musea.csv"]
 # a wiki whose numbering is its own: glamkg/Wikidata id -> the wiki's id
-OWN_MAP = {"P31": "P1", P17: "P2", ISIL: "P3", MUSEUM: "Q3", "Q55": "Q4", "Q1000000000042": "Q20"}
+OWN_MAP = {"P31": "P1", P17: "P2", ISIL: "P3", MUSEUM: "Q3", "Q55": "Q4"}
+OWN_MAP |= {"Q1000000000042": "Q20", "Q1000000000043": "Q22"}  # items glamkg loaded there
 
 
 def own_wiki_service() -> FakeReconService:
@@ -382,3 +383,59 @@ def test_a_wiki_with_its_own_ids_needs_the_wikibase_target(
     argv = ["load", str(sheet), "--kind", "institution", "--store", str(tmp_path / "s"), "--reconcile", fake.api_url]
     assert main(argv) == 2
     assert "hint: to link rows to that wiki's items, load into it: --target wikibase" in capsys.readouterr().err
+
+
+def test_a_w3c_service_of_the_wiki_and_an_id_the_volunteer_wrote_in_the_review_file(
+    own_wiki: tuple[FakeWikibase, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake, idmap = own_wiki
+    m = IdMap.load(idmap)
+    museum, p17, nl = m.get(MUSEUM) or "", m.get(P17) or "", m.get("Q55") or ""
+    fake.add_item("Q9105", "Stedelijk Museum Zwolle", description="the one", claims={p17: [nl]})
+    recon = FakeReconService(identifier_space=m.concept_base, type_names={museum: "museum"})
+    recon.add(Item("Q9102", "Rijksmuseum", "national museum", (museum,), {p17: (nl,)}))
+    recon.add(Item("Q9103", "Stadsmuseum", "museum in Zwolle", (museum,), {p17: (nl,)}))
+    recon.add(Item("Q9104", "Stadsmuseum", "museum in Tiel", (museum,), {p17: (nl,)}))
+    recon.start()
+    try:
+        sheet = tmp_path / "musea.csv"
+        sheet.write_text("label_en,instance_of,country\nRijksmuseum,museum,Q55\nStadsmuseum,museum,Q55\n")
+        argv = ["load", str(sheet), "--kind", "institution", "--target", "wikibase", "--idmap", str(idmap),
+                "--reconcile", recon.url, *REF]  # fmt: skip
+        assert main(argv) == 2
+        wiki_ids = set(m.entities.values())
+        for q in recon.queries():  # the kind's classes and the country, in the wiki's ids
+            assert museum in q["type"] and set(q["type"]) <= wiki_ids and MUSEUM not in q["type"]
+            assert q["properties"] == [{"pid": p17, "v": nl}]
+        # the volunteer knows better: the wiki's Q9105, which the service did not offer
+        review = tmp_path / "musea.review.csv"
+        lines = review.read_text(encoding="utf-8-sig").splitlines()
+        review.write_text("\n".join([*lines, "musea.csv,3,label_en,Stadsmuseum,Q55,Q9105,,,,x"]) + "\n")
+        capsys.readouterr()
+        before = set(fake.entities)
+        assert main(argv) == 0
+        assert "created 0, updated 2" in capsys.readouterr().out
+        assert set(fake.entities) == before  # nothing created: both rows updated the wiki's own items
+        assert fake.entities["Q9105"]["labels"]["en"]["value"] == "Stadsmuseum"  # the sheet's label, written
+        after = IdMap.load(idmap)
+        assert after.get("Q9102") == "Q9102" and after.get("Q9105") == "Q9105"
+    finally:
+        recon.stop()
+
+
+def test_adopt_names_each_id_the_way_the_wikibase_target_does(tmp_path: Path) -> None:
+    fake = own_wiki_service()
+    try:
+        svc = W3CService(fake.url, HttpClient(), AnswerCache(tmp_path / "c")).open()
+        m = IdMap(entities=dict(OWN_MAP), concept_base="https://example.wikibase.cloud/entity/")
+        store_has = {"Q1000000000099"}
+        own = Renumbered.over(svc, m, store_has.__contains__, wiki_has={"Q7701"}.__contains__)
+        assert own.adopt("Q1000000000042") == "Q1000000000042"  # glamkg's, in the map
+        assert own.adopt("Q22") == "Q1000000000043"  # the wiki's id of a glamkg item
+        assert own.adopt("Q20") == "Q20"  # Norway to glamkg (ids read as in the review file: glamkg's first)
+        assert own.adopt("Q1000000000099") == "Q1000000000099" and m.get("Q1000000000099") is None  # the store's
+        assert own.adopt("Q31") == "Q31" and m.get("Q31") is None  # Belgium, a country of the model
+        assert own.adopt("Q7701") == "Q7701" and m.get("Q7701") == "Q7701"  # only the wiki has it: recorded
+        assert own.adopt("Q7702") == "Q7702" and m.get("Q7702") is None  # nowhere: Wikidata's (a placeholder)
+    finally:
+        fake.stop()

@@ -346,7 +346,13 @@ def load(
         if linker.service is not None and not linker.service.wikidata:  # a wiki with ids of its own: its id map
             from kg.load.remote import Renumbered
 
-            linker.service = Renumbered.over(linker.service, tgt.idmap, local.exists)
+            api = tgt.api
+            linker.service = Renumbered.over(
+                linker.service,
+                tgt.idmap,
+                local.exists,
+                lambda item_id: api.get_entities([item_id], props="info").get(item_id) is not None,
+            )
         run = workbook.load_workbook if isinstance(cm, workbook.Workbook) else loader.load
         try:
             result = run(

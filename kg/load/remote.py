@@ -413,16 +413,29 @@ class Renumbered:
     inner: W3CService | WikibaseApiService
     idmap: IdMap
     known: Callable[[str], bool] = field(default=lambda _id: False)  # ids the store or this load has
+    # does the wiki have this item? (its API; for ids a volunteer wrote in the review file, not seen as candidates)
+    wiki_has: Callable[[str], bool] | None = None
     unnamed: list[str] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)  # the wiki's own items among this run's candidates
 
     def __post_init__(self) -> None:
         self.url, self.name, self.wikidata = self.inner.url, self.inner.name, False
         self.inner.pids = {k: w for k in ("country", "instance_of") if (w := self.idmap.get(model().prop(k).id))}
         self._model_ids = _model_item_ids()
+        if self.wiki_has is None and isinstance(self.inner, WikibaseApiService):
+            api = self.inner.api
+            self.wiki_has = lambda item_id: api.get_entities([item_id], props="info").get(item_id) is not None
 
     @classmethod
-    def over(cls, service: Service, idmap: IdMap, known: Callable[[str], bool] | None = None) -> Renumbered:
-        """``service`` through ``idmap``, which must be the map of the service's wiki."""
+    def over(
+        cls,
+        service: Service,
+        idmap: IdMap,
+        known: Callable[[str], bool] | None = None,
+        wiki_has: Callable[[str], bool] | None = None,
+    ) -> Renumbered:
+        """``service`` through ``idmap``, which must be the map of the service's wiki; ``known``: ids the store
+        has; ``wiki_has``: whether the wiki has an item (default: the service's own API, if it is one)."""
         if not isinstance(service, W3CService | WikibaseApiService):
             raise InputError(f"{service.name}: expected a W3C reconciliation service or a Wikibase's api.php")
         where = f"{idmap.path}: " if idmap.path else "the id map: "
@@ -437,7 +450,7 @@ class Renumbered:
                 f"{where}expected the id map of the wiki --reconcile asks (its items are {space}), found the map "
                 f"of {idmap.concept_base}; hint: --idmap FILE of that wiki"
             )
-        return cls(service, idmap, known or (lambda _id: False))
+        return cls(service, idmap, known or (lambda _id: False), wiki_has)
 
     def _to_wiki(self, q: Question) -> Question:
         m = self.idmap
@@ -455,6 +468,7 @@ class Renumbered:
         if glamkg_id is not None:
             return replace(c, id=glamkg_id)
         if self.idmap.get(c.id) is None and c.id not in self._model_ids and not self.known(c.id):
+            self.seen.add(c.id)
             return c  # the wiki's own item, named by its own id
         self.unnamed.append(f"{c.id} ({c.label!r} on {self.name})")
         return None
@@ -465,15 +479,17 @@ class Renumbered:
 
     def adopt(self, item_id: str) -> str:
         """The glamkg id of ``item_id`` (a candidate, or an id a volunteer wrote in the review file): glamkg's
-        own where the map or glamkg knows it, the glamkg id of a wiki id the map has, else the wiki's own item,
-        recorded in the map under its own id."""
+        own where the map or glamkg knows it; the glamkg id of a wiki id the map has; the wiki's own item, recorded
+        in the map under its own id, when it was a candidate or the wiki has it; else Wikidata's item of that id
+        (as the Wikibase target reads an id in a cell that is nowhere else: it gets a placeholder on the wiki)."""
         m = self.idmap
         if m.get(item_id) is not None or item_id in self._model_ids or self.known(item_id):
             return item_id
         glamkg_id = m.back(item_id)
         if glamkg_id is not None:
             return glamkg_id
-        m.set(item_id, item_id)
+        if item_id in self.seen or (self.wiki_has is not None and self.wiki_has(item_id)):
+            m.set(item_id, item_id)
         return item_id
 
 
