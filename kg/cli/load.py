@@ -426,8 +426,10 @@ def load(
             out.print("nothing to write: no QuickStatements file was written", highlight=False)
         failed = False
         if rep.skipped or left_out:
+            parts = [f"{len(rep.skipped)} items"] if rep.skipped else []
+            parts += [f"{len(left_out)} single edits"] if left_out else []
             raise Incomplete(
-                f"{len(rep.skipped)} items and {len(left_out)} single edits were not written (reasons above); "
+                f"{' and '.join(parts)} were not written (reasons above); "
                 "fix them and run the same load again: what was written is not written twice"
             )
     finally:

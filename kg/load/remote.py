@@ -16,8 +16,12 @@ Two kinds of service, one interface (:class:`Service`: ``ask(questions) -> candi
   country; candidates in another country than the row's are dropped.
 
 Every request goes through :mod:`kg.http` (User-Agent, timeouts, ``Retry-After``); answers are cached on disk
-per service URL and query (:class:`AnswerCache`), so a second run asks nothing it asked before.
+per service URL and query (:class:`AnswerCache`), so a second run asks nothing it asked before. ``ask`` reports
+progress (``advance(n)``: cached answers at once, then per W3C batch or per Wikibase API question).
 The settings (threshold, batch size, ...) are data: ``schemas/reconcile.yaml``.
+
+A Wikibase with ids of its own is asked through its id map (:class:`Renumbered`, for ``--target wikibase``):
+questions in the wiki's ids, candidates back in glamkg's, the wiki's own items kept under their own ids.
 """
 
 from __future__ import annotations
