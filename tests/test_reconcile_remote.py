@@ -175,7 +175,10 @@ def test_forty_rows_reconcile_review_then_quickstatements_without_duplicates(
         w.writerows(lines)
 
     asked = len(recon.queries())
-    assert main([*cmd, "--create-new"]) == 5  # labels of existing items are left out (not read from Wikidata)
+    capsys.readouterr()
+    assert main([*cmd, "--create-new"]) == 0  # linked items' labels are kept as Wikidata has them: complete
+    kept = f"{len(MATCHED) + len(AMBIGUOUS)} labels and descriptions of linked Wikidata items kept"
+    assert kept in capsys.readouterr().out
     assert len(recon.queries()) == asked  # every answer came from the cache or the review file
     subjects, created = qs_blocks(out.read_text(encoding="utf-8"))
     assert sorted(created) == sorted(NEW)  # no CREATE for any matched institution
@@ -203,7 +206,7 @@ def test_rows_loaded_into_the_store_before_are_linked_for_quickstatements(
     out = tmp_path / "few.qs"
     argv = ["load", str(sheet), "--kind", "institution", *store, "--target", "quickstatements", "-o", str(out),
             "--reconcile", recon.url, "--create-new", "--reference-url", "https://example.org/few.csv"]  # fmt: skip
-    assert main(argv) == 5  # labels of Wikidata items left out, as always without a Wikidata reader
+    assert main(argv) == 0  # labels of linked Wikidata items are kept as Wikidata has them: not a skip
     subjects, created = qs_blocks(out.read_text(encoding="utf-8"))
     assert subjects == {f"Q{2000 + n}" for n in range(8)}
     assert sorted(created) == sorted(NEW[:2])
@@ -466,8 +469,11 @@ def test_rows_linked_by_the_service_keep_one_row_per_item() -> None:
     class Svc:
         url, name, wikidata = "loopback", "Wikidata", True
 
-        def ask(self, qs: list[Question]) -> list[list[Candidate]]:
+        def ask(self, qs: list[Question], advance: object = None) -> list[list[Candidate]]:
             return [[Candidate("Q190804", "Rijksmuseum", score=100)] if q.text.startswith("Rijks") else [] for q in qs]
+
+        def adopt(self, item_id: str) -> str:
+            return item_id
 
     texts = ((2, "Rijksmuseum"), (3, "Rijks museum"), (4, "Elders"), (5, "Rijks by id"))
     rows = [MappedRow(n, labels={"en": t}, columns={"label:en": "naam"}) for n, t in texts]

@@ -250,7 +250,8 @@ def test_unread_wikidata_item_keeps_its_label_but_gets_statements() -> None:
     lines, report = render(plan)
     assert lines == ['Q190804\tAen\t"Rijks"', "Q190804\tP17\tQ55"]
     assert report.updated == ["Q190804"]
-    assert "not overwriting" in dict(report.details["skipped_edits"])["Q190804 label en"]
+    assert "not overwritten" in dict(report.details["kept_terms"])["Q190804 label en"]
+    assert report.details["skipped_edits"] == [] and report.skipped == []  # kept on purpose: nothing incomplete
 
 
 def test_create_new_writes_create_last_only_for_items_wikidata_does_not_have() -> None:

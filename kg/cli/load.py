@@ -44,11 +44,11 @@ def _linker(spec: str, review_path: Path, threshold: float | None, target: str) 
     from kg.load.review import Review
 
     service = open_service(spec)
-    if service is not None and not service.wikidata:
+    if service is not None and not service.wikidata and target != "wikibase":
         raise InputError(
             f"--reconcile {spec}: expected a service whose items are Wikidata's (their ids are what the store and "
-            f"QuickStatements use), found {service.name} with ids of its own; hint: a Wikibase with its own ids is "
-            "not supported by --reconcile yet"
+            f"QuickStatements use), found {service.name} with ids of its own; hint: to link rows to that wiki's "
+            "items, load into it: --target wikibase --idmap FILE (its id map translates the ids)"
         )
     linker = Linker(Index(), service, Review.read(review_path), ask_local=target == "quickstatements")
     if threshold is not None:
@@ -56,15 +56,30 @@ def _linker(spec: str, review_path: Path, threshold: float | None, target: str) 
     return linker
 
 
-def _write_review(linker: Any, err: Console) -> None:
+def _write_review(linker: Any, err: Console, note: str | None = None) -> None:
     written = linker.review.write()
     if written is not None and linker.review.questions:
         open_ = sum(1 for k in linker.review.questions if k not in linker.review.answers)
+        if note:
+            err.print(f"note: {note}", highlight=False)
         err.print(
             f"review file {written}: {open_} open questions; mark one line of each in its pick column and run the "
             f"same command with --review {written}",
             highlight=False,
         )
+
+
+def _unnamed(linker: Any) -> list[str]:
+    """Candidates of a wiki with ids of its own that glamkg cannot name (their id means another item here)."""
+    unnamed = list(dict.fromkeys(getattr(linker.service, "unnamed", None) or []))
+    if not unnamed:
+        return []
+    more = len(unnamed) - MAX_SHOWN
+    shown = ", ".join(unnamed[:MAX_SHOWN]) + (f" and {more} more" if more > 0 else "")
+    return [
+        f"candidates left out: {shown}: their id on the wiki is also an id glamkg gives another item (a country, "
+        "a class, Wikidata's item of that number), so a row or cell cannot be linked to them by id"
+    ]
 
 
 def _remote_target(
@@ -184,7 +199,13 @@ def load(
             "--output", "-o", help="QuickStatements file to write (default: <FILE name>.quickstatements.txt)."
         ),
     ] = None,
-    idmap: Annotated[Path | None, typer.Option(help="Wikibase id map (for --target wikibase).")] = None,
+    idmap: Annotated[
+        Path | None,
+        typer.Option(
+            help="Wikibase id map (for --target wikibase; with --reconcile on that wiki, it translates the "
+            "questions and the candidates' ids)."
+        ),
+    ] = None,
     reference_url: Annotated[
         str | None,
         typer.Option(
@@ -228,7 +249,8 @@ def load(
         typer.Option(
             "--review",
             help="Review file (CSV) of the questions reconciliation could not decide: read (the picks) and "
-            "written again (default when there are questions: <FILE name>.review.csv).",
+            "written again (default when there are questions: <FILE name>.review.csv next to FILE, or in the "
+            "current folder when FILE's folder is not writable).",
             show_default=False,
         ),
     ] = None,
@@ -305,7 +327,10 @@ def load(
         raise InputError(f"--create-new: expected --target quickstatements, found --target {target.value}")
     if review is not None:
         outfile.check(review, what="review file")
-    review_path = review or Path(file.stem + ".review.csv")  # the default is written only when there are questions
+    from kg.load.review import default_path
+
+    # the default is next to the sheet, and written only when there are questions
+    review_path, review_note = (review, None) if review is not None else default_path(file)
     linker = _linker(reconcile, review_path, match_threshold, target.value)
     store_path = config.store_path(store)
     new_store = not (store_path / "CURRENT").is_file()  # created by this command: removed again if it fails
@@ -318,6 +343,16 @@ def load(
         if target != TargetName.store:
             tgt = _remote_target(target.value, output, file, idmap, maxlag, create_new=create_new)
         linker.index = local.index()
+        if linker.service is not None and not linker.service.wikidata:  # a wiki with ids of its own: its id map
+            from kg.load.remote import Renumbered
+
+            api = tgt.api
+            linker.service = Renumbered.over(
+                linker.service,
+                tgt.idmap,
+                local.exists,
+                lambda item_id: api.get_entities([item_id], props="info").get(item_id) is not None,
+            )
         run = workbook.load_workbook if isinstance(cm, workbook.Workbook) else loader.load
         try:
             result = run(
@@ -337,11 +372,15 @@ def load(
             )
         except ValidationFailed as e:
             reporter.stop()
-            _write_review(linker, err)
+            _write_review(linker, err, review_note)
+            for w in _unnamed(linker):
+                err.print(f"[yellow]warning:[/] {w}", highlight=False)
             out.print(_summary({}, e.rejected_count()) + f" of {e.rows}; nothing was written", highlight=False)
             raise
         reporter.stop()
-        _write_review(linker, err)
+        _write_review(linker, err, review_note)
+        for w in _unnamed(linker):
+            err.print(f"[yellow]warning:[/] {w}", highlight=False)
         for w in result.prepared.warnings:
             err.print(f"[yellow]warning:[/] {w}", highlight=False)
         if not quiet:
@@ -374,14 +413,23 @@ def load(
                 err.print(f"left out {what}: {why}", highlight=False)
             if len(left_out) > MAX_SHOWN:
                 err.print(f"... and {len(left_out) - MAX_SHOWN} more edits left out", highlight=False)
+        kept = list(rep.details.get("kept_terms") or [])
+        if kept:
+            out.print(
+                f"{len(kept)} labels and descriptions of linked Wikidata items kept as Wikidata has them (glamkg "
+                "does not read them and does not overwrite them; docs/wikibase.md)",
+                highlight=False,
+            )
         if rep.output and not outfile.is_stdout(rep.output):
             out.print(f"wrote {rep.output}", highlight=False)
         elif rep.target == "quickstatements" and not rep.output:
             out.print("nothing to write: no QuickStatements file was written", highlight=False)
         failed = False
         if rep.skipped or left_out:
+            parts = [f"{len(rep.skipped)} items"] if rep.skipped else []
+            parts += [f"{len(left_out)} single edits"] if left_out else []
             raise Incomplete(
-                f"{len(rep.skipped)} items and {len(left_out)} single edits were not written (reasons above); "
+                f"{' and '.join(parts)} were not written (reasons above); "
                 "fix them and run the same load again: what was written is not written twice"
             )
     finally:

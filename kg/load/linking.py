@@ -17,6 +17,10 @@ One item: the cell gets its id. Several: one problem at the cell listing them, a
 file. None: one problem at the cell.
 
 The review file's answers (:mod:`kg.load.review`) come first everywhere, so each name is decided once.
+
+A Wikibase with ids of its own is asked through :class:`kg.load.remote.Renumbered` (the id map): candidates and
+answers are glamkg's ids where the map knows them; a link to the wiki's own item goes through
+:meth:`kg.load.remote.Renumbered.adopt`, which records it in the map.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from kg.load.review import Question as ReviewQuestion
 from kg.model import ids
 from kg.model.schema import model
 from kg.model.values import ItemRef
+from kg.progress import SILENT, Progress
 
 SHOWN = 5  # candidates named in a problem
 
@@ -52,6 +57,8 @@ class Linker:
     # also ask about rows matched to LOCAL items of the store (a QuickStatements file cannot use local ids;
     # the store keeps its own local items)
     ask_local: bool = False
+    # remote look-ups show as a phase of their own (``asking <service>``, one unit per distinct question)
+    progress: Progress = SILENT
 
     # -- helpers ------------------------------------------------------------------------------------------
     def _where(self) -> str:
@@ -70,13 +77,18 @@ class Linker:
         who = "wikidata" if self.service is not None and self.service.wikidata else "remote"
         return f"{who} {c.score:g}"
 
+    def _adopt(self, item_id: str) -> str:
+        """The id a row or cell is linked to (a service of a wiki with its own ids records its items in the map)."""
+        return self.service.adopt(item_id) if self.service is not None else item_id
+
     def _ask(self, questions: list[Question]) -> list[list[Candidate]]:
         """The service's candidates per question; a question asked by several rows or cells is sent once."""
         if not questions or self.service is None:
             return [[] for _ in questions]
         unique = list(dict.fromkeys(questions))
         self.asked += len(unique)
-        answers = dict(zip(unique, self.service.ask(unique), strict=True))
+        self.progress.phase(f"asking {self.service.name}", len(unique))
+        answers = dict(zip(unique, self.service.ask(unique, self.progress.advance), strict=True))
         return [answers[q] for q in questions]
 
     def _undecided(self, row: int, column: str, text: str, countries: Sequence[str], cands: list[Candidate]) -> None:
@@ -116,7 +128,7 @@ class Linker:
             if answer == NEW:
                 out.append(replace(match, how=self._new_how()))
             elif answer:
-                out.append(Match(match.row, answer, "review"))
+                out.append(Match(match.row, self._adopt(answer), "review"))
             else:
                 if self.service is not None:
                     idents = tuple(
@@ -130,7 +142,7 @@ class Linker:
         for (i, r, col, q), cands in zip(waiting, answers, strict=True):
             best = decide(cands, self.threshold)
             if best is not None:
-                out[i] = Match(r.number, best.id, self._matched_how(best))
+                out[i] = Match(r.number, self._adopt(best.id), self._matched_how(best))
             elif not cands:
                 out[i] = replace(out[i], how=self._new_how())
             else:
@@ -187,7 +199,7 @@ class Linker:
                     )
                     continue
                 if answer:
-                    r.claims.append(MappedValue(pid, ItemRef(answer), col))
+                    r.claims.append(MappedValue(pid, ItemRef(self._adopt(answer)), col))
                     continue
                 local = self._local(text, kinds, countries, load_labels if (not kinds or kind in kinds) else {})
                 if len(local) == 1:
@@ -205,7 +217,7 @@ class Linker:
         for (r, col, pid, q), cands in zip(waiting, answers, strict=True):
             best = decide(cands, self.threshold)
             if best is not None:
-                r.claims.append(MappedValue(pid, ItemRef(best.id), col))
+                r.claims.append(MappedValue(pid, ItemRef(self._adopt(best.id)), col))
             elif cands:
                 self._undecided(r.number, col, q.text, q.countries, cands)
             else:

@@ -239,15 +239,16 @@ def prepare(
     mapped = [r for r in rows if r.number not in unmapped]
     matches = rec.reconcile(mapped)
     problems.extend(rec.problems)
+    progress.advance(len(rows))
     if linker is not None or any(r.names for r in rows):
         linker = linker or Linker(index or Index())
         linker.file = name
+        linker.progress = progress  # a remote service's look-ups: a phase of their own, advanced per request
         matches = linker.rows(kind, mapped, matches)
         linker.cells(kind, rows, matches)
         problems.extend(linker.problems)
         cell_bad |= {(pr.row, pr.column) for pr in linker.problems}
     del mapped
-    progress.advance(len(rows))
     progress.phase("checking", len(rows))
     for pr in check_rows(rows, kind, file=name):
         if (pr.row, pr.column) not in cell_bad and pr.row not in broken:

@@ -16,8 +16,12 @@ Two kinds of service, one interface (:class:`Service`: ``ask(questions) -> candi
   country; candidates in another country than the row's are dropped.
 
 Every request goes through :mod:`kg.http` (User-Agent, timeouts, ``Retry-After``); answers are cached on disk
-per service URL and query (:class:`AnswerCache`), so a second run asks nothing it asked before.
+per service URL and query (:class:`AnswerCache`), so a second run asks nothing it asked before. ``ask`` reports
+progress (``advance(n)``: cached answers at once, then per W3C batch or per Wikibase API question).
 The settings (threshold, batch size, ...) are data: ``schemas/reconcile.yaml``.
+
+A Wikibase with ids of its own is asked through its id map (:class:`Renumbered`, for ``--target wikibase``):
+questions in the wiki's ids, candidates back in glamkg's, the wiki's own items kept under their own ids.
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -36,7 +40,10 @@ from kg.http import HttpClient, decode_json
 from kg.load.reconcile import normalise_label
 from kg.load.reconcile_settings import settings
 from kg.model import ids
+from kg.model.idmap import IdMap
+from kg.model.regions import country_records
 from kg.model.schema import model
+from kg.progress import Advance
 
 Json = dict[str, Any]
 NOT_ON_WIKIDATA = "new: not on Wikidata"  # the match of a row that Wikidata's reconciliation did not find
@@ -85,7 +92,13 @@ class Service(Protocol):
     name: str
     wikidata: bool  # the service's ids are Wikidata's
 
-    def ask(self, questions: Sequence[Question]) -> list[list[Candidate]]: ...
+    def ask(self, questions: Sequence[Question], advance: Advance | None = None) -> list[list[Candidate]]:
+        """Candidates per question; ``advance(n)`` as answers arrive (cache hits at once, then per request)."""
+        ...
+
+    def adopt(self, item_id: str) -> str:
+        """The glamkg id to link for a candidate (or a review file's answer) ``item_id`` of this service."""
+        ...
 
 
 # -- the cache -----------------------------------------------------------------------------------------------
@@ -142,12 +155,27 @@ class AnswerCache:
             pass  # caching is best effort
 
 
-def _cached_ask(url: str, cache: AnswerCache, questions: Sequence[Question], fetch: Any) -> list[list[Candidate]]:
-    """Answers from the cache; the rest through ``fetch(missing questions) -> answers``, then cached."""
+def _no_advance(n: int) -> None:
+    pass
+
+
+def _pid(pids: Mapping[str, str], key: str) -> str:
+    """The service's id of the model property ``key`` (a Wikibase of its own numbers its properties itself)."""
+    return pids.get(key) or model().prop(key).id
+
+
+def _cached_ask(
+    url: str, cache: AnswerCache, questions: Sequence[Question], fetch: Any, advance: Advance | None
+) -> list[list[Candidate]]:
+    """Answers from the cache; the rest through ``fetch(missing questions, advance) -> answers``, then cached.
+    ``advance(n)``: the cache's answers at once, then as ``fetch`` reports its requests."""
+    step = advance or _no_advance
     out: list[list[Candidate] | None] = [cache.get(url, q) for q in questions]
     missing = [i for i, a in enumerate(out) if a is None]
+    if len(missing) < len(questions):
+        step(len(questions) - len(missing))
     if missing:
-        answers = fetch([questions[i] for i in missing])
+        answers = fetch([questions[i] for i in missing], step)
         for i, a in zip(missing, answers, strict=True):
             out[i] = a
             cache.put(url, questions[i], a)
@@ -173,6 +201,7 @@ class W3CService:
     name: str = ""
     wikidata: bool = False
     manifest: Json = field(default_factory=dict)
+    pids: dict[str, str] = field(default_factory=dict)  # model key -> the service's property id, when not Wikidata's
 
     def open(self) -> W3CService:
         """Read the manifest (``GET url``) and check it is one."""
@@ -194,16 +223,19 @@ class W3CService:
         if q.classes:
             out["type"] = list(q.classes)
             out["type_strict"] = "any"
-        props = [{"pid": model().prop("country").id, "v": c} for c in q.countries]
+        props = [{"pid": _pid(self.pids, "country"), "v": c} for c in q.countries]
         props += [{"pid": pid, "v": v} for pid, v in q.identifiers]
         if props:
             out["properties"] = props
         return out
 
-    def ask(self, questions: Sequence[Question]) -> list[list[Candidate]]:
-        return _cached_ask(self.url, self.cache, questions, self._fetch)
+    def ask(self, questions: Sequence[Question], advance: Advance | None = None) -> list[list[Candidate]]:
+        return _cached_ask(self.url, self.cache, questions, self._fetch, advance)
 
-    def _fetch(self, questions: Sequence[Question]) -> list[list[Candidate]]:
+    def adopt(self, item_id: str) -> str:
+        return item_id
+
+    def _fetch(self, questions: Sequence[Question], advance: Advance) -> list[list[Candidate]]:
         out: list[list[Candidate]] = []
         for start in range(0, len(questions), self.batch):
             chunk = questions[start : start + self.batch]
@@ -221,6 +253,7 @@ class W3CService:
                         f"found {str(answer)[:120]!r}"
                     )
                 out.append([c for c in map(_w3c_candidate, answer["result"]) if c is not None])
+            advance(len(chunk))
         return out
 
 
@@ -253,6 +286,7 @@ class WikibaseApiService:
     limit: int = 5
     name: str = ""
     wikidata: bool = False
+    pids: dict[str, str] = field(default_factory=dict)  # model key -> the wiki's property id, when not Wikidata's
 
     @classmethod
     def create(cls, url: str, client: HttpClient, cache: AnswerCache, *, limit: int = 5) -> WikibaseApiService:
@@ -266,8 +300,18 @@ class WikibaseApiService:
         is_wd = concept.startswith(_wikidata_space())
         return cls(api.api_url, api, cache, limit=limit, name=f"the Wikibase at {host}", wikidata=is_wd)
 
-    def ask(self, questions: Sequence[Question]) -> list[list[Candidate]]:
-        return _cached_ask(self.url, self.cache, questions, lambda qs: [self._one(q) for q in qs])
+    def ask(self, questions: Sequence[Question], advance: Advance | None = None) -> list[list[Candidate]]:
+        return _cached_ask(self.url, self.cache, questions, self._fetch, advance)
+
+    def adopt(self, item_id: str) -> str:
+        return item_id
+
+    def _fetch(self, questions: Sequence[Question], advance: Advance) -> list[list[Candidate]]:
+        out = []
+        for q in questions:  # one question is a few requests (search, entities): progress per question
+            out.append(self._one(q))
+            advance(1)
+        return out
 
     def _by_identifier(self, pid: str, value: str) -> list[str]:
         body = self.api.call(
@@ -313,7 +357,7 @@ class WikibaseApiService:
         if not scored:
             return []
         entities = self.api.get_entities(list(scored), props="claims")
-        country_pid, class_pid = model().prop("country").id, model().prop("instance_of").id
+        country_pid, class_pid = _pid(self.pids, "country"), _pid(self.pids, "instance_of")
         out = []
         for eid, score in scored.items():
             ent = entities.get(eid) or {}
@@ -342,6 +386,115 @@ def _item_values(entity: Mapping[str, Any], pid: str) -> set[str]:
         if isinstance(v, Mapping) and v.get("id"):
             out.add(str(v["id"]))
     return out
+
+
+# -- a Wikibase with ids of its own ------------------------------------------------------------------------------
+
+
+def _model_item_ids() -> set[str]:
+    """Ids glamkg gives a meaning without a store: the model's classes and values, and the countries."""
+    m = model()
+    return {c.id for c in m.classes.values()} | {v.id for v in m.values.values()} | {
+        r["qid"] for r in country_records()
+    }
+
+
+@dataclass
+class Renumbered:
+    """A service whose Wikibase numbers its entities itself, seen in glamkg's ids through the id map.
+
+    Questions go out in the wiki's ids: the classes, countries and identifier properties the map knows (the
+    ones it does not know cannot be on the wiki, so that constraint is not sent), and the wiki's own ids of the
+    country and instance-of properties. Candidates come back in glamkg's ids where the map knows them (an item
+    a load created there, a class or country bootstrap made); a candidate the map does not know is the wiki's
+    own item and keeps the wiki's id, as the Wikibase target names the wiki's own items in cells
+    (:meth:`kg.load.targets.wikibase.WikibaseTarget.resolve_ids`); :meth:`adopt` records it in the map
+    (``Q7 -> Q7``) when a row or cell is linked to it. A wiki item whose id already means something else to
+    glamkg (Wikidata's Q55, a country, or an id the map sends elsewhere) cannot be named: it is left out of the
+    candidates and listed in ``unnamed``.
+    """
+
+    inner: W3CService | WikibaseApiService
+    idmap: IdMap
+    known: Callable[[str], bool] = field(default=lambda _id: False)  # ids the store or this load has
+    # does the wiki have this item? (its API; for ids a volunteer wrote in the review file, not seen as candidates)
+    wiki_has: Callable[[str], bool] | None = None
+    unnamed: list[str] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)  # the wiki's own items among this run's candidates
+
+    def __post_init__(self) -> None:
+        self.url, self.name, self.wikidata = self.inner.url, self.inner.name, False
+        self.inner.pids = {k: w for k in ("country", "instance_of") if (w := self.idmap.get(model().prop(k).id))}
+        self._model_ids = _model_item_ids()
+        if self.wiki_has is None and isinstance(self.inner, WikibaseApiService):
+            api = self.inner.api
+            self.wiki_has = lambda item_id: api.get_entities([item_id], props="info").get(item_id) is not None
+
+    @classmethod
+    def over(
+        cls,
+        service: Service,
+        idmap: IdMap,
+        known: Callable[[str], bool] | None = None,
+        wiki_has: Callable[[str], bool] | None = None,
+    ) -> Renumbered:
+        """``service`` through ``idmap``, which must be the map of the service's wiki; ``known``: ids the store
+        has; ``wiki_has``: whether the wiki has an item (default: the service's own API, if it is one)."""
+        if not isinstance(service, W3CService | WikibaseApiService):
+            raise InputError(f"{service.name}: expected a W3C reconciliation service or a Wikibase's api.php")
+        where = f"{idmap.path}: " if idmap.path else "the id map: "
+        if isinstance(service, WikibaseApiService) and idmap.api_url and idmap.api_url != service.url:
+            raise InputError(
+                f"{where}expected the id map of the wiki --reconcile asks ({service.url}), found the map of "
+                f"{idmap.api_url}; hint: --idmap FILE of that wiki"
+            )
+        space = str(service.manifest.get("identifierSpace") or "") if isinstance(service, W3CService) else ""
+        if space and idmap.concept_base and space.rstrip("/") != idmap.concept_base.rstrip("/"):
+            raise InputError(
+                f"{where}expected the id map of the wiki --reconcile asks (its items are {space}), found the map "
+                f"of {idmap.concept_base}; hint: --idmap FILE of that wiki"
+            )
+        return cls(service, idmap, known or (lambda _id: False), wiki_has)
+
+    def _to_wiki(self, q: Question) -> Question:
+        m = self.idmap
+        country_known = bool(self.inner.pids.get("country"))
+        class_known = bool(self.inner.pids.get("instance_of"))
+        return replace(
+            q,
+            classes=tuple(w for c in q.classes if class_known and (w := m.get(c))),
+            countries=tuple(w for c in q.countries if country_known and (w := m.get(c))),
+            identifiers=tuple((w, v) for pid, v in q.identifiers if (w := m.get(pid))),
+        )
+
+    def _back(self, c: Candidate) -> Candidate | None:
+        glamkg_id = self.idmap.back(c.id)
+        if glamkg_id is not None:
+            return replace(c, id=glamkg_id)
+        if self.idmap.get(c.id) is None and c.id not in self._model_ids and not self.known(c.id):
+            self.seen.add(c.id)
+            return c  # the wiki's own item, named by its own id
+        self.unnamed.append(f"{c.id} ({c.label!r} on {self.name})")
+        return None
+
+    def ask(self, questions: Sequence[Question], advance: Advance | None = None) -> list[list[Candidate]]:
+        answers = self.inner.ask([self._to_wiki(q) for q in questions], advance)
+        return [[b for c in cands if (b := self._back(c)) is not None] for cands in answers]
+
+    def adopt(self, item_id: str) -> str:
+        """The glamkg id of ``item_id`` (a candidate, or an id a volunteer wrote in the review file): glamkg's
+        own where the map or glamkg knows it; the glamkg id of a wiki id the map has; the wiki's own item, recorded
+        in the map under its own id, when it was a candidate or the wiki has it; else Wikidata's item of that id
+        (as the Wikibase target reads an id in a cell that is nowhere else: it gets a placeholder on the wiki)."""
+        m = self.idmap
+        if m.get(item_id) is not None or item_id in self._model_ids or self.known(item_id):
+            return item_id
+        glamkg_id = m.back(item_id)
+        if glamkg_id is not None:
+            return glamkg_id
+        if item_id in self.seen or (self.wiki_has is not None and self.wiki_has(item_id)):
+            m.set(item_id, item_id)
+        return item_id
 
 
 # -- choosing a service -----------------------------------------------------------------------------------------

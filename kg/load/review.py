@@ -12,12 +12,14 @@ each question in ``pick`` (any mark: ``x``, ``yes``, ``1``), or adds a line with
 ``candidate`` and marks that; ``new`` says "none of these". The next run (``--review FILE``) applies every
 answer wherever the same name appears in that column (so each name is decided once), writes back the
 questions still open and keeps the answered ones. ``file`` and ``row`` say where the name was seen first.
+Without ``--review`` the file is ``<sheet name>.review.csv`` next to the sheet (:func:`default_path`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,23 @@ from kg.model import ids
 COLUMNS = ("file", "row", "column", "text", "country", "candidate", "label", "description", "score", "pick")
 NEW = "new"
 Key = tuple[str, str, str]
+
+
+def _writable(folder: Path) -> bool:
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def default_path(sheet: str | Path) -> tuple[Path, str | None]:
+    """Where the review file of a load of ``sheet`` lives when ``--review`` is not given, and a note when it
+    is not the usual place: ``<sheet name>.review.csv`` next to the sheet (the volunteer finds the two side by
+    side, whatever folder the command ran in); in the current folder when the sheet's folder is not writable
+    (a shared or read-only folder)."""
+    p = Path(sheet)
+    beside = p.with_name(p.stem + ".review.csv")
+    if _writable(p.parent):
+        return beside, None
+    here = Path.cwd() / beside.name
+    return here, f"{p.parent} (the folder of {p.name}) is not writable, so the review file is {here}"
 
 
 def key(column: str, text: str, countries: Sequence[str] = ()) -> Key:

@@ -21,6 +21,8 @@ created by accident. Every other local-only item (:func:`kg.model.ids.is_local`)
 ``WriteReport.skipped`` with the reason; single edits QuickStatements v1 cannot express (a value that is a local item, a
 string with a TAB or newline or surrounding spaces, asymmetric quantity bounds, a rank other than normal,
 removing a label or description) are listed in ``WriteReport.details["skipped_edits"]`` with the reason.
+Labels and descriptions of existing Wikidata items whose current terms were not read are kept as Wikidata
+has them (``WriteReport.details["kept_terms"]``): not written on purpose, so not an incomplete run.
 """
 
 from __future__ import annotations
@@ -230,21 +232,26 @@ def _statement_change_lines(subject: str, change: StatementChange) -> list[str]:
     return []
 
 
-def item_lines(item: PlanItem) -> tuple[list[str], list[tuple[str, str]]]:
-    """The lines for one plan item and the edits that had to be left out, as ``(what, reason)``."""
+KEPT_TERM = "kept as Wikidata has it: its current {term} was not read, and a linked item's {term} is not overwritten"
+
+
+def item_lines(
+    item: PlanItem, kept: list[tuple[str, str]] | None = None
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The lines for one plan item and the edits that had to be left out, as ``(what, reason)``.
+
+    ``kept``: where the labels and descriptions of an existing Wikidata item planned as ``create`` (its current
+    terms were not read) go, as ``(what, reason)``. They are not written on purpose (``Len`` would overwrite the
+    label Wikidata has, which the volunteer linked the row to), so they are not "left out": a run whose only
+    differences are such terms is complete."""
     lines: list[str] = []
     left_out: list[tuple[str, str]] = []
     subject = item.id
     for term in item.terms:
         if item.action == "create" and term.term in ("label", "description") and term.action != "unchanged":
-            # A Wikidata item planned as "create": its current terms were not read. `Len` would overwrite
-            # whatever label Wikidata has, so leave it out (aliases are only added, statements not duplicated).
-            left_out.append(
-                (
-                    f"{subject} {term.term} {term.language}",
-                    f"the current Wikidata {term.term} was not read (the plan was made without a Wikidata reader); "
-                    "not overwriting it",
-                )
+            # aliases are only added and statements not duplicated by QuickStatements; `Len` would replace Wikidata's
+            (kept if kept is not None else left_out).append(
+                (f"{subject} {term.term} {term.language}", KEPT_TERM.format(term=term.term))
             )
             continue
         try:
@@ -313,6 +320,7 @@ def render(plan: Plan, *, create_new: bool = False) -> tuple[list[str], WriteRep
     report_unchanged(plan, report)
     lines: list[str] = []
     skipped_edits: list[tuple[str, str]] = []
+    kept_terms: list[tuple[str, str]] = []
     for item in plan.to_write():
         if not ids.is_id(item.id, kinds="Q"):
             raise InputError(f"plan item {item.id!r}: expected an item id like Q42")
@@ -325,15 +333,19 @@ def render(plan: Plan, *, create_new: bool = False) -> tuple[list[str], WriteRep
                 continue
             report.skipped.append((item.id, _local_reason(item, create_new)))
             continue
-        item_cmds, left_out = item_lines(item)
+        n_kept = len(kept_terms)
+        item_cmds, left_out = item_lines(item, kept_terms)
         skipped_edits += left_out
         if item_cmds:
             lines += item_cmds
             report.updated.append(item.id)
+        elif not left_out and len(kept_terms) > n_kept:
+            report.unchanged.append(item.id)  # its only differences are terms Wikidata keeps: nothing to do
         else:
             report.skipped.append((item.id, "none of its edits can be written with QuickStatements v1"))
     _check_no_local_ids(lines)
     report.details["skipped_edits"] = skipped_edits
+    report.details["kept_terms"] = kept_terms
     report.details["commands"] = len(lines)
     return lines, report
 
