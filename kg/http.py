@@ -117,6 +117,12 @@ def _redact(url: str) -> str:
     return url if len(url) <= 200 else url[:200] + "..."
 
 
+def shown_url(url: str) -> str:
+    """A URL as messages, logs and files may show it: without credentials (``user:password@``), its query
+    string and fragment left out (where API keys travel), long ones shortened."""
+    return _redact(re.sub(r"[?#].*$", "", url))
+
+
 class HttpClient:
     """A ``requests.Session`` with the Wikimedia User-Agent, timeouts, bounded retries and a cache."""
 

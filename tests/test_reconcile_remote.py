@@ -506,3 +506,28 @@ def test_named_cells_ask_the_service_with_the_columns_kinds(tmp_path: Path, reco
     kinds = set(model().kind("institution").allowed_classes) | set(model().kind("partner").allowed_classes)
     assert all(set(q["type"]) == {M.cls(c).id for c in kinds} for q in cell_queries)
     assert {"pid": ISIL, "v": "NL-X3"} in next(q for q in cell_queries if q["query"] == "NL-X3")["properties"]
+
+
+def test_a_service_url_with_credentials_never_shows_them(
+    tmp_path: Path, recon: FakeReconService, _cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A volunteer's service URL may carry a password or an API key: messages and the answer cache leave them
+    out (the cache is keyed by the whole URL)."""
+    host = recon.url.split("//", 1)[1]
+    secret_url = f"http://volunteer:s3cret-pw@{host}?apikey=TOP-SECRET-KEY"
+    sheet = write_sheet(tmp_path / "musea.csv")
+    code = main(["load", str(sheet), "--kind", "institution", "--store", str(tmp_path / "s"),
+                 "--reconcile", secret_url, "--dry-run"])
+    out = capsys.readouterr()
+    assert code in (0, 2)  # the ambiguous rows are problems; the point is what is shown
+    assert recon.queries(), "the service was asked"
+    files = [p.read_text(encoding="utf-8") for p in _cache.rglob("*.json")]
+    assert files, "answers were cached"
+    for text in [out.out, out.err, *files]:
+        assert "s3cret-pw" not in text and "TOP-SECRET-KEY" not in text
+    recon.stop()  # a service that is gone: the HTTP client's error names the URL without the password
+    code = main(["load", str(sheet), "--kind", "institution", "--store", str(tmp_path / "s2"),
+                 "--reconcile", secret_url, "--dry-run"])
+    out = capsys.readouterr()
+    assert code != 0 and host.split(":")[0] in out.err
+    assert "s3cret-pw" not in out.err + out.out

@@ -36,7 +36,7 @@ from typing import Any, Protocol
 
 from kg import config
 from kg.errors import InputError, RemoteError
-from kg.http import HttpClient, decode_json
+from kg.http import HttpClient, decode_json, shown_url
 from kg.load.reconcile import normalise_label
 from kg.load.reconcile_settings import settings
 from kg.model import ids
@@ -145,7 +145,12 @@ class AnswerCache:
         p = self._path(url, q)
         if p is None:
             return
-        body = {"url": url, "question": asdict(q), "stored": time.time(), "candidates": [asdict(c) for c in candidates]}
+        body = {
+            "url": shown_url(url),  # the key hashes the whole URL; the file never holds its credentials
+            "question": asdict(q),
+            "stored": time.time(),
+            "candidates": [asdict(c) for c in candidates],
+        }
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
             tmp = p.with_suffix(".tmp")
@@ -208,10 +213,10 @@ class W3CService:
         body = decode_json(self.client.get(self.url, cache=False))
         if not isinstance(body, dict) or "identifierSpace" not in body or "name" not in body:
             raise RemoteError(
-                f"{self.url}: expected a reconciliation service manifest (JSON with name, identifierSpace, "
+                f"{shown_url(self.url)}: expected a reconciliation service manifest (JSON with name, identifierSpace, "
                 f"schemaSpace), found {str(body)[:120]!r}; hint: --reconcile takes the service's endpoint URL "
                 "(the one OpenRefine is given) or a Wikibase's api.php",
-                url=self.url,
+                url=shown_url(self.url),
             )
         self.manifest = body
         self.name = str(body["name"])
@@ -244,12 +249,14 @@ class W3CService:
                 self.client.post(self.url, data={"queries": json.dumps(payload, ensure_ascii=False)}, cache=False)
             )
             if not isinstance(body, dict):
-                raise RemoteError(f"{self.url}: expected a JSON object of answers, found {str(body)[:120]!r}")
+                raise RemoteError(
+                    f"{shown_url(self.url)}: expected a JSON object of answers, found {str(body)[:120]!r}"
+                )
             for i in range(len(chunk)):
                 answer = body.get(f"q{i}")
                 if not isinstance(answer, dict) or not isinstance(answer.get("result"), list):
                     raise RemoteError(
-                        f"{self.url}: expected an answer {{'result': [...]}} for query q{i}, "
+                        f"{shown_url(self.url)}: expected an answer {{'result': [...]}} for query q{i}, "
                         f"found {str(answer)[:120]!r}"
                     )
                 out.append([c for c in map(_w3c_candidate, answer["result"]) if c is not None])
@@ -293,7 +300,7 @@ class WikibaseApiService:
         from kg.load.targets.wikibase_api import WikibaseApi
 
         api = WikibaseApi(url, client=client)
-        host = url.split("//", 1)[-1].split("/", 1)[0]
+        host = shown_url(url).split("//", 1)[-1].split("/", 1)[0]
         # whose ids are these? the concept URI of one search hit says (the model's "museum" class, any wiki has it)
         probe = api.search(model().cls("museum").label, limit=1)
         concept = str(probe[0].get("concepturi", "")) if probe else ""
@@ -445,7 +452,7 @@ class Renumbered:
         where = f"{idmap.path}: " if idmap.path else "the id map: "
         if isinstance(service, WikibaseApiService) and idmap.api_url and idmap.api_url != service.url:
             raise InputError(
-                f"{where}expected the id map of the wiki --reconcile asks ({service.url}), found the map of "
+                f"{where}expected the id map of the wiki --reconcile asks ({shown_url(service.url)}), found the map of "
                 f"{idmap.api_url}; hint: --idmap FILE of that wiki"
             )
         space = str(service.manifest.get("identifierSpace") or "") if isinstance(service, W3CService) else ""
