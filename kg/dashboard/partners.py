@@ -23,7 +23,14 @@ from kg.dashboard.views import item_url
 from kg.gaps.tables import Dataset
 from kg.model.schema import model
 
-AFFILIATE_CLASSES = ("wikimedia_chapter", "wikimedia_user_group", "wikimedia_thematic_organization")
+
+def affiliate_classes() -> tuple[str, ...]:
+    """The model's classes of Wikimedia affiliates (schemas/evidence.yaml, ``imports.affiliates``)."""
+    from kg.model import evidence
+
+    return tuple(a.model_class for a in evidence.rules().affiliate_classes)
+
+
 RESIDENCY_CLASS = "wikimedian_in_residence_programme"
 # Size bands by employees (EU staff-headcount bands: micro < 10, small < 50); collection size where staff is
 # unknown: < 10,000 items small, < 1,000,000 medium.
@@ -120,7 +127,7 @@ def _text(label: object, fallback: object) -> str:
 def affiliates(data: Dataset) -> pd.DataFrame:
     """The Wikimedia affiliates of the store: item, label, type, iso2, lat, lon."""
     m = model()
-    kinds = {m.cls(k).label for k in AFFILIATE_CLASSES}
+    kinds = {m.cls(k).label for k in affiliate_classes()}
     p = data.partners
     out = p[p["type"].isin(kinds)].copy()
     out["label"] = out["label"].fillna(out["item"])

@@ -10,7 +10,7 @@ Definitions (docs/metrics.md, "Impact measures"):
 - **per institution**: the total divided by the group's institutions (every institution of the store there, not
   only those with a report); **per million**: divided by the population of the group's countries with a figure.
 
-:data:`TOTALS_SPARQL` is the SUM per measure and date, the cross-check of an import (``glamkg import impact``
+:func:`totals_sparql` is the SUM per measure and date, the cross-check of an import (``glamkg import impact``
 prints it; the tests compare it with the file's totals).
 """
 
@@ -25,24 +25,36 @@ import pandas as pd
 from kg.model import regions
 from kg.model.ids import entity_iri, item_id, try_id_from_iri
 from kg.model.measures import measures
+from kg.model.schema import model
 
-# Fixed text: no user value ever reaches it.
-MEASURES_SPARQL = """SELECT ?item ?unit ?amount ?date WHERE {
-  ?statement <http://www.wikidata.org/prop/qualifier/P585> ?date .
-  ?item <http://www.wikidata.org/prop/P1114> ?statement .
-  ?statement <http://www.wikidata.org/prop/statement/value/P1114> ?value .
-  ?value <http://wikiba.se/ontology#quantityUnit> ?unit ;
-         <http://wikiba.se/ontology#quantityAmount> ?amount .
-}"""
 
-TOTALS_SPARQL = """SELECT ?unit ?date (SUM(?amount) AS ?total) (COUNT(?statement) AS ?values) WHERE {
-  ?statement <http://www.wikidata.org/prop/qualifier/P585> ?date .
-  ?item <http://www.wikidata.org/prop/P1114> ?statement .
-  ?statement <http://www.wikidata.org/prop/statement/value/P1114> ?value .
-  ?value <http://wikiba.se/ontology#quantityUnit> ?unit ;
-         <http://wikiba.se/ontology#quantityAmount> ?amount .
-}
-GROUP BY ?unit ?date"""
+def _pattern() -> str:
+    """The graph pattern of a measure value: a quantity (P1114 in the model) with a point in time (P585)
+    qualifier, its unit and amount. Property ids come from schemas/model.yaml; no user value reaches it."""
+    m = model()
+    q, t = m.prop("quantity").id, m.prop("point_in_time").id
+    return (
+        f"  ?statement <http://www.wikidata.org/prop/qualifier/{t}> ?date .\n"
+        f"  ?item <http://www.wikidata.org/prop/{q}> ?statement .\n"
+        f"  ?statement <http://www.wikidata.org/prop/statement/value/{q}> ?value .\n"
+        "  ?value <http://wikiba.se/ontology#quantityUnit> ?unit ;\n"
+        "         <http://wikiba.se/ontology#quantityAmount> ?amount .\n"
+    )
+
+
+def measures_sparql() -> str:
+    """Every measure value: item, unit, amount, date."""
+    return "SELECT ?item ?unit ?amount ?date WHERE {\n" + _pattern() + "}"
+
+
+def totals_sparql() -> str:
+    """The SUM of the measure values per unit and date: the cross-check of an import."""
+    return (
+        "SELECT ?unit ?date (SUM(?amount) AS ?total) (COUNT(?statement) AS ?values) WHERE {\n"
+        + _pattern()
+        + "}\nGROUP BY ?unit ?date"
+    )
+
 
 COLUMNS = ["item", "measure", "amount", "date"]
 
@@ -50,7 +62,7 @@ COLUMNS = ["item", "measure", "amount", "date"]
 def read_measures(select: Any) -> pd.DataFrame:
     """Every measure value of the store: item (contribution id), measure (key), amount (float), date
     (``YYYY-MM-DD``). ``select(sparql, columns)`` runs a fixed query (:func:`kg.gaps.tables._select`)."""
-    df = select(MEASURES_SPARQL, ["item", "unit", "amount", "date"])
+    df = select(measures_sparql(), ["item", "unit", "amount", "date"])
     by_item = {m.item: m.key for m in measures().measures.values()}
     if df.empty:
         return pd.DataFrame({c: pd.Series(dtype=float if c == "amount" else object) for c in COLUMNS})
@@ -63,12 +75,12 @@ def read_measures(select: Any) -> pd.DataFrame:
 
 
 def totals_from_store(store: Any, items: list[str] | None = None) -> dict[tuple[str, str], Decimal]:
-    """(measure, date) -> SUM of the store's values, by :data:`TOTALS_SPARQL` (exact decimals); ``items``:
+    """(measure, date) -> SUM of the store's values, by :func:`totals_sparql` (exact decimals); ``items``:
     only these contributions (ids, validated before they are bound in a VALUES block)."""
     inner = getattr(store, "inner", store)
     by_item = {m.item: m.key for m in measures().measures.values()}
     out: dict[tuple[str, str], Decimal] = {}
-    sparql = TOTALS_SPARQL
+    sparql = totals_sparql()
     if items is not None:
         if not items:
             return out
