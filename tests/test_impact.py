@@ -198,6 +198,24 @@ def test_xlsx_alone_gives_the_csv_totals(store: Path, tmp_path: Path) -> None:
     assert store_state(store)[0] == file_totals(ROWS, "04-09-2024")
 
 
+def test_a_real_workbook_with_a_hidden_notes_sheet_and_a_totals_row(store: Path, tmp_path: Path) -> None:
+    """Read as glamkg load reads sheets (kg.load.xlsx): the first visible sheet, the totals row skipped."""
+    import openpyxl
+
+    xlsx = write_xlsx(tmp_path / "keyfigures.xlsx", "04-09-2024")
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb.active
+    last = ws.max_row
+    ws.append(["", "Totaal", "", "", "", f"=SUM(F2:F{last})", f"=SUM(G2:G{last})"])
+    notes = wb.create_sheet("Toelichting", 0)  # an explanation sheet first, hidden
+    notes.append(["Kolom", "Betekenis"])
+    notes.sheet_state = "hidden"
+    wb.active = 1
+    wb.save(xlsx)
+    assert run(str(xlsx), "--country", "NL", "--store", str(store)) == 0
+    assert store_state(store)[0] == file_totals(ROWS, "04-09-2024")
+
+
 def test_second_report_date_adds_values(store: Path, tmp_path: Path) -> None:
     first = write_csv(tmp_path / "sept.csv", "04-09-2024")
     later = [(*r[:2], "430.000", "26.001", "6,05", "101.000", "276", "126.000") for r in ROWS]

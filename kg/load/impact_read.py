@@ -98,39 +98,17 @@ def _detect(columns: Sequence[str], forced: str | None) -> ExportFormat:
 
 
 def _xlsx_cells(path: Path) -> tuple[list[str], list[RawRow]]:
-    """Header, and per data row: (row number, cached values, hyperlink targets, columns holding a formula)."""
-    import openpyxl
+    """Header, and per data row: (row number, cached values, hyperlink targets, columns whose formula has no
+    usable value). Read by the volunteers' XLSX reader (:func:`kg.load.xlsx.read_xlsx`): the first visible
+    sheet, size limits, title and totals rows, unnamed columns, as for ``glamkg load``."""
+    from kg.load.xlsx import read_xlsx
 
-    try:
-        values = openpyxl.load_workbook(path, data_only=True)
-        formulas = openpyxl.load_workbook(path, data_only=False)
-    except Exception as e:  # openpyxl raises zipfile/KeyError/InvalidFileException for broken files
-        raise InputError(f"{path}: expected an XLSX workbook, found a file openpyxl cannot read ({e})") from None
-    wv, wf = values.worksheets[0], formulas.worksheets[0]
-    rows_v = list(wv.iter_rows())
-    rows_f = list(wf.iter_rows())
-    if not rows_v:
-        raise InputError(f"{path}: expected a header row, found an empty sheet")
-    header = ["" if c.value is None else str(c.value).strip() for c in rows_v[0]]
-    out = []
-    for rv, rf in zip(rows_v[1:], rows_f[1:], strict=True):
-        vals: dict[str, Any] = {}
-        links: dict[str, str] = {}
-        formula: set[str] = set()
-        for col, cv, cf in zip(header, rv, rf, strict=False):
-            if not col:
-                continue
-            vals[col] = "" if cv.value is None else cv.value
-            if cf.hyperlink is not None and cf.hyperlink.target:
-                links[col] = str(cf.hyperlink.target)
-            if isinstance(cf.value, str) and cf.value.startswith("="):
-                formula.add(col)
-                hit = _HYPERLINK.match(cf.value)
-                if hit:
-                    links[col] = hit.group(1)
-        if any(v != "" for v in vals.values()):
-            out.append((rv[0].row, vals, links, formula))
-    return header, out
+    sheet = read_xlsx(path, str(path), None)
+    out: list[RawRow] = []
+    for row in sheet.rows:
+        vals = {c: row.values.get(c, "") for c in sheet.columns}
+        out.append((row.number, vals, dict(row.links or {}), set(row.uncomputed or {})))
+    return list(sheet.columns), out
 
 
 RawRow = tuple[int, dict[str, Any], dict[str, str], set[str]]  # number, values, hyperlink targets, formula columns
