@@ -19,5 +19,6 @@ setup(
         "kg.queries": ["*.rq"],
         "kg.dashboards": ["*.py", "*.png"],
         "kg.dashboard": ["world-atlas/*"],
+        "kg.i18n": ["locale/*.pot", "locale/*/LC_MESSAGES/*.po", "locale/*/LC_MESSAGES/*.mo"],
     },
 )
