@@ -19,6 +19,7 @@ setup(
         "kg.queries": ["*.rq"],
         "kg.dashboards": ["*.py", "*.png"],
         "kg.dashboard": ["world-atlas/*"],
-        "kg.i18n": ["locale/*.pot", "locale/*/LC_MESSAGES/*.po", "locale/*/LC_MESSAGES/*.mo"],
+        "kg.i18n": ["gettext-catalogues/*.pot", "gettext-catalogues/*/LC_MESSAGES/*.po",
+                    "gettext-catalogues/*/LC_MESSAGES/*.mo"],
     },
 )

@@ -1,8 +1,8 @@
 """The dashboard in French, Spanish and Arabic: chosen in the sidebar, kept in the URL (``?lang=``), item labels in
 the chosen language with WDQS's fallback, and Arabic right to left in a real headless Chromium.
 
-The expected texts are read from the shipped catalogues (``kg/i18n/locale/<lang>/LC_MESSAGES/glamkg.po``) with
-Babel, not through kg.i18n, so a page that forgets to translate fails here.
+The expected texts are read from the shipped catalogues (``kg/i18n/gettext-catalogues/<lang>/LC_MESSAGES/glamkg.po``)
+with Babel, not through kg.i18n, so a page that forgets to translate fails here.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 APP_DIR = ROOT / "dashboards"
 APP = APP_DIR / "app.py"
 TIMEOUT = 120
-LOCALE = ROOT / "kg" / "i18n" / "locale"
+LOCALE = ROOT / "kg" / "i18n" / "gettext-catalogues"
 
 __all__ = ["browser", "demo_store", "server"]  # the browser test's fixtures, used here too
 

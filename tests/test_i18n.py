@@ -23,7 +23,7 @@ from babel.messages.pofile import read_po
 from kg import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCALE = ROOT / "kg" / "i18n" / "locale"
+LOCALE = ROOT / "kg" / "i18n" / "gettext-catalogues"
 SHIPPED = [lang for lang in i18n.LANGUAGES if lang != i18n.DEFAULT]
 
 
@@ -75,7 +75,8 @@ def test_every_message_is_translated(lang: str) -> None:
     missing = untranslated(ROOT, lang)
     assert not missing, (
         f"{len(missing)} messages have no {lang} translation; run `python -m kg.i18n.catalogues` and translate "
-        f"them in kg/i18n/locale/{lang}/LC_MESSAGES/glamkg.po (docs/translating.md):\n" + "\n".join(missing))
+        f"them in kg/i18n/gettext-catalogues/{lang}/LC_MESSAGES/glamkg.po (docs/translating.md):\n"
+        + "\n".join(missing))
 
 
 def test_a_message_without_a_translation_is_found(tmp_path: Path) -> None:
@@ -106,7 +107,7 @@ def test_the_committed_mo_is_the_compiled_po(lang: str) -> None:
     buf = io.BytesIO()
     write_mo(buf, catalogue(lang), use_fuzzy=False)
     committed = (LOCALE / lang / "LC_MESSAGES" / "glamkg.mo").read_bytes()
-    assert committed == buf.getvalue(), f"kg/i18n/locale/{lang}/LC_MESSAGES/glamkg.mo is stale: recompile it"
+    assert committed == buf.getvalue(), f"{lang}'s glamkg.mo is stale: run `python -m kg.i18n.catalogues`"
 
 
 PLACEHOLDER = re.compile(r"\{(\w*)[^}]*\}")

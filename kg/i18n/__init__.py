@@ -1,8 +1,8 @@
 """Languages: the dashboard's and the command line's messages in English, French, Spanish and Arabic.
 
-Owns: the shipped languages (:data:`LANGUAGES`, :data:`RTL`), the gettext catalogues in ``kg/i18n/locale/``
-(``<lang>/LC_MESSAGES/glamkg.po`` and its compiled ``.mo``, managed with Babel by
-:mod:`kg.i18n.catalogues`: ``python -m kg.i18n.catalogues``), choosing a language (:func:`use`, the locale
+Owns: the shipped languages (:data:`LANGUAGES`, :data:`RTL`), the gettext catalogues in
+``kg/i18n/gettext-catalogues/`` (``<lang>/LC_MESSAGES/glamkg.po`` and its compiled ``.mo``, managed with Babel
+by :mod:`kg.i18n.catalogues`: ``python -m kg.i18n.catalogues``), choosing a language (:func:`use`, the locale
 environment :func:`from_environment`) and translating (:func:`gettext`, :func:`ngettext`; ``_`` is
 :func:`gettext`). English is the source language: a message is its own English text, and a message a
 catalogue lacks shows in English.
@@ -26,7 +26,8 @@ LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français", "es": "Español
 RTL = frozenset({"ar"})
 DEFAULT = "en"
 DOMAIN = "glamkg"
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+# Not "locale": a folder whose name Python cannot import is data to setuptools, not a package it warns about.
+LOCALE_DIR = Path(__file__).resolve().parent / "gettext-catalogues"
 
 _chosen: ContextVar[str] = ContextVar("glamkg_language", default="")
 _isolated: ContextVar[bool] = ContextVar("glamkg_isolated", default=False)

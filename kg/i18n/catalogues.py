@@ -2,7 +2,7 @@
 ``.mo`` files glamkg reads, and list what is untranslated.
 
 Run ``python -m kg.i18n.catalogues`` after changing a message in ``kg/`` or ``dashboards/``: it rewrites
-``kg/i18n/locale/glamkg.pot``, merges it into every ``<lang>/LC_MESSAGES/glamkg.po`` (new messages empty,
+``kg/i18n/gettext-catalogues/glamkg.pot``, merges it into every ``<lang>/LC_MESSAGES/glamkg.po`` (new messages empty,
 removed ones dropped) and compiles the ``.mo`` files, then lists the messages each language still lacks.
 ``tests/test_i18n.py`` fails while any is missing, and while a committed ``.mo`` differs from its ``.po``.
 See docs/translating.md.
@@ -27,7 +27,7 @@ SOURCES = ("kg", "dashboards")
 #: The translation functions: gettext's usual names (``_``, ``gettext``, ``ngettext``; ``N_`` marks a message
 #: translated later).
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
-METHOD_MAP = [("**/locale/**", "ignore"), ("**.py", "python")]
+METHOD_MAP = [("**/gettext-catalogues/**", "ignore"), ("**.py", "python")]
 
 
 def extract(root: Path = ROOT) -> Catalog:
