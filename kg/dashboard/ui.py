@@ -144,7 +144,8 @@ def sidebar(data: dd.Dataset) -> dd.Filters:
     _init_from_url(data)
     sb = st.sidebar
     sb.header(_("Filters"))
-    sb.selectbox(_("Region scheme"), list(dd.SCHEMES), format_func=lambda k: _(dd.SCHEMES[k]), key="f_scheme",
+    schemes = {k: _(v) for k, v in dd.SCHEMES.items()}  # translated now, in the script's run (and language)
+    sb.selectbox(_("Region scheme"), list(schemes), format_func=schemes.__getitem__, key="f_scheme",
                  help=_("How countries are grouped into regions on every page: Wikimedia's eight movement regions, "
                         "UN M49 regions or continents."))
     opts = dd.options(data, scheme())
@@ -152,7 +153,7 @@ def sidebar(data: dd.Dataset) -> dd.Filters:
     chosen_regions = st.session_state.get("f_region", [])
     if any(r not in opts["regions"] for r in chosen_regions):  # the scheme changed: keep what still exists
         st.session_state["f_region"] = [r for r in chosen_regions if r in opts["regions"]]
-    sb.multiselect(_("Region ({scheme})").format(scheme=_(dd.SCHEMES[scheme()])), opts["regions"], key="f_region",
+    sb.multiselect(_("Region ({scheme})").format(scheme=schemes[scheme()]), opts["regions"], key="f_region",
                    placeholder=_("all regions"))
     sb.multiselect(
         _("Country"), opts["countries"], key="f_country", format_func=lambda c: f"{names.get(c, c)} ({c})",
