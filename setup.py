@@ -19,5 +19,7 @@ setup(
         "kg.queries": ["*.rq"],
         "kg.dashboards": ["*.py", "*.png"],
         "kg.dashboard": ["world-atlas/*"],
+        "kg.i18n": ["gettext-catalogues/*.pot", "gettext-catalogues/*/LC_MESSAGES/*.po",
+                    "gettext-catalogues/*/LC_MESSAGES/*.mo"],
     },
 )

@@ -5,14 +5,15 @@ import streamlit as st
 from kg.dashboard import data as dd
 from kg.dashboard import ui
 from kg.errors import GlamkgError
+from kg.i18n import _, ngettext
 
 ctx = ui.context()
-st.title("Query explorer")
+st.title(_("Query explorer"))
 ui.banner(ctx)
 
 catalog = dd.saved_queries()
 if not catalog:
-    st.info("No saved queries found in queries/.")
+    st.info(_("No saved queries found in queries/."))
     st.stop()
 by_name = {q.name: q for q in catalog}
 source = st.radio("Query", ["saved query", "your own query"], horizontal=True, key="q_source",
@@ -21,7 +22,7 @@ source = st.radio("Query", ["saved query", "your own query"], horizontal=True, k
 if source == "your own query":
     own = st.text_area("SPARQL", key="q_text", height=220, placeholder="#title:Museums\n#defaultView:Map\nSELECT ...")
     if not own.strip():
-        st.caption("Paste a query to run it.")
+        st.caption(_("Paste a query to run it."))
         st.stop()
     try:
         query = dd.own_query(own)
@@ -48,15 +49,15 @@ if where == "Wikidata Query Service":
 elif where == "another SPARQL endpoint":
     endpoint = st.text_input("Endpoint URL", value=dd.default_endpoint(), key="q_url",
                              placeholder="https://example.org/sparql")
-st.link_button("Open in Wikidata Query Service", dd.wdqs_link(query, params))
+st.link_button(_("Open in Wikidata Query Service"), dd.wdqs_link(query, params))
 with st.expander("SPARQL"):
     st.code(query.text, language="sparql")
 
 request = (name, tuple(sorted(params.items())), endpoint)
-if st.button("Run query", key="q_run", type="primary"):
+if st.button(_("Run query"), key="q_run", type="primary"):
     st.session_state["q_request"] = request
 if st.session_state.get("q_request") != request:
-    st.caption("Press “Run query” to run it (again after changing the query, its parameters or the endpoint).")
+    st.caption(_("Press “Run query” to run it (again after changing the query, its parameters or the endpoint)."))
     st.stop()
 try:
     result, provenance = dd.run_query(name, request[1], endpoint, ctx.data.path, ctx.data.generation)
@@ -64,7 +65,7 @@ except GlamkgError as e:
     ui.error(e)
     st.stop()
 
-st.caption(f"{len(result):,} rows")
+st.caption(ngettext("{n} row", "{n} rows", len(result)).format(n=f"{len(result):,}"))
 chart = ui.query_chart(query, result)
 if chart is not None:
     ui.chart(chart)

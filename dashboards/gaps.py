@@ -6,18 +6,19 @@ import streamlit as st
 from kg.dashboard import history as hist
 from kg.dashboard import ui
 from kg.dashboard import views as dv
+from kg.i18n import _
 
 ctx = ui.context()
-st.title("Regional gaps")
+st.title(_("Regional gaps"))
 ui.banner(ctx)
 if ui.empty(ctx.view):
     st.stop()
 
 a, b, c = st.columns(3)
-level = a.selectbox("Level", list(dv.LEVELS), format_func=lambda k: dv.LEVELS[k], key="gaps_level",
+level = a.selectbox(_("Level"), list(dv.LEVELS), format_func=lambda k: dv.LEVELS[k], key="gaps_level",
                     index=list(dv.LEVELS).index(ui.scheme()))
-baseline = b.selectbox("Baseline", list(dv.BASELINES), format_func=lambda k: dv.BASELINES[k], key="gaps_baseline")
-metric = c.selectbox("Metric", list(dv.GAP_METRICS), format_func=lambda k: dv.GAP_METRICS[k], key="gaps_metric")
+baseline = b.selectbox(_("Baseline"), list(dv.BASELINES), format_func=lambda k: dv.BASELINES[k], key="gaps_baseline")
+metric = c.selectbox(_("Metric"), list(dv.GAP_METRICS), format_func=lambda k: dv.GAP_METRICS[k], key="gaps_metric")
 
 rep = dv.gap_report(ctx.view, by=level, baseline=baseline, metric=metric, evidence=ctx.filters.evidence or None)
 table = dv.gap_table(rep, metric=metric)
@@ -44,7 +45,7 @@ bars = (
 parity = alt.Chart().mark_rule(color="black", strokeDash=[4, 3]).encode(x=alt.datum(1))
 ui.chart(alt.layer(bars, parity, data=chart_rows))
 
-dots = alt.Chart(chart_rows, title="Coverage: share of institutions with a partnership (95 % Wilson interval)")
+dots = alt.Chart(chart_rows, title=_("Coverage: share of institutions with a partnership (95 % Wilson interval)"))
 ui.chart(
     alt.layer(
         dots.mark_rule().encode(
@@ -60,13 +61,13 @@ ui.chart(
     )
 )
 
-st.subheader("Ranked table")
+st.subheader(_("Ranked table"))
 ui.table(table, f"gaps by {level}")
 
-st.subheader("Inequality across countries")
+st.subheader(_("Inequality across countries"))
 lorenz, gini = dv.lorenz(rep, metric=metric)
 if lorenz.empty:
-    st.info("Not enough countries with a baseline figure to draw a Lorenz curve.")
+    st.info(_("Not enough countries with a baseline figure to draw a Lorenz curve."))
 else:
     st.metric(f"Gini of {metric} against {baseline}", f"{gini:.3f}", help="0 = every country in line with its "
               "baseline, 1 = everything in one country")

@@ -5,21 +5,22 @@ import streamlit as st
 
 from kg.dashboard import ui
 from kg.dashboard import views as dv
+from kg.i18n import _
 from kg.model.measures import measures
 
 ctx = ui.context()
-st.title("Impact")
+st.title(_("Impact"))
 ui.banner(ctx)
 spec = measures()
 if ctx.view.measures.empty:
     st.info(
-        "No impact measures in the store (or none match the filters). Import a report: "
-        "`glamkg import impact FILE` (GLAMorous key figures, Commons Impact Metrics)."
+        _("No impact measures in the store (or none match the filters). Import a report: "
+          "`glamkg import impact FILE` (GLAMorous key figures, Commons Impact Metrics).")
     )
     st.stop()
 
-level = st.selectbox("Group by", list(dv.IMPACT_LEVELS), format_func=lambda k: dv.IMPACT_LEVELS[k], key="impact_level",
-                     index=list(dv.IMPACT_LEVELS).index(ui.scheme()))
+level = st.selectbox(_("Group by"), list(dv.IMPACT_LEVELS), format_func=lambda k: dv.IMPACT_LEVELS[k],
+                     key="impact_level", index=list(dv.IMPACT_LEVELS).index(ui.scheme()))
 table, dates = dv.impact(ctx.view, by=level)
 st.caption(
     "Report dates in the store: " + ", ".join(dates) + ". Each institution's latest report is used; "
@@ -32,11 +33,11 @@ for i, key in enumerate(shown[:4]):
     m = spec.measure(key)
     total = table[key].sum() if m.aggregate == "sum" else None
     cols[i % len(cols)].metric(m.label, f"{total:,.0f}" if total is not None else "–")
-chosen = st.selectbox("Measure", shown, format_func=lambda k: spec.measure(k).label, key="impact_measure")
+chosen = st.selectbox(_("Measure"), shown, format_func=lambda k: spec.measure(k).label, key="impact_measure")
 per = {"": "total"}
 if spec.measure(chosen).aggregate == "sum":
     per.update({"_per_institution": "per institution", "_per_million": "per million inhabitants"})
-norm = st.radio("Shown", list(per), format_func=lambda k: per[k], horizontal=True, key="impact_norm")
+norm = st.radio(_("Shown"), list(per), format_func=lambda k: per[k], horizontal=True, key="impact_norm")
 column = chosen + norm
 if column in table.columns:
     top = table.dropna(subset=[column]).nlargest(30, column)

@@ -8,9 +8,10 @@ import streamlit as st
 from kg.dashboard import ui, worldmap
 from kg.dashboard import views as dv
 from kg.gaps import tables
+from kg.i18n import _
 
 ctx = ui.context()
-st.title("Map")
+st.title(_("Map"))
 ui.banner(ctx)
 if ui.empty(ctx.view):
     st.stop()
@@ -20,14 +21,15 @@ inst = ctx.view.institutions.assign(
 )
 points, cell = worldmap.aggregate_points(inst)
 placed = int(inst["lat"].notna().sum())
-title = "GLAM institutions, with and without a Wikimedia partnership"
+title = _("GLAM institutions, with and without a Wikimedia partnership")
 if cell:
-    title += f" (counted per {cell:g}° cell)"
+    title += _(" (counted per {cell}° cell)").format(cell=f"{cell:g}")
 ui.chart(worldmap.point_map(points, title=title, cell=cell))
-st.caption(f"{placed:,} of {len(inst):,} institutions have coordinates; the others are not on the map.")
+st.caption(_("{placed} of {total} institutions have coordinates; the others are not on the map.").format(
+    placed=f"{placed:,}", total=f"{len(inst):,}"))
 
-st.subheader("Per country")
-metric = st.selectbox("Metric", list(dv.MAP_METRICS), format_func=lambda k: dv.MAP_METRICS[k][0], key="map_metric")
+st.subheader(_("Per country"))
+metric = st.selectbox(_("Metric"), list(dv.MAP_METRICS), format_func=lambda k: dv.MAP_METRICS[k][0], key="map_metric")
 label, unit = dv.MAP_METRICS[metric]
 per_country = dv.country_metrics(ctx.view)
 ui.chart(

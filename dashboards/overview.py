@@ -8,20 +8,22 @@ from kg.dashboard import data as dd
 from kg.dashboard import ui
 from kg.dashboard import views as dv
 from kg.gaps import tables
+from kg.i18n import _
 
 ctx = ui.context()
-st.title("GLAM institutions and their Wikimedia partnerships")
+st.title(_("GLAM institutions and their Wikimedia partnerships"))
 ui.banner(ctx)
 
 h = dd.headline(ctx.view)
 cols = st.columns(5)
-cols[0].metric("Institutions", f"{h.institutions:,}")
-cols[1].metric("Partnerships", f"{h.partnerships:,}")
-cols[2].metric("Contributions", f"{h.contributions:,}")
-cols[3].metric("Countries", f"{h.countries:,}", help="countries with at least one institution")
+cols[0].metric(_("Institutions"), f"{h.institutions:,}")
+cols[1].metric(_("Partnerships"), f"{h.partnerships:,}")
+cols[2].metric(_("Contributions"), f"{h.contributions:,}")
+cols[3].metric(_("Countries"), f"{h.countries:,}", help=_("countries with at least one institution"))
 cols[4].metric(
-    "Coverage", ui.percent(h.coverage),
-    help=f"share of institutions with at least one partnership ({h.partnered_institutions:,} of {h.institutions:,})",
+    _("Coverage"), ui.percent(h.coverage),
+    help=_("share of institutions with at least one partnership ({partnered} of {institutions})").format(
+        partnered=f"{h.partnered_institutions:,}", institutions=f"{h.institutions:,}"),
 )
 
 if not ui.empty(ctx.view):
@@ -31,7 +33,7 @@ if not ui.empty(ctx.view):
     )
     by_region = by_region.groupby(["region", "status"], as_index=False).agg(institutions=("item", "size"))
     ui.chart(
-        alt.Chart(by_region, title="Institutions per region, with and without a partnership")
+        alt.Chart(by_region, title=_("Institutions per region, with and without a partnership"))
         .mark_bar()
         .encode(
             y=alt.Y("region:N", title=f"region ({dd.SCHEMES[ui.scheme()]})", sort="-x"),
@@ -43,7 +45,7 @@ if not ui.empty(ctx.view):
     )
     ui.table(by_region, "institutions per region")
 
-st.subheader("What is in the store")
+st.subheader(_("What is in the store"))
 meta, stats = ctx.data.meta, ctx.data.stats
 facts = {
     "store": ctx.data.path,
@@ -55,5 +57,5 @@ facts = {
     "dashboard read time (s)": round(ctx.data.read_seconds, 2),
 }
 ui.table(pd.DataFrame({"what": list(facts), "value": [str(v) for v in facts.values()]}), "store facts")
-st.caption("Institutions per type (instance of), whole store")
+st.caption(_("Institutions per type (instance of), whole store"))
 ui.table(dv.type_counts(ctx.data), "institutions per type")

@@ -6,14 +6,15 @@ import streamlit as st
 
 from kg.dashboard import partners as pv
 from kg.dashboard import ui
+from kg.i18n import _
 
 ctx = ui.context()
-st.title("Partners to call")
+st.title(_("Partners to call"))
 ui.banner(ctx)
 st.caption(
-    "Institutions of the sidebar's region or country that take part in no partnership in the store, and beside each "
-    "the Wikimedia affiliates and Wikimedian-in-residence programmes nearest to it (its country first, then by "
-    "distance) and the partnerships of institutions of the same type in the same country, as case studies."
+    _("Institutions of the sidebar's region or country that take part in no partnership in the store, and beside "
+      "each the Wikimedia affiliates and Wikimedian-in-residence programmes nearest to it (its country first, then "
+      "by distance) and the partnerships of institutions of the same type in the same country, as case studies.")
 )
 if ui.empty(ctx.view):
     st.stop()
@@ -22,16 +23,16 @@ countries = ctx.view.institutions.drop_duplicates("iso2")
 countries = countries[countries["iso2"] != ""].sort_values("country_name")
 names = dict(zip(countries["iso2"], countries["country_name"], strict=True))
 a, b, c = st.columns(3)
-country = a.selectbox("Country", ["", *names], key="partners_country",
-                      format_func=lambda k: f"{names[k]} ({k})" if k else "every country of the selection")
-ranking = b.radio("Ranking", ["size-aware", "largest first"], key="partners_ranking", horizontal=True,
+country = a.selectbox(_("Country"), ["", *names], key="partners_country",
+                      format_func=lambda k: f"{names[k]} ({k})" if k else _("every country of the selection"))
+ranking = b.radio(_("Ranking"), ["size-aware", "largest first"], key="partners_ranking", horizontal=True,
                   help="size-aware: small, medium, large and unknown-size institutions take turns, so small "
                        "institutions are not drowned by the big ones")
-limit = int(c.number_input("Rows", min_value=10, max_value=2000, value=100, step=10, key="partners_limit"))
+limit = int(c.number_input(_("Rows"), min_value=10, max_value=2000, value=100, step=10, key="partners_limit"))
 
 bands = pv.band_counts(ctx.data, ctx.view, country)
 ui.chart(
-    alt.Chart(bands, title="Institutions without a partnership, by size band (staff, else collection size)")
+    alt.Chart(bands, title=_("Institutions without a partnership, by size band (staff, else collection size)"))
     .mark_bar()
     .encode(
         y=alt.Y("size_band:N", title="size band", sort=list(pv.BANDS)),
@@ -41,13 +42,13 @@ ui.chart(
     )
 )
 ui.table(bands, f"size bands {country or 'selection'}", key="dl-partners-bands")
-chosen = st.multiselect("Size bands", list(pv.BANDS), key="partners_bands", placeholder="every size band")
+chosen = st.multiselect(_("Size bands"), list(pv.BANDS), key="partners_bands", placeholder=_("every size band"))
 table, total = pv.partners_to_call(ctx.data, ctx.view, country=country, size_aware=ranking == "size-aware",
                                    bands=tuple(chosen), limit=limit)
-where = f"{names[country]}" if country else "the selection"
-st.metric(f"Institutions without a partnership in {where}", f"{total:,}")
+where = f"{names[country]}" if country else _("the selection")
+st.metric(_("Institutions without a partnership in {where}").format(where=where), f"{total:,}")
 if table.empty:
-    st.info("Every institution here already takes part in a partnership.")
+    st.info(_("Every institution here already takes part in a partnership."))
     st.stop()
 ui.table(table, f"partners to call {country or 'selection'}", key="dl-partners-to-call",
          column_config={"link": st.column_config.LinkColumn("link")})

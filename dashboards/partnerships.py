@@ -5,15 +5,16 @@ import streamlit as st
 
 from kg.dashboard import ui
 from kg.dashboard import views as dv
+from kg.i18n import _
 
 ctx = ui.context()
-st.title("Partnerships")
+st.title(_("Partnerships"))
 ui.banner(ctx)
 if ui.empty(ctx.view, ("institutions", "partnerships")):
     st.stop()
 
 table = dv.partnership_table(ctx.view)
-search = st.text_input("Search institutions, partner organisations or partnerships", key="ps_search")
+search = st.text_input(_("Search institutions, partner organisations or partnerships"), key="ps_search")
 if search:
     table = dv.search(table, search)
 st.caption(f"{table['partnership'].nunique():,} partnerships, {table['institution'].nunique():,} institutions")
@@ -23,7 +24,7 @@ ui.table(table, "partnerships", column_config={"start_year": st.column_config.Nu
 top = dv.top_partners(ctx.view)
 if not top.empty:
     ui.chart(
-        alt.Chart(top, title="Top partner organisations by number of partnerships")
+        alt.Chart(top, title=_("Top partner organisations by number of partnerships"))
         .mark_bar()
         .encode(
             y=alt.Y("label:N", title="partner organisation", sort="-x"),
@@ -35,13 +36,13 @@ if not top.empty:
     )
     ui.table(top, "top partner organisations")
 
-st.subheader("Network")
+st.subheader(_("Network"))
 c1, c2 = st.columns(2)
-n_partners = c1.slider("Partner organisations", 3, 30, 12, key="net_partners")
-n_inst = c2.slider("Institutions at most", 20, 500, 200, step=20, key="net_inst")
+n_partners = c1.slider(_("Partner organisations"), 3, 30, 12, key="net_partners")
+n_inst = c2.slider(_("Institutions at most"), 20, 500, 200, step=20, key="net_inst")
 nodes, edges = dv.network(ctx.view, top_partners=n_partners, max_institutions=n_inst)
 if nodes.empty:
-    st.info("No partnerships with a partner organisation match the filters.")
+    st.info(_("No partnerships with a partner organisation match the filters."))
 else:
     axis = alt.Axis(title=None, labels=False, ticks=False, grid=False, domain=False)
     lines = alt.Chart(edges).mark_rule(opacity=0.25, color="#6b7280").encode(

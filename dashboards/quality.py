@@ -5,18 +5,19 @@ import streamlit as st
 
 from kg.dashboard import ui
 from kg.dashboard import views as dv
+from kg.i18n import _
 
 ctx = ui.context()
-st.title("Data quality")
+st.title(_("Data quality"))
 ui.banner(ctx)
 if ui.empty(ctx.view):
     st.stop()
 
-level = st.selectbox("Group by", [ui.scheme(), "subregion", "country_name"], key="quality_level",
+level = st.selectbox(_("Group by"), [ui.scheme(), "subregion", "country_name"], key="quality_level",
                      format_func=lambda k: {"country_name": "country"}.get(k, dv.LEVELS.get(k, k)))
 comp = dv.completeness(ctx.view, by=level)
 comp["share_pct"] = 100.0 * comp["share"]
-heat = alt.Chart(comp, title="Completeness of key properties (% of institutions with a value)")
+heat = alt.Chart(comp, title=_("Completeness of key properties (% of institutions with a value)"))
 ui.chart(
     alt.layer(
         heat.mark_rect().encode(
@@ -33,8 +34,8 @@ ui.chart(
 )
 ui.table(comp, f"completeness by {level}")
 
-st.subheader("Items that need work")
-prop = st.selectbox("Missing property", list(dv.QUALITY_PROPERTIES), key="quality_prop")
+st.subheader(_("Items that need work"))
+prop = st.selectbox(_("Missing property"), list(dv.QUALITY_PROPERTIES), key="quality_prop")
 todo = dv.missing(ctx.view, prop)
 total = int((comp[comp["property"] == prop]["institutions"] - comp[comp["property"] == prop]["with_value"]).sum())
 st.caption(f"{total:,} institutions have no {prop}" + (f"; the first {len(todo):,} are listed" if total > len(todo)

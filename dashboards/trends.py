@@ -6,18 +6,19 @@ import streamlit as st
 from kg.dashboard import history as hist
 from kg.dashboard import ui
 from kg.dashboard import views as dv
+from kg.i18n import _
 
 ctx = ui.context()
-st.title("Trends")
+st.title(_("Trends"))
 ui.banner(ctx)
 if ui.empty(ctx.view, ("institutions", "partnerships")):
     st.stop()
 
-level = st.selectbox("Group by", list(dv.LEVELS), format_func=lambda k: dv.LEVELS[k], key="trends_level",
+level = st.selectbox(_("Group by"), list(dv.LEVELS), format_func=lambda k: dv.LEVELS[k], key="trends_level",
                      index=list(dv.LEVELS).index(ui.scheme()))
 t = dv.trends(ctx.view, by=level)
 if t.empty:
-    st.info("No dated partnerships or contributions match the filters.")
+    st.info(_("No dated partnerships or contributions match the filters."))
     st.stop()
 
 series = {

@@ -17,9 +17,10 @@ import sys
 import typer
 from rich.markup import escape
 
-from kg import outfile
+from kg import i18n, outfile
 from kg.cli import console
 from kg.errors import GlamkgError
+from kg.i18n import _
 
 app = typer.Typer(
     name="glamkg",
@@ -35,8 +36,18 @@ def options(
     quiet: bool = typer.Option(
         False, "--quiet", "-q", help="Show only errors: no notices (such as waits on a remote server)."
     ),
+    lang: str = typer.Option(
+        "", "--lang", metavar="LANG",
+        help=f"The language of glamkg's messages: {', '.join(i18n.LANGUAGES)} (default: the locale's, from "
+        "LANGUAGE, LC_ALL, LC_MESSAGES or LANG; else English).",
+    ),
 ) -> None:
     """A knowledge graph of GLAM institutions, their Wikimedia partnerships and contributions."""
+    if lang:
+        try:
+            i18n.use(lang)
+        except ValueError as e:
+            raise typer.BadParameter(str(e), param_hint="--lang") from None
     console.show_messages(quiet=quiet)
 
 
@@ -58,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         code = e.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     except GlamkgError as e:
-        err.print(f"[bold red]error:[/] {escape(console.printable(e))}", highlight=False, soft_wrap=True)
+        label = _("error:")
+        err.print(f"[bold red]{label}[/] {escape(console.printable(e))}", highlight=False, soft_wrap=True)
         return e.exit_code
     except (BrokenPipeError, outfile.OutputClosed):
         # the reader of our output stopped reading (`glamkg export | head -1`): end quietly, as Unix tools do;
@@ -67,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
-        err.print("interrupted; nothing was written by the unfinished step")
+        err.print(_("interrupted; nothing was written by the unfinished step"))
         return 130
+    finally:
+        i18n.use(None)  # a --lang holds for one run (tests call main() many times in one process)
     return 0
 

@@ -12,6 +12,7 @@ from kg.cli import console
 from kg.cli.options import StoreOption
 from kg.dashboard import server
 from kg.errors import InputError
+from kg.i18n import _
 
 PortOption = Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to serve the dashboard on.")]
 HostOption = Annotated[
@@ -88,8 +89,8 @@ def up(
     server.check_port(host, port)
     with Store.open(path) as st:
         if _has_institutions(st):
-            err.print(f"store {path} already holds institutions: not writing demo data", highlight=False,
-                      soft_wrap=True)
+            err.print(_("store {path} already holds institutions: not writing demo data").format(path=path),
+                      highlight=False, soft_wrap=True)
         else:
             workers = kg_demo.default_workers(institutions)
             with ProgressBar(err, "[bold]demo data[/]") as bar:
@@ -98,8 +99,10 @@ def up(
                     st, institutions=institutions, seed=seed, workers=workers, progress=bar.advance
                 )
             err.print(
-                f"wrote SYNTHETIC demo data to {path}: {rep.institutions:,} institutions, "
-                f"{rep.partnerships:,} partnerships, {rep.contributions:,} contributions in {rep.seconds:.1f} s",
+                _("wrote SYNTHETIC demo data to {path}: {institutions} institutions, {partnerships} partnerships, "
+                  "{contributions} contributions in {seconds} s").format(
+                    path=path, institutions=f"{rep.institutions:,}", partnerships=f"{rep.partnerships:,}",
+                    contributions=f"{rep.contributions:,}", seconds=f"{rep.seconds:.1f}"),
                 highlight=False, soft_wrap=True,
             )
     code = serve(path, host=host, port=port)

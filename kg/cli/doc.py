@@ -19,6 +19,11 @@ Generated from the `glamkg` command by `python -m kg.cli.doc > docs/cli.md`; `te
 step with the code. Every command that reads or writes the store finds it the same way: `--store PATH`, else
 `$GLAMKG_STORE`, else `./glamkg-data`. Exit codes: 0 ok, 1 failure, 2 bad input, 3 store problem, 4 remote
 problem, 5 incomplete (some items were not written; each is listed with its reason).
+
+Languages: glamkg's own messages (what a command reports, `error:` and `warning:`) come in English, French,
+Spanish or Arabic: `glamkg --lang fr ...`, else the locale environment as gettext reads it (`LANGUAGE`, then
+`LC_ALL`, `LC_MESSAGES`, `LANG`), else English. The help texts below, and the details of errors raised inside
+glamkg, stay in English. Adding a language: docs/translating.md.
 """
 
 
@@ -58,8 +63,11 @@ def _command(cmd: Any, path: list[str], out: list[str]) -> None:
 
 
 def markdown() -> str:
-    """The whole reference as Markdown."""
+    """The whole reference as Markdown (in English, whatever the locale)."""
+    from kg import i18n
     from kg.cli.app import app
+
+    i18n.use(i18n.DEFAULT)
 
     out = [HEADER]
     _command(typer.main.get_command(app), ["glamkg"], out)

@@ -15,6 +15,7 @@ from rich.table import Table
 from kg import outfile
 from kg.cli import console
 from kg.cli.options import StoreOption
+from kg.i18n import _
 
 
 class OutFormat(StrEnum):
@@ -188,7 +189,7 @@ def gaps(
                          "paragraph; formulas: docs/metrics.md) with the options given as parameters")
             outfile.write_text(sidecar(output), prov.to_json(), what="provenance file")
         outfile.write_text(output, text)
-        err.print(f"wrote {output}", highlight=False)
+        err.print(_("wrote {path}").format(path=output), highlight=False)
     else:
         typer.echo(text, nl=False)
     _print_warnings(rep, err)
@@ -207,7 +208,7 @@ def _print_warnings(rep: Any, err: Console) -> None:
         if sep:
             missing.setdefault(head, []).append(rest.split(" ", 1)[0])
         else:
-            err.print(f"[yellow]warning:[/] {w}", highlight=False)
+            err.print("[yellow]" + _("warning:") + f"[/] {w}", highlight=False)
     for head, codes in missing.items():
         err.print(
             f"[yellow]warning:[/] {head}: no figure for {len(codes)} countries with data "
@@ -240,7 +241,7 @@ def _print_table(rep: Any, meta: dict[str, Any]) -> None:
     df = rep.table.sort_values("ri_partnerships", na_position="last")
     for row in df.to_dict("records"):
         cells = []
-        for key, _ in columns:
+        for key, _head in columns:
             if key == "coverage":
                 cells.append(
                     f"{_fmt(row['coverage'] * 100, 1)}% [{_fmt(row['coverage_low'] * 100, 1)}–"

@@ -18,6 +18,7 @@ from kg.cli import console
 from kg.cli.options import StoreOption
 from kg.cli.progress import ProgressBar
 from kg.errors import Incomplete, InputError
+from kg.i18n import _
 
 MAX_SHOWN = 20
 
@@ -374,25 +375,25 @@ def load(
             reporter.stop()
             _write_review(linker, err, review_note)
             for w in _unnamed(linker):
-                err.print(f"[yellow]warning:[/] {w}", highlight=False)
-            out.print(_summary({}, e.rejected_count()) + f" of {e.rows}; nothing was written", highlight=False)
+                err.print("[yellow]" + _("warning:") + f"[/] {w}", highlight=False)
+            out.print(_summary({}, e.rejected_count()) + _(" of {rows}; nothing was written").format(rows=e.rows),
+                      highlight=False)
             raise
         reporter.stop()
         _write_review(linker, err, review_note)
         for w in _unnamed(linker):
-            err.print(f"[yellow]warning:[/] {w}", highlight=False)
+            err.print("[yellow]" + _("warning:") + f"[/] {w}", highlight=False)
         for w in result.prepared.warnings:
-            err.print(f"[yellow]warning:[/] {w}", highlight=False)
+            err.print("[yellow]" + _("warning:") + f"[/] {w}", highlight=False)
         if not quiet:
             show_plan(out, result.plan, show)
         if plan_out is not None and not outfile.is_stdout(plan_out):
-            out.print(f"plan written to {plan_out}", highlight=False)
+            out.print(_("plan written to {path}").format(path=plan_out), highlight=False)
         if result.report is None:
             c = result.plan.counts()
             out.print(
-                "dry run: "
-                + _summary({"created": c["create"], "updated": c["update"], "unchanged": c["unchanged"]}, 0)
-                + "; nothing was written",
+                _("dry run: {summary}; nothing was written").format(
+                    summary=_summary({"created": c["create"], "updated": c["update"], "unchanged": c["unchanged"]}, 0)),
                 highlight=False,
             )
             failed = False
@@ -421,9 +422,9 @@ def load(
                 highlight=False,
             )
         if rep.output and not outfile.is_stdout(rep.output):
-            out.print(f"wrote {rep.output}", highlight=False)
+            out.print(_("wrote {path}").format(path=rep.output), highlight=False)
         elif rep.target == "quickstatements" and not rep.output:
-            out.print("nothing to write: no QuickStatements file was written", highlight=False)
+            out.print(_("nothing to write: no QuickStatements file was written"), highlight=False)
         failed = False
         if rep.skipped or left_out:
             parts = [f"{len(rep.skipped)} items"] if rep.skipped else []

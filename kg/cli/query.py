@@ -17,6 +17,7 @@ from kg import outfile
 from kg.cli import console
 from kg.cli.options import StoreOption
 from kg.errors import InputError
+from kg.i18n import _, ngettext
 
 if TYPE_CHECKING:  # pandas is imported by the commands that use it: `glamkg --help` starts without it
     import pandas as pd
@@ -75,7 +76,7 @@ def show(
     out.print()
     out.print(q.text.rstrip(), markup=False, highlight=False)
     out.print()
-    out.print("Open in Wikidata Query Service:", highlight=False)
+    out.print(_("Open in Wikidata Query Service:"), highlight=False)
     out.print(q.wdqs_link(), markup=False, highlight=False, overflow="ignore", crop=False)
 
 
@@ -176,7 +177,7 @@ def _print_table(names: list[str], rows: Iterable[list[str]], count: int, title:
     for row in rows:  # cells are data: control characters shown, not obeyed
         table.add_row(*[Text(console.printable(v)) for v in row])
     out.print(table)
-    out.print(f"{count} rows", style="dim")
+    out.print(ngettext("{n} row", "{n} rows", count).format(n=count), style="dim")
 
 
 @query_app.command("run")

@@ -8,6 +8,7 @@ import typer
 
 from kg.cli import console
 from kg.cli.options import StoreOption
+from kg.i18n import _
 
 
 def snapshot(
@@ -39,7 +40,8 @@ def snapshot(
     if list_:
         df = history.snapshots(target)
         if df.empty:
-            console.err.print(f"no snapshots yet in {target}: take one with `glamkg snapshot`", highlight=False)
+            console.err.print(_("no snapshots yet in {path}: take one with `glamkg snapshot`").format(path=target),
+                              highlight=False)
             return
         for row in df.to_dict("records"):
             typer.echo(

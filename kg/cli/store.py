@@ -17,6 +17,7 @@ from kg import __version__, outfile
 from kg.cli import console
 from kg.cli.options import StoreOption
 from kg.errors import InputError
+from kg.i18n import _
 
 
 class DumpFormat(StrEnum):
@@ -89,8 +90,9 @@ def init(
             shutil.rmtree(snapshots.folder(tmp), ignore_errors=True)
             raise
     out = Console()
-    verb = "opened existing" if existed else "created"
-    out.print(f"{verb} store at [bold]{path}[/]: local classes {report.summary()}", highlight=False)
+    msg = _("opened existing store at {path}: local classes {summary}") if existed else _(
+        "created store at {path}: local classes {summary}")
+    out.print(msg.format(path=f"[bold]{path}[/]", summary=report.summary()), highlight=False)
 
 
 def stats(

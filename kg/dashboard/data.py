@@ -27,11 +27,13 @@ import streamlit as st
 from kg import config
 from kg.errors import GlamkgError, InputError, StoreError
 from kg.gaps.tables import UNKNOWN, Dataset, evidence_of, read
+from kg.i18n import N_
 from kg.model import regions
 
 # Region schemes of the sidebar (grouping name -> label): Wikimedia's eight movement regions first, the default
 # (the people the dashboard serves work in them), beside UN M49 regions and continents.
-SCHEMES = {"wikimedia": "Wikimedia movement regions", "region": "UN M49 regions", "continent": "Continents"}
+# Names marked for the catalogues (N_) and translated where they are shown (kg.dashboard.ui).
+SCHEMES = {"wikimedia": N_("Wikimedia movement regions"), "region": N_("UN M49 regions"), "continent": N_("Continents")}
 DEFAULT_SCHEME = "wikimedia"
 
 

@@ -20,6 +20,7 @@ from kg.dashboard import ui
 from kg.gaps import history
 from kg.gaps import snapshot as gsnap
 from kg.gaps.tables import Dataset
+from kg.i18n import _
 
 NOW = 0  # the "to" choice that means the store as it is now (snapshot ids start at 1)
 CHANGE_MEASURES = ("institutions", "partnered_institutions", "coverage", "partnerships", "contributions")
@@ -87,17 +88,17 @@ def _snapshots(data: Dataset) -> tuple[Path | None, pd.DataFrame]:
 
 def _no_history(path: Path | None) -> None:
     if path is None:
-        st.info("Snapshots are kept next to a local store; this dashboard reads an endpoint.")
+        st.info(_("Snapshots are kept next to a local store; this dashboard reads an endpoint."))
     else:
         st.info(
-            f"No snapshots yet. Take one with `glamkg snapshot` (they are kept in `{path.name}` next to the "
-            "store); take another after the next load to see what changed."
+            _("No snapshots yet. Take one with `glamkg snapshot` (they are kept in `{file}` next to the store); "
+              "take another after the next load to see what changed.").format(file=path.name)
         )
 
 
 def change_section(ctx: ui.Context, level: str, baseline: str) -> None:
     """'Change since' an earlier snapshot, at the page's level and baseline, for the whole store."""
-    st.subheader("Change since an earlier snapshot")
+    st.subheader(_("Change since an earlier snapshot"))
     path, snaps = _snapshots(ctx.data)
     if path is None or snaps.empty:
         _no_history(path)
@@ -106,9 +107,10 @@ def change_section(ctx: ui.Context, level: str, baseline: str) -> None:
     labels = {int(r["id"]): snapshot_label(r) for r in records}
     ids = [int(r["id"]) for r in records]
     a, b = st.columns(2)
-    since = a.selectbox("Change since", ids, format_func=lambda i: labels[i], key="history_since")
+    since = a.selectbox(_("Change since"), ids, format_func=lambda i: labels[i], key="history_since")
     to = b.selectbox(
-        "to", [NOW, *reversed(ids)], key="history_to", format_func=lambda i: "the store now" if i == NOW else labels[i]
+        _("to"), [NOW, *reversed(ids)], key="history_to",
+        format_func=lambda i: _("the store now") if i == NOW else labels[i],
     )
     before = history.values(path, [since], grouping=level, baseline=baseline)
     if to == NOW:
@@ -122,20 +124,20 @@ def change_section(ctx: ui.Context, level: str, baseline: str) -> None:
         "points."
     )
     if table.empty:
-        st.info("The snapshots hold no figures at this level.")
+        st.info(_("The snapshots hold no figures at this level."))
         return
     ui.table(table, f"change by {level} since snapshot {since}", key="dl-history-change")
 
 
 def series_section(ctx: ui.Context, level: str, baseline: str = "institutions") -> None:
     """A measure per group over every snapshot (by the date each is for)."""
-    st.subheader("Series over snapshots")
+    st.subheader(_("Series over snapshots"))
     path, snaps = _snapshots(ctx.data)
     if path is None or snaps.empty:
         _no_history(path)
         return
     measure = st.selectbox(
-        "Measure", list(gsnap.MEASURES), key="history_measure", index=list(gsnap.MEASURES).index("partnerships")
+        _("Measure"), list(gsnap.MEASURES), key="history_measure", index=list(gsnap.MEASURES).index("partnerships")
     )
     rows = history.values(path, [int(i) for i in snaps["id"]], grouping=level, baseline=baseline, measures=[measure])
     s = series(rows, snaps)

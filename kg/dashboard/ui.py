@@ -20,6 +20,7 @@ import streamlit as st
 from kg import config
 from kg.dashboard import data as dd
 from kg.errors import GlamkgError
+from kg.i18n import N_, _
 
 # URL query parameter -> session-state key of the sidebar widget.
 PARAMS = {"scheme": "f_scheme", "region": "f_region", "country": "f_country", "type": "f_type", "ptype": "f_ptype",
@@ -50,7 +51,7 @@ def store_option() -> str | None:
 def error(e: object) -> None:
     """An error whose text may come from outside (a remote server's answer, a user's query): shown as plain
     text, never as Markdown (no links or images from someone else's server on the page)."""
-    st.error("Something went wrong; the message follows (as plain text).", icon=":material/error:")
+    st.error(_("Something went wrong; the message follows (as plain text)."), icon=":material/error:")
     st.code(str(e), language=None, wrap_lines=True)
 
 
@@ -142,33 +143,35 @@ def sidebar(data: dd.Dataset) -> dd.Filters:
     """Draw the shared filters in the sidebar; keep them in the URL; return them."""
     _init_from_url(data)
     sb = st.sidebar
-    sb.header("Filters")
-    sb.selectbox("Region scheme", list(dd.SCHEMES), format_func=lambda k: dd.SCHEMES[k], key="f_scheme",
-                 help="How countries are grouped into regions on every page: Wikimedia's eight movement regions, "
-                      "UN M49 regions or continents.")
+    sb.header(_("Filters"))
+    schemes = {k: _(v) for k, v in dd.SCHEMES.items()}  # translated now, in the script's run (and language)
+    sb.selectbox(_("Region scheme"), list(schemes), format_func=schemes.__getitem__, key="f_scheme",
+                 help=_("How countries are grouped into regions on every page: Wikimedia's eight movement regions, "
+                        "UN M49 regions or continents."))
     opts = dd.options(data, scheme())
     names = dict(zip(opts["countries"], opts["country_names"], strict=True))
     chosen_regions = st.session_state.get("f_region", [])
     if any(r not in opts["regions"] for r in chosen_regions):  # the scheme changed: keep what still exists
         st.session_state["f_region"] = [r for r in chosen_regions if r in opts["regions"]]
-    sb.multiselect(f"Region ({dd.SCHEMES[scheme()]})", opts["regions"], key="f_region", placeholder="all regions")
+    sb.multiselect(_("Region ({scheme})").format(scheme=schemes[scheme()]), opts["regions"], key="f_region",
+                   placeholder=_("all regions"))
     sb.multiselect(
-        "Country", opts["countries"], key="f_country", format_func=lambda c: f"{names.get(c, c)} ({c})",
-        placeholder="all countries",
+        _("Country"), opts["countries"], key="f_country", format_func=lambda c: f"{names.get(c, c)} ({c})",
+        placeholder=_("all countries"),
     )
-    sb.multiselect("Institution type", opts["types"], key="f_type", placeholder="all types")
-    sb.multiselect("Partnership type", opts["partnership_types"], key="f_ptype", placeholder="all types")
+    sb.multiselect(_("Institution type"), opts["types"], key="f_type", placeholder=_("all types"))
+    sb.multiselect(_("Partnership type"), opts["partnership_types"], key="f_ptype", placeholder=_("all types"))
     sb.multiselect(
-        "Evidence", opts["evidence"], key="f_evidence", format_func=dd.evidence_label, placeholder="every kind",
-        help="Which kinds of evidence count as partnerships (docs/evidence.md): dated Wikimedian-in-residence and "
-        "recorded partnerships, undated Commons pages and categories.",
+        _("Evidence"), opts["evidence"], key="f_evidence", format_func=dd.evidence_label, placeholder=_("every kind"),
+        help=_("Which kinds of evidence count as partnerships (docs/evidence.md): dated Wikimedian-in-residence and "
+               "recorded partnerships, undated Commons pages and categories."),
     )
     years = None
     span = opts["years"]
     if span and span[0] < span[1]:
         if "f_years" not in st.session_state:
             st.session_state["f_years"] = tuple(span)
-        chosen = sb.slider("Years (partnerships active, contributions made)", span[0], span[1], key="f_years")
+        chosen = sb.slider(_("Years (partnerships active, contributions made)"), span[0], span[1], key="f_years")
         if tuple(chosen) != tuple(span):
             years = (int(chosen[0]), int(chosen[1]))
     f = dd.as_filters(
@@ -181,14 +184,16 @@ def sidebar(data: dd.Dataset) -> dd.Filters:
         scheme(),
     )
     _write_url(f)
-    sb.caption("The filters are part of the page's address: copy it to share this view.")
+    sb.caption(_("The filters are part of the page's address: copy it to share this view."))
     return f
 
 
 def context() -> Context:
     """The dataset and the filters as the sidebar set them (app.py draws the sidebar first); kept for the
     page's run, so that :func:`table` can say where its download came from."""
-    data = load()
+    from kg.dashboard import i18n
+
+    data = i18n.localised(load())
     f = st.session_state.get("_filters")
     if not isinstance(f, dd.Filters):
         f = dd.Filters()
@@ -202,13 +207,14 @@ def banner(ctx: Context) -> None:
     meta = ctx.data.meta
     if is_synthetic(meta):
         label = str(meta_value(meta, "label", "dataset") or "glamkg demo data")
-        st.warning(f"**Synthetic demo data**: made-up institutions and partnerships, not real figures ({label}).")
+        st.warning(_("**Synthetic demo data**: made-up institutions and partnerships, not real figures ({label}).")
+                   .format(label=label))
     if ctx.filters.active():
-        st.caption(f"Filtered: {ctx.filters.describe()}")
+        st.caption(_("Filtered: {filters}").format(filters=ctx.filters.describe()))
     ignored = st.session_state.get("_url_warnings")
     if ignored:
-        st.warning("Ignored in the link (no such value in the data): " + ", ".join(f"`{v}`" for v in ignored)
-                   + ". Pick values in the sidebar.")
+        st.warning(_("Ignored in the link (no such value in the data): {values}. Pick values in the sidebar.")
+                   .format(values=", ".join(f"`{v}`" for v in ignored)))
 
 
 def meta_value(meta: dict[str, Any], *keys: str) -> Any:
@@ -231,8 +237,8 @@ def table(df: pd.DataFrame, name: str, *, key: str | None = None, **kwargs: Any)
     key = key or f"dl-{slug(name)}"
     left, right = st.columns(2)
     left.download_button(
-        f"Download {name} (CSV)", df.to_csv(index=False).encode("utf-8"), file_name=f"{slug(name)}.csv",
-        mime="text/csv", key=key,
+        _("Download {name} (CSV)").format(name=name), df.to_csv(index=False).encode("utf-8"),
+        file_name=f"{slug(name)}.csv", mime="text/csv", key=key,
     )
     ctx = st.session_state.get("_context")
     if isinstance(ctx, Context):
@@ -240,7 +246,7 @@ def table(df: pd.DataFrame, name: str, *, key: str | None = None, **kwargs: Any)
 
         prov = dd.table_provenance(ctx.data, name, ctx.filters, len(df))
         right.download_button(
-            f"Provenance of {name} (JSON)", prov.to_json().encode("utf-8"),
+            _("Provenance of {name} (JSON)").format(name=name), prov.to_json().encode("utf-8"),
             file_name=f"{slug(name)}.csv{pv.SIDECAR_SUFFIX}", mime="application/json", key=f"{key}-provenance",
         )
 
@@ -267,7 +273,7 @@ def downloads(df: pd.DataFrame, name: str, provenance: Any = None) -> None:
     cols[2].download_button("Parquet", as_parquet, f"{base}.parquet", "application/vnd.apache.parquet",
                             key=f"parquet-{base}")
     if provenance is not None:
-        cols[3].download_button("Provenance", provenance.to_json().encode("utf-8"),
+        cols[3].download_button(_("Provenance"), provenance.to_json().encode("utf-8"),
                                 f"{base}.csv{pv.SIDECAR_SUFFIX}", "application/json", key=f"prov-{base}")
 
 
@@ -296,11 +302,14 @@ def percent(x: float) -> str:
     return "–" if x != x else f"{100 * x:.1f} %"
 
 
+EMPTY_NAMES = (N_("institutions"), N_("partnerships"))  # the tables :func:`empty` names
+
+
 def empty(view: dd.Dataset, what: Sequence[str] = ("institutions",)) -> bool:
     """Stop the page with an info box when the filters leave nothing to show."""
     for name in what:
         if getattr(view, name).empty:
-            st.info(f"No {name} match the filters. Widen the filters in the sidebar.")
+            st.info(_("No {name} match the filters. Widen the filters in the sidebar.").format(name=_(name)))
             return True
     return False
 
