@@ -545,3 +545,14 @@ def test_impact_page_chart_and_downloads(store: Path, tmp_path: Path, monkeypatc
     labels = [b.proto.label for b in at.get("download_button")]
     assert any(x.startswith("Download ") and x.endswith(" (CSV)") for x in labels)
     assert any(x.startswith("Provenance of ") for x in labels) and len(labels) == 2 * len(at.dataframe)
+
+
+def test_a_row_without_its_category_names_the_files_own_column(tmp_path: Path) -> None:
+    from kg.load.impact_read import read_report
+    from kg.load.problems import ValidationFailed
+
+    rows = [ROWS[0], ("Naamloos", "", *ROWS[0][2:])]
+    with pytest.raises(ValidationFailed) as e:
+        read_report(write_csv(tmp_path / "k.csv", "04-09-2024", rows))
+    (problem,) = e.value.problems
+    assert problem.row == 3 and problem.column == "Commons category" and problem.found == "an empty cell"

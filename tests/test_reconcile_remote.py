@@ -451,6 +451,22 @@ def test_an_unknown_name_is_one_located_problem(tmp_path: Path, capsys: pytest.C
     assert "--reconcile wikidata" in err
 
 
+def test_a_column_of_unknown_names_is_one_problem_per_cell_not_a_missing_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parts = tmp_path / "parts.csv"
+    parts.write_text(
+        "label_en,instance_of,country,start_time,participant\n"
+        "X,glam_partnership,Q55,2021,NL-X1\nY,glam_partnership,Q55,2022,Nergensmuseum\n",
+        encoding="utf-8",
+    )
+    assert main(["load", str(parts), "--kind", "partnership", "--store", str(tmp_path / "s"), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "2 problems in 2 of 2 rows" in err
+    assert "row 2, column 'participant'" in err and "row 3, column 'participant'" in err
+    assert "a column for participant" not in err
+
+
 def test_named_cells_resolve_against_the_rows_of_the_same_load_and_the_remote() -> None:
     idx = Index()
     idx.add("Q1000000000001", labels=["Oud museum"], classes=[MUSEUM], countries=["Q55"])

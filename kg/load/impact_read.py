@@ -165,6 +165,8 @@ def read_report(path: str | Path, *, format: str | None = None, country: str = "
     spec = measures()
     problems: list[Problem] = []
     rows: list[ReportRow] = []
+    # the file's own name of the category column (GLAMorous: "Commons category"), for located problems
+    category_col = next((by_fold[c] for c, t in fmt.columns.items() if t == "category" and c in by_fold), "category")
     for number, vals, links, formula in raw:
         cells = {c.casefold(): v for c, v in vals.items()}
         fields: dict[str, str] = {}
@@ -223,7 +225,7 @@ def read_report(path: str | Path, *, format: str | None = None, country: str = "
                 Problem(
                     name,
                     number,
-                    by_fold.get("category", "category"),
+                    category_col,
                     "a Commons category",
                     "an empty cell",
                     "every row names the category its figures are about",
@@ -260,7 +262,7 @@ def read_report(path: str | Path, *, format: str | None = None, country: str = "
                 Problem(
                     name,
                     r.number,
-                    by_fold.get("commons category", "category"),
+                    category_col,
                     "one row per category and date",
                     f"the same as row {seen[when]}",
                     "remove the duplicate row",

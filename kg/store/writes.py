@@ -207,12 +207,13 @@ def _pieces(parts: Iterable[bytes]) -> Iterable[bytes]:
     buf: list[bytes] = []
     size = 0
     for part in parts:
-        while len(part) > LOAD_PIECE:  # a large part: split at the last line end before the limit
-            cut = part.rfind(b"\n", 0, LOAD_PIECE) + 1 or len(part)
-            buf.append(part[:cut])
-            part = part[cut:]
+        if len(part) > LOAD_PIECE and buf:  # a large part: what is held first, as a piece of its own
             yield b"".join(buf)
             buf, size = [], 0
+        while len(part) > LOAD_PIECE:  # then the part, split at the last line end before the limit
+            cut = part.rfind(b"\n", 0, LOAD_PIECE) + 1 or len(part)
+            yield part[:cut]
+            part = part[cut:]
         buf.append(part)
         size += len(part)
         if size >= LOAD_PIECE:
