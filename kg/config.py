@@ -50,7 +50,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("wikibase_password", "GLAMKG_WIKIBASE_PASSWORD", None, "Bot password for that Wikibase.",
             secret=True),
     Setting("wikibase_idmap", "GLAMKG_WIKIBASE_IDMAP", None,
-            "The id map file of that Wikibase (default: `wikibase-idmap.json` in the current folder)."),
+            "The id map file of that Wikibase (default: `glamkg-wikibase-idmap.json` in the current folder)."),
     Setting("max_sheet_mb", "GLAMKG_MAX_SHEET_MB", "256",
             "The largest spreadsheet file `glamkg load` reads, in MiB (a CSV is read whole)."),
     Setting("max_columns", "GLAMKG_MAX_COLUMNS", "1000", "The most columns a spreadsheet may have."),

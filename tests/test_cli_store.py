@@ -105,6 +105,7 @@ def test_rdf_prints_each_flavor(capsys):
 def test_errors_are_one_line_with_exit_codes(tmp_path, capsys):
     code, _, err = run(capsys, "stats", "--store", str(tmp_path / "missing"))
     assert code == 3 and err.count("\n") == 1 and "no store at" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no lock files left beside the missing store
     code, _, err = run(capsys, "rdf", str(tmp_path / "nope.json"))
     assert code == 2 and "no such file" in err
     bad = tmp_path / "bad.json"

@@ -79,8 +79,8 @@ def gaps(
         str,
         typer.Option(
             "--evidence",
-            help="Evidence kinds whose partnerships count, comma-separated: residence, commons_institution_page, "
-            "commons_category, recorded, or all (schemas/evidence.yaml, docs/evidence.md).",
+            help="Evidence kinds whose partnerships count, comma-separated (the kinds of schemas/evidence.yaml, "
+            "listed in docs/evidence.md: residence, commons_category, impact_report, recorded, ...), or all.",
         ),
     ] = "all",
     measure: Annotated[

@@ -39,6 +39,7 @@ class Kind:
     import_name: str | None  # `glamkg import wikidata --evidence NAME`, or None
     proves: str
     does_not_prove: str
+    brought_in_by: str = ""  # the command that writes it when it is not an evidence import
 
     def class_ids(self) -> tuple[str, ...]:
         return tuple(model().cls(c).id for c in self.partnership_classes)
@@ -78,6 +79,7 @@ def _load(path: Path) -> Rules:
                 partnership_classes=tuple(k["partnership_classes"]),
                 catch_all=bool(k.get("catch_all", False)),
                 import_name=k.get("import"),
+                brought_in_by=str(k.get("brought_in_by") or ""),
                 proves=str(k["proves"]).strip(),
                 does_not_prove=str(k["does_not_prove"]).strip(),
             )

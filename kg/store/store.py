@@ -122,6 +122,8 @@ class Store:
                     st = cls(latest[0], path=p, read_only=True)
                     st._hold = latest[1]
                     return st
+            if not p.exists():  # no store: say so, without leaving lock files beside the missing folder
+                return cls._open(p, read_only=True, create=False)
             # A store never published (older glamkg): read it directly. While open, the reader holds a shared
             # lock that keeps large writes from swapping the directory under it (kg.store.swap).
             lock = store_swap.ReaderLock(p)

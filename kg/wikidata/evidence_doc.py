@@ -43,6 +43,13 @@ def _queries(name: str) -> list[str]:
     return out
 
 
+def _brought_in_by(k: evidence.Kind) -> str:
+    """The command that writes partnerships of kind ``k``."""
+    if k.import_name:
+        return f"`glamkg import wikidata --evidence {k.import_name}`"
+    return k.brought_in_by or "`glamkg load` (a sheet)"
+
+
 def markdown() -> str:
     m = model()
     out = [
@@ -65,7 +72,7 @@ def markdown() -> str:
         "|---|---|---|---|",
     ]
     for k in evidence.kinds():
-        how = f"`glamkg import wikidata --evidence {k.import_name}`" if k.import_name else "`glamkg load` (a sheet)"
+        how = _brought_in_by(k)
         classes = ", ".join(f"{c} ({m.cls(c).id})" for c in k.partnership_classes)
         out.append(f"| `{k.key}` {k.label} | {k.strength} | {classes} | {how} |")
     out.append("")
@@ -73,7 +80,7 @@ def markdown() -> str:
         out += [f"## `{k.key}`: {k.label}", ""]
         out += [f"- strength: **{k.strength}**" + (" (catch-all: every other partnership)" if k.catch_all else "")]
         out += ["- classes: " + "; ".join(_class(c) for c in k.partnership_classes)]
-        out += [f"- brought in by: `--evidence {k.import_name}`" if k.import_name else "- brought in by: loads", ""]
+        out += [f"- brought in by: {_brought_in_by(k)}", ""]
         out += ["**What it proves.** " + k.proves, "", "**What it does not prove.** " + k.does_not_prove, ""]
     out += [
         "## The imports",
