@@ -5,6 +5,7 @@ Drawn offline: Natural Earth outlines shipped with glamkg (kg.dashboard.worldmap
 
 import streamlit as st
 
+from kg.dashboard import data as dd
 from kg.dashboard import ui, worldmap
 from kg.dashboard import views as dv
 from kg.gaps import tables
@@ -18,22 +19,34 @@ if ui.empty(ctx.view):
 inst = ctx.view.institutions.assign(
     status=tables.partnered_flags(ctx.view).map({True: "partnered", False: "not partnered"})
 )
+zooms = {"world": "the whole world", "shown": "the institutions shown"}
+zoom = st.radio("Zoom to", list(zooms), format_func=zooms.get, horizontal=True, key="map_zoom",
+                index=1 if ctx.filters.regions or ctx.filters.countries else 0,
+                help="The maps fit the institutions the filters keep; pick a region or country in the sidebar "
+                     "to look closer.")
+fit = worldmap.extent(inst["lat"], inst["lon"]) if zoom == "shown" else None
 points, cell = worldmap.aggregate_points(inst)
 placed = int(inst["lat"].notna().sum())
 title = "GLAM institutions, with and without a Wikimedia partnership"
 if cell:
     title += f" (counted per {cell:g}° cell)"
-ui.chart(worldmap.point_map(points, title=title, cell=cell))
-st.caption(f"{placed:,} of {len(inst):,} institutions have coordinates; the others are not on the map.")
+ui.chart(worldmap.point_map(points, title=title, cell=cell, fit=fit))
+st.caption(f"{placed:,} of {len(inst):,} institutions have coordinates; the others are not on the map. Institutions "
+           "without a partnership are drawn on top, and in a cell the smaller circle above the bigger: no group "
+           "hides the other.")
 
 st.subheader("Per country")
 metric = st.selectbox("Metric", list(dv.MAP_METRICS), format_func=lambda k: dv.MAP_METRICS[k][0], key="map_metric")
 label, unit = dv.MAP_METRICS[metric]
-per_country = dv.country_metrics(ctx.view)
+per_country = dv.country_metrics(ctx.view, reference=dd.reference(ctx.data, ctx.filters))
 ui.chart(
     worldmap.choropleth(
         per_country, value=metric, value_title=f"{label} ({unit})", title=f"{label} per country ({unit})",
-        tooltip=[("institutions", "institutions"), ("partnerships", "partnerships")],
+        tooltip=[("institutions", "institutions"), ("partnerships", "partnerships")], flag="small_numbers",
+        fit=fit,
     )
 )
+st.caption("Countries outlined with a dashed line have small numbers (fewer than 30 institutions, or fewer than 5 "
+           "partnerships expected at parity): read their colour with care. The representation index is relative to "
+           f"{dd.references(ctx.data, ctx.filters)[dd.WORLD]}.")
 ui.table(per_country, "per-country metrics")

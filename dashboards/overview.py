@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from kg.dashboard import data as dd
-from kg.dashboard import ui
+from kg.dashboard import ui, worldmap
 from kg.dashboard import views as dv
 from kg.gaps import tables
 
@@ -37,7 +37,8 @@ if not ui.empty(ctx.view):
             y=alt.Y("region:N", title=f"region ({dd.SCHEMES[ui.scheme()]})", sort="-x"),
             x=alt.X("institutions:Q", title="institutions (count)", stack=True),
             color=alt.Color("status:N", title="institution",
-                            scale=alt.Scale(domain=["partnered", "not partnered"], range=["#1b7837", "#c2410c"])),
+                            scale=alt.Scale(domain=list(worldmap.PARTNERED_COLOURS),
+                                            range=list(worldmap.PARTNERED_COLOURS.values()))),
             tooltip=["region", "status", alt.Tooltip("institutions:Q", format=",")],
         )
     )
