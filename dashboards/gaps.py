@@ -45,7 +45,8 @@ bars = (
     .mark_bar()
     .encode(
         y=alt.Y("group:N", title=dv.LEVELS[level], sort=by_index),
-        x=alt.X(f"{ri}:Q", title=f"representation index (per {baseline} ÷ {refs[ref_key]}; 1 = parity)"),
+        x=alt.X(f"{ri}:Q", title=["representation index (1 = parity)", f"{metric} per {baseline} ÷ the same in",
+                                 refs[ref_key]]),
         color=alt.Color("status:N", title="status", scale=alt.Scale(
             domain=["under-represented", "near parity", "over-represented", "too few to tell"],
             range=["#d55e00", "#8c8c8c", "#0072b2", "#d1d5db"])),

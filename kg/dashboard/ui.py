@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,7 +126,7 @@ def valid_values(given: str, known: Sequence[str], shown: int = 12) -> str:
     (at most ``shown`` of them)."""
     import difflib
 
-    close = difflib.get_close_matches(given, list(known), n=3, cutoff=0.6)
+    close = difflib.get_close_matches(given, list(known), n=3, cutoff=0.7)
     close += [k for k in known if k.lower() == given.lower() and k not in close]
     listed = ", ".join(known[:shown]) + (f", … ({len(known)} in all: see the sidebar)" if len(known) > shown else "")
     head = f"did you mean {' or '.join(close)}? " if close else ""
@@ -271,7 +272,8 @@ def metadata(ctx: Context) -> dict[str, str]:
     meta = ctx.data.meta
     label = str(meta_value(meta, "label", "dataset") or "(no dataset label)")
     if is_synthetic(meta):
-        label = f"SYNTHETIC demo data, not real figures: {label}"
+        label = (f"SYNTHETIC demo data, not real figures: {label}" if "synthetic" not in label.lower() else
+                 f"{label} (not real figures)")
     source = ctx.data.path + (f" (store generation {ctx.data.generation})" if ctx.data.generation else "")
     return {"data_label": label, "data_source": f"glamkg: {source}", "data_filters": ctx.filters.describe(),
             "data_read_at": ctx.data.read_at, "downloaded_at": now()}
@@ -334,9 +336,9 @@ def slug(name: str) -> str:
 TEXT = "#31333f"  # 12.6:1 on white
 MUTED = "#4b5563"  # 7.6:1 on white
 ACCESSIBLE_CONFIG = {
-    "axis": {"labelColor": TEXT, "titleColor": TEXT, "labelLimit": 160},
+    "axis": {"labelColor": TEXT, "titleColor": TEXT, "labelLimit": 160, "titleLimit": 320},
     "legend": {"labelColor": TEXT, "titleColor": TEXT, "orient": "bottom", "direction": "horizontal",
-               "labelLimit": 200},
+               "columns": 2, "labelLimit": 160},  # below the chart: a phone keeps the plot's width
     "title": {"color": TEXT, "subtitleColor": MUTED, "anchor": "start"},
     "header": {"labelColor": TEXT, "titleColor": TEXT},
 }
@@ -370,7 +372,10 @@ def stamp(spec: dict[str, Any], lines: Sequence[str]) -> dict[str, Any]:
 def chart_lines(ctx: Context) -> list[str]:
     """The subtitle of every chart: what the data is and where it came from, the filters, when."""
     m = metadata(ctx)
-    return [m["data_label"], f"{m['data_source']}, read {m['data_read_at']}; filters: {m['data_filters']}"]
+    where = Path(ctx.data.path).name if not ctx.data.path.startswith(("http://", "https://")) else ctx.data.path
+    generation = f" generation {ctx.data.generation}" if ctx.data.generation else ""
+    return [m["data_label"], f"glamkg store {where}{generation}, read {m['data_read_at']}",
+            f"filters: {m['data_filters']}"]
 
 
 def chart(c: Any) -> None:
