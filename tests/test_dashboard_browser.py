@@ -466,7 +466,9 @@ const e = arguments[0], box = e.getBoundingClientRect(), svg = e.querySelector('
 function span(selector) {
   let lo = Infinity, hi = -Infinity;
   svg.querySelectorAll(selector).forEach(m => { const r = m.getBoundingClientRect();
-    if (r.width > 0) { lo = Math.min(lo, Math.max(r.left, box.left)); hi = Math.max(hi, Math.min(r.right, box.right)); } });
+    if (r.width > 0) {
+      lo = Math.min(lo, Math.max(r.left, box.left)); hi = Math.max(hi, Math.min(r.right, box.right));
+    } });
   return hi - lo;
 }
 return [span('.role-mark, .role-axis'), span('.role-mark'), svg.getBoundingClientRect().width - box.width];
