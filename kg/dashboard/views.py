@@ -300,7 +300,8 @@ def with_names(df: pd.DataFrame, data: Dataset) -> pd.DataFrame:
     known.update(zip(countries["qid"].astype(str), countries["name"].astype(str), strict=True))
     out = df.copy()
     for col in list(df.columns):
-        if f"{col}Label" in df.columns or df[col].dtype != object or df[col].isna().all():
+        text = df[col].dtype == object or pd.api.types.is_string_dtype(df[col])
+        if f"{col}Label" in df.columns or not text or df[col].isna().all():
             continue
         values = df[col].dropna().astype(str).map(shorten)
         if not values.map(lambda v: is_id(v, kinds="Q")).all():
