@@ -7,7 +7,8 @@ import streamlit as st
 from kg.dashboard import data as dd
 from kg.dashboard import ui, worldmap
 from kg.dashboard import views as dv
-from kg.gaps import tables
+from kg.gaps import findings, tables
+from kg.gaps import metrics as gap_metrics
 
 ctx = ui.context()
 st.title("GLAM institutions and their Wikimedia partnerships")
@@ -42,6 +43,12 @@ if not ui.empty(ctx.view):
             tooltip=["region", "status", alt.Tooltip("institutions:Q", format=",")],
         )
     )
+    per = by_region.pivot_table(index="region", columns="status", values="institutions", aggfunc="sum",
+                                fill_value=0).reindex(columns=["partnered", "not partnered"], fill_value=0)
+    cover = pd.DataFrame({"group": per.index, "institutions": per.sum(axis=1).to_numpy(),
+                          "partnered_institutions": per["partnered"].to_numpy()})
+    cover["small_numbers"] = cover["institutions"] < gap_metrics.MIN_INSTITUTIONS
+    st.markdown("**" + findings.coverage(cover) + "**")
     ui.table(by_region, "institutions per region")
 
 st.subheader("What is in the store")

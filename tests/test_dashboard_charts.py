@@ -41,7 +41,8 @@ def run_page(page: str, **query: str | list[str]) -> AppTest:
     at = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=TIMEOUT)
     for k, v in query.items():
         at.query_params[k] = v
-    at.switch_page(str(APP_DIR / f"{page}.py"))
+    if page != "overview":
+        at.switch_page(str(APP_DIR / f"{page}.py"))
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -271,3 +272,9 @@ def test_a_mistyped_link_value_names_the_valid_values(app_env: Path) -> None:
     text = next(w.value for w in at.warning if "Ignored in the link" in w.value)
     assert "region=Afrika (did you mean Africa? valid: Africa, Americas, Europe)" in text
     assert "type=musem (did you mean museum? valid: " in text
+
+
+def test_overview_region_chart_has_its_finding(app_env: Path) -> None:
+    at = run_page("overview", scheme="region")
+    assert "Americas: 0 % of institutions have a partnership, against 100 % in Africa (few institutions: read " \
+           "with care)." in bold(at)

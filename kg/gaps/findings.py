@@ -12,6 +12,7 @@ the reader of ``glamkg gaps``: the numbers rounded for reading, the groups named
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 
@@ -126,3 +127,15 @@ def inequality(gini: float, *, metric: str, baseline: str) -> str:
     else:
         words = "concentrated in a few countries"
     return f"Gini {gini:.2f}: {metric} are {words} against {baseline} (0 = every country in line, 1 = all in one)."
+
+
+def of_report(rep: Any, *, metric: str = "partnerships", reference: str = "all groups together") -> list[str]:
+    """The findings of a :class:`kg.gaps.metrics.GapReport` (``glamkg gaps`` prints them under its table):
+    coverage, the lowest representation index (against ``reference``, whose rates the report kept)."""
+    per, scale = {"institutions": ("100 institutions", 100.0), "population": ("million inhabitants", 1e6)}.get(
+        rep.baseline.name, (f"unit of {rep.baseline.name}", 1.0))
+    out = [coverage(rep.table)]
+    if metric in ("partnerships", "contributions"):
+        rate = scale * rep.rates[1 if metric == "contributions" else 0]
+        out.append(representation(rep.table, metric=metric, rate=rate, per=per, reference=reference))
+    return out
