@@ -224,7 +224,8 @@ def test_every_chart_carries_the_data_label_source_filters_and_date(app_env: Pat
     for spec in specs(at):
         lines = spec["title"]["subtitle"]
         assert lines[0] == f"SYNTHETIC demo data, not real figures: {fx.LABEL}"
-        assert lines[1].startswith(f"glamkg store {store_path.name} generation ") and ", read 20" in lines[1]
+        assert lines[1].startswith(f"source: glamkg store “{store_path.name}” (generation ")
+        assert "), read 20" in lines[1]
         assert lines[2] == "filters: regions (UN M49 regions): Europe"
         assert spec["config"]["axis"]["labelColor"] == "#31333f"
 

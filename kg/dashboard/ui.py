@@ -272,8 +272,10 @@ def metadata(ctx: Context) -> dict[str, str]:
     meta = ctx.data.meta
     label = str(meta_value(meta, "label", "dataset") or "(no dataset label)")
     if is_synthetic(meta):
-        label = (f"SYNTHETIC demo data, not real figures: {label}" if "synthetic" not in label.lower() else
-                 f"{label} (not real figures)")
+        if "synthetic" not in label.lower():
+            label = f"SYNTHETIC demo data, not real figures: {label}"
+        elif "not real" not in label.lower():
+            label = f"{label} (not real figures)"
     source = ctx.data.path + (f" (store generation {ctx.data.generation})" if ctx.data.generation else "")
     return {"data_label": label, "data_source": f"glamkg: {source}", "data_filters": ctx.filters.describe(),
             "data_read_at": ctx.data.read_at, "downloaded_at": now()}
@@ -373,8 +375,8 @@ def chart_lines(ctx: Context) -> list[str]:
     """The subtitle of every chart: what the data is and where it came from, the filters, when."""
     m = metadata(ctx)
     where = Path(ctx.data.path).name if not ctx.data.path.startswith(("http://", "https://")) else ctx.data.path
-    generation = f" generation {ctx.data.generation}" if ctx.data.generation else ""
-    return [m["data_label"], f"glamkg store {where}{generation}, read {m['data_read_at']}",
+    generation = f" (generation {ctx.data.generation})" if ctx.data.generation else ""
+    return [m["data_label"], f"source: glamkg store “{where}”{generation}, read {m['data_read_at']}",
             f"filters: {m['data_filters']}"]
 
 
