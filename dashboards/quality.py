@@ -21,7 +21,7 @@ ui.chart(
     alt.layer(
         heat.mark_rect().encode(
             x=alt.X("property:N", title="property", sort=list(dv.QUALITY_PROPERTIES)),
-            y=alt.Y("group:N", title=level.replace("_name", "")),
+            y=alt.Y("group:N", title={"country_name": "country"}.get(level, dv.LEVELS.get(level, level))),
             # viridis: ordered by lightness, apart for colour-blind readers (35 % and 80 % too)
             color=alt.Color("share_pct:Q", title="institutions with a value (%)",
                             scale=alt.Scale(scheme="viridis", domain=[0, 100])),

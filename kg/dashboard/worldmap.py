@@ -252,9 +252,9 @@ def choropleth(
             f["properties"]["flag_label"] = flag_title
         layers.append(
             alt.Chart(alt.Data(name=FLAGGED))
-            .mark_geoshape(filled=False, strokeWidth=1.4, strokeDash=[3, 2])
+            .mark_geoshape(filled=False, strokeWidth=0.9, strokeDash=[2, 2])
             .encode(stroke=alt.Stroke("properties.flag_label:N", title="flag",
-                                      scale=alt.Scale(domain=[flag_title], range=["#111827"])), tooltip=tips)
+                                      scale=alt.Scale(domain=[flag_title], range=["#374151"])), tooltip=tips)
         )
     chart = _project(alt.layer(*layers), fit)
     return _spec(chart, {COUNTRIES: list(_features()), VALUED: valued, FLAGGED: flagged})
