@@ -19,12 +19,18 @@ if ui.empty(ctx.view):
 inst = ctx.view.institutions.assign(
     status=tables.partnered_flags(ctx.view).map({True: "partnered", False: "not partnered"})
 )
-zooms = {"world": "the whole world", "shown": "the institutions shown"}
-zoom = st.radio("Zoom to", list(zooms), format_func=zooms.get, horizontal=True, key="map_zoom",
-                index=1 if ctx.filters.regions or ctx.filters.countries else 0,
-                help="The maps fit the institutions the filters keep; pick a region or country in the sidebar "
-                     "to look closer.")
-fit = worldmap.extent(inst["lat"], inst["lon"]) if zoom == "shown" else None
+in_region = dv.region_column(inst, ui.scheme())
+zooms = {"world": "the whole world", "shown": "the institutions shown",
+         **{f"region:{r}": r for r in sorted(set(in_region)) if r != dd.UNKNOWN}}
+zoom = st.selectbox("Zoom to", list(zooms), format_func=zooms.get, key="map_zoom",
+                    index=1 if ctx.filters.regions or ctx.filters.countries else 0,
+                    help="Both maps fit the institutions shown, or those of one region (of the sidebar's scheme).")
+fit = None
+if zoom == "shown":
+    fit = worldmap.extent(inst["lat"], inst["lon"])
+elif zoom.startswith("region:"):
+    here = in_region == zoom.removeprefix("region:")
+    fit = worldmap.extent(inst.loc[here, "lat"], inst.loc[here, "lon"])
 points, cell = worldmap.aggregate_points(inst)
 placed = int(inst["lat"].notna().sum())
 title = "GLAM institutions, with and without a Wikimedia partnership"

@@ -171,8 +171,18 @@ def test_map_page_outlines_small_number_countries_and_zooms_to_the_filter(app_en
         ring = spec["projection"]["fit"]["geometry"]["coordinates"][0]
         lons = [p[0] for p in ring]
         assert min(lons) < 4.885 and max(lons) > 13.40 and max(lons) - min(lons) < 30
-    at.radio(key="map_zoom").set_value("world").run()
+    at.selectbox(key="map_zoom").set_value("world").run()
     assert "fit" not in specs(at)[0]["projection"]
+
+
+def test_map_zooms_to_a_region_without_filtering(app_env: Path) -> None:
+    at = run_page("map", scheme="region")
+    assert "fit" not in specs(at)[0]["projection"]  # no filter: the world
+    at.selectbox(key="map_zoom").set_value("region:Africa").run()
+    ring = specs(at)[0]["projection"]["fit"]["geometry"]["coordinates"][0]
+    lons, lats = [p[0] for p in ring], [p[1] for p in ring]
+    assert min(lons) < 17.08 < max(lons) and min(lats) < -22.56 < max(lats)  # Windhoek (I5), Africa's only one
+    assert min(lons) > 0 and max(lons) < 30 and max(lats) < 0  # not Recife (lon -34.88) nor Europe (lat 52)
 
 
 # --- colours, exports, explorer, links ----------------------------------------------------------------------
