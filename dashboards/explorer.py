@@ -4,12 +4,16 @@ import streamlit as st
 
 from kg.dashboard import data as dd
 from kg.dashboard import ui
+from kg.dashboard import views as dv
 from kg.errors import GlamkgError
 from kg.i18n import _, ngettext
 
 ctx = ui.context()
 st.title(_("Query explorer"))
 ui.banner(ctx)
+if ctx.filters.active():
+    st.info("The sidebar's filters do not apply here: a query answers what it asks. Set its own parameters "
+            "below (a country, a region, years) to narrow it.", icon=":material/filter_alt_off:")
 
 catalog = dd.saved_queries()
 if not catalog:
@@ -65,6 +69,7 @@ except GlamkgError as e:
     ui.error(e)
     st.stop()
 
+result = dv.with_names(result, ctx.data)  # names beside bare ids (Q30 -> United States of America)
 st.caption(ngettext("{n} row", "{n} rows", len(result)).format(n=f"{len(result):,}"))
 chart = ui.query_chart(query, result)
 if chart is not None:

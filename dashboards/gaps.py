@@ -3,9 +3,11 @@
 import altair as alt
 import streamlit as st
 
+from kg.dashboard import data as dd
 from kg.dashboard import history as hist
 from kg.dashboard import ui
 from kg.dashboard import views as dv
+from kg.gaps import findings
 from kg.i18n import _
 
 ctx = ui.context()
@@ -14,55 +16,69 @@ ui.banner(ctx)
 if ui.empty(ctx.view):
     st.stop()
 
-a, b, c = st.columns(3)
+a, b, c, d = st.columns(4)
 level = a.selectbox(_("Level"), list(dv.LEVELS), format_func=lambda k: dv.LEVELS[k], key="gaps_level",
                     index=list(dv.LEVELS).index(ui.scheme()))
 baseline = b.selectbox(_("Baseline"), list(dv.BASELINES), format_func=lambda k: dv.BASELINES[k], key="gaps_baseline")
 metric = c.selectbox(_("Metric"), list(dv.GAP_METRICS), format_func=lambda k: dv.GAP_METRICS[k], key="gaps_metric")
+refs = dd.references(ctx.data, ctx.filters)
+ref_key = d.selectbox("Index relative to", list(refs), format_func=refs.get, key="gaps_reference",
+                      help="The representation index compares each group with this reference group, never with the "
+                           "filtered selection itself (which would always look like parity).")
 
-rep = dv.gap_report(ctx.view, by=level, baseline=baseline, metric=metric, evidence=ctx.filters.evidence or None)
+rep = dv.gap_report(ctx.view, by=level, baseline=baseline, metric=metric, evidence=ctx.filters.evidence or None,
+                    reference=dd.reference(ctx.data, ctx.filters, ref_key))
 table = dv.gap_table(rep, metric=metric)
 st.caption(f"Evidence counted: {dv.evidence_counted(rep)} (sidebar: Evidence; definitions: docs/evidence.md).")
 st.caption(
-    f"Baseline: {rep.baseline.label}. Representation index = share of {metric} ÷ share of the baseline "
-    "(1 = parity). Coverage interval: 95 % Wilson. Rows flagged 'small numbers' are too small to read much into."
+    f"Baseline: {rep.baseline.label}. Representation index = {metric} per unit of the baseline ÷ the same in "
+    f"**{refs[ref_key]}** (1 = parity with it). Coverage interval: 95 % Wilson. Rows flagged 'small numbers' are "
+    "too small to read much into."
 )
 
 ri = f"ri_{metric}"
 chart_rows = table[table["institutions"] > 0]
+per, scale = ("100 institutions", 100.0) if baseline == "institutions" else ("million inhabitants", 1e6)
+# explicit orders (a Vega-Lite sort by a field clashes between layers and falls back to alphabetical)
+by_index = list(chart_rows.sort_values([ri, "group"], na_position="last")["group"])
 bars = (
     alt.Chart(chart_rows, title=f"Representation index of {metric} by {dv.LEVELS[level]}")
     .mark_bar()
     .encode(
-        y=alt.Y("group:N", title=dv.LEVELS[level], sort="x"),
-        x=alt.X(f"{ri}:Q", title=f"representation index (share of {metric} ÷ share of {baseline}; 1 = parity)"),
+        y=alt.Y("group:N", title=dv.LEVELS[level], sort=by_index),
+        x=alt.X(f"{ri}:Q", title=["representation index (1 = parity)", f"{metric} per {baseline} ÷ the same in",
+                                 refs[ref_key]]),
         color=alt.Color("status:N", title="status", scale=alt.Scale(
             domain=["under-represented", "near parity", "over-represented", "too few to tell"],
-            range=["#c2410c", "#9ca3af", "#1b7837", "#d1d5db"])),
+            range=["#d55e00", "#8c8c8c", "#0072b2", "#d1d5db"])),
         tooltip=["group", alt.Tooltip(f"{ri}:Q", format=".2f"), "status", "caveats"],
     )
 )
 parity = alt.Chart().mark_rule(color="black", strokeDash=[4, 3]).encode(x=alt.datum(1))
 ui.chart(alt.layer(bars, parity, data=chart_rows))
+rate = scale * rep.rates[1 if metric == "contributions" else 0]
+st.markdown("**" + findings.representation(table, metric=metric, rate=rate, per=per, reference=refs[ref_key]) + "**")
 
+by_coverage = list(chart_rows.sort_values(["coverage_pct", "group"], ascending=[False, True])["group"])
 dots = alt.Chart(chart_rows, title=_("Coverage: share of institutions with a partnership (95 % Wilson interval)"))
 ui.chart(
     alt.layer(
         dots.mark_rule().encode(
-            y=alt.Y("group:N", title=dv.LEVELS[level], sort="-x"),
+            y=alt.Y("group:N", title=dv.LEVELS[level], sort=by_coverage),
             x=alt.X("coverage_low_pct:Q", title="coverage (% of institutions)"),
             x2="coverage_high_pct:Q",
         ),
         dots.mark_point(filled=True, size=60).encode(
-            y=alt.Y("group:N", sort="-x"), x="coverage_pct:Q",
+            y=alt.Y("group:N", sort=by_coverage), x="coverage_pct:Q",
             tooltip=["group", alt.Tooltip("coverage_pct:Q", format=".1f", title="coverage (%)"),
                      alt.Tooltip("institutions:Q", format=",")],
         ),
     )
 )
+st.markdown("**" + findings.coverage(table) + "**")
 
 st.subheader(_("Ranked table"))
-ui.table(table, f"gaps by {level}")
+ui.table(table, f"gaps by {level}", column_config=ui.readable(table, dv.GAP_HEADERS, dv.GAP_DECIMALS))
 
 st.subheader(_("Inequality across countries"))
 lorenz, gini = dv.lorenz(rep, metric=metric)
@@ -71,6 +87,7 @@ if lorenz.empty:
 else:
     st.metric(f"Gini of {metric} against {baseline}", f"{gini:.3f}", help="0 = every country in line with its "
               "baseline, 1 = everything in one country")
+    st.markdown("**" + findings.inequality(gini, metric=metric, baseline=baseline) + "**")
     curve = alt.Chart(lorenz, title=f"Lorenz curve: {metric} against {baseline} across countries").mark_line(
         point=False).encode(
         x=alt.X("baseline_share:Q", title=f"cumulative share of {baseline} (%)"),

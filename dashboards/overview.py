@@ -5,9 +5,10 @@ import pandas as pd
 import streamlit as st
 
 from kg.dashboard import data as dd
-from kg.dashboard import ui
+from kg.dashboard import ui, worldmap
 from kg.dashboard import views as dv
-from kg.gaps import tables
+from kg.gaps import findings, tables
+from kg.gaps import metrics as gap_metrics
 from kg.i18n import _
 
 ctx = ui.context()
@@ -39,10 +40,17 @@ if not ui.empty(ctx.view):
             y=alt.Y("region:N", title=f"region ({dd.SCHEMES[ui.scheme()]})", sort="-x"),
             x=alt.X("institutions:Q", title="institutions (count)", stack=True),
             color=alt.Color("status:N", title="institution",
-                            scale=alt.Scale(domain=["partnered", "not partnered"], range=["#1b7837", "#c2410c"])),
+                            scale=alt.Scale(domain=list(worldmap.PARTNERED_COLOURS),
+                                            range=list(worldmap.PARTNERED_COLOURS.values()))),
             tooltip=["region", "status", alt.Tooltip("institutions:Q", format=",")],
         )
     )
+    per = by_region.pivot_table(index="region", columns="status", values="institutions", aggfunc="sum",
+                                fill_value=0).reindex(columns=["partnered", "not partnered"], fill_value=0)
+    cover = pd.DataFrame({"group": per.index, "institutions": per.sum(axis=1).to_numpy(),
+                          "partnered_institutions": per["partnered"].to_numpy()})
+    cover["small_numbers"] = cover["institutions"] < gap_metrics.MIN_INSTITUTIONS
+    st.markdown("**" + findings.coverage(cover) + "**")
     ui.table(by_region, "institutions per region")
 
 st.subheader(_("What is in the store"))

@@ -53,7 +53,7 @@ else:
         x="x:Q", y="y:Q",
         size=alt.Size("weight:Q", title="partnerships (count)", scale=alt.Scale(range=[20, 600])),
         color=alt.Color("kind:N", title="node", scale=alt.Scale(domain=["partner organisation", "institution"],
-                                                               range=["#7c3aed", "#1b7837"])),
+                                                               range=["#e69f00", "#0072b2"])),
         tooltip=["label", "kind", alt.Tooltip("weight:Q", title="partnerships", format=",")],
     )
     names = alt.Chart(nodes[nodes["kind"] == "partner organisation"]).mark_text(dy=-14, fontSize=11).encode(

@@ -22,14 +22,17 @@ ui.chart(
     alt.layer(
         heat.mark_rect().encode(
             x=alt.X("property:N", title="property", sort=list(dv.QUALITY_PROPERTIES)),
-            y=alt.Y("group:N", title=level.replace("_name", "")),
+            y=alt.Y("group:N", title={"country_name": "country"}.get(level, dv.LEVELS.get(level, level))),
+            # viridis: ordered by lightness, apart for colour-blind readers (35 % and 80 % too)
             color=alt.Color("share_pct:Q", title="institutions with a value (%)",
-                            scale=alt.Scale(scheme="redyellowgreen", domain=[0, 100])),
+                            scale=alt.Scale(scheme="viridis", domain=[0, 100])),
             tooltip=["group", "property", alt.Tooltip("share_pct:Q", format=".1f", title="%"),
                      alt.Tooltip("with_value:Q", format=","), alt.Tooltip("institutions:Q", format=",")],
         ),
         heat.mark_text(fontSize=10).encode(x=alt.X("property:N", sort=list(dv.QUALITY_PROPERTIES)), y="group:N",
-                                           text=alt.Text("share_pct:Q", format=".0f")),
+                                           text=alt.Text("share_pct:Q", format=".0f"),
+                                           color=alt.condition("datum.share_pct < 40", alt.value("white"),
+                                                               alt.value("black"))),
     )
 )
 ui.table(comp, f"completeness by {level}")

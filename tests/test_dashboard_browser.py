@@ -335,3 +335,197 @@ def test_partners_to_call_for_a_country_in_chromium(server: str, browser: object
     SHOTS.mkdir(parents=True, exist_ok=True)
     assert driver.save_screenshot(str(SHOTS / "partners-country.png"))  # type: ignore[attr-defined]
     _shrink(SHOTS / "partners-country.png")
+
+
+# --- charts that cannot mislead (issue 16), tried as an analyst would -------------------------------------
+
+
+def _open(driver: object, url: str, charts: int = 1) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(url)  # type: ignore[attr-defined]
+    _wait(lambda: driver.find_elements(By.CSS_SELECTOR, "[data-testid='stMain'] h1"), what=f"{url}: title")  # type: ignore[attr-defined]
+    _wait(lambda: not driver.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']"), 30,  # type: ignore[attr-defined]
+          what=f"{url}: script run to finish")
+    _wait(lambda: _charts_drawn(driver, charts), what=f"{url}: {charts} charts drawn")
+
+
+def _demo_tables(store: Path) -> object:
+    from kg.gaps import tables
+    from kg.store import Store
+
+    with Store.open(store, read_only=True) as st:
+        return tables.read(st)
+
+
+def _by_hand(data: object, *, region: str | None, type_: str | None, years: tuple[int, int] | None) -> tuple[int, int]:
+    """(institutions, partnerships summed over countries) of the demo store's UN M49 ``region`` (None: world),
+    institutions of ``type_``, partnerships active in ``years``: plain pandas over the store's tables."""
+    from kg.model import regions
+
+    inst = data.institutions  # type: ignore[attr-defined]
+    region_of = regions.countries().set_index("iso2")["region"]
+    ic = data.institution_countries  # type: ignore[attr-defined]
+    ic = ic[ic["iso2"] != ""]
+    if region:
+        ic = ic[ic["iso2"].map(region_of) == region]
+    if type_:
+        ic = ic[ic["item"].isin(inst.loc[inst["type"] == type_, "item"])]
+    ps = data.partnerships  # type: ignore[attr-defined]
+    if years:
+        lo, hi = years
+        ps = ps[ps["start_year"].notna() & (ps["start_year"] <= hi) & (ps["end_year"].isna() | (ps["end_year"] >= lo))]
+    links = data.links[data.links["partnership"].isin(ps["item"])]  # type: ignore[attr-defined]
+    per_country = links.merge(ic, left_on="institution", right_on="item").groupby("iso2")["partnership"].nunique()
+    return int(ic["item"].nunique()), int(per_country.sum())
+
+
+def test_a_filtered_page_keeps_the_index_relative_to_the_world(server: str, browser: object, demo_store: Path) -> None:
+    """Africa + libraries + 2015-2020: the representation index compares Africa's libraries with the world's
+    libraries in those years (not with themselves, which is always 1.00), and the page says so."""
+    from selenium.webdriver.common.by import By
+
+    data = _demo_tables(demo_store)
+    kind = "library"
+    assert kind in set(data.institutions["type"])  # type: ignore[attr-defined]
+    n_af, p_af = _by_hand(data, region="Africa", type_=kind, years=(2015, 2020))
+    n_w, p_w = _by_hand(data, region=None, type_=kind, years=(2015, 2020))
+    assert n_af and p_af and n_w and p_w
+    expected = (p_af / n_af) / (p_w / n_w)
+    assert abs(expected - 1) > 0.1  # the filtered set's own index (always 1.00) would fail
+    driver = browser
+    _open(driver, f"{server}/gaps?scheme=region&region=Africa&type={kind}&years=2015-2020", 2)
+    rows = _wait(lambda: _grid(driver, "representation index"), what="the gap table with readable headers")
+    heads = list(rows[0])  # type: ignore[index]
+    assert heads[:4] == ["group", "representation index", "status", "small numbers"], heads
+    africa = next(r for r in rows if r["group"] == "Africa")  # type: ignore[union-attr]
+    assert float(africa["representation index"]) == pytest.approx(expected, abs=0.006)
+    body = driver.find_element(By.TAG_NAME, "body").text  # type: ignore[attr-defined]
+    assert f"the same in the whole world (institution types: {kind}; years 2015–2020)" in body
+    assert f"Africa has a representation index of {expected:.2f}" in body  # the finding under the chart
+
+
+def _axis_labels(driver: object, chart: int) -> list[str]:
+    """The y-axis labels of the page's ``chart``-th Vega chart, top to bottom."""
+    labels = driver.execute_script(  # type: ignore[attr-defined]
+        """const svg = document.querySelectorAll('.vega-embed')[arguments[0]].querySelector('svg');
+        const axes = Array.from(svg.querySelectorAll('.role-axis'));
+        const y = axes.find(a => (a.getAttribute('aria-label') || '').startsWith('Y-axis'));
+        return Array.from(y.querySelectorAll('.role-axis-label text'))
+          .map(t => [t.getBoundingClientRect().top, t.textContent]);""", chart)
+    return [text for _, text in sorted(labels)]
+
+
+def test_the_coverage_chart_is_ranked(server: str, browser: object, demo_store: Path) -> None:
+    """The coverage axis lists the regions from the highest coverage down (not alphabetically)."""
+    from kg.model import regions
+
+    data = _demo_tables(demo_store)
+    inst = data.institutions  # type: ignore[attr-defined]
+    inst = inst[inst["iso2"] != ""]
+    region = inst["iso2"].map(regions.countries().set_index("iso2")["region"])
+    partnered = inst["item"].isin(data.links["institution"])  # type: ignore[attr-defined]
+    coverage = partnered.groupby(region).mean()
+    expected = [r for r, _ in sorted(coverage.items(), key=lambda kv: (-kv[1], kv[0]))]
+    assert expected != sorted(expected)  # else the test could not tell ranked from alphabetical
+    _open(browser, f"{server}/gaps?scheme=region", 2)
+    assert _axis_labels(browser, 1) == expected
+
+
+def _contrast(rgb: str) -> float:
+    """WCAG 2 contrast ratio of a CSS rgb() colour against white."""
+    def lum(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (float(x) for x in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3])
+    y = 0.2126 * lum(r) + 0.7152 * lum(g) + 0.0722 * lum(b)
+    return 1.05 / (y + 0.05)
+
+
+def test_axis_text_reaches_wcag_aa_contrast(server: str, browser: object) -> None:
+    _open(browser, f"{server}/gaps?scheme=region", 2)
+    fills = browser.execute_script(  # type: ignore[attr-defined]
+        "return Array.from(document.querySelectorAll('.vega-embed .role-axis-label text, .vega-embed "
+        ".role-axis-title text')).map(t => getComputedStyle(t).fill);")
+    assert fills
+    assert min(_contrast(f) for f in fills) >= 4.5, sorted(set(fills))
+
+
+def test_a_mistyped_filter_in_the_link_warns_with_the_valid_values(server: str, browser: object) -> None:
+    from selenium.webdriver.common.by import By
+
+    _open(browser, f"{server}/gaps?scheme=region&region=Afrika", 2)
+    warnings = [w.text for w in browser.find_elements(By.CSS_SELECTOR, "[data-testid='stAlertContentWarning']")]  # type: ignore[attr-defined]
+    text = next(w for w in warnings if "Ignored in the link" in w)
+    assert "region=Afrika" in text and "did you mean Africa?" in text and "valid: Africa, Americas" in text
+
+
+# (width of the chart as drawn on screen: marks and axes; width of its marks; the svg's width - the frame's)
+PLOT_WIDTH = """
+const e = arguments[0], box = e.getBoundingClientRect(), svg = e.querySelector('svg');
+function span(selector) {
+  let lo = Infinity, hi = -Infinity;
+  svg.querySelectorAll(selector).forEach(m => { const r = m.getBoundingClientRect();
+    if (r.width > 0) {
+      lo = Math.min(lo, Math.max(r.left, box.left)); hi = Math.max(hi, Math.min(r.right, box.right));
+    } });
+  return hi - lo;
+}
+return [span('.role-mark, .role-axis'), span('.role-mark'), svg.getBoundingClientRect().width - box.width];
+"""
+
+
+@pytest.mark.parametrize("page", ["gaps", "map", "quality"])
+def test_charts_keep_their_width_on_a_phone(server: str, browser: object, page: str) -> None:
+    """On a 390 px wide phone the page's first chart (the gap chart, the map, the quality heat map) is drawn at
+    least 300 px wide (its plot at least 250 px), inside the screen."""
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",  # type: ignore[attr-defined]
+                           {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        _open(driver, f"{server}/{page}?scheme=region")
+        first = driver.find_elements(By.CSS_SELECTOR, ".vega-embed")[0]  # type: ignore[attr-defined]
+        driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", first)  # type: ignore[attr-defined]
+        time.sleep(0.5)
+        width, marks, overflow = driver.execute_script(PLOT_WIDTH, first)  # type: ignore[attr-defined]
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        shot = SHOTS / f"phone-{page}.png"
+        assert driver.save_screenshot(str(shot))  # type: ignore[attr-defined]
+        _shrink(shot)
+        assert width >= 300 and marks >= 250, (width, marks)  # the chart, and its plot no sliver
+        assert overflow <= 1, overflow  # nothing runs off the screen (a long axis title squeezed the plot)
+    finally:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",  # type: ignore[attr-defined]
+                               {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+
+
+def test_a_downloaded_csv_carries_its_metadata(server: str, browser: object, demo_store: Path,
+                                               tmp_path: Path) -> None:
+    """The gap table's CSV, downloaded from a filtered page: its rows, and on each the synthetic label, the
+    store, the filters and the date."""
+    import datetime as dt
+
+    import pandas as pd
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior",  # type: ignore[attr-defined]
+                           {"behavior": "allow", "downloadPath": str(downloads)})
+    _open(driver, f"{server}/gaps?scheme=region&region=Africa&region=Europe", 2)
+    button = next(b for b in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stDownloadButton'] button")  # type: ignore[attr-defined]
+                  if b.text == "Download gaps by region (CSV)")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)  # type: ignore[attr-defined]
+    button.click()
+    path = _wait(lambda: [p for p in downloads.glob("*.csv")], what="the CSV download")[0]  # type: ignore[index]
+    csv = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert sorted(csv["group"]) == ["Africa", "Europe"]
+    assert set(csv["data_label"]) == {next(iter(csv["data_label"]))} and "SYNTHETIC" in csv["data_label"][0]
+    assert csv["data_source"][0].startswith("glamkg: ") and str(demo_store.resolve()) in csv["data_source"][0]
+    assert csv["data_filters"][0] == "regions (UN M49 regions): Africa, Europe"
+    downloaded = dt.datetime.strptime(csv["downloaded_at"][0], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    assert abs((dt.datetime.now(dt.UTC) - downloaded).total_seconds()) < 600
+    assert csv["data_read_at"][0]

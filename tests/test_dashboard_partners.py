@@ -136,7 +136,11 @@ def test_partners_to_call_for_a_country(store: Path, downloads: dict[str, bytes]
         shown[col] = table[col].astype(str)
     shown["employees"] = [("" if pd.isna(v) else f"{v:.1f}") for v in table["employees"]]
     shown["collection_size"] = ["" if pd.isna(v) else f"{v:.1f}" for v in table["collection_size"]]
-    pd.testing.assert_frame_equal(csv, shown.reset_index(drop=True), check_dtype=False)
+    # ... followed by what the data is, where from, which filters and when (kg.dashboard.ui.METADATA_COLUMNS)
+    from kg.dashboard.ui import METADATA_COLUMNS
+
+    assert list(csv.columns) == [*shown.columns, *METADATA_COLUMNS]
+    pd.testing.assert_frame_equal(csv[list(shown.columns)], shown.reset_index(drop=True), check_dtype=False)
 
 
 def test_partners_size_bands_filter_and_small_institutions_first(store: Path) -> None:

@@ -107,6 +107,7 @@ def gaps(
     from kg import config
     from kg import gaps as kg_gaps
     from kg.errors import InputError
+    from kg.gaps import findings
     from kg.model import evidence as ev
     from kg.query.provenance import Provenance, QueryLog, sidecar
     from kg.store import Store
@@ -176,10 +177,13 @@ def gaps(
             "rows": json.loads(rep.table.to_json(orient="records")),
             "inequality": json.loads(rep.inequality.to_json(orient="records")),
             "warnings": rep.warnings,
+            "findings": findings.of_report(rep, metric=metric),
         }
         text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
     else:
         _print_table(rep, meta)
+        for sentence in findings.of_report(rep, metric=metric):
+            typer.echo(sentence)
         _print_warnings(rep, err)
         return
     if output:

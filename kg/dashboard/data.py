@@ -330,6 +330,39 @@ def apply(data: Dataset, f: Filters) -> Dataset:
     )
 
 
+# --- the reference group of the representation index ----------------------------------------------------
+# A representation index compares a group's share with its share of a reference: inside a filtered
+# selection its own total would make any selection look like parity with itself, so the pages compare
+# with the whole world (or a region the analyst names) under the same non-place filters.
+
+WORLD = "world"
+WORLD_UNFILTERED = "world-unfiltered"
+
+
+def references(data: Dataset, f: Filters) -> dict[str, str]:
+    """The reference groups a page offers (key -> label): the world with the sidebar's other filters, the
+    world without any filter, each region of the scheme."""
+    others = replace(f, regions=(), countries=())
+    world = "the whole world" + (f" ({others.describe()})" if others.active() else "")
+    out = {WORLD: world}
+    if others.active():
+        out[WORLD_UNFILTERED] = "the whole world, no filters"
+    scheme_label = SCHEMES.get(f.scheme, f.scheme)
+    for r in options(data, f.scheme)["regions"]:
+        if r != UNKNOWN:
+            out[f"region:{r}"] = f"{r} ({scheme_label})"
+    return out
+
+
+def reference(data: Dataset, f: Filters, key: str = WORLD) -> Dataset:
+    """The dataset of a reference group of :func:`references` (unknown keys: the world)."""
+    if key == WORLD_UNFILTERED:
+        return apply(data, Filters(evidence=f.evidence, scheme=f.scheme))
+    if key.startswith("region:"):
+        return apply(data, replace(f, regions=(key.removeprefix("region:"),), countries=()))
+    return apply(data, replace(f, regions=(), countries=()))
+
+
 # --- derived tables ------------------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -101,7 +102,7 @@ def _init_from_url(data: dd.Dataset) -> None:
                               ("evidence", "f_evidence", opts["evidence"])):
         given = qp.get_all(key)
         st.session_state[state] = [v for v in given if v in known]
-        unknown += [f"{key}={v}" for v in given if v not in known]
+        unknown += [f"{key}={v} ({valid_values(v, known)})" for v in given if v not in known]
     span = opts["years"]
     years = tuple(span) if span else None
     raw = qp.get("years")
@@ -119,6 +120,18 @@ def _init_from_url(data: dd.Dataset) -> None:
     if unknown:
         st.session_state["_url_warnings"] = unknown
     st.session_state["_filters_from_url"] = True
+
+
+def valid_values(given: str, known: Sequence[str], shown: int = 12) -> str:
+    """What a mistyped filter value could have been: the closest valid values, then the valid values
+    (at most ``shown`` of them)."""
+    import difflib
+
+    close = difflib.get_close_matches(given, list(known), n=3, cutoff=0.7)
+    close += [k for k in known if k.lower() == given.lower() and k not in close]
+    listed = ", ".join(known[:shown]) + (f", … ({len(known)} in all: see the sidebar)" if len(known) > shown else "")
+    head = f"did you mean {' or '.join(close)}? " if close else ""
+    return f"{head}valid: {listed}" if known else "the data has none"
 
 
 def _write_url(f: dd.Filters) -> None:
@@ -213,8 +226,8 @@ def banner(ctx: Context) -> None:
         st.caption(_("Filtered: {filters}").format(filters=ctx.filters.describe()))
     ignored = st.session_state.get("_url_warnings")
     if ignored:
-        st.warning(_("Ignored in the link (no such value in the data): {values}. Pick values in the sidebar.")
-                   .format(values=", ".join(f"`{v}`" for v in ignored)))
+        st.warning("Ignored in the link (no such value in the data), so this page shows more than the link "
+                   "asked for: " + "; ".join(f"`{v}`" for v in ignored) + ". Pick values in the sidebar.")
 
 
 def meta_value(meta: dict[str, Any], *keys: str) -> Any:
@@ -236,11 +249,12 @@ def table(df: pd.DataFrame, name: str, *, key: str | None = None, **kwargs: Any)
     st.dataframe(df, hide_index=True, width="stretch", **kwargs)
     key = key or f"dl-{slug(name)}"
     left, right = st.columns(2)
+    ctx = st.session_state.get("_context")
+    stamped = with_metadata(df, ctx) if isinstance(ctx, Context) else df
     left.download_button(
-        _("Download {name} (CSV)").format(name=name), df.to_csv(index=False).encode("utf-8"),
+        _("Download {name} (CSV)").format(name=name), stamped.to_csv(index=False).encode("utf-8"),
         file_name=f"{slug(name)}.csv", mime="text/csv", key=key,
     )
-    ctx = st.session_state.get("_context")
     if isinstance(ctx, Context):
         from kg.query import provenance as pv
 
@@ -251,6 +265,33 @@ def table(df: pd.DataFrame, name: str, *, key: str | None = None, **kwargs: Any)
         )
 
 
+# Columns every CSV download of a page's table ends with (the same value on every row, as ``glamkg gaps``
+# writes its ``evidence`` column): the CSV says what it is wherever it travels.
+METADATA_COLUMNS = ("data_label", "data_source", "data_filters", "data_read_at", "downloaded_at")
+
+
+def metadata(ctx: Context) -> dict[str, str]:
+    """What a download or a chart must carry: the dataset's label (synthetic or not), its source (store or
+    endpoint and generation), the sidebar's filters, when the data was read and when it was shown."""
+    from kg.query.provenance import now
+
+    meta = ctx.data.meta
+    label = str(meta_value(meta, "label", "dataset") or "(no dataset label)")
+    if is_synthetic(meta):
+        if "synthetic" not in label.lower():
+            label = f"SYNTHETIC demo data, not real figures: {label}"
+        elif "not real" not in label.lower():
+            label = f"{label} (not real figures)"
+    source = ctx.data.path + (f" (store generation {ctx.data.generation})" if ctx.data.generation else "")
+    return {"data_label": label, "data_source": f"glamkg: {source}", "data_filters": ctx.filters.describe(),
+            "data_read_at": ctx.data.read_at, "downloaded_at": now()}
+
+
+def with_metadata(df: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """``df`` with the :data:`METADATA_COLUMNS` at its end."""
+    return df.assign(**{k: v for k, v in metadata(ctx).items() if k not in df.columns})
+
+
 def downloads(df: pd.DataFrame, name: str, provenance: Any = None) -> None:
     """CSV, JSON and Parquet download buttons side by side; with a :class:`kg.query.provenance.Provenance`,
     the JSON is ``{"provenance", "rows"}``, the Parquet carries it in its metadata, and a fourth button gives
@@ -259,7 +300,16 @@ def downloads(df: pd.DataFrame, name: str, provenance: Any = None) -> None:
 
     cols = st.columns(4 if provenance is not None else 3)
     base = slug(name)
-    cols[0].download_button("CSV", df.to_csv(index=False).encode("utf-8"), f"{base}.csv", "text/csv",
+    csv = df
+    if provenance is not None:  # the CSV says which query, where, when (and, on the store, which data)
+        ctx = st.session_state.get("_context")
+        label = metadata(ctx)["data_label"] if isinstance(ctx, Context) else ""
+        csv = df.assign(**{k: v for k, v in {
+            "data_label": label if provenance.endpoint == "local store" else "",
+            "query_name": provenance.name, "query_endpoint": provenance.endpoint,
+            "query_parameters": "; ".join(f"{k}={v}" for k, v in provenance.parameters.items()),
+            "query_ran_at": provenance.ran_at}.items() if k not in df.columns})
+    cols[0].download_button("CSV", csv.to_csv(index=False).encode("utf-8"), f"{base}.csv", "text/csv",
                             key=f"csv-{base}")
     if provenance is not None:
         as_json = pv.json_document(df, provenance).encode("utf-8")
@@ -290,12 +340,72 @@ def slug(name: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-") or "table"
 
 
+# Text on charts: Streamlit's theme draws axis labels at 3.7:1 against white; these reach WCAG AA (4.5:1).
+TEXT = "#31333f"  # 12.6:1 on white
+MUTED = "#4b5563"  # 7.6:1 on white
+ACCESSIBLE_CONFIG = {
+    "axis": {"labelColor": TEXT, "titleColor": TEXT, "labelLimit": 160, "titleLimit": 320},
+    "legend": {"labelColor": TEXT, "titleColor": TEXT, "orient": "bottom", "direction": "horizontal",
+               "columns": 2, "labelLimit": 160},  # below the chart: a phone keeps the plot's width
+    "title": {"color": TEXT, "subtitleColor": MUTED, "anchor": "start"},
+    "header": {"labelColor": TEXT, "titleColor": TEXT},
+}
+
+
+def _merge(into: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    for k, v in extra.items():
+        if isinstance(v, dict) and isinstance(into.get(k), dict):
+            _merge(into[k], v)
+        else:
+            into.setdefault(k, v)
+    return into
+
+
+def stamp(spec: dict[str, Any], lines: Sequence[str]) -> dict[str, Any]:
+    """The spec with ``lines`` as its title's subtitle (the title moved up from a layer when it sits there)
+    and :data:`ACCESSIBLE_CONFIG` under the spec's own config."""
+    title = spec.get("title")
+    if title is None:
+        for unit in spec.get("layer", []):
+            if isinstance(unit, dict) and unit.get("title") is not None:
+                title = unit.pop("title")
+                break
+    if title is not None:
+        text = title.get("text", "") if isinstance(title, dict) else title
+        spec["title"] = {**(title if isinstance(title, dict) else {}), "text": text, "subtitle": list(lines)}
+    spec["config"] = _merge(spec.get("config") or {}, json.loads(json.dumps(ACCESSIBLE_CONFIG)))
+    return spec
+
+
+def chart_lines(ctx: Context) -> list[str]:
+    """The subtitle of every chart: what the data is and where it came from, the filters, when."""
+    m = metadata(ctx)
+    where = Path(ctx.data.path).name if not ctx.data.path.startswith(("http://", "https://")) else ctx.data.path
+    generation = f" (generation {ctx.data.generation})" if ctx.data.generation else ""
+    return [m["data_label"], f"source: glamkg store “{where}”{generation}, read {m['data_read_at']}",
+            f"filters: {m['data_filters']}"]
+
+
 def chart(c: Any) -> None:
-    """An Altair chart, or a Vega-Lite spec (the world maps of kg.dashboard.worldmap), at full width."""
-    if isinstance(c, dict):
-        st.vega_lite_chart(spec=c, width="stretch")
-    else:
-        st.altair_chart(c, width="stretch")
+    """An Altair chart, or a Vega-Lite spec (the world maps of kg.dashboard.worldmap), at full width, with the
+    dataset's label, source, filters and date under its title (an image saved from the chart keeps them)."""
+    spec = c if isinstance(c, dict) else c.to_dict()
+    ctx = st.session_state.get("_context")
+    st.vega_lite_chart(spec=stamp(spec, chart_lines(ctx) if isinstance(ctx, Context) else []), width="stretch")
+
+
+def readable(df: pd.DataFrame, headers: dict[str, str], decimals: dict[str, int]) -> dict[str, Any]:
+    """A ``column_config`` for :func:`table`: readable headers and numbers rounded for reading (the CSV keeps
+    the column names and every digit)."""
+    config: dict[str, Any] = {}
+    for col in df.columns:
+        label = headers.get(col, col.replace("_", " "))
+        if col in decimals:
+            config[col] = st.column_config.NumberColumn(label, format=f"%.{decimals[col]}f" if decimals[col] else
+                                                        "localized")
+        elif col in headers:
+            config[col] = st.column_config.Column(label)
+    return config
 
 
 def percent(x: float) -> str:

@@ -152,11 +152,13 @@ MAP_METRICS = {
 }
 
 
-def country_metrics(data: Dataset, baseline: str = "institutions") -> pd.DataFrame:
+def country_metrics(data: Dataset, baseline: str = "institutions", reference: Dataset | None = None) -> pd.DataFrame:
     """One row per country with institutions or partnerships: iso2, country, counts and the MAP_METRICS
-    (from :func:`kg.gaps.build_report` by country)."""
+    (from :func:`kg.gaps.build_report` by country; the representation index relative to ``reference``,
+    default: ``data`` itself)."""
     c, warnings = counts(data)
-    rep = gaps.build_report(c, by="country", baseline=baseline, count_warnings=warnings)
+    rep = gaps.build_report(c, by="country", baseline=baseline, count_warnings=warnings,
+                            reference_counts=counts(reference)[0] if reference is not None else None)
     t = rep.table.rename(columns={"group": "iso2"})
     t = t[(t["institutions"] > 0) | (t["partnerships"] > 0)].copy()
     names = regions.countries().set_index("iso2")["name"]
@@ -180,12 +182,14 @@ GAP_METRICS = {"partnerships": "partnerships", "contributions": "contributions"}
 
 
 def gap_report(data: Dataset, *, by: str = "region", baseline: str = "institutions",
-               metric: str = "partnerships", evidence: tuple[str, ...] | None = None) -> gaps.GapReport:
+               metric: str = "partnerships", evidence: tuple[str, ...] | None = None,
+               reference: Dataset | None = None) -> gaps.GapReport:
     """:func:`kg.gaps.tables.report_of` on the (filtered) dataset: the gap report counting the partnerships of
-    the ``evidence`` kinds (None: all), with one column per kind."""
+    the ``evidence`` kinds (None: all), with one column per kind; the representation index relative to
+    ``reference`` (default: the dataset itself)."""
     from kg.gaps.tables import report_of
 
-    return report_of(data, by=by, baseline=baseline, metric=metric, evidence=evidence or None)
+    return report_of(data, by=by, baseline=baseline, metric=metric, evidence=evidence or None, reference=reference)
 
 
 def evidence_counted(rep: gaps.GapReport) -> str:
@@ -206,10 +210,11 @@ def gap_table(rep: gaps.GapReport, *, metric: str = "partnerships") -> pd.DataFr
     for col in ("coverage", "coverage_low", "coverage_high"):
         t[f"{col}_pct"] = 100.0 * t[col]
     ri = f"ri_{metric}"
-    cols = ["group", "countries", "institutions", "partnered_institutions", "coverage_pct", "coverage_low_pct",
-            "coverage_high_pct", "partnerships", "contributions", "partnerships_per_100_institutions",
-            "contributions_per_100_institutions", "partnerships_per_million", "contributions_per_million",
-            "baseline", ri, "status", "small_numbers", "caveats", "small_reason"]
+    # what a reader needs first (index, status, small numbers, coverage) before the counts and rates
+    cols = ["group", ri, "status", "small_numbers", "coverage_pct", "institutions", "partnered_institutions",
+            "partnerships", "contributions", "coverage_low_pct", "coverage_high_pct", "countries",
+            "partnerships_per_100_institutions", "contributions_per_100_institutions", "partnerships_per_million",
+            "contributions_per_million", "baseline", "caveats", "small_reason"]
     if "caveats" not in t.columns and "small_reason" in t.columns:
         t["caveats"] = t["small_reason"]
     cols = [c for c in cols if c in t.columns and c != "small_reason"]
@@ -217,6 +222,24 @@ def gap_table(rep: gaps.GapReport, *, metric: str = "partnerships") -> pd.DataFr
     at = cols.index("partnerships") + 1
     cols = [*cols[:at], *per_kind, *cols[at:]]
     return t[cols].sort_values(ri, na_position="last").reset_index(drop=True)
+
+
+# Headers of the gap table as the page shows it (the CSV keeps the column names), and how its numbers read.
+GAP_HEADERS = {
+    "group": "group", "ri_partnerships": "representation index", "ri_contributions": "representation index",
+    "status": "status", "small_numbers": "small numbers", "coverage_pct": "coverage (%)",
+    "institutions": "institutions", "partnered_institutions": "partnered institutions",
+    "partnerships": "partnerships", "contributions": "contributions", "coverage_low_pct": "coverage low (%)",
+    "coverage_high_pct": "coverage high (%)", "countries": "countries",
+    "partnerships_per_100_institutions": "partnerships per 100 institutions",
+    "contributions_per_100_institutions": "contributions per 100 institutions",
+    "partnerships_per_million": "partnerships per million inhabitants",
+    "contributions_per_million": "contributions per million inhabitants", "baseline": "baseline", "caveats": "caveats",
+}
+GAP_DECIMALS = {"ri_partnerships": 2, "ri_contributions": 2, "coverage_pct": 1, "coverage_low_pct": 1,
+                "coverage_high_pct": 1, "partnerships_per_100_institutions": 1,
+                "contributions_per_100_institutions": 1, "partnerships_per_million": 2,
+                "contributions_per_million": 2, "baseline": 0}
 
 
 def lorenz(rep: gaps.GapReport, *, metric: str = "partnerships") -> tuple[pd.DataFrame, float]:
@@ -263,6 +286,32 @@ def top_partners(data: Dataset, limit: int = 20) -> pd.DataFrame:
     out = data.partners.set_index("item").join(agg, how="inner").reset_index()
     out["label"] = out["label"].fillna(out["item"])
     return out.sort_values(["partnerships", "item"], ascending=[False, True]).head(limit).reset_index(drop=True)
+
+
+def with_names(df: pd.DataFrame, data: Dataset) -> pd.DataFrame:
+    """A query result with a ``<column>Label`` column beside every column of bare item ids (Q30) that has
+    none: the names the dashboard knows (institutions, partners, partnerships, countries), else the id."""
+    from kg.model.ids import is_id, shorten
+
+    known: dict[str, str] = {}
+    for frame in (data.institutions, data.partners, data.partnerships):
+        known.update(zip(frame["item"].astype(str), frame["label"].astype(str), strict=True))
+    countries = regions.countries()
+    known.update(zip(countries["qid"].astype(str), countries["name"].astype(str), strict=True))
+    out = df.copy()
+    for col in list(df.columns):
+        text = df[col].dtype == object or pd.api.types.is_string_dtype(df[col])
+        if f"{col}Label" in df.columns or not text or df[col].isna().all():
+            continue
+        values = df[col].dropna().astype(str).map(shorten)
+        if not values.map(lambda v: is_id(v, kinds="Q")).all():
+            continue
+        names = values.map(known)
+        if names.isna().all():
+            continue
+        out.insert(list(out.columns).index(col) + 1, f"{col}Label", names.reindex(df.index).fillna(values)
+                   .astype(object))
+    return out
 
 
 def type_counts(data: Dataset) -> pd.DataFrame:

@@ -38,7 +38,8 @@ WORLD_ATLAS_SHA256 = "2516c915867c7baf18ddec727aec46c315541a07cfb3d79a6559b05d5e
 UNCODED_AREAS = {"Kosovo": "XK", "Somaliland": "SO", "N. Cyprus": "CY"}
 
 PROJECTION: Final = "equalEarth"
-PARTNERED_COLOURS = {"partnered": "#1b7837", "not partnered": "#c2410c"}
+# Okabe & Ito's colour-blind-safe pair (blue / vermillion: apart under deuteranopia, protanopia, tritanopia)
+PARTNERED_COLOURS = {"partnered": "#0072b2", "not partnered": "#d55e00"}
 MAX_POINTS = 4000  # rows of the point layer; more institutions are aggregated into grid cells
 
 
@@ -218,10 +219,15 @@ def choropleth(
     scheme: Any = "blues",
     width: int | str = "container",
     height: int = 420,
+    flag: str | None = None,
+    flag_title: str = "small numbers: read with care",
+    fit: Sequence[float] | None = None,
 ) -> dict[str, Any]:
     """A world choropleth (Vega-Lite spec) of ``values[value]`` per country (joined on ISO alpha-2
-    ``values[iso2]``); countries without a value are drawn grey. ``tooltip``: (column, title) pairs."""
-    cols = [value, *[c for c, _ in tooltip if c != value]]
+    ``values[iso2]``); countries without a value are drawn grey. ``tooltip``: (column, title) pairs.
+    ``flag``: a boolean column; its countries get a dark dashed outline, in the legend as ``flag_title``.
+    ``fit``: (west, south, east, north) degrees to zoom to (:func:`extent`)."""
+    cols = [value, *[c for c, _ in tooltip if c != value], *([flag] if flag else [])]
     by_iso = {str(r[iso2]): {c: r[c] for c in cols} for _, r in values.iterrows() if r[iso2]}
     features = _features_with(by_iso)
     sphere, graticule = _base(title, width, height)
@@ -239,8 +245,54 @@ def choropleth(
             tooltip=tips,
         )
     )
-    chart = alt.layer(sphere, graticule, land, shapes).project(PROJECTION)
-    return _spec(chart, {COUNTRIES: list(_features()), VALUED: valued})
+    layers = [sphere, graticule, land, shapes]
+    flagged = [f for f in valued if flag and f["properties"].get(flag) is True]
+    if flagged:
+        for f in flagged:
+            f["properties"]["flag_label"] = flag_title
+        layers.append(
+            alt.Chart(alt.Data(name=FLAGGED))
+            .mark_geoshape(filled=False, strokeWidth=0.9, strokeDash=[2, 2])
+            .encode(stroke=alt.Stroke("properties.flag_label:N", title="flag",
+                                      scale=alt.Scale(domain=[flag_title], range=["#374151"])), tooltip=tips)
+        )
+    chart = _project(alt.layer(*layers), fit)
+    return _spec(chart, {COUNTRIES: list(_features()), VALUED: valued, FLAGGED: flagged})
+
+
+FLAGGED = "glamkg-countries-flagged"
+
+
+def extent(lat: pd.Series, lon: pd.Series, margin: float = 0.15) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) around the points, with a margin (a share of the span, at least 2°), or
+    None when there are none."""
+    lat, lon = lat.dropna().astype(float), lon.dropna().astype(float)
+    if lat.empty:
+        return None
+    dx = max(2.0, margin * float(lon.max() - lon.min()))
+    dy = max(2.0, margin * float(lat.max() - lat.min()))
+    return (max(-180.0, float(lon.min()) - dx), max(-89.0, float(lat.min()) - dy),
+            min(180.0, float(lon.max()) + dx), min(89.0, float(lat.max()) + dy))
+
+
+def _project(chart: Any, fit: Sequence[float] | None) -> Any:
+    """The equal-area projection, fitted to the ``fit`` box (west, south, east, north) when one is given
+    (then the marks outside the view are clipped)."""
+    if not fit:
+        return chart.project(PROJECTION)
+    w, s, e, n = fit
+    box = {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [[
+        [w, s], [w, n], [e, n], [e, s], [w, s]]]}}
+    for layer in chart.layer:
+        layer.mark = alt.MarkDef(**{**_mark_dict(layer.mark), "clip": True})
+    return chart.project(PROJECTION, fit=box)
+
+
+def _mark_dict(mark: Any) -> dict[str, Any]:
+    if isinstance(mark, str):
+        return {"type": mark}
+    d: dict[str, Any] = mark.to_dict() if hasattr(mark, "to_dict") else dict(mark)
+    return d
 
 
 def aggregate_points(
@@ -278,9 +330,20 @@ def point_map(
     colours: Mapping[str, str] = PARTNERED_COLOURS,
     width: int | str = "container",
     height: int = 420,
+    fit: Sequence[float] | None = None,
 ) -> dict[str, Any]:
     """Countries as a grey base map and ``points`` (``lon, lat, status, count``, from
-    :func:`aggregate_points`) as circles coloured by status and sized by count (a Vega-Lite spec)."""
+    :func:`aggregate_points`) as circles coloured by status and sized by count (a Vega-Lite spec).
+
+    Drawn so that no group hides another: in a cell the bigger circle below the smaller, and between single
+    institutions at one place the statuses in the order of ``colours``, the last on top (``not partnered``,
+    the majority almost everywhere, is not hidden under the partnered few). ``fit``: the box to zoom to."""
+    rank = {k: i for i, k in enumerate(colours)}
+    points = points.assign(z=0)
+    if len(points):
+        order = points.assign(_r=points["status"].map(rank).fillna(len(rank)))
+        order = order.sort_values(["count", "_r"], ascending=[False, True], kind="stable")
+        points = points.assign(z=pd.Series(range(len(order)), index=order.index))
     sphere, graticule = _base(title, width, height)
     land = _land(tooltip=[alt.Tooltip("properties.name:N", title="country")])
     unit = "institutions (count)" if not cell else f"institutions (count per {cell:g}° cell)"
@@ -298,7 +361,7 @@ def point_map(
             size=alt.Size("count:Q", title=unit, scale=alt.Scale(type="sqrt", range=[6, 320]))
             if cell
             else alt.value(14),
-            order=alt.Order("status:N", sort="ascending"),  # "partnered" drawn last, on top
+            order=alt.Order("z:Q", sort="ascending"),  # bigger below smaller; the last status on top
             tooltip=[
                 alt.Tooltip("status:N", title="institution"),
                 alt.Tooltip("count:Q", title=unit, format=","),
@@ -307,5 +370,5 @@ def point_map(
             ],
         )
     )
-    chart = alt.layer(sphere, graticule, land, circles).project(PROJECTION)
+    chart = _project(alt.layer(sphere, graticule, land, circles), fit)
     return _spec(chart, {COUNTRIES: list(_features())})

@@ -3,7 +3,8 @@
 Owns: baselines (:mod:`~kg.gaps.baselines`), pure statistics (:mod:`~kg.gaps.stats`: Wilson, Gini, Theil),
 the store's facts as flat tables and the gap counts computed from them once, for the CLI and the
 dashboard (:mod:`~kg.gaps.tables`), impact measures and their totals (:mod:`~kg.gaps.impact`), the gap metrics
-(:mod:`~kg.gaps.metrics`), dated snapshots of every metric (:mod:`~kg.gaps.snapshot`), the store's facts as they
+(:mod:`~kg.gaps.metrics`), the one-sentence findings under gap charts and tables (:mod:`~kg.gaps.findings`),
+dated snapshots of every metric (:mod:`~kg.gaps.snapshot`), the store's facts as they
 stood on a date (:mod:`~kg.gaps.asof`), the append-only history of snapshots next to the store
 (:mod:`~kg.gaps.history`), and the seeded demo data (:mod:`~kg.gaps.demo`, :mod:`~kg.gaps.demo_tables`).
 

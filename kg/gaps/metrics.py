@@ -143,8 +143,14 @@ def group_table(
     baseline_name: str = "institutions",
     min_institutions: int = MIN_INSTITUTIONS,
     min_expected: float = MIN_EXPECTED,
+    reference: tuple[float, float] | None = None,
 ) -> pd.DataFrame:
     """One row per group (every group of the grouping, even empty ones) from a :func:`country_table`.
+
+    ``reference``: partnerships and contributions per baseline unit of a reference group
+    (:func:`reference_rates`, e.g. the whole world when the table is of a filtered selection); the
+    representation index and the partnerships expected at parity are then relative to it, not to the
+    table's own total (which makes any selection look like parity with itself).
 
     Columns: group, countries, the COUNT_COLUMNS, coverage (+ coverage_low/high, 95% Wilson),
     partnerships/contributions per 100 institutions and per million inhabitants, baseline (sum of the
@@ -201,6 +207,12 @@ def group_table(
         bs = t["baseline_share"].to_numpy(dtype=float)
         t["ri_partnerships"] = np.where(bs > 0, t["partnership_share"] / bs, np.nan)
         t["ri_contributions"] = np.where(bs > 0, t["contribution_share"] / bs, np.nan)
+        if reference is not None:
+            ref_p, ref_c = reference
+            b = t["baseline"].to_numpy(dtype=float)
+            t["expected_partnerships"] = ref_p * b
+            t["ri_partnerships"] = np.where((b > 0) & (ref_p > 0), t["p_in_b"] / (b * ref_p), np.nan)
+            t["ri_contributions"] = np.where((b > 0) & (ref_c > 0), t["c_in_b"] / (b * ref_c), np.nan)
     reasons = []
     for n_inst, expected, missing, n_countries in zip(
         t["institutions"].tolist(),
@@ -231,6 +243,16 @@ def group_table(
         front = ["group", "name", "region", "subregion"]
         t = t[front + [c for c in t.columns if c not in front]]
     return t
+
+
+def reference_rates(countries: pd.DataFrame) -> tuple[float, float]:
+    """Partnerships and contributions per baseline unit (countries with a baseline figure) of a
+    :func:`country_table`: what :func:`group_table` compares each group with when given a ``reference``."""
+    known = ~countries["baseline_missing"]
+    b = float(countries.loc[known, "baseline"].sum())
+    if b <= 0:
+        return float("nan"), float("nan")
+    return float(countries.loc[known, "partnerships"].sum()) / b, float(countries.loc[known, "contributions"].sum()) / b
 
 
 def _measure_columns(t: pd.DataFrame, df: pd.DataFrame, order: list[str]) -> None:
@@ -385,6 +407,9 @@ class GapReport:
     warnings: list[str] = field(default_factory=list)
     #: the evidence kinds whose partnerships were counted (schemas/evidence.yaml); empty: not said
     evidence: tuple[str, ...] = ()
+    #: partnerships and contributions per baseline unit the representation index compares with (of the
+    #: reference group when one was given, else of the table's own total)
+    rates: tuple[float, float] = (float("nan"), float("nan"))
 
 
 def build_report(
@@ -396,17 +421,23 @@ def build_report(
     metric: str = "partnerships",
     count_warnings: list[str] | None = None,
     min_institutions: int = MIN_INSTITUTIONS,
+    reference_counts: pd.DataFrame | None = None,
 ) -> GapReport:
-    """The pure part of :func:`report`: from a per-country counts frame."""
+    """The pure part of :func:`report`: from a per-country counts frame. ``reference_counts``: the counts
+    frame of the reference group the representation index is relative to (default: ``counts`` itself)."""
     grouping = regions.grouping(by)
     population = bl.population(population_source)
     base = resolve_baseline(baseline, counts, population)
     ctab = country_table(counts, population, base)
-    table = group_table(ctab, grouping, baseline_name=base.name, min_institutions=min_institutions)
+    rates = None
+    if reference_counts is not None:
+        ref_base = resolve_baseline(baseline, reference_counts, population)
+        rates = reference_rates(country_table(reference_counts, population, ref_base))
+    table = group_table(ctab, grouping, baseline_name=base.name, min_institutions=min_institutions, reference=rates)
     ineq = inequality(ctab, grouping, metric=metric, baseline_name=base.name)
     active = list(ctab.loc[(ctab["institutions"] > 0) | (ctab["partnerships"] > 0), "iso2"])
     warnings = list(count_warnings or [])
     warnings += base.warnings(among=active)
     if base is not population:
         warnings += [w for w in population.warnings(among=active) if w not in warnings]
-    return GapReport(table, ctab, ineq, base, population, grouping, warnings)
+    return GapReport(table, ctab, ineq, base, population, grouping, warnings, rates=rates or reference_rates(ctab))

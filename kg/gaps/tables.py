@@ -444,14 +444,18 @@ def report_of(
     evidence: str | tuple[str, ...] | list[str] | None = None,
     measure: str | None = None,
     as_of: str | None = None,
+    reference: Dataset | None = None,
 ) -> metrics.GapReport:
     """:func:`report` of a dataset already read (the dashboard's, filtered): the table gains one column
-    ``partnerships_<kind>`` per evidence kind counted, and the report names the kinds (``.evidence``)."""
+    ``partnerships_<kind>`` per evidence kind counted, and the report names the kinds (``.evidence``).
+    ``reference``: the dataset the representation index is relative to (e.g. the whole world when ``data``
+    is a filtered selection; default: ``data`` itself), counted with the same evidence kinds."""
     from kg.model import evidence as ev
 
     kinds = ev.choose(evidence)
     data = only_evidence(data, kinds)
     counted, warnings = counts(data)
+    reference_counts = counts(only_evidence(reference, kinds))[0] if reference is not None else None
     if measure is not None:
         counted = with_measure(counted, data, measure, as_of)
     rep = metrics.build_report(
@@ -462,6 +466,7 @@ def report_of(
         metric=metric,
         count_warnings=warnings,
         min_institutions=min_institutions,
+        reference_counts=reference_counts,
     )
     per_kind = evidence_columns(data, rep.grouping, kinds)
     at = list(rep.table.columns).index("partnerships") + 1
