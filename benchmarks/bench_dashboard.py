@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_DIR = ROOT / "dashboards"
-PAGES = ["overview", "map", "gaps", "trends", "partnerships", "quality", "explorer"]
+PAGES = ["overview", "map", "gaps", "impact", "trends", "partnerships", "partners", "quality", "explorer"]
 TARGET = 3.0
 
 
