@@ -20,10 +20,11 @@ step with the code. Every command that reads or writes the store finds it the sa
 `$GLAMKG_STORE`, else `./glamkg-data`. Exit codes: 0 ok, 1 failure, 2 bad input, 3 store problem, 4 remote
 problem, 5 incomplete (some items were not written; each is listed with its reason).
 
-Languages: glamkg's own messages (what a command reports, `error:` and `warning:`) come in English, French,
-Spanish or Arabic: `glamkg --lang fr ...`, else the locale environment as gettext reads it (`LANGUAGE`, then
-`LC_ALL`, `LC_MESSAGES`, `LANG`), else English. The help texts below, and the details of errors raised inside
-glamkg, stay in English. Adding a language: docs/translating.md.
+Languages: the words `error:` and `warning:` and the summaries of `load`, `demo`, `snapshot` and the store
+commands come in English, French, Spanish or Arabic: `glamkg --lang fr ...`, else the locale environment as
+gettext reads it (`LANGUAGE`, then `LC_ALL`, `LC_MESSAGES`, `LANG`), else English. The help texts below, the
+tables (`gaps`, `query run`) and the details of errors raised inside glamkg stay in English. Adding a
+language: docs/translating.md.
 """
 
 

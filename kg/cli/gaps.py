@@ -215,7 +215,7 @@ def _print_warnings(rep: Any, err: Console) -> None:
             err.print("[yellow]" + _("warning:") + f"[/] {w}", highlight=False)
     for head, codes in missing.items():
         err.print(
-            f"[yellow]warning:[/] {head}: no figure for {len(codes)} countries with data "
+            "[yellow]" + _("warning:") + f"[/] {head}: no figure for {len(codes)} countries with data "
             f"({', '.join(codes[:30])}{', …' if len(codes) > 30 else ''}); "
             "they are left out of its rates and shares (--format json lists them)",
             highlight=False,
