@@ -289,3 +289,14 @@ def test_overview_region_chart_has_its_finding(app_env: Path) -> None:
     at = run_page("overview", scheme="region")
     assert "Americas: 0 % of institutions have a partnership, against 100 % in Africa (few institutions: read " \
            "with care)." in bold(at)
+
+
+def test_a_chart_of_more_rows_than_altairs_guard_is_drawn() -> None:
+    """Charts go to Streamlit as Vega-Lite specs (data inline); a saved query's line view of 6,000 rows must not
+    stop the page with Altair's MaxRowsError."""
+    import altair as alt
+
+    from kg.dashboard import ui
+
+    rows = pd.DataFrame({"year": range(6000), "n": range(6000)})
+    ui.chart(alt.Chart(rows).mark_line().encode(x="year:O", y="n:Q"))  # raised MaxRowsError before

@@ -389,7 +389,11 @@ def chart_lines(ctx: Context) -> list[str]:
 def chart(c: Any) -> None:
     """An Altair chart, or a Vega-Lite spec (the world maps of kg.dashboard.worldmap), at full width, with the
     dataset's label, source, filters and date under its title (an image saved from the chart keeps them)."""
-    spec = c if isinstance(c, dict) else c.to_dict()
+    if isinstance(c, dict):
+        spec = c
+    else:
+        with alt.data_transformers.disable_max_rows():  # Altair's 5,000-row guard: the data is ours and bounded
+            spec = c.to_dict()
     ctx = st.session_state.get("_context")
     st.vega_lite_chart(spec=stamp(spec, chart_lines(ctx) if isinstance(ctx, Context) else []), width="stretch")
 
