@@ -119,3 +119,40 @@ def test_sigkill_during_a_large_load_leaves_the_store_unchanged(tmp_path: Path, 
 
     # and the interrupted load, run again, creates every item: nothing of it was half-written before
     assert "created 4000, updated 0, unchanged 0" in glamkg_load(str(big), "--shacl-limit", "0")
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_large_load_says_so_and_leaves_the_store_unchanged(tmp_path: Path) -> None:
+    """Ctrl-C on a terminal: SIGINT to the whole process group (the loading process and its conversion
+    workers). The command exits 130 with one line saying nothing was written, no worker prints a traceback,
+    and the store is as it was (no copy of it left)."""
+    store = tmp_path / "store"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    small = write_rows(tmp_path / "small.csv", 20)
+    subprocess.run(cli("load", str(small), "--kind", "institution", "--store", str(store), "-q"), cwd=ROOT,
+                   env=env, check=True, capture_output=True, timeout=300)
+    with Store.open(store, read_only=True) as st:
+        st.export(tmp_path / "before.nt", format="nt")
+    big = write_rows(tmp_path / "big.csv", 6000, start=20)
+    proc = subprocess.Popen(
+        cli("load", str(big), "--kind", "institution", "--store", str(store), "--shacl-limit", "0", "--workers", "2"),
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:
+        seen.append(line.strip())
+        if line.startswith("glamkg load: writing"):
+            break
+    else:
+        pytest.fail(f"the load ended before its writing phase: {seen}")
+    time.sleep(0.3)  # the workers are converting
+    os.killpg(proc.pid, signal.SIGINT)
+    rest = proc.stderr.read()
+    proc.wait(timeout=120)
+    assert proc.returncode == 130, (proc.returncode, rest)
+    assert "interrupted; nothing was written" in rest and "Traceback" not in rest, rest
+    assert not store.with_name(store.name + ".swap").exists()
+    with Store.open(store, read_only=True) as st:
+        st.export(tmp_path / "after.nt", format="nt")
+    assert (tmp_path / "after.nt").read_bytes() == (tmp_path / "before.nt").read_bytes()

@@ -59,6 +59,9 @@ for _noun in NOUNS:
 err = console.err
 
 
+INTERRUPTED = 130  # the exit code of a command stopped by Ctrl-C (SIGINT), as shells report it
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of raising (used by the console script and tests)."""
     console.show_messages()
@@ -67,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         app(args=argv, standalone_mode=True)
     except SystemExit as e:
         code = e.code
+        if code == INTERRUPTED:  # typer turns Ctrl-C (KeyboardInterrupt) into Exit(130) before it reaches us
+            err.print(_("interrupted; nothing was written by the unfinished step"))
         return code if isinstance(code, int) else (0 if code is None else 1)
     except GlamkgError as e:
         label = _("error:")
@@ -80,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         err.print(_("interrupted; nothing was written by the unfinished step"))
-        return 130
+        return INTERRUPTED
     finally:
         i18n.use(None)  # a --lang holds for one run (tests call main() many times in one process)
     return 0

@@ -259,8 +259,10 @@ def preload(path: str | Path | None = None) -> None:
     page run, which shows them."""
     try:
         key = _key(path)
-        _PRELOADED[key] = prepare(path)[0]
-    except GlamkgError:
+        data = prepare(path)[0]
+        if _key(path) == key:  # the store did not change meanwhile (else the page reads the new state itself)
+            _PRELOADED[key] = data
+    except Exception:
         pass
 
 
@@ -269,6 +271,7 @@ def preload(path: str | Path | None = None) -> None:
 @st.cache_resource(show_spinner="Reading the store…", max_entries=4)
 def _cached(path: str, token: str) -> Dataset:
     preloaded = _PRELOADED.pop((path, token), None)
+    _PRELOADED.clear()  # a dataset read for another state of the store is never served: free it now
     return preloaded if preloaded is not None else prepare(path)[0]
 
 

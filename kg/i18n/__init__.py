@@ -69,7 +69,9 @@ def known(value: object) -> str | None:
 def from_environment(environ: Mapping[str, str] | None = None) -> str:
     """The language the locale environment asks for, read as GNU gettext reads it: ``LANGUAGE`` (a list,
     ``pt:fr``: the first shipped one wins), then ``LC_ALL``, ``LC_MESSAGES``, ``LANG``; English when none names
-    a shipped language. ``LANGUAGE`` counts only when the locale is not ``C`` (as in gettext).
+    a shipped language. ``LANGUAGE`` counts unless the locale is set to ``C``/``POSIX`` (gettext also ignores
+    it when no locale variable is set at all; glamkg reads it then, a friendlier default for a shell that
+    sets only ``LANGUAGE``).
 
     >>> from_environment({"LANGUAGE": "pt:fr", "LANG": "en_US.UTF-8"}), from_environment({"LANG": "es_ES.UTF-8"})
     ('fr', 'es')

@@ -146,6 +146,9 @@ def _die_with_parent(parent: int) -> None:
     """Worker initializer: end this worker when the loading process dies (SIGKILL, SIGTERM), instead of
     converting on as an orphan holding a copy of the plan. Linux has a kernel hook for it; elsewhere the
     pool's own checks end the workers when the parent exits normally."""
+    # Ctrl-C on a terminal reaches the whole process group: the parent cancels the pool and reports it; a
+    # worker ends without a traceback of its own
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
