@@ -403,34 +403,13 @@ def years(data: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
 # --- the gap report of a store ----------------------------------------------------------------------------
 
 
-def report(
-    store: Any,
-    *,
-    by: str | Path | regions.Grouping = "region",
-    baseline: str | bl.Baseline = "institutions",
-    population_source: str = bl.DEFAULT_POPULATION_SOURCE,
-    metric: str = "partnerships",
-    min_institutions: int = metrics.MIN_INSTITUTIONS,
-    evidence: str | tuple[str, ...] | list[str] | None = None,
-    measure: str | None = None,
-    as_of: str | None = None,
-) -> metrics.GapReport:
-    """The store's facts -> per-country counts -> :class:`kg.gaps.metrics.GapReport`, counting the partnerships
-    of the ``evidence`` kinds (None or "all": every kind; :func:`kg.model.evidence.choose`).
-
-    ``measure``: an impact measure of ``schemas/impact.yaml``; its per-country total (latest values at or
-    before ``as_of``) joins the counts as column ``measure`` (docs/metrics.md, "Impact measures")."""
-    return report_of(
-        read(store, facts_only=True),
-        by=by,
-        baseline=baseline,
-        population_source=population_source,
-        metric=metric,
-        min_institutions=min_institutions,
-        evidence=evidence,
-        measure=measure,
-        as_of=as_of,
-    )
+def report(store: Any, **options: Any) -> metrics.GapReport:
+    """The store's facts -> per-country counts -> :class:`kg.gaps.metrics.GapReport`: :func:`report_of` of the
+    store's facts, with its options (``by``, ``baseline``, ``population_source``, ``metric``,
+    ``min_institutions``; ``evidence``: the evidence kinds counted, None or "all" for every kind; ``measure`` and
+    ``as_of``: an impact measure of ``schemas/impact.yaml`` whose per-country total, latest values at or before
+    ``as_of``, joins the counts as column ``measure``, docs/metrics.md)."""
+    return report_of(read(store, facts_only=True), **options)
 
 
 def report_of(
