@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_DIR = ROOT / "dashboards"
@@ -63,7 +65,18 @@ def main() -> int:
               file=sys.stderr)
     os.environ["GLAMKG_STORE"] = str(store)
 
-    os.environ[dd.CACHE_ENV] = tempfile.mkdtemp(prefix="glamkg-bench-cache-")  # a fresh on-disk cache
+    cache = tempfile.mkdtemp(prefix="glamkg-bench-cache-")  # a fresh on-disk cache, removed at the end
+    built = store.parent if args.store is None else None  # the demo store this run built, removed at the end
+    os.environ[dd.CACHE_ENV] = cache
+    try:
+        return _measure(args, store, st, dd)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+        if built is not None:
+            shutil.rmtree(built, ignore_errors=True)
+
+
+def _measure(args: argparse.Namespace, store: Path, st: Any, dd: Any) -> int:
     t0 = time.perf_counter()
     data, hit = dd.prepare(store)  # reads the store and fills the on-disk cache
     first = time.perf_counter() - t0
