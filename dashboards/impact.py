@@ -27,6 +27,10 @@ st.caption(
     "per institution = divided by all institutions of the group in the graph; per million = by the "
     "population (pypopulation, 2019) of the group's countries. Definitions: docs/metrics.md."
 )
+st.caption(
+    "Evidence kinds counted: " + dv.evidence_kinds(ctx.filters.evidence) + " (the measures belong to the "
+    "partnerships of kind impact report; sidebar: Evidence; definitions: docs/evidence.md)."
+)
 shown = [k for k in spec.measures if k in table.columns]
 cols = st.columns(min(4, len(shown)) or 1)
 for i, key in enumerate(shown[:4]):

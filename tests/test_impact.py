@@ -382,6 +382,7 @@ def test_impact_page(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     at.run()
     assert not at.exception
     assert any("2024-09-04" in c.value for c in at.caption)
+    assert any("Evidence kinds counted:" in c.value and "impact report" in c.value for c in at.caption)
     labels = {m.label: m.value for m in at.metric}
     assert labels["distinct files used"] == f"{25884 + 1119 + 12:,}"
     table = at.dataframe[0].value

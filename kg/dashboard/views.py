@@ -5,6 +5,7 @@ Plain pandas, no Streamlit, no SPARQL."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -190,6 +191,13 @@ def gap_report(data: Dataset, *, by: str = "region", baseline: str = "institutio
     from kg.gaps.tables import report_of
 
     return report_of(data, by=by, baseline=baseline, metric=metric, evidence=evidence or None, reference=reference)
+
+
+def evidence_kinds(chosen: Sequence[str] = ()) -> str:
+    """The evidence kinds a page counts, in words: the sidebar's choice, else every kind."""
+    from kg.model import evidence
+
+    return evidence.describe(list(chosen) or list(evidence.kind_keys()))
 
 
 def evidence_counted(rep: gaps.GapReport) -> str:
