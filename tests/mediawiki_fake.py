@@ -77,9 +77,14 @@ class Throttle:
     body: str
 
 
+# The loopback fake's own test account (no real wiki has it): tests give it to glamkg through the environment
+# (GLAMKG_WIKIBASE_USER / GLAMKG_WIKIBASE_PASSWORD) or the API client, as a volunteer's bot password would be.
+TEST_USER, TEST_PASSWORD = "Admin@glamkg", "bot-pass-0123456789abcdef"
+
+
 @dataclass
 class FakeWikibase:
-    users: dict[str, str] = field(default_factory=lambda: {"Admin@glamkg": "bot-pass-0123456789abcdef"})
+    users: dict[str, str] = field(default_factory=lambda: {TEST_USER: TEST_PASSWORD})
     login_failure_reason: str = "Incorrect username or password entered. Please try again."
 
     def __post_init__(self) -> None:

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import mediawiki_fake
 import pytest
 from mediawiki_fake import FakeWikibase
 from reconcile_fake import FakeReconService, Item
@@ -244,7 +245,7 @@ def test_the_load_shows_the_look_ups_as_a_phase(tmp_path: Path, capsys: pytest.C
 
 # -- a Wikibase with ids of its own, through its id map ---------------------------------------------------------
 
-USER, PASSWORD = "Admin@glamkg", "bot-pass-0123456789abcdef"
+USER, PASSWORD = mediawiki_fake.TEST_USER, mediawiki_fake.TEST_PASSWORD
 ISIL = M.prop("isil").id
 REF = ["--reference-url", "https://example.org/musea.csv"]
 # a wiki whose numbering is its own: glamkg/Wikidata id -> the wiki's id

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import mediawiki_fake
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -37,8 +38,7 @@ from kg.model.entities import Claim, Record, to_json
 from kg.model.idmap import IdMap, UnmappedIds, translate, translate_back
 from kg.model.schema import model
 
-USER = "Admin@glamkg"
-PASSWORD = "bot-pass-0123456789abcdef"
+USER, PASSWORD = mediawiki_fake.TEST_USER, mediawiki_fake.TEST_PASSWORD
 REF = [("reference_url", "https://example.org/glam.csv"), ("retrieved", "2026-11-24")]
 
 

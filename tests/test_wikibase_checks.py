@@ -18,13 +18,14 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import mediawiki_fake
 import pytest
 from mediawiki_fake import FakeWikibase
 
 from kg.cli import main
 from kg.load.templates import template_text
 
-USER, PASSWORD = "Admin@glamkg", "bot-pass-0123456789abcdef"
+USER, PASSWORD = mediawiki_fake.TEST_USER, mediawiki_fake.TEST_PASSWORD
 ROOT = Path(__file__).resolve().parents[1]
 REF = ["--reference-url", "https://example.org/musea.csv"]
 
