@@ -158,7 +158,8 @@ def main() -> None:
         if store is None:
             store = folder / "store"
             subprocess.run([sys.executable, "-m", "kg.cli", "demo", "--institutions", str(args.institutions),
-                            "--store", str(store), "-q"], check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            "--store", str(store)], check=True, capture_output=True,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
         from kg.store import Store
 
         with Store.open(store, read_only=True) as st:
