@@ -446,7 +446,7 @@ def test_an_unknown_name_is_one_located_problem(tmp_path: Path, capsys: pytest.C
     )
     assert main(["load", str(parts), "--kind", "partnership", "--store", str(tmp_path / "s"), "--dry-run"]) == 2
     err = capsys.readouterr().err
-    assert "1 problem in 1 of 1 rows" in err
+    assert "1 problem in 1 of 1 row;" in err
     assert "row 2, column 'participant': expected an item id like Q55, or the label or identifier of one item" in err
     assert "--reconcile wikidata" in err
 

@@ -62,12 +62,36 @@ err = console.err
 INTERRUPTED = 130  # the exit code of a command stopped by Ctrl-C (SIGINT), as shells report it
 
 
+def hoisted(argv: list[str]) -> list[str]:
+    """``argv`` with a ``--lang`` given after the command moved to the front, where the option lives
+    (``glamkg load x.csv --lang fr`` = ``glamkg --lang fr load x.csv``); nothing after ``--`` is touched.
+
+    >>> hoisted(["query", "run", "q", "--lang", "fr", "--", "--lang"])
+    ['--lang', 'fr', 'query', 'run', 'q', '--', '--lang']
+    >>> hoisted(["stats", "--lang=ar"])
+    ['--lang=ar', 'stats']
+    """
+    end = argv.index("--") if "--" in argv else len(argv)
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < end:
+        arg = argv[i]
+        if arg == "--lang" and i + 1 < end:
+            front += argv[i:i + 2]
+            i += 2
+            continue
+        (front if arg.startswith("--lang=") else rest).append(arg)
+        i += 1
+    return front + rest + argv[end:]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of raising (used by the console script and tests)."""
     console.show_messages()
     try:
         # standalone mode: typer/click print usage errors themselves and exit 2; our errors pass through.
-        app(args=argv, standalone_mode=True)
+        app(args=hoisted(list(sys.argv[1:] if argv is None else argv)), standalone_mode=True)
     except SystemExit as e:
         code = e.code
         if code == INTERRUPTED:  # typer turns Ctrl-C (KeyboardInterrupt) into Exit(130) before it reaches us

@@ -49,7 +49,8 @@ def dashboard(
 
     url = endpoint_url(endpoint) if endpoint else None
     if endpoint and url is None:
-        raise InputError(f"--endpoint: expected the URL of a SPARQL endpoint (http:// or https://), found {endpoint!r}")
+        raise InputError(_("--endpoint: expected the URL of a SPARQL endpoint (http:// or https://), found {found}")
+                         .format(found=repr(endpoint)))
     code = serve(config.store_path(store), host=host, port=port, endpoint=url)
     if code:
         raise typer.Exit(code)

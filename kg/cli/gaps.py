@@ -15,7 +15,7 @@ from rich.table import Table
 from kg import outfile
 from kg.cli import console
 from kg.cli.options import StoreOption
-from kg.i18n import _
+from kg.i18n import N_, _
 
 
 class OutFormat(StrEnum):
@@ -25,18 +25,20 @@ class OutFormat(StrEnum):
 
 
 # Columns the table view shows (csv/json give every column).
-TABLE_COLUMNS = [
-    ("group", "group"),
-    ("institutions", "inst."),
-    ("partnered_institutions", "partnered"),
-    ("coverage", "coverage % [95% CI]"),
-    ("partnerships", "partn."),
-    ("partnerships_per_100_institutions", "/100 inst."),
-    ("partnerships_per_million", "/M inh."),
-    ("contributions", "contrib."),
-    ("ri_partnerships", "RI"),
-    ("status", "status"),
+TABLE_COLUMNS = [  # (column, header: marked for the catalogues, shown in the chosen language)
+    ("group", N_("group")),
+    ("institutions", N_("inst.")),
+    ("partnered_institutions", N_("partnered")),
+    ("coverage", N_("coverage % [95% CI]")),
+    ("partnerships", N_("partn.")),
+    ("partnerships_per_100_institutions", N_("/100 inst.")),
+    ("partnerships_per_million", N_("/M inh.")),
+    ("contributions", N_("contrib.")),
+    ("ri_partnerships", N_("RI")),
+    ("status", N_("status")),
 ]
+#: The statuses of kg.gaps.metrics, as the table shows them.
+STATUSES = (N_("under-represented"), N_("over-represented"), N_("near parity"), N_("too few to tell"))
 
 
 def _fmt(v: Any, digits: int = 2) -> str:
@@ -115,28 +117,31 @@ def gaps(
     kinds = ev.choose(evidence)  # checked before the work
     if metric not in ("partnerships", "contributions", "contributed_units", "measure"):
         raise InputError(
-            f"--metric: expected partnerships, contributions, contributed_units or measure, found {metric!r}"
+            _("--metric: expected partnerships, contributions, contributed_units or measure, found {metric}").format(
+                metric=repr(metric))
         )
     if metric == "measure" and measure is None:
-        raise InputError("--metric measure: expected --measure too (which impact measure)")
+        raise InputError(_("--metric measure: expected --measure too (which impact measure)"))
     if measure is not None:
         from kg.model.measures import measures
 
         if measure not in measures().measures:
-            raise InputError(f"--measure: expected one of {', '.join(measures().measures)}, found {measure!r}")
+            raise InputError(_("--measure: expected one of {measures}, found {measure}").format(
+                measures=", ".join(measures().measures), measure=repr(measure)))
         if metric == "measure" and measures().measure(measure).aggregate != "sum":
-            raise InputError(f"--metric measure: Gini and Theil need a measure that adds up; {measure} is a ratio "
-                             "(use one of its components)")
+            raise InputError(_("--metric measure: Gini and Theil need a measure that adds up; {measure} is a ratio "
+                               "(use one of its components)").format(measure=measure))
     if as_of is not None:
         import datetime as _dt
 
         if measure is None:
-            raise InputError("--as-of: expected --measure too (the date picks each institution's latest impact "
-                             "report; for the whole table as it stood on a date, use glamkg snapshot --as-of)")
+            raise InputError(_("--as-of: expected --measure too (the date picks each institution's latest impact "
+                               "report; for the whole table as it stood on a date, use glamkg snapshot --as-of)"))
         try:
             as_of = _dt.date.fromisoformat(as_of).isoformat()  # 20240101 -> 2024-01-01: compared as text
         except ValueError:
-            raise InputError(f"--as-of: expected a date like 2024-09-04, found {as_of!r}") from None
+            raise InputError(_("--as-of: expected a date like 2024-09-04, found {date}").format(
+                date=repr(as_of))) from None
     to_file = output is not None and format != OutFormat.table and _file(output)
     if to_file:  # checked before the work, as every output
         assert output is not None
@@ -215,9 +220,10 @@ def _print_warnings(rep: Any, err: Console) -> None:
             err.print("[yellow]" + _("warning:") + f"[/] {w}", highlight=False)
     for head, codes in missing.items():
         err.print(
-            "[yellow]" + _("warning:") + f"[/] {head}: no figure for {len(codes)} countries with data "
-            f"({', '.join(codes[:30])}{', …' if len(codes) > 30 else ''}); "
-            "they are left out of its rates and shares (--format json lists them)",
+            "[yellow]" + _("warning:") + "[/] " + _(
+                "{baseline}: no figure for {n} countries with data ({codes}); they are left out of its rates and "
+                "shares (--format json lists them)").format(
+                    baseline=head, n=len(codes), codes=", ".join(codes[:30]) + (", …" if len(codes) > 30 else "")),
             highlight=False,
         )
 
@@ -231,16 +237,18 @@ def _print_table(rep: Any, meta: dict[str, Any]) -> None:
     if "measure" in rep.table.columns:  # --measure: the impact measure before the status column
         extra = [("measure", str(rep.table.attrs.get("measure_label", "measure")))]
         if "measure_per_100_institutions" in rep.table.columns:
-            extra.append(("measure_per_100_institutions", "/100 inst."))
+            extra.append(("measure_per_100_institutions", _("/100 inst.")))
         columns[-1:-1] = extra
     extra_width = 14 * len(per_kind) + 24 * sum(1 for key, _ in columns if key.startswith("measure"))
     out = Console(width=max(Console().width, 140 + extra_width))
-    title = f"GLAM partnership gaps by {rep.grouping.label} (baseline: {rep.baseline.label})"
+    title = _("GLAM partnership gaps by {grouping} (baseline: {baseline})").format(
+        grouping=rep.grouping.label, baseline=rep.baseline.label)
     if str(meta.get("synthetic", "")).lower() == "true":
-        title += "  [bold red]SYNTHETIC DEMO DATA[/]"
+        title += "  [bold red]" + _("SYNTHETIC DEMO DATA") + "[/]"
     t = Table(title=title)
     for key, head in columns:
-        t.add_column(head, justify="left" if key in ("group", "status") else "right", no_wrap=key != "group")
+        t.add_column(_(head) if (key, head) in TABLE_COLUMNS else head,
+                     justify="left" if key in ("group", "status") else "right", no_wrap=key != "group")
     styles = {"under-represented": "red", "over-represented": "green", "near parity": "", "too few to tell": "dim"}
     df = rep.table.sort_values("ri_partnerships", na_position="last")
     for row in df.to_dict("records"):
@@ -255,6 +263,8 @@ def _print_table(rep: Any, meta: dict[str, Any]) -> None:
                 )
             elif key == "group" and "name" in row and row["name"] != row["group"]:
                 cells.append(f"{row['group']} {row['name']}")
+            elif key == "status" and row["status"] in STATUSES:
+                cells.append(_(row["status"]))
             else:
                 cells.append(_fmt(row[key]))
         if row["small_numbers"]:
@@ -262,10 +272,12 @@ def _print_table(rep: Any, meta: dict[str, Any]) -> None:
         t.add_row(*cells, style=styles.get(row["status"], ""))
     ineq = {r["measure"]: r["value"] for r in rep.inequality.to_dict("records")}
     t.caption = (
-        f"Across countries ({rep.inequality['metric'].iloc[0]} vs {rep.baseline.name}): Gini {_fmt(ineq['gini'], 3)}, "
-        f"Theil {_fmt(ineq['theil_total'], 3)} = between {_fmt(ineq['theil_between'], 3)} + within "
-        f"{_fmt(ineq['theil_within'], 3)}.  * small numbers: read with care.  Per million inhabitants: "
-        f"{rep.population.label}.\nEvidence counted: {ev.describe(rep.evidence)} (docs/evidence.md)."
+        _("Across countries ({metric} vs {baseline}): Gini {gini}, Theil {theil} = between {between} + within "
+          "{within}.  * small numbers: read with care.  Per million inhabitants: {population}.").format(
+            metric=rep.inequality["metric"].iloc[0], baseline=rep.baseline.name, gini=_fmt(ineq["gini"], 3),
+            theil=_fmt(ineq["theil_total"], 3), between=_fmt(ineq["theil_between"], 3),
+            within=_fmt(ineq["theil_within"], 3), population=rep.population.label)
+        + "\n" + _("Evidence counted: {evidence} (docs/evidence.md).").format(evidence=ev.describe(rep.evidence))
     )
     out.print(t)
 
@@ -296,10 +308,12 @@ def demo(
         bar.phase("institutions", institutions)
         rep = kg_demo.write_demo(st, institutions=institutions, seed=seed, workers=n_workers, progress=bar.advance)
     err.print(
-        f"wrote SYNTHETIC demo data to {path}: {rep.institutions:,} institutions in {rep.countries} countries, "
-        f"{rep.partners:,} partner organisations, {rep.partnerships:,} partnerships, "
-        f"{rep.contributions:,} contributions (created {rep.created:,}, updated {rep.updated:,}, "
-        f"unchanged {rep.unchanged:,}) in {rep.seconds:.1f} s",
+        _("wrote SYNTHETIC demo data to {path}: {institutions} institutions in {countries} countries, "
+          "{partners} partner organisations, {partnerships} partnerships, {contributions} contributions "
+          "(created {created}, updated {updated}, unchanged {unchanged}) in {seconds} s").format(
+            path=path, institutions=f"{rep.institutions:,}", countries=rep.countries, partners=f"{rep.partners:,}",
+            partnerships=f"{rep.partnerships:,}", contributions=f"{rep.contributions:,}", created=f"{rep.created:,}",
+            updated=f"{rep.updated:,}", unchanged=f"{rep.unchanged:,}", seconds=f"{rep.seconds:.1f}"),
         highlight=False,
     )
 

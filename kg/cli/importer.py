@@ -16,6 +16,7 @@ from kg.cli import console
 from kg.cli.options import StoreOption
 from kg.config import store_path
 from kg.errors import InputError, RemoteError
+from kg.i18n import _
 
 ReportOpt = Annotated[
     Path | None,
@@ -55,31 +56,40 @@ ReplaceOthers = Annotated[
 ]
 
 
+def _created(c: dict[str, int]) -> str:
+    return _("created {created}, updated {updated}, unchanged {unchanged}").format(
+        created=c["created"], updated=c["updated"], unchanged=c["unchanged"])
+
+
 def _print_report(console: Console, report: Any, out: Path | None, extra: dict[str, Any] | None = None) -> None:
     c = report.counts()
-    console.print(f"created {c['created']}, updated {c['updated']}, unchanged {c['unchanged']}", highlight=False)
+    console.print(_created(c), highlight=False)
     changed = report.changed
     if changed:
         shown = ", ".join(changed[:SHOW_IDS])
-        more = f" ... and {len(changed) - SHOW_IDS} more (see --report)" if len(changed) > SHOW_IDS else ""
-        console.print(f"changed: {shown}{more}", highlight=False)
+        more = ""
+        if len(changed) > SHOW_IDS:
+            more = _(" ... and {n} more (see --report)").format(n=len(changed) - SHOW_IDS)
+        console.print(_("changed: {ids}").format(ids=shown) + more, highlight=False)
     if report.skipped:
-        console.print(f"skipped {len(report.skipped)} values the model cannot hold; first: "
-                      f"{' / '.join(report.skipped[0])}", highlight=False)
+        console.print(_("skipped {n} values the model cannot hold; first: {first}").format(
+            n=len(report.skipped), first=" / ".join(report.skipped[0])), highlight=False)
     if report.ignored_columns:
-        console.print(f"ignored columns: {', '.join(report.ignored_columns)}", highlight=False)
+        console.print(_("ignored columns: {columns}").format(columns=", ".join(report.ignored_columns)),
+                      highlight=False)
     for name, done, hint in (
-        ("kept_other_sources", "kept", "--replace-others replaces whole entities"),
-        ("removed_other_sources", "removed (--replace-others)", ""),
+        ("kept_other_sources", _("kept"), _("--replace-others replaces whole entities")),
+        ("removed_other_sources", _("removed (--replace-others)"), ""),
     ):
         rows = getattr(report, name, [])
         if rows:
             srcs = ", ".join(sorted({s for _, _, s in rows}))
             ents = sorted({e for e, _, _ in rows})
             console.print(
-                f"{done} {len(rows)} statements of {len(ents)} items that loads wrote ({srcs}): "
-                + ", ".join(f"{e} {p}" for e, p, _ in rows[:SHOW_IDS])
-                + (f" ... and {len(rows) - SHOW_IDS} more" if len(rows) > SHOW_IDS else "")
+                _("{done} {n} statements of {items} items that loads wrote ({sources}): ").format(
+                    done=done, n=len(rows), items=len(ents), sources=srcs)
+                + ", ".join(f"{e} {p}" for e, p, _s in rows[:SHOW_IDS])
+                + (_(" ... and {n} more").format(n=len(rows) - SHOW_IDS) if len(rows) > SHOW_IDS else "")
                 + (f"; {hint}" if hint else ""),
                 highlight=False, markup=False,
             )
@@ -128,8 +138,10 @@ def _import_evidence(
     settings = EvidenceImport.build(names, **build)
     err = console.err
     err.print(
-        f"importing evidence ({', '.join(settings.imports)}) from {settings.base.endpoint}"
-        + (f"; Commons evidence of {', '.join(settings.base.types)} in {len(settings.base.countries)} countries"
+        _("importing evidence ({kinds}) from {endpoint}").format(kinds=", ".join(settings.imports),
+                                                                 endpoint=settings.base.endpoint)
+        + (_("; Commons evidence of {types} in {n} countries").format(types=", ".join(settings.base.types),
+                                                                     n=len(settings.base.countries))
            if "commons" in settings.imports else ""),
         highlight=False,
     )
@@ -146,29 +158,29 @@ def _import_evidence(
             )
         except RemoteError as e:
             raise RemoteError(
-                f"{e} -- finished pages are kept; run the same command again to resume",
+                _("{error} -- finished pages are kept; run the same command again to resume").format(error=e),
                 status=e.status, retry_after=e.retry_after, url=e.url,
             ) from None
         hosts = sorted(report.hosts, key=lambda q: int(q[1:]))
         missing = _not_institutions(st, hosts)
     if report.units_resumed:
-        err.print(f"resumed: {report.units_resumed} pages were already done", highlight=False)
+        err.print(_("resumed: {n} pages were already done").format(n=report.units_resumed), highlight=False)
     if report.kinds:
-        err.print("evidence written: " + ", ".join(f"{k} {n}" for k, n in report.kinds.items()), highlight=False)
+        err.print(_("evidence written: ") + ", ".join(f"{k} {n}" for k, n in report.kinds.items()), highlight=False)
     if report.no_host:
-        err.print(f"{len(report.no_host)} residencies name no employer (not written): "
+        err.print(_("{n} residencies name no employer (not written): ").format(n=len(report.no_host))
                   + ", ".join(report.no_host[:SHOW_IDS]), highlight=False)
     if missing:
         err.print(
-            f"{len(missing)} hosts of residencies are not institutions in the store, so their residencies count in no "
-            f"gap metric until they are imported (glamkg import wikidata --country ...): "
+            _("{n} hosts of residencies are not institutions in the store, so their residencies count in no "
+              "gap metric until they are imported (glamkg import wikidata --country ...): ").format(n=len(missing))
             + ", ".join(missing[:SHOW_IDS]) + (" ..." if len(missing) > SHOW_IDS else ""),
             highlight=False,
         )
     for why in report.left_out:
-        err.print(f"left out: {why}", highlight=False, markup=False)
+        err.print(_("left out: {why}").format(why=why), highlight=False, markup=False)
     if report.unrepresentable:
-        err.print(f"{report.unrepresentable} values were unknown/no values (left out)")
+        err.print(_("{n} values were unknown/no values (left out)").format(n=report.unrepresentable))
     _print_report(err, report, report_out, {"requests": report.requests, "evidence": report.kinds,
                                             "hosts_not_in_store": missing, "no_host": report.no_host,
                                             "left_out": report.left_out})
@@ -276,7 +288,8 @@ def register(app: typer.Typer) -> None:
         _check_report(report_out)
         if evidence is not None:
             if idmap is not None:
-                raise InputError("--evidence with --idmap: expected one of them (evidence is read from Wikidata's ids)")
+                raise InputError(
+                    _("--evidence with --idmap: expected one of them (evidence is read from Wikidata's ids)"))
             _import_evidence(
                 evidence,
                 dict(types=type_, countries=country, region=region, languages=languages, endpoint=endpoint,
@@ -311,20 +324,23 @@ def register(app: typer.Typer) -> None:
                 check_concept_base(entity_base, "--entity-base: ")
                 if wiki_ids.concept_base and wiki_ids.concept_base != entity_base:
                     raise InputError(
-                        f"--entity-base {entity_base} and the id map {idmap}, whose concept base is "
-                        f"{wiki_ids.concept_base}: expected the same wiki (leave --entity-base out)"
+                        _("--entity-base {base} and the id map {idmap}, whose concept base is "
+                          "{concept_base}: expected the same wiki (leave --entity-base out)").format(
+                            base=entity_base, idmap=idmap, concept_base=wiki_ids.concept_base)
                     )
                 wiki_ids.concept_base = entity_base
             renumbering = Renumbering(wiki_ids, mint=wiki_item_id)
             settings, skipped = on_the_wiki(settings, wiki_ids)
             if skipped:
                 stderr.print(
-                    f"{len(skipped)} countries have no item on the wiki (not in the id map {idmap}), skipped: "
+                    _("{n} countries have no item on the wiki (not in the id map {idmap}), skipped: ").format(
+                        n=len(skipped), idmap=idmap)
                     + ", ".join(skipped[:SHOW_IDS]) + (" ..." if len(skipped) > SHOW_IDS else ""),
                     highlight=False,
                 )
         stderr.print(
-            f"importing {', '.join(settings.types)} in {len(settings.countries)} countries from {settings.endpoint}",
+            _("importing {types} in {n} countries from {endpoint}").format(
+                types=", ".join(settings.types), n=len(settings.countries), endpoint=settings.endpoint),
             highlight=False,
         )
         service = wf.Service(settings.endpoint, HttpClient(timeout=timeout), renumbering=renumbering)
@@ -340,7 +356,7 @@ def register(app: typer.Typer) -> None:
                 )
             except RemoteError as e:
                 raise RemoteError(
-                    f"{e} -- finished pages are kept; run the same command again to resume",
+                    _("{error} -- finished pages are kept; run the same command again to resume").format(error=e),
                     status=e.status,
                     retry_after=e.retry_after,
                     url=e.url,
@@ -348,15 +364,16 @@ def register(app: typer.Typer) -> None:
         if renumbering is not None:
             renumbering.idmap.save()  # the glamkg ids given to the wiki's own items, for the next run
         if report.units_resumed:
-            stderr.print(f"resumed: {report.units_resumed} pages were already done", highlight=False)
+            stderr.print(_("resumed: {n} pages were already done").format(n=report.units_resumed), highlight=False)
         if report.gone:
-            stderr.print(f"{len(report.gone)} listed items had no data any more (deleted or merged)")
+            stderr.print(_("{n} listed items had no data any more (deleted or merged)").format(n=len(report.gone)))
         if report.unrepresentable:
-            stderr.print(f"{report.unrepresentable} values were unknown/no values or on another globe (left out)")
+            stderr.print(_("{n} values were unknown/no values or on another globe (left out)").format(
+                n=report.unrepresentable))
         if report.not_listed:
             stderr.print(
-                f"{len(report.not_listed)} items of the previous import are not listed any more (kept in the "
-                f"store): {', '.join(report.not_listed[:SHOW_IDS])}",
+                _("{n} items of the previous import are not listed any more (kept in the store): {ids}").format(
+                    n=len(report.not_listed), ids=", ".join(report.not_listed[:SHOW_IDS])),
                 highlight=False,
             )
         _print_report(stderr, report, report_out, {"requests": report.requests})
@@ -397,7 +414,7 @@ def register(app: typer.Typer) -> None:
         if wiki_ids is not None:
             wiki_ids.save()
         for eid, _prop, why in report.skipped[:SHOW_IDS]:
-            console.err.print(f"left out of {eid}: {why}", highlight=False, markup=False)
+            console.err.print(_("left out of {id}: {why}").format(id=eid, why=why), highlight=False, markup=False)
         _print_report(console.err, report, report_out)
 
     @group.command("impact")
@@ -437,31 +454,32 @@ def register(app: typer.Typer) -> None:
             stored = totals_from_store(st, result.contributions) if not dry_run else {}
         err = console.err
         fmt = result.report.format
-        err.print(f"{fmt.title}: {len(result.report.rows)} rows, report dates {', '.join(result.dates())}; "
-                  f"matched {len(result.matched)}, unmatched {len(result.unmatched)}, ambiguous "
-                  f"{len(result.ambiguous)}", highlight=False, markup=False, soft_wrap=True)
+        err.print(_("{format}: {rows} rows, report dates {dates}; matched {matched}, unmatched {unmatched}, "
+                    "ambiguous {ambiguous}").format(
+                      format=fmt.title, rows=len(result.report.rows), dates=", ".join(result.dates()),
+                      matched=len(result.matched), unmatched=len(result.unmatched), ambiguous=len(result.ambiguous)),
+                  highlight=False, markup=False, soft_wrap=True)
         for n, cat, cands in result.ambiguous[:SHOW_IDS]:
-            err.print(f"row {n}: ambiguous: category {cat!r} -> {', '.join(cands)} (not written)",
-                      highlight=False, markup=False, soft_wrap=True)
+            err.print(_("row {row}: ambiguous: category {category} -> {candidates} (not written)").format(
+                row=n, category=repr(cat), candidates=", ".join(cands)), highlight=False, markup=False, soft_wrap=True)
         for n, cat, name in result.unmatched[:SHOW_IDS]:
-            err.print(f"row {n}: unmatched: {name or '(no name)'} / category {cat!r} (not written)",
-                      highlight=False, markup=False, soft_wrap=True)
+            err.print(_("row {row}: unmatched: {name} / category {category} (not written)").format(
+                row=n, name=name or _("(no name)"), category=repr(cat)), highlight=False, markup=False, soft_wrap=True)
         more = max(0, len(result.ambiguous) - SHOW_IDS) + max(0, len(result.unmatched) - SHOW_IDS)
         if more:
-            err.print(f"... and {more} more rows not written (see --report)", highlight=False)
+            err.print(_("... and {n} more rows not written (see --report)").format(n=more), highlight=False)
         mismatched = [k for k, v in result.totals.items() if not dry_run and stored.get(k) != v]
         if mismatched:
-            err.print(f"warning: the store's SPARQL SUM differs from the file's total for {mismatched}: the "
-                      "store keeps values of that date, from an earlier import, that this file leaves empty",
-                      highlight=False, markup=False, soft_wrap=True)
+            err.print(_("warning: the store's SPARQL SUM differs from the file's total for {keys}: the "
+                        "store keeps values of that date, from an earlier import, that this file leaves empty").format(
+                          keys=mismatched), highlight=False, markup=False, soft_wrap=True)
         elif result.totals and not dry_run:
-            err.print("checked: the store's SPARQL SUM of every measure and date equals the file's total over the "
-                      "rows written", highlight=False, soft_wrap=True)
+            err.print(_("checked: the store's SPARQL SUM of every measure and date equals the file's total over the "
+                        "rows written"), highlight=False, soft_wrap=True)
         if result.written is not None:
-            c = result.written.counts()
-            err.print(f"created {c['created']}, updated {c['updated']}, unchanged {c['unchanged']}", highlight=False)
+            err.print(_created(result.written.counts()), highlight=False)
         else:
-            err.print("dry run: nothing written", highlight=False)
+            err.print(_("dry run: nothing written"), highlight=False)
         if report_out is not None:
             data = {
                 "matched": [list(x) for x in result.matched],
@@ -481,7 +499,8 @@ def register(app: typer.Typer) -> None:
         a store). The file is parsed completely first: a syntax error writes nothing."""
         with _open_store(store, one_write=True) as st:
             n = st.load_dump(file)
-        console.err.print(f"added {n:,} triples from {file}", highlight=False, markup=False)
+        console.err.print(_("added {n} triples from {file}").format(n=f"{n:,}", file=file), highlight=False,
+                          markup=False)
 
     @group.command("results")
     def results(

@@ -47,9 +47,10 @@ def _linker(spec: str, review_path: Path, threshold: float | None, target: str) 
     service = open_service(spec)
     if service is not None and not service.wikidata and target != "wikibase":
         raise InputError(
-            f"--reconcile {spec}: expected a service whose items are Wikidata's (their ids are what the store and "
-            f"QuickStatements use), found {service.name} with ids of its own; hint: to link rows to that wiki's "
-            "items, load into it: --target wikibase --idmap FILE (its id map translates the ids)"
+            _("--reconcile {spec}: expected a service whose items are Wikidata's (their ids are what the store and "
+              "QuickStatements use), found {name} with ids of its own; hint: to link rows to that wiki's "
+              "items, load into it: --target wikibase --idmap FILE (its id map translates the ids)").format(
+                spec=spec, name=service.name)
         )
     linker = Linker(Index(), service, Review.read(review_path), ask_local=target == "quickstatements")
     if threshold is not None:
@@ -62,10 +63,10 @@ def _write_review(linker: Any, err: Console, note: str | None = None) -> None:
     if written is not None and linker.review.questions:
         open_ = sum(1 for k in linker.review.questions if k not in linker.review.answers)
         if note:
-            err.print(f"note: {note}", highlight=False)
+            err.print(_("note: {note}").format(note=note), highlight=False)
         err.print(
-            f"review file {written}: {open_} open questions; mark one line of each in its pick column and run the "
-            f"same command with --review {written}",
+            _("review file {path}: {n} open questions; mark one line of each in its pick column and run the "
+              "same command with --review {path}").format(path=written, n=open_),
             highlight=False,
         )
 
@@ -76,10 +77,10 @@ def _unnamed(linker: Any) -> list[str]:
     if not unnamed:
         return []
     more = len(unnamed) - MAX_SHOWN
-    shown = ", ".join(unnamed[:MAX_SHOWN]) + (f" and {more} more" if more > 0 else "")
+    shown = ", ".join(unnamed[:MAX_SHOWN]) + (_(" and {n} more").format(n=more) if more > 0 else "")
     return [
-        f"candidates left out: {shown}: their id on the wiki is also an id glamkg gives another item (a country, "
-        "a class, Wikidata's item of that number), so a row or cell cannot be linked to them by id"
+        _("candidates left out: {ids}: their id on the wiki is also an id glamkg gives another item (a country, "
+          "a class, Wikidata's item of that number), so a row or cell cannot be linked to them by id").format(ids=shown)
     ]
 
 
@@ -91,8 +92,8 @@ def _remote_target(
     except ModuleNotFoundError as e:
         if e.name and e.name.startswith("kg.load.targets"):
             raise InputError(
-                f"--target {name}: this installation has no kg.load.targets.{name} module; "
-                "hint: use --target store, or install a glamkg version with that target"
+                _("--target {name}: this installation has no kg.load.targets.{name} module; "
+                  "hint: use --target store, or install a glamkg version with that target").format(name=name)
             ) from None
         raise
     if name == "quickstatements":
@@ -108,7 +109,8 @@ def _checked_url(text: str) -> str:
     parts = urlsplit(text.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InputError(
-            f"--reference-url: expected an http(s) address like https://example.org/musea.csv, found {text!r}"
+            _("--reference-url: expected an http(s) address like https://example.org/musea.csv, found {text}").format(
+                text=repr(text))
         )
     return text.strip()
 
@@ -123,8 +125,9 @@ def show_plan(console: Console, plan: Any, limit: int = MAX_SHOWN) -> None:
     from kg.model.schema import model
 
     m = model()
-    items = Table(title=f"plan: {plan.source} -> {plan.target}", title_justify="left")
-    for col in ("action", "id", "label", "row", "match", "statements"):
+    items = Table(title=_("plan: {source} -> {target}").format(source=plan.source, target=plan.target),
+                  title_justify="left")
+    for col in (_("action"), _("id"), _("label"), _("row"), _("match"), _("statements")):
         items.add_column(col, overflow="fold")
     style = {"create": "green", "update": "yellow", "unchanged": "dim"}
     shown = sorted(plan.items, key=lambda it: ({"create": 0, "update": 1, "unchanged": 2}[it.action], it.rows))
@@ -140,9 +143,10 @@ def show_plan(console: Console, plan: Any, limit: int = MAX_SHOWN) -> None:
         )
     console.print(items)
     if len(shown) > limit:
-        console.print(f"... and {len(shown) - limit} more items (see --plan-out for all)", highlight=False)
-    changes = Table(title="statement and term changes", title_justify="left")
-    for col in ("item", "change", "property", "value"):
+        console.print(_("... and {n} more items (see --plan-out for all)").format(n=len(shown) - limit),
+                      highlight=False)
+    changes = Table(title=_("statement and term changes"), title_justify="left")
+    for col in (_("item"), _("change"), _("property"), _("value")):
         changes.add_column(col, overflow="fold")
     n = 0
     for it in shown:
@@ -166,13 +170,13 @@ def show_plan(console: Console, plan: Any, limit: int = MAX_SHOWN) -> None:
     if n:
         console.print(changes)
         if n > limit * 3:
-            console.print(f"... and {n - limit * 3} more changes", highlight=False)
+            console.print(_("... and {n} more changes").format(n=n - limit * 3), highlight=False)
 
 
 def _summary(counts: dict[str, int], rejected: int) -> str:
-    return (
-        f"created {counts.get('created', 0)}, updated {counts.get('updated', 0)}, "
-        f"unchanged {counts.get('unchanged', 0)}, rejected rows {rejected}"
+    return _("created {created}, updated {updated}, unchanged {unchanged}, rejected rows {rejected}").format(
+        created=counts.get("created", 0), updated=counts.get("updated", 0), unchanged=counts.get("unchanged", 0),
+        rejected=rejected,
     )
 
 
@@ -301,7 +305,9 @@ def load(
     cm: Any
     if mapping is not None and workbook.is_workbook_file(mapping):
         if kind is not None:
-            raise InputError(f"--kind {kind}: the workbook mapping {mapping} gives each sheet's kind; leave --kind out")
+            raise InputError(
+                _("--kind {kind}: the workbook mapping {mapping} gives each sheet's kind; leave --kind out").format(
+                    kind=kind, mapping=mapping))
         cm = workbook.Workbook.from_file(mapping)
     elif mapping is not None:
         cm = Mapping.from_file(mapping, kind=kind)
@@ -309,8 +315,8 @@ def load(
         cm = Mapping.default(kind)
     else:
         raise InputError(
-            "expected --kind KIND (institution, partner, partnership, contribution) or --mapping FILE "
-            "with a `kind:`; found neither"
+            _("expected --kind KIND (institution, partner, partnership, contribution) or --mapping FILE "
+              "with a `kind:`; found neither")
         )
     if reference_url is not None:
         from dataclasses import replace
@@ -325,7 +331,8 @@ def load(
     if target == TargetName.quickstatements:
         outfile.check(output or Path(file.stem + ".quickstatements.txt"), what="QuickStatements file")
     if create_new and target != TargetName.quickstatements:
-        raise InputError(f"--create-new: expected --target quickstatements, found --target {target.value}")
+        raise InputError(_("--create-new: expected --target quickstatements, found --target {target}").format(
+            target=target.value))
     if review is not None:
         outfile.check(review, what="review file")
     from kg.load.review import default_path
@@ -401,24 +408,24 @@ def load(
         rep = result.report
         line = _summary(rep.counts(), 0)
         if rep.skipped:
-            line += f", skipped {len(rep.skipped)}"
+            line += _(", skipped {n}").format(n=len(rep.skipped))
         out.print(line, highlight=False)
         for eid, why in rep.skipped[:MAX_SHOWN]:
-            err.print(f"skipped {eid}: {why}", highlight=False)
+            err.print(_("skipped {id}: {why}").format(id=eid, why=why), highlight=False)
         if len(rep.skipped) > MAX_SHOWN:
-            err.print(f"... and {len(rep.skipped) - MAX_SHOWN} more items skipped", highlight=False)
+            err.print(_("... and {n} more items skipped").format(n=len(rep.skipped) - MAX_SHOWN), highlight=False)
         left_out = list(rep.details.get("skipped_edits") or [])
         if left_out:
-            out.print(f"{len(left_out)} single edits left out (reasons on stderr)", highlight=False)
+            out.print(_("{n} single edits left out (reasons on stderr)").format(n=len(left_out)), highlight=False)
             for what, why in left_out[:MAX_SHOWN]:
-                err.print(f"left out {what}: {why}", highlight=False)
+                err.print(_("left out {what}: {why}").format(what=what, why=why), highlight=False)
             if len(left_out) > MAX_SHOWN:
-                err.print(f"... and {len(left_out) - MAX_SHOWN} more edits left out", highlight=False)
+                err.print(_("... and {n} more edits left out").format(n=len(left_out) - MAX_SHOWN), highlight=False)
         kept = list(rep.details.get("kept_terms") or [])
         if kept:
             out.print(
-                f"{len(kept)} labels and descriptions of linked Wikidata items kept as Wikidata has them (glamkg "
-                "does not read them and does not overwrite them; docs/wikibase.md)",
+                _("{n} labels and descriptions of linked Wikidata items kept as Wikidata has them (glamkg "
+                  "does not read them and does not overwrite them; docs/wikibase.md)").format(n=len(kept)),
                 highlight=False,
             )
         if rep.output and not outfile.is_stdout(rep.output):
@@ -427,11 +434,12 @@ def load(
             out.print(_("nothing to write: no QuickStatements file was written"), highlight=False)
         failed = False
         if rep.skipped or left_out:
-            parts = [f"{len(rep.skipped)} items"] if rep.skipped else []
-            parts += [f"{len(left_out)} single edits"] if left_out else []
+            parts = [_("{n} items").format(n=len(rep.skipped))] if rep.skipped else []
+            parts += [_("{n} single edits").format(n=len(left_out))] if left_out else []
             raise Incomplete(
-                f"{' and '.join(parts)} were not written (reasons above); "
-                "fix them and run the same load again: what was written is not written twice"
+                _("{what} were not written (reasons above); "
+                  "fix them and run the same load again: what was written is not written twice").format(
+                    what=_(" and ").join(parts))
             )
     finally:
         reporter.stop()
@@ -470,12 +478,13 @@ def template(
 
     if all_kinds:
         for p in templates.write_templates(output or templates.TEMPLATE_DIR):
-            Console().print(f"wrote {p}", highlight=False)
+            Console().print(_("wrote {path}").format(path=p), highlight=False)
         return
     if kind is None:
-        raise InputError(f"expected a kind ({', '.join(model().kinds)}) or --all; found neither")
+        raise InputError(_("expected a kind ({kinds}) or --all; found neither").format(kinds=", ".join(model().kinds)))
     if kind not in model().kinds:
-        raise InputError(f"expected a kind among {', '.join(model().kinds)}, found {kind!r}")
+        raise InputError(_("expected a kind among {kinds}, found {kind}").format(
+            kinds=", ".join(model().kinds), kind=repr(kind)))
     text = templates.template_text(kind)
     if output is not None:
         outfile.write_text(output, text)

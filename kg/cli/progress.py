@@ -18,6 +18,15 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
 
+from kg.i18n import N_, _
+
+#: The phases the parts report (kg.load, kg.wikidata, the demo), marked for the catalogues: a bar shows each in the
+#: chosen language (a phase not listed shows as it is).
+PHASES = (
+    N_("reading"), N_("mapping"), N_("reconciling"), N_("checking"), N_("planning"), N_("checking target"),
+    N_("writing"), N_("listing"), N_("evidence"), N_("items"), N_("institutions"), N_("bootstrap"),
+)
+
 
 def columns(label: str = "{task.description}") -> tuple[ProgressColumn, ...]:
     """The columns of every glamkg progress bar; ``label`` is rich markup, ``{task.description}`` the phase."""
@@ -47,6 +56,7 @@ class ProgressBar:
 
     def phase(self, name: str, total: int | None = None) -> None:
         """Start the next phase (``total`` None or 0: not known yet); the previous one shows as complete."""
+        name = _(name) if name in PHASES else name
         if self.progress is not None:
             if self.task is not None:
                 self.progress.update(self.task, completed=self.progress.tasks[self.task].total or 0)

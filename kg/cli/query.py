@@ -48,10 +48,10 @@ def list_queries() -> None:
     """List the saved queries: name, view, parameters and title."""
     from kg import query
     table = RichTable(box=None, pad_edge=False)
-    table.add_column("name", no_wrap=True, overflow="fold")
-    table.add_column("view", no_wrap=True)
-    table.add_column("parameters")
-    table.add_column("title")
+    table.add_column(_("name"), no_wrap=True, overflow="fold")
+    table.add_column(_("view"), no_wrap=True)
+    table.add_column(_("parameters"))
+    table.add_column(_("title"))
     for q in query.catalog():
         params = ", ".join(f"{p.name}:{p.type}" + (f"={p.default}" if p.default else "") for p in q.params)
         table.add_row(q.name, q.view, params or "–", q.title)
@@ -66,11 +66,12 @@ def show(
     Service."""
     from kg import query
     q = query.resolve_query(name)
-    out.print(f"[bold]{q.title}[/] ({q.name}, view: {q.view}, {q.form})", highlight=False)
+    out.print(_("[bold]{title}[/] ({name}, view: {view}, {form})").format(title=q.title, name=q.name, view=q.view,
+                                                                         form=q.form), highlight=False)
     if q.description:
         out.print(q.description, highlight=False)
     for p in q.params:
-        default = f" = {p.default}" if p.default is not None else " (unbound when not given)"
+        default = f" = {p.default}" if p.default is not None else _(" (unbound when not given)")
         binds = f" -> ?{p.variable}" if p.variable != p.name else ""
         out.print(f"  --param {p.name}=<{p.type}>{default}{binds}  {p.help}", highlight=False)
     out.print()
@@ -84,11 +85,11 @@ def _params(values: list[str] | None) -> dict[str, str]:
     params: dict[str, str] = {}
     for item in values or []:
         if "=" not in item:
-            raise InputError(f"--param: expected NAME=VALUE, found {item!r}")
+            raise InputError(_("--param: expected NAME=VALUE, found {item}").format(item=repr(item)))
         key, value = item.split("=", 1)
         key = key.strip()
         if key in params:
-            raise InputError(f"--param {key} given twice")
+            raise InputError(_("--param {key} given twice").format(key=key))
         params[key] = value
     return params
 
@@ -108,8 +109,10 @@ def _format(fmt: Format | None, output: Path | None) -> Format:
         return named or Format.table
     if named is not None and fmt is not named:
         raise InputError(
-            f"--format {fmt.value} but --output {output} names a {named.value} file: give --format {named.value}, "
-            f"or an output file ending in .{fmt.value if fmt is not Format.table else 'txt'}"
+            _("--format {format} but --output {output} names a {named} file: give --format {named}, "
+              "or an output file ending in .{suffix}").format(
+                format=fmt.value, output=output, named=named.value,
+                suffix=fmt.value if fmt is not Format.table else "txt")
         )
     return fmt
 
@@ -142,7 +145,7 @@ def _render(
         return
     if fmt is Format.parquet:
         if output is None:
-            raise InputError("--format parquet needs --output FILE (Parquet is binary)")
+            raise InputError(_("--format parquet needs --output FILE (Parquet is binary)"))
         if provenance is not None:
             data = parquet_bytes(df, provenance)
             outfile.write_with(output, lambda tmp: tmp.write_bytes(data))
@@ -253,15 +256,16 @@ def run(
     fmt = _format(fmt, output)
     saved = query.resolve_query(name)  # a WDQS #title: / #defaultView: is a comment; the title is shown
     if saved.note:
-        console.err.print(f"note: {saved.note}", highlight=False, markup=False)
+        console.err.print(_("note: {note}").format(note=saved.note), highlight=False, markup=False)
     if output is not None and _file(output):  # every file is checked before the query runs
         outfile.check(output)
         outfile.check(sidecar(output), what="provenance file")
     url = query.endpoint_url(endpoint)
     if url is None and idmap is not None:
-        raise InputError("--idmap translates ids for a Wikibase's own query service: give --endpoint URL as well")
+        raise InputError(_("--idmap translates ids for a Wikibase's own query service: give --endpoint URL as well"))
     if concept_base is not None and idmap is None:
-        raise InputError("--concept-base names the namespaces of the wiki an id map translates to: give --idmap FILE")
+        raise InputError(
+            _("--concept-base names the namespaces of the wiki an id map translates to: give --idmap FILE"))
     prov = Provenance(
         query=query.bound_text(saved, params, in_optionals=url is not None), name=saved.name, parameters=params,
         endpoint=url or "local store",

@@ -45,17 +45,20 @@ def snapshot(
             return
         for row in df.to_dict("records"):
             typer.echo(
-                f"{row['id']}\tas of {row['as_of']}\ttaken {row['taken_at']}\tgeneration {row['generation']}"
-                f"\t{row['dataset'] or '(no label)'}{'  SYNTHETIC' if row['synthetic'] else ''}"
-                f"\tglamkg {row['glamkg_version']}"
+                _("{id}\tas of {as_of}\ttaken {taken_at}\tgeneration {generation}\t{dataset}{synthetic}"
+                  "\tglamkg {version}").format(
+                    id=row["id"], as_of=row["as_of"], taken_at=row["taken_at"], generation=row["generation"],
+                    dataset=row["dataset"] or _("(no label)"), synthetic=_("  SYNTHETIC") if row["synthetic"] else "",
+                    version=row["glamkg_version"])
             )
         return
     day = asof.parse_date(as_of) if as_of is not None else None
     with Store.open(path, read_only=True, create=False) as st:
         snap, rows = kg_snapshot.take(st, store_path=path, as_of=day, history_path=target)
     console.err.print(
-        f"snapshot {snap.id}: {rows:,} metrics as of {snap.as_of} (store generation {snap.generation}"
-        f"{', ' + snap.dataset if snap.dataset else ''}) appended to {target}",
+        _("snapshot {id}: {rows} metrics as of {as_of} (store generation {generation}{dataset}) appended to "
+          "{path}").format(id=snap.id, rows=f"{rows:,}", as_of=snap.as_of, generation=snap.generation,
+                           dataset=", " + snap.dataset if snap.dataset else "", path=target),
         highlight=False,
     )
 

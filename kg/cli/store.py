@@ -95,6 +95,15 @@ def init(
     out.print(msg.format(path=f"[bold]{path}[/]", summary=report.summary()), highlight=False)
 
 
+def _stats_row(key: str) -> str:
+    """The name of a row of `glamkg stats` in the chosen language."""
+    names = {
+        "triples": _("triples"), "items": _("items"), "statements": _("statements"), "generation": _("generation"),
+        "loaded_at": _("loaded at"), "label": _("label"), "synthetic": _("synthetic"),
+    }
+    return names.get(key, key.replace("_", " "))
+
+
 def stats(
     store: StoreOption = None,
     format: Annotated[StatsFormat, typer.Option("--format", help="table or json.")] = StatsFormat.table,
@@ -108,24 +117,24 @@ def stats(
         typer.echo(json.dumps(s, indent=2, ensure_ascii=False))
         return
     out = Console()
-    t = Table(title=f"glamkg store {s['path']}", show_header=False)
-    t.add_column("what")
-    t.add_column("value", justify="right")
+    t = Table(title=_("glamkg store {path}").format(path=s["path"]), show_header=False)
+    t.add_column(_("what"))
+    t.add_column(_("value"), justify="right")
     for key in ("triples", "items", "statements", "generation", "loaded_at", "label", "synthetic"):
         v = s.get(key)
         if v is not None:
-            t.add_row(key.replace("_", " "),
+            t.add_row(_stats_row(key),
                       f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else Text(console.printable(v)))
     out.print(t)
     if s["classes"]:
-        c = Table(title="items per class (P31)")
-        c.add_column("class")
-        c.add_column("label")
-        c.add_column("items", justify="right")
+        c = Table(title=_("items per class (P31)"))
+        c.add_column(_("class"))
+        c.add_column(_("label"))
+        c.add_column(_("items"), justify="right")
         for row in s["classes"][:30]:
             c.add_row(row["class"], Text(console.printable(row["label"] or "")), f"{row['items']:,}")
         if len(s["classes"]) > 30:
-            c.caption = f"{len(s['classes']) - 30} more classes (use --format json)"
+            c.caption = _("{n} more classes (use --format json)").format(n=len(s["classes"]) - 30)
         out.print(c)
 
 
@@ -144,7 +153,7 @@ def export(
         with outfile.opened(target, what="export file") as fh:
             st.export(fh, format=format.value)
         if output is not None and not outfile.is_stdout(output):
-            console.err.print(f"wrote {output}", highlight=False)
+            console.err.print(_("wrote {path}").format(path=output), highlight=False)
 
 
 def rdf(
@@ -209,8 +218,8 @@ def _vocabulary(concept_base: str | None) -> Any:
         return None
     if not re.fullmatch(r"https?://[^\s<>\"{}|^`\\]+/entity/", concept_base):
         raise InputError(
-            f"--concept-base: expected the wiki's entity IRI prefix like https://example.wikibase.cloud/entity/, "
-            f"found {concept_base!r}"
+            _("--concept-base: expected the wiki's entity IRI prefix like https://example.wikibase.cloud/entity/, "
+              "found {found}").format(found=repr(concept_base))
         )
     root = concept_base[: -len("entity/")]
     return kgrdf.Vocabulary(concept_base, root + "wiki/Special:EntityData/")
@@ -224,7 +233,8 @@ def _patterns(values: list[str]) -> dict[str, str]:
         pid, sep, pattern = v.partition("=")
         if not sep or not ids.is_id(pid.strip(), kinds="P") or "$1" not in pattern:
             raise InputError(
-                f"--uri-pattern: expected PID=PATTERN with $1, like P214=http://viaf.org/viaf/$1, found {v!r}"
+                _("--uri-pattern: expected PID=PATTERN with $1, like P214=http://viaf.org/viaf/$1, found {found}")
+                .format(found=repr(v))
             )
         out[pid.strip()] = pattern.strip()
     return out

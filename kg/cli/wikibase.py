@@ -16,6 +16,7 @@ from rich.console import Console
 
 from kg.cli import console
 from kg.cli.progress import ProgressBar
+from kg.i18n import _
 
 wikibase_app = typer.Typer(
     name="wikibase",
@@ -74,8 +75,8 @@ def bootstrap_command(
     m.save(path)
     c = report.counts()
     Console().print(
-        f"{api.api_url}: created {c['created']}, found by label {c['found']}, already mapped {c['kept']}; "
-        f"id map: {path} ({len(m)} entities)",
+        _("{api}: created {created}, found by label {found}, already mapped {kept}; id map: {path} ({n} entities)")
+        .format(api=api.api_url, created=c["created"], found=c["found"], kept=c["kept"], path=path, n=len(m)),
         highlight=False,
         soft_wrap=True,
     )

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from kg.errors import InputError
+from kg.i18n import _, ngettext
 
 
 @dataclass(frozen=True, order=True)
@@ -31,16 +32,17 @@ class Problem:
         parts = [self.file] if self.file else []
         loc = []
         if self.row is not None:
-            loc.append(f"row {self.row}")
+            loc.append(_("row {row}").format(row=self.row))
         if self.column is not None:
-            loc.append(f"column {self.column!r}")
+            loc.append(_("column {column}").format(column=repr(self.column)))
         if loc:
             parts.append(", ".join(loc))
         return ": ".join(parts)
 
     def __str__(self) -> str:
-        hint = f"; hint: {self.hint}" if self.hint else ""
-        return f"{self.where()}: expected {self.expected}, found {self.found}{hint}"
+        hint = _("; hint: {hint}").format(hint=self.hint) if self.hint else ""
+        return _("{where}: expected {expected}, found {found}").format(
+            where=self.where(), expected=self.expected, found=self.found) + hint
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,9 +57,10 @@ def summary(problems: Iterable[Problem], rows: int) -> str:
     ps = list(problems)
     bad_rows = {(p.file, p.row) for p in ps if p.row is not None and p.row > 1}
     header = any(p.row == 1 for p in ps)  # row 1 is the header: not one of the data rows counted
-    noun = "problem" if len(ps) == 1 else "problems"
-    where = f"{len(bad_rows)} of {rows} rows" + (" and the header" if header else "")
-    return f"{len(ps)} {noun} in {where}; nothing was written"
+    where = ngettext("{n} of {rows} row", "{n} of {rows} rows", rows).format(n=len(bad_rows), rows=rows)
+    where += _(" and the header") if header else ""
+    return ngettext("{n} problem in {where}; nothing was written", "{n} problems in {where}; nothing was written",
+                    len(ps)).format(n=len(ps), where=where)
 
 
 class ValidationFailed(InputError):

@@ -1,0 +1,105 @@
+"""The command line's own messages in the user's language (issue 16: "the CLI's messages in at least English,
+French, Spanish and Arabic"), run as users run it: a new `glamkg` process with `--lang` or the locale."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from kg.cli.app import hoisted
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGUES = ROOT / "kg" / "i18n" / "gettext-catalogues"
+#: Calls whose first argument is a message a user reads.
+SHOWN = {"print", "echo", "InputError", "GlamkgError", "RemoteError", "StoreError", "Incomplete", "BadParameter"}
+MARKUP = re.compile(r"\[/?[a-z ]*\]")  # rich markup: [bold], [/], [yellow]
+WORDS = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]+")  # two words of English, not an id, a number or a symbol
+
+
+def translated(lang: str, msgid: str) -> str:
+    with (CATALOGUES / lang / "LC_MESSAGES" / "glamkg.po").open("rb") as fh:
+        return str(read_po(fh)[msgid].string)
+
+
+def glamkg(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
+    return subprocess.run([sys.executable, "-m", "kg.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          env={**clean, "COLUMNS": "400", "PYTHONPATH": str(ROOT), **env}, timeout=300)
+
+
+def _literal(node: ast.expr) -> str:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+    if isinstance(node, ast.BinOp):
+        return _literal(node.left) + _literal(node.right)
+    return ""
+
+
+def english_literals(source: str) -> list[tuple[int, str]]:
+    """Messages written as bare English literals (not through ``_``) in calls that show them to the user."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and node.args:
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            text = MARKUP.sub("", _literal(node.args[0]))
+            if name in SHOWN and WORDS.search(text):
+                found.append((node.lineno, text))
+    return found
+
+
+def test_the_leak_check_finds_a_bare_english_message() -> None:
+    assert english_literals('err.print(f"wrote {n} rows")\nraise InputError("expected a kind")') == [
+        (1, "wrote  rows"), (2, "expected a kind")]
+    assert english_literals('err.print(_("wrote {n} rows").format(n=n))\nout.print("[bold red]x[/]")') == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "kg" / "cli").glob("*.py")), ids=lambda p: p.name)
+def test_the_command_line_shows_no_message_outside_the_catalogues(path: Path) -> None:
+    leaks = english_literals(path.read_text(encoding="utf-8"))
+    assert not leaks, f"{path.name}: messages not passed through kg.i18n._ (so never translated): {leaks}"
+
+
+def test_lang_after_the_command_is_the_same_option() -> None:
+    assert hoisted(["stats", "--lang", "fr", "--store", "s"]) == ["--lang", "fr", "stats", "--store", "s"]
+    assert hoisted(["query", "run", "q", "--", "--lang", "fr"]) == ["query", "run", "q", "--", "--lang", "fr"]
+    assert hoisted(["--lang=es", "stats"]) == ["--lang=es", "stats"]
+
+
+def test_a_refused_sheet_is_explained_in_french(tmp_path: Path) -> None:
+    sheet = tmp_path / "musees.csv"
+    sheet.write_text("label_fr,country,instance_of,inception\nMusée A,Q142,museum,autrefois\n", encoding="utf-8")
+    said = glamkg(tmp_path, "load", str(sheet), "--kind", "institution", "--store", str(tmp_path / "s"),
+                  "--lang", "fr")
+    assert said.returncode == 2, said.stderr
+    text = said.stdout + said.stderr
+    assert "musees.csv: ligne 2, colonne 'inception' : attendu " in text, text
+    assert "1 problème dans 1 ligne sur 1 ; rien n'a été écrit" in text
+    assert "expected" not in text and "nothing was written" not in text and "row 2" not in text
+    assert not (tmp_path / "s").exists()  # a refused load leaves no store behind
+
+
+def test_the_demo_and_the_store_report_in_spanish_and_arabic(tmp_path: Path) -> None:
+    store = str(tmp_path / "s")
+    demo = glamkg(tmp_path, "demo", "-n", "60", "--store", store, LANG="es_ES.UTF-8")
+    assert demo.returncode == 0, demo.stderr
+    assert "datos de demostración SINTÉTICOS escritos en" in demo.stderr and "instituciones" in demo.stderr
+    assert "wrote SYNTHETIC" not in demo.stderr
+    stats = glamkg(tmp_path, "stats", "--store", store, "--lang", "ar")
+    assert stats.returncode == 0, stats.stderr
+    for msgid in ("triples", "items per class (P31)", "generation"):
+        assert translated("ar", msgid) in stats.stdout, (msgid, stats.stdout)
+    assert "items per class" not in stats.stdout
+    gaps = glamkg(tmp_path, "--lang", "fr", "gaps", "--store", store)
+    assert gaps.returncode == 0, gaps.stderr
+    assert "Écarts de partenariats GLAM par" in gaps.stdout and "DONNÉES DE DÉMONSTRATION SYNTHÉTIQUES" in gaps.stdout
+    assert "couverture %" in gaps.stdout and "GLAM partnership gaps" not in gaps.stdout
