@@ -4,6 +4,7 @@ the same text on the same data over loopback HTTP.
 
     .venv/bin/python benchmarks/bench_saved_queries.py                       # 10k and 100k, table on stdout
     .venv/bin/python benchmarks/bench_saved_queries.py --sizes 100000 --write-docs
+    .venv/bin/python benchmarks/bench_saved_queries.py --sizes 100000,1000000 --runs 1 --write-docs --section scale
 
 For each size: ``glamkg demo --institutions N`` into a temporary folder (timed: the demo's build time is a
 figure of issue 19), ``glamkg stats`` for the triple count, then every saved query through the CLI with its
@@ -15,7 +16,12 @@ Python process start): Virtuoso 7 from the Debian package (``virtuoso-opensource
 of the store. Row counts of the three are compared.
 
 ``--write-docs`` replaces the section between the ``bench_saved_queries`` markers of docs/benchmarks.md with the
-table, the data measured and the machine's load: no hand-typed figures. Everything is written under a temporary
+table, the data measured and the machine's load: no hand-typed figures (``--section scale``: the markers
+``bench_saved_queries:scale``, for the run across sizes). With two sizes or more the text ends with the crossover:
+the size from which Virtuoso's total over the saved queries is below glamkg's, interpolated between the measured
+sizes (log-linear), or which engine was faster at every measured size. The demo's peak memory is measured too
+(``wait4``: the largest of the process and its workers). A query that fails through the CLI (at 1M a watchdog or
+limit may stop it) is a row saying so, not the end of the run. Everything is written under a temporary
 folder, removed at the end.
 """
 
@@ -24,7 +30,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import itertools
 import json
+import math
 import os
 import platform
 import shutil
@@ -47,6 +55,20 @@ from kg import query  # noqa: E402
 DOCS = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench_saved_queries:begin -->", "<!-- bench_saved_queries:end -->"
 GLAMKG = [sys.executable, "-m", "kg.cli"]
+
+
+def peak_run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, peak resident MB of the process and its children, from ``wait4``) of ``cmd``."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        took = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err.read()[-2000:]!r}")
+    return took, usage.ru_maxrss / 1024
 
 
 def glamkg(*args: str, env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess[str]]:
@@ -130,7 +152,7 @@ def measure(size: int, work: Path, runs: int) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["GLAMKG_STORE"] = str(work / "store")
     store = work / "store"
-    demo_s, _ = glamkg("demo", "--institutions", str(size), "--store", str(store), env=env)
+    demo_s, demo_mb = peak_run([*GLAMKG, "demo", "--institutions", str(size), "--store", str(store)], env)
     _, stats = glamkg("stats", "--store", str(store), "--format", "json", env=env)
     counts = json.loads(stats.stdout)
     empty_s = min(
@@ -138,12 +160,19 @@ def measure(size: int, work: Path, runs: int) -> dict:
                str(work / "empty.csv"), "--format", "csv", env=env)[0]
         for _ in range(runs)
     )
-    out = {"size": size, "demo_s": demo_s, "stats": counts, "empty_s": empty_s, "queries": []}
+    out = {"size": size, "demo_s": demo_s, "demo_mb": demo_mb, "stats": counts, "empty_s": empty_s, "queries": [],
+           "disk_mb": sum(f.stat().st_size for f in store.rglob("*") if f.is_file()) / 2**20}
     rows: dict[str, dict] = {}
     for q in query.catalog():
         target = work / f"{q.name}.csv"
-        took = [glamkg("query", "run", q.name, "--store", str(store), "-o", str(target), "--format", "csv", env=env)[0]
-                for _ in range(runs)]
+        try:
+            took = [glamkg("query", "run", q.name, "--store", str(store), "-o", str(target), "--format", "csv",
+                           env=env)[0] for _ in range(runs)]
+        except RuntimeError as e:  # stopped by a limit or the watchdog: a row that says so
+            rows[q.name] = {"name": q.name, "glamkg_s": None, "failed": str(e).splitlines()[-1][:200], "rows": None,
+                            "text": query.bound_text(q)}
+            print(f"{size:>7} {q.name:45s} glamkg FAILED {rows[q.name]['failed']}", flush=True)
+            continue
         rows[q.name] = {"name": q.name, "glamkg_s": best(took), "rows": rows_of(target), "text": query.bound_text(q)}
         print(f"{size:>7} {q.name:45s} glamkg {best(took):6.2f} s  {rows[q.name]['rows']:>7} rows", flush=True)
     export = work / "export.nt"
@@ -156,12 +185,47 @@ def measure(size: int, work: Path, runs: int) -> dict:
                 if url is None:
                     r[key + "_s"], r[key + "_rows"] = None, None
                     continue
-                answers = [post(url, r["text"]) for _ in range(runs)]
+                try:
+                    answers = [post(url, r["text"]) for _ in range(runs)]
+                except (requests.RequestException, ValueError) as e:  # a timeout, an error status, a bad body
+                    print(f"{size:>7} {r['name']:45s} {key} failed: {e}", flush=True)
+                    r[key + "_s"], r[key + "_rows"] = None, None
+                    continue
                 r[key + "_s"], r[key + "_rows"] = min(a[0] for a in answers), answers[0][1]
-            print(f"{size:>7} {r['name']:45s} serve {r['oxigraph_serve_s']:6.2f} s  virtuoso "
-                  f"{r['virtuoso_s'] if r['virtuoso_s'] is None else round(r['virtuoso_s'], 2)} s", flush=True)
+            print(f"{size:>7} {r['name']:45s} serve {_s(r['oxigraph_serve_s'])} s  virtuoso "
+                  f"{_s(r['virtuoso_s'])} s", flush=True)
     out["queries"] = list(rows.values())
     return out
+
+
+def _s(v: float | None) -> str:
+    return "-" if v is None else f"{v:.2f}"
+
+
+def crossover(results: list[dict]) -> str:
+    """Where Virtuoso's total over the saved queries falls below glamkg's, from the measured sizes (the queries both
+    answered at every size; interpolated log-linearly in size between the two sizes where the ratio crosses 1)."""
+    both = [r for r in results if any(q["virtuoso_s"] is not None for q in r["queries"])]
+    if len(both) < 2:
+        return ""
+    names = set.intersection(*({q["name"] for q in r["queries"] if q["glamkg_s"] is not None
+                                 and q["virtuoso_s"] is not None} for r in both))
+    points = []
+    for r in both:
+        qs = [q for q in r["queries"] if q["name"] in names]
+        points.append((r["size"], sum(q["glamkg_s"] for q in qs) / max(sum(q["virtuoso_s"] for q in qs), 1e-9)))
+    said = ", ".join(f"{size:,}: {ratio:.2f}x" for size, ratio in points)
+    head = (f"Crossover (the {len(names)} saved queries both answered at every size; glamkg's total over "
+            f"Virtuoso's, whole `glamkg query run` processes against answers over HTTP): {said}. ")
+    for (s1, r1), (s2, r2) in itertools.pairwise(points):
+        if (r1 - 1) * (r2 - 1) <= 0 and r1 != r2:
+            at = s1 * (s2 / s1) ** ((0 - math.log(r1)) / (math.log(r2) - math.log(r1)))
+            faster, slower = ("Virtuoso", "glamkg") if r2 > 1 else ("glamkg", "Virtuoso")
+            return head + (f"The ratio crosses 1 at about **{at:,.0f} institutions** (interpolated): above it "
+                           f"{faster} answers the saved queries in less time than {slower}.")
+    if all(r > 1 for _, r in points):
+        return head + "Virtuoso was faster in total at every measured size."
+    return head + "glamkg was faster in total at every measured size."
 
 
 def table(results: list[dict]) -> str:
@@ -169,35 +233,46 @@ def table(results: list[dict]) -> str:
     for res in results:
         st = res["stats"]
         qs = res["queries"]
-        total = sum(q["glamkg_s"] for q in qs)
-        answered = [q for q in qs if q["virtuoso_s"] is not None]
+        ran = [q for q in qs if q["glamkg_s"] is not None]
+        total = sum(q["glamkg_s"] for q in ran)
+        answered = [q for q in ran if q["virtuoso_s"] is not None]
+        memory = f" (peak memory {res['demo_mb']:,.0f} MB" if res.get("demo_mb") else ""
+        memory += f", store {res['disk_mb'] / 1024:,.1f} GiB on disk)" if memory and res.get("disk_mb") else (
+            ")" if memory else "")
         lines += [
             f"### {res['size']:,} institutions (`glamkg demo --institutions {res['size']}`)",
             "",
-            f"Store: {st.get('triples', '?'):,} triples. `glamkg demo` took {res['demo_s']:.1f} s. "
+            f"Store: {st.get('triples', '?'):,} triples. `glamkg demo` took {res['demo_s']:.1f} s{memory}. "
             f"`glamkg query run` of a query with an empty answer (start-up, store open): {res['empty_s']:.2f} s.",
             "",
             "| query | glamkg query run (s) | rows | oxigraph serve (s) | Virtuoso (s) | rows equal |",
             "|---|---|---|---|---|---|",
         ]
         for q in qs:
+            if q["glamkg_s"] is None:
+                lines.append(f"| `{q['name']}` | failed: {q['failed']} | - | {_s(q['oxigraph_serve_s'])} | "
+                             f"{_s(q['virtuoso_s'])} | - |")
+                continue
             peers = [q.get("oxigraph_serve_rows"), q.get("virtuoso_rows")]
             equal = all(p is None or p == q["rows"] for p in peers)
-            v = "-" if q["virtuoso_s"] is None else f"{q['virtuoso_s']:.2f}"
             flag = "" if q["glamkg_s"] < 1 else " **over 1 s**"
             lines.append(
-                f"| `{q['name']}` | {q['glamkg_s']:.2f}{flag} | {q['rows']:,} | {q['oxigraph_serve_s']:.2f} | {v} | "
-                f"{'yes' if equal else 'NO'} |"
+                f"| `{q['name']}` | {q['glamkg_s']:.2f}{flag} | {q['rows']:,} | {_s(q['oxigraph_serve_s'])} | "
+                f"{_s(q['virtuoso_s'])} | {'yes' if equal else 'NO'} |"
             )
-        under = sum(1 for q in qs if q["glamkg_s"] < 1)
+        under = sum(1 for q in ran if q["glamkg_s"] < 1)
         lines += ["", f"Under 1 s through the CLI: {under} of {len(qs)}. Total: glamkg {total:.1f} s (whole processes)"]
         if answered:
             lines[-1] += (
                 f", Virtuoso {sum(q['virtuoso_s'] for q in answered):.1f} s (answers over HTTP; ratio "
                 f"{total / max(sum(q['virtuoso_s'] for q in answered), 1e-9):.1f}x)"
             )
-        lines[-1] += f", oxigraph serve {sum(q['oxigraph_serve_s'] for q in qs):.1f} s."
+        served = [q["oxigraph_serve_s"] for q in qs if q["oxigraph_serve_s"] is not None]
+        lines[-1] += f", oxigraph serve {sum(served):.1f} s."
         lines.append("")
+    cross = crossover(results)
+    if cross:
+        lines += [cross, ""]
     return "\n".join(lines)
 
 
@@ -206,7 +281,11 @@ def main() -> None:
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--write-docs", action="store_true", help="replace the section of docs/benchmarks.md")
+    ap.add_argument("--section", default="", help="write the markers bench_saved_queries:SECTION (e.g. scale)")
     args = ap.parse_args()
+    begin, end = BEGIN, END
+    if args.section:
+        begin, end = (m.replace("bench_saved_queries:", f"bench_saved_queries:{args.section}:") for m in (BEGIN, END))
     load_before = os.getloadavg()
     started = dt.datetime.now(dt.UTC)
     results = []
@@ -231,11 +310,11 @@ def main() -> None:
     print(text)
     if args.write_docs:
         doc = DOCS.read_text(encoding="utf-8")
-        if BEGIN not in doc:
-            doc += f"\n## Saved queries through the CLI, beside Virtuoso\n\n{BEGIN}\n{END}\n"
-        before, rest = doc.split(BEGIN, 1)
-        after = rest.split(END, 1)[1]
-        DOCS.write_text(f"{before}{BEGIN}\n{text}{END}{after}", encoding="utf-8")
+        if begin not in doc:
+            doc += f"\n## Saved queries through the CLI, beside Virtuoso\n\n{begin}\n{end}\n"
+        before, rest = doc.split(begin, 1)
+        after = rest.split(end, 1)[1]
+        DOCS.write_text(f"{before}{begin}\n{text}{end}{after}", encoding="utf-8")
 
 
 if __name__ == "__main__":
