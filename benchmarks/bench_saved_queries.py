@@ -169,8 +169,9 @@ def measure(size: int, work: Path, runs: int) -> dict:
             took = [glamkg("query", "run", q.name, "--store", str(store), "-o", str(target), "--format", "csv",
                            env=env)[0] for _ in range(runs)]
         except RuntimeError as e:  # stopped by a limit or the watchdog: a row that says so
-            rows[q.name] = {"name": q.name, "glamkg_s": None, "failed": str(e).splitlines()[-1][:200], "rows": None,
-                            "text": query.bound_text(q)}
+            said = [line.strip() for line in str(e).splitlines() if line.strip().lower().startswith("error:")]
+            rows[q.name] = {"name": q.name, "glamkg_s": None, "rows": None, "text": query.bound_text(q),
+                            "failed": (said or [str(e).strip().splitlines()[-1]])[0][:200]}
             print(f"{size:>7} {q.name:45s} glamkg FAILED {rows[q.name]['failed']}", flush=True)
             continue
         rows[q.name] = {"name": q.name, "glamkg_s": best(took), "rows": rows_of(target), "text": query.bound_text(q)}
