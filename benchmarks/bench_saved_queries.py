@@ -5,6 +5,7 @@ the same text on the same data over loopback HTTP.
     .venv/bin/python benchmarks/bench_saved_queries.py                       # 10k and 100k, table on stdout
     .venv/bin/python benchmarks/bench_saved_queries.py --sizes 100000 --write-docs
     .venv/bin/python benchmarks/bench_saved_queries.py --sizes 100000,1000000 --runs 1 --write-docs --section scale
+    .venv/bin/python benchmarks/bench_saved_queries.py --sizes 100000 --store S --no-peers   # a store you have
 
 For each size: ``glamkg demo --institutions N`` into a temporary folder (timed: the demo's build time is a
 figure of issue 19), ``glamkg stats`` for the triple count, then every saved query through the CLI with its
@@ -14,6 +15,10 @@ are timed from a POST to the last byte of the SPARQL JSON answer (the engine's w
 Python process start): Virtuoso 7 from the Debian package (``virtuoso-opensource``; bulk-loaded from
 ``glamkg export``), skipped with the reason where it is not installed; ``oxigraph serve-read-only`` on a copy
 of the store. Row counts of the three are compared.
+
+``--store S`` times the queries on a store that ``glamkg demo --institutions N`` built before (one size, N;
+opened read-only as every query does; the demo's time is then not measured). ``--no-peers`` leaves out the
+export, ``oxigraph serve`` and Virtuoso (minutes of loading at 100k) when only glamkg's side is compared.
 
 ``--write-docs`` replaces the section between the ``bench_saved_queries`` markers of docs/benchmarks.md with the
 table, the data measured and the machine's load: no hand-typed figures (``--section scale``: the markers
@@ -146,13 +151,17 @@ def best(times: list[float]) -> float:
     return min(times)
 
 
-def measure(size: int, work: Path, runs: int) -> dict:
+def measure(size: int, work: Path, runs: int, *, store: Path | None = None, peers: bool = True) -> dict:
+    """``store``: an existing store (``glamkg demo --institutions size`` built it) read as it is, not built here;
+    ``peers``: also time ``oxigraph serve`` and Virtuoso (an export and a bulk load, minutes at 100k)."""
     # bytecode cached as in a user's install (pip compiles it; a checkout caches it on first import): a
     # PYTHONDONTWRITEBYTECODE in the environment (some sandboxes set it) would compile kg on every start
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["GLAMKG_STORE"] = str(work / "store")
-    store = work / "store"
-    demo_s, demo_mb = peak_run([*GLAMKG, "demo", "--institutions", str(size), "--store", str(store)], env)
+    demo_s = demo_mb = None
+    if store is None:
+        store = work / "store"
+        demo_s, demo_mb = peak_run([*GLAMKG, "demo", "--institutions", str(size), "--store", str(store)], env)
+    env["GLAMKG_STORE"] = str(store)
     _, stats = glamkg("stats", "--store", str(store), "--format", "json", env=env)
     counts = json.loads(stats.stdout)
     empty_s = min(
@@ -176,6 +185,11 @@ def measure(size: int, work: Path, runs: int) -> dict:
             continue
         rows[q.name] = {"name": q.name, "glamkg_s": best(took), "rows": rows_of(target), "text": query.bound_text(q)}
         print(f"{size:>7} {q.name:45s} glamkg {best(took):6.2f} s  {rows[q.name]['rows']:>7} rows", flush=True)
+    out["queries"] = list(rows.values())
+    if not peers:
+        for r in rows.values():
+            r.update(oxigraph_serve_s=None, oxigraph_serve_rows=None, virtuoso_s=None, virtuoso_rows=None)
+        return out
     export = work / "export.nt"
     glamkg("export", "--store", str(store), "--format", "nt", "-o", str(export), env=env)
     copy = work / "served"
@@ -195,7 +209,6 @@ def measure(size: int, work: Path, runs: int) -> dict:
                 r[key + "_s"], r[key + "_rows"] = min(a[0] for a in answers), answers[0][1]
             print(f"{size:>7} {r['name']:45s} serve {_s(r['oxigraph_serve_s'])} s  virtuoso "
                   f"{_s(r['virtuoso_s'])} s", flush=True)
-    out["queries"] = list(rows.values())
     return out
 
 
@@ -243,8 +256,10 @@ def table(results: list[dict]) -> str:
         lines += [
             f"### {res['size']:,} institutions (`glamkg demo --institutions {res['size']}`)",
             "",
-            f"Store: {st.get('triples', '?'):,} triples. `glamkg demo` took {res['demo_s']:.1f} s{memory}. "
-            f"`glamkg query run` of a query with an empty answer (start-up, store open): {res['empty_s']:.2f} s.",
+            f"Store: {st.get('triples', '?'):,} triples. "
+            + ("(an existing store, not built here). " if res["demo_s"] is None else
+               f"`glamkg demo` took {res['demo_s']:.1f} s{memory}. ")
+            + f"`glamkg query run` of a query with an empty answer (start-up, store open): {res['empty_s']:.2f} s.",
             "",
             "| query | glamkg query run (s) | rows | oxigraph serve (s) | Virtuoso (s) | rows equal |",
             "|---|---|---|---|---|---|",
@@ -269,7 +284,9 @@ def table(results: list[dict]) -> str:
                 f"{total / max(sum(q['virtuoso_s'] for q in answered), 1e-9):.1f}x)"
             )
         served = [q["oxigraph_serve_s"] for q in qs if q["oxigraph_serve_s"] is not None]
-        lines[-1] += f", oxigraph serve {sum(served):.1f} s."
+        if served and len(served) == len(qs):
+            lines[-1] += f", oxigraph serve {sum(served):.1f} s"
+        lines[-1] += "."
         lines.append("")
     cross = crossover(results)
     if cross:
@@ -283,7 +300,12 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--write-docs", action="store_true", help="replace the section of docs/benchmarks.md")
     ap.add_argument("--section", default="", help="write the markers bench_saved_queries:SECTION (e.g. scale)")
+    ap.add_argument("--store", type=Path, help="time the queries on this existing store (built by `glamkg demo "
+                    "--institutions N` with N the one size given), read only, instead of building one")
+    ap.add_argument("--no-peers", action="store_true", help="glamkg only: no export, oxigraph serve or Virtuoso")
     args = ap.parse_args()
+    if args.store is not None and "," in args.sizes:
+        ap.error("--store measures one store: give the one size it was built with (--sizes N)")
     begin, end = BEGIN, END
     if args.section:
         begin, end = (m.replace("bench_saved_queries:", f"bench_saved_queries:{args.section}:") for m in (BEGIN, END))
@@ -294,18 +316,20 @@ def main() -> None:
         for size in (int(s) for s in args.sizes.split(",")):
             work = Path(tmp) / str(size)
             work.mkdir()
-            results.append(measure(size, work, args.runs))
+            results.append(measure(size, work, args.runs, store=args.store, peers=not args.no_peers))
             shutil.rmtree(work, ignore_errors=True)
     load_after = os.getloadavg()
     import pyoxigraph
 
+    extra = (f" --store {args.store}" if args.store else "") + (" --no-peers" if args.no_peers else "")
     head = (
-        f"`.venv/bin/python benchmarks/bench_saved_queries.py --sizes {args.sizes} --runs {args.runs}` "
+        f"`.venv/bin/python benchmarks/bench_saved_queries.py --sizes {args.sizes} --runs {args.runs}{extra}` "
         f"({started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"pyoxigraph {pyoxigraph.__version__}; load average {load_before[0]:.2f} / {load_before[1]:.2f} before, "
         f"{load_after[0]:.2f} / {load_after[1]:.2f} after). glamkg: the whole `glamkg query run NAME --store S "
-        f"--format csv -o out.csv` process, best of {args.runs}. Peers: the same text over loopback HTTP, POST to "
-        f"last byte, best of {args.runs}.\n"
+        f"--format csv -o out.csv` process, best of {args.runs}. "
+        + ("Peers: not measured (--no-peers).\n" if args.no_peers else
+           f"Peers: the same text over loopback HTTP, POST to last byte, best of {args.runs}.\n")
     )
     text = head + "\n" + table(results)
     print(text)

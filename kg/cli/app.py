@@ -10,9 +10,12 @@ printed as one message, without a traceback, and mapped to an exit code scripts 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -22,16 +25,7 @@ from kg.cli import console
 from kg.errors import GlamkgError
 from kg.i18n import _
 
-app = typer.Typer(
-    name="glamkg",
-    help="A knowledge graph of GLAM institutions, their Wikimedia partnerships and contributions.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
 
-
-@app.callback()
 def options(
     quiet: bool = typer.Option(
         False, "--quiet", "-q", help="Show only errors: no notices (such as waits on a remote server)."
@@ -53,8 +47,67 @@ def options(
 
 # Each module defines ``register(app: typer.Typer) -> None``.
 NOUNS = ["store", "query", "load", "wikibase", "gaps", "snapshot", "dashboard", "importer"]
-for _noun in NOUNS:
-    importlib.import_module(f"kg.cli.{_noun}").register(app)
+# The top-level commands each module registers (tests/test_cli.py checks the table against the modules): a run
+# of one command imports and builds only its module's commands. Building every command's parameters took
+# about 0.1 s of each run's start-up (typer reads every signature and makes a validator per option).
+COMMANDS = {
+    "init": "store", "stats": "store", "export": "store", "rdf": "store", "version": "store",
+    "query": "query",
+    "load": "load", "template": "load",
+    "wikibase": "wikibase",
+    "gaps": "gaps", "demo": "gaps",
+    "snapshot": "snapshot",
+    "dashboard": "dashboard", "up": "dashboard",
+    "import": "importer",
+}
+GLOBAL_OPTIONS = {"--quiet": False, "-q": False, "--lang": True}  # the options before a command; True: takes a value
+
+
+def build(nouns: Sequence[str] = NOUNS) -> typer.Typer:
+    """The ``glamkg`` app with the commands of ``nouns`` (modules of :data:`NOUNS`)."""
+    new = typer.Typer(
+        name="glamkg",
+        help="A knowledge graph of GLAM institutions, their Wikimedia partnerships and contributions.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    new.callback()(options)
+    for noun in nouns:
+        importlib.import_module(f"kg.cli.{noun}").register(new)
+    return new
+
+
+@functools.cache
+def _full() -> typer.Typer:
+    return build()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # every command (kg.cli.doc, help, tests): built when first asked for
+        return _full()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def command_noun(args: Sequence[str]) -> str | None:
+    """The module of the command ``args`` run (after the global options), None for anything else (no command,
+    ``--help``, an unknown name: the full app answers those, with its list of commands)."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        name = arg.split("=", 1)[0]
+        if name not in GLOBAL_OPTIONS:
+            return COMMANDS.get(arg)
+        i += 2 if GLOBAL_OPTIONS[name] and "=" not in arg else 1
+    return None
+
+
+def app_for(args: Sequence[str]) -> Any:
+    """The app that runs ``args``: the command's own module only, or every command."""
+    noun = command_noun(args)
+    if noun is None:
+        return sys.modules[__name__].app  # module attribute: tests may replace it
+    return build([noun])
 
 err = console.err
 
@@ -91,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     console.show_messages()
     try:
         # standalone mode: typer/click print usage errors themselves and exit 2; our errors pass through.
-        app(args=hoisted(list(sys.argv[1:] if argv is None else argv)), standalone_mode=True)
+        args = hoisted(list(sys.argv[1:] if argv is None else argv))
+        app_for(args)(args=args, standalone_mode=True)
     except SystemExit as e:
         code = e.code
         if code == INTERRUPTED:  # typer turns Ctrl-C (KeyboardInterrupt) into Exit(130) before it reaches us

@@ -10,6 +10,7 @@ every other character (and so every line number) where it was.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,13 +41,23 @@ _TOKEN_TEMPLATE = r"""
   | (?P<punct>\^\^|&&|\|\||!=|<=|>=|[{}()\[\];,.*+/|^!=<>?@-])
   | (?P<other>.)
 """
-_TOKEN_RE = re.compile(
-    _TOKEN_TEMPLATE.replace("PLX_DOT", _PLX_DOT)
-    .replace("PLX", _PLX)
-    .replace("PNB", _PN_CHARS_BASE)
-    .replace("PNC", _PN_CHARS),
-    re.VERBOSE | re.DOTALL,
-)
+
+
+def _token_re(base: str, chars: str) -> re.Pattern[str]:
+    return re.compile(
+        _TOKEN_TEMPLATE.replace("PLX_DOT", _PLX_DOT).replace("PLX", _PLX).replace("PNB", base).replace("PNC", chars),
+        re.VERBOSE | re.DOTALL,
+    )
+
+
+# The classes' ASCII part: on ASCII text (nearly every query) this pattern matches exactly as the full one, and
+# it compiles in 1 ms where the full one's Unicode ranges take 15 to 40 ms of every command's start-up.
+_TOKEN_RE_ASCII = _token_re("A-Za-z", "A-Za-z_0-9-")
+
+
+@functools.cache
+def _token_re_full() -> re.Pattern[str]:
+    return _token_re(_PN_CHARS_BASE, _PN_CHARS)
 
 
 @dataclass(frozen=True)
@@ -76,8 +87,9 @@ def tokenize(text: str, *, keep_comments: bool = False) -> list[Token]:
     line, line_start = 1, 0
     pos = 0
     n = len(text)
+    token_re = _TOKEN_RE_ASCII if text.isascii() else _token_re_full()
     while pos < n:
-        m = _TOKEN_RE.match(text, pos)
+        m = token_re.match(text, pos)
         assert m is not None  # (?P<other>.) always matches
         kind = m.lastgroup or "other"
         value = m.group()

@@ -35,7 +35,6 @@ from kg.errors import EntityError, GlamkgError, InputError, StoreError
 from kg.model import ids
 from kg.model.schema import prefixes
 from kg.progress import Advance
-from kg.rdf import conversion
 from kg.store import compaction, ownership, snapshots, writes
 from kg.store import swap as store_swap
 from kg.store.files import FORMATS, CountingReader, dump_format, open_dump
@@ -350,6 +349,8 @@ class Store:
         """
         st = self._writable()
         if converter is None:
+            from kg.rdf import conversion  # here: a reader's start-up does without it (16 ms)
+
             converter = conversion.store_triples
         items = entities if isinstance(entities, list | tuple) else list(entities)
         converted: list[tuple[str, ox.NamedNode, list[ox.Triple]]] = []
