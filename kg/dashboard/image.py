@@ -48,6 +48,8 @@ def export_spec(spec: dict[str, Any], lines: Sequence[str], *, title: str, made:
     filters, date: :func:`kg.dashboard.ui.chart_lines`) and ``made`` (when the image was made) as subtitle."""
     out = copy.deepcopy(spec)
     _fixed_width(out, width)
+    if "width" not in out and not any(k in out for k in ("hconcat", "vconcat", "concat", "facet", "repeat")):
+        out["width"] = width  # the page stretches it to its column (``width="stretch"``)
     given = out.get("title")
     text = (given.get("text") if isinstance(given, dict) else given) or title
     base = given if isinstance(given, dict) else {}
