@@ -55,6 +55,8 @@ def test_the_map_zooms_with_the_wheel_and_pans_with_a_drag(server: str, browser:
     zoomed = _wait(lambda: (g := _geometry(driver, embed)) and g[2] > 1.5 * w0 and g, 10, "the map to zoom in")
     x1, y1, w1, h1, drawn1, inside1 = zoomed  # type: ignore[misc]
     assert h1 / h0 == pytest.approx(w1 / w0, rel=0.02)  # zoomed, not stretched
+    # about the pointer (the map's middle): the world's centre stays where it was
+    assert abs((x1 + w1 / 2) - (x0 + w0 / 2)) < 0.1 * w0 and abs((y1 + h1 / 2) - (y0 + h0 / 2)) < 0.2 * h0
     assert drawn1 == drawn0 and 0 < inside1 < drawn1, (drawn1, inside1)  # points still drawn, some out of view
     # a drag to the right moves the map to the right, at the same scale
     ActionChains(driver).move_to_element(embed).click_and_hold().move_by_offset(150, 0).release().perform()  # type: ignore[arg-type]
