@@ -403,8 +403,9 @@ def chart(c: Any) -> None:
 
 def png_button(spec: dict[str, Any], lines: Sequence[str]) -> None:
     """A "Chart image (PNG)" button under a chart: the chart drawn on the server (:mod:`kg.dashboard.image`) with
-    its title, the dataset's label, source, filters and date, and the time it was made. Rendered only when
-    clicked (the button's data is a callable), and clicking does not rerun the page."""
+    its title, the dataset's label, source, filters and date, and the time it was made. Drawn only when
+    clicked (the button's data is a callable: a page run costs nothing more), and clicking does not rerun the
+    page."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     import kg
@@ -413,18 +414,20 @@ def png_button(spec: dict[str, Any], lines: Sequence[str]) -> None:
 
     title = spec.get("title")
     text = str((title.get("text") if isinstance(title, dict) else title) or _("chart"))
-    made = _("image made {time} with glamkg {version}").format(time=now(), version=kg.__version__)
-    drawn = image.export_spec(spec, lines, title=text, made=made)
+    made = _("image made {time} with glamkg {version}")  # translated now, in the page's language
+
+    def draw() -> bytes:  # on the click, in another thread: no Streamlit calls, the spec as the page drew it
+        return image.png(image.export_spec(spec, lines, title=text,
+                                           made=made.format(time=now(), version=kg.__version__)))
+
     key = f"png-{slug(text)[:60]}"
     run = get_script_run_ctx()
     used = getattr(getattr(run, "shared", None), "widget_user_keys_this_run", None) or set()  # keys so far
     n = 1
     while (key if n == 1 else f"{key}-{n}") in used:  # two charts with one title on a page
         n += 1
-    key = key if n == 1 else f"{key}-{n}"
-    st.session_state.setdefault("_png_specs", {})[key] = drawn  # what the button draws (tests read it)
-    st.download_button(_("Chart image (PNG)"), lambda: image.png(drawn), file_name=f"{slug(text)[:80]}.png",
-                       mime="image/png", key=key, on_click="ignore", icon=":material/image:",
+    st.download_button(_("Chart image (PNG)"), draw, file_name=f"{slug(text)[:80]}.png", mime="image/png",
+                       key=key if n == 1 else f"{key}-{n}", on_click="ignore", icon=":material/image:",
                        help=_("The chart as an image, with its title, the data's label, source, filters and date "
                               "drawn in."))
 

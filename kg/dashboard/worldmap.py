@@ -307,12 +307,11 @@ ZOOM_EXTENT = (f"[[-{_K} * width / 2 * {_X0}, -{_K} * height / 2 * {_Y0}], "
 
 
 def _zoom_layer() -> alt.Chart:
-    scale = {"domain": [-1, 1], "nice": False, "zero": False}
     return (
         alt.Chart(alt.Data(values=[{"zoom_x": -1, "zoom_y": -1}, {"zoom_x": 1, "zoom_y": 1}]))
         .mark_point(opacity=0, size=0)
-        .encode(x=alt.X("zoom_x:Q", axis=None, scale=alt.Scale(**scale)),
-                y=alt.Y("zoom_y:Q", axis=None, scale=alt.Scale(**scale, reverse=True)))
+        .encode(x=alt.X("zoom_x:Q", axis=None, scale=alt.Scale(domain=[-1, 1], nice=False, zero=False)),
+                y=alt.Y("zoom_y:Q", axis=None, scale=alt.Scale(domain=[-1, 1], nice=False, zero=False, reverse=True)))
         .add_params(alt.selection_interval(name=ZOOM_PARAM, bind="scales"))
     )
 
