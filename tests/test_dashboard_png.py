@@ -147,3 +147,16 @@ def test_a_png_of_the_world_map_is_offline_and_fast_to_register(clicks: dict[str
         png_size(clicks[name]())
         spec = json.dumps(rendered[-1])
         assert '"url":' not in spec
+
+
+def test_an_arabic_page_draws_its_png_in_arabic(clicks: dict[str, Callable[[], Any]],
+                                                rendered: list[dict[str, Any]]) -> None:
+    """The button and the image's own line come in the page's language; in Arabic the date is isolated left to
+    right (else the bidi algorithm draws 2026-12-04 as 04-12-2026 inside the right-to-left line)."""
+    at = run_page("gaps", lang="ar")
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert sum("صورة الرسم البياني (PNG)" in label for label in labels) >= 2, labels
+    name = next(n for n in clicks if n.endswith(".png"))
+    png_size(clicks[name]())
+    made = rendered[-1]["title"]["subtitle"][-1]
+    assert "صورة أُنشئت في" in made and re.search("\u206620\\d\\d-\\d\\d-\\d\\dT[0-9:]+Z\u2069", made), made

@@ -401,6 +401,9 @@ def chart(c: Any) -> None:
     png_button(spec, lines)
 
 
+LRI, PDI = "\u2066", "\u2069"  # Unicode's left-to-right isolate: a date inside a right-to-left line keeps its order
+
+
 def png_button(spec: dict[str, Any], lines: Sequence[str]) -> None:
     """A "Chart image (PNG)" button under a chart: the chart drawn on the server (:mod:`kg.dashboard.image`) with
     its title, the dataset's label, source, filters and date, and the time it was made. Drawn only when
@@ -409,16 +412,18 @@ def png_button(spec: dict[str, Any], lines: Sequence[str]) -> None:
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     import kg
+    from kg import i18n
     from kg.dashboard import image
     from kg.query.provenance import now
 
     title = spec.get("title")
     text = str((title.get("text") if isinstance(title, dict) else title) or _("chart"))
     made = _("image made {time} with glamkg {version}")  # translated now, in the page's language
+    iso = (LRI, PDI) if i18n.direction() == "rtl" else ("", "")
 
     def draw() -> bytes:  # on the click, in another thread: no Streamlit calls, the spec as the page drew it
         return image.png(image.export_spec(spec, lines, title=text,
-                                           made=made.format(time=now(), version=kg.__version__)))
+                                           made=made.format(time=f"{iso[0]}{now()}{iso[1]}", version=kg.__version__)))
 
     key = f"png-{slug(text)[:60]}"
     run = get_script_run_ctx()
