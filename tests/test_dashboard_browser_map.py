@@ -24,7 +24,7 @@ svg.querySelectorAll('.mark-symbol.role-mark path').forEach(p => {
   const r = p.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
   if (x >= w.left && x <= w.right && y >= w.top && y <= w.bottom) inside++;
 });
-return [sphere.x, sphere.y, sphere.width, sphere.height, drawn, inside];
+return [sphere.x, sphere.y, sphere.width, sphere.height, drawn, inside, w.width, w.height];
 """
 
 
@@ -48,12 +48,13 @@ def test_the_map_zooms_with_the_wheel_and_pans_with_a_drag(server: str, browser:
     driver = browser
     _open(driver, f"{server}/map", 2)
     embed = _map(driver)
-    x0, y0, w0, h0, drawn0, inside0 = _geometry(driver, embed)
+    x0, y0, w0, h0, drawn0, inside0, *svg = _geometry(driver, embed)
     assert drawn0 > 50 and inside0 == drawn0, (drawn0, inside0)  # the world: every circle in the view
+    assert svg[1] >= 400 and h0 >= 200, (h0, w0, svg)  # 420 px high; the title and legends leave the map room
     # the wheel over the map's middle (negative: zoom in, as a mouse wheel pushed away does)
     ActionChains(driver).scroll_from_origin(ScrollOrigin.from_element(embed), 0, -600).perform()  # type: ignore[arg-type]
     zoomed = _wait(lambda: (g := _geometry(driver, embed)) and g[2] > 1.5 * w0 and g, 10, "the map to zoom in")
-    x1, y1, w1, h1, drawn1, inside1 = zoomed  # type: ignore[misc]
+    x1, y1, w1, h1, drawn1, inside1, *_ = zoomed  # type: ignore[misc]
     assert h1 / h0 == pytest.approx(w1 / w0, rel=0.02)  # zoomed, not stretched
     # about the pointer (the map's middle): the world's centre stays where it was
     assert abs((x1 + w1 / 2) - (x0 + w0 / 2)) < 0.1 * w0 and abs((y1 + h1 / 2) - (y0 + h0 / 2)) < 0.2 * h0

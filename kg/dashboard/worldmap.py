@@ -282,7 +282,10 @@ def _project(chart: Any, fit: Sequence[float] | None) -> Any:
     for layer in chart.layer:
         layer.mark = alt.MarkDef(**{**_mark_dict(layer.mark), "clip": True})
     # the zoom layer's x/y scales would frame the view with Vega-Lite's cartesian box: the sphere is the frame
-    chart = alt.layer(*chart.layer, _zoom_layer(), title=chart.title).configure_view(stroke=None)
+    # (and the map keeps its size: Altair moved it from the sphere's layer to the layered chart)
+    size = {k: v for k in ("width", "height") if (v := getattr(chart, k, alt.Undefined)) is not alt.Undefined}
+    chart = alt.layer(*chart.layer, _zoom_layer(), title=chart.title).properties(**size)
+    chart = chart.configure_view(stroke=None)
     extent = alt.ExprRef(expr=ZOOM_EXTENT)
     if not fit:
         return chart.project(PROJECTION, extent=extent)
