@@ -41,6 +41,7 @@ ui.chart(worldmap.point_map(points, title=title, cell=cell, fit=fit))
 st.caption(_("{placed} of {total} institutions have coordinates; the others are not on the map.").format(
     placed=f"{placed:,}", total=f"{len(inst):,}") + " Institutions without a partnership are drawn on top, and in a "
     "cell the smaller circle above the bigger: no group hides the other.")
+st.caption(_("Zoom with the mouse wheel (or a pinch) over a map, drag to move it, double-click to go back."))
 
 st.subheader(_("Per country"))
 metric = st.selectbox(_("Metric"), list(dv.MAP_METRICS), format_func=lambda k: dv.MAP_METRICS[k][0], key="map_metric")

@@ -175,6 +175,25 @@ def test_map_page_outlines_small_number_countries_and_zooms_to_the_filter(app_en
     assert "fit" not in specs(at)[0]["projection"]
 
 
+def test_the_maps_are_zoomable_and_keep_their_size() -> None:
+    """Both maps: an interval selection bound to the x/y scales of an invisible layer (wheel and drag), the
+    projection's extent following those scales, and the map's own size (the zoom layer's x/y scales would
+    otherwise make it Vega-Lite's default 300 px high, and legends then squeeze the plot to a sliver)."""
+    from kg.dashboard import worldmap
+
+    cells = pd.DataFrame({"lon": [5.0], "lat": [50.0], "status": ["not partnered"], "count": [40]})
+    values = pd.DataFrame({"iso2": ["NL"], "share": [0.5]})
+    for spec in (worldmap.point_map(cells, title="t", cell=1.0, fit=(0, 40, 20, 60)),
+                 worldmap.choropleth(values, value="share", value_title="share (%)", title="t")):
+        assert (spec["width"], spec["height"]) == ("container", 420)
+        params = [p for p in spec.get("params", []) if p.get("bind") == "scales"]  # Altair lifts a layer's params
+        assert len(params) == 1 and params[0]["select"]["type"] == "interval"
+        zoom = [u for u in spec["layer"] if u.get("name") in params[0].get("views", [])]
+        assert len(zoom) == 1 and zoom[0]["mark"]["opacity"] == 0
+        assert "domain('x')" in spec["projection"]["extent"]["expr"]
+        assert all(u["mark"].get("clip") for u in spec["layer"] if u is not zoom[0])
+
+
 def test_map_zooms_to_a_region_without_filtering(app_env: Path) -> None:
     at = run_page("map", scheme="region")
     assert "fit" not in specs(at)[0]["projection"]  # no filter: the world

@@ -3,7 +3,8 @@
 Owns: a few flat tables read once per store generation (:mod:`~kg.dashboard.data`), derived tables for the
 pages (:mod:`~kg.dashboard.views`), "Partners to call" (:mod:`~kg.dashboard.partners`), the snapshot history
 on the gap and trend pages (:mod:`~kg.dashboard.history`), shared Streamlit pieces (:mod:`~kg.dashboard.ui`),
-the offline world map (:mod:`~kg.dashboard.worldmap`) and starting the app (:mod:`~kg.dashboard.server`; the
+the offline world map (:mod:`~kg.dashboard.worldmap`), charts as PNG images with their metadata
+(:mod:`~kg.dashboard.image`) and starting the app (:mod:`~kg.dashboard.server`; the
 server process, tables in memory before it answers: :mod:`~kg.dashboard.launch`). The
 page scripts are the top-level ``dashboards/`` folder (shipped in the wheel as ``kg.dashboards``).
 

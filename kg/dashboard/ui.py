@@ -395,7 +395,46 @@ def chart(c: Any) -> None:
         with alt.data_transformers.disable_max_rows():  # Altair's 5,000-row guard: the data is ours and bounded
             spec = c.to_dict()
     ctx = st.session_state.get("_context")
-    st.vega_lite_chart(spec=stamp(spec, chart_lines(ctx) if isinstance(ctx, Context) else []), width="stretch")
+    lines = chart_lines(ctx) if isinstance(ctx, Context) else []
+    spec = stamp(spec, lines)
+    st.vega_lite_chart(spec=spec, width="stretch")
+    png_button(spec, lines)
+
+
+LRI, PDI = "\u2066", "\u2069"  # Unicode's left-to-right isolate: a date inside a right-to-left line keeps its order
+
+
+def png_button(spec: dict[str, Any], lines: Sequence[str]) -> None:
+    """A "Chart image (PNG)" button under a chart: the chart drawn on the server (:mod:`kg.dashboard.image`) with
+    its title, the dataset's label, source, filters and date, and the time it was made. Drawn only when
+    clicked (the button's data is a callable: a page run costs nothing more), and clicking does not rerun the
+    page."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    import kg
+    from kg import i18n
+    from kg.dashboard import image
+    from kg.query.provenance import now
+
+    title = spec.get("title")
+    text = str((title.get("text") if isinstance(title, dict) else title) or _("chart"))
+    made = _("image made {time} with glamkg {version}")  # translated now, in the page's language
+    iso = (LRI, PDI) if i18n.direction() == "rtl" else ("", "")
+
+    def draw() -> bytes:  # on the click, in another thread: no Streamlit calls, the spec as the page drew it
+        return image.png(image.export_spec(spec, lines, title=text,
+                                           made=made.format(time=f"{iso[0]}{now()}{iso[1]}", version=kg.__version__)))
+
+    key = f"png-{slug(text)[:60]}"
+    run = get_script_run_ctx()
+    used = getattr(getattr(run, "shared", None), "widget_user_keys_this_run", None) or set()  # keys so far
+    n = 1
+    while (key if n == 1 else f"{key}-{n}") in used:  # two charts with one title on a page
+        n += 1
+    st.download_button(_("Chart image (PNG)"), draw, file_name=f"{slug(text)[:80]}.png", mime="image/png",
+                       key=key if n == 1 else f"{key}-{n}", on_click="ignore", icon=":material/image:",
+                       help=_("The chart as an image, with its title, the data's label, source, filters and date "
+                              "drawn in."))
 
 
 def readable(df: pd.DataFrame, headers: dict[str, str], decimals: dict[str, int]) -> dict[str, Any]:

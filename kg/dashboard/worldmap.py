@@ -276,16 +276,47 @@ def extent(lat: pd.Series, lon: pd.Series, margin: float = 0.15) -> tuple[float,
 
 
 def _project(chart: Any, fit: Sequence[float] | None) -> Any:
-    """The equal-area projection, fitted to the ``fit`` box (west, south, east, north) when one is given
-    (then the marks outside the view are clipped)."""
+    """The equal-area projection, fitted to the ``fit`` box (west, south, east, north) when one is given, else
+    to the whole sphere; zoomable and pannable in the browser (:func:`_zoomable`); marks outside the view are
+    clipped."""
+    for layer in chart.layer:
+        layer.mark = alt.MarkDef(**{**_mark_dict(layer.mark), "clip": True})
+    # the zoom layer's x/y scales would frame the view with Vega-Lite's cartesian box: the sphere is the frame
+    # (and the map keeps its size: Altair moved it from the sphere's layer to the layered chart)
+    size = {k: v for k in ("width", "height") if (v := getattr(chart, k, alt.Undefined)) is not alt.Undefined}
+    chart = alt.layer(*chart.layer, _zoom_layer(), title=chart.title).properties(**size)
+    chart = chart.configure_view(stroke=None)
+    extent = alt.ExprRef(expr=ZOOM_EXTENT)
     if not fit:
-        return chart.project(PROJECTION)
+        return chart.project(PROJECTION, extent=extent)
     w, s, e, n = fit
     box = {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [[
         [w, s], [w, n], [e, n], [e, s], [w, s]]]}}
-    for layer in chart.layer:
-        layer.mark = alt.MarkDef(**{**_mark_dict(layer.mark), "clip": True})
-    return chart.project(PROJECTION, fit=box)
+    return chart.project(PROJECTION, fit=box, extent=extent)
+
+
+# Zooming a map in the browser. Vega-Lite zooms (mouse wheel, pinch) and pans (drag) the x/y scales of a view
+# with an interval selection bound to them ("bind": "scales"), and its projections have no such binding. So
+# the map has one more layer, invisible, with x and y scales over [-1, 1] (the view's width and height) and that
+# selection; the projection fits its box (the world, or the region zoomed to) into a rectangle that follows
+# the scales: when the wheel makes the x domain [x0, x1], the map is k = 2 / (x1 - x0) times larger and the
+# view's left edge shows what was at x0. Double-click goes back. Nothing but Vega's own expressions: it works
+# in Streamlit's bundled Vega, offline, and in the PNG export (drawn unzoomed).
+ZOOM_PARAM = "map_zoom"
+_K = "(2 / (domain('x')[1] - domain('x')[0]))"
+_X0, _Y0 = "(1 + domain('x')[0])", "(1 + domain('y')[0])"
+ZOOM_EXTENT = (f"[[-{_K} * width / 2 * {_X0}, -{_K} * height / 2 * {_Y0}], "
+               f"[{_K} * (width - width / 2 * {_X0}), {_K} * (height - height / 2 * {_Y0})]]")
+
+
+def _zoom_layer() -> alt.Chart:
+    return (
+        alt.Chart(alt.Data(values=[{"zoom_x": -1, "zoom_y": -1}, {"zoom_x": 1, "zoom_y": 1}]))
+        .mark_point(opacity=0, size=0)
+        .encode(x=alt.X("zoom_x:Q", axis=None, scale=alt.Scale(domain=[-1, 1], nice=False, zero=False)),
+                y=alt.Y("zoom_y:Q", axis=None, scale=alt.Scale(domain=[-1, 1], nice=False, zero=False, reverse=True)))
+        .add_params(alt.selection_interval(name=ZOOM_PARAM, bind="scales"))
+    )
 
 
 def _mark_dict(mark: Any) -> dict[str, Any]:
