@@ -31,6 +31,7 @@ ref_key = d.selectbox(_("Index relative to"), list(refs), format_func=refs.get, 
 rep = dv.gap_report(ctx.view, by=level, baseline=baseline, metric=metric, evidence=ctx.filters.evidence or None,
                     reference=dd.reference(ctx.data, ctx.filters, ref_key))
 table = dv.gap_table(rep, metric=metric)
+table = table.assign(group=table["group"].map(dv.place_name), status=table["status"].map(lambda v: _(str(v))))
 st.caption(_("Evidence counted: {kinds} (sidebar: Evidence; definitions: docs/evidence.md).").format(
     kinds=dv.evidence_counted(rep)))
 st.caption(
@@ -43,7 +44,6 @@ st.caption(
 ri = f"ri_{metric}"
 chart_rows = table[table["institutions"] > 0]
 per, scale = (_("100 institutions"), 100.0) if baseline == "institutions" else (_("million inhabitants"), 1e6)
-chart_rows = chart_rows.assign(status=chart_rows["status"].map(lambda v: _(str(v))))
 # explicit orders (a Vega-Lite sort by a field clashes between layers and falls back to alphabetical)
 by_index = list(chart_rows.sort_values([ri, "group"], na_position="last")["group"])
 bars = (
@@ -56,7 +56,7 @@ bars = (
                                  _("{metric} per {baseline} ÷ the same in").format(
                                      metric=_(dv.GAP_METRICS[metric]), baseline=_(dv.BASELINES[baseline])),
                                  refs[ref_key]]),
-        color=alt.Color("status:N", title=_("status"), scale=alt.Scale(
+        color=alt.Color("status:N", title=_("status"), scale=alt.Scale(  # translated values
             domain=[_(s) for s in dv.STATUSES], range=["#d55e00", "#8c8c8c", "#0072b2", "#d1d5db"])),
         tooltip=[alt.Tooltip("group:N", title=_("group")),
                  alt.Tooltip(f"{ri}:Q", format=".2f", title=_("representation index")),

@@ -251,7 +251,8 @@ def table(df: pd.DataFrame, name: str, *, key: str | None = None, label: str | N
     headers are shown in the page's language (:data:`kg.dashboard.views.HEADERS`); the CSV keeps the column names."""
     from kg.dashboard import views
 
-    config = {col: st.column_config.Column(_(views.HEADERS[col])) for col in df.columns if col in views.HEADERS}
+    headers = {col: views.header(str(col)) for col in df.columns}
+    config = {col: st.column_config.Column(h) for col, h in headers.items() if h}
     config.update(kwargs.pop("column_config", None) or {})
     st.dataframe(df, hide_index=True, width="stretch", column_config=config, **kwargs)
     label = label or name
@@ -287,9 +288,9 @@ def metadata(ctx: Context) -> dict[str, str]:
     label = str(meta_value(meta, "label", "dataset") or "(no dataset label)")
     if is_synthetic(meta):
         if "synthetic" not in label.lower():
-            label = f"SYNTHETIC demo data, not real figures: {label}"
+            label = _("SYNTHETIC demo data, not real figures: {label}").format(label=label)
         elif "not real" not in label.lower():
-            label = f"{label} (not real figures)"
+            label = _("{label} (not real figures)").format(label=label)
     source = ctx.data.path + (f" (store generation {ctx.data.generation})" if ctx.data.generation else "")
     return {"data_label": label, "data_source": f"glamkg: {source}", "data_filters": ctx.filters.describe(),
             "data_read_at": ctx.data.read_at, "downloaded_at": now()}
@@ -412,9 +413,12 @@ def chart(c: Any) -> None:
 def readable(df: pd.DataFrame, headers: dict[str, str], decimals: dict[str, int]) -> dict[str, Any]:
     """A ``column_config`` for :func:`table`: readable headers and numbers rounded for reading (the CSV keeps
     the column names and every digit)."""
+    from kg.dashboard import views
+
     config: dict[str, Any] = {}
     for col in df.columns:
         label = _(headers[col]) if col in headers else col.replace("_", " ")
+        label = label if col in headers else (views.header(col) or label)
         if col in decimals:
             config[col] = st.column_config.NumberColumn(label, format=f"%.{decimals[col]}f" if decimals[col] else
                                                         "localized")

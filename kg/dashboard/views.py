@@ -343,7 +343,51 @@ def type_counts(data: Dataset) -> pd.DataFrame:
 IMPACT_LEVELS = {**LEVELS, "institution": N_("Institution")}
 #: Column headers of the pages' tables, in the page's language (:func:`kg.dashboard.ui.table`); the CSV downloads
 #: keep the column names (stable English keys).
-HEADERS: dict[str, str] = {}
+HEADERS: dict[str, str] = {
+    **GAP_HEADERS,
+    "what": N_("what"), "value": N_("value"), "type": N_("type"), "region": N_("region"), "iso2": N_("ISO code"),
+    "country": N_("country"), "country_name": N_("country"), "grouping": N_("grouping"), "measure": N_("measure"),
+    "metric": N_("metric"), "as_of": N_("as of"), "contributed_units": N_("contributed units"),
+    "partnerships_active": N_("partnerships active"), "partnerships_started": N_("partnerships started"),
+    "snapshot": N_("snapshot"), "year": N_("year"), "id": N_("id"), "institution": N_("institution"),
+    "institution_label": N_("institution name"), "item": N_("item"), "kind": N_("kind"), "label": N_("name"),
+    "lat": N_("latitude"), "lon": N_("longitude"), "partners": N_("partner organisations"),
+    "partnership": N_("partnership"), "partnership_label": N_("partnership name"), "units": N_("units"),
+    "weight": N_("weight"), "case_studies": N_("case studies"), "collection_size": N_("collection size"),
+    "commons_category": N_("Commons category"), "employees": N_("employees"), "isil": N_("ISIL"),
+    "nearest_affiliates": N_("nearest affiliates"), "nearest_residencies": N_("nearest residencies"),
+    "rank": N_("rank"), "similar_partnered": N_("similar partnered institutions"), "size_band": N_("size band"),
+    "unpartnered": N_("without a partnership"), "unpartnered_pct": N_("without a partnership (%)"),
+    "property": N_("property"), "share": N_("share"), "share_pct": N_("share (%)"), "with_value": N_("with a value"),
+    "link": N_("link"), "start_year": N_("start year"), "end_year": N_("end year"), "report_dates": N_("report dates"),
+    "subregion": N_("UN M49 sub-region"), "continent": N_("Continent"), "wikimedia": N_("Wikimedia movement region"),
+    "inception_year": N_("inception"), "website": N_("website"), "partner": N_("partner organisation"),
+}
+#: The status values of the partnered/not partnered charts (kg.dashboard.worldmap.PARTNERED_COLOURS' keys).
+PARTNERED = (N_("partnered"), N_("not partnered"))
+
+
+def header(column: str) -> str | None:
+    """A table column's header in the page's language, or None for a column without one: :data:`HEADERS`, an
+    impact measure (its label), ``partnerships_<evidence kind>`` (partnerships of that kind)."""
+    if column in HEADERS:
+        return _(HEADERS[column])
+    from kg.model import evidence
+    from kg.model.measures import measures
+
+    spec = measures()
+    base = column.removesuffix("_per_institution").removesuffix("_per_million")
+    if base in spec.measures:
+        label = _(spec.measure(base).label)
+        if column.endswith("_per_institution"):
+            return f"{label} ({_('per institution')})"
+        if column.endswith("_per_million"):
+            return f"{label} ({_('per million inhabitants')})"
+        return label
+    kind = column.removeprefix("partnerships_")
+    if column.startswith("partnerships_") and kind in evidence.kind_keys():
+        return _("partnerships ({kind})").format(kind=_(evidence.kind(kind).label))
+    return None
 
 
 def place_name(name: object) -> str:
