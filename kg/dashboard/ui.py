@@ -255,7 +255,9 @@ def table(df: pd.DataFrame, name: str, *, key: str | None = None, label: str | N
     config = {col: st.column_config.Column(h) for col, h in headers.items() if h}
     config.update(kwargs.pop("column_config", None) or {})
     st.dataframe(df, hide_index=True, width="stretch", column_config=config, **kwargs)
-    label = label or name
+    from kg import i18n
+
+    label = label if label and i18n.current() != i18n.DEFAULT else name  # English: the name, as the files are
     key = key or f"dl-{slug(name)}"
     left, right = st.columns(2)
     ctx = st.session_state.get("_context")
