@@ -32,5 +32,5 @@ pages = [
 ]
 page = st.navigation(pages)
 i18n.picker()
-st.session_state["_filters"] = ui.sidebar(ui.load())
+st.session_state["_filters"] = ui.sidebar(i18n.localised(ui.load()))  # country names in the language
 page.run()

@@ -6,23 +6,24 @@ from kg.dashboard import data as dd
 from kg.dashboard import ui
 from kg.dashboard import views as dv
 from kg.errors import GlamkgError
-from kg.i18n import _, ngettext
+from kg.i18n import N_, _, ngettext
 
 ctx = ui.context()
 st.title(_("Query explorer"))
 ui.banner(ctx)
 if ctx.filters.active():
-    st.info("The sidebar's filters do not apply here: a query answers what it asks. Set its own parameters "
-            "below (a country, a region, years) to narrow it.", icon=":material/filter_alt_off:")
+    st.info(_("The sidebar's filters do not apply here: a query answers what it asks. Set its own parameters "
+              "below (a country, a region, years) to narrow it."), icon=":material/filter_alt_off:")
 
 catalog = dd.saved_queries()
 if not catalog:
     st.info(_("No saved queries found in queries/."))
     st.stop()
 by_name = {q.name: q for q in catalog}
-source = st.radio("Query", ["saved query", "your own query"], horizontal=True, key="q_source",
-                  help="Your own query: paste one copied from the Wikidata Query Service, magic comments included "
-                  "(#title: becomes the title, #defaultView:Map shows a map).")
+sources = {"saved query": _("saved query"), "your own query": _("your own query")}
+source = st.radio(_("Query"), list(sources), format_func=sources.__getitem__, horizontal=True, key="q_source",
+                  help=_("Your own query: paste one copied from the Wikidata Query Service, magic comments included "
+                         "(#title: becomes the title, #defaultView:Map shows a map)."))
 if source == "your own query":
     own = st.text_area("SPARQL", key="q_text", height=220, placeholder="#title:Museums\n#defaultView:Map\nSELECT ...")
     if not own.strip():
@@ -38,20 +39,22 @@ if source == "your own query":
     if query.note:
         st.caption(query.note)
 else:
-    name = st.selectbox("Saved query", list(by_name), format_func=lambda n: f"{by_name[n].title} ({n})",
+    name = st.selectbox(_("Saved query"), list(by_name), format_func=lambda n: f"{by_name[n].title} ({n})",
                         key="q_name")
     query = by_name[name]
     st.write(query.description)
 
 params = ui.param_widgets(query)
-home = "the dashboard's endpoint" if dd.endpoint() else "local store"
-where = st.radio("Run on", [home, "Wikidata Query Service", "another SPARQL endpoint"], horizontal=True,
-                 key="q_where")
+# TRANSLATORS: where a query runs: "Wikidata Query Service" and "another SPARQL endpoint" are options too.
+_run_on = (N_("Wikidata Query Service"), N_("another SPARQL endpoint"))
+home = N_("the dashboard's endpoint") if dd.endpoint() else N_("local store")
+where = st.radio(_("Run on"), [home, "Wikidata Query Service", "another SPARQL endpoint"], format_func=_,
+                 horizontal=True, key="q_where")
 endpoint = dd.endpoint() or "local"
 if where == "Wikidata Query Service":
     endpoint = "wikidata"
 elif where == "another SPARQL endpoint":
-    endpoint = st.text_input("Endpoint URL", value=dd.default_endpoint(), key="q_url",
+    endpoint = st.text_input(_("Endpoint URL"), value=dd.default_endpoint(), key="q_url",
                              placeholder="https://example.org/sparql")
 st.link_button(_("Open in Wikidata Query Service"), dd.wdqs_link(query, params))
 with st.expander("SPARQL"):
@@ -70,11 +73,14 @@ except GlamkgError as e:
     st.stop()
 
 result = dv.with_names(result, ctx.data)  # names beside bare ids (Q30 -> United States of America)
-st.caption(ngettext("{n} row", "{n} rows", len(result)).format(n=f"{len(result):,}"))
+st.caption(ngettext("{n} row", "{n} rows", len(result)).format(n=ui.number(len(result))))
 chart = ui.query_chart(query, result)
 if chart is not None:
     ui.chart(chart)
 st.dataframe(result, hide_index=True, width="stretch")
 ui.downloads(result, query.name, provenance)
-st.caption(f"Ran {provenance.ran_at} on {provenance.endpoint}" + (f" (store generation {provenance.generation})"
-           if provenance.generation else "") + ".")
+if provenance.generation:
+    st.caption(_("Ran {when} on {endpoint} (store generation {generation}).").format(
+        when=provenance.ran_at, endpoint=provenance.endpoint, generation=provenance.generation))
+else:
+    st.caption(_("Ran {when} on {endpoint}.").format(when=provenance.ran_at, endpoint=provenance.endpoint))

@@ -19,48 +19,51 @@ if ctx.view.measures.empty:
     )
     st.stop()
 
-level = st.selectbox(_("Group by"), list(dv.IMPACT_LEVELS), format_func=lambda k: dv.IMPACT_LEVELS[k],
+level = st.selectbox(_("Group by"), list(dv.IMPACT_LEVELS), format_func=lambda k: _(dv.IMPACT_LEVELS[k]),
                      key="impact_level", index=list(dv.IMPACT_LEVELS).index(ui.scheme()))
 table, dates = dv.impact(ctx.view, by=level)
+table = table.assign(group=table["group"].map(dv.place_name)) if level not in ("country", "institution") else table
 st.caption(
-    "Report dates in the store: " + ", ".join(dates) + ". Each institution's latest report is used; "
-    "per institution = divided by all institutions of the group in the graph; per million = by the "
-    "population (pypopulation, 2019) of the group's countries. Definitions: docs/metrics.md."
+    _("Report dates in the store: {dates}. Each institution's latest report is used; per institution = divided by "
+      "all institutions of the group in the graph; per million = by the population (pypopulation, 2019) of the "
+      "group's countries. Definitions: docs/metrics.md.").format(dates=", ".join(dates))
 )
 st.caption(
-    "Evidence kinds counted: " + dv.evidence_kinds(ctx.filters.evidence) + " (the measures belong to the "
-    "partnerships of kind impact report; sidebar: Evidence; definitions: docs/evidence.md)."
+    _("Evidence kinds counted: {kinds} (the measures belong to the partnerships of kind impact report; sidebar: "
+      "Evidence; definitions: docs/evidence.md).").format(kinds=dv.evidence_kinds(ctx.filters.evidence))
 )
 shown = [k for k in spec.measures if k in table.columns]
 cols = st.columns(min(4, len(shown)) or 1)
 for i, key in enumerate(shown[:4]):
     m = spec.measure(key)
     total = table[key].sum() if m.aggregate == "sum" else None
-    cols[i % len(cols)].metric(m.label, f"{total:,.0f}" if total is not None else "–")
-chosen = st.selectbox(_("Measure"), shown, format_func=lambda k: spec.measure(k).label, key="impact_measure")
-per = {"": "total"}
+    cols[i % len(cols)].metric(_(m.label), ui.number(total, "#,##0") if total is not None else "–")
+chosen = st.selectbox(_("Measure"), shown, format_func=lambda k: _(spec.measure(k).label),
+                      key="impact_measure")
+per = {"": _("total")}
 if spec.measure(chosen).aggregate == "sum":
-    per.update({"_per_institution": "per institution", "_per_million": "per million inhabitants"})
+    per.update({"_per_institution": _("per institution"), "_per_million": _("per million inhabitants")})
 norm = st.radio(_("Shown"), list(per), format_func=lambda k: per[k], horizontal=True, key="impact_norm")
 column = chosen + norm
 if column in table.columns:
     top = table.dropna(subset=[column]).nlargest(30, column)
-    unit = {"": "count", "_per_institution": "count per institution", "_per_million": "count per million"}[norm]
-    label = (
-        spec.measure(chosen).label
-        if spec.measure(chosen).aggregate != "sum"
-        else f"{spec.measure(chosen).label} ({unit})"
-    )
+    unit = {"": _("count"), "_per_institution": _("count per institution"),
+            "_per_million": _("count per million")}[norm]
+    name = _(spec.measure(chosen).label)
+    label = name if spec.measure(chosen).aggregate != "sum" else f"{name} ({unit})"
     ui.chart(
         alt.Chart(
-            top, title=f"{spec.measure(chosen).label}, {per[norm]}, by {dv.IMPACT_LEVELS[level]} (latest reports)"
+            top, title=_("{measure}, {shown}, by {level} (latest reports)").format(
+                measure=name, shown=per[norm], level=_(dv.IMPACT_LEVELS[level]))
         )
         .mark_bar()
         .encode(
             x=alt.X(f"{column}:Q", title=label),
-            y=alt.Y("group:N", sort="-x", title=dv.IMPACT_LEVELS[level]),
-            tooltip=["group", alt.Tooltip(f"{column}:Q", format=",.2f"), "report_dates"],
+            y=alt.Y("group:N", sort="-x", title=_(dv.IMPACT_LEVELS[level])),
+            tooltip=[alt.Tooltip("group:N", title=_(dv.IMPACT_LEVELS[level])),
+                     alt.Tooltip(f"{column}:Q", format=",.2f", title=label),
+                     alt.Tooltip("report_dates:N", title=_("report dates"))],
         )
         .properties(height=max(120, 22 * len(top)))
     )
-ui.table(table, f"impact by {level}")
+ui.table(table, f"impact by {level}", label=_("impact by {level}").format(level=_(dv.IMPACT_LEVELS[level])))

@@ -17,15 +17,16 @@ ui.banner(ctx)
 if ui.empty(ctx.view):
     st.stop()
 
-inst = ctx.view.institutions.assign(
-    status=tables.partnered_flags(ctx.view).map({True: "partnered", False: "not partnered"})
-)
+statuses = {_(k): v for k, v in worldmap.PARTNERED_COLOURS.items()}  # "partnered", "not partnered", translated
+partnered, unpartnered = list(statuses)
+inst = ctx.view.institutions.assign(status=tables.partnered_flags(ctx.view).map({True: partnered, False: unpartnered}))
 in_region = dv.region_column(inst, ui.scheme())
-zooms = {"world": "the whole world", "shown": "the institutions shown",
-         **{f"region:{r}": r for r in sorted(set(in_region)) if r != dd.UNKNOWN}}
-zoom = st.selectbox("Zoom to", list(zooms), format_func=zooms.get, key="map_zoom",
+zooms = {"world": _("the whole world"), "shown": _("the institutions shown"),
+         **{f"region:{r}": dv.place_name(r) for r in sorted(set(in_region)) if r != dd.UNKNOWN}}
+zoom = st.selectbox(_("Zoom to"), list(zooms), format_func=zooms.get, key="map_zoom",
                     index=1 if ctx.filters.regions or ctx.filters.countries else 0,
-                    help="Both maps fit the institutions shown, or those of one region (of the sidebar's scheme).")
+                    help=_("Both maps fit the institutions shown, or those of one region (of the sidebar's "
+                           "scheme)."))
 fit = None
 if zoom == "shown":
     fit = worldmap.extent(inst["lat"], inst["lon"])
@@ -37,24 +38,27 @@ placed = int(inst["lat"].notna().sum())
 title = _("GLAM institutions, with and without a Wikimedia partnership")
 if cell:
     title += _(" (counted per {cell}° cell)").format(cell=f"{cell:g}")
-ui.chart(worldmap.point_map(points, title=title, cell=cell, fit=fit))
+ui.chart(worldmap.point_map(points, title=title, cell=cell, fit=fit, colours=statuses))
 st.caption(_("{placed} of {total} institutions have coordinates; the others are not on the map.").format(
-    placed=f"{placed:,}", total=f"{len(inst):,}") + " Institutions without a partnership are drawn on top, and in a "
-    "cell the smaller circle above the bigger: no group hides the other.")
+    placed=ui.number(placed), total=ui.number(len(inst))) + " " + _(
+    "Institutions without a partnership are drawn on top, and in a cell the smaller circle above the bigger: no "
+    "group hides the other."))
 st.caption(_("Zoom with the mouse wheel (or a pinch) over a map, drag to move it, double-click to go back."))
 
 st.subheader(_("Per country"))
-metric = st.selectbox(_("Metric"), list(dv.MAP_METRICS), format_func=lambda k: dv.MAP_METRICS[k][0], key="map_metric")
-label, unit = dv.MAP_METRICS[metric]
+metric = st.selectbox(_("Metric"), list(dv.MAP_METRICS), format_func=lambda k: _(dv.MAP_METRICS[k][0]),
+                      key="map_metric")
+label, unit = (_(text) for text in dv.MAP_METRICS[metric])
 per_country = dv.country_metrics(ctx.view, reference=dd.reference(ctx.data, ctx.filters))
 ui.chart(
     worldmap.choropleth(
-        per_country, value=metric, value_title=f"{label} ({unit})", title=f"{label} per country ({unit})",
-        tooltip=[("institutions", "institutions"), ("partnerships", "partnerships")], flag="small_numbers",
-        fit=fit,
+        per_country, value=metric, value_title=f"{label} ({unit})",
+        title=_("{metric} per country ({unit})").format(metric=label, unit=unit),
+        tooltip=[("institutions", _("institutions")), ("partnerships", _("partnerships"))], flag="small_numbers",
+        flag_title=_("small numbers: read with care"), fit=fit,
     )
 )
-st.caption("Countries outlined with a dashed line have small numbers (fewer than 30 institutions, or fewer than 5 "
-           "partnerships expected at parity): read their colour with care. The representation index is relative to "
-           f"{dd.references(ctx.data, ctx.filters)[dd.WORLD]}.")
-ui.table(per_country, "per-country metrics")
+st.caption(_("Countries outlined with a dashed line have small numbers (fewer than 30 institutions, or fewer than 5 "
+             "partnerships expected at parity): read their colour with care. The representation index is relative "
+             "to {reference}.").format(reference=dd.references(ctx.data, ctx.filters)[dd.WORLD]))
+ui.table(per_country, "per-country metrics", label=_("per-country metrics"))

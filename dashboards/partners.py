@@ -25,30 +25,37 @@ names = dict(zip(countries["iso2"], countries["country_name"], strict=True))
 a, b, c = st.columns(3)
 country = a.selectbox(_("Country"), ["", *names], key="partners_country",
                       format_func=lambda k: f"{names[k]} ({k})" if k else _("every country of the selection"))
-ranking = b.radio(_("Ranking"), ["size-aware", "largest first"], key="partners_ranking", horizontal=True,
-                  help="size-aware: small, medium, large and unknown-size institutions take turns, so small "
-                       "institutions are not drowned by the big ones")
+rankings = {"size-aware": _("size-aware"), "largest first": _("largest first")}
+ranking = b.radio(_("Ranking"), list(rankings), format_func=rankings.__getitem__, key="partners_ranking",
+                  horizontal=True,
+                  help=_("size-aware: small, medium, large and unknown-size institutions take turns, so small "
+                         "institutions are not drowned by the big ones"))
 limit = int(c.number_input(_("Rows"), min_value=10, max_value=2000, value=100, step=10, key="partners_limit"))
 
 bands = pv.band_counts(ctx.data, ctx.view, country)
+band_names = {b: _(b) for b in pv.BANDS}
 ui.chart(
-    alt.Chart(bands, title=_("Institutions without a partnership, by size band (staff, else collection size)"))
+    alt.Chart(bands.assign(size_band=bands["size_band"].map(lambda b: band_names.get(b, b))),
+              title=_("Institutions without a partnership, by size band (staff, else collection size)"))
     .mark_bar()
     .encode(
-        y=alt.Y("size_band:N", title="size band", sort=list(pv.BANDS)),
-        x=alt.X("unpartnered:Q", title="institutions without a partnership (count)"),
-        tooltip=["size_band", alt.Tooltip("unpartnered:Q", format=","), alt.Tooltip("institutions:Q", format=","),
-                 alt.Tooltip("unpartnered_pct:Q", format=".1f", title="% without a partnership")],
+        y=alt.Y("size_band:N", title=_("size band"), sort=list(band_names.values())),
+        x=alt.X("unpartnered:Q", title=_("institutions without a partnership (count)")),
+        tooltip=[alt.Tooltip("size_band:N", title=_("size band")),
+                 alt.Tooltip("unpartnered:Q", format=",", title=_("institutions without a partnership (count)")),
+                 alt.Tooltip("institutions:Q", format=",", title=_("institutions (count)")),
+                 alt.Tooltip("unpartnered_pct:Q", format=".1f", title=_("% without a partnership"))],
     )
 )
-ui.table(bands, f"size bands {country or 'selection'}", key="dl-partners-bands")
-chosen = st.multiselect(_("Size bands"), list(pv.BANDS), key="partners_bands", placeholder=_("every size band"))
+ui.table(bands, f"size bands {country or 'selection'}", key="dl-partners-bands", label=_("size bands"))
+chosen = st.multiselect(_("Size bands"), list(pv.BANDS), key="partners_bands", placeholder=_("every size band"),
+                        format_func=lambda b: band_names.get(b, b))
 table, total = pv.partners_to_call(ctx.data, ctx.view, country=country, size_aware=ranking == "size-aware",
                                    bands=tuple(chosen), limit=limit)
 where = f"{names[country]}" if country else _("the selection")
-st.metric(_("Institutions without a partnership in {where}").format(where=where), f"{total:,}")
+st.metric(_("Institutions without a partnership in {where}").format(where=where), ui.number(total))
 if table.empty:
     st.info(_("Every institution here already takes part in a partnership."))
     st.stop()
-ui.table(table, f"partners to call {country or 'selection'}", key="dl-partners-to-call",
-         column_config={"link": st.column_config.LinkColumn("link")})
+ui.table(table, f"partners to call {country or 'selection'}", key="dl-partners-to-call", label=_("partners to call"),
+         column_config={"link": st.column_config.LinkColumn(_("link"))})

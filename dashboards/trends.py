@@ -14,32 +14,34 @@ ui.banner(ctx)
 if ui.empty(ctx.view, ("institutions", "partnerships")):
     st.stop()
 
-level = st.selectbox(_("Group by"), list(dv.LEVELS), format_func=lambda k: dv.LEVELS[k], key="trends_level",
+level = st.selectbox(_("Group by"), list(dv.LEVELS), format_func=lambda k: _(dv.LEVELS[k]), key="trends_level",
                      index=list(dv.LEVELS).index(ui.scheme()))
 t = dv.trends(ctx.view, by=level)
+t = t.assign(group=t["group"].map(dv.place_name)) if not t.empty else t
 if t.empty:
     st.info(_("No dated partnerships or contributions match the filters."))
     st.stop()
 
 series = {
-    "partnerships_active": ("Partnerships active per year", "partnerships active (count)"),
-    "partnerships_started": ("Partnerships started per year", "partnerships started (count)"),
-    "contributions": ("Contributions per year", "contributions (count)"),
-    "contributed_units": ("Contributed units per year", "units (files, articles, items)"),
+    "partnerships_active": (_("Partnerships active per year by {level}"), _("partnerships active (count)")),
+    "partnerships_started": (_("Partnerships started per year by {level}"), _("partnerships started (count)")),
+    "contributions": (_("Contributions per year by {level}"), _("contributions (count)")),
+    "contributed_units": (_("Contributed units per year by {level}"), _("units (files, articles, items)")),
 }
 for col, (title, axis) in series.items():
     ui.chart(
-        alt.Chart(t, title=f"{title} by {dv.LEVELS[level]}")
+        alt.Chart(t, title=title.format(level=_(dv.LEVELS[level])))
         .mark_line(point=True)
         .encode(
-            x=alt.X("year:O", title="year"),
+            x=alt.X("year:O", title=_("year")),
             y=alt.Y(f"{col}:Q", title=axis),
-            color=alt.Color("group:N", title=dv.LEVELS[level]),
-            tooltip=["group", "year", alt.Tooltip(f"{col}:Q", format=",")],
+            color=alt.Color("group:N", title=_(dv.LEVELS[level])),
+            tooltip=[alt.Tooltip("group:N", title=_(dv.LEVELS[level])), alt.Tooltip("year:O", title=_("year")),
+                     alt.Tooltip(f"{col}:Q", format=",", title=axis)],
         )
         .properties(height=300)
     )
-ui.table(t, f"trends by {level}")
+ui.table(t, f"trends by {level}", label=_("trends by {level}").format(level=_(dv.LEVELS[level])))
 
 hist.series_section(ctx, level)
 hist.change_section(ctx, level, "institutions")

@@ -27,7 +27,7 @@ import streamlit as st
 from kg import config
 from kg.errors import GlamkgError, InputError, StoreError
 from kg.gaps.tables import UNKNOWN, Dataset, evidence_of, read
-from kg.i18n import N_
+from kg.i18n import N_, _
 from kg.model import regions
 
 # Region schemes of the sidebar (grouping name -> label): Wikimedia's eight movement regions first, the default
@@ -61,22 +61,25 @@ class Filters:
                     or self.evidence)
 
     def describe(self) -> str:
+        """The filters in words, in the page's language (region and type names too; country codes as given)."""
         parts = []
         if self.regions:
-            parts.append(f"regions ({SCHEMES.get(self.scheme, self.scheme)}): " + ", ".join(self.regions))
+            parts.append(_("regions ({scheme}): {names}").format(
+                scheme=_(SCHEMES.get(self.scheme, self.scheme)), names=", ".join(_(r) for r in self.regions)))
         if self.countries:
-            parts.append("countries: " + ", ".join(self.countries))
+            parts.append(_("countries: {codes}").format(codes=", ".join(self.countries)))
         if self.types:
-            parts.append("institution types: " + ", ".join(self.types))
+            parts.append(_("institution types: {names}").format(names=", ".join(_(t) for t in self.types)))
         if self.partnership_types:
-            parts.append("partnership types: " + ", ".join(self.partnership_types))
+            parts.append(_("partnership types: {names}").format(
+                names=", ".join(_(t) for t in self.partnership_types)))
         if self.years:
-            parts.append(f"years {self.years[0]}–{self.years[1]}")
+            parts.append(_("years {first}–{last}").format(first=self.years[0], last=self.years[1]))
         if self.evidence:
-            from kg.model import evidence
+            from kg.dashboard.views import described
 
-            parts.append("evidence: " + evidence.describe(self.evidence))
-        return "; ".join(parts) or "no filters"
+            parts.append(_("evidence: {kinds}").format(kinds=described(self.evidence)))
+        return "; ".join(parts) or _("no filters")
 
 
 # --- reading the store -------------------------------------------------------------------------------------
@@ -346,14 +349,15 @@ def references(data: Dataset, f: Filters) -> dict[str, str]:
     """The reference groups a page offers (key -> label): the world with the sidebar's other filters, the
     world without any filter, each region of the scheme."""
     others = replace(f, regions=(), countries=())
-    world = "the whole world" + (f" ({others.describe()})" if others.active() else "")
+    world = _("the whole world ({filters})").format(filters=others.describe()) if others.active() else _(
+        "the whole world")
     out = {WORLD: world}
     if others.active():
-        out[WORLD_UNFILTERED] = "the whole world, no filters"
-    scheme_label = SCHEMES.get(f.scheme, f.scheme)
+        out[WORLD_UNFILTERED] = _("the whole world, no filters")
+    scheme_label = _(SCHEMES.get(f.scheme, f.scheme))
     for r in options(data, f.scheme)["regions"]:
         if r != UNKNOWN:
-            out[f"region:{r}"] = f"{r} ({scheme_label})"
+            out[f"region:{r}"] = f"{_(r)} ({scheme_label})"
     return out
 
 
@@ -422,9 +426,9 @@ def _evidence_keys() -> tuple[str, ...]:
 
 def evidence_label(key: str) -> str:
     """``residence`` -> ``Wikimedian in residence (dated)``."""
-    from kg.model import evidence
+    from kg.dashboard.views import described
 
-    return evidence.describe([key])
+    return described([key])
 
 
 def as_filters(

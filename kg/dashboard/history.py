@@ -16,14 +16,28 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from kg.dashboard import ui
+from kg.dashboard import ui, views
 from kg.gaps import history
 from kg.gaps import snapshot as gsnap
 from kg.gaps.tables import Dataset
-from kg.i18n import _
+from kg.i18n import N_, _
 
 NOW = 0  # the "to" choice that means the store as it is now (snapshot ids start at 1)
 CHANGE_MEASURES = ("institutions", "partnered_institutions", "coverage", "partnerships", "contributions")
+#: The snapshot measures' names on the page (kg.gaps.snapshot.MEASURES).
+MEASURE_NAMES = {"institutions": N_("institutions"), "partnered_institutions": N_("partnered institutions"),
+                 "coverage": N_("coverage"), "coverage_low": N_("coverage low"), "coverage_high": N_("coverage high"),
+                 "partnerships": N_("partnerships"), "contributions": N_("contributions"),
+                 "baseline": N_("baseline"), "baseline_share": N_("share of the baseline"),
+                 "partnership_share": N_("share of partnerships"), "contribution_share": N_("share of contributions"),
+                 "ri_partnerships": N_("representation index of partnerships"),
+                 "ri_contributions": N_("representation index of contributions"), "countries": N_("countries"),
+                 "contributed_units": N_("contributed units"),
+                 "partnerships_per_100_institutions": N_("partnerships per 100 institutions"),
+                 "contributions_per_100_institutions": N_("contributions per 100 institutions"),
+                 "partnerships_per_million": N_("partnerships per million inhabitants"),
+                 "contributions_per_million": N_("contributions per million inhabitants"),
+                 "expected_partnerships": N_("partnerships expected at parity"), "small_numbers": N_("small numbers")}
 PERCENT = {"coverage", "coverage_low", "coverage_high", "baseline_share", "partnership_share", "contribution_share"}
 
 
@@ -35,7 +49,19 @@ def history_path(data: Dataset) -> Path | None:
 
 
 def snapshot_label(row: Mapping[Any, Any]) -> str:
-    return f"#{row['id']} as of {row['as_of']} (generation {row['generation']})"
+    return _("#{id} as of {as_of} (generation {generation})").format(id=row["id"], as_of=row["as_of"],
+                                                                      generation=row["generation"])
+
+
+def _column_header(column: str) -> str:
+    """``coverage_pct (then)`` -> ``coverage (%) (then)`` in the page's language."""
+    for suffix, word in ((" (then)", N_("then")), (" (now)", N_("now")), (" change", N_("change"))):
+        if column.endswith(suffix):
+            base = column.removesuffix(suffix)
+            name = base.removesuffix("_pct")
+            name = _(MEASURE_NAMES.get(name, name)) + (" (%)" if base.endswith("_pct") else "")
+            return f"{name} ({_(word)})"
+    return column
 
 
 def _shown(values: pd.DataFrame) -> pd.DataFrame:
@@ -119,14 +145,18 @@ def change_section(ctx: ui.Context, level: str, baseline: str) -> None:
         after = history.values(path, [to], grouping=level, baseline=baseline)
     table = change_table(before, after, list(CHANGE_MEASURES))
     st.caption(
-        f"The whole store (snapshots ignore the sidebar's filters), by {level}, baseline {baseline}. "
-        f"Change = {'the store now' if to == NOW else labels[to]} minus {labels[since]}; coverage in percentage "
-        "points."
+        _("The whole store (snapshots ignore the sidebar's filters), by {level}, baseline {baseline}. Change = {to} "
+          "minus {since}; coverage in percentage points.").format(
+            level=_(views.LEVELS.get(level, level)), baseline=_(views.BASELINES.get(baseline, baseline)),
+            to=_("the store now") if to == NOW else labels[to], since=labels[since])
     )
     if table.empty:
         st.info(_("The snapshots hold no figures at this level."))
         return
-    ui.table(table, f"change by {level} since snapshot {since}", key="dl-history-change")
+    table["group"] = table["group"].map(views.place_name)
+    ui.table(table, f"change by {level} since snapshot {since}", key="dl-history-change",
+             label=_("change since snapshot {id}").format(id=since),
+             column_config={c: st.column_config.Column(_column_header(c)) for c in table.columns if c != "group"})
 
 
 def series_section(ctx: ui.Context, level: str, baseline: str = "institutions") -> None:
@@ -137,25 +167,33 @@ def series_section(ctx: ui.Context, level: str, baseline: str = "institutions") 
         _no_history(path)
         return
     measure = st.selectbox(
-        _("Measure"), list(gsnap.MEASURES), key="history_measure", index=list(gsnap.MEASURES).index("partnerships")
+        _("Measure"), list(gsnap.MEASURES), key="history_measure", index=list(gsnap.MEASURES).index("partnerships"),
+        format_func=lambda m: _(MEASURE_NAMES.get(m, m)),
     )
     rows = history.values(path, [int(i) for i in snaps["id"]], grouping=level, baseline=baseline, measures=[measure])
     s = series(rows, snaps)
     s = s[s.groupby("group")["value"].transform(lambda v: v.fillna(0).abs().sum()) > 0]
     if s.empty:
-        st.info(f"No group has any {measure} in the snapshots.")
+        st.info(_("No group has any {measure} in the snapshots.").format(
+            measure=_(MEASURE_NAMES.get(measure, measure))))
         return
     name = s["measure"].iloc[0]
-    unit = "%" if name.endswith("_pct") else "value"
+    shown = _(MEASURE_NAMES.get(measure, measure))
+    unit = "%" if name.endswith("_pct") else _("value")
+    where = _(views.LEVELS.get(level, level))
+    s = s.assign(group=s["group"].map(views.place_name))
     ui.chart(
-        alt.Chart(s, title=f"{name} by {level} over snapshots (whole store)")
+        alt.Chart(s, title=_("{measure} by {level} over snapshots (whole store)").format(measure=shown, level=where))
         .mark_line(point=True)
         .encode(
-            x=alt.X("as_of:T", title="snapshot date (as of)"),
-            y=alt.Y("value:Q", title=f"{name} ({unit})"),
-            color=alt.Color("group:N", title=level),
-            tooltip=["group", alt.Tooltip("as_of:T", title="as of"), "snapshot", alt.Tooltip("value:Q", format=",.2f")],
+            x=alt.X("as_of:T", title=_("snapshot date (as of)")),
+            y=alt.Y("value:Q", title=f"{shown} ({unit})"),
+            color=alt.Color("group:N", title=where),
+            tooltip=[alt.Tooltip("group:N", title=where), alt.Tooltip("as_of:T", title=_("as of")),
+                     alt.Tooltip("snapshot:Q", title=_("snapshot")),
+                     alt.Tooltip("value:Q", format=",.2f", title=f"{shown} ({unit})")],
         )
         .properties(height=300)
     )
-    ui.table(s, f"{name} by {level} over snapshots", key="dl-history-series")
+    ui.table(s, f"{name} by {level} over snapshots", key="dl-history-series",
+             label=_("{measure} by {level} over snapshots").format(measure=shown, level=where))

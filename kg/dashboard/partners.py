@@ -21,6 +21,7 @@ import pandas as pd
 
 from kg.dashboard.views import item_url
 from kg.gaps.tables import Dataset
+from kg.i18n import N_
 from kg.model.schema import model
 
 
@@ -34,7 +35,7 @@ def affiliate_classes() -> tuple[str, ...]:
 RESIDENCY_CLASS = "wikimedian_in_residence_programme"
 # Size bands by employees (EU staff-headcount bands: micro < 10, small < 50); collection size where staff is
 # unknown: < 10,000 items small, < 1,000,000 medium.
-SMALL, MEDIUM, LARGE, UNKNOWN_SIZE = "small", "medium", "large", "size unknown"
+SMALL, MEDIUM, LARGE, UNKNOWN_SIZE = N_("small"), N_("medium"), N_("large"), N_("size unknown")
 BANDS = (SMALL, MEDIUM, LARGE, UNKNOWN_SIZE)
 NEAREST = 3  # affiliates, residencies and case studies listed per institution
 EARTH_KM = 6371.0088

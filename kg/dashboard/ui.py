@@ -167,13 +167,14 @@ def sidebar(data: dd.Dataset) -> dd.Filters:
     if any(r not in opts["regions"] for r in chosen_regions):  # the scheme changed: keep what still exists
         st.session_state["f_region"] = [r for r in chosen_regions if r in opts["regions"]]
     sb.multiselect(_("Region ({scheme})").format(scheme=schemes[scheme()]), opts["regions"], key="f_region",
-                   placeholder=_("all regions"))
+                   placeholder=_("all regions"), format_func=_)
     sb.multiselect(
         _("Country"), opts["countries"], key="f_country", format_func=lambda c: f"{names.get(c, c)} ({c})",
         placeholder=_("all countries"),
     )
-    sb.multiselect(_("Institution type"), opts["types"], key="f_type", placeholder=_("all types"))
-    sb.multiselect(_("Partnership type"), opts["partnership_types"], key="f_ptype", placeholder=_("all types"))
+    sb.multiselect(_("Institution type"), opts["types"], key="f_type", placeholder=_("all types"), format_func=_)
+    sb.multiselect(_("Partnership type"), opts["partnership_types"], key="f_ptype", placeholder=_("all types"),
+                   format_func=_)
     sb.multiselect(
         _("Evidence"), opts["evidence"], key="f_evidence", format_func=dd.evidence_label, placeholder=_("every kind"),
         help=_("Which kinds of evidence count as partnerships (docs/evidence.md): dated Wikimedian-in-residence and "
@@ -226,8 +227,8 @@ def banner(ctx: Context) -> None:
         st.caption(_("Filtered: {filters}").format(filters=ctx.filters.describe()))
     ignored = st.session_state.get("_url_warnings")
     if ignored:
-        st.warning("Ignored in the link (no such value in the data), so this page shows more than the link "
-                   "asked for: " + "; ".join(f"`{v}`" for v in ignored) + ". Pick values in the sidebar.")
+        st.warning(_("Ignored in the link (no such value in the data), so this page shows more than the link asked "
+                     "for: {values}. Pick values in the sidebar.").format(values="; ".join(f"`{v}`" for v in ignored)))
 
 
 def meta_value(meta: dict[str, Any], *keys: str) -> Any:
@@ -243,16 +244,26 @@ def is_synthetic(meta: dict[str, Any]) -> bool:
     return v is True or str(v).lower() in ("true", "1", "yes")
 
 
-def table(df: pd.DataFrame, name: str, *, key: str | None = None, **kwargs: Any) -> None:
+def table(df: pd.DataFrame, name: str, *, key: str | None = None, label: str | None = None, **kwargs: Any) -> None:
     """A dataframe with a CSV download button under it, and beside it the CSV's provenance (the queries that
-    read the dashboard's tables, when, from which store or endpoint, the filters: :func:`dd.table_provenance`)."""
-    st.dataframe(df, hide_index=True, width="stretch", **kwargs)
+    read the dashboard's tables, when, from which store or endpoint, the filters: :func:`dd.table_provenance`).
+    ``name`` names the files (stable English); ``label`` is the buttons' name in the page's language. Column
+    headers are shown in the page's language (:data:`kg.dashboard.views.HEADERS`); the CSV keeps the column names."""
+    from kg.dashboard import views
+
+    headers = {col: views.header(str(col)) for col in df.columns}
+    config = {col: st.column_config.Column(h) for col, h in headers.items() if h}
+    config.update(kwargs.pop("column_config", None) or {})
+    st.dataframe(df, hide_index=True, width="stretch", column_config=config, **kwargs)
+    from kg import i18n
+
+    label = label if label and i18n.current() != i18n.DEFAULT else name  # English: the name, as the files are
     key = key or f"dl-{slug(name)}"
     left, right = st.columns(2)
     ctx = st.session_state.get("_context")
     stamped = with_metadata(df, ctx) if isinstance(ctx, Context) else df
     left.download_button(
-        _("Download {name} (CSV)").format(name=name), stamped.to_csv(index=False).encode("utf-8"),
+        _("Download {name} (CSV)").format(name=label), stamped.to_csv(index=False).encode("utf-8"),
         file_name=f"{slug(name)}.csv", mime="text/csv", key=key,
     )
     if isinstance(ctx, Context):
@@ -260,7 +271,7 @@ def table(df: pd.DataFrame, name: str, *, key: str | None = None, **kwargs: Any)
 
         prov = dd.table_provenance(ctx.data, name, ctx.filters, len(df))
         right.download_button(
-            _("Provenance of {name} (JSON)").format(name=name), prov.to_json().encode("utf-8"),
+            _("Provenance of {name} (JSON)").format(name=label), prov.to_json().encode("utf-8"),
             file_name=f"{slug(name)}.csv{pv.SIDECAR_SUFFIX}", mime="application/json", key=f"{key}-provenance",
         )
 
@@ -279,9 +290,9 @@ def metadata(ctx: Context) -> dict[str, str]:
     label = str(meta_value(meta, "label", "dataset") or "(no dataset label)")
     if is_synthetic(meta):
         if "synthetic" not in label.lower():
-            label = f"SYNTHETIC demo data, not real figures: {label}"
+            label = _("SYNTHETIC demo data, not real figures: {label}").format(label=label)
         elif "not real" not in label.lower():
-            label = f"{label} (not real figures)"
+            label = _("{label} (not real figures)").format(label=label)
     source = ctx.data.path + (f" (store generation {ctx.data.generation})" if ctx.data.generation else "")
     return {"data_label": label, "data_source": f"glamkg: {source}", "data_filters": ctx.filters.describe(),
             "data_read_at": ctx.data.read_at, "downloaded_at": now()}
@@ -381,9 +392,12 @@ def chart_lines(ctx: Context) -> list[str]:
     """The subtitle of every chart: what the data is and where it came from, the filters, when."""
     m = metadata(ctx)
     where = Path(ctx.data.path).name if not ctx.data.path.startswith(("http://", "https://")) else ctx.data.path
-    generation = f" (generation {ctx.data.generation})" if ctx.data.generation else ""
-    return [m["data_label"], f"source: glamkg store “{where}”{generation}, read {m['data_read_at']}",
-            f"filters: {m['data_filters']}"]
+    if ctx.data.generation:
+        source = _("source: glamkg store “{where}” (generation {generation}), read {read_at}").format(
+            where=where, generation=ctx.data.generation, read_at=m["data_read_at"])
+    else:
+        source = _("source: glamkg store “{where}”, read {read_at}").format(where=where, read_at=m["data_read_at"])
+    return [m["data_label"], source, _("filters: {filters}").format(filters=m["data_filters"])]
 
 
 def chart(c: Any) -> None:
@@ -440,9 +454,12 @@ def png_button(spec: dict[str, Any], lines: Sequence[str]) -> None:
 def readable(df: pd.DataFrame, headers: dict[str, str], decimals: dict[str, int]) -> dict[str, Any]:
     """A ``column_config`` for :func:`table`: readable headers and numbers rounded for reading (the CSV keeps
     the column names and every digit)."""
+    from kg.dashboard import views
+
     config: dict[str, Any] = {}
     for col in df.columns:
-        label = headers.get(col, col.replace("_", " "))
+        label = _(headers[col]) if col in headers else col.replace("_", " ")
+        label = label if col in headers else (views.header(col) or label)
         if col in decimals:
             config[col] = st.column_config.NumberColumn(label, format=f"%.{decimals[col]}f" if decimals[col] else
                                                         "localized")
@@ -451,8 +468,20 @@ def readable(df: pd.DataFrame, headers: dict[str, str], decimals: dict[str, int]
     return config
 
 
+def number(x: float, pattern: str | None = None) -> str:
+    """A number as the page's language writes it (Babel: ``12,345`` in English, ``12 345`` in French,
+    ``12.345`` in Spanish, ``12,345`` in Arabic); ``pattern`` a Babel pattern such as ``0.00``."""
+    from babel.numbers import format_decimal
+
+    from kg import i18n
+
+    if x != x:
+        return "–"
+    return format_decimal(x, format=pattern, locale=i18n.current())
+
+
 def percent(x: float) -> str:
-    return "–" if x != x else f"{100 * x:.1f} %"
+    return "–" if x != x else number(100 * x, "0.0") + " %"
 
 
 EMPTY_NAMES = (N_("institutions"), N_("partnerships"))  # the tables :func:`empty` names
@@ -483,14 +512,14 @@ def param_widgets(query: Any) -> dict[str, str]:
         if p.type == "country":
             opts = ["", *codes]
             v = col.selectbox(label, opts, index=opts.index(default) if default in opts else 0, key=key, help=p.help,
-                              format_func=lambda c: c or "(any)")
+                              format_func=lambda c: c or _("(any)"))
         elif p.type == "countries":
             pre = [c for c in default.split(",") if c in codes]
             v = ",".join(col.multiselect(label, codes, default=pre, key=key, help=p.help))
         elif p.type == "region":
             opts = ["", *sorted(set(regions.countries()["region"]) - {""})]
             v = col.selectbox(label, opts, index=opts.index(default) if default in opts else 0, key=key, help=p.help,
-                              format_func=lambda r: r or "(any)")
+                              format_func=lambda r: _(r) if r else _("(any)"))
         elif p.type in ("year", "integer"):
             num = col.number_input(label, value=int(default) if default.lstrip("-").isdigit() else None, step=1,
                                    key=key, help=p.help)

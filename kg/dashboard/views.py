@@ -11,10 +11,11 @@ import pandas as pd
 
 from kg import gaps
 from kg.gaps.tables import UNKNOWN, Dataset, counts, years
+from kg.i18n import N_, _
 from kg.model import regions
 from kg.model.ids import entity_iri, is_local
 
-QUALITY_PROPERTIES = ("country", "coordinates", "ISIL", "inception", "website")
+QUALITY_PROPERTIES = (N_("country"), N_("coordinates"), N_("ISIL"), N_("inception"), N_("website"))
 
 
 def _has(inst: pd.DataFrame) -> dict[str, pd.Series]:
@@ -144,12 +145,15 @@ def network(data: Dataset, top_partners: int = 12, max_institutions: int = 300) 
 
 # Per-country metrics for the map: column -> (label, unit).
 MAP_METRICS = {
-    "coverage_pct": ("Coverage", "% of institutions with a partnership"),
-    "partnerships_per_100_institutions": ("Partnerships per 100 institutions", "partnerships / 100 institutions"),
-    "contributions_per_100_institutions": ("Contributions per 100 institutions", "contributions / 100 institutions"),
-    "partnerships_per_million": ("Partnerships per million inhabitants", "partnerships / million people"),
-    "ri_partnerships": ("Representation index of partnerships", "share of partnerships / share of institutions"),
-    "institutions": ("Institutions", "count"),
+    "coverage_pct": (N_("Coverage"), N_("% of institutions with a partnership")),
+    "partnerships_per_100_institutions": (
+        N_("Partnerships per 100 institutions"), N_("partnerships / 100 institutions")),
+    "contributions_per_100_institutions": (
+        N_("Contributions per 100 institutions"), N_("contributions / 100 institutions")),
+    "partnerships_per_million": (N_("Partnerships per million inhabitants"), N_("partnerships / million people")),
+    "ri_partnerships": (
+        N_("Representation index of partnerships"), N_("share of partnerships / share of institutions")),
+    "institutions": (N_("Institutions"), N_("count")),
 }
 
 
@@ -171,15 +175,15 @@ def country_metrics(data: Dataset, baseline: str = "institutions", reference: Da
 
 
 LEVELS = {
-    "wikimedia": "Wikimedia movement region",
-    "region": "UN M49 region",
-    "subregion": "UN M49 sub-region",
-    "intermediate_region": "UN M49 intermediate region",
-    "continent": "Continent",
-    "country": "Country",
+    "wikimedia": N_("Wikimedia movement region"),
+    "region": N_("UN M49 region"),
+    "subregion": N_("UN M49 sub-region"),
+    "intermediate_region": N_("UN M49 intermediate region"),
+    "continent": N_("Continent"),
+    "country": N_("Country"),
 }
-BASELINES = {"institutions": "institutions in the graph", "population": "population"}
-GAP_METRICS = {"partnerships": "partnerships", "contributions": "contributions"}
+BASELINES = {"institutions": N_("institutions in the graph"), "population": N_("population")}
+GAP_METRICS = {"partnerships": N_("partnerships"), "contributions": N_("contributions")}
 
 
 def gap_report(data: Dataset, *, by: str = "region", baseline: str = "institutions",
@@ -197,14 +201,20 @@ def evidence_kinds(chosen: Sequence[str] = ()) -> str:
     """The evidence kinds a page counts, in words: the sidebar's choice, else every kind."""
     from kg.model import evidence
 
-    return evidence.describe(list(chosen) or list(evidence.kind_keys()))
+    return described(list(chosen) or list(evidence.kind_keys()))
 
 
 def evidence_counted(rep: gaps.GapReport) -> str:
     """The evidence kinds a gap report counted, in words."""
+
+    return described(rep.evidence)
+
+
+def described(keys: Sequence[str]) -> str:
+    """Evidence kinds in words, in the page's language (:func:`kg.model.evidence.describe` in English)."""
     from kg.model import evidence
 
-    return evidence.describe(rep.evidence)
+    return ", ".join(f"{_(evidence.kind(k).label)} ({_(evidence.kind(k).strength)})" for k in keys) or _("none")
 
 
 def gap_table(rep: gaps.GapReport, *, metric: str = "partnerships") -> pd.DataFrame:
@@ -234,15 +244,17 @@ def gap_table(rep: gaps.GapReport, *, metric: str = "partnerships") -> pd.DataFr
 
 # Headers of the gap table as the page shows it (the CSV keeps the column names), and how its numbers read.
 GAP_HEADERS = {
-    "group": "group", "ri_partnerships": "representation index", "ri_contributions": "representation index",
-    "status": "status", "small_numbers": "small numbers", "coverage_pct": "coverage (%)",
-    "institutions": "institutions", "partnered_institutions": "partnered institutions",
-    "partnerships": "partnerships", "contributions": "contributions", "coverage_low_pct": "coverage low (%)",
-    "coverage_high_pct": "coverage high (%)", "countries": "countries",
-    "partnerships_per_100_institutions": "partnerships per 100 institutions",
-    "contributions_per_100_institutions": "contributions per 100 institutions",
-    "partnerships_per_million": "partnerships per million inhabitants",
-    "contributions_per_million": "contributions per million inhabitants", "baseline": "baseline", "caveats": "caveats",
+    "group": N_("group"), "ri_partnerships": N_("representation index"), "ri_contributions": N_("representation index"),
+    "status": N_("status"), "small_numbers": N_("small numbers"), "coverage_pct": N_("coverage (%)"),
+    "institutions": N_("institutions"), "partnered_institutions": N_("partnered institutions"),
+    "partnerships": N_("partnerships"), "contributions": N_("contributions"),
+    "coverage_low_pct": N_("coverage low (%)"),
+    "coverage_high_pct": N_("coverage high (%)"), "countries": N_("countries"),
+    "partnerships_per_100_institutions": N_("partnerships per 100 institutions"),
+    "contributions_per_100_institutions": N_("contributions per 100 institutions"),
+    "partnerships_per_million": N_("partnerships per million inhabitants"),
+    "contributions_per_million": N_("contributions per million inhabitants"),
+    "baseline": N_("baseline"), "caveats": N_("caveats"),
 }
 GAP_DECIMALS = {"ri_partnerships": 2, "ri_contributions": 2, "coverage_pct": 1, "coverage_low_pct": 1,
                 "coverage_high_pct": 1, "partnerships_per_100_institutions": 1,
@@ -328,7 +340,64 @@ def type_counts(data: Dataset) -> pd.DataFrame:
     return out.sort_values(["institutions", "type"], ascending=[False, True]).reset_index(drop=True)
 
 
-IMPACT_LEVELS = {**LEVELS, "institution": "Institution"}
+IMPACT_LEVELS = {**LEVELS, "institution": N_("Institution")}
+#: Column headers of the pages' tables, in the page's language (:func:`kg.dashboard.ui.table`); the CSV downloads
+#: keep the column names (stable English keys).
+HEADERS: dict[str, str] = {
+    **GAP_HEADERS,
+    "what": N_("what"), "value": N_("value"), "type": N_("type"), "region": N_("region"), "iso2": N_("ISO code"),
+    "country": N_("country"), "country_name": N_("country"), "grouping": N_("grouping"), "measure": N_("measure"),
+    "metric": N_("metric"), "as_of": N_("as of"), "contributed_units": N_("contributed units"),
+    "partnerships_active": N_("partnerships active"), "partnerships_started": N_("partnerships started"),
+    "snapshot": N_("snapshot"), "year": N_("year"), "id": N_("id"), "institution": N_("institution"),
+    "institution_label": N_("institution name"), "item": N_("item"), "kind": N_("kind"), "label": N_("name"),
+    "lat": N_("latitude"), "lon": N_("longitude"), "partners": N_("partner organisations"),
+    "partnership": N_("partnership"), "partnership_label": N_("partnership name"), "units": N_("units"),
+    "weight": N_("weight"), "case_studies": N_("case studies"), "collection_size": N_("collection size"),
+    "commons_category": N_("Commons category"), "employees": N_("employees"), "isil": N_("ISIL"),
+    "nearest_affiliates": N_("nearest affiliates"), "nearest_residencies": N_("nearest residencies"),
+    "rank": N_("rank"), "similar_partnered": N_("similar partnered institutions"), "size_band": N_("size band"),
+    "unpartnered": N_("without a partnership"), "unpartnered_pct": N_("without a partnership (%)"),
+    "property": N_("property"), "share": N_("share"), "share_pct": N_("share (%)"), "with_value": N_("with a value"),
+    "link": N_("link"), "start_year": N_("start year"), "end_year": N_("end year"), "report_dates": N_("report dates"),
+    "subregion": N_("UN M49 sub-region"), "continent": N_("Continent"), "wikimedia": N_("Wikimedia movement region"),
+    "inception_year": N_("inception"), "website": N_("website"), "partner": N_("partner organisation"),
+}
+#: The status values of the partnered/not partnered charts (kg.dashboard.worldmap.PARTNERED_COLOURS' keys).
+PARTNERED = (N_("partnered"), N_("not partnered"))
+
+
+def header(column: str) -> str | None:
+    """A table column's header in the page's language, or None for a column without one: :data:`HEADERS`, an
+    impact measure (its label), ``partnerships_<evidence kind>`` (partnerships of that kind)."""
+    if column in HEADERS:
+        return _(HEADERS[column])
+    from kg.model import evidence
+    from kg.model.measures import measures
+
+    spec = measures()
+    base = column.removesuffix("_per_institution").removesuffix("_per_million")
+    if base in spec.measures:
+        label = _(spec.measure(base).label)
+        if column.endswith("_per_institution"):
+            return f"{label} ({_('per institution')})"
+        if column.endswith("_per_million"):
+            return f"{label} ({_('per million inhabitants')})"
+        return label
+    kind = column.removeprefix("partnerships_")
+    if column.startswith("partnerships_") and kind in evidence.kind_keys():
+        return _("partnerships ({kind})").format(kind=_(evidence.kind(kind).label))
+    return None
+
+
+def place_name(name: object) -> str:
+    """A region or continent name (data in ``schemas/``, in the catalogues) in the page's language; a country
+    name (already in it, :mod:`kg.gaps.labels`) or anything else as it is."""
+    return _(str(name)) if isinstance(name, str) and name else str(name)
+
+
+#: The gap table's status values (kg.gaps.metrics), shown translated on charts and tables.
+STATUSES = (N_("under-represented"), N_("near parity"), N_("over-represented"), N_("too few to tell"))
 
 
 def impact(data: Dataset, *, by: str = "region", as_of: str | None = None) -> tuple[pd.DataFrame, list[str]]:

@@ -28,6 +28,8 @@ from typing import Any, Final
 import altair as alt
 import pandas as pd
 
+from kg import i18n
+
 DATA_DIR = Path(__file__).resolve().parent / "world-atlas"
 WORLD_ATLAS_FILE = DATA_DIR / "countries-110m.json"
 WORLD_ATLAS_VERSION = "2.0.2"
@@ -231,11 +233,11 @@ def choropleth(
     by_iso = {str(r[iso2]): {c: r[c] for c in cols} for _, r in values.iterrows() if r[iso2]}
     features = _features_with(by_iso)
     sphere, graticule = _base(title, width, height)
-    tips = [alt.Tooltip("properties.name:N", title="country")]
+    tips = [alt.Tooltip("properties.name:N", title=i18n.gettext("country"))]
     tips += [alt.Tooltip(f"properties.{value}:Q", title=value_title, format=",.2f")]
     tips += [alt.Tooltip(f"properties.{c}:Q", title=t, format=",.2f") for c, t in tooltip if c != value]
     # Vega-Lite drops marks whose colour value is missing, so countries without a value are a grey layer below.
-    land = _land(tooltip=[alt.Tooltip("properties.name:N", title="country (no data)")])
+    land = _land(tooltip=[alt.Tooltip("properties.name:N", title=i18n.gettext("country (no data)"))])
     valued = [f for f in features if _json_value(f["properties"].get(value)) is not None]
     shapes = (
         alt.Chart(alt.Data(name=VALUED))
@@ -253,7 +255,7 @@ def choropleth(
         layers.append(
             alt.Chart(alt.Data(name=FLAGGED))
             .mark_geoshape(filled=False, strokeWidth=0.9, strokeDash=[2, 2])
-            .encode(stroke=alt.Stroke("properties.flag_label:N", title="flag",
+            .encode(stroke=alt.Stroke("properties.flag_label:N", title=i18n.gettext("flag"),
                                       scale=alt.Scale(domain=[flag_title], range=["#374151"])), tooltip=tips)
         )
     chart = _project(alt.layer(*layers), fit)
@@ -376,8 +378,9 @@ def point_map(
         order = order.sort_values(["count", "_r"], ascending=[False, True], kind="stable")
         points = points.assign(z=pd.Series(range(len(order)), index=order.index))
     sphere, graticule = _base(title, width, height)
-    land = _land(tooltip=[alt.Tooltip("properties.name:N", title="country")])
-    unit = "institutions (count)" if not cell else f"institutions (count per {cell:g}° cell)"
+    land = _land(tooltip=[alt.Tooltip("properties.name:N", title=i18n.gettext("country"))])
+    unit = (i18n.gettext("institutions (count)") if not cell
+            else i18n.gettext("institutions (count per {cell}° cell)").format(cell=f"{cell:g}"))
     circles = (
         alt.Chart(points)
         .mark_circle(opacity=0.65, stroke="white", strokeWidth=0.3)
@@ -386,7 +389,7 @@ def point_map(
             latitude="lat:Q",
             color=alt.Color(
                 "status:N",
-                title="institution",
+                title=i18n.gettext("institution"),
                 scale=alt.Scale(domain=list(colours), range=list(colours.values())),
             ),
             size=alt.Size("count:Q", title=unit, scale=alt.Scale(type="sqrt", range=[6, 320]))
@@ -394,10 +397,10 @@ def point_map(
             else alt.value(14),
             order=alt.Order("z:Q", sort="ascending"),  # bigger below smaller; the last status on top
             tooltip=[
-                alt.Tooltip("status:N", title="institution"),
+                alt.Tooltip("status:N", title=i18n.gettext("institution")),
                 alt.Tooltip("count:Q", title=unit, format=","),
-                alt.Tooltip("lat:Q", title="latitude (°)", format=".1f"),
-                alt.Tooltip("lon:Q", title="longitude (°)", format=".1f"),
+                alt.Tooltip("lat:Q", title=i18n.gettext("latitude (°)"), format=".1f"),
+                alt.Tooltip("lon:Q", title=i18n.gettext("longitude (°)"), format=".1f"),
             ],
         )
     )

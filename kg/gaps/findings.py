@@ -15,9 +15,19 @@ import math
 from typing import Any
 
 import pandas as pd
+from babel.numbers import format_decimal
 
-ORDINALS = {2: "half", 3: "a third", 4: "a quarter", 5: "a fifth", 6: "a sixth", 7: "a seventh", 8: "an eighth",
-            9: "a ninth", 10: "a tenth"}
+from kg import i18n
+from kg.i18n import N_, _
+
+# TRANSLATORS: "{smaller} is half of {larger}'s": each reads in the sentence "X: 5 % ..., a quarter of Y's 20 %".
+ORDINALS = {2: N_("half of"), 3: N_("a third of"), 4: N_("a quarter of"), 5: N_("a fifth of"), 6: N_("a sixth of"),
+            7: N_("a seventh of"), 8: N_("an eighth of"), 9: N_("a ninth of"), 10: N_("a tenth of")}
+
+
+def _num(x: float, pattern: str) -> str:
+    """``x`` with a Babel ``pattern``, as the current language writes numbers."""
+    return format_decimal(x, format=pattern, locale=i18n.current())
 
 
 def reading_pct(share: float) -> str:
@@ -28,8 +38,8 @@ def reading_pct(share: float) -> str:
     if pct == 0:
         return "0 %"
     if pct >= 9.95:
-        return f"{pct:.0f} %"
-    return f"{pct:.1f} %" if pct >= 0.05 else "under 0.1 %"
+        return _num(pct, "0") + " %"
+    return _num(pct, "0.0") + " %" if pct >= 0.05 else _("under {pct}").format(pct=_num(0.1, "0.0") + " %")
 
 
 def reading_number(x: float) -> str:
@@ -39,21 +49,21 @@ def reading_number(x: float) -> str:
     if x == 0:
         return "0"
     if abs(x) >= 9.95:
-        return f"{x:,.0f}"
-    return f"{x:.1f}" if abs(x) >= 0.995 else f"{x:.2f}"
+        return _num(x, "#,##0")
+    return _num(x, "0.0") if abs(x) >= 0.995 else _num(x, "0.00")
 
 
 def fraction_words(ratio: float) -> str:
     """How ``ratio`` (a smaller value over a larger one, 0-1) reads: "about the same as", "half of", "a
     quarter of", "1/12 of"."""
     if ratio >= 0.87:
-        return "about the same as"
+        return _("about the same as")
     if ratio >= 0.7:
-        return "about three quarters of"
+        return _("about three quarters of")
     if ratio >= 0.58:
-        return "about two thirds of"
+        return _("about two thirds of")
     n = max(2, round(1 / ratio))
-    return f"{ORDINALS[n]} of" if n in ORDINALS else f"1/{n} of"
+    return _(ORDINALS[n]) if n in ORDINALS else _("1/{n} of").format(n=n)
 
 
 def _readable(table: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
@@ -68,7 +78,7 @@ def _readable(table: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     return rows, bool(rows["small_numbers"].astype(bool).any())
 
 
-CAVEAT = " (few institutions: read with care)"
+CAVEAT = N_(" (few institutions: read with care)")
 
 
 def coverage(table: pd.DataFrame) -> str:
@@ -77,20 +87,27 @@ def coverage(table: pd.DataFrame) -> str:
     ``partnered_institutions``, ``small_numbers``; ``coverage`` or computed), names in ``group``."""
     rows, small = _readable(table)
     if rows.empty:
-        return "No institution matches the filters."
+        return _("No institution matches the filters.")
     ranked = rows.sort_values(["coverage", "institutions"], ascending=[True, False], kind="stable")
     low, high = ranked.iloc[0], ranked.iloc[-1]
-    caveat = CAVEAT if small else ""
+    caveat = _(CAVEAT) if small else ""
     if len(rows) == 1:
-        return (f"{low['group']}: {reading_pct(low['coverage'])} of its {int(low['institutions']):,} institutions "
-                f"have a partnership{caveat}.")
+        n = int(low["institutions"])
+        return i18n.ngettext("{group}: {pct} of its {n} institution has a partnership{caveat}.",
+                             "{group}: {pct} of its {n} institutions have a partnership{caveat}.", n).format(
+            group=low["group"], pct=reading_pct(low["coverage"]), n=_num(n, "#,##0"), caveat=caveat)
     if high["coverage"] <= 0:
-        return f"No institution in any of these {len(rows)} groups has a partnership{caveat}."
-    head = f"{low['group']}: {reading_pct(low['coverage'])} of institutions have a partnership"
+        return i18n.ngettext("No institution in any of these {n} groups has a partnership{caveat}.",
+                             "No institution in any of these {n} groups has a partnership{caveat}.",
+                             len(rows)).format(n=len(rows), caveat=caveat)
     if low["coverage"] <= 0:
-        return f"{head}, against {reading_pct(high['coverage'])} in {high['group']}{caveat}."
-    return (f"{head}, {fraction_words(low['coverage'] / high['coverage'])} {high['group']}'s "
-            f"{reading_pct(high['coverage'])}{caveat}.")
+        return _("{group}: {pct} of institutions have a partnership, against {high_pct} in {high_group}{caveat}."
+                 ).format(group=low["group"], pct=reading_pct(low["coverage"]), high_pct=reading_pct(high["coverage"]),
+                          high_group=high["group"], caveat=caveat)
+    return _("{group}: {pct} of institutions have a partnership, {fraction} {high_group}'s {high_pct}{caveat}."
+             ).format(group=low["group"], pct=reading_pct(low["coverage"]),
+                      fraction=fraction_words(low["coverage"] / high["coverage"]), high_group=high["group"],
+                      high_pct=reading_pct(high["coverage"]), caveat=caveat)
 
 
 def representation(table: pd.DataFrame, *, metric: str, rate: float, per: str, reference: str) -> str:
@@ -101,39 +118,43 @@ def representation(table: pd.DataFrame, *, metric: str, rate: float, per: str, r
     ri = f"ri_{metric}"
     rows, small = _readable(table[table[ri].notna()] if ri in table.columns else table.iloc[0:0])
     if rows.empty:
-        return "No group has a representation index (no baseline figure)."
+        return _("No group has a representation index (no baseline figure).")
     low = rows.sort_values([ri, "institutions"], ascending=[True, False], kind="stable").iloc[0]
-    value = float(low[ri])
-    caveat = CAVEAT if small else ""
-    head = (f"{low['group']} has the lowest representation index" if len(rows) > 1 else
-            f"{low['group']} has a representation index of")
+    values = {"group": low["group"], "index": _num(float(low[ri]), "0.00"), "status": _(str(low["status"])),
+              "caveat": _(CAVEAT) if small else "", "metric": _(metric), "per": per, "reference": reference}
     if not math.isfinite(rate) or rate <= 0:
-        return f"{head} {value:.2f} ({low['status']}){caveat}."
-    return (f"{head} {value:.2f} ({low['status']}): "
-            f"{reading_number(value * rate)} {metric} per {per} against {reading_number(rate)} in {reference}"
-            f"{caveat}.")
+        if len(rows) > 1:
+            return _("{group} has the lowest representation index {index} ({status}){caveat}.").format(**values)
+        return _("{group} has a representation index of {index} ({status}){caveat}.").format(**values)
+    values.update(value=reading_number(float(low[ri]) * rate), rate=reading_number(rate))
+    if len(rows) > 1:
+        return _("{group} has the lowest representation index {index} ({status}): {value} {metric} per {per} "
+                 "against {rate} in {reference}{caveat}.").format(**values)
+    return _("{group} has a representation index of {index} ({status}): {value} {metric} per {per} against "
+             "{rate} in {reference}{caveat}.").format(**values)
 
 
 def inequality(gini: float, *, metric: str, baseline: str) -> str:
     """The Gini value in words."""
     if gini != gini:
-        return "Too few countries with a baseline figure to measure inequality."
+        return _("Too few countries with a baseline figure to measure inequality.")
     if gini < 0.2:
-        words = "spread close to evenly"
+        words = _("spread close to evenly")
     elif gini < 0.4:
-        words = "spread somewhat unevenly"
+        words = _("spread somewhat unevenly")
     elif gini < 0.6:
-        words = "concentrated in some countries"
+        words = _("concentrated in some countries")
     else:
-        words = "concentrated in a few countries"
-    return f"Gini {gini:.2f}: {metric} are {words} against {baseline} (0 = every country in line, 1 = all in one)."
+        words = _("concentrated in a few countries")
+    return _("Gini {gini}: {metric} are {words} against {baseline} (0 = every country in line, 1 = all in one)."
+             ).format(gini=_num(gini, "0.00"), metric=_(metric), words=words, baseline=_(baseline))
 
 
 def of_report(rep: Any, *, metric: str = "partnerships", reference: str = "all groups together") -> list[str]:
     """The findings of a :class:`kg.gaps.metrics.GapReport` (``glamkg gaps`` prints them under its table):
     coverage, the lowest representation index (against ``reference``, whose rates the report kept)."""
-    per, scale = {"institutions": ("100 institutions", 100.0), "population": ("million inhabitants", 1e6)}.get(
-        rep.baseline.name, (f"unit of {rep.baseline.name}", 1.0))
+    per, scale = {"institutions": (_("100 institutions"), 100.0), "population": (_("million inhabitants"), 1e6)}.get(
+        rep.baseline.name, (_("unit of {baseline}").format(baseline=rep.baseline.name), 1.0))
     out = [coverage(rep.table)]
     if metric in ("partnerships", "contributions"):
         rate = scale * rep.rates[1 if metric == "contributions" else 0]

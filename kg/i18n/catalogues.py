@@ -41,7 +41,53 @@ def extract(root: Path = ROOT) -> Catalog:
             base, METHOD_MAP, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",), strip_comment_tags=True
         ):
             catalog.add(message, None, [(f"{folder}/{filename}", lineno)], auto_comments=comments, context=context)
+    for message, where in schema_messages(root):
+        catalog.add(message, None, [(where, 0)], auto_comments=["a name from the data in schemas/"])
     return catalog
+
+
+#: The columns of ``schemas/countries.csv`` whose values are region names a page shows (UN M49, continents).
+REGION_COLUMNS = ("region", "subregion", "intermediate_region", "continent")
+
+
+def schema_messages(root: Path = ROOT) -> list[tuple[str, str]]:
+    """The names the pages show that are data in ``schemas/``: region names (UN M49 regions and continents of
+    ``countries.csv``, the groups of every ``regions-*.yaml``) and the :data:`LABELLED` labels (classes, evidence
+    kinds, impact measures): (name, file), each name once. The dashboard translates them where it shows them
+    (:func:`kg.dashboard.views.place_name`, the sidebar's options)."""
+    import csv
+
+    import yaml
+
+    out: dict[str, str] = {}
+    countries = root / "schemas" / "countries.csv"
+    if countries.is_file():
+        with countries.open(encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(line for line in f if not line.startswith("#")):
+                for col in REGION_COLUMNS:
+                    if row.get(col):
+                        out.setdefault(row[col], "schemas/countries.csv")
+    for path in sorted((root / "schemas").glob("regions-*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for name in [doc.get("label"), *(doc.get("groups") or {}), doc.get("other")]:
+            if name:
+                out.setdefault(str(name), f"schemas/{path.name}")
+    for file, section, keys in LABELLED:
+        path = root / "schemas" / file
+        if not path.is_file():
+            continue
+        entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(section) or {}
+        for entry in entries.values() if isinstance(entries, dict) else entries:
+            for key in keys:
+                if isinstance(entry, dict) and entry.get(key):
+                    out.setdefault(str(entry[key]), f"schemas/{file}")
+    return sorted(out.items())
+
+
+#: The names the pages show from the other data in ``schemas/``: (file, section, keys of each entry): classes
+#: (institution, partnership and organisation types), evidence kinds and impact measures.
+LABELLED = (("model.yaml", "classes", ("label",)), ("evidence.yaml", "kinds", ("label", "strength")),
+            ("impact.yaml", "measures", ("label",)))
 
 
 def po_path(lang: str) -> Path:

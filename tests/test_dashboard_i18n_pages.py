@@ -1,0 +1,159 @@
+"""No English left on a French or Arabic page: every dashboard page is run twice with AppTest (English, then
+``?lang=fr`` / ``?lang=ar``) on the labelled fixture store, and every text a reader sees (titles, headers,
+captions, Markdown, notes, metric labels, widget labels and their options, buttons, expanders, table column
+headers, and the Vega-Lite charts' titles, axis, legend and tooltip titles) is collected from both runs. A text
+that is the same in both runs is an English string that leaked, unless it is a proper noun, an id, a number or
+a value listed in :data:`SAME_IN_EVERY_LANGUAGE`.
+
+The snapshot sections are covered too: a history with two snapshots is written next to the store first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_dashboard_i18n import APP, APP_DIR, LOCALE, TIMEOUT, labelled_store
+
+__all__ = ["labelled_store"]
+
+PAGES = ["overview", "map", "gaps", "impact", "trends", "partnerships", "partners", "quality", "explorer"]
+
+#: Texts that read the same in English and in the translation: names of things, ids, units, formats.
+SAME_IN_EVERY_LANGUAGE = {
+    "glamkg", "English", "Français", "Español", "العربية", "SPARQL", "CSV", "JSON", "Parquet", "ISIL",
+    "Wikidata", "Gini", "%", "Europe", "Amsterdam", "Wikimedia Nederland", "Wikimedia Namibia",
+}
+# Values that are data, not text of the page: numbers, ids, dates, file names, store paths.
+DATA = re.compile(r"^[\d\s.,:%+\-–/()#°Q_]*$|^Q\d+|^[A-Z]{2}$|\.(rq|csv|json)$|^/|^\(?[A-Z]{2}\)?$")
+
+
+def _texts_of_spec(spec: Any, out: set[str]) -> None:
+    """Titles (chart, axis, legend, tooltip) and text marks' literal values of a Vega-Lite spec."""
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key in ("title", "subtitle"):
+                if isinstance(value, dict):
+                    _texts_of_spec(value, out)
+                elif isinstance(value, list):
+                    out.update(str(v) for v in value)
+                elif value:
+                    out.add(str(value))
+            elif key == "text" and isinstance(value, (str, list)):
+                out.update([value] if isinstance(value, str) else [str(v) for v in value])
+            elif key in ("domain",) and isinstance(value, list):
+                out.update(str(v) for v in value if isinstance(v, str))
+            elif key not in ("data", "datasets", "config"):
+                _texts_of_spec(value, out)
+    elif isinstance(spec, list):
+        for item in spec:
+            _texts_of_spec(item, out)
+
+
+def _column_headers(proto: Any, columns: list[str]) -> list[str]:
+    """What a dataframe shows on top of each column: its column_config label, else the column name."""
+    config = json.loads(proto.columns) if getattr(proto, "columns", "") else {}
+    return [str((config.get(c) or {}).get("label") or c) for c in columns]
+
+
+def visible_texts(at: AppTest) -> dict[str, str]:
+    """text -> where it was seen (element kind), for every text a reader of the page sees."""
+    seen: dict[str, str] = {}
+
+    def add(kind: str, *values: Any) -> None:
+        for v in values:
+            if v is not None and str(v).strip():
+                seen.setdefault(str(v).strip().strip("*").strip(), kind)
+
+    for kind in ("title", "header", "subheader", "caption", "markdown", "info", "warning", "error", "success"):
+        for el in getattr(at, kind):
+            add(kind, el.value)
+        for el in getattr(at.sidebar, kind):
+            add(kind, el.value)
+    for el in at.metric:
+        add("metric", el.label, el.proto.help)
+    for kind in ("selectbox", "multiselect", "radio"):
+        for el in [*getattr(at, kind), *getattr(at.sidebar, kind)]:
+            add(kind, el.label, el.help, getattr(el, "placeholder", None), *el.options)
+    for kind in ("slider", "number_input", "text_input", "text_area", "button"):
+        for el in [*getattr(at, kind), *getattr(at.sidebar, kind)]:
+            add(kind, el.label, el.help)
+    for kind in ("download_button", "link_button"):
+        for el in at.get(kind):
+            add(kind, el.proto.label)
+    for el in at.expander:
+        add("expander", el.label)
+    for el in at.dataframe:
+        add("table header", *_column_headers(el.proto, list(el.value.columns)))
+    for el in at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart"):
+        texts: set[str] = set()
+        _texts_of_spec(json.loads(el.proto.spec), texts)
+        add("chart", *texts)
+    return seen
+
+
+def same_in_translation(lang: str) -> set[str]:
+    """The messages whose translation the translator made the same as the English ("Institutions" in French,
+    "latitude (°)"): read from the shipped catalogue, so the exception list is the catalogue itself."""
+    from babel.messages.pofile import read_po
+
+    with (LOCALE / lang / "LC_MESSAGES" / "glamkg.po").open("rb") as f:
+        catalog = read_po(f)
+    return {m.id for m in catalog if m.id and isinstance(m.id, str) and m.string == m.id}
+
+
+def saved_query_texts() -> set[str]:
+    """The saved queries' own text (queries/*.rq: title, description, parameter help): the query files are in
+    English, pasteable into the Wikidata Query Service unchanged, and not translated (docs/translating.md)."""
+    from kg.query import catalog
+
+    out: set[str] = set()
+    for q in catalog():
+        out |= {q.title, q.description, f"{q.title} ({q.name})"}
+        for p in q.params:
+            out |= {p.help or "", f"{p.name} ({p.type})"}
+    return out
+
+
+def leaks(english: dict[str, str], other: dict[str, str], lang: str) -> dict[str, str]:
+    allowed = SAME_IN_EVERY_LANGUAGE | same_in_translation(lang) | saved_query_texts()
+    return {t: kind for t, kind in other.items() if t in english and t not in allowed and not DATA.search(t)}
+
+
+@pytest.fixture(scope="module")
+def store_with_history(labelled_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The labelled fixture store with two snapshots next to it (the gap and trend pages' history sections)."""
+    from kg.cli.app import main
+
+    for as_of in ("2021-01-01", "2023-06-30"):
+        assert main(["snapshot", "--store", str(labelled_store), "--as-of", as_of]) == 0
+    return labelled_store
+
+
+def run(page: str, lang: str | None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    if lang:
+        at.query_params["lang"] = lang
+    if page != "overview":
+        at.switch_page(str(APP_DIR / f"{page}.py"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_no_english_text_on_a_translated_page(store_with_history: Path, monkeypatch: pytest.MonkeyPatch,
+                                              tmp_path: Path, page: str, lang: str) -> None:
+    monkeypatch.setenv("GLAMKG_STORE", str(store_with_history))
+    monkeypatch.setenv("GLAMKG_CACHE", str(tmp_path / "cache"))
+    english = visible_texts(run(page, None))
+    translated = visible_texts(run(page, lang))
+    assert len(english) > 10, english  # the page drew its texts (a page that stops early would pass vacuously)
+    leaked = leaks(english, translated, lang)
+    assert not leaked, f"{len(leaked)} English texts on the {lang} page {page}:\n" + "\n".join(
+        f"  {kind}: {text!r}" for text, kind in sorted(leaked.items(), key=lambda kv: (kv[1], kv[0])))
