@@ -168,7 +168,7 @@ def series_section(ctx: ui.Context, level: str, baseline: str = "institutions") 
         return
     measure = st.selectbox(
         _("Measure"), list(gsnap.MEASURES), key="history_measure", index=list(gsnap.MEASURES).index("partnerships"),
-        format_func=lambda m: _(MEASURE_NAMES.get(m, m)),
+        format_func=lambda m: _(MEASURE_NAMES.get(str(m), str(m))),
     )
     rows = history.values(path, [int(i) for i in snaps["id"]], grouping=level, baseline=baseline, measures=[measure])
     s = series(rows, snaps)
