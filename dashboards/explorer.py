@@ -48,8 +48,8 @@ params = ui.param_widgets(query)
 # TRANSLATORS: where a query runs: "Wikidata Query Service" and "another SPARQL endpoint" are options too.
 _run_on = (N_("Wikidata Query Service"), N_("another SPARQL endpoint"))
 home = N_("the dashboard's endpoint") if dd.endpoint() else N_("local store")
-where = st.radio(_("Run on"), [home, "Wikidata Query Service", "another SPARQL endpoint"], format_func=_,
-                 horizontal=True, key="q_where")
+where = st.radio(_("Run on"), [home, *_run_on], format_func=ui.translated([home, *_run_on]), horizontal=True,
+                 key="q_where")
 endpoint = dd.endpoint() or "local"
 if where == "Wikidata Query Service":
     endpoint = "wikidata"

@@ -17,11 +17,11 @@ if ui.empty(ctx.view):
     st.stop()
 
 a, b, c, d = st.columns(4)
-level = a.selectbox(_("Level"), list(dv.LEVELS), format_func=lambda k: _(dv.LEVELS[k]), key="gaps_level",
+level = a.selectbox(_("Level"), list(dv.LEVELS), format_func=ui.translated(dv.LEVELS), key="gaps_level",
                     index=list(dv.LEVELS).index(ui.scheme()))
-baseline = b.selectbox(_("Baseline"), list(dv.BASELINES), format_func=lambda k: _(dv.BASELINES[k]),
+baseline = b.selectbox(_("Baseline"), list(dv.BASELINES), format_func=ui.translated(dv.BASELINES),
                         key="gaps_baseline")
-metric = c.selectbox(_("Metric"), list(dv.GAP_METRICS), format_func=lambda k: _(dv.GAP_METRICS[k]),
+metric = c.selectbox(_("Metric"), list(dv.GAP_METRICS), format_func=ui.translated(dv.GAP_METRICS),
                       key="gaps_metric")
 refs = dd.references(ctx.data, ctx.filters)
 ref_key = d.selectbox(_("Index relative to"), list(refs), format_func=refs.get, key="gaps_reference",

@@ -19,7 +19,7 @@ if ctx.view.measures.empty:
     )
     st.stop()
 
-level = st.selectbox(_("Group by"), list(dv.IMPACT_LEVELS), format_func=lambda k: _(dv.IMPACT_LEVELS[k]),
+level = st.selectbox(_("Group by"), list(dv.IMPACT_LEVELS), format_func=ui.translated(dv.IMPACT_LEVELS),
                      key="impact_level", index=list(dv.IMPACT_LEVELS).index(ui.scheme()))
 table, dates = dv.impact(ctx.view, by=level)
 table = table.assign(group=table["group"].map(dv.place_name)) if level not in ("country", "institution") else table
@@ -38,7 +38,7 @@ for i, key in enumerate(shown[:4]):
     m = spec.measure(key)
     total = table[key].sum() if m.aggregate == "sum" else None
     cols[i % len(cols)].metric(_(m.label), ui.number(total, "#,##0") if total is not None else "–")
-chosen = st.selectbox(_("Measure"), shown, format_func=lambda k: _(spec.measure(k).label),
+chosen = st.selectbox(_("Measure"), shown, format_func=ui.translated({k: spec.measure(k).label for k in shown}),
                       key="impact_measure")
 per = {"": _("total")}
 if spec.measure(chosen).aggregate == "sum":

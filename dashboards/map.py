@@ -46,8 +46,8 @@ st.caption(_("{placed} of {total} institutions have coordinates; the others are 
 st.caption(_("Zoom with the mouse wheel (or a pinch) over a map, drag to move it, double-click to go back."))
 
 st.subheader(_("Per country"))
-metric = st.selectbox(_("Metric"), list(dv.MAP_METRICS), format_func=lambda k: _(dv.MAP_METRICS[k][0]),
-                      key="map_metric")
+metric = st.selectbox(_("Metric"), list(dv.MAP_METRICS), key="map_metric",
+                      format_func=ui.translated({k: v[0] for k, v in dv.MAP_METRICS.items()}))
 label, unit = (_(text) for text in dv.MAP_METRICS[metric])
 per_country = dv.country_metrics(ctx.view, reference=dd.reference(ctx.data, ctx.filters))
 ui.chart(

@@ -24,7 +24,8 @@ countries = countries[countries["iso2"] != ""].sort_values("country_name")
 names = dict(zip(countries["iso2"], countries["country_name"], strict=True))
 a, b, c = st.columns(3)
 country = a.selectbox(_("Country"), ["", *names], key="partners_country",
-                      format_func=lambda k: f"{names[k]} ({k})" if k else _("every country of the selection"))
+                      format_func={"": _("every country of the selection"),
+                                   **{k: f"{names[k]} ({k})" for k in names}}.__getitem__)
 rankings = {"size-aware": _("size-aware"), "largest first": _("largest first")}
 ranking = b.radio(_("Ranking"), list(rankings), format_func=rankings.__getitem__, key="partners_ranking",
                   horizontal=True,
@@ -49,7 +50,7 @@ ui.chart(
 )
 ui.table(bands, f"size bands {country or 'selection'}", key="dl-partners-bands", label=_("size bands"))
 chosen = st.multiselect(_("Size bands"), list(pv.BANDS), key="partners_bands", placeholder=_("every size band"),
-                        format_func=lambda b: band_names.get(b, b))
+                        format_func=ui.translated(pv.BANDS))
 table, total = pv.partners_to_call(ctx.data, ctx.view, country=country, size_aware=ranking == "size-aware",
                                    bands=tuple(chosen), limit=limit)
 where = f"{names[country]}" if country else _("the selection")

@@ -14,7 +14,7 @@ ui.banner(ctx)
 if ui.empty(ctx.view, ("institutions", "partnerships")):
     st.stop()
 
-level = st.selectbox(_("Group by"), list(dv.LEVELS), format_func=lambda k: _(dv.LEVELS[k]), key="trends_level",
+level = st.selectbox(_("Group by"), list(dv.LEVELS), format_func=ui.translated(dv.LEVELS), key="trends_level",
                      index=list(dv.LEVELS).index(ui.scheme()))
 t = dv.trends(ctx.view, by=level)
 t = t.assign(group=t["group"].map(dv.place_name)) if not t.empty else t

@@ -136,7 +136,7 @@ def change_section(ctx: ui.Context, level: str, baseline: str) -> None:
     since = a.selectbox(_("Change since"), ids, format_func=lambda i: labels[i], key="history_since")
     to = b.selectbox(
         _("to"), [NOW, *reversed(ids)], key="history_to",
-        format_func=lambda i: _("the store now") if i == NOW else labels[i],
+        format_func={NOW: _("the store now"), **labels}.__getitem__,
     )
     before = history.values(path, [since], grouping=level, baseline=baseline)
     if to == NOW:
@@ -168,7 +168,11 @@ def series_section(ctx: ui.Context, level: str, baseline: str = "institutions") 
         return
     measure = st.selectbox(
         _("Measure"), list(gsnap.MEASURES), key="history_measure", index=list(gsnap.MEASURES).index("partnerships"),
+<<<<<<< HEAD
         format_func=lambda m: _(MEASURE_NAMES.get(str(m), str(m))),
+=======
+        format_func=ui.translated({m: MEASURE_NAMES.get(m, m) for m in gsnap.MEASURES}),
+>>>>>>> w-i18n
     )
     rows = history.values(path, [int(i) for i in snaps["id"]], grouping=level, baseline=baseline, measures=[measure])
     s = series(rows, snaps)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,14 +167,15 @@ def sidebar(data: dd.Dataset) -> dd.Filters:
     if any(r not in opts["regions"] for r in chosen_regions):  # the scheme changed: keep what still exists
         st.session_state["f_region"] = [r for r in chosen_regions if r in opts["regions"]]
     sb.multiselect(_("Region ({scheme})").format(scheme=schemes[scheme()]), opts["regions"], key="f_region",
-                   placeholder=_("all regions"), format_func=_)
+                   placeholder=_("all regions"), format_func=translated(opts["regions"]))
     sb.multiselect(
         _("Country"), opts["countries"], key="f_country", format_func=lambda c: f"{names.get(c, c)} ({c})",
         placeholder=_("all countries"),
     )
-    sb.multiselect(_("Institution type"), opts["types"], key="f_type", placeholder=_("all types"), format_func=_)
+    sb.multiselect(_("Institution type"), opts["types"], key="f_type", placeholder=_("all types"),
+                   format_func=translated(opts["types"]))
     sb.multiselect(_("Partnership type"), opts["partnership_types"], key="f_ptype", placeholder=_("all types"),
-                   format_func=_)
+                   format_func=translated(opts["partnership_types"]))
     sb.multiselect(
         _("Evidence"), opts["evidence"], key="f_evidence", format_func=dd.evidence_label, placeholder=_("every kind"),
         help=_("Which kinds of evidence count as partnerships (docs/evidence.md): dated Wikimedian-in-residence and "
@@ -468,6 +469,13 @@ def readable(df: pd.DataFrame, headers: dict[str, str], decimals: dict[str, int]
     return config
 
 
+def translated(names: Mapping[str, str] | Iterable[str]) -> Callable[[Any], str]:
+    """A widget's ``format_func`` that shows each option (a key of ``names``: its value; else the option
+    itself) in the page's language, translated now, in the script's run (docs/translating.md)."""
+    table = {k: _(v) for k, v in names.items()} if isinstance(names, Mapping) else {k: _(k) for k in names if k}
+    return lambda k: table.get(k, str(k))
+
+
 def number(x: float, pattern: str | None = None) -> str:
     """A number as the page's language writes it (Babel: ``12,345`` in English, ``12 345`` in French,
     ``12.345`` in Spanish, ``12,345`` in Arabic); ``pattern`` a Babel pattern such as ``0.00``."""
@@ -512,14 +520,14 @@ def param_widgets(query: Any) -> dict[str, str]:
         if p.type == "country":
             opts = ["", *codes]
             v = col.selectbox(label, opts, index=opts.index(default) if default in opts else 0, key=key, help=p.help,
-                              format_func=lambda c: c or _("(any)"))
+                              format_func=translated({"": N_("(any)")}))
         elif p.type == "countries":
             pre = [c for c in default.split(",") if c in codes]
             v = ",".join(col.multiselect(label, codes, default=pre, key=key, help=p.help))
         elif p.type == "region":
             opts = ["", *sorted(set(regions.countries()["region"]) - {""})]
             v = col.selectbox(label, opts, index=opts.index(default) if default in opts else 0, key=key, help=p.help,
-                              format_func=lambda r: _(r) if r else _("(any)"))
+                              format_func=translated({"": N_("(any)"), **{r: r for r in opts[1:]}}))
         elif p.type in ("year", "integer"):
             num = col.number_input(label, value=int(default) if default.lstrip("-").isdigit() else None, step=1,
                                    key=key, help=p.help)
