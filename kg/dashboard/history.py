@@ -168,11 +168,7 @@ def series_section(ctx: ui.Context, level: str, baseline: str = "institutions") 
         return
     measure = st.selectbox(
         _("Measure"), list(gsnap.MEASURES), key="history_measure", index=list(gsnap.MEASURES).index("partnerships"),
-<<<<<<< HEAD
-        format_func=lambda m: _(MEASURE_NAMES.get(str(m), str(m))),
-=======
         format_func=ui.translated({m: MEASURE_NAMES.get(m, m) for m in gsnap.MEASURES}),
->>>>>>> w-i18n
     )
     rows = history.values(path, [int(i) for i in snaps["id"]], grouping=level, baseline=baseline, measures=[measure])
     s = series(rows, snaps)
