@@ -190,3 +190,19 @@ def test_arabic_renders_right_to_left_in_chromium(server: str, browser: object, 
     _wait(lambda: [h for h in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stMain'] h1")  # type: ignore[attr-defined]
                    if h.text.strip() == "Regional gaps"], what="the English title")
     assert driver.execute_script(DIRECTION)[:2] == ["ltr", "ltr"]  # type: ignore[attr-defined]
+
+
+def test_choosing_english_in_a_french_browser_keeps_english_in_the_link(app_env: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A browser asking for French opens French; choosing English in the menu puts ``lang=en`` in the link (a
+    clean link would reopen French), and an English browser keeps the link clean."""
+    from kg.dashboard import i18n as dash_i18n
+
+    monkeypatch.setattr(dash_i18n, "_browser_language", lambda: "fr")
+    at = run_page("overview")
+    assert at.title[0].value == "Les institutions GLAM et leurs partenariats Wikimedia"
+    at.sidebar.selectbox(key=dash_i18n.KEY).set_value("en").run()
+    assert at.query_params.get("lang") in ("en", ["en"]) and at.title[0].value.startswith("GLAM institutions")
+    monkeypatch.setattr(dash_i18n, "_browser_language", lambda: "en")
+    at = run_page("overview", lang="en")
+    assert "lang" not in at.query_params

@@ -56,7 +56,9 @@ def start() -> str:
         chosen = chosen or _browser_language() or i18n.DEFAULT
         st.session_state[KEY] = chosen
     i18n.use(chosen, isolated=True)
-    if chosen == i18n.DEFAULT:
+    # English, the default, keeps the address clean, unless the browser asks for another language: then the
+    # link says lang=en, so that the page (and the link shared) reopens in English, as chosen
+    if chosen == i18n.DEFAULT and _browser_language() in (None, i18n.DEFAULT):
         if PARAM in st.query_params:
             del st.query_params[PARAM]
     elif st.query_params.get(PARAM) != chosen:
