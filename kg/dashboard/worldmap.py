@@ -199,6 +199,9 @@ def _spec(chart: alt.TopLevelMixin, datasets: Mapping[str, list[dict[str, Any]]]
                 fill(v)
 
     fill(spec)
+    # SVG, not the canvas Streamlit picks past 2,000 rows (the 100k map): on a canvas the zoom's wheel and drag
+    # never reached the view (seen in Chromium); a map has at most MAX_POINTS circles and 177 countries
+    spec["usermeta"] = {**spec.get("usermeta", {}), "embedOptions": {"renderer": "svg"}}
     return spec
 
 
