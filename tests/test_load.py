@@ -373,6 +373,35 @@ def test_merge_into_an_item_from_another_source(tmp_path: Path) -> None:
         ]
 
 
+def test_new_rows_are_not_read_back_and_matched_rows_are(tmp_path: Path) -> None:
+    """A row the reconciler minted an id for (checked against the store) is planned as a create without asking
+    the store for it again; a row matched to an item of the store is read back and merged; counts stay right."""
+    rows = good_rows(5)
+    rows[2][0] = "Q1000000000999"  # the seeded item, by id: read back and updated
+    src = write_csv(tmp_path / "mixed.csv", rows)
+    with seeded(tmp_path / "store") as st:
+        target = StoreTarget(st)
+        asked: list[str] = []
+        read = target.existing
+
+        def existing(ids_):  # type: ignore[no-untyped-def]
+            asked.extend(ids_)
+            return read(ids_)
+
+        target.existing = existing  # type: ignore[method-assign]
+        result = load(src, Mapping.default("institution"), target, index=target.index(), exists=target.exists)
+        assert asked == ["Q1000000000999"]
+        assert result.plan.counts()["create"] == 4 and result.plan.counts()["update"] == 1
+        assert result.report is not None and result.report.updated == ["Q1000000000999"]
+        assert len(result.report.created) == 4
+        merged = read(["Q1000000000999"])["Q1000000000999"]
+        assert merged is not None and merged["labels"]["en"]["value"] == "Testmuseum 2"
+        # with an ``exists`` that is not the target's own, every row is read back as before
+        asked.clear()
+        again = load(src, Mapping.default("institution"), target, index=target.index(), exists=lambda q: False)
+        assert len(asked) == 5 and all(it.action == "unchanged" for it in again.plan.items)
+
+
 def test_dry_run_and_plan_file(tmp_path: Path) -> None:
     src = write_csv(tmp_path / "musea.csv", good_rows(5))
     with Store.open(tmp_path / "store") as st:

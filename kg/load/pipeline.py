@@ -286,6 +286,9 @@ def prepare(
     progress.phase("planning", len(matches))
     pids = mapping.mapped_pids(specs)
     items: list[PlanItem] = []
+    # An id the reconciler minted was checked against ``exists``; when that asks the target itself (the store
+    # target), the target does not have it: nothing to read back (a large load of new rows reads nothing).
+    minted_absent = exists is not None and getattr(target, "exists", None) == exists
     for start in range(0, len(matches), EXISTING_BATCH):
         chunk: list[tuple[Match, Json]] = []
         for m in matches[start : start + EXISTING_BATCH]:
@@ -295,7 +298,8 @@ def prepare(
                 problems.append(Problem(name, m.row, None, "a row that converts to an entity", "an error", str(e)))
         if problems:
             continue  # keep collecting conversion problems; nothing will be planned
-        current = target.existing([e["id"] for _, e in chunk])
+        asked = [e["id"] for m, e in chunk if not (minted_absent and m.how == "new")]
+        current = target.existing(asked) if asked else {}
         for m, new in chunk:
             old = current.get(new["id"])
             merged = merge(old, new, pids=pids, source_url=url)

@@ -443,10 +443,11 @@ class Store:
         st = self._writable()
         if len(set(entity_ids)) != len(entity_ids):
             return None  # write_entities names the duplicate
-        for eid in entity_ids:
-            iri = ox.NamedNode(ids.entity_iri(eid))
-            if next(iter(st.quads_for_pattern(iri, None, None, _DG)), None) is not None:
-                return None
+        if next(iter(st.quads_for_pattern(None, None, None, _DG)), None) is not None:  # an empty store has none
+            for eid in entity_ids:
+                iri = ox.NamedNode(ids.entity_iri(eid))
+                if next(iter(st.quads_for_pattern(iri, None, None, _DG)), None) is not None:
+                    return None
         stream = not isinstance(ntriples, bytes) and no_blank_nodes and self.path is not None
         if not isinstance(ntriples, bytes) and not stream:
             ntriples = b"".join(ntriples)
