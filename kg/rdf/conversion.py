@@ -43,7 +43,7 @@ import pyoxigraph as ox
 from kg.errors import EntityError, GlamkgError, StoreError
 from kg.model import ids
 from kg.progress import Advance
-from kg.rdf.convert import Vocabulary, wdqs_triples
+from kg.rdf.convert import Vocabulary, wdqs_ntriples, wdqs_triples
 
 #: Entities per worker task: big enough that pickling and start-up are small against the conversion.
 CHUNK = 2_000
@@ -96,36 +96,44 @@ def worker_pool(workers: int, *, fork: bool = False) -> ProcessPoolExecutor:
     )
 
 
+def store_ntriples(entity: Json, *, datatypes: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """:func:`store_triples` as N-Triples term strings (``kg.rdf.wdqs_ntriples``: the same builder, the same
+    triples, no pyoxigraph objects)."""
+    return wdqs_ntriples(entity, datatypes=datatypes, vocab=_vocabulary(ids.local_concept_base()))
+
+
 def convert_chunk(entities: Sequence[Json], datatypes: Mapping[str, str] | None = None) -> ChunkResult:
-    """Convert one chunk (runs in a worker; see the module docstring for what it returns)."""
-    own: list[ox.Triple] = []
-    shared: set[ox.Triple] = set()
+    """Convert one chunk (runs in a worker; see the module docstring for what it returns).
+
+    Built as N-Triples text directly (:func:`store_ntriples`): the triples :func:`store_triples` gives, without
+    making a pyoxigraph object per term.
+    """
+    own: list[str] = []
+    shared: set[str] = set()
     for e in entities:
         eid = str(e.get("id"))
         try:
-            triples = store_triples(e, datatypes=datatypes)
+            triples = store_ntriples(e, datatypes=datatypes)
         except GlamkgError as err:
             return None, (eid, str(err))
         except (KeyError, TypeError, ValueError) as err:
             return None, (eid, f"cannot convert to RDF: {type(err).__name__}: {err}")
-        iri = ox.NamedNode(ids.entity_iri(eid))
+        iri = f"<{ids.entity_iri(eid)}>"
         # The entity's own nodes: the entity and what it points to (statement nodes); anything else
         # (reference and value nodes) may be shared with other entities.
         mine = {iri}
-        for t in triples:
-            if isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode):
+        for s, _, o in triples:
+            if s[0] == "_" or o[0] == "_":
                 return None, None  # the bulk loader would relabel them (somevalue snaks)
-            if t.subject == iri and isinstance(t.object, ox.NamedNode):
-                mine.add(t.object)
-        for t in triples:
-            if t.subject in mine:
-                own.append(t)
+            if s == iri and o[0] == "<":
+                mine.add(o)
+        for s, p, o in triples:
+            if s in mine:
+                own.append(f"{s} {p} {o} .\n")
             else:
-                shared.add(t)
-    nt = ox.RdfFormat.N_TRIPLES
-    lines = (ox.serialize(list(shared), format=nt) or b"").splitlines(keepends=True)
+                shared.add(f"{s} {p} {o} .\n")
     # dict.fromkeys: an entity that says the same thing twice (a value repeated) still gives each triple once
-    return ox.serialize(list(dict.fromkeys(own)), format=nt) or b"", lines
+    return "".join(dict.fromkeys(own)).encode(), [line.encode() for line in shared]
 
 
 #: The batch forked workers read: (entities, datatypes); set only while a pool is running.

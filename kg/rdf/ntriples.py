@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _SIMPLE = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f-\U0010ffff]')
 
@@ -40,12 +40,16 @@ def term(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
         text = f'"{escape_literal(node.value)}"'
         if node.language:
             return f"{text}@{node.language}"
-        if node.datatype.value != _XSD_STRING:
+        if node.datatype.value != XSD_STRING:
             return f"{text}^^<{node.datatype.value}>"
         return text
     raise TypeError(f"cannot write {node!r} in N-Triples")
 
 
-def to_ntriples(triples: Iterable[ox.Triple]) -> str:
-    """One line per triple, ``<s> <p> o .``, in the order given."""
-    return "".join(f"{term(t.subject)} {term(t.predicate)} {term(t.object)} .\n" for t in triples)
+def to_ntriples(triples: Iterable[ox.Triple | tuple[str, str, str]]) -> str:
+    """One line per triple, ``<s> <p> o .``, in the order given (ox.Triple objects, or the ``(s, p, o)`` text
+    tuples of :class:`kg.rdf.vocabulary.NtTerms`)."""
+    return "".join(
+        f"{t[0]} {t[1]} {t[2]} .\n" if type(t) is tuple else f"{term(t.subject)} {term(t.predicate)} {term(t.object)} .\n"  # type: ignore[union-attr]
+        for t in triples
+    )
