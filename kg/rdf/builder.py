@@ -19,8 +19,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import pyoxigraph as ox
-
 from kg.errors import EntityError
 from kg.model import ids, wbhash
 from kg.model.schema import model
@@ -246,14 +244,15 @@ class RdfBuilder:
 
     def add_dump_header(self, timestamp: Any) -> None:
         dump = wb("Dump")
-        T, out = self.t.triple, self.triples
+        t, out = self.t, self.triples
+        T, c = t.triple, t.c
         out += [
-            T(dump, A, SCHEMA_DATASET),
-            T(dump, A, OWL_ONTOLOGY),
-            T(dump, CC_LICENSE, ox.NamedNode(self.env.license)),
-            T(dump, SCHEMA_SOFTWARE_VERSION, ox.Literal(self.env.format_version)),
-            T(dump, SCHEMA_DATE_MODIFIED, ox.Literal(iso_timestamp(timestamp), datatype=XSD_DATETIME)),
-            T(dump, OWL_IMPORTS, ox.NamedNode("http://wikiba.se/ontology-1.0.owl")),
+            T(dump, c(A), c(SCHEMA_DATASET)),
+            T(dump, c(A), c(OWL_ONTOLOGY)),
+            T(dump, c(CC_LICENSE), t.iri(self.env.license)),
+            T(dump, c(SCHEMA_SOFTWARE_VERSION), t.literal(self.env.format_version)),
+            T(dump, c(SCHEMA_DATE_MODIFIED), t.literal(iso_timestamp(timestamp), XSD_DATETIME)),
+            T(dump, c(OWL_IMPORTS), t.iri("http://wikiba.se/ontology-1.0.owl")),
         ]
 
     def add_redirect(self, from_id: str, to_id: str) -> None:
@@ -261,25 +260,26 @@ class RdfBuilder:
         for eid in (from_id, to_id):
             if not ids.is_id(eid):
                 raise EntityError(f"bad redirect: expected entity ids like Q42, found {eid!r}", entity=str(from_id))
-        self.triples.append(self.t.triple(self.t.entity(from_id), OWL_SAME_AS, self.t.entity(to_id)))
+        t = self.t
+        self.triples.append(t.triple(t.entity(from_id), t.c(OWL_SAME_AS), t.entity(to_id)))
         self._resolved[from_id] = True
         self.mention(to_id, RESOLVED_ENTITIES)
 
     def add_revision_info(self, eid: str, revision: Any, timestamp: Any) -> None:
         t, out = self.t, self.triples
-        T = t.triple
+        T, c = t.triple, t.c
         if self.munged:
             subject = t.entity(eid)
-            out.append(T(subject, SCHEMA_VERSION, t.literal(str(int(revision)), XSD_INTEGER)))
-            out.append(T(subject, SCHEMA_DATE_MODIFIED, t.literal(_iso_timestamp(timestamp), XSD_DATETIME)))
+            out.append(T(subject, c(SCHEMA_VERSION), t.literal(str(int(revision)), XSD_INTEGER)))
+            out.append(T(subject, c(SCHEMA_DATE_MODIFIED), t.literal(_iso_timestamp(timestamp), XSD_DATETIME)))
             return
-        data = ox.NamedNode(self.vocab.data_iri(eid))
-        out += [T(data, A, SCHEMA_DATASET), T(data, SCHEMA_ABOUT, self.t.entity(eid))]
+        data = t.iri(self.vocab.data_iri(eid))
+        out += [T(data, c(A), c(SCHEMA_DATASET)), T(data, c(SCHEMA_ABOUT), self.t.entity(eid))]
         if self.flavor & VERSION_INFO:
-            out.append(T(data, CC_LICENSE, ox.NamedNode(self.env.license)))
-            out.append(T(data, SCHEMA_SOFTWARE_VERSION, ox.Literal(self.env.format_version)))
-        out.append(T(data, SCHEMA_VERSION, ox.Literal(str(int(revision)), datatype=XSD_INTEGER)))
-        out.append(T(data, SCHEMA_DATE_MODIFIED, ox.Literal(iso_timestamp(timestamp), datatype=XSD_DATETIME)))
+            out.append(T(data, c(CC_LICENSE), t.iri(self.env.license)))
+            out.append(T(data, c(SCHEMA_SOFTWARE_VERSION), t.literal(self.env.format_version)))
+        out.append(T(data, c(SCHEMA_VERSION), t.literal(str(int(revision)), XSD_INTEGER)))
+        out.append(T(data, c(SCHEMA_DATE_MODIFIED), t.literal(iso_timestamp(timestamp), XSD_DATETIME)))
 
     def add_page_props(self, eid: str, values: Mapping[str, Any]) -> None:
         """Page props on the data node, per ``Environment.page_props`` (only with PAGE_PROPS)."""
@@ -297,7 +297,7 @@ class RdfBuilder:
                 lit = t.literal(wbhash.php_float(float(_php_number(value))), XSD_DOUBLE)
             else:
                 lit = t.literal(str(value))
-            self.triples.append(self.t.triple(data, wb(name), lit))
+            self.triples.append(t.triple(data, t.c(wb(name)), lit))
 
     def page_prop_values(self, entity: Mapping[str, Any]) -> dict[str, int]:
         """Wikibase's page props of an entity: statement, sitelink and identifier counts."""
@@ -337,7 +337,7 @@ class RdfBuilder:
         self._resolved[eid] = True
         subject = self.t.entity(eid)
         if not self.munged or etype == "property":
-            self.triples.append(self.t.triple(subject, A, wb(ENTITY_TYPES[etype][1])))
+            self.triples.append(self.t.triple(subject, self.t.c(A), self.t.c(wb(ENTITY_TYPES[etype][1]))))
         self.add_terms(entity)
         if etype == "property":
             dt = self.datatypes.get(eid) or entity.get("datatype")
@@ -409,7 +409,8 @@ class RdfBuilder:
         eid, etype = self._entity_id(entity)
         self._resolved[eid] = True
         if with_type:
-            self.triples.append(self.t.triple(self.t.entity(eid), A, wb(ENTITY_TYPES[etype][1])))
+            t = self.t
+            self.triples.append(t.triple(t.entity(eid), t.c(A), t.c(wb(ENTITY_TYPES[etype][1]))))
         langs = None if languages is None else list(languages)
         self.add_terms(entity, langs, aliases=False)
         if etype == "property":
@@ -445,7 +446,7 @@ class RdfBuilder:
         subject = self.t.entity(str(entity["id"]))
         wanted = None if sites is None else set(sites)
         t, out = self.t, self.triples
-        T = t.triple
+        T, c = t.triple, t.c
         for site_id, link in (entity.get("sitelinks") or {}).items():
             if wanted is not None and site_id not in wanted:
                 continue
@@ -463,50 +464,50 @@ class RdfBuilder:
             root = t.checked_iri(root_iri)
             article = t.checked_iri(escape_iri(url))
             out += [
-                T(article, A, SCHEMA_ARTICLE),
-                T(article, SCHEMA_ABOUT, subject),
-                T(article, SCHEMA_IN_LANGUAGE, t.literal(lang)),
-                T(article, SCHEMA_IS_PART_OF, root),
-                T(article, SCHEMA_NAME, dv.text_literal(truncate_text(title) if self.munged else title, lang, t)),
+                T(article, c(A), c(SCHEMA_ARTICLE)),
+                T(article, c(SCHEMA_ABOUT), subject),
+                T(article, c(SCHEMA_IN_LANGUAGE), t.literal(lang)),
+                T(article, c(SCHEMA_IS_PART_OF), root),
+                T(article, c(SCHEMA_NAME), dv.text_literal(truncate_text(title) if self.munged else title, lang, t)),
             ]
             for badge in link.get("badges") or ():
                 if not ids.is_id(badge, kinds="Q"):
                     raise self.error(f"expected sitelink badges like Q17437796, found {badge!r}")
-                out.append(T(article, wb("badge"), self.t.entity(badge)))
+                out.append(T(article, c(wb("badge")), self.t.entity(badge)))
             key = ("site", root_iri)
             if key not in self.seen:
                 self.seen.add(key)
-                out.append(T(root, wb("wikiGroup"), t.literal(site.group or "none")))
+                out.append(T(root, c(wb("wikiGroup")), t.literal(site.group or "none")))
 
     # --- properties ---------------------------------------------------------------------------------
 
     def add_property_components(self, pid: str, datatype: str) -> None:
         """propertyType, the predicate links, OWL typing and the ``wdno:`` class of a property."""
         t, out = self.t, self.triples
-        T = t.triple
+        T, c = t.triple, t.c
         subject = t.entity(pid)
-        out.append(T(subject, wb("propertyType"), wb(datatype_local_name(datatype))))
+        out.append(T(subject, c(wb("propertyType")), c(wb(datatype_local_name(datatype)))))
         links = _PROPERTY_LINKS + (_NORMALIZED_LINKS if datatype in ("quantity", "external-id") else ())
         for name, key in links:
-            out.append(T(subject, wb(name), t.pred(key, pid)))
+            out.append(T(subject, c(wb(name)), t.pred(key, pid)))
         simple = OWL_OBJECT_PROPERTY if datatype in OBJECT_DATATYPES else OWL_DATATYPE_PROPERTY
         for key in ("p", "psv", "pqv", "prv"):
-            out.append(T(t.pred(key, pid), A, OWL_OBJECT_PROPERTY))
+            out.append(T(t.pred(key, pid), c(A), c(OWL_OBJECT_PROPERTY)))
         for key in ("wdt", "ps", "pq", "pr"):
-            out.append(T(t.pred(key, pid), A, simple))
+            out.append(T(t.pred(key, pid), c(A), c(simple)))
         if datatype in ("quantity", "external-id"):
             for key in ("psn", "pqn", "prn"):
-                out.append(T(t.pred(key, pid), A, OWL_OBJECT_PROPERTY))
+                out.append(T(t.pred(key, pid), c(A), c(OWL_OBJECT_PROPERTY)))
             normal = OWL_OBJECT_PROPERTY if datatype == "external-id" else OWL_DATATYPE_PROPERTY
-            out.append(T(t.pred("wdtn", pid), A, normal))
+            out.append(T(t.pred("wdtn", pid), c(A), c(normal)))
         wdno = t.pred("wdno", pid)
         blank = t.blank(wbhash.md5(f"owl:complementOf-{self.env.entity_source_name}-{pid}"))
         out += [
-            T(wdno, A, OWL_CLASS),
-            T(wdno, OWL_COMPLEMENT, blank),
-            T(blank, A, OWL_RESTRICTION),
-            T(blank, OWL_ON_PROPERTY, t.pred("wdt", pid)),
-            T(blank, OWL_SOME_VALUES, OWL_THING),
+            T(wdno, c(A), c(OWL_CLASS)),
+            T(wdno, c(OWL_COMPLEMENT), blank),
+            T(blank, c(A), c(OWL_RESTRICTION)),
+            T(blank, c(OWL_ON_PROPERTY), t.pred("wdt", pid)),
+            T(blank, c(OWL_SOME_VALUES), c(OWL_THING)),
         ]
 
     # --- statements ---------------------------------------------------------------------------------

@@ -46,10 +46,13 @@ def term(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
     raise TypeError(f"cannot write {node!r} in N-Triples")
 
 
+def line(t: ox.Triple | tuple[str, str, str]) -> str:
+    """One triple's line: an ox.Triple, or the ``(s, p, o)`` text tuple of :class:`kg.rdf.vocabulary.NtTerms`."""
+    if type(t) is tuple:
+        return f"{t[0]} {t[1]} {t[2]} .\n"
+    return f"{term(t.subject)} {term(t.predicate)} {term(t.object)} .\n"  # type: ignore[union-attr]
+
+
 def to_ntriples(triples: Iterable[ox.Triple | tuple[str, str, str]]) -> str:
-    """One line per triple, ``<s> <p> o .``, in the order given (ox.Triple objects, or the ``(s, p, o)`` text
-    tuples of :class:`kg.rdf.vocabulary.NtTerms`)."""
-    return "".join(
-        f"{t[0]} {t[1]} {t[2]} .\n" if type(t) is tuple else f"{term(t.subject)} {term(t.predicate)} {term(t.object)} .\n"  # type: ignore[union-attr]
-        for t in triples
-    )
+    """One line per triple, ``<s> <p> o .``, in the order given (ox.Triple objects or NtTerms text tuples)."""
+    return "".join(map(line, triples))

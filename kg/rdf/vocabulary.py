@@ -196,7 +196,7 @@ class Terms:
     gives either form.
     """
 
-    #: ``triple(s, p, o)``: one triple as this sink keeps it
+    #: ``triple(s, p, o)``: one triple of terms of this sink, as the sink keeps it
     triple = ox.Triple
 
     def __init__(self, vocab: Vocabulary) -> None:
@@ -257,14 +257,9 @@ class NtTerms(Terms):
         super().__init__(vocab)
         self._const: dict[Any, str] = {}
 
-    def triple(self, s: Any, p: Any, o: Any) -> Any:  # type: ignore[override]
-        if type(s) is not str:
-            s = self.render(s)
-        if type(p) is not str:
-            p = self.render(p)
-        if type(o) is not str:
-            o = self.render(o)
-        return (s, p, o)
+    @staticmethod
+    def triple(*spo: str) -> tuple[str, ...]:  # type: ignore[override]
+        return spo
 
     def render(self, node: Any) -> str:
         """A pyoxigraph term as N-Triples text (the fixed terms, cached)."""
@@ -295,7 +290,8 @@ class NtTerms(Terms):
         return f"_:{label}"
 
     def c(self, node: ox.NamedNode) -> str:
-        return self.render(node)
+        text = self._const.get(node)
+        return text if text is not None else self.render(node)
 
 
 @functools.lru_cache(maxsize=16)
