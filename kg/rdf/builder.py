@@ -243,9 +243,9 @@ class RdfBuilder:
     # --- document-level parts ---------------------------------------------------------------------
 
     def add_dump_header(self, timestamp: Any) -> None:
-        dump = wb("Dump")
         t, out = self.t, self.triples
         T, c = t.triple, t.c
+        dump = c(wb("Dump"))
         out += [
             T(dump, c(A), c(SCHEMA_DATASET)),
             T(dump, c(A), c(OWL_ONTOLOGY)),
