@@ -44,6 +44,7 @@ from kg.errors import EntityError, GlamkgError, StoreError
 from kg.model import ids
 from kg.progress import Advance
 from kg.rdf.convert import Vocabulary, wdqs_ntriples, wdqs_triples
+from kg.rdf.vocabulary import nt_terms
 
 #: Entities per worker task: big enough that pickling and start-up are small against the conversion.
 CHUNK = 2_000
@@ -105,31 +106,32 @@ def store_ntriples(entity: Json, *, datatypes: Mapping[str, str] | None = None) 
 def convert_chunk(entities: Sequence[Json], datatypes: Mapping[str, str] | None = None) -> ChunkResult:
     """Convert one chunk (runs in a worker; see the module docstring for what it returns).
 
-    Built as N-Triples text directly (:func:`store_ntriples`): the triples :func:`store_triples` gives, without
-    making a pyoxigraph object per term.
+    Built as N-Triples text directly (``kg.rdf.wdqs_ntriples``, what :func:`store_ntriples` gives): the
+    triples :func:`store_triples` gives, without making a pyoxigraph object per term.
     """
+    vocab = _vocabulary(ids.local_concept_base())
+    entity_term = nt_terms(vocab).entity
     own: list[str] = []
     shared: set[str] = set()
     for e in entities:
         eid = str(e.get("id"))
         try:
-            triples = store_ntriples(e, datatypes=datatypes)
+            triples = wdqs_ntriples(e, datatypes=datatypes, vocab=vocab)
+            iri = entity_term(eid)
         except GlamkgError as err:
             return None, (eid, str(err))
         except (KeyError, TypeError, ValueError) as err:
             return None, (eid, f"cannot convert to RDF: {type(err).__name__}: {err}")
-        iri = f"<{ids.entity_iri(eid)}>"
-        # The entity's own nodes: the entity and what it points to (statement nodes); anything else
-        # (reference and value nodes) may be shared with other entities.
+        # The entity's own nodes: the entity and what it points to (statement nodes), each written before the
+        # triples about it; anything else (reference and value nodes) may be shared with other entities.
         mine = {iri}
-        for s, _, o in triples:
+        for s, p, o in triples:
             if s[0] == "_" or o[0] == "_":
                 return None, None  # the bulk loader would relabel them (somevalue snaks)
-            if s == iri and o[0] == "<":
-                mine.add(o)
-        for s, p, o in triples:
             if s in mine:
                 own.append(f"{s} {p} {o} .\n")
+                if s == iri and o[0] == "<":
+                    mine.add(o)
             else:
                 shared.add(f"{s} {p} {o} .\n")
     # dict.fromkeys: an entity that says the same thing twice (a value repeated) still gives each triple once

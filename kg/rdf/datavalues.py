@@ -332,39 +332,56 @@ _SIMPLE: dict[str, _Simple] = {
 HAS_VALUE_NODE = frozenset({"time", "quantity", "globe-coordinate"})
 
 
+_VALUE_NODE_TERMS = (
+    *("TimeValue", "timeValue", "timePrecision", "timeTimezone", "timeCalendarModel"),
+    *("QuantityValue", "quantityAmount", "quantityUpperBound", "quantityLowerBound", "quantityUnit"),
+    *("GlobecoordinateValue", "GeoAutoPrecision", "geoLatitude", "geoLongitude", "geoPrecision", "geoGlobe"),
+)
+_SINK_TERMS: dict[type, dict[str, Any]] = {}
+
+
+def _value_terms(t: Terms) -> dict[str, Any]:
+    """The fixed terms of value nodes in the sink ``t`` (``a`` and the ``wikibase:`` ones), made once per sink."""
+    got = _SINK_TERMS.get(type(t))
+    if got is None:
+        got = _SINK_TERMS[type(t)] = {n: t.c(wb(n)) for n in _VALUE_NODE_TERMS} | {"a": t.c(A)}
+    return got
+
+
 def value_node(datatype: str, v: Mapping[str, Any], node: Any, t: Terms) -> list[Any]:
     """Triples of the ``wdv:`` node of a time, quantity or globe-coordinate value, in the sink ``t``."""
-    T, c = t.triple, t.c
+    T, k = t.triple, _value_terms(t)
+    a = k["a"]
     if datatype == "time":
         return [
-            T(node, c(A), c(wb("TimeValue"))),
-            T(node, c(wb("timeValue")), time_literal(v, t)),
-            T(node, c(wb("timePrecision")), t.literal(str(v["precision"]), XSD_INTEGER)),
-            T(node, c(wb("timeTimezone")), t.literal(str(v["timezone"]), XSD_INTEGER)),
-            T(node, c(wb("timeCalendarModel")), _iri_node(t, v["calendarmodel"])),
+            T(node, a, k["TimeValue"]),
+            T(node, k["timeValue"], time_literal(v, t)),
+            T(node, k["timePrecision"], t.literal(str(v["precision"]), XSD_INTEGER)),
+            T(node, k["timeTimezone"], t.literal(str(v["timezone"]), XSD_INTEGER)),
+            T(node, k["timeCalendarModel"], _iri_node(t, v["calendarmodel"])),
         ]
     if datatype == "quantity":
         out = [
-            T(node, c(A), c(wb("QuantityValue"))),
-            T(node, c(wb("quantityAmount")), t.literal(v["amount"], XSD_DECIMAL)),
+            T(node, a, k["QuantityValue"]),
+            T(node, k["quantityAmount"], t.literal(v["amount"], XSD_DECIMAL)),
         ]
         if "upperBound" in v:
-            out.append(T(node, c(wb("quantityUpperBound")), t.literal(v["upperBound"], XSD_DECIMAL)))
+            out.append(T(node, k["quantityUpperBound"], t.literal(v["upperBound"], XSD_DECIMAL)))
         if "lowerBound" in v:
-            out.append(T(node, c(wb("quantityLowerBound")), t.literal(v["lowerBound"], XSD_DECIMAL)))
+            out.append(T(node, k["quantityLowerBound"], t.literal(v["lowerBound"], XSD_DECIMAL)))
         unit = v["unit"].strip()
-        out.append(T(node, c(wb("quantityUnit")), t.iri(ONE_ENTITY) if unit == "1" else _iri_node(t, unit)))
+        out.append(T(node, k["quantityUnit"], t.iri(ONE_ENTITY) if unit == "1" else _iri_node(t, unit)))
         return out
     prec = v["precision"]
-    out = [T(node, c(A), c(wb("GlobecoordinateValue")))]
+    out = [T(node, a, k["GlobecoordinateValue"])]
     if prec is None:
-        out.append(T(node, c(A), c(wb("GeoAutoPrecision"))))
+        out.append(T(node, a, k["GeoAutoPrecision"]))
         prec = 1 / 3600
     out += [
-        T(node, c(wb("geoLatitude")), t.literal(wbhash.php_float(v["latitude"]), XSD_DOUBLE)),
-        T(node, c(wb("geoLongitude")), t.literal(wbhash.php_float(v["longitude"]), XSD_DOUBLE)),
-        T(node, c(wb("geoPrecision")), t.literal(wbhash.php_float(prec), XSD_DOUBLE)),
-        T(node, c(wb("geoGlobe")), _iri_node(t, v["globe"])),
+        T(node, k["geoLatitude"], t.literal(wbhash.php_float(v["latitude"]), XSD_DOUBLE)),
+        T(node, k["geoLongitude"], t.literal(wbhash.php_float(v["longitude"]), XSD_DOUBLE)),
+        T(node, k["geoPrecision"], t.literal(wbhash.php_float(prec), XSD_DOUBLE)),
+        T(node, k["geoGlobe"], _iri_node(t, v["globe"])),
     ]
     return out
 

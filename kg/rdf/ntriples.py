@@ -28,6 +28,8 @@ def _escape_char(m: re.Match[str]) -> str:
 
 
 def escape_literal(text: str) -> str:
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return text  # most literals: nothing to escape (isprintable: no control characters)
     return _NEEDS_ESCAPE.sub(_escape_char, text)
 
 

@@ -57,13 +57,14 @@ _BEST_RANK = wb("BestRank")
 _RANK = wb("rank")
 _REFERENCE = wb("Reference")
 _VALID_PIDS: set[str] = set()
+_FIRST, _NONE = frozenset({0}), frozenset[int]()
 _TEXT_DATATYPES = frozenset({"string", "external-id", "monolingualtext", "musical-notation", "math"})
 
 
 class Snak:
     """A parsed snak: type, property, datatype and normalised value."""
 
-    __slots__ = ("datatype", "hash", "pid", "snaktype", "value", "value_type")
+    __slots__ = ("datatype", "hash", "pid", "snaktype", "term", "value", "value_type")
 
     def __init__(self, b: Builder, snak: Any, owner: str | None = None) -> None:
         if type(snak) is not dict and not isinstance(snak, Mapping):
@@ -80,6 +81,7 @@ class Snak:
         self.datatype = ""
         self.value: Any = None
         self.value_type = ""
+        self.term: Any = None  # the simple term, made once for wdt: and ps:
         if self.snaktype == "value":
             self.datatype = b.datatype(pid, snak)
             self.value_type, self.value = dv.parse(snak.get("datavalue"), self.datatype, b.entity or None, pid)
@@ -108,7 +110,11 @@ def _emit(b: Builder, parent: Any, parent_lname: str, snak: Snak, key: str, valu
         out.append(T(parent, pred, t.blank(label)))
         return
     datatype, value = snak.datatype, snak.value
-    term = dv.simple_term(datatype, value, t, b.entity, pid, truncate=b.munged and datatype in _TEXT_DATATYPES)
+    term = snak.term
+    if term is None:
+        term = snak.term = dv.simple_term(
+            datatype, value, t, b.entity, pid, truncate=b.munged and datatype in _TEXT_DATATYPES
+        )
     out.append(T(parent, pred, term))
     if datatype in dv.ENTITY_ID_PATTERNS:
         if b.flavor & _RESOLVED:
@@ -127,8 +133,10 @@ def _emit(b: Builder, parent: Any, parent_lname: str, snak: Snak, key: str, valu
             out.append(T(parent, t.pred(_NORMALIZED_KEYS[key], pid), t.checked_iri(iri)))
 
 
-def _best(statements: list[Any]) -> set[int]:
+def _best(statements: list[Any]) -> frozenset[int] | set[int]:
     """Indexes of the best statements: the preferred ones, else the normal ones."""
+    if len(statements) == 1:  # most groups; a bad rank is refused by the caller before this is used
+        return _NONE if statements[0].get("rank") == "deprecated" else _FIRST
     preferred = {i for i, s in enumerate(statements) if s.get("rank") == "preferred"}
     if preferred:
         return preferred
