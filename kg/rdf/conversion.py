@@ -9,8 +9,9 @@
 
 :meth:`kg.store.Store.write_entities` converts every entity in the calling process and builds Python sets
 of triples to diff them against the store. For items the store does not have yet there is nothing to diff:
-:func:`new_entities_ntriples` converts them in ``workers`` processes (``kg.rdf.wdqs_triples`` in the store's
-vocabulary: the same triples ``write_entities`` would store) and returns N-Triples that
+:func:`new_entities_ntriples` converts them in ``workers`` processes (``kg.rdf.wdqs_ntriples`` in the store's
+vocabulary: the builder of ``kg.rdf.wdqs_triples`` with its N-Triples sink, so the same triples ``write_entities``
+would store, written as text without a pyoxigraph object per term) and returns N-Triples that
 :meth:`kg.store.Store.add_new_entities` bulk-loads as they are.
 
 Each entity's own triples (about the entity and its statement nodes) are written once; the nodes entities
