@@ -256,6 +256,7 @@ class NtTerms(Terms):
     def __init__(self, vocab: Vocabulary) -> None:
         super().__init__(vocab)
         self._const: dict[Any, str] = {}
+        self._suffix: dict[ox.NamedNode, str] = {}  # datatype -> "^^<datatype>" ("" for xsd:string)
 
     @staticmethod
     def triple(*spo: str) -> tuple[str, ...]:  # type: ignore[override]
@@ -278,9 +279,12 @@ class NtTerms(Terms):
         return f"<{value}>"
 
     def literal(self, text: str, datatype: ox.NamedNode | None = None) -> str:
-        if datatype is None or datatype.value == ntriples.XSD_STRING:
+        if datatype is None:
             return f'"{ntriples.escape_literal(text)}"'
-        return f'"{ntriples.escape_literal(text)}"^^<{datatype.value}>'
+        suffix = self._suffix.get(datatype)
+        if suffix is None:
+            suffix = self._suffix[datatype] = "" if datatype.value == ntriples.XSD_STRING else f"^^<{datatype.value}>"
+        return f'"{ntriples.escape_literal(text)}"{suffix}'
 
     def lang_literal(self, text: str, language: str) -> str:
         return f'"{ntriples.escape_literal(text)}"@{language}'
