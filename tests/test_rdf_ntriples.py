@@ -142,3 +142,16 @@ def test_a_bad_value_fails_the_same_way_in_both_sinks() -> None:
     assert str(nt_err.value) == str(ox_err.value) and "valid IRI" in str(nt_err.value)
     own, (eid, message) = conversion.convert_chunk([e])
     assert own is None and eid == e["id"] and "valid IRI" in message
+
+
+def test_entities_ntriples_keeps_each_entitys_triples_apart() -> None:
+    ents = [*itertools.islice(demo.generate(50, 1), 60), hard_entity()]
+    data, counts = conversion.entities_ntriples(ents)
+    vocab = Vocabulary.glamkg()
+    assert counts == [len(wdqs_triples(e, vocab=vocab)) for e in ents]
+    lines = data.splitlines(keepends=True)
+    assert len(lines) == sum(counts)
+    start = 0
+    for e, n in zip(ents, counts, strict=True):
+        assert parsed(b"".join(lines[start : start + n])) == set(wdqs_triples(e, vocab=vocab)), e["id"]
+        start += n

@@ -104,6 +104,22 @@ def store_ntriples(entity: Json, *, datatypes: Mapping[str, str] | None = None) 
     return wdqs_ntriples(entity, datatypes=datatypes, vocab=_vocabulary(ids.local_concept_base()))
 
 
+def entities_ntriples(
+    entities: Sequence[Json], *, datatypes: Mapping[str, str] | None = None
+) -> tuple[bytes, list[int]]:
+    """The N-Triples of ``entities`` one after the other (every triple of each, shared nodes included) and the
+    number of triples of each: :func:`store_triples` of each entity, serialized, without pyoxigraph objects
+    (for callers that keep the entities' triples apart, like the demo's workers)."""
+    vocab = _vocabulary(ids.local_concept_base())
+    lines: list[str] = []
+    counts: list[int] = []
+    for e in entities:
+        triples = wdqs_ntriples(e, datatypes=datatypes, vocab=vocab)
+        counts.append(len(triples))
+        lines += [f"{s} {p} {o} .\n" for s, p, o in triples]
+    return "".join(lines).encode(), counts
+
+
 def convert_chunk(entities: Sequence[Json], datatypes: Mapping[str, str] | None = None) -> ChunkResult:
     """Convert one chunk (runs in a worker; see the module docstring for what it returns).
 
