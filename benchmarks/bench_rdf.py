@@ -4,7 +4,11 @@
 
 Prints entities/s and triples/s for entity_triples (dump flavor), wdqs_triples (what the store keeps)
 and to_ntriples, on one core, as CPU time of this process (other load on the machine matters less),
-best of 3 rounds. The entity is API-shaped (hashes present), like wbgetentities output; ``--storage``
+best of 3 rounds. Then the bulk writes' conversion (``kg.rdf.conversion.convert_chunk``: entity JSON ->
+N-Triples bytes, built by the builder's N-Triples sink) beside the same conversion through ox.Triple objects
+(what convert_chunk did before the sink: wdqs_triples, own/shared triples, ``pyoxigraph.serialize``), per
+entity, on these entities and on the demo's (``kg.gaps.demo``), with the machine's load average.
+The entity is API-shaped (hashes present), like wbgetentities output; ``--storage``
 drops hashes so snak and reference hashes are computed.
 """
 
@@ -146,6 +150,55 @@ def _time(label: str, fn: Any, items: list[Any], *, keep: bool = False, rounds: 
     return out
 
 
+def _per_entity(label: str, fn: Any, items: list[Any], rounds: int = 5) -> float:
+    """CPU ms per entity of ``fn(items)`` (one chunk, as a worker converts it), best of ``rounds``."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.process_time()
+        fn(items)
+        best = min(best, time.process_time() - start)
+    ms = best / len(items) * 1e3
+    print(f"  {label:<52} {ms:.3f} ms/entity")
+    return ms
+
+
+def _ox_chunk(items: list[Any]) -> tuple[bytes, list[bytes]]:
+    """The same chunk through ox.Triple objects, as convert_chunk did it before the N-Triples sink."""
+    import pyoxigraph as ox
+
+    from kg.model import ids
+    from kg.rdf import conversion
+
+    own: list[ox.Triple] = []
+    shared: set[ox.Triple] = set()
+    for e in items:
+        triples = conversion.store_triples(e)
+        iri = ox.NamedNode(ids.entity_iri(str(e["id"])))
+        mine = {iri}
+        for t in triples:
+            if t.subject == iri and isinstance(t.object, ox.NamedNode):
+                mine.add(t.object)
+        for t in triples:
+            (own.append(t) if t.subject in mine else shared.add(t))  # type: ignore[func-returns-value]
+    nt = ox.RdfFormat.N_TRIPLES
+    lines = (ox.serialize(list(shared), format=nt) or b"").splitlines(keepends=True)
+    return ox.serialize(list(dict.fromkeys(own)), format=nt) or b"", lines
+
+
+def bulk(entities: list[Any], what: str) -> None:
+    import os
+
+    from kg.rdf import conversion
+
+    conversion.convert_chunk(entities[:50])
+    _ox_chunk(entities[:50])
+    print(f"bulk-write conversion of {len(entities)} {what}, one chunk, CPU time, best of 5, "
+          f"load average {os.getloadavg()[0]:.2f}")
+    old = _per_entity("ox.Triple objects (convert_chunk before the sink)", _ox_chunk, entities)
+    new = _per_entity("convert_chunk (N-Triples sink)", conversion.convert_chunk, entities)
+    print(f"  {'N-Triples sink speed-up':<52} {old / new:.2f}x")
+
+
 def main() -> None:
     n = int(next((a for a in sys.argv[1:] if a.isdigit()), "2000"))
     hashes = "--storage" not in sys.argv
@@ -156,6 +209,12 @@ def main() -> None:
     _time("wdqs_triples (store form), streamed", lambda e: rdf.wdqs_triples(e), entities)
     munged = _time("wdqs_triples, all results kept in memory", lambda e: rdf.wdqs_triples(e), entities, keep=True)
     _time("to_ntriples of the store form", rdf.to_ntriples, munged)
+    bulk(entities, "institution entities")
+    import itertools
+
+    from kg.gaps import demo
+
+    bulk(list(itertools.islice(demo.generate(max(n, 2000), 1), n)), "demo entities")
 
 
 if __name__ == "__main__":

@@ -329,3 +329,23 @@ def test_conformance_case(case: Case) -> None:
     assert not missing and not extra, f"{case.id}: missing {missing[:5]}, extra {extra[:5]}"
     # The text parses back to the very same triples (escaping is valid N-Triples).
     assert {q.triple for q in ox.parse(text.encode("utf-8"), ox.RdfFormat.N_TRIPLES)} == set(triples)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_conformance_case_with_the_ntriples_sink(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same builder writing N-Triples text (the bulk writes' fast path) gives Wikibase's lines exactly,
+    and exactly the lines of the pyoxigraph path."""
+    if not CONF.is_dir():
+        pytest.skip(f"conformance set not found at {CONF} (it lives in ../shared/, outside the repo)")
+    run = RUNNERS.get(case.kind, _run_simple)
+    objects = rdf.to_ntriples(run(case))
+    real = rdf.RdfBuilder
+    monkeypatch.setattr(rdf, "RdfBuilder", lambda *a, **kw: real(*a, ntriples=True, **kw))
+    triples = run(case)
+    assert triples and all(type(t) is tuple and all(type(x) is str for x in t) for t in triples)
+    text = rdf.to_ntriples(triples)
+    got = {line for line in text.splitlines() if line}
+    expected = _expected(case)
+    missing, extra = sorted(expected - got), sorted(got - expected)
+    assert not missing and not extra, f"{case.id}: missing {missing[:5]}, extra {extra[:5]}"
+    assert text == objects  # the same lines in the same order as the ox.Triple path

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         Vocabulary,
         entity_triples,
         to_ntriples,
+        wdqs_ntriples,
         wdqs_triples,
     )
 
@@ -36,6 +37,7 @@ __all__ = [
     "Vocabulary",
     "entity_triples",
     "to_ntriples",
+    "wdqs_ntriples",
     "wdqs_triples",
 ]
 __getattr__, __dir__ = lazy_face(__name__, {"kg.rdf.convert": __all__})

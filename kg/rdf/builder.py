@@ -19,8 +19,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import pyoxigraph as ox
-
 from kg.errors import EntityError
 from kg.model import ids, wbhash
 from kg.model.schema import model
@@ -63,6 +61,7 @@ from kg.rdf.vocabulary import (
     Terms,
     Vocabulary,
     escape_iri,
+    nt_terms,
     terms,
     wb,
 )
@@ -185,16 +184,18 @@ class RdfBuilder:
         env: Environment | None = None,
         dedupe: MutableSet[Any] | None = None,
         munged: bool = False,
+        ntriples: bool = False,
     ) -> None:
         self.flavor = flavor
         self.munged = munged
         self.vocab = vocab or _default_vocabulary(ids.local_concept_base())
-        self.t: Terms = terms(self.vocab)
+        self.t: Terms = nt_terms(self.vocab) if ntriples else terms(self.vocab)
         self.env = env or _DEFAULT_ENV
         self.datatypes = dict(datatypes) if datatypes else {}
         self._model_datatypes = _model_datatypes()
         self.seen: MutableSet[Any] = dedupe if dedupe is not None else set()
-        self.triples: list[ox.Triple] = []
+        #: ox.Triple objects, or with ``ntriples=True`` ``(s, p, o)`` N-Triples text tuples (kg.rdf.vocabulary.NtTerms)
+        self.triples: list[Any] = []
         self._resolved: dict[str, bool] = {}
         self.entity = ""
         self.full_values = bool(flavor & FULL_VALUES)
@@ -242,15 +243,16 @@ class RdfBuilder:
     # --- document-level parts ---------------------------------------------------------------------
 
     def add_dump_header(self, timestamp: Any) -> None:
-        dump = wb("Dump")
-        T, out = ox.Triple, self.triples
+        t, out = self.t, self.triples
+        T, c = t.triple, t.c
+        dump = c(wb("Dump"))
         out += [
-            T(dump, A, SCHEMA_DATASET),
-            T(dump, A, OWL_ONTOLOGY),
-            T(dump, CC_LICENSE, ox.NamedNode(self.env.license)),
-            T(dump, SCHEMA_SOFTWARE_VERSION, ox.Literal(self.env.format_version)),
-            T(dump, SCHEMA_DATE_MODIFIED, ox.Literal(iso_timestamp(timestamp), datatype=XSD_DATETIME)),
-            T(dump, OWL_IMPORTS, ox.NamedNode("http://wikiba.se/ontology-1.0.owl")),
+            T(dump, c(A), c(SCHEMA_DATASET)),
+            T(dump, c(A), c(OWL_ONTOLOGY)),
+            T(dump, c(CC_LICENSE), t.iri(self.env.license)),
+            T(dump, c(SCHEMA_SOFTWARE_VERSION), t.literal(self.env.format_version)),
+            T(dump, c(SCHEMA_DATE_MODIFIED), t.literal(iso_timestamp(timestamp), XSD_DATETIME)),
+            T(dump, c(OWL_IMPORTS), t.iri("http://wikiba.se/ontology-1.0.owl")),
         ]
 
     def add_redirect(self, from_id: str, to_id: str) -> None:
@@ -258,41 +260,44 @@ class RdfBuilder:
         for eid in (from_id, to_id):
             if not ids.is_id(eid):
                 raise EntityError(f"bad redirect: expected entity ids like Q42, found {eid!r}", entity=str(from_id))
-        self.triples.append(ox.Triple(self.t.entity(from_id), OWL_SAME_AS, self.t.entity(to_id)))
+        t = self.t
+        self.triples.append(t.triple(t.entity(from_id), t.c(OWL_SAME_AS), t.entity(to_id)))
         self._resolved[from_id] = True
         self.mention(to_id, RESOLVED_ENTITIES)
 
     def add_revision_info(self, eid: str, revision: Any, timestamp: Any) -> None:
-        T, out = ox.Triple, self.triples
+        t, out = self.t, self.triples
+        T, c = t.triple, t.c
         if self.munged:
-            subject = self.t.entity(eid)
-            out.append(T(subject, SCHEMA_VERSION, ox.Literal(str(int(revision)), datatype=XSD_INTEGER)))
-            out.append(T(subject, SCHEMA_DATE_MODIFIED, ox.Literal(iso_timestamp(timestamp), datatype=XSD_DATETIME)))
+            subject = t.entity(eid)
+            out.append(T(subject, c(SCHEMA_VERSION), t.literal(str(int(revision)), XSD_INTEGER)))
+            out.append(T(subject, c(SCHEMA_DATE_MODIFIED), t.literal(_iso_timestamp(timestamp), XSD_DATETIME)))
             return
-        data = ox.NamedNode(self.vocab.data_iri(eid))
-        out += [T(data, A, SCHEMA_DATASET), T(data, SCHEMA_ABOUT, self.t.entity(eid))]
+        data = t.iri(self.vocab.data_iri(eid))
+        out += [T(data, c(A), c(SCHEMA_DATASET)), T(data, c(SCHEMA_ABOUT), self.t.entity(eid))]
         if self.flavor & VERSION_INFO:
-            out.append(T(data, CC_LICENSE, ox.NamedNode(self.env.license)))
-            out.append(T(data, SCHEMA_SOFTWARE_VERSION, ox.Literal(self.env.format_version)))
-        out.append(T(data, SCHEMA_VERSION, ox.Literal(str(int(revision)), datatype=XSD_INTEGER)))
-        out.append(T(data, SCHEMA_DATE_MODIFIED, ox.Literal(iso_timestamp(timestamp), datatype=XSD_DATETIME)))
+            out.append(T(data, c(CC_LICENSE), t.iri(self.env.license)))
+            out.append(T(data, c(SCHEMA_SOFTWARE_VERSION), t.literal(self.env.format_version)))
+        out.append(T(data, c(SCHEMA_VERSION), t.literal(str(int(revision)), XSD_INTEGER)))
+        out.append(T(data, c(SCHEMA_DATE_MODIFIED), t.literal(iso_timestamp(timestamp), XSD_DATETIME)))
 
     def add_page_props(self, eid: str, values: Mapping[str, Any]) -> None:
         """Page props on the data node, per ``Environment.page_props`` (only with PAGE_PROPS)."""
         if not self.flavor & PAGE_PROPS or not self.env.page_props:
             return
-        data = self.t.entity(eid) if self.munged else ox.NamedNode(self.vocab.data_iri(eid))
+        t = self.t
+        data = t.entity(eid) if self.munged else t.iri(self.vocab.data_iri(eid))
         for key, (name, kind) in self.env.page_props.items():
             if key not in values:
                 continue
             value = values[key]
             if kind == "integer":
-                lit = ox.Literal(str(int(_php_number(value))), datatype=XSD_INTEGER)
+                lit = t.literal(str(int(_php_number(value))), XSD_INTEGER)
             elif kind == "float":
-                lit = ox.Literal(wbhash.php_float(float(_php_number(value))), datatype=XSD_DOUBLE)
+                lit = t.literal(wbhash.php_float(float(_php_number(value))), XSD_DOUBLE)
             else:
-                lit = ox.Literal(str(value))
-            self.triples.append(ox.Triple(data, wb(name), lit))
+                lit = t.literal(str(value))
+            self.triples.append(t.triple(data, t.c(wb(name)), lit))
 
     def page_prop_values(self, entity: Mapping[str, Any]) -> dict[str, int]:
         """Wikibase's page props of an entity: statement, sitelink and identifier counts."""
@@ -332,7 +337,7 @@ class RdfBuilder:
         self._resolved[eid] = True
         subject = self.t.entity(eid)
         if not self.munged or etype == "property":
-            self.triples.append(ox.Triple(subject, A, wb(ENTITY_TYPES[etype][1])))
+            self.triples.append(self.t.triple(subject, self.t.c(A), self.t.c(wb(ENTITY_TYPES[etype][1]))))
         self.add_terms(entity)
         if etype == "property":
             dt = self.datatypes.get(eid) or entity.get("datatype")
@@ -368,27 +373,34 @@ class RdfBuilder:
         eid = str(entity["id"])
         subject = self.t.entity(eid)
         wanted = None if languages is None else set(languages)
-        T, out = ox.Triple, self.triples
-        lit = _truncated_text if self.munged else dv.text_literal
+        t, out = self.t, self.triples
+        T = t.triple
+        c_label, c_pref, c_name = t.c(RDFS_LABEL), t.c(SKOS_PREF), t.c(SCHEMA_NAME)
+        c_description, c_alt = t.c(SCHEMA_DESCRIPTION), t.c(SKOS_ALT)
+        cut = truncate_text if self.munged else _same
+
+        def lit(text: str, language: str) -> Any:
+            return dv.text_literal(cut(text), language, t)
+
         if labels:
             for lang, term in (entity.get("labels") or {}).items():
                 if wanted is None or lang in wanted:
                     text = lit(_term_text(term, eid), lang)
                     if self.munged:
-                        out.append(T(subject, RDFS_LABEL, text))
+                        out.append(T(subject, c_label, text))
                     else:
-                        out.append(T(subject, RDFS_LABEL, text))
-                        out.append(T(subject, SKOS_PREF, text))
-                        out.append(T(subject, SCHEMA_NAME, text))
+                        out.append(T(subject, c_label, text))
+                        out.append(T(subject, c_pref, text))
+                        out.append(T(subject, c_name, text))
         if descriptions:
             for lang, term in (entity.get("descriptions") or {}).items():
                 if wanted is None or lang in wanted:
-                    out.append(T(subject, SCHEMA_DESCRIPTION, lit(_term_text(term, eid), lang)))
+                    out.append(T(subject, c_description, lit(_term_text(term, eid), lang)))
         if aliases:
             for lang, group in (entity.get("aliases") or {}).items():
                 if wanted is None or lang in wanted:
                     for term in group:
-                        out.append(T(subject, SKOS_ALT, lit(_term_text(term, eid), lang)))
+                        out.append(T(subject, c_alt, lit(_term_text(term, eid), lang)))
 
     def add_entity_stub(
         self, entity: Mapping[str, Any], languages: Iterable[str] | None = None, *, with_type: bool = True
@@ -397,7 +409,8 @@ class RdfBuilder:
         eid, etype = self._entity_id(entity)
         self._resolved[eid] = True
         if with_type:
-            self.triples.append(ox.Triple(self.t.entity(eid), A, wb(ENTITY_TYPES[etype][1])))
+            t = self.t
+            self.triples.append(t.triple(t.entity(eid), t.c(A), t.c(wb(ENTITY_TYPES[etype][1]))))
         langs = None if languages is None else list(languages)
         self.add_terms(entity, langs, aliases=False)
         if etype == "property":
@@ -432,7 +445,8 @@ class RdfBuilder:
     def add_sitelinks(self, entity: Mapping[str, Any], sites: Iterable[str] | None = None) -> None:
         subject = self.t.entity(str(entity["id"]))
         wanted = None if sites is None else set(sites)
-        T, out = ox.Triple, self.triples
+        t, out = self.t, self.triples
+        T, c = t.triple, t.c
         for site_id, link in (entity.get("sitelinks") or {}).items():
             if wanted is not None and site_id not in wanted:
                 continue
@@ -446,57 +460,59 @@ class RdfBuilder:
             if url.startswith("//"):
                 url = self.env.default_scheme + url
             lang = self.env.canonical_language_codes.get(site_id, site.language)
-            root = ox.NamedNode(_site_root(site.link_path, self.env.default_scheme))
-            article = ox.NamedNode(escape_iri(url))
+            root_iri = _site_root(site.link_path, self.env.default_scheme)
+            root = t.checked_iri(root_iri)
+            article = t.checked_iri(escape_iri(url))
             out += [
-                T(article, A, SCHEMA_ARTICLE),
-                T(article, SCHEMA_ABOUT, subject),
-                T(article, SCHEMA_IN_LANGUAGE, ox.Literal(lang)),
-                T(article, SCHEMA_IS_PART_OF, root),
-                T(article, SCHEMA_NAME, (_truncated_text if self.munged else dv.text_literal)(title, lang)),
+                T(article, c(A), c(SCHEMA_ARTICLE)),
+                T(article, c(SCHEMA_ABOUT), subject),
+                T(article, c(SCHEMA_IN_LANGUAGE), t.literal(lang)),
+                T(article, c(SCHEMA_IS_PART_OF), root),
+                T(article, c(SCHEMA_NAME), dv.text_literal(truncate_text(title) if self.munged else title, lang, t)),
             ]
             for badge in link.get("badges") or ():
                 if not ids.is_id(badge, kinds="Q"):
                     raise self.error(f"expected sitelink badges like Q17437796, found {badge!r}")
-                out.append(T(article, wb("badge"), self.t.entity(badge)))
-            key = ("site", root.value)
+                out.append(T(article, c(wb("badge")), self.t.entity(badge)))
+            key = ("site", root_iri)
             if key not in self.seen:
                 self.seen.add(key)
-                out.append(T(root, wb("wikiGroup"), ox.Literal(site.group or "none")))
+                out.append(T(root, c(wb("wikiGroup")), t.literal(site.group or "none")))
 
     # --- properties ---------------------------------------------------------------------------------
 
     def add_property_components(self, pid: str, datatype: str) -> None:
         """propertyType, the predicate links, OWL typing and the ``wdno:`` class of a property."""
-        t, T, out = self.t, ox.Triple, self.triples
+        t, out = self.t, self.triples
+        T, c = t.triple, t.c
         subject = t.entity(pid)
-        out.append(T(subject, wb("propertyType"), wb(datatype_local_name(datatype))))
+        out.append(T(subject, c(wb("propertyType")), c(wb(datatype_local_name(datatype)))))
         links = _PROPERTY_LINKS + (_NORMALIZED_LINKS if datatype in ("quantity", "external-id") else ())
         for name, key in links:
-            out.append(T(subject, wb(name), t.pred(key, pid)))
+            out.append(T(subject, c(wb(name)), t.pred(key, pid)))
         simple = OWL_OBJECT_PROPERTY if datatype in OBJECT_DATATYPES else OWL_DATATYPE_PROPERTY
         for key in ("p", "psv", "pqv", "prv"):
-            out.append(T(t.pred(key, pid), A, OWL_OBJECT_PROPERTY))
+            out.append(T(t.pred(key, pid), c(A), c(OWL_OBJECT_PROPERTY)))
         for key in ("wdt", "ps", "pq", "pr"):
-            out.append(T(t.pred(key, pid), A, simple))
+            out.append(T(t.pred(key, pid), c(A), c(simple)))
         if datatype in ("quantity", "external-id"):
             for key in ("psn", "pqn", "prn"):
-                out.append(T(t.pred(key, pid), A, OWL_OBJECT_PROPERTY))
+                out.append(T(t.pred(key, pid), c(A), c(OWL_OBJECT_PROPERTY)))
             normal = OWL_OBJECT_PROPERTY if datatype == "external-id" else OWL_DATATYPE_PROPERTY
-            out.append(T(t.pred("wdtn", pid), A, normal))
+            out.append(T(t.pred("wdtn", pid), c(A), c(normal)))
         wdno = t.pred("wdno", pid)
-        blank = ox.BlankNode(wbhash.md5(f"owl:complementOf-{self.env.entity_source_name}-{pid}"))
+        blank = t.blank(wbhash.md5(f"owl:complementOf-{self.env.entity_source_name}-{pid}"))
         out += [
-            T(wdno, A, OWL_CLASS),
-            T(wdno, OWL_COMPLEMENT, blank),
-            T(blank, A, OWL_RESTRICTION),
-            T(blank, OWL_ON_PROPERTY, t.pred("wdt", pid)),
-            T(blank, OWL_SOME_VALUES, OWL_THING),
+            T(wdno, c(A), c(OWL_CLASS)),
+            T(wdno, c(OWL_COMPLEMENT), blank),
+            T(blank, c(A), c(OWL_RESTRICTION)),
+            T(blank, c(OWL_ON_PROPERTY), t.pred("wdt", pid)),
+            T(blank, c(OWL_SOME_VALUES), c(OWL_THING)),
         ]
 
     # --- statements ---------------------------------------------------------------------------------
 
-    def _statements(self, eid: str, subject: ox.NamedNode, claims: Mapping[str, Any]) -> None:
+    def _statements(self, eid: str, subject: Any, claims: Mapping[str, Any]) -> None:
         add_statements(self, eid, subject, claims)
 
 
@@ -541,6 +557,11 @@ def _site_root(link_path: str, default_scheme: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/"
 
 
-def _truncated_text(text: str, language: str) -> ox.Literal:
-    """A language-tagged literal as WDQS keeps it (at most 32767 UTF-16 code units)."""
-    return dv.text_literal(truncate_text(text), language)
+def _same(text: str) -> str:
+    return text
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso_timestamp(value: Any) -> str:
+    """:func:`iso_timestamp`, cached (a load's entities share their modification time)."""
+    return iso_timestamp(value)

@@ -9,8 +9,9 @@
 
 :meth:`kg.store.Store.write_entities` converts every entity in the calling process and builds Python sets
 of triples to diff them against the store. For items the store does not have yet there is nothing to diff:
-:func:`new_entities_ntriples` converts them in ``workers`` processes (``kg.rdf.wdqs_triples`` in the store's
-vocabulary: the same triples ``write_entities`` would store) and returns N-Triples that
+:func:`new_entities_ntriples` converts them in ``workers`` processes (``kg.rdf.wdqs_ntriples`` in the store's
+vocabulary: the builder of ``kg.rdf.wdqs_triples`` with its N-Triples sink, so the same triples ``write_entities``
+would store, written as text without a pyoxigraph object per term) and returns N-Triples that
 :meth:`kg.store.Store.add_new_entities` bulk-loads as they are.
 
 Each entity's own triples (about the entity and its statement nodes) are written once; the nodes entities
@@ -43,7 +44,8 @@ import pyoxigraph as ox
 from kg.errors import EntityError, GlamkgError, StoreError
 from kg.model import ids
 from kg.progress import Advance
-from kg.rdf.convert import Vocabulary, wdqs_triples
+from kg.rdf.convert import Vocabulary, wdqs_ntriples, wdqs_triples
+from kg.rdf.vocabulary import nt_terms
 
 #: Entities per worker task: big enough that pickling and start-up are small against the conversion.
 CHUNK = 2_000
@@ -96,36 +98,61 @@ def worker_pool(workers: int, *, fork: bool = False) -> ProcessPoolExecutor:
     )
 
 
+def store_ntriples(entity: Json, *, datatypes: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """:func:`store_triples` as N-Triples term strings (``kg.rdf.wdqs_ntriples``: the same builder, the same
+    triples, no pyoxigraph objects)."""
+    return wdqs_ntriples(entity, datatypes=datatypes, vocab=_vocabulary(ids.local_concept_base()))
+
+
+def entities_ntriples(
+    entities: Sequence[Json], *, datatypes: Mapping[str, str] | None = None
+) -> tuple[bytes, list[int]]:
+    """The N-Triples of ``entities`` one after the other (every triple of each, shared nodes included) and the
+    number of triples of each: :func:`store_triples` of each entity, serialized, without pyoxigraph objects
+    (for callers that keep the entities' triples apart, like the demo's workers)."""
+    vocab = _vocabulary(ids.local_concept_base())
+    lines: list[str] = []
+    counts: list[int] = []
+    for e in entities:
+        triples = wdqs_ntriples(e, datatypes=datatypes, vocab=vocab)
+        counts.append(len(triples))
+        lines += [f"{s} {p} {o} .\n" for s, p, o in triples]
+    return "".join(lines).encode(), counts
+
+
 def convert_chunk(entities: Sequence[Json], datatypes: Mapping[str, str] | None = None) -> ChunkResult:
-    """Convert one chunk (runs in a worker; see the module docstring for what it returns)."""
-    own: list[ox.Triple] = []
-    shared: set[ox.Triple] = set()
+    """Convert one chunk (runs in a worker; see the module docstring for what it returns).
+
+    Built as N-Triples text directly (``kg.rdf.wdqs_ntriples``, what :func:`store_ntriples` gives): the
+    triples :func:`store_triples` gives, without making a pyoxigraph object per term.
+    """
+    vocab = _vocabulary(ids.local_concept_base())
+    entity_term = nt_terms(vocab).entity
+    own: list[str] = []
+    shared: set[str] = set()
     for e in entities:
         eid = str(e.get("id"))
         try:
-            triples = store_triples(e, datatypes=datatypes)
+            triples = wdqs_ntriples(e, datatypes=datatypes, vocab=vocab)
+            iri = entity_term(eid)
         except GlamkgError as err:
             return None, (eid, str(err))
         except (KeyError, TypeError, ValueError) as err:
             return None, (eid, f"cannot convert to RDF: {type(err).__name__}: {err}")
-        iri = ox.NamedNode(ids.entity_iri(eid))
-        # The entity's own nodes: the entity and what it points to (statement nodes); anything else
-        # (reference and value nodes) may be shared with other entities.
+        # The entity's own nodes: the entity and what it points to (statement nodes), each written before the
+        # triples about it; anything else (reference and value nodes) may be shared with other entities.
         mine = {iri}
-        for t in triples:
-            if isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode):
+        for s, p, o in triples:
+            if s[0] == "_" or o[0] == "_":
                 return None, None  # the bulk loader would relabel them (somevalue snaks)
-            if t.subject == iri and isinstance(t.object, ox.NamedNode):
-                mine.add(t.object)
-        for t in triples:
-            if t.subject in mine:
-                own.append(t)
+            if s in mine:
+                own.append(f"{s} {p} {o} .\n")
+                if s == iri and o[0] == "<":
+                    mine.add(o)
             else:
-                shared.add(t)
-    nt = ox.RdfFormat.N_TRIPLES
-    lines = (ox.serialize(list(shared), format=nt) or b"").splitlines(keepends=True)
+                shared.add(f"{s} {p} {o} .\n")
     # dict.fromkeys: an entity that says the same thing twice (a value repeated) still gives each triple once
-    return ox.serialize(list(dict.fromkeys(own)), format=nt) or b"", lines
+    return "".join(dict.fromkeys(own)).encode(), [line.encode() for line in shared]
 
 
 #: The batch forked workers read: (entities, datatypes); set only while a pool is running.

@@ -76,6 +76,7 @@ __all__ = [
     "Vocabulary",
     "entity_triples",
     "to_ntriples",
+    "wdqs_ntriples",
     "wdqs_triples",
 ]
 
@@ -138,5 +139,20 @@ def wdqs_triples(
         return munge(builder.triples, eid, vocab, keep_types=True)
     # Fast path: the builder writes the munged form directly (tests check it equals munge()).
     builder = RdfBuilder(FLAVOR_DUMP, vocab=vocab, datatypes=datatypes, env=env, munged=True)
+    builder.add_entity(_check(entity))
+    return builder.triples
+
+
+def wdqs_ntriples(
+    entity: Mapping[str, Any],
+    *,
+    datatypes: Mapping[str, str] | None = None,
+    vocab: Vocabulary | None = None,
+    env: Environment | None = None,
+) -> list[tuple[str, str, str]]:
+    """:func:`wdqs_triples` as N-Triples text: ``(subject, predicate, object)`` term strings, made by the same
+    builder with the N-Triples sink (kg.rdf.vocabulary.NtTerms) instead of pyoxigraph objects; several times
+    faster, for the bulk writes (kg.rdf.conversion). ``" ".join(t) + " ."`` is the triple's line."""
+    builder = RdfBuilder(FLAVOR_DUMP, vocab=vocab, datatypes=datatypes, env=env, munged=True, ntriples=True)
     builder.add_entity(_check(entity))
     return builder.triples

@@ -18,6 +18,7 @@ import pyoxigraph as ox
 
 from kg.errors import EntityError
 from kg.model import ids, timevalue, wbhash
+from kg.rdf.munge import truncate_text
 from kg.rdf.vocabulary import (
     COMMONS_DATA,
     COMMONS_FILE,
@@ -249,11 +250,12 @@ def _globe(value: Any, entity: str | None, prop: str | None) -> dict[str, Any]:
 _TAG_OK: dict[str, bool] = {}
 
 
-def text_literal(text: str, language: str) -> ox.Literal:
+def text_literal(text: str, language: str, t: Terms | None = None) -> Any:
     """``"text"@lang``; like Wikibase's writer, a tag that is not ``[0-9a-z-]{2,}`` gives a plain literal.
 
     A tag the writer accepts but RDF 1.1 (pyoxigraph) rejects, e.g. ``zh-classical``, also gives a plain
-    literal: the one deviation from Wikibase output, documented in docs/rdf.md.
+    literal: the one deviation from Wikibase output, documented in docs/rdf.md. ``t``: the term sink
+    (kg.rdf.vocabulary.Terms; pyoxigraph objects when None).
     """
     ok = _TAG_OK.get(language)
     if ok is None:
@@ -265,23 +267,25 @@ def text_literal(text: str, language: str) -> ox.Literal:
                 ok = False
         if len(_TAG_OK) < 10_000:
             _TAG_OK[language] = ok
-    return ox.Literal(text, language=language) if ok else ox.Literal(text)
+    if t is None:
+        return ox.Literal(text, language=language) if ok else ox.Literal(text)
+    return t.lang_literal(text, language) if ok else t.literal(text)
 
 
-def _iri(iri: str, entity: str | None, prop: str | None, what: str) -> ox.NamedNode:
+def _iri(t: Terms, iri: str, entity: str | None, prop: str | None, what: str) -> Any:
     try:
-        return ox.NamedNode(escape_iri(iri))
+        return t.checked_iri(escape_iri(iri))
     except ValueError as exc:
         raise _fail(entity, prop, f"{what} that is a valid IRI ({exc})", iri) from None
 
 
-def time_literal(v: Mapping[str, Any]) -> ox.Literal:
+def time_literal(v: Mapping[str, Any], t: Terms) -> Any:
     xsd = timevalue.xsd_datetime(v["time"], v["precision"], v["calendarmodel"])
-    return ox.Literal(v["time"]) if xsd is None else ox.Literal(xsd, datatype=XSD_DATETIME)
+    return t.literal(v["time"]) if xsd is None else t.literal(xsd, XSD_DATETIME)
 
 
-def point_literal(v: Mapping[str, Any]) -> ox.Literal:
-    return ox.Literal(_point(v["longitude"], v["latitude"], v["globe"]), datatype=WKT)
+def point_literal(v: Mapping[str, Any], t: Terms) -> Any:
+    return t.literal(_point(v["longitude"], v["latitude"], v["globe"]), WKT)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -292,81 +296,108 @@ def _point(lon: float, lat: float, globe: str) -> str:
     return point
 
 
+def _same(text: str) -> str:
+    return text
+
+
 def simple_term(
-    datatype: str, value: Any, terms: Terms, entity: str | None, prop: str | None
-) -> ox.NamedNode | ox.Literal:
-    """The object of ``wdt:``/``ps:``/``pq:``/``pr:`` for a parsed value."""
+    datatype: str, value: Any, terms: Terms, entity: str | None, prop: str | None, *, truncate: bool = False
+) -> Any:
+    """The object of ``wdt:``/``ps:``/``pq:``/``pr:`` for a parsed value, in the sink ``terms``; ``truncate``:
+    text values cut as WDQS keeps them (kg.rdf.munge.truncate_text)."""
     if datatype in ENTITY_ID_PATTERNS:
         return terms.entity(value)
     builder = _SIMPLE.get(datatype)
     if builder is None:
         raise EntityError(f"unknown datatype {datatype!r}", entity=entity, prop=prop)
-    return builder(value, entity, prop)
+    return builder(terms, value, entity, prop, truncate_text if truncate else _same)
 
 
-_SIMPLE: dict[str, Callable[[Any, str | None, str | None], ox.NamedNode | ox.Literal]] = {
-    "string": lambda v, e, p: ox.Literal(v),
-    "musical-notation": lambda v, e, p: ox.Literal(v),
-    "math": lambda v, e, p: ox.Literal(v, datatype=MATHML),
-    "external-id": lambda v, e, p: ox.Literal(v.strip()),
-    "url": lambda v, e, p: _iri(v.strip(), e, p, "a URL"),
-    "commonsMedia": lambda v, e, p: _iri(COMMONS_FILE + quote(v, safe=""), e, p, "a Commons file name"),
-    "geo-shape": lambda v, e, p: _iri(COMMONS_DATA + wf_urlencode(v), e, p, "a Commons data page"),
-    "tabular-data": lambda v, e, p: _iri(COMMONS_DATA + wf_urlencode(v), e, p, "a Commons data page"),
-    "monolingualtext": lambda v, e, p: text_literal(v["text"], v["language"]),
-    "time": lambda v, e, p: time_literal(v),
-    "quantity": lambda v, e, p: ox.Literal(v["amount"], datatype=XSD_DECIMAL),
-    "globe-coordinate": lambda v, e, p: point_literal(v),
+_Simple = Callable[[Terms, Any, "str | None", "str | None", Callable[[str], str]], Any]
+_SIMPLE: dict[str, _Simple] = {
+    "string": lambda t, v, e, p, cut: t.literal(cut(v)),
+    "musical-notation": lambda t, v, e, p, cut: t.literal(cut(v)),
+    "math": lambda t, v, e, p, cut: t.literal(cut(v), MATHML),
+    "external-id": lambda t, v, e, p, cut: t.literal(cut(v.strip())),
+    "url": lambda t, v, e, p, cut: _iri(t, v.strip(), e, p, "a URL"),
+    "commonsMedia": lambda t, v, e, p, cut: _iri(t, COMMONS_FILE + quote(v, safe=""), e, p, "a Commons file name"),
+    "geo-shape": lambda t, v, e, p, cut: _iri(t, COMMONS_DATA + wf_urlencode(v), e, p, "a Commons data page"),
+    "tabular-data": lambda t, v, e, p, cut: _iri(t, COMMONS_DATA + wf_urlencode(v), e, p, "a Commons data page"),
+    "monolingualtext": lambda t, v, e, p, cut: text_literal(cut(v["text"]), v["language"], t),
+    "time": lambda t, v, e, p, cut: time_literal(v, t),
+    "quantity": lambda t, v, e, p, cut: t.literal(v["amount"], XSD_DECIMAL),
+    "globe-coordinate": lambda t, v, e, p, cut: point_literal(v, t),
 }
 
 HAS_VALUE_NODE = frozenset({"time", "quantity", "globe-coordinate"})
 
 
-def value_node(datatype: str, v: Mapping[str, Any], node: ox.NamedNode) -> list[ox.Triple]:
-    """Triples of the ``wdv:`` node of a time, quantity or globe-coordinate value."""
-    T = ox.Triple
+_VALUE_NODE_TERMS = (
+    *("TimeValue", "timeValue", "timePrecision", "timeTimezone", "timeCalendarModel"),
+    *("QuantityValue", "quantityAmount", "quantityUpperBound", "quantityLowerBound", "quantityUnit"),
+    *("GlobecoordinateValue", "GeoAutoPrecision", "geoLatitude", "geoLongitude", "geoPrecision", "geoGlobe"),
+)
+_SINK_TERMS: dict[type, dict[str, Any]] = {}
+
+
+def _value_terms(t: Terms) -> dict[str, Any]:
+    """The fixed terms of value nodes in the sink ``t`` (``a`` and the ``wikibase:`` ones), made once per sink."""
+    got = _SINK_TERMS.get(type(t))
+    if got is None:
+        got = _SINK_TERMS[type(t)] = {n: t.c(wb(n)) for n in _VALUE_NODE_TERMS} | {"a": t.c(A)}
+    return got
+
+
+def value_node(datatype: str, v: Mapping[str, Any], node: Any, t: Terms) -> list[Any]:
+    """Triples of the ``wdv:`` node of a time, quantity or globe-coordinate value, in the sink ``t``."""
+    T, k = t.triple, _value_terms(t)
+    a = k["a"]
     if datatype == "time":
         return [
-            T(node, A, wb("TimeValue")),
-            T(node, wb("timeValue"), time_literal(v)),
-            T(node, wb("timePrecision"), _integer(v["precision"])),
-            T(node, wb("timeTimezone"), _integer(v["timezone"])),
-            T(node, wb("timeCalendarModel"), _iri_node(v["calendarmodel"])),
+            T(node, a, k["TimeValue"]),
+            T(node, k["timeValue"], time_literal(v, t)),
+            T(node, k["timePrecision"], t.literal(str(v["precision"]), XSD_INTEGER)),
+            T(node, k["timeTimezone"], t.literal(str(v["timezone"]), XSD_INTEGER)),
+            T(node, k["timeCalendarModel"], _iri_node(t, v["calendarmodel"])),
         ]
     if datatype == "quantity":
         out = [
-            T(node, A, wb("QuantityValue")),
-            T(node, wb("quantityAmount"), ox.Literal(v["amount"], datatype=XSD_DECIMAL)),
+            T(node, a, k["QuantityValue"]),
+            T(node, k["quantityAmount"], t.literal(v["amount"], XSD_DECIMAL)),
         ]
         if "upperBound" in v:
-            out.append(T(node, wb("quantityUpperBound"), ox.Literal(v["upperBound"], datatype=XSD_DECIMAL)))
+            out.append(T(node, k["quantityUpperBound"], t.literal(v["upperBound"], XSD_DECIMAL)))
         if "lowerBound" in v:
-            out.append(T(node, wb("quantityLowerBound"), ox.Literal(v["lowerBound"], datatype=XSD_DECIMAL)))
+            out.append(T(node, k["quantityLowerBound"], t.literal(v["lowerBound"], XSD_DECIMAL)))
         unit = v["unit"].strip()
-        out.append(T(node, wb("quantityUnit"), ox.NamedNode(ONE_ENTITY if unit == "1" else escape_iri(unit))))
+        out.append(T(node, k["quantityUnit"], t.iri(ONE_ENTITY) if unit == "1" else _iri_node(t, unit)))
         return out
     prec = v["precision"]
-    out = [T(node, A, wb("GlobecoordinateValue"))]
+    out = [T(node, a, k["GlobecoordinateValue"])]
     if prec is None:
-        out.append(T(node, A, wb("GeoAutoPrecision")))
+        out.append(T(node, a, k["GeoAutoPrecision"]))
         prec = 1 / 3600
     out += [
-        T(node, wb("geoLatitude"), ox.Literal(wbhash.php_float(v["latitude"]), datatype=XSD_DOUBLE)),
-        T(node, wb("geoLongitude"), ox.Literal(wbhash.php_float(v["longitude"]), datatype=XSD_DOUBLE)),
-        T(node, wb("geoPrecision"), ox.Literal(wbhash.php_float(prec), datatype=XSD_DOUBLE)),
-        T(node, wb("geoGlobe"), _iri_node(v["globe"])),
+        T(node, k["geoLatitude"], t.literal(wbhash.php_float(v["latitude"]), XSD_DOUBLE)),
+        T(node, k["geoLongitude"], t.literal(wbhash.php_float(v["longitude"]), XSD_DOUBLE)),
+        T(node, k["geoPrecision"], t.literal(wbhash.php_float(prec), XSD_DOUBLE)),
+        T(node, k["geoGlobe"], _iri_node(t, v["globe"])),
     ]
     return out
 
 
-@functools.lru_cache(maxsize=1024)
-def _integer(n: int) -> ox.Literal:
-    return ox.Literal(str(n), datatype=XSD_INTEGER)
+def _iri_node(t: Terms, iri: str) -> Any:
+    """An IRI from the data (calendar model, unit, globe): checked once per sink and IRI, then cached."""
+    key = (type(t), iri)
+    node = _IRI_NODES.get(key)
+    if node is None:
+        node = t.checked_iri(escape_iri(iri))
+        if len(_IRI_NODES) < 4096:
+            _IRI_NODES[key] = node
+    return node
 
 
-@functools.lru_cache(maxsize=1024)
-def _iri_node(iri: str) -> ox.NamedNode:
-    return ox.NamedNode(escape_iri(iri))
+_IRI_NODES: dict[tuple[type, str], Any] = {}
 
 
 def value_hash(datatype: str, v: Mapping[str, Any]) -> str:

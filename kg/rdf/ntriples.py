@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _SIMPLE = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f-\U0010ffff]')
 
@@ -28,6 +28,8 @@ def _escape_char(m: re.Match[str]) -> str:
 
 
 def escape_literal(text: str) -> str:
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return text  # most literals: nothing to escape (isprintable: no control characters)
     return _NEEDS_ESCAPE.sub(_escape_char, text)
 
 
@@ -40,12 +42,19 @@ def term(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
         text = f'"{escape_literal(node.value)}"'
         if node.language:
             return f"{text}@{node.language}"
-        if node.datatype.value != _XSD_STRING:
+        if node.datatype.value != XSD_STRING:
             return f"{text}^^<{node.datatype.value}>"
         return text
     raise TypeError(f"cannot write {node!r} in N-Triples")
 
 
-def to_ntriples(triples: Iterable[ox.Triple]) -> str:
-    """One line per triple, ``<s> <p> o .``, in the order given."""
-    return "".join(f"{term(t.subject)} {term(t.predicate)} {term(t.object)} .\n" for t in triples)
+def line(t: ox.Triple | tuple[str, str, str]) -> str:
+    """One triple's line: an ox.Triple, or the ``(s, p, o)`` text tuple of :class:`kg.rdf.vocabulary.NtTerms`."""
+    if type(t) is tuple:
+        return f"{t[0]} {t[1]} {t[2]} .\n"
+    return f"{term(t.subject)} {term(t.predicate)} {term(t.object)} .\n"  # type: ignore[union-attr]
+
+
+def to_ntriples(triples: Iterable[ox.Triple | tuple[str, str, str]]) -> str:
+    """One line per triple, ``<s> <p> o .``, in the order given (ox.Triple objects or NtTerms text tuples)."""
+    return "".join(map(line, triples))

@@ -10,12 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, MutableSet
 from typing import Any, Protocol
 
-import pyoxigraph as ox
-
 from kg.errors import EntityError
 from kg.model import ids, wbhash
 from kg.rdf import datavalues as dv
-from kg.rdf.munge import truncate_literal
 from kg.rdf.vocabulary import PROV_DERIVED, A, Terms, Vocabulary, statement_local_name, wb
 
 
@@ -35,7 +32,7 @@ class Builder(Protocol):
     full_values: bool
     normalized: bool
     seen: MutableSet[Any]
-    triples: list[ox.Triple]
+    triples: list[Any]
     t: Terms
     vocab: Vocabulary
 
@@ -60,13 +57,14 @@ _BEST_RANK = wb("BestRank")
 _RANK = wb("rank")
 _REFERENCE = wb("Reference")
 _VALID_PIDS: set[str] = set()
+_FIRST, _NONE = frozenset({0}), frozenset[int]()
 _TEXT_DATATYPES = frozenset({"string", "external-id", "monolingualtext", "musical-notation", "math"})
 
 
 class Snak:
     """A parsed snak: type, property, datatype and normalised value."""
 
-    __slots__ = ("datatype", "hash", "pid", "snaktype", "value", "value_type")
+    __slots__ = ("datatype", "hash", "pid", "snaktype", "term", "value", "value_type")
 
     def __init__(self, b: Builder, snak: Any, owner: str | None = None) -> None:
         if type(snak) is not dict and not isinstance(snak, Mapping):
@@ -83,6 +81,7 @@ class Snak:
         self.datatype = ""
         self.value: Any = None
         self.value_type = ""
+        self.term: Any = None  # the simple term, made once for wdt: and ps:
         if self.snaktype == "value":
             self.datatype = b.datatype(pid, snak)
             self.value_type, self.value = dv.parse(snak.get("datavalue"), self.datatype, b.entity or None, pid)
@@ -97,51 +96,57 @@ class Snak:
         return self.hash
 
 
-def _emit(b: Builder, parent: ox.NamedNode, parent_lname: str, snak: Snak, key: str, value_key: str | None) -> None:
+def _emit(b: Builder, parent: Any, parent_lname: str, snak: Snak, key: str, value_key: str | None) -> None:
     """Triples of one snak under ``parent`` with predicate prefix ``key`` (wdt/ps/pq/pr)."""
-    t, out, pid = b.t, b.triples, snak.pid
+    t, out, pid, T = b.t, b.triples, snak.pid, b.t.triple
     if b.flavor & _PROPERTIES:
         b.mention(pid, _PROPERTIES)
     if snak.snaktype == "novalue":
-        out.append(ox.Triple(parent, A, t.pred("wdno", pid)))
+        out.append(T(parent, t.c(A), t.pred("wdno", pid)))
         return
     pred = t.pred(key, pid)
     if snak.snaktype == "somevalue":
         label = wbhash.md5(f"{parent_lname}-{t.ns[key]}-{t.ns['wdv']}-{snak.snak_hash()}")
-        out.append(ox.Triple(parent, pred, ox.BlankNode(label)))
+        out.append(T(parent, pred, t.blank(label)))
         return
     datatype, value = snak.datatype, snak.value
-    term = dv.simple_term(datatype, value, t, b.entity, pid)
-    if b.munged and datatype in _TEXT_DATATYPES:
-        term = truncate_literal(term)  # type: ignore[arg-type]
-    out.append(ox.Triple(parent, pred, term))
+    term = snak.term
+    if term is None:
+        term = snak.term = dv.simple_term(
+            datatype, value, t, b.entity, pid, truncate=b.munged and datatype in _TEXT_DATATYPES
+        )
+    out.append(T(parent, pred, term))
     if datatype in dv.ENTITY_ID_PATTERNS:
         if b.flavor & _RESOLVED:
             b.mention(value, _RESOLVED)
     elif value_key is not None and datatype in dv.HAS_VALUE_NODE:
         vhash = dv.value_hash(datatype, value)
         node = t.value(vhash)
-        out.append(ox.Triple(parent, t.pred(value_key, pid), node))
+        out.append(T(parent, t.pred(value_key, pid), node))
         if vhash not in b.seen:
             b.seen.add(vhash)
-            out += dv.value_node(datatype, value, node)
+            out += dv.value_node(datatype, value, node, t)
     if b.normalized and datatype == "external-id":
         pattern = b.env.uri_patterns.get(pid)
         if pattern:
             iri = pattern.replace("$1", dv.wf_urlencode(value.strip()))
-            out.append(ox.Triple(parent, t.pred(_NORMALIZED_KEYS[key], pid), ox.NamedNode(iri)))
+            out.append(T(parent, t.pred(_NORMALIZED_KEYS[key], pid), t.checked_iri(iri)))
 
 
-def _best(statements: list[Any]) -> set[int]:
+def _best(statements: list[Any]) -> frozenset[int] | set[int]:
     """Indexes of the best statements: the preferred ones, else the normal ones."""
+    if len(statements) == 1:  # most groups; a bad rank is refused by the caller before this is used
+        return _NONE if statements[0].get("rank") == "deprecated" else _FIRST
     preferred = {i for i, s in enumerate(statements) if s.get("rank") == "preferred"}
     if preferred:
         return preferred
     return {i for i, s in enumerate(statements) if s.get("rank", "normal") == "normal"}
 
 
-def add_statements(b: Builder, eid: str, subject: ox.NamedNode, claims: Mapping[str, Any]) -> None:
-    flavor, t, out, T = b.flavor, b.t, b.triples, ox.Triple
+def add_statements(b: Builder, eid: str, subject: Any, claims: Mapping[str, Any]) -> None:
+    flavor, t, out, T = b.flavor, b.t, b.triples, b.t.triple
+    c_rank, c_a, c_best, c_statement = t.c(_RANK), t.c(A), t.c(_BEST_RANK), t.c(_STATEMENT)
+    rank_nodes = {k: t.c(v) for k, v in _RANK_NODES.items()}
     truthy, full = flavor & _TRUTHY, flavor & _ALL
     qualifiers, references = full and flavor & _QUALIFIERS, full and flavor & _REFERENCES
     value_key = "psv" if b.full_values else None
@@ -173,13 +178,13 @@ def add_statements(b: Builder, eid: str, subject: ox.NamedNode, claims: Mapping[
                 _emit(b, subject, lname, mainsnak, "wdt", None)
             if not full:
                 continue
-            snode = ox.NamedNode(stmt_ns + lname)
+            snode = t.iri(stmt_ns + lname)
             out.append(T(subject, t.pred("p", pid), snode))
             if not b.munged:
-                out.append(T(snode, A, _STATEMENT))
-            out.append(T(snode, _RANK, _RANK_NODES[rank]))
+                out.append(T(snode, c_a, c_statement))
+            out.append(T(snode, c_rank, rank_nodes[rank]))
             if i in best:
-                out.append(T(snode, A, _BEST_RANK))
+                out.append(T(snode, c_a, c_best))
             _emit(b, snode, lname, mainsnak, "ps", value_key)
             if qualifiers:
                 for snaks in (st.get("qualifiers") or {}).values():
@@ -190,24 +195,24 @@ def add_statements(b: Builder, eid: str, subject: ox.NamedNode, claims: Mapping[
                     _reference(b, snode, ref, pid)
 
 
-def _reference(b: Builder, snode: ox.NamedNode, ref: Any, pid: str) -> None:
+def _reference(b: Builder, snode: Any, ref: Any, pid: str) -> None:
     if not dv.is_map(ref) or not dv.is_map(ref.get("snaks")):
         raise b.error(f"expected a reference with 'snaks', found {ref!r}", prop=pid)
     ref_hash = ref.get("hash")
     if isinstance(ref_hash, str) and ("ref", ref_hash) in b.seen:
-        b.triples.append(ox.Triple(snode, PROV_DERIVED, b.t.reference(ref_hash)))
+        b.triples.append(b.t.triple(snode, b.t.c(PROV_DERIVED), b.t.reference(ref_hash)))
         return  # written already in this document (API JSON: hash given, snaks parsed before)
     snaks = [Snak(b, s, pid) for group in ref["snaks"].values() for s in group]
     if not isinstance(ref_hash, str) or not ref_hash:
         ref_hash = wbhash.reference_hash(s.snak_hash() for s in snaks)
     rnode = b.t.reference(ref_hash)
-    b.triples.append(ox.Triple(snode, PROV_DERIVED, rnode))
+    b.triples.append(b.t.triple(snode, b.t.c(PROV_DERIVED), rnode))
     key = ("ref", ref_hash)
     if key in b.seen:
         return
     b.seen.add(key)
     if not b.munged:
-        b.triples.append(ox.Triple(rnode, A, _REFERENCE))
+        b.triples.append(b.t.triple(rnode, b.t.c(A), b.t.c(_REFERENCE)))
     value_key = "prv" if b.full_values else None
     for s in snaks:
         _emit(b, rnode, ref_hash, s, "pr", value_key)

@@ -18,11 +18,13 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 
 from kg.model import ids
 from kg.model.schema import model
+from kg.rdf import ntriples
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -187,35 +189,120 @@ class Vocabulary:
 
 
 class Terms:
-    """Cached NamedNodes of one vocabulary."""
+    """The terms of one vocabulary as pyoxigraph objects (NamedNodes cached): the sink of the ox.Triple path.
+
+    :class:`NtTerms` is the same interface producing N-Triples text instead (the bulk writes' fast path); the
+    builder writes every triple through ``t.triple`` and every term through these methods, so one converter
+    gives either form.
+    """
+
+    #: ``triple(s, p, o)``: one triple of terms of this sink, as the sink keeps it
+    triple = ox.Triple
 
     def __init__(self, vocab: Vocabulary) -> None:
         self.vocab = vocab
         self.ns = {k: vocab.ns(k) for k in (*PREDICATE_PATHS, "wd", "wds", "wdref", "wdv", "data")}
-        self._pred: dict[tuple[str, str], ox.NamedNode] = {}
-        self._entity: dict[str, ox.NamedNode] = {}
+        self._pred: dict[tuple[str, str], Any] = {}
+        self._entity: dict[str, Any] = {}
 
-    def pred(self, key: str, pid: str) -> ox.NamedNode:
+    def pred(self, key: str, pid: str) -> Any:
         node = self._pred.get((key, pid))
         if node is None:
-            node = self._pred[(key, pid)] = ox.NamedNode(self.ns[key] + pid)
+            node = self._pred[(key, pid)] = self.iri(self.ns[key] + pid)
         return node
 
-    def entity(self, eid: str) -> ox.NamedNode:
+    def entity(self, eid: str) -> Any:
         node = self._entity.get(eid)
         if node is None:
-            node = ox.NamedNode(self.vocab.entity_iri(eid))
+            node = self.iri(self.vocab.entity_iri(eid))
             if len(self._entity) < 200_000:
                 self._entity[eid] = node
         return node
 
-    def reference(self, ref_hash: str) -> ox.NamedNode:
-        return ox.NamedNode(self.ns["wdref"] + ref_hash)
+    def reference(self, ref_hash: str) -> Any:
+        return self.iri(self.ns["wdref"] + ref_hash)
 
-    def value(self, value_hash: str) -> ox.NamedNode:
-        return ox.NamedNode(self.ns["wdv"] + value_hash)
+    def value(self, value_hash: str) -> Any:
+        return self.iri(self.ns["wdv"] + value_hash)
+
+    def iri(self, value: str) -> Any:
+        """An IRI glamkg built itself (ids, hashes, namespaces: valid by construction)."""
+        return ox.NamedNode(value)
+
+    def checked_iri(self, value: str) -> Any:
+        """An IRI that comes from the data (URLs, units, calendars): ValueError when it is not a valid IRI."""
+        return ox.NamedNode(value)
+
+    def literal(self, text: str, datatype: ox.NamedNode | None = None) -> Any:
+        return ox.Literal(text) if datatype is None else ox.Literal(text, datatype=datatype)
+
+    def lang_literal(self, text: str, language: str) -> Any:
+        """A language-tagged literal (the tag was checked by the caller)."""
+        return ox.Literal(text, language=language)
+
+    def blank(self, label: str) -> Any:
+        return ox.BlankNode(label)
+
+    def c(self, node: ox.NamedNode) -> Any:
+        """A fixed term (the module constants) in this sink's form."""
+        return node
+
+
+class NtTerms(Terms):
+    """The same terms as N-Triples text (``<iri>``, ``"literal"@lang``, ``_:b``), triples as ``(s, p, o)`` string
+    tuples: no pyoxigraph objects are made, which is most of the conversion's cost. Literals are escaped as
+    Wikibase writes them (kg.rdf.ntriples), so the conformance suite checks this output line by line."""
+
+    def __init__(self, vocab: Vocabulary) -> None:
+        super().__init__(vocab)
+        self._const: dict[Any, str] = {}
+        self._suffix: dict[ox.NamedNode, str] = {}  # datatype -> "^^<datatype>" ("" for xsd:string)
+
+    @staticmethod
+    def triple(*spo: str) -> tuple[str, ...]:  # type: ignore[override]
+        return spo
+
+    def render(self, node: Any) -> str:
+        """A pyoxigraph term as N-Triples text (the fixed terms, cached)."""
+        text = self._const.get(node)
+        if text is None:
+            text = ntriples.term(node)
+            if isinstance(node, ox.NamedNode) and len(self._const) < 4096:
+                self._const[node] = text
+        return text
+
+    def iri(self, value: str) -> str:
+        return f"<{value}>"
+
+    def checked_iri(self, value: str) -> str:
+        ox.NamedNode(value)  # the same check (and ValueError) as the pyoxigraph path
+        return f"<{value}>"
+
+    def literal(self, text: str, datatype: ox.NamedNode | None = None) -> str:
+        if datatype is None:
+            return f'"{ntriples.escape_literal(text)}"'
+        suffix = self._suffix.get(datatype)
+        if suffix is None:
+            suffix = self._suffix[datatype] = "" if datatype.value == ntriples.XSD_STRING else f"^^<{datatype.value}>"
+        return f'"{ntriples.escape_literal(text)}"{suffix}'
+
+    def lang_literal(self, text: str, language: str) -> str:
+        return f'"{ntriples.escape_literal(text)}"@{language}'
+
+    def blank(self, label: str) -> str:
+        ox.BlankNode(label)
+        return f"_:{label}"
+
+    def c(self, node: ox.NamedNode) -> str:
+        text = self._const.get(node)
+        return text if text is not None else self.render(node)
 
 
 @functools.lru_cache(maxsize=16)
 def terms(vocab: Vocabulary) -> Terms:
     return Terms(vocab)
+
+
+@functools.lru_cache(maxsize=16)
+def nt_terms(vocab: Vocabulary) -> NtTerms:
+    return NtTerms(vocab)
