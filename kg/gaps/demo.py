@@ -483,11 +483,23 @@ def class_records() -> list[Record]:
     return out
 
 
-def results(institutions: int, seed: int, *, workers: int = 0, rdf: bool = False) -> Iterator[JobResult]:
-    """Job results in job order; ``workers`` > 0 runs jobs in that many processes (at most 2 jobs ahead each)."""
-    js = jobs(institutions, seed)
-    if workers <= 0 or len(js) < 2:
-        yield from map(run_job_rdf if rdf else run_job, js)
+def warm() -> None:
+    """Load what every job needs (the model, the RDF vocabulary) in a worker, ahead of its first job."""
+    model()
+    conversion.store_triples({"type": "item", "id": ids.local_id(DEMO_OFFSET), "labels": {}, "descriptions": {},
+                              "aliases": {}, "claims": {}, "sitelinks": {}})
+
+
+def results(institutions: int, seed: int, *, workers: int = 0, rdf: bool = False,
+            pool: Any = None) -> Iterator[JobResult]:
+    """Job results in job order; ``workers`` > 0 runs jobs in that many processes (at most 2 jobs ahead each),
+    those of ``pool`` when given (:func:`kg.rdf.conversion.worker_pool`, else one of its own)."""
+    if workers <= 0:
+        yield from map(run_job_rdf if rdf else run_job, jobs(institutions, seed))
+        return
+    if pool is None:
+        with conversion.worker_pool(workers) as own:  # spawned: no fork of a process holding an open store
+            yield from results(institutions, seed, workers=workers, rdf=rdf, pool=own)
         return
     from collections import deque
     from concurrent.futures import Future
@@ -495,18 +507,17 @@ def results(institutions: int, seed: int, *, workers: int = 0, rdf: bool = False
 
     fn = run_job_rdf if rdf else run_job
     try:
-        with conversion.worker_pool(workers) as pool:  # spawned: no fork of a process holding an open store
-            pending: deque[Future[JobResult]] = deque()
-            it = iter(js)
-            for job in it:
-                pending.append(pool.submit(fn, job))
-                if len(pending) >= 2 * workers:
-                    break
-            for job in it:
-                yield pending.popleft().result()
-                pending.append(pool.submit(fn, job))
-            while pending:
-                yield pending.popleft().result()
+        pending: deque[Future[JobResult]] = deque()
+        it = iter(jobs(institutions, seed))
+        for job in it:
+            pending.append(pool.submit(fn, job))
+            if len(pending) >= 2 * workers:
+                break
+        for job in it:
+            yield pending.popleft().result()
+            pending.append(pool.submit(fn, job))
+        while pending:
+            yield pending.popleft().result()
     except BrokenProcessPool as exc:
         raise GlamkgError(
             f"demo: a worker process stopped unexpectedly ({exc}); run again with --workers 0 to generate in "
@@ -545,6 +556,52 @@ def default_workers(institutions: int) -> int:
     return conversion.default_workers(round(institutions * ENTITIES_PER_INSTITUTION))
 
 
+class _NoTriples(Exception):
+    """A worker sent no N-Triples (its entities have blank nodes): the streamed write is given up."""
+
+
+def _write_streamed(store: Any, institutions: int, seed: int, workers: int, rep: DemoReport,
+                    progress: Advance | None) -> str:
+    """Write the whole demo as ONE write of new items (``Store.add_new_entities`` with the workers' N-Triples
+    streamed into the copy a swap builds): generation, conversion (in the workers) and Oxigraph's bulk load (in
+    the store's loader threads) overlap, and the store gets one set of files instead of one per batch.
+
+    Returns "written", or why nothing was written (``rep`` untouched): "exists" (an item of the demo is already in
+    the store: a re-run, which :func:`write_demo` merges batch by batch) or "blank" (a worker sent no N-Triples).
+    """
+    got = DemoReport(seed=seed, institutions=0)
+
+    def parts(pool: Any) -> Iterator[bytes]:
+        for r in results(institutions, seed, workers=workers, rdf=True, pool=pool):
+            if r.ntriples is None:
+                raise _NoTriples
+            got.institutions += r.institutions
+            got.partners += r.partners
+            got.partnerships += r.partnerships
+            got.contributions += r.contributions
+            got.per_region[r.region] = got.per_region.get(r.region, 0) + r.institutions
+            yield r.ntriples
+            if progress:
+                progress(r.institutions)
+
+    with conversion.worker_pool(workers) as pool:  # spawned: no fork of a process holding an open store
+        for _ in range(workers):  # the workers start and load the model while this process reads the gazetteer
+            pool.submit(warm)
+        all_ids = [i for j in jobs(institutions, seed) for i in job_ids(j)]
+        try:
+            wr = store.add_new_entities(parts(pool), all_ids, no_blank_nodes=True)
+        except _NoTriples:
+            return "blank"
+    if wr is None:
+        return "exists"
+    if got.entities != len(all_ids):  # job_ids and run_job disagree: a bug, never a silent partial demo
+        raise GlamkgError(f"demo: expected {len(all_ids):,} items from the generator, found {got.entities:,}")
+    for name in ("institutions", "partners", "partnerships", "contributions", "per_region"):
+        setattr(rep, name, getattr(got, name))
+    rep.created += len(wr.created)
+    return "written"
+
+
 def write_demo(
     store: Any,
     institutions: int = 10_000,
@@ -559,7 +616,9 @@ def write_demo(
 
     With ``workers`` > 0, jobs run in that many processes, which also do the RDF conversion
     (``kg.rdf.wdqs_triples``, what ``Store.write_entities`` would do) and hand the triples to the store
-    through its ``converter`` hook; the entities and triples are the same as in one process.
+    through its ``converter`` hook; the entities and triples are the same as in one process. Into a store on
+    disk that holds none of the demo's items, the workers' triples stream into ONE write
+    (:func:`_write_streamed`: all or nothing, bulk load overlapping generation) instead of one per batch.
     """
     t0 = time.perf_counter()
     rep = DemoReport(seed=seed, institutions=0)
@@ -602,7 +661,16 @@ def write_demo(
 
     buf += [to_json(r) for r in class_records() if not store.has_entity(str(r.id))]
     fast = hasattr(store, "add_new_entities")
-    for r in results(institutions, seed, workers=workers, rdf=workers > 0):
+    streamed = ""
+    if fast and workers > 0 and getattr(store, "path", None) is not None:
+        flush()  # the classes first (a small write of their own)
+        streamed = _write_streamed(store, institutions, seed, workers, rep, progress)
+    # The workers convert too (rdf) only when every item is new: they then send ids, not the entity JSON, which
+    # merging with items already in the store needs (a re-run merged those id-only stubs and emptied the items).
+    rdf = workers > 0 and streamed != "exists"
+    if rdf and streamed == "":
+        rdf = not any(store.has_entity(i) for j in jobs(institutions, seed) for i in job_ids(j))
+    for r in [] if streamed == "written" else results(institutions, seed, workers=workers, rdf=rdf):
         if r.ntriples is not None and fast:
             raw.append(r)
         else:
