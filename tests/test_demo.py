@@ -232,7 +232,7 @@ def test_streamed_cli_demo_has_the_triples_of_the_per_entity_write(tmp_path, cap
     args = ["demo", "--institutions", "300", "--seed", "5", "--workers", "1", "--store", str(streamed)]
     assert main(args) == 0
     entities = [to_json(r) for r in demo.class_records()] + list(demo.generate(300, 5))
-    assert "created {:,}".format(len(entities)) in capsys.readouterr().err
+    assert f"created {len(entities):,}" in capsys.readouterr().err
     ids = [i for j in demo.jobs(300, 5) for i in demo.job_ids(j)]
     assert ids == [e["id"] for e in entities[len(entities) - len(ids):]]
     reference = tmp_path / "reference"
