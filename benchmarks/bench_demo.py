@@ -1,4 +1,4 @@
-"""Benchmark: `glamkg demo` throughput (issue 5 target: 100,000 institutions in under 2 minutes on 2 cores).
+"""Benchmark: `glamkg demo` throughput (issue 19 target: 100,000 institutions in 60 s or less on 2 cores).
 
     .venv/bin/python benchmarks/bench_demo.py [--institutions 100000] [--workers N] [--generate | --generate-only]
 
@@ -22,6 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kg.gaps import demo
+
+TARGET = 60  # seconds for 100,000 institutions (issue 19; issue 5 asked for 120)
 
 
 def main() -> None:
@@ -78,8 +80,8 @@ def main() -> None:
         f"CPU: main process {c_main:.1f} s (peak RSS {peak:,.0f} MiB), {workers} worker process(es) {c_kids:.1f} s "
         f"(peak RSS {peak_kids:,.0f} MiB); estimated wall time on an idle {cores}-core machine: {idle:.0f} s"
     )
-    verdict = "meets" if total < 120 else "MISSES"
-    print(f"target 100,000 institutions < 120 s: {verdict} at this size ({total / 120:.2f} x the budget)")
+    verdict = "meets" if total <= TARGET else "MISSES"
+    print(f"target 100,000 institutions <= {TARGET} s: {verdict} at this size ({total / TARGET:.2f} x the budget)")
 
 
 if __name__ == "__main__":

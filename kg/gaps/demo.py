@@ -226,20 +226,41 @@ def run_job_rdf(job: Job) -> JobResult:
     return _with_triples(run_job(job))
 
 
-def run_job(job: Job) -> JobResult:
-    """All demo items of one job as entity JSON (see :class:`Job`)."""
-    m = model()
+@dataclass
+class Draws:
+    """A job's random draws up to the number of contributions (see :func:`draws`), in the order the demo has
+    always made them; ``rng`` is left where the contributions' own draws continue."""
+
+    rng: np.random.Generator
+    city_idx: np.ndarray
+    kinds: list[str]
+    jitter: np.ndarray
+    has: np.ndarray
+    inception: np.ndarray
+    staff: np.ndarray
+    has_staff: np.ndarray
+    n_part: int
+    ptypes: list[str]
+    partner_inception: list[int]
+    partnered: np.ndarray
+    per_inst: np.ndarray
+    n_ps: int
+    ps_types: list[str]
+    years: np.ndarray
+    months: np.ndarray
+    dur: np.ndarray
+    ended: np.ndarray
+    second: np.ndarray
+    other_of: np.ndarray
+    partners_of: np.ndarray
+    n_contrib: np.ndarray
+
+
+def draws(job: Job) -> Draws:
+    """The random draws of one job that fix how many items it writes (cheap: no entity is built), so
+    :func:`job_ids` knows every id before generation and :func:`run_job` builds from the same draws."""
     place, n_inst = job.place, job.institutions
     rng = np.random.default_rng([job.seed, int.from_bytes(place.iso2.encode(), "big"), job.part])
-    base = job.block * BLOCK
-    cls = {k: m.cls(k).id for k in m.classes}
-    ref = [[("stated_in", m.cls("synthetic_dataset").id)]]
-    out: list[dict[str, Any]] = []
-
-    def marked(class_id: str) -> Claim:
-        # The statement that says the item is synthetic: its P31 statement is `stated in` the demo dataset.
-        return Claim("instance_of", class_id, references=ref)
-
     cities = place.cities
     cw = np.sqrt(np.array([c[3] for c in cities]))
     city_idx = rng.choice(len(cities), size=n_inst, p=cw / cw.sum())
@@ -252,6 +273,63 @@ def run_job(job: Job) -> JobResult:
     sizes = np.random.default_rng([job.seed, int.from_bytes(place.iso2.encode(), "big"), job.part, 1])
     staff = np.ceil(sizes.lognormal(2.0, 1.3, size=n_inst)).astype(np.int64)
     has_staff = sizes.random(n_inst) < 0.5
+    # Partner organisations: one per ~40 institutions, at least one.
+    n_part = max(1, round(n_inst / 40))
+    ptypes = _pick(rng, PARTNER_TYPES, n_part)
+    partner_inception = [int(rng.integers(2004, 2023)) for _ in range(n_part)]
+    # Partnerships: a sub-region-dependent share of institutions takes part, 1 + geometric many times each.
+    share = PARTNERED_SHARE.get(place.subregion, 0.04)
+    partnered = np.flatnonzero(rng.random(n_inst) < share)
+    per_inst = rng.geometric(0.6, size=len(partnered))
+    n_ps = int(per_inst.sum())
+    ps_types = _pick(rng, PARTNERSHIP_TYPES, n_ps)
+    # More partnerships in later years (the movement grew), most ended, some still running.
+    years = MIN_YEAR + np.floor((MAX_YEAR - MIN_YEAR + 1) * np.sqrt(rng.random(n_ps))).astype(int)
+    months = rng.integers(1, 13, size=n_ps)
+    dur = rng.integers(1, 49, size=n_ps)
+    ended = rng.random(n_ps) < 0.65
+    second = rng.random(n_ps) < 0.1
+    other_of = rng.integers(0, max(1, n_inst - 1), size=n_ps)
+    partners_of = rng.integers(0, n_part, size=n_ps)
+    n_contrib = rng.poisson(1.6, size=n_ps)
+    return Draws(rng, city_idx, kinds, jitter, has, inception, staff, has_staff, n_part, ptypes, partner_inception,
+                 partnered, per_inst, n_ps, ps_types, years, months, dur, ended, second, other_of, partners_of,
+                 n_contrib)
+
+
+def job_ids(job: Job) -> list[str]:
+    """The ids of every item :func:`run_job` writes for ``job``, in its order (from :func:`draws` alone)."""
+    d = draws(job)
+    base = job.block * BLOCK
+    out = [demo_id("institution", base + i) for i in range(job.institutions)]
+    out += [demo_id("partner", base + j) for j in range(d.n_part)]
+    k = 0
+    for q in range(d.n_ps):
+        out.append(demo_id("partnership", base + q))
+        for _ in range(int(d.n_contrib[q])):
+            out.append(demo_id("contribution", base + k))
+            k += 1
+    return out
+
+
+def run_job(job: Job) -> JobResult:
+    """All demo items of one job as entity JSON (see :class:`Job`)."""
+    m = model()
+    place, n_inst = job.place, job.institutions
+    d = draws(job)
+    rng = d.rng
+    base = job.block * BLOCK
+    cls = {k: m.cls(k).id for k in m.classes}
+    ref = [[("stated_in", m.cls("synthetic_dataset").id)]]
+    out: list[dict[str, Any]] = []
+
+    def marked(class_id: str) -> Claim:
+        # The statement that says the item is synthetic: its P31 statement is `stated in` the demo dataset.
+        return Claim("instance_of", class_id, references=ref)
+
+    cities = place.cities
+    city_idx, kinds, jitter, has, inception = d.city_idx, d.kinds, d.jitter, d.has, d.inception
+    staff, has_staff = d.staff, d.has_staff
     inst_ids = []
     for i in range(n_inst):
         iid = demo_id("institution", base + i)
@@ -295,9 +373,7 @@ def run_job(job: Job) -> JobResult:
             )
         )
 
-    # Partner organisations: one per ~40 institutions, at least one.
-    n_part = max(1, round(n_inst / 40))
-    ptypes = _pick(rng, PARTNER_TYPES, n_part)
+    n_part, ptypes = d.n_part, d.ptypes
     partner_ids = []
     for j in range(n_part):
         pid = demo_id("partner", base + j)
@@ -323,28 +399,15 @@ def run_job(job: Job) -> JobResult:
                         marked(cls[pt]),
                         Claim("country", place.qid),
                         Claim("coordinates", Coordinate(round(lat, 4), round(lon, 4), precision=0.0001)),
-                        Claim("inception", Time(str(int(rng.integers(2004, 2023))))),
+                        Claim("inception", Time(str(d.partner_inception[j]))),
                     ],
                 )
             )
         )
 
-    # Partnerships: a sub-region-dependent share of institutions takes part, 1 + geometric many times each.
-    share = PARTNERED_SHARE.get(place.subregion, 0.04)
-    partnered = np.flatnonzero(rng.random(n_inst) < share)
-    per_inst = rng.geometric(0.6, size=len(partnered))
-    n_ps = int(per_inst.sum())
-    ptypes = _pick(rng, PARTNERSHIP_TYPES, n_ps)
-    # More partnerships in later years (the movement grew), most ended, some still running.
-    years = MIN_YEAR + np.floor((MAX_YEAR - MIN_YEAR + 1) * np.sqrt(rng.random(n_ps))).astype(int)
-    months = rng.integers(1, 13, size=n_ps)
-    dur = rng.integers(1, 49, size=n_ps)
-    ended = rng.random(n_ps) < 0.65
-    second = rng.random(n_ps) < 0.1
-    other_of = rng.integers(0, max(1, n_inst - 1), size=n_ps)
-    who = np.repeat(partnered, per_inst)
-    partners_of = rng.integers(0, n_part, size=n_ps)
-    n_contrib = rng.poisson(1.6, size=n_ps)
+    n_ps, ptypes, years, months, dur, ended = d.n_ps, d.ps_types, d.years, d.months, d.dur, d.ended
+    second, other_of, partners_of, n_contrib = d.second, d.other_of, d.partners_of, d.n_contrib
+    who = np.repeat(d.partnered, d.per_inst)
     k = 0
     for q in range(n_ps):
         psid = demo_id("partnership", base + q)
@@ -420,11 +483,23 @@ def class_records() -> list[Record]:
     return out
 
 
-def results(institutions: int, seed: int, *, workers: int = 0, rdf: bool = False) -> Iterator[JobResult]:
-    """Job results in job order; ``workers`` > 0 runs jobs in that many processes (at most 2 jobs ahead each)."""
-    js = jobs(institutions, seed)
-    if workers <= 0 or len(js) < 2:
-        yield from map(run_job_rdf if rdf else run_job, js)
+def warm() -> None:
+    """Load what every job needs (the model, the RDF vocabulary) in a worker, ahead of its first job."""
+    model()
+    conversion.store_triples({"type": "item", "id": ids.local_id(DEMO_OFFSET), "labels": {}, "descriptions": {},
+                              "aliases": {}, "claims": {}, "sitelinks": {}})
+
+
+def results(institutions: int, seed: int, *, workers: int = 0, rdf: bool = False,
+            pool: Any = None) -> Iterator[JobResult]:
+    """Job results in job order; ``workers`` > 0 runs jobs in that many processes (at most 2 jobs ahead each),
+    those of ``pool`` when given (:func:`kg.rdf.conversion.worker_pool`, else one of its own)."""
+    if workers <= 0:
+        yield from map(run_job_rdf if rdf else run_job, jobs(institutions, seed))
+        return
+    if pool is None:
+        with conversion.worker_pool(workers) as own:  # spawned: no fork of a process holding an open store
+            yield from results(institutions, seed, workers=workers, rdf=rdf, pool=own)
         return
     from collections import deque
     from concurrent.futures import Future
@@ -432,18 +507,17 @@ def results(institutions: int, seed: int, *, workers: int = 0, rdf: bool = False
 
     fn = run_job_rdf if rdf else run_job
     try:
-        with conversion.worker_pool(workers) as pool:  # spawned: no fork of a process holding an open store
-            pending: deque[Future[JobResult]] = deque()
-            it = iter(js)
-            for job in it:
-                pending.append(pool.submit(fn, job))
-                if len(pending) >= 2 * workers:
-                    break
-            for job in it:
-                yield pending.popleft().result()
-                pending.append(pool.submit(fn, job))
-            while pending:
-                yield pending.popleft().result()
+        pending: deque[Future[JobResult]] = deque()
+        it = iter(jobs(institutions, seed))
+        for job in it:
+            pending.append(pool.submit(fn, job))
+            if len(pending) >= 2 * workers:
+                break
+        for job in it:
+            yield pending.popleft().result()
+            pending.append(pool.submit(fn, job))
+        while pending:
+            yield pending.popleft().result()
     except BrokenProcessPool as exc:
         raise GlamkgError(
             f"demo: a worker process stopped unexpectedly ({exc}); run again with --workers 0 to generate in "
@@ -482,6 +556,52 @@ def default_workers(institutions: int) -> int:
     return conversion.default_workers(round(institutions * ENTITIES_PER_INSTITUTION))
 
 
+class _NoTriples(Exception):
+    """A worker sent no N-Triples (its entities have blank nodes): the streamed write is given up."""
+
+
+def _write_streamed(store: Any, institutions: int, seed: int, workers: int, rep: DemoReport,
+                    progress: Advance | None) -> str:
+    """Write the whole demo as ONE write of new items (``Store.add_new_entities`` with the workers' N-Triples
+    streamed into the copy a swap builds): generation, conversion (in the workers) and Oxigraph's bulk load (in
+    the store's loader threads) overlap, and the store gets one set of files instead of one per batch.
+
+    Returns "written", or why nothing was written (``rep`` untouched): "exists" (an item of the demo is already in
+    the store: a re-run, which :func:`write_demo` merges batch by batch) or "blank" (a worker sent no N-Triples).
+    """
+    got = DemoReport(seed=seed, institutions=0)
+
+    def parts(pool: Any) -> Iterator[bytes]:
+        for r in results(institutions, seed, workers=workers, rdf=True, pool=pool):
+            if r.ntriples is None:
+                raise _NoTriples
+            got.institutions += r.institutions
+            got.partners += r.partners
+            got.partnerships += r.partnerships
+            got.contributions += r.contributions
+            got.per_region[r.region] = got.per_region.get(r.region, 0) + r.institutions
+            yield r.ntriples
+            if progress:
+                progress(r.institutions)
+
+    with conversion.worker_pool(workers) as pool:  # spawned: no fork of a process holding an open store
+        for _ in range(workers):  # the workers start and load the model while this process reads the gazetteer
+            pool.submit(warm)
+        all_ids = [i for j in jobs(institutions, seed) for i in job_ids(j)]
+        try:
+            wr = store.add_new_entities(parts(pool), all_ids, no_blank_nodes=True)
+        except _NoTriples:
+            return "blank"
+    if wr is None:
+        return "exists"
+    if got.entities != len(all_ids):  # job_ids and run_job disagree: a bug, never a silent partial demo
+        raise GlamkgError(f"demo: expected {len(all_ids):,} items from the generator, found {got.entities:,}")
+    for name in ("institutions", "partners", "partnerships", "contributions", "per_region"):
+        setattr(rep, name, getattr(got, name))
+    rep.created += len(wr.created)
+    return "written"
+
+
 def write_demo(
     store: Any,
     institutions: int = 10_000,
@@ -496,7 +616,9 @@ def write_demo(
 
     With ``workers`` > 0, jobs run in that many processes, which also do the RDF conversion
     (``kg.rdf.wdqs_triples``, what ``Store.write_entities`` would do) and hand the triples to the store
-    through its ``converter`` hook; the entities and triples are the same as in one process.
+    through its ``converter`` hook; the entities and triples are the same as in one process. Into a store on
+    disk that holds none of the demo's items, the workers' triples stream into ONE write
+    (:func:`_write_streamed`: all or nothing, bulk load overlapping generation) instead of one per batch.
     """
     t0 = time.perf_counter()
     rep = DemoReport(seed=seed, institutions=0)
@@ -539,7 +661,16 @@ def write_demo(
 
     buf += [to_json(r) for r in class_records() if not store.has_entity(str(r.id))]
     fast = hasattr(store, "add_new_entities")
-    for r in results(institutions, seed, workers=workers, rdf=workers > 0):
+    streamed = ""
+    if fast and workers > 0 and getattr(store, "path", None) is not None:
+        flush()  # the classes first (a small write of their own)
+        streamed = _write_streamed(store, institutions, seed, workers, rep, progress)
+    # The workers convert too (rdf) only when every item is new: they then send ids, not the entity JSON, which
+    # merging with items already in the store needs (a re-run merged those id-only stubs and emptied the items).
+    rdf = workers > 0 and streamed != "exists"
+    if rdf and streamed == "":
+        rdf = not any(store.has_entity(i) for j in jobs(institutions, seed) for i in job_ids(j))
+    for r in [] if streamed == "written" else results(institutions, seed, workers=workers, rdf=rdf):
         if r.ntriples is not None and fast:
             raw.append(r)
         else:
