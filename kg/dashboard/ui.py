@@ -214,6 +214,7 @@ def context() -> Context:
         f = dd.Filters()
     ctx = Context(data=data, filters=f, view=dd.apply(data, f))
     st.session_state["_context"] = ctx
+    st.session_state["_png_keys"] = set()  # the PNG buttons' keys of this run (png_button)
     return ctx
 
 
@@ -424,8 +425,6 @@ def png_button(spec: dict[str, Any], lines: Sequence[str]) -> None:
     its title, the dataset's label, source, filters and date, and the time it was made. Drawn only when
     clicked (the button's data is a callable: a page run costs nothing more), and clicking does not rerun the
     page."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
     import kg
     from kg import i18n
     from kg.dashboard import image
@@ -441,11 +440,11 @@ def png_button(spec: dict[str, Any], lines: Sequence[str]) -> None:
                                            made=made.format(time=f"{iso[0]}{now()}{iso[1]}", version=kg.__version__)))
 
     key = f"png-{slug(text)[:60]}"
-    run = get_script_run_ctx()
-    used = getattr(getattr(run, "shared", None), "widget_user_keys_this_run", None) or set()  # keys so far
+    used = st.session_state.setdefault("_png_keys", set())  # this run's PNG keys (emptied by context())
     n = 1
     while (key if n == 1 else f"{key}-{n}") in used:  # two charts with one title on a page
         n += 1
+    used.add(key if n == 1 else f"{key}-{n}")
     st.download_button(_("Chart image (PNG)"), draw, file_name=f"{slug(text)[:80]}.png", mime="image/png",
                        key=key if n == 1 else f"{key}-{n}", on_click="ignore", icon=":material/image:",
                        help=_("The chart as an image, with its title, the data's label, source, filters and date "
