@@ -190,3 +190,20 @@ def test_a_mistyped_link_is_explained_in_the_page_language(store_with_history: P
     assert "Ignorado en el enlace" in text, text
     assert "region=Afrika (¿quiso decir Africa? valores válidos: Africa" in text, text
     assert "did you mean" not in text and "valid:" not in text
+
+
+def test_names_in_tables_are_shown_translated_and_downloaded_as_stored(store_with_history: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch,
+                                                                       tmp_path: Path) -> None:
+    """Types and regions in a table read in the page's language (the CSV keeps the store's values, the URL's)."""
+    monkeypatch.setenv("GLAMKG_STORE", str(store_with_history))
+    monkeypatch.setenv("GLAMKG_CACHE", str(tmp_path / "cache"))
+    at = run("overview", "fr")
+    types = next(d for d in at.dataframe if "type" in d.value.columns and "institutions" in d.value.columns)
+    assert set(types.value["type"]) == {"musée", "bibliothèque", "archives"}, set(types.value["type"])
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Télécharger institutions par type (CSV)" in labels, labels
+    regions = next(d for d in at.dataframe if {"region", "status"} <= set(d.value.columns))
+    assert {"Afrique subsaharienne", "Europe du Nord et de l’Ouest"} <= set(regions.value["region"]), set(
+        regions.value["region"])
+    assert set(regions.value["status"]) <= {"avec partenariat", "sans partenariat"}, set(regions.value["status"])

@@ -258,7 +258,7 @@ def table(df: pd.DataFrame, name: str, *, key: str | None = None, label: str | N
     headers = {col: views.header(str(col)) for col in df.columns}
     config = {col: st.column_config.Column(h) for col, h in headers.items() if h}
     config.update(kwargs.pop("column_config", None) or {})
-    st.dataframe(df, hide_index=True, width="stretch", column_config=config, **kwargs)
+    st.dataframe(views.named_values(df), hide_index=True, width="stretch", column_config=config, **kwargs)
     from kg import i18n
 
     label = label if label and i18n.current() != i18n.DEFAULT else name  # English: the name, as the files are
