@@ -53,8 +53,8 @@ bars = (
     .encode(
         y=alt.Y("group:N", title=_(dv.LEVELS[level]), sort=by_index),
         x=alt.X(f"{ri}:Q", title=[_("representation index (1 = parity)"),
-                                 _("{metric} per {baseline} ÷ the same in").format(
-                                     metric=_(dv.GAP_METRICS[metric]), baseline=_(dv.BASELINES[baseline])),
+                                 _("{metric} per {baseline} ÷ the same in").format(  # short: a phone's width
+                                     metric=_(dv.GAP_METRICS[metric]), baseline=_(baseline)),
                                  refs[ref_key]]),
         color=alt.Color("status:N", title=_("status"), scale=alt.Scale(  # translated values
             domain=[_(s) for s in dv.STATUSES], range=["#d55e00", "#8c8c8c", "#0072b2", "#d1d5db"])),

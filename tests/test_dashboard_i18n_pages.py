@@ -157,3 +157,53 @@ def test_no_english_text_on_a_translated_page(store_with_history: Path, monkeypa
     leaked = leaks(english, translated, lang)
     assert not leaked, f"{len(leaked)} English texts on the {lang} page {page}:\n" + "\n".join(
         f"  {kind}: {text!r}" for text, kind in sorted(leaked.items(), key=lambda kv: (kv[1], kv[0])))
+
+
+def test_findings_read_in_french_with_french_numbers(store_with_history: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    """The sentence under the coverage chart, computed from the data, in French: its words from the catalogue,
+    its group names translated, its percentages with a decimal comma (Babel's French number format)."""
+    monkeypatch.setenv("GLAMKG_STORE", str(store_with_history))
+    monkeypatch.setenv("GLAMKG_CACHE", str(tmp_path / "cache"))
+    at = run("gaps", "fr")
+    at.selectbox(key="gaps_level").set_value("continent").run()
+    bold = [m.value.strip("*") for m in at.markdown if m.value.startswith("**")]
+    coverage = next(s for s in bold if "des institutions ont un partenariat" in s or "de ses" in s)
+    assert "institutions have" not in coverage and "partnership" not in coverage, coverage
+    # the fixture's continents: Europe 2 of 4 partnered, Africa 1 of 1, South America 0 of 1 (all small numbers)
+    head = "Amérique du Sud : 0 % des institutions ont un partenariat, contre 100 % pour "
+    assert coverage.startswith(head), coverage
+    assert "(peu d’institutions : à lire avec prudence)" in coverage
+    heat = next(s for s in bold if s.startswith("Gini"))
+    assert re.match(r"Gini \d,\d\d : répartition des partenariats", heat), heat
+
+
+def test_a_mistyped_link_is_explained_in_the_page_language(store_with_history: Path,
+                                                          monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("GLAMKG_STORE", str(store_with_history))
+    monkeypatch.setenv("GLAMKG_CACHE", str(tmp_path / "cache"))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params.update({"lang": "es", "scheme": "region", "region": "Afrika"})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = " ".join(w.value for w in at.warning)
+    assert "Ignorado en el enlace" in text, text
+    assert "region=Afrika (¿quiso decir Africa? valores válidos: Africa" in text, text
+    assert "did you mean" not in text and "valid:" not in text
+
+
+def test_names_in_tables_are_shown_translated_and_downloaded_as_stored(store_with_history: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch,
+                                                                       tmp_path: Path) -> None:
+    """Types and regions in a table read in the page's language (the CSV keeps the store's values, the URL's)."""
+    monkeypatch.setenv("GLAMKG_STORE", str(store_with_history))
+    monkeypatch.setenv("GLAMKG_CACHE", str(tmp_path / "cache"))
+    at = run("overview", "fr")
+    types = next(d for d in at.dataframe if "type" in d.value.columns and "institutions" in d.value.columns)
+    assert set(types.value["type"]) == {"musée", "bibliothèque", "archives"}, set(types.value["type"])
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Télécharger institutions par type (CSV)" in labels, labels
+    regions = next(d for d in at.dataframe if {"region", "status"} <= set(d.value.columns))
+    assert {"Afrique subsaharienne", "Europe du Nord et de l’Ouest"} <= set(regions.value["region"]), set(
+        regions.value["region"])
+    assert set(regions.value["status"]) <= {"avec partenariat", "sans partenariat"}, set(regions.value["status"])

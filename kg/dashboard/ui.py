@@ -73,8 +73,8 @@ def _scheme_from_url(data: dd.Dataset, unknown: list[str]) -> str:
     if given in dd.SCHEMES:
         return str(given)
     if given:
-        unknown.append(f"scheme={given} (expected one of {', '.join(dd.SCHEMES)}; showing "
-                       f"{dd.SCHEMES[dd.DEFAULT_SCHEME]})")
+        unknown.append(f"scheme={given} (" + _("expected one of {valid}; showing {shown}").format(
+            valid=", ".join(dd.SCHEMES), shown=_(dd.SCHEMES[dd.DEFAULT_SCHEME])) + ")")
     named = st.query_params.get_all("region")
     if named and not set(named) <= set(dd.options(data, dd.DEFAULT_SCHEME)["regions"]):
         for name in dd.SCHEMES:
@@ -110,11 +110,13 @@ def _init_from_url(data: dd.Dataset) -> None:
         try:
             lo, hi = sorted(int(x) for x in raw.split("-", 1))
             if hi < span[0] or lo > span[1]:
-                unknown.append(f"years={raw} (the data has {span[0]}-{span[1]}; showing all years)")
+                unknown.append(f"years={raw} (" + _("the data has {first}-{last}; showing all years").format(
+                    first=span[0], last=span[1]) + ")")
             else:
                 years = (max(span[0], lo), min(span[1], hi))
         except ValueError:
-            unknown.append(f"years={raw} (expected two years like {span[0]}-{span[1]})")
+            unknown.append(f"years={raw} (" + _("expected two years like {first}-{last}").format(
+                first=span[0], last=span[1]) + ")")
     if years:
         st.session_state["f_years"] = years
     if unknown:
@@ -129,9 +131,10 @@ def valid_values(given: str, known: Sequence[str], shown: int = 12) -> str:
 
     close = difflib.get_close_matches(given, list(known), n=3, cutoff=0.7)
     close += [k for k in known if k.lower() == given.lower() and k not in close]
-    listed = ", ".join(known[:shown]) + (f", … ({len(known)} in all: see the sidebar)" if len(known) > shown else "")
-    head = f"did you mean {' or '.join(close)}? " if close else ""
-    return f"{head}valid: {listed}" if known else "the data has none"
+    more = _(", … ({n} in all: see the sidebar)").format(n=len(known)) if len(known) > shown else ""
+    listed = ", ".join(known[:shown]) + more
+    head = _("did you mean {values}? ").format(values=_(" or ").join(close)) if close else ""
+    return head + _("valid: {values}").format(values=listed) if known else _("the data has none")
 
 
 def _write_url(f: dd.Filters) -> None:
@@ -256,7 +259,7 @@ def table(df: pd.DataFrame, name: str, *, key: str | None = None, label: str | N
     headers = {col: views.header(str(col)) for col in df.columns}
     config = {col: st.column_config.Column(h) for col, h in headers.items() if h}
     config.update(kwargs.pop("column_config", None) or {})
-    st.dataframe(df, hide_index=True, width="stretch", column_config=config, **kwargs)
+    st.dataframe(views.named_values(df), hide_index=True, width="stretch", column_config=config, **kwargs)
     from kg import i18n
 
     label = label if label and i18n.current() != i18n.DEFAULT else name  # English: the name, as the files are

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -367,6 +368,22 @@ HEADERS: dict[str, str] = {
 PARTNERED = (N_("partnered"), N_("not partnered"))
 
 
+#: Columns whose values are names the catalogues translate (regions, types, statuses, size bands, properties):
+#: shown in the page's language; the CSV keeps them as the store has them (they are the URL's values too).
+NAMED_COLUMNS = ("group", "region", "subregion", "continent", "wikimedia", "type", "status", "size_band",
+                 "property", "kind")
+
+
+def named_values(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with the values of its :data:`NAMED_COLUMNS` in the page's language (itself in English)."""
+    from kg import i18n
+
+    cols = [c for c in NAMED_COLUMNS if c in df.columns and not pd.api.types.is_numeric_dtype(df[c])]
+    if i18n.current() == i18n.DEFAULT or not cols:
+        return df
+    return df.assign(**{c: df[c].map(place_name) for c in cols})
+
+
 def header(column: str) -> str | None:
     """A table column's header in the page's language, or None for a column without one: :data:`HEADERS`, an
     impact measure (its label), ``partnerships_<evidence kind>`` (partnerships of that kind)."""
@@ -390,10 +407,10 @@ def header(column: str) -> str | None:
     return None
 
 
-def place_name(name: object) -> str:
+def place_name(name: Any) -> Any:
     """A region or continent name (data in ``schemas/``, in the catalogues) in the page's language; a country
-    name (already in it, :mod:`kg.gaps.labels`) or anything else as it is."""
-    return _(str(name)) if isinstance(name, str) and name else str(name)
+    name (already in it, :mod:`kg.gaps.labels`) or anything else (a missing value) as it is."""
+    return _(name) if isinstance(name, str) and name else name
 
 
 #: The gap table's status values (kg.gaps.metrics), shown translated on charts and tables.

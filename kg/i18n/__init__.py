@@ -7,8 +7,8 @@ environment :func:`from_environment`) and translating (:func:`gettext`, :func:`n
 :func:`gettext`). English is the source language: a message is its own English text, and a message a
 catalogue lacks shows in English.
 
-May import: the standard library and Babel (for the catalogues) only; every part may import it (it sits below
-:mod:`kg.errors`).
+May import: the standard library, Babel and PyYAML (for the catalogues, which read names in ``schemas/``) only;
+every part may import it (it sits below :mod:`kg.errors`).
 """
 
 from __future__ import annotations
