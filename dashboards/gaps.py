@@ -30,8 +30,8 @@ ref_key = d.selectbox(_("Index relative to"), list(refs), format_func=refs.get, 
 
 rep = dv.gap_report(ctx.view, by=level, baseline=baseline, metric=metric, evidence=ctx.filters.evidence or None,
                     reference=dd.reference(ctx.data, ctx.filters, ref_key))
-table = dv.gap_table(rep, metric=metric)
-table = table.assign(group=table["group"].map(dv.place_name), status=table["status"].map(lambda v: _(str(v))))
+stored = dv.gap_table(rep, metric=metric)  # the CSV keeps the stored values; charts and findings show names
+table = stored.assign(group=stored["group"].map(dv.place_name), status=stored["status"].map(lambda v: _(str(v))))
 st.caption(_("Evidence counted: {kinds} (sidebar: Evidence; definitions: docs/evidence.md).").format(
     kinds=dv.evidence_counted(rep)))
 st.caption(
@@ -88,7 +88,7 @@ ui.chart(
 st.markdown("**" + findings.coverage(table) + "**")
 
 st.subheader(_("Ranked table"))
-ui.table(table, f"gaps by {level}", column_config=ui.readable(table, dv.GAP_HEADERS, dv.GAP_DECIMALS),
+ui.table(stored, f"gaps by {level}", column_config=ui.readable(stored, dv.GAP_HEADERS, dv.GAP_DECIMALS),
          label=_("gaps by {level}").format(level=_(dv.LEVELS[level])))
 
 st.subheader(_("Inequality across countries"))

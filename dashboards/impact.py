@@ -21,8 +21,8 @@ if ctx.view.measures.empty:
 
 level = st.selectbox(_("Group by"), list(dv.IMPACT_LEVELS), format_func=ui.translated(dv.IMPACT_LEVELS),
                      key="impact_level", index=list(dv.IMPACT_LEVELS).index(ui.scheme()))
-table, dates = dv.impact(ctx.view, by=level)
-table = table.assign(group=table["group"].map(dv.place_name)) if level not in ("country", "institution") else table
+stored, dates = dv.impact(ctx.view, by=level)  # the CSV keeps the stored values; the chart shows names
+table = stored.assign(group=stored["group"].map(dv.place_name)) if level not in ("country", "institution") else stored
 st.caption(
     _("Report dates in the store: {dates}. Each institution's latest report is used; per institution = divided by "
       "all institutions of the group in the graph; per million = by the population (pypopulation, 2019) of the "
@@ -66,4 +66,4 @@ if column in table.columns:
         )
         .properties(height=max(120, 22 * len(top)))
     )
-ui.table(table, f"impact by {level}", label=_("impact by {level}").format(level=_(dv.IMPACT_LEVELS[level])))
+ui.table(stored, f"impact by {level}", label=_("impact by {level}").format(level=_(dv.IMPACT_LEVELS[level])))

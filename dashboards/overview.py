@@ -30,11 +30,12 @@ cols[4].metric(
 if not ui.empty(ctx.view):
     statuses = {_(k): v for k, v in worldmap.PARTNERED_COLOURS.items()}  # "partnered", "not partnered"
     partnered, unpartnered = list(statuses)
-    by_region = ctx.view.institutions.assign(
-        status=tables.partnered_flags(ctx.view).map({True: partnered, False: unpartnered}),
-        region=dv.region_column(ctx.view.institutions, ui.scheme()).map(dv.place_name),
-    )
-    by_region = by_region.groupby(["region", "status"], as_index=False).agg(institutions=("item", "size"))
+    stored = ctx.view.institutions.assign(  # the CSV keeps the stored values; the chart shows names
+        status=tables.partnered_flags(ctx.view).map({True: "partnered", False: "not partnered"}),
+        region=dv.region_column(ctx.view.institutions, ui.scheme()),
+    ).groupby(["region", "status"], as_index=False).agg(institutions=("item", "size"))
+    by_region = stored.assign(status=stored["status"].map({"partnered": partnered, "not partnered": unpartnered}),
+                              region=stored["region"].map(dv.place_name))
     ui.chart(
         alt.Chart(by_region, title=_("Institutions per region, with and without a partnership"))
         .mark_bar()
@@ -53,7 +54,7 @@ if not ui.empty(ctx.view):
                           "partnered_institutions": per[partnered].to_numpy()})
     cover["small_numbers"] = cover["institutions"] < gap_metrics.MIN_INSTITUTIONS
     st.markdown("**" + findings.coverage(cover) + "**")
-    ui.table(by_region, "institutions per region", label=_("institutions per region"))
+    ui.table(stored, "institutions per region", label=_("institutions per region"))
 
 st.subheader(_("What is in the store"))
 meta, stats = ctx.data.meta, ctx.data.stats

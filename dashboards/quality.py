@@ -16,11 +16,10 @@ if ui.empty(ctx.view):
 levels = {ui.scheme(): _(dv.LEVELS[ui.scheme()]), "subregion": _(dv.LEVELS["subregion"]),
           "country_name": _(dv.LEVELS["country"])}
 level = st.selectbox(_("Group by"), list(levels), key="quality_level", format_func=levels.__getitem__)
-comp = dv.completeness(ctx.view, by=level)
-comp["group"] = comp["group"].map(dv.place_name)
+stored = dv.completeness(ctx.view, by=level)  # the CSV keeps the stored values; the chart shows names
+stored["share_pct"] = 100.0 * stored["share"]
 properties = {p: _(p) for p in dv.QUALITY_PROPERTIES}
-comp["property"] = comp["property"].map(properties)
-comp["share_pct"] = 100.0 * comp["share"]
+comp = stored.assign(group=stored["group"].map(dv.place_name), property=stored["property"].map(properties))
 heat = alt.Chart(comp, title=_("Completeness of key properties (% of institutions with a value)"))
 ui.chart(
     alt.layer(
@@ -41,7 +40,7 @@ ui.chart(
                                                                alt.value("black"))),
     )
 )
-ui.table(comp, f"completeness by {level}", label=_("completeness by {level}").format(level=levels[level]))
+ui.table(stored, f"completeness by {level}", label=_("completeness by {level}").format(level=levels[level]))
 
 st.subheader(_("Items that need work"))
 prop = st.selectbox(_("Missing property"), list(dv.QUALITY_PROPERTIES), key="quality_prop",

@@ -16,8 +16,8 @@ if ui.empty(ctx.view, ("institutions", "partnerships")):
 
 level = st.selectbox(_("Group by"), list(dv.LEVELS), format_func=ui.translated(dv.LEVELS), key="trends_level",
                      index=list(dv.LEVELS).index(ui.scheme()))
-t = dv.trends(ctx.view, by=level)
-t = t.assign(group=t["group"].map(dv.place_name)) if not t.empty else t
+stored = dv.trends(ctx.view, by=level)  # the CSV keeps the stored values; the charts show names
+t = stored.assign(group=stored["group"].map(dv.place_name)) if not stored.empty else stored
 if t.empty:
     st.info(_("No dated partnerships or contributions match the filters."))
     st.stop()
@@ -41,7 +41,7 @@ for col, (title, axis) in series.items():
         )
         .properties(height=300)
     )
-ui.table(t, f"trends by {level}", label=_("trends by {level}").format(level=_(dv.LEVELS[level])))
+ui.table(stored, f"trends by {level}", label=_("trends by {level}").format(level=_(dv.LEVELS[level])))
 
 hist.series_section(ctx, level)
 hist.change_section(ctx, level, "institutions")

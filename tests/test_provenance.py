@@ -193,3 +193,45 @@ def test_every_dashboard_table_download_has_its_provenance(
         assert prov["parameters"] == {"regions": "Europe", "region scheme": "UN M49 regions"}
         assert "<http://www.wikidata.org/prop/direct/P31>" in prov["query"] and prov["ran_at"].endswith("Z")
         assert name in prov["note"]
+
+
+@pytest.mark.parametrize("page", ["overview", "gaps", "trends", "quality"])
+def test_a_french_page_downloads_the_stored_values(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, downloads: dict[str, bytes], page: str
+) -> None:
+    """The page shows names in French; its CSVs keep the values as stored (region keys, statuses, property
+    keys), so a script reads the same file whatever the page's language (docs/dashboard.md)."""
+    from streamlit.testing.v1 import AppTest
+
+    from kg.dashboard import data as dd
+    from kg.dashboard import views
+    from kg.gaps.tables import UNKNOWN
+    from kg.model import regions
+
+    app = Path(__file__).resolve().parents[1] / "dashboards"
+    monkeypatch.setenv("GLAMKG_STORE", str(store))
+    monkeypatch.setenv("GLAMKG_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("GLAMKG_DASHBOARD_ENDPOINT", raising=False)
+    dd._cached.clear()
+    at = AppTest.from_file(str(app / "app.py"), default_timeout=120)
+    at.query_params["lang"] = "fr"
+    if page != "overview":
+        at.switch_page(str(app / f"{page}.py"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    stored = {"status": {"partnered", "not partnered", "under-represented", "over-represented", "near parity",
+                         "too few to tell"},
+              "property": set(views.QUALITY_PROPERTIES),
+              "group": {UNKNOWN, *(n for s in ("wikimedia", "region", "continent", "subregion")
+                                   for n in regions.grouping(s).names())},
+              "region": {UNKNOWN, *regions.grouping("wikimedia").names()}}
+    csvs = [b for b in at.get("download_button") if b.proto.label.endswith("(CSV)")]
+    assert csvs and any(b.proto.label.startswith("Télécharger") for b in csvs)
+    checked = 0
+    for button in csvs:
+        csv = pd.read_csv(io.BytesIO(downloads[button.proto.url]), dtype=str, keep_default_na=False)
+        for column, values in stored.items():
+            if column in csv.columns:
+                assert set(csv[column]) <= values, (page, column, set(csv[column]) - values)
+                checked += 1
+    assert checked, f"{page}: no CSV with a named column"

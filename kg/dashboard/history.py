@@ -153,8 +153,7 @@ def change_section(ctx: ui.Context, level: str, baseline: str) -> None:
     if table.empty:
         st.info(_("The snapshots hold no figures at this level."))
         return
-    table["group"] = table["group"].map(views.place_name)
-    ui.table(table, f"change by {level} since snapshot {since}", key="dl-history-change",
+    ui.table(table, f"change by {level} since snapshot {since}", key="dl-history-change",  # names shown by ui.table
              label=_("change since snapshot {id}").format(id=since),
              column_config={c: st.column_config.Column(_column_header(c)) for c in table.columns if c != "group"})
 
@@ -181,7 +180,7 @@ def series_section(ctx: ui.Context, level: str, baseline: str = "institutions") 
     shown = _(MEASURE_NAMES.get(measure, measure))
     unit = "%" if name.endswith("_pct") else _("value")
     where = _(views.LEVELS.get(level, level))
-    s = s.assign(group=s["group"].map(views.place_name))
+    stored, s = s, s.assign(group=s["group"].map(views.place_name))  # the CSV keeps the stored values
     ui.chart(
         alt.Chart(s, title=_("{measure} by {level} over snapshots (whole store)").format(measure=shown, level=where))
         .mark_line(point=True)
@@ -195,5 +194,5 @@ def series_section(ctx: ui.Context, level: str, baseline: str = "institutions") 
         )
         .properties(height=300)
     )
-    ui.table(s, f"{name} by {level} over snapshots", key="dl-history-series",
+    ui.table(stored, f"{name} by {level} over snapshots", key="dl-history-series",
              label=_("{measure} by {level} over snapshots").format(measure=shown, level=where))

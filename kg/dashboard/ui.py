@@ -179,8 +179,10 @@ def sidebar(data: dd.Dataset) -> dd.Filters:
                    format_func=translated(opts["types"]))
     sb.multiselect(_("Partnership type"), opts["partnership_types"], key="f_ptype", placeholder=_("all types"),
                    format_func=translated(opts["partnership_types"]))
-    sb.multiselect(
-        _("Evidence"), opts["evidence"], key="f_evidence", format_func=dd.evidence_label, placeholder=_("every kind"),
+    evidence_labels = {k: dd.evidence_label(k) for k in opts["evidence"]}  # in this run's language (AppTest calls
+    sb.multiselect(                                                        # format_func outside the run)
+        _("Evidence"), opts["evidence"], key="f_evidence", format_func=lambda k: evidence_labels.get(k, str(k)),
+        placeholder=_("every kind"),
         help=_("Which kinds of evidence count as partnerships (docs/evidence.md): dated Wikimedian-in-residence and "
                "recorded partnerships, undated Commons pages and categories."),
     )

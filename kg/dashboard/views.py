@@ -381,7 +381,8 @@ def named_values(df: pd.DataFrame) -> pd.DataFrame:
     cols = [c for c in NAMED_COLUMNS if c in df.columns and not pd.api.types.is_numeric_dtype(df[c])]
     if i18n.current() == i18n.DEFAULT or not cols:
         return df
-    return df.assign(**{c: df[c].map(place_name) for c in cols})
+    # each distinct value once (a 100k-row table has a few dozen names)
+    return df.assign(**{c: df[c].map({v: place_name(v) for v in df[c].dropna().unique()}) for c in cols})
 
 
 def header(column: str) -> str | None:
