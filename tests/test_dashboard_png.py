@@ -21,7 +21,7 @@ import dashboard_fixture as fx
 import pytest
 import vl_convert
 from streamlit.runtime.media_file_manager import MediaFileManager
-from streamlit.testing.v1 import AppTest
+from test_dashboard_charts import run_page
 
 APP_DIR = Path(__file__).resolve().parents[1] / "dashboards"
 TIMEOUT = 120
@@ -65,17 +65,6 @@ def rendered(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
     monkeypatch.setattr(vl_convert, "vegalite_to_png", record)
     return specs
-
-
-def run_page(page: str, **query: str | list[str]) -> AppTest:
-    at = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=TIMEOUT)
-    for k, v in query.items():
-        at.query_params[k] = v
-    if page != "overview":
-        at.switch_page(str(APP_DIR / f"{page}.py"))
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def png_size(data: bytes) -> tuple[int, int]:

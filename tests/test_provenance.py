@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -154,12 +155,8 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
 PAGES = ["overview", "map", "gaps", "trends", "partnerships", "partners", "quality"]
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_every_dashboard_table_download_has_its_provenance(
-    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, downloads: dict[str, bytes], page: str
-) -> None:
-    """Beside each table's CSV: the queries that read the dashboard's tables, when, from which store and
-    generation, and the filters of the page's address as parameters."""
+def run_page(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: str, **query: str) -> Any:
+    """A dashboard page on ``store`` through AppTest, with ``query`` in its address; no exception raised."""
     from streamlit.testing.v1 import AppTest
 
     from kg.dashboard import data as dd
@@ -170,11 +167,22 @@ def test_every_dashboard_table_download_has_its_provenance(
     monkeypatch.delenv("GLAMKG_DASHBOARD_ENDPOINT", raising=False)
     dd._cached.clear()
     at = AppTest.from_file(str(app / "app.py"), default_timeout=120)
-    at.query_params["region"] = "Europe"
+    for key, value in query.items():
+        at.query_params[key] = value
     if page != "overview":
         at.switch_page(str(app / f"{page}.py"))
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_dashboard_table_download_has_its_provenance(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, downloads: dict[str, bytes], page: str
+) -> None:
+    """Beside each table's CSV: the queries that read the dashboard's tables, when, from which store and
+    generation, and the filters of the page's address as parameters."""
+    at = run_page(store, tmp_path, monkeypatch, page, region="Europe")
     buttons = at.get("download_button")
     csvs = {b.proto.label.removeprefix("Download ").removesuffix(" (CSV)"): b for b in buttons
             if b.proto.label.startswith("Download ")}
@@ -201,24 +209,11 @@ def test_a_french_page_downloads_the_stored_values(
 ) -> None:
     """The page shows names in French; its CSVs keep the values as stored (region keys, statuses, property
     keys), so a script reads the same file whatever the page's language (docs/dashboard.md)."""
-    from streamlit.testing.v1 import AppTest
-
-    from kg.dashboard import data as dd
     from kg.dashboard import views
     from kg.gaps.tables import UNKNOWN
     from kg.model import regions
 
-    app = Path(__file__).resolve().parents[1] / "dashboards"
-    monkeypatch.setenv("GLAMKG_STORE", str(store))
-    monkeypatch.setenv("GLAMKG_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv("GLAMKG_DASHBOARD_ENDPOINT", raising=False)
-    dd._cached.clear()
-    at = AppTest.from_file(str(app / "app.py"), default_timeout=120)
-    at.query_params["lang"] = "fr"
-    if page != "overview":
-        at.switch_page(str(app / f"{page}.py"))
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = run_page(store, tmp_path, monkeypatch, page, lang="fr")
     stored = {"status": {"partnered", "not partnered", "under-represented", "over-represented", "near parity",
                          "too few to tell"},
               "property": set(views.QUALITY_PROPERTIES),
