@@ -35,6 +35,15 @@ def _restore_kg_logger() -> Iterator[None]:
     logger.handlers[:] = handlers
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests read messages in English whatever the developer's locale is (``LANG=fr_FR.UTF-8`` would otherwise
+    translate the messages they assert on); a test of another language asks for it (``--lang``, ``LANG=``)."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 _LOOPBACK = ("127.", "::1", "localhost")
 
 
