@@ -63,7 +63,18 @@ def test_the_leak_check_finds_a_bare_english_message() -> None:
     assert english_literals('err.print(_("wrote {n} rows").format(n=n))\nout.print("[bold red]x[/]")') == []
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "kg" / "cli").glob("*.py")), ids=lambda p: p.name)
+#: Parts whose errors are not yet all through the catalogues (issue 16): each leaves this set when they are.
+NOT_YET = {"dashboard", "gaps", "load", "model", "query", "rdf", "store", "wikidata", "http.py", "errors.py",
+           "outfile.py", "config.py", "i18n", "__init__.py", "progress.py"}
+
+
+def _checked(path: Path) -> bool:
+    part = path.relative_to(ROOT / "kg").parts[0]
+    return part not in NOT_YET
+
+
+@pytest.mark.parametrize("path", [p for p in sorted((ROOT / "kg").rglob("*.py")) if _checked(p)],
+                         ids=lambda p: str(p.relative_to(ROOT / "kg")))
 def test_the_command_line_shows_no_message_outside_the_catalogues(path: Path) -> None:
     leaks = english_literals(path.read_text(encoding="utf-8"))
     assert not leaks, f"{path.name}: messages not passed through kg.i18n._ (so never translated): {leaks}"
