@@ -90,7 +90,10 @@ def number(name: str, environ: Mapping[str, str] | None = None) -> float:
     except ValueError:
         value = -1.0
     if not value > 0 or value != value or value == float("inf"):
-        raise InputError(f"${env_name(name)}: expected a positive number, found {raw!r}")
+        from kg.i18n import _
+
+        raise InputError(_("{variable}: expected a positive number, found {found}").format(
+            variable="$" + env_name(name), found=repr(raw)))
     return value
 
 

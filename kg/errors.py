@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from kg.i18n import N_, _
+
 
 class GlamkgError(Exception):
     """Base class: the message is meant for the user, as is."""
@@ -32,13 +34,15 @@ class EntityError(InputError):
     def __init__(self, message: str, *, entity: str | None = None, prop: str | None = None) -> None:
         self.entity = entity
         self.prop = prop
-        where = []
-        if entity:
-            where.append(f"entity {entity}")
-        if prop:
-            where.append(f"property {prop}")
-        prefix = ", ".join(where)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        if entity and prop:
+            text = _("entity {entity}, property {prop}: {message}").format(entity=entity, prop=prop, message=message)
+        elif entity:
+            text = _("entity {entity}: {message}").format(entity=entity, message=message)
+        elif prop:
+            text = _("property {prop}: {message}").format(prop=prop, message=message)
+        else:
+            text = message
+        super().__init__(text)
 
 
 class StoreError(GlamkgError, OSError):
@@ -71,6 +75,23 @@ class RemoteError(GlamkgError, OSError):
         super().__init__(message)
 
 
+#: The kinds of file glamkg's commands read or write, as callers name them in ``what`` (:func:`read_text`,
+#: :mod:`kg.outfile`): marked here for the catalogues, translated when a message names the file. A caller may
+#: also pass a name it marked itself (``N_("a plan file")``) or one already translated.
+FILE_KINDS = (
+    N_("file"), N_("output file"), N_("export file"), N_("report"), N_("plan file"), N_("a plan file"),
+    N_("review file"), N_("a review file (CSV)"), N_("QuickStatements file"), N_("provenance file"), N_("template"),
+    N_("a mapping file (YAML)"), N_("a workbook mapping file (YAML)"), N_("impact report"), N_("entity JSON"),
+    N_("a query file (.rq)"), N_("a SPARQL result file"),
+)
+
+
+
+def file_kind(what: str) -> str:
+    """``what`` (a kind of file, :data:`FILE_KINDS`) in the current language; itself when no catalogue has it."""
+    return _(what) if what else what
+
+
 MAX_TEXT_BYTES = 256 * 2**20  # the largest text file read whole (JSON, YAML, SPARQL): 256 MiB
 
 
@@ -85,26 +106,29 @@ def read_text(path: str | os.PathLike[str], what: str = "file", *, limit: int = 
 
     p = Path(path)
     if p.is_dir():
-        raise InputError(f"{p} is a directory: expected {what}")
+        raise InputError(_("{path} is a directory: expected {what}").format(path=p, what=file_kind(what)))
     try:
         mode = p.stat().st_mode
         if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-            raise InputError(f"{p} is a device, not a file: expected {what}")
+            raise InputError(_("{path} is a device, not a file: expected {what}").format(path=p, what=file_kind(what)))
         with open(p, "rb") as f:
             data = f.read(limit + 1)
         if len(data) > limit:
             raise InputError(
-                f"{p}: larger than {limit // 2**20} MiB, the most glamkg reads as {what}; is this the right file?"
+                _("{path}: larger than {mib} MiB, the most glamkg reads as {what}; is this the right file?").format(
+                    path=p, mib=limit // 2**20, what=file_kind(what))
             )
         return data.decode("utf-8")
     except FileNotFoundError:
-        raise InputError(f"{p}: no such file (expected {what})") from None
+        raise InputError(_("{path}: no such file (expected {what})").format(path=p, what=file_kind(what))) from None
     except OSError as e:
-        raise InputError(f"{p}: cannot read {what}: {e.strerror or e}") from None
+        raise InputError(
+            _("{path}: cannot read {what}: {reason}").format(path=p, what=file_kind(what), reason=e.strerror or e)
+        ) from None
     except UnicodeDecodeError as e:
         raise InputError(
-            f"{p}: expected UTF-8 text, found byte {e.object[e.start]:#04x} at offset {e.start}; "
-            f"save {what} as UTF-8"
+            _("{path}: expected UTF-8 text, found byte {byte} at offset {offset}; save {what} as UTF-8").format(
+                path=p, byte=f"{e.object[e.start]:#04x}", offset=e.start, what=file_kind(what))
         ) from None
 
 

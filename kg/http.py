@@ -44,6 +44,7 @@ import requests
 import kg
 from kg import config
 from kg.errors import RemoteError
+from kg.i18n import _, ngettext
 
 CONTACT_ENV = config.env_name("contact")
 # Where the tool is described; the operator's contact (email or user page) comes from $GLAMKG_CONTACT.
@@ -228,13 +229,16 @@ class HttpClient:
                     method, url, params=params, data=data, headers=dict(headers or {}), timeout=self.timeout
                 )
             except requests.Timeout as e:
-                problem = f"{method} {_redact(url)}: no answer within {self.timeout:g} s ({type(e).__name__})"
+                problem = _("{method} {url}: no answer within {seconds} s ({error})").format(
+                    method=method, url=_redact(url), seconds=f"{self.timeout:g}", error=type(e).__name__)
                 wait = self._backoff(attempt)
             except requests.ConnectionError as e:
-                problem = f"{method} {_redact(url)}: cannot connect ({_excerpt(str(e))})"
+                problem = _("{method} {url}: cannot connect ({error})").format(
+                    method=method, url=_redact(url), error=_excerpt(str(e)))
                 wait = self._backoff(attempt)
             except requests.RequestException as e:
-                raise RemoteError(f"{method} {shown}: request failed: {_excerpt(str(e))}", url=shown) from e
+                raise RemoteError(_("{method} {url}: request failed: {error}").format(
+                    method=method, url=shown, error=_excerpt(str(e))), url=shown) from e
             else:
                 if resp.status_code < 400:
                     if key is not None and resp.status_code == 200:
@@ -259,20 +263,24 @@ class HttpClient:
                     )
             if attempt >= max_retries:
                 raise RemoteError(
-                    f"{problem} (gave up after {attempt + 1} attempts)",
+                    ngettext("{problem} (gave up after {n} attempt)", "{problem} (gave up after {n} attempts)",
+                             attempt + 1).format(problem=problem, n=attempt + 1),
                     status=status,
                     retry_after=retry_after,
                     url=shown,
                 )
             if self.slept + wait > self.max_sleep:
                 raise RemoteError(
-                    f"{problem} (server asks to wait {wait:g} s; over the {self.max_sleep:g} s cap on waiting, "
-                    f"already waited {self.slept:g} s; try again later)",
+                    _("{problem} (server asks to wait {wait} s; over the {cap} s cap on waiting, already waited "
+                      "{waited} s; try again later)").format(
+                        problem=problem, wait=f"{wait:g}", cap=f"{self.max_sleep:g}", waited=f"{self.slept:g}"),
                     status=status,
                     retry_after=retry_after,
                     url=shown,
                 )
-            line = f"{problem}; waiting {wait:g} s ({why}), then retry {attempt + 1} of {max_retries}"
+            line = _("{problem}; waiting {wait} s ({why}), then retry {n} of {total}").format(
+                problem=problem, wait=f"{wait:g}", why=_("backoff") if why == "backoff" else why, n=attempt + 1,
+                total=max_retries)
             if self.notify is not None:
                 self.notify(line)
             else:
@@ -352,11 +360,11 @@ class HttpClient:
 
 def _hint(status: int) -> str:
     if status == 400:
-        return " (hint: the server rejected the request; for SPARQL this is usually a syntax error)"
+        return " " + _("(hint: the server rejected the request; for SPARQL this is usually a syntax error)")
     if status in (401, 403):
-        return " (hint: access refused; check the URL and, for Wikimedia, the User-Agent / $GLAMKG_CONTACT)"
+        return " " + _("(hint: access refused; check the URL and, for Wikimedia, the User-Agent / $GLAMKG_CONTACT)")
     if status == 404:
-        return " (hint: check the endpoint URL)"
+        return " " + _("(hint: check the endpoint URL)")
     return ""
 
 
@@ -367,8 +375,9 @@ def decode_json(resp: requests.Response) -> Any:
     except ValueError as e:
         ctype = resp.headers.get("Content-Type", "?")
         raise RemoteError(
-            f"{_redact(resp.url)}: expected a JSON body, found {ctype!r} that does not parse ({e}); "
-            f"body starts with {_excerpt(resp.text[:120])!r}",
+            _("{url}: expected a JSON body, found {ctype} that does not parse ({error}); "
+              "body starts with {start}").format(
+                url=_redact(resp.url), ctype=repr(ctype), error=e, start=repr(_excerpt(resp.text[:120]))),
             status=resp.status_code,
             url=_redact(resp.url),
         ) from e

@@ -26,7 +26,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
-from kg.errors import InputError
+from kg.errors import InputError, file_kind
+from kg.i18n import _
 
 STDOUT = "-"
 
@@ -63,13 +64,15 @@ def check(path: str | Path, *, what: str = "output file") -> None:
         return
     p = _resolved(path)
     if p.is_dir():
-        raise InputError(f"{what} {p} is a directory: give a file name")
+        raise InputError(_("{what} {path} is a directory: give a file name").format(what=file_kind(what), path=p))
     parent = p.parent
     if not parent.is_dir():
-        raise InputError(f"cannot write {what} {p}: the directory {parent} does not exist; create it or choose "
-                         "another file")
+        raise InputError(_("cannot write {what} {path}: the directory {parent} does not exist; create it or choose "
+                           "another file").format(what=file_kind(what), path=p, parent=parent))
     if not os.access(parent, os.W_OK | os.X_OK) or (p.exists() and not os.access(p, os.W_OK)):
-        raise InputError(f"cannot write {what} {p}: permission denied; choose a file in a writable directory")
+        raise InputError(_("cannot write {what} {path}: permission denied; choose a file in a writable "
+                           "directory").format(
+            what=file_kind(what), path=p))
 
 
 @contextlib.contextmanager
@@ -157,4 +160,6 @@ def _keep_mode_and_owner(tmp: Path, old: os.stat_result) -> None:
 
 def _located(e: OSError, p: Path, what: str) -> InputError:
     reason = e.strerror or str(e)
-    return InputError(f"cannot write {what} {p}: {reason}; choose a file in an existing, writable directory")
+    return InputError(_("cannot write {what} {path}: {reason}; choose a file in an existing, writable "
+                        "directory").format(
+        what=file_kind(what), path=p, reason=reason))
