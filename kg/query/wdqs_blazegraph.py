@@ -58,7 +58,7 @@ def strip_wiki_indentation(text: str) -> tuple[str, str]:
 
 def expand_named_subqueries(text: str, notes: list[str]) -> str:
     """``WITH { ... } AS %name`` + ``INCLUDE %name`` -> a sub-select where each INCLUDE was."""
-    for _ in range(50):  # one WITH block a round: a named subquery may INCLUDE an earlier one
+    for _round in range(50):  # one WITH block a round: a named subquery may INCLUDE an earlier one
         tokens = tokenize(text)
         at = next((i for i, t in enumerate(tokens) if t.is_kw("WITH") and i + 1 < len(tokens)
                    and tokens[i + 1].text == "{"), -1)

@@ -12,6 +12,7 @@ from typing import IO
 import pyoxigraph as ox
 
 from kg.errors import InputError
+from kg.i18n import _
 
 FORMATS = {"nt": ox.RdfFormat.N_TRIPLES, "ttl": ox.RdfFormat.TURTLE}
 
@@ -20,14 +21,16 @@ def dump_format(p: Path, format: str | None) -> ox.RdfFormat:
     """The RDF format of a dump: ``format`` (``nt``/``ttl``) when given, else from the file name."""
     if format is not None:
         if format not in FORMATS:
-            raise InputError(f"dump format must be one of {', '.join(FORMATS)}, found {format!r}")
+            raise InputError(_("dump format must be one of {formats}, found {found}").format(
+                formats=", ".join(FORMATS), found=repr(format)))
         return FORMATS[format]
     suffixes = [s.lower() for s in p.suffixes if s.lower() != ".gz"]
     ext = suffixes[-1].lstrip(".") if suffixes else ""
     if ext in FORMATS:
         return FORMATS[ext]
     raise InputError(
-        f"{p}: cannot tell the format from the name; expected .nt or .ttl (optionally .gz), or pass format="
+        _("{path}: cannot tell the format from the name; expected .nt or .ttl (optionally .gz), or pass "
+          "format=").format(path=p)
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.errors import InputError
+from kg.i18n import _
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -27,7 +28,8 @@ def to_literal(value: Any) -> ox.Literal:
         return ox.Literal(value.isoformat(), datatype=ox.NamedNode(_XSD + "dateTime"))
     if isinstance(value, str):
         return ox.Literal(value)
-    raise InputError(f"store metadata values are text, numbers, booleans or datetimes; found {type(value).__name__}")
+    raise InputError(_("store metadata values are text, numbers, booleans or datetimes; found {found}").format(
+        found=type(value).__name__))
 
 
 def to_python(term: Any) -> Any:

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.i18n import _
+
 log = logging.getLogger(__name__)
 INTERVAL = 0.0  # seconds between two publications during a series of writes (0: after every write)
 CURRENT = "CURRENT"
@@ -66,7 +68,8 @@ def publish(inner: ox.Store, path: Path, generation: str) -> Path | None:
         os.rename(tmp, target)
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
-        log.warning("the store at %s could not publish a snapshot for readers: %s", path, e)
+        log.warning("%s", _("the store at {path} could not publish a snapshot for readers: {error}").format(
+            path=path, error=e))
         return None
     pointer = snaps / f".{CURRENT}-{os.getpid()}"
     pointer.write_text(generation + "\n", encoding="utf-8")
@@ -134,7 +137,7 @@ class Hold:
 
 def open_latest(path: Path, attempts: int = 5) -> tuple[ox.Store, Hold] | None:
     """The latest snapshot, opened read-only and held; None when the store was never published."""
-    for _ in range(attempts):
+    for _attempt in range(attempts):
         snap = current(path)
         if snap is None:
             return None

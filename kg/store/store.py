@@ -32,6 +32,7 @@ import pyoxigraph as ox
 
 from kg import config
 from kg.errors import EntityError, GlamkgError, InputError, StoreError
+from kg.i18n import _
 from kg.model import ids
 from kg.model.schema import prefixes
 from kg.progress import Advance
@@ -71,9 +72,9 @@ Converter = Callable[..., list[ox.Triple]]
 def _query_named(name: str | None, sparql: str) -> str:
     """How an error message names a query: its name, else the start of its text."""
     if name:
-        return f"query {name}"
+        return _("query {name}").format(name=name)
     text = " ".join(sparql.split())
-    return f"the query `{text if len(text) <= 80 else text[:80] + '...'}`"
+    return _("the query `{start}`").format(start=text if len(text) <= 80 else text[:80] + "...")
 
 
 def _one_line(error: BaseException) -> str:
@@ -116,7 +117,9 @@ class Store:
                 try:
                     latest = snapshots.open_latest(p)
                 except (OSError, RuntimeError) as e:
-                    raise StoreError(f"cannot open the published snapshot of the store at {p}: {e}") from None
+                    raise StoreError(
+                        _("cannot open the published snapshot of the store at {path}: {error}").format(path=p, error=e)
+                    ) from None
                 if latest is not None:
                     st = cls(latest[0], path=p, read_only=True)
                     st._hold = latest[1]
@@ -138,33 +141,34 @@ class Store:
     @classmethod
     def _open(cls, p: Path, *, read_only: bool, create: bool) -> Store:
         if p.exists() and not p.is_dir():
-            raise StoreError(f"{p} is a file, not a store directory; use --store with a directory")
+            raise StoreError(_("{path} is a file, not a store directory; use --store with a directory").format(path=p))
         looks_like_store = (p / "CURRENT").is_file()
         if p.is_dir() and not looks_like_store and any(p.iterdir()):
             raise StoreError(
-                f"{p} is not a glamkg store (no Oxigraph database in it) and not empty; "
-                "use --store with a new or empty directory"
+                _("{path} is not a glamkg store (no Oxigraph database in it) and not empty; use --store with a new or "
+                  "empty directory").format(path=p)
             )
         if not looks_like_store and (read_only or not create):
-            raise StoreError(f"no store at {p}; create one with `glamkg init --store {p}`")
+            raise StoreError(_("no store at {path}; create one with `glamkg init --store {path}`").format(path=p))
         try:
             inner = ox.Store.read_only(str(p)) if read_only else ox.Store(str(p))
         except (OSError, RuntimeError) as e:  # RuntimeError: RocksDB "Corruption" (files replaced under it)
             text = str(e)
             if "lock" in text.lower():
                 raise StoreError(
-                    f"the store at {p} is in use: another process (a load or import still running?) or this one "
-                    "has it open for writing; wait for it to finish, or open it read-only"
+                    _("the store at {path} is in use: another process (a load or import still running?) or this one "
+                      "has it open for writing; wait for it to finish, or open it read-only").format(path=p)
                 ) from None
             if "corrupt" in text.lower():
                 raise StoreError(
-                    f"the store at {p} is damaged: its database files do not agree with each other (a disk error, "
-                    "a copy made while it was written, or files changed by hand). glamkg cannot read it. What to "
-                    "do: restore the folder from a backup; or, from an export made earlier, create a new store "
-                    f"(`glamkg init --store NEW`, `glamkg import dump EXPORT.nt --store NEW`); or rebuild it from "
-                    f"its sources (loads, imports). The database said: {' '.join(text.split())[:300]}"
+                    _("the store at {path} is damaged: its database files do not agree with each other (a disk error, "
+                      "a copy made while it was written, or files changed by hand). glamkg cannot read it. What to "
+                      "do: restore the folder from a backup; or, from an export made earlier, create a new store "
+                      "(`glamkg init --store NEW`, `glamkg import dump EXPORT.nt --store NEW`); or rebuild it from "
+                      "its sources (loads, imports). The database said: {said}").format(
+                        path=p, said=" ".join(text.split())[:300])
                 ) from None
-            raise StoreError(f"cannot open the store at {p}: {text}") from None
+            raise StoreError(_("cannot open the store at {path}: {error}").format(path=p, error=text)) from None
         return cls(inner, path=p, read_only=read_only)
 
     @classmethod
@@ -205,12 +209,13 @@ class Store:
             problem = str(e) or type(e).__name__
         finally:
             del inner  # released (with its lock) here, not kept alive by a traceback
-        log.warning("the store at %s could not be flushed on close: %s", self.path, problem)
+        log.warning("%s", _("the store at {path} could not be flushed on close: {error}").format(
+            path=self.path, error=problem))
         if raise_errors:
             raise StoreError(
-                f"the store at {self.path} could not be flushed to disk on close: {problem}; the last writes may "
-                "not be on disk: check the disk (free space, permissions), then `glamkg stats --store "
-                f"{self.path}` to see what the store holds"
+                _("the store at {path} could not be flushed to disk on close: {error}; the last writes may not be on "
+                  "disk: check the disk (free space, permissions), then `glamkg stats --store {path}` to see what "
+                  "the store holds").format(path=self.path, error=problem)
             )
 
     def _release(self) -> None:
@@ -233,7 +238,8 @@ class Store:
         try:
             snapshots.publish(self._ox, self.path, self._current_generation())
         except OSError as e:  # readers keep the previous snapshot; the data itself is written
-            log.warning("the store at %s could not publish a snapshot for readers: %s", self.path, e)
+            log.warning("%s", _("the store at {path} could not publish a snapshot for readers: {error}").format(
+                path=self.path, error=e))
             return
         self._unpublished = False
         self._published_at = time.monotonic()
@@ -253,12 +259,13 @@ class Store:
     def inner(self) -> ox.Store:
         """The underlying pyoxigraph store (read it; write through this class)."""
         if self._ox is None:
-            raise StoreError("the store is closed")
+            raise StoreError(_("the store is closed"))
         return self._ox
 
     def _writable(self) -> ox.Store:
         if self.read_only:
-            raise StoreError(f"the store at {self.path} is open read-only; open it without read_only to write")
+            raise StoreError(_("the store at {path} is open read-only; open it without read_only to write").format(
+                path=self.path))
         return self.inner
 
     # --- reading ------------------------------------------------------------------------------------
@@ -281,9 +288,11 @@ class Store:
         try:
             return self.inner.query(sparql, substitutions=dict(substitutions) if substitutions else None, **kwargs)
         except SyntaxError as e:
-            raise InputError(f"SPARQL syntax error in {_query_named(name, sparql)}: {_one_line(e)}") from e
+            raise InputError(_("SPARQL syntax error in {query}: {error}").format(
+                query=_query_named(name, sparql), error=_one_line(e))) from e
         except RuntimeError as e:
-            raise InputError(f"SPARQL evaluation failed for {_query_named(name, sparql)}: {_one_line(e)}") from e
+            raise InputError(_("SPARQL evaluation failed for {query}: {error}").format(
+                query=_query_named(name, sparql), error=_one_line(e))) from e
 
     def __len__(self) -> int:
         """Triples in the default graph: Oxigraph's count of all quads (twice as fast as a SPARQL COUNT) less
@@ -358,19 +367,23 @@ class Store:
         advance = progress or _ignore
         for n, e in enumerate(items, 1):
             if not isinstance(e, Mapping):
-                raise InputError(f"entity #{n}: expected entity JSON (an object), found {type(e).__name__}")
+                raise InputError(_("entity #{n}: expected entity JSON (an object), found {found}").format(
+                    n=n, found=type(e).__name__))
             eid = e.get("id")
             if not isinstance(eid, str) or not ids.is_id(eid):
-                raise EntityError(f"bad or missing entity id {eid!r} (expected Q<number>)", entity=f"#{n}")
+                raise EntityError(_("bad or missing entity id {found} (expected Q<number>)").format(found=repr(eid)),
+                                  entity=f"#{n}")
             if eid in seen:
-                raise EntityError(f"written twice in one batch (entities #{seen[eid]} and #{n})", entity=eid)
+                raise EntityError(_("written twice in one batch (entities #{first} and #{second})").format(
+                    first=seen[eid], second=n), entity=eid)
             seen[eid] = n
             try:
                 triples = converter(e, datatypes=datatypes)
             except GlamkgError:
                 raise
             except (KeyError, TypeError, ValueError) as err:
-                raise EntityError(f"cannot convert to RDF: {type(err).__name__}: {err}", entity=eid) from None
+                raise EntityError(_("cannot convert to RDF: {error}").format(error=f"{type(err).__name__}: {err}"),
+                                  entity=eid) from None
             converted.append((eid, ox.NamedNode(ids.entity_iri(eid)), triples))
             advance(1)
 
@@ -527,11 +540,12 @@ class Store:
         has writes nothing and leaves :meth:`generation` as it was."""
         st = self._writable()
         if not isinstance(key, str) or not _KEY.match(key):
-            raise InputError(f"metadata keys are lower-case words like 'label' or 'synthetic', found {key!r}")
+            raise InputError(_("metadata keys are lower-case words like 'label' or 'synthetic', found {found}").format(
+                found=repr(key)))
         if key in _RESERVED_META:
             raise InputError(
-                f"metadata key {key!r} is reserved (the store keeps {', '.join(sorted(_RESERVED_META))} itself); "
-                "choose another key"
+                _("metadata key {key} is reserved (the store keeps {reserved} itself); choose another key").format(
+                    key=repr(key), reserved=", ".join(sorted(_RESERVED_META)))
             )
         pred = ox.NamedNode(_META_NS + key)
         lit = to_literal(value)
@@ -548,7 +562,7 @@ class Store:
                 + terms.decode("utf-8") + "} }"
             )
         except OSError as e:
-            raise StoreError(f"cannot write metadata: {e}") from None
+            raise StoreError(_("cannot write metadata: {error}").format(error=e)) from None
         self._written()
 
     def meta(self) -> dict[str, Any]:
@@ -581,18 +595,18 @@ class Store:
         st = self._writable()
         p = Path(path)
         if not p.is_file():
-            raise InputError(f"{p}: no such file")
+            raise InputError(_("{path}: no such file").format(path=p))
         fmt = dump_format(p, format)
         count = 0
         try:
             with open_dump(p) as fh:
                 reader = CountingReader(fh, progress or _ignore)
-                for _ in ox.parse(reader, fmt, base_iri=base_iri):  # type: ignore[arg-type]
+                for _triple in ox.parse(reader, fmt, base_iri=base_iri):  # type: ignore[arg-type]
                     count += 1
         except SyntaxError as e:
-            raise InputError(f"{p}: {e}; nothing was loaded") from None
+            raise InputError(_("{path}: {error}; nothing was loaded").format(path=p, error=e)) from None
         except (OSError, EOFError) as e:
-            raise InputError(f"{p}: cannot read: {e}") from None
+            raise InputError(_("{path}: cannot read: {error}").format(path=p, error=e)) from None
         gen = int(self._current_generation()) + 1
         log = self._log_entry(gen, "dump", triples=count)
         try:
@@ -600,7 +614,7 @@ class Store:
             with open_dump(p) as fh:
                 st.bulk_extend(itertools.chain(ox.parse(fh, fmt, base_iri=base_iri), log))
         except (OSError, SyntaxError) as e:
-            raise StoreError(f"loading {p} failed: {e}") from None
+            raise StoreError(_("loading {path} failed: {error}").format(path=p, error=e)) from None
         self._written()
         return count
 
@@ -609,15 +623,16 @@ class Store:
         path or a binary stream; streamed, not built in memory."""
         fmt = FORMATS.get(format)
         if fmt is None:
-            raise InputError(f"export format must be one of {', '.join(FORMATS)}, found {format!r}")
+            raise InputError(_("export format must be one of {formats}, found {found}").format(
+                formats=", ".join(FORMATS), found=repr(format)))
         prefixes = {**PREFIXES, "gk": ids.local_concept_base()} if fmt == ox.RdfFormat.TURTLE else None
         if isinstance(output, str | Path):
             target = Path(output)
             if not target.parent.is_dir():
-                raise InputError(f"cannot export to {target}: the directory {target.parent} does not exist; "
-                                 "create it or choose another --output")
+                raise InputError(_("cannot export to {path}: the directory {parent} does not exist; create it or "
+                                   "choose another --output").format(path=target, parent=target.parent))
             if target.is_dir():
-                raise InputError(f"cannot export to {target}: it is a directory; give a file name")
+                raise InputError(_("cannot export to {path}: it is a directory; give a file name").format(path=target))
         try:
             if isinstance(output, str | Path):
                 self.inner.dump(str(output), fmt, from_graph=_DG, prefixes=prefixes)
@@ -628,8 +643,9 @@ class Store:
         except OSError as e:
             if e.errno == errno.EPIPE:
                 raise BrokenPipeError(*e.args) from None
-            where = f" to {output}" if isinstance(output, str | Path) else ""
-            raise StoreError(f"export{where} failed: {e}") from None
+            if isinstance(output, str | Path):
+                raise StoreError(_("export to {path} failed: {error}").format(path=output, error=e)) from None
+            raise StoreError(_("export failed: {error}").format(error=e)) from None
 
     # --- statistics ---------------------------------------------------------------------------------
 
@@ -661,7 +677,8 @@ def raw(store: Store | ox.Store) -> ox.Store:
         return store.inner
     if isinstance(store, ox.Store):
         return store
-    raise StoreError(f"expected a glamkg store or a pyoxigraph.Store, found {type(store).__name__}")
+    raise StoreError(
+        _("expected a glamkg store or a pyoxigraph.Store, found {found}").format(found=type(store).__name__))
 
 
 def read_with_retry(path: str | Path | None, read: Callable[[Store], _T], *, attempts: int = 5) -> _T:

@@ -36,6 +36,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import StoreError
+from kg.i18n import _
 
 COMPLETE = "GLAMKG-COMPLETE"
 
@@ -58,8 +59,8 @@ def locked(path: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise StoreError(
-                f"the store at {path} is in use: another process is writing a large batch to it; wait for it "
-                "to finish"
+                _("the store at {path} is in use: another process is writing a large batch to it; wait for it to "
+                  "finish").format(path=path)
             ) from None
         yield
     finally:
@@ -110,14 +111,15 @@ class ReaderLock:
             with open(_gate(path), "a+b") as g:
                 if not _flock(g.fileno(), fcntl.LOCK_SH, wait):
                     f.close()
-                    raise StoreError(f"the store at {path} is being swapped by a large write for more than "
-                                     f"{wait:.0f} s; try again when it has finished")
+                    raise StoreError(_("the store at {path} is being swapped by a large write for more than "
+                                       "{seconds} s; try again when it has finished").format(
+                                           path=path, seconds=f"{wait:.0f}"))
         except OSError:
             pass
         if not _flock(f.fileno(), fcntl.LOCK_SH, wait):
             f.close()
-            raise StoreError(f"the store at {path} is being swapped by a large write for more than {wait:.0f} s; "
-                             "try again when it has finished")
+            raise StoreError(_("the store at {path} is being swapped by a large write for more than {seconds} s; "
+                               "try again when it has finished").format(path=path, seconds=f"{wait:.0f}"))
         self._file = f
 
     def release(self) -> None:
@@ -133,8 +135,9 @@ def _no_readers(path: Path, wait: float) -> Iterator[None]:
         fcntl.flock(g.fileno(), fcntl.LOCK_EX)  # only writers take it exclusively, and one writer at a time
         if not _flock(f.fileno(), fcntl.LOCK_EX, wait):
             raise StoreError(
-                f"the store at {path} is still open read-only after {wait:.0f} s (a dashboard or a query?); a large "
-                "write needs it closed for a moment to swap in. Nothing was written: close the readers and try again"
+                _("the store at {path} is still open read-only after {seconds} s (a dashboard or a query?); a large "
+                  "write needs it closed for a moment to swap in. Nothing was written: close the readers and try "
+                  "again").format(path=path, seconds=f"{wait:.0f}")
             )
         yield
 
@@ -223,8 +226,8 @@ def write_through_copy(
             try:
                 _finish(path)
             except OSError as e:
-                raise StoreError(f"the write was committed but swapping {swap} in failed ({e}); open the store "
-                                 "again to finish it") from None
+                raise StoreError(_("the write was committed but swapping {swap} in failed ({error}); open the "
+                                   "store again to finish it").format(swap=swap, error=e)) from None
             try:
                 return ox.Store(str(path))
             except OSError:

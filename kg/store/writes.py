@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from kg.errors import StoreError
+from kg.i18n import _
 
 #: New triples written with the bulk loader in one step (its batch is 1,000,000 quads).
 BULK_LIMIT = 900_000
@@ -119,7 +120,7 @@ def apply(st: ox.Store, removals: set[ox.Triple], added: bytes, meta: list[ox.Qu
     except StoreError:
         raise
     except (OSError, SyntaxError) as e:
-        raise StoreError(f"writing to the store failed, nothing was written: {e}") from None
+        raise StoreError(_("writing to the store failed, nothing was written: {error}").format(error=e)) from None
     return write
 
 
@@ -140,7 +141,7 @@ def apply_stream(parts: Iterable[bytes], meta: list[ox.Quad], *, swap: Swapper) 
     except StoreError:
         raise
     except (OSError, SyntaxError) as e:
-        raise StoreError(f"writing to the store failed, nothing was written: {e}") from None
+        raise StoreError(_("writing to the store failed, nothing was written: {error}").format(error=e)) from None
     return added[0]
 
 
