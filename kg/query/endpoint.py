@@ -28,6 +28,7 @@ from SPARQLWrapper.Wrapper import QueryResult
 
 from kg.errors import InputError, RemoteError
 from kg.http import HttpClient, default_client
+from kg.i18n import _
 from kg.query import results
 
 SPARQL_JSON = "application/sparql-results+json"
@@ -100,8 +101,9 @@ class SparqlEndpoint:
                 ctype = resp.headers.get("Content-Type", "?")
                 start = resp.text[:120].replace("\n", " ")
                 raise RemoteError(
-                    f"{self.url}: expected {'SPARQL JSON results' if fmt == JSON else 'RDF'}, found {ctype!r} that "
-                    f"does not parse ({e}); body starts with {start!r}",
+                    _("{url}: expected {expected}, found {ctype} that does not parse ({error}); body starts with "
+                      "{start}").format(url=self.url, expected=_("SPARQL JSON results") if fmt == JSON else "RDF",
+                                        ctype=repr(ctype), error=e, start=repr(start)),
                     status=resp.status_code,
                     url=self.url,
                 ) from e
@@ -110,7 +112,7 @@ class SparqlEndpoint:
         """SPARQL JSON results of a SELECT (or ASK) query, as a dict."""
         form = self.query_type(query)
         if form not in ("SELECT", "ASK"):
-            raise InputError(f"expected a SELECT or ASK query, found {form}")
+            raise InputError(_("expected a SELECT or ASK query, found {form}").format(form=form))
         resp = self._exchange(query, SPARQL_JSON)
         doc = self._convert(resp, JSON)
         if isinstance(doc, (bytes, str)):
@@ -118,11 +120,13 @@ class SparqlEndpoint:
                 doc = json.loads(doc)
             except ValueError as e:
                 raise RemoteError(
-                    f"{self.url}: expected SPARQL JSON results, the body does not parse ({e})", url=self.url
+                    _("{url}: expected SPARQL JSON results, the body does not parse ({error})").format(
+                        url=self.url, error=e), url=self.url
                 ) from e
         if not isinstance(doc, dict) or not ("results" in doc or "boolean" in doc):
             raise RemoteError(
-                f"{self.url}: expected SPARQL JSON results (head/results or boolean), found {str(doc)[:120]!r}",
+                _("{url}: expected SPARQL JSON results (head/results or boolean), found {found}").format(
+                    url=self.url, found=repr(str(doc)[:120])),
                 url=self.url,
             )
         if form == "ASK" and "boolean" not in doc:
@@ -136,7 +140,7 @@ class SparqlEndpoint:
         """Triples of a CONSTRUCT or DESCRIBE query (asked for as N-Triples, parsed by pyoxigraph)."""
         form = self.query_type(query)
         if form not in ("CONSTRUCT", "DESCRIBE"):
-            raise InputError(f"expected a CONSTRUCT or DESCRIBE query, found {form}")
+            raise InputError(_("expected a CONSTRUCT or DESCRIBE query, found {form}").format(form=form))
         resp = self._exchange(query, f"{N_TRIPLES}, text/turtle;q=0.9")
         body = self._convert(resp, N3)
         data = body.encode() if isinstance(body, str) else bytes(body)
@@ -145,7 +149,8 @@ class SparqlEndpoint:
         try:
             return [q.triple for q in ox.parse(data, format=fmt)]
         except SyntaxError as e:
-            raise RemoteError(f"{self.url}: the RDF returned does not parse as {ctype}: {e}", url=self.url) from e
+            raise RemoteError(_("{url}: the RDF returned does not parse as {ctype}: {error}").format(
+                url=self.url, ctype=ctype, error=e), url=self.url) from e
 
     def dataframe(self, query: str, *, shorten_ids: bool = True, form: str | None = None) -> pd.DataFrame:
         """Any read query -> typed DataFrame (the same typing as the local store gives)."""

@@ -42,6 +42,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.errors import InputError
+from kg.i18n import _
 from kg.model import ids
 from kg.model.idmap import IdMap
 from kg.query.sparql_text import Edit, Token, apply_edits, matching, same_order_limits, tokenize
@@ -200,29 +201,32 @@ class Translated:
     reorder: Reorder | None = None  # ORDER BY + LIMIT applied again to the answer, in Wikidata's ids
 
     def explain(self) -> str:
-        rows = [f"  {g:>16} -> {w:<10} (line {line})" for g, (w, line) in sorted(self.ids.items())]
+        line_n = _("line {line}")
+        rows = [f"  {g:>16} -> {w:<10} ({line_n.format(line=line)})" for g, (w, line) in sorted(self.ids.items())]
         if self.kept:
-            rows.append("  kept as Wikidata's IRIs (every Wikibase writes them so): " + ", ".join(sorted(self.kept)))
+            rows.append("  " + _("kept as Wikidata's IRIs (every Wikibase writes them so): {ids}").format(
+                ids=", ".join(sorted(self.kept))))
         if self.unmatched:
-            rows.append(
-                "  not on the wiki (these VALUES entries match nothing there): " + ", ".join(sorted(self.unmatched))
-            )
+            rows.append("  " + _("not on the wiki (these VALUES entries match nothing there): {ids}").format(
+                ids=", ".join(sorted(self.unmatched))))
         if self.reorder:
-            rows.append(f"  applied to the answer once its ids are Wikidata's again: {self.reorder.clause()}")
+            rows.append("  " + _("applied to the answer once its ids are Wikidata's again: {clause}").format(
+                clause=self.reorder.clause()))
         if self.prefixes:
-            rows.append("prefixes pointed at the wiki:")
+            rows.append(_("prefixes pointed at the wiki:"))
             rows += [f"  {p}: <{ns}>" for p, ns in sorted(self.prefixes.items())]
         return "\n".join(
-            ["ids translated through the id map (glamkg/Wikidata -> the wiki):", *rows, "query sent:", self.text]
+            [_("ids translated through the id map (glamkg/Wikidata -> the wiki):"), *rows, _("query sent:"), self.text]
         )
 
 
 def check_concept_base(base: str, where: str = "") -> str:
     """A wiki's concept base as it goes into query text: an http(s) IRI ending in ``/entity/``."""
     if not _CONCEPT_BASE.match(base or ""):
-        raise InputError(
-            f"{where}expected the wiki's concept base, an IRI like https://example.wikibase.cloud/entity/, found "
-            f"{base!r} (hint: `glamkg wikibase bootstrap` writes it into the id map; or give --concept-base)"
+        raise InputError(where + _(
+            "expected the wiki's concept base, an IRI like https://example.wikibase.cloud/entity/, found {found} "
+            "(hint: `glamkg wikibase bootstrap` writes it into the id map; or give --concept-base)").format(
+                found=repr(base))
         )
     return base
 
@@ -231,7 +235,7 @@ class Renumbering:
     """Wikidata's (glamkg's) ids <-> a Wikibase's own, for queries and their answers."""
 
     def __init__(self, idmap: IdMap, *, mint: Callable[[str], str] | None = None) -> None:
-        check_concept_base(idmap.concept_base, f"{idmap.path}: " if idmap.path else "id map: ")
+        check_concept_base(idmap.concept_base, f"{idmap.path}: " if idmap.path else _("id map") + ": ")
         self.idmap = idmap
         self.mint = mint  # an item of the wiki the map lacks -> a new glamkg id (recorded in the map)
         self.root = idmap.concept_base[: -len("entity/")]
@@ -323,12 +327,16 @@ class Renumbering:
             replacement = f"{pre}:{wiki_id}" if as_pname else f"<{self.forward[namespace]}{wiki_id}>"
             edits.append(Edit(t.start, t.end, replacement))
         if missing:
-            where = "; ".join(f"{i} (line {line})" for i, line in sorted(missing.items()))
-            raise InputError(
-                f"the query names ids the id map{' ' + str(self.idmap.path) if self.idmap.path else ''} lacks: "
-                f"{where}; hint: run `glamkg wikibase bootstrap` (properties and classes) or load the items "
-                "to that wiki first, or give the map of the wiki the endpoint serves (--idmap FILE)"
-            )
+            line_n = _("line {line}")
+            where = "; ".join(f"{i} ({line_n.format(line=line)})" for i, line in sorted(missing.items()))
+            hint = _("hint: run `glamkg wikibase bootstrap` (properties and classes) or load the items to that wiki "
+                     "first, or give the map of the wiki the endpoint serves (--idmap FILE)")
+            if self.idmap.path:
+                text = _("the query names ids the id map {path} lacks: {ids}; {hint}").format(
+                    path=self.idmap.path, ids=where, hint=hint)
+            else:
+                text = _("the query names ids the id map lacks: {ids}; {hint}").format(ids=where, hint=hint)
+            raise InputError(text)
         if reorder:
             out.reorder, dropped = _reorder(tokens, text, declared)
             edits += dropped

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from kg.errors import InputError
+from kg.i18n import _
 from kg.query.terms import (
     BOOLEAN,
     DATE_RE,
@@ -69,7 +70,8 @@ from kg.query.terms import (
 def to_dataframe(sparql_json: Mapping[str, Any], *, shorten_ids: bool = True) -> pd.DataFrame:
     """A SPARQL 1.1 JSON results document (SELECT or ASK) -> typed DataFrame."""
     if not isinstance(sparql_json, Mapping):
-        raise InputError(f"expected SPARQL JSON results (an object), found {type(sparql_json).__name__}")
+        raise InputError(_("expected SPARQL JSON results (an object), found {found}").format(
+            found=type(sparql_json).__name__))
     if "boolean" in sparql_json:
         return pd.DataFrame({"boolean": pd.array([bool(sparql_json["boolean"])], dtype="boolean")})
     try:
@@ -77,8 +79,8 @@ def to_dataframe(sparql_json: Mapping[str, Any], *, shorten_ids: bool = True) ->
         bindings = sparql_json["results"]["bindings"]
     except (KeyError, TypeError, AttributeError) as e:
         raise InputError(
-            "expected SPARQL JSON results with head.vars and results.bindings, "
-            f"found keys {sorted(sparql_json)} (missing {e})"
+            _("expected SPARQL JSON results with head.vars and results.bindings, found keys {keys} (missing "
+              "{missing})").format(keys=sorted(sparql_json), missing=e)
         ) from None
     return build_frame(variables, bindings, shorten_ids=shorten_ids)
 
@@ -96,7 +98,7 @@ def from_csv(text_or_file: str | io.TextIOBase | Any, *, shorten_ids: bool = Tru
         text = text.decode("utf-8")
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
-        raise InputError("expected SPARQL CSV results with a header row, found an empty document")
+        raise InputError(_("expected SPARQL CSV results with a header row, found an empty document"))
     variables = rows[0]
     bindings: list[dict[str, dict[str, str]]] = []
     for row in rows[1:]:
@@ -127,7 +129,7 @@ def from_oxigraph(results: Any, *, shorten_ids: bool = True) -> pd.DataFrame:
         return _frame(names, [_ox_column(c) for c in term_cols], shorten_ids, nrows=len(triples))
     if isinstance(results, ox.QuerySolutions):
         return frame(*solution_columns(results), shorten_ids=shorten_ids)
-    raise InputError(f"expected pyoxigraph query results, found {type(results).__name__}")
+    raise InputError(_("expected pyoxigraph query results, found {found}").format(found=type(results).__name__))
 
 
 def _ox_column(terms: Sequence[Any]) -> Col:
@@ -170,7 +172,7 @@ def term_json(term: Any) -> dict[str, str]:
         return out
     if isinstance(term, ox.Triple):
         return {"type": "triple", "value": str(term)}
-    raise InputError(f"expected an RDF term, found {type(term).__name__}")
+    raise InputError(_("expected an RDF term, found {found}").format(found=type(term).__name__))
 
 
 # --------------------------------------------------------------------------------------------------------

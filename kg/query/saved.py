@@ -35,6 +35,7 @@ import pyoxigraph as ox
 from kg import errors
 from kg.config import resource_dir
 from kg.errors import InputError
+from kg.i18n import _
 from kg.model import ids
 from kg.model.languages import is_language_code
 from kg.query import wdqs
@@ -74,11 +75,13 @@ def _item(value: str) -> list[ox.NamedNode]:
 def _country_qid(code: str) -> str:
     code = code.strip().upper()
     if not _ISO2_RE.match(code):
-        raise ValueError(f"expected an ISO 3166-1 alpha-2 country code like NL, found {code!r}")
+        raise ValueError(_("expected an ISO 3166-1 alpha-2 country code like NL, found {found}").format(
+            found=repr(code)))
     from kg.model import regions
     qid = next((r["qid"] for r in regions.country_records() if r["iso2"] == code), "")
     if not qid:
-        raise ValueError(f"expected an ISO 3166-1 alpha-2 country code like NL, found {code!r} (unknown code)")
+        raise ValueError(_("expected an ISO 3166-1 alpha-2 country code like NL, found {found} (unknown code)").format(
+            found=repr(code)))
     return qid
 
 
@@ -89,7 +92,7 @@ def _country(value: str) -> list[ox.NamedNode]:
 def _countries(value: str) -> list[ox.NamedNode]:
     codes = [c for c in (p.strip() for p in value.split(",")) if c]
     if not codes:
-        raise ValueError("expected a comma-separated list of ISO 3166-1 alpha-2 codes like NL,BE,DE, found nothing")
+        raise ValueError(_("expected a comma-separated list of ISO 3166-1 alpha-2 codes like NL,BE,DE, found nothing"))
     return [t for c in codes for t in _country(c)]
 
 
@@ -98,7 +101,8 @@ def _region(value: str) -> list[ox.NamedNode]:
     g = regions.grouping("region")
     members = sorted(code for code, group in g.groups.items() if group.casefold() == value.strip().casefold())
     if not members:
-        raise ValueError(f"expected a UN M49 region, one of {', '.join(g.names())}; found {value!r}")
+        raise ValueError(_("expected a UN M49 region, one of {regions}; found {found}").format(
+            regions=", ".join(g.names()), found=repr(value)))
     out = []
     for code in members:
         try:
@@ -110,13 +114,13 @@ def _region(value: str) -> list[ox.NamedNode]:
 
 def _year(value: str) -> list[ox.Literal]:
     if not re.fullmatch(r"-?[0-9]{1,4}", value.strip()):
-        raise ValueError(f"expected a year like 2021, found {value!r}")
+        raise ValueError(_("expected a year like 2021, found {found}").format(found=repr(value)))
     return [ox.Literal(str(int(value)), datatype=XSD_INTEGER)]
 
 
 def _integer(value: str) -> list[ox.Literal]:
     if not re.fullmatch(r"[+-]?[0-9]{1,18}", value.strip()):
-        raise ValueError(f"expected an integer like 10, found {value!r}")
+        raise ValueError(_("expected an integer like 10, found {found}").format(found=repr(value)))
     return [ox.Literal(str(int(value)), datatype=XSD_INTEGER)]
 
 
@@ -128,21 +132,24 @@ def _limit(value: str) -> list[int]:
     if text in ("all", "none"):
         return []
     if not re.fullmatch(r"[0-9]{1,8}", text) or not 1 <= int(text) <= MAX_LIMIT:
-        raise ValueError(f"expected a row count from 1 to {MAX_LIMIT:,} or 'all', found {value!r}")
+        raise ValueError(_("expected a row count from 1 to {most} or 'all', found {found}").format(
+            most=f"{MAX_LIMIT:,}", found=repr(value)))
     return [int(text)]
 
 
 def _language(value: str) -> list[ox.Literal]:
     if not is_language_code(value.strip()):
-        raise ValueError(f"expected a language code like en, nl or pt-br (lower case), found {value!r}")
+        raise ValueError(_("expected a language code like en, nl or pt-br (lower case), found {found}").format(
+            found=repr(value)))
     return [ox.Literal(value.strip())]
 
 
 def _string(value: str) -> list[ox.Literal]:
     if len(value) > 1000:
-        raise ValueError(f"expected a string of at most 1000 characters, found {len(value)}")
+        raise ValueError(_("expected a string of at most {most} characters, found {found}").format(
+            most=1000, found=len(value)))
     if any(ord(c) < 32 and c not in "\t" for c in value):
-        raise ValueError("expected a string without control characters (newlines etc.)")
+        raise ValueError(_("expected a string without control characters (newlines etc.)"))
     return [ox.Literal(value)]
 
 
@@ -177,7 +184,9 @@ class Param:
         try:
             return parser(value)
         except ValueError as e:
-            raise InputError(f"parameter {self.name} ({self.type}): {e}") from None
+            raise InputError(
+                _("parameter {name} ({type}): {error}").format(name=self.name, type=self.type, error=e)
+            ) from None
 
     @property
     def is_list(self) -> bool:
@@ -203,8 +212,9 @@ class SavedQuery:
         for p in self.params:
             if p.name == name:
                 return p
-        known = ", ".join(p.name for p in self.params) or "none"
-        raise InputError(f"query {self.name}: unknown parameter {name!r}; its parameters: {known}")
+        known = ", ".join(p.name for p in self.params) or _("none")
+        raise InputError(_("query {query}: unknown parameter {name}; its parameters: {known}").format(
+            query=self.name, name=repr(name), known=known))
 
     def wdqs_link(self) -> str:
         return wdqs_link(self.text)
@@ -237,17 +247,18 @@ def parse(text: str, *, name: str, path: Path | None = None) -> SavedQuery:
             pm = _PARAM_RE.match(value)
             if not pm:
                 raise InputError(
-                    f"{where}, line {lineno}: expected '# param: <name> <type> [= <default>] [-> <var>] [-- <help>]', "
-                    f"found {line!r}"
+                    _("{file}, line {line}: expected '# param: <name> <type> [= <default>] [-> <var>] [-- <help>]', "
+                      "found {found}").format(file=where, line=lineno, found=repr(line))
                 )
             ptype = pm.group("type")
             if ptype not in PARAM_TYPES:
                 raise InputError(
-                    f"{where}, line {lineno}: unknown parameter type {ptype!r}; expected one of "
-                    f"{', '.join(PARAM_TYPES)}"
+                    _("{file}, line {line}: unknown parameter type {found}; expected one of {types}").format(
+                        file=where, line=lineno, found=repr(ptype), types=", ".join(PARAM_TYPES))
                 )
             if not _VAR_RE.match(pm.group("name")):
-                raise InputError(f"{where}, line {lineno}: parameter name must be a SPARQL variable name")
+                raise InputError(_("{file}, line {line}: parameter name must be a SPARQL variable name").format(
+                    file=where, line=lineno))
             default = pm.group("default")
             p = Param(
                 pm.group("name"),
@@ -260,17 +271,18 @@ def parse(text: str, *, name: str, path: Path | None = None) -> SavedQuery:
                 p.terms(p.default)  # a bad default is a bug in the file: say so now
             if ptype == "limit" and limit_token(text) is None:
                 raise InputError(
-                    f"{where}, line {lineno}: parameter {p.name} has type limit, but the query has no "
-                    "top-level 'LIMIT <number>' clause for it to set"
+                    _("{file}, line {line}: parameter {name} has type limit, but the query has no top-level "
+                      "'LIMIT <number>' clause for it to set").format(file=where, line=lineno, name=p.name)
                 )
             params.append(p)
         elif key in ("title", "description", "view"):
             meta[key] = (meta.get(key, "") + " " + value).strip()
     for key in ("title", "description", "view"):
         if not meta.get(key):
-            raise InputError(f"{where}: the header has no '# {key}:' line")
+            raise InputError(_("{file}: the header has no '# {key}:' line").format(file=where, key=key))
     if meta["view"] not in VIEWS:
-        raise InputError(f"{where}: '# view: {meta['view']}' is not one of {', '.join(VIEWS)}")
+        raise InputError(_("{file}: '# view: {view}' is not one of {views}").format(
+            file=where, view=meta["view"], views=", ".join(VIEWS)))
     return SavedQuery(name, meta["title"], meta["description"], tuple(params), meta["view"], text, path)
 
 
@@ -281,7 +293,7 @@ def load(path: str | Path) -> SavedQuery:
 
 def read_text(p: Path) -> str:
     """A query file's text, or an InputError saying why it cannot be read."""
-    return errors.read_text(p, "a query file (.rq)")
+    return errors.read_text(p, "a query file (.rq)")  # the kind is translated in errors.FILE_KINDS
 
 
 def catalog(directory: str | Path | None = None) -> list[SavedQuery]:
@@ -290,7 +302,8 @@ def catalog(directory: str | Path | None = None) -> list[SavedQuery]:
     out = []
     for path in sorted(d.glob("*.rq")):
         if not _NAME_RE.match(path.stem):
-            raise InputError(f"{path}: saved query files are named <topic>_<question>.rq in lower case")
+            raise InputError(_("{path}: saved query files are named <topic>_<question>.rq in lower case").format(
+                path=path))
         out.append(load(path))
     return out
 
@@ -300,7 +313,7 @@ def get(name: str, directory: str | Path | None = None) -> SavedQuery:
     path = d / f"{name}.rq"
     if not re.fullmatch(r"[a-z0-9_]+", name) or not path.exists():
         names = ", ".join(q.name for q in catalog(d))
-        raise InputError(f"no saved query named {name!r}; saved queries: {names}")
+        raise InputError(_("no saved query named {name}; saved queries: {names}").format(name=repr(name), names=names))
     return load(path)
 
 
@@ -315,7 +328,7 @@ def resolve_query(name_or_query: str | SavedQuery) -> SavedQuery:
     path = Path(text)
     if looks_like_path and (text.endswith((".rq", ".sparql")) or path.exists()):
         if not path.exists():
-            raise InputError(f"no such query file: {path}")
+            raise InputError(_("no such query file: {path}").format(path=path))
         body = read_text(path)
         if is_saved_query(body):
             # glamkg's own header keys: it must be complete (do not run it without its parameters)
@@ -356,7 +369,8 @@ def bind_values(query: SavedQuery, values: Mapping[str, Any]) -> dict[str, list[
             p.terms(str(raw))
             continue
         if p.variable in bound:
-            raise InputError(f"query {query.name}: parameters bind ?{p.variable} twice; give only one of them")
+            raise InputError(_("query {query}: parameters bind ?{variable} twice; give only one of them").format(
+                query=query.name, variable=p.variable))
         bound[p.variable] = p.terms(str(raw))
     return bound
 
@@ -376,7 +390,7 @@ def with_values_block(text: str, bound: Mapping[str, list[Any]], *, in_optionals
         nxt = next((i for i in range(end + 1, len(tokens)) if tokens[i].text == "{"), -1)
         brace = nxt if nxt >= 0 else brace
     if brace < 0:
-        raise InputError("cannot bind parameters: the query has no WHERE { ... } group")
+        raise InputError(_("cannot bind parameters: the query has no WHERE { ... } group"))
     def blocks(names: Iterable[str]) -> str:
         return " ".join(f"VALUES ?{name} {{ {' '.join(str(t) for t in bound[name])} }}" for name in names)
 
@@ -525,7 +539,8 @@ def with_limit(text: str, query: SavedQuery, values: Mapping[str, Any]) -> str:
         terms = p.terms(str(raw))
         found = limit_token(text)
         if found is None:
-            raise InputError(f"query {query.name}: parameter {p.name} needs a top-level LIMIT clause")
+            raise InputError(_("query {query}: parameter {name} needs a top-level LIMIT clause").format(
+                query=query.name, name=p.name))
         tokens = tokenize(text)
         # the top-level LIMIT, and those of sub-selects ordered the same way (labels fetched after the limit)
         pairs = [found, *((tokens[i], tokens[i + 1]) for i in same_order_limits(tokens))]
@@ -588,12 +603,13 @@ def endpoint_url(endpoint: str) -> str | None:
         return WIKIDATA_SPARQL
     if re.match(r"^https?://[^\s/@]*@", endpoint):
         raise InputError(
-            "--endpoint: a URL with a user name or password in it was given; glamkg does not send credentials "
-            "to SPARQL endpoints, and would show them in messages (remove the user:password@ part)"
+            _("--endpoint: a URL with a user name or password in it was given; glamkg does not send credentials "
+              "to SPARQL endpoints, and would show them in messages (remove the user:password@ part)")
         )
     if re.match(r"^https?://[^\s/]+", endpoint):
         return endpoint
-    raise InputError(f"expected --endpoint local, wikidata or an http(s) URL, found {endpoint!r}")
+    raise InputError(_("expected --endpoint local, wikidata or an http(s) URL, found {found}").format(
+        found=repr(endpoint)))
 
 
 def run(
@@ -622,8 +638,8 @@ def run(
     url = endpoint_url(endpoint)
     if url is None and idmap is not None:
         raise InputError(
-            "--idmap translates ids for a Wikibase's own query service: give --endpoint URL (the local store holds "
-            "glamkg's ids, which the queries use as they are)"
+            _("--idmap translates ids for a Wikibase's own query service: give --endpoint URL (the local store holds "
+              "glamkg's ids, which the queries use as they are)")
         )
     if url is None:
         # pyoxigraph substitutes only variables of the SELECT projection (SEP-0007); the others, and lists,
@@ -651,7 +667,8 @@ def run(
     from kg.query.renumbering import Renumbering
 
     if form not in ("SELECT", "ASK"):
-        raise InputError(f"--idmap translates the answers of SELECT and ASK queries; this query is a {form}")
+        raise InputError(_("--idmap translates the answers of SELECT and ASK queries; this query is a {form}").format(
+            form=form))
     ren = Renumbering(idmap)
     sent = ren.query(text, reorder=True)
     if explain is not None:

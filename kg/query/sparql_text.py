@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kg.errors import InputError
+from kg.i18n import _
 
 _PN_CHARS_BASE = (
     "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
@@ -189,13 +190,14 @@ def query_form(text: str) -> str:
             return t.upper
         if t.is_kw(*UPDATE_WORDS):
             raise InputError(
-                f"line {t.line}: {t.upper} is a SPARQL update; glamkg runs read queries only "
-                "(SELECT, ASK, CONSTRUCT, DESCRIBE). Change the store with `glamkg load`."
+                _("line {line}: {keyword} is a SPARQL update; glamkg runs read queries only (SELECT, ASK, "
+                  "CONSTRUCT, DESCRIBE). Change the store with `glamkg load`.").format(line=t.line, keyword=t.upper)
             )
         raise InputError(
-            f"line {t.line}, column {t.col}: expected SELECT, ASK, CONSTRUCT or DESCRIBE, found {t.text!r}"
+            _("line {line}, column {column}: expected SELECT, ASK, CONSTRUCT or DESCRIBE, found {found}").format(
+                line=t.line, column=t.col, found=repr(t.text))
         )
-    raise InputError("the query is empty")
+    raise InputError(_("the query is empty"))
 
 
 def order_clauses(tokens: Sequence[Token]) -> list[tuple[int, str, int]]:

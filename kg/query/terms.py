@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from kg.errors import InputError
+from kg.i18n import _
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -127,9 +128,10 @@ def bounded_tsv(results: Any) -> bytes:
         if not sink.stopped:
             raise
         raise InputError(
-            f"the query was stopped: {sink.stopped} (is a pattern joined with everything, a cartesian product?); "
-            f"add a LIMIT or a selective pattern, or raise ${config.env_name('query_timeout')} / "
-            f"${config.env_name('max_result_mb')}"
+            _("the query was stopped: {why} (is a pattern joined with everything, a cartesian product?); add a LIMIT "
+              "or a selective pattern, or raise {timeout} / {size}").format(
+                why=sink.stopped, timeout="$" + config.env_name("query_timeout"),
+                size="$" + config.env_name("max_result_mb"))
         ) from None
     return b"".join(sink.parts)
 
@@ -233,7 +235,7 @@ def solution_columns(results: Any) -> tuple[list[str], list[Col], int]:
             return [], [], nrows
         rows = [line.split("\t") for line in body]
         if any(len(r) != len(variables) for r in rows):  # cannot happen: TSV escapes tabs in literals
-            raise InputError("the engine's TSV results do not have one cell per variable")
+            raise InputError(_("the engine's TSV results do not have one cell per variable"))
         term_cols = list(zip(*rows, strict=True)) if rows else [() for _ in variables]
         return variables, [tsv_column(c) for c in term_cols], nrows
     finally:

@@ -40,6 +40,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.errors import InputError
+from kg.i18n import _
 from kg.query import wdqs_blazegraph as blazegraph
 from kg.query.sparql_text import Edit, Token, apply_edits, enclosing_open, matching, tokenize
 from kg.query.wdqs_services import custom_functions, geo_block, label_block
@@ -141,16 +142,16 @@ def translate(text: str, *, auto_language: str | None = None) -> Translation:
         if j < len(tokens) and tokens[j].is_kw("SILENT"):
             j += 1
         if j >= len(tokens):
-            raise unsupported("SERVICE", t, "the service has no name")
+            raise unsupported("SERVICE", t, _("the service has no name"))
         iri = resolve(tokens[j], prefixes)
         if j + 1 >= len(tokens) or tokens[j + 1].text != "{":
-            raise unsupported(f"SERVICE {tokens[j].text}", t, "expected a { ... } block after the service name")
+            raise unsupported(f"SERVICE {tokens[j].text}", t, _("expected a { ... } block after the service name"))
         b = j + 1
         e = matching(tokens, b)
         if e < 0:
             raise InputError(
-                f"SPARQL syntax error: the {{ opened at line {tokens[b].line} (SERVICE {tokens[j].text}) is never "
-                "closed; check the braces"
+                _("SPARQL syntax error: the {brace} opened at line {line} ({service}) is never closed; check the "
+                  "braces").format(brace="{", line=tokens[b].line, service=f"SERVICE {tokens[j].text}")
             )
         if blazegraph.is_wdqs_endpoint(iri):  # WDQS itself: the local store stands in for it, nothing is sent
             edits.append(Edit(t.start, tokens[j].end, ""))
@@ -176,25 +177,25 @@ def translate(text: str, *, auto_language: str | None = None) -> Translation:
             notes.append(f"line {t.line}: SERVICE {tokens[j].text} rewritten to a distance/box filter")
         elif iri == WIKIBASE + "mwapi":
             raise unsupported(
-                "SERVICE wikibase:mwapi (MediaWiki API calls)", t, "it calls the MediaWiki API over the network"
+                _("SERVICE wikibase:mwapi (MediaWiki API calls)"), t, _("it calls the MediaWiki API over the network")
             )
         elif iri == BD + "sample":
-            raise unsupported("SERVICE bd:sample (Blazegraph sampling)", t, "use LIMIT, or sample in pandas")
+            raise unsupported(_("SERVICE bd:sample (Blazegraph sampling)"), t, _("use LIMIT, or sample in pandas"))
         else:
             raise unsupported(
-                f"SERVICE {tokens[j].text} (federated query)",
+                _("SERVICE {name} (federated query)").format(name=tokens[j].text),
                 t,
-                "glamkg never sends a query from the local store to another endpoint; run it with "
-                "--endpoint URL against that service instead",
+                _("glamkg never sends a query from the local store to another endpoint; run it with "
+                  "--endpoint URL against that service instead"),
             )
     for close, texts in tail.items():
         if close < 0:
             opened = next((t for t in tokens if t.text == "{"), None)
-            raise InputError(
-                "SPARQL syntax error: unbalanced braces, a { "
-                + (f"opened at line {opened.line} " if opened else "")
-                + "is never closed (is the query cut short?)"
-            )
+            if opened:
+                raise InputError(_("SPARQL syntax error: unbalanced braces, a {brace} opened at line {line} is never "
+                                   "closed (is the query cut short?)").format(brace="{", line=opened.line))
+            raise InputError(_("SPARQL syntax error: unbalanced braces, a {brace} is never closed (is the query cut "
+                               "short?)").format(brace="{"))
         edits.append(Edit(tokens[close].start, tokens[close].start, " " + " ".join(texts) + " "))
 
     edits.extend(_strip_hints(tokens, prefixes, notes))
@@ -216,8 +217,8 @@ def _check_prefixes(tokens: Sequence[Token]) -> None:
             pre = t.text.split(":", 1)[0]
             if pre not in declared and pre not in STANDARD_PREFIXES:
                 raise InputError(
-                    f"prefix {pre}: at line {t.line}, column {t.col} is not declared and is not one of the WDQS "
-                    f"standard prefixes; add PREFIX {pre}: <...>"
+                    _("prefix {prefix}: at line {line}, column {column} is not declared and is not one of the WDQS "
+                      "standard prefixes; add PREFIX {prefix}: <...>").format(prefix=pre, line=t.line, column=t.col)
                 )
 
 
@@ -238,7 +239,7 @@ def _strip_hints(tokens: Sequence[Token], prefixes: Mapping[str, str], notes: li
             notes.append(f"line {t.line}: query hint removed")
             continue
         if i > 0 and prev in (";",):
-            raise unsupported("Blazegraph query hint inside a triple (… ; hint:…)", t, "remove the hint")
+            raise unsupported(_("Blazegraph query hint inside a triple (… ; hint:…)"), t, _("remove the hint"))
     # hints found as the middle of another statement were already skipped; overlapping edits are impossible
     # because each hint statement is three tokens long
     return edits
@@ -349,18 +350,20 @@ def syntax_error(err: Exception, text: str) -> InputError:
         if len(detail) > 240:
             detail = detail[:240] + "..."
         src = text.splitlines()[line - 1].strip() if 0 < line <= len(text.splitlines()) else ""
-        return InputError(
-            f"SPARQL syntax error at line {line}, column {col}: {detail}" + (f" (in: {src[:100]})" if src else "")
-        )
+        if src:
+            return InputError(_("SPARQL syntax error at line {line}, column {column}: {detail} (in: {source})").format(
+                line=line, column=col, detail=detail, source=src[:100]))
+        return InputError(_("SPARQL syntax error at line {line}, column {column}: {detail}").format(
+            line=line, column=col, detail=detail))
     fn = re.search(r"custom function <([^>]+)> is not supported", msg)
     if fn:
         iri = fn.group(1)
         where = _line_of_iri(text, iri)
         return InputError(
-            f"function <{iri}> at line {where} is not supported on the local store (not SPARQL 1.1; glamkg "
-            "emulates geof:distance and wikibase:decodeUri only)"
+            _("function <{iri}> at line {line} is not supported on the local store (not SPARQL 1.1; glamkg "
+              "emulates geof:distance and wikibase:decodeUri only)").format(iri=iri, line=where)
         )
-    return InputError(f"SPARQL error: {' '.join(msg.split())[:300]}")
+    return InputError(_("SPARQL error: {error}").format(error=" ".join(msg.split())[:300]))
 
 
 def _line_of_iri(text: str, iri: str) -> int | str:
@@ -386,7 +389,7 @@ def query_local(
     """
     tr = translate(text, auto_language=auto_language)
     if any(t.is_kw("SERVICE") for t in tokenize(tr.text)):  # belt and braces: the rewrite removed them all
-        raise InputError("a SERVICE clause survived the rewrite; refusing to run it (no network calls)")
+        raise InputError(_("a SERVICE clause survived the rewrite; refusing to run it (no network calls)"))
     try:
         res = store.query(tr.text, substitutions=dict(substitutions or {}), custom_functions=custom_functions())
     except (SyntaxError, RuntimeError, ValueError) as e:

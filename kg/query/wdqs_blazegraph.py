@@ -25,6 +25,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from kg.errors import InputError
+from kg.i18n import _
 from kg.model.schema import prefixes
 from kg.query.sparql_text import Edit, Token, apply_edits, enclosing_open, matching, tokenize
 from kg.query.wdqs_syntax import HELPER, resolve, unsupported
@@ -67,10 +68,10 @@ def expand_named_subqueries(text: str, notes: list[str]) -> str:
         t = tokens[at]
         close = matching(tokens, at + 1)
         if close < 0 or close + 2 >= len(tokens) or not tokens[close + 1].is_kw("AS"):
-            raise unsupported("Blazegraph named subquery WITH { ... }", t, "expected WITH { ... } AS %name")
+            raise unsupported(_("Blazegraph named subquery WITH { ... }"), t, _("expected WITH { ... } AS %name"))
         name_tok = tokens[close + 2]
         if name_tok.kind != "named_subquery":
-            raise unsupported("Blazegraph named subquery WITH { ... } AS", t, "expected a name like %museums")
+            raise unsupported(_("Blazegraph named subquery WITH { ... } AS"), t, _("expected a name like %museums"))
         body = text[tokens[at + 1].start : tokens[close].end]
         edits = [Edit(t.start, name_tok.end, "")]
         for i in range(close + 3, len(tokens) - 1):
@@ -94,7 +95,8 @@ def xpath_function_edits(tokens: Sequence[Token], prefixes_: Mapping[str, str], 
         builtin = XPATH_FUNCTIONS.get(name)
         if builtin is None or i + 1 >= len(tokens) or tokens[i + 1].text != "(":
             known = ", ".join(sorted(XPATH_FUNCTIONS))
-            raise unsupported(f"XPath function {t.text}", t, f"the local store knows these fn: functions: {known}")
+            raise unsupported(_("XPath function {name}").format(name=t.text), t,
+                              _("the local store knows these fn: functions: {known}").format(known=known))
         edits.append(Edit(t.start, t.end, builtin))
         notes.append(f"line {t.line}: {t.text} rewritten to {builtin}")
     return edits
@@ -123,9 +125,10 @@ def rebinding_edits(tokens: Sequence[Token], notes: list[str], taken: set[int]) 
             continue
         if any(k in taken for k in earlier):
             raise unsupported(
-                f"BIND(... AS ?{var}) rebinding ?{var}",
+                _("BIND(... AS ?{var}) rebinding ?{var}").format(var=var),
                 t,
-                f"?{var} is used earlier in the same group; bind to a new variable and combine them with COALESCE",
+                _("?{var} is used earlier in the same group; bind to a new variable and combine them with "
+                  "COALESCE").format(var=var),
             )
         helper = f"?{HELPER}rebound{len(notes)}_{var}"
         for k in earlier:
@@ -156,4 +159,5 @@ def is_wdqs_endpoint(iri: str | None) -> bool:
 def refuse_named_subquery_leftovers(tokens: Sequence[Token]) -> None:
     for t in tokens:
         if t.kind == "named_subquery" or t.is_kw("INCLUDE"):
-            raise InputError(f"Blazegraph named subquery {t.text} at line {t.line}, column {t.col} has no WITH block")
+            raise InputError(_("Blazegraph named subquery {name} at line {line}, column {column} has no WITH "
+                               "block").format(name=t.text, line=t.line, column=t.col))

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 import pyoxigraph as ox
 
 from kg.errors import InputError
+from kg.i18n import _
 from kg.model.ids import local_concept_base, wikidata_concept_base
 from kg.model.languages import is_language_code, user_language
 from kg.query.sparql_text import Token, matching
@@ -55,8 +56,8 @@ def label_block(
                 value = string_value(tr.o)
                 if value is None:
                     raise InputError(
-                        f"SERVICE wikibase:label at line {tr.o[0].line}: expected wikibase:language \"en,fr\", "
-                        f"found {ServiceTriple.text(tr.o)}"
+                        _("SERVICE wikibase:label at line {line}: expected wikibase:language \"en,fr\", found "
+                          "{found}").format(line=tr.o[0].line, found=ServiceTriple.text(tr.o))
                     )
                 for lang in value.split(","):
                     lang = lang.strip().lower()
@@ -66,7 +67,8 @@ def label_block(
                         auto = (auto_language or user_language()).lower()
                         if not is_language_code(auto):
                             raise InputError(
-                                f"--auto-language: expected a language code like en or pt-br, found {auto_language!r}"
+                                _("--auto-language: expected a language code like en or pt-br, found {found}").format(
+                                    found=repr(auto_language))
                             )
                         primary = auto.split("-", 1)[0]
                         languages.extend(x for x in dict.fromkeys((auto, primary, "en")) if x not in languages)
@@ -77,15 +79,16 @@ def label_block(
         pred = resolve(tr.p[0], prefixes)
         if pred not in LABEL_PREDICATES or len(tr.p) != 1 or tr.o[0].kind != "var":
             raise InputError(
-                f"SERVICE wikibase:label at line {tr.p[0].line}: expected ?x rdfs:label|schema:description|"
-                f"skos:altLabel ?var inside the service, found {ServiceTriple.text(tr.s)} {ServiceTriple.text(tr.p)} "
-                f"{ServiceTriple.text(tr.o)}"
+                _("SERVICE wikibase:label at line {line}: expected ?x rdfs:label|schema:description|skos:altLabel ?var "
+                  "inside the service, found {found}").format(
+                    line=tr.p[0].line,
+                    found=f"{ServiceTriple.text(tr.s)} {ServiceTriple.text(tr.p)} {ServiceTriple.text(tr.o)}")
             )
         resolutions.append((ServiceTriple.text(tr.s), pred, tr.o[0].varname))
     if not languages:
         raise InputError(
-            f"SERVICE wikibase:label at line {at.line}: you must provide the label service a list of languages "
-            '(bd:serviceParam wikibase:language "en,fr" or "[AUTO_LANGUAGE]")'
+            _("SERVICE wikibase:label at line {line}: you must provide the label service a list of languages "
+              '(bd:serviceParam wikibase:language "en,fr" or "[AUTO_LANGUAGE]")').format(line=at.line)
         )
     automatic = not resolutions
     if automatic and not automatic_done:
@@ -179,26 +182,26 @@ def geo_block(
         else:
             patterns.append(tr)
     if len(patterns) != 1 or patterns[0].o[0].kind != "var":
-        raise unsupported(f"SERVICE {name}", at, "expected exactly one triple ?item wdt:P625 ?location in its body")
+        raise unsupported(f"SERVICE {name}", at, _("expected exactly one triple ?item wdt:P625 ?location in its body"))
     loc = ServiceTriple.text(patterns[0].o)
     for toks in params.values():
         if (string_value(toks) or "").startswith("[AUTO_"):
             raise unsupported(
-                f"{ServiceTriple.text(toks)} (a placeholder the WDQS user interface fills in)",
+                _("{value} (a placeholder the WDQS user interface fills in)").format(value=ServiceTriple.text(toks)),
                 toks[0],
-                "put real coordinates, e.g. \"Point(4.9 52.37)\"^^geo:wktLiteral",
+                _("put real coordinates, e.g. {example}").format(example='"Point(4.9 52.37)"^^geo:wktLiteral'),
             )
     inline = f"{ServiceTriple.text(patterns[0].s)} {ServiceTriple.text(patterns[0].p)} {loc} ."
     counter[0] += 1
     if name == "wikibase:around":
         if "center" not in params or "radius" not in params:
-            raise unsupported(f"SERVICE {name}", at, "expected bd:serviceParam wikibase:center and wikibase:radius")
+            raise unsupported(f"SERVICE {name}", at, _("expected bd:serviceParam wikibase:center and wikibase:radius"))
         radius_text = string_value(params["radius"]) or params["radius"][0].text
         try:
             radius = float(radius_text)
         except ValueError:
             raise unsupported(
-                f"wikibase:radius {radius_text!r}", params["radius"][0], "expected a number of km"
+                f"wikibase:radius {radius_text!r}", params["radius"][0], _("expected a number of km")
             ) from None
         dist = ServiceTriple.text(params["distance"]) if "distance" in params else f"?{HELPER}{counter[0]}d"
         center = ServiceTriple.text(params["center"])
@@ -210,7 +213,7 @@ def geo_block(
             extra = f"FILTER(<{IN_BOX}>({loc}, {ServiceTriple.text(params[a])}, {ServiceTriple.text(params[b])}))"
             return inline, extra
     raise unsupported(
-        f"SERVICE {name}", at, "expected wikibase:cornerWest/cornerEast or cornerSouthWest/cornerNorthEast"
+        f"SERVICE {name}", at, _("expected wikibase:cornerWest/cornerEast or cornerSouthWest/cornerNorthEast")
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kg.errors import InputError
+from kg.i18n import _
 from kg.model.schema import prefixes
 from kg.query.sparql_text import Token, matching, tokenize
 
@@ -41,8 +42,12 @@ def resolve(tok: Token, prefixes: Mapping[str, str]) -> str | None:
 
 
 def unsupported(construct: str, tok: Token | None, hint: str) -> InputError:
-    where = f"line {tok.line}, column {tok.col}" if tok else "the query"
-    return InputError(f"{construct} at {where} is not supported on the local store: {hint}")
+    if tok is None:
+        return InputError(_("{construct} in the query is not supported on the local store: {hint}").format(
+            construct=construct, hint=hint))
+    return InputError(
+        _("{construct} at line {line}, column {column} is not supported on the local store: {hint}").format(
+            construct=construct, line=tok.line, column=tok.col, hint=hint))
 
 
 def after_dot(tokens: Sequence[Token], e: int) -> Token:
@@ -105,7 +110,8 @@ def service_triples(body: Sequence[Token], at: Token) -> list[ServiceTriple]:
 
     def term(i: int) -> tuple[list[Token], int]:
         if i >= len(body):
-            raise InputError(f"service {at.text} at line {at.line}: incomplete triple in its body")
+            raise InputError(_("service {service} at line {line}: incomplete triple in its body").format(
+                service=at.text, line=at.line))
         toks = [body[i]]
         i += 1
         if toks[0].kind == "string" and i < len(body) and body[i].kind == "langtag":
@@ -140,8 +146,8 @@ def service_triples(body: Sequence[Token], at: Token) -> list[ServiceTriple]:
         if i < len(body) and body[i].text not in (".",):
             t = body[i]
             raise InputError(
-                f"service {at.text} at line {t.line}, column {t.col}: expected '.', ';' or ',' in its body, "
-                f"found {t.text!r}"
+                _("service {service} at line {line}, column {column}: expected '.', ';' or ',' in its body, found "
+                  "{found}").format(service=at.text, line=t.line, column=t.col, found=repr(t.text))
             )
     return out
 
