@@ -177,12 +177,12 @@ def recover(path: Path) -> str | None:
         if (swap / COMPLETE).is_file():
             with _no_readers(path, READERS_WAIT):
                 _finish(path)
-            return "finished an interrupted large write"
+            return _("finished an interrupted large write")
         if not path.exists() and old.exists():
             old.rename(path)
         shutil.rmtree(swap, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
-        return "threw away an unfinished large write; the store is as it was before it"
+        return _("threw away an unfinished large write; the store is as it was before it")
 
 
 def write_through_copy(

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import StoreError
+from kg.i18n import _
 
 FILE_NAME = "import-wikidata.checkpoint.sqlite"
 
@@ -60,7 +61,8 @@ class Checkpoint:
             self.db = sqlite3.connect(str(self.path) if self.path is not None else ":memory:")
             self.db.executescript(_SCHEMA)
         except (sqlite3.Error, OSError) as e:
-            raise StoreError(f"{self.path or 'checkpoint'}: cannot open the import checkpoint: {e}") from None
+            raise StoreError(_("{path}: cannot open the import checkpoint: {error}").format(
+                path=self.path or "checkpoint", error=e)) from None
         self.run_key = ""
         #: ids listed by the previous, finished run with the same settings (filled by :meth:`begin`)
         self.previous_ids: set[str] = set()

@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from kg.errors import EntityError
+from kg.i18n import _
 from kg.model import evidence, ids
 from kg.model.entities import Claim, Record, to_json
 from kg.model.schema import model
@@ -226,8 +227,8 @@ def import_evidence(
         for a in evidence.rules().affiliate_classes:
             if not a.wikidata_class:
                 report.left_out.append(
-                    f"affiliates of the class {model().cls(a.model_class).label}: no checked Wikidata class "
-                    "(schemas/evidence.yaml; ../shared/wikidata-ids.md has none)"
+                    _("affiliates of the class {label}: no checked Wikidata class (schemas/evidence.yaml; "
+                      "../shared/wikidata-ids.md has none)").format(label=model().cls(a.model_class).label)
                 )
     first = [True]
 
@@ -266,7 +267,8 @@ def import_evidence(
             if cp.is_done(code, name, n):
                 progress.advance(len(page_ids))
                 continue
-            where = f"{base.endpoint} ({name} {code} page {n + 1})"
+            where = _("{endpoint} ({kind} {country} page {page})").format(
+                endpoint=base.endpoint, kind=name, country=code, page=n + 1)
             built = _page(select, settings, ns, name, page_ids, arg, where, report)
             old = cp.fingerprints([qid for _, qid, _, _ in built])
             prints: dict[str, tuple[str, str]] = {}

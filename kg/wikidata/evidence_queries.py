@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kg.errors import RemoteError
+from kg.i18n import _
 from kg.model import ids
 from kg.model.schema import model
 from kg.wikidata import fetch as wf
@@ -158,10 +159,12 @@ def residencies(body: Mapping[str, Any], ns: wf.Namespaces, where: str = "") -> 
     for n, b in enumerate(rows):
         person_t, key_t, value_t = b.get("person"), b.get("key"), b.get("value")
         if not (isinstance(person_t, Mapping) and isinstance(key_t, Mapping) and isinstance(value_t, Mapping)):
-            raise RemoteError(f"{where}: row {n}: expected ?person, ?key and ?value bound, found {sorted(b)}")
+            raise RemoteError(_("{where}: row {row}: expected ?person, ?key and ?value bound, found {found}").format(
+                where=where, row=n, found=sorted(b)))
         person = ns.item_id(str(person_t.get("value", "")))
         if person is None:
-            raise RemoteError(f"{where}: row {n}: expected a person under {ns.entity}, found {person_t.get('value')!r}")
+            raise RemoteError(_("{where}: row {row}: expected a person under {base}, found {found}").format(
+                where=where, row=n, base=ns.entity, found=repr(person_t.get("value"))))
         key, value = str(key_t.get("value")), str(value_t.get("value", ""))
         if key == "label":
             if value_t.get("xml:lang"):
@@ -177,7 +180,8 @@ def residencies(body: Mapping[str, Any], ns: wf.Namespaces, where: str = "") -> 
         st_t = b.get("statement")
         sid = statement_id(str(st_t.get("value", ""))) if isinstance(st_t, Mapping) else None
         if sid is None:
-            raise RemoteError(f"{where}: row {n}: expected ?statement to be a statement IRI, found {st_t!r}")
+            raise RemoteError(_("{where}: row {row}: expected ?statement to be a statement IRI, found {found}").format(
+                where=where, row=n, found=repr(st_t)))
         res = found.setdefault(sid, Residency(person, sid))
         if key == "statement":
             continue
@@ -201,7 +205,7 @@ def residencies(body: Mapping[str, Any], ns: wf.Namespaces, where: str = "") -> 
             else:
                 res.end = max(res.end, when) if res.end else when
         else:
-            raise RemoteError(f"{where}: row {n}: unexpected ?key {key!r}")
+            raise RemoteError(_("{where}: row {row}: unexpected ?key {key}").format(where=where, row=n, key=repr(key)))
     for res in found.values():
         res.person_employers = person_employers.get(res.person, [])
         res.person_labels = labels.get(res.person, {})

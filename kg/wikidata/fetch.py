@@ -28,6 +28,7 @@ from typing import Any
 
 from kg.errors import InputError, RemoteError
 from kg.http import HttpClient
+from kg.i18n import _
 from kg.model import ids
 from kg.model.languages import is_language_code
 from kg.model.schema import model
@@ -74,12 +75,13 @@ def languages(value: str | Sequence[str]) -> tuple[str, ...]:
             continue
         if not is_language_code(code):
             raise InputError(
-                f"--languages: expected language codes like en,fr,zh-hant, found {raw.strip()!r}",
+                _("--languages: expected language codes like en,fr,zh-hant, found {found}").format(
+                    found=repr(raw.strip())),
             )
         if code not in out:
             out.append(code)
     if not out:
-        raise InputError("--languages: expected at least one language code like en, found none")
+        raise InputError(_("--languages: expected at least one language code like en, found none"))
     return tuple(out)
 
 
@@ -87,11 +89,12 @@ def iso2(value: str) -> str:
     """A strict ISO 3166-1 alpha-2 code: two ASCII letters of a country glamkg knows. ``"nl"`` -> ``"NL"``."""
     code = value.strip().upper() if isinstance(value, str) else ""
     if not _ISO2_RE.match(code):
-        raise InputError(f"--country: expected an ISO 3166-1 alpha-2 code like NL or FR, found {value!r}")
+        raise InputError(_("--country: expected an ISO 3166-1 alpha-2 code like NL or FR, found {found}").format(
+            found=repr(value)))
     if code not in country_qids():
         raise InputError(
-            f"--country: {code} is not an ISO 3166-1 alpha-2 code of schemas/countries.csv "
-            "(hint: the United Kingdom is GB)"
+            _("--country: {code} is not an ISO 3166-1 alpha-2 code of schemas/countries.csv (hint: the United Kingdom "
+              "is GB)").format(code=code)
         )
     return code
 
@@ -112,7 +115,8 @@ def region_countries(name: str) -> list[str]:
     hit = df[df[cols].apply(lambda col: col.str.casefold() == wanted).any(axis=1)]
     if hit.empty:
         known = sorted({str(v) for c in cols for v in df[c] if v})
-        raise InputError(f"--region: unknown region {name!r}; known: {', '.join(known)}")
+        raise InputError(_("--region: unknown region {found}; known: {known}").format(
+            found=repr(name), known=", ".join(known)))
     return sorted(str(c) for c in hit["iso2"])
 
 
@@ -121,8 +125,8 @@ def entity_base(value: str | None) -> str:
     base = value or ids.wikidata_concept_base()
     if not re.match(r"^https?://[^/]+/", base) or _IRI_FORBIDDEN.search(base) or not base.endswith("/"):
         raise InputError(
-            f"--entity-base: expected an http(s) IRI prefix ending in '/' like "
-            f"http://www.wikidata.org/entity/, found {value!r}"
+            _("--entity-base: expected an http(s) IRI prefix ending in '/' like {example}, found {found}").format(
+                example="http://www.wikidata.org/entity/", found=repr(value))
         )
     return base
 
@@ -131,11 +135,12 @@ def endpoint_url(value: str | None) -> str:
     url = value or WIKIDATA_ENDPOINT
     if re.match(r"^https?://[^\s/@]*@", url):
         raise InputError(
-            "--endpoint: a URL with a user name or password in it was given; glamkg does not send credentials "
-            "to query services, and would show them in messages (remove the user:password@ part)"
+            _("--endpoint: a URL with a user name or password in it was given; glamkg does not send credentials "
+              "to query services, and would show them in messages (remove the user:password@ part)")
         )
     if not re.match(r"^https?://[^/\s]+", url) or _IRI_FORBIDDEN.search(url):
-        raise InputError(f"--endpoint: expected an http(s) URL like {WIKIDATA_ENDPOINT}, found {value!r}")
+        raise InputError(_("--endpoint: expected an http(s) URL like {example}, found {found}").format(
+            example=WIKIDATA_ENDPOINT, found=repr(value)))
     return url
 
 
@@ -200,7 +205,8 @@ def type_class_ids(type_key: str) -> list[str]:
     try:
         keys = TYPE_CLASSES[type_key]
     except KeyError:
-        raise InputError(f"--type: expected one of {', '.join((*TYPES, 'all'))}, found {type_key!r}") from None
+        raise InputError(_("--type: expected one of {types}, found {found}").format(
+            types=", ".join((*TYPES, "all")), found=repr(type_key))) from None
     return [ids.item_id(model().cls(k).id) for k in keys]
 
 
@@ -308,13 +314,15 @@ class Service:
 def check_results(body: Any, where: str) -> dict[str, Any]:
     """The SPARQL JSON results document, or :class:`RemoteError` naming what is wrong with it."""
     if not isinstance(body, Mapping):
-        raise RemoteError(f"{where}: expected SPARQL JSON results (an object), found {type(body).__name__}")
+        raise RemoteError(_("{where}: expected SPARQL JSON results (an object), found {found}").format(
+            where=where, found=type(body).__name__))
     head, results = body.get("head"), body.get("results")
     if not isinstance(head, Mapping) or not isinstance(results, Mapping):
-        raise RemoteError(f"{where}: expected SPARQL JSON results with head and results, found keys {sorted(body)}")
+        raise RemoteError(_("{where}: expected SPARQL JSON results with head and results, found keys {keys}").format(
+            where=where, keys=sorted(body)))
     bindings = results.get("bindings")
     if not isinstance(bindings, list) or not all(isinstance(b, Mapping) for b in bindings):
-        raise RemoteError(f"{where}: expected results.bindings to be a list of objects")
+        raise RemoteError(_("{where}: expected results.bindings to be a list of objects").format(where=where))
     return dict(body)
 
 
@@ -375,11 +383,13 @@ def details_items(body: Mapping[str, Any], ns: Namespaces, where: str = "") -> t
     for n, b in enumerate(body["results"]["bindings"]):
         item_t, key_t, value_t = b.get("item"), b.get("key"), b.get("value")
         if not (isinstance(item_t, Mapping) and isinstance(key_t, Mapping) and isinstance(value_t, Mapping)):
-            raise RemoteError(f"{where}: row {n}: expected ?item, ?key and ?value bound, found {sorted(b)}")
+            raise RemoteError(_("{where}: row {row}: expected ?item, ?key and ?value bound, found {found}").format(
+                where=where, row=n, found=sorted(b)))
         qid = ns.item_id(str(item_t.get("value", "")))
         if qid is None:
             raise RemoteError(
-                f"{where}: row {n}: expected an entity IRI under {ns.entity}, found {item_t.get('value')!r}"
+                _("{where}: row {row}: expected an entity IRI under {base}, found {found}").format(
+                    where=where, row=n, base=ns.entity, found=repr(item_t.get("value")))
             )
         it = items.setdefault(qid, FetchedItem(qid))
         key = str(key_t.get("value"))
@@ -398,7 +408,8 @@ def details_items(body: Mapping[str, Any], ns: Namespaces, where: str = "") -> t
             continue
         prop = m.prop_by_id(key) if ids.is_id(key, kinds="P") else None
         if prop is None:
-            raise RemoteError(f"{where}: row {n}: unexpected ?key {key!r} (not a property of the model)")
+            raise RemoteError(_("{where}: row {row}: unexpected ?key {key} (not a property of the model)").format(
+                where=where, row=n, key=repr(key)))
         if prop.datatype == "wikibase-item":
             target = ns.item_id(value) if value_t.get("type") == "uri" else None
             if target is None:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kg.errors import EntityError, InputError
+from kg.i18n import _
 from kg.model import ids
 from kg.model.entities import Claim, Record, read_json, to_json
 from kg.model.schema import model
@@ -75,7 +76,7 @@ def wiki_item_id(wiki_id: str) -> str:
     """The glamkg id of the wiki's own item ``wiki_id`` (``Q42`` -> ``Q1800000000042``)."""
     number = int(ids.item_id(wiki_id)[1:])
     if number >= 10**11:
-        raise InputError(f"{wiki_id}: expected a wiki item number below 10^11 to give it a glamkg id")
+        raise InputError(_("{id}: expected a wiki item number below 10^11 to give it a glamkg id").format(id=wiki_id))
     return f"Q{WIKI_ITEMS + number}"
 
 
@@ -87,8 +88,8 @@ def on_the_wiki(settings: WikidataImport, idmap: Any) -> tuple[WikidataImport, l
     skipped = [c for c, q in zip(settings.countries, settings.country_qids, strict=True) if not idmap.get(q)]
     if not keep:
         raise InputError(
-            "none of the chosen countries has an item on the wiki (none is in the id map); load or bootstrap "
-            "them there first, or choose others with --country"
+            _("none of the chosen countries has an item on the wiki (none is in the id map); load or bootstrap "
+              "them there first, or choose others with --country")
         )
     kept = replace(settings, countries=tuple(c for c, _ in keep), country_qids=tuple(q for _, q in keep))
     return kept, skipped
@@ -113,7 +114,7 @@ def check_day(value: str) -> str:
     """A retrieved date: a day like 2026-11-24 (InputError otherwise)."""
     t = Time(value)
     if t.precision != 11:
-        raise InputError(f"--retrieved: expected a day like 2026-11-24, found {value!r}")
+        raise InputError(_("--retrieved: expected a day like 2026-11-24, found {found}").format(found=repr(value)))
     return value
 
 
@@ -157,7 +158,8 @@ class WikidataImport:
             elif t in wf.TYPE_CLASSES:
                 chosen.append(t)
             else:
-                raise InputError(f"--type: expected one of {', '.join((*wf.TYPES, 'all'))}, found {t!r}")
+                raise InputError(_("--type: expected one of {types}, found {found}").format(
+                    types=", ".join((*wf.TYPES, "all")), found=repr(t)))
         codes = {wf.iso2(c) for c in countries}
         if region:
             codes.update(wf.region_countries(region))
@@ -166,7 +168,8 @@ class WikidataImport:
             codes = set(table)
         ordered = sorted(codes)
         if not 1 <= page_size <= 5000:
-            raise InputError(f"--page-size: expected 1..5000 items per request, found {page_size}")
+            raise InputError(
+                _("--page-size: expected 1..5000 items per request, found {found}").format(found=page_size))
         try:
             source = ids.item_id(stated_in) if stated_in else source_item()
         except ids.InvalidId as e:
@@ -389,7 +392,8 @@ def import_wikidata(
                 continue
             is_countries = (code, type_key) == COUNTRIES_UNIT
             props = wf.COUNTRY_PROPS if is_countries else wf.INSTITUTION_PROPS
-            where = f"{settings.endpoint} ({type_key} {code} page {n + 1})"
+            where = _("{endpoint} ({kind} {country} page {page})").format(
+                endpoint=settings.endpoint, kind=type_key, country=code, page=n + 1)
             body = select(wf.details_query(ns, page_ids, settings.languages, props))
             items, unrepresentable = wf.details_items(body, ns, where)
             report.unrepresentable += unrepresentable

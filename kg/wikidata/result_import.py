@@ -34,6 +34,7 @@ from typing import Any
 import pandas as pd
 
 from kg.errors import InputError, read_text
+from kg.i18n import _
 from kg.model import ids
 from kg.model.entities import Claim, Record, to_json
 from kg.model.schema import model
@@ -54,7 +55,8 @@ def read_result_file(path: str | Path) -> pd.DataFrame:
     """SPARQL JSON (``.json``, ``.srj``) or CSV (``.csv``) results -> DataFrame (ids shortened)."""
     p = Path(path)
     if p.suffix.lower() not in (".json", ".srj", ".csv"):
-        raise InputError(f"{p}: expected a SPARQL result file ending in .json, .srj or .csv, found {p.suffix!r}")
+        raise InputError(_("{path}: expected a SPARQL result file ending in .json, .srj or .csv, found {found}").format(
+            path=p, found=repr(p.suffix)))
     text = read_text(p, "a SPARQL result file")
     if p.suffix.lower() == ".csv":
         try:
@@ -64,10 +66,12 @@ def read_result_file(path: str | Path) -> pd.DataFrame:
     try:
         doc = json.loads(text)
     except RecursionError:
-        raise InputError(f"{p}: JSON nested deeper than can be read; expected SPARQL JSON results") from None
+        raise InputError(
+            _("{path}: JSON nested deeper than can be read; expected SPARQL JSON results").format(path=p)) from None
     except json.JSONDecodeError as e:
         raise InputError(
-            f"{p}: not valid JSON at line {e.lineno}, column {e.colno}: {e.msg}; expected SPARQL JSON results"
+            _("{path}: not valid JSON at line {line}, column {column}: {error}; expected SPARQL JSON results").format(
+                path=p, line=e.lineno, column=e.colno, error=e.msg)
         ) from None
     try:
         return results.to_dataframe(doc)
@@ -132,8 +136,9 @@ def records_from_frame(
     report = ImportReport()
     if item_column not in frame.columns:
         raise InputError(
-            f"{where}: expected a column {item_column!r} holding the items (entity IRIs or ids), found columns "
-            f"{', '.join(frame.columns)} (hint: --item-column NAME)"
+            _("{where}: expected a column {column} holding the items (entity IRIs or ids), found columns {found} "
+              "(hint: --item-column NAME)").format(
+                where=where, column=repr(item_column), found=", ".join(frame.columns))
         )
     source = ids.item_id(stated_in) if stated_in else source_item()
     ref = reference(source, retrieved)
@@ -158,7 +163,8 @@ def records_from_frame(
         qid = _entity_id(raw, entity_base)
         if qid is None:
             raise InputError(
-                f"{where}: row {n}, column {item_column!r}: expected an entity IRI or id like Q42, found {raw!r}"
+                _("{where}: row {row}, column {column}: expected an entity IRI or id like Q42, found {found}").format(
+                    where=where, row=n, column=repr(item_column), found=repr(raw))
             )
         rec = records.setdefault(qid, Record(qid, kind))
         got = seen.setdefault(qid, set())
@@ -186,20 +192,22 @@ def records_from_frame(
                 if prop.datatype == "globe-coordinate":
                     lat, lon = row.get(f"{col}_lat"), row.get(f"{col}_lon")
                     if lat is None or lon is None or _missing(lat) or _missing(lon):
-                        raise InputError(f"expected a point like Point(5.08 51.56), found {v!r}")
+                        raise InputError(
+                            _("expected a point like Point(5.08 51.56), found {found}").format(found=repr(v)))
                     prec: Any = row.get(f"{col}Precision")
                     value = Coordinate(float(lat), float(lon), precision=None if _missing(prec) else float(prec))
                 elif prop.datatype == "wikibase-item":
                     target = _entity_id(v, entity_base)
                     if target is None:
-                        raise InputError(f"expected an item IRI or id, found {v!r}")
+                        raise InputError(_("expected an item IRI or id, found {found}").format(found=repr(v)))
                     value = ItemRef(target)
                 elif prop.datatype == "time":
                     value = _time(v, row.get(f"{col}Precision"))
                 else:
                     value = str(v)
             except InputError as e:
-                report.skipped.append((qid, prop.id, f"row {n}, column {col!r}: {e}"))
+                report.skipped.append((qid, prop.id, _("row {row}, column {column}: {error}").format(
+                    row=n, column=repr(col), error=e)))
                 continue
             if (key, value) in got:
                 continue
