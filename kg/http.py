@@ -365,6 +365,8 @@ def _hint(status: int) -> str:
         return " " + _("(hint: access refused; check the URL and, for Wikimedia, the User-Agent / $GLAMKG_CONTACT)")
     if status == 404:
         return " " + _("(hint: check the endpoint URL)")
+    if status == 500:  # not retried: the answer reports a mistake in the query (QUERY_ERROR)
+        return " " + _("(hint: the endpoint reports a mistake in the query; its answer says where)")
     return ""
 
 

@@ -63,7 +63,7 @@ _ISO2_RE = re.compile(r"^[A-Z]{2}$")
 
 
 # --------------------------------------------------------------------------------------------------------
-# parameter types
+# parameter types (each parser raises InputError, a ValueError, with what it expected and found)
 # --------------------------------------------------------------------------------------------------------
 def _item(value: str) -> list[ox.NamedNode]:
     try:
@@ -75,12 +75,12 @@ def _item(value: str) -> list[ox.NamedNode]:
 def _country_qid(code: str) -> str:
     code = code.strip().upper()
     if not _ISO2_RE.match(code):
-        raise ValueError(_("expected an ISO 3166-1 alpha-2 country code like NL, found {found}").format(
+        raise InputError(_("expected an ISO 3166-1 alpha-2 country code like NL, found {found}").format(
             found=repr(code)))
     from kg.model import regions
     qid = next((r["qid"] for r in regions.country_records() if r["iso2"] == code), "")
     if not qid:
-        raise ValueError(_("expected an ISO 3166-1 alpha-2 country code like NL, found {found} (unknown code)").format(
+        raise InputError(_("expected an ISO 3166-1 alpha-2 country code like NL, found {found} (unknown code)").format(
             found=repr(code)))
     return qid
 
@@ -92,7 +92,7 @@ def _country(value: str) -> list[ox.NamedNode]:
 def _countries(value: str) -> list[ox.NamedNode]:
     codes = [c for c in (p.strip() for p in value.split(",")) if c]
     if not codes:
-        raise ValueError(_("expected a comma-separated list of ISO 3166-1 alpha-2 codes like NL,BE,DE, found nothing"))
+        raise InputError(_("expected a comma-separated list of ISO 3166-1 alpha-2 codes like NL,BE,DE, found nothing"))
     return [t for c in codes for t in _country(c)]
 
 
@@ -101,7 +101,7 @@ def _region(value: str) -> list[ox.NamedNode]:
     g = regions.grouping("region")
     members = sorted(code for code, group in g.groups.items() if group.casefold() == value.strip().casefold())
     if not members:
-        raise ValueError(_("expected a UN M49 region, one of {regions}; found {found}").format(
+        raise InputError(_("expected a UN M49 region, one of {regions}; found {found}").format(
             regions=", ".join(g.names()), found=repr(value)))
     out = []
     for code in members:
@@ -114,13 +114,13 @@ def _region(value: str) -> list[ox.NamedNode]:
 
 def _year(value: str) -> list[ox.Literal]:
     if not re.fullmatch(r"-?[0-9]{1,4}", value.strip()):
-        raise ValueError(_("expected a year like 2021, found {found}").format(found=repr(value)))
+        raise InputError(_("expected a year like 2021, found {found}").format(found=repr(value)))
     return [ox.Literal(str(int(value)), datatype=XSD_INTEGER)]
 
 
 def _integer(value: str) -> list[ox.Literal]:
     if not re.fullmatch(r"[+-]?[0-9]{1,18}", value.strip()):
-        raise ValueError(_("expected an integer like 10, found {found}").format(found=repr(value)))
+        raise InputError(_("expected an integer like 10, found {found}").format(found=repr(value)))
     return [ox.Literal(str(int(value)), datatype=XSD_INTEGER)]
 
 
@@ -132,24 +132,24 @@ def _limit(value: str) -> list[int]:
     if text in ("all", "none"):
         return []
     if not re.fullmatch(r"[0-9]{1,8}", text) or not 1 <= int(text) <= MAX_LIMIT:
-        raise ValueError(_("expected a row count from 1 to {most} or 'all', found {found}").format(
+        raise InputError(_("expected a row count from 1 to {most} or 'all', found {found}").format(
             most=f"{MAX_LIMIT:,}", found=repr(value)))
     return [int(text)]
 
 
 def _language(value: str) -> list[ox.Literal]:
     if not is_language_code(value.strip()):
-        raise ValueError(_("expected a language code like en, nl or pt-br (lower case), found {found}").format(
+        raise InputError(_("expected a language code like en, nl or pt-br (lower case), found {found}").format(
             found=repr(value)))
     return [ox.Literal(value.strip())]
 
 
 def _string(value: str) -> list[ox.Literal]:
     if len(value) > 1000:
-        raise ValueError(_("expected a string of at most {most} characters, found {found}").format(
+        raise InputError(_("expected a string of at most {most} characters, found {found}").format(
             most=1000, found=len(value)))
     if any(ord(c) < 32 and c not in "\t" for c in value):
-        raise ValueError(_("expected a string without control characters (newlines etc.)"))
+        raise InputError(_("expected a string without control characters (newlines etc.)"))
     return [ox.Literal(value)]
 
 

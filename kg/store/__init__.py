@@ -3,7 +3,8 @@
 Owns: :class:`Store` (:mod:`~kg.store.store`): open, all-or-nothing writes, export, stats, metadata and
 generations; large writes through a copy and a swap (:mod:`~kg.store.swap`), compacted when the writer
 closes (:mod:`~kg.store.compaction`); dump files
-(:mod:`~kg.store.files`); entity JSON read back from the store's RDF (:mod:`~kg.store.read`).
+(:mod:`~kg.store.files`); entity JSON read back from the store's RDF (:mod:`~kg.store.read`); what it says when
+it cannot open a store or run a query, in the user's language (:mod:`~kg.store.messages`).
 
 May import: :mod:`kg.model`, :mod:`kg.rdf`, pyoxigraph, the top-level infrastructure. Never the terminal
 (progress goes through callbacks).

@@ -36,7 +36,7 @@ from kg.i18n import _
 from kg.model import ids
 from kg.model.schema import prefixes
 from kg.progress import Advance
-from kg.store import compaction, ownership, snapshots, writes
+from kg.store import compaction, messages, ownership, snapshots, writes
 from kg.store import swap as store_swap
 from kg.store.files import FORMATS, CountingReader, dump_format, open_dump
 from kg.store.metavalues import to_literal, to_python
@@ -67,18 +67,6 @@ PREFIXES = prefixes("store_export")  # schemas/prefixes.yaml: the @prefix lines 
 
 
 Converter = Callable[..., list[ox.Triple]]
-
-
-def _query_named(name: str | None, sparql: str) -> str:
-    """How an error message names a query: its name, else the start of its text."""
-    if name:
-        return _("query {name}").format(name=name)
-    text = " ".join(sparql.split())
-    return _("the query `{start}`").format(start=text if len(text) <= 80 else text[:80] + "...")
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
 
 
 def _ignore(n: int) -> None:
@@ -117,9 +105,8 @@ class Store:
                 try:
                     latest = snapshots.open_latest(p)
                 except (OSError, RuntimeError) as e:
-                    raise StoreError(
-                        _("cannot open the published snapshot of the store at {path}: {error}").format(path=p, error=e)
-                    ) from None
+                    raise StoreError(_("cannot open the published snapshot of the store at {path}: {error}").format(
+                        path=p, error=e)) from None
                 if latest is not None:
                     st = cls(latest[0], path=p, read_only=True)
                     st._hold = latest[1]
@@ -153,22 +140,7 @@ class Store:
         try:
             inner = ox.Store.read_only(str(p)) if read_only else ox.Store(str(p))
         except (OSError, RuntimeError) as e:  # RuntimeError: RocksDB "Corruption" (files replaced under it)
-            text = str(e)
-            if "lock" in text.lower():
-                raise StoreError(
-                    _("the store at {path} is in use: another process (a load or import still running?) or this one "
-                      "has it open for writing; wait for it to finish, or open it read-only").format(path=p)
-                ) from None
-            if "corrupt" in text.lower():
-                raise StoreError(
-                    _("the store at {path} is damaged: its database files do not agree with each other (a disk error, "
-                      "a copy made while it was written, or files changed by hand). glamkg cannot read it. What to "
-                      "do: restore the folder from a backup; or, from an export made earlier, create a new store "
-                      "(`glamkg init --store NEW`, `glamkg import dump EXPORT.nt --store NEW`); or rebuild it from "
-                      "its sources (loads, imports). The database said: {said}").format(
-                        path=p, said=" ".join(text.split())[:300])
-                ) from None
-            raise StoreError(_("cannot open the store at {path}: {error}").format(path=p, error=text)) from None
+            raise messages.cannot_open(p, e) from None
         return cls(inner, path=p, read_only=read_only)
 
     @classmethod
@@ -287,12 +259,8 @@ class Store:
         """
         try:
             return self.inner.query(sparql, substitutions=dict(substitutions) if substitutions else None, **kwargs)
-        except SyntaxError as e:
-            raise InputError(_("SPARQL syntax error in {query}: {error}").format(
-                query=_query_named(name, sparql), error=_one_line(e))) from e
-        except RuntimeError as e:
-            raise InputError(_("SPARQL evaluation failed for {query}: {error}").format(
-                query=_query_named(name, sparql), error=_one_line(e))) from e
+        except (SyntaxError, RuntimeError) as e:
+            raise messages.refused_query(e, name, sparql) from e
 
     def __len__(self) -> int:
         """Triples in the default graph: Oxigraph's count of all quads (twice as fast as a SPARQL COUNT) less
@@ -677,8 +645,8 @@ def raw(store: Store | ox.Store) -> ox.Store:
         return store.inner
     if isinstance(store, ox.Store):
         return store
-    raise StoreError(
-        _("expected a glamkg store or a pyoxigraph.Store, found {found}").format(found=type(store).__name__))
+    found = type(store).__name__
+    raise StoreError(_("expected a glamkg store or a pyoxigraph.Store, found {found}").format(found=found))
 
 
 def read_with_retry(path: str | Path | None, read: Callable[[Store], _T], *, attempts: int = 5) -> _T:
@@ -696,7 +664,7 @@ def read_with_retry(path: str | Path | None, read: Callable[[Store], _T], *, att
         except (OSError, RuntimeError, GlamkgError) as e:
             if attempt == attempts or not any(mark in str(e) for mark in _RACED):
                 raise
-            log.info("the store changed while being read (%s); reading again", _one_line(e))
+            log.info("the store changed while being read (%s); reading again", messages.one_line(e))
             time.sleep(0.1 * attempt)
     raise AssertionError("unreachable")
 
