@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kg.i18n import _
+
 
 @dataclass
 class WriteReport:
@@ -43,10 +45,11 @@ class WriteReport:
         }
 
     def summary(self) -> str:
-        return (
-            f"{len(self.created)} created, {len(self.updated)} updated, {len(self.unchanged)} unchanged "
-            f"({self.triples_written} triples written, {self.triples_removed} removed)"
-        )
+        """The counts in a sentence, in the language in use (``glamkg init``)."""
+        return _("{created} created, {updated} updated, {unchanged} unchanged ({written} triples written, "
+                 "{removed} removed)").format(created=len(self.created), updated=len(self.updated),
+                                              unchanged=len(self.unchanged), written=self.triples_written,
+                                              removed=self.triples_removed)
 
     def add(self, other: WriteReport) -> None:
         """Take in the ids and the store's figures of a write this one is made of."""
