@@ -162,3 +162,16 @@ def test_an_unreachable_endpoint_is_explained_in_arabic(tmp_path: Path) -> None:
     said_in("ar", "{method} {url}: cannot connect ({error})", said.stderr)
     said_in("ar", "backoff", said.stderr)
     plural_in("ar", "{problem} (gave up after {n} attempt)", "{problem} (gave up after {n} attempts)", 4, said.stderr)
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_a_file_in_another_encoding_is_named_in_the_language(tmp_path: Path, lang: str) -> None:
+    """The kind of file a message names (`what` of kg.errors.read_text) is translated with the sentence."""
+    (tmp_path / "answer.json").write_bytes(b"\xff\xfe{}")
+    said = glamkg(tmp_path, "import", "results", "answer.json", "--store", str(tmp_path / "s"), "--lang", lang)
+    assert said.returncode == 2, said.stderr
+    said_in(lang, "{path}: expected UTF-8 text, found byte {byte} at offset {offset}; save {what} as UTF-8",
+            said.stderr)
+    said_in(lang, "a SPARQL result file", said.stderr)
+    assert "answer.json" in said.stderr and "0xff" in said.stderr
+    assert not (tmp_path / "s").exists()  # refused before the store was opened
