@@ -220,10 +220,11 @@ class Translated:
         )
 
 
-def check_concept_base(base: str, where: str = "") -> str:
-    """A wiki's concept base as it goes into query text: an http(s) IRI ending in ``/entity/``."""
+def check_concept_base(base: str, where: str | None = "") -> str:
+    """A wiki's concept base as it goes into query text: an http(s) IRI ending in ``/entity/``. ``where`` starts
+    the error (``--concept-base: ``); None: an id map without a file."""
     if not _CONCEPT_BASE.match(base or ""):
-        raise InputError(where + _(
+        raise InputError((_("id map") + ": " if where is None else where) + _(
             "expected the wiki's concept base, an IRI like https://example.wikibase.cloud/entity/, found {found} "
             "(hint: `glamkg wikibase bootstrap` writes it into the id map; or give --concept-base)").format(
                 found=repr(base))
@@ -235,7 +236,7 @@ class Renumbering:
     """Wikidata's (glamkg's) ids <-> a Wikibase's own, for queries and their answers."""
 
     def __init__(self, idmap: IdMap, *, mint: Callable[[str], str] | None = None) -> None:
-        check_concept_base(idmap.concept_base, f"{idmap.path}: " if idmap.path else _("id map") + ": ")
+        check_concept_base(idmap.concept_base, f"{idmap.path}: " if idmap.path else None)
         self.idmap = idmap
         self.mint = mint  # an item of the wiki the map lacks -> a new glamkg id (recorded in the map)
         self.root = idmap.concept_base[: -len("entity/")]
