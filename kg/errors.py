@@ -118,7 +118,8 @@ def read_text(path: str | os.PathLike[str], what: str = "file", *, limit: int = 
                 _("{path}: larger than {mib} MiB, the most glamkg reads as {what}; is this the right file?").format(
                     path=p, mib=limit // 2**20, what=file_kind(what))
             )
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
+        return text[1:] if text.startswith("\ufeff") else text  # a byte order mark (Notepad's UTF-8) is no text
     except FileNotFoundError:
         raise InputError(_("{path}: no such file (expected {what})").format(path=p, what=file_kind(what))) from None
     except OSError as e:

@@ -69,6 +69,24 @@ def test_run_adhoc_wdqs_file(store_dir: Path, tmp_path: Path, capsys: pytest.Cap
     assert capsys.readouterr().out.splitlines()[1] == "Q1526131,Koninklijke Bibliotheek,nl"
 
 
+@pytest.mark.parametrize(("name", "data"), [
+    ("old-mac.rq", b"#title: Old Mac line ends\rSELECT ?item ?itemLabel WHERE { ?item wdt:P31 wd:Q22806 . # nl\r"
+                   b' SERVICE wikibase:label { bd:serviceParam wikibase:language "nl,en". } }\r'),
+    ("notepad.rq", b"\xef\xbb\xbf#title: Saved by Notepad with a byte order mark\r\n"
+                   b"SELECT ?item ?itemLabel WHERE { ?item wdt:P31 wd:Q22806 .\r\n"
+                   b' SERVICE wikibase:label { bd:serviceParam wikibase:language "nl". } }'),
+])
+def test_a_wdqs_file_with_other_line_ends_or_a_bom_runs(
+    store_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, data: bytes
+) -> None:
+    """A comment ends at a lone CR as SPARQL says (it hid the label SERVICE after it), and a UTF-8 byte order
+    mark is not the query's first character (it was refused: "found '\\ufeff'")."""
+    f = tmp_path / name
+    f.write_bytes(data)
+    assert main(["query", "run", str(f), "--store", str(store_dir), "-f", "csv"]) == 0, capsys.readouterr().err
+    assert capsys.readouterr().out.splitlines()[1] == "Q1526131,Koninklijke Bibliotheek,nl"
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
