@@ -67,6 +67,15 @@ _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
 _TIME_HINT = N_("expected a date like 2021, 2021-05 or 2021-05-17 (or Wikibase's +2021-05-17T00:00:00Z)")
 
 
+def _bad_time(value: object, detail: str) -> InputError:
+    """A date that is not one: the message says what a date looks like, what was found and ``detail`` (what is
+    wrong with it, translated), which the error also carries as ``detail`` (a sheet's cell shows it as its hint)."""
+    err = InputError(_("{expected}, found {value}: {detail}").format(
+        expected=_(_TIME_HINT), value=repr(value), detail=detail))
+    err.detail = detail  # type: ignore[attr-defined]
+    return err
+
+
 def _iri_of_item(value: str) -> str:
     """An item IRI from ``Q..`` or an IRI (returned unchanged)."""
     if value.startswith(("http://", "https://")):
@@ -154,17 +163,14 @@ class Time:
                 implied = 14
         year, month, day = int(y), int(mo or 0), int(d or 0)
         if month > 12 or (implied >= MONTH and month < 1):
-            raise InputError(_("{expected}, found {value}: month {month} is not 1..12").format(
-                expected=_(_TIME_HINT), value=repr(value), month=month))
+            raise _bad_time(value, _("month {month} is not 1..12").format(month=month))
         if day and month and day > (length := days_in_month(year if sign == "+" else -year, month)):
-            raise InputError(ngettext("{expected}, found {value}: {month} has {n} day",
-                                      "{expected}, found {value}: {month} has {n} days", length).format(
-                expected=_(_TIME_HINT), value=repr(value), month=f"{year:04d}-{month:02d}", n=length))
+            raise _bad_time(value, ngettext("{month} has {n} day", "{month} has {n} days", length).format(
+                month=f"{year:04d}-{month:02d}", n=length))
         if implied >= DAY and day < 1:
-            raise InputError(_("{expected}, found {value}: day 0").format(expected=_(_TIME_HINT), value=repr(value)))
+            raise _bad_time(value, _("day 0"))
         if hh > 23 or mi > 59 or ss > 59:
-            raise InputError(_("{expected}, found {value}: time of day out of range").format(
-                expected=_(_TIME_HINT), value=repr(value)))
+            raise _bad_time(value, _("time of day out of range"))
         if precision is None:
             precision = implied
         elif precision > implied:
@@ -174,8 +180,7 @@ class Time:
                         name=_(PRECISION_NAMES[precision]))
             )
         if year == 0 and precision >= YEAR:
-            raise InputError(_("{expected}, found {value}: there is no year 0").format(
-                expected=_(_TIME_HINT), value=repr(value)))
+            raise _bad_time(value, _("there is no year 0"))
         if m.re is _SHORT_DATE:
             # Short forms are written as Wikibase writes them: fields finer than the precision are zero.
             if precision < MONTH:
