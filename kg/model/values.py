@@ -64,6 +64,10 @@ MAX_URL: Final = 500
 _SHORT_DATE = re.compile(r"^([+-]?)(\d{1,16})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _FULL_TIME = re.compile(r"^([+-]?)(\d{1,16})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$")
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
+# Names of numbers in messages (constants: value parsing runs millions of times, never calls N_ or _ on success).
+_LATITUDE, _LONGITUDE = N_("latitude"), N_("longitude")
+_PRECISION, _ALTITUDE = N_("coordinate precision"), N_("altitude")
+_BOUNDS = (("lower", N_("quantity lower bound")), ("upper", N_("quantity upper bound")))
 _TIME_HINT = N_("expected a date like 2021, 2021-05 or 2021-05-17 (or Wikibase's +2021-05-17T00:00:00Z)")
 
 
@@ -248,8 +252,8 @@ class Coordinate:
     altitude: float | None = None
 
     def __post_init__(self) -> None:
-        lat = _number(self.lat, N_("latitude"))
-        lon = _number(self.lon, N_("longitude"))
+        lat = _number(self.lat, _LATITUDE)
+        lon = _number(self.lon, _LONGITUDE)
         if not -90 <= lat <= 90:
             raise InputError(
                 _("latitude must be between -90 and 90, found {found} (were latitude and longitude swapped?)")
@@ -260,7 +264,7 @@ class Coordinate:
         precision = self.precision
         if precision is None:
             precision = 10.0 ** -min(6, max(_decimals(self.lat), _decimals(self.lon)))
-        precision = _number(precision, N_("coordinate precision"))
+        precision = _number(precision, _PRECISION)
         if not 0 < precision <= 360:
             raise InputError(
                 _("coordinate precision must be a positive number of degrees (like 1e-05), found {found}")
@@ -273,7 +277,7 @@ class Coordinate:
         object.__setattr__(self, "precision", precision)
         object.__setattr__(self, "globe", globe)
         if self.altitude is not None:
-            object.__setattr__(self, "altitude", _number(self.altitude, N_("altitude")))
+            object.__setattr__(self, "altitude", _number(self.altitude, _ALTITUDE))
 
     def datavalue(self) -> Json:
         return {
@@ -331,7 +335,7 @@ class Quantity:
     def __post_init__(self) -> None:
         amount = format_amount(self.amount)
         object.__setattr__(self, "amount", amount)
-        for name, what in (("lower", N_("quantity lower bound")), ("upper", N_("quantity upper bound"))):
+        for name, what in _BOUNDS:
             v = getattr(self, name)
             if v is not None:
                 object.__setattr__(self, name, format_amount(v, what))
