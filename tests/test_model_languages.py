@@ -123,3 +123,34 @@ def test_conversion_workers_speak_the_language_of_the_process_that_started_them(
         i18n.use(None)
     assert sentence in str(err.value) and err.value.entity == MUSEUM, str(err.value)
     assert str(err.value).count(MUSEUM) == 1  # named once, not "entity Q..: entity Q..:"
+
+
+def test_a_wrong_id_map_is_explained_in_french(tmp_path: Path) -> None:
+    idmap = tmp_path / "map.json"
+    idmap.write_text('{"glamkg_idmap": 1, "entities": {"Q5": "P1"}}', encoding="utf-8")
+    entity = tmp_path / "one.json"
+    entity.write_text('{"id": "Q5", "type": "item"}', encoding="utf-8")
+    said = glamkg(
+        tmp_path,
+        "import",
+        "entities",
+        str(entity),
+        "--idmap",
+        str(idmap),
+        "--store",
+        str(tmp_path / "s"),
+        "--lang",
+        "fr",
+    )
+    assert said.returncode == 2, said.stderr
+    template = translated(
+        "fr",
+        "{glamkg_id} -> {wb_id}: expected the same kind of entity on both sides, found the {a_type} {glamkg_id} "
+        "mapped to the {b_type} {wb_id}",
+    )
+    detail = template.format(
+        glamkg_id="Q5", wb_id="P1", a_type=translated("fr", "item"), b_type=translated("fr", "property")
+    )
+    assert f"{idmap}: {detail}" in said.stderr, said.stderr  # the file named once, no "id map:" prefix left
+    assert "expected the same kind" not in said.stderr and "id map" not in said.stderr
+    assert not (tmp_path / "s").exists()
