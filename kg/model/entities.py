@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import EntityError, InputError, read_text
+from kg.i18n import N_, _, ngettext
 from kg.model import ids, values, wbhash
 from kg.model.languages import is_language_code
 from kg.model.schema import model
@@ -38,6 +39,8 @@ RANKS = ("normal", "preferred", "deprecated")
 EXTRA_KINDS = ("class",)  # records that are not one of the model's item kinds: the model's local classes
 MAX_TERM = 250  # Wikibase's default limit for labels, descriptions and aliases
 SNAKTYPES = ("value", "somevalue", "novalue")
+#: The parts of a statement a snak belongs to, as messages name them (translated where shown).
+_ROLES = {"value": N_("value"), "qualifier": N_("qualifier"), "reference": N_("reference")}
 # Namespace of the statement-id uuid5s: fixed forever, or every statement id would change.
 GUID_NAMESPACE = uuid.UUID("6f1c2b7e-3d4a-5e8f-9a0b-1c2d3e4f5a6b")
 
@@ -94,14 +97,15 @@ _CACHEABLE = frozenset(
 def _resolve_prop(prop: Any, b: _Builder) -> tuple[str, str | None]:
     m = model()
     if not isinstance(prop, str):
-        raise b.error(f"expected a property key or id like 'country' or 'P17', found {prop!r}")
+        raise b.error(_("expected a property key or id like 'country' or 'P17', found {found}").format(
+            found=repr(prop)))
     if ids.is_id(prop, kinds="P"):
         p = m.prop_by_id(prop)
         return prop, p.datatype if p else None
     if prop not in m.properties:
         raise b.error(
-            f"unknown property {prop!r}: expected a model key ({', '.join(sorted(m.properties)[:6])}, ...) "
-            "or a property id like P17"
+            _("unknown property {found}: expected a model key ({keys}, ...) or a property id like P17").format(
+                found=repr(prop), keys=", ".join(sorted(m.properties)[:6]))
         )
     p = m.properties[prop]
     return p.id, p.datatype
@@ -121,11 +125,11 @@ class _Builder:
 
     def __init__(self, record: Record, datatypes: Mapping[str, str] | None) -> None:
         self.record = record
-        self.where = record.id or next(iter(record.labels.values()), None) or "(new item)"
+        self.where = record.id or next(iter(record.labels.values()), None)  # None: a new item without a label
         self.datatypes = datatypes or {}
 
     def error(self, message: str, prop: str | None = None) -> EntityError:
-        return EntityError(message, entity=self.where, prop=prop)
+        return EntityError(message, entity=self.where or _("(new item)"), prop=prop)
 
     def resolve(self, prop: str, value: Any) -> tuple[str, str]:
         """(PID, datatype) of a claim/qualifier/reference property."""
@@ -137,8 +141,8 @@ class _Builder:
         dt = (self.datatypes.get(pid) if self.datatypes else None) or model_dt or values.datatype_of(value)
         if dt is None:
             raise self.error(
-                "unknown datatype: the property is not in schemas/model.yaml; pass a typed value "
-                "(kg.model.values.Time, ItemRef, ...) or datatypes={pid: datatype}",
+                _("unknown datatype: the property is not in schemas/model.yaml; pass a typed value "
+                  "(kg.model.values.Time, ItemRef, ...) or {example}").format(example="datatypes={pid: datatype}"),
                 pid,
             )
         return pid, dt
@@ -153,7 +157,7 @@ class _Builder:
             try:
                 v = values.coerce(value, dt)
             except InputError as e:
-                raise self.error(f"{role}: {e}", pid) from None
+                raise self.error(_("{role}: {reason}").format(role=_(_ROLES.get(role, role)), reason=e), pid) from None
             if isinstance(v, values._Special):
                 h = wbhash.snak_hash(v.snaktype, pid)
             else:
@@ -189,20 +193,23 @@ class _Builder:
         snaks: dict[str, list[Json]] = {}
         for pair in items:
             if type(pair) is not tuple and (not isinstance(pair, tuple | list) or len(pair) != 2):
-                raise self.error(f"{role}: expected (property, value) pairs, found {pair!r}")
+                raise self.error(_("{role}: expected (property, value) pairs, found {found}").format(
+                    role=_(_ROLES.get(role, role)), found=repr(pair)))
             if len(pair) != 2:
-                raise self.error(f"{role}: expected (property, value) pairs, found {pair!r}")
+                raise self.error(_("{role}: expected (property, value) pairs, found {found}").format(
+                    role=_(_ROLES.get(role, role)), found=repr(pair)))
             s = self.snak(pair[0], pair[1], role)
             snaks.setdefault(s["property"], []).append(s)
         return snaks, list(snaks)
 
     def statement(self, claim: Claim, seen: dict[str, int]) -> Json:
         if not isinstance(claim, Claim):
-            raise self.error(f"expected a kg.model.entities.Claim, found {type(claim).__name__}")
+            raise self.error(_("expected a kg.model.entities.Claim, found {found}").format(found=type(claim).__name__))
         main = self.snak(claim.prop, claim.value, "value")
         pid = main["property"]
         if claim.rank not in RANKS:
-            raise self.error(f"rank must be one of {', '.join(RANKS)}, found {claim.rank!r}", pid)
+            raise self.error(_("rank must be one of {ranks}, found {found}").format(
+                ranks=", ".join(RANKS), found=repr(claim.rank)), pid)
         st: Json = {"mainsnak": main, "type": "statement"}
         quals, qorder = self.snak_group(claim.qualifiers, "qualifier")
         if quals:
@@ -253,20 +260,26 @@ class _Builder:
     def terms(self, terms: Mapping[str, Any], what: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if not isinstance(terms, Mapping):
-            raise self.error(f"{what}: expected a mapping language -> text, found {type(terms).__name__}")
+            raise self.error(_("{what}: expected a mapping language -> text, found {found}").format(
+                what=what, found=type(terms).__name__))
         for lang, text in terms.items():
             if not isinstance(lang, str) or not is_language_code(lang):
-                raise self.error(f"{what}: expected a language code like en, nl or zh-hant, found {lang!r}")
+                raise self.error(_("{what}: expected a language code like en, nl or zh-hant, found {found}").format(
+                    what=what, found=repr(lang)))
             texts = text if what == "aliases" else [text]
             if what == "aliases" and not isinstance(texts, list | tuple):
-                raise self.error(f"aliases@{lang}: expected a list of texts, found {text!r}")
+                raise self.error(_("{what}: expected a list of texts, found {found}").format(
+                    what=f"aliases@{lang}", found=repr(text)))
             clean: list[str] = []
             for t in texts:
                 if not isinstance(t, str) or not t.strip():
-                    raise self.error(f"{what}@{lang}: expected non-empty text, found {t!r}")
+                    raise self.error(_("{what}: expected non-empty text, found {found}").format(
+                        what=f"{what}@{lang}", found=repr(t)))
                 t = " ".join(t.split())  # Wikibase trims and collapses whitespace in terms
                 if len(t) > MAX_TERM:
-                    raise self.error(f"{what}@{lang}: {len(t)} characters; Wikibase allows {MAX_TERM}")
+                    raise self.error(ngettext("{what}: {n} character; Wikibase allows {max}",
+                                              "{what}: {n} characters; Wikibase allows {max}", len(t)).format(
+                        what=f"{what}@{lang}", n=len(t), max=MAX_TERM))
                 if t not in clean:
                     clean.append(t)
             if what == "aliases":
@@ -287,9 +300,10 @@ def to_json(record: Record, *, datatypes: Mapping[str, str] | None = None) -> Js
         try:
             ids.item_id(record.id)
         except ids.InvalidId as e:
-            raise EntityError(f"bad item id: {e}", entity=str(record.id)) from None
+            raise EntityError(_("bad item id: {reason}").format(reason=e), entity=str(record.id)) from None
     if record.kind not in model().kinds and record.kind not in EXTRA_KINDS:
-        raise b.error(f"unknown item kind {record.kind!r}; expected one of {', '.join([*model().kinds, *EXTRA_KINDS])}")
+        raise b.error(_("unknown item kind {found}; expected one of {kinds}").format(
+            found=repr(record.kind), kinds=", ".join([*model().kinds, *EXTRA_KINDS])))
     entity: Json = {"type": "item"}
     if record.id is not None:
         entity["id"] = record.id
@@ -305,7 +319,8 @@ def to_json(record: Record, *, datatypes: Mapping[str, str] | None = None) -> Js
     sitelinks: Json = {}
     for site, title in record.sitelinks.items():
         if not isinstance(title, str) or not title.strip():
-            raise b.error(f"sitelink {site}: expected a page title, found {title!r}")
+            raise b.error(_("sitelink {site}: expected a page title, found {found}").format(
+                site=site, found=repr(title)))
         sitelinks[site] = {"site": site, "title": title.strip(), "badges": []}
     entity["sitelinks"] = sitelinks
     if record.lastrevid is not None:
@@ -343,7 +358,8 @@ def _wbi_claim(snak: Json, *, qualifiers: Any = None, references: Any = None, ra
     pid, dt = snak["property"], snak["datatype"]
     cls = classes.get(dt)
     if cls is None:
-        raise EntityError(f"wikibaseintegrator has no datatype class for {dt!r}", prop=pid)
+        raise EntityError(_("wikibaseintegrator has no datatype class for {datatype}").format(
+            datatype=repr(dt)), prop=pid)
     kw: dict[str, Any] = {"prop_nr": pid}
     if qualifiers is not None:
         kw.update(qualifiers=qualifiers, references=references, rank=rank)
@@ -400,7 +416,8 @@ def to_item_entity(record: Record, *, datatypes: Mapping[str, str] | None = None
                     refs.add(r, action_if_exists=ActionIfExists.FORCE_APPEND)
                 c = _wbi_claim(st["mainsnak"], qualifiers=quals, references=refs, rank=WikibaseRank(st["rank"]))
             except (ValueError, AssertionError) as e:
-                raise EntityError(f"wikibaseintegrator refused the value: {e}", entity=record.id, prop=pid) from None
+                raise EntityError(_("wikibaseintegrator refused the value: {reason}").format(reason=e),
+                                  entity=record.id, prop=pid) from None
             c.qualifiers_order = list(st.get("qualifiers-order", []))
             c.id = st.get("id")
             claims.append(c)
@@ -419,12 +436,12 @@ def read_json(source: str | Path | Mapping[str, Any] | Iterable[Any]) -> list[Js
     entity-id values carry only ``numeric-id``: the ``id`` is added). Raises :class:`kg.errors.InputError`
     (unreadable file) or :class:`kg.errors.EntityError` (an entity of the wrong shape, by id and property).
     """
-    where = "input"
+    where = _("input")
     obj: Any
     if isinstance(source, str | Path):
         path = Path(source)
         where = str(path)
-        text = read_text(path, "entity JSON")
+        text = read_text(path, _("entity JSON"))
         obj = _parse_json_text(text, where)
     else:
         obj = source
@@ -432,15 +449,18 @@ def read_json(source: str | Path | Mapping[str, Any] | Iterable[Any]) -> list[Js
         if "entities" in obj:
             ents = obj["entities"]
             if not isinstance(ents, Mapping):
-                raise InputError(f"{where}: 'entities' should map ids to entities, found {type(ents).__name__}")
+                raise InputError(_("{where}: 'entities' should map ids to entities, found {found}").format(
+                    where=where, found=type(ents).__name__))
             items = list(ents.values())
         else:
             items = [obj]
     elif isinstance(obj, Iterable) and not isinstance(obj, str | bytes):
         items = list(obj)
     else:
-        raise InputError(f"{where}: expected entity JSON (an object or a list of objects), found {type(obj).__name__}")
-    return [normalize_entity(e, where=f"{where}, entity #{i + 1}") for i, e in enumerate(items)]
+        raise InputError(_("{where}: expected entity JSON (an object or a list of objects), found {found}").format(
+            where=where, found=type(obj).__name__))
+    nth = _("{where}, entity #{n}")  # translated once: it names each entity
+    return [normalize_entity(e, where=nth.format(where=where, n=i + 1)) for i, e in enumerate(items)]
 
 
 def _parse_json_text(text: str, where: str) -> Any:
@@ -448,8 +468,8 @@ def _parse_json_text(text: str, where: str) -> Any:
         return json.loads(text)
     except RecursionError:
         raise InputError(
-            f"{where}: JSON nested deeper than can be read (more than about a thousand levels of [ and {{); "
-            "entity JSON is a few levels deep: is this the right file?"
+            _("{where}: JSON nested deeper than can be read (more than about a thousand levels of [ and {{); "
+              "entity JSON is a few levels deep: is this the right file?").format(where=where)
         ) from None
     except json.JSONDecodeError as first:
         # JSON Lines, or a Wikidata dump ("[\n{...},\n{...}\n]": one entity per line, trailing commas).
@@ -465,24 +485,27 @@ def _parse_json_text(text: str, where: str) -> Any:
             else:
                 return out
         raise InputError(
-            f"{where}: not valid JSON at line {first.lineno}, column {first.colno}: {first.msg}; expected entity JSON "
-            "(wbgetentities, Special:EntityData, a single entity or a list)"
+            _("{where}: not valid JSON at line {line}, column {column}: {reason}; expected entity JSON "
+              "(wbgetentities, Special:EntityData, a single entity or a list)").format(
+                where=where, line=first.lineno, column=first.colno, reason=first.msg)
         ) from None
 
 
 def normalize_entity(entity: Any, *, where: str = "input") -> Json:
     """Check the shape of one entity and return it in the API shape (a new dict; the input is not changed)."""
     if not isinstance(entity, Mapping):
-        raise InputError(f"{where}: expected an entity object, found {type(entity).__name__}")
+        raise InputError(_("{where}: expected an entity object, found {found}").format(
+            where=where, found=type(entity).__name__))
     eid = entity.get("id")
     if "missing" in entity:
-        raise EntityError("the entity is missing (deleted, or it never existed)", entity=str(eid or where))
+        raise EntityError(_("the entity is missing (deleted, or it never existed)"), entity=str(eid or where))
     if eid is not None:
         if not ids.is_id(eid):
-            raise EntityError(f"bad entity id: expected Q<number>, P<number> or L<number>, found {eid!r}", entity=where)
+            raise EntityError(_("bad entity id: expected Q<number>, P<number> or L<number>, found {found}").format(
+                found=repr(eid)), entity=where)
         etype = entity.get("type", ids.ENTITY_TYPES[eid[0]])
         if etype != ids.ENTITY_TYPES[eid[0]]:
-            raise EntityError(f"type {etype!r} does not match the id", entity=eid)
+            raise EntityError(_("type {found} does not match the id").format(found=repr(etype)), entity=eid)
     name = str(eid or where)
     out = dict(entity)
     if "statements" in out and "claims" not in out:
@@ -495,14 +518,16 @@ def normalize_entity(entity: Any, *, where: str = "input") -> Json:
             grouped.setdefault(str(p), []).append(st)
         claims = grouped
     if not isinstance(claims, Mapping):
-        raise EntityError(f"'claims' should map property ids to statements, found {type(claims).__name__}", entity=name)
+        raise EntityError(_("'claims' should map property ids to statements, found {found}").format(
+            found=type(claims).__name__), entity=name)
     new_claims: dict[str, list[Json]] = {}
     for pid, statements in claims.items():
         if not ids.is_id(pid, kinds="P"):
-            raise EntityError(f"bad property id {pid!r} in claims", entity=name)
+            raise EntityError(_("bad property id {found} in claims").format(found=repr(pid)), entity=name)
         if not isinstance(statements, list):
             found = type(statements).__name__
-            raise EntityError(f"expected a list of statements, found {found}", entity=name, prop=pid)
+            raise EntityError(_("expected a list of statements, found {found}").format(
+                found=found), entity=name, prop=pid)
         new_claims[pid] = [_normalize_statement(st, name, pid) for st in statements]
     out["claims"] = new_claims
     for key in ("labels", "descriptions", "aliases", "sitelinks"):
@@ -510,21 +535,24 @@ def normalize_entity(entity: Any, *, where: str = "input") -> Json:
         if v is None or v == []:  # PHP writes an empty map as []
             out[key] = {}
         elif not isinstance(v, Mapping):
-            raise EntityError(f"'{key}' should be an object, found {type(v).__name__}", entity=name)
+            raise EntityError(_("{key} should be an object, found {found}").format(
+                key=repr(key), found=type(v).__name__), entity=name)
     return out
 
 
 def _normalize_statement(st: Any, entity: str, pid: str) -> Json:
     if not isinstance(st, Mapping) or not isinstance(st.get("mainsnak"), Mapping):
-        raise EntityError("expected a statement object with a 'mainsnak'", entity=entity, prop=pid)
+        raise EntityError(_("expected a statement object with a 'mainsnak'"), entity=entity, prop=pid)
     out = dict(st)
     out["mainsnak"] = _normalize_snak(st["mainsnak"], entity, pid)
     if out["mainsnak"]["property"] != pid:
         other = out["mainsnak"]["property"]
-        raise EntityError(f"statement listed under {pid} has a mainsnak of {other}", entity=entity, prop=pid)
+        raise EntityError(_("statement listed under {pid} has a mainsnak of {other}").format(pid=pid, other=other),
+                          entity=entity, prop=pid)
     rank = out.setdefault("rank", "normal")
     if rank not in RANKS:
-        raise EntityError(f"rank must be one of {', '.join(RANKS)}, found {rank!r}", entity=entity, prop=pid)
+        raise EntityError(_("rank must be one of {ranks}, found {found}").format(
+            ranks=", ".join(RANKS), found=repr(rank)), entity=entity, prop=pid)
     out.setdefault("type", "statement")
     if "qualifiers" in out:
         out["qualifiers"] = _normalize_snak_map(out["qualifiers"], entity, pid)
@@ -532,7 +560,7 @@ def _normalize_statement(st: Any, entity: str, pid: str) -> Json:
         refs = []
         for ref in out["references"] or []:
             if not isinstance(ref, Mapping):
-                raise EntityError("expected a reference object", entity=entity, prop=pid)
+                raise EntityError(_("expected a reference object"), entity=entity, prop=pid)
             r = dict(ref)
             r["snaks"] = _normalize_snak_map(ref.get("snaks") or {}, entity, pid)
             refs.append(r)
@@ -544,25 +572,26 @@ def _normalize_snak_map(snaks: Any, entity: str, pid: str) -> dict[str, list[Jso
     if snaks == []:
         return {}
     if not isinstance(snaks, Mapping):
-        raise EntityError("expected snaks as an object property -> list", entity=entity, prop=pid)
+        raise EntityError(_("expected snaks as an object property -> list"), entity=entity, prop=pid)
     return {p: [_normalize_snak(s, entity, p) for s in group] for p, group in snaks.items()}
 
 
 def _normalize_snak(snak: Any, entity: str, pid: str) -> Json:
     if not isinstance(snak, Mapping):
-        raise EntityError("expected a snak object", entity=entity, prop=pid)
+        raise EntityError(_("expected a snak object"), entity=entity, prop=pid)
     prop = snak.get("property", pid)
     if not ids.is_id(prop, kinds="P"):
-        raise EntityError(f"bad property id {prop!r} in a snak", entity=entity, prop=pid)
+        raise EntityError(_("bad property id {found} in a snak").format(found=repr(prop)), entity=entity, prop=pid)
     snaktype = snak.get("snaktype", "value")
     if snaktype not in SNAKTYPES:
-        raise EntityError(f"snaktype must be value, somevalue or novalue, found {snaktype!r}", entity=entity, prop=prop)
+        raise EntityError(_("snaktype must be value, somevalue or novalue, found {found}").format(
+            found=repr(snaktype)), entity=entity, prop=prop)
     out = dict(snak)
     out["property"] = prop
     if snaktype == "value":
         dv = snak.get("datavalue")
         if not isinstance(dv, Mapping) or "value" not in dv:
-            raise EntityError("a value snak without a datavalue", entity=entity, prop=prop)
+            raise EntityError(_("a value snak without a datavalue"), entity=entity, prop=prop)
         if dv.get("type") == "wikibase-entityid" and isinstance(dv["value"], Mapping) and "id" not in dv["value"]:
             v = dict(dv["value"])
             try:
@@ -571,6 +600,7 @@ def _normalize_snak(snak: Any, entity: str, pid: str) -> Json:
                 else:
                     v["id"] = ids.from_numeric(v.get("entity-type", ""), v.get("numeric-id"))  # type: ignore[arg-type]
             except ids.InvalidId as e:
-                raise EntityError(f"bad entity-id value: {e}", entity=entity, prop=prop) from None
+                raise EntityError(_("bad entity-id value: {reason}").format(
+                    reason=e), entity=entity, prop=prop) from None
             out["datavalue"] = {**dv, "value": v}
     return out

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from kg.errors import InputError
+from kg.i18n import _
 from kg.model.schema import SAFE_LOADER, SCHEMA_DIR, SchemaError, model
 
 STRENGTHS = ("dated", "undated")
@@ -67,9 +68,11 @@ def _load(path: Path) -> Rules:
     for key, k in raw["kinds"].items():
         for c in k["partnership_classes"]:
             if c not in partnership_classes:
-                raise SchemaError(f"{path}: kind {key}: {c!r} is not a partnership class of schemas/model.yaml")
+                raise SchemaError(_("{file}: kind {key}: {found} is not a partnership class of schemas/model.yaml")
+                                  .format(file=path, key=key, found=repr(c)))
         if k["strength"] not in STRENGTHS:
-            raise SchemaError(f"{path}: kind {key}: strength must be one of {STRENGTHS}, found {k['strength']!r}")
+            raise SchemaError(_("{file}: kind {key}: strength must be one of {choices}, found {found}").format(
+                file=path, key=key, choices=", ".join(STRENGTHS), found=repr(k["strength"])))
         kinds.append(
             Kind(
                 key=str(key),
@@ -85,18 +88,20 @@ def _load(path: Path) -> Rules:
             )
         )
     if sum(k.catch_all for k in kinds) != 1:
-        raise SchemaError(f"{path}: expected exactly one kind with catch_all: true")
+        raise SchemaError(_("{file}: expected exactly one kind with catch_all: true").format(file=path))
     imports = {str(n): dict(v) for n, v in raw["imports"].items()}
     for k in kinds:
         if k.import_name is not None and k.import_name not in imports:
-            raise SchemaError(f"{path}: kind {k.key}: import {k.import_name!r} is not under imports")
+            raise SchemaError(_("{file}: kind {key}: import {found} is not under imports").format(
+                file=path, key=k.key, found=repr(k.import_name)))
     affiliates = tuple(
         AffiliateClass(str(a["model_class"]), a.get("wikidata_class"), str(a["checked"]))
         for a in imports.get("affiliates", {}).get("classes", [])
     )
     for a in affiliates:
         if a.model_class not in m.kind("partner").allowed_classes:
-            raise SchemaError(f"{path}: affiliates: {a.model_class!r} is not a partner class of schemas/model.yaml")
+            raise SchemaError(_("{file}: affiliates: {found} is not a partner class of schemas/model.yaml").format(
+                file=path, found=repr(a.model_class)))
     return Rules(tuple(kinds), imports, affiliates)
 
 
@@ -161,8 +166,8 @@ def choose(value: str | Sequence[str] | None, *, option: str = "--evidence") -> 
     unknown = [c for c in chosen if c not in kind_keys()]
     if unknown:
         raise InputError(
-            f"{option}: expected evidence kinds among {', '.join(kind_keys())} or all (schemas/evidence.yaml), "
-            f"found {', '.join(repr(u) for u in unknown)}"
+            _("{option}: expected evidence kinds among {choices} or all (schemas/evidence.yaml), found {found}")
+            .format(option=option, choices=", ".join(kind_keys()), found=", ".join(repr(u) for u in unknown))
         )
     return tuple(k for k in kind_keys() if k in chosen)
 
@@ -175,8 +180,9 @@ def choose_imports(value: str | Sequence[str] | None, *, option: str = "--eviden
     unknown = [c for c in chosen if c not in import_names()]
     if unknown or not chosen:
         raise InputError(
-            f"{option}: expected evidence to import among {', '.join(import_names())} or all "
-            f"(schemas/evidence.yaml), found {', '.join(repr(u) for u in unknown) or 'nothing'}"
+            _("{option}: expected evidence to import among {choices} or all (schemas/evidence.yaml), found {found}")
+            .format(option=option, choices=", ".join(import_names()),
+                    found=", ".join(repr(u) for u in unknown) or _("nothing"))
         )
     return tuple(n for n in import_names() if n in chosen)
 

@@ -36,23 +36,36 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import EntityError, InputError
+from kg.i18n import N_, _
 from kg.model import ids
 
 Json = dict[str, Any]
 DEFAULT_FILE = "glamkg-wikibase-idmap.json"
+#: Entity types as messages name them (translated where shown).
+_TYPE_NAMES = {"item": N_("item"), "property": N_("property"), "lexeme": N_("lexeme")}
+
+
+class _MapError(InputError):
+    """A wrong pair in an id map: ``detail`` is the message without its ``id map:`` prefix (a file's reader
+    names the file instead)."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(_("id map: {reason}").format(reason=detail))
 
 
 class UnmappedIds(EntityError):
     """Entity JSON names ids the map does not know; ``missing`` lists them."""
 
     def __init__(
-        self, missing: Iterable[str], *, entity: str | None = None, direction: str = "to the Wikibase"
+        self, missing: Iterable[str], *, entity: str | None = None, direction: str | None = None
     ) -> None:
         self.missing = sorted(set(missing), key=_id_sort)
         shown = ", ".join(self.missing[:10]) + (" ..." if len(self.missing) > 10 else "")
         super().__init__(
-            f"expected every id to be in the Wikibase id map ({direction}), found unmapped ids: {shown} "
-            "(hint: run `glamkg wikibase bootstrap` first; items are mapped as loads create them)",
+            _("expected every id to be in the Wikibase id map ({direction}), found unmapped ids: {ids} "
+              "(hint: run `glamkg wikibase bootstrap` first; items are mapped as loads create them)").format(
+                direction=direction or _("to the Wikibase"), ids=shown),
             entity=entity,
         )
 
@@ -77,9 +90,9 @@ class IdMap:
         for k, v in self.entities.items():
             self._check_pair(k, v)
             if v in self._reverse:
-                raise InputError(
-                    f"id map: {self._reverse[v]} and {k} are both mapped to the Wikibase's {v}; expected one glamkg "
-                    "id per Wikibase entity (hint: remove one of the two)"
+                raise _MapError(
+                    _("{first} and {second} are both mapped to the Wikibase's {wb}; expected one glamkg id per "
+                      "Wikibase entity (hint: remove one of the two)").format(first=self._reverse[v], second=k, wb=v)
                 )
             self._reverse[v] = k
 
@@ -87,9 +100,11 @@ class IdMap:
     def _check_pair(glamkg_id: str, wb_id: str) -> None:
         a, b = ids.parse_id(glamkg_id), ids.parse_id(wb_id)
         if a.letter != b.letter:
-            raise InputError(
-                f"id map: {glamkg_id} -> {wb_id}: expected the same kind of entity on both sides, found the "
-                f"{a.entity_type} {glamkg_id} mapped to the {b.entity_type} {wb_id}"
+            raise _MapError(
+                _("{glamkg_id} -> {wb_id}: expected the same kind of entity on both sides, found the {a_type} "
+                  "{glamkg_id} mapped to the {b_type} {wb_id}").format(
+                    glamkg_id=glamkg_id, wb_id=wb_id, a_type=_(_TYPE_NAMES[a.entity_type]),
+                    b_type=_(_TYPE_NAMES[b.entity_type]))
             )
 
     # -- lookups ----------------------------------------------------------------------------------------
@@ -110,13 +125,14 @@ class IdMap:
         self._check_pair(glamkg_id, wb_id)
         old = self.entities.get(glamkg_id)
         if old is not None and old != wb_id:
-            raise InputError(
-                f"id map: {glamkg_id} is already mapped to {old}, not to {wb_id} "
-                "(hint: two Wikibase entities claim the same glamkg id; merge or delete one of them)"
+            raise _MapError(
+                _("{glamkg_id} is already mapped to {old}, not to {wb_id} (hint: two Wikibase entities claim the "
+                  "same glamkg id; merge or delete one of them)").format(glamkg_id=glamkg_id, old=old, wb_id=wb_id)
             )
         other = self._reverse.get(wb_id)
         if other is not None and other != glamkg_id:
-            raise InputError(f"id map: Wikibase entity {wb_id} is already mapped from {other}, not from {glamkg_id}")
+            raise _MapError(_("Wikibase entity {wb_id} is already mapped from {other}, not from {glamkg_id}").format(
+                wb_id=wb_id, other=other, glamkg_id=glamkg_id))
         self.entities[glamkg_id] = wb_id
         self._reverse[wb_id] = glamkg_id
         if key:
@@ -139,21 +155,26 @@ class IdMap:
         if not p.exists():
             if missing_ok:
                 return cls(path=p)
-            raise InputError(f"{p}: no Wikibase id map here (hint: run `glamkg wikibase bootstrap` first)")
+            raise InputError(_("{file}: no Wikibase id map here (hint: run `glamkg wikibase bootstrap` first)").format(
+                file=p))
         try:
             raw = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
-            raise InputError(f"{p}: expected a glamkg id map (JSON), cannot read it: {e}") from e
+            raise InputError(_("{file}: expected a glamkg id map (JSON), cannot read it: {reason}").format(
+                file=p, reason=e)) from e
         if not isinstance(raw, Mapping) or raw.get("glamkg_idmap") != 1:
-            found = f"keys {sorted(raw)[:8]}" if isinstance(raw, Mapping) else f"a JSON {type(raw).__name__}"
+            found = (_("keys {keys}").format(keys=sorted(raw)[:8]) if isinstance(raw, Mapping)
+                     else _("a JSON {type}").format(type=type(raw).__name__))
             raise InputError(
-                f'{p}: expected a glamkg id map, a JSON object with "glamkg_idmap": 1, found {found} (hint: a map '
-                'written by hand: {"glamkg_idmap": 1, "concept_base": "https://wiki.example/entity/", '
-                '"entities": {"P31": "P1", "Q33506": "Q3"}})'
+                _('{file}: expected a glamkg id map, a JSON object with "glamkg_idmap": 1, found {found} (hint: a map '
+                  'written by hand: {example})').format(file=p, found=found, example=(
+                    '{"glamkg_idmap": 1, "concept_base": "https://wiki.example/entity/", '
+                    '"entities": {"P31": "P1", "Q33506": "Q3"}}'))
             )
         if not isinstance(raw.get("entities") or {}, Mapping):
-            raise InputError(f'{p}: expected "entities" to be an object of glamkg id -> the wiki\'s id, like '
-                             f'{{"P31": "P1"}}, found a JSON {type(raw["entities"]).__name__}')
+            raise InputError(_('{file}: expected "entities" to be an object of glamkg id -> the wiki\'s id, like '
+                               '{example}, found a JSON {type}').format(
+                file=p, example='{"P31": "P1"}', type=type(raw["entities"]).__name__))
         try:
             return cls(
                 entities=dict(raw.get("entities") or {}),
@@ -164,15 +185,15 @@ class IdMap:
                 path=p,
             )
         except ids.InvalidId as e:
-            raise InputError(f"{p}: bad id in the id map: {e}") from e
-        except InputError as e:
-            raise InputError(f"{p}: {e}".replace(f"{p}: id map: ", f"{p}: ")) from e
+            raise InputError(_("{file}: bad id in the id map: {reason}").format(file=p, reason=e)) from e
+        except _MapError as e:
+            raise InputError(f"{p}: {e.detail}") from e
 
     def save(self, path: str | Path | None = None) -> Path:
         """Write atomically (temp file + rename), so an interrupted save never leaves half a map."""
         p = Path(path) if path else self.path
         if p is None:
-            raise InputError("id map: no file to save to")
+            raise _MapError(_("no file to save to"))
         p.parent.mkdir(parents=True, exist_ok=True)
         tmp = p.with_name(p.name + ".tmp")
         with open(tmp, "w", encoding="utf-8") as f:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from kg import config
 from kg.errors import InputError
+from kg.i18n import _
 from kg.model.schema import model
 
 _ID_RE = re.compile(r"^([QPL])([1-9][0-9]*)$")
@@ -49,14 +50,15 @@ class EntityId:
 def parse_id(value: str, *, kinds: str = "QPL") -> EntityId:
     """Parse ``Q42`` / ``P31`` / ``L7``; ``kinds`` limits the letters accepted."""
     if not isinstance(value, str):
-        raise InvalidId(f"expected an entity id like Q42, found {value!r} ({type(value).__name__})")
+        raise InvalidId(_("expected an entity id like Q42, found {value} ({type})").format(
+            value=repr(value), type=type(value).__name__))
     m = _ID_RE.match(value.strip())
     if not m or m.group(1) not in kinds:
-        wanted = " or ".join(f"{k}<number>" for k in kinds)
-        hint = ""
+        wanted = _(" or ").join(f"{k}<number>" for k in kinds)
         if value.strip()[:1].lower() in "qpl" and value.strip()[1:].isdigit():
-            hint = " (ids are upper case and have no leading zeros)"
-        raise InvalidId(f"expected an entity id {wanted}, found {value!r}{hint}")
+            raise InvalidId(_("expected an entity id {wanted}, found {value} (ids are upper case and have no leading "
+                              "zeros)").format(wanted=wanted, value=repr(value)))
+        raise InvalidId(_("expected an entity id {wanted}, found {value}").format(wanted=wanted, value=repr(value)))
     return EntityId(m.group(1), int(m.group(2)))
 
 
@@ -81,9 +83,10 @@ def from_numeric(entity_type: str, numeric_id: int) -> str:
     """Id from the storage-JSON shape ``{"entity-type": "item", "numeric-id": 42}``."""
     letter = LETTERS.get(entity_type)
     if letter is None:
-        raise InvalidId(f"expected entity-type item, property or lexeme, found {entity_type!r}")
+        raise InvalidId(_("expected entity-type item, property or lexeme, found {found}").format(
+            found=repr(entity_type)))
     if not isinstance(numeric_id, int) or isinstance(numeric_id, bool) or numeric_id < 1:
-        raise InvalidId(f"expected a positive integer numeric-id, found {numeric_id!r}")
+        raise InvalidId(_("expected a positive integer numeric-id, found {found}").format(found=repr(numeric_id)))
     return f"{letter}{numeric_id}"
 
 
@@ -100,7 +103,7 @@ def is_local(value: str) -> bool:
 def local_id(n: int) -> str:
     """The n-th local item id (n >= 0)."""
     if n < 0:
-        raise InvalidId(f"expected a non-negative local id offset, found {n}")
+        raise InvalidId(_("expected a non-negative local id offset, found {found}").format(found=n))
     return f"Q{local_id_min() + n}"
 
 
@@ -116,7 +119,8 @@ def local_concept_base() -> str:
     base = config.setting("concept_base") or model().namespaces["local_concept_base"]
     if not _BASE.match(base):
         raise InputError(
-            f"GLAMKG_CONCEPT_BASE: expected an http(s) IRI ending in '/' with no spaces, quotes or <>, found {base!r}"
+            _("GLAMKG_CONCEPT_BASE: expected an http(s) IRI ending in '/' with no spaces, quotes or <>, found {found}")
+            .format(found=repr(base))
         )
     return base
 
@@ -139,7 +143,8 @@ def id_from_iri(iri: str) -> str:
             if _ID_RE.match(rest):
                 return rest
     raise InvalidId(
-        f"expected an entity IRI like {wikidata_concept_base()}Q42 or {local_concept_base()}Q..., found {iri!r}"
+        _("expected an entity IRI like {wikidata}Q42 or {local}Q..., found {found}").format(
+            wikidata=wikidata_concept_base(), local=local_concept_base(), found=repr(iri))
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from kg.i18n import _
 from kg.model import ids
 from kg.model.schema import SAFE_LOADER, SCHEMA_DIR, SchemaError, model
 
@@ -77,7 +78,8 @@ def _load(path: Path) -> Measures:
     out: dict[str, Measure] = {}
     for key, m in raw["measures"].items():
         if not ids.is_id(str(m["item"]), kinds="Q"):
-            raise SchemaError(f"{path}: measure {key}: item {m['item']!r} is not an item id")
+            raise SchemaError(_("{file}: measure {key}: item {found} is not an item id").format(
+                file=path, key=key, found=repr(m["item"])))
         agg = m.get("aggregate", "sum")
         ratio = None
         if isinstance(agg, dict):
@@ -85,19 +87,22 @@ def _load(path: Path) -> Measures:
             ratio = (str(num), str(den), float(agg.get("scale", 1)))
             agg = "ratio"
         elif agg != "sum":
-            raise SchemaError(f"{path}: measure {key}: aggregate must be sum or {{ratio: [a, b]}}, found {agg!r}")
+            raise SchemaError(_("{file}: measure {key}: aggregate must be sum or {{ratio: [a, b]}}, found {found}")
+                              .format(file=path, key=key, found=repr(agg)))
         out[key] = Measure(
             key, str(m["item"]), str(m["label"]), str(m["definition"]), agg, ratio, str(m.get("checked", "local"))
         )
     for m in out.values():
         if m.ratio and not {m.ratio[0], m.ratio[1]} <= set(out):
-            raise SchemaError(f"{path}: measure {m.key}: ratio of unknown measures {m.ratio[:2]}")
+            raise SchemaError(_("{file}: measure {key}: ratio of unknown measures {found}").format(
+                file=path, key=m.key, found=m.ratio[:2]))
     formats = {}
     for key, f in raw["formats"].items():
         columns = {str(c).casefold(): str(v) for c, v in f["columns"].items()}
         for c, v in columns.items():
             if v not in out and v not in ROW_FIELDS:
-                raise SchemaError(f"{path}: format {key}: column {c!r} maps to unknown {v!r}")
+                raise SchemaError(_("{file}: format {key}: column {column} maps to unknown {found}").format(
+                    file=path, key=key, column=repr(c), found=repr(v)))
         formats[key] = ExportFormat(
             key=key,
             title=str(f["title"]),

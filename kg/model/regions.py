@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from kg.errors import InputError
+from kg.i18n import _, ngettext
 from kg.model import ids
 from kg.model.schema import SAFE_LOADER, SCHEMA_DIR
 
@@ -65,13 +66,13 @@ def read_csv_text(source: str | Path | io.StringIO, **kwargs: Any) -> pd.DataFra
     except FileNotFoundError:
         raise
     except UnicodeDecodeError as e:
-        raise InputError(f"{source}: expected UTF-8 text, found byte {e.object[e.start]:#04x} at offset {e.start}; "
-                         "save the file as UTF-8 CSV") from None
+        raise InputError(_("{file}: expected UTF-8 text, found byte {byte} at offset {offset}; save the file as "
+                           "UTF-8 CSV").format(file=source, byte=f"{e.object[e.start]:#04x}", offset=e.start)) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
-        raise InputError(f"{source}: not a readable CSV ({str(e).strip()}); expected a header line and one row "
-                         "per country") from None
+        raise InputError(_("{file}: not a readable CSV ({reason}); expected a header line and one row per country")
+                         .format(file=source, reason=str(e).strip())) from None
     except OSError as e:
-        raise InputError(f"{source}: cannot read it ({e.strerror or e})") from None
+        raise InputError(_("{file}: cannot read it ({reason})").format(file=source, reason=e.strerror or e)) from None
 
 
 @functools.lru_cache(maxsize=4)
@@ -81,25 +82,31 @@ def _records(path: Path) -> tuple[dict[str, str], ...]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"{path}: country table not found; it ships with glamkg in schemas/") from None
+        raise InputError(_("{file}: country table not found; it ships with glamkg in schemas/").format(
+            file=path)) from None
     except UnicodeDecodeError as e:
-        raise InputError(f"{path}: expected UTF-8 text, found byte {e.object[e.start]:#04x} at offset {e.start}; "
-                         "save the file as UTF-8 CSV") from None
+        raise InputError(_("{file}: expected UTF-8 text, found byte {byte} at offset {offset}; save the file as "
+                           "UTF-8 CSV").format(file=path, byte=f"{e.object[e.start]:#04x}", offset=e.start)) from None
     except OSError as e:
-        raise InputError(f"{path}: cannot read it ({e.strerror or e})") from None
+        raise InputError(_("{file}: cannot read it ({reason})").format(file=path, reason=e.strerror or e)) from None
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     reader = csv.reader(lines)
     header = next(reader, None)
     if header is None:
-        raise InputError(f"{path}: not a readable CSV (no header); expected a header line and one row per country")
+        raise InputError(_("{file}: not a readable CSV (no header); expected a header line and one row per country")
+                         .format(file=path))
     missing = [c for c in COUNTRY_COLUMNS if c not in header]
     if missing:
-        raise InputError(f"{path}: expected columns {', '.join(COUNTRY_COLUMNS)}; missing {', '.join(missing)}")
+        raise InputError(_("{file}: expected columns {expected}; missing {missing}").format(
+            file=path, expected=", ".join(COUNTRY_COLUMNS), missing=", ".join(missing)))
     rows = []
     for i, cells in enumerate(reader, start=2):
         if len(cells) != len(header):
-            raise InputError(f"{path}: not a readable CSV (row {i}: expected {len(header)} fields, found "
-                             f"{len(cells)}); expected a header line and one row per country")
+            raise InputError(ngettext(
+                "{file}: not a readable CSV (row {row}: expected {n} field, found {found}); expected a header line "
+                "and one row per country",
+                "{file}: not a readable CSV (row {row}: expected {n} fields, found {found}); expected a header line "
+                "and one row per country", len(header)).format(file=path, row=i, n=len(header), found=len(cells)))
         row = dict(zip(header, cells, strict=True))
         rows.append({c: row[c] for c in COUNTRY_COLUMNS})
     for col in ("qid", "iso2", "iso3"):
@@ -108,10 +115,12 @@ def _records(path: Path) -> tuple[dict[str, str], ...]:
         for r in rows:
             (dup.append if r[col] in seen else seen.add)(r[col])
         if dup:
-            raise InputError(f"{path}: column {col!r} must be unique, found {', '.join(dup)} twice")
+            raise InputError(_("{file}: column {column} must be unique, found {values} twice").format(
+                file=path, column=repr(col), values=", ".join(dup)))
     for i, r in enumerate(rows, start=2):
         if not ids.is_id(r["qid"], kinds="Q"):
-            raise InputError(f"{path}: row {i}, column 'qid': expected a Wikidata item id like Q55, found {r['qid']!r}")
+            raise InputError(_("{file}: row {row}, column 'qid': expected a Wikidata item id like Q55, found {found}")
+                             .format(file=path, row=i, found=repr(r["qid"])))
     return tuple(rows)
 
 
@@ -151,7 +160,7 @@ def resolve(value: object, *, strict: bool = False) -> str | None:
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         if strict:
-            raise InputError("expected a country (QID, ISO code or name), found an empty value")
+            raise InputError(_("expected a country (QID, ISO code or name), found an empty value"))
         return None
     text = str(value).strip()
     if text.startswith("http"):
@@ -159,8 +168,8 @@ def resolve(value: object, *, strict: bool = False) -> str | None:
     found = _lookup().get(text.upper())
     if found is None and strict:
         raise InputError(
-            f"expected a country as a Wikidata QID (Q55), ISO 3166-1 code (NL, NLD, 528) or English name, "
-            f"found {text!r}; see schemas/countries.csv"
+            _("expected a country as a Wikidata QID (Q55), ISO 3166-1 code (NL, NLD, 528) or English name, "
+              "found {found}; see schemas/countries.csv").format(found=repr(text))
         )
     return found
 
@@ -234,8 +243,8 @@ def _check_code(code: object, where: str) -> str:
     iso2 = resolve(text)
     if iso2 is None:
         raise InputError(
-            f"{where}: expected an ISO 3166-1 alpha-2 code (or alpha-3, QID, name) of a country in "
-            f"schemas/countries.csv, found {code!r}"
+            _("{where}: expected an ISO 3166-1 alpha-2 code (or alpha-3, QID, name) of a country in "
+              "schemas/countries.csv, found {found}").format(where=where, found=repr(code))
         )
     return iso2
 
@@ -249,14 +258,15 @@ def _from_pairs(
         iso2 = _check_code(code, where)
         if iso2 in groups and groups[iso2] != group:
             raise InputError(
-                f"{where}: country {iso2} is already in group {groups[iso2]!r}; a grouping puts each country "
-                f"in one group (hint: make a second grouping file for overlapping groups)"
+                _("{where}: country {country} is already in group {group}; a grouping puts each country in one "
+                  "group (hint: make a second grouping file for overlapping groups)").format(
+                    where=where, country=iso2, group=repr(groups[iso2]))
             )
         groups[iso2] = group
         if group not in order:
             order.append(group)
     if not groups:
-        raise InputError(f"{source}: expected at least one group with country codes, found none")
+        raise InputError(_("{file}: expected at least one group with country codes, found none").format(file=source))
     return Grouping(name=name, label=label, groups=groups, other=other, source=source, order=tuple(order))
 
 
@@ -264,20 +274,22 @@ def load_grouping(path: str | Path) -> Grouping:
     """A user grouping from YAML (``groups: {name: [codes]}``, or just that mapping) or CSV (group, country)."""
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{p}: grouping file not found (expected a .yaml/.yml or .csv file of group -> ISO codes)")
+        raise InputError(_("{file}: grouping file not found (expected a .yaml/.yml or .csv file of group -> ISO "
+                           "codes)").format(file=p))
     stem = p.stem.removeprefix("regions-")
     if p.suffix.lower() in (".yaml", ".yml"):
         try:
             raw = yaml.load(p.read_text(encoding="utf-8"), Loader=_TextLoader)
         except yaml.YAMLError as e:
-            raise InputError(f"{p}: not valid YAML: {e}") from None
+            raise InputError(_("{file}: not valid YAML: {reason}").format(file=p, reason=e)) from None
         if not isinstance(raw, dict):
             raise InputError(
-                f"{p}: expected a mapping with `groups: {{name: [ISO codes]}}`, found {type(raw).__name__}"
+                _("{file}: expected a mapping with `groups: {{name: [ISO codes]}}`, found {found}").format(
+                    file=p, found=type(raw).__name__)
             )
         groups_raw = raw.get("groups", raw)
         if not isinstance(groups_raw, dict):
-            raise InputError(f"{p}: `groups` must map group names to lists of ISO codes")
+            raise InputError(_("{file}: `groups` must map group names to lists of ISO codes").format(file=p))
         pairs = []
         for g, codes in groups_raw.items():
             if g in ("name", "label", "other") and "groups" not in raw:
@@ -285,8 +297,10 @@ def load_grouping(path: str | Path) -> Grouping:
             if isinstance(codes, str):
                 codes = codes.replace(",", " ").split()
             if not isinstance(codes, list):
-                raise InputError(f"{p}: group {g!r}: expected a list of ISO codes, found {codes!r}")
-            pairs += [(str(g), c, f"{p}: group {g!r}") for c in codes]
+                raise InputError(_("{file}: group {group}: expected a list of ISO codes, found {found}").format(
+                    file=p, group=repr(g), found=repr(codes)))
+            where = _("{file}: group {group}").format(file=p, group=repr(g))
+            pairs += [(str(g), c, where) for c in codes]
         return _from_pairs(
             pairs,
             name=str(raw.get("name", stem)) if "groups" in raw else stem,
@@ -300,19 +314,23 @@ def load_grouping(path: str | Path) -> Grouping:
         gcol = cols.get("group") or cols.get("region")
         ccol = cols.get("iso2") or cols.get("country") or cols.get("code")
         if not gcol or not ccol:
-            raise InputError(f"{p}: expected columns 'group' and 'iso2' (or 'country'), found {', '.join(df.columns)}")
+            raise InputError(_("{file}: expected columns 'group' and 'iso2' (or 'country'), found {found}").format(
+                file=p, found=", ".join(df.columns)))
         pairs = []
         for i, (g, c) in enumerate(zip(df[gcol], df[ccol], strict=True), start=2):
             if not str(c).strip() and not str(g).strip():
                 continue  # an empty line
             if not str(c).strip():
                 raise InputError(
-                    f"{p}: row {i}, column {ccol!r}: expected the ISO code of a country of group {str(g).strip()!r}, "
-                    "found an empty cell (hint: fill it in or delete the row)"
+                    _("{file}: row {row}, column {column}: expected the ISO code of a country of group {group}, "
+                      "found an empty cell (hint: fill it in or delete the row)").format(
+                        file=p, row=i, column=repr(ccol), group=repr(str(g).strip()))
                 )
-            pairs.append((str(g).strip(), c, f"{p}: row {i}, column {ccol!r}"))
+            pairs.append((str(g).strip(), c, _("{file}: row {row}, column {column}").format(
+                file=p, row=i, column=repr(ccol))))
         return _from_pairs(pairs, name=stem, label=stem, other=OTHER, source=str(p))
-    raise InputError(f"{p}: expected a .yaml, .yml, .csv or .tsv grouping file, found suffix {p.suffix!r}")
+    raise InputError(_("{file}: expected a .yaml, .yml, .csv or .tsv grouping file, found suffix {found}").format(
+        file=p, found=repr(p.suffix)))
 
 
 def available_groupings() -> list[str]:
@@ -335,5 +353,6 @@ def grouping(by: str | Path | Grouping = "region") -> Grouping:
     if Path(text).suffix:
         return load_grouping(text)
     raise InputError(
-        f"expected a grouping: one of {', '.join(available_groupings())} or a path to a .yaml/.csv file, found {text!r}"
+        _("expected a grouping: one of {choices} or a path to a .yaml/.csv file, found {found}").format(
+            choices=", ".join(available_groupings()), found=repr(text))
     )

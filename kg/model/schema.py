@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from kg.config import resource_dir
+from kg.i18n import _
 
 SCHEMA_DIR = resource_dir("schemas")
 # libyaml's parser where PyYAML has it (its wheels do): the same documents, about ten times faster to read,
@@ -141,7 +142,8 @@ def _load(path: Path) -> Model:
     props = {}
     for key, p in raw["properties"].items():
         if p["datatype"] not in DATATYPES:
-            raise SchemaError(f"{path}: property {key}: unknown datatype {p['datatype']!r}")
+            raise SchemaError(_("{file}: property {key}: unknown datatype {found}").format(
+                file=path, key=key, found=repr(p["datatype"])))
         props[key] = Property(
             key=key,
             id=p["id"],
@@ -154,14 +156,16 @@ def _load(path: Path) -> Model:
             unknowable=tuple(p.get("unknowable", [])),
         )
         if set(props[key].unknowable) - set(props[key].required):
-            raise SchemaError(f"{path}: property {key}: unknowable kinds must be among its required kinds")
+            raise SchemaError(_("{file}: property {key}: unknowable kinds must be among its required kinds").format(
+                file=path, key=key))
     classes = {k: _item_class(k, c) for k, c in raw["classes"].items()}
     values = {k: _item_class(k, c) for k, c in raw["values"].items()}
     kinds = {}
     for key, k in raw["item_kinds"].items():
         for c in k["allowed_classes"]:
             if c not in classes:
-                raise SchemaError(f"{path}: item kind {key}: unknown class {c!r}")
+                raise SchemaError(_("{file}: item kind {key}: unknown class {found}").format(
+                    file=path, key=key, found=repr(c)))
         kinds[key] = ItemKind(
             key=key,
             label=k["label"],
@@ -189,7 +193,8 @@ def _known(path: Path, in_model: set[str]) -> dict[str, Property]:
     out = {}
     for pid, p in (raw.get("properties") or {}).items():
         if p["datatype"] not in DATATYPES or pid in in_model:
-            raise SchemaError(f"{path}: property {pid}: unknown datatype or already in model.yaml")
+            raise SchemaError(_("{file}: property {key}: unknown datatype or already in model.yaml").format(
+                file=path, key=pid))
         minimum = p.get("minimum")
         out[str(pid)] = Property(
             key=str(pid),

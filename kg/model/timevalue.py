@@ -24,6 +24,8 @@ from __future__ import annotations
 import functools
 import re
 
+from kg.i18n import _
+
 GREGORIAN = "http://www.wikidata.org/entity/Q1985727"
 JULIAN = "http://www.wikidata.org/entity/Q1985786"
 PRECISION_YEAR = 9
@@ -47,22 +49,26 @@ def normalize(time: object) -> str:
     """
     if isinstance(time, str):
         return _normalize(time)
-    raise TimeFormatError(f"expected a time string like +2021-05-17T00:00:00Z, found {time!r}")
+    raise TimeFormatError(_("expected a time string like +2021-05-17T00:00:00Z, found {found}").format(
+        found=repr(time)))
 
 
 @functools.lru_cache(maxsize=65536)
 def _normalize(time: str) -> str:
     if not isinstance(time, str):
-        raise TimeFormatError(f"expected a time string like +2021-05-17T00:00:00Z, found {time!r}")
+        raise TimeFormatError(_("expected a time string like +2021-05-17T00:00:00Z, found {found}").format(
+            found=repr(time)))
     m = _TIME_RE.match(time)
     if not m:
-        raise TimeFormatError(f"expected a time string like +2021-05-17T00:00:00Z, found {time!r}")
+        raise TimeFormatError(_("expected a time string like +2021-05-17T00:00:00Z, found {found}").format(
+            found=repr(time)))
     sign, year, month, day, hh, mi, ss = m.groups()
     year = year.lstrip("0").rjust(4, "0")
     if len(year) > 16:
-        raise TimeFormatError(f"expected a year of at most 16 digits, found {time!r}")
+        raise TimeFormatError(_("expected a year of at most 16 digits, found {found}").format(found=repr(time)))
     if int(month) > 12 or int(day) > 31 or int(hh) > 23 or int(mi) > 59 or int(ss) > 61:
-        raise TimeFormatError(f"expected month <= 12, day <= 31 and a valid time of day, found {time!r}")
+        raise TimeFormatError(_("expected month <= 12, day <= 31 and a valid time of day, found {found}").format(
+            found=repr(time)))
     return f"{sign}{year}-{month}-{day}T{hh}:{mi}:{ss}Z"
 
 

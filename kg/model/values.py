@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from kg.errors import InputError
+from kg.i18n import N_, _, ngettext
 from kg.model import ids
 from kg.model.languages import is_language_code
 from kg.model.schema import model
@@ -36,22 +37,22 @@ Json = dict[str, Any]
 YEAR: Final = 9
 MONTH: Final = 10
 DAY: Final = 11
-PRECISION_NAMES: Final = {
-    0: "billion years",
-    1: "hundred million years",
-    2: "ten million years",
-    3: "million years",
-    4: "hundred thousand years",
-    5: "ten thousand years",
-    6: "millennium",
-    7: "century",
-    8: "decade",
-    9: "year",
-    10: "month",
-    11: "day",
-    12: "hour",
-    13: "minute",
-    14: "second",
+PRECISION_NAMES: Final = {  # English; translated where a message shows one (_(name))
+    0: N_("billion years"),
+    1: N_("hundred million years"),
+    2: N_("ten million years"),
+    3: N_("million years"),
+    4: N_("hundred thousand years"),
+    5: N_("ten thousand years"),
+    6: N_("millennium"),
+    7: N_("century"),
+    8: N_("decade"),
+    9: N_("year"),
+    10: N_("month"),
+    11: N_("day"),
+    12: N_("hour"),
+    13: N_("minute"),
+    14: N_("second"),
 }
 
 STRING_DATATYPES: Final = frozenset({"string", "external-id", "url", "commonsMedia", "geo-shape", "tabular-data",
@@ -63,7 +64,20 @@ MAX_URL: Final = 500
 _SHORT_DATE = re.compile(r"^([+-]?)(\d{1,16})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _FULL_TIME = re.compile(r"^([+-]?)(\d{1,16})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$")
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
-_TIME_HINT = "expected a date like 2021, 2021-05 or 2021-05-17 (or Wikibase's +2021-05-17T00:00:00Z)"
+# Names of numbers in messages (constants: value parsing runs millions of times, never calls N_ or _ on success).
+_LATITUDE, _LONGITUDE = N_("latitude"), N_("longitude")
+_PRECISION, _ALTITUDE = N_("coordinate precision"), N_("altitude")
+_BOUNDS = (("lower", N_("quantity lower bound")), ("upper", N_("quantity upper bound")))
+_TIME_HINT = N_("expected a date like 2021, 2021-05 or 2021-05-17 (or Wikibase's +2021-05-17T00:00:00Z)")
+
+
+def _bad_time(value: object, detail: str) -> InputError:
+    """A date that is not one: the message says what a date looks like, what was found and ``detail`` (what is
+    wrong with it, translated), which the error also carries as ``detail`` (a sheet's cell shows it as its hint)."""
+    err = InputError(_("{expected}, found {value}: {detail}").format(
+        expected=_(_TIME_HINT), value=repr(value), detail=detail))
+    err.detail = detail  # type: ignore[attr-defined]
+    return err
 
 
 def _iri_of_item(value: str) -> str:
@@ -130,11 +144,13 @@ class Time:
         elif isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str):
-            raise InputError(f"{_TIME_HINT}, found {value!r} ({type(value).__name__})")
+            raise InputError(_("{expected}, found {value} ({type})").format(
+                expected=_(_TIME_HINT), value=repr(value), type=type(value).__name__))
         text = value.strip()
         precision = self.precision
         if precision is not None and (not isinstance(precision, int) or not 0 <= precision <= 14):
-            raise InputError(f"time precision must be an integer 0..14 (9 year, 10 month, 11 day), found {precision!r}")
+            raise InputError(_("time precision must be an integer 0..14 (9 year, 10 month, 11 day), found {found}")
+                             .format(found=repr(precision)))
         m = _SHORT_DATE.match(text)
         if m:
             sign, y, mo, d = m.group(1) or "+", m.group(2), m.group(3), m.group(4)
@@ -143,7 +159,7 @@ class Time:
         else:
             m = _FULL_TIME.match(text)
             if not m:
-                raise InputError(f"{_TIME_HINT}, found {value!r}")
+                raise InputError(_("{expected}, found {value}").format(expected=_(_TIME_HINT), value=repr(value)))
             sign, y, mo, d = m.group(1) or "+", m.group(2), m.group(3), m.group(4)
             hh, mi, ss = int(m.group(5)), int(m.group(6)), int(m.group(7))
             implied = YEAR if int(mo) == 0 else MONTH if int(d) == 0 else DAY
@@ -151,22 +167,24 @@ class Time:
                 implied = 14
         year, month, day = int(y), int(mo or 0), int(d or 0)
         if month > 12 or (implied >= MONTH and month < 1):
-            raise InputError(f"{_TIME_HINT}, found {value!r}: month {month} is not 1..12")
+            raise _bad_time(value, _("month {month} is not 1..12").format(month=month))
         if day and month and day > (length := days_in_month(year if sign == "+" else -year, month)):
-            raise InputError(f"{_TIME_HINT}, found {value!r}: {year:04d}-{month:02d} has {length} days")
+            raise _bad_time(value, ngettext("{month} has {n} day", "{month} has {n} days", length).format(
+                month=f"{year:04d}-{month:02d}", n=length))
         if implied >= DAY and day < 1:
-            raise InputError(f"{_TIME_HINT}, found {value!r}: day 0")
+            raise _bad_time(value, _("day 0"))
         if hh > 23 or mi > 59 or ss > 59:
-            raise InputError(f"{_TIME_HINT}, found {value!r}: time of day out of range")
+            raise _bad_time(value, _("time of day out of range"))
         if precision is None:
             precision = implied
         elif precision > implied:
             raise InputError(
-                f"time {value!r} is only precise to the {PRECISION_NAMES[implied]}, "
-                f"but precision {precision} ({PRECISION_NAMES[precision]}) was asked for"
+                _("time {value} is only precise to the {implied}, but precision {precision} ({name}) was asked for")
+                .format(value=repr(value), implied=_(PRECISION_NAMES[implied]), precision=precision,
+                        name=_(PRECISION_NAMES[precision]))
             )
         if year == 0 and precision >= YEAR:
-            raise InputError(f"{_TIME_HINT}, found {value!r}: there is no year 0")
+            raise _bad_time(value, _("there is no year 0"))
         if m.re is _SHORT_DATE:
             # Short forms are written as Wikibase writes them: fields finer than the precision are zero.
             if precision < MONTH:
@@ -185,7 +203,7 @@ class Time:
         for name in ("timezone", "before", "after"):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool):
-                raise InputError(f"time {name} must be an integer, found {v!r}")
+                raise InputError(_("time {name} must be an integer, found {found}").format(name=name, found=repr(v)))
 
     def datavalue(self) -> Json:
         return {
@@ -202,14 +220,16 @@ class Time:
 
 
 def _number(value: object, what: str) -> float:
+    """``value`` as a float; ``what`` (marked with N_) names it in the message, translated then."""
     if isinstance(value, bool):
-        raise InputError(f"{what}: expected a number, found {value!r}")
+        raise InputError(_("{what}: expected a number, found {found}").format(what=_(what), found=repr(value)))
     try:
         f = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise InputError(f"{what}: expected a number, found {value!r}") from None
+        raise InputError(_("{what}: expected a number, found {found}").format(
+            what=_(what), found=repr(value))) from None
     if not math.isfinite(f):
-        raise InputError(f"{what}: expected a finite number, found {value!r}")
+        raise InputError(_("{what}: expected a finite number, found {found}").format(what=_(what), found=repr(value)))
     return f
 
 
@@ -232,21 +252,23 @@ class Coordinate:
     altitude: float | None = None
 
     def __post_init__(self) -> None:
-        lat = _number(self.lat, "latitude")
-        lon = _number(self.lon, "longitude")
+        lat = _number(self.lat, _LATITUDE)
+        lon = _number(self.lon, _LONGITUDE)
         if not -90 <= lat <= 90:
             raise InputError(
-                f"latitude must be between -90 and 90, found {self.lat!r} (were latitude and longitude swapped?)"
+                _("latitude must be between -90 and 90, found {found} (were latitude and longitude swapped?)")
+                .format(found=repr(self.lat))
             )
         if not -180 <= lon <= 180:
-            raise InputError(f"longitude must be between -180 and 180, found {self.lon!r}")
+            raise InputError(_("longitude must be between -180 and 180, found {found}").format(found=repr(self.lon)))
         precision = self.precision
         if precision is None:
             precision = 10.0 ** -min(6, max(_decimals(self.lat), _decimals(self.lon)))
-        precision = _number(precision, "coordinate precision")
+        precision = _number(precision, _PRECISION)
         if not 0 < precision <= 360:
             raise InputError(
-                f"coordinate precision must be a positive number of degrees (like 1e-05), found {self.precision!r}"
+                _("coordinate precision must be a positive number of degrees (like 1e-05), found {found}")
+                .format(found=repr(self.precision))
             )
         globe = self.globe
         globe = ids.entity_iri(model().value("earth").id) if globe == "earth" else _iri_of_item(globe)
@@ -255,7 +277,7 @@ class Coordinate:
         object.__setattr__(self, "precision", precision)
         object.__setattr__(self, "globe", globe)
         if self.altitude is not None:
-            object.__setattr__(self, "altitude", _number(self.altitude, "altitude"))
+            object.__setattr__(self, "altitude", _number(self.altitude, _ALTITUDE))
 
     def datavalue(self) -> Json:
         return {
@@ -270,10 +292,11 @@ class Coordinate:
         }
 
 
-def format_amount(value: object, what: str = "quantity") -> str:
-    """A Wikibase decimal string (``+12``, ``-0.5``) from an int, float, Decimal or numeric string."""
+def format_amount(value: object, what: str = N_("quantity")) -> str:
+    """A Wikibase decimal string (``+12``, ``-0.5``) from an int, float, Decimal or numeric string; ``what``
+    (marked with N_) names the number in messages."""
     if isinstance(value, bool):
-        raise InputError(f"{what}: expected a number, found {value!r}")
+        raise InputError(_("{what}: expected a number, found {found}").format(what=_(what), found=repr(value)))
     try:
         if isinstance(value, float):
             if not math.isfinite(value):
@@ -290,7 +313,8 @@ def format_amount(value: object, what: str = "quantity") -> str:
         if not d.is_finite():
             raise InvalidOperation
     except (InvalidOperation, ValueError):
-        raise InputError(f"{what}: expected a number like 12 or -0.5, found {value!r}") from None
+        raise InputError(_("{what}: expected a number like 12 or -0.5, found {found}").format(
+            what=_(what), found=repr(value))) from None
     if d == d.to_integral_value():
         d = d.to_integral_value()  # 12.0 -> 12, as Wikibase clients (and wikibaseintegrator) write it
     text = format(d, "f")
@@ -311,16 +335,18 @@ class Quantity:
     def __post_init__(self) -> None:
         amount = format_amount(self.amount)
         object.__setattr__(self, "amount", amount)
-        for name in ("lower", "upper"):
+        for name, what in _BOUNDS:
             v = getattr(self, name)
             if v is not None:
-                object.__setattr__(self, name, format_amount(v, f"quantity {name} bound"))
+                object.__setattr__(self, name, format_amount(v, what))
         if self.lower is not None and Decimal(self.lower) > Decimal(amount):
-            raise InputError(f"quantity lower bound {self.lower} is above the amount {amount}")
+            raise InputError(_("quantity lower bound {lower} is above the amount {amount}").format(
+                lower=self.lower, amount=amount))
         if self.upper is not None and Decimal(self.upper) < Decimal(amount):
-            raise InputError(f"quantity upper bound {self.upper} is below the amount {amount}")
+            raise InputError(_("quantity upper bound {upper} is below the amount {amount}").format(
+                upper=self.upper, amount=amount))
         if (self.lower is None) != (self.upper is None):
-            raise InputError("a quantity needs both bounds or neither")
+            raise InputError(_("a quantity needs both bounds or neither"))
         unit = self.unit
         if isinstance(unit, ItemRef):
             unit = ids.entity_iri(unit.id)
@@ -345,11 +371,15 @@ class Monolingual:
 
     def __post_init__(self) -> None:
         if not isinstance(self.text, str) or not self.text.strip():
-            raise InputError(f"monolingual text must be a non-empty string, found {self.text!r}")
+            raise InputError(_("monolingual text must be a non-empty string, found {found}").format(
+                found=repr(self.text)))
         if len(self.text) > MAX_STRING:
-            raise InputError(f"monolingual text is {len(self.text)} characters long; Wikibase allows {MAX_STRING}")
+            raise InputError(ngettext("monolingual text is {n} character long; Wikibase allows {max}",
+                                      "monolingual text is {n} characters long; Wikibase allows {max}",
+                                      len(self.text)).format(n=len(self.text), max=MAX_STRING))
         if not isinstance(self.language, str) or not is_language_code(self.language):
-            raise InputError(f"expected a language code like en, nl or zh-hant, found {self.language!r}")
+            raise InputError(_("expected a language code like en, nl or zh-hant, found {found}").format(
+                found=repr(self.language)))
 
     def datavalue(self) -> Json:
         return {"value": {"text": self.text, "language": self.language}, "type": "monolingualtext"}
@@ -401,22 +431,29 @@ def datatype_of(value: object) -> str | None:
 
 def _check_string(value: str, datatype: str) -> str:
     if not value.strip():
-        raise InputError(f"expected a non-empty {datatype} value, found {value!r}")
+        raise InputError(_("expected a non-empty {datatype} value, found {found}").format(
+            datatype=datatype, found=repr(value)))
     if datatype == "url":
         v = value.strip()
         if not _URL.match(v):
-            raise InputError(f"expected a URL like https://example.org/, found {value!r}")
+            raise InputError(_("expected a URL like https://example.org/, found {found}").format(found=repr(value)))
         if len(v) > MAX_URL:
-            raise InputError(f"URL is {len(v)} characters long; Wikibase allows {MAX_URL}")
+            raise InputError(ngettext("URL is {n} character long; Wikibase allows {max}",
+                                      "URL is {n} characters long; Wikibase allows {max}", len(v)).format(
+                n=len(v), max=MAX_URL))
         return v
     if len(value) > MAX_STRING:
-        raise InputError(f"{datatype} value is {len(value)} characters long; Wikibase allows {MAX_STRING}")
+        raise InputError(ngettext("{datatype} value is {n} character long; Wikibase allows {max}",
+                                  "{datatype} value is {n} characters long; Wikibase allows {max}", len(value))
+                         .format(datatype=datatype, n=len(value), max=MAX_STRING))
     if datatype == "commonsMedia":
         v = value.strip()
         if v.lower().startswith(("file:", "image:")):
-            raise InputError(f"expected a Commons file name without the 'File:' prefix, found {value!r}")
+            raise InputError(_("expected a Commons file name without the 'File:' prefix, found {found}").format(
+                found=repr(value)))
         if "." not in v or "/" in v or "|" in v:
-            raise InputError(f"expected a Commons file name like 'Museum front.jpg', found {value!r}")
+            raise InputError(_("expected a Commons file name like 'Museum front.jpg', found {found}").format(
+                found=repr(value)))
         return v
     if datatype == "external-id":
         return value.strip()
@@ -434,17 +471,20 @@ def coerce(value: object, datatype: str) -> Value:
     if datatype in STRING_DATATYPES:
         if isinstance(value, str):
             return _check_string(value, datatype)
-        raise InputError(f"expected a {datatype} value (text), found {value!r} ({type(value).__name__})")
+        raise InputError(_("expected a {datatype} value (text), found {found} ({type})").format(
+            datatype=datatype, found=repr(value), type=type(value).__name__))
     cls = _CLASS_FOR.get(datatype)
     if cls is None:
-        raise InputError(f"unknown or unsupported datatype {datatype!r}")
+        raise InputError(_("unknown or unsupported datatype {datatype}").format(datatype=repr(datatype)))
     if isinstance(value, cls):
         if datatype in ENTITY_DATATYPES and value.id[0] != ENTITY_DATATYPES[datatype]:  # type: ignore[attr-defined]
-            raise InputError(f"expected a {ENTITY_DATATYPES[datatype]}-id for a {datatype} value, found {value.id}")  # type: ignore[attr-defined]
+            raise InputError(_("expected a {letter}-id for a {datatype} value, found {found}").format(
+                letter=ENTITY_DATATYPES[datatype], datatype=datatype, found=value.id))  # type: ignore[attr-defined]
         return value  # type: ignore[return-value]
     found = datatype_of(value)
     if found is not None:
-        raise InputError(f"expected a {datatype} value, found a {found} value {value!r}")
+        raise InputError(_("expected a {datatype} value, found a {other} value {found}").format(
+            datatype=datatype, other=found, found=repr(value)))
     if cls is ItemRef and isinstance(value, str):
         return coerce(ItemRef(value.strip()), datatype)
     if cls is Time and isinstance(value, str | int | _dt.date) and not isinstance(value, bool):
@@ -455,7 +495,8 @@ def coerce(value: object, datatype: str) -> Value:
         return Quantity(value)
     if cls is Monolingual and isinstance(value, tuple | list) and len(value) == 2:
         return Monolingual(value[0], value[1])
-    raise InputError(f"expected a {datatype} value, found {value!r} ({type(value).__name__})")
+    raise InputError(_("expected a {datatype} value, found {found} ({type})").format(
+        datatype=datatype, found=repr(value), type=type(value).__name__))
 
 
 def datavalue(value: Value) -> Json:
@@ -463,5 +504,5 @@ def datavalue(value: Value) -> Json:
     if isinstance(value, str):
         return {"value": value, "type": "string"}
     if isinstance(value, _Special):
-        raise InputError(f"{value!r} has no datavalue")
+        raise InputError(_("{value} has no datavalue").format(value=repr(value)))
     return value.datavalue()

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kg.errors import EntityError
+from kg.i18n import _
 from kg.model import ids, wbhash
 from kg.model.schema import model
 from kg.model.sites import Site, wikimedia_site
@@ -217,8 +218,9 @@ class RdfBuilder:
             dt = self._model_datatypes.get(pid)
         if dt is None:
             raise self.error(
-                "unknown property datatype: not in the datatypes given, not on the snak, not in schemas/model.yaml "
-                "(hint: pass datatypes={PID: datatype} or use API JSON, whose snaks carry 'datatype')",
+                _("unknown property datatype: not in the datatypes given, not on the snak, not in schemas/model.yaml "
+                  "(hint: pass {example} or use API JSON, whose snaks carry 'datatype')").format(
+                    example="datatypes={PID: datatype}"),
                 prop=pid,
             )
         return dt
@@ -229,15 +231,16 @@ class RdfBuilder:
 
     def _entity_id(self, entity: Mapping[str, Any]) -> tuple[str, str]:
         if not isinstance(entity, Mapping):
-            raise EntityError(f"expected an entity JSON object, found {type(entity).__name__}")
+            raise EntityError(_("expected an entity JSON object, found {found}").format(found=type(entity).__name__))
         eid, etype = entity.get("id"), entity.get("type", "item")
         try:
             pid = ids.parse_id(eid)  # type: ignore[arg-type]
         except ids.InvalidId as exc:
-            raise EntityError(f"bad entity id: {exc}", entity=str(eid)) from None
-        letter, _ = ENTITY_TYPES.get(etype, ("", ""))
+            raise EntityError(_("bad entity id: {reason}").format(reason=exc), entity=str(eid)) from None
+        letter = ENTITY_TYPES.get(etype, ("", ""))[0]
         if letter != pid.letter:
-            raise EntityError(f"expected entity type {pid.entity_type!r} for this id, found {etype!r}", entity=eid)
+            raise EntityError(_("expected entity type {expected} for this id, found {found}").format(
+                expected=repr(pid.entity_type), found=repr(etype)), entity=eid)
         return str(pid), etype
 
     # --- document-level parts ---------------------------------------------------------------------
@@ -259,7 +262,8 @@ class RdfBuilder:
         """``wd:from owl:sameAs wd:to``; the target becomes a mentioned entity."""
         for eid in (from_id, to_id):
             if not ids.is_id(eid):
-                raise EntityError(f"bad redirect: expected entity ids like Q42, found {eid!r}", entity=str(from_id))
+                raise EntityError(_("bad redirect: expected entity ids like Q42, found {found}").format(
+                    found=repr(eid)), entity=str(from_id))
         t = self.t
         self.triples.append(t.triple(t.entity(from_id), t.c(OWL_SAME_AS), t.entity(to_id)))
         self._resolved[from_id] = True
@@ -342,7 +346,7 @@ class RdfBuilder:
         if etype == "property":
             dt = self.datatypes.get(eid) or entity.get("datatype")
             if not isinstance(dt, str) or not dt:
-                raise self.error("expected the property's 'datatype' in its JSON, found none")
+                raise self.error(_("expected the property's 'datatype' in its JSON, found none"))
             self.add_property_components(eid, dt)
         if etype == "item" and self.flavor & SITELINKS:
             self.add_sitelinks(entity)
@@ -354,7 +358,8 @@ class RdfBuilder:
             try:
                 self.add_revision_info(eid, revision, timestamp)
             except (TypeError, ValueError) as exc:
-                raise self.error(f"expected lastrevid (integer) and modified (ISO 8601 time): {exc}") from None
+                raise self.error(_("expected lastrevid (integer) and modified (ISO 8601 time): {reason}").format(
+                    reason=exc)) from None
         if self.flavor & PAGE_PROPS and self.env.page_props:
             self.add_page_props(eid, self.page_prop_values(entity))
         self.entity = ""
@@ -455,7 +460,8 @@ class RdfBuilder:
                 continue  # Wikibase skips links to sites it does not know
             title = link.get("title") if dv.is_map(link) else None
             if not isinstance(title, str):
-                raise self.error(f"expected a sitelink title for site {site_id}, found {link!r}")
+                raise self.error(_("expected a sitelink title for site {site}, found {found}").format(
+                    site=site_id, found=repr(link)))
             url = site.link_path.replace("$1", dv.wf_urlencode(title.replace(" ", "_")))
             if url.startswith("//"):
                 url = self.env.default_scheme + url
@@ -472,7 +478,8 @@ class RdfBuilder:
             ]
             for badge in link.get("badges") or ():
                 if not ids.is_id(badge, kinds="Q"):
-                    raise self.error(f"expected sitelink badges like Q17437796, found {badge!r}")
+                    raise self.error(_("expected sitelink badges like Q17437796, found {found}").format(
+                        found=repr(badge)))
                 out.append(T(article, c(wb("badge")), self.t.entity(badge)))
             key = ("site", root_iri)
             if key not in self.seen:
@@ -523,14 +530,16 @@ def _claims(entity: Mapping[str, Any]) -> Mapping[str, Any]:
     if not claims:
         return {}
     if not isinstance(claims, Mapping):
-        raise EntityError(f"expected 'claims' to map property ids to statements, found {type(claims).__name__}")
+        raise EntityError(_("expected 'claims' to map property ids to statements, found {found}").format(
+            found=type(claims).__name__))
     return claims
 
 
 def _term_text(term: Any, eid: str) -> str:
     text = term.get("value") if dv.is_map(term) else term
     if not isinstance(text, str):
-        raise EntityError(f"expected a term like {{'language': 'en', 'value': '...'}}, found {term!r}", entity=eid)
+        raise EntityError(_("expected a term like {example}, found {found}").format(
+            example="{'language': 'en', 'value': '...'}", found=repr(term)), entity=eid)
     return text
 
 

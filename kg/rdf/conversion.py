@@ -41,7 +41,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg import i18n
 from kg.errors import EntityError, GlamkgError, StoreError
+from kg.i18n import _
 from kg.model import ids
 from kg.progress import Advance
 from kg.rdf.convert import Vocabulary, wdqs_ntriples, wdqs_triples
@@ -53,7 +55,7 @@ CHUNK = 2_000
 PARALLEL_MIN = 2_000
 
 Json = Mapping[str, Any]
-#: (own triples as N-Triples, shared-node lines) or (None, (entity id, message)) for a failed entity;
+#: (own triples as N-Triples, shared-node lines) or (None, (entity id, message naming it)) for a failed entity;
 #: (None, None) when the chunk has blank nodes.
 ChunkResult = tuple[bytes | None, Any]
 
@@ -83,7 +85,8 @@ def store_converter() -> Callable[..., list[ox.Triple]]:
 
 def worker_pool(workers: int, *, fork: bool = False) -> ProcessPoolExecutor:
     """The process pool of every conversion: ``workers`` processes (forked on request, else spawned, which
-    never copies an open store) that end when the process that started them dies.
+    never copies an open store) that end when the process that started them dies and speak its language (the
+    messages of the entities they refuse).
 
     A ProcessPoolExecutor, not multiprocessing.Pool: a worker that dies on start-up raises
     ``BrokenProcessPool`` instead of being restarted forever.
@@ -94,7 +97,7 @@ def worker_pool(workers: int, *, fork: bool = False) -> ProcessPoolExecutor:
         max(1, workers),
         mp_context=mp.get_context("fork" if fork else "spawn"),
         initializer=_die_with_parent,
-        initargs=(os.getpid(),),
+        initargs=(os.getpid(), i18n.current()),
     )
 
 
@@ -136,9 +139,11 @@ def convert_chunk(entities: Sequence[Json], datatypes: Mapping[str, str] | None 
             triples = wdqs_ntriples(e, datatypes=datatypes, vocab=vocab)
             iri = entity_term(eid)
         except GlamkgError as err:
-            return None, (eid, str(err))
+            named = isinstance(err, EntityError) and err.entity is not None
+            return None, (eid, str(err) if named else str(EntityError(str(err), entity=eid)))
         except (KeyError, TypeError, ValueError) as err:
-            return None, (eid, f"cannot convert to RDF: {type(err).__name__}: {err}")
+            reason = _("cannot convert to RDF: {error}: {reason}").format(error=type(err).__name__, reason=err)
+            return None, (eid, str(EntityError(reason, entity=eid)))
         # The entity's own nodes: the entity and what it points to (statement nodes), each written before the
         # triples about it; anything else (reference and value nodes) may be shared with other entities.
         mine = {iri}
@@ -169,10 +174,12 @@ def _convert_slice(start: int, stop: int) -> ChunkResult:
     return convert_chunk(entities[start:stop], datatypes)
 
 
-def _die_with_parent(parent: int) -> None:
+def _die_with_parent(parent: int, lang: str = "") -> None:
     """Worker initializer: end this worker when the loading process dies (SIGKILL, SIGTERM), instead of
     converting on as an orphan holding a copy of the plan. Linux has a kernel hook for it; elsewhere the
-    pool's own checks end the workers when the parent exits normally."""
+    pool's own checks end the workers when the parent exits normally. The worker speaks ``lang``, the language
+    of the process that started it (a spawned worker would otherwise read only the locale environment)."""
+    i18n.use(lang or None)
     # Ctrl-C on a terminal reaches the whole process group: the parent cancels the pool and reports it; a
     # worker ends without a traceback of its own
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -275,9 +282,9 @@ def ntriples_parts(
                 if extra is None:
                     raise BlankNodes()
                 eid, message = extra
-                if message.startswith(f"entity {eid}"):  # already names the entity
-                    raise EntityError(message)
-                raise EntityError(message, entity=eid)
+                err = EntityError(message)  # the worker's message names the entity already
+                err.entity = eid
+                raise err
             submit()
             shared.update(extra)
             if progress:
@@ -286,8 +293,8 @@ def ntriples_parts(
         finished = True
     except BrokenProcessPool as exc:
         raise StoreError(
-            f"a worker process converting entities to RDF stopped unexpectedly ({exc}); nothing was written. "
-            "Run again with --workers 0 to convert in this process"
+            _("a worker process converting entities to RDF stopped unexpectedly ({reason}); nothing was written. "
+              "Run again with --workers 0 to convert in this process").format(reason=exc)
         ) from exc
     finally:
         _BATCH = None

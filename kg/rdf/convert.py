@@ -26,6 +26,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.errors import EntityError
+from kg.i18n import _
 from kg.rdf.builder import (
     ALL_STATEMENTS,
     FLAVOR_ALL,
@@ -83,15 +84,15 @@ __all__ = [
 
 def _check(entity: Any) -> Mapping[str, Any]:
     if not isinstance(entity, Mapping):
-        raise EntityError(f"expected one entity JSON object, found {type(entity).__name__}")
+        raise EntityError(_("expected one entity JSON object, found {found}").format(found=type(entity).__name__))
     if "entities" in entity and "id" not in entity:
         raise EntityError(
-            "expected one entity, found a wbgetentities/Special:EntityData wrapper {'entities': ...} "
-            "(hint: kg.model.entities.read_json() unwraps it)"
+            _("expected one entity, found a wbgetentities/Special:EntityData wrapper {example} "
+              "(hint: kg.model.entities.read_json() unwraps it)").format(example="{'entities': ...}")
         )
     if "missing" in entity:
         raise EntityError(
-            "expected an existing entity, found a 'missing' marker (the wiki has no such entity)",
+            _("expected an existing entity, found a 'missing' marker (the wiki has no such entity)"),
             entity=str(entity.get("id")),
         )
     return entity

@@ -17,6 +17,7 @@ from urllib.parse import quote, quote_plus
 import pyoxigraph as ox
 
 from kg.errors import EntityError
+from kg.i18n import N_, _
 from kg.model import ids, timevalue, wbhash
 from kg.rdf.munge import truncate_text
 from kg.rdf.vocabulary import (
@@ -72,11 +73,19 @@ _DECIMAL_RE = re.compile(r"^([-+]?)(\d+)(\.\d+)?$")
 _RDF_TAG_RE = re.compile(r"^[0-9a-z-]{2,}$", re.IGNORECASE)
 
 
-def _fail(entity: str | None, prop: str | None, expected: str, found: Any) -> EntityError:
+# What an IRI value should be, as messages name it (constants: never a call on the conversion's path).
+_A_URL = N_("a URL")
+_A_COMMONS_FILE = N_("a Commons file name")
+_A_COMMONS_PAGE = N_("a Commons data page")
+
+
+def _fail(expected: str, found: Any, entity: str | None, prop: str | None) -> EntityError:
+    """The error for a value that is not what ``expected`` (already translated) describes."""
     text = repr(found)
     if len(text) > 120:
         text = text[:117] + "..."
-    return EntityError(f"expected {expected}, found {text}", entity=entity, prop=prop)
+    return EntityError(_("expected {expected}, found {found}").format(expected=expected, found=text),
+                       entity=entity, prop=prop)
 
 
 def wf_urlencode(text: str) -> str:
@@ -96,7 +105,7 @@ def is_number(x: object) -> bool:
 def entity_id_of(value: Any, datatype: str, entity: str | None, prop: str | None) -> str:
     """The id of a ``wikibase-entityid`` value: ``id``, or ``entity-type`` + ``numeric-id`` (storage JSON)."""
     if type(value) is not dict and not isinstance(value, Mapping):
-        raise _fail(entity, prop, "an entity id value like {'id': 'Q42'}", value)
+        raise _fail(_("an entity id value like {'id': 'Q42'}"), value, entity, prop)
     eid: Any = value.get("id")
     if (datatype, eid) in _VALID_IDS:
         return str(eid)
@@ -104,11 +113,12 @@ def entity_id_of(value: Any, datatype: str, entity: str | None, prop: str | None
         letter = ENTITY_TYPE_LETTERS.get(str(value.get("entity-type")))
         num = value.get("numeric-id")
         if letter is None or not isinstance(num, int) or isinstance(num, bool) or num < 1:
-            raise _fail(entity, prop, "an entity id value with 'id' or 'entity-type' + 'numeric-id'", value)
+            raise _fail(_("an entity id value with 'id' or 'entity-type' + 'numeric-id'"), value, entity, prop)
         eid = f"{letter}{num}"
     pattern = ENTITY_ID_PATTERNS[datatype]
     if not isinstance(eid, str) or not pattern.match(eid):
-        raise _fail(entity, prop, f"a {datatype} id like {_example(datatype)}", eid)
+        expected = _("a {datatype} id like {example}").format(datatype=datatype, example=_example(datatype))
+        raise _fail(expected, eid, entity, prop)
     if eid[0] in "QPL" and "-" not in eid:
         ids.parse_id(eid)  # the one place that owns id syntax agrees
     if len(_VALID_IDS) < 500_000:
@@ -133,10 +143,10 @@ def _example(datatype: str) -> str:
 def _decimal(text: Any, what: str, entity: str | None, prop: str | None) -> str:
     """A DecimalValue string as PHP stores it: explicit sign, no leading zeros, no ``-0``."""
     if not isinstance(text, str):
-        raise _fail(entity, prop, f"a decimal string like '+12.5' for the {what}", text)
+        raise _fail(_("a decimal string like '+12.5' for the {what}").format(what=what), text, entity, prop)
     m = _DECIMAL_RE.match(text)
     if not m:
-        raise _fail(entity, prop, f"a decimal string like '+12.5' for the {what}", text)
+        raise _fail(_("a decimal string like '+12.5' for the {what}").format(what=what), text, entity, prop)
     sign, whole, frac = m.group(1) or "+", m.group(2).lstrip("0") or "0", m.group(3) or ""
     if sign == "-" and whole == "0" and not frac.strip(".0"):
         sign = "+"
@@ -152,19 +162,22 @@ def parse(datavalue: Any, datatype: str, entity: str | None, prop: str | None) -
     expected_type = VALUE_TYPES.get(datatype)
     if expected_type is None:
         known = ", ".join(sorted(VALUE_TYPES))
-        raise EntityError(f"unknown datatype {datatype!r} (known: {known})", entity=entity, prop=prop)
+        raise EntityError(_("unknown datatype {datatype} (known: {known})").format(
+            datatype=repr(datatype), known=known),
+                          entity=entity, prop=prop)
     if (type(datavalue) is not dict and not isinstance(datavalue, Mapping)) or "value" not in datavalue:
-        raise _fail(entity, prop, "a datavalue object with 'type' and 'value'", datavalue)
+        raise _fail(_("a datavalue object with 'type' and 'value'"), datavalue, entity, prop)
     vtype, value = datavalue.get("type"), datavalue["value"]
     if datatype == "entity-schema" and vtype == "string":
         # Wikibase 1.39 with the EntitySchema extension writes the schema id as a string datavalue ("E10");
         # later versions as a wikibase-entityid. Both are the same schema: its IRI in RDF.
         if not isinstance(value, str) or not ENTITY_ID_PATTERNS[datatype].match(value):
-            raise _fail(entity, prop, "an EntitySchema id like E10", value)
+            raise _fail(_("an EntitySchema id like E10"), value, entity, prop)
         return vtype, value
     if vtype != expected_type:
         raise EntityError(
-            f"expected a datavalue of type {expected_type!r} for datatype {datatype!r}, found type {vtype!r}",
+            _("expected a datavalue of type {expected} for datatype {datatype}, found type {found}").format(
+                expected=repr(expected_type), datatype=repr(datatype), found=repr(vtype)),
             entity=entity,
             prop=prop,
         )
@@ -172,13 +185,13 @@ def parse(datavalue: Any, datatype: str, entity: str | None, prop: str | None) -
         return vtype, entity_id_of(value, datatype, entity, prop)
     if expected_type == "string":
         if not isinstance(value, str):
-            raise _fail(entity, prop, f"a string value for datatype {datatype}", value)
+            raise _fail(_("a string value for datatype {datatype}").format(datatype=datatype), value, entity, prop)
         return vtype, value
     if expected_type == "monolingualtext":
         if not is_map(value) or not isinstance(value.get("text"), str):
-            raise _fail(entity, prop, "a monolingual text like {'text': ..., 'language': 'en'}", value)
+            raise _fail(_("a monolingual text like {'text': ..., 'language': 'en'}"), value, entity, prop)
         if not isinstance(value.get("language"), str) or not value["language"]:
-            raise _fail(entity, prop, "a language code on the monolingual text", value.get("language"))
+            raise _fail(_("a language code on the monolingual text"), value.get("language"), entity, prop)
         return vtype, {"text": value["text"], "language": value["language"]}
     if expected_type == "time":
         return vtype, _time(value, entity, prop)
@@ -189,34 +202,34 @@ def parse(datavalue: Any, datatype: str, entity: str | None, prop: str | None) -
 
 def _time(value: Any, entity: str | None, prop: str | None) -> dict[str, Any]:
     if not is_map(value):
-        raise _fail(entity, prop, "a time value object", value)
+        raise _fail(_("a time value object"), value, entity, prop)
     try:
         time = timevalue.normalize(value.get("time"))
     except timevalue.TimeFormatError as exc:
-        raise EntityError(f"malformed time: {exc}", entity=entity, prop=prop) from None
+        raise EntityError(_("malformed time: {reason}").format(reason=exc), entity=entity, prop=prop) from None
     precision = value.get("precision")
     if not isinstance(precision, int) or isinstance(precision, bool) or not 0 <= precision <= 14:
-        raise _fail(entity, prop, "a time precision from 0 (billion years) to 14 (second)", precision)
+        raise _fail(_("a time precision from 0 (billion years) to 14 (second)"), precision, entity, prop)
     out: dict[str, Any] = {"time": time, "precision": precision}
     for key, default in (("timezone", 0), ("before", 0), ("after", 0)):
         v = value.get(key, default)
         if not isinstance(v, int) or isinstance(v, bool):
-            raise _fail(entity, prop, f"an integer time {key}", v)
+            raise _fail(_("an integer time {key}").format(key=key), v, entity, prop)
         out[key] = v
     cal = value.get("calendarmodel", timevalue.GREGORIAN)
     if not isinstance(cal, str) or not cal.startswith(("http://", "https://")):
-        raise _fail(entity, prop, "a calendar model IRI like http://www.wikidata.org/entity/Q1985727", cal)
+        raise _fail(_("a calendar model IRI like http://www.wikidata.org/entity/Q1985727"), cal, entity, prop)
     out["calendarmodel"] = cal
     return out
 
 
 def _quantity(value: Any, entity: str | None, prop: str | None) -> dict[str, Any]:
     if not is_map(value):
-        raise _fail(entity, prop, "a quantity value object", value)
+        raise _fail(_("a quantity value object"), value, entity, prop)
     out: dict[str, Any] = {"amount": _decimal(value.get("amount"), "amount", entity, prop)}
     unit = value.get("unit", "1")
     if not isinstance(unit, str) or not (unit.strip() == "1" or unit.startswith(("http://", "https://"))):
-        raise _fail(entity, prop, "a quantity unit '1' or an entity IRI", unit)
+        raise _fail(_("a quantity unit '1' or an entity IRI"), unit, entity, prop)
     out["unit"] = unit
     for key in ("upperBound", "lowerBound"):
         if value.get(key) is not None:
@@ -226,19 +239,19 @@ def _quantity(value: Any, entity: str | None, prop: str | None) -> dict[str, Any
 
 def _globe(value: Any, entity: str | None, prop: str | None) -> dict[str, Any]:
     if not is_map(value):
-        raise _fail(entity, prop, "a globe coordinate value object", value)
+        raise _fail(_("a globe coordinate value object"), value, entity, prop)
     lat: Any = value.get("latitude")
     lon: Any = value.get("longitude")
     prec: Any = value.get("precision")
     if not is_number(lat) or not -90 <= lat <= 90:
-        raise _fail(entity, prop, "a latitude (a number from -90 to 90)", lat)
+        raise _fail(_("a latitude (a number from -90 to 90)"), lat, entity, prop)
     if not is_number(lon) or not -360 <= lon <= 360:
-        raise _fail(entity, prop, "a longitude (a number from -360 to 360)", lon)
+        raise _fail(_("a longitude (a number from -360 to 360)"), lon, entity, prop)
     if prec is not None and (not is_number(prec) or prec < 0):
-        raise _fail(entity, prop, "a coordinate precision (a positive number, or null)", prec)
+        raise _fail(_("a coordinate precision (a positive number, or null)"), prec, entity, prop)
     globe = value.get("globe") or GLOBE_EARTH
     if not isinstance(globe, str) or not globe.startswith(("http://", "https://")):
-        raise _fail(entity, prop, "a globe IRI like http://www.wikidata.org/entity/Q2", globe)
+        raise _fail(_("a globe IRI like http://www.wikidata.org/entity/Q2"), globe, entity, prop)
     return {
         "latitude": float(lat),
         "longitude": float(lon),
@@ -276,7 +289,8 @@ def _iri(t: Terms, iri: str, entity: str | None, prop: str | None, what: str) ->
     try:
         return t.checked_iri(escape_iri(iri))
     except ValueError as exc:
-        raise _fail(entity, prop, f"{what} that is a valid IRI ({exc})", iri) from None
+        raise _fail(_("{what} that is a valid IRI ({reason})").format(what=_(what), reason=exc), iri, entity,
+                    prop) from None
 
 
 def time_literal(v: Mapping[str, Any], t: Terms) -> Any:
@@ -309,7 +323,7 @@ def simple_term(
         return terms.entity(value)
     builder = _SIMPLE.get(datatype)
     if builder is None:
-        raise EntityError(f"unknown datatype {datatype!r}", entity=entity, prop=prop)
+        raise EntityError(_("unknown datatype {datatype}").format(datatype=repr(datatype)), entity=entity, prop=prop)
     return builder(terms, value, entity, prop, truncate_text if truncate else _same)
 
 
@@ -319,10 +333,10 @@ _SIMPLE: dict[str, _Simple] = {
     "musical-notation": lambda t, v, e, p, cut: t.literal(cut(v)),
     "math": lambda t, v, e, p, cut: t.literal(cut(v), MATHML),
     "external-id": lambda t, v, e, p, cut: t.literal(cut(v.strip())),
-    "url": lambda t, v, e, p, cut: _iri(t, v.strip(), e, p, "a URL"),
-    "commonsMedia": lambda t, v, e, p, cut: _iri(t, COMMONS_FILE + quote(v, safe=""), e, p, "a Commons file name"),
-    "geo-shape": lambda t, v, e, p, cut: _iri(t, COMMONS_DATA + wf_urlencode(v), e, p, "a Commons data page"),
-    "tabular-data": lambda t, v, e, p, cut: _iri(t, COMMONS_DATA + wf_urlencode(v), e, p, "a Commons data page"),
+    "url": lambda t, v, e, p, cut: _iri(t, v.strip(), e, p, _A_URL),
+    "commonsMedia": lambda t, v, e, p, cut: _iri(t, COMMONS_FILE + quote(v, safe=""), e, p, _A_COMMONS_FILE),
+    "geo-shape": lambda t, v, e, p, cut: _iri(t, COMMONS_DATA + wf_urlencode(v), e, p, _A_COMMONS_PAGE),
+    "tabular-data": lambda t, v, e, p, cut: _iri(t, COMMONS_DATA + wf_urlencode(v), e, p, _A_COMMONS_PAGE),
     "monolingualtext": lambda t, v, e, p, cut: text_literal(cut(v["text"]), v["language"], t),
     "time": lambda t, v, e, p, cut: time_literal(v, t),
     "quantity": lambda t, v, e, p, cut: t.literal(v["amount"], XSD_DECIMAL),

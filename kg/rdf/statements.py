@@ -11,6 +11,7 @@ from collections.abc import Mapping, MutableSet
 from typing import Any, Protocol
 
 from kg.errors import EntityError
+from kg.i18n import _
 from kg.model import ids, wbhash
 from kg.rdf import datavalues as dv
 from kg.rdf.vocabulary import PROV_DERIVED, A, Terms, Vocabulary, statement_local_name, wb
@@ -68,12 +69,12 @@ class Snak:
 
     def __init__(self, b: Builder, snak: Any, owner: str | None = None) -> None:
         if type(snak) is not dict and not isinstance(snak, Mapping):
-            raise b.error(f"expected a snak object, found {snak!r}", prop=owner)
+            raise b.error(_("expected a snak object, found {found}").format(found=repr(snak)), prop=owner)
         pid = snak.get("property")
         if pid not in _VALID_PIDS:
             if not isinstance(pid, str) or not ids.is_id(pid, kinds="P"):
-                found = f"found {pid!r} (in a {owner} statement)"
-                raise b.error(f"expected a snak property id like P31, {found}", prop=owner)
+                raise b.error(_("expected a snak property id like P31, found {found} (in a {owner} statement)").format(
+                    found=repr(pid), owner=owner), prop=owner)
             _VALID_PIDS.add(pid)
         self.pid = pid
         self.snaktype = snak.get("snaktype", "value")
@@ -87,7 +88,8 @@ class Snak:
             self.value_type, self.value = dv.parse(snak.get("datavalue"), self.datatype, b.entity or None, pid)
         elif self.snaktype not in ("somevalue", "novalue"):
             raise EntityError(
-                f"expected snaktype value, somevalue or novalue, found {self.snaktype!r}", entity=b.entity, prop=pid
+                _("expected snaktype value, somevalue or novalue, found {found}").format(found=repr(self.snaktype)),
+                entity=b.entity, prop=pid
             )
 
     def snak_hash(self) -> str:
@@ -154,24 +156,28 @@ def add_statements(b: Builder, eid: str, subject: Any, claims: Mapping[str, Any]
     for pid, group in claims.items():
         if pid not in _VALID_PIDS:
             if not ids.is_id(pid, kinds="P"):
-                raise b.error(f"expected statements grouped by property id like P31, found key {pid!r}")
+                raise b.error(_("expected statements grouped by property id like P31, found key {found}").format(
+                    found=repr(pid)))
             _VALID_PIDS.add(pid)
         if not isinstance(group, list):
-            raise b.error(f"expected a list of statements, found {type(group).__name__}", prop=pid)
+            raise b.error(_("expected a list of statements, found {found}").format(
+                found=type(group).__name__), prop=pid)
         best = _best(group)
         for i, st in enumerate(group):
             if type(st) is not dict and not isinstance(st, Mapping):
-                raise b.error(f"expected a statement object, found {st!r}", prop=pid)
+                raise b.error(_("expected a statement object, found {found}").format(found=repr(st)), prop=pid)
             rank = st.get("rank", "normal")
             if rank not in _RANK_NODES:
-                raise b.error(f"expected rank preferred, normal or deprecated, found {rank!r}", prop=pid)
+                raise b.error(_("expected rank preferred, normal or deprecated, found {found}").format(
+                    found=repr(rank)), prop=pid)
             guid = st.get("id")
             if not isinstance(guid, str) or not guid:
-                raise b.error("expected a statement 'id' (GUID like Q42$...), found none", prop=pid)
+                raise b.error(_("expected a statement 'id' (GUID like Q42$...), found none"), prop=pid)
             mainsnak = Snak(b, st.get("mainsnak"), pid)
             if mainsnak.pid != pid:
                 raise b.error(
-                    f"expected the main snak of a {pid} statement to use {pid}, found {mainsnak.pid}", prop=pid
+                    _("expected the main snak of a {pid} statement to use {pid}, found {found}").format(
+                        pid=pid, found=mainsnak.pid), prop=pid
                 )
             lname = statement_local_name(guid)
             if truthy and i in best:
@@ -197,7 +203,7 @@ def add_statements(b: Builder, eid: str, subject: Any, claims: Mapping[str, Any]
 
 def _reference(b: Builder, snode: Any, ref: Any, pid: str) -> None:
     if not dv.is_map(ref) or not dv.is_map(ref.get("snaks")):
-        raise b.error(f"expected a reference with 'snaks', found {ref!r}", prop=pid)
+        raise b.error(_("expected a reference with 'snaks', found {found}").format(found=repr(ref)), prop=pid)
     ref_hash = ref.get("hash")
     if isinstance(ref_hash, str) and ("ref", ref_hash) in b.seen:
         b.triples.append(b.t.triple(snode, b.t.c(PROV_DERIVED), b.t.reference(ref_hash)))
