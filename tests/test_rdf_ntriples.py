@@ -155,3 +155,42 @@ def test_entities_ntriples_keeps_each_entitys_triples_apart() -> None:
     for e, n in zip(ents, counts, strict=True):
         assert parsed(b"".join(lines[start : start + n])) == set(wdqs_triples(e, vocab=vocab)), e["id"]
         start += n
+
+
+@pytest.mark.parametrize("ref_hash", ['x> .\n<http://ex.org/injected> <http://ex.org/p> "pwned" . #', "ABC", 7])
+def test_a_reference_hash_that_is_not_wikibase_s_is_refused_by_both_sinks(ref_hash: object) -> None:
+    """A reference's hash from entity JSON goes into an IRI: one that could end the IRI (and add triples to the
+    N-Triples text, which the pyoxigraph sink refused) is an error naming the property, in both sinks."""
+    entity = {"id": "Q1", "type": "item", "claims": {"P1": [{
+        "id": "Q1$A", "type": "statement", "rank": "normal",
+        "mainsnak": {"snaktype": "value", "property": "P1", "datatype": "string",
+                     "datavalue": {"value": "v", "type": "string"}},
+        "references": [{"hash": ref_hash, "snaks": {}}]}]}}
+    triples, refused = conversion.convert_chunk([entity])  # a worker returns the entity it refuses, and why
+    assert triples is None and refused is not None and refused[0] == "Q1"
+    assert "P1" in refused[1] and "reference hash of 40 hexadecimal digits" in refused[1]
+    with pytest.raises(EntityError, match=r"P1.*reference hash of 40 hexadecimal digits"):
+        conversion.store_triples(entity)
+    entity["claims"]["P1"][0]["references"][0]["hash"] = "a" * 40  # type: ignore[index]
+    own, shared = conversion.convert_chunk([entity])
+    assert isinstance(own, bytes) and isinstance(shared, list)
+    assert b"reference/" + b"a" * 40 in own + b"".join(shared)
+
+
+@pytest.mark.parametrize("url", ["http://ex.org/%zz", "http://ex.org/a#b#c"])
+def test_a_url_the_conversion_refuses_is_a_located_problem_of_the_dry_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    """The sheet's check refuses what the RDF conversion would: the dry run said "rejected rows 0" and the real
+    load then failed naming an id the volunteer never saw, not the row and column."""
+    from kg.cli import main
+
+    rows = good_rows(3)
+    rows[1][7] = url  # the website column of data row 2, sheet row 3
+    sheet = write_csv(tmp_path / "musea.csv", rows[:3])
+    store = str(tmp_path / "s")
+    for extra in (["--dry-run"], []):
+        assert main(["load", str(sheet), "--kind", "institution", "--store", store, *extra]) == 2
+        said = capsys.readouterr().err
+        assert "musea.csv: row 3, column 'website'" in said and "valid IRI" in said and repr(url) in said, said
+    assert not Path(store).exists() or Store(store).count() == 0  # nothing was written

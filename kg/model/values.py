@@ -26,7 +26,7 @@ from typing import Any, Final
 
 from kg.errors import InputError
 from kg.i18n import N_, _, ngettext
-from kg.model import ids
+from kg.model import ids, iri
 from kg.model.languages import is_language_code
 from kg.model.schema import model
 from kg.model.timevalue import days_in_month
@@ -441,6 +441,10 @@ def _check_string(value: str, datatype: str) -> str:
             raise InputError(ngettext("URL is {n} character long; Wikibase allows {max}",
                                       "URL is {n} characters long; Wikibase allows {max}", len(v)).format(
                 n=len(v), max=MAX_URL))
+        why = iri.problem(v)  # what the RDF conversion would refuse, refused here where the cell is known
+        if why:
+            raise InputError(_("expected a URL that is a valid IRI, found {found} ({reason}); percent-encode "
+                               "the character or fix the address").format(found=repr(value), reason=why))
         return v
     if len(value) > MAX_STRING:
         raise InputError(ngettext("{datatype} value is {n} character long; Wikibase allows {max}",

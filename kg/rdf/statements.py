@@ -7,6 +7,7 @@ predicate nodes, value/reference nodes written once per document).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, MutableSet
 from typing import Any, Protocol
 
@@ -201,10 +202,17 @@ def add_statements(b: Builder, eid: str, subject: Any, claims: Mapping[str, Any]
                     _reference(b, snode, ref, pid)
 
 
+_REF_HASH = re.compile(r"[0-9a-f]{40}")
+
+
 def _reference(b: Builder, snode: Any, ref: Any, pid: str) -> None:
     if not dv.is_map(ref) or not dv.is_map(ref.get("snaks")):
         raise b.error(_("expected a reference with 'snaks', found {found}").format(found=repr(ref)), prop=pid)
     ref_hash = ref.get("hash")
+    if ref_hash not in (None, "") and not (isinstance(ref_hash, str) and _REF_HASH.fullmatch(ref_hash)):
+        # the hash becomes part of an IRI: Wikibase's are 40 hex digits, anything else could end the IRI early
+        raise b.error(_("expected a reference hash of 40 hexadecimal digits (or none), found {found}").format(
+            found=repr(ref_hash)), prop=pid)
     if isinstance(ref_hash, str) and ("ref", ref_hash) in b.seen:
         b.triples.append(b.t.triple(snode, b.t.c(PROV_DERIVED), b.t.reference(ref_hash)))
         return  # written already in this document (API JSON: hash given, snaks parsed before)

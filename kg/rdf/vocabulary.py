@@ -23,6 +23,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.model import ids
+from kg.model.iri import escape_iri  # noqa: F401  (kg.rdf.vocabulary.escape_iri: where kg.rdf takes it from)
 from kg.model.schema import model
 from kg.rdf import ntriples
 
@@ -87,15 +88,6 @@ def wb(name: str) -> ox.NamedNode:
 @functools.lru_cache(maxsize=512)
 def _wb(name: str) -> ox.NamedNode:
     return ox.NamedNode(WIKIBASE + name)
-
-
-_IRI_ESCAPES = {c: f"%{ord(c):02X}" for c in ' "<>\\`^|{}'}
-_IRI_ESCAPE_RE = re.compile(r'[ "<>\\`^|{}]')
-
-
-def escape_iri(iri: str) -> str:
-    """Percent-encode the characters N-Triples forbids in IRIs, as Wikibase's writer does."""
-    return _IRI_ESCAPE_RE.sub(lambda m: _IRI_ESCAPES[m.group(0)], iri)
 
 
 def statement_local_name(guid: str) -> str:
