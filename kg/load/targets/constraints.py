@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from kg.i18n import _
 from kg.load.plan import Plan, PlanItem
 from kg.load.problems import Problem
 from kg.model.schema import SCHEMA_DIR
@@ -133,7 +134,8 @@ def value_problems(plan: Plan, limits: Limits, *, file: str, columns: Mapping[st
                 expected, found = why.split(", found ", 1)
                 problems.append(
                     Problem(file, row, columns.get(str(snak.get("property") or prop)), expected,
-                            f"{found} in {value[:80]!r}", f"fix the cell; {limits.target} would refuse the edit")
+                            f"{found} in {value[:80]!r}", _("fix the cell; {target} would refuse the edit").format(
+                                                              target=limits.target))
                 )
         for term in item.terms:
             if term.action in ("add", "change") and term.new:
@@ -144,7 +146,8 @@ def value_problems(plan: Plan, limits: Limits, *, file: str, columns: Mapping[st
     for url, why in refused_refs.items():
         expected, found = why.split(", found ", 1)
         problems.append(
-            Problem(file, None, None, f"a source reference URL with {expected}", f"{found} in {url!r}", REFERENCE_HINT)
+            Problem(file, None, None, _("a source reference URL with {expected}").format(
+                                          expected=expected), f"{found} in {url!r}", REFERENCE_HINT)
         )
     return problems
 
@@ -181,10 +184,11 @@ def duplicate_terms(plan: Plan, *, file: str) -> list[Problem]:
                         file,
                         item.rows[0] if item.rows else None,
                         None,
-                        f"a label and description in {lang!r} that no other item has",
-                        f"{label!r} / {desc!r}, as on row {first.rows[0] if first.rows else '?'}",
-                        "a Wikibase refuses two items with the same label and description: make the "
-                        "descriptions differ (for example add the city), or merge the rows",
+                        _("a label and description in {lang!r} that no other item has").format(lang=lang),
+                        _("{label!r} / {desc!r}, as on row {value}").format(
+                            label=label, desc=desc, value=first.rows[0] if first.rows else '?'),
+                        _("a Wikibase refuses two items with the same label and description: make the descriptions "
+                          "differ (for example add the city), or merge the rows"),
                     )
                 )
     return problems

@@ -52,6 +52,7 @@ from urllib.parse import urlsplit, urlunsplit
 from kg import config
 from kg.errors import InputError, RemoteError
 from kg.http import HttpClient, decode_json, parse_retry_after
+from kg.i18n import _
 from kg.model import ids
 
 Json = dict[str, Any]
@@ -100,11 +101,12 @@ def api_url_from(url: str) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(
-            f"${URL_ENV}: expected the wiki's URL like https://example.wikibase.cloud or its api.php, "
-            f"found {_strip_userinfo(raw)!r}"
+            _("${URL_ENV}: expected the wiki's URL like https://example.wikibase.cloud or its api.php, found "
+              "{strip_userinfo!r}").format(URL_ENV=URL_ENV, strip_userinfo=_strip_userinfo(raw))
         )
     if parts.username or parts.password:
-        raise InputError(f"${URL_ENV}: put credentials in ${USER_ENV}/${PASSWORD_ENV}, not in the URL")
+        raise InputError(_("${URL_ENV}: put credentials in ${USER_ENV}/${PASSWORD_ENV}, not in the URL").format(
+                             URL_ENV=URL_ENV, USER_ENV=USER_ENV, PASSWORD_ENV=PASSWORD_ENV))
     path = parts.path.rstrip("/")
     if not path.endswith("api.php"):
         path = path + "/w/api.php"
@@ -132,8 +134,9 @@ def check_writable(url: str, *, allow_public: bool = False) -> None:
     if is_public(url) and not allow_public:
         host = urlsplit(url).hostname
         raise InputError(
-            f"refusing to write to {host}: glamkg never writes to Wikidata or a Wikipedia by default "
-            "(hint: use a QuickStatements file for Wikidata edits, or pass --allow-public if you really mean it)"
+            _("refusing to write to {host}: glamkg never writes to Wikidata or a Wikipedia by default (hint: use a "
+              "QuickStatements file for Wikidata edits, or pass --allow-public if you really mean it)").format(
+                host=host)
         )
 
 
@@ -170,8 +173,9 @@ class Credentials:
         if not user or not password:
             missing = [n for n, v in ((USER_ENV, user), (PASSWORD_ENV, password)) if not v]
             raise InputError(
-                f"expected a bot password in ${USER_ENV} and ${PASSWORD_ENV}, found {', '.join(missing)} unset "
-                "(hint: create one on the wiki's Special:BotPasswords)"
+                _("expected a bot password in ${USER_ENV} and ${PASSWORD_ENV}, found {missing} unset (hint: create "
+                  "one on the wiki's Special:BotPasswords)").format(
+                    USER_ENV=USER_ENV, PASSWORD_ENV=PASSWORD_ENV, missing=', '.join(missing))
             )
         return cls(user, password)
 
@@ -250,7 +254,7 @@ class WikibaseApi:
         """The Wikibase named by ``$GLAMKG_WIKIBASE_URL``, logged in with the bot password from the environment."""
         url = config.setting("wikibase_url", environ) or ""
         if not url:
-            raise InputError(f"expected the Wikibase URL in ${URL_ENV}, found it unset")
+            raise InputError(_("expected the Wikibase URL in ${URL_ENV}, found it unset").format(URL_ENV=URL_ENV))
         api_url = api_url_from(url)
         check_writable(api_url, allow_public=allow_public)
         creds = Credentials.from_env(environ)
@@ -267,7 +271,7 @@ class WikibaseApi:
         self._csrf = None
         self.logged_in = False
         self._client.session.cookies.clear()  # a new login starts a new MediaWiki session
-        hint = f"(hint: is ${URL_ENV} the wiki's base URL or its api.php?)"
+        hint = _("(hint: is ${name} the wiki's base URL or its api.php?)").format(name=URL_ENV)
         try:
             body = self.call({"action": "query", "meta": "tokens", "type": "login"})
             token = body["query"]["tokens"]["logintoken"]
@@ -356,7 +360,8 @@ class WikibaseApi:
             else:
                 body = decode_json(resp)
                 if not isinstance(body, dict):
-                    raise RemoteError(f"{self.api_url}: expected a JSON object, found {type(body).__name__}")
+                    raise RemoteError(_("{api_url}: expected a JSON object, found {name}").format(
+                                          api_url=self.api_url, name=type(body).__name__))
                 err = body.get("error")
                 if not err:
                     return body
@@ -369,8 +374,9 @@ class WikibaseApi:
                 wait, why = self._server_wait(retry_after, lag, attempt)
                 if attempt >= self.max_lag_retries or self.slept + wait > self.max_sleep:
                     raise ApiError(
-                        f"{self.api_url}: {code}: {info} (gave up after {attempt + 1} attempts and "
-                        f"{self.slept:g} s of waiting; try again later)",
+                        _("{api_url}: {code}: {info} (gave up after {attempts} attempts and {slept:g} s of waiting; "
+                          "try again later)").format(
+                            api_url=self.api_url, code=code, info=info, attempts=attempt + 1, slept=self.slept),
                         code=code,
                         info=info,
                         messages=messages,
@@ -418,16 +424,19 @@ class WikibaseApi:
 
     def csrf_token(self) -> str:
         if not self.logged_in:
-            raise RemoteError(f"{self.api_url}: editing needs a login (hint: set ${USER_ENV}/${PASSWORD_ENV})")
+            raise RemoteError(_("{api_url}: editing needs a login (hint: set ${USER_ENV}/${PASSWORD_ENV})").format(
+                                  api_url=self.api_url, USER_ENV=USER_ENV, PASSWORD_ENV=PASSWORD_ENV))
         if not self._csrf:
             body = self.call({"action": "query", "meta": "tokens", "type": "csrf"})
             try:
                 self._csrf = str(body["query"]["tokens"]["csrftoken"])
             except (KeyError, TypeError):
-                raise RemoteError(f"{self.api_url}: expected a CSRF token, found {str(body)[:200]}") from None
+                raise RemoteError(_("{api_url}: expected a CSRF token, found {body}").format(
+                                      api_url=self.api_url, body=str(body)[:200])) from None
             if self._csrf == "+\\":
                 self._csrf = None
-                raise RemoteError(f"{self.api_url}: the wiki gave an anonymous token: the login session was lost")
+                raise RemoteError(_("{api_url}: the wiki gave an anonymous token: the login session was lost").format(
+                                      api_url=self.api_url))
         return self._csrf
 
     # -- Wikibase modules ---------------------------------------------------------------------------------
@@ -472,7 +481,7 @@ class WikibaseApi:
     ) -> Json:
         """``wbeditentity``: create (``new="item"``/``"property"``) or edit ``entity_id``; returns the response."""
         if (entity_id is None) == (new is None):
-            raise ValueError("edit_entity: give exactly one of entity_id and new")
+            raise ValueError(_("edit_entity: give exactly one of entity_id and new"))
         params: dict[str, Any] = {
             "action": "wbeditentity",
             "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
@@ -491,7 +500,8 @@ class WikibaseApi:
         body = self.call(params, edit=True)
         if "entity" not in body or "id" not in body["entity"]:
             found = str(body)[:200]
-            raise RemoteError(f"{self.api_url}: wbeditentity: expected an entity in the answer, found {found}")
+            raise RemoteError(_("{api_url}: wbeditentity: expected an entity in the answer, found {found}").format(
+                                  api_url=self.api_url, found=found))
         return body
 
 
