@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import InputError
-from kg.i18n import _
+from kg.i18n import N_, _
 from kg.load.problems import Problem, ValidationFailed
 from kg.load.sheet import XLSX_SUFFIXES, read_sheet
 from kg.model.measures import ExportFormat, measures
@@ -31,8 +31,8 @@ _NL = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
 _PLAIN = re.compile(r"^[+-]?\d+(\.\d+)?$")
 _HYPERLINK = re.compile(r'^=\s*HYPERLINK\(\s*"([^"]+)"', re.IGNORECASE)
 NUMBER_HINT = {
-    "nl": "write numbers as the tool does: 1.325.265 (dots group thousands) and 6,09 (decimal comma)",
-    "plain": "write numbers with digits only and a decimal point: 1325265 and 6.09",
+    "nl": N_("write numbers as the tool does: 1.325.265 (dots group thousands) and 6,09 (decimal comma)"),
+    "plain": N_("write numbers with digits only and a decimal point: 1325265 and 6.09"),
 }
 
 
@@ -199,7 +199,7 @@ def read_report(path: str | Path, *, format: str | None = None, country: str = "
                             column,
                             f"a number ({fmt.numbers} style)",
                             repr(value),
-                            NUMBER_HINT.get(fmt.numbers, ""),
+                            _(NUMBER_HINT[fmt.numbers]) if fmt.numbers in NUMBER_HINT else "",
                         )
                     )
             elif target in ("source_url", "category_url") and column in links:

@@ -210,7 +210,7 @@ class Linker:
                 if len(local) == 1:
                     r.claims.append(MappedValue(pid, ItemRef(next(iter(local))), col))
                 elif local:
-                    cands = [Candidate(i, text, "in the store or this load", 100.0) for i in sorted(local)]
+                    cands = [Candidate(i, text, _("in the store or this load"), 100.0) for i in sorted(local)]
                     self._undecided(r.number, col, text, countries, cands)
                 elif self.service is not None:
                     idents = ((model().prop("isil").id, text),) if s.isil_pattern.match(text) else ()

@@ -402,11 +402,11 @@ class Mapping:
                 specs[col] = spec
         for col in self.columns:
             if col not in sheet.columns and self.columns[col].field != "ignore":
-                found = "no such column"
+                found = _("no such column")
                 hint = _did_you_mean(col, sheet.columns) + _("columns are: {columns}").format(
                     columns=", ".join(sheet.columns))
                 if col.upper() in sheet.unnamed:
-                    found = f"column {col.upper()} has values but no header"
+                    found = _("column {letter} has values but no header").format(letter=col.upper())
                     hint = _("give column {letter} a name in the header row and map that name").format(
                         letter=col.upper())
                 problems.append(

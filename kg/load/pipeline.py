@@ -224,7 +224,7 @@ def prepare(
     broken = {pr.row for pr in sheet.problems}
     problems = [*sheet.problems, *(pr for pr in problems if pr.row not in broken)]
     warnings = list(sheet.warnings) + [
-        f"column {c!r} is not mapped and was ignored"
+        _("column {column!r} is not mapped and was ignored").format(column=c)
         for c in sheet.columns
         if c not in specs and mapping.unmapped == "ignore" and c not in mapping.columns
     ]

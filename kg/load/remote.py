@@ -309,7 +309,8 @@ class WikibaseApiService:
         probe = api.search(model().cls("museum").label, limit=1)
         concept = str(probe[0].get("concepturi", "")) if probe else ""
         is_wd = concept.startswith(_wikidata_space())
-        return cls(api.api_url, api, cache, limit=limit, name=f"the Wikibase at {host}", wikidata=is_wd)
+        name = _("the Wikibase at {host}").format(host=host)
+        return cls(api.api_url, api, cache, limit=limit, name=name, wikidata=is_wd)
 
     def ask(self, questions: Sequence[Question], advance: Advance | None = None) -> list[list[Candidate]]:
         return _cached_ask(self.url, self.cache, questions, self._fetch, advance)
@@ -454,7 +455,7 @@ class Renumbered:
         if not isinstance(service, W3CService | WikibaseApiService):
             raise InputError(_("{name}: expected a W3C reconciliation service or a Wikibase's api.php").format(
                                  name=service.name))
-        where = f"{idmap.path}: " if idmap.path else "the id map: "
+        where = f"{idmap.path}: " if idmap.path else _("the id map: ")
         if isinstance(service, WikibaseApiService) and idmap.api_url and idmap.api_url != service.url:
             raise InputError(
                 _("{where}expected the id map of the wiki --reconcile asks ({shown_url}), found the map of "

@@ -50,7 +50,8 @@ def default_path(sheet: str | Path) -> tuple[Path, str | None]:
     if _writable(p.parent):
         return beside, None
     here = Path.cwd() / beside.name
-    return here, f"{p.parent} (the folder of {p.name}) is not writable, so the review file is {here}"
+    return here, _("{folder} (the folder of {name}) is not writable, so the review file is {here}").format(
+        folder=p.parent, name=p.name, here=here)
 
 
 def key(column: str, text: str, countries: Sequence[str] = ()) -> Key:

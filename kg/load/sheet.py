@@ -91,7 +91,7 @@ def _decode_error(data: bytes, name: str, e: UnicodeDecodeError, tried: str) -> 
     bad = data[offset : offset + 1].hex()
     guess = ""
     if tried.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig"):
-        guess = " (Excel on Windows often saves Windows-1252: try --encoding cp1252)"
+        guess = _(" (Excel on Windows often saves Windows-1252: try --encoding cp1252)")
     return InputError(
         _("{name}: line {line}, byte offset {offset}: expected text in {tried}, found byte 0x{bad} that is not "
           'valid {tried}; hint: re-save the file as UTF-8 ("CSV UTF-8" in Excel, "Unicode (UTF-8)" in LibreOffice) '

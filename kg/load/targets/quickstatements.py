@@ -34,7 +34,7 @@ from typing import Any
 
 from kg import outfile
 from kg.errors import EntityError, InputError
-from kg.i18n import _
+from kg.i18n import N_, _
 from kg.load.plan import Plan, PlanItem, StatementChange, TermChange
 from kg.load.problems import Problem
 from kg.load.remote import NOT_ON_WIKIDATA
@@ -247,7 +247,9 @@ def _statement_change_lines(subject: str, change: StatementChange) -> list[str]:
     return []
 
 
-KEPT_TERM = "kept as Wikidata has it: its current {term} was not read, and a linked item's {term} is not overwritten"
+KEPT_TERM = N_(
+    "kept as Wikidata has it: its current {term} was not read, and a linked item's {term} is not overwritten"
+)
 
 
 def item_lines(
@@ -266,7 +268,7 @@ def item_lines(
         if item.action == "create" and term.term in ("label", "description") and term.action != "unchanged":
             # aliases are only added and statements not duplicated by QuickStatements; `Len` would replace Wikidata's
             (kept if kept is not None else left_out).append(
-                (f"{subject} {term.term} {term.language}", KEPT_TERM.format(term=term.term))
+                (f"{subject} {term.term} {term.language}", _(KEPT_TERM).format(term=term.term))
             )
             continue
         try:
@@ -303,30 +305,32 @@ def create_lines(item: PlanItem) -> tuple[list[str], list[tuple[str, str]]]:
         try:
             lines += term_lines(LAST, term)
         except Unrepresentable as e:
-            left_out.append((f"new item {item.label!r} {term.term} {term.language}", str(e)))
+            left_out.append((_("new item {label!r} {term} {language}").format(
+                label=item.label, term=term.term, language=term.language), str(e)))
     for change in item.statements:
         if change.action != "add" or change.new is None:
             continue
         try:
             lines += statement_lines(LAST, change.new)
         except Unrepresentable as e:
-            left_out.append((f"new item {item.label!r} {change.prop}", str(e)))
+            left_out.append((_("new item {label!r} {prop}").format(label=item.label, prop=change.prop), str(e)))
     return lines, left_out
 
 
 def _local_reason(item: PlanItem, create_new: bool) -> str:
-    what = f"local-only item ({item.label or 'no label'}, rows {item.rows})"
+    what = _("local-only item ({label}, rows {rows})").format(label=item.label or _("no label"), rows=item.rows)
     if item.match == NOT_ON_WIKIDATA:
-        return f"{what}: Wikidata's reconciliation found no such item; run with --create-new to create it"
+        return _("{what}: Wikidata's reconciliation found no such item; run with --create-new to create it").format(
+            what=what)
     if create_new:
-        return (
-            f"{what}: not created, because it was not reconciled against Wikidata (matched: {item.match}); "
+        return _(
+            "{what}: not created, because it was not reconciled against Wikidata (matched: {match}); "
             "run with --reconcile wikidata first, so that no duplicate is created"
-        )
-    return (
-        f"{what}: it is not on Wikidata and QuickStatements here only edits existing Wikidata items; run with "
+        ).format(what=what, match=item.match)
+    return _(
+        "{what}: it is not on Wikidata and QuickStatements here only edits existing Wikidata items; run with "
         "--reconcile wikidata to link it, or load it into the store or a Wikibase"
-    )
+    ).format(what=what)
 
 
 def render(plan: Plan, *, create_new: bool = False) -> tuple[list[str], WriteReport]:
@@ -358,7 +362,7 @@ def render(plan: Plan, *, create_new: bool = False) -> tuple[list[str], WriteRep
         elif not left_out and len(kept_terms) > n_kept:
             report.unchanged.append(item.id)  # its only differences are terms Wikidata keeps: nothing to do
         else:
-            report.skipped.append((item.id, "none of its edits can be written with QuickStatements v1"))
+            report.skipped.append((item.id, _("none of its edits can be written with QuickStatements v1")))
     _check_no_local_ids(lines)
     report.details["skipped_edits"] = skipped_edits
     report.details["kept_terms"] = kept_terms

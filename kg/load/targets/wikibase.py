@@ -262,12 +262,12 @@ class WikibaseTarget:
                 self.idmap.set(qid, qid)  # the wiki's own item, named by its own id
                 labels: dict[str, Json] = entity.get("labels") or {}
                 label = next(iter(labels.values()), {}).get("value", "")
-                notes.append(f"{qid} is {self.api.api_url}'s own item {qid} ({label!r}), not Wikidata's {qid}")
+                notes.append(_("{qid} is {wiki}'s own item {qid} ({label!r}), not Wikidata's {qid}").format(
+                    qid=qid, wiki=self.api.api_url, label=label))
             elif ids.is_local(qid):
-                refused[qid] = (
-                    f"{qid}, a glamkg-local id that is not in the store, not in the id map and "
-                    f"not on {self.api.api_url}"
-                )
+                refused[qid] = _(
+                    "{qid}, a glamkg-local id that is not in the store, not in the id map and not on {wiki}"
+                ).format(qid=qid, wiki=self.api.api_url)
             else:
                 placeholders.append(qid)
         if placeholders:
@@ -433,7 +433,8 @@ class WikibaseTarget:
             if deferred is not None:
                 deferred.append(it)
             else:
-                self._left_out.append((it.id, f"statements naming {', '.join(sorted(later))}, which were not written"))
+                self._left_out.append((it.id, _("statements naming {ids}, which were not written").format(
+                    ids=", ".join(sorted(later)))))
         for m in sorted(missing - later - {it.id}):
             if not self.create_stubs:
                 raise EntityError(_("{m} is not on {api_url} and stubs are off").format(

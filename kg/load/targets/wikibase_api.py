@@ -52,7 +52,7 @@ from urllib.parse import urlsplit, urlunsplit
 from kg import config
 from kg.errors import InputError, RemoteError
 from kg.http import HttpClient, decode_json, parse_retry_after
-from kg.i18n import _
+from kg.i18n import N_, _
 from kg.model import ids
 
 Json = dict[str, Any]
@@ -292,7 +292,8 @@ class WikibaseApi:
             reason = result.get("reason") or result.get("result") or str(answer)[:200]
             if isinstance(reason, Mapping):  # formatversion 2 / errorformat: {"code": ..., "text": ...}
                 reason = reason.get("text") or reason.get("code") or str(reason)
-            message = f"{self.api_url}: login refused: {reason} (hint: check the bot password)"
+            message = _("{api_url}: login refused: {reason} (hint: check the bot password)").format(
+                api_url=self.api_url, reason=reason)
             raise RemoteError(self.redact(message)) from None
         self.logged_in = True
         try:
@@ -385,8 +386,9 @@ class WikibaseApi:
                     )
                 self._pause(
                     wait,
-                    f"{self.api_url}: {params.get('action')}: {code}: {info}; waiting {wait:g} s ({why}), "
-                    f"then retry {attempt + 1} of {self.max_lag_retries}",
+                    _("{api_url}: {action}: {code}: {info}; waiting {wait:g} s ({why}), then retry {attempt} of "
+                      "{attempts}").format(api_url=self.api_url, action=params.get("action"), code=code, info=info,
+                                           wait=wait, why=why, attempt=attempt + 1, attempts=self.max_lag_retries),
                 )
                 attempt += 1
                 continue
@@ -396,7 +398,8 @@ class WikibaseApi:
                 continue
             if code in ("assertuserfailed", "assertbotfailed") and self._credentials and not token_retried:
                 token_retried = True
-                log.warning("%s: the login was lost (%s); logging in again", self.api_url, code)
+                log.warning(_("{api_url}: the login was lost ({code}); logging in again").format(
+                    api_url=self.api_url, code=code))
                 self.login(self._credentials, allow_public=True)  # the URL was checked at the first login
                 continue
             raise ApiError(
@@ -418,9 +421,11 @@ class WikibaseApi:
             wait, why = min(5.0 * (2**attempt), self.max_wait), "backoff"
         what = f"{reason}; " if reason else ""
         if self.slept + wait > self.max_sleep:
-            message = f"{self.api_url}: {what}waited {self.slept:g} s already; try again later"
+            message = _("{api_url}: {what}waited {slept:g} s already; try again later").format(
+                api_url=self.api_url, what=what, slept=self.slept)
             raise RemoteError(self.redact(message), retry_after=retry_after)
-        self._pause(wait, f"{self.api_url}: {what}waiting {wait:g} s ({why}) before checking what the wiki has")
+        self._pause(wait, _("{api_url}: {what}waiting {wait:g} s ({why}) before checking what the wiki has").format(
+            api_url=self.api_url, what=what, wait=wait, why=why))
 
     def csrf_token(self) -> str:
         if not self.logged_in:
@@ -505,15 +510,16 @@ class WikibaseApi:
         return body
 
 
-_CONTENT_HINT = " (hint: the wiki rejected the content; a label/description conflict is the usual cause)"
+_CONTENT_HINT = N_(" (hint: the wiki rejected the content; a label/description conflict is the usual cause)")
 
 
 def _error_hint(code: str) -> str:
-    return {
-        "permissiondenied": " (hint: give the bot password the grants to edit and create pages)",
-        "editconflict": " (hint: someone edited the entity at the same time; run again)",
+    hint = {
+        "permissiondenied": N_(" (hint: give the bot password the grants to edit and create pages)"),
+        "editconflict": N_(" (hint: someone edited the entity at the same time; run again)"),
         "failed-save": _CONTENT_HINT,
         "modification-failed": _CONTENT_HINT,
-        "no-such-entity": " (hint: the id map names an entity that was deleted on the wiki)",
-        "badtoken": " (hint: the login session expired; run again)",
+        "no-such-entity": N_(" (hint: the id map names an entity that was deleted on the wiki)"),
+        "badtoken": N_(" (hint: the login session expired; run again)"),
     }.get(code, "")
+    return _(hint) if hint else ""
