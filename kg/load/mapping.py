@@ -424,8 +424,9 @@ class Mapping:
                         sheet.name,
                         1,
                         None,
-                        _("a {other} column for {pid} too").format(other=other, pid=pid),
-                        f"only {part}",
+                        (_("a longitude column for {pid} too") if other == "longitude"
+                         else _("a latitude column for {pid} too")).format(pid=pid),
+                        _("only the latitude") if part == "latitude" else _("only the longitude"),
                         _("map both coordinate parts, or use one column with lat,lon"),
                     )
                 )
@@ -465,7 +466,8 @@ class Mapping:
                             sheet.name,
                             row.number,
                             col,
-                            _("a {missing} next to the {next}").format(missing=missing, next=next(iter(parts))),
+                            _("a longitude next to the latitude") if missing == "longitude"
+                            else _("a latitude next to the longitude"),
                             _("an empty cell"),
                             _("fill in both coordinate parts or neither"),
                         )
