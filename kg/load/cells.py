@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
-from kg.i18n import N_, _
+from kg.i18n import DEFAULT, N_, _, current
 from kg.load.numbers import BelowMinimum, NumberFormatError
 from kg.load.problems import Problem
 from kg.load.rows import Cell, FormulaCell
 
+#: An item id written in lower case or with leading zeros (q55, Q055).
+_MISCASED = re.compile(r"^(q[0-9]+|[Qq]0[0-9]*)$")
 _EXPECTED = {
     "wikibase-item": N_("an item id like Q55, or a class key or label from schemas/model.yaml"),
     "time": N_("a date like 2021, 2021-05 or 2021-05-17"),
@@ -29,13 +32,19 @@ def cell_problem(file: str, row: int, col: str, field: str, datatype: str | None
     found = repr(cell) if not isinstance(cell, dt.date) else cell.isoformat()
     if field == "id":
         hint = _("leave the id column empty for items not on Wikidata")
-        if "upper case" in msg:
+        if "upper case" in msg or _MISCASED.match(str(cell).strip()):
             hint = _("ids are upper case and have no leading zeros (Q190804)")
         return Problem(file, row, col, _("a Wikidata item id like Q190804"), found, hint)
     dtype = datatype or "string"
     expected = _(_EXPECTED[dtype]) if dtype in _EXPECTED else _("a {datatype} value").format(datatype=dtype)
     # kg.model.values messages read "expected X, found 'v'[: detail]": keep only the detail as the hint.
-    detail = msg.split(f"found {cell!r}", 1)[1].lstrip(": ") if f"found {cell!r}" in msg else msg
+    # (in another language the message is translated: what follows the value found is the detail all the same)
+    if f"found {cell!r}" in msg:
+        detail = msg.split(f"found {cell!r}", 1)[1].lstrip(": ")
+    elif current() != DEFAULT and repr(cell) in msg:
+        detail = msg.rsplit(repr(cell), 1)[1].lstrip(": ")
+    else:
+        detail = msg
     if isinstance(e, NumberFormatError) and dtype in ("quantity", "globe-coordinate"):
         expected = _("{expected} with {number_format} format").format(expected=expected, number_format=e.number_format)
     elif "format" in msg and dtype in ("quantity", "globe-coordinate"):
@@ -45,7 +54,7 @@ def cell_problem(file: str, row: int, col: str, field: str, datatype: str | None
     elif dtype == "time":
         hint = (
             detail
-            if detail and not detail.startswith("expected")
+            if detail and not detail.startswith(("expected", _("expected")))
             else _('for other date formats set date_formats in a mapping file (e.g. "%d-%m-%Y")')
         )
     elif dtype == "quantity" and isinstance(e, BelowMinimum):
