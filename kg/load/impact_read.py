@@ -123,7 +123,7 @@ def _text_rows(path: Path, fmt_key: str | None) -> tuple[list[str], list[RawRow]
 
     m = measures()
     try:
-        text = read_text(path, what="impact report").lstrip("\ufeff")
+        text = read_text(path, what=_("impact report")).lstrip("\ufeff")
     except InputError:  # not UTF-8 (Excel's UTF-16 text, ...): the sheet reader knows those, with a header
         text = ""
     first = text.split("\n", 1)[0].rstrip("\r")

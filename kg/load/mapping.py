@@ -174,7 +174,7 @@ class Mapping:
     @classmethod
     def from_file(cls, path: str | Path, *, kind: str | None = None) -> Mapping:
         p = Path(path)
-        text = read_text(p, "a mapping file (YAML)")
+        text = read_text(p, _("a mapping file (YAML)"))
         try:
             raw = yaml.safe_load(text)
         except yaml.YAMLError as e:

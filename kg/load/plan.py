@@ -261,13 +261,13 @@ class Plan:
             text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=120)
         else:
             text = json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
-        outfile.write_text(p, text, what="plan file")
+        outfile.write_text(p, text, what=_("plan file"))
         return p
 
     @classmethod
     def read(cls, path: str | Path) -> Plan:
         p = Path(path)
-        text = read_text(p, "a plan file")
+        text = read_text(p, _("a plan file"))
         try:
             data = yaml.safe_load(text)  # JSON is YAML
         except yaml.YAMLError as e:

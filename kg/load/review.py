@@ -88,7 +88,7 @@ class Review:
         review = cls(p)
         if not p.exists():
             return review
-        text = read_text(p, "a review file (CSV)")
+        text = read_text(p, _("a review file (CSV)"))
         reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
         missing = [c for c in ("column", "text", "candidate", "pick") if c not in (reader.fieldnames or [])]
         if missing:
@@ -165,5 +165,5 @@ class Review:
             w.writerow(
                 {**base, "candidate": NEW, "label": "", "description": "(none of these)", "score": "", "pick": ""}
             )
-        outfile.write_text(p, "\ufeff" + buf.getvalue(), what="review file")
+        outfile.write_text(p, "\ufeff" + buf.getvalue(), what=_("review file"))
         return p

@@ -65,7 +65,7 @@ class Workbook:
     def from_file(cls, path: str | Path) -> Workbook:
         p = Path(path)
         try:
-            raw = yaml.safe_load(read_text(p, "a workbook mapping file (YAML)"))
+            raw = yaml.safe_load(read_text(p, _("a workbook mapping file (YAML)")))
         except yaml.YAMLError as e:
             raise InputError(_("{p}: expected a YAML mapping file, found a YAML error: {error}").format(
                                  p=p, error=e)) from e
@@ -99,7 +99,7 @@ class Workbook:
             if isinstance(spec, str):
                 mp = base / spec
                 try:
-                    spec = yaml.safe_load(read_text(mp, "a mapping file (YAML)")) or {}
+                    spec = yaml.safe_load(read_text(mp, _("a mapping file (YAML)"))) or {}
                 except yaml.YAMLError as e:
                     raise InputError(_("{mp}: expected a mapping file in YAML, found a parse error: {error}").format(
                                          mp=mp, error=e)) from None
@@ -123,7 +123,7 @@ class Workbook:
 def is_workbook_file(path: str | Path) -> bool:
     """Whether a mapping file is a workbook mapping (has `sheets:`); a file that cannot be read is not."""
     with contextlib.suppress(InputError, yaml.YAMLError):
-        raw = yaml.safe_load(read_text(Path(path), "a mapping file (YAML)"))
+        raw = yaml.safe_load(read_text(Path(path), _("a mapping file (YAML)")))
         return isinstance(raw, Mapping) and "sheets" in raw
     return False
 

@@ -97,7 +97,7 @@ def _entity(value: Mapping[str, Any]) -> str:
 def _iri_item(iri: str, what: str) -> str:
     eid = ids.try_id_from_iri(iri)
     if eid is None or not iri.startswith(ids.wikidata_concept_base()):
-        raise Unrepresentable(_("the {what} {iri!r} is not a Wikidata item").format(what=what, iri=iri))
+        raise Unrepresentable(_("the {what} {iri!r} is not a Wikidata item").format(what=_(what), iri=iri))
     return eid
 
 
@@ -144,7 +144,7 @@ def _quantity(value: Mapping[str, Any]) -> str:
         out += f"~{_number(up)}"
     unit = str(value.get("unit", "1"))
     if unit != "1":
-        out += "U" + str(ids.parse_id(_iri_item(unit, "unit")).number)
+        out += "U" + str(ids.parse_id(_iri_item(unit, N_("unit"))).number)
     return out
 
 
@@ -421,7 +421,7 @@ class QuickStatementsTarget:
         would look like a finished batch."""
         lines, report = render(plan, create_new=self.create_new)
         if lines:
-            outfile.write_text(self.path, "".join(line + "\n" for line in lines), what="QuickStatements file")
+            outfile.write_text(self.path, "".join(line + "\n" for line in lines), what=_("QuickStatements file"))
             report.output = str(self.path)
         if progress:
             progress(len(plan.items))
