@@ -62,8 +62,9 @@ class Candidate:
 
     def text(self) -> str:
         desc = f", {self.description}" if self.description else ""
-        flag = ", the service's match" if self.match else ""
-        return f"{self.id} {self.label!r}{desc} (score {self.score:g}{flag})"
+        flag = _(", the service's match") if self.match else ""
+        return _("{id} {label!r}{description} (score {score:g}{flag})").format(
+            id=self.id, label=self.label, description=desc, score=self.score, flag=flag)
 
 
 @dataclass(frozen=True)

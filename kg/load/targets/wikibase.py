@@ -271,11 +271,11 @@ class WikibaseTarget:
             else:
                 placeholders.append(qid)
         if placeholders:
-            more = f" and {len(placeholders) - 10} more" if len(placeholders) > 10 else ""
+            more = _(" and {n} more").format(n=len(placeholders) - 10) if len(placeholders) > 10 else ""
             shown = ", ".join(placeholders[:10]) + more
             notes.append(
-                f"placeholder items will be created on {self.api.api_url} for Wikidata's {shown} "
-                "(not on the wiki, not in the store; the placeholders link to Wikidata)"
+                _("placeholder items will be created on {wiki} for Wikidata's {ids} (not on the wiki, not in the "
+                  "store; the placeholders link to Wikidata)").format(wiki=self.api.api_url, ids=shown)
             )
         return renames, refused, notes
 
@@ -611,11 +611,11 @@ class WikibaseTarget:
             except ApiError as e:
                 if e.code != "editconflict" or attempt == 1:
                     raise
-                retry_after, reason = None, f"updating {wid}: edit conflict"
+                retry_after, reason = None, _("updating {id}: edit conflict").format(id=wid)
             except RemoteError as e:
                 if attempt == 1:
                     raise
-                retry_after, reason = e.retry_after, f"updating {wid}: {e}"
+                retry_after, reason = e.retry_after, _("updating {id}: {error}").format(id=wid, error=e)
             # edit conflict or an unclear failure: wait, look again, recompute, retry once
             self.api.backoff(attempt, retry_after=retry_after, reason=reason)
             fresh = self.api.get_entities([wid]).get(wid)

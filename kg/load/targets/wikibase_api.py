@@ -276,17 +276,21 @@ class WikibaseApi:
             body = self.call({"action": "query", "meta": "tokens", "type": "login"})
             token = body["query"]["tokens"]["logintoken"]
             if not isinstance(token, str) or not token:
-                raise TypeError(f"expected a login token, found {token!r}")
+                raise TypeError(_("expected a login token, found {token!r}").format(token=token))
             answer = self.call(
                 {"action": "login", "lgname": credentials.user, "lgpassword": credentials.password, "lgtoken": token},
                 post=True,
             )
         except RemoteError as e:
             raise RemoteError(
-                self.redact(f"{self.api_url}: login failed: {e} {hint}"), status=e.status, retry_after=e.retry_after
+                self.redact(
+                    _("{api_url}: login failed: {error} {hint}").format(api_url=self.api_url, error=e, hint=hint)
+                ),
+                status=e.status, retry_after=e.retry_after,
             ) from None
         except (KeyError, TypeError) as e:
-            raise RemoteError(self.redact(f"{self.api_url}: login failed: {type(e).__name__}: {e} {hint}")) from None
+            raise RemoteError(self.redact(_("{api_url}: login failed: {error_type}: {error} {hint}").format(
+                api_url=self.api_url, error_type=type(e).__name__, error=e, hint=hint))) from None
         result: Mapping[str, Any] = answer["login"] if isinstance(answer.get("login"), Mapping) else {}
         if result.get("result") != "Success":
             reason = result.get("reason") or result.get("result") or str(answer)[:200]
@@ -300,8 +304,9 @@ class WikibaseApi:
             self.csrf_token()
         except RemoteError as e:
             self.logged_in = False
-            raise RemoteError(self.redact(f"{self.api_url}: logged in, but {e}"), status=e.status) from None
-        log.info("logged in to %s", self.api_url)
+            raise RemoteError(self.redact(_("{api_url}: logged in, but {error}").format(api_url=self.api_url, error=e)),
+                              status=e.status) from None
+        log.info(_("logged in to {api_url}").format(api_url=self.api_url))
 
     # -- waiting ----------------------------------------------------------------------------------------
     def _notify(self, line: str) -> None:
@@ -319,14 +324,14 @@ class WikibaseApi:
             wait, why = retry_after, f"Retry-After: {retry_after:g} s"
         else:
             try:
-                wait, why = float(str(lag)), f"reported lag {float(str(lag)):g} s"
+                wait, why = float(str(lag)), _("reported lag {lag:g} s").format(lag=float(str(lag)))
             except (TypeError, ValueError):
-                wait, why = 5.0 * (2**attempt), "backoff"
+                wait, why = 5.0 * (2**attempt), _("backoff")
         capped = max(1.0, min(wait, self.max_wait))
         if capped < wait:
-            why += f", capped at {capped:g} s"
+            why += _(", capped at {seconds:g} s").format(seconds=capped)
         elif capped > wait:
-            why += ", at least 1 s"
+            why += _(", at least 1 s")
         return capped, why
 
     # -- the exchange -------------------------------------------------------------------------------------
@@ -418,7 +423,7 @@ class WikibaseApi:
         if retry_after is not None:
             wait, why = max(0.0, min(retry_after, self.max_wait)), f"Retry-After: {retry_after:g} s"
         else:
-            wait, why = min(5.0 * (2**attempt), self.max_wait), "backoff"
+            wait, why = min(5.0 * (2**attempt), self.max_wait), _("backoff")
         what = f"{reason}; " if reason else ""
         if self.slept + wait > self.max_sleep:
             message = _("{api_url}: {what}waited {slept:g} s already; try again later").format(
