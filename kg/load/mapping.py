@@ -44,7 +44,7 @@ from kg.errors import InputError, read_text
 from kg.i18n import _
 from kg.load.cells import cell_problem, formula_problem
 from kg.load.numbers import LOCALES, BelowMinimum, NumberFormatError, parse_number
-from kg.load.problems import Problem
+from kg.load.problems import Problem, did_you_mean, unknown_property
 from kg.load.reconcile_settings import settings as reconcile_settings
 from kg.load.sheet import Cell, Sheet, split_values
 from kg.model import ids
@@ -179,7 +179,7 @@ class Mapping:
             raw = yaml.safe_load(text)
         except yaml.YAMLError as e:
             raise InputError(_("{p}: expected a YAML mapping file, found a YAML error: {error}").format(
-                                 p=p, error=e)) from e
+                p=p, error=e)) from e
         return cls.from_dict(raw or {}, kind=kind, source=str(p))
 
     @classmethod
@@ -216,8 +216,7 @@ class Mapping:
             if fmt is None:
                 raise InputError(
                     _("{source}: locale: expected one of {LOCALES}, found {raw!r}; hint: give decimal: and "
-                      "thousands: instead").format(
-                        source=source, LOCALES=', '.join(sorted(LOCALES)), raw=raw['locale'])
+                      "thousands: instead").format(source=source, LOCALES=", ".join(sorted(LOCALES)), raw=raw["locale"])
                 )
             decimal, thousands = fmt
         decimal = str(raw.get("decimal", decimal))
@@ -231,8 +230,7 @@ class Mapping:
         ref_raw = raw.get("reference") or {}
         if not isinstance(ref_raw, MappingABC) or set(ref_raw) - {"url", "retrieved", "stated_in"}:
             raise InputError(_("{source}: reference: expected url, retrieved and/or stated_in, found "
-                               "{ref_raw!r}").format(
-                                 source=source, ref_raw=ref_raw))
+                               "{ref_raw!r}").format(source=source, ref_raw=ref_raw))
         reference = Reference(
             url=_opt_str(ref_raw.get("url")),
             retrieved=_opt_str(ref_raw.get("retrieved")),
@@ -282,8 +280,8 @@ class Mapping:
         if datatype and datatype != p.datatype:
             raise InputError(
                 _("{where}: datatype: {id} ({label}) is a {datatype} property on Wikidata, found {given!r}; "
-                  "hint: leave out `datatype:`").format(
-                    where=where, id=p.id, label=p.label, datatype=p.datatype, given=datatype)
+                  "hint: leave out `datatype:`").format(where=where, id=p.id, label=p.label, datatype=p.datatype,
+                                                        given=datatype)
             )
         pid, datatype = p.id, p.datatype
         unit = spec.get("unit")
@@ -364,8 +362,7 @@ class Mapping:
         qid = self.item_id(text, ColumnSpec(where, "property"))
         if qid is None:
             raise InputError(_("{where}: expected an item id like Q55 or a class key from the model, found "
-                               "{text!r}").format(
-                                 where=where, text=text))
+                               "{text!r}").format(where=where, text=text))
         return qid
 
     # -- per sheet -------------------------------------------------------------------------------------
@@ -393,7 +390,7 @@ class Mapping:
                             col,
                             _("a column name among {known} or a property id").format(known=', '.join(known)),
                             repr(col),
-                            _did_you_mean(col, known)
+                            did_you_mean(col, known)
                             + _("rename the column, or map it (or `ignore` it) in a mapping file"),
                         )
                     )
@@ -403,7 +400,7 @@ class Mapping:
         for col in self.columns:
             if col not in sheet.columns and self.columns[col].field != "ignore":
                 found = _("no such column")
-                hint = _did_you_mean(col, sheet.columns) + _("columns are: {columns}").format(
+                hint = did_you_mean(col, sheet.columns) + _("columns are: {columns}").format(
                     columns=", ".join(sheet.columns))
                 if col.upper() in sheet.unnamed:
                     found = _("column {letter} has values but no header").format(letter=col.upper())
@@ -658,25 +655,6 @@ class Mapping:
                 continue
             return Coordinate(cast(float, str(lat_d)), cast(float, str(lon_d)))
         raise ValueError(_("not two numbers"))
-
-
-def _did_you_mean(name: str, names: list[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name.casefold(), [n.casefold() for n in names], n=1, cutoff=0.6)
-    if not close:
-        return ""
-    original = next(n for n in names if n.casefold() == close[0])
-    return _("did you mean {name!r}? ").format(name=original)
-
-
-def unknown_property(pid: str) -> str:
-    """Why a property id outside the model and schemas/properties.yaml is refused."""
-    return _(
-        "{pid} is not a property glamkg knows (not in schemas/model.yaml or schemas/properties.yaml), so its "
-        "datatype and checks are unknown; hint: check the id on wikidata.org, and if it is right add it to "
-        "schemas/properties.yaml with its datatype"
-    ).format(pid=pid)
 
 
 def _text(cell: Cell) -> str:
