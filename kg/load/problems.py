@@ -35,8 +35,10 @@ class Problem:
             loc.append(_("row {row}").format(row=self.row))
         if self.column is not None:
             loc.append(_("column {column}").format(column=repr(self.column)))
-        if loc:
-            parts.append(", ".join(loc))
+        if len(loc) == 2:
+            parts.append(_("{row}, {column}").format(row=loc[0], column=loc[1]))
+        elif loc:
+            parts.append(loc[0])
         return ": ".join(parts)
 
     def __str__(self) -> str:
