@@ -124,3 +124,40 @@ def test_the_same_sheet_in_english_names_every_problem(tmp_path: Path) -> None:
             assert msgid.format(**values) in text, (msgid, text)
     assert "4 problems in 3 of 3 rows and the header; nothing was written" in text
     assert _summary("en", problems=4, bad_rows=3, rows=3) in text
+
+
+#: A sheet whose one row breaks three rules of schemas/shapes.ttl (class, ISIL pattern, date order).
+SHAPES_SHEET = "label_fr,country,instance_of,inception,dissolved,isil\nMusée A,Q142,wikimedia_chapter,2001,1990,zz\n"
+#: The shapes' messages (English in shapes.ttl) and the row checker's texts around them.
+SHAPE_MESSAGES = [
+    ("{property} on or before {other}", {"property": "inception", "other": "dissolved"}),
+    (
+        "{name} {value} after {other} {other_value}",
+        {"name": "inception", "value": "2001-01-01", "other": "dissolved", "other_value": "1990-01-01"},
+    ),
+    ("check the two dates; were they swapped?", {}),
+    ("one of the classes allowed for {kind}: {classes}", None),
+    ("use a class key from schemas/model.yaml (or its Q-id)", {}),
+    (
+        "an ISIL like NL-AmRM: a country or agency prefix of 1-4 letters, a hyphen and up to 11 letters, "
+        "digits, : / or -",
+        {},
+    ),
+]
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_the_shapes_rules_are_explained_in_the_volunteers_language(tmp_path: Path, lang: str) -> None:
+    """schemas/shapes.ttl keeps its messages in English; the problem the volunteer reads has them translated."""
+    (tmp_path / "formes.csv").write_text(SHAPES_SHEET, encoding="utf-8")
+    said = glamkg(
+        tmp_path, "load", "formes.csv", "--kind", "institution", "--store", str(tmp_path / "s"), "--lang", lang
+    )
+    assert said.returncode == 2, said.stdout + said.stderr
+    text = said.stdout + said.stderr
+    for msgid, values in SHAPE_MESSAGES:
+        for piece in _shown(lang, msgid, values):
+            assert piece in text, (lang, msgid, piece, text)
+        for piece in _english_pieces(msgid):
+            assert piece not in text, (lang, f"English left: {piece!r}", text)
+    assert "'zz'" in text and "wikimedia_chapter" in text
