@@ -24,7 +24,7 @@ SHOWN = {"print", "echo", "InputError", "GlamkgError", "RemoteError", "StoreErro
 #: problem says what was expected and a hint (its ``found`` is the value found, shown as it is).
 SHOWN_ARGUMENTS = {"Problem": {3: "expected", 5: "hint"}}
 MARKUP = re.compile(r"\[/?[a-z ]*\]")  # rich markup: [bold], [/], [yellow]
-WORDS = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]+")  # two words of English, not an id, a number or a symbol
+WORDS = re.compile(r"[A-Za-z]{2,}\s+[`('\"]?[A-Za-z]+")  # two words of English, not an id, a number or a symbol
 
 
 def translated(lang: str, msgid: str) -> str:

@@ -208,7 +208,8 @@ class Mapping:
             )
         kind = kind or raw.get("kind")
         if not kind:
-            raise InputError(f"{source}: expected `kind: institution|partner|partnership|contribution` (or --kind)")
+            raise InputError(_("{source}: expected `kind: institution|partner|partnership|contribution` (or "
+                               "--kind)").format(source=source))
         decimal, thousands = ".", ""
         if raw.get("locale"):
             loc = str(raw["locale"]).lower().replace("_", "-")

@@ -74,7 +74,8 @@ class Workbook:
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], *, source: str = "workbook", base: Path = Path()) -> Workbook:
         if not isinstance(raw, Mapping) or set(raw) - {"sheets", "reference"}:
-            raise InputError(f"{source}: expected `sheets:` (and `reference:`), found {', '.join(map(str, raw))}")
+            raise InputError(_("{source}: expected `sheets:` (and `reference:`), found {keys}").format(
+                source=source, keys=", ".join(map(str, raw))))
         entries = raw.get("sheets")
         if not isinstance(entries, list) or not entries:
             raise InputError(_("{source}: sheets: expected a list of `- sheet: NAME` entries with a `mapping:`").format(
