@@ -163,7 +163,7 @@ class Review:
                     }
                 )
             w.writerow(
-                {**base, "candidate": NEW, "label": "", "description": "(none of these)", "score": "", "pick": ""}
+                {**base, "candidate": NEW, "label": "", "description": _("(none of these)"), "score": "", "pick": ""}
             )
         outfile.write_text(p, "\ufeff" + buf.getvalue(), what=_("review file"))
         return p
