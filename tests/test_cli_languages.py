@@ -126,7 +126,7 @@ def test_a_refused_sheet_is_explained_in_french(tmp_path: Path) -> None:
                   "--lang", "fr")
     assert said.returncode == 2, said.stderr
     text = said.stdout + said.stderr
-    assert "musees.csv: ligne 2, colonne 'inception' : attendu " in text, text
+    assert "musees.csv : ligne 2, colonne 'inception' : attendu " in text, text
     assert "1 problème dans 1 ligne sur 1 ; rien n'a été écrit" in text
     assert "expected" not in text and "nothing was written" not in text and "row 2" not in text
     assert not (tmp_path / "s").exists()  # a refused load leaves no store behind

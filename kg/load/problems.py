@@ -39,7 +39,7 @@ class Problem:
             parts.append(_("{row}, {column}").format(row=loc[0], column=loc[1]))
         elif loc:
             parts.append(loc[0])
-        return ": ".join(parts)
+        return _("{file}: {where}").format(file=parts[0], where=parts[1]) if len(parts) == 2 else "".join(parts)
 
     def __str__(self) -> str:
         hint = _("; hint: {hint}").format(hint=self.hint) if self.hint else ""
