@@ -189,7 +189,7 @@ def test_unnamed_columns_are_ignored_with_a_warning_and_an_error_only_when_mappe
     assert sheet.columns == ["label_en", "country"]
     assert sheet.unnamed == {"B": 2, "E": 1}
     assert "column B has no header: its 2 values were ignored" in "\n".join(sheet.warnings)
-    assert "column E has no header: its 1 value were ignored" in "\n".join(sheet.warnings)
+    assert "column E has no header: its 1 value was ignored" in "\n".join(sheet.warnings)
     _, problems, _ = Mapping.from_dict({"kind": "institution", "columns": {"B": "isil"}}).map_sheet(sheet)
     (p,) = [p for p in problems if p.column == "B"]
     assert p.found == "column B has values but no header"

@@ -36,6 +36,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.errors import InputError
+from kg.i18n import _
 from kg.load.impact_read import Report, ReportRow, category_name, read_report
 from kg.load.problems import Problem, ValidationFailed
 from kg.load.reconcile import Index, mint_id, normalise_label
@@ -221,9 +222,9 @@ def import_report(
                 report.name,
                 n,
                 "Commons category",
-                "one institution of the store",
+                _("one institution of the store"),
                 f"{len(c)}: {', '.join(c)}",
-                "give the institution a P373 equal to the category",
+                _("give the institution a P373 equal to the category"),
             )
             for n, _cat, c in result.ambiguous
         ]
@@ -232,9 +233,10 @@ def import_report(
                 report.name,
                 n,
                 "Commons category",
-                "one institution of the store",
-                f"none for {cat!r}" + (f" or {name!r}" if name else ""),
-                "import the institution first (glamkg import wikidata) or give it this P373",
+                _("one institution of the store"),
+                (_("none for {category!r} or {name!r}") if name else _("none for {category!r}")).format(
+                    category=cat, name=name),
+                _("import the institution first (glamkg import wikidata) or give it this P373"),
             )
             for n, cat, name in result.unmatched
         ]

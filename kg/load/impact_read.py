@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import InputError
+from kg.i18n import N_, _
 from kg.load.problems import Problem, ValidationFailed
 from kg.load.sheet import XLSX_SUFFIXES, read_sheet
 from kg.model.measures import ExportFormat, measures
@@ -30,8 +31,8 @@ _NL = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
 _PLAIN = re.compile(r"^[+-]?\d+(\.\d+)?$")
 _HYPERLINK = re.compile(r'^=\s*HYPERLINK\(\s*"([^"]+)"', re.IGNORECASE)
 NUMBER_HINT = {
-    "nl": "write numbers as the tool does: 1.325.265 (dots group thousands) and 6,09 (decimal comma)",
-    "plain": "write numbers with digits only and a decimal point: 1325265 and 6.09",
+    "nl": N_("write numbers as the tool does: 1.325.265 (dots group thousands) and 6,09 (decimal comma)"),
+    "plain": N_("write numbers with digits only and a decimal point: 1325265 and 6.09"),
 }
 
 
@@ -85,15 +86,16 @@ def _detect(columns: Sequence[str], forced: str | None) -> ExportFormat:
     folded = {c.casefold() for c in columns}
     if forced:
         if forced not in m.formats:
-            raise InputError(f"--format: expected one of {', '.join(m.formats)}, found {forced!r}")
+            raise InputError(_("--format: expected one of {formats}, found {forced!r}").format(
+                                 formats=', '.join(m.formats), forced=forced))
         return m.formats[forced]
     for f in m.formats.values():
         if set(f.required) <= folded:
             return f
     known = "; ".join(f"{f.key}: {', '.join(f.required)}" for f in m.formats.values())
     raise InputError(
-        f"expected the columns of an impact export ({known}), found {', '.join(columns) or 'no columns'}; "
-        "give --format if the file has another layout"
+        _("expected the columns of an impact export ({known}), found {columns}; give --format if the file has "
+          "another layout").format(known=known, columns=', '.join(columns) or _('no columns'))
     )
 
 
@@ -121,7 +123,7 @@ def _text_rows(path: Path, fmt_key: str | None) -> tuple[list[str], list[RawRow]
 
     m = measures()
     try:
-        text = read_text(path, what="impact report").lstrip("\ufeff")
+        text = read_text(path, what=_("impact report")).lstrip("\ufeff")
     except InputError:  # not UTF-8 (Excel's UTF-16 text, ...): the sheet reader knows those, with a header
         text = ""
     first = text.split("\n", 1)[0].rstrip("\r")
@@ -136,8 +138,9 @@ def _text_rows(path: Path, fmt_key: str | None) -> tuple[list[str], list[RawRow]
                 if any(c.strip() for c in rec):
                     if len(rec) != len(f.header):
                         raise InputError(
-                            f"{path}: row {n}: expected {len(f.header)} tab-separated fields "
-                            f"({', '.join(f.header)}), found {len(rec)}"
+                            _("{path}: row {n}: expected {expected} tab-separated fields ({header}), found "
+                              "{found}").format(
+                                path=path, n=n, expected=len(f.header), header=', '.join(f.header), found=len(rec))
                         )
                     rows.append((n, dict(zip(f.header, rec, strict=True)), {}, set()))
             return list(f.header), rows
@@ -155,12 +158,14 @@ def read_report(path: str | Path, *, format: str | None = None, country: str = "
         header, raw = _text_rows(p, format)
     fmt = _detect(header, format)
     if not raw:
-        raise InputError(f"{name}: expected rows below the header, found only the header; nothing to import")
+        raise InputError(_("{name}: expected rows below the header, found only the header; nothing to import").format(
+                             name=name))
     by_fold = {c.casefold(): c for c in header}
     missing = [c for c in fmt.required if c not in by_fold]
     if missing:
         raise InputError(
-            f"{name}: the {fmt.title} format needs the columns {', '.join(missing)}; found {', '.join(header)}"
+            _("{name}: the {title} format needs the columns {missing}; found {header}").format(
+                name=name, title=fmt.title, missing=', '.join(missing), header=', '.join(header))
         )
     spec = measures()
     problems: list[Problem] = []
@@ -194,7 +199,7 @@ def read_report(path: str | Path, *, format: str | None = None, country: str = "
                             column,
                             f"a number ({fmt.numbers} style)",
                             repr(value),
-                            NUMBER_HINT.get(fmt.numbers, ""),
+                            _(NUMBER_HINT[fmt.numbers]) if fmt.numbers in NUMBER_HINT else "",
                         )
                     )
             elif target in ("source_url", "category_url") and column in links:
@@ -214,9 +219,9 @@ def read_report(path: str | Path, *, format: str | None = None, country: str = "
                         name,
                         number,
                         column,
-                        "a value (or a formula with a cached value)",
-                        "a formula the workbook holds no value for",
-                        "open the workbook in a spreadsheet program and save it again",
+                        _("a value (or a formula with a cached value)"),
+                        _("a formula the workbook holds no value for"),
+                        _("open the workbook in a spreadsheet program and save it again"),
                     )
                 )
         category = category_name(fields.get("category", ""))
@@ -226,9 +231,9 @@ def read_report(path: str | Path, *, format: str | None = None, country: str = "
                     name,
                     number,
                     category_col,
-                    "a Commons category",
-                    "an empty cell",
-                    "every row names the category its figures are about",
+                    _("a Commons category"),
+                    _("an empty cell"),
+                    _("every row names the category its figures are about"),
                 )
             )
             continue
@@ -238,7 +243,8 @@ def read_report(path: str | Path, *, format: str | None = None, country: str = "
         except ValueError as e:
             like = dt.date(2024, 9, 4).strftime(fmt.date_format)
             problems.append(
-                Problem(name, number, date_col, f"a date like {like}", repr(vals.get(date_col, "")), str(e))
+                Problem(name, number, date_col, _("a date like {like}").format(
+                                                    like=like), repr(vals.get(date_col, "")), str(e))
             )
             continue
         rows.append(
@@ -263,9 +269,9 @@ def read_report(path: str | Path, *, format: str | None = None, country: str = "
                     name,
                     r.number,
                     category_col,
-                    "one row per category and date",
-                    f"the same as row {seen[when]}",
-                    "remove the duplicate row",
+                    _("one row per category and date"),
+                    _("the same as row {seen}").format(seen=seen[when]),
+                    _("remove the duplicate row"),
                 )
             )
         seen.setdefault(when, r.number)

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from kg.i18n import _, ngettext
 from kg.load.mapping import MappedRow, MappedValue
 from kg.load.problems import Problem
 from kg.load.reconcile import Index, Match, normalise_label
@@ -62,13 +63,14 @@ class Linker:
 
     # -- helpers ------------------------------------------------------------------------------------------
     def _where(self) -> str:
-        return self.service.name if self.service else "the store"
+        return self.service.name if self.service else _("the store")
 
     def _review_hint(self) -> str:
         p = self.review.path
         if p is None:
-            return "put the right Q-id in the cell, or run with --review FILE to decide in a review file"
-        return f"mark one line (or `new`) in the pick column of {p} and run again with --review {p}"
+            return _("put the right Q-id in the cell, or run with --review FILE to decide in a review file")
+        return _("mark one line (or `new`) in the pick column of {file} and run again with --review "
+                 "{file}").format(file=p)
 
     def _new_how(self) -> str:
         return NOT_ON_WIKIDATA if self.service is not None and self.service.wikidata else "new"
@@ -93,17 +95,19 @@ class Linker:
 
     def _undecided(self, row: int, column: str, text: str, countries: Sequence[str], cands: list[Candidate]) -> None:
         self.review.ask(ReviewQuestion(self.file, row, column, text, tuple(countries), cands))
-        where = f" in {', '.join(countries)}" if countries else ""
         shown = "; ".join(c.text() for c in cands[:SHOWN]) + (
-            f"; and {len(cands) - SHOWN} more" if len(cands) > SHOWN else ""
+            _("; and {n} more").format(n=len(cands) - SHOWN) if len(cands) > SHOWN else ""
         )
+        expected = (_("one item named {text!r} in {countries} ({where})") if countries
+                    else _("one item named {text!r} ({where})"))
         self.problems.append(
             Problem(
                 self.file,
                 row,
                 column,
-                f"one item named {text!r}{where} ({self._where()})",
-                f"{len(cands)} candidate{'s' if len(cands) > 1 else ''}: {shown}",
+                expected.format(text=text, countries=", ".join(countries), where=self._where()),
+                ngettext("{n} candidate: {shown}", "{n} candidates: {shown}", len(cands)).format(
+                    n=len(cands), shown=shown),
                 self._review_hint(),
             )
         )
@@ -160,9 +164,10 @@ class Linker:
                         self.file,
                         match.row,
                         col,
-                        "one row per item",
-                        f"the same item as row {first[match.id]} ({match.id}, matched by {match.how})",
-                        "merge the two rows, or pick another candidate in the review file",
+                        _("one row per item"),
+                        _("the same item as row {row} ({id}, matched by {how})").format(
+                            row=first[match.id], id=match.id, how=match.how),
+                        _("merge the two rows, or pick another candidate in the review file"),
                     )
                 )
                 continue
@@ -192,9 +197,9 @@ class Linker:
                             self.file,
                             r.number,
                             col,
-                            "an existing item for a named cell",
-                            f"{text!r} answered `new`",
-                            "a cell cannot create an item: load it first (as a row of its kind), then name it",
+                            _("an existing item for a named cell"),
+                            _("{text!r} answered `new`").format(text=text),
+                            _("a cell cannot create an item: load it first (as a row of its kind), then name it"),
                         )
                     )
                     continue
@@ -205,7 +210,7 @@ class Linker:
                 if len(local) == 1:
                     r.claims.append(MappedValue(pid, ItemRef(next(iter(local))), col))
                 elif local:
-                    cands = [Candidate(i, text, "in the store or this load", 100.0) for i in sorted(local)]
+                    cands = [Candidate(i, text, _("in the store or this load"), 100.0) for i in sorted(local)]
                     self._undecided(r.number, col, text, countries, cands)
                 elif self.service is not None:
                     idents = ((model().prop("isil").id, text),) if s.isil_pattern.match(text) else ()
@@ -224,16 +229,17 @@ class Linker:
                 self._not_found(r.number, col, q.text)
 
     def _not_found(self, row: int, col: str, text: str) -> None:
-        where = "the store, this load or " + self.service.name if self.service else "the store or this load"
-        hint = "write the item's Q-id, or load the item first"
-        if self.service is None:
-            hint += ", or run with --reconcile wikidata to look it up on Wikidata"
+        where = (_("the store, this load or {service}").format(service=self.service.name) if self.service
+                 else _("the store or this load"))
+        hint = (_("write the item's Q-id, or load the item first") if self.service else
+                _("write the item's Q-id, or load the item first, or run with --reconcile wikidata to look it up on "
+                  "Wikidata"))
         self.problems.append(
             Problem(
                 self.file,
                 row,
                 col,
-                f"an item id like Q55, or the label or identifier of one item in {where}",
+                _("an item id like Q55, or the label or identifier of one item in {where}").format(where=where),
                 repr(text),
                 hint,
             )

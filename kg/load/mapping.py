@@ -41,9 +41,10 @@ from typing import Any, cast
 import yaml
 
 from kg.errors import InputError, read_text
+from kg.i18n import _
 from kg.load.cells import cell_problem, formula_problem
-from kg.load.numbers import LOCALES, parse_number
-from kg.load.problems import Problem
+from kg.load.numbers import LOCALES, BelowMinimum, NumberFormatError, parse_number
+from kg.load.problems import Problem, did_you_mean, unknown_property
 from kg.load.reconcile_settings import settings as reconcile_settings
 from kg.load.sheet import Cell, Sheet, split_values
 from kg.model import ids
@@ -59,7 +60,6 @@ PARTS = ("latitude", "longitude")
 UNKNOWN_WORDS = frozenset(
     {"unknown", "unknown value", "somevalue", "?", "onbekend", "unbekannt", "inconnu", "desconocido"}
 )
-BELOW_MINIMUM = "below the smallest amount allowed for this property:"
 SERIAL_MAX = 2_958_465  # Excel's date serial of 9999-12-31
 
 
@@ -136,7 +136,8 @@ class Mapping:
     ) -> None:
         m = model()
         if kind not in m.kinds:
-            raise InputError(f"{source or 'mapping'}: expected a kind in {', '.join(m.kinds)}, found {kind!r}")
+            raise InputError(_("{source}: expected a kind in {kinds}, found {kind!r}").format(
+                                 source=source or _('mapping'), kinds=', '.join(m.kinds), kind=kind))
         self.kind = kind
         self.columns = dict(columns or {})
         self.language = language
@@ -173,17 +174,19 @@ class Mapping:
     @classmethod
     def from_file(cls, path: str | Path, *, kind: str | None = None) -> Mapping:
         p = Path(path)
-        text = read_text(p, "a mapping file (YAML)")
+        text = read_text(p, _("a mapping file (YAML)"))
         try:
             raw = yaml.safe_load(text)
         except yaml.YAMLError as e:
-            raise InputError(f"{p}: expected a YAML mapping file, found a YAML error: {e}") from e
+            raise InputError(_("{p}: expected a YAML mapping file, found a YAML error: {error}").format(
+                p=p, error=e)) from e
         return cls.from_dict(raw or {}, kind=kind, source=str(p))
 
     @classmethod
     def from_dict(cls, raw: MappingABC[str, Any], *, kind: str | None = None, source: str = "mapping") -> Mapping:
         if not isinstance(raw, MappingABC):
-            raise InputError(f"{source}: expected a YAML mapping (key: value lines), found {type(raw).__name__}")
+            raise InputError(_("{source}: expected a YAML mapping (key: value lines), found {name}").format(
+                                 source=source, name=type(raw).__name__))
         known = {
             "kind",
             "language",
@@ -200,31 +203,35 @@ class Mapping:
         unknown = set(raw) - known
         if unknown:
             raise InputError(
-                f"{source}: expected keys among {', '.join(sorted(known))}, found {', '.join(sorted(unknown))}"
+                _("{source}: expected keys among {known}, found {unknown}").format(
+                    source=source, known=', '.join(sorted(known)), unknown=', '.join(sorted(unknown)))
             )
         kind = kind or raw.get("kind")
         if not kind:
-            raise InputError(f"{source}: expected `kind: institution|partner|partnership|contribution` (or --kind)")
+            raise InputError(_("{source}: expected `kind: institution|partner|partnership|contribution` (or "
+                               "--kind)").format(source=source))
         decimal, thousands = ".", ""
         if raw.get("locale"):
             loc = str(raw["locale"]).lower().replace("_", "-")
             fmt = LOCALES.get(loc) or LOCALES.get(loc.split("-")[0])
             if fmt is None:
                 raise InputError(
-                    f"{source}: locale: expected one of {', '.join(sorted(LOCALES))}, found {raw['locale']!r}; "
-                    "hint: give decimal: and thousands: instead"
+                    _("{source}: locale: expected one of {LOCALES}, found {raw!r}; hint: give decimal: and "
+                      "thousands: instead").format(source=source, LOCALES=", ".join(sorted(LOCALES)), raw=raw["locale"])
                 )
             decimal, thousands = fmt
         decimal = str(raw.get("decimal", decimal))
         thousands = str(raw.get("thousands", thousands)) if raw.get("thousands") is not None else thousands
         if decimal not in (".", ",") or thousands not in ("", ".", ",", " ", "'", "\u00a0") or decimal == thousands:
             raise InputError(
-                f"{source}: expected decimal '.' or ',' and a different thousands separator "
-                f"('', '.', ',', ' ', \"'\"), found decimal {decimal!r} thousands {thousands!r}"
+                _("{source}: expected decimal '.' or ',' and a different thousands separator ('', '.', ',', ' ', "
+                  '"\'"), found decimal {decimal!r} thousands {thousands!r}').format(
+                    source=source, decimal=decimal, thousands=thousands)
             )
         ref_raw = raw.get("reference") or {}
         if not isinstance(ref_raw, MappingABC) or set(ref_raw) - {"url", "retrieved", "stated_in"}:
-            raise InputError(f"{source}: reference: expected url, retrieved and/or stated_in, found {ref_raw!r}")
+            raise InputError(_("{source}: reference: expected url, retrieved and/or stated_in, found "
+                               "{ref_raw!r}").format(source=source, ref_raw=ref_raw))
         reference = Reference(
             url=_opt_str(ref_raw.get("url")),
             retrieved=_opt_str(ref_raw.get("retrieved")),
@@ -232,14 +239,16 @@ class Mapping:
         )
         language = str(raw.get("language", "en"))
         if not is_language_code(language):
-            raise InputError(f"{source}: language: expected a code like en or nl, found {language!r}")
+            raise InputError(_("{source}: language: expected a code like en or nl, found {language!r}").format(
+                                 source=source, language=language))
         probe = cls(str(kind), {}, language=language, decimal=decimal, thousands=thousands, source=source)
         columns: dict[str, ColumnSpec] = {}
         for col, spec in (raw.get("columns") or {}).items():
             columns[str(col)] = probe._column_spec(str(col), spec, where=f"{source}: columns.{col}")
         unmapped = str(raw.get("unmapped", "ignore"))
         if unmapped not in ("ignore", "error"):
-            raise InputError(f"{source}: unmapped: expected ignore or error, found {unmapped!r}")
+            raise InputError(_("{source}: unmapped: expected ignore or error, found {unmapped!r}").format(
+                                 source=source, unmapped=unmapped))
         return cls(
             str(kind),
             columns,
@@ -266,12 +275,14 @@ class Mapping:
             p = m.prop(key)
         else:
             raise InputError(
-                f"{where}: expected a property key from schemas/model.yaml or an id like P17, found {key!r}"
+                _("{where}: expected a property key from schemas/model.yaml or an id like P17, found {key!r}").format(
+                    where=where, key=key)
             )
         if datatype and datatype != p.datatype:
             raise InputError(
-                f"{where}: datatype: {p.id} ({p.label}) is a {p.datatype} property on Wikidata, found {datatype!r}; "
-                "hint: leave out `datatype:`"
+                _("{where}: datatype: {id} ({label}) is a {datatype} property on Wikidata, found {given!r}; "
+                  "hint: leave out `datatype:`").format(where=where, id=p.id, label=p.label, datatype=p.datatype,
+                                                        given=datatype)
             )
         pid, datatype = p.id, p.datatype
         unit = spec.get("unit")
@@ -279,7 +290,8 @@ class Mapping:
             unit = self._item_or_fail(str(unit), where + ".unit")
         part = spec.get("part")
         if part is not None and (part not in PARTS or datatype != "globe-coordinate"):
-            raise InputError(f"{where}: part: expected latitude or longitude on a coordinate property, found {part!r}")
+            raise InputError(_("{where}: part: expected latitude or longitude on a coordinate property, found "
+                               "{part!r}").format(where=where, part=part))
         values = {str(k).casefold(): str(v) for k, v in (spec.get("values") or {}).items()}
         fmts = spec.get("date_format") or spec.get("date_formats") or ()
         return ColumnSpec(
@@ -301,7 +313,8 @@ class Mapping:
         if isinstance(spec, str):
             spec = {"field": spec}
         if not isinstance(spec, MappingABC):
-            raise InputError(f"{where}: expected a name (label_nl, country, P17, ignore) or a mapping, found {spec!r}")
+            raise InputError(_("{where}: expected a name (label_nl, country, P17, ignore) or a mapping, found "
+                               "{spec!r}").format(where=where, spec=spec))
         if "property" in spec:
             s = self._property_spec(where, str(spec["property"]), spec)
             return ColumnSpec(**{**s.__dict__, "column": col})
@@ -311,8 +324,8 @@ class Mapping:
             raise InputError(f"{where}: {unknown_property(name.strip())}")
         if resolved is None:
             raise InputError(
-                f"{where}: expected id, label[_lang], description[_lang], aliases[_lang], ignore, a property key or "
-                f"an id like P17, found {name!r}"
+                _("{where}: expected id, label[_lang], description[_lang], aliases[_lang], ignore, a property key "
+                  "or an id like P17, found {name!r}").format(where=where, name=name)
             )
         if resolved.field == "property":
             s = self._property_spec(where, str(resolved.pid), spec)
@@ -349,7 +362,8 @@ class Mapping:
     def _item_or_fail(self, text: str, where: str) -> str:
         qid = self.item_id(text, ColumnSpec(where, "property"))
         if qid is None:
-            raise InputError(f"{where}: expected an item id like Q55 or a class key from the model, found {text!r}")
+            raise InputError(_("{where}: expected an item id like Q55 or a class key from the model, found "
+                               "{text!r}").format(where=where, text=text))
         return qid
 
     # -- per sheet -------------------------------------------------------------------------------------
@@ -363,7 +377,7 @@ class Mapping:
             if spec is None:
                 if ids.is_id(col.strip(), kinds="P"):
                     problems.append(
-                        Problem(sheet.name, 1, col, "a property glamkg knows", unknown_property(col.strip()), "")
+                        Problem(sheet.name, 1, col, _("a property glamkg knows"), unknown_property(col.strip()), "")
                     )
                     continue
                 if self.unmapped == "error":
@@ -375,10 +389,10 @@ class Mapping:
                             sheet.name,
                             1,
                             col,
-                            f"a column name among {', '.join(known)} or a property id",
+                            _("a column name among {known} or a property id").format(known=', '.join(known)),
                             repr(col),
-                            _did_you_mean(col, known)
-                            + "rename the column, or map it (or `ignore` it) in a mapping file",
+                            did_you_mean(col, known)
+                            + _("rename the column, or map it (or `ignore` it) in a mapping file"),
                         )
                     )
                 continue
@@ -386,14 +400,17 @@ class Mapping:
                 specs[col] = spec
         for col in self.columns:
             if col not in sheet.columns and self.columns[col].field != "ignore":
-                found = "no such column"
-                hint = _did_you_mean(col, sheet.columns) + f"columns are: {', '.join(sheet.columns)}"
+                found = _("no such column")
+                hint = did_you_mean(col, sheet.columns) + _("columns are: {columns}").format(
+                    columns=", ".join(sheet.columns))
                 if col.upper() in sheet.unnamed:
-                    found = f"column {col.upper()} has values but no header"
-                    hint = f"give column {col.upper()} a name in the header row and map that name"
+                    found = _("column {letter} has values but no header").format(letter=col.upper())
+                    hint = _("give column {letter} a name in the header row and map that name").format(
+                        letter=col.upper())
                 problems.append(
                     Problem(
-                        sheet.name, 1, col, f"the column {col!r} named in {self.source or 'the mapping'}", found, hint
+                        sheet.name, 1, col, _("the column {col!r} named in {source}").format(
+                                                col=col, source=self.source or _("the mapping")), found, hint
                     )
                 )
         parts = {(s.pid, s.part) for s in specs.values() if s.part}
@@ -405,9 +422,10 @@ class Mapping:
                         sheet.name,
                         1,
                         None,
-                        f"a {other} column for {pid} too",
-                        f"only {part}",
-                        "map both coordinate parts, or use one column with lat,lon",
+                        (_("a longitude column for {pid} too") if other == "longitude"
+                         else _("a latitude column for {pid} too")).format(pid=pid),
+                        _("only the latitude") if part == "latitude" else _("only the longitude"),
+                        _("map both coordinate parts, or use one column with lat,lon"),
                     )
                 )
         return specs, problems
@@ -446,13 +464,14 @@ class Mapping:
                             sheet.name,
                             row.number,
                             col,
-                            f"a {missing} next to the {next(iter(parts))}",
-                            "an empty cell",
-                            "fill in both coordinate parts or neither",
+                            _("a longitude next to the latitude") if missing == "longitude"
+                            else _("a latitude next to the longitude"),
+                            _("an empty cell"),
+                            _("fill in both coordinate parts or neither"),
                         )
                     )
                     continue
-                (lat, lcol), (lon, _) = parts["latitude"], parts["longitude"]
+                (lat, lcol), (lon, _lon_col) = parts["latitude"], parts["longitude"]
                 try:
                     value = Coordinate(
                         cast(float, self._number_for_coord(lat)), cast(float, self._number_for_coord(lon))
@@ -464,7 +483,7 @@ class Mapping:
                             sheet.name,
                             row.number,
                             lcol,
-                            "a latitude -90..90 and longitude -180..180",
+                            _("a latitude -90..90 and longitude -180..180"),
                             f"{lat!r}, {lon!r}",
                             str(e),
                         )
@@ -496,7 +515,7 @@ class Mapping:
         if f in ("label", "description"):
             text = _text(cell)
             if spec.language is None:
-                raise ValueError("no language for this column")
+                raise ValueError(_("no language for this column"))
             (mr.labels if f == "label" else mr.descriptions)[spec.language] = text
             mr.columns[f"{f}:{spec.language}"] = spec.column
             return
@@ -540,13 +559,13 @@ class Mapping:
 
     def number(self, cell: Cell) -> Decimal:
         if isinstance(cell, bool):
-            raise ValueError(f"expected a number, found {cell!r}")
+            raise ValueError(_("expected a number, found {cell!r}").format(cell=cell))
         if isinstance(cell, int | float):
             return Decimal(repr(cell)) if isinstance(cell, float) else Decimal(cell)
         try:
             return parse_number(str(cell), self.decimal, self.thousands)
         except (ValueError, InvalidOperation):
-            raise ValueError(f"not a number in the {self._number_format()} format") from None
+            raise NumberFormatError(self._number_format()) from None
 
     def _number_for_coord(self, cell: Cell) -> Decimal | float:
         if isinstance(cell, int | float) and not isinstance(cell, bool):
@@ -554,13 +573,13 @@ class Mapping:
         try:
             return parse_number(str(cell), self.decimal, "")
         except (ValueError, InvalidOperation):
-            raise ValueError(f"not a number in the {self._number_format()} format") from None
+            raise NumberFormatError(self._number_format()) from None
 
     def _number_format(self) -> str:
         ex = {".": "1234.5", ",": "1234,5"}[self.decimal]
         if self.thousands:
-            ex += f" or 1{self.thousands}234{self.decimal}5"
-        return f"decimal {self.decimal!r} (like {ex})"
+            ex = _("{example} or {other}").format(example=ex, other=f"1{self.thousands}234{self.decimal}5")
+        return _("decimal {decimal!r} (like {example})").format(decimal=self.decimal, example=ex)
 
     def convert(self, cell: Cell, spec: ColumnSpec) -> Value:
         """A cell (or a constant) -> a typed value for ``spec``'s datatype; ValueError if it does not fit."""
@@ -568,7 +587,7 @@ class Mapping:
         if dtype == "wikibase-item":
             qid = self.item_id(_text(cell), spec)
             if qid is None:
-                raise ValueError("unknown item")
+                raise ValueError(_("unknown item"))
             return coerce(qid, dtype)
         if dtype == "time":
             if spec.unknowable and isinstance(cell, str) and cell.strip().casefold() in UNKNOWN_WORDS:
@@ -577,7 +596,7 @@ class Mapping:
         if dtype == "quantity":
             amount = self.number(cell)
             if spec.minimum is not None and amount < spec.minimum:
-                raise ValueError(f"{BELOW_MINIMUM} {spec.minimum}")
+                raise BelowMinimum(spec.minimum)
             return Quantity(amount, unit=spec.unit)
         if dtype == "globe-coordinate":
             return self.coordinate(cell)
@@ -613,7 +632,8 @@ class Mapping:
         if float(number).is_integer() and 1 <= number <= 9999:
             return Time(cast(str, int(number)))
         if self._epoch is None or not 10_000 <= number <= SERIAL_MAX:
-            raise ValueError(f"found the number {number!r}: neither a year (1..9999) nor an Excel date serial")
+            raise ValueError(_("found the number {number!r}: neither a year (1..9999) nor an Excel date serial").format(
+                                 number=number))
         from openpyxl.utils.datetime import from_excel
 
         return Time(cast(str, from_excel(number, self._epoch).date()))
@@ -635,26 +655,7 @@ class Mapping:
             except (ValueError, InvalidOperation):
                 continue
             return Coordinate(cast(float, str(lat_d)), cast(float, str(lon_d)))
-        raise ValueError("not two numbers")
-
-
-def _did_you_mean(name: str, names: list[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name.casefold(), [n.casefold() for n in names], n=1, cutoff=0.6)
-    if not close:
-        return ""
-    original = next(n for n in names if n.casefold() == close[0])
-    return f"did you mean {original!r}? "
-
-
-def unknown_property(pid: str) -> str:
-    """Why a property id outside the model and schemas/properties.yaml is refused."""
-    return (
-        f"{pid} is not a property glamkg knows (not in schemas/model.yaml or schemas/properties.yaml), so its "
-        "datatype and checks are unknown; hint: check the id on wikidata.org, and if it is right add it to "
-        "schemas/properties.yaml with its datatype"
-    )
+        raise ValueError(_("not two numbers"))
 
 
 def _text(cell: Cell) -> str:

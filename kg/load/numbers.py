@@ -21,7 +21,25 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from kg.i18n import N_, _, ngettext
 from kg.load.problems import Problem
+
+
+class NumberFormatError(ValueError):
+    """A cell that is not a number in the sheet's stated format (``number_format`` says which, for a person)."""
+
+    def __init__(self, number_format: str) -> None:
+        super().__init__(_("not a number in the {number_format} format").format(number_format=number_format))
+        self.number_format = number_format
+
+
+class BelowMinimum(ValueError):
+    """A number below the smallest amount its property allows (``minimum``)."""
+
+    def __init__(self, minimum: object) -> None:
+        super().__init__(_("below the smallest amount allowed for this property: {minimum}").format(minimum=minimum))
+        self.minimum = minimum
+
 
 # Number formats per locale: (decimal separator, thousands separator). "de-CH" uses an apostrophe.
 LOCALES: dict[str, tuple[str, str]] = {
@@ -50,7 +68,7 @@ _GROUPS = re.compile(r"^[+-]?\d{1,3}(\.\d{3}){2,}$")
 _THREE = re.compile(r"^[+-]?\d{1,3}\.\d{3}$")
 _DOTTED = re.compile(r"^[+-]?\d+\.\d+$")
 _COMMA = re.compile(r"^[+-]?\d+,\d+$")
-HINT = (
+HINT = N_(
     "say how the sheet writes numbers: `locale: nl` (or de, fr, ...) in a mapping file, or `decimal:` and "
     "`thousands:`; with `locale: en` a dot is the decimal point"
 )
@@ -74,15 +92,18 @@ def ambiguous(file: str, rows: Sequence[Any], specs: Mapping[str, Any]) -> list[
         groups = next(((n, t) for n, t in dotted if _GROUPS.match(t)), None)
         why = ""
         if groups is not None:
-            why = f"{groups[1]!r} on row {groups[0]}, which can only be thousands groups"
-        elif all(_THREE.match(t) for _, t in dotted):
-            why = (f"{len(dotted)} values like {dotted[0][1]!r} (row {dotted[0][0]}) with three digits after the dot: "
-                   "thousands groups or decimals")
+            why = _("{value!r} on row {row}, which can only be thousands groups").format(value=groups[1], row=groups[0])
+        elif all(_THREE.match(t) for _n, t in dotted):
+            why = ngettext("{n} value like {value!r} (row {row}) with three digits after the dot: thousands groups or "
+                           "decimals", "{n} values like {value!r} (row {row}) with three digits after the dot: "
+                           "thousands groups or decimals", len(dotted)).format(
+                n=len(dotted), value=dotted[0][1], row=dotted[0][0])
         elif comma is not None:
-            why = (f"{dotted[0][1]!r} on row {dotted[0][0]} with a dot, while {comma[2]!r} in column {comma[0]!r} "
-                   f"(row {comma[1]}) has a decimal comma")
+            why = _("{value!r} on row {row} with a dot, while {other!r} in column {column!r} (row {other_row}) has a "
+                    "decimal comma").format(value=dotted[0][1], row=dotted[0][0], other=comma[2], column=comma[0],
+                                            other_row=comma[1])
         if why:
-            problems.append(Problem(file, dotted[0][0], col, "numbers in a format the sheet states", why, HINT))
+            problems.append(Problem(file, dotted[0][0], col, _("numbers in a format the sheet states"), why, _(HINT)))
     return problems
 
 
@@ -100,12 +121,12 @@ def parse_number(text: str, decimal: str = ".", thousands: str = "") -> Decimal:
         sign, t = t[0], t[1:]
     if decimal != "." and "." in t and thousands != ".":
         raise ValueError("unexpected '.'")
-    int_part, _, frac = t.partition(decimal)
+    int_part, _sep, frac = t.partition(decimal)
     if thousands and thousands in int_part:
         groups = int_part.split(thousands)
         if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
-            raise ValueError("bad grouping")
+            raise ValueError(_("bad grouping"))
         int_part = "".join(groups)
     if not int_part.isdigit() or (frac and not frac.isdigit()) or (decimal in t and not frac):
-        raise ValueError("not a number")
+        raise ValueError(_("not a number"))
     return Decimal(f"{sign}{int_part}.{frac}" if frac else f"{sign}{int_part}")

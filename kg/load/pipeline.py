@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import EntityError, InputError
+from kg.i18n import _
 from kg.load.linking import Linker
 from kg.load.mapping import MappedRow
 from kg.load.mapping import Mapping as ColumnMapping
@@ -84,7 +85,7 @@ def source_reference(path: Path, mapping: ColumnMapping) -> tuple[str, str, str 
     try:
         Time(retrieved)
     except InputError as e:
-        raise InputError(f"reference retrieved date: {e}") from None
+        raise InputError(_("reference retrieved date: {error}").format(error=e)) from None
     return url, retrieved, mapping.reference.stated_in
 
 
@@ -212,8 +213,8 @@ def prepare(
         sheet = read_sheet(p, encoding=encoding, delimiter=delimiter, sheet_name=sheet_name)
     if not sheet.rows:
         raise InputError(
-            f"{sheet.name}: expected rows below the header, found only the header ({len(sheet.columns)} columns); "
-            "nothing to load"
+            _("{name}: expected rows below the header, found only the header ({n} columns); nothing to load").format(
+                name=sheet.name, n=len(sheet.columns))
         )
     kind = mapping.kind
     progress.phase("mapping", len(sheet.rows))
@@ -223,7 +224,7 @@ def prepare(
     broken = {pr.row for pr in sheet.problems}
     problems = [*sheet.problems, *(pr for pr in problems if pr.row not in broken)]
     warnings = list(sheet.warnings) + [
-        f"column {c!r} is not mapped and was ignored"
+        _("column {column!r} is not mapped and was ignored").format(column=c)
         for c in sheet.columns
         if c not in specs and mapping.unmapped == "ignore" and c not in mapping.columns
     ]
@@ -262,8 +263,9 @@ def prepare(
                 problems.append(pr)
     elif shacl_limit >= 0:
         warnings.append(
-            f"{len(rows)} rows: more than --shacl-limit {shacl_limit}, so the pyshacl graph check was skipped "
-            "(every row was still checked against schemas/shapes.ttl by the row checker)"
+            _("{n} rows: more than --shacl-limit {shacl_limit}, so the pyshacl graph check was skipped (every row "
+              "was still checked against schemas/shapes.ttl by the row checker)").format(
+                n=len(rows), shacl_limit=shacl_limit)
         )
     progress.advance(len(rows))
 
@@ -295,7 +297,8 @@ def prepare(
             try:
                 chunk.append((m, entity_for(by_row.pop(m.row), m, kind, refs)))
             except (EntityError, InputError) as e:
-                problems.append(Problem(name, m.row, None, "a row that converts to an entity", "an error", str(e)))
+                problems.append(Problem(name, m.row, None, _("a row that converts to an "
+                                                             "entity"), _("an error"), str(e)))
         if problems:
             continue  # keep collecting conversion problems; nothing will be planned
         asked = [e["id"] for m, e in chunk if not (minted_absent and m.how == "new")]
@@ -310,9 +313,9 @@ def prepare(
                         name,
                         m.row,
                         None,
-                        f"an item the store can read back exactly ({item.id})",
-                        "values that cannot be restored exactly: " + "; ".join(old[LOSSY][:3]),
-                        "update this item from its original source (e.g. glamkg import), not from a spreadsheet",
+                        _("an item the store can read back exactly ({id})").format(id=item.id),
+                        _("values that cannot be restored exactly: {values}").format(values="; ".join(old[LOSSY][:3])),
+                        _("update this item from its original source (e.g. glamkg import), not from a spreadsheet"),
                     )
                 )
             items.append(item)
@@ -374,9 +377,10 @@ def resolve_cells(
                         file,
                         r.number,
                         c.column,
-                        "an item id of the store, the model, the id map or the target wiki",
+                        _("an item id of the store, the model, the id map or the target wiki"),
                         refused[c.value.id],
-                        "check the id; for a Wikidata item, import it into the store first (glamkg import wikidata)",
+                        _("check the id; for a Wikidata item, import it into the store first (glamkg import "
+                          "wikidata)"),
                     )
                 )
             elif (c.pid, c.value.id) in renames:

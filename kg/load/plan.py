@@ -38,6 +38,7 @@ import yaml
 
 from kg import outfile
 from kg.errors import InputError, read_text
+from kg.i18n import _
 
 ItemAction = Literal["create", "update", "unchanged"]
 ChangeAction = Literal["add", "change", "remove", "unchanged"]
@@ -221,7 +222,7 @@ class Plan:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Plan:
         if not isinstance(data, Mapping) or data.get("glamkg_plan") != 1:
-            raise InputError("expected a glamkg plan (a mapping with glamkg_plan: 1), found something else")
+            raise InputError(_("expected a glamkg plan (a mapping with glamkg_plan: 1), found something else"))
         items = []
         for n, raw in enumerate(data.get("items") or []):
             try:
@@ -239,9 +240,11 @@ class Plan:
                     )
                 )
             except (KeyError, TypeError) as e:
-                raise InputError(f"plan item {n}: expected id, action, entity ..., found a malformed item ({e})") from e
+                raise InputError(_("plan item {n}: expected id, action, entity ..., found a malformed item "
+                                   "({error})").format(n=n, error=e)) from e
             if items[-1].action not in ITEM_ACTIONS:
-                raise InputError(f"plan item {n}: expected action in {ITEM_ACTIONS}, found {items[-1].action!r}")
+                raise InputError(_("plan item {n}: expected action in {ITEM_ACTIONS}, found {action!r}").format(
+                                     n=n, ITEM_ACTIONS=ITEM_ACTIONS, action=items[-1].action))
         return cls(
             items=items,
             source=data.get("source", ""),
@@ -258,17 +261,18 @@ class Plan:
             text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=120)
         else:
             text = json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
-        outfile.write_text(p, text, what="plan file")
+        outfile.write_text(p, text, what=_("plan file"))
         return p
 
     @classmethod
     def read(cls, path: str | Path) -> Plan:
         p = Path(path)
-        text = read_text(p, "a plan file")
+        text = read_text(p, _("a plan file"))
         try:
             data = yaml.safe_load(text)  # JSON is YAML
         except yaml.YAMLError as e:
-            raise InputError(f"{p}: expected a plan in YAML or JSON, found a parse error: {e}") from e
+            raise InputError(_("{p}: expected a plan in YAML or JSON, found a parse error: {error}").format(
+                                 p=p, error=e)) from e
         return cls.from_dict(data)
 
 

@@ -35,9 +35,11 @@ class Problem:
             loc.append(_("row {row}").format(row=self.row))
         if self.column is not None:
             loc.append(_("column {column}").format(column=repr(self.column)))
-        if loc:
-            parts.append(", ".join(loc))
-        return ": ".join(parts)
+        if len(loc) == 2:
+            parts.append(_("{row}, {column}").format(row=loc[0], column=loc[1]))
+        elif loc:
+            parts.append(loc[0])
+        return _("{file}: {where}").format(file=parts[0], where=parts[1]) if len(parts) == 2 else "".join(parts)
 
     def __str__(self) -> str:
         hint = _("; hint: {hint}").format(hint=self.hint) if self.hint else ""
@@ -61,6 +63,26 @@ def summary(problems: Iterable[Problem], rows: int) -> str:
     where += _(" and the header") if header else ""
     return ngettext("{n} problem in {where}; nothing was written", "{n} problems in {where}; nothing was written",
                     len(ps)).format(n=len(ps), where=where)
+
+
+def did_you_mean(name: str, names: list[str]) -> str:
+    """A hint that names the closest of ``names`` to a mistyped ``name`` (``did you mean 'country'? ``), or ''."""
+    import difflib
+
+    close = difflib.get_close_matches(name.casefold(), [n.casefold() for n in names], n=1, cutoff=0.6)
+    if not close:
+        return ""
+    original = next(n for n in names if n.casefold() == close[0])
+    return _("did you mean {name!r}? ").format(name=original)
+
+
+def unknown_property(pid: str) -> str:
+    """Why a property id outside the model and schemas/properties.yaml is refused."""
+    return _(
+        "{pid} is not a property glamkg knows (not in schemas/model.yaml or schemas/properties.yaml), so its "
+        "datatype and checks are unknown; hint: check the id on wikidata.org, and if it is right add it to "
+        "schemas/properties.yaml with its datatype"
+    ).format(pid=pid)
 
 
 class ValidationFailed(InputError):

@@ -28,6 +28,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg.i18n import _
 from kg.load.mapping import MappedRow
 from kg.load.problems import Problem
 from kg.model import ids
@@ -179,9 +180,10 @@ class Reconciler:
                         self._label_column(row)
                         if match.how in ("label", "new")
                         else row.columns.get("id") or self._label_column(row),
-                        "one row per item",
-                        f"the same item as row {prev} ({match.id}, matched by {match.how})",
-                        "merge the two rows, or give them different labels/ids",
+                        _("one row per item"),
+                        _("the same item as row {prev} ({id}, matched by {how})").format(
+                            prev=prev, id=match.id, how=match.how),
+                        _("merge the two rows, or give them different labels/ids"),
                     )
                 )
                 continue
@@ -204,9 +206,11 @@ class Reconciler:
                             self.file,
                             row.number,
                             col,
-                            f"the {self.external_pids[pid]} of {row.id} (the id column)",
-                            f"{value!r}, which belongs to {', '.join(sorted(others))}",
-                            "fix the id or the identifier: they point at different items",
+                            _("the {external_pids} of {id} (the id column)").format(
+                                external_pids=self.external_pids[pid], id=row.id),
+                            _("{value!r}, which belongs to {others}").format(
+                                value=value, others=', '.join(sorted(others))),
+                            _("fix the id or the identifier: they point at different items"),
                         )
                     )
                     return None
@@ -220,9 +224,10 @@ class Reconciler:
                         self.file,
                         row.number,
                         col,
-                        f"one item with {self.external_pids[pid]} {value!r}",
+                        _("one item with {external_pids} {value!r}").format(
+                            external_pids=self.external_pids[pid], value=value),
                         f"{len(hits)}: {', '.join(sorted(hits))}",
-                        "put the right Q-id in the id column",
+                        _("put the right Q-id in the id column"),
                     )
                 )
                 return None
@@ -233,9 +238,9 @@ class Reconciler:
                             self.file,
                             row.number,
                             col,
-                            "external ids that point at one item",
+                            _("external ids that point at one item"),
                             f"{value!r} -> {next(iter(hits))}, but {how} -> {next(iter(found))}",
-                            "check the identifiers, or put the right Q-id in the id column",
+                            _("check the identifiers, or put the right Q-id in the id column"),
                         )
                     )
                     return None
@@ -247,16 +252,17 @@ class Reconciler:
             return Match(row.number, next(iter(cands)), "label")
         if len(cands) > 1:
             countries = [v.id for v in row.values(self.country_pid) if isinstance(v, ItemRef)]
-            where = f" in {', '.join(countries)}" if countries else ""
             labels = " / ".join(repr(x) for x in row.labels.values())
             self.problems.append(
                 Problem(
                     self.file,
                     row.number,
                     self._label_column(row),
-                    f"at most one existing {self.kind} named {labels}{where}",
+                    (_("at most one existing {kind} named {labels} in {countries}") if countries
+                     else _("at most one existing {kind} named {labels}")).format(
+                        kind=self.kind, labels=labels, countries=", ".join(countries)),
                     f"{len(cands)}: {', '.join(sorted(cands, key=_id_sort))}",
-                    "ambiguous: put the right Q-id in the id column (or an identifier such as the ISIL)",
+                    _("ambiguous: put the right Q-id in the id column (or an identifier such as the ISIL)"),
                 )
             )
             return None

@@ -37,6 +37,7 @@ from typing import Any, Protocol
 from kg import config
 from kg.errors import InputError, RemoteError
 from kg.http import HttpClient, decode_json, shown_url
+from kg.i18n import _
 from kg.load.reconcile import normalise_label
 from kg.load.reconcile_settings import settings
 from kg.model import ids
@@ -61,8 +62,9 @@ class Candidate:
 
     def text(self) -> str:
         desc = f", {self.description}" if self.description else ""
-        flag = ", the service's match" if self.match else ""
-        return f"{self.id} {self.label!r}{desc} (score {self.score:g}{flag})"
+        flag = _(", the service's match") if self.match else ""
+        return _("{id} {label!r}{description} (score {score:g}{flag})").format(
+            id=self.id, label=self.label, description=desc, score=self.score, flag=flag)
 
 
 @dataclass(frozen=True)
@@ -213,9 +215,10 @@ class W3CService:
         body = decode_json(self.client.get(self.url, cache=False))
         if not isinstance(body, dict) or "identifierSpace" not in body or "name" not in body:
             raise RemoteError(
-                f"{shown_url(self.url)}: expected a reconciliation service manifest (JSON with name, identifierSpace, "
-                f"schemaSpace), found {str(body)[:120]!r}; hint: --reconcile takes the service's endpoint URL "
-                "(the one OpenRefine is given) or a Wikibase's api.php",
+                _("{shown_url}: expected a reconciliation service manifest (JSON with name, identifierSpace, "
+                  "schemaSpace), found {body!r}; hint: --reconcile takes the service's endpoint URL (the one "
+                  "OpenRefine is given) or a Wikibase's api.php").format(
+                    shown_url=shown_url(self.url), body=str(body)[:120]),
                 url=shown_url(self.url),
             )
         self.manifest = body
@@ -250,14 +253,16 @@ class W3CService:
             )
             if not isinstance(body, dict):
                 raise RemoteError(
-                    f"{shown_url(self.url)}: expected a JSON object of answers, found {str(body)[:120]!r}"
+                    _("{shown_url}: expected a JSON object of answers, found {body!r}").format(
+                        shown_url=shown_url(self.url), body=str(body)[:120])
                 )
             for i in range(len(chunk)):
                 answer = body.get(f"q{i}")
                 if not isinstance(answer, dict) or not isinstance(answer.get("result"), list):
                     raise RemoteError(
-                        f"{shown_url(self.url)}: expected an answer {{'result': [...]}} for query q{i}, "
-                        f"found {str(answer)[:120]!r}"
+                        _("{shown_url}: expected an answer {{'result': [...]}} for query q{i}, found "
+                          "{answer!r}").format(
+                            shown_url=shown_url(self.url), i=i, answer=str(answer)[:120])
                     )
                 out.append([c for c in map(_w3c_candidate, answer["result"]) if c is not None])
             advance(len(chunk))
@@ -305,7 +310,8 @@ class WikibaseApiService:
         probe = api.search(model().cls("museum").label, limit=1)
         concept = str(probe[0].get("concepturi", "")) if probe else ""
         is_wd = concept.startswith(_wikidata_space())
-        return cls(api.api_url, api, cache, limit=limit, name=f"the Wikibase at {host}", wikidata=is_wd)
+        name = _("the Wikibase at {host}").format(host=host)
+        return cls(api.api_url, api, cache, limit=limit, name=name, wikidata=is_wd)
 
     def ask(self, questions: Sequence[Question], advance: Advance | None = None) -> list[list[Candidate]]:
         return _cached_ask(self.url, self.cache, questions, self._fetch, advance)
@@ -448,18 +454,21 @@ class Renumbered:
         """``service`` through ``idmap``, which must be the map of the service's wiki; ``known``: ids the store
         has; ``wiki_has``: whether the wiki has an item (default: the service's own API, if it is one)."""
         if not isinstance(service, W3CService | WikibaseApiService):
-            raise InputError(f"{service.name}: expected a W3C reconciliation service or a Wikibase's api.php")
-        where = f"{idmap.path}: " if idmap.path else "the id map: "
+            raise InputError(_("{name}: expected a W3C reconciliation service or a Wikibase's api.php").format(
+                                 name=service.name))
+        where = f"{idmap.path}: " if idmap.path else _("the id map: ")
         if isinstance(service, WikibaseApiService) and idmap.api_url and idmap.api_url != service.url:
             raise InputError(
-                f"{where}expected the id map of the wiki --reconcile asks ({shown_url(service.url)}), found the map of "
-                f"{idmap.api_url}; hint: --idmap FILE of that wiki"
+                _("{where}expected the id map of the wiki --reconcile asks ({shown_url}), found the map of "
+                  "{api_url}; hint: --idmap FILE of that wiki").format(
+                    where=where, shown_url=shown_url(service.url), api_url=idmap.api_url)
             )
         space = str(service.manifest.get("identifierSpace") or "") if isinstance(service, W3CService) else ""
         if space and idmap.concept_base and space.rstrip("/") != idmap.concept_base.rstrip("/"):
             raise InputError(
-                f"{where}expected the id map of the wiki --reconcile asks (its items are {space}), found the map "
-                f"of {idmap.concept_base}; hint: --idmap FILE of that wiki"
+                _("{where}expected the id map of the wiki --reconcile asks (its items are {space}), found the map "
+                  "of {concept_base}; hint: --idmap FILE of that wiki").format(
+                    where=where, space=space, concept_base=idmap.concept_base)
             )
         return cls(service, idmap, known or (lambda _id: False), wiki_has)
 
@@ -523,8 +532,8 @@ def open_service(
     url = s.services.get(text.lower(), text)
     if not url.startswith(("http://", "https://")):
         raise InputError(
-            f"--reconcile: expected none, {', '.join(s.services)} or the http(s) URL of a reconciliation service "
-            f"or of a Wikibase's api.php, found {spec!r}"
+            _("--reconcile: expected none, {services} or the http(s) URL of a reconciliation service or of a "
+              "Wikibase's api.php, found {spec!r}").format(services=', '.join(s.services), spec=spec)
         )
     client = client or HttpClient()
     cache = AnswerCache(cache_folder or cache_dir() if use_cache else None, max_age=s.cache_days * 86400)

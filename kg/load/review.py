@@ -26,6 +26,7 @@ from pathlib import Path
 
 from kg import outfile
 from kg.errors import InputError, read_text
+from kg.i18n import _
 from kg.load.reconcile import normalise_label
 from kg.load.remote import Candidate
 from kg.model import ids
@@ -49,7 +50,8 @@ def default_path(sheet: str | Path) -> tuple[Path, str | None]:
     if _writable(p.parent):
         return beside, None
     here = Path.cwd() / beside.name
-    return here, f"{p.parent} (the folder of {p.name}) is not writable, so the review file is {here}"
+    return here, _("{folder} (the folder of {name}) is not writable, so the review file is {here}").format(
+        folder=p.parent, name=p.name, here=here)
 
 
 def key(column: str, text: str, countries: Sequence[str] = ()) -> Key:
@@ -86,13 +88,14 @@ class Review:
         review = cls(p)
         if not p.exists():
             return review
-        text = read_text(p, "a review file (CSV)")
+        text = read_text(p, _("a review file (CSV)"))
         reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
         missing = [c for c in ("column", "text", "candidate", "pick") if c not in (reader.fieldnames or [])]
         if missing:
             raise InputError(
-                f"{p}: expected a review file with the columns {', '.join(COLUMNS)}, found "
-                f"{', '.join(reader.fieldnames or []) or 'no header'} (missing {', '.join(missing)})"
+                _("{p}: expected a review file with the columns {COLUMNS}, found {columns} (missing {missing})").format(
+                    p=p, COLUMNS=", ".join(COLUMNS), columns=", ".join(reader.fieldnames or []) or _("no header"),
+                    missing=", ".join(missing))
             )
         picks: dict[Key, tuple[int, str]] = {}
         groups: dict[Key, list[dict[str, str]]] = {}
@@ -105,16 +108,18 @@ class Review:
             cand = line["candidate"]
             if cand.lower() != NEW and not ids.is_id(cand, kinds="Q"):
                 raise InputError(
-                    f"{p}: line {n}, column 'candidate': expected an item id like Q190804 or `new` on a picked "
-                    f"line, found {cand!r}"
+                    _("{p}: line {n}, column 'candidate': expected an item id like Q190804 or `new` on a picked "
+                      "line, found {cand!r}").format(p=p, n=n, cand=cand)
                 )
             if k in picks and picks[k][1] != cand:
                 raise InputError(
-                    f"{p}: line {n}: expected one pick for {line['text']!r} in column {line['column']!r}, found "
-                    f"two (line {picks[k][0]}: {picks[k][1]}, line {n}: {cand}); hint: keep one mark in `pick`"
+                    _("{p}: line {n}: expected one pick for {text!r} in column {column!r}, found two (line {first}: "
+                      "{first_pick}, line {n}: {cand}); hint: keep one mark in `pick`").format(
+                        p=p, n=n, text=line['text'], column=line['column'], first=picks[k][0], first_pick=picks[k][1],
+                        cand=cand)
                 )
             picks[k] = (n, NEW if cand.lower() == NEW else cand)
-        for k, (_, cand) in picks.items():
+        for k, (_line, cand) in picks.items():
             review.answers[k] = cand
             review.lines.extend(groups[k])
         return review
@@ -158,7 +163,7 @@ class Review:
                     }
                 )
             w.writerow(
-                {**base, "candidate": NEW, "label": "", "description": "(none of these)", "score": "", "pick": ""}
+                {**base, "candidate": NEW, "label": "", "description": _("(none of these)"), "score": "", "pick": ""}
             )
-        outfile.write_text(p, "\ufeff" + buf.getvalue(), what="review file")
+        outfile.write_text(p, "\ufeff" + buf.getvalue(), what=_("review file"))
         return p

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import InputError
+from kg.i18n import _
 from kg.load.problems import Problem
 
 Cell = str | int | float | bool | dt.datetime | dt.date | dt.time
@@ -25,8 +26,10 @@ class FormulaCell:
 
     def describe(self) -> str:
         if self.error is not None:
-            return f"the formula ={self.formula} in cell {self.ref}, which gives the error {self.error}"
-        return f"the formula ={self.formula} in cell {self.ref} with no computed value stored in the file"
+            return _("the formula ={formula} in cell {cell}, which gives the error {error}").format(
+                formula=self.formula, cell=self.ref, error=self.error)
+        return _("the formula ={formula} in cell {cell} with no computed value stored in the file").format(
+            formula=self.formula, cell=self.ref)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,14 +105,17 @@ def check_size(path: Path, name: str) -> None:
     try:
         st = path.stat()
     except OSError as e:
-        raise InputError(f"{name}: cannot read the file ({e.strerror})") from e
+        raise InputError(_("{name}: cannot read the file ({strerror})").format(
+                             name=name, strerror=e.strerror)) from e
     if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
-        raise InputError(f"{name} is a device, not a spreadsheet file")
+        raise InputError(_("{name} is a device, not a spreadsheet file").format(name=name))
     limit = _limits()[0]
     if st.st_size > limit:
         raise InputError(
-            f"{name}: {st.st_size / 2**20:,.0f} MiB, larger than the {limit // 2**20} MiB a sheet may be; split it, "
-            f"or raise ${config.env_name('max_sheet_mb')}"
+            _("{name}: {size:,.0f} MiB, larger than the {limit} MiB a sheet may be; split it, or raise "
+              "${env_name}").format(
+                name=name,
+                size=st.st_size / 2 ** 20, limit=limit // 2 ** 20, env_name=config.env_name('max_sheet_mb'))
         )
 
 
@@ -119,8 +125,9 @@ def check_width(name: str, width: int, row: int) -> None:
     limit = _limits()[1]
     if width > limit:
         raise InputError(
-            f"{name}: row {row}: {width:,} columns, more than the {limit:,} a sheet may have; is this the right "
-            f"file? (raise ${config.env_name('max_columns')} if it is)"
+            _("{name}: row {row}: {width:,} columns, more than the {limit:,} a sheet may have; is this the right "
+              "file? (raise ${env_name} if it is)").format(
+                name=name, row=row, width=width, limit=limit, env_name=config.env_name('max_columns'))
         )
 
 
@@ -129,7 +136,8 @@ def check_rows(name: str, count: int) -> None:
 
     limit = _limits()[2]
     if count > limit:
-        raise InputError(f"{name}: more than {limit:,} rows; split the sheet, or raise ${config.env_name('max_rows')}")
+        raise InputError(_("{name}: more than {limit:,} rows; split the sheet, or raise ${env_name}").format(
+                             name=name, limit=limit, env_name=config.env_name('max_rows')))
 
 
 def column_letter(index: int) -> str:
@@ -149,8 +157,8 @@ def unique_columns(name: str, header: Sequence[object], row: int) -> list[str]:
     for i, c in enumerate(cols, 1):
         if c in seen:
             raise InputError(
-                f"{name}: row {row}: expected unique column names, found {c!r} in columns {seen[c]} and {i}; "
-                "hint: rename one of them"
+                _("{name}: row {row}: expected unique column names, found {c!r} in columns {seen} and {i}; hint: "
+                  "rename one of them").format(name=name, row=row, c=c, seen=seen[c], i=i)
             )
         if c:
             seen[c] = i

@@ -12,9 +12,11 @@ values and date order.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
+from kg.i18n import N_, _
 from kg.model.schema import SCHEMA_DIR, model
 
 SHAPES_FILE = SCHEMA_DIR / "shapes.ttl"
@@ -25,13 +27,13 @@ SINGLE_VALUED = ("coordinates", "inception", "dissolved", "start_time", "end_tim
 PATTERNS = {
     "isil": (
         "^[A-Za-z]{1,4}-[A-Za-z0-9:/-]{1,11}$",
-        "an ISIL like NL-AmRM: a country or agency prefix of 1-4 letters, a hyphen and up to 11 letters, "
-        "digits, : / or -",
+        N_("an ISIL like NL-AmRM: a country or agency prefix of 1-4 letters, a hyphen and up to 11 letters, "
+        "digits, : / or -"),
     ),
 }
 #: datatype -> (regular expression, message), for every property of that datatype.
 DATATYPE_PATTERNS = {
-    "url": ("^https?://", "a web address starting with http:// or https://"),
+    "url": ("^https?://", N_("a web address starting with http:// or https://")),
     "wikibase-item": ("^http://www\\\\.wikidata\\\\.org/entity/Q[1-9][0-9]*$", ""),
 }
 #: property key -> minimum value (inclusive).
@@ -78,6 +80,36 @@ HEADER = """\
 """
 
 
+#: The shapes' messages (sh:message) are English in shapes.ttl; :func:`shown` gives them in the user's language.
+LABEL_MESSAGE = N_("a label in at least one language (label_en, label_nl ...)")
+_TEMPLATES = (
+    (re.compile(r"a (\S+), or unknown when it cannot be known \(required for (\S+)\)"),
+     N_("a {property}, or unknown when it cannot be known (required for {kind})"), ("property", "kind")),
+    (re.compile(r"one of the classes allowed for (\S+): (.*)"), N_("one of the classes allowed for {kind}: {classes}"),
+     ("kind", "classes")),
+    (re.compile(r"(\S+) on or before (\S+)"), N_("{property} on or before {other}"), ("property", "other")),
+)
+
+_FIXED = frozenset(
+    {LABEL_MESSAGE, *(m for _p, m in PATTERNS.values()), *(m for _p, m in DATATYPE_PATTERNS.values() if m)}
+)
+
+
+def shown(message: str) -> str:
+    """A shape's message (as :func:`shapes_text` writes it in shapes.ttl, in English) in the user's language;
+    a message glamkg did not write (pyshacl's own) as it is."""
+    for pattern, template, names in _TEMPLATES:
+        m = pattern.fullmatch(message)
+        if m:
+            return _(template).format(**dict(zip(names, m.groups(), strict=True)))
+    return _(message) if message else message
+
+
+def ours(message: str) -> bool:
+    """Whether ``message`` is one glamkg's shapes carry (so :func:`shown` translates it)."""
+    return message in _FIXED or any(p.fullmatch(message) for p, _t, _n in _TEMPLATES)
+
+
 def _q(text: str) -> str:
     return '"' + text.replace('"', '\\"') + '"'
 
@@ -90,7 +122,7 @@ def shapes_text() -> str:
         out.append(f"kgs:{kind}Shape a sh:NodeShape ;\n    sh:targetClass kgs:{kind} ;")
         out.append(
             '    sh:property [ sh:path rdfs:label ; sh:name "label" ; sh:minCount 1 ; sh:datatype rdf:langString ;\n'
-            '        sh:uniqueLang true ; sh:message "a label in at least one language (label_en, label_nl ...)" ] ;'
+            f"        sh:uniqueLang true ; sh:message {_q(LABEL_MESSAGE)} ] ;"
         )
         out.append(
             '    sh:property [ sh:path schema:description ; sh:name "description" ; sh:datatype rdf:langString ;\n'
@@ -101,7 +133,7 @@ def shapes_text() -> str:
                 out.append(
                     f"    sh:or ( [ sh:path wdt:{p.id} ; sh:minCount 1 ] [ sh:path {UNKNOWN_VALUE} ; "
                     f"sh:hasValue wdt:{p.id} ] ) ;\n"
-                    f"    sh:message {_q(f'a {p.key}, or unknown when it cannot be known (required for {kind})')} ;"
+                    f"    sh:message {_q(_TEMPLATES[0][1].format(property=p.key, kind=kind))} ;"
                 )
         for p in m.props_for_kind(kind):
             c = [f"sh:path wdt:{p.id}", f"sh:name {_q(p.key)}"]
@@ -113,7 +145,7 @@ def shapes_text() -> str:
             message = ""
             if p.key == k.class_property:
                 c.append("sh:in ( " + " ".join(f"wd:{m.cls(x).id}" for x in k.allowed_classes) + " )")
-                message = f"one of the classes allowed for {kind}: " + ", ".join(k.allowed_classes)
+                message = _TEMPLATES[1][1].format(kind=kind, classes=", ".join(k.allowed_classes))
             elif p.key in PATTERNS or p.datatype in DATATYPE_PATTERNS:
                 pattern, message = PATTERNS.get(p.key) or DATATYPE_PATTERNS[p.datatype]
                 c.append(f'sh:pattern "{pattern}"')
@@ -121,7 +153,7 @@ def shapes_text() -> str:
                 c.append(f"sh:minInclusive {MIN_INCLUSIVE[p.key]}")
             if p.key in NOT_AFTER:
                 c.append(f"sh:lessThanOrEquals wdt:{m.prop(NOT_AFTER[p.key]).id}")
-                message = f"{p.key} on or before {NOT_AFTER[p.key]}"
+                message = _TEMPLATES[2][1].format(property=p.key, other=NOT_AFTER[p.key])
             if message:
                 c.append(f"sh:message {_q(message)}")
             out.append("    sh:property [ " + " ;\n        ".join(c) + " ] ;")

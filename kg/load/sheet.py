@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from kg.errors import InputError
+from kg.i18n import N_, _, ngettext
 from kg.load.problems import Problem
 from kg.load.rows import (  # noqa: F401 (the face of reading sheets)
     Cell,
@@ -42,7 +43,14 @@ from kg.load.rows import (  # noqa: F401 (the face of reading sheets)
 )
 
 DELIMITERS = (",", ";", "\t")
-_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+_DELIMITER_NAMES = {",": N_("comma"), ";": N_("semicolon"), "\t": N_("tab")}
+_DELIMITER_PLURALS = {",": N_("commas"), ";": N_("semicolons"), "\t": N_("tabs")}
+
+
+def _named(delimiter: str, names: dict[str, str] = _DELIMITER_NAMES) -> str:
+    """A delimiter as a person names it, in the current language (``comma``; with ``_DELIMITER_PLURALS``:
+    ``commas``); an unusual one as itself."""
+    return _(names[delimiter]) if delimiter in names else repr(delimiter)
 CSV_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -57,7 +65,8 @@ def decode(data: bytes, name: str, encoding: str | None = None) -> tuple[str, st
             codec = codecs.lookup(encoding).name
         except LookupError:
             raise InputError(
-                f"{name}: unknown encoding {encoding!r}; expected a Python codec name like utf-8, cp1252 or latin-1"
+                _("{name}: unknown encoding {encoding!r}; expected a Python codec name like utf-8, cp1252 or "
+                  "latin-1").format(name=name, encoding=encoding)
             ) from None
         if codec == "utf-8":
             codec = "utf-8-sig"
@@ -82,11 +91,12 @@ def _decode_error(data: bytes, name: str, e: UnicodeDecodeError, tried: str) -> 
     bad = data[offset : offset + 1].hex()
     guess = ""
     if tried.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig"):
-        guess = " (Excel on Windows often saves Windows-1252: try --encoding cp1252)"
+        guess = _(" (Excel on Windows often saves Windows-1252: try --encoding cp1252)")
     return InputError(
-        f"{name}: line {line}, byte offset {offset}: expected text in {tried}, found byte 0x{bad} that is not "
-        f'valid {tried}; hint: re-save the file as UTF-8 ("CSV UTF-8" in Excel, "Unicode (UTF-8)" in '
-        f"LibreOffice) or pass --encoding NAME{guess}"
+        _("{name}: line {line}, byte offset {offset}: expected text in {tried}, found byte 0x{bad} that is not "
+          'valid {tried}; hint: re-save the file as UTF-8 ("CSV UTF-8" in Excel, "Unicode (UTF-8)" in LibreOffice) '
+          "or pass --encoding NAME{guess}").format(
+            name=name, line=line, offset=offset, tried=tried, bad=bad, guess=guess)
     )
 
 
@@ -144,10 +154,12 @@ def _records(text: str, delimiter: str, name: str = "") -> Iterator[tuple[int, l
         where = f"{name}: row {n + 1}" if name else f"row {n + 1}"
         if "field larger than field limit" in str(e):
             raise InputError(
-                f"{where}: a cell longer than {limit:,} characters; is this the right file (or a quote never "
-                f"closed)? Raise ${config.env_name('max_cell_kb')} if the cell is meant to be that long"
+                _("{where}: a cell longer than {limit:,} characters; is this the right file (or a quote never "
+                  "closed)? Raise ${env_name} if the cell is meant to be that long").format(
+                    where=where, limit=limit, env_name=config.env_name('max_cell_kb'))
             ) from None
-        raise InputError(f"{where}: cannot parse the CSV ({e}); hint: check for an unbalanced quote") from e
+        raise InputError(_("{where}: cannot parse the CSV ({error}); hint: check for an unbalanced quote").format(
+                             where=where, error=e)) from e
     finally:
         csv.field_size_limit(previous)
 
@@ -158,9 +170,9 @@ def _swallowed(name: str, row: int, columns: Sequence[str], cells: Sequence[str]
         lines = cell.split("\n")
         if len(lines) > 1 and any(line.count(delimiter) >= max(len(columns) - 1, 1) for line in lines[1:]):
             raise InputError(
-                f"{name}: row {row}, column {col!r}: a double quote opened in this cell is never closed, so "
-                f"{len(lines) - 1} following lines became part of it; hint: close the quote, or double a quote "
-                'inside a quoted value ("")'
+                _("{name}: row {row}, column {col!r}: a double quote opened in this cell is never closed, so "
+                  "{n} following lines became part of it; hint: close the quote, or double a quote inside a "
+                  'quoted value ("")').format(name=name, row=row, col=col, n=len(lines) - 1)
             )
 
 
@@ -169,18 +181,20 @@ def _read_csv(path: Path, name: str, encoding: str | None, delimiter: str | None
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise InputError(f"{name}: cannot read the file ({e.strerror})") from e
+        raise InputError(_("{name}: cannot read the file ({strerror})").format(
+                             name=name, strerror=e.strerror)) from e
     text, used = decode(data, name, encoding)
     del data  # the text alone is held from here on
     if "\x00" in text:
         raise InputError(
-            f"{name}: expected a text file (CSV/TSV), found NUL bytes; hint: is this a binary file "
-            "(for XLSX use the .xlsx suffix) or UTF-16 without a byte order mark (pass --encoding utf-16-le)?"
+            _("{name}: expected a text file (CSV/TSV), found NUL bytes; hint: is this a binary file (for XLSX use "
+              "the .xlsx suffix) or UTF-16 without a byte order mark (pass --encoding utf-16-le)?").format(name=name)
         )
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else sniff_delimiter(_first_line(text))
     elif delimiter not in DELIMITERS and len(delimiter) != 1:
-        raise InputError(f"expected a one-character delimiter like , ; or tab, found {delimiter!r}")
+        raise InputError(_("expected a one-character delimiter like , ; or tab, found {delimiter!r}").format(
+                             delimiter=delimiter))
     records = _records(text, delimiter, name)
     header: list[str] | None = None
     header_row = 0
@@ -189,7 +203,7 @@ def _read_csv(path: Path, name: str, encoding: str | None, delimiter: str | None
             header, header_row = cells, n
             break
     if header is None:
-        raise InputError(f"{name}: expected a header row with column names, found an empty file")
+        raise InputError(_("{name}: expected a header row with column names, found an empty file").format(name=name))
     check_width(name, len(header), header_row)
     columns = unique_columns(name, header, header_row)
     width = len(columns)
@@ -206,9 +220,9 @@ def _read_csv(path: Path, name: str, encoding: str | None, delimiter: str | None
             extra = [c for c in cells[width:] if c.strip()]
             if extra:
                 raise InputError(
-                    f"{name}: row {n}: expected at most {width} cells (the header has {width} columns), found "
-                    f"{len(cells)}; hint: a value containing the {_DELIMITER_NAMES.get(delimiter, delimiter)} "
-                    "delimiter must be in double quotes"
+                    _("{name}: row {n}: expected at most {width} cells (the header has {width} columns), found "
+                      "{found}; hint: a value containing the {delimiter} delimiter must be in double quotes").format(
+                        name=name, n=n, width=width, found=len(cells), delimiter=_named(delimiter))
                 )
         for i, v in enumerate(cells[:width]):
             if not used_cols[i] and v.strip():
@@ -220,19 +234,25 @@ def _read_csv(path: Path, name: str, encoding: str | None, delimiter: str | None
                     name,
                     n,
                     None,
-                    f"{width} cells separated by {_DELIMITER_NAMES.get(delimiter, delimiter)}s, as in the header",
-                    f"{len(cells)} cell{'s' if len(cells) > 1 else ''} holding {mixed[1]} {mixed[0]}s: "
-                    f"{_short(delimiter.join(cells))!r}",
-                    f"this row is separated by {mixed[0]}s: save it with the "
-                    f"{_DELIMITER_NAMES.get(delimiter, delimiter)}s of the rest of the file",
+                    _("{width} cells separated by {delimiters}, as in the header").format(
+                        width=width, delimiters=_named(delimiter, _DELIMITER_PLURALS)),
+                    ngettext("{n} cell holding {count} {others}: {cells!r}", "{n} cells holding {count} {others}: "
+                             "{cells!r}", len(cells)).format(n=len(cells), count=mixed[1],
+                                                             others=_named(mixed[0], _DELIMITER_PLURALS),
+                                                             cells=_short(delimiter.join(cells))),
+                    _("this row is separated by {others}: save it with the {delimiters} of the rest of the "
+                      "file").format(others=_named(mixed[0], _DELIMITER_PLURALS),
+                                     delimiters=_named(delimiter, _DELIMITER_PLURALS)),
                 )
             )
         rows.append(Row(n, {c: v.strip() for c, v in zip(used_cols, cells, strict=False) if c}))
     sheet = Sheet(name, [c for c in columns if c], rows, delimiter, used, "csv", problems=problems, unnamed=unnamed)
     for letter, count in unnamed.items():
         sheet.warnings.append(
-            f"column {letter} has no header: its {count} value{'s' if count > 1 else ''} were ignored "
-            f"(give it a name in row {header_row} to load it)"
+            ngettext("column {letter} has no header: its {count} value was ignored (give it a name in row "
+                     "{header_row} to load it)", "column {letter} has no header: its {count} values were ignored (give "
+                     "it a name in row {header_row} to load it)", count).format(
+                letter=letter, count=count, header_row=header_row)
         )
     return sheet
 
@@ -243,7 +263,7 @@ def _short(text: str, limit: int = 60) -> str:
 
 def _other_delimiter(cells: Sequence[str], width: int, delimiter: str) -> tuple[str, int] | None:
     """A row with far fewer cells than the header whose text holds another delimiter often enough to fill
-    them: (that delimiter's name, its count). Such a row read as it is would have empty cells, reported as
+    them: (that delimiter, its count). Such a row read as it is would have empty cells, reported as
     missing values instead of the real cause."""
     if width < 3 or len(cells) > width // 2:
         return None
@@ -252,7 +272,7 @@ def _other_delimiter(cells: Sequence[str], width: int, delimiter: str) -> tuple[
             continue
         count = sum(c.count(other) for c in cells)
         if count >= width - len(cells):
-            return _DELIMITER_NAMES[other], count
+            return other, count
     return None
 
 
@@ -267,11 +287,13 @@ def read_sheet(
     p = Path(path)
     name = str(path)
     if not p.exists():
-        raise InputError(f"{name}: no such file")
+        raise InputError(_("{name}: no such file").format(name=name))
     if p.suffix.lower() in XLSX_SUFFIXES:
         from kg.load.xlsx import read_xlsx
 
         return read_xlsx(p, name, sheet_name)
     if p.suffix.lower() == ".xls":
-        raise InputError(f"{name}: expected CSV, TSV or XLSX, found the old .xls format; hint: save it as .xlsx")
+        raise InputError(_("{name}: expected CSV, TSV or XLSX, found the old .xls format; hint: save it as "
+                           ".xlsx").format(
+                             name=name))
     return _read_csv(p, name, encoding, delimiter)

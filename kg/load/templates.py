@@ -16,6 +16,7 @@ import io
 from pathlib import Path
 
 from kg import outfile
+from kg.i18n import _
 from kg.model.schema import SCHEMA_DIR, model
 
 TEMPLATE_DIR = SCHEMA_DIR / "templates"
@@ -96,6 +97,6 @@ def write_templates(directory: Path = TEMPLATE_DIR) -> list[Path]:
     out = []
     for kind in model().kinds:
         p = directory / f"{kind}.csv"
-        outfile.write_text(p, template_text(kind), what="template")
+        outfile.write_text(p, template_text(kind), what=_("template"))
         out.append(p)
     return out

@@ -29,8 +29,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from kg.i18n import _
 from kg.load.mapping import MappedRow
 from kg.load.problems import Problem
+from kg.load.shapes import ours, shown
 from kg.model.schema import SCHEMA_DIR, model
 from kg.model.values import NOVALUE, SOMEVALUE, Coordinate, ItemRef, Monolingual, Quantity, Time, Value
 
@@ -136,7 +138,7 @@ def time_lexical(t: Time) -> str:
     """xsd:dateTime form of a Wikibase time (month/day 00 -> 01, leading + dropped)."""
     v = t.value
     sign = "-" if v.startswith("-") else ""
-    date, _, clock = v.lstrip("+-").partition("T")
+    date, _sep, clock = v.lstrip("+-").partition("T")
     y, m, d = date.split("-")
     return f"{sign}{y}-{max(int(m), 1):02d}-{max(int(d), 1):02d}T{clock}"
 
@@ -144,7 +146,7 @@ def time_lexical(t: Time) -> str:
 def time_key(t: Time) -> tuple[int, int, int, str]:
     v = t.value
     sign = -1 if v.startswith("-") else 1
-    date, _, clock = v.lstrip("+-").partition("T")
+    date, _sep, clock = v.lstrip("+-").partition("T")
     y, m, d = date.split("-")
     return (sign * int(y), max(int(m), 1), max(int(d), 1), clock)
 
@@ -222,9 +224,9 @@ def check_rows(
                 file,
                 None,
                 None,
-                f"a shape for kind {kind!r} in schemas/shapes.ttl",
-                "none",
-                "add a node shape with sh:targetClass kgs:" + kind,
+                _("a shape for kind {kind!r} in schemas/shapes.ttl").format(kind=kind),
+                _("none"),
+                _("add a node shape with sh:targetClass kgs:{kind}").format(kind=kind),
             )
         ]
     kr = rules[kind]
@@ -246,10 +248,10 @@ def check_rows(
                         file,
                         1,
                         _column_for(rows[0], r),
-                        f"a column for {r.name} (required for every {kind})",
-                        f"no value in any of the {len(rows)} rows",
-                        "add the column (or a constant in a mapping file), or check the spelling of the column "
-                        "names in the header and the mapping",
+                        _("a column for {name} (required for every {kind})").format(name=r.name, kind=kind),
+                        _("no value in any of the {n} rows").format(n=len(rows)),
+                        _("add the column (or a constant in a mapping file), or check the spelling of the column "
+                          "names in the header and the mapping"),
                     )
                 )
     for row, nodes in zip(rows, nodes_of, strict=True):
@@ -264,9 +266,9 @@ def check_rows(
                         file,
                         row.number,
                         col,
-                        kr.unknowable[r.path] or f"a value for {r.name}, or unknown",
-                        "an empty cell",
-                        "write the date, or unknown when it cannot be known (not an invented date)",
+                        shown(kr.unknowable[r.path]) or _("a value for {name}, or unknown").format(name=r.name),
+                        _("an empty cell"),
+                        _("write the date, or unknown when it cannot be known (not an invented date)"),
                     )
                 )
                 continue
@@ -276,9 +278,10 @@ def check_rows(
                         file,
                         row.number,
                         col,
-                        r.message or f"a value for {r.name} (required for {kind})",
-                        "an empty cell",
-                        f"every {kind} needs {r.name}",
+                        shown(r.message)
+                        or _("a value for {name} (required for {kind})").format(name=r.name, kind=kind),
+                        _("an empty cell"),
+                        _("every {kind} needs {name}").format(kind=kind, name=r.name),
                     )
                 )
                 continue
@@ -288,24 +291,24 @@ def check_rows(
                         file,
                         row.number,
                         vals[-1][2] or col,
-                        f"at most {r.max_count} value(s) for {r.name}",
+                        _("at most {max_count} value(s) for {name}").format(max_count=r.max_count, name=r.name),
                         f"{len(vals)}: " + " | ".join(_show(v[1]) for v in vals),
-                        "keep one value in the cell",
+                        _("keep one value in the cell"),
                     )
                 )
             for node, value, vcol in vals:
-                bad = _node_problem(r, node)
+                why, bad = _node_problem(r, node)
                 if bad:
                     found = _show(value)
                     if r.allowed is not None and node[0]:
                         found = f"{found} ({names[node[1]]})" if node[1] in names else found
                     problems.append(
-                        Problem(file, row.number, vcol or col, r.message or bad, repr(found), _hint(r, bad))
+                        Problem(file, row.number, vcol or col, shown(r.message) or bad, repr(found), _hint(r, why, bad))
                     )
             if r.less_or_equal:
                 others = nodes.get(r.less_or_equal, [])
-                for _, v1, c1 in vals:
-                    for _, v2, _c2 in others:
+                for _n1, v1, c1 in vals:
+                    for _n2, v2, _c2 in others:
                         if isinstance(v1, Time) and isinstance(v2, Time) and time_key(v1) > time_key(v2):
                             other = _rule_name(kr, r.less_or_equal)
                             problems.append(
@@ -313,9 +316,10 @@ def check_rows(
                                     file,
                                     row.number,
                                     c1 or col,
-                                    r.message or f"{r.name} <= {other}",
-                                    f"{r.name} {_show(v1)} after {other} {_show(v2)}",
-                                    "check the two dates; were they swapped?",
+                                    shown(r.message) or f"{r.name} <= {other}",
+                                    _("{name} {value} after {other} {other_value}").format(
+                                        name=r.name, value=_show(v1), other=other, other_value=_show(v2)),
+                                    _("check the two dates; were they swapped?"),
                                 )
                             )
     return problems
@@ -341,38 +345,40 @@ def _column_for(row: MappedRow, r: PropertyRule) -> str:
     return row.columns.get(pid, r.name or pid)
 
 
-def _node_problem(r: PropertyRule, node: Node) -> str:
+def _node_problem(r: PropertyRule, node: Node) -> tuple[str, str]:
+    """Which constraint of ``r`` the value ``node`` breaks (``""`` when none) and what it expected, for a
+    person."""
     is_iri, lex, dt = node
     if r.node_kind == "IRI" and not is_iri:
-        return "an IRI (an item or a URL)"
+        return "nodeKind", _("an IRI (an item or a URL)")
     if r.node_kind == "Literal" and is_iri:
-        return "a literal value"
+        return "nodeKind", _("a literal value")
     if r.datatype is not None:
         if r.datatype == LANG_STRING:
             if not dt.startswith("@"):
-                return "a text with a language"
+                return "datatype", _("a text with a language")
         elif is_iri or dt != r.datatype:
-            return f"a value of type {r.datatype.rsplit('#', 1)[-1]}"
+            return "datatype", _("a value of type {datatype}").format(datatype=r.datatype.rsplit("#", 1)[-1])
     if r.allowed is not None and (is_iri, lex) not in r.allowed:
-        return "one of the allowed values"
+        return "in", _("one of the allowed values")
     if r.pattern is not None and not r.pattern.search(lex):
-        return f"a value matching {r.pattern.pattern}"
+        return "pattern", _("a value matching {pattern}").format(pattern=r.pattern.pattern)
     if r.min_inclusive is not None:
         try:
             if Decimal(lex) < r.min_inclusive:
-                return f"a number >= {r.min_inclusive}"
+                return "minInclusive", _("a number >= {minimum}").format(minimum=r.min_inclusive)
         except ArithmeticError:
-            return "a number"
-    return ""
+            return "minInclusive", _("a number")
+    return "", ""
 
 
-def _hint(r: PropertyRule, bad: str) -> str:
+def _hint(r: PropertyRule, why: str, bad: str) -> str:
     if r.allowed is not None:
-        return "use a class key from schemas/model.yaml (or its Q-id)"
-    if r.min_inclusive is not None and bad.startswith("a number"):
-        return "counts cannot be negative"
-    if r.pattern is not None and bad.startswith("a value matching"):
-        return f"the value must match the pattern {r.pattern.pattern}"
+        return _("use a class key from schemas/model.yaml (or its Q-id)")
+    if why == "minInclusive":
+        return _("counts cannot be negative")
+    if why == "pattern":
+        return _("the value must match the pattern {pattern}").format(pattern=r.pattern.pattern if r.pattern else "")
     return bad if r.message else ""
 
 
@@ -443,15 +449,17 @@ def shacl_check(rows: Sequence[MappedRow], kind: str, *, file: str, shapes: Path
         if row is not None and path is not None and kr is not None:
             rule = next((r for r in kr.properties if r.path == str(path)), PropertyRule(str(path), ""))
             col = _column_for(row, rule)
-        found = str(value) if value is not None else "no value"
+        found = str(value) if value is not None else _("no value")
+        known = ours(msg)
         problems.append(
             Problem(
                 file,
                 number,
                 col,
-                msg or "a value that satisfies the shape",
+                shown(msg) if known else _("a value that satisfies the shape"),
                 repr(found),
-                "reported by the SHACL check (schemas/shapes.ttl)",
+                _("reported by the SHACL check (schemas/shapes.ttl)")
+                + ("" if known or not msg else _(": {message}").format(message=msg)),
             )
         )
     return problems

@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from kg.errors import InputError, read_text
+from kg.i18n import _
 from kg.load.mapping import ColumnSpec
 from kg.load.mapping import Mapping as ColumnMapping
 from kg.load.pipeline import LoadResult, Prepared, prepare
@@ -64,44 +65,51 @@ class Workbook:
     def from_file(cls, path: str | Path) -> Workbook:
         p = Path(path)
         try:
-            raw = yaml.safe_load(read_text(p, "a workbook mapping file (YAML)"))
+            raw = yaml.safe_load(read_text(p, _("a workbook mapping file (YAML)")))
         except yaml.YAMLError as e:
-            raise InputError(f"{p}: expected a YAML mapping file, found a YAML error: {e}") from e
+            raise InputError(_("{p}: expected a YAML mapping file, found a YAML error: {error}").format(
+                                 p=p, error=e)) from e
         return cls.from_dict(raw or {}, source=str(p), base=p.parent)
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], *, source: str = "workbook", base: Path = Path()) -> Workbook:
         if not isinstance(raw, Mapping) or set(raw) - {"sheets", "reference"}:
-            raise InputError(f"{source}: expected `sheets:` (and `reference:`), found {', '.join(map(str, raw))}")
+            raise InputError(_("{source}: expected `sheets:` (and `reference:`), found {keys}").format(
+                source=source, keys=", ".join(map(str, raw))))
         entries = raw.get("sheets")
         if not isinstance(entries, list) or not entries:
-            raise InputError(f"{source}: sheets: expected a list of `- sheet: NAME` entries with a `mapping:`")
+            raise InputError(_("{source}: sheets: expected a list of `- sheet: NAME` entries with a `mapping:`").format(
+                                 source=source))
         out = cls([], source)
         seen: set[str] = set()
         for i, entry in enumerate(entries, 1):
             where = f"{source}: sheets[{i}]"
             if not isinstance(entry, Mapping) or "sheet" not in entry or "mapping" not in entry:
                 raise InputError(
-                    f"{where}: expected `sheet: NAME` and `mapping: FILE or {{kind: ...}}`, found {entry!r}"
+                    _("{where}: expected `sheet: NAME` and `mapping: FILE or {{kind: ...}}`, found {entry!r}").format(
+                        where=where, entry=entry)
                 )
             if set(entry) - _SHEET_KEYS:
-                raise InputError(f"{where}: expected keys among {', '.join(sorted(_SHEET_KEYS))}, found {dict(entry)}")
+                raise InputError(_("{where}: expected keys among {SHEET_KEYS}, found {dict}").format(
+                                     where=where, SHEET_KEYS=', '.join(sorted(_SHEET_KEYS)), dict=dict(entry)))
             name = str(entry["sheet"])
             if name in seen:
-                raise InputError(f"{where}: the sheet {name!r} is listed twice")
+                raise InputError(_("{where}: the sheet {name!r} is listed twice").format(where=where, name=name))
             seen.add(name)
             spec = entry["mapping"]
             if isinstance(spec, str):
                 mp = base / spec
                 try:
-                    spec = yaml.safe_load(read_text(mp, "a mapping file (YAML)")) or {}
+                    spec = yaml.safe_load(read_text(mp, _("a mapping file (YAML)"))) or {}
                 except yaml.YAMLError as e:
-                    raise InputError(f"{mp}: expected a mapping file in YAML, found a parse error: {e}") from None
+                    raise InputError(_("{mp}: expected a mapping file in YAML, found a parse error: {error}").format(
+                                         mp=mp, error=e)) from None
                 msource = str(mp)
             else:
                 msource = f"{where}.mapping"
             if not isinstance(spec, Mapping):
-                raise InputError(f"{where}.mapping: expected a mapping file name or a mapping, found {spec!r}")
+                raise InputError(_("{where}.mapping: expected a mapping file name or a mapping, found {spec!r}").format(
+                                     where=where, spec=spec))
             spec = dict(spec)
             if "reference" in raw and "reference" not in spec:
                 spec["reference"] = raw["reference"]
@@ -116,7 +124,7 @@ class Workbook:
 def is_workbook_file(path: str | Path) -> bool:
     """Whether a mapping file is a workbook mapping (has `sheets:`); a file that cannot be read is not."""
     with contextlib.suppress(InputError, yaml.YAMLError):
-        raw = yaml.safe_load(read_text(Path(path), "a mapping file (YAML)"))
+        raw = yaml.safe_load(read_text(Path(path), _("a mapping file (YAML)")))
         return isinstance(raw, Mapping) and "sheets" in raw
     return False
 
@@ -137,9 +145,9 @@ def _row_keys(sheet: Sheet, spec: SheetSpec, taken: Mapping[str, str], problems:
                 sheet.name,
                 1,
                 spec.key,
-                f"the key column {spec.key!r}",
-                "no such column",
-                f"columns are: {', '.join(sheet.columns)}",
+                _("the key column {key!r}").format(key=spec.key),
+                _("no such column"),
+                _("columns are: {columns}").format(columns=', '.join(sheet.columns)),
             )
         )
         return {}
@@ -155,9 +163,9 @@ def _row_keys(sheet: Sheet, spec: SheetSpec, taken: Mapping[str, str], problems:
                     sheet.name,
                     row.number,
                     spec.key,
-                    "a key used by one row of the workbook only",
-                    f"{key!r}, also the key of {where[key]}",
-                    "give every row its own key",
+                    _("a key used by one row of the workbook only"),
+                    _("{key!r}, also the key of {where}").format(key=key, where=where[key]),
+                    _("give every row its own key"),
                 )
             )
             continue
@@ -175,7 +183,7 @@ def _substitute(sheet: Sheet, mapping: ColumnMapping, keys: Mapping[str, str]) -
     """Replace keys by item ids in the item-valued cells of ``sheet`` (not in the class column)."""
     if not keys:
         return
-    specs, _ = mapping.resolve(sheet)
+    specs, _unused = mapping.resolve(sheet)
     columns: list[tuple[str, ColumnSpec]] = [
         (col, s) for col, s in specs.items() if s.datatype == "wikibase-item" and s.pid != mapping.class_pid
     ]
@@ -229,7 +237,7 @@ def prepare_workbook(
             key_where.update({k: f"{sheet.name}, row {n}" for n, k in row_keys.items()})
             continue
         except InputError as e:  # a sheet that cannot be loaded at all (only a header, ...)
-            problems.append(Problem(sheet.name, None, None, "a sheet with rows to load", "none", str(e)))
+            problems.append(Problem(sheet.name, None, None, _("a sheet with rows to load"), _("none"), str(e)))
             continue
         first = first or prepared
         rows += prepared.rows
@@ -246,9 +254,9 @@ def prepare_workbook(
                         sheet.name,
                         it.rows[0],
                         None,
-                        "each item in one sheet of the workbook only",
-                        f"{it.id}, also made by {made_by[it.id]}",
-                        "keep one row for the item",
+                        _("each item in one sheet of the workbook only"),
+                        _("{id}, also made by {made_by}").format(id=it.id, made_by=made_by[it.id]),
+                        _("keep one row for the item"),
                     )
                 )
             made_by[it.id] = here

@@ -32,6 +32,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from kg.errors import InputError
+from kg.i18n import _, ngettext
 from kg.load.rows import (
     Cell,
     FormulaCell,
@@ -275,12 +276,15 @@ def _pick(wb: Any, name: str, sheet_name: str | None) -> tuple[Any, list[str]]:
     """The worksheet to read and a note on the sheets not read."""
     if sheet_name is not None:
         if sheet_name not in wb.sheetnames:
-            raise InputError(f"{name}: expected a worksheet named {sheet_name!r}, found {', '.join(wb.sheetnames)}")
+            raise InputError(_("{name}: expected a worksheet named {sheet_name!r}, found {sheetnames}").format(
+                                 name=name, sheet_name=sheet_name, sheetnames=', '.join(wb.sheetnames)))
         ws = wb[sheet_name]
     else:
         visible = [w for w in wb.worksheets if getattr(w, "sheet_state", "visible") == "visible"]
         if not visible:
-            raise InputError(f"{name}: expected a visible worksheet, found only hidden ones; name one with --sheet")
+            raise InputError(_("{name}: expected a visible worksheet, found only hidden ones; name one with "
+                               "--sheet").format(
+                                 name=name))
         ws = visible[0]
     others = [
         f"{w.title!r}" + ("" if getattr(w, "sheet_state", "visible") == "visible" else " (hidden)")
@@ -318,10 +322,12 @@ def _header(
     """(header row number, column names or "" per column, the first data row if it had to be read)."""
     first = next(rows, None)
     if first is not None and (title := _title(*first, scan.merged)) is not None:
-        warnings.append(f"row {first[0]} is a title above the header ({title}): skipped")
+        warnings.append(_("row {first} is a title above the header ({title}): skipped").format(
+                            first=first[0], title=title))
         first = next(rows, None)
     if first is None:
-        raise InputError(f"{name}: expected a header row with column names, found an empty worksheet")
+        raise InputError(_("{name}: expected a header row with column names, found an empty worksheet").format(
+                             name=name))
     n, cells = first
     names = [_header_text(c) for c in cells]
     spans = [(c1, c2) for c1, r1, c2, _ in scan.merged if r1 == n and c2 > c1 and c1 <= len(names)]
@@ -343,7 +349,8 @@ def _header(
             below = _header_text(sub[c - 1]) if is_sub and sub is not None and c <= len(sub) else ""
             names[c - 1] = f"{top} {below}".strip() if below else (top if c == c1 else "")
     if is_sub and nxt is not None:
-        warnings.append(f"rows {n} and {nxt[0]} are the header (merged cells over columns named in row {nxt[0]})")
+        warnings.append(_("rows {n} and {nxt} are the header (merged cells over columns named in row {nxt})").format(
+                            n=n, nxt=nxt[0]))
         return nxt[0], names, None
     return n, names, nxt
 
@@ -355,14 +362,16 @@ def read_xlsx(path: Path, name: str, sheet_name: str | None) -> Sheet:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises zipfile/KeyError/InvalidFileException for broken files
-        raise InputError(f"{name}: cannot read as an XLSX workbook ({type(e).__name__}: {e})") from e
+        raise InputError(_("{name}: cannot read as an XLSX workbook ({error_type}: {error})").format(
+                             name=name, error_type=type(e).__name__, error=e)) from e
     try:
         ws, others = _pick(wb, name, sheet_name)
         label = f"{name}, sheet {ws.title!r}"
         warnings: list[str] = []
         if others:
             warnings.append(
-                f"read the worksheet {ws.title!r}; not read: {', '.join(others)} (choose one with --sheet NAME)"
+                _("read the worksheet {title!r}; not read: {others} (choose one with --sheet NAME)").format(
+                    title=ws.title, others=', '.join(others))
             )
         _check_dimension(label, ws)  # what the sheet says it spans: a 3-million-row sheet is refused at once
         sheet_path = getattr(ws, "_worksheet_path", None)
@@ -395,14 +404,17 @@ def read_xlsx(path: Path, name: str, sheet_name: str | None) -> Sheet:
         if held:
             nums = ", ".join(str(n) for n, _ in held)
             sheet.warnings.append(
-                f"{'rows' if len(held) > 1 else 'row'} {nums} at the bottom {'hold' if len(held) > 1 else 'holds'} "
-                "only totals (=SUM(...) and the like, no name): skipped"
+                ngettext("row {nums} at the bottom holds only totals (=SUM(...) and the like, no name): skipped",
+                         "rows {nums} at the bottom hold only totals (=SUM(...) and the like, no name): skipped",
+                         len(held)).format(nums=nums)
             )
         if sheet.unnamed:
             for letter, count in sheet.unnamed.items():
                 sheet.warnings.append(
-                    f"column {letter} has no header: its {count} value{'s' if count > 1 else ''} were ignored "
-                    f"(give it a name in row {header_n} to load it)"
+                    ngettext("column {letter} has no header: its {count} value was ignored (give it a name in row "
+                             "{header_row} to load it)", "column {letter} has no header: its {count} values were "
+                             "ignored (give it a name in row {header_row} to load it)", count).format(
+                        letter=letter, count=count, header_row=header_n)
                 )
         return sheet
     finally:
@@ -437,7 +449,7 @@ def _check_dimension(name: str, ws: Any) -> None:
     from openpyxl.utils.cell import range_boundaries
 
     try:
-        _, _, max_col, max_row = range_boundaries(ws.calculate_dimension())
+        _c, _r, max_col, max_row = range_boundaries(ws.calculate_dimension())
     except (ValueError, TypeError):
         return  # an unsized sheet: the rows are counted as they are read
     check_rows(name, (max_row or 0) - 1)

@@ -11,7 +11,7 @@ The limits are data: ``schemas/targets.yaml`` (Wikibase's own defaults).
 
     >>> limits = Limits.for_target("wikibase")
     >>> limits.url_problem("file:musea.csv")
-    "a URL scheme this Wikibase accepts (bzr, cvs, ftp, git, http, https, irc, ircs, mailto, ssh, svn), found 'file'"
+    ('a URL scheme this Wikibase accepts (bzr, cvs, ftp, git, http, https, irc, ircs, mailto, ssh, svn)', "'file'")
     >>> limits.url_problem("https://example.org/a.csv") is None
     True
 """
@@ -26,13 +26,14 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from kg.i18n import N_, _
 from kg.load.plan import Plan, PlanItem
 from kg.load.problems import Problem
 from kg.model.schema import SCHEMA_DIR
 
 Json = dict[str, Any]
 TARGETS_YAML = SCHEMA_DIR / "targets.yaml"
-REFERENCE_HINT = (
+REFERENCE_HINT = N_(
     "give the source's address: --reference-url https://... or `reference: {url: https://...}` in the mapping "
     "file (the store keeps file: references; a Wikibase and Wikidata do not)"
 )
@@ -51,20 +52,22 @@ class Limits:
         raw = _targets()[target]
         return cls(target, tuple(raw["url_schemes"]), dict(raw["max_length"]))
 
-    def url_problem(self, url: str) -> str | None:
-        """Why the target refuses ``url`` (``expected ..., found ...``), or None."""
+    def url_problem(self, url: str) -> tuple[str, str] | None:
+        """Why the target refuses ``url``: (what it expected, what it found), or None."""
         scheme = urlsplit(url).scheme.lower() if ":" in url else ""
         if scheme not in self.url_schemes:
             return (
-                f"a URL scheme this {self._name()} accepts ({', '.join(self.url_schemes)}), "
-                f"found {scheme or url[:40]!r}"
+                _("a URL scheme this {target} accepts ({schemes})").format(
+                    target=self._name(), schemes=", ".join(self.url_schemes)),
+                repr(scheme or url[:40]),
             )
         return self.length_problem("url", url)
 
-    def length_problem(self, kind: str, text: str) -> str | None:
+    def length_problem(self, kind: str, text: str) -> tuple[str, str] | None:
         limit = self.max_length.get(kind)
         if limit is not None and len(text) > limit:
-            return f"at most {limit} characters (this {self._name()}'s limit), found {len(text)}"
+            return _("at most {limit} characters (this {target}'s limit)").format(
+                limit=limit, target=self._name()), str(len(text))
         return None
 
     def _name(self) -> str:
@@ -92,7 +95,7 @@ def _snaks(statement: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any
                 yield "reference", s
 
 
-def _value_problem(limits: Limits, snak: Mapping[str, Any]) -> str | None:
+def _value_problem(limits: Limits, snak: Mapping[str, Any]) -> tuple[str, str] | None:
     if snak.get("snaktype") != "value":
         return None
     dv = snak.get("datavalue") or {}
@@ -118,7 +121,7 @@ def value_problems(plan: Plan, limits: Limits, *, file: str, columns: Mapping[st
 
     A refused reference (the same on every row) is one problem for the whole file, not one per row."""
     problems: list[Problem] = []
-    refused_refs: dict[str, str] = {}
+    refused_refs: dict[str, tuple[str, str]] = {}
     for item in plan.to_write():
         row = item.rows[0] if item.rows else None
         for prop, st in _written_statements(item):
@@ -130,21 +133,25 @@ def value_problems(plan: Plan, limits: Limits, *, file: str, columns: Mapping[st
                 if where == "reference":
                     refused_refs.setdefault(value, why)
                     continue
-                expected, found = why.split(", found ", 1)
+                expected, found = why
                 problems.append(
                     Problem(file, row, columns.get(str(snak.get("property") or prop)), expected,
-                            f"{found} in {value[:80]!r}", f"fix the cell; {limits.target} would refuse the edit")
+                            _("{found} in {value!r}").format(found=found, value=value[:80]),
+                            _("fix the cell; {target} would refuse the edit").format(target=limits.target))
                 )
         for term in item.terms:
             if term.action in ("add", "change") and term.new:
                 why = limits.length_problem("term", term.new)
                 if why is not None:
-                    expected, found = why.split(", found ", 1)
-                    problems.append(Problem(file, row, None, f"a {term.term}@{term.language} of {expected}", found))
+                    expected, found = why
+                    problems.append(Problem(file, row, None, _("a {term}@{language} of {expected}").format(
+                        term=term.term, language=term.language, expected=expected), found))
     for url, why in refused_refs.items():
-        expected, found = why.split(", found ", 1)
+        expected, found = why
         problems.append(
-            Problem(file, None, None, f"a source reference URL with {expected}", f"{found} in {url!r}", REFERENCE_HINT)
+            Problem(file, None, None, _("a source reference URL with {expected}").format(
+                                          expected=expected), _("{found} in {value!r}").format(found=found, value=url),
+                    _(REFERENCE_HINT))
         )
     return problems
 
@@ -181,10 +188,11 @@ def duplicate_terms(plan: Plan, *, file: str) -> list[Problem]:
                         file,
                         item.rows[0] if item.rows else None,
                         None,
-                        f"a label and description in {lang!r} that no other item has",
-                        f"{label!r} / {desc!r}, as on row {first.rows[0] if first.rows else '?'}",
-                        "a Wikibase refuses two items with the same label and description: make the "
-                        "descriptions differ (for example add the city), or merge the rows",
+                        _("a label and description in {lang!r} that no other item has").format(lang=lang),
+                        _("{label!r} / {desc!r}, as on row {value}").format(
+                            label=label, desc=desc, value=first.rows[0] if first.rows else '?'),
+                        _("a Wikibase refuses two items with the same label and description: make the descriptions "
+                          "differ (for example add the city), or merge the rows"),
                     )
                 )
     return problems

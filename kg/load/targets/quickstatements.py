@@ -34,6 +34,7 @@ from typing import Any
 
 from kg import outfile
 from kg.errors import EntityError, InputError
+from kg.i18n import N_, _
 from kg.load.plan import Plan, PlanItem, StatementChange, TermChange
 from kg.load.problems import Problem
 from kg.load.remote import NOT_ON_WIKIDATA
@@ -61,7 +62,7 @@ def _number(value: Any) -> str:
     try:
         d = Decimal(str(value))
     except InvalidOperation:
-        raise Unrepresentable(f"expected a number, found {value!r}") from None
+        raise Unrepresentable(_("expected a number, found {value!r}").format(value=value)) from None
     text = format(d, "f")
     return text[1:] if text.startswith("+") else text
 
@@ -69,11 +70,15 @@ def _number(value: Any) -> str:
 def _quoted(text: Any) -> str:
     s = str(text)
     if any(ch in s for ch in "\t\n\r"):
-        raise Unrepresentable(f"the string {s!r} contains a TAB or line break, which QuickStatements cannot carry")
+        raise Unrepresentable(_("the string {s!r} contains a TAB or line break, which QuickStatements cannot "
+                                "carry").format(
+                                  s=s))
     if s != s.strip():
-        raise Unrepresentable(f"the string {s!r} has leading or trailing spaces, which QuickStatements removes")
+        raise Unrepresentable(_("the string {s!r} has leading or trailing spaces, which QuickStatements "
+                                "removes").format(
+                                  s=s))
     if not s:
-        raise Unrepresentable("an empty string cannot be written with QuickStatements")
+        raise Unrepresentable(_("an empty string cannot be written with QuickStatements"))
     return f'"{s}"'
 
 
@@ -84,14 +89,15 @@ def _entity(value: Mapping[str, Any]) -> str:
         eid = f"{letter}{value['numeric-id']}"
     eid = str(ids.parse_id(str(eid)))
     if ids.is_local(eid):
-        raise Unrepresentable(f"the value {eid} is a local-only item, which does not exist on Wikidata")
+        raise Unrepresentable(_("the value {eid} is a local-only item, which does not exist on Wikidata").format(
+                                  eid=eid))
     return eid
 
 
 def _iri_item(iri: str, what: str) -> str:
     eid = ids.try_id_from_iri(iri)
     if eid is None or not iri.startswith(ids.wikidata_concept_base()):
-        raise Unrepresentable(f"the {what} {iri!r} is not a Wikidata item")
+        raise Unrepresentable(_("the {what} {iri!r} is not a Wikidata item").format(what=_(what), iri=iri))
     return eid
 
 
@@ -107,16 +113,18 @@ def _time(value: Mapping[str, Any]) -> str:
     if calendar == julian:
         out += "/J"
     elif calendar and calendar != gregorian:
-        raise Unrepresentable(f"the calendar model {calendar!r} is neither Gregorian nor Julian")
+        raise Unrepresentable(_("the calendar model {calendar!r} is neither Gregorian nor Julian").format(
+                                  calendar=calendar))
     if int(value.get("timezone", 0) or 0) != 0:
-        raise Unrepresentable("a time with a timezone offset cannot be written with QuickStatements")
+        raise Unrepresentable(_("a time with a timezone offset cannot be written with QuickStatements"))
     return out
 
 
 def _coordinate(value: Mapping[str, Any]) -> str:
     globe = str(value.get("globe") or ids.entity_iri(model().value("earth").id))
     if globe != ids.entity_iri(model().value("earth").id):
-        raise Unrepresentable(f"the globe {globe!r} is not Earth; QuickStatements writes Earth coordinates only")
+        raise Unrepresentable(
+            _("the globe {globe!r} is not Earth; QuickStatements writes Earth coordinates only").format(globe=globe))
     return f"@{_number(value['latitude'])}/{_number(value['longitude'])}"
 
 
@@ -126,17 +134,17 @@ def _quantity(value: Mapping[str, Any]) -> str:
     upper, lower = value.get("upperBound"), value.get("lowerBound")
     if upper is not None or lower is not None:
         if upper is None or lower is None:
-            raise Unrepresentable("a quantity with only one bound cannot be written with QuickStatements")
+            raise Unrepresentable(_("a quantity with only one bound cannot be written with QuickStatements"))
         up, low = Decimal(str(upper)) - amount, amount - Decimal(str(lower))
         if up != low:
             raise Unrepresentable(
-                f"the quantity {out} has asymmetric bounds [{_number(lower)}, {_number(upper)}]; "
-                "QuickStatements writes only amount~tolerance"
+                _("the quantity {out} has asymmetric bounds [{lower}, {upper}]; QuickStatements writes only "
+                  "amount~tolerance").format(out=out, lower=_number(lower), upper=_number(upper))
             )
         out += f"~{_number(up)}"
     unit = str(value.get("unit", "1"))
     if unit != "1":
-        out += "U" + str(ids.parse_id(_iri_item(unit, "unit")).number)
+        out += "U" + str(ids.parse_id(_iri_item(unit, N_("unit"))).number)
     return out
 
 
@@ -150,7 +158,8 @@ def value_text(snak: Mapping[str, Any]) -> str:
         return str(snaktype)
     dv = snak.get("datavalue")
     if not isinstance(dv, Mapping):
-        raise Unrepresentable(f"expected a datavalue in the snak of {snak.get('property')}, found none")
+        raise Unrepresentable(_("expected a datavalue in the snak of {snak}, found none").format(
+                                  snak=snak.get('property')))
     kind, value = dv.get("type"), dv.get("value")
     datatype = snak.get("datatype")
     if kind == "wikibase-entityid" and isinstance(value, Mapping):
@@ -166,9 +175,11 @@ def value_text(snak: Mapping[str, Any]) -> str:
     if kind == "monolingualtext" and isinstance(value, Mapping):
         lang = str(value["language"])
         if not is_language_code(lang):
-            raise Unrepresentable(f"the language code {lang!r} is not of the form en / pt-br")
+            raise Unrepresentable(_("the language code {lang!r} is not of the form en / pt-br").format(lang=lang))
         return f"{lang}:{_quoted(value['text'])}"
-    raise Unrepresentable(f"the value type {kind!r} (datatype {datatype!r}) is not supported by QuickStatements v1")
+    raise Unrepresentable(
+        _("the value type {kind!r} (datatype {datatype!r}) is not supported by QuickStatements v1").format(
+            kind=kind, datatype=datatype))
 
 
 def _pairs(snaks: Mapping[str, Sequence[Mapping[str, Any]]], order: Sequence[str] | None, prefix: str) -> list[str]:
@@ -190,14 +201,16 @@ def statement_lines(subject: str, statement: Mapping[str, Any], *, remove: bool 
     if subject != LAST:
         subject = ids.item_id(subject)
         if ids.is_local(subject):
-            raise Unrepresentable(f"{subject} is a local-only item, which does not exist on Wikidata")
+            raise Unrepresentable(_("{subject} is a local-only item, which does not exist on Wikidata").format(
+                                      subject=subject))
     main = statement["mainsnak"]
     pid = ids.property_id(str(main["property"]))
     head = [("-" if remove else "") + subject, pid, value_text(main)]
     if remove:
         return ["\t".join(head)]
     if statement.get("rank", "normal") != "normal":
-        raise Unrepresentable(f"rank {statement['rank']!r}: QuickStatements v1 writes normal-rank statements only")
+        raise Unrepresentable(_("rank {statement!r}: QuickStatements v1 writes normal-rank statements only").format(
+                                  statement=statement['rank']))
     quals = _pairs(statement.get("qualifiers") or {}, statement.get("qualifiers-order"), "P")
     refs = statement.get("references") or []
     if not refs:
@@ -210,9 +223,11 @@ def term_lines(subject: str, change: TermChange) -> list[str]:
     if change.action == "unchanged":
         return []
     if change.action == "remove" or change.new is None:
-        raise Unrepresentable(f"removing the {change.term} {change.old!r} ({change.language}) is not supported here")
+        raise Unrepresentable(_("removing the {term} {old!r} ({language}) is not supported here").format(
+                                  term=change.term, old=change.old, language=change.language))
     if not is_language_code(change.language):
-        raise Unrepresentable(f"the language code {change.language!r} is not of the form en / pt-br")
+        raise Unrepresentable(_("the language code {language!r} is not of the form en / pt-br").format(
+                                  language=change.language))
     return [f"{subject}\t{_TERM_CODES[change.term]}{change.language}\t{_quoted(change.new)}"]
 
 
@@ -232,7 +247,9 @@ def _statement_change_lines(subject: str, change: StatementChange) -> list[str]:
     return []
 
 
-KEPT_TERM = "kept as Wikidata has it: its current {term} was not read, and a linked item's {term} is not overwritten"
+KEPT_TERM = N_(
+    "kept as Wikidata has it: its current {term} was not read, and a linked item's {term} is not overwritten"
+)
 
 
 def item_lines(
@@ -251,7 +268,7 @@ def item_lines(
         if item.action == "create" and term.term in ("label", "description") and term.action != "unchanged":
             # aliases are only added and statements not duplicated by QuickStatements; `Len` would replace Wikidata's
             (kept if kept is not None else left_out).append(
-                (f"{subject} {term.term} {term.language}", KEPT_TERM.format(term=term.term))
+                (f"{subject} {term.term} {term.language}", _(KEPT_TERM).format(term=term.term))
             )
             continue
         try:
@@ -266,7 +283,8 @@ def item_lines(
         except Unrepresentable as e:
             left_out.append((f"{subject} {change.prop} ({change.action})", str(e)))
         except (KeyError, TypeError, ValueError) as e:
-            raise EntityError(f"malformed statement in the plan ({e})", entity=subject, prop=change.prop) from e
+            raise EntityError(_("malformed statement in the plan ({error})").format(
+                                  error=e), entity=subject, prop=change.prop) from e
     return lines, left_out
 
 
@@ -287,30 +305,32 @@ def create_lines(item: PlanItem) -> tuple[list[str], list[tuple[str, str]]]:
         try:
             lines += term_lines(LAST, term)
         except Unrepresentable as e:
-            left_out.append((f"new item {item.label!r} {term.term} {term.language}", str(e)))
+            left_out.append((_("new item {label!r} {term} {language}").format(
+                label=item.label, term=term.term, language=term.language), str(e)))
     for change in item.statements:
         if change.action != "add" or change.new is None:
             continue
         try:
             lines += statement_lines(LAST, change.new)
         except Unrepresentable as e:
-            left_out.append((f"new item {item.label!r} {change.prop}", str(e)))
+            left_out.append((_("new item {label!r} {prop}").format(label=item.label, prop=change.prop), str(e)))
     return lines, left_out
 
 
 def _local_reason(item: PlanItem, create_new: bool) -> str:
-    what = f"local-only item ({item.label or 'no label'}, rows {item.rows})"
+    what = _("local-only item ({label}, rows {rows})").format(label=item.label or _("no label"), rows=item.rows)
     if item.match == NOT_ON_WIKIDATA:
-        return f"{what}: Wikidata's reconciliation found no such item; run with --create-new to create it"
+        return _("{what}: Wikidata's reconciliation found no such item; run with --create-new to create it").format(
+            what=what)
     if create_new:
-        return (
-            f"{what}: not created, because it was not reconciled against Wikidata (matched: {item.match}); "
+        return _(
+            "{what}: not created, because it was not reconciled against Wikidata (matched: {match}); "
             "run with --reconcile wikidata first, so that no duplicate is created"
-        )
-    return (
-        f"{what}: it is not on Wikidata and QuickStatements here only edits existing Wikidata items; run with "
+        ).format(what=what, match=item.match)
+    return _(
+        "{what}: it is not on Wikidata and QuickStatements here only edits existing Wikidata items; run with "
         "--reconcile wikidata to link it, or load it into the store or a Wikibase"
-    )
+    ).format(what=what)
 
 
 def render(plan: Plan, *, create_new: bool = False) -> tuple[list[str], WriteReport]:
@@ -323,7 +343,7 @@ def render(plan: Plan, *, create_new: bool = False) -> tuple[list[str], WriteRep
     kept_terms: list[tuple[str, str]] = []
     for item in plan.to_write():
         if not ids.is_id(item.id, kinds="Q"):
-            raise InputError(f"plan item {item.id!r}: expected an item id like Q42")
+            raise InputError(_("plan item {id!r}: expected an item id like Q42").format(id=item.id))
         if ids.is_local(item.id):
             if create_new and item.match == NOT_ON_WIKIDATA and item.action == "create":
                 item_cmds, left_out = create_lines(item)
@@ -342,7 +362,7 @@ def render(plan: Plan, *, create_new: bool = False) -> tuple[list[str], WriteRep
         elif not left_out and len(kept_terms) > n_kept:
             report.unchanged.append(item.id)  # its only differences are terms Wikidata keeps: nothing to do
         else:
-            report.skipped.append((item.id, "none of its edits can be written with QuickStatements v1"))
+            report.skipped.append((item.id, _("none of its edits can be written with QuickStatements v1")))
     _check_no_local_ids(lines)
     report.details["skipped_edits"] = skipped_edits
     report.details["kept_terms"] = kept_terms
@@ -401,7 +421,7 @@ class QuickStatementsTarget:
         would look like a finished batch."""
         lines, report = render(plan, create_new=self.create_new)
         if lines:
-            outfile.write_text(self.path, "".join(line + "\n" for line in lines), what="QuickStatements file")
+            outfile.write_text(self.path, "".join(line + "\n" for line in lines), what=_("QuickStatements file"))
             report.output = str(self.path)
         if progress:
             progress(len(plan.items))

@@ -44,6 +44,7 @@ from typing import Any
 
 from kg import config
 from kg.errors import EntityError, InputError, RemoteError
+from kg.i18n import _
 from kg.load.plan import Plan, PlanItem, diff_statements, diff_terms
 from kg.load.problems import Problem
 from kg.load.targets.base import ProgressFn, WriteReport, report_unchanged
@@ -101,7 +102,8 @@ class Journal:
                 if n == len(lines):
                     continue  # a last line cut short by a kill: the edit it announced is reconciled anyway
                 raise InputError(
-                    f"{path}, line {n}: expected a journal entry (JSON with a key), found {line[:80]!r}"
+                    _("{path}, line {n}: expected a journal entry (JSON with a key), found {line!r}").format(
+                        path=path, n=n, line=line[:80])
                 ) from None
 
     def _append(self, entry: Json) -> None:
@@ -169,7 +171,8 @@ class WikibaseTarget:
         edit_interval: float = 0.0,
     ) -> None:
         if batch_size < 1:
-            raise InputError(f"batch size: expected a positive number, found {batch_size}")
+            raise InputError(_("batch size: expected a positive number, found {batch_size}").format(
+                                 batch_size=batch_size))
         self.api = api
         self.idmap = idmap
         base = idmap.path or Path(DEFAULT_FILE)
@@ -198,7 +201,8 @@ class WikibaseTarget:
         m = IdMap.load(path, missing_ok=False)
         api = WikibaseApi.from_env(allow_public=allow_public, maxlag=maxlag)
         if m.api_url and m.api_url != api.api_url:
-            raise InputError(f"{path}: this id map belongs to {m.api_url}, not to {api.api_url} (hint: --idmap FILE)")
+            raise InputError(_("{path}: this id map belongs to {api_url}, not to {wiki} (hint: --idmap FILE)").format(
+                                 path=path, api_url=m.api_url, wiki=api.api_url))
         return cls(api, m, journal=journal, **kwargs)
 
     # -- reading ---------------------------------------------------------------------------------------------
@@ -258,20 +262,20 @@ class WikibaseTarget:
                 self.idmap.set(qid, qid)  # the wiki's own item, named by its own id
                 labels: dict[str, Json] = entity.get("labels") or {}
                 label = next(iter(labels.values()), {}).get("value", "")
-                notes.append(f"{qid} is {self.api.api_url}'s own item {qid} ({label!r}), not Wikidata's {qid}")
+                notes.append(_("{qid} is {wiki}'s own item {qid} ({label!r}), not Wikidata's {qid}").format(
+                    qid=qid, wiki=self.api.api_url, label=label))
             elif ids.is_local(qid):
-                refused[qid] = (
-                    f"{qid}, a glamkg-local id that is not in the store, not in the id map and "
-                    f"not on {self.api.api_url}"
-                )
+                refused[qid] = _(
+                    "{qid}, a glamkg-local id that is not in the store, not in the id map and not on {wiki}"
+                ).format(qid=qid, wiki=self.api.api_url)
             else:
                 placeholders.append(qid)
         if placeholders:
-            more = f" and {len(placeholders) - 10} more" if len(placeholders) > 10 else ""
+            more = _(" and {n} more").format(n=len(placeholders) - 10) if len(placeholders) > 10 else ""
             shown = ", ".join(placeholders[:10]) + more
             notes.append(
-                f"placeholder items will be created on {self.api.api_url} for Wikidata's {shown} "
-                "(not on the wiki, not in the store; the placeholders link to Wikidata)"
+                _("placeholder items will be created on {wiki} for Wikidata's {ids} (not on the wiki, not in the "
+                  "store; the placeholders link to Wikidata)").format(wiki=self.api.api_url, ids=shown)
             )
         return renames, refused, notes
 
@@ -302,9 +306,13 @@ class WikibaseTarget:
                             file,
                             item.rows[0] if item.rows else None,
                             columns.get(f"description@{lang}") or columns.get(f"label@{lang}"),
-                            f"a label and description in {lang!r} that no other item of the wiki has",
-                            f"{label!r} / {desc!r}, which {wid} on {self.api.api_url} already has",
-                            f"if this row is {wid}, put {wid} in the id column; else make the description differ",
+                            _("a label and description in {lang!r} that no other item of the wiki has").format(
+                                lang=lang),
+                            _("{label!r} / {desc!r}, which {wid} on {api_url} already has").format(
+                                label=label, desc=desc, wid=wid, api_url=self.api.api_url),
+                            _("if this row is {wid}, put {wid} in the id column; else make the description "
+                              "differ").format(
+                                wid=wid),
                         )
                     )
                     break
@@ -392,8 +400,8 @@ class WikibaseTarget:
                 remote = self.api.get_entities([wid]).get(wid)
                 if remote is None:
                     raise EntityError(
-                        f"the id map says {wid} on {self.api.api_url}, which does not exist there "
-                        "(hint: remove it from the id map to create the item again)",
+                        _("the id map says {wid} on {api_url}, which does not exist there (hint: remove it from "
+                          "the id map to create the item again)").format(wid=wid, api_url=self.api.api_url),
                         entity=it.id,
                     )
             if wid is None:
@@ -417,18 +425,20 @@ class WikibaseTarget:
         props = sorted(m for m in missing if m.startswith("P"))
         if props:
             raise EntityError(
-                f"properties {', '.join(props)} are not on {self.api.api_url} "
-                "(hint: run `glamkg wikibase bootstrap`, or add them to schemas/model.yaml first)",
+                _("properties {props} are not on {api_url} (hint: run `glamkg wikibase bootstrap`, or add them to "
+                  "schemas/model.yaml first)").format(props=', '.join(props), api_url=self.api.api_url),
                 entity=it.id,
             )
         if later:
             if deferred is not None:
                 deferred.append(it)
             else:
-                self._left_out.append((it.id, f"statements naming {', '.join(sorted(later))}, which were not written"))
+                self._left_out.append((it.id, _("statements naming {ids}, which were not written").format(
+                    ids=", ".join(sorted(later)))))
         for m in sorted(missing - later - {it.id}):
             if not self.create_stubs:
-                raise EntityError(f"{m} is not on {self.api.api_url} and stubs are off", entity=it.id)
+                raise EntityError(_("{m} is not on {api_url} and stubs are off").format(
+                                      m=m, api_url=self.api.api_url), entity=it.id)
             link = self.idmap.links.get("exact_match")
             ensure_entity(
                 self.api,
@@ -521,8 +531,9 @@ class WikibaseTarget:
                     answer = self.api.edit_entity(data, new="item", summary=summary)
                 except RemoteError as e:
                     raise RemoteError(
-                        f"{e} (while creating {it.id} {it.label!r}; {len(report.created)} items created so far; "
-                        "run the same load again to resume: the journal prevents duplicates)"
+                        _("{error} (while creating {id} {label!r}; {n} items created so far; run the same load "
+                          "again to resume: the journal prevents duplicates)").format(
+                            error=e, id=it.id, label=it.label, n=len(report.created))
                     ) from None
             else:
                 journal.done(it.id, wid, None, content)
@@ -600,16 +611,17 @@ class WikibaseTarget:
             except ApiError as e:
                 if e.code != "editconflict" or attempt == 1:
                     raise
-                retry_after, reason = None, f"updating {wid}: edit conflict"
+                retry_after, reason = None, _("updating {id}: edit conflict").format(id=wid)
             except RemoteError as e:
                 if attempt == 1:
                     raise
-                retry_after, reason = e.retry_after, f"updating {wid}: {e}"
+                retry_after, reason = e.retry_after, _("updating {id}: {error}").format(id=wid, error=e)
             # edit conflict or an unclear failure: wait, look again, recompute, retry once
             self.api.backoff(attempt, retry_after=retry_after, reason=reason)
             fresh = self.api.get_entities([wid]).get(wid)
             if fresh is None:
-                raise EntityError(f"{wid} disappeared from {self.api.api_url} during the load", entity=it.id)
+                raise EntityError(_("{wid} disappeared from {api_url} during the load").format(
+                                      wid=wid, api_url=self.api.api_url), entity=it.id)
             remote = fresh
             data = self._edit_data(it, wid, remote)
             if not data:

@@ -52,6 +52,7 @@ from urllib.parse import urlsplit, urlunsplit
 from kg import config
 from kg.errors import InputError, RemoteError
 from kg.http import HttpClient, decode_json, parse_retry_after
+from kg.i18n import N_, _
 from kg.model import ids
 
 Json = dict[str, Any]
@@ -100,11 +101,12 @@ def api_url_from(url: str) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(
-            f"${URL_ENV}: expected the wiki's URL like https://example.wikibase.cloud or its api.php, "
-            f"found {_strip_userinfo(raw)!r}"
+            _("${URL_ENV}: expected the wiki's URL like https://example.wikibase.cloud or its api.php, found "
+              "{strip_userinfo!r}").format(URL_ENV=URL_ENV, strip_userinfo=_strip_userinfo(raw))
         )
     if parts.username or parts.password:
-        raise InputError(f"${URL_ENV}: put credentials in ${USER_ENV}/${PASSWORD_ENV}, not in the URL")
+        raise InputError(_("${URL_ENV}: put credentials in ${USER_ENV}/${PASSWORD_ENV}, not in the URL").format(
+                             URL_ENV=URL_ENV, USER_ENV=USER_ENV, PASSWORD_ENV=PASSWORD_ENV))
     path = parts.path.rstrip("/")
     if not path.endswith("api.php"):
         path = path + "/w/api.php"
@@ -132,8 +134,9 @@ def check_writable(url: str, *, allow_public: bool = False) -> None:
     if is_public(url) and not allow_public:
         host = urlsplit(url).hostname
         raise InputError(
-            f"refusing to write to {host}: glamkg never writes to Wikidata or a Wikipedia by default "
-            "(hint: use a QuickStatements file for Wikidata edits, or pass --allow-public if you really mean it)"
+            _("refusing to write to {host}: glamkg never writes to Wikidata or a Wikipedia by default (hint: use a "
+              "QuickStatements file for Wikidata edits, or pass --allow-public if you really mean it)").format(
+                host=host)
         )
 
 
@@ -170,8 +173,9 @@ class Credentials:
         if not user or not password:
             missing = [n for n, v in ((USER_ENV, user), (PASSWORD_ENV, password)) if not v]
             raise InputError(
-                f"expected a bot password in ${USER_ENV} and ${PASSWORD_ENV}, found {', '.join(missing)} unset "
-                "(hint: create one on the wiki's Special:BotPasswords)"
+                _("expected a bot password in ${USER_ENV} and ${PASSWORD_ENV}, found {missing} unset (hint: create "
+                  "one on the wiki's Special:BotPasswords)").format(
+                    USER_ENV=USER_ENV, PASSWORD_ENV=PASSWORD_ENV, missing=', '.join(missing))
             )
         return cls(user, password)
 
@@ -250,7 +254,7 @@ class WikibaseApi:
         """The Wikibase named by ``$GLAMKG_WIKIBASE_URL``, logged in with the bot password from the environment."""
         url = config.setting("wikibase_url", environ) or ""
         if not url:
-            raise InputError(f"expected the Wikibase URL in ${URL_ENV}, found it unset")
+            raise InputError(_("expected the Wikibase URL in ${URL_ENV}, found it unset").format(URL_ENV=URL_ENV))
         api_url = api_url_from(url)
         check_writable(api_url, allow_public=allow_public)
         creds = Credentials.from_env(environ)
@@ -267,36 +271,42 @@ class WikibaseApi:
         self._csrf = None
         self.logged_in = False
         self._client.session.cookies.clear()  # a new login starts a new MediaWiki session
-        hint = f"(hint: is ${URL_ENV} the wiki's base URL or its api.php?)"
+        hint = _("(hint: is ${name} the wiki's base URL or its api.php?)").format(name=URL_ENV)
         try:
             body = self.call({"action": "query", "meta": "tokens", "type": "login"})
             token = body["query"]["tokens"]["logintoken"]
             if not isinstance(token, str) or not token:
-                raise TypeError(f"expected a login token, found {token!r}")
+                raise TypeError(_("expected a login token, found {token!r}").format(token=token))
             answer = self.call(
                 {"action": "login", "lgname": credentials.user, "lgpassword": credentials.password, "lgtoken": token},
                 post=True,
             )
         except RemoteError as e:
             raise RemoteError(
-                self.redact(f"{self.api_url}: login failed: {e} {hint}"), status=e.status, retry_after=e.retry_after
+                self.redact(
+                    _("{api_url}: login failed: {error} {hint}").format(api_url=self.api_url, error=e, hint=hint)
+                ),
+                status=e.status, retry_after=e.retry_after,
             ) from None
         except (KeyError, TypeError) as e:
-            raise RemoteError(self.redact(f"{self.api_url}: login failed: {type(e).__name__}: {e} {hint}")) from None
+            raise RemoteError(self.redact(_("{api_url}: login failed: {error_type}: {error} {hint}").format(
+                api_url=self.api_url, error_type=type(e).__name__, error=e, hint=hint))) from None
         result: Mapping[str, Any] = answer["login"] if isinstance(answer.get("login"), Mapping) else {}
         if result.get("result") != "Success":
             reason = result.get("reason") or result.get("result") or str(answer)[:200]
             if isinstance(reason, Mapping):  # formatversion 2 / errorformat: {"code": ..., "text": ...}
                 reason = reason.get("text") or reason.get("code") or str(reason)
-            message = f"{self.api_url}: login refused: {reason} (hint: check the bot password)"
+            message = _("{api_url}: login refused: {reason} (hint: check the bot password)").format(
+                api_url=self.api_url, reason=reason)
             raise RemoteError(self.redact(message)) from None
         self.logged_in = True
         try:
             self.csrf_token()
         except RemoteError as e:
             self.logged_in = False
-            raise RemoteError(self.redact(f"{self.api_url}: logged in, but {e}"), status=e.status) from None
-        log.info("logged in to %s", self.api_url)
+            raise RemoteError(self.redact(_("{api_url}: logged in, but {error}").format(api_url=self.api_url, error=e)),
+                              status=e.status) from None
+        log.info(_("logged in to {api_url}").format(api_url=self.api_url))
 
     # -- waiting ----------------------------------------------------------------------------------------
     def _notify(self, line: str) -> None:
@@ -314,14 +324,14 @@ class WikibaseApi:
             wait, why = retry_after, f"Retry-After: {retry_after:g} s"
         else:
             try:
-                wait, why = float(str(lag)), f"reported lag {float(str(lag)):g} s"
+                wait, why = float(str(lag)), _("reported lag {lag:g} s").format(lag=float(str(lag)))
             except (TypeError, ValueError):
-                wait, why = 5.0 * (2**attempt), "backoff"
+                wait, why = 5.0 * (2**attempt), _("backoff")
         capped = max(1.0, min(wait, self.max_wait))
         if capped < wait:
-            why += f", capped at {capped:g} s"
+            why += _(", capped at {seconds:g} s").format(seconds=capped)
         elif capped > wait:
-            why += ", at least 1 s"
+            why += _(", at least 1 s")
         return capped, why
 
     # -- the exchange -------------------------------------------------------------------------------------
@@ -356,7 +366,8 @@ class WikibaseApi:
             else:
                 body = decode_json(resp)
                 if not isinstance(body, dict):
-                    raise RemoteError(f"{self.api_url}: expected a JSON object, found {type(body).__name__}")
+                    raise RemoteError(_("{api_url}: expected a JSON object, found {name}").format(
+                                          api_url=self.api_url, name=type(body).__name__))
                 err = body.get("error")
                 if not err:
                     return body
@@ -369,8 +380,9 @@ class WikibaseApi:
                 wait, why = self._server_wait(retry_after, lag, attempt)
                 if attempt >= self.max_lag_retries or self.slept + wait > self.max_sleep:
                     raise ApiError(
-                        f"{self.api_url}: {code}: {info} (gave up after {attempt + 1} attempts and "
-                        f"{self.slept:g} s of waiting; try again later)",
+                        _("{api_url}: {code}: {info} (gave up after {attempts} attempts and {slept:g} s of waiting; "
+                          "try again later)").format(
+                            api_url=self.api_url, code=code, info=info, attempts=attempt + 1, slept=self.slept),
                         code=code,
                         info=info,
                         messages=messages,
@@ -379,8 +391,9 @@ class WikibaseApi:
                     )
                 self._pause(
                     wait,
-                    f"{self.api_url}: {params.get('action')}: {code}: {info}; waiting {wait:g} s ({why}), "
-                    f"then retry {attempt + 1} of {self.max_lag_retries}",
+                    _("{api_url}: {action}: {code}: {info}; waiting {wait:g} s ({why}), then retry {attempt} of "
+                      "{attempts}").format(api_url=self.api_url, action=params.get("action"), code=code, info=info,
+                                           wait=wait, why=why, attempt=attempt + 1, attempts=self.max_lag_retries),
                 )
                 attempt += 1
                 continue
@@ -390,7 +403,8 @@ class WikibaseApi:
                 continue
             if code in ("assertuserfailed", "assertbotfailed") and self._credentials and not token_retried:
                 token_retried = True
-                log.warning("%s: the login was lost (%s); logging in again", self.api_url, code)
+                log.warning(_("{api_url}: the login was lost ({code}); logging in again").format(
+                    api_url=self.api_url, code=code))
                 self.login(self._credentials, allow_public=True)  # the URL was checked at the first login
                 continue
             raise ApiError(
@@ -409,25 +423,30 @@ class WikibaseApi:
         if retry_after is not None:
             wait, why = max(0.0, min(retry_after, self.max_wait)), f"Retry-After: {retry_after:g} s"
         else:
-            wait, why = min(5.0 * (2**attempt), self.max_wait), "backoff"
+            wait, why = min(5.0 * (2**attempt), self.max_wait), _("backoff")
         what = f"{reason}; " if reason else ""
         if self.slept + wait > self.max_sleep:
-            message = f"{self.api_url}: {what}waited {self.slept:g} s already; try again later"
+            message = _("{api_url}: {what}waited {slept:g} s already; try again later").format(
+                api_url=self.api_url, what=what, slept=self.slept)
             raise RemoteError(self.redact(message), retry_after=retry_after)
-        self._pause(wait, f"{self.api_url}: {what}waiting {wait:g} s ({why}) before checking what the wiki has")
+        self._pause(wait, _("{api_url}: {what}waiting {wait:g} s ({why}) before checking what the wiki has").format(
+            api_url=self.api_url, what=what, wait=wait, why=why))
 
     def csrf_token(self) -> str:
         if not self.logged_in:
-            raise RemoteError(f"{self.api_url}: editing needs a login (hint: set ${USER_ENV}/${PASSWORD_ENV})")
+            raise RemoteError(_("{api_url}: editing needs a login (hint: set ${USER_ENV}/${PASSWORD_ENV})").format(
+                                  api_url=self.api_url, USER_ENV=USER_ENV, PASSWORD_ENV=PASSWORD_ENV))
         if not self._csrf:
             body = self.call({"action": "query", "meta": "tokens", "type": "csrf"})
             try:
                 self._csrf = str(body["query"]["tokens"]["csrftoken"])
             except (KeyError, TypeError):
-                raise RemoteError(f"{self.api_url}: expected a CSRF token, found {str(body)[:200]}") from None
+                raise RemoteError(_("{api_url}: expected a CSRF token, found {body}").format(
+                                      api_url=self.api_url, body=str(body)[:200])) from None
             if self._csrf == "+\\":
                 self._csrf = None
-                raise RemoteError(f"{self.api_url}: the wiki gave an anonymous token: the login session was lost")
+                raise RemoteError(_("{api_url}: the wiki gave an anonymous token: the login session was lost").format(
+                                      api_url=self.api_url))
         return self._csrf
 
     # -- Wikibase modules ---------------------------------------------------------------------------------
@@ -472,7 +491,7 @@ class WikibaseApi:
     ) -> Json:
         """``wbeditentity``: create (``new="item"``/``"property"``) or edit ``entity_id``; returns the response."""
         if (entity_id is None) == (new is None):
-            raise ValueError("edit_entity: give exactly one of entity_id and new")
+            raise ValueError(_("edit_entity: give exactly one of entity_id and new"))
         params: dict[str, Any] = {
             "action": "wbeditentity",
             "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
@@ -491,19 +510,21 @@ class WikibaseApi:
         body = self.call(params, edit=True)
         if "entity" not in body or "id" not in body["entity"]:
             found = str(body)[:200]
-            raise RemoteError(f"{self.api_url}: wbeditentity: expected an entity in the answer, found {found}")
+            raise RemoteError(_("{api_url}: wbeditentity: expected an entity in the answer, found {found}").format(
+                                  api_url=self.api_url, found=found))
         return body
 
 
-_CONTENT_HINT = " (hint: the wiki rejected the content; a label/description conflict is the usual cause)"
+_CONTENT_HINT = N_(" (hint: the wiki rejected the content; a label/description conflict is the usual cause)")
 
 
 def _error_hint(code: str) -> str:
-    return {
-        "permissiondenied": " (hint: give the bot password the grants to edit and create pages)",
-        "editconflict": " (hint: someone edited the entity at the same time; run again)",
+    hint = {
+        "permissiondenied": N_(" (hint: give the bot password the grants to edit and create pages)"),
+        "editconflict": N_(" (hint: someone edited the entity at the same time; run again)"),
         "failed-save": _CONTENT_HINT,
         "modification-failed": _CONTENT_HINT,
-        "no-such-entity": " (hint: the id map names an entity that was deleted on the wiki)",
-        "badtoken": " (hint: the login session expired; run again)",
+        "no-such-entity": N_(" (hint: the id map names an entity that was deleted on the wiki)"),
+        "badtoken": N_(" (hint: the login session expired; run again)"),
     }.get(code, "")
+    return _(hint) if hint else ""

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kg.errors import InputError, RemoteError
+from kg.i18n import _
 from kg.load.targets.wikibase_api import ApiError, WikibaseApi, wiki_base
 from kg.model import ids
 from kg.model.idmap import IdMap
@@ -129,8 +130,9 @@ def ensure_entity(
             report.kept.append(glamkg_id)
             return known
         raise InputError(
-            f"id map: {glamkg_id} is mapped to {known}, which is not on {api.api_url} "
-            "(hint: restore it, or remove the line from the id map file and run bootstrap again)"
+            _("id map: {glamkg_id} is mapped to {known}, which is not on {api_url} (hint: restore it, or remove "
+              "the line from the id map file and run bootstrap again)").format(
+                glamkg_id=glamkg_id, known=known, api_url=api.api_url)
         )
     label = _label(data) or glamkg_id
 
@@ -154,9 +156,11 @@ def ensure_entity(
     except ApiError as e:
         if same and e.code in ("failed-save", "modification-failed"):
             raise RemoteError(
-                f"{api.api_url}: cannot create {entity_type} {label!r} for {glamkg_id}: {', '.join(same)} already "
-                f"has that label but no link to {link_value} ({e.info}) (hint: add the link statement to it, or "
-                "rename it, then run bootstrap again)"
+                _("{api_url}: cannot create {entity_type} {label!r} for {glamkg_id}: {same} already has that label "
+                  "but no link to {link_value} ({info}) (hint: add the link statement to it, or rename it, then "
+                  "run bootstrap again)").format(
+                    api_url=api.api_url, entity_type=entity_type, label=label, glamkg_id=glamkg_id,
+                    same=", ".join(same), link_value=link_value, info=e.info)
             ) from None
         raise
     new_id = str(answer["entity"]["id"])
@@ -214,7 +218,8 @@ def bootstrap(
     m = model()
     if idmap.api_url and idmap.api_url != api.api_url:
         raise InputError(
-            f"id map {idmap.path}: it belongs to {idmap.api_url}, not to {api.api_url} (hint: use --idmap FILE)"
+            _("id map {path}: it belongs to {api_url}, not to {wiki} (hint: use --idmap FILE)").format(
+                path=idmap.path, api_url=idmap.api_url, wiki=api.api_url)
         )
     idmap.api_url = api.api_url
     idmap.concept_base = concept_base or idmap.concept_base or wiki_base(api.api_url) + "/entity/"
