@@ -443,7 +443,7 @@ def _check_string(value: str, datatype: str) -> str:
                 n=len(v), max=MAX_URL))
         why = iri.problem(v)  # what the RDF conversion would refuse, refused here where the cell is known
         if why:
-            raise InputError(_("expected a URL that is a valid IRI, found {found} ({reason}); percent-encode "
+            raise InputError(_("expected a URL that is a valid IRI, found {found}: {reason}; percent-encode "
                                "the character or fix the address").format(found=repr(value), reason=why))
         return v
     if len(value) > MAX_STRING:
