@@ -20,15 +20,15 @@ step with the code. Every command that reads or writes the store finds it the sa
 `$GLAMKG_STORE`, else `./glamkg-data`. Exit codes: 0 ok, 1 failure, 2 bad input, 3 store problem, 4 remote
 problem, 5 incomplete (some items were not written; each is listed with its reason).
 
-Languages: every message of the command line itself (summaries, warnings, notes, its own errors, the
-progress phases, the tables of `load`, `stats`, `gaps` and `query list`) and the frame of a sheet's problems
-(`row 2, column 'start': expected ..., found ...; hint: ...` and the summary line) come in English, French,
-Spanish or Arabic: `--lang fr` (before or after the command), else the locale environment as gettext reads it
-(`LANGUAGE`, then `LC_ALL`, `LC_MESSAGES`, `LANG`), else English; `tests/test_cli_languages.py` fails on a
-message the command line writes as a bare English literal. Still in English: the help texts below, the
-column names of query answers (they are the query's variables), and the details that the parts below the
-command line put into errors and problems (what was expected and found). Adding a language:
-docs/translating.md.
+Languages: every message of the command line (summaries, warnings, notes, errors, the progress phases, the
+tables of `load`, `stats`, `gaps` and `query list`) and what the parts below it put into errors and a sheet's
+problems (`row 2, column 'start': expected a date like 2021-05, found ...; hint: ...`, the summary line) come in
+English, French, Spanish or Arabic: `--lang fr` (before or after the command), else the locale environment as
+gettext reads it (`LANGUAGE`, then `LC_ALL`, `LC_MESSAGES`, `LANG`), else English; `tests/test_cli_languages.py`
+fails on a message written as a bare English literal anywhere in `kg/`. Still in English: the help texts below,
+the column names of query answers (they are the query's variables), values as they were found, and what other
+programs say inside a translated sentence (Oxigraph's syntax errors, a server's answer, the operating system's
+error, a YAML parser's). Adding a language: docs/translating.md.
 """
 
 

@@ -276,7 +276,7 @@ def run(
         from kg.store import Store
 
         language = user_language(auto_language)
-        with Store.open(store, read_only=True) as st, guard(f"the query {saved.name}"):
+        with Store.open(store, read_only=True) as st, guard(_("the query {name}").format(name=saved.name)):
             prov.store, prov.generation = str(config.store_path(store)), str(st.generation())
             # CSV and the terminal's table come without pandas where the answer allows (kg.query.table)
             plain = fmt is Format.csv or (fmt is Format.table and output is None)

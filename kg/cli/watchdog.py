@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 
 from kg import config
+from kg.i18n import _
 
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -33,25 +34,30 @@ def resident_bytes() -> int:
 
 
 @contextlib.contextmanager
-def guard(what: str = "the query", *, seconds: float | None = None, max_bytes: int | None = None) -> Iterator[None]:
+def guard(what: str = "", *, seconds: float | None = None, max_bytes: int | None = None) -> Iterator[None]:
     """Run the block under the watchdog (limits from the settings unless given)."""
     limit_s = seconds if seconds is not None else config.number("query_timeout")
     limit_b = max_bytes if max_bytes is not None else int(config.number("query_memory_mb") * 2**20)
     done = threading.Event()
     start = time.monotonic()
+    # the messages are made here: the watching thread does not see the language chosen in this one
+    stopped = _("error: {what} was stopped: {why}; is a pattern joined with everything (a cartesian product)? "
+                "Add a selective pattern or a LIMIT, or raise the limit.").format(
+                    what=what or _("the query"), why="{why}")
+    too_long = _("it ran longer than {seconds} s (${setting})").format(
+        seconds=f"{limit_s:g}", setting=config.env_name("query_timeout"))
+    too_big = _("it needed more than {mib} MiB of memory (${setting})").format(
+        mib=limit_b // 2**20, setting=config.env_name("query_memory_mb"))
 
     def watch() -> None:
         while not done.wait(0.2):
             why = ""
             if time.monotonic() - start > limit_s:
-                why = f"it ran longer than {limit_s:g} s (${config.env_name('query_timeout')})"
+                why = too_long
             elif resident_bytes() > limit_b:
-                why = f"it needed more than {limit_b // 2**20} MiB of memory (${config.env_name('query_memory_mb')})"
+                why = too_big
             if why and not done.is_set():
-                sys.stderr.write(
-                    f"error: {what} was stopped: {why}; is a pattern joined with everything (a cartesian "
-                    "product)? Add a selective pattern or a LIMIT, or raise the limit.\n"
-                )
+                sys.stderr.write(stopped.replace("{why}", why) + "\n")
                 sys.stderr.flush()
                 os._exit(2)
 
