@@ -39,6 +39,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg.i18n import _
 from kg.query.terms import Col
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,8 @@ def refresh(path: str | Path | None = None) -> Path | None:
         with Store.open(path, read_only=True) as st:
             return _build(st)
     except (GlamkgError, OSError, RuntimeError, ValueError) as e:  # the write is done; the engine answers
-        log.warning("the derived tables of the store were not built (queries will ask the engine): %s", e)
+        log.warning(_("the derived tables of the store were not built (the saved queries will ask the engine): "
+                      "{error}").format(error=e))
         return None
 
 
@@ -153,13 +155,15 @@ def _build(st: Any) -> Path | None:
     for name, text in texts.items():
         found = shape(text)
         if found is None:
-            log.warning("saved query %s is not of the form a derived table answers; the engine answers it", name)
+            log.warning(_("saved query {name} is not of the form a derived table answers: the engine answers "
+                          "it").format(name=name))
             continue
         variables, columns, nrows = _select(st, found.base)
         base = dict(zip(variables, columns, strict=True))
         subjects = [_subject_key(base[found.subject], i) for i in range(nrows)]
         if None in subjects:  # an OPTIONAL on an unbound subject matches every label: not kept
-            log.warning("saved query %s has rows without the item labelled; the engine answers it", name)
+            log.warning(_("saved query {name} has rows without the item whose label it shows: the engine "
+                          "answers it").format(name=name))
             continue
         if labels is None:
             labels = _labels(st)
@@ -177,8 +181,8 @@ def _build(st: Any) -> Path | None:
     for entry in root.iterdir():  # older generations and leftovers: a reader with a file open keeps reading it
         if entry != target and not (entry.name.startswith(".tmp-") and _alive(entry.name)):
             shutil.rmtree(entry, ignore_errors=True)
-    log.info("derived tables for store generation %s built in %.1f s", key["generation"],
-             time.monotonic() - started)
+    log.info(_("derived tables for store generation {generation} built in {seconds} s").format(
+        generation=key["generation"], seconds=f"{time.monotonic() - started:.1f}"))
     return target
 
 
