@@ -109,9 +109,9 @@ def up(
             )
             wrote = True
     if wrote:
-        from kg.query import derived
+        from kg.query import derivation
 
-        derived.refresh(path)  # the saved queries' derived tables for the new content (kg.query.derived)
+        derivation.refresh(path)  # the saved queries' derived tables for the new content (kg.query.derived)
     code = serve(path, host=host, port=port)
     if code:
         raise typer.Exit(code)

@@ -447,9 +447,9 @@ def load(
         if failed and new_store and st.path is not None:
             _remove_new_store(store_path)
         elif not failed and not st.read_only:
-            from kg.query import derived
+            from kg.query import derivation
 
-            derived.refresh(store_path)  # the saved queries' derived tables for the new content
+            derivation.refresh(store_path)  # the saved queries' derived tables for the new content
 
 
 def _remove_new_store(path: Path) -> None:

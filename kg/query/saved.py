@@ -639,7 +639,9 @@ def run(
         def local(st: Any) -> Any:
             from kg.query import derived as derived_tables
 
-            kept = derived_tables.answer(q, bound, st) if derived and form == "SELECT" else None
+            kept = None
+            if derived and form == "SELECT":
+                kept = derived_tables.answer(q, with_local_base(q.text), bound, st)
             if kept is not None:
                 if on_derived is not None:
                     on_derived(kept.source)
