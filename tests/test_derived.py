@@ -111,3 +111,16 @@ def test_the_saved_map_keeps_the_form_a_derived_table_answers() -> None:
     assert (found.label, found.subject) == ("itemLabel", "item")
     assert "rdfs:label" not in found.base and "SELECT ?item ?type ?country ?coordinates" in found.base
     assert derived.shape(saved.get("institutions_per_country").text) is None  # ordered and grouped
+
+
+def test_a_build_removes_older_generations_only(tmp_path: Path) -> None:
+    """Two writes whose builds finish out of order: the newer generation's tables stay; another database's go."""
+    from kg.query import derivation
+
+    key = {"generation": "5", "loaded_at": "", "identity": "mine"}
+    for name, identity in (("g4", "mine"), ("g9", "mine"), ("g8", "another"), ("g5", "mine")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / derived.MANIFEST).write_text(json.dumps({"key": {**key, "identity": identity}}))
+    (tmp_path / ".tmp-3-999999999").mkdir()  # no such process
+    stale = {p.name for p in tmp_path.iterdir() if derivation._stale(p, key)}
+    assert stale == {"g4", "g8", ".tmp-3-999999999"}

@@ -88,11 +88,24 @@ def _build(st: Any) -> Path | None:
         os.rename(target, root / f".old-{key['generation']}-{os.getpid()}")
     os.rename(tmp, target)
     for entry in root.iterdir():  # older generations and leftovers: a reader with a file open keeps reading it
-        if entry != target and not (entry.name.startswith(".tmp-") and _alive(entry.name)):
+        if _stale(entry, key):
             shutil.rmtree(entry, ignore_errors=True)
     log.info(_("derived tables for store generation {generation} built in {seconds} s").format(
         generation=key["generation"], seconds=f"{time.monotonic() - started:.1f}"))
     return target
+
+
+def _stale(entry: Path, key: dict[str, str]) -> bool:
+    """Whether a folder of ``<store>.derived`` can go: an older generation's tables (a newer one of the same
+    database, built by a later write that finished first, stays), or what a process that no longer runs left."""
+    name = entry.name
+    if name.startswith("g") and name[1:].isdigit():
+        if int(name[1:]) <= int(key["generation"]):
+            return int(name[1:]) < int(key["generation"])
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            return bool(read_json(entry / MANIFEST)["key"]["identity"] != key["identity"])
+        return True
+    return not (name.startswith(".tmp-") and _alive(name))
 
 
 def _alive(tmp_name: str) -> bool:
