@@ -124,3 +124,14 @@ def test_a_build_removes_older_generations_only(tmp_path: Path) -> None:
     (tmp_path / ".tmp-3-999999999").mkdir()  # no such process
     stale = {p.name for p in tmp_path.iterdir() if derivation._stale(p, key)}
     assert stale == {"g4", "g8", ".tmp-3-999999999"}
+
+
+def test_no_derived_tables_when_the_setting_is_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "glamkg-data"
+    monkeypatch.setenv("GLAMKG_DERIVED_TABLES", "off")
+    assert main(["init", "--store", str(path)]) == 0
+    assert not derived.folder(path).exists()
+    assert run(path, tmp_path / "off.csv")[1]["derived"] is None
+    monkeypatch.delenv("GLAMKG_DERIVED_TABLES")
+    assert main(["init", "--store", str(path)]) == 0  # nothing written, but the tables of this content are built
+    assert run(path, tmp_path / "on.csv")[1]["derived"] is not None

@@ -26,10 +26,14 @@ _RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 def refresh(path: str | Path | None = None) -> Path | None:
     """Build the derived tables of the store at ``path`` for its current content (its published snapshot),
     replacing older ones. Called by the commands that write a store, after their write; returns the folder,
-    or None when there was nothing to build or it failed (logged: the queries then ask the engine)."""
+    or None when there was nothing to build, ``$GLAMKG_DERIVED_TABLES`` is ``off``, or it failed (logged: the
+    queries then ask the engine)."""
+    from kg import config
     from kg.errors import GlamkgError
     from kg.store import Store
 
+    if (config.setting("derived_tables") or "").strip().lower() in ("off", "0", "no", "false"):
+        return None
     try:
         with Store.open(path, read_only=True) as st:
             return _build(st)
