@@ -95,7 +95,8 @@ def _cells(kind: str, values: list[Any]) -> list[str]:
     if kind == "float":
         return ["" if v is None or v != v else repr(v) for v in values]  # v != v: NaN
     if kind == "date":
-        return ["" if v is None else v.strftime(_DATE_FORMAT) for v in values]
+        texts = {v: v.strftime(_DATE_FORMAT) for v in set(values) if v is not None}
+        return ["" if v is None else texts[v] for v in values]
     return ["" if v is None else str(v) for v in values]
 
 
@@ -196,7 +197,8 @@ def _column(var: str, col: Col, short: Any) -> list[tuple[str, str, list[Any]]] 
     if kinds == {"bool"}:
         return [(var, "bool", [None if v is None else v.strip() in ("true", "1") for v in values])]
     if kinds == {"date"}:
-        dates = [None if v is None else _date(v) for v in values]
+        parsed = {v: _date(v) for v in set(values) if v is not None}  # dates repeat (a month, a year)
+        dates = [None if v is None else parsed[v] for v in values]
         if any(d is None for d, v in zip(dates, values, strict=True) if v is not None):
             return None  # the DataFrame path's general date parsing (time zones, BCE, fractions)
         return [(var, "date", dates)]
