@@ -135,3 +135,17 @@ def test_no_derived_tables_when_the_setting_is_off(tmp_path: Path, monkeypatch: 
     monkeypatch.delenv("GLAMKG_DERIVED_TABLES")
     assert main(["init", "--store", str(path)]) == 0  # nothing written, but the tables of this content are built
     assert run(path, tmp_path / "on.csv")[1]["derived"] is not None
+
+
+def test_a_damaged_table_is_not_used(store: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(store, copy)
+    shutil.copytree(derived.folder(store), derived.folder(copy))
+    [tables] = list(derived.folder(copy).iterdir())
+    base = tables / "institutions_locations.base.json"
+    columns = json.loads(base.read_text(encoding="utf-8"))
+    columns["item"]["values"] = columns["item"]["values"][:-1]  # a row short
+    base.write_text(json.dumps(columns), encoding="utf-8")
+    answer, prov = run(copy, tmp_path / "damaged.csv")
+    assert prov["derived"] is None
+    assert answer == run(store, tmp_path / "engine.csv", "--no-derived")[0]

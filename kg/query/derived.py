@@ -138,7 +138,8 @@ def answer(query: Any, text: str, bound: Mapping[str, list[Any]], store: Any) ->
     where = folder(Path(store.path)) / f"g{key['generation']}"
     try:
         manifest = read_json(where / MANIFEST)
-        entry = manifest["queries"].get(query.name) if manifest.get("key") == key else None
+        current = manifest.get("format") == FORMAT and manifest.get("key") == key
+        entry = manifest["queries"].get(query.name) if current else None
         if entry is None or entry["text_sha256"] != text_hash(text):
             return None
         found = shape(text)
@@ -147,7 +148,7 @@ def answer(query: Any, text: str, bound: Mapping[str, list[Any]], store: Any) ->
             return None
         lang, filters = values
         variables, columns, nrows = _rows(found, lang, filters, where, entry)
-    except (OSError, ValueError, KeyError, TypeError) as e:  # replaced by a newer write meanwhile, or damaged
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as e:  # replaced by a newer write, or damaged
         log.debug("derived table of %s not used: %s", query.name, e)
         return None
     source = {"table": query.name, "generation": key["generation"], "built_at": manifest["built_at"]}
@@ -175,12 +176,18 @@ def _rows(found: Shape, lang: str, filters: list[tuple[str, str]], where: Path,
           entry: Mapping[str, Any]) -> tuple[list[str], list[Col], int]:
     n = entry["rows"]
     base = {v: _col(c, n) for v, c in read_json(where / entry["files"]["base"]).items()}
+    if sorted(base) != sorted(v for v in found.variables if v != found.label) or any(
+            len(c.kinds) != n or len(c.values) != n or (c.langs is not None and len(c.langs) != n)
+            for c in base.values()):
+        raise ValueError("the derived table's columns do not match its manifest")
     rows: Any = range(n)
     for var, iri in filters:  # the variable bound to this IRI, as the engine's substitution does
         col = base[var]
         rows = [i for i in rows if col.values[i] == iri and col.kinds[i] == "uri"]
     file = entry["files"].get(lang)
     labels: list[Any] = read_json(where / file) if file else [None] * n
+    if not isinstance(labels, list) or len(labels) != n:
+        raise ValueError("the derived table's labels do not match its rows")
     # OPTIONAL { ?item rdfs:label ?itemLabel . FILTER(LANG(?itemLabel) = ?lang) }: one row per label of the
     # language, one with the label unbound when there is none
     if not any(isinstance(labels[i], list) for i in rows):  # at most one label a row: the rows as they are
