@@ -64,6 +64,10 @@ SETTINGS: tuple[Setting, ...] = (
             "The largest answer of a query on the local store, in MiB (a runaway join stops there)."),
     Setting("query_memory_mb", "GLAMKG_QUERY_MEMORY_MB", "1024",
             "`glamkg query run` on the local store stops when the process holds more memory than this, in MiB."),
+    Setting("derived_tables", "GLAMKG_DERIVED_TABLES", "on",
+            "`off`: the commands that write a store do not build its derived tables (the map's answer, "
+            "docs/queries.md), which costs one run of the map's query after each write; the map is then asked of "
+            "the engine."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -89,6 +89,14 @@ TRICKY = {
         ["http://www.wikidata.org/entity/Q5", "http://www.wikidata.org/entity/Q6", "http://example.org/a,b", "b0"],
     ),
     "strings": Col(["string"] * 4, ['a,b', 'x"y', "l\nm", ""]),
+    # the column-at-a-time paths (kg.query.table: points in one pass, repeated IRIs once, cells quoted by need)
+    "plain_points": Col(["wkt", None, "wkt", "wkt"], ["Point(4.9 52.37)", None, "Point(1-2 3)", "Point(-0.5 1e3)"]),
+    "points_newline": Col(["wkt", "wkt", None, "wkt"], ["Point(1 2)\nPoint(3 4)", "Point(5 6)", None, "Point(7 8)"]),
+    "repeated_iris": Col(
+        ["uri", "uri", None, "uri"],
+        ["http://www.wikidata.org/entity/Q5", "http://www.wikidata.org/entity/Q5", None, "http://example.org/Q5"],
+    ),
+    "more_strings": Col(["string", "string", None, "string"], ["a\rb", " lead", None, "tab\there"]),
 }
 
 

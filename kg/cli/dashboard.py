@@ -88,6 +88,7 @@ def up(
     path = config.store_path(store)
     err = console.err
     server.check_port(host, port)
+    wrote = False
     with Store.open(path) as st:
         if _has_institutions(st):
             err.print(_("store {path} already holds institutions: not writing demo data").format(path=path),
@@ -106,6 +107,11 @@ def up(
                     contributions=f"{rep.contributions:,}", seconds=f"{rep.seconds:.1f}"),
                 highlight=False, soft_wrap=True,
             )
+            wrote = True
+    if wrote:
+        from kg.query import derivation
+
+        derivation.refresh(path)  # the saved queries' derived tables for the new content (kg.query.derived)
     code = serve(path, host=host, port=port)
     if code:
         raise typer.Exit(code)

@@ -299,6 +299,7 @@ def demo(
     from kg import config
     from kg.cli.progress import ProgressBar
     from kg.gaps import demo as kg_demo
+    from kg.query import derivation
     from kg.store import Store
 
     n_workers = workers if workers is not None else kg_demo.default_workers(institutions)
@@ -307,6 +308,7 @@ def demo(
     with Store.open(path) as st, ProgressBar(err, "[bold]demo[/]") as bar:
         bar.phase("institutions", institutions)
         rep = kg_demo.write_demo(st, institutions=institutions, seed=seed, workers=n_workers, progress=bar.advance)
+    derivation.refresh(path)  # the saved queries' derived tables for the new content (kg.query.derived)
     err.print(
         _("wrote SYNTHETIC demo data to {path}: {institutions} institutions in {countries} countries, "
           "{partners} partner organisations, {partnerships} partnerships, {contributions} contributions "

@@ -44,6 +44,9 @@ def _open_store(path: Path | None, *, one_write: bool = False) -> Iterator[Any]:
             shutil.rmtree(where, ignore_errors=True)
             shutil.rmtree(snapshots.folder(where), ignore_errors=True)
         raise
+    from kg.query import derivation
+
+    derivation.refresh(where)  # the saved queries' derived tables for the new content (kg.query.derived)
 
 
 ReplaceOthers = Annotated[

@@ -446,6 +446,10 @@ def load(
         st.close()
         if failed and new_store and st.path is not None:
             _remove_new_store(store_path)
+        elif not failed and not st.read_only:
+            from kg.query import derivation
+
+            derivation.refresh(store_path)  # the saved queries' derived tables for the new content
 
 
 def _remove_new_store(path: Path) -> None:

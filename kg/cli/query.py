@@ -233,6 +233,14 @@ def run(
     explain: Annotated[
         bool, typer.Option("--explain", help="With --idmap: show the ids translated and the query sent (stderr).")
     ] = False,
+    derived: Annotated[
+        bool,
+        typer.Option(
+            "--derived/--no-derived",
+            help="Local store: answer from the store's derived table where one holds the answer (built when the "
+            "store was written, for that content; docs/queries.md); --no-derived asks the engine.",
+        ),
+    ] = True,
     concept_base: Annotated[
         str | None,
         typer.Option(
@@ -281,7 +289,7 @@ def run(
             # CSV and the terminal's table come without pandas where the answer allows (kg.query.table)
             plain = fmt is Format.csv or (fmt is Format.table and output is None)
             df = query.run(saved, params=params, store=st, shorten_ids=not full_iris, auto_language=language,
-                           plain=plain)
+                           plain=plain, derived=derived, on_derived=prov.from_derived)
     else:
         from kg.http import HttpClient
 

@@ -89,6 +89,9 @@ def init(
             shutil.rmtree(tmp, ignore_errors=True)
             shutil.rmtree(snapshots.folder(tmp), ignore_errors=True)
             raise
+    from kg.query import derivation
+
+    derivation.refresh(path)  # the saved queries' derived tables for the new content (kg.query.derived)
     out = Console()
     msg = _("opened existing store at {path}: local classes {summary}") if existed else _(
         "created store at {path}: local classes {summary}")

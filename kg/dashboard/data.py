@@ -534,7 +534,8 @@ def run_query(
     if local and saved.path is None and saved.name == "query":
         df = _run_isolated(saved.text, path)  # a pasted query: it may be a runaway join
     elif local:
-        df = _read(path, lambda store: query.run(saved, params=values, endpoint="local", store=store))
+        df = _read(path, lambda store: query.run(saved, params=values, endpoint="local", store=store,
+                                                 on_derived=prov.from_derived))
     else:
         df = query.run(saved, params=values, endpoint=endpoint)
     prov.rows = len(df)

@@ -5,8 +5,9 @@ running WDQS queries unchanged on the local store (:mod:`~kg.query.wdqs`, :mod:`
 :mod:`~kg.query.wdqs_services`, :mod:`~kg.query.sparql_text`); any SPARQL 1.1 endpoint over HTTP
 (:mod:`~kg.query.endpoint`), and read like the store by the dashboard's tables (:mod:`~kg.query.remote_graph`);
 results as typed DataFrames and files (:mod:`~kg.query.results`), the answer's columns (:mod:`~kg.query.terms`)
-and the plain tables written without pandas (:mod:`~kg.query.table`); WDQS magic comments
-(:mod:`~kg.query.header`) and Blazegraph-only syntax (:mod:`~kg.query.wdqs_blazegraph`).
+and the plain tables written without pandas (:mod:`~kg.query.table`); derived tables of big answers kept per
+store content (:mod:`~kg.query.derived`, built by :mod:`~kg.query.derivation` when a store is written); WDQS
+magic comments (:mod:`~kg.query.header`) and Blazegraph-only syntax (:mod:`~kg.query.wdqs_blazegraph`).
 
 May import: :mod:`kg.model`, :mod:`kg.rdf`, :mod:`kg.store`, pandas, pyoxigraph, SPARQLWrapper and the
 top-level infrastructure (remote calls only through :mod:`kg.http`).

@@ -48,12 +48,18 @@ class Provenance:
     rows: int | None = None
     glamkg: str = ""
     note: str | None = None  # how a table was computed from the queries' answers (dashboard tables, gaps)
+    # the store's derived table that gave the answer (kg.query.derived): table, generation, built_at
+    derived: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if not self.glamkg:
             from kg import __version__
 
             self.glamkg = __version__
+
+    def from_derived(self, source: dict[str, str]) -> None:
+        """The answer came from a derived table of the store (:mod:`kg.query.derived`), not from the engine."""
+        self.derived = dict(source)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -624,13 +624,17 @@ def run(
     idmap: Any = None,
     explain: Callable[[str], None] | None = None,
     plain: bool = False,
+    derived: bool = True,
+    on_derived: Callable[[dict[str, str]], None] | None = None,
 ) -> pd.DataFrame:
     """Run a saved query (name, file, SavedQuery or query text) and return a typed DataFrame.
 
     ``idmap`` (a :class:`kg.model.idmap.IdMap`, remote endpoints only): the endpoint serves a Wikibase with its own
     numbering; ids are translated there and back (:mod:`kg.query.renumbering`), and ``explain`` gets the table
     of ids and the text sent. ``plain`` (the local store): a SELECT answer as a :class:`kg.query.table.Table`
-    where it can be written without pandas (``glamkg query run`` to CSV or the terminal)."""
+    where it can be written without pandas (``glamkg query run`` to CSV or the terminal). ``derived`` (the local
+    store): answer from the store's derived table where one holds the answer (:mod:`kg.query.derived`), and
+    tell ``on_derived`` which one; ``False`` asks the engine."""
     q = resolve_query(name_or_query)
     form = query_form(q.text)
     bound = bind_values(q, params or {})
@@ -649,6 +653,17 @@ def run(
         singles = {ox.Variable(k): v[0] for k, v in bound.items() if k not in lists}
         text = with_values_block(q_text, lists, in_optionals=False) if lists else q_text
         def local(st: Any) -> Any:
+            from kg.query import derived as derived_tables
+
+            kept = None
+            if derived and form == "SELECT":
+                kept = derived_tables.answer(q, with_local_base(q.text), bound, st)
+            if kept is not None:
+                if on_derived is not None:
+                    on_derived(kept.source)
+                return wdqs.finish_columns(kept.variables, kept.columns, kept.nrows,
+                                           wdqs.translate(text, auto_language=auto_language),
+                                           shorten_ids=shorten_ids, plain=plain)
             return wdqs.run_local(
                 raw(st), text, substitutions=singles, shorten_ids=shorten_ids, auto_language=auto_language, plain=plain
             )

@@ -72,11 +72,51 @@ class Table:
             yield [texts(kind, col[r], terminal=terminal) for kind, col in cols]
 
     def csv(self) -> str:
+        """The CSV text of ``DataFrame.to_csv`` (the csv module's), built a column at a time: each column's
+        cells are made by one comprehension and a cell is quoted by the csv module only when it needs it
+        (93,000 rows of the map: 0.34 -> 0.1 s)."""
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(self.names)
-        writer.writerows(self.rows())
+        if len(self.names) < 2:  # a row of one empty cell is written '""': leave that to the csv module
+            writer.writerows(self.rows())
+            return buf.getvalue()
+        columns = [_csv_cells(_cells(kind, col)) for kind, col in zip(self.kinds, self.columns, strict=True)]
+        if self.nrows:
+            buf.write("\n".join(map(",".join, zip(*columns, strict=True))))
+            buf.write("\n")
         return buf.getvalue()
+
+
+def _cells(kind: str, values: list[Any]) -> list[str]:
+    """A column's cells as :meth:`Table._text` writes them for a file (one comprehension, no call per cell)."""
+    if kind == "string":
+        return ["" if v is None else v for v in values]
+    if kind == "float":
+        return ["" if v is None or v != v else repr(v) for v in values]  # v != v: NaN
+    if kind == "date":
+        texts = {v: v.strftime(_DATE_FORMAT) for v in set(values) if v is not None}
+        return ["" if v is None else texts[v] for v in values]
+    return ["" if v is None else str(v) for v in values]
+
+
+_CSV_SPECIAL = re.compile(r'[,"\r\n]')  # a cell with none of these is written as it is (QUOTE_MINIMAL)
+
+
+def _csv_cells(cells: list[str]) -> list[str]:
+    """The cells as the csv module writes them: the few that may need quotes are written by it, one by one."""
+    if not _CSV_SPECIAL.search("\x00".join(cells)):
+        return cells
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+
+    def one(cell: str) -> str:
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow([cell, ""])  # two cells: a lone empty one would be quoted
+        return buf.getvalue()[:-2]
+
+    return [one(c) if _CSV_SPECIAL.search(c) else c for c in cells]
 
 
 def from_columns(
@@ -101,12 +141,22 @@ def from_columns(
     return Table(names, kinds, data, nrows)
 
 
-def _shortener() -> Any:
-    from kg.model.ids import local_concept_base, wikidata_concept_base
+class _Shortener:
+    """Entity IRIs under a known base -> their ids: ``short(iri)`` matches one (group 1 is the id)."""
 
-    bases = (wikidata_concept_base(), local_concept_base(), "https://www.wikidata.org/entity/")
-    alternatives = "|".join(re.escape(b) for b in dict.fromkeys(bases))
-    return re.compile(f"(?:{alternatives})([QPL][1-9][0-9]*)$").match
+    def __init__(self) -> None:
+        from kg.model.ids import local_concept_base, wikidata_concept_base
+
+        bases = (wikidata_concept_base(), local_concept_base(), "https://www.wikidata.org/entity/")
+        alternatives = "|".join(re.escape(b) for b in dict.fromkeys(bases))
+        self.match = re.compile(f"(?:{alternatives})([QPL][1-9][0-9]*)$").match
+
+    def __call__(self, iri: str) -> re.Match[str] | None:
+        return self.match(iri)
+
+
+def _shortener() -> _Shortener:
+    return _Shortener()
 
 
 def _float(value: str) -> float:
@@ -147,13 +197,17 @@ def _column(var: str, col: Col, short: Any) -> list[tuple[str, str, list[Any]]] 
     if kinds == {"bool"}:
         return [(var, "bool", [None if v is None else v.strip() in ("true", "1") for v in values])]
     if kinds == {"date"}:
-        dates = [None if v is None else _date(v) for v in values]
+        parsed = {v: _date(v) for v in set(values) if v is not None}  # dates repeat (a month, a year)
+        dates = [None if v is None else parsed[v] for v in values]
         if any(d is None for d, v in zip(dates, values, strict=True) if v is not None):
             return None  # the DataFrame path's general date parsing (time zones, BCE, fractions)
         return [(var, "date", dates)]
-    if kinds == {"wkt"}:
+    plain_points = _plain_points(values) if kinds == {"wkt"} else None
+    if kinds == {"wkt"} and plain_points is None:
         values = [canonical_point(v) for v in values]
-    if short is not None and "uri" in kinds:
+    if short is not None and kinds == {"uri"}:
+        texts = _shortened(values, short)
+    elif short is not None and "uri" in kinds:
         texts = [
             v if v is None or k != "uri" else ((m := short(v)) and m.group(1)) or v
             for v, k in zip(values, kinds_list, strict=True)
@@ -161,10 +215,52 @@ def _column(var: str, col: Col, short: Any) -> list[tuple[str, str, list[Any]]] 
     else:
         texts = list(values)
     out: list[tuple[str, str, list[Any]]] = [(var, "string", texts)]
-    if kinds == {"wkt"}:
+    if plain_points is not None:
+        out += [(f"{var}_lon", "float", plain_points[0]), (f"{var}_lat", "float", plain_points[1])]
+    elif kinds == {"wkt"}:
         points = [None if v is None else POINT_RE.match(v) for v in values]
         for name, group in ((f"{var}_lon", 1), (f"{var}_lat", 2)):
             out.append((name, "float", [math.nan if m is None else _float(m.group(group)) for m in points]))
     if "lang" in kinds:
         out.append((f"{var}_lang", "string", list(col.langs) if col.langs is not None else [None] * len(values)))
     return out
+
+
+# One pass of the regular expression engine over a whole column of points (values joined by new lines) instead of
+# two matches per value: the map's 93,000 points 0.2 -> 0.06 s.
+_PLAIN_POINT = re.compile(r"Point\(([-+]?[0-9.eE+-]+) ([-+]?[0-9.eE+-]+)\)\n")
+
+
+def _plain_points(values: list[str | None]) -> tuple[list[float], list[float]] | None:
+    """(lon, lat) of a column where every bound value is written ``Point(lon lat)`` exactly as Wikidata and the
+    store write it (then its canonical form is itself: :func:`kg.query.terms.canonical_point`); None otherwise."""
+    bound = [v for v in values if v is not None]
+    if not bound:
+        return None
+    text = "\n".join(bound) + "\n"
+    found = _PLAIN_POINT.findall(text)
+    # every character in a match, one match per value: each value is one point, nothing else
+    if len(found) != len(bound) or sum(len(x) + len(y) for x, y in found) + 9 * len(found) != len(text):
+        return None
+    pairs = iter(found)
+    lon: list[float] = []
+    lat: list[float] = []
+    for v in values:
+        if v is None:
+            lon.append(math.nan)
+            lat.append(math.nan)
+        else:
+            x, y = next(pairs)
+            lon.append(_float(x))
+            lat.append(_float(y))
+    return lon, lat
+
+
+def _shortened(values: list[str | None], short: _Shortener) -> list[str | None]:
+    """A column of IRIs with entity IRIs shortened to ids; each distinct IRI once when they repeat (a class or a
+    country per row)."""
+    distinct = set(values)
+    if 2 * len(distinct) > len(values):
+        return [v if v is None else ((m := short(v)) and m.group(1)) or v for v in values]
+    ids = {v: v if v is None else ((m := short(v)) and m.group(1)) or v for v in distinct}
+    return [ids[v] for v in values]

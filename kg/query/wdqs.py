@@ -431,7 +431,6 @@ def run_local(
 
     ``plain``: a SELECT answer comes as a :class:`kg.query.table.Table` when it can be written the same way
     without pandas (``glamkg query run`` to CSV or the terminal); else as a DataFrame all the same."""
-    from kg.query import table
     from kg.query.terms import solution_columns
 
     res, tr = query_local(store, text, substitutions=substitutions, auto_language=auto_language)
@@ -445,6 +444,16 @@ def run_local(
         if isinstance(e, InputError):
             raise
         raise syntax_error(e, text) from None
+    return finish_columns(variables, columns, nrows, tr, shorten_ids=shorten_ids, plain=plain)
+
+
+def finish_columns(
+    variables: list[str], columns: list[Any], nrows: int, tr: Translation, *, shorten_ids: bool, plain: bool
+) -> Any:
+    """An answer's columns (:class:`kg.query.terms.Col`) as a typed DataFrame, or a plain table (``plain``)
+    where it can be written the same way, helper columns dropped and aliases named back."""
+    from kg.query import table
+
     found = table.from_columns(variables, columns, nrows, shorten_ids=shorten_ids) if plain else None
     if found is None:
         from kg.query import results

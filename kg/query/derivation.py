@@ -1,0 +1,169 @@
+"""Building the derived tables (:mod:`kg.query.derived`): what the commands that write a store call after their
+write (:func:`refresh`). It asks the engine, on the store's published content, for each derived query without its
+label lookup and for every language-tagged ``rdfs:label``, and keeps both in ``<store>.derived/g<generation>/``
+(written beside it, then renamed into place; older generations are deleted)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from kg.i18n import _
+from kg.query.derived import DERIVED, FORMAT, MANIFEST, folder, read_json, shape, store_key, text_hash
+from kg.query.terms import Col
+
+log = logging.getLogger(__name__)
+_RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+
+def refresh(path: str | Path | None = None) -> Path | None:
+    """Build the derived tables of the store at ``path`` for its current content (its published snapshot),
+    replacing older ones. Called by the commands that write a store, after their write; returns the folder,
+    or None when there was nothing to build, ``$GLAMKG_DERIVED_TABLES`` is ``off``, or it failed (logged: the
+    queries then ask the engine)."""
+    from kg import config
+    from kg.errors import GlamkgError
+    from kg.store import Store
+
+    if (config.setting("derived_tables") or "").strip().lower() in ("off", "0", "no", "false"):
+        return None
+    try:
+        with Store.open(path, read_only=True) as st:
+            return _build(st)
+    except (GlamkgError, OSError, RuntimeError, ValueError) as e:  # the write is done; the engine answers
+        log.warning(_("the derived tables of the store were not built (the saved queries will ask the engine): "
+                      "{error}").format(error=e))
+        return None
+
+
+def _build(st: Any) -> Path | None:
+    from kg.query import saved
+
+    key = store_key(st)
+    if key is None:
+        return None
+    started = time.monotonic()
+    root = folder(Path(st.path))
+    texts = {name: saved.with_local_base(saved.get(name).text) for name in DERIVED}
+    with contextlib.suppress(OSError, ValueError):
+        done = read_json(root / f"g{key['generation']}" / MANIFEST)
+        if done.get("format") == FORMAT and done.get("key") == key and {
+            n: q.get("text_sha256") for n, q in done.get("queries", {}).items()
+        } == {n: text_hash(t) for n, t in texts.items()}:
+            return root / f"g{key['generation']}"  # up to date (a write that changed nothing)
+    root.mkdir(exist_ok=True)
+    tmp = root / f".tmp-{key['generation']}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    manifest: dict[str, Any] = {"format": FORMAT, "key": key, "queries": {},
+                                "built_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    labels: dict[str, dict[str, list[Any]]] | None = None
+    for name, text in texts.items():
+        found = shape(text)
+        if found is None:
+            log.warning(_("saved query {name} is not of the form a derived table answers: the engine answers "
+                          "it").format(name=name))
+            continue
+        variables, columns, nrows = _select(st, found.base)
+        base = dict(zip(variables, columns, strict=True))
+        subjects = [_subject_key(base[found.subject], i) for i in range(nrows)]
+        if None in subjects:  # an OPTIONAL on an unbound subject matches every label: not kept
+            log.warning(_("saved query {name} has rows without the item whose label it shows: the engine "
+                          "answers it").format(name=name))
+            continue
+        if labels is None:
+            labels = _labels(st)
+        files = {"base": f"{name}.base.json"}
+        _write(tmp / files["base"], {v: _col_json(c) for v, c in base.items()})
+        for lang, by_subject in labels.items():  # a list beside the rows: each row's labels in that language
+            files[lang] = f"{name}.labels.{len(files)}.json"
+            _write(tmp / files[lang], [_entry(by_subject.get(s)) for s in subjects])  # type: ignore[arg-type]
+        manifest["queries"][name] = {"text_sha256": text_hash(text), "rows": nrows, "files": files}
+    _write(tmp / MANIFEST, manifest)
+    target = root / f"g{key['generation']}"
+    if target.exists():  # built again for the same content: the new one replaces it
+        os.rename(target, root / f".old-{key['generation']}-{os.getpid()}")
+    os.rename(tmp, target)
+    for entry in root.iterdir():  # older generations and leftovers: a reader with a file open keeps reading it
+        if _stale(entry, key):
+            shutil.rmtree(entry, ignore_errors=True)
+    log.info(_("derived tables for store generation {generation} built in {seconds} s").format(
+        generation=key["generation"], seconds=f"{time.monotonic() - started:.1f}"))
+    return target
+
+
+def _stale(entry: Path, key: dict[str, str]) -> bool:
+    """Whether a folder of ``<store>.derived`` can go: an older generation's tables (a newer one of the same
+    database, built by a later write that finished first, stays), or what a process that no longer runs left."""
+    name = entry.name
+    if name.startswith("g") and name[1:].isdigit():
+        if int(name[1:]) <= int(key["generation"]):
+            return int(name[1:]) < int(key["generation"])
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            return bool(read_json(entry / MANIFEST)["key"]["identity"] != key["identity"])
+        return True
+    return not (name.startswith(".tmp-") and _alive(name))
+
+
+def _alive(tmp_name: str) -> bool:
+    """Whether the process that is building ``.tmp-<generation>-<pid>`` still runs."""
+    pid = tmp_name.rsplit("-", 1)[-1]
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _select(st: Any, text: str) -> tuple[list[str], list[Col], int]:
+    from kg.query import wdqs
+    from kg.query.terms import solution_columns
+
+    res, _tr = wdqs.query_local(st.inner, text)
+    return solution_columns(res)
+
+
+def _labels(st: Any) -> dict[str, dict[str, list[Any]]]:
+    """Every ``rdfs:label`` with a language: ``LANG`` (as the engine gives it) -> subject -> its labels, each the
+    lexical form, or [lexical form, tag] where the literal's tag is written otherwise (a direction)."""
+    _, (subjects, labels, langs), nrows = _select(
+        st, f"SELECT ?s ?label ?lang WHERE {{ ?s <{_RDFS_LABEL}> ?label . BIND(LANG(?label) AS ?lang) }}")
+    out: dict[str, dict[str, list[Any]]] = {}
+    tags = labels.langs or [None] * nrows
+    for i in range(nrows):
+        lang, tag, key = langs.values[i], tags[i], _subject_key(subjects, i)
+        if labels.kinds[i] == "lang" and lang and tag and key is not None:
+            value = labels.values[i] or ""
+            out.setdefault(lang, {}).setdefault(key, []).append(value if tag == lang else [value, tag])
+    return out
+
+
+def _entry(labels: list[Any] | None) -> Any:
+    """A row's labels in one language: None (none), the text (one, tagged as ``LANG`` gives it) or a list of
+    texts and [text, tag] pairs."""
+    return labels[0] if labels is not None and len(labels) == 1 and isinstance(labels[0], str) else labels
+
+
+def _subject_key(col: Col, i: int) -> str | None:
+    kind, value = col.kinds[i], col.values[i]
+    return None if kind is None or value is None else f"{kind} {value}"
+
+
+def _col_json(col: Col) -> dict[str, Any]:
+    kinds: Any = col.kinds[0] if col.kinds and all(k == col.kinds[0] for k in col.kinds) else col.kinds
+    return {"kinds": kinds, "values": col.values, "langs": col.langs}
+
+
+def _write(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
