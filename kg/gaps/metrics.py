@@ -29,6 +29,7 @@ import pandas as pd
 from kg.errors import InputError
 from kg.gaps import baselines as bl
 from kg.gaps import stats
+from kg.i18n import _
 from kg.model import regions
 
 COUNT_COLUMNS = ["institutions", "partnered_institutions", "partnerships", "contributions", "contributed_units"]
@@ -391,7 +392,8 @@ def resolve_baseline(baseline: str | bl.Baseline, counts: pd.DataFrame, populati
         return population
     if Path(str(baseline)).suffix.lower() in (".csv", ".tsv", ".txt"):
         return bl.from_csv(baseline)
-    raise InputError(f"expected a baseline: institutions, population or a CSV file path, found {baseline!r}")
+    raise InputError(_("expected a baseline: institutions, population or a CSV file path, found {baseline}").format(
+        baseline=repr(baseline)))
 
 
 @dataclass
