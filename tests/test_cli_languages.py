@@ -64,13 +64,18 @@ def test_the_leak_check_finds_a_bare_english_message() -> None:
 
 
 #: Parts whose errors are not yet all through the catalogues (issue 16): each leaves this set when they are.
-NOT_YET = {"dashboard", "gaps", "load", "model", "query", "rdf", "store", "wikidata", "http.py", "errors.py",
+NOT_YET = {"load", "model", "query", "rdf", "store", "wikidata", "http.py", "errors.py",
            "outfile.py", "config.py", "i18n", "__init__.py", "progress.py"}
 
 
+#: Single files not yet through the catalogues (kg/gaps/demo.py: its raise sites are being translated on another
+#: branch, w-demo2; drop it from here when that is merged).
+NOT_YET_FILES = {"gaps/demo.py"}
+
+
 def _checked(path: Path) -> bool:
-    part = path.relative_to(ROOT / "kg").parts[0]
-    return part not in NOT_YET
+    rel = path.relative_to(ROOT / "kg")
+    return rel.parts[0] not in NOT_YET and rel.as_posix() not in NOT_YET_FILES
 
 
 @pytest.mark.parametrize("path", [p for p in sorted((ROOT / "kg").rglob("*.py")) if _checked(p)],

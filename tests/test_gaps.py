@@ -439,9 +439,11 @@ def test_namibia_survives_the_cli(tmp_path, capsys):
     assert main(["gaps", "--by", "country", "--store", str(store)]) == 0
     out = capsys.readouterr().out
     assert "NA Namibia" in out
-    # the findings under the table (kg.gaps.findings): NL 0 of 1 against NA 1 of 2; 1 partnership / 3 institutions
-    assert "NL: 0 % of institutions have a partnership, against 50 % in NA (few institutions: read with care)." in out
-    assert ("NL has the lowest representation index 0.00 (too few to tell): 0 partnerships per 100 institutions "
+    # the findings under the table (kg.gaps.findings): NL 0 of 1 against NA 1 of 2; 1 partnership / 3 institutions;
+    # countries named (CLDR's names, in the language in use), not by their codes
+    assert ("Netherlands: 0 % of institutions have a partnership, against 50 % in Namibia (few institutions: read "
+            "with care).") in out
+    assert ("Netherlands has the lowest representation index 0.00 (too few to tell): 0 partnerships per 100 institutions "
             "against 33 in all groups together (few institutions: read with care).") in out
 
     assert main(["gaps", "--by", "subregion", "--format", "csv", "--store", str(store)]) == 0

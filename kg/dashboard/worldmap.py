@@ -29,6 +29,7 @@ import altair as alt
 import pandas as pd
 
 from kg import i18n
+from kg.gaps.labels import country_names
 
 DATA_DIR = Path(__file__).resolve().parent / "world-atlas"
 WORLD_ATLAS_FILE = DATA_DIR / "countries-110m.json"
@@ -142,10 +143,22 @@ def countries_geojson() -> list[dict[str, Any]]:
     return json.loads(json.dumps(_features()))
 
 
+def _named_features() -> list[dict[str, Any]]:
+    """The features with ``properties.name`` in the language in use: CLDR's name of the country (Babel, by ISO
+    alpha-2), else the atlas' English name (areas without a code, a language Babel lacks). Shallow copies: the
+    geometries are shared."""
+    names = country_names(i18n.current()) if i18n.current() != i18n.DEFAULT else {}
+    if not names:
+        return list(_features())
+    return [{**f, "properties": {**(p := f["properties"]), "name": names.get(p["iso2"], p["name"])}}
+            for f in _features()]
+
+
 def _features_with(values: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Features with extra properties merged in by ISO alpha-2 code (flat, for Vega-Lite fields)."""
+    """Features (names in the language in use) with extra properties merged in by ISO alpha-2 code (flat, for
+    Vega-Lite fields)."""
     out = []
-    for f in _features():
+    for f in _named_features():
         extra = values.get(f["properties"]["iso2"], {})
         props = {**f["properties"], **{k: _json_value(v) for k, v in extra.items()}}
         out.append({"type": "Feature", "id": f["id"], "properties": props, "geometry": f["geometry"]})
@@ -264,7 +277,7 @@ def choropleth(
                                       scale=alt.Scale(domain=[flag_title], range=["#374151"])), tooltip=tips)
         )
     chart = _project(alt.layer(*layers), fit)
-    return _spec(chart, {COUNTRIES: list(_features()), VALUED: valued, FLAGGED: flagged})
+    return _spec(chart, {COUNTRIES: _named_features(), VALUED: valued, FLAGGED: flagged})
 
 
 FLAGGED = "glamkg-countries-flagged"
@@ -413,4 +426,4 @@ def point_map(
         )
     )
     chart = _project(alt.layer(sphere, graticule, land, circles), fit)
-    return _spec(chart, {COUNTRIES: list(_features())})
+    return _spec(chart, {COUNTRIES: _named_features()})

@@ -25,7 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from kg.errors import InputError
-from kg.i18n import _
+from kg.gaps import notes
+from kg.i18n import N_, _
 from kg.model import regions
 
 
@@ -60,7 +61,8 @@ class Baseline:
         if among is not None:
             keep = set(among)
             miss = [c for c in miss if c in keep]
-        return [f"{self.label}: no figure for {c} ({names.get(c, c)}); left out of rates and shares" for c in miss]
+        return [notes.note(N_("{baseline}: no figure for {code} ({country}); left out of rates and shares"),
+                           baseline=self.label, code=c, country=notes.country(c, str(names.get(c, c)))) for c in miss]
 
 
 def _full_index(values: Mapping[str, float | None]) -> pd.Series:
@@ -113,7 +115,7 @@ def population(source: str = DEFAULT_POPULATION_SOURCE) -> Baseline:
     vals, label, year = loader()
     return Baseline(
         name="population",
-        label=f"population ({source}, {year})",
+        label=notes.note(N_("population ({source}, {year})"), source=source, year=str(year)),
         unit="inhabitants",
         source=label,
         year=year,
@@ -130,7 +132,7 @@ def institutions(counts: pd.DataFrame) -> Baseline:
     series = _full_index(vals).fillna(0.0)
     return Baseline(
         name="institutions",
-        label="institutions in the graph",
+        label=notes.note(N_("institutions in the graph")),
         unit="institutions",
         source="the graph (saved query gaps_institutions_by_country)",
         year=None,
@@ -179,7 +181,7 @@ def from_csv(path: str | Path, *, label: str | None = None) -> Baseline:
         vals[iso2] = num
     return Baseline(
         name=f"file:{p.name}",
-        label=label or f"baseline file {p.name}",
+        label=label or notes.note(N_("baseline file {name}"), name=p.name),
         unit="value",
         source=str(p),
         year=None,
