@@ -297,6 +297,30 @@ def _print_table(rep: Any, meta: dict[str, Any]) -> None:
             f"{_(ev.kind(k).label)} ({_(ev.kind(k).strength)})" for k in rep.evidence) or _("none"))
     )
     out.print(t)
+    _print_caveats(df, out)
+
+
+#: At most this many groups' caveats are listed under the table (csv and json give every one).
+MAX_CAVEATS = 12
+
+
+def _print_caveats(df: Any, out: Console) -> None:
+    """The caveats of the groups (small numbers, missing baseline figures) in the chosen language (kg.gaps.notes),
+    the first MAX_CAVEATS groups that have any."""
+    from kg.gaps import labels, notes
+    from kg.i18n import current, ngettext
+
+    rows = [r for r in df.to_dict("records") if r.get("caveats")]
+    countries = labels.country_names(current())
+    for row in rows[:MAX_CAVEATS]:
+        group = countries.get(row["group"], _(row["name"])) if row.get("name") else _(row["group"])
+        out.print("  * " + _("{group}: {caveats}").format(group=group, caveats=notes.shown(row["caveats"])),
+                  highlight=False, markup=False)
+    if len(rows) > MAX_CAVEATS:
+        more = len(rows) - MAX_CAVEATS
+        out.print("  " + ngettext("… and {n} more group (--format csv or json lists every caveat)",
+                                  "… and {n} more groups (--format csv or json lists every caveat)", more).format(
+            n=more), highlight=False, markup=False)
 
 
 def demo(
