@@ -82,9 +82,10 @@ def _distances(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.nd
 
 def _nearest(cands: pd.DataFrame, places: pd.DataFrame, k: int = NEAREST) -> pd.Series:
     """For each candidate, up to ``k`` places (item, label, iso2, lat, lon): same country first (nearest first where
-    distances are known), then other countries' places by distance; as 'Name (CC, 12 km)' joined by '; '."""
+    distances are known), then other countries' places by distance; as 'Name (CC, 12 km)' joined by '; ' (notes:
+    English here and in the CSV, the page's language on the page)."""
     if places.empty or cands.empty:
-        return [""] * len(cands)
+        return pd.Series([""] * len(cands), index=cands.index, dtype=object)
     d = _distances(
         cands["lat"].to_numpy(float),
         cands["lon"].to_numpy(float),
