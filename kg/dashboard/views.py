@@ -12,7 +12,7 @@ import pandas as pd
 
 from kg import gaps, i18n
 from kg.gaps import notes
-from kg.gaps.labels import country_names
+from kg.gaps.notes import country_names
 from kg.gaps.tables import UNKNOWN, Dataset, counts, years
 from kg.i18n import N_, _
 from kg.model import regions

@@ -29,7 +29,7 @@ import altair as alt
 import pandas as pd
 
 from kg import i18n
-from kg.gaps.labels import country_names
+from kg.gaps.notes import country_names
 
 DATA_DIR = Path(__file__).resolve().parent / "world-atlas"
 WORLD_ATLAS_FILE = DATA_DIR / "countries-110m.json"

@@ -156,7 +156,7 @@ ALL_GROUPS = N_("all groups together")
 def named(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` (a group table) with its ``group`` names in the language in use: region names through the
     catalogues, a country (a table by country: its ``name`` beside the ISO code) by CLDR's name (Babel)."""
-    from kg.gaps.labels import country_names
+    from kg.gaps.notes import country_names
 
     if "name" in table.columns:
         names = country_names(i18n.current())

@@ -23,6 +23,7 @@ function, unlike a lambda, survives Streamlit's pickled caches).
 from __future__ import annotations
 
 import contextvars
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -30,7 +31,7 @@ from babel.numbers import format_decimal
 
 from kg import i18n
 
-__all__ = ["Note", "country", "joined", "note", "number", "said", "shown"]
+__all__ = ["Note", "country", "country_names", "joined", "note", "number", "said", "shown"]
 
 
 class Note(str):
@@ -48,9 +49,7 @@ class Note(str):
         """This note in the language in use."""
         lang = i18n.current()
         if self.territory:
-            from kg.gaps.labels import country_names
-
-            return country_names(lang).get(self.territory, str(self)) if lang != i18n.DEFAULT else str(self)
+            return _territories(lang).get(self.territory, str(self)) if lang != i18n.DEFAULT else str(self)
         if self.parts:
             return self.sep.join(shown(p) for p in self.parts)
         if self.func is not None:
@@ -58,6 +57,21 @@ class Note(str):
         if not self.msgid:
             return str(self)
         return i18n.gettext(self.msgid).format(**{k: _value(v, lang) for k, v in self.params.items()})
+
+
+@functools.lru_cache(maxsize=8)
+def _territories(lang: str) -> dict[str, str]:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return {k: v for k, v in Locale.parse(lang).territories.items() if len(k) == 2 and k.isalpha()}
+    except (UnknownLocaleError, ValueError):
+        return {}
+
+
+def country_names(lang: str) -> dict[str, str]:
+    """ISO 3166 alpha-2 code -> the country's name in ``lang`` (CLDR, through Babel); {} for an unknown locale."""
+    return dict(_territories(lang))
 
 
 def _value(v: Any, lang: str) -> str:
