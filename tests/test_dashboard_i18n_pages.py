@@ -282,3 +282,34 @@ def test_the_explorer_chart_and_the_map_tooltips_read_in_the_page_language(
     netherlands = Locale.parse(lang).territories["NL"]
     assert json.dumps(netherlands)[1:-1] in spec or netherlands in spec, netherlands
     assert '"name": "Netherlands"' not in spec and '"name":"Netherlands"' not in spec
+
+
+def test_notes_on_the_data_read_in_the_page_language(labelled_store: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    """The gap report's warnings (made in kg.gaps while the report is computed) in French on the gap page: a
+    museum in Åland, a territory without a population figure, is named with its baseline and CLDR's name."""
+    import shutil
+
+    import dashboard_fixture as fx
+    from babel import Locale
+
+    from kg.model.entities import Claim, Record, to_json
+    from kg.store import Store
+
+    store = tmp_path / "store"
+    shutil.copytree(labelled_store, store)
+    with Store.open(store) as st:
+        st.write_entities([to_json(Record(fx.qid(8), "institution", labels={"en": "Museum Mariehamn"}, claims=[
+            Claim("instance_of", fx.MUSEUM), Claim("country", "Q5689")]))])
+    monkeypatch.setenv("GLAMKG_STORE", str(store))
+    monkeypatch.setenv("GLAMKG_CACHE", str(tmp_path / "cache"))
+    at = run("gaps", "fr")
+    at.selectbox(key="gaps_baseline").set_value("population").run()
+    assert not at.exception, [e.value for e in at.exception]
+    cat = catalogue("fr")
+    baseline = str(cat["population ({source}, {year})"].string).format(source="pypopulation", year="2019")
+    note = str(cat["{baseline}: no figure for {code} ({country}); left out of rates and shares"].string).format(
+        baseline=baseline, code="AX", country=Locale.parse("fr").territories["AX"])
+    texts = [m.value for m in at.markdown]
+    assert any(f"- {note}" in t for t in texts), (note, texts)
+    assert not any("no figure for" in t or "Åland Islands" in t for t in texts)
