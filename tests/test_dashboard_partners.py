@@ -216,7 +216,7 @@ def test_partners_cells_read_in_the_page_language_and_download_as_stored(store: 
     rotterdam = frame_with(at, "nearest_affiliates").set_index("item").loc[I7]
     isolates = str.maketrans("", "", "\u2066\u2067\u2068\u2069")  # around right-to-left messages
     far = format_decimal(round(km(ROTTERDAM, BERLIN)), format="#,##0", locale=lang)
-    assert str(rotterdam["nearest_affiliates"]).translate(isolates) == "; ".join([
+    assert str(rotterdam["nearest_affiliates"]).translate(isolates) == str(cat["; "].string).join([
         tr("{name} ({code}, same country)", name="Wikimedia Nederland", code="NL"),
         tr("{name} ({code}, {km} km)", name="Wikimedia Deutschland", code="DE", km=far)])
     residency = tr("{programme} at {host}", programme="Berlin residency", host="Archive Berlin")

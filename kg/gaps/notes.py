@@ -30,6 +30,7 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from kg import i18n
+from kg.i18n import N_
 
 __all__ = ["Note", "country", "country_names", "joined", "note", "number", "said", "shown"]
 
@@ -51,7 +52,7 @@ class Note(str):
         if self.territory:
             return _territories(lang).get(self.territory, str(self)) if lang != i18n.DEFAULT else str(self)
         if self.parts:
-            return self.sep.join(shown(p) for p in self.parts)
+            return i18n.gettext(self.sep).join(shown(p) for p in self.parts)
         if self.func is not None:
             return self.func(**self.params)
         if not self.msgid:
@@ -110,8 +111,13 @@ def number(v: float) -> str:
     return _value(v, i18n.current())
 
 
-def joined(parts: Iterable[Any], sep: str = "; ") -> Note:
-    """Notes (or plain strings) one after the other, ``sep`` between them."""
+# TRANSLATORS: the separator between two items of a list in one cell ("fewer than 30 institutions; no population
+# figure for 2 of 12 countries"), spaces included
+SEPARATOR = N_("; ")
+
+
+def joined(parts: Iterable[Any], sep: str = SEPARATOR) -> Note:
+    """Notes (or plain strings) one after the other, ``sep`` between them (a message: the language's own)."""
     items = tuple(parts)
     return _make(sep.join(str(p) for p in items), parts=items, sep=sep, params={})
 
