@@ -294,13 +294,14 @@ def metadata(ctx: Context) -> dict[str, str]:
     from kg.query.provenance import now
 
     meta = ctx.data.meta
-    label = str(meta_value(meta, "label", "dataset") or "(no dataset label)")
+    label = str(meta_value(meta, "label", "dataset") or _("(no dataset label)"))
     if is_synthetic(meta):
         if "synthetic" not in label.lower():
             label = _("SYNTHETIC demo data, not real figures: {label}").format(label=label)
         elif "not real" not in label.lower():
             label = _("{label} (not real figures)").format(label=label)
-    source = ctx.data.path + (f" (store generation {ctx.data.generation})" if ctx.data.generation else "")
+    source = (_("{path} (store generation {generation})").format(path=ctx.data.path, generation=ctx.data.generation)
+              if ctx.data.generation else ctx.data.path)
     return {"data_label": label, "data_source": f"glamkg: {source}", "data_filters": ctx.filters.describe(),
             "data_read_at": ctx.data.read_at, "downloaded_at": now()}
 
