@@ -1,6 +1,7 @@
 """In a real headless Chromium (the set-up of tests/test_dashboard_browser.py: `streamlit run` on loopback, a small
 kg.gaps.demo store, every other host unresolvable): the world map zooms with Ctrl + mouse wheel (a plain wheel
-scrolls the page) and pans with a drag, and keeps drawing the points; a chart's "Chart image (PNG)" button downloads a PNG (issue 16)."""
+scrolls the page) and pans with a drag, and keeps drawing the points; a chart's "Chart image (PNG)" button
+downloads a PNG (issue 16)."""
 
 from __future__ import annotations
 
