@@ -7,7 +7,7 @@ from kg.dashboard import data as dd
 from kg.dashboard import history as hist
 from kg.dashboard import ui
 from kg.dashboard import views as dv
-from kg.gaps import findings
+from kg.gaps import findings, notes
 from kg.i18n import _
 
 ctx = ui.context()
@@ -31,7 +31,8 @@ ref_key = d.selectbox(_("Index relative to"), list(refs), format_func=refs.get, 
 rep = dv.gap_report(ctx.view, by=level, baseline=baseline, metric=metric, evidence=ctx.filters.evidence or None,
                     reference=dd.reference(ctx.data, ctx.filters, ref_key))
 stored = dv.gap_table(rep, metric=metric)  # the CSV keeps the stored values; charts and findings show names
-table = stored.assign(group=stored["group"].map(dv.place_name), status=stored["status"].map(lambda v: _(str(v))))
+table = stored.assign(group=stored["group"].map(dv.place_name), status=stored["status"].map(lambda v: _(str(v))),
+                      caveats=stored["caveats"].map(notes.shown))
 st.caption(_("Evidence counted: {kinds} (sidebar: Evidence; definitions: docs/evidence.md).").format(
     kinds=dv.evidence_counted(rep)))
 st.caption(
@@ -118,6 +119,6 @@ else:
     ui.table(rep.inequality, "inequality measures", label=_("inequality measures"))
 if rep.warnings:
     with st.expander(_("Notes on the data ({n})").format(n=len(rep.warnings))):
-        st.markdown("\n".join(f"- {w}" for w in rep.warnings))
+        st.markdown("\n".join(f"- {notes.shown(w)}" for w in rep.warnings))
 
 hist.change_section(ctx, level, baseline)

@@ -43,7 +43,9 @@ st.caption(_("{placed} of {total} institutions have coordinates; the others are 
     placed=ui.number(placed), total=ui.number(len(inst))) + " " + _(
     "Institutions without a partnership are drawn on top, and in a cell the smaller circle above the bigger: no "
     "group hides the other."))
-st.caption(_("Zoom with the mouse wheel (or a pinch) over a map, drag to move it, double-click to go back."))
+st.caption(_("Zoom with Ctrl + mouse wheel (Cmd + wheel on a Mac, or a pinch) over a map, drag to move it, "
+             "double-click to go back; the wheel alone scrolls the page. Each map zooms on its own, and the PNG "
+             "image is drawn unzoomed."))
 
 st.subheader(_("Per country"))
 metric = st.selectbox(_("Metric"), list(dv.MAP_METRICS), key="map_metric",

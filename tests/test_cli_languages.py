@@ -4,6 +4,8 @@ French, Spanish and Arabic"), run as users run it: a new `glamkg` process with `
 from __future__ import annotations
 
 import ast
+import csv as csv_module
+import io
 import os
 import re
 import subprocess
@@ -103,12 +105,17 @@ def test_the_leak_check_finds_a_bare_english_message() -> None:
 
 
 #: Parts whose errors are not yet all through the catalogues (issue 16): each leaves this set when they are.
-NOT_YET = {"dashboard", "gaps", "i18n", "__init__.py", "progress.py"}
+NOT_YET = {"i18n", "__init__.py", "progress.py"}
+
+
+#: Single files not yet through the catalogues (kg/gaps/demo.py: its raise sites are being translated on another
+#: branch, w-demo2; drop it from here when that is merged).
+NOT_YET_FILES = {"gaps/demo.py"}
 
 
 def _checked(path: Path) -> bool:
-    part = path.relative_to(ROOT / "kg").parts[0]
-    return part not in NOT_YET
+    rel = path.relative_to(ROOT / "kg")
+    return rel.parts[0] not in NOT_YET and rel.as_posix() not in NOT_YET_FILES
 
 
 @pytest.mark.parametrize("path", [p for p in sorted((ROOT / "kg").rglob("*.py")) if _checked(p)],
@@ -152,3 +159,45 @@ def test_the_demo_and_the_store_report_in_spanish_and_arabic(tmp_path: Path) -> 
     assert gaps.returncode == 0, gaps.stderr
     assert "Écarts de partenariats GLAM par" in gaps.stdout and "DONNÉES DE DÉMONSTRATION SYNTHÉTIQUES" in gaps.stdout
     assert "couverture %" in gaps.stdout and "GLAM partnership gaps" not in gaps.stdout
+
+
+def plural(lang: str, singular: str, n: int) -> str:
+    """The catalogue's form of a plural message for ``n`` (by the language's plural rule, as gettext reads it)."""
+    import gettext
+
+    with (CATALOGUES / lang / "LC_MESSAGES" / "glamkg.po").open("rb") as fh:
+        cat = read_po(fh)
+    return str(cat[singular].string[gettext.c2py(cat.plural_expr)(n)])
+
+
+def test_gaps_names_regions_and_says_caveats_in_french_and_keeps_the_csv_in_english(tmp_path: Path) -> None:
+    store = str(tmp_path / "s")
+    assert glamkg(tmp_path, "demo", "-n", "60", "--store", store).returncode == 0
+    said = glamkg(tmp_path, "gaps", "--store", store, "--lang", "fr")
+    assert said.returncode == 0, said.stderr
+    out = said.stdout
+    assert translated("fr", "UN M49 region") in out  # the title names the grouping in French
+    for region in ("Americas", "Africa", "Oceania"):  # the table's and the findings' group names
+        assert translated("fr", region) in out, (region, out)
+        assert region not in out, (region, out)
+    # every region of 60 institutions has fewer than 30: the caveats under the table, in French
+    caveat = plural("fr", "fewer than {n} institution", 30).format(n="30")
+    assert f"  * {translated('fr', 'Americas')} : {caveat}" in out, out
+    assert "fewer than" not in out and "expected at parity" not in out
+    csv = glamkg(tmp_path, "gaps", "--store", store, "--lang", "fr", "--format", "csv")
+    assert csv.returncode == 0, csv.stderr
+    assert "fewer than 30 institutions" in csv.stdout and caveat not in csv.stdout  # the stored values
+    assert "\nAmericas,institutions," in csv.stdout
+    # a baseline file without a figure for one of the countries with data: its warning in Spanish, its label too
+    by_country = glamkg(tmp_path, "gaps", "--store", store, "--by", "country", "--format", "csv")
+    rows = csv_module.DictReader(io.StringIO(by_country.stdout))
+    codes = [r["group"] for r in rows if len(r["group"]) == 2 and int(r["institutions"]) > 0]
+    assert len(codes) > 3, by_country.stdout
+    figures = tmp_path / "figures.csv"
+    figures.write_text("country,value\n" + "".join(f"{c},100\n" for c in codes[1:]), encoding="utf-8")
+    es = glamkg(tmp_path, "gaps", "--store", store, "--lang", "es", "--baseline", str(figures))
+    assert es.returncode == 0, es.stderr
+    head = translated("es", "baseline file {name}").format(name="figures.csv")
+    assert head in es.stdout, es.stdout  # the title's baseline
+    assert f"{translated('es', 'warning:')} {head}: " in es.stderr and codes[0] in es.stderr, es.stderr
+    assert "baseline file" not in es.stdout + es.stderr

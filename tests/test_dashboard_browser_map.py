@@ -1,6 +1,7 @@
 """In a real headless Chromium (the set-up of tests/test_dashboard_browser.py: `streamlit run` on loopback, a small
-kg.gaps.demo store, every other host unresolvable): the world map zooms with the mouse wheel and pans with a
-drag, and keeps drawing the points; a chart's "Chart image (PNG)" button downloads a PNG (issue 16)."""
+kg.gaps.demo store, every other host unresolvable): the world map zooms with Ctrl + mouse wheel (a plain wheel
+scrolls the page) and pans with a drag, and keeps drawing the points; a chart's "Chart image (PNG)" button
+downloads a PNG (issue 16)."""
 
 from __future__ import annotations
 
@@ -41,9 +42,10 @@ def _geometry(driver: object, embed: object) -> list[float]:
     return [float(v) for v in driver.execute_script(GEOMETRY, embed)]  # type: ignore[attr-defined]
 
 
-def test_the_map_zooms_with_the_wheel_and_pans_with_a_drag(server: str, browser: object) -> None:  # noqa: F811
+def test_the_map_zooms_with_ctrl_and_the_wheel_and_pans_with_a_drag(server: str, browser: object) -> None:  # noqa: F811
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
+    from selenium.webdriver.common.keys import Keys
 
     driver = browser
     _open(driver, f"{server}/map", 2)
@@ -51,8 +53,18 @@ def test_the_map_zooms_with_the_wheel_and_pans_with_a_drag(server: str, browser:
     x0, y0, w0, h0, drawn0, inside0, *svg = _geometry(driver, embed)
     assert drawn0 > 50 and inside0 == drawn0, (drawn0, inside0)  # the world: every circle in the view
     assert svg[1] >= 400 and h0 >= 200, (h0, w0, svg)  # 420 px high; the title and legends leave the map room
-    # the wheel over the map's middle (negative: zoom in, as a mouse wheel pushed away does)
-    ActionChains(driver).scroll_from_origin(ScrollOrigin.from_element(embed), 0, -600).perform()  # type: ignore[arg-type]
+    # a plain wheel over the map scrolls the page (the map moves up in the window) and leaves the map as it was
+    top = driver.execute_script("return arguments[0].getBoundingClientRect().top", embed)  # type: ignore[attr-defined]
+    ActionChains(driver).scroll_from_origin(ScrollOrigin.from_element(embed), 0, 200).perform()  # type: ignore[arg-type]
+    scrolled = _wait(lambda: (t := driver.execute_script(  # type: ignore[attr-defined]
+        "return arguments[0].getBoundingClientRect().top", embed)) < top - 50 and t, 10, "the page to scroll")
+    assert _geometry(driver, embed)[:4] == [x0, y0, w0, h0]  # the wheel alone did not zoom (nor pan) the map
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", embed)  # type: ignore[attr-defined]
+    time.sleep(0.5)
+    assert scrolled < top
+    # Ctrl + the wheel over the map's middle (negative: zoom in, as a mouse wheel pushed away does)
+    ActionChains(driver).key_down(Keys.CONTROL).scroll_from_origin(  # type: ignore[arg-type]
+        ScrollOrigin.from_element(embed), 0, -600).key_up(Keys.CONTROL).perform()  # type: ignore[arg-type]
     zoomed = _wait(lambda: (g := _geometry(driver, embed)) and g[2] > 1.5 * w0 and g, 10, "the map to zoom in")
     x1, y1, w1, h1, drawn1, inside1, *_ = zoomed  # type: ignore[misc]
     assert h1 / h0 == pytest.approx(w1 / w0, rel=0.02)  # zoomed, not stretched

@@ -10,16 +10,19 @@ The snapshot sections are covered too: a history with two snapshots is written n
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_dashboard_i18n import APP, APP_DIR, LOCALE, TIMEOUT, labelled_store
+from test_dashboard_partners import downloads
 
-__all__ = ["labelled_store"]
+__all__ = ["downloads", "labelled_store"]
 
 PAGES = ["overview", "map", "gaps", "impact", "trends", "partnerships", "partners", "quality", "explorer"]
 
@@ -207,3 +210,106 @@ def test_names_in_tables_are_shown_translated_and_downloaded_as_stored(store_wit
     assert {"Afrique subsaharienne", "Europe du Nord et de l’Ouest"} <= set(regions.value["region"]), set(
         regions.value["region"])
     assert set(regions.value["status"]) <= {"avec partenariat", "sans partenariat"}, set(regions.value["status"])
+
+
+# --- texts made from the data: caveats, the explorer's charts, country names -----------------------------------
+
+ISOLATES = str.maketrans("", "", "\u2066\u2067\u2068\u2069")  # Unicode isolates around right-to-left messages
+
+
+def catalogue(lang: str) -> Any:
+    from babel.messages.pofile import read_po
+
+    with (LOCALE / lang / "LC_MESSAGES" / "glamkg.po").open("rb") as f:
+        return read_po(f)
+
+
+def plural(lang: str, singular: str, n: int) -> str:
+    """The catalogue's form of a plural message for ``n`` (the language's plural rule, as gettext reads it)."""
+    import gettext
+
+    cat = catalogue(lang)
+    return str(cat[singular].string[gettext.c2py(cat.plural_expr)(n)])
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_caveats_read_in_the_page_language_and_download_in_english(
+        store_with_history: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, downloads: dict[str, bytes],
+        lang: str) -> None:
+    """The gap table's caveats (made in kg.gaps.metrics while the table is computed) in French and Arabic on the
+    page, numbers the language's way; the CSV keeps them in English, as every stored value."""
+    from babel.numbers import format_decimal
+
+    monkeypatch.setenv("GLAMKG_STORE", str(store_with_history))
+    monkeypatch.setenv("GLAMKG_CACHE", str(tmp_path / "cache"))
+    at = run("gaps", lang)
+    table = next(d.value for d in at.dataframe if "caveats" in d.value.columns)
+    caveats = [str(c).translate(ISOLATES) for c in table["caveats"]]
+    # every group of the fixture (6 institutions) has fewer than 30 institutions
+    few = plural(lang, "fewer than {n} institution", 30).format(n=format_decimal(30, locale=lang))
+    assert caveats and all(c.startswith(few) for c in caveats), (few, caveats)
+    assert not any("fewer than" in c or "expected at parity" in c for c in caveats), caveats
+    csvs = [pd.read_csv(io.BytesIO(downloads[b.proto.url])) for b in at.get("download_button")
+            if "(CSV)" in b.proto.label]
+    stored = next(c for c in csvs if "caveats" in c.columns)
+    assert all(str(c).startswith("fewer than 30 institutions; fewer than 5 partnerships expected at parity")
+               for c in stored["caveats"]), list(stored["caveats"])
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_the_explorer_chart_and_the_map_tooltips_read_in_the_page_language(
+        store_with_history: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, lang: str) -> None:
+    """A saved query's bar chart: its axis titles from the catalogue around the query's own column names; the
+    maps' country names from CLDR (Babel) in the page's language, not the world atlas' English."""
+    from babel import Locale
+
+    monkeypatch.setenv("GLAMKG_STORE", str(store_with_history))
+    monkeypatch.setenv("GLAMKG_CACHE", str(tmp_path / "cache"))
+    at = run("explorer", lang)
+    at.selectbox(key="q_name").set_value("institutions_per_country").run()
+    at.button(key="q_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    specs = [json.loads(el.proto.spec) for el in at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart")]
+    assert specs, "no chart drawn for the saved query"
+    texts: set[str] = set()
+    _texts_of_spec(specs[0], texts)
+    axis = str(catalogue(lang)["{column} (count)"].string).format(column="institutions")
+    assert axis in {t.translate(ISOLATES) for t in texts}, texts
+    assert "institutions (count)" not in texts
+
+    at = run("map", lang)
+    spec = " ".join(el.proto.spec for el in at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart"))
+    netherlands = Locale.parse(lang).territories["NL"]
+    assert json.dumps(netherlands)[1:-1] in spec or netherlands in spec, netherlands
+    assert '"name": "Netherlands"' not in spec and '"name":"Netherlands"' not in spec
+
+
+def test_notes_on_the_data_read_in_the_page_language(labelled_store: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    """The gap report's warnings (made in kg.gaps while the report is computed) in French on the gap page: a
+    museum in Åland, a territory without a population figure, is named with its baseline and CLDR's name."""
+    import shutil
+
+    import dashboard_fixture as fx
+    from babel import Locale
+
+    from kg.model.entities import Claim, Record, to_json
+    from kg.store import Store
+
+    store = tmp_path / "store"
+    shutil.copytree(labelled_store, store)
+    with Store.open(store) as st:
+        st.write_entities([to_json(Record(fx.qid(8), "institution", labels={"en": "Museum Mariehamn"}, claims=[
+            Claim("instance_of", fx.MUSEUM), Claim("country", "Q5689")]))])
+    monkeypatch.setenv("GLAMKG_STORE", str(store))
+    monkeypatch.setenv("GLAMKG_CACHE", str(tmp_path / "cache"))
+    at = run("gaps", "fr")
+    at.selectbox(key="gaps_baseline").set_value("population").run()
+    assert not at.exception, [e.value for e in at.exception]
+    cat = catalogue("fr")
+    baseline = str(cat["population ({source}, {year})"].string).format(source="pypopulation", year="2019")
+    note = str(cat["{baseline}: no figure for {code} ({country}); left out of rates and shares"].string).format(
+        baseline=baseline, code="AX", country=Locale.parse("fr").territories["AX"])
+    texts = [m.value for m in at.markdown]
+    assert any(f"- {note}" in t for t in texts), (note, texts)
+    assert not any("no figure for" in t or "Åland Islands" in t for t in texts)

@@ -196,3 +196,38 @@ def test_change_since_a_snapshot_before_a_load(store: Path, tmp_path: Path) -> N
 def test_no_snapshot_yet_says_how_to_take_one(store: Path) -> None:
     at = run_page("gaps")
     assert any("glamkg snapshot" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_partners_cells_read_in_the_page_language_and_download_as_stored(store: Path, downloads: dict[str, bytes],
+                                                                         lang: str) -> None:
+    """The nearest affiliates' and residencies' cells ("Wikimedia Nederland (NL, same country)") in French and
+    Arabic, distances written the language's way; the CSV keeps the English cells."""
+    from babel.messages.pofile import read_po
+    from babel.numbers import format_decimal
+
+    with (APP_DIR.parent / "kg" / "i18n" / "gettext-catalogues" / lang / "LC_MESSAGES" / "glamkg.po").open("rb") as f:
+        cat = read_po(f)
+
+    def tr(msgid: str, **values: str) -> str:
+        return str(cat[msgid].string).format(**values)
+
+    at = run_page("partners", country="NL", lang=lang)
+    rotterdam = frame_with(at, "nearest_affiliates").set_index("item").loc[I7]
+    isolates = str.maketrans("", "", "\u2066\u2067\u2068\u2069")  # around right-to-left messages
+    far = format_decimal(round(km(ROTTERDAM, BERLIN)), format="#,##0", locale=lang)
+    assert str(rotterdam["nearest_affiliates"]).translate(isolates) == str(cat["; "].string).join([
+        tr("{name} ({code}, same country)", name="Wikimedia Nederland", code="NL"),
+        tr("{name} ({code}, {km} km)", name="Wikimedia Deutschland", code="DE", km=far)])
+    residency = tr("{programme} at {host}", programme="Berlin residency", host="Archive Berlin")
+    assert str(rotterdam["nearest_residencies"]).translate(isolates) == tr(
+        "{name} ({code}, {km} km)", name=residency, code="DE", km=far)
+    assert "same country" not in str(rotterdam["nearest_affiliates"]) and " at " not in str(
+        rotterdam["nearest_residencies"])
+    csvs = [pd.read_csv(io.BytesIO(downloads[b.proto.url]), keep_default_na=False, dtype=str)
+            for b in at.get("download_button") if "(CSV)" in b.proto.label]
+    stored = next(c for c in csvs if "nearest_affiliates" in c.columns).set_index("item").loc[I7]
+    assert stored["nearest_affiliates"] == (
+        f"Wikimedia Nederland (NL, same country); Wikimedia Deutschland (DE, {km(ROTTERDAM, BERLIN):,.0f} km)")
+    assert stored["nearest_residencies"] == (
+        f"Berlin residency at Archive Berlin (DE, {km(ROTTERDAM, (52.52, 13.40)):,.0f} km)")

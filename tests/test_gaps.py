@@ -15,6 +15,7 @@ Europe: n = 100, k = 30, P = 36, C = 80.   Africa: n = 40, k = 4, P = 4, C = 10.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -439,10 +440,12 @@ def test_namibia_survives_the_cli(tmp_path, capsys):
     assert main(["gaps", "--by", "country", "--store", str(store)]) == 0
     out = capsys.readouterr().out
     assert "NA Namibia" in out
-    # the findings under the table (kg.gaps.findings): NL 0 of 1 against NA 1 of 2; 1 partnership / 3 institutions
-    assert "NL: 0 % of institutions have a partnership, against 50 % in NA (few institutions: read with care)." in out
-    assert ("NL has the lowest representation index 0.00 (too few to tell): 0 partnerships per 100 institutions "
-            "against 33 in all groups together (few institutions: read with care).") in out
+    # the findings under the table (kg.gaps.findings): NL 0 of 1 against NA 1 of 2; 1 partnership / 3 institutions;
+    # countries named (CLDR's names, in the language in use), not by their codes
+    assert ("Netherlands: 0 % of institutions have a partnership, against 50 % in Namibia (few institutions: read "
+            "with care).") in out
+    assert ("Netherlands has the lowest representation index 0.00 (too few to tell): 0 partnerships per 100 "
+            "institutions against 33 in all groups together (few institutions: read with care).") in out
 
     assert main(["gaps", "--by", "subregion", "--format", "csv", "--store", str(store)]) == 0
     s = regions.read_csv_text(io.StringIO(capsys.readouterr().out)).set_index("group")
@@ -499,3 +502,34 @@ def test_one_count_for_the_cli_the_dashboard_and_the_saved_queries(tmp_path, cap
     assert mine[cols].sort_values("iso2").reset_index(drop=True).equals(
         from_queries[cols].sort_values("iso2").reset_index(drop=True)
     )
+
+
+def test_caveats_stay_english_in_the_table_and_survive_a_pickled_cache() -> None:
+    """A group table's caveats are notes (kg.gaps.notes): English in the table and its CSV, the same after a
+    pickle round trip (Streamlit's caches), and said in the language in use where shown, with the plural form
+    the language's rule picks (Arabic: 11-99 takes the singular noun)."""
+    import pickle
+
+    from babel.messages.pofile import read_po
+
+    from kg import i18n
+    from kg.gaps import notes
+
+    table = gaps.group_table(gaps.country_table(counts(), population(), bl.institutions(counts())),
+                             regions.grouping("country"))
+    namibia = table.set_index("group").loc["NA", "caveats"]  # 10 institutions: fewer than 30
+    assert namibia.startswith("fewer than 30 institutions; ") and isinstance(namibia, notes.Note)
+    assert "\nNA,Namibia,Africa,Sub-Saharan Africa,institutions," in table.to_csv(index=False)
+    assert "fewer than 30 institutions; " in table.to_csv(index=False)
+    kept = pickle.loads(pickle.dumps(table)).set_index("group").loc["NA", "caveats"]
+    assert isinstance(kept, notes.Note) and kept == namibia
+    root = Path(__file__).resolve().parents[1] / "kg" / "i18n" / "gettext-catalogues"
+    with (root / "ar" / "LC_MESSAGES" / "glamkg.po").open("rb") as f:
+        forms = read_po(f)["fewer than {n} institution"].string
+    try:
+        i18n.use("ar")
+        said = notes.shown(kept)
+    finally:
+        i18n.use(None)
+    assert said.split("\u061b ")[0].strip("\u2067\u2069") == forms[4].format(n="30"), said  # 30: the form for 11-99
+    assert "fewer than" not in said

@@ -37,6 +37,11 @@ TABLE_COLUMNS = [  # (column, header: marked for the catalogues, shown in the ch
     ("ri_partnerships", N_("RI")),
     ("status", N_("status")),
 ]
+#: The built-in groupings, as the table's title names them (a grouping file's label is shown as it is, translated
+#: when the catalogues have it: the shipped schemas/regions-*.yaml).
+GROUPINGS = {"region": N_("UN M49 region"), "subregion": N_("UN M49 sub-region"),
+             "intermediate_region": N_("UN M49 intermediate region"), "continent": N_("Continent"),
+             "country": N_("Country")}
 #: The statuses of kg.gaps.metrics, as the table shows them.
 STATUSES = (N_("under-represented"), N_("over-represented"), N_("near parity"), N_("too few to tell"))
 
@@ -210,14 +215,18 @@ def _file(output: Path) -> bool:
 
 
 def _print_warnings(rep: Any, err: Console) -> None:
-    """Countries without a baseline figure on one line per baseline; other warnings as they are."""
+    """Countries without a baseline figure on one line per baseline; other warnings as they are, in the chosen
+    language (kg.gaps.notes)."""
+    from kg.gaps import notes
+
     missing: dict[str, list[str]] = {}
     for w in rep.warnings:
         head, sep, rest = w.partition(": no figure for ")
         if sep:
-            missing.setdefault(head, []).append(rest.split(" ", 1)[0])
+            baseline = w.params["baseline"] if isinstance(w, notes.Note) and "baseline" in w.params else head
+            missing.setdefault(notes.shown(baseline), []).append(rest.split(" ", 1)[0])
         else:
-            err.print("[yellow]" + _("warning:") + f"[/] {w}", highlight=False)
+            err.print("[yellow]" + _("warning:") + f"[/] {notes.shown(w)}", highlight=False)
     for head, codes in missing.items():
         err.print(
             "[yellow]" + _("warning:") + "[/] " + _(
@@ -241,8 +250,13 @@ def _print_table(rep: Any, meta: dict[str, Any]) -> None:
         columns[-1:-1] = extra
     extra_width = 14 * len(per_kind) + 24 * sum(1 for key, _ in columns if key.startswith("measure"))
     out = Console(width=max(Console().width, 140 + extra_width))
+    from kg.gaps import labels, notes
+    from kg.i18n import current
+
+    grouping = _(GROUPINGS.get(rep.grouping.name, rep.grouping.label))
     title = _("GLAM partnership gaps by {grouping} (baseline: {baseline})").format(
-        grouping=rep.grouping.label, baseline=rep.baseline.label)
+        grouping=grouping, baseline=notes.shown(rep.baseline.label))
+    countries = labels.country_names(current())
     if str(meta.get("synthetic", "")).lower() == "true":
         title += "  [bold red]" + _("SYNTHETIC DEMO DATA") + "[/]"
     t = Table(title=title)
@@ -262,7 +276,9 @@ def _print_table(rep: Any, meta: dict[str, Any]) -> None:
                     else "–"
                 )
             elif key == "group" and "name" in row and row["name"] != row["group"]:
-                cells.append(f"{row['group']} {row['name']}")
+                cells.append(f"{row['group']} {countries.get(row['group'], _(row['name']))}")
+            elif key == "group":
+                cells.append(_(row["group"]) if row["group"] else "")
             elif key == "status" and row["status"] in STATUSES:
                 cells.append(_(row["status"]))
             else:
@@ -274,12 +290,37 @@ def _print_table(rep: Any, meta: dict[str, Any]) -> None:
     t.caption = (
         _("Across countries ({metric} vs {baseline}): Gini {gini}, Theil {theil} = between {between} + within "
           "{within}.  * small numbers: read with care.  Per million inhabitants: {population}.").format(
-            metric=rep.inequality["metric"].iloc[0], baseline=rep.baseline.name, gini=_fmt(ineq["gini"], 3),
+            metric=_(rep.inequality["metric"].iloc[0]), baseline=_(rep.baseline.name), gini=_fmt(ineq["gini"], 3),
             theil=_fmt(ineq["theil_total"], 3), between=_fmt(ineq["theil_between"], 3),
-            within=_fmt(ineq["theil_within"], 3), population=rep.population.label)
-        + "\n" + _("Evidence counted: {evidence} (docs/evidence.md).").format(evidence=ev.describe(rep.evidence))
+            within=_fmt(ineq["theil_within"], 3), population=notes.shown(rep.population.label))
+        + "\n" + _("Evidence counted: {evidence} (docs/evidence.md).").format(evidence=", ".join(
+            f"{_(ev.kind(k).label)} ({_(ev.kind(k).strength)})" for k in rep.evidence) or _("none"))
     )
     out.print(t)
+    _print_caveats(df, out)
+
+
+#: At most this many groups' caveats are listed under the table (csv and json give every one).
+MAX_CAVEATS = 12
+
+
+def _print_caveats(df: Any, out: Console) -> None:
+    """The caveats of the groups (small numbers, missing baseline figures) in the chosen language (kg.gaps.notes),
+    the first MAX_CAVEATS groups that have any."""
+    from kg.gaps import labels, notes
+    from kg.i18n import current, ngettext
+
+    rows = [r for r in df.to_dict("records") if r.get("caveats")]
+    countries = labels.country_names(current())
+    for row in rows[:MAX_CAVEATS]:
+        group = countries.get(row["group"], _(row["name"])) if row.get("name") else _(row["group"])
+        out.print("  * " + _("{group}: {caveats}").format(group=group, caveats=notes.shown(row["caveats"])),
+                  highlight=False, markup=False)
+    if len(rows) > MAX_CAVEATS:
+        more = len(rows) - MAX_CAVEATS
+        out.print("  " + ngettext("… and {n} more group (--format csv or json lists every caveat)",
+                                  "… and {n} more groups (--format csv or json lists every caveat)", more).format(
+            n=more), highlight=False, markup=False)
 
 
 def demo(

@@ -97,8 +97,8 @@ def _existing(path: str | Path | None) -> Path:
     p = Path(config.store_path(path))
     if not p.exists():
         raise StoreError(
-            f"no store at {p}: create one with `glamkg up` (demo data) or `glamkg load`, or point "
-            f"$GLAMKG_STORE / --store at an existing store"
+            _("no store at {path}: create one with `glamkg up` (demo data) or `glamkg load`, or point "
+              "$GLAMKG_STORE / --store at an existing store").format(path=p)
         )
     return p
 
@@ -562,6 +562,6 @@ def _run_isolated(text: str, path: str) -> pd.DataFrame:
         if done.returncode != 0 or not out.exists():
             lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
             message = next((ln.removeprefix("error: ") for ln in lines if ln.startswith("error:")),
-                           lines[-1] if lines else f"exit code {done.returncode}")
+                           lines[-1] if lines else _("exit code {code}").format(code=done.returncode))
             raise InputError(message)
         return pd.read_parquet(out)

@@ -18,6 +18,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from kg.i18n import _
+
 log = logging.getLogger(__name__)
 
 WIDTH = 900  # the image's plot width when the page's chart fits its container ("container" means nothing here)
@@ -64,15 +66,15 @@ def png(spec: dict[str, Any], *, scale: float = SCALE) -> bytes:
     try:
         import vl_convert
     except ImportError as e:  # a dependency of glamkg: only a broken install lacks it
-        raise ImageError(f"cannot draw the chart as an image: vl-convert-python is not installed ({e}); "
-                         "reinstall glamkg (pip install glamkg)") from e
+        raise ImageError(_("cannot draw the chart as an image: vl-convert-python is not installed ({error}); "
+                           "reinstall glamkg (pip install glamkg)").format(error=e)) from e
     try:
         data: bytes = vl_convert.vegalite_to_png(json.loads(json.dumps(spec, default=str)), scale=scale,
                                                  allowed_base_urls=[])
     except Exception as e:  # vl-convert raises ValueError with Vega's message
         title = spec.get("title", {})
-        raise ImageError(f"cannot draw the chart {title.get('text') if isinstance(title, dict) else title!r} "
-                         f"as an image: {e}") from e
+        raise ImageError(_("cannot draw the chart {title} as an image: {error}").format(
+            title=repr(title.get("text") if isinstance(title, dict) else title), error=e)) from e
     log.debug("chart drawn as a %d-byte PNG", len(data))
     return data
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from kg.dashboard.views import item_url
+from kg.gaps import notes
 from kg.gaps.tables import Dataset
 from kg.i18n import N_
 from kg.model.schema import model
@@ -79,11 +80,12 @@ def _distances(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.nd
     return 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
-def _nearest(cands: pd.DataFrame, places: pd.DataFrame, k: int = NEAREST) -> list[str]:
+def _nearest(cands: pd.DataFrame, places: pd.DataFrame, k: int = NEAREST) -> pd.Series:
     """For each candidate, up to ``k`` places (item, label, iso2, lat, lon): same country first (nearest first where
-    distances are known), then other countries' places by distance; as 'Name (CC, 12 km)' joined by '; '."""
+    distances are known), then other countries' places by distance; as 'Name (CC, 12 km)' joined by '; ' (notes:
+    English here and in the CSV, the page's language on the page)."""
     if places.empty or cands.empty:
-        return [""] * len(cands)
+        return pd.Series([""] * len(cands), index=cands.index, dtype=object)
     d = _distances(
         cands["lat"].to_numpy(float),
         cands["lon"].to_numpy(float),
@@ -102,7 +104,7 @@ def _nearest(cands: pd.DataFrame, places: pd.DataFrame, k: int = NEAREST) -> lis
     out = []
     for i in range(len(cands)):
         order = np.argsort(key[i], kind="stable")[: 4 * k]
-        shown: list[str] = []
+        shown: list[notes.Note] = []
         seen: set[object] = set()
         for j in order:
             if not np.isfinite(key[i, j]) or len(shown) == k:
@@ -112,12 +114,13 @@ def _nearest(cands: pd.DataFrame, places: pd.DataFrame, k: int = NEAREST) -> lis
             seen.add(items[j])
             where = codes[j] or "?"
             shown.append(
-                f"{labels[j]} ({where}, {d[i, j]:,.0f} km)"
+                notes.note(N_("{name} ({code}, {km} km)"), name=labels[j], code=where, km=round(float(d[i, j])))
                 if np.isfinite(d[i, j])
-                else f"{labels[j]} ({where}, same country)"
+                else notes.note(N_("{name} ({code}, same country)"), name=labels[j], code=where)
             )
-        out.append("; ".join(shown))
-    return out
+        out.append(notes.joined(shown))
+    # notes (English here and in the CSV, the page's language on the page); object: pandas would make them str
+    return pd.Series(out, index=cands.index, dtype=object)
 
 
 def _text(label: object, fallback: object) -> str:
@@ -151,10 +154,11 @@ def residencies(data: Dataset) -> pd.DataFrame:
     rows = pd.DataFrame(
         {
             "item": hosts["partnership"].to_numpy(),
-            "label": [
-                f"{_text(names.get(p), p)} at {_text(host_names.get(i), i)}"
+            "label": pd.Series([
+                notes.note(N_("{programme} at {host}"), programme=_text(names.get(p), p),
+                           host=_text(host_names.get(i), i))
                 for p, i in zip(hosts["partnership"], hosts["institution"], strict=True)
-            ],
+            ], dtype=object),
             "iso2": inst.loc[hosts["institution"], "iso2"].to_numpy(),
             "lat": inst.loc[hosts["institution"], "lat"].to_numpy(),
             "lon": inst.loc[hosts["institution"], "lon"].to_numpy(),

@@ -19,6 +19,7 @@ from pathlib import Path
 from kg import config
 from kg.config import resource_dir
 from kg.errors import InputError, RemoteError, StoreError
+from kg.i18n import _
 
 APP = resource_dir("dashboards") / "app.py"
 HEALTH_TIMEOUT = 90.0  # seconds to wait for the server to answer before giving up
@@ -35,8 +36,8 @@ def check_port(host: str, port: int) -> None:
             s.bind((host, port))
         except OSError as e:
             raise InputError(
-                f"cannot listen on {host}:{port}: {e.strerror or e}; is a dashboard already running there? "
-                f"Pick another port with --port"
+                _("cannot listen on {host}:{port}: {error}; is a dashboard already running there? Pick another port "
+                  "with --port").format(host=host, port=port, error=e.strerror or e)
             ) from None
 
 
@@ -90,7 +91,8 @@ def prepare_tables(store: Path, say: Callable[[str], None], *, endpoint: str | N
     started = time.perf_counter()
     data, cached = dashboard_data.prepare_endpoint(endpoint) if endpoint else dashboard_data.prepare(store)
     if not cached:
-        say(f"read {len(data.institutions):,} institutions for the dashboard in {time.perf_counter() - started:.1f} s")
+        say(_("read {n} institutions for the dashboard in {seconds} s").format(
+            n=f"{len(data.institutions):,}", seconds=f"{time.perf_counter() - started:.1f}"))
 
 
 def _stop_on_sigterm() -> None:
@@ -132,12 +134,14 @@ def serve(
     _stop_on_sigterm()
     try:
         if wait_healthy(proc, url):
-            source = f"the SPARQL endpoint {endpoint}" if endpoint else f"the store {store}"
-            say(f"dashboard running at {url} on {source} (Ctrl+C to stop)")
+            source = (_("the SPARQL endpoint {url}").format(url=endpoint) if endpoint
+                      else _("the store {path}").format(path=store))
+            say(_("dashboard running at {url} on {source} (Ctrl+C to stop)").format(url=url, source=source))
         elif proc.poll() is not None:
-            raise StoreError(f"the dashboard stopped at start (exit code {proc.returncode}); see the messages above")
+            raise StoreError(_("the dashboard stopped at start (exit code {code}); see the messages above").format(
+                code=proc.returncode))
         else:
-            say(f"dashboard starting at {url} (slow to answer; Ctrl+C to stop)")
+            say(_("dashboard starting at {url} (slow to answer; Ctrl+C to stop)").format(url=url))
         return proc.wait()
     except KeyboardInterrupt:
         proc.terminate()
@@ -145,5 +149,5 @@ def serve(
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
-        say("dashboard stopped")
+        say(_("dashboard stopped"))
         return 0

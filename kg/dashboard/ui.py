@@ -294,13 +294,14 @@ def metadata(ctx: Context) -> dict[str, str]:
     from kg.query.provenance import now
 
     meta = ctx.data.meta
-    label = str(meta_value(meta, "label", "dataset") or "(no dataset label)")
+    label = str(meta_value(meta, "label", "dataset") or _("(no dataset label)"))
     if is_synthetic(meta):
         if "synthetic" not in label.lower():
             label = _("SYNTHETIC demo data, not real figures: {label}").format(label=label)
         elif "not real" not in label.lower():
             label = _("{label} (not real figures)").format(label=label)
-    source = ctx.data.path + (f" (store generation {ctx.data.generation})" if ctx.data.generation else "")
+    source = (_("{path} (store generation {generation})").format(path=ctx.data.path, generation=ctx.data.generation)
+              if ctx.data.generation else ctx.data.path)
     return {"data_label": label, "data_source": f"glamkg: {source}", "data_filters": ctx.filters.describe(),
             "data_read_at": ctx.data.read_at, "downloaded_at": now()}
 
@@ -555,24 +556,27 @@ def query_chart(query: Any, df: pd.DataFrame) -> alt.TopLevelMixin | dict[str, A
         if not lons:
             return None
         base = lons[0][: -len("_lon")]
-        pts = pd.DataFrame({"lon": df[f"{base}_lon"], "lat": df[f"{base}_lat"], "status": "institution"})
+        place = _("place")  # the legend's one entry: each point is a row's place (an institution, a partner...)
+        pts = pd.DataFrame({"lon": df[f"{base}_lon"], "lat": df[f"{base}_lat"], "status": place})
         agg, cell = worldmap.aggregate_points(pts)
-        return worldmap.point_map(agg, title=title, cell=cell, colours={"institution": "#2563eb"})
+        return worldmap.point_map(agg, title=title, cell=cell, colours={place: "#2563eb"})
     if not numeric or not text:
         return None
     y = numeric[0]
+    # TRANSLATORS: {column} is a column of the query's answer, as the query names it
+    y_title = _("{column} (count)").format(column=y)
     labels = [c for c in text if c.endswith("Label")]
     if query.view == "line":
         xcol = next((c for c in df.columns if "year" in c.lower()), text[0])
         enc_x = alt.X(f"{xcol}:O", title=xcol)
         colour = [alt.Color(f"{labels[0] if labels else text[-1]}:N")] if len(text) > 1 else []
-        return alt.Chart(df, title=title).mark_line(point=True).encode(enc_x, alt.Y(f"{y}:Q", title=f"{y} (count)"),
+        return alt.Chart(df, title=title).mark_line(point=True).encode(enc_x, alt.Y(f"{y}:Q", title=y_title),
                                                                        *colour)
     cat = labels[0] if labels else text[0]
     top = df.nlargest(40, y)
     return (
-        alt.Chart(top, title=title + (" (top 40)" if len(df) > 40 else ""))
+        alt.Chart(top, title=_("{title} (top {n})").format(title=title, n=40) if len(df) > 40 else title)
         .mark_bar()
-        .encode(y=alt.Y(f"{cat}:N", sort="-x", title=cat), x=alt.X(f"{y}:Q", title=f"{y} (count)"),
+        .encode(y=alt.Y(f"{cat}:N", sort="-x", title=cat), x=alt.X(f"{y}:Q", title=y_title),
                 tooltip=[cat, alt.Tooltip(f"{y}:Q", format=",")])
     )

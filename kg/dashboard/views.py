@@ -10,7 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-from kg import gaps
+from kg import gaps, i18n
+from kg.gaps import notes
+from kg.gaps.notes import country_names
 from kg.gaps.tables import UNKNOWN, Dataset, counts, years
 from kg.i18n import N_, _
 from kg.model import regions
@@ -167,8 +169,9 @@ def country_metrics(data: Dataset, baseline: str = "institutions", reference: Da
                             reference_counts=counts(reference)[0] if reference is not None else None)
     t = rep.table.rename(columns={"group": "iso2"})
     t = t[(t["institutions"] > 0) | (t["partnerships"] > 0)].copy()
-    names = regions.countries().set_index("iso2")["name"]
-    t.insert(1, "country", t["iso2"].map(names).fillna(UNKNOWN))
+    names = regions.countries().set_index("iso2")["name"]  # kept in English, shown in the page's language
+    t.insert(1, "country", pd.Series([notes.country(c, names[c]) if c in names.index else UNKNOWN for c in t["iso2"]],
+                                     index=t.index, dtype=object))
     t["coverage_pct"] = 100.0 * t["coverage"]
     cols = ["iso2", "country", "institutions", "partnered_institutions", "partnerships", "contributions",
             *[m for m in MAP_METRICS if m != "institutions"], "small_numbers"]
@@ -224,8 +227,10 @@ def gap_table(rep: gaps.GapReport, *, metric: str = "partnerships") -> pd.DataFr
     t = rep.table.copy()
     t = t[(t["institutions"] > 0) | (t["partnerships"] > 0)]
     if rep.grouping.name == "country":
-        names = regions.countries().set_index("iso2")["name"]
-        t["group"] = [f"{names.get(g, g)} ({g})" if g != UNKNOWN else g for g in t["group"]]
+        names = regions.countries().set_index("iso2")["name"]  # kept in English, shown in the page's language
+        named = [notes.note(N_("{country} ({code})"), country=notes.country(g, str(names.get(g, g))), code=g)
+                 if g != UNKNOWN else g for g in t["group"]]
+        t["group"] = pd.Series(named, index=t.index, dtype=object)
     for col in ("coverage", "coverage_low", "coverage_high"):
         t[f"{col}_pct"] = 100.0 * t[col]
     ri = f"ri_{metric}"
@@ -275,7 +280,9 @@ def lorenz(rep: gaps.GapReport, *, metric: str = "partnerships") -> tuple[pd.Dat
     c = c.assign(rate=c[metric] / c["baseline"]).sort_values("rate", kind="stable")
     bs = 100.0 * c["baseline"].cumsum() / c["baseline"].sum()
     ms = 100.0 * c[metric].cumsum() / c[metric].sum()
-    out = pd.DataFrame({"country": c["name"], "baseline_share": bs, "metric_share": ms})
+    names = country_names(i18n.current())
+    out = pd.DataFrame({"country": [names.get(code, name) for code, name in zip(c["iso2"], c["name"], strict=True)],
+                        "baseline_share": bs, "metric_share": ms})
     start = pd.DataFrame({"country": [""], "baseline_share": [0.0], "metric_share": [0.0]})
     return pd.concat([start, out], ignore_index=True), gini
 
@@ -375,11 +382,13 @@ NAMED_COLUMNS = ("group", "region", "subregion", "continent", "wikimedia", "type
 
 
 def named_values(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with the values of its :data:`NAMED_COLUMNS` in the page's language (itself in English)."""
-    from kg import i18n
-
-    cols = [c for c in NAMED_COLUMNS if c in df.columns and not pd.api.types.is_numeric_dtype(df[c])]
-    if i18n.current() == i18n.DEFAULT or not cols:
+    """``df`` with the values of its :data:`NAMED_COLUMNS`, and of any column of notes (:mod:`kg.gaps.notes`:
+    caveats, countries, the Partners page's cells), in the page's language (itself in English)."""
+    if i18n.current() == i18n.DEFAULT:
+        return df
+    cols = [c for c in df.columns if c in NAMED_COLUMNS or _has_notes(df[c])]
+    cols = [c for c in cols if not pd.api.types.is_numeric_dtype(df[c])]
+    if not cols:
         return df
     # each distinct value once (a 100k-row table has a few dozen names)
     return df.assign(**{c: df[c].map({v: place_name(v) for v in df[c].dropna().unique()}) for c in cols})
@@ -408,9 +417,20 @@ def header(column: str) -> str | None:
     return None
 
 
+def _has_notes(column: pd.Series) -> bool:
+    """Whether a column holds notes (its first value tells: a column is made of one kind)."""
+    if column.dtype != object:
+        return False
+    values = column.dropna()
+    return not values.empty and isinstance(values.iloc[0], notes.Note)
+
+
 def place_name(name: Any) -> Any:
-    """A region or continent name (data in ``schemas/``, in the catalogues) in the page's language; a country
-    name (already in it, :mod:`kg.gaps.labels`) or anything else (a missing value) as it is."""
+    """A region or continent name (data in ``schemas/``, in the catalogues) or a note (:mod:`kg.gaps.notes`) in
+    the page's language; a country name (already in it, :mod:`kg.gaps.labels`) or anything else (a missing
+    value) as it is."""
+    if isinstance(name, notes.Note):
+        return name.shown()
     return _(name) if isinstance(name, str) and name else name
 
 

@@ -29,6 +29,7 @@ import altair as alt
 import pandas as pd
 
 from kg import i18n
+from kg.gaps.notes import country_names
 
 DATA_DIR = Path(__file__).resolve().parent / "world-atlas"
 WORLD_ATLAS_FILE = DATA_DIR / "countries-110m.json"
@@ -55,12 +56,14 @@ def topology() -> dict[str, Any]:
     try:
         raw = WORLD_ATLAS_FILE.read_bytes()
     except OSError as e:
-        raise WorldAtlasError(f"country outlines not found at {WORLD_ATLAS_FILE}: {e}; reinstall glamkg") from e
+        raise WorldAtlasError(i18n.gettext("country outlines not found at {path}: {error}; reinstall glamkg").format(
+            path=WORLD_ATLAS_FILE, error=e)) from e
     digest = hashlib.sha256(raw).hexdigest()
     if digest != WORLD_ATLAS_SHA256:
         raise WorldAtlasError(
-            f"{WORLD_ATLAS_FILE} has sha256 {digest}, expected {WORLD_ATLAS_SHA256} (world-atlas "
-            f"{WORLD_ATLAS_VERSION}); restore it from the npm package"
+            i18n.gettext("{path} has sha256 {digest}, expected {expected} (world-atlas {version}); restore it from "
+                         "the npm package").format(path=WORLD_ATLAS_FILE, digest=digest, expected=WORLD_ATLAS_SHA256,
+                                                   version=WORLD_ATLAS_VERSION)
         )
     data: dict[str, Any] = json.loads(raw)
     return data
@@ -140,10 +143,22 @@ def countries_geojson() -> list[dict[str, Any]]:
     return json.loads(json.dumps(_features()))
 
 
+def _named_features() -> list[dict[str, Any]]:
+    """The features with ``properties.name`` in the language in use: CLDR's name of the country (Babel, by ISO
+    alpha-2), else the atlas' English name (areas without a code, a language Babel lacks). Shallow copies: the
+    geometries are shared."""
+    names = country_names(i18n.current()) if i18n.current() != i18n.DEFAULT else {}
+    if not names:
+        return list(_features())
+    return [{**f, "properties": {**(p := f["properties"]), "name": names.get(p["iso2"], p["name"])}}
+            for f in _features()]
+
+
 def _features_with(values: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Features with extra properties merged in by ISO alpha-2 code (flat, for Vega-Lite fields)."""
+    """Features (names in the language in use) with extra properties merged in by ISO alpha-2 code (flat, for
+    Vega-Lite fields)."""
     out = []
-    for f in _features():
+    for f in _named_features():
         extra = values.get(f["properties"]["iso2"], {})
         props = {**f["properties"], **{k: _json_value(v) for k, v in extra.items()}}
         out.append({"type": "Feature", "id": f["id"], "properties": props, "geometry": f["geometry"]})
@@ -262,7 +277,7 @@ def choropleth(
                                       scale=alt.Scale(domain=[flag_title], range=["#374151"])), tooltip=tips)
         )
     chart = _project(alt.layer(*layers), fit)
-    return _spec(chart, {COUNTRIES: list(_features()), VALUED: valued, FLAGGED: flagged})
+    return _spec(chart, {COUNTRIES: _named_features(), VALUED: valued, FLAGGED: flagged})
 
 
 FLAGGED = "glamkg-countries-flagged"
@@ -300,14 +315,17 @@ def _project(chart: Any, fit: Sequence[float] | None) -> Any:
     return chart.project(PROJECTION, fit=box, extent=extent)
 
 
-# Zooming a map in the browser. Vega-Lite zooms (mouse wheel, pinch) and pans (drag) the x/y scales of a view
+# Zooming a map in the browser. Vega-Lite zooms (wheel, pinch) and pans (drag) the x/y scales of a view
 # with an interval selection bound to them ("bind": "scales"), and its projections have no such binding. So
 # the map has one more layer, invisible, with x and y scales over [-1, 1] (the view's width and height) and that
 # selection; the projection fits its box (the world, or the region zoomed to) into a rectangle that follows
 # the scales: when the wheel makes the x domain [x0, x1], the map is k = 2 / (x1 - x0) times larger and the
 # view's left edge shows what was at x0. Double-click goes back. Nothing but Vega's own expressions: it works
-# in Streamlit's bundled Vega, offline, and in the PNG export (drawn unzoomed).
+# in Streamlit's bundled Vega, offline, and in the PNG export (drawn unzoomed). Only Ctrl (Cmd on a Mac) + wheel
+# zooms, and a touchpad's pinch (browsers send it as a wheel event with ctrlKey set): a plain wheel scrolls the
+# page, so a long page or a phone never gets stuck over a map.
 ZOOM_PARAM = "map_zoom"
+ZOOM_EVENTS = "wheel![event.ctrlKey || event.metaKey]"
 _K = "(2 / (domain('x')[1] - domain('x')[0]))"
 _X0, _Y0 = "(1 + domain('x')[0])", "(1 + domain('y')[0])"
 ZOOM_EXTENT = (f"[[-{_K} * width / 2 * {_X0}, -{_K} * height / 2 * {_Y0}], "
@@ -320,7 +338,7 @@ def _zoom_layer() -> alt.Chart:
         .mark_point(opacity=0, size=0)
         .encode(x=alt.X("zoom_x:Q", axis=None, scale=alt.Scale(domain=[-1, 1], nice=False, zero=False)),
                 y=alt.Y("zoom_y:Q", axis=None, scale=alt.Scale(domain=[-1, 1], nice=False, zero=False, reverse=True)))
-        .add_params(alt.selection_interval(name=ZOOM_PARAM, bind="scales"))
+        .add_params(alt.selection_interval(name=ZOOM_PARAM, bind="scales", zoom=ZOOM_EVENTS))
     )
 
 
@@ -408,4 +426,4 @@ def point_map(
         )
     )
     chart = _project(alt.layer(sphere, graticule, land, circles), fit)
-    return _spec(chart, {COUNTRIES: list(_features())})
+    return _spec(chart, {COUNTRIES: _named_features()})

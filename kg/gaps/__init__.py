@@ -6,7 +6,8 @@ dashboard (:mod:`~kg.gaps.tables`), impact measures and their totals (:mod:`~kg.
 (:mod:`~kg.gaps.metrics`), the one-sentence findings under gap charts and tables (:mod:`~kg.gaps.findings`),
 dated snapshots of every metric (:mod:`~kg.gaps.snapshot`), the store's facts as they
 stood on a date (:mod:`~kg.gaps.asof`), the append-only history of snapshots next to the store
-(:mod:`~kg.gaps.history`), and the seeded demo data (:mod:`~kg.gaps.demo`, :mod:`~kg.gaps.demo_tables`).
+(:mod:`~kg.gaps.history`), notes kept in English and shown in the reader's language (caveats, warnings, baseline
+labels: :mod:`~kg.gaps.notes`), and the seeded demo data (:mod:`~kg.gaps.demo`, :mod:`~kg.gaps.demo_tables`).
 
 May import: :mod:`kg.model`, :mod:`kg.rdf`, :mod:`kg.store`, :mod:`kg.query`, pandas/numpy and the top-level
 infrastructure. Not :mod:`kg.load` or :mod:`kg.wikidata`: gaps read what those wrote.

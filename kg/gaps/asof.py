@@ -27,6 +27,7 @@ import pandas as pd
 
 from kg.errors import InputError
 from kg.gaps.tables import Dataset, _first, _pairs, _select, _short
+from kg.i18n import _
 from kg.model.schema import model
 
 _DATE = re.compile(r"^([+-]?\d{1,})-(\d{2})-(\d{2})")
@@ -40,7 +41,8 @@ def parse_date(text: str) -> dt.date:
             return dt.datetime.strptime(raw, fmt).date()
         except ValueError:
             continue
-    raise InputError(f"--as-of: expected a date like 2024-06-30 (or 2024-06, 2024), found {raw!r}")
+    raise InputError(_("--as-of: expected a date like 2024-06-30 (or 2024-06, 2024), found {date}").format(
+        date=repr(raw)))
 
 
 def day_number(values: pd.Series) -> pd.Series:

@@ -25,6 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from kg.errors import InputError
+from kg.gaps import notes
+from kg.i18n import N_, _
 from kg.model import regions
 
 
@@ -59,7 +61,8 @@ class Baseline:
         if among is not None:
             keep = set(among)
             miss = [c for c in miss if c in keep]
-        return [f"{self.label}: no figure for {c} ({names.get(c, c)}); left out of rates and shares" for c in miss]
+        return [notes.note(N_("{baseline}: no figure for {code} ({country}); left out of rates and shares"),
+                           baseline=self.label, code=c, country=notes.country(c, str(names.get(c, c)))) for c in miss]
 
 
 def _full_index(values: Mapping[str, float | None]) -> pd.Series:
@@ -106,12 +109,13 @@ def population(source: str = DEFAULT_POPULATION_SOURCE) -> Baseline:
         loader = POPULATION_SOURCES[source]
     except KeyError:
         raise InputError(
-            f"expected a population source, one of {', '.join(POPULATION_SOURCES)}, found {source!r}"
+            _("expected a population source, one of {sources}, found {source}").format(
+                sources=", ".join(POPULATION_SOURCES), source=repr(source))
         ) from None
     vals, label, year = loader()
     return Baseline(
         name="population",
-        label=f"population ({source}, {year})",
+        label=notes.note(N_("population ({source}, {year})"), source=source, year=str(year)),
         unit="inhabitants",
         source=label,
         year=year,
@@ -128,7 +132,7 @@ def institutions(counts: pd.DataFrame) -> Baseline:
     series = _full_index(vals).fillna(0.0)
     return Baseline(
         name="institutions",
-        label="institutions in the graph",
+        label=notes.note(N_("institutions in the graph")),
         unit="institutions",
         source="the graph (saved query gaps_institutions_by_country)",
         year=None,
@@ -143,21 +147,25 @@ def from_csv(path: str | Path, *, label: str | None = None) -> Baseline:
     """
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{p}: baseline file not found (expected a CSV with columns country,value)")
+        raise InputError(_("{path}: baseline file not found (expected a CSV with columns country,value)").format(
+            path=p))
     df = regions.read_csv_text(p)
     cols = {c.strip().lower(): c for c in df.columns}
     if "country" not in cols or "value" not in cols:
-        raise InputError(f"{p}: expected columns 'country' and 'value', found {', '.join(df.columns) or 'none'}")
+        raise InputError(_("{path}: expected columns 'country' and 'value', found {columns}").format(
+            path=p, columns=", ".join(df.columns) or _("none")))
     vals: dict[str, float | None] = {}
     for i, (c, v) in enumerate(zip(df[cols["country"]], df[cols["value"]], strict=True), start=2):
-        where = f"{p}: row {i}"
+        where = _("{path}: row {row}").format(path=p, row=i)
         iso2 = regions.resolve(c)
         if iso2 is None:
             raise InputError(
-                f"{where}, column 'country': expected a country QID, ISO code or English name, found {c!r}"
+                _("{where}, column 'country': expected a country QID, ISO code or English name, found {value}").format(
+                    where=where, value=repr(c))
             )
         if iso2 in vals:
-            raise InputError(f"{where}, column 'country': {iso2} appears twice; give one value per country")
+            raise InputError(_("{where}, column 'country': {code} appears twice; give one value per country").format(
+                where=where, code=iso2))
         text = str(v).strip().replace(",", "").replace("_", "")
         if text == "":
             vals[iso2] = None
@@ -165,13 +173,15 @@ def from_csv(path: str | Path, *, label: str | None = None) -> Baseline:
         try:
             num = float(text)
         except ValueError:
-            raise InputError(f"{where}, column 'value': expected a number like 1250, found {v!r}") from None
+            raise InputError(_("{where}, column 'value': expected a number like 1250, found {value}").format(
+                where=where, value=repr(v))) from None
         if num < 0 or not math.isfinite(num):
-            raise InputError(f"{where}, column 'value': expected a finite, non-negative number, found {v!r}")
+            raise InputError(_("{where}, column 'value': expected a finite, non-negative number, found {value}").format(
+                where=where, value=repr(v)))
         vals[iso2] = num
     return Baseline(
         name=f"file:{p.name}",
-        label=label or f"baseline file {p.name}",
+        label=label or notes.note(N_("baseline file {name}"), name=p.name),
         unit="value",
         source=str(p),
         year=None,

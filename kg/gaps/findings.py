@@ -150,13 +150,30 @@ def inequality(gini: float, *, metric: str, baseline: str) -> str:
              ).format(gini=_num(gini, "0.00"), metric=_(metric), words=words, baseline=_(baseline))
 
 
-def of_report(rep: Any, *, metric: str = "partnerships", reference: str = "all groups together") -> list[str]:
+ALL_GROUPS = N_("all groups together")
+
+
+def named(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (a group table) with its ``group`` names in the language in use: region names through the
+    catalogues, a country (a table by country: its ``name`` beside the ISO code) by CLDR's name (Babel)."""
+    from kg.gaps.notes import country_names
+
+    if "name" in table.columns:
+        names = country_names(i18n.current())
+        return table.assign(group=[names.get(str(g), _(str(n))) if n else g
+                                   for g, n in zip(table["group"], table["name"].fillna(""), strict=True)])
+    return table.assign(group=[_(g) if isinstance(g, str) and g else g for g in table["group"]])
+
+
+def of_report(rep: Any, *, metric: str = "partnerships", reference: str = ALL_GROUPS) -> list[str]:
     """The findings of a :class:`kg.gaps.metrics.GapReport` (``glamkg gaps`` prints them under its table):
-    coverage, the lowest representation index (against ``reference``, whose rates the report kept)."""
+    coverage, the lowest representation index (against ``reference``, whose rates the report kept), groups
+    named in the language in use."""
     per, scale = {"institutions": (_("100 institutions"), 100.0), "population": (_("million inhabitants"), 1e6)}.get(
         rep.baseline.name, (_("unit of {baseline}").format(baseline=rep.baseline.name), 1.0))
-    out = [coverage(rep.table)]
+    table = named(rep.table)
+    out = [coverage(table)]
     if metric in ("partnerships", "contributions"):
         rate = scale * rep.rates[1 if metric == "contributions" else 0]
-        out.append(representation(rep.table, metric=metric, rate=rate, per=per, reference=reference))
+        out.append(representation(table, metric=metric, rate=rate, per=per, reference=_(reference)))
     return out

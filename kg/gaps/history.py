@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from kg.errors import StoreError
+from kg.i18n import _
 
 SUFFIX = ".history.sqlite"
 SCHEMA = """
@@ -91,13 +92,13 @@ def _connect(path: Path, *, write: bool) -> Iterator[sqlite3.Connection]:
         else:
             con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as e:
-        raise StoreError(f"{path}: cannot open the metrics history ({e})") from None
+        raise StoreError(_("{path}: cannot open the metrics history ({error})").format(path=path, error=e)) from None
     try:
         yield con
     except (sqlite3.DatabaseError, pd.errors.DatabaseError) as e:  # pandas' read_sql wraps SQLite's errors
         raise StoreError(
-            f"{path}: the metrics history cannot be read or written ({e}); it is an SQLite file "
-            "written by `glamkg snapshot`"
+            _("{path}: the metrics history cannot be read or written ({error}); it is an SQLite file written by "
+              "`glamkg snapshot`").format(path=path, error=e)
         ) from None
     finally:
         con.close()

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from kg.gaps.notes import country_names
 from kg.gaps.tables import _select, _short
 
 LABELS = ("SELECT ?item ?label (LANG(?label) AS ?lang) "
@@ -33,16 +34,6 @@ def best(labels: pd.DataFrame, lang: str) -> pd.Series:
     ranked = labels.assign(rank=labels["lang"].map(order).fillna(len(order)))
     ranked = ranked.sort_values(["rank", "lang"], kind="stable").drop_duplicates("item")
     return ranked.set_index("item")["label"]
-
-
-def country_names(lang: str) -> dict[str, str]:
-    """ISO 3166 alpha-2 code -> the country's name in ``lang`` (CLDR, through Babel); {} for an unknown locale."""
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        return {k: v for k, v in Locale.parse(lang).territories.items() if len(k) == 2 and k.isalpha()}
-    except (UnknownLocaleError, ValueError):
-        return {}
 
 
 def relabel(frame: pd.DataFrame, labels: pd.DataFrame, lang: str) -> pd.DataFrame:

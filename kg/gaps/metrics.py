@@ -28,14 +28,15 @@ import pandas as pd
 
 from kg.errors import InputError
 from kg.gaps import baselines as bl
-from kg.gaps import stats
+from kg.gaps import notes, stats
+from kg.i18n import N_, _, ngettext
 from kg.model import regions
 
 COUNT_COLUMNS = ["institutions", "partnered_institutions", "partnerships", "contributions", "contributed_units"]
 MIN_INSTITUTIONS = 30  # below this, coverage and rates per institution are flagged as small numbers
 MIN_EXPECTED = 5.0  # below this expected count at parity, a representation index is flagged
 UNDER, OVER = 0.8, 1.25  # representation index bands (symmetric on a log scale)
-UNKNOWN = "(unknown country)"
+UNKNOWN = N_("(unknown country)")
 BASELINES = ("institutions", "population")
 
 
@@ -55,7 +56,8 @@ def _by_iso2(df: pd.DataFrame, columns: list[str], warnings: list[str], what: st
     out = df.copy()
     codes = out["country"].astype(str).map(lambda q: regions.resolve(q) or "")
     for q in sorted(set(out.loc[codes == "", "country"].astype(str))):
-        warnings.append(f"{what}: country item {q} is not in schemas/countries.csv; counted as {UNKNOWN}")
+        warnings.append(notes.note(N_("{what}: country item {item} is not in schemas/countries.csv; counted as "
+                                      "{unknown}"), what=notes.note(what), item=q, unknown=notes.note(UNKNOWN)))
     out["iso2"] = codes
     for c in columns:
         out[c] = pd.to_numeric(out[c], errors="coerce").fillna(0)
@@ -86,9 +88,9 @@ def counts_frame(
     """Query results (keyed by country QID) -> one row per country: iso2, name, the COUNT_COLUMNS."""
     warnings: list[str] = []
     parts = [
-        _by_iso2(institutions, ["institutions"], warnings, "institutions"),
-        _by_iso2(partnerships, ["partnered_institutions", "partnerships"], warnings, "partnerships"),
-        _by_iso2(contributions, ["contributions", "contributed_units"], warnings, "contributions"),
+        _by_iso2(institutions, ["institutions"], warnings, N_("institutions")),
+        _by_iso2(partnerships, ["partnered_institutions", "partnerships"], warnings, N_("partnerships")),
+        _by_iso2(contributions, ["contributions", "contributed_units"], warnings, N_("contributions")),
     ]
     return _full_rows(parts), sorted(set(warnings))
 
@@ -223,13 +225,13 @@ def group_table(
     ):
         r = []
         if n_inst < min_institutions:
-            r.append(f"fewer than {min_institutions} institutions")
+            r.append(notes.said(_few_institutions, n=min_institutions))
         if not expected >= min_expected:
-            r.append(f"fewer than {min_expected:g} partnerships expected at parity")
+            r.append(notes.said(_few_expected, n=min_expected))
         if missing:
-            r.append(f"no {baseline_name} figure for {missing} of {n_countries} countries")
-        reasons.append("; ".join(r))
-    t["caveats"] = reasons
+            r.append(notes.said(_no_figure, baseline=baseline_name, missing=int(missing), countries=int(n_countries)))
+        reasons.append(notes.joined(r))
+    t["caveats"] = pd.Series(reasons, index=t.index, dtype=object)  # notes (kg.gaps.notes), not plain str
     if "measure" in df.columns:
         _measure_columns(t, df, order)
     t["small_numbers"] = (t["institutions"] < min_institutions) | ~(t["expected_partnerships"] >= min_expected)
@@ -243,6 +245,24 @@ def group_table(
         front = ["group", "name", "region", "subregion"]
         t = t[front + [c for c in t.columns if c not in front]]
     return t
+
+
+# The caveats of a group (kept in English in the table, shown in the reader's language: kg.gaps.notes).
+def _few_institutions(n: int) -> str:
+    return ngettext("fewer than {n} institution", "fewer than {n} institutions", n).format(n=notes.number(n))
+
+
+def _few_expected(n: float) -> str:
+    return ngettext("fewer than {n} partnership expected at parity", "fewer than {n} partnerships expected at parity",
+                    int(n)).format(n=notes.number(n))
+
+
+def _no_figure(baseline: str, missing: int, countries: int) -> str:
+    # TRANSLATORS: {baseline} is "population", "institutions" or a file's name
+    return ngettext("no {baseline} figure for {missing} of {countries} country",
+                    "no {baseline} figure for {missing} of {countries} countries", countries).format(
+        baseline=_(baseline) if baseline in BASELINES else baseline, missing=notes.number(missing),
+        countries=notes.number(countries))
 
 
 def reference_rates(countries: pd.DataFrame) -> tuple[float, float]:
@@ -391,7 +411,8 @@ def resolve_baseline(baseline: str | bl.Baseline, counts: pd.DataFrame, populati
         return population
     if Path(str(baseline)).suffix.lower() in (".csv", ".tsv", ".txt"):
         return bl.from_csv(baseline)
-    raise InputError(f"expected a baseline: institutions, population or a CSV file path, found {baseline!r}")
+    raise InputError(_("expected a baseline: institutions, population or a CSV file path, found {baseline}").format(
+        baseline=repr(baseline)))
 
 
 @dataclass

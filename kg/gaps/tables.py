@@ -24,6 +24,7 @@ import pandas as pd
 from kg.gaps import baselines as bl
 from kg.gaps import impact, metrics
 from kg.gaps.metrics import UNKNOWN
+from kg.i18n import _
 from kg.model import regions
 from kg.model.ids import local_concept_base, wikidata_concept_base
 from kg.model.schema import model
@@ -367,7 +368,8 @@ def with_measure(counted: pd.DataFrame, data: Dataset, measure: str, as_of: str 
 
     spec = measures()
     if measure not in spec.measures:
-        raise InputError(f"--measure: expected one of {', '.join(spec.measures)}, found {measure!r}")
+        raise InputError(_("--measure: expected one of {measures}, found {measure}").format(
+            measures=", ".join(spec.measures), measure=repr(measure)))
     per = impact.country_measures(data, as_of).set_index("iso2") if not data.measures.empty else pd.DataFrame()
     out = counted.copy()
 
