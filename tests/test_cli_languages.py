@@ -184,6 +184,9 @@ def test_gaps_names_regions_and_says_caveats_in_french_and_keeps_the_csv_in_engl
     caveat = plural("fr", "fewer than {n} institution", 30).format(n="30")
     assert f"  * {translated('fr', 'Americas')} : {caveat}" in out, out
     assert "fewer than" not in out and "expected at parity" not in out
+    # the figures as French writes them: a decimal comma in the coverage, the Gini of the caption
+    assert re.search(r"\d+,\d% \[\d+,\d–\d+,\d\]", out) and re.search(r"Gini \d,\d+", out), out
+    assert translated("fr", "recorded") in out  # an evidence kind's column head
     csv = glamkg(tmp_path, "gaps", "--store", store, "--lang", "fr", "--format", "csv")
     assert csv.returncode == 0, csv.stderr
     assert "fewer than 30 institutions" in csv.stdout and caveat not in csv.stdout  # the stored values

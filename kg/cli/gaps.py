@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kg import outfile
+from kg import i18n, outfile
 from kg.cli import console
 from kg.cli.options import StoreOption
 from kg.i18n import N_, _
@@ -47,13 +47,18 @@ STATUSES = (N_("under-represented"), N_("over-represented"), N_("near parity"), 
 
 
 def _fmt(v: Any, digits: int = 2) -> str:
+    """A figure of the table in the language in use: ``digits`` decimals from 1 up, as many significant digits
+    below (0.0042), thousands grouped."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "–"
-    if isinstance(v, float):
-        return f"{v:,.{digits}f}" if abs(v) >= 1 or v == 0 else f"{v:.{digits}g}"
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return str(v)
     if isinstance(v, int):
-        return f"{v:,}"
-    return str(v)
+        return i18n.number(v, "#,##0")
+    if abs(v) >= 1 or v == 0:
+        return i18n.number(v, "#,##0." + "0" * digits if digits else "#,##0")
+    decimals = digits - 1 - math.floor(math.log10(abs(v)))
+    return i18n.number(v, "0." + "#" * decimals)
 
 
 def gaps(
@@ -241,7 +246,7 @@ def _print_table(rep: Any, meta: dict[str, Any]) -> None:
     from kg.model import evidence as ev
 
     at = [k for k, _ in TABLE_COLUMNS].index("partnerships") + 1
-    per_kind = [(f"partnerships_{k}", ev.kind(k).short) for k in rep.evidence if len(rep.evidence) > 1]
+    per_kind = [(f"partnerships_{k}", _(ev.kind(k).short)) for k in rep.evidence if len(rep.evidence) > 1]
     columns = [*TABLE_COLUMNS[:at], *per_kind, *TABLE_COLUMNS[at:]]
     if "measure" in rep.table.columns:  # --measure: the impact measure before the status column
         extra = [("measure", str(rep.table.attrs.get("measure_label", "measure")))]
@@ -249,7 +254,7 @@ def _print_table(rep: Any, meta: dict[str, Any]) -> None:
             extra.append(("measure_per_100_institutions", _("/100 inst.")))
         columns[-1:-1] = extra
     extra_width = 14 * len(per_kind) + 24 * sum(1 for key, _ in columns if key.startswith("measure"))
-    out = Console(width=max(Console().width, 140 + extra_width))
+    out = Console(width=max(Console().width, 160 + extra_width))
     from kg.gaps import labels, notes
     from kg.i18n import current
 
@@ -262,7 +267,8 @@ def _print_table(rep: Any, meta: dict[str, Any]) -> None:
     t = Table(title=title)
     for key, head in columns:
         t.add_column(_(head) if (key, head) in TABLE_COLUMNS else head,
-                     justify="left" if key in ("group", "status") else "right", no_wrap=key != "group")
+                     justify="left" if key in ("group", "status") else "right", no_wrap=key != "group",
+                     min_width=12 if key == "group" else None)  # longer headers (Spanish) squeezed it to nothing
     styles = {"under-represented": "red", "over-represented": "green", "near parity": "", "too few to tell": "dim"}
     df = rep.table.sort_values("ri_partnerships", na_position="last")
     for row in df.to_dict("records"):

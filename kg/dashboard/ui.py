@@ -482,15 +482,11 @@ def translated(names: Mapping[str, str] | Iterable[str]) -> Callable[[Any], str]
 
 
 def number(x: float, pattern: str | None = None) -> str:
-    """A number as the page's language writes it (Babel: ``12,345`` in English, ``12 345`` in French,
-    ``12.345`` in Spanish, ``12,345`` in Arabic); ``pattern`` a Babel pattern such as ``0.00``."""
-    from babel.numbers import format_decimal
-
+    """A number as the page's language writes it (:func:`kg.i18n.number`: ``12,345`` in English, ``12 345`` in
+    French, ``12.345`` in Spanish); ``pattern`` a Babel pattern such as ``0.00``."""
     from kg import i18n
 
-    if x != x:
-        return "–"
-    return format_decimal(x, format=pattern, locale=i18n.current())
+    return i18n.number(x, pattern)
 
 
 def percent(x: float) -> str:

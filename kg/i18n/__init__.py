@@ -47,6 +47,7 @@ __all__ = [
     "gettext",
     "known",
     "ngettext",
+    "number",
     "use",
 ]
 
@@ -139,6 +140,23 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     forms)."""
     lang = current()
     return _shown(translations(lang).ngettext(singular, plural, n), lang)
+
+
+def number(x: float, pattern: str | None = None) -> str:
+    """A number as the current language writes it (Babel: ``12,345.6`` in English, ``12 345,6`` in French,
+    ``12.345,6`` in Spanish); ``pattern`` a Babel pattern such as ``#,##0.00``; ``–`` for NaN.
+
+    >>> use("fr"); number(12345.678, "#,##0.0"); use("en"); number(0.5)
+    'fr'
+    '12\u202f345,7'
+    'en'
+    '0.5'
+    """
+    from babel.numbers import format_decimal
+
+    if x != x:
+        return "–"
+    return str(format_decimal(x, format=pattern, locale=current()))
 
 
 def N_(message: str) -> str:

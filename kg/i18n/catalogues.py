@@ -86,7 +86,7 @@ def schema_messages(root: Path = ROOT) -> list[tuple[str, str]]:
 
 #: The names the pages show from the other data in ``schemas/``: (file, section, keys of each entry): classes
 #: (institution, partnership and organisation types), evidence kinds and impact measures.
-LABELLED = (("model.yaml", "classes", ("label",)), ("evidence.yaml", "kinds", ("label", "strength")),
+LABELLED = (("model.yaml", "classes", ("label",)), ("evidence.yaml", "kinds", ("label", "short", "strength")),
             ("impact.yaml", "measures", ("label",)))
 
 
