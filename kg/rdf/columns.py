@@ -87,9 +87,15 @@ def _vocabulary(local_concept_base: str) -> Vocabulary:
     return Vocabulary.glamkg()
 
 
+_MODEL_DATATYPES: dict[str, str | None] = {}
+
+
 def _datatype(pid: str, value: Any) -> str | None:
-    p = model().prop_by_id(pid)
-    return (p.datatype if p else None) or values.datatype_of(value)
+    dt = _MODEL_DATATYPES.get(pid, "")
+    if dt == "":
+        p = model().prop_by_id(pid)
+        dt = _MODEL_DATATYPES[pid] = p.datatype if p else None
+    return dt or values.datatype_of(value)
 
 
 def _value(pid: str, value: Any, nt: NtTerms) -> _Value:
@@ -101,6 +107,10 @@ def _value(pid: str, value: Any, nt: NtTerms) -> _Value:
     if dt is None:
         raise Unsupported(f"a value of {pid} whose datatype is not known: {value!r}")
     v = values.coerce(value, dt)
+    if type(v) is str:  # the string datatypes: kg.rdf.datavalues.parse gives a string value back as it is
+        h = wbhash.snak_hash("value", pid, "string", v)
+        return _Value(h, dv.simple_term(dt, v, nt, None, pid, truncate=dt in _TEXT_DATATYPES), None, "",
+                      dt == "external-id")
     first = values.datavalue(v)
     raw = first["value"]["id"] if first["type"] == "wikibase-entityid" else first["value"]
     h = wbhash.snak_hash("value", pid, first["type"], raw)
@@ -206,8 +216,8 @@ def ntriples_parts(
                 if node not in written_nodes:
                     written_nodes.add(node)
                     ref_lines.append(lines)
-    # per statement, after the statement node: rank, best rank, and the reference link
-    tail = f" {rank} {normal} .\n", f" {a} {best} .\n", f" {derived} {rnode} .\n"
+    # after a statement node: its rank, best rank and reference link
+    ranked, best_rank, from_ref = f" {rank} {normal} .\n", f" {a} {best} .\n", f" {derived} {rnode} .\n"
     props = [
         (pid, column, nt.pred("wdt", pid), nt.pred("p", pid), nt.pred("ps", pid), nt.pred("psv", pid))
         for pid, column in items.claims.items()
@@ -248,7 +258,7 @@ def ntriples_parts(
                     seen[key] = n + 1
                     s = f"{stmt}{_uuid5_upper(key if n == 0 else f'{key}#{n}')}>"
                     truthy[f"{e} {wdt} {val.term} .\n"] = None
-                    out += (f"{e} {p} {s} .\n", s + tail[0], s + tail[1], f"{s} {ps} {val.term} .\n", s + tail[2])
+                    out.append(f"{e} {p} {s} .\n{s}{ranked}{s}{best_rank}{s} {ps} {val.term} .\n{s}{from_ref}")
                     if val.node is not None:
                         out.append(f"{s} {psv} {val.node} .\n")
                         if val.node not in written_nodes:
