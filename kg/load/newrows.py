@@ -16,7 +16,7 @@ import functools
 from typing import Any
 
 from kg.errors import EntityError, InputError
-from kg.load.mapping import MappedRow
+from kg.load.mapping import MappedRow, MappedValue
 from kg.load.plan import PlanItem, plan_item
 from kg.load.problems import Problem
 from kg.load.reconcile import Match
@@ -34,67 +34,91 @@ def _label(row: MappedRow) -> str:
 
 
 class NewRows:
-    """Rows planned as deferred items (their index in the plan's items), turned into columns at the end."""
+    """Rows planned as deferred items, appended to columns as they come (the rows themselves are not kept)."""
 
     def __init__(self, kind: str, refs: list[Json], file: str, make: Any) -> None:
         self.kind, self.refs, self.file = kind, refs, file
         self.make = make  # (row, match, kind, refs) -> entity JSON: kg.load.pipeline.entity_for
-        self.rows: list[tuple[int, MappedRow, Match]] = []
+        self.new = columns.NewItems(ids=[], references=list(refs))
+        self.matches: list[tuple[int, Match]] = []  # (index in the plan's items, match) per item
 
     def add(self, index: int, row: MappedRow, match: Match) -> PlanItem:
-        """Keep ``row`` (the plan's item ``index``) and give its deferred plan item."""
-        self.rows.append((index, row, match))
-        make = functools.partial(self.make, row, match, self.kind, self.refs)
+        """Append ``row`` (the plan's item ``index``) to the columns and give its deferred plan item."""
+        new, i = self.new, len(self.matches)
+        self.matches.append((index, match))
+        new.ids.append(str(match.id))
+        for table, terms in ((new.labels, row.labels), (new.descriptions, row.descriptions)):
+            for lang, text in terms.items():
+                _column(table, lang, i).append(text)
+        for lang, texts in row.aliases.items():
+            _column(new.aliases, lang, i).append(list(texts))
+        for c in row.claims:
+            values = _column(new.claims, c.pid, i)
+            if len(values) == i:
+                values.append([c.value])
+            else:
+                values[i].append(c.value)
+        make = functools.partial(self.entity, i)
         return PlanItem.deferred(str(match.id), self.kind, _label(row), make, len(row.claims), [match.row], match.how)
 
+    def row(self, i: int) -> MappedRow:
+        """Item ``i`` as the mapped row it came from (terms as kept: whitespace collapsed once checked)."""
+        new = self.new
+        row = MappedRow(self.matches[i][1].row, new.ids[i])
+        for table, terms in ((new.labels, row.labels), (new.descriptions, row.descriptions)):
+            for lang, col in table.items():
+                text = col[i] if i < len(col) else None
+                if text is not None:
+                    terms[lang] = text
+        for lang, group in new.aliases.items():
+            texts = group[i] if i < len(group) else None
+            if texts is not None:
+                row.aliases[lang] = list(texts)
+        row.claims = [
+            MappedValue(pid, v, None) for pid, col in new.claims.items() if i < len(col) for v in col[i] or ()
+        ]
+        return row
+
+    def entity(self, i: int) -> Json:
+        """The entity JSON of item ``i`` (a deferred plan item's, when asked for)."""
+        return dict(self.make(self.row(i), self.matches[i][1], self.kind, self.refs))
+
     def finish(self, items: list[PlanItem], problems: list[Problem]) -> columns.NewItems | None:
-        """The rows as columns, checked (problems appended, located at their row); None when there are none, or
-        when their shape is not one the column path writes: then their items are planned from entity JSON here."""
-        if not self.rows:
+        """The columns, checked (problems appended, located at their row); None when there are no rows, or when
+        their shape is not one the column path writes: then their items are planned from entity JSON here."""
+        n = len(self.matches)
+        if not n:
             return None
-        new = self.columns()
+        new = self.new
+        for table in (new.labels, new.descriptions, new.aliases, new.claims):
+            for col in table.values():
+                col.extend([None] * (n - len(col)))
         try:
             found = columns.check(new)
         except columns.Unsupported:
             self._plan_each(items, problems)
             return None
         for i, message in found:
-            row = self.rows[i][1].number
+            row = self.matches[i][1].row
             problems.append(Problem(self.file, row, None, "a row that converts to an entity", "an error", message))
         return new
 
-    def columns(self) -> columns.NewItems:
-        n = len(self.rows)
-        new = columns.NewItems(ids=[str(m.id) for _, _, m in self.rows], references=list(self.refs))
-
-        def column(table: dict[Any, list[Any]], key: Any) -> list[Any]:
-            got = table.get(key)
-            if got is None:
-                got = table[key] = [None] * n
-            return got
-
-        for i, (_, row, _) in enumerate(self.rows):
-            for lang, text in row.labels.items():
-                column(new.labels, lang)[i] = text
-            for lang, text in row.descriptions.items():
-                column(new.descriptions, lang)[i] = text
-            for lang, texts in row.aliases.items():
-                column(new.aliases, lang)[i] = list(texts)
-            for c in row.claims:
-                values = column(new.claims, c.pid)
-                got = values[i]
-                if got is None:
-                    values[i] = [c.value]
-                else:
-                    got.append(c.value)
-        return new
-
     def _plan_each(self, items: list[PlanItem], problems: list[Problem]) -> None:
-        """The per-entity planning of the kept rows (entity JSON built now, packed)."""
-        for index, row, m in self.rows:
+        """The per-entity planning of the rows (entity JSON built now, packed)."""
+        for i, (index, m) in enumerate(self.matches):
             try:
-                entity = self.make(row, m, self.kind, self.refs)
+                entity = self.entity(i)
             except (EntityError, InputError) as e:
                 problems.append(Problem(self.file, m.row, None, "a row that converts to an entity", "an error", str(e)))
                 continue
             items[index] = plan_item(entity, None, kind=self.kind, rows=[m.row], match=m.how)
+
+
+def _column(table: dict[str, list[Any]], key: str, i: int) -> list[Any]:
+    """The column ``key`` of ``table``, filled with None up to item ``i`` (exclusive)."""
+    col = table.get(key)
+    if col is None:
+        col = table[key] = [None] * i
+    elif len(col) < i:
+        col.extend([None] * (i - len(col)))
+    return col
