@@ -40,7 +40,8 @@ def institution_rows(n: int) -> tuple[list[str], list[list[str]]]:
             f"M{i}|Mus {i}|M{i}" if i % 4 == 0 else "",  # an alias twice: kept once
             NL_CLASSES[i % 4],
             "Q55|Q55" if i % 11 == 0 else ("Q55|Q31" if i % 6 == 0 else "Q55"),  # the same value twice: numbered
-            f"52.{i % 97:02d},4.{i % 89:02d}" if i % 9 else "",
+            # none, northern, southern and western, tiny (precision 1.0E-5), very precise
+            ["", f"52.{i % 97:02d},4.{i % 89:02d}", f"-33.86{i % 10},-151.2", "0.00005,10", "89.999999,179.5"][i % 5],
             f"NL-C{i}",
             f"https://c{i}.example/p?q={i}" if i % 8 else "",
             PRECISIONS[i % len(PRECISIONS)],

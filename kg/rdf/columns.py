@@ -30,10 +30,13 @@ from kg.model.schema import model
 from kg.rdf import datavalues as dv
 from kg.rdf.munge import truncate_text
 from kg.rdf.vocabulary import (
+    GLOBE_EARTH,
     PROV_DERIVED,
     RDFS_LABEL,
     SCHEMA_DESCRIPTION,
     SKOS_ALT,
+    WKT,
+    XSD_DOUBLE,
     XSD_INTEGER,
     A,
     NtTerms,
@@ -114,8 +117,30 @@ def _value(pid: str, value: Any, nt: NtTerms) -> _Value:
     first = values.datavalue(v)
     raw = first["value"]["id"] if first["type"] == "wikibase-entityid" else first["value"]
     h = wbhash.snak_hash("value", pid, first["type"], raw)
+    if dt == "globe-coordinate":  # unique per row as a rule: its PHP float strings made once, not eight times
+        _, parsed = dv.parse(first, dt, None, pid)
+        if parsed["precision"] is not None and parsed["globe"] == GLOBE_EARTH:
+            return _earth_point(h, parsed, nt)
     term, node, lines = _terms(pid, dt, first, nt)
     return _Value(h, term, node, lines, dt == "external-id")
+
+
+def _earth_point(h: str, parsed: Mapping[str, Any], nt: NtTerms) -> _Value:
+    """A coordinate on Earth with a precision, as kg.rdf.datavalues writes it (point_literal, globe_hash,
+    value_node), each PHP float string made once."""
+    lat, lon = wbhash.php_float(parsed["latitude"]), wbhash.php_float(parsed["longitude"])
+    prec = wbhash.php_float(parsed["precision"])
+    c = nt.c
+    node = nt.value(wbhash.md5(f"{lat}|{lon}|{prec}|{GLOBE_EARTH}"))
+    double = f"^^{c(XSD_DOUBLE)}"
+    lines = (
+        f"{node} {c(A)} {c(wb('GlobecoordinateValue'))} .\n"
+        f'{node} {c(wb("geoLatitude"))} "{lat}"{double} .\n'
+        f'{node} {c(wb("geoLongitude"))} "{lon}"{double} .\n'
+        f'{node} {c(wb("geoPrecision"))} "{prec}"{double} .\n'
+        f"{node} {c(wb('geoGlobe'))} {nt.iri(GLOBE_EARTH)} .\n"
+    )
+    return _Value(h, f'"Point({lon} {lat})"^^{c(WKT)}', node, lines, False)
 
 
 def _terms(pid: str, dt: str, datavalue: Mapping[str, Any], nt: NtTerms) -> tuple[str, str | None, str]:
