@@ -199,3 +199,18 @@ def test_a_value_the_rdf_refuses_is_a_located_problem_before_anything_is_written
         prepare(src, mapping_for("institution", tmp_path), target, index=target.index(), exists=target.exists)
     (problem,) = err.value.problems
     assert problem.row == 5 and "P856" in problem.hint
+
+
+def test_a_saved_plan_of_deferred_items_says_what_the_per_entity_plan_says(tmp_path: Path) -> None:
+    header, rows = SHEETS["institution"]
+    src = write_sheet(tmp_path / "i.csv", header, rows)
+    mapping = mapping_for("institution", tmp_path)
+    deferred = planned(src, mapping)
+    per_entity = StoreTarget(Store.memory(), converter=conversion.store_converter())  # entity JSON while planning
+    assert not per_entity.writes_columns
+    plan = prepare(src, mapping, per_entity, index=per_entity.index(), exists=per_entity.exists).plan
+    assert plan.columns is None and deferred.columns is not None
+    deferred.target = plan.target
+    assert deferred.write(tmp_path / "deferred.json").read_text() != ""
+    assert type(deferred).read(tmp_path / "deferred.json").to_dict() == plan.to_dict()
+    assert deferred.counts() == plan.counts()
