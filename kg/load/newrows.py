@@ -23,6 +23,7 @@ from kg.load.reconcile import Match
 from kg.rdf import columns
 
 Json = dict[str, Any]
+Order = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 
 def _label(row: MappedRow) -> str:
@@ -41,6 +42,10 @@ class NewRows:
         self.make = make  # (row, match, kind, refs) -> entity JSON: kg.load.pipeline.entity_for
         self.new = columns.NewItems(ids=[], references=list(refs))
         self.matches: list[tuple[int, Match]] = []  # (index in the plan's items, match) per item
+        #: per item the row's order of label, description and alias languages and of properties (shared tuples):
+        #: the entity JSON's, so a saved plan is the same file as the per-entity path's
+        self.orders: list[Order] = []
+        self._orders: dict[Order, Order] = {}
 
     def add(self, index: int, row: MappedRow, match: Match) -> PlanItem:
         """Append ``row`` (the plan's item ``index``) to the columns and give its deferred plan item."""
@@ -52,6 +57,9 @@ class NewRows:
                 _column(table, lang, i).append(text)
         for lang, texts in row.aliases.items():
             _column(new.aliases, lang, i).append(list(texts))
+        order = (tuple(row.labels), tuple(row.descriptions), tuple(row.aliases),
+                 tuple(dict.fromkeys(c.pid for c in row.claims)))
+        self.orders.append(self._orders.setdefault(order, order))
         for c in row.claims:
             values = _column(new.claims, c.pid, i)
             if len(values) == i:
@@ -65,18 +73,11 @@ class NewRows:
         """Item ``i`` as the mapped row it came from (terms as kept: whitespace collapsed once checked)."""
         new = self.new
         row = MappedRow(self.matches[i][1].row, new.ids[i])
-        for table, terms in ((new.labels, row.labels), (new.descriptions, row.descriptions)):
-            for lang, col in table.items():
-                text = col[i] if i < len(col) else None
-                if text is not None:
-                    terms[lang] = text
-        for lang, group in new.aliases.items():
-            texts = group[i] if i < len(group) else None
-            if texts is not None:
-                row.aliases[lang] = list(texts)
-        row.claims = [
-            MappedValue(pid, v, None) for pid, col in new.claims.items() if i < len(col) for v in col[i] or ()
-        ]
+        labels, descriptions, aliases, pids = self.orders[i]
+        row.labels = {lang: new.labels[lang][i] for lang in labels}  # type: ignore[misc]
+        row.descriptions = {lang: new.descriptions[lang][i] for lang in descriptions}  # type: ignore[misc]
+        row.aliases = {lang: list(new.aliases[lang][i] or ()) for lang in aliases}
+        row.claims = [MappedValue(pid, v, None) for pid in pids for v in new.claims[pid][i] or ()]
         return row
 
     def entity(self, i: int) -> Json:

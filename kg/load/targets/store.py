@@ -9,6 +9,11 @@ A plan that only creates items (2,000 or more by default) takes a faster path wi
 are converted in worker processes (:mod:`kg.rdf.conversion`) and bulk-loaded as N-Triples with
 :meth:`kg.store.Store.add_new_entities`, still all or nothing. On disk, the N-Triples stream into the store as
 the workers finish them, so memory stays bounded whatever the number of rows (docs/benchmarks.md).
+
+Fastest of all, a sheet's new rows (:mod:`kg.load.newrows`: deferred plan items, the rows kept as columns): their
+N-Triples are written column by column in this process (:mod:`kg.rdf.columns`, no entity JSON, no workers) and
+stream into the store's copy as the bulk load takes them; the same triples as the per-entity path
+(tests/test_load_columns.py).
 """
 
 from __future__ import annotations
