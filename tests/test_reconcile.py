@@ -181,3 +181,16 @@ def test_mint_collision_rehashes() -> None:
     b = mint_id("k", {a})
     assert a != b and ids.is_local(b)
     assert mint_id("k", {a}) == b
+
+
+def test_ascii_labels_normalise_as_the_unicode_path_does() -> None:
+    """ASCII labels take a table look-up instead of unicodedata: the same result. A trailing "é" sends the same text
+    through the unicode path (NFKD: e + a combining accent, dropped), a trailing "e" through the ASCII one."""
+    import random
+
+    rnd = random.Random(7)
+    texts = ["".join(chr(c) for c in range(128)), "  Musee d'Orsay! ", "A\tB\x7fC_D-E.F", "x"]
+    texts += ["".join(chr(rnd.randrange(128)) for _ in range(rnd.randrange(1, 12))) for _ in range(3000)]
+    for text in texts:
+        assert normalise_label(text + "e") == normalise_label(text + "\u00e9"), repr(text)
+    assert normalise_label("  Musée d'Orsay! ") == normalise_label("  Musee d'ORSAY! ") == "musee d orsay"

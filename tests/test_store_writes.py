@@ -96,7 +96,7 @@ def test_pieces_end_at_line_ends_and_keep_every_byte(monkeypatch: pytest.MonkeyP
 def test_a_streamed_write_loads_every_part_and_a_failing_stream_leaves_the_store_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(writes, "LOAD_PIECE", 2_000)  # many small pieces, loaded two at a time
+    monkeypatch.setattr(writes, "LOAD_PIECE", 2_000)  # many small pieces, loaded LOAD_THREADS at a time
     from kg.rdf import conversion
 
     ents = [item(n) for n in range(60)]

@@ -6,7 +6,8 @@ problems (:mod:`~kg.load.problems`), SHACL validation (:mod:`~kg.load.validate`,
 reconciliation with the store (:mod:`~kg.load.reconcile`) and with a remote Wikibase (:mod:`~kg.load.remote`:
 W3C reconciliation services and the Wikibase API; :mod:`~kg.load.linking`: rows and item cells by name;
 :mod:`~kg.load.review`: the review file; settings in ``schemas/reconcile.yaml``), the plan
-(:mod:`~kg.load.plan`), the pipeline that ties them (:mod:`~kg.load.pipeline`), workbooks of several kinds in
+(:mod:`~kg.load.plan`; a sheet's new rows as columns for the store target: :mod:`~kg.load.newrows`), the pipeline
+that ties them (:mod:`~kg.load.pipeline`), workbooks of several kinds in
 one load (:mod:`~kg.load.workbook`), templates (:mod:`~kg.load.templates`) and the write targets
 (:mod:`kg.load.targets`: store, Wikibase, QuickStatements), and the impact tools' reports
 (:mod:`~kg.load.impact_read` reads them, :mod:`~kg.load.impact` matches their rows and writes dated measures).

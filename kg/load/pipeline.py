@@ -37,6 +37,7 @@ from kg.i18n import _
 from kg.load.linking import Linker
 from kg.load.mapping import MappedRow
 from kg.load.mapping import Mapping as ColumnMapping
+from kg.load.newrows import NewRows
 from kg.load.plan import Plan, PlanItem, plan_item, statement_key
 from kg.load.problems import Problem, ValidationFailed
 from kg.load.reconcile import Index, Match, Reconciler
@@ -291,19 +292,33 @@ def prepare(
     # An id the reconciler minted was checked against ``exists``; when that asks the target itself (the store
     # target), the target does not have it: nothing to read back (a large load of new rows reads nothing).
     minted_absent = exists is not None and getattr(target, "exists", None) == exists
+    # New rows for a target that writes them column by column: deferred items, no entity JSON (kg.load.newrows)
+    columnar = minted_absent and getattr(target, "writes_columns", False)
+    deferred = NewRows(kind, refs, name, entity_for) if columnar else None
     for start in range(0, len(matches), EXISTING_BATCH):
-        chunk: list[tuple[Match, Json]] = []
+        chunk: list[tuple[Match, Json | None]] = []
         for m in matches[start : start + EXISTING_BATCH]:
+            if deferred is not None and m.how == "new":
+                chunk.append((m, None))
+                continue
             try:
                 chunk.append((m, entity_for(by_row.pop(m.row), m, kind, refs)))
             except (EntityError, InputError) as e:
                 problems.append(Problem(name, m.row, None, _("a row that converts to an "
                                                              "entity"), _("an error"), str(e)))
         if problems:
+            if deferred is not None:  # their problems are found too
+                for m, entity in chunk:
+                    if entity is None:
+                        deferred.add(len(items), by_row.pop(m.row), m)
             continue  # keep collecting conversion problems; nothing will be planned
-        asked = [e["id"] for m, e in chunk if not (minted_absent and m.how == "new")]
+        asked = [e["id"] for m, e in chunk if e is not None and not (minted_absent and m.how == "new")]
         current = target.existing(asked) if asked else {}
         for m, new in chunk:
+            if new is None:
+                assert deferred is not None
+                items.append(deferred.add(len(items), by_row.pop(m.row), m))
+                continue
             old = current.get(new["id"])
             merged = merge(old, new, pids=pids, source_url=url)
             item = plan_item(merged, old, kind=kind, rows=[m.row], match=m.how)
@@ -320,6 +335,7 @@ def prepare(
                 )
             items.append(item)
         progress.advance(len(chunk))
+    new_columns = deferred.finish(items, problems) if deferred is not None else None
     if problems:
         raise ValidationFailed(problems, n_rows)
     plan = Plan(
@@ -329,6 +345,7 @@ def prepare(
         target=target.name,
         retrieved=retrieved,
         meta={"reference_url": url, "rows": n_rows, "mapping": mapping.source or "template"},
+        columns=new_columns,
     )
     check = getattr(target, "check", None)
     if check is not None:  # what a remote target would refuse: found now, before anything is written

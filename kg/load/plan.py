@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import json
 import marshal
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -95,7 +95,10 @@ class PlanItem:
     ``entity``, ``statements`` and ``terms`` as new objects on every access, made from the packed entity.
     """
 
-    __slots__ = ("_entity", "_packed", "_statements", "_terms", "action", "id", "kind", "label", "match", "rows")
+    __slots__ = (
+        "_count", "_entity", "_make", "_packed", "_statements", "_terms",
+        "action", "id", "kind", "label", "match", "rows",
+    )
 
     def __init__(
         self,
@@ -114,6 +117,8 @@ class PlanItem:
         self.id, self.action, self.kind, self.label, self.match = id, action, kind, label, match
         self.rows = list(rows or [])
         self._packed: bytes | None = None
+        self._make: Callable[[], Json] | None = None
+        self._count = 0
         self._entity: Json | None = entity
         self._statements = statements if statements is not None else []
         self._terms = terms if terms is not None else []
@@ -121,9 +126,21 @@ class PlanItem:
             with contextlib.suppress(ValueError):  # a value marshal cannot write: kept as it is
                 self._packed, self._entity = marshal.dumps(entity), None
 
+    @classmethod
+    def deferred(
+        cls, id: str, kind: str, label: str, make: Callable[[], Json], statements: int, rows: list[int], match: str
+    ) -> PlanItem:
+        """A created item whose entity JSON is made by ``make()`` only when asked for (a sheet's new rows: the store
+        target writes them column by column, kg.rdf.columns, and never asks); ``statements``: how many it has."""
+        item = cls(id, "create", kind, label, {}, rows, match)
+        item._entity, item._make, item._count = None, make, statements
+        return item
+
     @property
     def entity(self) -> Json:
         """The COMPLETE entity JSON the item should have after the write."""
+        if self._make is not None:
+            return self._make()
         if self._packed is not None:
             return dict(marshal.loads(self._packed))
         assert self._entity is not None
@@ -132,19 +149,21 @@ class PlanItem:
     @property
     def statements(self) -> list[StatementChange]:
         """Per-statement changes (a packed created item: every statement an ``add``)."""
-        if self._packed is not None:
+        if self._packed is not None or self._make is not None:
             return _adds(self.entity)
         return self._statements
 
     @property
     def terms(self) -> list[TermChange]:
         """Label, description and alias changes (a packed created item: every term an ``add``)."""
-        if self._packed is not None:
+        if self._packed is not None or self._make is not None:
             return diff_terms(None, self.entity)
         return self._terms
 
     def statement_count(self) -> int:
         """``len(self.statements)``, without unpacking a packed entity more than once."""
+        if self._make is not None:
+            return self._count
         if self._packed is not None:
             return sum(len(sts) for sts in _statements(self.entity).values())
         return len(self._statements)
@@ -187,6 +206,9 @@ class Plan:
     target: str = ""
     retrieved: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    #: the new rows of a sheet load as columns (kg.rdf.columns.NewItems) when every created item made from a row
+    #: is deferred (:meth:`PlanItem.deferred`); not saved with the plan
+    columns: Any = field(default=None, repr=False, compare=False)
 
     def counts(self) -> dict[str, int]:
         """Items per action, plus statement changes per action (keys ``statements_add`` ...)."""

@@ -43,6 +43,8 @@ MINT_OFFSET = 10**6
 
 def normalise_label(text: str) -> str:
     """``"  Musée d'Orsay! "`` -> ``"musee d orsay"``: case-folded, accents and punctuation removed."""
+    if text.isascii():  # most labels: the same result, a table look-up per character instead of unicodedata
+        return " ".join(text.translate(_ASCII_SPACES).lower().split())
     decomposed = unicodedata.normalize("NFKD", text)
     out = []
     for ch in decomposed:
@@ -51,6 +53,10 @@ def normalise_label(text: str) -> str:
             continue
         out.append(" " if cat[0] in "PSZC" else ch)
     return " ".join("".join(out).casefold().split())
+
+
+#: ASCII punctuation, symbols, spaces and control characters (Unicode categories P, S, Z, C) -> space
+_ASCII_SPACES = {c: " " for c in range(128) if unicodedata.category(chr(c))[0] in "PSZC"}
 
 
 @dataclass

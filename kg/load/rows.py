@@ -134,7 +134,7 @@ def check_width(name: str, width: int, row: int) -> None:
 def check_rows(name: str, count: int) -> None:
     from kg import config
 
-    limit = _limits()[2]
+    limit = int(config.number("max_rows"))  # this one only: called for every row read
     if count > limit:
         raise InputError(_("{name}: more than {limit:,} rows; split the sheet, or raise ${env_name}").format(
                              name=name, limit=limit, env_name=config.env_name('max_rows')))

@@ -171,6 +171,9 @@ def value_node(value: Value, datatype: str) -> Node:
     return (False, repr(value), "")
 
 
+_DATATYPES: dict[str, str] = {}  # property id -> its model datatype ("" outside the model); the model is fixed
+
+
 def row_nodes(row: MappedRow) -> dict[str, list[tuple[Node, Value | str, str | None]]]:
     """Path IRI -> [(node, value, column)] for one row."""
     m = model()
@@ -185,8 +188,10 @@ def row_nodes(row: MappedRow) -> dict[str, list[tuple[Node, Value | str, str | N
         if c.value is SOMEVALUE or c.value is NOVALUE:  # "unknown value": a link to the property (shapes.UNKNOWN_VALUE)
             out.setdefault(UNKNOWN_VALUE, []).append(((True, WDT + c.pid, ""), c.value, c.column))
             continue
-        p = m.prop_by_id(c.pid)
-        dtype = p.datatype if p else ""
+        dtype = _DATATYPES.get(c.pid)
+        if dtype is None:
+            p = m.prop_by_id(c.pid)
+            dtype = _DATATYPES[c.pid] = p.datatype if p else ""
         out.setdefault(WDT + c.pid, []).append((value_node(c.value, dtype), c.value, c.column))
     return out
 

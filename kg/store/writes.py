@@ -23,12 +23,15 @@ from kg.i18n import _
 #: New triples written with the bulk loader in one step (its batch is 1,000,000 quads).
 BULK_LIMIT = 900_000
 #: A large write streamed into the copy (:func:`load_parts`) is bulk-loaded in pieces of about this many bytes of
-#: N-Triples (about 300,000 triples), two at a time: Oxigraph's loader holds its whole input batch in memory
+#: N-Triples (about 150,000 triples), four at a time: Oxigraph's loader holds its whole input batch in memory
 #: (about 0.5 GB per million quads, up to three batches at once), so one call with millions of triples peaks
-#: at 1.6 GB whatever streams into it.
-LOAD_PIECE = 48 * 1024 * 1024
+#: at 1.6 GB whatever streams into it. Measured on 2 cores with the 4.8 million triples of bench_load.py at
+#: 100,000 rows (2026-12-04, load average 3.5-6.7): 24 MiB x 4 took 28.8 CPU seconds (the engine floor, one call
+#: on the whole file: 28-31), 48 MiB x 2 32-40, 64 MiB x 2 33-35; the loading process peaked at 0.66-0.70 GB,
+#: 0.70-0.74, 0.88-0.90 (the floor: 1.52).
+LOAD_PIECE = 24 * 1024 * 1024
 #: Pieces bulk-loaded at the same time (each call is one thread of Oxigraph's loader).
-LOAD_THREADS = 2
+LOAD_THREADS = 4
 
 
 @dataclass(frozen=True)

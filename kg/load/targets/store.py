@@ -9,6 +9,11 @@ A plan that only creates items (2,000 or more by default) takes a faster path wi
 are converted in worker processes (:mod:`kg.rdf.conversion`) and bulk-loaded as N-Triples with
 :meth:`kg.store.Store.add_new_entities`, still all or nothing. On disk, the N-Triples stream into the store as
 the workers finish them, so memory stays bounded whatever the number of rows (docs/benchmarks.md).
+
+Fastest of all, a sheet's new rows (:mod:`kg.load.newrows`: deferred plan items, the rows kept as columns): their
+N-Triples are written column by column in this process (:mod:`kg.rdf.columns`, no entity JSON, no workers) and
+stream into the store's copy as the bulk load takes them; the same triples as the per-entity path
+(tests/test_load_columns.py).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from kg.load.plan import Plan
 from kg.load.reconcile import Index
 from kg.load.targets.base import ProgressFn, WriteReport, report_unchanged
 from kg.model import ids
-from kg.rdf import conversion
+from kg.rdf import columns, conversion
 from kg.store import Converter, Store, raw
 from kg.store.read import read_entities
 
@@ -71,6 +76,8 @@ class StoreTarget:
         if not todo:
             return report
         source = plan.meta.get("reference_url")  # recorded: an import keeps what this load wrote
+        if self._write_columns(plan, todo, report, progress, source):
+            return report
         done, reported = self._write_new(todo, report, progress, source)
         if done:
             return report
@@ -85,6 +92,33 @@ class StoreTarget:
             progress(len(todo) - len(todo) // 2)
         return report
 
+    @property
+    def writes_columns(self) -> bool:
+        """True when a sheet's new rows may be planned as columns (kg.load.newrows): this target writes them
+        column by column (kg.rdf.columns) unless a converter or datatypes of its own are given."""
+        return self.converter is None and not self.datatypes
+
+    def _write_columns(
+        self, plan: Plan, todo: list[Any], report: WriteReport, progress: ProgressFn | None, source: str | None
+    ) -> bool:
+        """The fastest path: a plan that only creates the new rows of a sheet, kept as columns
+        (``plan.columns``), of :data:`kg.rdf.conversion.PARALLEL_MIN` items or more: their N-Triples are written
+        column by column in this process (kg.rdf.columns) and stream into the store's copy as they are made
+        (:meth:`kg.store.Store.add_new_entities`), all or nothing. False when it does not apply (nothing
+        written)."""
+        new = plan.columns
+        if new is None or not self.writes_columns or len(todo) < conversion.PARALLEL_MIN:
+            return False
+        if len(todo) != len(new.ids) or any(it.action != "create" for it in todo):
+            return False
+        if {it.id for it in todo} != set(new.ids):
+            return False
+        parts = columns.ntriples_parts(new, progress=progress)
+        written = self.store.add_new_entities(parts, list(new.ids), no_blank_nodes=True, source=source)
+        if written is None:  # an item is in the store already: the per-entity path says which
+            return False
+        report.add(written)
+        return True
 
     def _write_new(
         self, todo: list[Any], report: WriteReport, progress: ProgressFn | None, source: str | None = None

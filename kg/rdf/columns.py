@@ -1,0 +1,300 @@
+"""New items of one sheet -> the store's N-Triples, column by column, without entity JSON.
+
+The rows a sheet load creates share one shape: the same terms, the same properties, one reference on every
+statement (the sheet's source), normal rank, no qualifiers. :class:`NewItems` holds them as columns (one list per
+label language, per property); :func:`check` converts every DISTINCT value of a column once (its snak hash, its
+RDF term, its value node: the same functions the per-entity path calls) and :func:`ntriples_parts` then writes
+each item's lines from those pieces with string templates shared by the column. The triples are exactly the ones
+:func:`kg.rdf.conversion.convert_chunk` makes from the entity JSON :func:`kg.model.entities.to_json` would build
+(tests/test_load_columns.py compares them triple for triple): statement ids ``Q..$<uuid5>`` from the entity id
+and the main snak's hash (identical statements numbered), value and reference nodes written once (deduplicated by
+hash, as WDQS does), page props (statements, identifiers, sitelinks) on the entity.
+
+Shapes this path does not write (:class:`Unsupported`; the caller converts entity JSON instead): unknown and
+no values (somevalue/novalue snaks: blank nodes), values whose datatype is not known, datatypes given by the
+caller, references that are not one list of value snaks.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kg.errors import EntityError, InputError
+from kg.model import ids, values, wbhash
+from kg.model.entities import MAX_TERM, _uuid5_upper
+from kg.model.languages import is_language_code
+from kg.model.schema import model
+from kg.rdf import datavalues as dv
+from kg.rdf.munge import truncate_text
+from kg.rdf.vocabulary import (
+    GLOBE_EARTH,
+    PROV_DERIVED,
+    RDFS_LABEL,
+    SCHEMA_DESCRIPTION,
+    SKOS_ALT,
+    WKT,
+    XSD_DOUBLE,
+    XSD_INTEGER,
+    A,
+    NtTerms,
+    Vocabulary,
+    nt_terms,
+    wb,
+)
+
+Json = dict[str, Any]
+#: Items per part of N-Triples (about 5 MB at the benchmark's 48 triples an item).
+CHUNK = 1_000
+_TEXT_DATATYPES = frozenset({"string", "external-id", "monolingualtext", "musical-notation", "math"})
+_TERM_FIELDS = (("labels", RDFS_LABEL), ("descriptions", SCHEMA_DESCRIPTION), ("aliases", SKOS_ALT))
+
+
+class Unsupported(Exception):
+    """The items have a shape this path does not write (the message says which); nothing was written."""
+
+
+@dataclass(slots=True)
+class _Value:
+    """One distinct value of a column: what every statement holding it writes."""
+
+    hash: str  # the main snak's hash (statement ids)
+    term: str  # object of wdt:/ps:
+    node: str | None  # its wdv: node, for time, quantity and coordinates
+    node_lines: str  # the node's triples (written once per load)
+    identifier: bool  # external-id: counted in wikibase:identifiers
+
+
+@dataclass
+class NewItems:
+    """New items as columns. ``labels`` / ``descriptions``: language -> per item the text or None; ``aliases``:
+    language -> per item the texts; ``claims``: property id -> per item its values in the row's order (None:
+    none); ``references``: the references JSON every statement carries (as :func:`kg.model.entities.to_json`
+    makes them)."""
+
+    ids: list[str]
+    labels: dict[str, list[str | None]] = field(default_factory=dict)
+    descriptions: dict[str, list[str | None]] = field(default_factory=dict)
+    aliases: dict[str, list[list[str] | None]] = field(default_factory=dict)
+    claims: dict[str, list[list[Any] | None]] = field(default_factory=dict)
+    references: list[Json] = field(default_factory=list)
+    #: (property id, value type, value) -> the converted value; filled by :func:`check`
+    converted: dict[tuple[str, type, Any], _Value] = field(default_factory=dict)
+    checked: bool = False
+
+
+@functools.lru_cache(maxsize=4)
+def _vocabulary(local_concept_base: str) -> Vocabulary:
+    return Vocabulary.glamkg()
+
+
+_MODEL_DATATYPES: dict[str, str | None] = {}
+
+
+def _datatype(pid: str, value: Any) -> str | None:
+    dt = _MODEL_DATATYPES.get(pid, "")
+    if dt == "":
+        p = model().prop_by_id(pid)
+        dt = _MODEL_DATATYPES[pid] = p.datatype if p else None
+    return dt or values.datatype_of(value)
+
+
+def _value(pid: str, value: Any, nt: NtTerms) -> _Value:
+    """What the per-entity path makes of ``value`` as a main snak of ``pid`` (kg.model.entities: coerce, datavalue,
+    snak hash; kg.rdf: parse, simple term, value node). Raises InputError/EntityError as they do."""
+    if isinstance(value, values._Special):
+        raise Unsupported(f"an unknown or no value ({pid}): blank nodes, written from entity JSON")
+    dt = _datatype(pid, value)
+    if dt is None:
+        raise Unsupported(f"a value of {pid} whose datatype is not known: {value!r}")
+    v = values.coerce(value, dt)
+    if type(v) is str:  # the string datatypes: kg.rdf.datavalues.parse gives a string value back as it is
+        h = wbhash.snak_hash("value", pid, "string", v)
+        return _Value(h, dv.simple_term(dt, v, nt, None, pid, truncate=dt in _TEXT_DATATYPES), None, "",
+                      dt == "external-id")
+    first = values.datavalue(v)
+    raw = first["value"]["id"] if first["type"] == "wikibase-entityid" else first["value"]
+    h = wbhash.snak_hash("value", pid, first["type"], raw)
+    if dt == "globe-coordinate":  # unique per row as a rule: its PHP float strings made once, not eight times
+        _, parsed = dv.parse(first, dt, None, pid)
+        if parsed["precision"] is not None and parsed["globe"] == GLOBE_EARTH:
+            return _earth_point(h, parsed, nt)
+    term, node, lines = _terms(pid, dt, first, nt)
+    return _Value(h, term, node, lines, dt == "external-id")
+
+
+def _earth_point(h: str, parsed: Mapping[str, Any], nt: NtTerms) -> _Value:
+    """A coordinate on Earth with a precision, as kg.rdf.datavalues writes it (point_literal, globe_hash,
+    value_node), each PHP float string made once."""
+    lat, lon = wbhash.php_float(parsed["latitude"]), wbhash.php_float(parsed["longitude"])
+    prec = wbhash.php_float(parsed["precision"])
+    c = nt.c
+    node = nt.value(wbhash.md5(f"{lat}|{lon}|{prec}|{GLOBE_EARTH}"))
+    double = f"^^{c(XSD_DOUBLE)}"
+    lines = (
+        f"{node} {c(A)} {c(wb('GlobecoordinateValue'))} .\n"
+        f'{node} {c(wb("geoLatitude"))} "{lat}"{double} .\n'
+        f'{node} {c(wb("geoLongitude"))} "{lon}"{double} .\n'
+        f'{node} {c(wb("geoPrecision"))} "{prec}"{double} .\n'
+        f"{node} {c(wb('geoGlobe'))} {nt.iri(GLOBE_EARTH)} .\n"
+    )
+    return _Value(h, f'"Point({lon} {lat})"^^{c(WKT)}', node, lines, False)
+
+
+def _terms(pid: str, dt: str, datavalue: Mapping[str, Any], nt: NtTerms) -> tuple[str, str | None, str]:
+    """(simple term, value node or None, the node's lines) of a datavalue, as kg.rdf.statements writes them."""
+    _, parsed = dv.parse(datavalue, dt, None, pid)
+    term = dv.simple_term(dt, parsed, nt, None, pid, truncate=dt in _TEXT_DATATYPES)
+    if dt not in dv.HAS_VALUE_NODE:
+        return term, None, ""
+    node = nt.value(dv.value_hash(dt, parsed))
+    return term, node, "".join(f"{s} {p} {o} .\n" for s, p, o in dv.value_node(dt, parsed, node, nt))
+
+
+def _clean_terms(column: list[Any], what: str, lang: str, bad: Callable[[int, str], None]) -> None:
+    """Terms as :func:`kg.model.entities.to_json` keeps them (whitespace collapsed, aliases once each), in place;
+    ``bad(item, message)`` for what it refuses."""
+    if not is_language_code(lang):
+        for i, t in enumerate(column):
+            if t:
+                bad(i, f"{what}: expected a language code like en, nl or zh-hant, found {lang!r}")
+        return
+    for i, texts in enumerate(column):
+        if texts is None:
+            continue
+        clean: list[str] = []
+        for t in texts if what == "aliases" else [texts]:
+            if not isinstance(t, str) or not t.strip():
+                bad(i, f"{what}@{lang}: expected non-empty text, found {t!r}")
+                break
+            t = " ".join(t.split())
+            if len(t) > MAX_TERM:
+                bad(i, f"{what}@{lang}: {len(t)} characters; Wikibase allows {MAX_TERM}")
+                break
+            if t not in clean:
+                clean.append(t)
+        else:
+            column[i] = clean if what == "aliases" else clean[0]
+
+
+def check(items: NewItems) -> list[tuple[int, str]]:
+    """Convert every distinct value once and clean the terms (in place); returns (item index, message) for each
+    item the per-entity path would refuse. Raises :class:`Unsupported` for a shape this path does not write."""
+    nt = nt_terms(_vocabulary(ids.local_concept_base()))
+    found: list[tuple[int, str]] = []
+
+    def bad(i: int, message: str, prop: str | None = None) -> None:
+        found.append((i, str(EntityError(message, entity=items.ids[i], prop=prop))))
+
+    for what in ("labels", "descriptions", "aliases"):
+        for lang, column in getattr(items, what).items():
+            _clean_terms(column, what, lang, bad)
+    if len(items.references) != 1 or "snaks" not in items.references[0]:
+        raise Unsupported("statements without exactly one reference")
+    for snaks in items.references[0]["snaks"].values():
+        for s in snaks:
+            if s.get("snaktype") != "value":
+                raise Unsupported("a reference with an unknown or no value")
+    conv = items.converted
+    for pid, column in items.claims.items():
+        for i, vals in enumerate(column):
+            for v in vals or ():
+                key = (pid, type(v), v)
+                if key in conv:
+                    continue
+                try:
+                    conv[key] = _value(pid, v, nt)
+                except EntityError as e:  # from kg.rdf: names the property already
+                    bad(i, str(e))
+                except (InputError, ValueError) as e:  # from kg.model.values, as to_json words it
+                    bad(i, f"value: {e}", pid)
+    items.checked = True
+    return found
+
+
+def ntriples_parts(
+    items: NewItems, *, chunk: int = CHUNK, progress: Callable[[int], None] | None = None
+) -> Iterator[bytes]:
+    """The store's N-Triples of ``items`` (checked by :func:`check`), ``chunk`` items a part; value and reference
+    nodes in the part of the first item that uses them."""
+    if not items.checked:
+        raise ValueError("ntriples_parts needs the items checked first (kg.rdf.columns.check)")
+    vocab = _vocabulary(ids.local_concept_base())
+    nt = nt_terms(vocab)
+    c = nt.c
+    rank, normal, a, best, derived = c(wb("rank")), c(wb("NormalRank")), c(A), c(wb("BestRank")), c(PROV_DERIVED)
+    sitelinks, statements, identifiers = c(wb("sitelinks")), c(wb("statements")), c(wb("identifiers"))
+    integer = f"^^{c(XSD_INTEGER)}"
+    written_nodes: set[str] = set()  # value nodes already written
+    ref = items.references[0]
+    rnode = nt.reference(ref["hash"])
+    ref_lines = []
+    for snaks in ref["snaks"].values():
+        for s in snaks:
+            pid = s["property"]
+            term, node, lines = _terms(pid, s["datatype"], s["datavalue"], nt)
+            ref_lines.append(f"{rnode} {nt.pred('pr', pid)} {term} .\n")
+            if node is not None:
+                ref_lines.append(f"{rnode} {nt.pred('prv', pid)} {node} .\n")
+                if node not in written_nodes:
+                    written_nodes.add(node)
+                    ref_lines.append(lines)
+    # after a statement node: its rank, best rank and reference link
+    ranked, best_rank, from_ref = f" {rank} {normal} .\n", f" {a} {best} .\n", f" {derived} {rnode} .\n"
+    props = [
+        (pid, column, nt.pred("wdt", pid), nt.pred("p", pid), nt.pred("ps", pid), nt.pred("psv", pid))
+        for pid, column in items.claims.items()
+    ]
+    terms = [
+        (c(pred), lang, column)
+        for what, pred in _TERM_FIELDS
+        for lang, column in getattr(items, what).items()
+    ]
+    conv = items.converted
+    first = True
+    for start in range(0, len(items.ids), chunk):
+        out: list[str] = [] if not first else ["".join(ref_lines)]
+        first = False
+        for i in range(start, min(start + chunk, len(items.ids))):
+            eid = items.ids[i]
+            e = f"<{vocab.entity_iri(eid)}>"
+            stmt = f"<{vocab.statement_ns(eid)}{eid}-"
+            for pred, lang, column in terms:
+                texts = column[i]
+                if texts is None:
+                    continue
+                for text in texts if type(texts) is list else (texts,):
+                    out.append(f"{e} {pred} {dv.text_literal(truncate_text(text), lang, nt)} .\n")
+            n_statements = n_identifiers = 0
+            for pid, column, wdt, p, ps, psv in props:
+                vals = column[i]
+                if not vals:
+                    continue
+                seen: dict[str, int] = {}
+                truthy: dict[str, None] = {}
+                for v in vals:
+                    val = conv[(pid, type(v), v)]
+                    n_statements += 1
+                    n_identifiers += val.identifier
+                    key = f"{eid}|{val.hash}"
+                    n = seen.get(key, 0)
+                    seen[key] = n + 1
+                    s = f"{stmt}{_uuid5_upper(key if n == 0 else f'{key}#{n}')}>"
+                    truthy[f"{e} {wdt} {val.term} .\n"] = None
+                    out.append(f"{e} {p} {s} .\n{s}{ranked}{s}{best_rank}{s} {ps} {val.term} .\n{s}{from_ref}")
+                    if val.node is not None:
+                        out.append(f"{s} {psv} {val.node} .\n")
+                        if val.node not in written_nodes:
+                            written_nodes.add(val.node)
+                            out.append(val.node_lines)
+                out += truthy
+            out += (
+                f'{e} {sitelinks} "0"{integer} .\n',
+                f'{e} {statements} "{n_statements}"{integer} .\n',
+                f'{e} {identifiers} "{n_identifiers}"{integer} .\n',
+            )
+        yield "".join(out).encode()
+        if progress is not None:
+            progress(min(start + chunk, len(items.ids)) - start)
