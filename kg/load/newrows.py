@@ -16,6 +16,7 @@ import functools
 from typing import Any
 
 from kg.errors import EntityError, InputError
+from kg.i18n import _
 from kg.load.mapping import MappedRow, MappedValue
 from kg.load.plan import PlanItem, plan_item
 from kg.load.problems import Problem
@@ -101,7 +102,8 @@ class NewRows:
             return None
         for i, message in found:
             row = self.matches[i][1].row
-            problems.append(Problem(self.file, row, None, "a row that converts to an entity", "an error", message))
+            problems.append(Problem(self.file, row, None, _("a row that converts to an entity"), _("an error"),
+                                    message))
         return new
 
     def _plan_each(self, items: list[PlanItem], problems: list[Problem]) -> None:
@@ -110,7 +112,8 @@ class NewRows:
             try:
                 entity = self.entity(i)
             except (EntityError, InputError) as e:
-                problems.append(Problem(self.file, m.row, None, "a row that converts to an entity", "an error", str(e)))
+                problems.append(Problem(self.file, m.row, None, _("a row that converts to an entity"), _("an error"),
+                                        str(e)))
                 continue
             items[index] = plan_item(entity, None, kind=self.kind, rows=[m.row], match=m.how)
 
