@@ -55,6 +55,7 @@ from kg.gaps.demo_tables import (  # noqa: F401  (re-exported)
     PARTNERED_SHARE,
     PARTNERSHIP_TYPES,
 )
+from kg.i18n import _
 from kg.model import ids
 from kg.model.entities import Claim, Record, to_json
 from kg.model.schema import model
@@ -353,8 +354,8 @@ def results(institutions: int, seed: int, *, workers: int = 0, rdf: bool = False
             yield pending.popleft().result()
     except BrokenProcessPool as exc:
         raise GlamkgError(
-            f"demo: a worker process stopped unexpectedly ({exc}); run again with --workers 0 to generate in "
-            "this process"
+            _("demo: a worker process stopped unexpectedly ({error}); run again with --workers 0 to generate in "
+              "this process").format(error=exc)
         ) from exc
 
 
@@ -403,7 +404,7 @@ def _write_streamed(store: Any, institutions: int, seed: int, workers: int, rep:
                 progress(r.institutions)
 
     with conversion.worker_pool(workers) as pool:  # spawned: no fork of a process holding an open store
-        for _ in range(workers):  # the workers start and load the model while this process reads the gazetteer
+        for _worker in range(workers):  # the workers start and load the model while this process reads the gazetteer
             pool.submit(warm)
         all_ids = [i for j in jobs(institutions, seed) for i in job_ids(j)]
         try:
@@ -413,7 +414,8 @@ def _write_streamed(store: Any, institutions: int, seed: int, workers: int, rep:
     if wr is None:
         return "exists"
     if got.entities != len(all_ids):  # job_ids and run_job disagree: a bug, never a silent partial demo
-        raise GlamkgError(f"demo: expected {len(all_ids):,} items from the generator, found {got.entities:,}")
+        raise GlamkgError(_("demo: expected {n} items from the generator, found {found}").format(
+            n=f"{len(all_ids):,}", found=f"{got.entities:,}"))
     for name in ("institutions", "partners", "partnerships", "contributions", "per_region"):
         setattr(rep, name, getattr(got, name))
     rep.created += len(wr.created)

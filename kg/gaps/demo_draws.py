@@ -21,6 +21,7 @@ from kg.gaps.demo_tables import (
     PARTNERED_SHARE,
     PARTNERSHIP_TYPES,
 )
+from kg.i18n import _
 from kg.model import ids, regions
 
 # Local id space of demo items (kg.model.ids.local_id(n)): far from ids minted by loads and from the model classes.
@@ -141,7 +142,7 @@ class Job:
 def jobs(institutions: int, seed: int) -> list[Job]:
     """The jobs of a demo of ``institutions`` institutions, in a fixed order."""
     if institutions < 1:
-        raise InputError(f"expected --institutions of at least 1, found {institutions}")
+        raise InputError(_("expected --institutions of at least 1, found {found}").format(found=institutions))
     out = []
     block = 0
     for place, n in institution_counts(institutions):
@@ -231,7 +232,7 @@ def job_ids(job: Job) -> list[str]:
     k = 0
     for q in range(d.n_ps):
         out.append(demo_id("partnership", base + q))
-        for _ in range(int(d.n_contrib[q])):
+        for _k in range(int(d.n_contrib[q])):
             out.append(demo_id("contribution", base + k))
             k += 1
     return out
