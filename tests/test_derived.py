@@ -149,3 +149,22 @@ def test_a_damaged_table_is_not_used(store: Path, tmp_path: Path) -> None:
     answer, prov = run(copy, tmp_path / "damaged.csv")
     assert prov["derived"] is None
     assert answer == run(store, tmp_path / "engine.csv", "--no-derived")[0]
+
+
+def test_two_copies_written_alike_have_different_keys(store: Path, tmp_path: Path) -> None:
+    """`cp -r` copies the database's identity; two copies each written once (the same generation, and the same
+    second: meta writes do not even move `loaded_at`) held different data under one key, and a copy moved to the
+    other's name answered from the other's derived table (reviewer). Each write's token tells them apart."""
+    keys = []
+    for name, label in (("one", "first write"), ("two", "second write")):
+        copy = tmp_path / name / "glamkg-data"
+        shutil.copytree(store, copy)
+        with Store.open(copy) as st:
+            st.set_meta("label", label)
+        with Store.open(copy, read_only=True) as st:
+            keys.append(derived.store_key(st))
+    one, two = keys
+    assert one is not None and two is not None
+    assert (one["generation"], one["loaded_at"], one["identity"]) == (two["generation"], two["loaded_at"],
+                                                                        two["identity"])
+    assert one["write"] and one != two

@@ -7,7 +7,7 @@ the same join filtered and given labels, so the commands that write a store (dem
 :func:`kg.query.derivation.refresh` after their write: it runs, through the engine, the saved query without its
 label lookup and a query for every ``rdfs:label``, and keeps both (as the engine's answer columns,
 :class:`kg.query.terms.Col`) in ``<store>.derived/`` with the key of the store's content they were read from:
-its generation, the time of its last load and the database's identity. :func:`answer` gives a query's answer
+its generation, the time of its last load, the database's identity and the last write's token. :func:`answer` gives a query's answer
 from them only when
 
 - the store it reads has that key (a write since, by any means, leaves the table unused: the engine answers);
@@ -66,7 +66,7 @@ def store_key(store: Any) -> dict[str, str] | None:
     with contextlib.suppress(OSError):
         identity = (Path(store.path) / "IDENTITY").read_text(encoding="utf-8").strip()
     return {"generation": str(meta["generation"]), "loaded_at": str(meta.get("loaded_at") or ""),
-            "identity": identity}
+            "identity": identity, "write": str(meta.get("write_token") or "")}
 
 
 def text_hash(text: str) -> str:

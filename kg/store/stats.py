@@ -83,5 +83,5 @@ def stats(store: Any) -> dict[str, Any]:
         "statements": _count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s {_WIKIBASE_RANK} ?r }}"),
         "classes": classes,
     }
-    out.update(store.meta())
+    out.update({k: v for k, v in store.meta().items() if k != "write_token"})  # an internal key, not a fact
     return out

@@ -24,6 +24,7 @@ import logging
 import re
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -48,6 +49,7 @@ _META_SUBJECT = ox.NamedNode("urn:glamkg:store")
 _WRITE_NS = "urn:glamkg:write:"
 _AT = ox.NamedNode(_META_NS + "at")
 _KIND = ox.NamedNode(_META_NS + "kind")
+_TOKEN = ox.NamedNode(_META_NS + "token")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 _WIKIBASE_RANK = ox.NamedNode("http://wikiba.se/ontology#rank")
@@ -484,6 +486,9 @@ class Store:
         quads = [
             ox.Quad(node, _AT, to_literal(_dt.datetime.now(_dt.UTC).replace(microsecond=0)), META_GRAPH),
             ox.Quad(node, _KIND, ox.Literal(kind), META_GRAPH),
+            # unique to this write: two copies of a store written in the same second (at the same generation)
+            # still differ, for whoever keeps something per content (kg.query.derived's tables)
+            ox.Quad(node, _TOKEN, ox.Literal(uuid.uuid4().hex), META_GRAPH),
         ]
         quads += [ox.Quad(node, ox.NamedNode(_META_NS + k), to_literal(v), META_GRAPH) for k, v in counts.items()]
         return quads
@@ -540,14 +545,18 @@ class Store:
         for q in self.inner.quads_for_pattern(_META_SUBJECT, None, None, META_GRAPH):
             out[q.predicate.value[len(_META_NS) :]] = to_python(q.object)
         kinds = {q.subject: to_python(q.object) for q in self.inner.quads_for_pattern(None, _KIND, None, META_GRAPH)}
-        latest, last_load, last = -1, -1, None
+        latest, last_load, last, newest = -1, -1, None, None
         for q in self.inner.quads_for_pattern(None, _AT, None, META_GRAPH):
             n = int(str(q.subject.value)[len(_WRITE_NS) :])  # type: ignore[union-attr]
-            latest = max(latest, n)
+            if n > latest:
+                latest, newest = n, q.subject
             if kinds.get(q.subject) != "meta" and n > last_load:
                 last_load, last = n, q.object.value  # type: ignore[union-attr]
         out["generation"] = str(max(latest, 0))
         out["loaded_at"] = last
+        token = next(iter(self.inner.quads_for_pattern(newest, _TOKEN, None, META_GRAPH)), None) if newest else None
+        # none in stores written before tokens were
+        out["write_token"] = str(token.object.value) if token is not None else ""  # type: ignore[union-attr]
         return out
 
     # --- dumps --------------------------------------------------------------------------------------
