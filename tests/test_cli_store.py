@@ -176,3 +176,13 @@ def test_stats_shows_a_label_set_after_the_load(tmp_path, capsys):
     code, out, _ = run(capsys, "stats", "--store", str(store), "--format", "json")
     s = json.loads(out)
     assert code == 0 and s["label"] == "relabelled" and s["generation"] == "2"
+
+
+def test_init_on_a_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`glamkg init --store afile` ended in a NotADirectoryError traceback (review); `demo` said why."""
+    afile = tmp_path / "afile"
+    afile.write_text("not a store", encoding="utf-8")
+    assert main(["init", "--store", str(afile)]) == 3
+    assert "is a file, not a store directory" in capsys.readouterr().err
+    assert afile.read_text(encoding="utf-8") == "not a store"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]  # no temporary store left

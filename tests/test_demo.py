@@ -259,3 +259,28 @@ def test_workers_direct_entity_json_equals_to_json():
         assert got == want
         n += len(got)
     assert n > 3000
+
+
+def test_a_demo_that_fails_leaves_no_store_it_created(tmp_path, monkeypatch, capsys) -> None:
+    """A failed demo removed nothing it had created: an empty new store (0 triples) stayed behind (review)."""
+    from kg.errors import GlamkgError
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise GlamkgError("the generator broke")
+
+    monkeypatch.setattr(demo, "write_demo", broken)
+    path = tmp_path / "new-store"
+    assert main(["demo", "-n", "5", "--store", str(path)]) != 0
+    assert "the generator broke" in capsys.readouterr().err
+    assert not path.exists() and not (tmp_path / "new-store.snapshots").exists()
+    kept = tmp_path / "kept"
+    assert main(["init", "--store", str(kept)]) == 0  # a store that was there before the demo stays
+    assert main(["demo", "-n", "5", "--store", str(kept)]) != 0
+    assert (kept / "CURRENT").is_file()
+
+
+def test_a_negative_seed_is_refused_before_anything_is_written(tmp_path, capsys) -> None:
+    """numpy's generator takes no negative seed: the option says so instead of a traceback after the store was made."""
+    path = tmp_path / "s"
+    assert main(["demo", "-n", "5", "--seed", "-3", "--store", str(path)]) == 2
+    assert "--seed" in capsys.readouterr().err and not path.exists()

@@ -331,7 +331,7 @@ def _print_caveats(df: Any, out: Console) -> None:
 
 def demo(
     institutions: Annotated[int, typer.Option("--institutions", "-n", min=1, help="How many institutions.")] = 10_000,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 1,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed: the same seed gives the same data.")] = 1,
     workers: Annotated[
         int | None,
         typer.Option(help="Generator processes (default: up to 2 from 20,000 institutions, else 0 = in this process)."),
@@ -352,9 +352,21 @@ def demo(
     n_workers = workers if workers is not None else kg_demo.default_workers(institutions)
     path = config.store_path(store)
     err = console.err
-    with Store.open(path) as st, ProgressBar(err, "[bold]demo[/]") as bar:
-        bar.phase("institutions", institutions)
-        rep = kg_demo.write_demo(st, institutions=institutions, seed=seed, workers=n_workers, progress=bar.advance)
+    new = not path.exists()
+    try:
+        with Store.open(path) as st, ProgressBar(err, "[bold]demo[/]") as bar:
+            bar.phase("institutions", institutions)
+            rep = kg_demo.write_demo(st, institutions=institutions, seed=seed, workers=n_workers,
+                                     progress=bar.advance)
+    except BaseException:
+        if new:  # a store this command created and could not fill: nothing left behind (as a failed load)
+            import shutil
+
+            from kg.store import snapshots
+
+            shutil.rmtree(path, ignore_errors=True)
+            shutil.rmtree(snapshots.folder(path), ignore_errors=True)
+        raise
     derivation.refresh(path)  # the saved queries' derived tables for the new content (kg.query.derived)
     err.print(
         _("wrote SYNTHETIC demo data to {path}: {institutions} institutions in {countries} countries, "

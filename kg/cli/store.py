@@ -62,7 +62,8 @@ def init(
     path = config.store_path(store)
     existed = (path / "CURRENT").is_file()
     records = [to_json(r) for r in local_class_records()]
-    if existed or (path.is_dir() and any(path.iterdir())):  # an existing store (or a folder Store.open refuses)
+    # an existing store, or a file or a folder that Store.open refuses with the reason
+    if existed or (path.exists() and not path.is_dir()) or (path.is_dir() and any(path.iterdir())):
         with Store.open(path) as st:
             report = st.write_entities(records)
             if label is not None:
