@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_cli_languages import glamkg, translated
+from test_cli_languages import glamkg, plural, translated
 
 from kg import i18n
 
@@ -29,7 +29,7 @@ MAPPING = "kind: institution\nlanguage: fr\ncolumns:\n  nom: labell_fr\n"
 SHEET_MESSAGES = [
     ("{where}: expected {expected}, found {found}", None),
     ("a column for {name} (required for every {kind})", {"name": "country", "kind": "institution"}),
-    ("no value in any of the {n} rows", {"n": 3}),
+    ("no value in {n} row", {"n": 3}),  # a plural message: its form for 3 (Arabic's 3..10)
     (
         "add the column (or a constant in a mapping file), or check the spelling of the column names in the header "
         "and the mapping",
@@ -58,7 +58,8 @@ def _english_pieces(msgid: str) -> list[str]:
 
 
 def _shown(lang: str, msgid: str, values: dict[str, object] | None) -> list[str]:
-    text = translated(lang, msgid)
+    n = values.get("n") if values else None
+    text = plural(lang, msgid, n) if "{n} row" in msgid and isinstance(n, int) else translated(lang, msgid)
     assert text and text != msgid, f"{lang}: the catalogue has no translation of {msgid!r}"
     if values is None:  # only its fixed parts
         return [p.strip() for p in PLACEHOLDER.split(text) if p.strip()]

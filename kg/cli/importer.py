@@ -90,9 +90,9 @@ def _print_report(console: Console, report: Any, out: Path | None, extra: dict[s
             srcs = ", ".join(sorted({s for _, _, s in rows}))
             ents = sorted({e for e, _, _ in rows})
             console.print(
-                ngettext("{done} {n} statement of {items} item that loads wrote ({sources}): ",
-                         "{done} {n} statements of {items} items that loads wrote ({sources}): ", len(rows)).format(
-                    done=done, n=len(rows), items=len(ents), sources=srcs)
+                _("{done} {statements} of {items} that loads wrote ({sources}): ").format(
+                    done=done, statements=ngettext("{n} statement", "{n} statements", len(rows)).format(n=len(rows)),
+                    items=ngettext("{n} item", "{n} items", len(ents)).format(n=len(ents)), sources=srcs)
                 + ", ".join(f"{e} {p}" for e, p, _s in rows[:SHOW_IDS])
                 + (_(" ... and {n} more").format(n=len(rows) - SHOW_IDS) if len(rows) > SHOW_IDS else "")
                 + (f"; {hint}" if hint else ""),
