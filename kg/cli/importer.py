@@ -475,8 +475,10 @@ def register(app: typer.Typer) -> None:
             stored = totals_from_store(st, result.contributions) if not dry_run else {}
         err = console.err
         fmt = result.report.format
-        err.print(_("{format}: {rows} rows, report dates {dates}; matched {matched}, unmatched {unmatched}, "
-                    "ambiguous {ambiguous}").format(
+        err.print(ngettext("{format}: {rows} row, report dates {dates}; matched {matched}, unmatched {unmatched}, "
+                           "ambiguous {ambiguous}",
+                           "{format}: {rows} rows, report dates {dates}; matched {matched}, unmatched {unmatched}, "
+                           "ambiguous {ambiguous}", len(result.report.rows)).format(
                       format=fmt.title, rows=len(result.report.rows), dates=", ".join(result.dates()),
                       matched=len(result.matched), unmatched=len(result.unmatched), ambiguous=len(result.ambiguous)),
                   highlight=False, markup=False, soft_wrap=True)
