@@ -227,3 +227,53 @@ def test_no_function_hides_the_translator_behind_a_local_underscore(folder: str)
                 if any(isinstance(n.ctx, ast.Store) for n in names) and any(isinstance(n.ctx, ast.Load) for n in names):
                     clashes.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
     assert not clashes, f"functions that assign _ and also translate with _: {clashes}"
+
+
+HEADER_ONLY = "{name}: expected rows below the header, found only the header ({n} column); nothing to load"
+
+
+@pytest.mark.parametrize("header", ["label_en", "label_en,country"], ids=["one column", "two columns"])
+def test_a_header_only_sheet_counts_its_columns_by_each_language_s_plural_rule(tmp_path: Path, header: str) -> None:
+    """Issue 16's reproduction: `glamkg --lang fr load one.csv` said "(1 colonnes)"; Arabic had one form only."""
+    n = header.count(",") + 1
+    (tmp_path / "one.csv").write_text(header + "\n", encoding="utf-8")
+    said = {lang: glamkg(tmp_path, "--lang", lang, "load", "one.csv", "--kind", "institution", "--store", "z")
+            for lang in ("en", "fr", "ar")}
+    for lang, run in said.items():
+        assert run.returncode == 2, (lang, run.stderr)
+        if lang != "en":
+            assert plural(lang, HEADER_ONLY, n).format(name="one.csv", n=n) in run.stderr, (lang, run.stderr)
+    assert ("one.csv: expected rows below the header, found only the header (1 column); nothing to load" if n == 1
+            else "found only the header (2 columns); nothing to load") in said["en"].stderr
+    assert "1 columns" not in said["en"].stderr and "1 colonnes" not in said["fr"].stderr
+    assert not (tmp_path / "z").exists()
+    # the catalogues give each count its own form: French singular, Arabic's one and two unlike its 3..10
+    assert plural("fr", HEADER_ONLY, 1) != plural("fr", HEADER_ONLY, 2)
+    assert len({plural("ar", HEADER_ONLY, k) for k in (1, 2, 3, 11, 100)}) == 5
+
+
+#: A count placeholder followed by a plural English noun: such a message needs ngettext, not _.
+COUNTED = re.compile(r"\{(?:n|count)(?::[^}]*)?\} (?:more |single |open |listed )?[a-z]+s\b")
+
+
+def counted_messages(source: str) -> list[tuple[int, str]]:
+    """The ``_("...")``/``gettext``/``N_`` messages of ``source`` that put a count before a plural noun."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "gettext", "N_")
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+                and COUNTED.search(node.args[0].value)):
+            found.append((node.lineno, node.args[0].value))
+    return found
+
+
+def test_every_count_in_a_message_has_its_plural_forms() -> None:
+    # the check finds the messages issue 16 reported, and lets ngettext's through
+    assert counted_messages('_("found only the header ({n} columns)")\n_("{n} open questions; mark")\n'
+                            '_("... and {n} more items skipped")\n_("retry {n} of {total}")') == [
+        (1, "found only the header ({n} columns)"), (2, "{n} open questions; mark"),
+        (3, "... and {n} more items skipped")]
+    assert counted_messages('ngettext("{n} row", "{n} rows", n)') == []
+    leaks = {str(p.relative_to(ROOT)): found for p in sorted((ROOT / "kg").rglob("*.py"))
+             if (found := counted_messages(p.read_text(encoding="utf-8")))}
+    assert not leaks, f"messages with a count through _ instead of ngettext: {leaks}"

@@ -332,8 +332,8 @@ def test_cli_import_reports_what_it_wrote(tmp_path: Path, capsys: pytest.Capture
         assert main(["import", "wikidata", *common, "--evidence", "residence", "--report", str(report)]) == 0
         err = " ".join(capsys.readouterr().err.split())
         assert f"evidence written: residence {len(expected_residencies())}" in err
-        assert "1 hosts of residencies are not institutions in the store" in err and ew.UNIVERSITY[0] in err
-        assert "1 residencies name no employer (not written): Q9004-" in err
+        assert "1 host of residencies is not an institution in the store" in err and ew.UNIVERSITY[0] in err
+        assert "1 residency names no employer (not written): Q9004-" in err
         data = json.loads(report.read_text(encoding="utf-8"))
         assert data["hosts_not_in_store"] == [ew.UNIVERSITY[0]]
         assert data["evidence"] == {"residence": len(expected_residencies())}

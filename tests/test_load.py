@@ -527,12 +527,12 @@ def test_cli_load_to_quickstatements_reports_local_items(tmp_path: Path, capsys:
     assert main([*args, "--store", str(store)]) == 5  # incomplete: the local item is not written
     captured = capsys.readouterr()
     assert "skipped 1" in captured.out and f"wrote {out}" in captured.out
-    assert "error: 1 items were not written" in captured.err  # the local item only: a real skip
+    assert "error: 1 item was not written (reason above); fix it" in captured.err  # the local item only: a real skip
     assert "local-only" in captured.err and "Kleinmuseum" in captured.err
     lines = out.read_text(encoding="utf-8").splitlines()
     # no reader of Wikidata: the label would overwrite Wikidata's, so it is kept as it is there, and said so
     assert not any("\tLen\t" in line for line in lines)
-    assert "1 labels and descriptions of linked Wikidata items kept as Wikidata has them" in captured.out
+    assert "1 label or description of a linked Wikidata item kept as Wikidata has it" in captured.out
     assert "left out" not in captured.err
     ref = '\tS854\t"https://example.org/mixed.csv"\tS813\t+2023-11-14T00:00:00Z/11'
     assert f"Q190804\tP17\tQ55{ref}" in lines

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_cli_languages import glamkg, translated
+from test_cli_languages import glamkg, plural, translated
 
 from kg import i18n
 
@@ -29,7 +29,7 @@ MAPPING = "kind: institution\nlanguage: fr\ncolumns:\n  nom: labell_fr\n"
 SHEET_MESSAGES = [
     ("{where}: expected {expected}, found {found}", None),
     ("a column for {name} (required for every {kind})", {"name": "country", "kind": "institution"}),
-    ("no value in any of the {n} rows", {"n": 3}),
+    ("no value in {n} row", {"n": 3}),  # a plural message: its form for 3 (Arabic's 3..10)
     (
         "add the column (or a constant in a mapping file), or check the spelling of the column names in the header "
         "and the mapping",
@@ -49,16 +49,20 @@ MAPPING_MESSAGES = [
         {"where": "bad.yaml: columns.nom", "name": "labell_fr"},
     ),
 ]
+#: The plural messages among them: singular -> plural (shown in the form their ``n`` takes).
+PLURALS = {"no value in {n} row": "no value in any of the {n} rows"}
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 
 def _english_pieces(msgid: str) -> list[str]:
     """The English words of a message between its placeholders (the parts a leak would show)."""
-    return [p.strip(" :;,()") for p in PLACEHOLDER.split(msgid) if len(p.strip(" :;,()")) >= 8]
+    return [p.strip(" :;,()") for m in (msgid, PLURALS.get(msgid, "")) for p in PLACEHOLDER.split(m)
+            if len(p.strip(" :;,()")) >= 8]
 
 
 def _shown(lang: str, msgid: str, values: dict[str, object] | None) -> list[str]:
-    text = translated(lang, msgid)
+    n = values.get("n") if values else None
+    text = plural(lang, msgid, n) if msgid in PLURALS and isinstance(n, int) else translated(lang, msgid)
     assert text and text != msgid, f"{lang}: the catalogue has no translation of {msgid!r}"
     if values is None:  # only its fixed parts
         return [p.strip() for p in PLACEHOLDER.split(text) if p.strip()]
@@ -121,7 +125,8 @@ def test_the_same_sheet_in_english_names_every_problem(tmp_path: Path) -> None:
     text = _load(tmp_path, "en", "--kind", "institution")
     for msgid, values in SHEET_MESSAGES:
         if values is not None:
-            assert msgid.format(**values) in text, (msgid, text)
+            english = PLURALS.get(msgid, msgid) if values.get("n", 1) != 1 else msgid
+            assert english.format(**values) in text, (english, text)
     assert "4 problems in 3 of 3 rows and the header; nothing was written" in text
     assert _summary("en", problems=4, bad_rows=3, rows=3) in text
 

@@ -111,7 +111,7 @@ def test_the_default_review_file_is_next_to_the_sheet(
         assert main(argv) == 2
         review = tmp_path / "data" / "musea.review.csv"
         assert review.is_file() and list((tmp_path / "elsewhere").iterdir()) == []
-        assert f"review file {review}: 1 open questions" in capsys.readouterr().err
+        assert f"review file {review}: 1 open question; mark one line of it" in capsys.readouterr().err
         _pick(review, "Q5002")
         assert main(argv) == 0  # read again from next to the sheet, from any folder
     assert "Q5002" in capsys.readouterr().out

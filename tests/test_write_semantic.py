@@ -78,7 +78,7 @@ def test_an_import_keeps_what_a_load_wrote(loaded: Path, tmp_path: Path) -> None
     code, _, err = cli("import", "entities", str(label_only(tmp_path)), "--store", str(loaded))
     assert code == 0, err
     assert "updated 1" in err
-    assert f"kept {sum(before.values())} statements of 1 items that loads wrote (file:musea.csv)" in err
+    assert f"kept {sum(before.values())} statements of 1 item that loads wrote (file:musea.csv)" in err
     assert statements(loaded) == before and per_country(loaded) == rows
     assert labels(loaded) == {"en": "Rijksmuseum", "nl": "Rijksmuseum Amsterdam"}  # terms merge per language
 

@@ -15,7 +15,7 @@ from rich.table import Table
 from kg import i18n, outfile
 from kg.cli import console
 from kg.cli.options import StoreOption
-from kg.i18n import N_, _
+from kg.i18n import N_, _, ngettext
 
 
 class OutFormat(StrEnum):
@@ -234,9 +234,11 @@ def _print_warnings(rep: Any, err: Console) -> None:
             err.print("[yellow]" + _("warning:") + f"[/] {notes.shown(w)}", highlight=False)
     for head, codes in missing.items():
         err.print(
-            "[yellow]" + _("warning:") + "[/] " + _(
+            "[yellow]" + _("warning:") + "[/] " + ngettext(
+                "{baseline}: no figure for {n} country with data ({codes}); it is left out of its rates and "
+                "shares (--format json lists it)",
                 "{baseline}: no figure for {n} countries with data ({codes}); they are left out of its rates and "
-                "shares (--format json lists them)").format(
+                "shares (--format json lists them)", len(codes)).format(
                     baseline=head, n=len(codes), codes=", ".join(codes[:30]) + (", …" if len(codes) > 30 else "")),
             highlight=False,
         )

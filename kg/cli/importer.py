@@ -16,7 +16,7 @@ from kg.cli import console
 from kg.cli.options import StoreOption
 from kg.config import store_path
 from kg.errors import InputError, RemoteError
-from kg.i18n import _
+from kg.i18n import _, ngettext
 
 ReportOpt = Annotated[
     Path | None,
@@ -75,7 +75,8 @@ def _print_report(console: Console, report: Any, out: Path | None, extra: dict[s
             more = _(" ... and {n} more (see --report)").format(n=len(changed) - SHOW_IDS)
         console.print(_("changed: {ids}").format(ids=shown) + more, highlight=False)
     if report.skipped:
-        console.print(_("skipped {n} values the model cannot hold; first: {first}").format(
+        console.print(ngettext("skipped {n} value the model cannot hold; first: {first}",
+                               "skipped {n} values the model cannot hold; first: {first}", len(report.skipped)).format(
             n=len(report.skipped), first=" / ".join(report.skipped[0])), highlight=False)
     if report.ignored_columns:
         console.print(_("ignored columns: {columns}").format(columns=", ".join(report.ignored_columns)),
@@ -89,8 +90,9 @@ def _print_report(console: Console, report: Any, out: Path | None, extra: dict[s
             srcs = ", ".join(sorted({s for _, _, s in rows}))
             ents = sorted({e for e, _, _ in rows})
             console.print(
-                _("{done} {n} statements of {items} items that loads wrote ({sources}): ").format(
-                    done=done, n=len(rows), items=len(ents), sources=srcs)
+                _("{done} {statements} of {items} that loads wrote ({sources}): ").format(
+                    done=done, statements=ngettext("{n} statement", "{n} statements", len(rows)).format(n=len(rows)),
+                    items=ngettext("{n} item", "{n} items", len(ents)).format(n=len(ents)), sources=srcs)
                 + ", ".join(f"{e} {p}" for e, p, _s in rows[:SHOW_IDS])
                 + (_(" ... and {n} more").format(n=len(rows) - SHOW_IDS) if len(rows) > SHOW_IDS else "")
                 + (f"; {hint}" if hint else ""),
@@ -143,8 +145,9 @@ def _import_evidence(
     err.print(
         _("importing evidence ({kinds}) from {endpoint}").format(kinds=", ".join(settings.imports),
                                                                  endpoint=settings.base.endpoint)
-        + (_("; Commons evidence of {types} in {n} countries").format(types=", ".join(settings.base.types),
-                                                                     n=len(settings.base.countries))
+        + (ngettext("; Commons evidence of {types} in {n} country", "; Commons evidence of {types} in {n} countries",
+                    len(settings.base.countries)).format(types=", ".join(settings.base.types),
+                                                         n=len(settings.base.countries))
            if "commons" in settings.imports else ""),
         highlight=False,
     )
@@ -167,23 +170,30 @@ def _import_evidence(
         hosts = sorted(report.hosts, key=lambda q: int(q[1:]))
         missing = _not_institutions(st, hosts)
     if report.units_resumed:
-        err.print(_("resumed: {n} pages were already done").format(n=report.units_resumed), highlight=False)
+        err.print(ngettext("resumed: {n} page was already done", "resumed: {n} pages were already done",
+                           report.units_resumed).format(n=report.units_resumed), highlight=False)
     if report.kinds:
         err.print(_("evidence written: ") + ", ".join(f"{k} {n}" for k, n in report.kinds.items()), highlight=False)
     if report.no_host:
-        err.print(_("{n} residencies name no employer (not written): ").format(n=len(report.no_host))
+        err.print(ngettext("{n} residency names no employer (not written): ",
+                           "{n} residencies name no employer (not written): ", len(report.no_host)).format(
+                               n=len(report.no_host))
                   + ", ".join(report.no_host[:SHOW_IDS]), highlight=False)
     if missing:
         err.print(
-            _("{n} hosts of residencies are not institutions in the store, so their residencies count in no "
-              "gap metric until they are imported (glamkg import wikidata --country ...): ").format(n=len(missing))
+            ngettext("{n} host of residencies is not an institution in the store, so its residencies count in no "
+                     "gap metric until it is imported (glamkg import wikidata --country ...): ",
+                     "{n} hosts of residencies are not institutions in the store, so their residencies count in no "
+                     "gap metric until they are imported (glamkg import wikidata --country ...): ",
+                     len(missing)).format(n=len(missing))
             + ", ".join(missing[:SHOW_IDS]) + (" ..." if len(missing) > SHOW_IDS else ""),
             highlight=False,
         )
     for why in report.left_out:
         err.print(_("left out: {why}").format(why=why), highlight=False, markup=False)
     if report.unrepresentable:
-        err.print(_("{n} values were unknown/no values (left out)").format(n=report.unrepresentable))
+        err.print(ngettext("{n} value was unknown/no value (left out)", "{n} values were unknown/no values (left out)",
+                           report.unrepresentable).format(n=report.unrepresentable))
     _print_report(err, report, report_out, {"requests": report.requests, "evidence": report.kinds,
                                             "hosts_not_in_store": missing, "no_host": report.no_host,
                                             "left_out": report.left_out})
@@ -336,13 +346,15 @@ def register(app: typer.Typer) -> None:
             settings, skipped = on_the_wiki(settings, wiki_ids)
             if skipped:
                 stderr.print(
-                    _("{n} countries have no item on the wiki (not in the id map {idmap}), skipped: ").format(
-                        n=len(skipped), idmap=idmap)
+                    ngettext("{n} country has no item on the wiki (not in the id map {idmap}), skipped: ",
+                             "{n} countries have no item on the wiki (not in the id map {idmap}), skipped: ",
+                             len(skipped)).format(n=len(skipped), idmap=idmap)
                     + ", ".join(skipped[:SHOW_IDS]) + (" ..." if len(skipped) > SHOW_IDS else ""),
                     highlight=False,
                 )
         stderr.print(
-            _("importing {types} in {n} countries from {endpoint}").format(
+            ngettext("importing {types} in {n} country from {endpoint}",
+                     "importing {types} in {n} countries from {endpoint}", len(settings.countries)).format(
                 types=", ".join(settings.types), n=len(settings.countries), endpoint=settings.endpoint),
             highlight=False,
         )
@@ -367,15 +379,21 @@ def register(app: typer.Typer) -> None:
         if renumbering is not None:
             renumbering.idmap.save()  # the glamkg ids given to the wiki's own items, for the next run
         if report.units_resumed:
-            stderr.print(_("resumed: {n} pages were already done").format(n=report.units_resumed), highlight=False)
+            stderr.print(ngettext("resumed: {n} page was already done", "resumed: {n} pages were already done",
+                                  report.units_resumed).format(n=report.units_resumed), highlight=False)
         if report.gone:
-            stderr.print(_("{n} listed items had no data any more (deleted or merged)").format(n=len(report.gone)))
+            stderr.print(ngettext("{n} listed item had no data any more (deleted or merged)",
+                                  "{n} listed items had no data any more (deleted or merged)", len(report.gone)).format(
+                                      n=len(report.gone)))
         if report.unrepresentable:
-            stderr.print(_("{n} values were unknown/no values or on another globe (left out)").format(
-                n=report.unrepresentable))
+            stderr.print(ngettext("{n} value was unknown/no value or on another globe (left out)",
+                                  "{n} values were unknown/no values or on another globe (left out)",
+                                  report.unrepresentable).format(n=report.unrepresentable))
         if report.not_listed:
             stderr.print(
-                _("{n} items of the previous import are not listed any more (kept in the store): {ids}").format(
+                ngettext("{n} item of the previous import is not listed any more (kept in the store): {ids}",
+                         "{n} items of the previous import are not listed any more (kept in the store): {ids}",
+                         len(report.not_listed)).format(
                     n=len(report.not_listed), ids=", ".join(report.not_listed[:SHOW_IDS])),
                 highlight=False,
             )
@@ -457,8 +475,10 @@ def register(app: typer.Typer) -> None:
             stored = totals_from_store(st, result.contributions) if not dry_run else {}
         err = console.err
         fmt = result.report.format
-        err.print(_("{format}: {rows} rows, report dates {dates}; matched {matched}, unmatched {unmatched}, "
-                    "ambiguous {ambiguous}").format(
+        err.print(ngettext("{format}: {rows} row, report dates {dates}; matched {matched}, unmatched {unmatched}, "
+                           "ambiguous {ambiguous}",
+                           "{format}: {rows} rows, report dates {dates}; matched {matched}, unmatched {unmatched}, "
+                           "ambiguous {ambiguous}", len(result.report.rows)).format(
                       format=fmt.title, rows=len(result.report.rows), dates=", ".join(result.dates()),
                       matched=len(result.matched), unmatched=len(result.unmatched), ambiguous=len(result.ambiguous)),
                   highlight=False, markup=False, soft_wrap=True)
@@ -470,7 +490,9 @@ def register(app: typer.Typer) -> None:
                 row=n, name=name or _("(no name)"), category=repr(cat)), highlight=False, markup=False, soft_wrap=True)
         more = max(0, len(result.ambiguous) - SHOW_IDS) + max(0, len(result.unmatched) - SHOW_IDS)
         if more:
-            err.print(_("... and {n} more rows not written (see --report)").format(n=more), highlight=False)
+            err.print(ngettext("... and {n} more row not written (see --report)",
+                               "... and {n} more rows not written (see --report)", more).format(n=more),
+                      highlight=False)
         mismatched = [k for k, v in result.totals.items() if not dry_run and stored.get(k) != v]
         if mismatched:
             err.print(_("warning: the store's SPARQL SUM differs from the file's total for {keys}: the "
@@ -502,7 +524,8 @@ def register(app: typer.Typer) -> None:
         a store). The file is parsed completely first: a syntax error writes nothing."""
         with _open_store(store, one_write=True) as st:
             n = st.load_dump(file)
-        console.err.print(_("added {n} triples from {file}").format(n=f"{n:,}", file=file), highlight=False,
+        console.err.print(ngettext("added {n} triple from {file}", "added {n} triples from {file}", n).format(
+            n=f"{n:,}", file=file), highlight=False,
                           markup=False)
 
     @group.command("results")

@@ -18,7 +18,7 @@ from kg.cli import console
 from kg.cli.options import StoreOption
 from kg.cli.progress import ProgressBar
 from kg.errors import Incomplete, InputError
-from kg.i18n import _
+from kg.i18n import _, ngettext
 
 MAX_SHOWN = 20
 
@@ -65,8 +65,10 @@ def _write_review(linker: Any, err: Console, note: str | None = None) -> None:
         if note:
             err.print(_("note: {note}").format(note=note), highlight=False)
         err.print(
-            _("review file {path}: {n} open questions; mark one line of each in its pick column and run the "
-              "same command with --review {path}").format(path=written, n=open_),
+            ngettext("review file {path}: {n} open question; mark one line of it in its pick column and run the "
+                     "same command with --review {path}",
+                     "review file {path}: {n} open questions; mark one line of each in its pick column and run the "
+                     "same command with --review {path}", open_).format(path=written, n=open_),
             highlight=False,
         )
 
@@ -143,7 +145,9 @@ def show_plan(console: Console, plan: Any, limit: int = MAX_SHOWN) -> None:
         )
     console.print(items)
     if len(shown) > limit:
-        console.print(_("... and {n} more items (see --plan-out for all)").format(n=len(shown) - limit),
+        console.print(ngettext("... and {n} more item (see --plan-out for all)",
+                               "... and {n} more items (see --plan-out for all)", len(shown) - limit).format(
+                                   n=len(shown) - limit),
                       highlight=False)
     changes = Table(title=_("statement and term changes"), title_justify="left")
     for col in (_("item"), _("change"), _("property"), _("value")):
@@ -170,7 +174,8 @@ def show_plan(console: Console, plan: Any, limit: int = MAX_SHOWN) -> None:
     if n:
         console.print(changes)
         if n > limit * 3:
-            console.print(_("... and {n} more changes").format(n=n - limit * 3), highlight=False)
+            console.print(ngettext("... and {n} more change", "... and {n} more changes", n - limit * 3).format(
+                n=n - limit * 3), highlight=False)
 
 
 def _summary(counts: dict[str, int], rejected: int) -> str:
@@ -413,19 +418,26 @@ def load(
         for eid, why in rep.skipped[:MAX_SHOWN]:
             err.print(_("skipped {id}: {why}").format(id=eid, why=why), highlight=False)
         if len(rep.skipped) > MAX_SHOWN:
-            err.print(_("... and {n} more items skipped").format(n=len(rep.skipped) - MAX_SHOWN), highlight=False)
+            err.print(ngettext("... and {n} more item skipped", "... and {n} more items skipped",
+                               len(rep.skipped) - MAX_SHOWN).format(n=len(rep.skipped) - MAX_SHOWN), highlight=False)
         left_out = list(rep.details.get("skipped_edits") or [])
         if left_out:
-            out.print(_("{n} single edits left out (reasons on stderr)").format(n=len(left_out)), highlight=False)
+            out.print(ngettext("{n} single edit left out (reasons on stderr)",
+                               "{n} single edits left out (reasons on stderr)", len(left_out)).format(
+                                   n=len(left_out)), highlight=False)
             for what, why in left_out[:MAX_SHOWN]:
                 err.print(_("left out {what}: {why}").format(what=what, why=why), highlight=False)
             if len(left_out) > MAX_SHOWN:
-                err.print(_("... and {n} more edits left out").format(n=len(left_out) - MAX_SHOWN), highlight=False)
+                err.print(ngettext("... and {n} more edit left out", "... and {n} more edits left out",
+                                   len(left_out) - MAX_SHOWN).format(n=len(left_out) - MAX_SHOWN), highlight=False)
         kept = list(rep.details.get("kept_terms") or [])
         if kept:
             out.print(
-                _("{n} labels and descriptions of linked Wikidata items kept as Wikidata has them (glamkg "
-                  "does not read them and does not overwrite them; docs/wikibase.md)").format(n=len(kept)),
+                ngettext("{n} label or description of a linked Wikidata item kept as Wikidata has it (glamkg "
+                         "does not read it and does not overwrite it; docs/wikibase.md)",
+                         "{n} labels and descriptions of linked Wikidata items kept as Wikidata has them (glamkg "
+                         "does not read them and does not overwrite them; docs/wikibase.md)", len(kept)).format(
+                             n=len(kept)),
                 highlight=False,
             )
         if rep.output and not outfile.is_stdout(rep.output):
@@ -434,12 +446,16 @@ def load(
             out.print(_("nothing to write: no QuickStatements file was written"), highlight=False)
         failed = False
         if rep.skipped or left_out:
-            parts = [_("{n} items").format(n=len(rep.skipped))] if rep.skipped else []
-            parts += [_("{n} single edits").format(n=len(left_out))] if left_out else []
+            parts = [ngettext("{n} item", "{n} items", len(rep.skipped)).format(n=len(rep.skipped))
+                     ] if rep.skipped else []
+            parts += [ngettext("{n} single edit", "{n} single edits", len(left_out)).format(n=len(left_out))
+                      ] if left_out else []
             raise Incomplete(
-                _("{what} were not written (reasons above); "
-                  "fix them and run the same load again: what was written is not written twice").format(
-                    what=_(" and ").join(parts))
+                ngettext("{what} was not written (reason above); "
+                         "fix it and run the same load again: what was written is not written twice",
+                         "{what} were not written (reasons above); "
+                         "fix them and run the same load again: what was written is not written twice",
+                         len(rep.skipped) + len(left_out)).format(what=_(" and ").join(parts))
             )
     finally:
         reporter.stop()

@@ -8,7 +8,7 @@ import typer
 
 from kg.cli import console
 from kg.cli.options import StoreOption
-from kg.i18n import _
+from kg.i18n import _, ngettext
 
 
 def snapshot(
@@ -56,8 +56,10 @@ def snapshot(
     with Store.open(path, read_only=True, create=False) as st:
         snap, rows = kg_snapshot.take(st, store_path=path, as_of=day, history_path=target)
     console.err.print(
-        _("snapshot {id}: {rows} metrics as of {as_of} (store generation {generation}{dataset}) appended to "
-          "{path}").format(id=snap.id, rows=f"{rows:,}", as_of=snap.as_of, generation=snap.generation,
+        ngettext("snapshot {id}: {rows} metric as of {as_of} (store generation {generation}{dataset}) appended to "
+                 "{path}",
+                 "snapshot {id}: {rows} metrics as of {as_of} (store generation {generation}{dataset}) appended to "
+                 "{path}", rows).format(id=snap.id, rows=f"{rows:,}", as_of=snap.as_of, generation=snap.generation,
                            dataset=", " + snap.dataset if snap.dataset else "", path=target),
         highlight=False,
     )

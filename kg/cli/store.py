@@ -17,7 +17,7 @@ from kg import __version__, outfile
 from kg.cli import console
 from kg.cli.options import StoreOption
 from kg.errors import InputError
-from kg.i18n import _
+from kg.i18n import _, ngettext
 
 
 class DumpFormat(StrEnum):
@@ -138,7 +138,8 @@ def stats(
         for row in s["classes"][:30]:
             c.add_row(row["class"], Text(console.printable(row["label"] or "")), f"{row['items']:,}")
         if len(s["classes"]) > 30:
-            c.caption = _("{n} more classes (use --format json)").format(n=len(s["classes"]) - 30)
+            c.caption = ngettext("{n} more class (use --format json)", "{n} more classes (use --format json)",
+                                 len(s["classes"]) - 30).format(n=len(s["classes"]) - 30)
         out.print(c)
 
 

@@ -16,7 +16,7 @@ from rich.console import Console
 
 from kg.cli import console
 from kg.cli.progress import ProgressBar
-from kg.i18n import _
+from kg.i18n import ngettext
 
 wikibase_app = typer.Typer(
     name="wikibase",
@@ -75,8 +75,11 @@ def bootstrap_command(
     m.save(path)
     c = report.counts()
     Console().print(
-        _("{api}: created {created}, found by label {found}, already mapped {kept}; id map: {path} ({n} entities)")
-        .format(api=api.api_url, created=c["created"], found=c["found"], kept=c["kept"], path=path, n=len(m)),
+        ngettext("{api}: created {created}, found by label {found}, already mapped {kept}; id map: {path} "
+                 "({n} entity)",
+                 "{api}: created {created}, found by label {found}, already mapped {kept}; id map: {path} "
+                 "({n} entities)", len(m)).format(
+            api=api.api_url, created=c["created"], found=c["found"], kept=c["kept"], path=path, n=len(m)),
         highlight=False,
         soft_wrap=True,
     )

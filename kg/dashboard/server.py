@@ -19,7 +19,7 @@ from pathlib import Path
 from kg import config
 from kg.config import resource_dir
 from kg.errors import InputError, RemoteError, StoreError
-from kg.i18n import _
+from kg.i18n import _, ngettext
 
 APP = resource_dir("dashboards") / "app.py"
 HEALTH_TIMEOUT = 90.0  # seconds to wait for the server to answer before giving up
@@ -91,7 +91,8 @@ def prepare_tables(store: Path, say: Callable[[str], None], *, endpoint: str | N
     started = time.perf_counter()
     data, cached = dashboard_data.prepare_endpoint(endpoint) if endpoint else dashboard_data.prepare(store)
     if not cached:
-        say(_("read {n} institutions for the dashboard in {seconds} s").format(
+        say(ngettext("read {n} institution for the dashboard in {seconds} s",
+                     "read {n} institutions for the dashboard in {seconds} s", len(data.institutions)).format(
             n=f"{len(data.institutions):,}", seconds=f"{time.perf_counter() - started:.1f}"))
 
 

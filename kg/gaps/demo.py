@@ -55,7 +55,7 @@ from kg.gaps.demo_tables import (  # noqa: F401  (re-exported)
     PARTNERED_SHARE,
     PARTNERSHIP_TYPES,
 )
-from kg.i18n import _
+from kg.i18n import _, ngettext
 from kg.model import ids
 from kg.model.entities import Claim, Record, to_json
 from kg.model.schema import model
@@ -414,7 +414,8 @@ def _write_streamed(store: Any, institutions: int, seed: int, workers: int, rep:
     if wr is None:
         return "exists"
     if got.entities != len(all_ids):  # job_ids and run_job disagree: a bug, never a silent partial demo
-        raise GlamkgError(_("demo: expected {n} items from the generator, found {found}").format(
+        raise GlamkgError(ngettext("demo: expected {n} item from the generator, found {found}",
+                                   "demo: expected {n} items from the generator, found {found}", len(all_ids)).format(
             n=f"{len(all_ids):,}", found=f"{got.entities:,}"))
     for name in ("institutions", "partners", "partnerships", "contributions", "per_region"):
         setattr(rep, name, getattr(got, name))

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import EntityError, InputError
-from kg.i18n import _
+from kg.i18n import _, ngettext
 from kg.load.linking import Linker
 from kg.load.mapping import MappedRow
 from kg.load.mapping import Mapping as ColumnMapping
@@ -214,8 +214,9 @@ def prepare(
         sheet = read_sheet(p, encoding=encoding, delimiter=delimiter, sheet_name=sheet_name)
     if not sheet.rows:
         raise InputError(
-            _("{name}: expected rows below the header, found only the header ({n} columns); nothing to load").format(
-                name=sheet.name, n=len(sheet.columns))
+            ngettext("{name}: expected rows below the header, found only the header ({n} column); nothing to load",
+                     "{name}: expected rows below the header, found only the header ({n} columns); nothing to load",
+                     len(sheet.columns)).format(name=sheet.name, n=len(sheet.columns))
         )
     kind = mapping.kind
     progress.phase("mapping", len(sheet.rows))
@@ -264,8 +265,10 @@ def prepare(
                 problems.append(pr)
     elif shacl_limit >= 0:
         warnings.append(
-            _("{n} rows: more than --shacl-limit {shacl_limit}, so the pyshacl graph check was skipped (every row "
-              "was still checked against schemas/shapes.ttl by the row checker)").format(
+            ngettext("{n} row: more than --shacl-limit {shacl_limit}, so the pyshacl graph check was skipped (every "
+                     "row was still checked against schemas/shapes.ttl by the row checker)",
+                     "{n} rows: more than --shacl-limit {shacl_limit}, so the pyshacl graph check was skipped (every "
+                     "row was still checked against schemas/shapes.ttl by the row checker)", len(rows)).format(
                 n=len(rows), shacl_limit=shacl_limit)
         )
     progress.advance(len(rows))

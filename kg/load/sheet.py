@@ -220,8 +220,11 @@ def _read_csv(path: Path, name: str, encoding: str | None, delimiter: str | None
             extra = [c for c in cells[width:] if c.strip()]
             if extra:
                 raise InputError(
-                    _("{name}: row {n}: expected at most {width} cells (the header has {width} columns), found "
-                      "{found}; hint: a value containing the {delimiter} delimiter must be in double quotes").format(
+                    ngettext("{name}: row {n}: expected at most {width} cell (the header has {width} column), found "
+                             "{found}; hint: a value containing the {delimiter} delimiter must be in double quotes",
+                             "{name}: row {n}: expected at most {width} cells (the header has {width} columns), found "
+                             "{found}; hint: a value containing the {delimiter} delimiter must be in double quotes",
+                             width).format(
                         name=name, n=n, width=width, found=len(cells), delimiter=_named(delimiter))
                 )
         for i, v in enumerate(cells[:width]):
@@ -234,7 +237,8 @@ def _read_csv(path: Path, name: str, encoding: str | None, delimiter: str | None
                     name,
                     n,
                     None,
-                    _("{width} cells separated by {delimiters}, as in the header").format(
+                    ngettext("{width} cell separated by {delimiters}, as in the header",
+                             "{width} cells separated by {delimiters}, as in the header", width).format(
                         width=width, delimiters=_named(delimiter, _DELIMITER_PLURALS)),
                     ngettext("{n} cell holding {count} {others}: {cells!r}", "{n} cells holding {count} {others}: "
                              "{cells!r}", len(cells)).format(n=len(cells), count=mixed[1],

@@ -29,7 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from kg.i18n import _
+from kg.i18n import _, ngettext
 from kg.load.mapping import MappedRow
 from kg.load.problems import Problem
 from kg.load.shapes import ours, shown
@@ -254,7 +254,8 @@ def check_rows(
                         1,
                         _column_for(rows[0], r),
                         _("a column for {name} (required for every {kind})").format(name=r.name, kind=kind),
-                        _("no value in any of the {n} rows").format(n=len(rows)),
+                        ngettext("no value in {n} row", "no value in any of the {n} rows", len(rows)).format(
+                            n=len(rows)),
                         _("add the column (or a constant in a mapping file), or check the spelling of the column "
                           "names in the header and the mapping"),
                     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kg.i18n import _
+from kg.i18n import ngettext
 
 
 @dataclass
@@ -46,10 +46,12 @@ class WriteReport:
 
     def summary(self) -> str:
         """The counts in a sentence, in the language in use (``glamkg init``)."""
-        return _("{created} created, {updated} updated, {unchanged} unchanged ({written} triples written, "
-                 "{removed} removed)").format(created=len(self.created), updated=len(self.updated),
-                                              unchanged=len(self.unchanged), written=self.triples_written,
-                                              removed=self.triples_removed)
+        return ngettext("{created} created, {updated} updated, {unchanged} unchanged ({written} triple written, "
+                        "{removed} removed)",
+                        "{created} created, {updated} updated, {unchanged} unchanged ({written} triples written, "
+                        "{removed} removed)", self.triples_written).format(
+            created=len(self.created), updated=len(self.updated), unchanged=len(self.unchanged),
+            written=self.triples_written, removed=self.triples_removed)
 
     def add(self, other: WriteReport) -> None:
         """Take in the ids and the store's figures of a write this one is made of."""

@@ -44,7 +44,7 @@ from typing import Any
 
 from kg import config
 from kg.errors import EntityError, InputError, RemoteError
-from kg.i18n import _
+from kg.i18n import _, ngettext
 from kg.load.plan import Plan, PlanItem, diff_statements, diff_terms
 from kg.load.problems import Problem
 from kg.load.targets.base import ProgressFn, WriteReport, report_unchanged
@@ -531,8 +531,10 @@ class WikibaseTarget:
                     answer = self.api.edit_entity(data, new="item", summary=summary)
                 except RemoteError as e:
                     raise RemoteError(
-                        _("{error} (while creating {id} {label!r}; {n} items created so far; run the same load "
-                          "again to resume: the journal prevents duplicates)").format(
+                        ngettext("{error} (while creating {id} {label!r}; {n} item created so far; run the same "
+                                 "load again to resume: the journal prevents duplicates)",
+                                 "{error} (while creating {id} {label!r}; {n} items created so far; run the same "
+                                 "load again to resume: the journal prevents duplicates)", len(report.created)).format(
                             error=e, id=it.id, label=it.label, n=len(report.created))
                     ) from None
             else:

@@ -52,7 +52,7 @@ from urllib.parse import urlsplit, urlunsplit
 from kg import config
 from kg.errors import InputError, RemoteError
 from kg.http import HttpClient, decode_json, parse_retry_after
-from kg.i18n import N_, _
+from kg.i18n import N_, _, ngettext
 from kg.model import ids
 
 Json = dict[str, Any]
@@ -380,8 +380,10 @@ class WikibaseApi:
                 wait, why = self._server_wait(retry_after, lag, attempt)
                 if attempt >= self.max_lag_retries or self.slept + wait > self.max_sleep:
                     raise ApiError(
-                        _("{api_url}: {code}: {info} (gave up after {attempts} attempts and {slept:g} s of waiting; "
-                          "try again later)").format(
+                        ngettext("{api_url}: {code}: {info} (gave up after {attempts} attempt and {slept:g} s of "
+                                 "waiting; try again later)",
+                                 "{api_url}: {code}: {info} (gave up after {attempts} attempts and {slept:g} s of "
+                                 "waiting; try again later)", attempt + 1).format(
                             api_url=self.api_url, code=code, info=info, attempts=attempt + 1, slept=self.slept),
                         code=code,
                         info=info,
