@@ -5,17 +5,16 @@ by a translated sentence; no English sentence of glamkg's own is left."""
 
 from __future__ import annotations
 
-import http.server
 import re
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from loopback import Quiet, serving
 from test_cli_languages import glamkg, translated
 
 from kg import i18n
@@ -109,7 +108,7 @@ def test_a_locked_store_is_explained_in_the_language(tmp_path: Path, lang: str) 
                   "has it open for writing; wait for it to finish, or open it read-only", said.stderr)
 
 
-class Busy(http.server.BaseHTTPRequestHandler):
+class Busy(Quiet):
     """A SPARQL endpoint on loopback that answers every request 429 Too Many Requests, Retry-After: 0."""
 
     requests: ClassVar[int] = 0
@@ -125,19 +124,12 @@ class Busy(http.server.BaseHTTPRequestHandler):
 
     do_POST = do_GET
 
-    def log_message(self, *args: object) -> None:
-        pass
-
 
 @pytest.fixture
 def busy() -> Iterator[str]:
     Busy.requests = 0
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Busy)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
-    server.shutdown()
-    server.server_close()
+    with serving(Busy) as url:
+        yield url
 
 
 @pytest.mark.parametrize("lang", ["fr", "ar"])

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from loopback import Quiet, serving
 
 from kg.cli import main
 
@@ -17,7 +16,7 @@ ANSWER = json.dumps({"head": {"vars": ["n"]}, "results": {"bindings": [
     {"n": {"type": "literal", "value": "7", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]}}).encode()
 
 
-class Sparql(http.server.BaseHTTPRequestHandler):
+class Sparql(Quiet):
     """A SPARQL endpoint on loopback that first answers with ``script`` (status, headers, body), then 200."""
 
     script: ClassVar[list[tuple[int, dict[str, str], bytes]]] = []
@@ -43,19 +42,12 @@ class Sparql(http.server.BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self._answer()
 
-    def log_message(self, *args: object) -> None:
-        pass
-
 
 @pytest.fixture
 def endpoint() -> Iterator[str]:
     Sparql.script, Sparql.requests = [], 0
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Sparql)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
-    server.shutdown()
-    server.server_close()
+    with serving(Sparql) as url:
+        yield url
 
 
 @pytest.fixture

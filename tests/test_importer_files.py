@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from loopback import Quiet, serving
 
 from kg.errors import EntityError, InputError, RemoteError
 from kg.http import HttpClient
@@ -71,7 +70,7 @@ def test_recorded_answer_through_the_client(srj: Path) -> None:
     body = srj.read_bytes()
     ctype = meta["response"]["headers"]["Content-Type"][0]
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(Quiet):
         def do_GET(self) -> None:
             self.send_response(meta["response"]["status"]["code"])
             self.send_header("Content-Type", ctype)
@@ -81,17 +80,9 @@ def test_recorded_answer_through_the_client(srj: Path) -> None:
 
         do_POST = do_GET
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        svc = wf.Service(f"http://127.0.0.1:{srv.server_address[1]}/sparql", HttpClient(max_retries=0))
-        doc = svc.select("SELECT ?place ?placeLabel ?location ?article WHERE { ?place ?p ?location }")
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    with serving(Handler) as url:
+        doc = wf.Service(url, HttpClient(max_retries=0)).select(
+            "SELECT ?place ?placeLabel ?location ?article WHERE { ?place ?p ?location }")
     pd.testing.assert_frame_equal(results.to_dataframe(doc), results.to_dataframe(json.loads(body)))
 
 
