@@ -241,7 +241,9 @@ def load(
         typer.Option(
             min=0,
             help="Worker processes converting NEW items to RDF for the store (default: up to 2 when 2,000 or "
-            "more items are created, else none; 0: convert in this process).",
+            "more items are created, else none; 0: convert in this process). A sheet's new rows are written "
+            "column by column in this process, without workers (docs/loading.md); workers convert the rest "
+            "(updates, a saved plan, unknown values).",
             show_default=False,
         ),
     ] = None,

@@ -24,7 +24,7 @@ from typing import Any
 
 from kg.errors import EntityError, InputError
 from kg.model import ids, values, wbhash
-from kg.model.entities import MAX_TERM, _uuid5_upper
+from kg.model.entities import MAX_TERM, statement_id
 from kg.model.languages import is_language_code
 from kg.model.schema import model
 from kg.rdf import datavalues as dv
@@ -260,7 +260,7 @@ def ntriples_parts(
         for i in range(start, min(start + chunk, len(items.ids))):
             eid = items.ids[i]
             e = f"<{vocab.entity_iri(eid)}>"
-            stmt = f"<{vocab.statement_ns(eid)}{eid}-"
+            stmt = f"<{vocab.statement_ns(eid)}"
             for pred, lang, column in terms:
                 texts = column[i]
                 if texts is None:
@@ -272,16 +272,15 @@ def ntriples_parts(
                 vals = column[i]
                 if not vals:
                     continue
-                seen: dict[str, int] = {}
+                seen: dict[str, int] = {}  # main snak hash -> identical statements before this one
                 truthy: dict[str, None] = {}
                 for v in vals:
                     val = conv[(pid, type(v), v)]
                     n_statements += 1
                     n_identifiers += val.identifier
-                    key = f"{eid}|{val.hash}"
-                    n = seen.get(key, 0)
-                    seen[key] = n + 1
-                    s = f"{stmt}{_uuid5_upper(key if n == 0 else f'{key}#{n}')}>"
+                    n = seen.get(val.hash, 0)
+                    seen[val.hash] = n + 1
+                    s = f"{stmt}{statement_id(eid, (val.hash,), n).replace('$', '-', 1)}>"  # s:Q1-<uuid> of Q1$<uuid>
                     truthy[f"{e} {wdt} {val.term} .\n"] = None
                     out.append(f"{e} {p} {s} .\n{s}{ranked}{s}{best_rank}{s} {ps} {val.term} .\n{s}{from_ref}")
                     if val.node is not None:
