@@ -1,5 +1,6 @@
 import pytest
 
+from kg.errors import InputError
 from kg.model import ids
 from kg.model.schema import model
 
@@ -61,6 +62,13 @@ def test_local_base_is_configurable(monkeypatch):
     iri = ids.entity_iri(ids.local_id(3))
     assert iri == f"https://example.org/entity/Q{model().local_id_min + 3}"
     assert ids.id_from_iri(iri) == ids.local_id(3)
+    # a base checked once is remembered, but the setting is read again on every call
+    monkeypatch.setenv("GLAMKG_CONCEPT_BASE", "https://other.example/e/")
+    assert ids.entity_iri(ids.local_id(3)) == f"https://other.example/e/Q{model().local_id_min + 3}"
+    monkeypatch.setenv("GLAMKG_CONCEPT_BASE", "https://bad example/")
+    with pytest.raises(InputError, match="GLAMKG_CONCEPT_BASE"):
+        ids.entity_iri(ids.local_id(3))
+    assert ids.entity_iri(" Q55 ") == "http://www.wikidata.org/entity/Q55"
 
 
 def test_storage_json_numeric_ids():

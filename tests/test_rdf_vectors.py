@@ -136,6 +136,20 @@ def test_php_json_float() -> None:
     assert wbhash.php_json([52.0, 1e-05, None, "a/b", "é"]) == '[52.0,1.0e-5,null,"a\\/b","\\u00e9"]'
 
 
+@pytest.mark.parametrize("v", [
+    {"latitude": 52.37, "longitude": 4.89, "precision": 0.0001, "globe": "http://www.wikidata.org/entity/Q2"},
+    {"latitude": -0.0, "longitude": 180, "precision": None, "globe": "http://www.wikidata.org/entity/Q2"},
+    {"latitude": "1e-07", "longitude": -1.5e20, "precision": 1e-05, "globe": "http://ex.org/é/globe"},
+    {"latitude": 10, "longitude": 20, "precision": 1, "globe": None},
+])
+def test_globe_serialization_is_php_json_of_its_fields(v: dict[str, Any]) -> None:
+    """The coordinate serialization written out (one per coordinate of a load) is php_json of the five fields."""
+    prec = v["precision"]
+    fields = [float(v["latitude"]), float(v["longitude"]), None, None if prec is None else float(prec), v["globe"]]
+    expected = wbhash.php_custom("DataValues\\Geo\\Values\\GlobeCoordinateValue", wbhash.php_json(fields))
+    assert wbhash.globe_serialization(v) == expected
+
+
 def test_ntriples_literal_escaping() -> None:
     assert escape_literal('a"b\\c\nd\re\tf\bg\fh') == 'a\\"b\\\\c\\nd\\re\\tf\\bg\\fh'
     assert escape_literal("\x01\x7f") == "\\u0001\\u007F"

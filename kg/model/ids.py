@@ -117,12 +117,18 @@ _BASE = re.compile(r"^https?://[^\s<>\"{}|\\^`]+/$")
 def local_concept_base() -> str:
     """The local concept base: ``$GLAMKG_CONCEPT_BASE`` or the model's (checked: it is written into queries)."""
     base = config.setting("concept_base") or model().namespaces["local_concept_base"]
-    if not _BASE.match(base):
+    if base not in _GOOD_BASES and not _BASE.match(base):
         raise InputError(
             _("GLAMKG_CONCEPT_BASE: expected an http(s) IRI ending in '/' with no spaces, quotes or <>, found {found}")
             .format(found=repr(base))
         )
+    if len(_GOOD_BASES) < 16:
+        _GOOD_BASES.add(base)
     return base
+
+
+#: Concept bases already checked (the setting is read on every call: tests and users may change it)
+_GOOD_BASES: set[str] = set()
 
 
 def concept_base_for(value: str) -> str:
@@ -131,8 +137,9 @@ def concept_base_for(value: str) -> str:
 
 def entity_iri(value: str) -> str:
     """The concept IRI of an entity id: Wikidata's, or the local base for local ids."""
-    eid = parse_id(value)
-    return concept_base_for(str(eid)) + str(eid)
+    eid = parse_id(value)  # parsed once (is_local would parse it again: a load asks this for every row)
+    local = eid.letter == "Q" and eid.number >= local_id_min()
+    return (local_concept_base() if local else wikidata_concept_base()) + f"{eid.letter}{eid.number}"
 
 
 def id_from_iri(iri: str) -> str:

@@ -142,8 +142,12 @@ def quantity_serialization(v: Mapping[str, Any]) -> str:
 def globe_serialization(v: Mapping[str, Any]) -> str:
     """``serialize(GlobeCoordinateValue)``: JSON of [lat, lon, altitude, precision, globe]."""
     prec = v.get("precision")
-    data = [float(v["latitude"]), float(v["longitude"]), None, None if prec is None else float(prec), v["globe"]]
-    return php_custom("DataValues\\Geo\\Values\\GlobeCoordinateValue", php_json(data))
+    # php_json([lat, lon, None, precision, globe]) written out: one of these per coordinate of a load
+    prec_s = "null" if prec is None else php_json_float(prec)
+    globe = v["globe"]
+    globe_s = _json_str(globe) if isinstance(globe, str) else php_json(globe)
+    data = f"[{php_json_float(v['latitude'])},{php_json_float(v['longitude'])},null,{prec_s},{globe_s}]"
+    return php_custom("DataValues\\Geo\\Values\\GlobeCoordinateValue", data)
 
 
 def globe_hash(v: Mapping[str, Any]) -> str:
