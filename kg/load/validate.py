@@ -264,14 +264,13 @@ def check_rows(
         for r in kr.properties:
             if r.path in absent:
                 continue
-            vals = nodes.get(r.path, [])
-            col = _column_for(row, r)
+            vals = nodes.get(r.path, [])  # the problem's column is looked up only for a problem
             if r.path in kr.unknowable and not vals and not _unknown(nodes, r.path):
                 problems.append(
                     Problem(
                         file,
                         row.number,
-                        col,
+                        _column_for(row, r),
                         shown(kr.unknowable[r.path]) or _("a value for {name}, or unknown").format(name=r.name),
                         _("an empty cell"),
                         _("write the date, or unknown when it cannot be known (not an invented date)"),
@@ -283,7 +282,7 @@ def check_rows(
                     Problem(
                         file,
                         row.number,
-                        col,
+                        _column_for(row, r),
                         shown(r.message)
                         or _("a value for {name} (required for {kind})").format(name=r.name, kind=kind),
                         _("an empty cell"),
@@ -296,7 +295,7 @@ def check_rows(
                     Problem(
                         file,
                         row.number,
-                        vals[-1][2] or col,
+                        vals[-1][2] or _column_for(row, r),
                         _("at most {max_count} value(s) for {name}").format(max_count=r.max_count, name=r.name),
                         f"{len(vals)}: " + " | ".join(_show(v[1]) for v in vals),
                         _("keep one value in the cell"),
@@ -309,7 +308,8 @@ def check_rows(
                     if r.allowed is not None and node[0]:
                         found = f"{found} ({names[node[1]]})" if node[1] in names else found
                     problems.append(
-                        Problem(file, row.number, vcol or col, shown(r.message) or bad, repr(found), _hint(r, why, bad))
+                        Problem(file, row.number, vcol or _column_for(row, r), shown(r.message) or bad, repr(found),
+                                _hint(r, why, bad))
                     )
             if r.less_or_equal:
                 others = nodes.get(r.less_or_equal, [])
@@ -321,7 +321,7 @@ def check_rows(
                                 Problem(
                                     file,
                                     row.number,
-                                    c1 or col,
+                                    c1 or _column_for(row, r),
                                     shown(r.message) or f"{r.name} <= {other}",
                                     _("{name} {value} after {other} {other_value}").format(
                                         name=r.name, value=_show(v1), other=other, other_value=_show(v2)),
