@@ -80,6 +80,21 @@ def _bad_time(value: object, detail: str) -> InputError:
     return err
 
 
+_MODEL_VALUE_IRIS: dict[str, str] = {}
+
+
+def _model_value_iri(name: str) -> str:
+    """The IRI of the model's value ``name`` (earth, gregorian, julian): made once per name when it is a Wikidata
+    item (its IRI does not depend on the local concept base, a setting); every coordinate and date asks for it."""
+    iri = _MODEL_VALUE_IRIS.get(name)
+    if iri is None:
+        eid = model().value(name).id
+        iri = ids.entity_iri(eid)
+        if not ids.is_local(eid):
+            _MODEL_VALUE_IRIS[name] = iri
+    return iri
+
+
 def _iri_of_item(value: str) -> str:
     """An item IRI from ``Q..`` or an IRI (returned unchanged)."""
     if value.startswith(("http://", "https://")):
@@ -198,7 +213,7 @@ class Time:
         object.__setattr__(self, "value", norm)
         object.__setattr__(self, "precision", precision)
         cal = self.calendar
-        cal = ids.entity_iri(model().value(cal).id) if cal in ("gregorian", "julian") else _iri_of_item(cal)
+        cal = _model_value_iri(cal) if cal in ("gregorian", "julian") else _iri_of_item(cal)
         object.__setattr__(self, "calendar", cal)
         for name in ("timezone", "before", "after"):
             v = getattr(self, name)
@@ -271,7 +286,7 @@ class Coordinate:
                 .format(found=repr(self.precision))
             )
         globe = self.globe
-        globe = ids.entity_iri(model().value("earth").id) if globe == "earth" else _iri_of_item(globe)
+        globe = _model_value_iri("earth") if globe == "earth" else _iri_of_item(globe)
         object.__setattr__(self, "lat", lat)
         object.__setattr__(self, "lon", lon)
         object.__setattr__(self, "precision", precision)
