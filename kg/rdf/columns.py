@@ -130,17 +130,31 @@ def _earth_point(h: str, parsed: Mapping[str, Any], nt: NtTerms) -> _Value:
     value_node), each PHP float string made once."""
     lat, lon = wbhash.php_float(parsed["latitude"]), wbhash.php_float(parsed["longitude"])
     prec = wbhash.php_float(parsed["precision"])
-    c = nt.c
+    a, kind, glat, glon, gprec, gglobe, earth, double, wkt = _earth_terms(nt)
     node = nt.value(wbhash.md5(f"{lat}|{lon}|{prec}|{GLOBE_EARTH}"))
-    double = f"^^{c(XSD_DOUBLE)}"
     lines = (
-        f"{node} {c(A)} {c(wb('GlobecoordinateValue'))} .\n"
-        f'{node} {c(wb("geoLatitude"))} "{lat}"{double} .\n'
-        f'{node} {c(wb("geoLongitude"))} "{lon}"{double} .\n'
-        f'{node} {c(wb("geoPrecision"))} "{prec}"{double} .\n'
-        f"{node} {c(wb('geoGlobe'))} {nt.iri(GLOBE_EARTH)} .\n"
+        f"{node} {a} {kind} .\n"
+        f'{node} {glat} "{lat}"{double} .\n'
+        f'{node} {glon} "{lon}"{double} .\n'
+        f'{node} {gprec} "{prec}"{double} .\n'
+        f"{node} {gglobe} {earth} .\n"
     )
-    return _Value(h, f'"Point({lon} {lat})"^^{c(WKT)}', node, lines, False)
+    return _Value(h, f'"Point({lon} {lat})"{wkt}', node, lines, False)
+
+
+_EARTH_TERMS: dict[NtTerms, tuple[str, ...]] = {}
+
+
+def _earth_terms(nt: NtTerms) -> tuple[str, ...]:
+    """The constant terms of an Earth coordinate's value node in ``nt`` (one coordinate per row of a load)."""
+    found = _EARTH_TERMS.get(nt)
+    if found is None:
+        c = nt.c
+        found = _EARTH_TERMS[nt] = (
+            c(A), c(wb("GlobecoordinateValue")), c(wb("geoLatitude")), c(wb("geoLongitude")), c(wb("geoPrecision")),
+            c(wb("geoGlobe")), nt.iri(GLOBE_EARTH), f"^^{c(XSD_DOUBLE)}", f"^^{c(WKT)}",
+        )
+    return found
 
 
 def _terms(pid: str, dt: str, datavalue: Mapping[str, Any], nt: NtTerms) -> tuple[str, str | None, str]:
