@@ -374,3 +374,16 @@ def test_real_entity_round_trips_through_wikibaseintegrator():
     ours = set(wdqs_triples(real))
     assert {t for t in ours if t.predicate.value not in page_meta} == set(wdqs_triples(back))
     assert {t.predicate.value for t in ours - set(wdqs_triples(back))} == set(page_meta)
+
+
+def test_statement_uuid_is_the_uuid_of_statement_id():
+    """kg.rdf.columns writes statement IRIs from statement_uuid: the same uuid as statement_id's, as uuid5 makes it."""
+    import uuid
+
+    from kg.model.entities import GUID_NAMESPACE, statement_id, statement_uuid
+
+    for hashes, repeat in ((["ab"], 0), (["ab"], 2), (["ab", "cd"], 0)):
+        key = "|".join(["Q7", *hashes])
+        name = key if repeat == 0 else f"{key}#{repeat}"
+        assert statement_uuid(key, repeat) == str(uuid.uuid5(GUID_NAMESPACE, name)).upper()
+        assert statement_id("Q7", hashes, repeat) == f"Q7${statement_uuid(key, repeat)}"

@@ -123,8 +123,13 @@ def _uuid5_upper(name: str) -> str:
 def statement_id(entity_id: str, snak_hashes: Sequence[str], repeat: int = 0) -> str:
     """The id :func:`to_json` gives a statement of ``entity_id``: ``Q..$<uuid5>`` of the item id and the hashes
     of the main snak then the qualifiers (``repeat``: how many identical statements the item has before it)."""
-    key = "|".join([entity_id, *snak_hashes])
-    return f"{entity_id}${_uuid5_upper(key if repeat == 0 else f'{key}#{repeat}')}"
+    return f"{entity_id}${statement_uuid('|'.join([entity_id, *snak_hashes]), repeat)}"
+
+
+def statement_uuid(key: str, repeat: int = 0) -> str:
+    """The ``<uuid5>`` of :func:`statement_id` from its key, ``<entity id>|<main snak hash>[|<qualifier hash>...]``
+    (for writers that build the key themselves: kg.rdf.columns, once per statement of a load)."""
+    return _uuid5_upper(key if repeat == 0 else f"{key}#{repeat}")
 
 
 class _Builder:

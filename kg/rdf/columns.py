@@ -24,7 +24,7 @@ from typing import Any
 
 from kg.errors import EntityError, InputError
 from kg.model import ids, values, wbhash
-from kg.model.entities import MAX_TERM, statement_id
+from kg.model.entities import MAX_TERM, statement_uuid
 from kg.model.languages import is_language_code
 from kg.model.schema import model
 from kg.rdf import datavalues as dv
@@ -274,7 +274,7 @@ def ntriples_parts(
         for i in range(start, min(start + chunk, len(items.ids))):
             eid = items.ids[i]
             e = f"<{vocab.entity_iri(eid)}>"
-            stmt = f"<{vocab.statement_ns(eid)}"
+            stmt = f"<{vocab.statement_ns(eid)}{eid}-"
             for pred, lang, column in terms:
                 texts = column[i]
                 if texts is None:
@@ -294,7 +294,7 @@ def ntriples_parts(
                     n_identifiers += val.identifier
                     n = seen.get(val.hash, 0)
                     seen[val.hash] = n + 1
-                    s = f"{stmt}{statement_id(eid, (val.hash,), n).replace('$', '-', 1)}>"  # s:Q1-<uuid> of Q1$<uuid>
+                    s = f"{stmt}{statement_uuid(f'{eid}|{val.hash}', n)}>"  # s:Q1-<uuid> of statement_id's Q1$<uuid>
                     truthy[f"{e} {wdt} {val.term} .\n"] = None
                     out.append(f"{e} {p} {s} .\n{s}{ranked}{s}{best_rank}{s} {ps} {val.term} .\n{s}{from_ref}")
                     if val.node is not None:
