@@ -61,6 +61,7 @@ from kg.model.entities import Claim, Record, to_json
 from kg.model.schema import model
 from kg.model.values import Coordinate, Quantity, Time
 from kg.progress import Advance
+from kg.query import derivation
 from kg.rdf import conversion
 
 BATCH = 5_000
@@ -82,6 +83,10 @@ class DemoReport:
     unchanged: int = 0
     seconds: float = 0.0
     per_region: dict[str, int] = field(default_factory=dict)
+    # When the demo was written into an empty store in one streamed write: the :data:`kg.query.derivation.MAP_TRIPLES`
+    # of everything it wrote, from which the derived tables are built without asking the engine
+    # (:func:`kg.query.derivation.build_from_triples`); else None.
+    map_triples: list[tuple[bytes, bytes, bytes]] | None = field(default=None, repr=False)
 
     @property
     def entities(self) -> int:
@@ -100,6 +105,8 @@ class JobResult:
     # once, and the entities reduced to their ids (the store needs nothing else); ``job`` to make them again.
     ntriples: bytes | None = None
     job: Job | None = None
+    # With rdf=True: the lines of ``ntriples`` the derived map table is made of (kg.query.derivation.MAP_TRIPLES)
+    map_triples: list[tuple[bytes, bytes, bytes]] | None = None
 
 
 def _label(kind: str, place_name: str, lang: str) -> str:
@@ -113,6 +120,7 @@ def _with_triples(res: JobResult) -> JobResult:
     if nt.startswith(b"_:") or b"\n_:" in nt or b"> _:" in nt:
         return res  # blank nodes (or text that looks like one) would not survive the bulk load: the store converts
     res.ntriples = b"".join(dict.fromkeys(nt.splitlines(keepends=True)))
+    res.map_triples = derivation.MAP_TRIPLES.findall(res.ntriples)
     # The store needs only the ids once it has the triples: send those, not the full entity JSON, so the main
     # process does not spend its time unpickling it.
     res.entities = [{"id": e["id"]} for e in res.entities]
@@ -388,7 +396,7 @@ def _write_streamed(store: Any, institutions: int, seed: int, workers: int, rep:
     Returns "written", or why nothing was written (``rep`` untouched): "exists" (an item of the demo is already in
     the store: a re-run, which :func:`write_demo` merges batch by batch) or "blank" (a worker sent no N-Triples).
     """
-    got = DemoReport(seed=seed, institutions=0)
+    got = DemoReport(seed=seed, institutions=0, map_triples=[])
 
     def parts(pool: Any) -> Iterator[bytes]:
         for r in results(institutions, seed, workers=workers, rdf=True, pool=pool):
@@ -399,6 +407,11 @@ def _write_streamed(store: Any, institutions: int, seed: int, workers: int, rep:
             got.partnerships += r.partnerships
             got.contributions += r.contributions
             got.per_region[r.region] = got.per_region.get(r.region, 0) + r.institutions
+            if got.map_triples is not None:
+                if r.map_triples is None:
+                    got.map_triples = None
+                else:
+                    got.map_triples += r.map_triples
             yield r.ntriples
             if progress:
                 progress(r.institutions)
@@ -417,7 +430,7 @@ def _write_streamed(store: Any, institutions: int, seed: int, workers: int, rep:
         raise GlamkgError(ngettext("demo: expected {n} item from the generator, found {found}",
                                    "demo: expected {n} items from the generator, found {found}", len(all_ids)).format(
             n=f"{len(all_ids):,}", found=f"{got.entities:,}"))
-    for name in ("institutions", "partners", "partnerships", "contributions", "per_region"):
+    for name in ("institutions", "partners", "partnerships", "contributions", "per_region", "map_triples"):
         setattr(rep, name, getattr(got, name))
     rep.created += len(wr.created)
     return "written"
@@ -470,8 +483,11 @@ def write_demo(
     fast = hasattr(store, "add_new_entities")
     streamed = ""
     if fast and workers > 0 and getattr(store, "path", None) is not None:
+        empty = store.is_empty()
         flush()  # the classes first (a small write of their own)
         streamed = _write_streamed(store, institutions, seed, workers, rep, progress)
+        if not empty:  # what was in the store before is not in the demo's triples: no derived table from them
+            rep.map_triples = None
     # The workers convert too (rdf) only when every item is new: they then send ids, not the entity JSON, which
     # merging with items already in the store needs (a re-run merged those id-only stubs and emptied the items).
     rdf = workers > 0 and streamed != "exists"

@@ -1,7 +1,11 @@
 """Building the derived tables (:mod:`kg.query.derived`): what the commands that write a store call after their
 write (:func:`refresh`). It asks the engine, on the store's published content, for each derived query without its
 label lookup and for every language-tagged ``rdfs:label``, and keeps both in ``<store>.derived/g<generation>/``
-(written beside it, then renamed into place; older generations are deleted)."""
+(written beside it, then renamed into place; older generations are deleted).
+
+A writer that knows every triple it wrote into an empty store (``glamkg demo``) builds them instead from those
+triples (:func:`build_from_triples`: the same files, without asking the engine again), for the queries of
+:data:`FROM_TRIPLES` whose text is the one that evaluation was checked against."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -17,10 +22,23 @@ from typing import Any
 
 from kg.i18n import _
 from kg.query.derived import DERIVED, FORMAT, MANIFEST, folder, read_json, shape, store_key, text_hash
-from kg.query.terms import Col
+from kg.query.terms import Col, tsv_column, tsv_term
 
 log = logging.getLogger(__name__)
 _RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+_WDT = "http://www.wikidata.org/prop/direct/"
+
+#: The saved queries :func:`build_from_triples` answers, each with the sha256 of the saved text its evaluation
+#: (:func:`_map_rows`) was written for and is tested against (tests/test_derived.py compares it with the
+#: engine's): an edited query is built by the engine (:func:`refresh`).
+FROM_TRIPLES = {"institutions_locations": "98d64333798a937e7966476807afce44dd30a0daeb7b0957365a413487239f7d"}
+#: The N-Triples lines :func:`build_from_triples` needs, as (subject, predicate, object) text: the map's
+#: ``wdt:P31``, ``wdt:P17``, ``wdt:P625`` and every ``rdfs:label`` (``MAP_TRIPLES.findall(ntriples)``).
+MAP_TRIPLES = re.compile(
+    rb"^(<[^>]*>) <(http://www\.wikidata\.org/prop/direct/P(?:31|17|625)|http://www\.w3\.org/2000/01/rdf-schema#label)>"
+    rb" (.*) \.$", re.MULTILINE)
+_VALUES_TYPE = re.compile(r"VALUES \?type \{([^}]*)\}")
+_PREFIX = re.compile(r"^PREFIX (\w*): <([^>]*)>", re.MULTILINE)
 
 
 def refresh(path: str | Path | None = None) -> Path | None:
@@ -58,12 +76,7 @@ def _build(st: Any) -> Path | None:
             n: q.get("text_sha256") for n, q in done.get("queries", {}).items()
         } == {n: text_hash(t) for n, t in texts.items()}:
             return root / f"g{key['generation']}"  # up to date (a write that changed nothing)
-    root.mkdir(exist_ok=True)
-    tmp = root / f".tmp-{key['generation']}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    manifest: dict[str, Any] = {"format": FORMAT, "key": key, "queries": {},
-                                "built_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    tables: dict[str, _Table] = {}
     labels: dict[str, dict[str, list[Any]]] | None = None
     for name, text in texts.items():
         found = shape(text)
@@ -80,12 +93,31 @@ def _build(st: Any) -> Path | None:
             continue
         if labels is None:
             labels = _labels(st)
+        tables[name] = (text, base, [s for s in subjects if s is not None], labels)
+    return _publish(root, key, tables, started)
+
+
+#: One derived table: the query's text, its base columns, each row's subject key, and the labels by language
+#: and subject.
+_Table = tuple[str, dict[str, Col], list[str], dict[str, dict[str, list[Any]]]]
+
+
+def _publish(root: Path, key: dict[str, str], tables: dict[str, _Table], started: float) -> Path:
+    """Write ``tables`` for the store content ``key`` into ``root/g<generation>`` (beside, then renamed into
+    place) and remove older generations."""
+    root.mkdir(exist_ok=True)
+    tmp = root / f".tmp-{key['generation']}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    manifest: dict[str, Any] = {"format": FORMAT, "key": key, "queries": {},
+                                "built_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    for name, (text, base, subjects, labels) in tables.items():
         files = {"base": f"{name}.base.json"}
         _write(tmp / files["base"], {v: _col_json(c) for v, c in base.items()})
         for lang, by_subject in labels.items():  # a list beside the rows: each row's labels in that language
             files[lang] = f"{name}.labels.{len(files)}.json"
-            _write(tmp / files[lang], [_entry(by_subject.get(s)) for s in subjects])  # type: ignore[arg-type]
-        manifest["queries"][name] = {"text_sha256": text_hash(text), "rows": nrows, "files": files}
+            _write(tmp / files[lang], [_entry(by_subject.get(s)) for s in subjects])
+        manifest["queries"][name] = {"text_sha256": text_hash(text), "rows": len(subjects), "files": files}
     _write(tmp / MANIFEST, manifest)
     target = root / f"g{key['generation']}"
     if target.exists():  # built again for the same content: the new one replaces it
@@ -97,6 +129,87 @@ def _build(st: Any) -> Path | None:
     log.info(_("derived tables for store generation {generation} built in {seconds} s").format(
         generation=key["generation"], seconds=f"{time.monotonic() - started:.1f}"))
     return target
+
+
+def build_from_triples(path: str | Path, written: dict[str, Any],
+                       triples: list[tuple[bytes, bytes, bytes]]) -> Path | None:
+    """The derived tables of the store at ``path`` built from ``triples`` (the :data:`MAP_TRIPLES` of every triple
+    of its default graph, as a writer into an empty store has them), without asking the engine: the same files
+    as :func:`refresh`'s. ``written``: the store's ``meta()`` as the writer left it. When the store's content is
+    no longer that (a write since), a query's text is not the one of :data:`FROM_TRIPLES`, or the tables are
+    off, nothing is built and None is returned: the caller then calls :func:`refresh`."""
+    from kg import config
+    from kg.errors import GlamkgError
+    from kg.query import saved
+    from kg.store import Store
+
+    if (config.setting("derived_tables") or "").strip().lower() in ("off", "0", "no", "false"):
+        return None
+    started = time.monotonic()
+    try:
+        with Store.open(path, read_only=True) as st:
+            key = store_key(st)
+            if key is None or key["generation"] != str(written.get("generation")) or key["write"] != str(
+                    written.get("write_token") or ""):
+                return None
+            tables: dict[str, _Table] = {}
+            for name in DERIVED:
+                raw = saved.get(name).text
+                if text_hash(raw) != FROM_TRIPLES.get(name):
+                    return None
+                table = _map_table(saved.with_local_base(raw), triples)
+                if table is None:
+                    return None
+                tables[name] = table
+            return _publish(folder(Path(str(st.path))), key, tables, started)
+    except (GlamkgError, OSError, RuntimeError, ValueError) as e:  # the write is done; the engine answers
+        log.warning(_("the derived tables of the store were not built (the saved queries will ask the engine): "
+                      "{error}").format(error=e))
+        return None
+
+
+def _map_table(text: str, triples: list[tuple[bytes, bytes, bytes]]) -> _Table | None:
+    """The map's table from the triples: ``?item wdt:P31 ?type`` (a type of the query's ``VALUES``) joined on
+    ``?item`` with ``wdt:P17 ?country`` and ``wdt:P625 ?coordinates`` (a row per combination, as the engine's
+    join), and every language-tagged label by subject (what :func:`_labels` reads). None when the text's
+    ``VALUES`` cannot be read or a language tag is not lower case (the engine then builds it)."""
+    prefixes = dict(_PREFIX.findall(text))
+    values = _VALUES_TYPE.search(text)
+    if values is None:
+        return None
+    types = set()
+    for token in values.group(1).split():
+        prefix, _colon, local = token.partition(":")
+        if prefix not in prefixes:
+            return None
+        types.add(f"<{prefixes[prefix]}{local}>")
+    by: dict[str, dict[str, list[str]]] = {_WDT + p: {} for p in ("P31", "P17", "P625")}
+    by[_RDFS_LABEL] = {}
+    for s, p, o in dict.fromkeys(triples):  # a triple written twice is stored once
+        by[p.decode()].setdefault(s.decode(), []).append(o.decode())
+    countries, points = by[_WDT + "P17"], by[_WDT + "P625"]
+    cells: list[list[str]] = [[], [], [], []]
+    for item, classes in by[_WDT + "P31"].items():
+        for cls in classes:
+            if cls not in types:
+                continue
+            for country in countries.get(item, ()):
+                for point in points.get(item, ()):
+                    for col, cell in zip(cells, (item, cls, country, point), strict=True):
+                        col.append(cell)
+    base = dict(zip(("item", "type", "country", "coordinates"), map(tsv_column, cells), strict=True))
+    labels: dict[str, dict[str, list[Any]]] = {}
+    for subject, objects in by[_RDFS_LABEL].items():
+        key = f"uri {tsv_term(subject)[1]}"
+        for obj in objects:
+            kind, value, tag = tsv_term(obj)
+            if kind != "lang" or not tag:
+                continue
+            if tag != tag.lower():
+                return None
+            labels.setdefault(tag, {}).setdefault(key, []).append(value)
+    subjects = [f"uri {v}" for v in base["item"].values]
+    return text, base, subjects, labels
 
 
 def _stale(entry: Path, key: dict[str, str]) -> bool:
