@@ -388,10 +388,13 @@ class _NoTriples(Exception):
 
 
 def _write_streamed(store: Any, institutions: int, seed: int, workers: int, rep: DemoReport,
-                    progress: Advance | None) -> str:
+                    progress: Advance | None, first: Sequence[dict[str, Any]] = ()) -> str:
     """Write the whole demo as ONE write of new items (``Store.add_new_entities`` with the workers' N-Triples
     streamed into the copy a swap builds): generation, conversion (in the workers) and Oxigraph's bulk load (in
     the store's loader threads) overlap, and the store gets one set of files instead of one per batch.
+
+    ``first``: entities written first in the same write (the classes, into an empty store: one write, and no
+    per-item check that the demo's items are new, which a store holding the classes would need).
 
     Returns "written", or why nothing was written (``rep`` untouched): "exists" (an item of the demo is already in
     the store: a re-run, which :func:`write_demo` merges batch by batch) or "blank" (a worker sent no N-Triples).
@@ -399,6 +402,11 @@ def _write_streamed(store: Any, institutions: int, seed: int, workers: int, rep:
     got = DemoReport(seed=seed, institutions=0, map_triples=[])
 
     def parts(pool: Any) -> Iterator[bytes]:
+        if first:
+            nt = _with_triples(JobResult(list(first), 0, 0, 0, 0, "")).ntriples
+            if nt is None:
+                raise _NoTriples
+            yield nt
         for r in results(institutions, seed, workers=workers, rdf=True, pool=pool):
             if r.ntriples is None:
                 raise _NoTriples
@@ -419,17 +427,18 @@ def _write_streamed(store: Any, institutions: int, seed: int, workers: int, rep:
     with conversion.worker_pool(workers) as pool:  # spawned: no fork of a process holding an open store
         for _worker in range(workers):  # the workers start and load the model while this process reads the gazetteer
             pool.submit(warm)
-        all_ids = [i for j in jobs(institutions, seed) for i in job_ids(j)]
+        all_ids = [str(e["id"]) for e in first] + [i for j in jobs(institutions, seed) for i in job_ids(j)]
         try:
             wr = store.add_new_entities(parts(pool), all_ids, no_blank_nodes=True)
         except _NoTriples:
             return "blank"
     if wr is None:
         return "exists"
-    if got.entities != len(all_ids):  # job_ids and run_job disagree: a bug, never a silent partial demo
+    if got.entities + len(first) != len(all_ids):  # job_ids and run_job disagree: a bug, never a silent partial demo
         raise GlamkgError(ngettext("demo: expected {n} item from the generator, found {found}",
-                                   "demo: expected {n} items from the generator, found {found}", len(all_ids)).format(
-            n=f"{len(all_ids):,}", found=f"{got.entities:,}"))
+                                   "demo: expected {n} items from the generator, found {found}",
+                                   len(all_ids) - len(first)).format(
+            n=f"{len(all_ids) - len(first):,}", found=f"{got.entities:,}"))
     for name in ("institutions", "partners", "partnerships", "contributions", "per_region", "map_triples"):
         setattr(rep, name, getattr(got, name))
     rep.created += len(wr.created)
@@ -484,8 +493,11 @@ def write_demo(
     streamed = ""
     if fast and workers > 0 and getattr(store, "path", None) is not None:
         empty = store.is_empty()
-        flush()  # the classes first (a small write of their own)
-        streamed = _write_streamed(store, institutions, seed, workers, rep, progress)
+        if not empty:
+            flush()  # the classes first (a small write of their own); into an empty store they go with the rest
+        streamed = _write_streamed(store, institutions, seed, workers, rep, progress, first=list(buf))
+        if streamed == "written":
+            buf.clear()
         if not empty:  # what was in the store before is not in the demo's triples: no derived table from them
             rep.map_triples = None
     # The workers convert too (rdf) only when every item is new: they then send ids, not the entity JSON, which
