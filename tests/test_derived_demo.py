@@ -116,3 +116,18 @@ def test_a_demo_into_a_store_with_data_asks_the_engine(tmp_path: Path, monkeypat
     assert main(["demo", "--institutions", "300", "--store", str(path), "--workers", "1"]) == 0
     assert len(called) == 1
     assert answer(path, tmp_path / "map.csv")[1]["derived"] is not None
+
+
+def test_the_map_lines_are_found_by_their_predicate_only() -> None:
+    """The workers' pick of lines: a predicate's text inside a literal is not a line's predicate."""
+    label = "http://www.w3.org/2000/01/rdf-schema#label"
+    nt = (f'<http://x/s> <{label}> "a> <{label}> b"@en .\n'
+          '<http://x/t> <http://x/p> "q> <http://www.wikidata.org/prop/direct/P31> z" .\n'
+          '<http://x/u> <http://www.wikidata.org/prop/direct/P17> <http://x/c> .\n'
+          '<http://x/u> <http://www.wikidata.org/prop/direct/P1> <http://x/c> .\n'
+          '<http://x/u> <http://www.wikidata.org/prop/direct/P625> "Point(1 2)"^^<http://x/wkt> .').encode()
+    assert derivation.map_triples(nt) == [
+        (b"<http://x/s>", label.encode(), f'"a> <{label}> b"@en'.encode()),
+        (b"<http://x/u>", b"http://www.wikidata.org/prop/direct/P17", b"<http://x/c>"),
+        (b"<http://x/u>", b"http://www.wikidata.org/prop/direct/P625", b'"Point(1 2)"^^<http://x/wkt>'),
+    ]

@@ -83,7 +83,7 @@ class DemoReport:
     unchanged: int = 0
     seconds: float = 0.0
     per_region: dict[str, int] = field(default_factory=dict)
-    # When the demo was written into an empty store in one streamed write: the :data:`kg.query.derivation.MAP_TRIPLES`
+    # When the demo was written into an empty store in one streamed write: the kg.query.derivation.map_triples
     # of everything it wrote, from which the derived tables are built without asking the engine
     # (:func:`kg.query.derivation.build_from_triples`); else None.
     map_triples: list[tuple[bytes, bytes, bytes]] | None = field(default=None, repr=False)
@@ -105,7 +105,7 @@ class JobResult:
     # once, and the entities reduced to their ids (the store needs nothing else); ``job`` to make them again.
     ntriples: bytes | None = None
     job: Job | None = None
-    # With rdf=True: the lines of ``ntriples`` the derived map table is made of (kg.query.derivation.MAP_TRIPLES)
+    # With rdf=True: the lines of ``ntriples`` the derived map table is made of (kg.query.derivation.map_triples)
     map_triples: list[tuple[bytes, bytes, bytes]] | None = None
 
 
@@ -120,7 +120,7 @@ def _with_triples(res: JobResult) -> JobResult:
     if nt.startswith(b"_:") or b"\n_:" in nt or b"> _:" in nt:
         return res  # blank nodes (or text that looks like one) would not survive the bulk load: the store converts
     res.ntriples = b"".join(dict.fromkeys(nt.splitlines(keepends=True)))
-    res.map_triples = derivation.MAP_TRIPLES.findall(res.ntriples)
+    res.map_triples = derivation.map_triples(res.ntriples)
     # The store needs only the ids once it has the triples: send those, not the full entity JSON, so the main
     # process does not spend its time unpickling it.
     res.entities = [{"id": e["id"]} for e in res.entities]

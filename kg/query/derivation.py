@@ -32,11 +32,9 @@ _WDT = "http://www.wikidata.org/prop/direct/"
 #: (:func:`_map_rows`) was written for and is tested against (tests/test_derived.py compares it with the
 #: engine's): an edited query is built by the engine (:func:`refresh`).
 FROM_TRIPLES = {"institutions_locations": "98d64333798a937e7966476807afce44dd30a0daeb7b0957365a413487239f7d"}
-#: The N-Triples lines :func:`build_from_triples` needs, as (subject, predicate, object) text: the map's
-#: ``wdt:P31``, ``wdt:P17``, ``wdt:P625`` and every ``rdfs:label`` (``MAP_TRIPLES.findall(ntriples)``).
-MAP_TRIPLES = re.compile(
-    rb"^(<[^>]*>) <(http://www\.wikidata\.org/prop/direct/P(?:31|17|625)|http://www\.w3\.org/2000/01/rdf-schema#label)>"
-    rb" (.*) \.$", re.MULTILINE)
+# The predicates of the lines build_from_triples needs: the map's wdt:P31, wdt:P17, wdt:P625 and rdfs:label
+_MAP_PREDICATE = re.compile(
+    rb"> <(http://www\.wikidata\.org/prop/direct/P(?:31|17|625)|http://www\.w3\.org/2000/01/rdf-schema#label)> ")
 _VALUES_TYPE = re.compile(r"VALUES \?type \{([^}]*)\}")
 _PREFIX = re.compile(r"^PREFIX (\w*): <([^>]*)>", re.MULTILINE)
 
@@ -131,9 +129,29 @@ def _publish(root: Path, key: dict[str, str], tables: dict[str, _Table], started
     return target
 
 
+def map_triples(ntriples: bytes) -> list[tuple[bytes, bytes, bytes]]:
+    """The lines of ``ntriples`` (N-Triples, each line ``<s> <p> o .``) that :func:`build_from_triples` needs, as
+    (subject, predicate, object) text: the map's ``wdt:P31``, ``wdt:P17``, ``wdt:P625`` and every ``rdfs:label``.
+    The predicate is found first (a fast search), then its line; a match inside a literal is not the line's
+    predicate (what precedes it on the line is not one IRI) and is skipped."""
+    out = []
+    for m in _MAP_PREDICATE.finditer(ntriples):
+        at = m.start() + 1
+        start = ntriples.rfind(b"\n", 0, at) + 1
+        subject = ntriples[start:at]
+        if subject[:1] != b"<" or b" " in subject or b">" in subject[:-1]:
+            continue
+        end = ntriples.find(b"\n", m.end())
+        line_end = len(ntriples) if end < 0 else end
+        obj = ntriples[m.end():line_end].rstrip()
+        if obj.endswith(b" ."):
+            out.append((subject, m.group(1), obj[:-2]))
+    return out
+
+
 def build_from_triples(path: str | Path, written: dict[str, Any],
                        triples: list[tuple[bytes, bytes, bytes]]) -> Path | None:
-    """The derived tables of the store at ``path`` built from ``triples`` (the :data:`MAP_TRIPLES` of every triple
+    """The derived tables of the store at ``path`` built from ``triples`` (the :func:`map_triples` of every triple
     of its default graph, as a writer into an empty store has them), without asking the engine: the same files
     as :func:`refresh`'s. ``written``: the store's ``meta()`` as the writer left it. When the store's content is
     no longer that (a write since), a query's text is not the one of :data:`FROM_TRIPLES`, or the tables are
@@ -171,7 +189,7 @@ def build_from_triples(path: str | Path, written: dict[str, Any],
 def _map_table(text: str, triples: list[tuple[bytes, bytes, bytes]]) -> _Table | None:
     """The map's table from the triples: ``?item wdt:P31 ?type`` (a type of the query's ``VALUES``) joined on
     ``?item`` with ``wdt:P17 ?country`` and ``wdt:P625 ?coordinates`` (a row per combination, as the engine's
-    join), and every language-tagged label by subject (what :func:`_labels` reads). None when the text's
+    join), and the language-tagged labels of its items (what :func:`_labels` reads of them). None when the text's
     ``VALUES`` cannot be read or a language tag is not lower case (the engine then builds it)."""
     prefixes = dict(_PREFIX.findall(text))
     values = _VALUES_TYPE.search(text)
@@ -198,8 +216,11 @@ def _map_table(text: str, triples: list[tuple[bytes, bytes, bytes]]) -> _Table |
                     for col, cell in zip(cells, (item, cls, country, point), strict=True):
                         col.append(cell)
     base = dict(zip(("item", "type", "country", "coordinates"), map(tsv_column, cells), strict=True))
-    labels: dict[str, dict[str, list[Any]]] = {}
+    labels: dict[str, dict[str, list[Any]]] = {}  # of the rows' items: no other label is read from the table
+    on_map = set(cells[0])
     for subject, objects in by[_RDFS_LABEL].items():
+        if subject not in on_map:
+            continue
         key = f"uri {tsv_term(subject)[1]}"
         for obj in objects:
             kind, value, tag = tsv_term(obj)
