@@ -201,29 +201,33 @@ def _map_table(text: str, triples: list[tuple[bytes, bytes, bytes]]) -> _Table |
         if prefix not in prefixes:
             return None
         types.add(f"<{prefixes[prefix]}{local}>")
-    by: dict[str, dict[str, list[str]]] = {_WDT + p: {} for p in ("P31", "P17", "P625")}
-    by[_RDFS_LABEL] = {}
-    for s, p, o in dict.fromkeys(triples):  # a triple written twice is stored once
-        by[p.decode()].setdefault(s.decode(), []).append(o.decode())
-    countries, points = by[_WDT + "P17"], by[_WDT + "P625"]
-    cells: list[list[str]] = [[], [], [], []]
-    for item, classes in by[_WDT + "P31"].items():
-        for cls in classes:
-            if cls not in types:
+    by: dict[bytes, dict[bytes, list[bytes]]] = {(_WDT + p).encode(): {} for p in ("P31", "P17", "P625")}
+    by[_RDFS_LABEL.encode()] = {}
+    for s, p, o in triples:  # grouped by predicate and subject, as bytes (only what is kept is decoded)
+        group = by[p]
+        objects = group.get(s)
+        if objects is None:
+            group[s] = [o]
+        else:
+            objects.append(o)
+    countries, points = by[(_WDT + "P17").encode()], by[(_WDT + "P625").encode()]
+    cells: list[list[bytes]] = [[], [], [], []]
+    for item, classes in by[(_WDT + "P31").encode()].items():
+        for cls in _once(classes):
+            if cls.decode() not in types:
                 continue
-            for country in countries.get(item, ()):
-                for point in points.get(item, ()):
+            for country in _once(countries.get(item, [])):
+                for point in _once(points.get(item, [])):
                     for col, cell in zip(cells, (item, cls, country, point), strict=True):
                         col.append(cell)
-    base = dict(zip(("item", "type", "country", "coordinates"), map(tsv_column, cells), strict=True))
+    base = dict(zip(("item", "type", "country", "coordinates"),
+                    (tsv_column([c.decode() for c in col]) for col in cells), strict=True))
     labels: dict[str, dict[str, list[Any]]] = {}  # of the rows' items: no other label is read from the table
-    on_map = set(cells[0])
-    for subject, objects in by[_RDFS_LABEL].items():
-        if subject not in on_map:
-            continue
-        key = f"uri {tsv_term(subject)[1]}"
-        for obj in objects:
-            kind, value, tag = tsv_term(obj)
+    of_subject = by[_RDFS_LABEL.encode()]
+    for subject in dict.fromkeys(cells[0]):
+        key = f"uri {tsv_term(subject.decode())[1]}"
+        for obj in _once(of_subject.get(subject, [])):
+            kind, value, tag = tsv_term(obj.decode())
             if kind != "lang" or not tag:
                 continue
             if tag != tag.lower():
@@ -231,6 +235,11 @@ def _map_table(text: str, triples: list[tuple[bytes, bytes, bytes]]) -> _Table |
             labels.setdefault(tag, {}).setdefault(key, []).append(value)
     subjects = [f"uri {v}" for v in base["item"].values]
     return text, base, subjects, labels
+
+
+def _once(terms: list[bytes]) -> list[bytes]:
+    """A triple given twice is stored once."""
+    return terms if len(terms) == 1 else list(dict.fromkeys(terms))
 
 
 def _stale(entry: Path, key: dict[str, str]) -> bool:
