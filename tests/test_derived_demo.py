@@ -1,5 +1,5 @@
 """The map's derived table that `glamkg demo` builds from the triples it wrote (kg.query.derivation
-.build_from_triples), instead of reading them back through the engine: the same table as the engine's build and
+.build_from_parts), instead of reading them back through the engine: the same table as the engine's build and
 the same answers as the engine's, whole; the engine builds it whenever that shortcut does not provably apply (a
 store that held data before, a write since the demo's, an edited query)."""
 
@@ -87,21 +87,54 @@ def test_the_pinned_text_is_the_saved_query() -> None:
     assert derivation.FROM_TRIPLES["institutions_locations"] == hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def test_no_table_from_triples_for_other_content(demo_store: Path, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+LINE = ('<https://glamkg.invalid/entity/Q{n}> <http://www.wikidata.org/prop/direct/{p}> {o} .\n'
+        '<https://glamkg.invalid/entity/Q{n}> <http://www.w3.org/2000/01/rdf-schema#label> "x{n}"@en .\n')
+
+
+def part(*items: int) -> bytes:
+    """N-Triples of museums on the map, one per number."""
+    return "".join(LINE.format(n=n, p=p, o=o) for n in items for p, o in (
+        ("P31", "<http://www.wikidata.org/entity/Q33506>"), ("P17", "<http://www.wikidata.org/entity/Q142>"),
+        ("P625", '"Point(1 2)"^^<http://www.opengis.net/ont/geosparql#wktLiteral>'))).encode()
+
+
+def test_parts_add_up_only_when_no_item_is_in_two(demo_store: Path, tmp_path: Path) -> None:
     copy = tmp_path / "glamkg-data"
     shutil.copytree(demo_store, copy)
     with Store.open(copy, read_only=True) as st:
         written = st.meta()
-    triples = [(b"<https://glamkg.invalid/entity/Q1>", b"http://www.w3.org/2000/01/rdf-schema#label", b'"x"@en')]
+    parts = [derivation.map_part(part(1, 2)), derivation.map_part(part(3))]
+    assert all(p is not None for p in parts)
+    one = derivation.map_part(part(1, 2, 3))
+    assert one is not None and derivation._merge(parts) == one.table  # type: ignore[arg-type]
+    assert derivation.build_from_parts(copy, written, parts) is not None  # type: ignore[arg-type]
+    assert len(table(copy)[2]) == 3
+    # an item in two parts (its claims in one, its label in the other): its join is in neither part
+    split = part(4).split(b"\n")
+    halves = [derivation.map_part(b"\n".join(split[:5]) + b"\n"), derivation.map_part(b"\n".join(split[5:]))]
+    assert derivation._merge(halves) is None  # type: ignore[arg-type]
+
+
+def test_no_table_from_the_demo_for_other_content(demo_store: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    copy = tmp_path / "glamkg-data"
+    shutil.copytree(demo_store, copy)
+    with Store.open(copy, read_only=True) as st:
+        written = st.meta()
+    parts = [derivation.map_part(part(1))]
     with Store.open(copy) as st:  # a write since the demo's: the table would not be of the store's content
         st.set_meta("label", "changed")
-    assert derivation.build_from_triples(copy, written, triples) is None
+    assert derivation.build_from_parts(copy, written, parts) is None  # type: ignore[arg-type]
     with Store.open(copy, read_only=True) as st:
         now = st.meta()
-    assert derivation.build_from_triples(copy, now, triples) is not None  # that content: built
+    assert derivation.build_from_parts(copy, now, parts) is not None  # type: ignore[arg-type]  # that content
+    derivation._pinned_text.cache_clear()
     monkeypatch.setitem(derivation.FROM_TRIPLES, "institutions_locations", "0" * 64)  # another (edited) text
-    assert derivation.build_from_triples(copy, now, triples) is None
+    try:
+        assert derivation.map_part(part(1)) is None
+        assert derivation.build_from_parts(copy, now, parts) is None  # type: ignore[arg-type]
+    finally:
+        derivation._pinned_text.cache_clear()
 
 
 def test_a_demo_into_a_store_with_data_asks_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -112,7 +145,7 @@ def test_a_demo_into_a_store_with_data_asks_the_engine(tmp_path: Path, monkeypat
     called: list[Any] = []
     real = derivation.refresh
     monkeypatch.setattr(derivation, "refresh", lambda *a, **k: called.append(a) or real(*a, **k))
-    monkeypatch.setattr(derivation, "build_from_triples", lambda *a, **k: pytest.fail("not from the triples"))
+    monkeypatch.setattr(derivation, "build_from_parts", lambda *a, **k: pytest.fail("not from the triples"))
     assert main(["demo", "--institutions", "300", "--store", str(path), "--workers", "1"]) == 0
     assert len(called) == 1
     assert answer(path, tmp_path / "map.csv")[1]["derived"] is not None

@@ -372,7 +372,7 @@ def demo(
         raise
     # the saved queries' derived tables for the new content (kg.query.derived): from the triples the demo wrote
     # into an empty store when it has them, else read back through the engine
-    if rep.map_triples is None or derivation.build_from_triples(path, written, rep.map_triples) is None:
+    if rep.map_parts is None or derivation.build_from_parts(path, written, rep.map_parts) is None:
         derivation.refresh(path)
     err.print(
         _("wrote SYNTHETIC demo data to {path}: {institutions} institutions in {countries} countries, "

@@ -83,10 +83,10 @@ class DemoReport:
     unchanged: int = 0
     seconds: float = 0.0
     per_region: dict[str, int] = field(default_factory=dict)
-    # When the demo was written into an empty store in one streamed write: the kg.query.derivation.map_triples
-    # of everything it wrote, from which the derived tables are built without asking the engine
-    # (:func:`kg.query.derivation.build_from_triples`); else None.
-    map_triples: list[tuple[bytes, bytes, bytes]] | None = field(default=None, repr=False)
+    # When the demo was written into an empty store in one streamed write: the map's table over each job's triples
+    # (kg.query.derivation.map_part), from which the derived tables are built without asking the engine
+    # (kg.query.derivation.build_from_parts); else None.
+    map_parts: list[derivation.MapPart] | None = field(default=None, repr=False)
 
     @property
     def entities(self) -> int:
@@ -105,8 +105,8 @@ class JobResult:
     # once, and the entities reduced to their ids (the store needs nothing else); ``job`` to make them again.
     ntriples: bytes | None = None
     job: Job | None = None
-    # With rdf=True: the lines of ``ntriples`` the derived map table is made of (kg.query.derivation.map_triples)
-    map_triples: list[tuple[bytes, bytes, bytes]] | None = None
+    # With rdf=True: the map's derived table over ``ntriples`` (kg.query.derivation.map_part)
+    map_part: derivation.MapPart | None = None
 
 
 def _label(kind: str, place_name: str, lang: str) -> str:
@@ -120,7 +120,7 @@ def _with_triples(res: JobResult) -> JobResult:
     if nt.startswith(b"_:") or b"\n_:" in nt or b"> _:" in nt:
         return res  # blank nodes (or text that looks like one) would not survive the bulk load: the store converts
     res.ntriples = b"".join(dict.fromkeys(nt.splitlines(keepends=True)))
-    res.map_triples = derivation.map_triples(res.ntriples)
+    res.map_part = derivation.map_part(res.ntriples)
     # The store needs only the ids once it has the triples: send those, not the full entity JSON, so the main
     # process does not spend its time unpickling it.
     res.entities = [{"id": e["id"]} for e in res.entities]
@@ -399,7 +399,7 @@ def _write_streamed(store: Any, institutions: int, seed: int, workers: int, rep:
     Returns "written", or why nothing was written (``rep`` untouched): "exists" (an item of the demo is already in
     the store: a re-run, which :func:`write_demo` merges batch by batch) or "blank" (a worker sent no N-Triples).
     """
-    got = DemoReport(seed=seed, institutions=0, map_triples=[])
+    got = DemoReport(seed=seed, institutions=0, map_parts=[])
 
     def parts(pool: Any) -> Iterator[bytes]:
         if first:
@@ -415,11 +415,11 @@ def _write_streamed(store: Any, institutions: int, seed: int, workers: int, rep:
             got.partnerships += r.partnerships
             got.contributions += r.contributions
             got.per_region[r.region] = got.per_region.get(r.region, 0) + r.institutions
-            if got.map_triples is not None:
-                if r.map_triples is None:
-                    got.map_triples = None
+            if got.map_parts is not None:
+                if r.map_part is None:
+                    got.map_parts = None
                 else:
-                    got.map_triples += r.map_triples
+                    got.map_parts.append(r.map_part)
             yield r.ntriples
             if progress:
                 progress(r.institutions)
@@ -439,7 +439,7 @@ def _write_streamed(store: Any, institutions: int, seed: int, workers: int, rep:
                                    "demo: expected {n} items from the generator, found {found}",
                                    len(all_ids) - len(first)).format(
             n=f"{len(all_ids) - len(first):,}", found=f"{got.entities:,}"))
-    for name in ("institutions", "partners", "partnerships", "contributions", "per_region", "map_triples"):
+    for name in ("institutions", "partners", "partnerships", "contributions", "per_region", "map_parts"):
         setattr(rep, name, getattr(got, name))
     rep.created += len(wr.created)
     return "written"
@@ -499,7 +499,7 @@ def write_demo(
         if streamed == "written":
             buf.clear()
         if not empty:  # what was in the store before is not in the demo's triples: no derived table from them
-            rep.map_triples = None
+            rep.map_parts = None
     # The workers convert too (rdf) only when every item is new: they then send ids, not the entity JSON, which
     # merging with items already in the store needs (a re-run merged those id-only stubs and emptied the items).
     rdf = workers > 0 and streamed != "exists"

@@ -4,13 +4,14 @@ label lookup and for every language-tagged ``rdfs:label``, and keeps both in ``<
 (written beside it, then renamed into place; older generations are deleted).
 
 A writer that knows every triple it wrote into an empty store (``glamkg demo``) builds them instead from those
-triples (:func:`build_from_triples`: the same files, without asking the engine again), for the queries of
-:data:`FROM_TRIPLES` whose text is the one that evaluation was checked against."""
+triples (:func:`map_part`, :func:`build_from_parts`: the same files, without asking the engine again), for the
+queries of :data:`FROM_TRIPLES` whose text is the one that evaluation was checked against."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -18,7 +19,7 @@ import re
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kg.i18n import _
 from kg.query.derived import DERIVED, FORMAT, MANIFEST, folder, read_json, shape, store_key, text_hash
@@ -28,11 +29,11 @@ log = logging.getLogger(__name__)
 _RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 _WDT = "http://www.wikidata.org/prop/direct/"
 
-#: The saved queries :func:`build_from_triples` answers, each with the sha256 of the saved text its evaluation
+#: The saved queries :func:`build_from_parts` answers, each with the sha256 of the saved text its evaluation
 #: (:func:`_map_rows`) was written for and is tested against (tests/test_derived.py compares it with the
 #: engine's): an edited query is built by the engine (:func:`refresh`).
 FROM_TRIPLES = {"institutions_locations": "98d64333798a937e7966476807afce44dd30a0daeb7b0957365a413487239f7d"}
-# The predicates of the lines build_from_triples needs: the map's wdt:P31, wdt:P17, wdt:P625 and rdfs:label
+# The predicates of the lines map_part reads: the map's wdt:P31, wdt:P17, wdt:P625 and rdfs:label
 _MAP_PREDICATE = re.compile(
     rb"> <(http://www\.wikidata\.org/prop/direct/P(?:31|17|625)|http://www\.w3\.org/2000/01/rdf-schema#label)> ")
 _VALUES_TYPE = re.compile(r"VALUES \?type \{([^}]*)\}")
@@ -130,7 +131,7 @@ def _publish(root: Path, key: dict[str, str], tables: dict[str, _Table], started
 
 
 def map_triples(ntriples: bytes) -> list[tuple[bytes, bytes, bytes]]:
-    """The lines of ``ntriples`` (N-Triples, each line ``<s> <p> o .``) that :func:`build_from_triples` needs, as
+    """The lines of ``ntriples`` (N-Triples, each line ``<s> <p> o .``) that :func:`map_part` reads, as
     (subject, predicate, object) text: the map's ``wdt:P31``, ``wdt:P17``, ``wdt:P625`` and every ``rdfs:label``.
     The predicate is found first (a fast search), then its line; a match inside a literal is not the line's
     predicate (what precedes it on the line is not one IRI) and is skipped."""
@@ -149,16 +150,42 @@ def map_triples(ntriples: bytes) -> list[tuple[bytes, bytes, bytes]]:
     return out
 
 
-def build_from_triples(path: str | Path, written: dict[str, Any],
-                       triples: list[tuple[bytes, bytes, bytes]]) -> Path | None:
-    """The derived tables of the store at ``path`` built from ``triples`` (the :func:`map_triples` of every triple
-    of its default graph, as a writer into an empty store has them), without asking the engine: the same files
-    as :func:`refresh`'s. ``written``: the store's ``meta()`` as the writer left it. When the store's content is
-    no longer that (a write since), a query's text is not the one of :data:`FROM_TRIPLES`, or the tables are
-    off, nothing is built and None is returned: the caller then calls :func:`refresh`."""
+class MapPart(NamedTuple):
+    """The map's table over the triples of some items (:func:`map_part`) and every subject of those triples'
+    map lines (the parts' tables add up to the whole one only when no subject is in two parts)."""
+
+    table: _Table
+    subjects: list[bytes]
+
+
+@functools.lru_cache(maxsize=4)
+def _pinned_text(name: str) -> str | None:
+    """The saved query's text (with the local base) when it is the one :data:`FROM_TRIPLES` pins, else None."""
+    from kg.query import saved
+
+    raw = saved.get(name).text
+    return saved.with_local_base(raw) if text_hash(raw) == FROM_TRIPLES.get(name) else None
+
+
+def map_part(ntriples: bytes) -> MapPart | None:
+    """The map's table over ``ntriples`` (every triple of some items: the demo's workers, a job each), for
+    :func:`build_from_parts`; None when the saved map is not the pinned text or its table cannot be made here."""
+    text = _pinned_text("institutions_locations")
+    if text is None:
+        return None
+    triples = map_triples(ntriples)
+    table = _map_table(text, triples)
+    return None if table is None else MapPart(table, list(dict.fromkeys(s for s, _p, _o in triples)))
+
+
+def build_from_parts(path: str | Path, written: dict[str, Any], parts: list[MapPart]) -> Path | None:
+    """The derived tables of the store at ``path`` built from ``parts`` (the :func:`map_part` of every triple of
+    its default graph, as a writer into an empty store has them), without asking the engine: the same files as
+    :func:`refresh`'s. ``written``: the store's ``meta()`` as the writer left it. When the store's content is no
+    longer that (a write since), the saved map is not the text of :data:`FROM_TRIPLES`, a subject is in two
+    parts, or the tables are off, nothing is built and None is returned: the caller then calls :func:`refresh`."""
     from kg import config
     from kg.errors import GlamkgError
-    from kg.query import saved
     from kg.store import Store
 
     if (config.setting("derived_tables") or "").strip().lower() in ("off", "0", "no", "false"):
@@ -170,20 +197,40 @@ def build_from_triples(path: str | Path, written: dict[str, Any],
             if key is None or key["generation"] != str(written.get("generation")) or key["write"] != str(
                     written.get("write_token") or ""):
                 return None
-            tables: dict[str, _Table] = {}
-            for name in DERIVED:
-                raw = saved.get(name).text
-                if text_hash(raw) != FROM_TRIPLES.get(name):
-                    return None
-                table = _map_table(saved.with_local_base(raw), triples)
-                if table is None:
-                    return None
-                tables[name] = table
-            return _publish(folder(Path(str(st.path))), key, tables, started)
+            if DERIVED != ("institutions_locations",) or _pinned_text("institutions_locations") is None:
+                return None
+            table = _merge(parts)
+            if table is None:
+                return None
+            return _publish(folder(Path(str(st.path))), key, {"institutions_locations": table}, started)
     except (GlamkgError, OSError, RuntimeError, ValueError) as e:  # the write is done; the engine answers
         log.warning(_("the derived tables of the store were not built (the saved queries will ask the engine): "
                       "{error}").format(error=e))
         return None
+
+
+def _merge(parts: list[MapPart]) -> _Table | None:
+    """One table of the parts' rows, one after the other; None when there are none, they were made from other
+    texts, or a subject is in two parts (its join would then not be either part's)."""
+    seen: set[bytes] = set()
+    total = 0
+    for part in parts:
+        seen.update(part.subjects)
+        total += len(part.subjects)
+    if not parts or len(seen) != total or len({p.table[0] for p in parts}) != 1:
+        return None
+    names = list(parts[0].table[1])
+    base: dict[str, Col] = {}
+    for name in names:
+        cols = [p.table[1][name] for p in parts]
+        langs = None if all(c.langs is None for c in cols) else [
+            t for c in cols for t in (c.langs if c.langs is not None else [None] * len(c.values))]
+        base[name] = Col([k for c in cols for k in c.kinds], [v for c in cols for v in c.values], langs)
+    labels: dict[str, dict[str, list[Any]]] = {}
+    for part in parts:
+        for lang, by_subject in part.table[3].items():
+            labels.setdefault(lang, {}).update(by_subject)  # no subject in two parts: nothing replaced
+    return parts[0].table[0], base, [s for p in parts for s in p.table[2]], labels
 
 
 def _map_table(text: str, triples: list[tuple[bytes, bytes, bytes]]) -> _Table | None:

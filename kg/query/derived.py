@@ -8,7 +8,7 @@ the same join filtered and given labels, so the commands that write a store (dem
 label lookup and a query for every ``rdfs:label``, and keeps both (as the engine's answer columns,
 :class:`kg.query.terms.Col`) in ``<store>.derived/`` with the key of the store's content they were read from:
 its generation, the time of its last load, the database's identity and the last write's token (``glamkg demo``
-into an empty store builds the same files from the triples it wrote: :func:`kg.query.derivation.build_from_triples`).
+into an empty store builds the same files from the triples it wrote: :func:`kg.query.derivation.build_from_parts`).
 :func:`answer` gives a query's answer from them only when
 
 - the store it reads has that key (a write since, by any means, leaves the table unused: the engine answers);
