@@ -360,6 +360,7 @@ def demo(
             bar.phase("institutions", institutions)
             rep = kg_demo.write_demo(st, institutions=institutions, seed=seed, workers=n_workers,
                                      progress=bar.advance)
+            written = st.meta()  # the content the demo left: its derived tables are built for that only
     except BaseException:
         if new:  # a store this command created and could not fill: nothing left behind (as a failed load)
             import shutil
@@ -369,7 +370,10 @@ def demo(
             shutil.rmtree(path, ignore_errors=True)
             shutil.rmtree(snapshots.folder(path), ignore_errors=True)
         raise
-    derivation.refresh(path)  # the saved queries' derived tables for the new content (kg.query.derived)
+    # the saved queries' derived tables for the new content (kg.query.derived): from the triples the demo wrote
+    # into an empty store when it has them, else read back through the engine
+    if rep.map_parts is None or derivation.build_from_parts(path, written, rep.map_parts) is None:
+        derivation.refresh(path)
     err.print(
         _("wrote SYNTHETIC demo data to {path}: {institutions} institutions in {countries} countries, "
           "{partners} partner organisations, {partnerships} partnerships, {contributions} contributions "

@@ -61,6 +61,7 @@ from kg.model.entities import Claim, Record, to_json
 from kg.model.schema import model
 from kg.model.values import Coordinate, Quantity, Time
 from kg.progress import Advance
+from kg.query import derivation
 from kg.rdf import conversion
 
 BATCH = 5_000
@@ -82,6 +83,10 @@ class DemoReport:
     unchanged: int = 0
     seconds: float = 0.0
     per_region: dict[str, int] = field(default_factory=dict)
+    # When the demo was written into an empty store in one streamed write: the map's table over each job's triples
+    # (kg.query.derivation.map_part), from which the derived tables are built without asking the engine
+    # (kg.query.derivation.build_from_parts); else None.
+    map_parts: list[derivation.MapPart] | None = field(default=None, repr=False)
 
     @property
     def entities(self) -> int:
@@ -100,6 +105,8 @@ class JobResult:
     # once, and the entities reduced to their ids (the store needs nothing else); ``job`` to make them again.
     ntriples: bytes | None = None
     job: Job | None = None
+    # With rdf=True: the map's derived table over ``ntriples`` (kg.query.derivation.map_part)
+    map_part: derivation.MapPart | None = None
 
 
 def _label(kind: str, place_name: str, lang: str) -> str:
@@ -113,6 +120,7 @@ def _with_triples(res: JobResult) -> JobResult:
     if nt.startswith(b"_:") or b"\n_:" in nt or b"> _:" in nt:
         return res  # blank nodes (or text that looks like one) would not survive the bulk load: the store converts
     res.ntriples = b"".join(dict.fromkeys(nt.splitlines(keepends=True)))
+    res.map_part = derivation.map_part(res.ntriples)
     # The store needs only the ids once it has the triples: send those, not the full entity JSON, so the main
     # process does not spend its time unpickling it.
     res.entities = [{"id": e["id"]} for e in res.entities]
@@ -380,17 +388,25 @@ class _NoTriples(Exception):
 
 
 def _write_streamed(store: Any, institutions: int, seed: int, workers: int, rep: DemoReport,
-                    progress: Advance | None) -> str:
+                    progress: Advance | None, first: Sequence[dict[str, Any]] = ()) -> str:
     """Write the whole demo as ONE write of new items (``Store.add_new_entities`` with the workers' N-Triples
     streamed into the copy a swap builds): generation, conversion (in the workers) and Oxigraph's bulk load (in
     the store's loader threads) overlap, and the store gets one set of files instead of one per batch.
 
+    ``first``: entities written first in the same write (the classes, into an empty store: one write, and no
+    per-item check that the demo's items are new, which a store holding the classes would need).
+
     Returns "written", or why nothing was written (``rep`` untouched): "exists" (an item of the demo is already in
     the store: a re-run, which :func:`write_demo` merges batch by batch) or "blank" (a worker sent no N-Triples).
     """
-    got = DemoReport(seed=seed, institutions=0)
+    got = DemoReport(seed=seed, institutions=0, map_parts=[])
 
     def parts(pool: Any) -> Iterator[bytes]:
+        if first:
+            nt = _with_triples(JobResult(list(first), 0, 0, 0, 0, "")).ntriples
+            if nt is None:
+                raise _NoTriples
+            yield nt
         for r in results(institutions, seed, workers=workers, rdf=True, pool=pool):
             if r.ntriples is None:
                 raise _NoTriples
@@ -399,6 +415,11 @@ def _write_streamed(store: Any, institutions: int, seed: int, workers: int, rep:
             got.partnerships += r.partnerships
             got.contributions += r.contributions
             got.per_region[r.region] = got.per_region.get(r.region, 0) + r.institutions
+            if got.map_parts is not None:
+                if r.map_part is None:
+                    got.map_parts = None
+                else:
+                    got.map_parts.append(r.map_part)
             yield r.ntriples
             if progress:
                 progress(r.institutions)
@@ -406,18 +427,19 @@ def _write_streamed(store: Any, institutions: int, seed: int, workers: int, rep:
     with conversion.worker_pool(workers) as pool:  # spawned: no fork of a process holding an open store
         for _worker in range(workers):  # the workers start and load the model while this process reads the gazetteer
             pool.submit(warm)
-        all_ids = [i for j in jobs(institutions, seed) for i in job_ids(j)]
+        all_ids = [str(e["id"]) for e in first] + [i for j in jobs(institutions, seed) for i in job_ids(j)]
         try:
             wr = store.add_new_entities(parts(pool), all_ids, no_blank_nodes=True)
         except _NoTriples:
             return "blank"
     if wr is None:
         return "exists"
-    if got.entities != len(all_ids):  # job_ids and run_job disagree: a bug, never a silent partial demo
+    if got.entities + len(first) != len(all_ids):  # job_ids and run_job disagree: a bug, never a silent partial demo
         raise GlamkgError(ngettext("demo: expected {n} item from the generator, found {found}",
-                                   "demo: expected {n} items from the generator, found {found}", len(all_ids)).format(
-            n=f"{len(all_ids):,}", found=f"{got.entities:,}"))
-    for name in ("institutions", "partners", "partnerships", "contributions", "per_region"):
+                                   "demo: expected {n} items from the generator, found {found}",
+                                   len(all_ids) - len(first)).format(
+            n=f"{len(all_ids) - len(first):,}", found=f"{got.entities:,}"))
+    for name in ("institutions", "partners", "partnerships", "contributions", "per_region", "map_parts"):
         setattr(rep, name, getattr(got, name))
     rep.created += len(wr.created)
     return "written"
@@ -470,8 +492,14 @@ def write_demo(
     fast = hasattr(store, "add_new_entities")
     streamed = ""
     if fast and workers > 0 and getattr(store, "path", None) is not None:
-        flush()  # the classes first (a small write of their own)
-        streamed = _write_streamed(store, institutions, seed, workers, rep, progress)
+        empty = store.is_empty()
+        if not empty:
+            flush()  # the classes first (a small write of their own); into an empty store they go with the rest
+        streamed = _write_streamed(store, institutions, seed, workers, rep, progress, first=list(buf))
+        if streamed == "written":
+            buf.clear()
+        if not empty:  # what was in the store before is not in the demo's triples: no derived table from them
+            rep.map_parts = None
     # The workers convert too (rdf) only when every item is new: they then send ids, not the entity JSON, which
     # merging with items already in the store needs (a re-run merged those id-only stubs and emptied the items).
     rdf = workers > 0 and streamed != "exists"

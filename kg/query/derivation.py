@@ -1,26 +1,43 @@
 """Building the derived tables (:mod:`kg.query.derived`): what the commands that write a store call after their
 write (:func:`refresh`). It asks the engine, on the store's published content, for each derived query without its
 label lookup and for every language-tagged ``rdfs:label``, and keeps both in ``<store>.derived/g<generation>/``
-(written beside it, then renamed into place; older generations are deleted)."""
+(written beside it, then renamed into place; older generations are deleted).
+
+A writer that knows every triple it wrote into an empty store (``glamkg demo``) builds them instead from those
+triples (:func:`map_part`, :func:`build_from_parts`: the same files, without asking the engine again), for the
+queries of :data:`FROM_TRIPLES` whose text is the one that evaluation was checked against."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import logging
 import os
+import re
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kg.i18n import _
 from kg.query.derived import DERIVED, FORMAT, MANIFEST, folder, read_json, shape, store_key, text_hash
-from kg.query.terms import Col
+from kg.query.terms import Col, tsv_column, tsv_term
 
 log = logging.getLogger(__name__)
 _RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+_WDT = "http://www.wikidata.org/prop/direct/"
+
+#: The saved queries :func:`build_from_parts` answers, each with the sha256 of the saved text its evaluation
+#: (:func:`_map_rows`) was written for and is tested against (tests/test_derived.py compares it with the
+#: engine's): an edited query is built by the engine (:func:`refresh`).
+FROM_TRIPLES = {"institutions_locations": "98d64333798a937e7966476807afce44dd30a0daeb7b0957365a413487239f7d"}
+# The predicates of the lines map_part reads: the map's wdt:P31, wdt:P17, wdt:P625 and rdfs:label
+_MAP_PREDICATE = re.compile(
+    rb"> <(http://www\.wikidata\.org/prop/direct/P(?:31|17|625)|http://www\.w3\.org/2000/01/rdf-schema#label)> ")
+_VALUES_TYPE = re.compile(r"VALUES \?type \{([^}]*)\}")
+_PREFIX = re.compile(r"^PREFIX (\w*): <([^>]*)>", re.MULTILINE)
 
 
 def refresh(path: str | Path | None = None) -> Path | None:
@@ -58,12 +75,7 @@ def _build(st: Any) -> Path | None:
             n: q.get("text_sha256") for n, q in done.get("queries", {}).items()
         } == {n: text_hash(t) for n, t in texts.items()}:
             return root / f"g{key['generation']}"  # up to date (a write that changed nothing)
-    root.mkdir(exist_ok=True)
-    tmp = root / f".tmp-{key['generation']}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    manifest: dict[str, Any] = {"format": FORMAT, "key": key, "queries": {},
-                                "built_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    tables: dict[str, _Table] = {}
     labels: dict[str, dict[str, list[Any]]] | None = None
     for name, text in texts.items():
         found = shape(text)
@@ -80,12 +92,31 @@ def _build(st: Any) -> Path | None:
             continue
         if labels is None:
             labels = _labels(st)
+        tables[name] = (text, base, [s for s in subjects if s is not None], labels)
+    return _publish(root, key, tables, started)
+
+
+#: One derived table: the query's text, its base columns, each row's subject key, and the labels by language
+#: and subject.
+_Table = tuple[str, dict[str, Col], list[str], dict[str, dict[str, list[Any]]]]
+
+
+def _publish(root: Path, key: dict[str, str], tables: dict[str, _Table], started: float) -> Path:
+    """Write ``tables`` for the store content ``key`` into ``root/g<generation>`` (beside, then renamed into
+    place) and remove older generations."""
+    root.mkdir(exist_ok=True)
+    tmp = root / f".tmp-{key['generation']}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    manifest: dict[str, Any] = {"format": FORMAT, "key": key, "queries": {},
+                                "built_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    for name, (text, base, subjects, labels) in tables.items():
         files = {"base": f"{name}.base.json"}
         _write(tmp / files["base"], {v: _col_json(c) for v, c in base.items()})
         for lang, by_subject in labels.items():  # a list beside the rows: each row's labels in that language
             files[lang] = f"{name}.labels.{len(files)}.json"
-            _write(tmp / files[lang], [_entry(by_subject.get(s)) for s in subjects])  # type: ignore[arg-type]
-        manifest["queries"][name] = {"text_sha256": text_hash(text), "rows": nrows, "files": files}
+            _write(tmp / files[lang], [_entry(by_subject.get(s)) for s in subjects])
+        manifest["queries"][name] = {"text_sha256": text_hash(text), "rows": len(subjects), "files": files}
     _write(tmp / MANIFEST, manifest)
     target = root / f"g{key['generation']}"
     if target.exists():  # built again for the same content: the new one replaces it
@@ -97,6 +128,165 @@ def _build(st: Any) -> Path | None:
     log.info(_("derived tables for store generation {generation} built in {seconds} s").format(
         generation=key["generation"], seconds=f"{time.monotonic() - started:.1f}"))
     return target
+
+
+def map_triples(ntriples: bytes) -> list[tuple[bytes, bytes, bytes]]:
+    """The lines of ``ntriples`` (N-Triples, each line ``<s> <p> o .``) that :func:`map_part` reads, as
+    (subject, predicate, object) text: the map's ``wdt:P31``, ``wdt:P17``, ``wdt:P625`` and every ``rdfs:label``.
+    The predicate is found first (a fast search), then its line; a match inside a literal is not the line's
+    predicate (what precedes it on the line is not one IRI) and is skipped."""
+    out = []
+    for m in _MAP_PREDICATE.finditer(ntriples):
+        at = m.start() + 1
+        start = ntriples.rfind(b"\n", 0, at) + 1
+        subject = ntriples[start:at]
+        if subject[:1] != b"<" or b" " in subject or b">" in subject[:-1]:
+            continue
+        end = ntriples.find(b"\n", m.end())
+        line_end = len(ntriples) if end < 0 else end
+        obj = ntriples[m.end():line_end].rstrip()
+        if obj.endswith(b" ."):
+            out.append((subject, m.group(1), obj[:-2]))
+    return out
+
+
+class MapPart(NamedTuple):
+    """The map's table over the triples of some items (:func:`map_part`) and every subject of those triples'
+    map lines (the parts' tables add up to the whole one only when no subject is in two parts)."""
+
+    table: _Table
+    subjects: list[bytes]
+
+
+@functools.lru_cache(maxsize=4)
+def _pinned_text(name: str) -> str | None:
+    """The saved query's text (with the local base) when it is the one :data:`FROM_TRIPLES` pins, else None."""
+    from kg.query import saved
+
+    raw = saved.get(name).text
+    return saved.with_local_base(raw) if text_hash(raw) == FROM_TRIPLES.get(name) else None
+
+
+def map_part(ntriples: bytes) -> MapPart | None:
+    """The map's table over ``ntriples`` (every triple of some items: the demo's workers, a job each), for
+    :func:`build_from_parts`; None when the saved map is not the pinned text or its table cannot be made here."""
+    text = _pinned_text("institutions_locations")
+    if text is None:
+        return None
+    triples = map_triples(ntriples)
+    table = _map_table(text, triples)
+    return None if table is None else MapPart(table, list(dict.fromkeys(s for s, _p, _o in triples)))
+
+
+def build_from_parts(path: str | Path, written: dict[str, Any], parts: list[MapPart]) -> Path | None:
+    """The derived tables of the store at ``path`` built from ``parts`` (the :func:`map_part` of every triple of
+    its default graph, as a writer into an empty store has them), without asking the engine: the same files as
+    :func:`refresh`'s. ``written``: the store's ``meta()`` as the writer left it. When the store's content is no
+    longer that (a write since), the saved map is not the text of :data:`FROM_TRIPLES`, a subject is in two
+    parts, or the tables are off, nothing is built and None is returned: the caller then calls :func:`refresh`."""
+    from kg import config
+    from kg.errors import GlamkgError
+    from kg.store import Store
+
+    if (config.setting("derived_tables") or "").strip().lower() in ("off", "0", "no", "false"):
+        return None
+    started = time.monotonic()
+    try:
+        with Store.open(path, read_only=True) as st:
+            key = store_key(st)
+            if key is None or key["generation"] != str(written.get("generation")) or key["write"] != str(
+                    written.get("write_token") or ""):
+                return None
+            if DERIVED != ("institutions_locations",) or _pinned_text("institutions_locations") is None:
+                return None
+            table = _merge(parts)
+            if table is None:
+                return None
+            return _publish(folder(Path(str(st.path))), key, {"institutions_locations": table}, started)
+    except (GlamkgError, OSError, RuntimeError, ValueError) as e:  # the write is done; the engine answers
+        log.warning(_("the derived tables of the store were not built (the saved queries will ask the engine): "
+                      "{error}").format(error=e))
+        return None
+
+
+def _merge(parts: list[MapPart]) -> _Table | None:
+    """One table of the parts' rows, one after the other; None when there are none, they were made from other
+    texts, or a subject is in two parts (its join would then not be either part's)."""
+    seen: set[bytes] = set()
+    total = 0
+    for part in parts:
+        seen.update(part.subjects)
+        total += len(part.subjects)
+    if not parts or len(seen) != total or len({p.table[0] for p in parts}) != 1:
+        return None
+    names = list(parts[0].table[1])
+    base: dict[str, Col] = {}
+    for name in names:
+        cols = [p.table[1][name] for p in parts]
+        langs = None if all(c.langs is None for c in cols) else [
+            t for c in cols for t in (c.langs if c.langs is not None else [None] * len(c.values))]
+        base[name] = Col([k for c in cols for k in c.kinds], [v for c in cols for v in c.values], langs)
+    labels: dict[str, dict[str, list[Any]]] = {}
+    for part in parts:
+        for lang, by_subject in part.table[3].items():
+            labels.setdefault(lang, {}).update(by_subject)  # no subject in two parts: nothing replaced
+    return parts[0].table[0], base, [s for p in parts for s in p.table[2]], labels
+
+
+def _map_table(text: str, triples: list[tuple[bytes, bytes, bytes]]) -> _Table | None:
+    """The map's table from the triples: ``?item wdt:P31 ?type`` (a type of the query's ``VALUES``) joined on
+    ``?item`` with ``wdt:P17 ?country`` and ``wdt:P625 ?coordinates`` (a row per combination, as the engine's
+    join), and the language-tagged labels of its items (what :func:`_labels` reads of them). None when the text's
+    ``VALUES`` cannot be read or a language tag is not lower case (the engine then builds it)."""
+    prefixes = dict(_PREFIX.findall(text))
+    values = _VALUES_TYPE.search(text)
+    if values is None:
+        return None
+    types = set()
+    for token in values.group(1).split():
+        prefix, _colon, local = token.partition(":")
+        if prefix not in prefixes:
+            return None
+        types.add(f"<{prefixes[prefix]}{local}>")
+    by: dict[bytes, dict[bytes, list[bytes]]] = {(_WDT + p).encode(): {} for p in ("P31", "P17", "P625")}
+    by[_RDFS_LABEL.encode()] = {}
+    for s, p, o in triples:  # grouped by predicate and subject, as bytes (only what is kept is decoded)
+        group = by[p]
+        objects = group.get(s)
+        if objects is None:
+            group[s] = [o]
+        else:
+            objects.append(o)
+    countries, points = by[(_WDT + "P17").encode()], by[(_WDT + "P625").encode()]
+    cells: list[list[bytes]] = [[], [], [], []]
+    for item, classes in by[(_WDT + "P31").encode()].items():
+        for cls in _once(classes):
+            if cls.decode() not in types:
+                continue
+            for country in _once(countries.get(item, [])):
+                for point in _once(points.get(item, [])):
+                    for col, cell in zip(cells, (item, cls, country, point), strict=True):
+                        col.append(cell)
+    base = dict(zip(("item", "type", "country", "coordinates"),
+                    (tsv_column([c.decode() for c in col]) for col in cells), strict=True))
+    labels: dict[str, dict[str, list[Any]]] = {}  # of the rows' items: no other label is read from the table
+    of_subject = by[_RDFS_LABEL.encode()]
+    for subject in dict.fromkeys(cells[0]):
+        key = f"uri {tsv_term(subject.decode())[1]}"
+        for obj in _once(of_subject.get(subject, [])):
+            kind, value, tag = tsv_term(obj.decode())
+            if kind != "lang" or not tag:
+                continue
+            if tag != tag.lower():
+                return None
+            labels.setdefault(tag, {}).setdefault(key, []).append(value)
+    subjects = [f"uri {v}" for v in base["item"].values]
+    return text, base, subjects, labels
+
+
+def _once(terms: list[bytes]) -> list[bytes]:
+    """A triple given twice is stored once."""
+    return terms if len(terms) == 1 else list(dict.fromkeys(terms))
 
 
 def _stale(entry: Path, key: dict[str, str]) -> bool:

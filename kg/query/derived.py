@@ -7,8 +7,9 @@ the same join filtered and given labels, so the commands that write a store (dem
 :func:`kg.query.derivation.refresh` after their write: it runs, through the engine, the saved query without its
 label lookup and a query for every ``rdfs:label``, and keeps both (as the engine's answer columns,
 :class:`kg.query.terms.Col`) in ``<store>.derived/`` with the key of the store's content they were read from:
-its generation, the time of its last load, the database's identity and the last write's token. :func:`answer`
-gives a query's answer from them only when
+its generation, the time of its last load, the database's identity and the last write's token (``glamkg demo``
+into an empty store builds the same files from the triples it wrote: :func:`kg.query.derivation.build_from_parts`).
+:func:`answer` gives a query's answer from them only when
 
 - the store it reads has that key (a write since, by any means, leaves the table unused: the engine answers);
 - the saved query's text is the one the table was built from (an edited ``.rq`` file is asked of the engine);

@@ -264,6 +264,10 @@ class Store:
         except (SyntaxError, RuntimeError) as e:
             raise messages.refused_query(e, name, sparql) from e
 
+    def is_empty(self) -> bool:
+        """No triple in the default graph (the metadata graph apart)."""
+        return next(iter(self.inner.quads_for_pattern(None, None, None, _DG)), None) is None
+
     def __len__(self) -> int:
         """Triples in the default graph: Oxigraph's count of all quads (twice as fast as a SPARQL COUNT) less
         the quads of the named graphs (the small metadata graph)."""
