@@ -197,7 +197,7 @@ def main() -> None:
         f"cores, Python {platform.python_version()}; load average {load_before[0]:.2f} / {load_before[1]:.2f} "
         f"before, {load_after[0]:.2f} / {load_after[1]:.2f} after). Store: {label or store} ({triples:,} triples). "
         "Seconds from `glamkg dashboard` starting to its URL printed, then in headless Chromium from opening a page "
-        f"to it drawn. {args.starts} rounds of starts, every start a row, then per case the median and the worst of "
+        f"to it drawn. Rounds of starts: {args.starts}, every start a row, then per case the median and the worst of "
         f"each column. Goal: the first page's median under {TARGET:.0f} s after the URL.",
         "",
         "| start | to the URL | first page (overview) | map | query explorer (default query run) |",
