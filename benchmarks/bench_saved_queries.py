@@ -140,7 +140,7 @@ def virtuoso(folder: Path, nt_file: Path) -> Iterator[str | None]:
 
     try:
         with Virtuoso.start(folder, buffers=VIRTUOSO_BUFFERS) as v:
-            v.bulk_load(nt_file)
+            v.bulk_load(nt_file, timeout=4 * 3600)  # 57 M triples at 1M: minutes, more on a busy machine
             yield v.sparql_url
     except RuntimeError as e:
         if MISSING in str(e):

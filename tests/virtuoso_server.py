@@ -138,12 +138,18 @@ class Virtuoso:
             raise RuntimeError(f"isql: {done.stdout}{done.stderr}")
         return done.stdout
 
-    def bulk_load(self, nt_file: Path, graph: str = "urn:glamkg:export") -> None:
-        """Virtuoso's documented bulk loader; the file must sit in a folder Virtuoso may read (DirsAllowed)."""
+    def bulk_load(self, nt_file: Path, graph: str = "urn:glamkg:export", *, timeout: float = 600) -> None:
+        """Virtuoso's documented bulk loader; the file must sit in a folder Virtuoso may read (DirsAllowed): a hard
+        link to it where the file system allows (a 1M export is 10 GB), else a copy. ``timeout``: seconds the
+        load may take (57 million triples take more than ten minutes on a busy 2-core machine)."""
         target = self.folder / nt_file.name
         if nt_file.resolve() != target.resolve():
-            shutil.copyfile(nt_file, target)
-        self.isql(f"ld_dir('{self.folder}', '{target.name}', '{graph}'); rdf_loader_run(); checkpoint;")
+            try:
+                os.link(nt_file, target)
+            except OSError:
+                shutil.copyfile(nt_file, target)
+        self.isql(f"ld_dir('{self.folder}', '{target.name}', '{graph}'); rdf_loader_run(); checkpoint;",
+                  timeout=timeout)
         errors = self.isql("SELECT ll_file, ll_error FROM DB.DBA.LOAD_LIST WHERE ll_error IS NOT NULL;")
         if target.name in errors:
             raise RuntimeError(f"Virtuoso could not load {target.name}: {errors}")
