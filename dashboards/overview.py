@@ -54,7 +54,7 @@ if not ui.empty(ctx.view):
                           "partnered_institutions": per[partnered].to_numpy()})
     cover["small_numbers"] = cover["institutions"] < gap_metrics.MIN_INSTITUTIONS
     st.markdown("**" + findings.coverage(cover) + "**")
-    ui.table(stored, "institutions per region", label=_("institutions per region"))
+    ui.table(stored, "institutions per region", label=_("institutions per region"), static=True)
 
 st.subheader(_("What is in the store"))
 meta, stats = ctx.data.meta, ctx.data.stats
@@ -68,6 +68,6 @@ facts = {
     _("dashboard read time (s)"): ui.number(ctx.data.read_seconds, "0.00"),
 }
 ui.table(pd.DataFrame({"what": list(facts), "value": [str(v) for v in facts.values()]}), "store facts",
-         label=_("store facts"))
+         label=_("store facts"), static=True)
 st.caption(_("Institutions per type (instance of), whole store"))
-ui.table(dv.type_counts(ctx.data), "institutions per type", label=_("institutions per type"))
+ui.table(dv.type_counts(ctx.data), "institutions per type", label=_("institutions per type"), static=True)

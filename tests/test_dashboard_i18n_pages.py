@@ -92,6 +92,8 @@ def visible_texts(at: AppTest) -> dict[str, str]:
         add("expander", el.label)
     for el in at.dataframe:
         add("table header", *_column_headers(el.proto, list(el.value.columns)))
+    for el in at.table:  # plain tables (st.table) show their columns' names as headers
+        add("table header", *map(str, el.value.columns))
     for el in at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart"):
         texts: set[str] = set()
         _texts_of_spec(json.loads(el.proto.spec), texts)
@@ -202,14 +204,16 @@ def test_names_in_tables_are_shown_translated_and_downloaded_as_stored(store_wit
     monkeypatch.setenv("GLAMKG_STORE", str(store_with_history))
     monkeypatch.setenv("GLAMKG_CACHE", str(tmp_path / "cache"))
     at = run("overview", "fr")
-    types = next(d for d in at.dataframe if "type" in d.value.columns and "institutions" in d.value.columns)
-    assert set(types.value["type"]) == {"musée", "bibliothèque", "archives"}, set(types.value["type"])
+    # plain tables (st.table): headers in French too
+    kind, institutions, region, status = "type", "institutions", "région", "statut"
+    types = next(d for d in at.table if kind in d.value.columns and institutions in d.value.columns)
+    assert set(types.value[kind]) == {"musée", "bibliothèque", "archives"}, set(types.value[kind])
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Télécharger institutions par type (CSV)" in labels, labels
-    regions = next(d for d in at.dataframe if {"region", "status"} <= set(d.value.columns))
-    assert {"Afrique subsaharienne", "Europe du Nord et de l’Ouest"} <= set(regions.value["region"]), set(
-        regions.value["region"])
-    assert set(regions.value["status"]) <= {"avec partenariat", "sans partenariat"}, set(regions.value["status"])
+    regions = next(d for d in at.table if {region, status} <= set(d.value.columns))
+    assert {"Afrique subsaharienne", "Europe du Nord et de l’Ouest"} <= set(regions.value[region]), set(
+        regions.value[region])
+    assert set(regions.value[status]) <= {"avec partenariat", "sans partenariat"}, set(regions.value[status])
 
 
 # --- texts made from the data: caveats, the explorer's charts, country names -----------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -251,17 +252,23 @@ def is_synthetic(meta: dict[str, Any]) -> bool:
     return v is True or str(v).lower() in ("true", "1", "yes")
 
 
-def table(df: pd.DataFrame, name: str, *, key: str | None = None, label: str | None = None, **kwargs: Any) -> None:
+def table(df: pd.DataFrame, name: str, *, key: str | None = None, label: str | None = None, static: bool = False,
+          **kwargs: Any) -> None:
     """A dataframe with a CSV download button under it, and beside it the CSV's provenance (the queries that
     read the dashboard's tables, when, from which store or endpoint, the filters: :func:`dd.table_provenance`).
     ``name`` names the files (stable English); ``label`` is the buttons' name in the page's language. Column
-    headers are shown in the page's language (:data:`kg.dashboard.views.HEADERS`); the CSV keeps the column names."""
+    headers are shown in the page's language (:data:`kg.dashboard.views.HEADERS`); the CSV keeps the column names.
+    ``static``: a plain table (:func:`static_table`) instead of the interactive grid, for a few rows: a page with no
+    other grid then does not load the grid's scripts (about 1.2 MB; the overview opens faster)."""
     from kg.dashboard import views
 
     headers = {col: views.header(str(col)) for col in df.columns}
     config = {col: st.column_config.Column(h) for col, h in headers.items() if h}
     config.update(kwargs.pop("column_config", None) or {})
-    st.dataframe(views.named_values(df), hide_index=True, width="stretch", column_config=config, **kwargs)
+    if static:
+        st.table(static_table(views.named_values(df), headers), hide_index=True)
+    else:
+        st.dataframe(views.named_values(df), hide_index=True, width="stretch", column_config=config, **kwargs)
     from kg import i18n
 
     label = label if label and i18n.current() != i18n.DEFAULT else name  # English: the name, as the files are
@@ -281,6 +288,25 @@ def table(df: pd.DataFrame, name: str, *, key: str | None = None, label: str | N
             _("Provenance of {name} (JSON)").format(name=label), prov.to_json().encode("utf-8"),
             file_name=f"{slug(name)}.csv{pv.SIDECAR_SUFFIX}", mime="application/json", key=f"{key}-provenance",
         )
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>~|$])")  # what Markdown would format in a cell of st.table
+
+
+def static_table(df: pd.DataFrame, headers: Mapping[Any, str | None]) -> pd.DataFrame:
+    """``df`` as :func:`st.table` shows it: headers in the page's language, numbers as the language writes them
+    (:func:`number`), text with the characters Markdown would format escaped (``st.table`` reads its cells as
+    Markdown: a ``_`` in a path would start italics), missing values empty."""
+    out = {}
+    for col in df.columns:
+        values = df[col]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            shown = values.map(lambda v: "" if pd.isna(v) else number(v))
+        else:
+            shown = values.map(lambda v: "" if v is None or (isinstance(v, float) and v != v)
+                               else _MARKDOWN.sub(r"\\\1", str(v)))
+        out[headers.get(col) or str(col)] = shown.astype(object)
+    return pd.DataFrame(out, index=df.index)
 
 
 # Columns every CSV download of a page's table ends with (the same value on every row, as ``glamkg gaps``

@@ -370,6 +370,7 @@ HEADERS: dict[str, str] = {
     "link": N_("link"), "start_year": N_("start year"), "end_year": N_("end year"), "report_dates": N_("report dates"),
     "subregion": N_("UN M49 sub-region"), "continent": N_("Continent"), "wikimedia": N_("Wikimedia movement region"),
     "inception_year": N_("inception"), "website": N_("website"), "partner": N_("partner organisation"),
+    "status": N_("status"),
 }
 #: The status values of the partnered/not partnered charts (kg.dashboard.worldmap.PARTNERED_COLOURS' keys).
 PARTNERED = (N_("partnered"), N_("not partnered"))
