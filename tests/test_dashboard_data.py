@@ -112,3 +112,24 @@ def test_points_are_aggregated_at_scale() -> None:
     assert agg.groupby("status")["count"].sum()["partnered"] == len(range(0, n, 3))
     few, cell0 = worldmap.aggregate_points(pts.head(100))
     assert cell0 == 0 and len(few) == 100
+
+
+def test_options_are_remembered_per_dataset_object(data: dd.Dataset) -> None:
+    """A page run asks for the sidebar's options several times: the same dataset object answers from memory, a
+    copy to change freely; another dataset (another store state) gets its own, and is not kept alive by it."""
+    import copy
+    import gc
+    import weakref
+
+    first = dd.options(data)
+    first["regions"].append("Atlantis")  # the caller's copy
+    again = dd.options(data)
+    assert "Atlantis" not in again["regions"] and again == dd._options(data, dd.DEFAULT_SCHEME)
+    other = copy.deepcopy(data)
+    other.institutions = other.institutions[other.institutions["iso2"] == "NL"]
+    assert dd.options(other)["countries"] == ["NL"]
+    assert dd.options(data)["countries"] != ["NL"]
+    gone = weakref.ref(other)
+    del other
+    gc.collect()
+    assert gone() is None

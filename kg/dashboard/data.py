@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import shutil
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -401,8 +402,24 @@ def headline(data: Dataset) -> Headline:
     )
 
 
+# (id of the dataset, scheme) -> (a weak reference to the dataset, its options): a page run asks for them several
+# times (sidebar, URL check, filters), ~0.1 s each at 100k; datasets are read-only, so the answer holds while the
+# object lives (the weak reference: an old store state's dataset is not kept alive by this)
+_OPTIONS: dict[tuple[int, str], tuple[weakref.ref[Dataset], dict[str, list[Any]]]] = {}
+
+
 def options(data: Dataset, scheme: str = DEFAULT_SCHEME) -> dict[str, list[Any]]:
-    """Choices for the sidebar filters, from the unfiltered data (regions of ``scheme``)."""
+    """Choices for the sidebar filters, from the unfiltered data (regions of ``scheme``); remembered for the
+    dataset object (a copy is returned: callers may change it)."""
+    known = _OPTIONS.get((id(data), scheme))
+    if known is None or known[0]() is not data:
+        if len(_OPTIONS) >= 16:  # datasets of older store states: forget them
+            _OPTIONS.clear()
+        known = _OPTIONS[(id(data), scheme)] = (weakref.ref(data), _options(data, scheme))
+    return {k: list(v) for k, v in known[1].items()}
+
+
+def _options(data: Dataset, scheme: str) -> dict[str, list[Any]]:
     ys = pd.concat([data.partnerships["start_year"], data.partnerships["end_year"], data.contributions["year"]])
     ys = ys.dropna()
     countries = data.institutions.drop_duplicates("iso2")
