@@ -64,8 +64,10 @@ def page_numbers(store: Path, endpoint: str | None, cache: Path,
             at = run_page(page)
             names = [b.proto.label.removeprefix("Download ").removesuffix(" (CSV)")
                      for b in at.get("download_button") if b.proto.label.startswith("Download ")]
-            assert len(names) == len(at.dataframe), (page, names)
-            tables = {n: _tidy(d.value) for n, d in zip(names, at.dataframe, strict=True) if n not in ABOUT_THE_SOURCE}
+            # grids (st.dataframe) and plain tables (st.table), in the page's order
+            frames = [e for e in at.main if e.type in ("dataframe", "table")]
+            assert len(names) == len(frames), (page, names)
+            tables = {n: _tidy(d.value) for n, d in zip(names, frames, strict=True) if n not in ABOUT_THE_SOURCE}
             out[page] = PageNumbers({m.label: m.value for m in at.metric}, tables,
                                     any("Synthetic demo data" in w.value for w in at.warning))
     finally:
