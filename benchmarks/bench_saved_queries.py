@@ -41,6 +41,7 @@ import math
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -219,6 +220,28 @@ def _s(v: float | None) -> str:
     return "-" if v is None else f"{v:.2f}"
 
 
+def per_query(results: list[dict], names: set[str]) -> str:
+    """What the totals hide (one big answer can decide them: 929,364 map rows written as JSON by Virtuoso): per
+    size, on how many queries Virtuoso was faster and the median of glamkg's time over Virtuoso's; and the size at
+    which glamkg's median query passes 1 s (log-linear between the measured sizes), where its answers stop being
+    interactive."""
+    parts, medians = [], []
+    for r in results:
+        qs = [q for q in r["queries"] if q["name"] in names]
+        ratios = sorted(q["glamkg_s"] / max(q["virtuoso_s"], 1e-9) for q in qs)
+        median = statistics.median(q["glamkg_s"] for q in qs)
+        medians.append((r["size"], median))
+        parts.append(f"{r['size']:,}: Virtuoso faster on {sum(x > 1 for x in ratios)} of {len(qs)}, median ratio "
+                     f"{statistics.median(ratios):.1f}x, glamkg's median query {median:.2f} s")
+    text = "Per query: " + "; ".join(parts) + "."
+    for (s1, m1), (s2, m2) in itertools.pairwise(medians):
+        if m1 < 1 <= m2 and m2 != m1:
+            at = s1 * (s2 / s1) ** (math.log(1 / m1) / math.log(m2 / m1))
+            text += (f" glamkg's median saved query passes 1 s at about **{at:,.0f} institutions** (interpolated): "
+                     "above that size, move to a server engine (`glamkg export`, then `--endpoint`).")
+    return text
+
+
 def crossover(results: list[dict]) -> str:
     """Where Virtuoso's total over the saved queries falls below glamkg's, from the measured sizes (the queries both
     answered at every size; interpolated log-linearly in size between the two sizes where the ratio crosses 1)."""
@@ -233,7 +256,8 @@ def crossover(results: list[dict]) -> str:
         points.append((r["size"], sum(q["glamkg_s"] for q in qs) / max(sum(q["virtuoso_s"] for q in qs), 1e-9)))
     said = ", ".join(f"{size:,}: {ratio:.2f}x" for size, ratio in points)
     head = (f"Crossover (the {len(names)} saved queries both answered at every size; glamkg's total over "
-            f"Virtuoso's, whole `glamkg query run` processes against answers over HTTP): {said}. ")
+            f"Virtuoso's, whole `glamkg query run` processes against answers over HTTP): {said}. "
+            f"{per_query(both, names)} ")
     for (s1, r1), (s2, r2) in itertools.pairwise(points):
         if (r1 - 1) * (r2 - 1) <= 0 and r1 != r2:
             at = s1 * (s2 / s1) ** ((0 - math.log(r1)) / (math.log(r2) - math.log(r1)))
