@@ -108,7 +108,7 @@ def test_the_saved_map_keeps_the_form_a_derived_table_answers() -> None:
     stop being used: this says so."""
     found = derived.shape(saved.with_local_base(saved.get("institutions_locations").text))
     assert found is not None
-    assert (found.label, found.subject) == ("itemLabel", "item")
+    assert found.labels == [("itemLabel", "item")] and found.recipe is None
     assert "rdfs:label" not in found.base and "SELECT ?item ?type ?country ?coordinates" in found.base
     assert derived.shape(saved.get("institutions_per_country").text) is None  # ordered and grouped
 

@@ -25,20 +25,21 @@ def answer(store: Path, out: Path, *args: str) -> tuple[list[str], dict[str, Any
     return [lines[0], *sorted(lines[1:])], json.loads(Path(str(out) + ".provenance.json").read_text("utf-8"))
 
 
-def table(store: Path) -> tuple[dict[str, str], list[str], list[str]]:
-    """The store's derived map table: its key, its base columns' names and its rows (each row's cells and its
-    labels in every language, as one JSON text), sorted."""
+def table(store: Path, name: str = "institutions_locations") -> tuple[dict[str, str], list[str], list[str]]:
+    """A derived table of the store: its key, its base columns' names and its rows (each row's cells and its
+    labels of each lookup in every language, as one JSON text), sorted."""
     [folder] = [p for p in derived.folder(store).iterdir() if p.name.startswith("g")]
     manifest = json.loads((folder / derived.MANIFEST).read_text(encoding="utf-8"))
-    entry = manifest["queries"]["institutions_locations"]
+    entry = manifest["queries"][name]
     n = entry["rows"]
     base = json.loads((folder / entry["files"]["base"]).read_text(encoding="utf-8"))
     cols = {v: derived._col(c, n) for v, c in base.items()}
-    labels = {lang: json.loads((folder / f).read_text(encoding="utf-8"))
-              for lang, f in entry["files"].items() if lang != "base"}
+    labels = {(label, lang): json.loads((folder / f).read_text(encoding="utf-8"))
+              for label, files in entry["files"]["labels"].items() for lang, f in files.items()}
     rows = sorted(
         json.dumps([[(c.kinds[i], c.values[i], None if c.langs is None else c.langs[i]) for c in cols.values()],
-                    {lang: labels[lang][i] for lang in sorted(labels) if labels[lang][i] is not None}])
+                    {f"{label} {lang}": labels[label, lang][i] for label, lang in sorted(labels)
+                     if labels[label, lang][i] is not None}])
         for i in range(n))
     return manifest["key"], list(base), rows
 
@@ -58,14 +59,16 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_the_demo_table_is_the_engines_table(demo_store: Path, tmp_path: Path) -> None:
-    mine = table(demo_store)
-    assert len(mine[2]) > 400  # institutions with coordinates (93 %), with their labels
+@pytest.mark.parametrize("name", derived.DERIVED)
+def test_the_demo_table_is_the_engines_table(demo_store: Path, tmp_path: Path, name: str) -> None:
+    """The map from the triples; the others' rows from the engine, their labels from the triples."""
+    mine = table(demo_store, name)
+    assert len(mine[2]) > 100  # e.g. institutions with coordinates (93 %), with their labels
     copy = tmp_path / "glamkg-data"
     shutil.copytree(demo_store, copy)
     with Store.open(copy, read_only=True) as st:
         assert derivation._build(st) is not None  # the engine's build of the same content
-    engine = table(copy)
+    engine = table(copy, name)
     assert mine[1:] == engine[1:]
     assert {k: v for k, v in mine[0].items() if k != "identity"} == {
         k: v for k, v in engine[0].items() if k != "identity"}
@@ -164,3 +167,37 @@ def test_the_map_lines_are_found_by_their_predicate_only() -> None:
         (b"<http://x/u>", b"http://www.wikidata.org/prop/direct/P17", b"<http://x/c>"),
         (b"<http://x/u>", b"http://www.wikidata.org/prop/direct/P625", b'"Point(1 2)"^^<http://x/wkt>'),
     ]
+
+
+def test_the_other_tables_rows_are_read_while_the_store_compacts(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A demo large enough to be compacted on close (the threshold lowered here): the rows of the tables other
+    than the map are read beside the compaction, and the tables are the engine's."""
+    from kg.store import compaction
+
+    monkeypatch.setattr(compaction, "AFTER_TRIPLES", 1)
+    read: list[list[str]] = []
+    after: list[str] = []
+    real_call, real_table = derivation.Beside.__call__, derivation._table
+
+    def call(self: derivation.Beside, inner: Any) -> None:
+        real_call(self, inner)
+        read.append(sorted(self.answers))
+
+    def table_(st: Any, name: str, text: str, query: Any, labels: Any, answered: Any = None) -> Any:
+        if answered is None:
+            after.append(name)
+        return real_table(st, name, text, query, labels, answered)
+
+    monkeypatch.setattr(derivation.Beside, "__call__", call)
+    monkeypatch.setattr(derivation, "_table", table_)
+    path = tmp_path / "glamkg-data"
+    assert main(["demo", "--institutions", "300", "--store", str(path), "--workers", "1"]) == 0
+    assert read == [sorted(derived.DERIVED[1:])] and after == []
+    monkeypatch.setattr(derivation, "_table", real_table)
+    copy = tmp_path / "copy"
+    shutil.copytree(path, copy)
+    with Store.open(copy, read_only=True) as st:
+        assert derivation._build(st) is not None
+    for name in derived.DERIVED:
+        assert table(path, name)[1:] == table(copy, name)[1:]

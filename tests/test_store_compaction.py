@@ -57,3 +57,31 @@ def test_a_small_write_is_not_compacted(tmp_path: Path, caplog: pytest.LogCaptur
     caplog.clear()
     build(tmp_path / "same", caplog)
     assert answer(tmp_path / "small") == answer(tmp_path / "same")  # compacted or not, the same data
+
+
+
+def test_reads_beside_the_compaction_run_before_the_store_closes(tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """``while_compacting`` reads the store being compacted, in a thread, and is waited for before the store is
+    published and closed; what it raises is a logged warning (the write is done), not the writer's error; without
+    a compaction it is not called."""
+    seen: list[tuple[str, int]] = []
+
+    def count(inner: object) -> None:
+        seen.append(("count", int(next(iter(inner.query(COUNT)))[0].value)))  # type: ignore[attr-defined]
+
+    def fail(inner: object) -> None:
+        seen.append(("fail", 0))
+        raise RuntimeError("boom")
+
+    caplog.set_level(logging.WARNING, logger="kg.store")
+    for threshold, name, work in ((1_000, "ok", count), (1_000, "fails", fail), (10**9, "small", count)):
+        monkeypatch.setattr(compaction, "AFTER_TRIPLES", threshold)
+        st = Store.open(tmp_path / name)
+        write_demo(st, institutions=100, batch=60)
+        st.while_compacting = work
+        st.close()
+        assert answer(tmp_path / name)[1] > 1_000  # published and readable either way
+    assert [k for k, _n in seen] == ["count", "fail"]
+    assert seen[0][1] == answer(tmp_path / "ok")[1]  # it read the whole write
+    assert any("boom" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)

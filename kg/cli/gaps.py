@@ -361,6 +361,8 @@ def demo(
             rep = kg_demo.write_demo(st, institutions=institutions, seed=seed, workers=n_workers,
                                      progress=bar.advance)
             written = st.meta()  # the content the demo left: its derived tables are built for that only
+            beside = derivation.Beside() if rep.map_parts is not None else None
+            st.while_compacting = beside  # their rows read while the store compacts on close
     except BaseException:
         if new:  # a store this command created and could not fill: nothing left behind (as a failed load)
             import shutil
@@ -372,7 +374,7 @@ def demo(
         raise
     # the saved queries' derived tables for the new content (kg.query.derived): from the triples the demo wrote
     # into an empty store when it has them, else read back through the engine
-    if rep.map_parts is None or derivation.build_from_parts(path, written, rep.map_parts) is None:
+    if rep.map_parts is None or derivation.build_from_parts(path, written, rep.map_parts, beside) is None:
         derivation.refresh(path)
     err.print(
         _("wrote SYNTHETIC demo data to {path}: {institutions} institutions in {countries} countries, "

@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -68,37 +69,54 @@ def _build(st: Any) -> Path | None:
         return None
     started = time.monotonic()
     root = folder(Path(st.path))
-    texts = {name: saved.with_local_base(saved.get(name).text) for name in DERIVED}
+    queries = {name: saved.get(name) for name in DERIVED}
+    texts = {name: saved.with_local_base(q.text) for name, q in queries.items()}
     with contextlib.suppress(OSError, ValueError):
         done = read_json(root / f"g{key['generation']}" / MANIFEST)
         if done.get("format") == FORMAT and done.get("key") == key and {
             n: q.get("text_sha256") for n, q in done.get("queries", {}).items()
         } == {n: text_hash(t) for n, t in texts.items()}:
             return root / f"g{key['generation']}"  # up to date (a write that changed nothing)
-    tables: dict[str, _Table] = {}
-    labels: dict[str, dict[str, list[Any]]] | None = None
-    for name, text in texts.items():
-        found = shape(text)
-        if found is None:
-            log.warning(_("saved query {name} is not of the form a derived table answers: the engine answers "
-                          "it").format(name=name))
-            continue
-        variables, columns, nrows = _select(st, found.base)
-        base = dict(zip(variables, columns, strict=True))
-        subjects = [_subject_key(base[found.subject], i) for i in range(nrows)]
-        if None in subjects:  # an OPTIONAL on an unbound subject matches every label: not kept
-            log.warning(_("saved query {name} has rows without the item whose label it shows: the engine "
-                          "answers it").format(name=name))
-            continue
-        if labels is None:
-            labels = _labels(st)
-        tables[name] = (text, base, [s for s in subjects if s is not None], labels)
+    # the labels and each query's rows asked of the engine two at a time (it lets Python run meanwhile)
+    with ThreadPoolExecutor(2, thread_name_prefix="glamkg-derived") as pool:
+        labels_asked = pool.submit(_labels, st)
+        found = {name: shape(text, queries[name]) for name, text in texts.items()}
+        asked = {name: pool.submit(_select, st.inner, f.base) for name, f in found.items() if f is not None}
+        labels = labels_asked.result()
+        tables: dict[str, _Table] = {}
+        for name, text in texts.items():
+            answered = asked[name].result() if name in asked else None
+            table = _table(st, name, text, queries[name], labels, answered)
+            if table is not None:
+                tables[name] = table
     return _publish(root, key, tables, started)
 
 
-#: One derived table: the query's text, its base columns, each row's subject key, and the labels by language
-#: and subject.
-_Table = tuple[str, dict[str, Col], list[str], dict[str, dict[str, list[Any]]]]
+def _table(st: Any, name: str, text: str, query: Any, labels: dict[str, dict[str, list[Any]]],
+           answered: tuple[list[str], list[Col], int] | None = None) -> _Table | None:
+    """The derived table of one saved query, its base answered by the engine (``answered``: already); None (logged)
+    when the query is not of a form a derived table answers."""
+    found = shape(text, query)
+    if found is None:
+        log.warning(_("saved query {name} is not of the form a derived table answers: the engine answers "
+                      "it").format(name=name))
+        return None
+    variables, columns, nrows = answered if answered is not None else _select(st.inner, found.base)
+    base = dict(zip(variables, columns, strict=True))
+    subjects: dict[str, list[str]] = {}
+    for label, subject in found.labels:
+        keys = [_subject_key(base[subject], i) for i in range(nrows)]
+        if None in keys:  # an OPTIONAL on an unbound subject matches every label: not kept
+            log.warning(_("saved query {name} has rows without the item whose label it shows: the engine "
+                          "answers it").format(name=name))
+            return None
+        subjects[label] = [k for k in keys if k is not None]
+    return text, base, subjects, labels
+
+
+#: One derived table: the query's text, its base columns, each label's subject key of every row, and the labels
+#: by language and subject.
+_Table = tuple[str, dict[str, Col], dict[str, list[str]], dict[str, dict[str, list[Any]]]]
 
 
 def _publish(root: Path, key: dict[str, str], tables: dict[str, _Table], started: float) -> Path:
@@ -111,12 +129,17 @@ def _publish(root: Path, key: dict[str, str], tables: dict[str, _Table], started
     manifest: dict[str, Any] = {"format": FORMAT, "key": key, "queries": {},
                                 "built_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
     for name, (text, base, subjects, labels) in tables.items():
-        files = {"base": f"{name}.base.json"}
+        files: dict[str, Any] = {"base": f"{name}.base.json", "labels": {}}
         _write(tmp / files["base"], {v: _col_json(c) for v, c in base.items()})
-        for lang, by_subject in labels.items():  # a list beside the rows: each row's labels in that language
-            files[lang] = f"{name}.labels.{len(files)}.json"
-            _write(tmp / files[lang], [_entry(by_subject.get(s)) for s in subjects])
-        manifest["queries"][name] = {"text_sha256": text_hash(text), "rows": len(subjects), "files": files}
+        count = 0
+        for label, keys in subjects.items():
+            files["labels"][label] = {}
+            for lang, by_subject in labels.items():  # a list beside the rows: each row's labels in that language
+                count += 1
+                files["labels"][label][lang] = f"{name}.labels.{count}.json"
+                _write(tmp / files["labels"][label][lang], [_entry(by_subject.get(s)) for s in keys])
+        rows = len(next(iter(base.values())).values) if base else 0
+        manifest["queries"][name] = {"text_sha256": text_hash(text), "rows": rows, "files": files}
     _write(tmp / MANIFEST, manifest)
     target = root / f"g{key['generation']}"
     if target.exists():  # built again for the same content: the new one replaces it
@@ -178,14 +201,42 @@ def map_part(ntriples: bytes) -> MapPart | None:
     return None if table is None else MapPart(table, list(dict.fromkeys(s for s, _p, _o in triples)))
 
 
-def build_from_parts(path: str | Path, written: dict[str, Any], parts: list[MapPart]) -> Path | None:
+class Beside:
+    """The rows of the derived tables other than the map, read by the engine from the writer's own store while it
+    compacts on close (``Store.while_compacting``, :mod:`kg.store.compaction`: a thread beside the compaction),
+    so that :func:`build_from_parts` does not ask the engine for them after the write."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, tuple[str, tuple[list[str], list[Col], int]]] = {}  # name -> (base text, answer)
+
+    def __call__(self, inner: Any) -> None:
+        from kg.query import saved
+
+        for name in DERIVED[1:]:
+            query = saved.get(name)
+            found = shape(saved.with_local_base(query.text), query)
+            if found is not None:
+                self.answers[name] = (found.base, _select(inner, found.base))
+
+    def answer(self, text: str, query: Any) -> tuple[list[str], list[Col], int] | None:
+        """The rows read for this query's text, if they were (the text may have changed since: then None)."""
+        found = shape(text, query)
+        kept = self.answers.get(query.name)
+        return kept[1] if kept is not None and found is not None and kept[0] == found.base else None
+
+
+def build_from_parts(path: str | Path, written: dict[str, Any], parts: list[MapPart],
+                     beside: Beside | None = None) -> Path | None:
     """The derived tables of the store at ``path`` built from ``parts`` (the :func:`map_part` of every triple of
     its default graph, as a writer into an empty store has them), without asking the engine: the same files as
     :func:`refresh`'s. ``written``: the store's ``meta()`` as the writer left it. When the store's content is no
     longer that (a write since), the saved map is not the text of :data:`FROM_TRIPLES`, a subject is in two
-    parts, or the tables are off, nothing is built and None is returned: the caller then calls :func:`refresh`."""
+    parts, or the tables are off, nothing is built and None is returned: the caller then calls :func:`refresh`.
+    The other derived tables take their labels from the parts and their rows from ``beside`` (read while the
+    writer compacted), else from the engine now."""
     from kg import config
     from kg.errors import GlamkgError
+    from kg.query import saved
     from kg.store import Store
 
     if (config.setting("derived_tables") or "").strip().lower() in ("off", "0", "no", "false"):
@@ -197,12 +248,19 @@ def build_from_parts(path: str | Path, written: dict[str, Any], parts: list[MapP
             if key is None or key["generation"] != str(written.get("generation")) or key["write"] != str(
                     written.get("write_token") or ""):
                 return None
-            if DERIVED != ("institutions_locations",) or _pinned_text("institutions_locations") is None:
+            if DERIVED[0] != "institutions_locations" or _pinned_text("institutions_locations") is None:
                 return None
             table = _merge(parts)
             if table is None:
                 return None
-            return _publish(folder(Path(str(st.path))), key, {"institutions_locations": table}, started)
+            tables = {"institutions_locations": table}
+            for name in DERIVED[1:]:  # the others' rows from the engine, their labels from the parts
+                query = saved.get(name)
+                text = saved.with_local_base(query.text)
+                other = _table(st, name, text, query, table[3], beside.answer(text, query) if beside else None)
+                if other is not None:
+                    tables[name] = other
+            return _publish(folder(Path(str(st.path))), key, tables, started)
     except (GlamkgError, OSError, RuntimeError, ValueError) as e:  # the write is done; the engine answers
         log.warning(_("the derived tables of the store were not built (the saved queries will ask the engine): "
                       "{error}").format(error=e))
@@ -230,13 +288,14 @@ def _merge(parts: list[MapPart]) -> _Table | None:
     for part in parts:
         for lang, by_subject in part.table[3].items():
             labels.setdefault(lang, {}).update(by_subject)  # no subject in two parts: nothing replaced
-    return parts[0].table[0], base, [s for p in parts for s in p.table[2]], labels
+    subjects = {label: [s for p in parts for s in p.table[2][label]] for label in parts[0].table[2]}
+    return parts[0].table[0], base, subjects, labels
 
 
 def _map_table(text: str, triples: list[tuple[bytes, bytes, bytes]]) -> _Table | None:
     """The map's table from the triples: ``?item wdt:P31 ?type`` (a type of the query's ``VALUES``) joined on
     ``?item`` with ``wdt:P17 ?country`` and ``wdt:P625 ?coordinates`` (a row per combination, as the engine's
-    join), and the language-tagged labels of its items (what :func:`_labels` reads of them). None when the text's
+    join), and the language-tagged labels of every subject (what :func:`_labels` reads of them). None when the text's
     ``VALUES`` cannot be read or a language tag is not lower case (the engine then builds it)."""
     prefixes = dict(_PREFIX.findall(text))
     values = _VALUES_TYPE.search(text)
@@ -269,9 +328,10 @@ def _map_table(text: str, triples: list[tuple[bytes, bytes, bytes]]) -> _Table |
                         col.append(cell)
     base = dict(zip(("item", "type", "country", "coordinates"),
                     (tsv_column([c.decode() for c in col]) for col in cells), strict=True))
-    labels: dict[str, dict[str, list[Any]]] = {}  # of the rows' items: no other label is read from the table
+    # every subject's labels: the other derived tables' labels come from them too (build_from_parts)
+    labels: dict[str, dict[str, list[Any]]] = {}
     of_subject = by[_RDFS_LABEL.encode()]
-    for subject in dict.fromkeys(cells[0]):
+    for subject in of_subject:
         key = f"uri {tsv_term(subject.decode())[1]}"
         for obj in _once(of_subject.get(subject, [])):
             kind, value, tag = tsv_term(obj.decode())
@@ -280,8 +340,7 @@ def _map_table(text: str, triples: list[tuple[bytes, bytes, bytes]]) -> _Table |
             if tag != tag.lower():
                 return None
             labels.setdefault(tag, {}).setdefault(key, []).append(value)
-    subjects = [f"uri {v}" for v in base["item"].values]
-    return text, base, subjects, labels
+    return text, base, {"itemLabel": [f"uri {v}" for v in base["item"].values]}, labels
 
 
 def _once(terms: list[bytes]) -> list[bytes]:
@@ -316,11 +375,12 @@ def _alive(tmp_name: str) -> bool:
     return True
 
 
-def _select(st: Any, text: str) -> tuple[list[str], list[Col], int]:
+def _select(inner: Any, text: str) -> tuple[list[str], list[Col], int]:
+    """The engine's answer to ``text`` on ``inner`` (a pyoxigraph store) as columns."""
     from kg.query import wdqs
     from kg.query.terms import solution_columns
 
-    res, _tr = wdqs.query_local(st.inner, text)
+    res, _tr = wdqs.query_local(inner, text)
     return solution_columns(res)
 
 
@@ -328,7 +388,7 @@ def _labels(st: Any) -> dict[str, dict[str, list[Any]]]:
     """Every ``rdfs:label`` with a language: ``LANG`` (as the engine gives it) -> subject -> its labels, each the
     lexical form, or [lexical form, tag] where the literal's tag is written otherwise (a direction)."""
     _, (subjects, labels, langs), nrows = _select(
-        st, f"SELECT ?s ?label ?lang WHERE {{ ?s <{_RDFS_LABEL}> ?label . BIND(LANG(?label) AS ?lang) }}")
+        st.inner, f"SELECT ?s ?label ?lang WHERE {{ ?s <{_RDFS_LABEL}> ?label . BIND(LANG(?label) AS ?lang) }}")
     out: dict[str, dict[str, list[Any]]] = {}
     tags = labels.langs or [None] * nrows
     for i in range(nrows):

@@ -657,7 +657,7 @@ def run(
 
             kept = None
             if derived and form == "SELECT":
-                kept = derived_tables.answer(q, with_local_base(q.text), bound, st)
+                kept = derived_tables.answer(q, with_local_base(q.text), bound, st, limited=q_text)
             if kept is not None:
                 if on_derived is not None:
                     on_derived(kept.source)

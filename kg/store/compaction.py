@@ -10,16 +10,23 @@ since it opened, and publishes the compacted store as the snapshot readers read 
 a snapshot of its own, ``<generation>-compacted``, since the data, and so the generation, are the same as the
 last one published); small writes never pay for it (a compaction rewrites the whole store, whatever was
 added).
+
+A compaction takes one core for seconds and lets Python run meanwhile (pyoxigraph releases the GIL): a writer's
+``while_compacting`` (``glamkg demo`` reads its derived tables' rows, :mod:`kg.query.derivation`) runs in a thread
+beside it, reading the store being compacted, and is waited for before the store is published and closed.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.i18n import _
 from kg.store import snapshots
 
 log = logging.getLogger("kg.store")
@@ -27,13 +34,32 @@ log = logging.getLogger("kg.store")
 AFTER_TRIPLES = 500_000  # about 10,000 demo institutions or a sheet of 10,000 rows
 
 
-def on_close(inner: ox.Store, path: Path | None, generation: str, written: int) -> bool:
+def on_close(inner: ox.Store, path: Path | None, generation: str, written: int,
+             alongside: Callable[[ox.Store], None] | None = None) -> bool:
     """When ``written`` triples (since the writer opened) reach :data:`AFTER_TRIPLES`: compact ``inner`` and
-    publish it for readers; True if done (the caller publishes as usual otherwise)."""
+    publish it for readers; True if done (the caller publishes as usual otherwise). ``alongside(inner)`` (reads
+    only) runs in a thread meanwhile, and is waited for; not called when there is no compaction. What it raises
+    is logged: it cannot undo the write, and whoever gave it knows it did not finish."""
     if path is None or written < AFTER_TRIPLES:
         return False
     start = time.perf_counter()
-    inner.optimize()
+    thread = None
+    if alongside is not None:
+        thread = threading.Thread(target=_logged, args=(alongside, inner), name="glamkg-beside-compaction")
+        thread.start()
+    try:
+        inner.optimize()
+    finally:
+        if thread is not None:
+            thread.join()
     log.info("compacted the store after %s triples written (%.1f s)", f"{written:,}", time.perf_counter() - start)
     snapshots.publish(inner, path, f"{generation}-compacted")
     return True
+
+
+def _logged(work: Callable[[ox.Store], None], inner: ox.Store) -> None:
+    try:
+        work(inner)
+    except Exception as e:  # a thread's exception would be lost: logged; the caller sees its work missing
+        log.warning(_("reading the store beside its compaction failed (the reading is done after it instead): "
+                      "{error}").format(error=e), exc_info=log.isEnabledFor(logging.DEBUG))

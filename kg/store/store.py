@@ -91,6 +91,7 @@ class Store:
         self._unpublished = False  # a writer: committed writes readers do not see yet
         self._published_at = 0.0
         self._triples_written = 0  # since opened: a large total is compacted on close (kg.store.compaction)
+        self.while_compacting: Callable[[ox.Store], None] | None = None  # reads beside it (compaction.on_close)
 
     # --- opening ------------------------------------------------------------------------------------
 
@@ -161,7 +162,8 @@ class Store:
 
     def _close(self, *, raise_errors: bool) -> None:
         writer = self._ox is not None and not self.read_only and self.path is not None
-        if writer and not compaction.on_close(self.inner, self.path, self._current_generation(), self._triples_written):
+        if writer and not compaction.on_close(self.inner, self.path, self._current_generation(), self._triples_written,
+                                              alongside=self.while_compacting):
             self._publish(force=True)
         inner, self._ox = self._ox, None
         if self._hold is not None:
