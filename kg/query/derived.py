@@ -97,8 +97,7 @@ def shape(text: str, query: Any = None) -> Shape | None:
     grouped or limited query that has no recipe (:mod:`kg.query.recipes`) for this text, not one or more label
     lookups of the form above, ``?lang`` or a label used elsewhere. ``query``: the :class:`~kg.query.saved.SavedQuery`
     whose text (with the local base) ``text`` is; needed for its recipe."""
-    from kg.query.saved import limit_token, with_limit
-    from kg.query.sparql_text import tokenize
+    from kg.query.sparql_text import limit_token, tokenize, without_limits
 
     select = list(_SELECT.finditer(text))
     found = [(m.group("label"), m.group("subject")) for m in _LABEL.finditer(text)]
@@ -117,11 +116,10 @@ def shape(text: str, query: Any = None) -> Shape | None:
             if base.count(old) != 1:
                 return None
             base = base.replace(old, new)
-        limits = [p.name for p in query.params if p.type == "limit"]
         limited = limit_token(base) is not None
-        if limited and len(limits) != 1:
+        if limited and [p.type for p in query.params].count("limit") != 1:  # a LIMIT of the text's own: kept
             return None
-        base = with_limit(base, query, {limits[0]: "all"}) if limited else base
+        base = without_limits(base) if limited else base
     tokens = tokenize(base)
     # a recipe is tested for its text (grouped sub-selects, an order); other queries are only those of the map's form
     refused = ("LIMIT", "OFFSET", "SERVICE") if recipe else (
@@ -188,7 +186,7 @@ def answer(query: Any, text: str, bound: Mapping[str, list[Any]], store: Any, li
 
 
 def _limit(text: str) -> int | None:
-    from kg.query.saved import limit_token
+    from kg.query.sparql_text import limit_token
 
     found = limit_token(text)
     return None if found is None else int(found[1].text)

@@ -40,7 +40,17 @@ from kg.model import ids
 from kg.model.languages import is_language_code
 from kg.query import wdqs
 from kg.query.header import is_saved_query, wdqs_header
-from kg.query.sparql_text import Edit, Token, apply_edits, matching, query_form, same_order_limits, tokenize
+from kg.query.sparql_text import (
+    Edit,
+    Token,
+    apply_edits,
+    limit_token,
+    matching,
+    query_form,
+    same_order_limits,
+    tokenize,
+    without_limits,
+)
 from kg.query.wdqs_blazegraph import strip_wiki_indentation
 from kg.store.store import raw
 
@@ -496,21 +506,6 @@ def _filter_variables(tokens: Sequence[Token], open_: int, close: int) -> set[st
     return found
 
 
-def limit_token(text: str) -> Any:
-    """The number token of the query's top-level ``LIMIT <n>`` clause (outside every ``{ }``), or None."""
-    tokens = tokenize(text)
-    depth = 0
-    found = None
-    for i, t in enumerate(tokens):
-        if t.kind == "punct" and t.text == "{":
-            depth += 1
-        elif t.kind == "punct" and t.text == "}":
-            depth -= 1
-        elif depth == 0 and t.is_kw("LIMIT") and i + 1 < len(tokens) and tokens[i + 1].kind == "number":
-            found = (t, tokens[i + 1])
-    return found
-
-
 def is_ordered(text: str) -> bool:
     """Whether the query has a top-level ORDER BY (else engines may return its rows in any order)."""
     depth = 0
@@ -541,13 +536,13 @@ def with_limit(text: str, query: SavedQuery, values: Mapping[str, Any]) -> str:
         if found is None:
             raise InputError(_("query {query}: parameter {name} needs a top-level LIMIT clause").format(
                 query=query.name, name=p.name))
+        if not terms:
+            text = without_limits(text)
+            continue
         tokens = tokenize(text)
         # the top-level LIMIT, and those of sub-selects ordered the same way (labels fetched after the limit)
         pairs = [found, *((tokens[i], tokens[i + 1]) for i in same_order_limits(tokens))]
-        if terms:
-            text = apply_edits(text, [Edit(n.start, n.end, str(int(terms[0]))) for _, n in pairs])
-        else:
-            text = apply_edits(text, [Edit(k.start, n.end, "") for k, n in pairs])
+        text = apply_edits(text, [Edit(n.start, n.end, str(int(terms[0]))) for _, n in pairs])
     return text
 
 

@@ -235,3 +235,29 @@ def same_order_limits(tokens: Sequence[Token]) -> list[int]:
     clauses = order_clauses(tokens)
     top = {clause for depth, clause, _ in clauses if depth == 0}
     return [limit for depth, clause, limit in clauses if depth > 0 and clause in top and limit >= 0]
+
+
+def limit_token(text: str) -> tuple[Token, Token] | None:
+    """The number token of the query's top-level ``LIMIT <n>`` clause (outside every ``{ }``), or None."""
+    tokens = tokenize(text)
+    depth = 0
+    found = None
+    for i, t in enumerate(tokens):
+        if t.kind == "punct" and t.text == "{":
+            depth += 1
+        elif t.kind == "punct" and t.text == "}":
+            depth -= 1
+        elif depth == 0 and t.is_kw("LIMIT") and i + 1 < len(tokens) and tokens[i + 1].kind == "number":
+            found = (t, tokens[i + 1])
+    return found
+
+
+def without_limits(text: str) -> str:
+    """``text`` without its top-level ``LIMIT <n>`` and those of sub-selects ordered as the top level is
+    (:func:`same_order_limits`): what a ``limit`` parameter of ``all`` gives (:func:`kg.query.saved.with_limit`)."""
+    found = limit_token(text)
+    if found is None:
+        return text
+    tokens = tokenize(text)
+    pairs = [found, *((tokens[i], tokens[i + 1]) for i in same_order_limits(tokens))]
+    return apply_edits(text, [Edit(k.start, n.end, "") for k, n in pairs])
