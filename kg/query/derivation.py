@@ -269,10 +269,15 @@ def _map_table(text: str, triples: list[tuple[bytes, bytes, bytes]]) -> _Table |
                         col.append(cell)
     base = dict(zip(("item", "type", "country", "coordinates"),
                     (tsv_column([c.decode() for c in col]) for col in cells), strict=True))
+    for name in ("type", "country"):  # a class or country is in many rows: one text each (memory)
+        kept: dict[str | None, str | None] = {}
+        base[name].values[:] = [kept.setdefault(v, v) for v in base[name].values]
     labels: dict[str, dict[str, list[Any]]] = {}  # of the rows' items: no other label is read from the table
     of_subject = by[_RDFS_LABEL.encode()]
+    keys: dict[str, str] = {}  # an item's key, one text for its rows and its labels (memory)
     for subject in dict.fromkeys(cells[0]):
         key = f"uri {tsv_term(subject.decode())[1]}"
+        keys[key[4:]] = key
         for obj in _once(of_subject.get(subject, [])):
             kind, value, tag = tsv_term(obj.decode())
             if kind != "lang" or not tag:
@@ -280,7 +285,7 @@ def _map_table(text: str, triples: list[tuple[bytes, bytes, bytes]]) -> _Table |
             if tag != tag.lower():
                 return None
             labels.setdefault(tag, {}).setdefault(key, []).append(value)
-    subjects = [f"uri {v}" for v in base["item"].values]
+    subjects = [keys.get(v or "") or f"uri {v}" for v in base["item"].values]
     return text, base, subjects, labels
 
 
