@@ -97,7 +97,7 @@ def _build(st: Any) -> Path | None:
 
 
 #: One derived table: the query's text, its base columns, each row's subject key, and the labels by language
-#: and subject.
+#: and subject (a list of them, or one text).
 _Table = tuple[str, dict[str, Col], list[str], dict[str, dict[str, list[Any]]]]
 
 
@@ -272,7 +272,7 @@ def _map_table(text: str, triples: list[tuple[bytes, bytes, bytes]]) -> _Table |
     for name in ("type", "country"):  # a class or country is in many rows: one text each (memory)
         kept: dict[str | None, str | None] = {}
         base[name].values[:] = [kept.setdefault(v, v) for v in base[name].values]
-    labels: dict[str, dict[str, list[Any]]] = {}  # of the rows' items: no other label is read from the table
+    labels: dict[str, dict[str, Any]] = {}  # of the rows' items: no other label is read from the table
     of_subject = by[_RDFS_LABEL.encode()]
     keys: dict[str, str] = {}  # an item's key, one text for its rows and its labels (memory)
     for subject in dict.fromkeys(cells[0]):
@@ -284,7 +284,9 @@ def _map_table(text: str, triples: list[tuple[bytes, bytes, bytes]]) -> _Table |
                 continue
             if tag != tag.lower():
                 return None
-            labels.setdefault(tag, {}).setdefault(key, []).append(value)
+            by_subject = labels.setdefault(tag, {})
+            had = by_subject.get(key)  # one label kept as its text (memory), more as a list (see _entry)
+            by_subject[key] = value if had is None else [*([had] if isinstance(had, str) else had), value]
     subjects = [keys.get(v or "") or f"uri {v}" for v in base["item"].values]
     return text, base, subjects, labels
 
@@ -344,9 +346,11 @@ def _labels(st: Any) -> dict[str, dict[str, list[Any]]]:
     return out
 
 
-def _entry(labels: list[Any] | None) -> Any:
+def _entry(labels: str | list[Any] | None) -> Any:
     """A row's labels in one language: None (none), the text (one, tagged as ``LANG`` gives it) or a list of
-    texts and [text, tag] pairs."""
+    texts and [text, tag] pairs. A table made from triples keeps a single label as its text already."""
+    if isinstance(labels, str):
+        return labels
     return labels[0] if labels is not None and len(labels) == 1 and isinstance(labels[0], str) else labels
 
 

@@ -36,7 +36,7 @@ from kg.store import Converter, Store, raw
 from kg.store.read import read_entities
 
 #: Parts of a column-wise write waiting for their map table (:func:`_mapped`), about 8 MB each
-MAP_AHEAD = 4
+MAP_AHEAD = 2
 
 
 class StoreTarget:
