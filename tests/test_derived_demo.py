@@ -201,3 +201,20 @@ def test_the_other_tables_rows_are_read_while_the_store_compacts(tmp_path: Path,
         assert derivation._build(st) is not None
     for name in derived.DERIVED:
         assert table(path, name)[1:] == table(copy, name)[1:]
+
+
+def test_labels_of_subjects_the_parts_do_not_hold_come_from_the_engine(demo_store: Path, tmp_path: Path) -> None:
+    """Parts that are not the whole store (three made-up museums here): the other tables' rows are the demo's
+    partnerships and institutions, whose labels the parts do not hold: read from the engine, the same tables."""
+    copy = tmp_path / "glamkg-data"
+    shutil.copytree(demo_store, copy)
+    with Store.open(copy, read_only=True) as st:
+        written = st.meta()
+    assert derivation.build_from_parts(copy, written, [derivation.map_part(part(1, 2, 3))]) is not None  # type: ignore[list-item]
+    engine = tmp_path / "engine"
+    shutil.copytree(demo_store, engine)
+    with Store.open(engine, read_only=True) as st:
+        assert derivation._build(st) is not None
+    for name in derived.DERIVED[1:]:
+        assert table(copy, name)[1:] == table(engine, name)[1:]
+        assert any(json.loads(row)[1] for row in table(copy, name)[2])  # rows with labels

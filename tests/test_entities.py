@@ -387,3 +387,19 @@ def test_statement_uuid_is_the_uuid_of_statement_id():
         name = key if repeat == 0 else f"{key}#{repeat}"
         assert statement_uuid(key, repeat) == str(uuid.uuid5(GUID_NAMESPACE, name)).upper()
         assert statement_id("Q7", hashes, repeat) == f"Q7${statement_uuid(key, repeat)}"
+
+
+def test_statement_uuid_is_uuid5_for_every_variant_digit():
+    """The uuid made from the SHA-1 digest's hex digits: version 5 and each of the four variant digits (8, 9, A,
+    B) as uuid.uuid5 sets them, for names in any script."""
+    import uuid
+
+    from kg.model.entities import GUID_NAMESPACE, statement_uuid
+
+    variants = set()
+    for i in range(2000):
+        name = f"Q{i}|{i * 7919:x}" if i % 3 else f"Q{i}|ünï{i}|日本"
+        got = statement_uuid(name)
+        assert got == str(uuid.uuid5(GUID_NAMESPACE, name)).upper()
+        variants.add(got[19])
+    assert variants == set("89AB")

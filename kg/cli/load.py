@@ -351,6 +351,8 @@ def load(
     new_store = not (store_path / "CURRENT").is_file()  # created by this command: removed again if it fails
     st = _open_store(store_path, write=target == TargetName.store and not dry_run)
     failed = True
+    written: dict[str, Any] | None = None
+    beside: Any = None
     reporter = ProgressBar(err, "[bold]{task.description:<12}", quiet=quiet, lines="glamkg load")
     try:
         local = StoreTarget(st, workers=workers)
@@ -447,6 +449,12 @@ def load(
         elif rep.target == "quickstatements" and not rep.output:
             out.print(_("nothing to write: no QuickStatements file was written"), highlight=False)
         failed = False
+        if local.map_parts is not None and not st.read_only:
+            written = st.meta()  # the content the load left: the derived tables from its triples are for that only
+            from kg.query import derivation
+
+            beside = derivation.Beside()
+            st.while_compacting = beside  # the other tables' rows read while the store compacts on close
         if rep.skipped or left_out:
             parts = [ngettext("{n} item", "{n} items", len(rep.skipped)).format(n=len(rep.skipped))
                      ] if rep.skipped else []
@@ -467,7 +475,12 @@ def load(
         elif not failed and not st.read_only:
             from kg.query import derivation
 
-            derivation.refresh(store_path)  # the saved queries' derived tables for the new content
+            # the saved queries' derived tables for the new content: from the triples this load wrote into an
+            # empty store when it has them (kg.load.targets.store), else read back through the engine
+            map_parts = local.map_parts
+            if written is None or map_parts is None or derivation.build_from_parts(
+                    store_path, written, map_parts, beside) is None:
+                derivation.refresh(store_path)
 
 
 def _remove_new_store(path: Path) -> None:

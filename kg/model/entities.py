@@ -111,13 +111,16 @@ def _resolve_prop(prop: Any, b: _Builder) -> tuple[str, str | None]:
     return p.id, p.datatype
 
 
-def _uuid5_upper(name: str) -> str:
-    """``str(uuid.uuid5(GUID_NAMESPACE, name)).upper()``, without building UUID objects."""
-    b = bytearray(hashlib.sha1(GUID_NAMESPACE.bytes + name.encode("utf-8")).digest()[:16])
-    b[6] = (b[6] & 0x0F) | 0x50
-    b[8] = (b[8] & 0x3F) | 0x80
-    h = b.hex().upper()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+_GUID_PREFIX = GUID_NAMESPACE.bytes
+#: the hex digit of a uuid's variant (RFC 4122: its two high bits 10) made from the digest's digit there
+_VARIANT = {c: "89AB"[int(c, 16) & 3] for c in "0123456789ABCDEF"}
+
+
+def _uuid5_upper(name: str, _sha1: Any = hashlib.sha1) -> str:
+    """``str(uuid.uuid5(GUID_NAMESPACE, name)).upper()``, without building UUID objects: the SHA-1 digest's first
+    32 hex digits, the version digit 5 and the variant's digit set in them."""
+    h = _sha1(_GUID_PREFIX + name.encode("utf-8")).hexdigest().upper()
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
 def statement_id(entity_id: str, snak_hashes: Sequence[str], repeat: int = 0) -> str:

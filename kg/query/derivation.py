@@ -115,7 +115,7 @@ def _table(st: Any, name: str, text: str, query: Any, labels: dict[str, dict[str
 
 
 #: One derived table: the query's text, its base columns, each label's subject key of every row, and the labels
-#: by language and subject.
+#: by language and subject (a list of them, or one text).
 _Table = tuple[str, dict[str, Col], dict[str, list[str]], dict[str, dict[str, list[Any]]]]
 
 
@@ -254,10 +254,22 @@ def build_from_parts(path: str | Path, written: dict[str, Any], parts: list[MapP
             if table is None:
                 return None
             tables = {"institutions_locations": table}
-            for name in DERIVED[1:]:  # the others' rows from the engine, their labels from the parts
+            # the others' rows from the engine; their labels from the parts when the parts hold every triple of
+            # the rows' subjects (each is a subject of the parts' lines: written by the workers, not elsewhere)
+            known = {f"uri {tsv_term(s.decode())[1]}" for p in parts for s in p.subjects}
+            labels: dict[str, dict[str, list[Any]]] | None = None
+            for name in DERIVED[1:]:
                 query = saved.get(name)
                 text = saved.with_local_base(query.text)
-                other = _table(st, name, text, query, table[3], beside.answer(text, query) if beside else None)
+                found = shape(text, query)
+                answered = beside.answer(text, query) if beside else None
+                if answered is None and found is not None:
+                    answered = _select(st.inner, found.base)
+                other = _table(st, name, text, query, labels or table[3], answered)
+                if other is not None and labels is None and not all(k in known for keys in other[2].values()
+                                                                    for k in keys):
+                    labels = _labels(st)  # a subject written otherwise: every label, from the engine
+                    other = _table(st, name, text, query, labels, answered)
                 if other is not None:
                     tables[name] = other
             return _publish(folder(Path(str(st.path))), key, tables, started)
@@ -328,19 +340,27 @@ def _map_table(text: str, triples: list[tuple[bytes, bytes, bytes]]) -> _Table |
                         col.append(cell)
     base = dict(zip(("item", "type", "country", "coordinates"),
                     (tsv_column([c.decode() for c in col]) for col in cells), strict=True))
+    for name in ("type", "country"):  # a class or country is in many rows: one text each (memory)
+        kept: dict[str | None, str | None] = {}
+        base[name].values[:] = [kept.setdefault(v, v) for v in base[name].values]
     # every subject's labels: the other derived tables' labels come from them too (build_from_parts)
-    labels: dict[str, dict[str, list[Any]]] = {}
+    labels: dict[str, dict[str, Any]] = {}
     of_subject = by[_RDFS_LABEL.encode()]
+    keys: dict[str, str] = {}  # a subject's key, one text for its rows and its labels (memory)
     for subject in of_subject:
         key = f"uri {tsv_term(subject.decode())[1]}"
+        keys[key[4:]] = key
         for obj in _once(of_subject.get(subject, [])):
             kind, value, tag = tsv_term(obj.decode())
             if kind != "lang" or not tag:
                 continue
             if tag != tag.lower():
                 return None
-            labels.setdefault(tag, {}).setdefault(key, []).append(value)
-    return text, base, {"itemLabel": [f"uri {v}" for v in base["item"].values]}, labels
+            by_subject = labels.setdefault(tag, {})
+            had = by_subject.get(key)  # one label kept as its text (memory), more as a list (see _entry)
+            by_subject[key] = value if had is None else [*([had] if isinstance(had, str) else had), value]
+    subjects = [keys.get(v or "") or f"uri {v}" for v in base["item"].values]
+    return text, base, {"itemLabel": subjects}, labels
 
 
 def _once(terms: list[bytes]) -> list[bytes]:
@@ -399,9 +419,11 @@ def _labels(st: Any) -> dict[str, dict[str, list[Any]]]:
     return out
 
 
-def _entry(labels: list[Any] | None) -> Any:
+def _entry(labels: str | list[Any] | None) -> Any:
     """A row's labels in one language: None (none), the text (one, tagged as ``LANG`` gives it) or a list of
-    texts and [text, tag] pairs."""
+    texts and [text, tag] pairs. A table made from triples keeps a single label as its text already."""
+    if isinstance(labels, str):
+        return labels
     return labels[0] if labels is not None and len(labels) == 1 and isinstance(labels[0], str) else labels
 
 

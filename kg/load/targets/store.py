@@ -13,12 +13,16 @@ the workers finish them, so memory stays bounded whatever the number of rows (do
 Fastest of all, a sheet's new rows (:mod:`kg.load.newrows`: deferred plan items, the rows kept as columns): their
 N-Triples are written column by column in this process (:mod:`kg.rdf.columns`, no entity JSON, no workers) and
 stream into the store's copy as the bulk load takes them; the same triples as the per-entity path
-(tests/test_load_columns.py).
+(tests/test_load_columns.py). Into an empty store, the map's derived table is made from those same parts as they
+go by (:func:`kg.query.derivation.map_part`, kept in :attr:`StoreTarget.map_parts`): the command then builds the
+derived tables from them (:func:`kg.query.derivation.build_from_parts`) instead of asking the engine again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import collections
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, overload
 
 import pyoxigraph as ox
@@ -30,6 +34,9 @@ from kg.model import ids
 from kg.rdf import columns, conversion
 from kg.store import Converter, Store, raw
 from kg.store.read import read_entities
+
+#: Parts of a column-wise write waiting for their map table (:func:`_mapped`), about 8 MB each
+MAP_AHEAD = 2
 
 
 class StoreTarget:
@@ -51,6 +58,10 @@ class StoreTarget:
         self.converter = converter
         #: worker processes converting new items (None: :func:`kg.rdf.conversion.default_workers`; 0: none)
         self.workers = workers
+        #: the map's derived table over every triple written, when this target's only write was the column-wise
+        #: write of new rows into an empty store (:func:`kg.query.derivation.build_from_parts`); else None
+        self.map_parts: list[Any] | None = None
+        self._wrote = False
 
     def existing(self, ids_: Sequence[str]) -> dict[str, dict[str, Any] | None]:
         return read_entities(raw(self.store), ids_)
@@ -75,8 +86,9 @@ class StoreTarget:
         todo = plan.to_write()
         if not todo:
             return report
+        first, self._wrote, self.map_parts = not self._wrote, True, None  # a second write: no table from parts
         source = plan.meta.get("reference_url")  # recorded: an import keeps what this load wrote
-        if self._write_columns(plan, todo, report, progress, source):
+        if self._write_columns(plan, todo, report, progress, source, first=first):
             return report
         done, reported = self._write_new(todo, report, progress, source)
         if done:
@@ -99,7 +111,8 @@ class StoreTarget:
         return self.converter is None and not self.datatypes
 
     def _write_columns(
-        self, plan: Plan, todo: list[Any], report: WriteReport, progress: ProgressFn | None, source: str | None
+        self, plan: Plan, todo: list[Any], report: WriteReport, progress: ProgressFn | None, source: str | None,
+        *, first: bool = False,
     ) -> bool:
         """The fastest path: a plan that only creates the new rows of a sheet, kept as columns
         (``plan.columns``), of :data:`kg.rdf.conversion.PARALLEL_MIN` items or more: their N-Triples are written
@@ -114,10 +127,15 @@ class StoreTarget:
         if {it.id for it in todo} != set(new.ids):
             return False
         parts = columns.ntriples_parts(new, progress=progress)
+        map_parts: list[Any] | None = None
+        if first and self.store.path is not None and self.store.is_empty():
+            map_parts = []
+            parts = _mapped(parts, map_parts)
         written = self.store.add_new_entities(parts, list(new.ids), no_blank_nodes=True, source=source)
         if written is None:  # an item is in the store already: the per-entity path says which
             return False
         report.add(written)
+        self.map_parts = map_parts if map_parts is None or None not in map_parts else None
         return True
 
     def _write_new(
@@ -156,6 +174,24 @@ class StoreTarget:
         if progress:
             progress(len(todo) - half)
         return True, len(todo)
+
+
+def _mapped(parts: Iterator[bytes], into: list[Any]) -> Iterator[bytes]:
+    """``parts`` as they are, the map's table of each (:func:`kg.query.derivation.map_part`; None when it cannot
+    be made from triples) appended to ``into``. They are made in a thread of their own, while this one waits for
+    the bulk load (which runs without Python's lock); at most :data:`MAP_AHEAD` parts wait for it (memory)."""
+    from kg.query import derivation
+
+    pending: collections.deque[Future[Any]] = collections.deque()
+    with ThreadPoolExecutor(1, thread_name_prefix="glamkg-map") as pool:
+        for part in parts:
+            while len(pending) >= MAP_AHEAD:
+                into.append(pending.popleft().result())
+            if not into or into[-1] is not None:  # once one cannot be made, none is needed
+                pending.append(pool.submit(derivation.map_part, part))
+            yield part
+        while pending:
+            into.append(pending.popleft().result())
 
 
 class _Entities(Sequence[Mapping[str, Any]]):

@@ -1,0 +1,93 @@
+"""The map's derived table that `glamkg load` builds from the triples it wrote into an empty store (the
+column-wise write's parts, kg.query.derivation.map_part / build_from_parts), instead of reading them back through
+the engine: the same table as the engine's build and the same answers as the engine's (``--no-derived``); the
+engine builds it whenever that shortcut does not provably apply (a store that held data before)."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_derived_demo import answer, table
+
+from kg.cli import main
+from kg.query import derivation
+from kg.rdf import conversion
+from kg.store import Store
+
+CLASSES = ["museum", "art_museum", "library", "archives", "public_library", "history_museum", "zoo"]
+COUNTRIES = ["Q55", "Q183", "Q142", "Q31", "Q55|Q31"]  # an item in two countries: a row for each
+
+
+def sheet(path: Path, n: int, start: int = 0) -> Path:
+    """Institutions of many classes (some not on the map) and countries, some without coordinates, labels in
+    English, Dutch (most) and French (some)."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["label_en", "label_nl", "label_fr", "instance_of", "country", "coordinates", "isil"])
+        for i in range(start, start + n):
+            w.writerow([f"Institution {i}", f"Instelling {i}" if i % 4 else "", f"Institution {i} FR" if i % 3 == 0
+                        else "", CLASSES[i % len(CLASSES)], COUNTRIES[i % len(COUNTRIES)],
+                        "" if i % 9 == 0 else f"{40 + i % 20}.{i % 97:02d},{i % 50}.{i % 89:02d}", f"XB-L{i}"])
+    return path
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A sheet loaded into a new store (the column-wise write, whose triples give the table)."""
+    folder = tmp_path_factory.mktemp("load-derived")
+    path = folder / "glamkg-data"
+    src = sheet(folder / "institutions.csv", conversion.PARALLEL_MIN + 100)
+    mp = pytest.MonkeyPatch()
+    called: list[Any] = []
+    mp.setattr(derivation, "refresh", lambda *a, **k: called.append(a))  # the engine's build must not be needed
+    try:
+        assert main(["load", str(src), "--kind", "institution", "--store", str(path), "-q",
+                     "--shacl-limit", "0"]) == 0
+    finally:
+        mp.undo()
+    assert called == []
+    return path
+
+
+def test_the_load_table_is_the_engines_table(loaded: Path, tmp_path: Path) -> None:
+    mine = table(loaded)
+    assert len(mine[2]) > 1000
+    copy = tmp_path / "glamkg-data"
+    shutil.copytree(loaded, copy)
+    with Store.open(copy, read_only=True) as st:
+        assert derivation._build(st) is not None  # the engine's build of the same content
+    engine = table(copy)
+    assert mine[1:] == engine[1:]
+    assert {k: v for k, v in mine[0].items() if k != "identity"} == {
+        k: v for k, v in engine[0].items() if k != "identity"}
+
+
+@pytest.mark.parametrize("params", [[], ["-p", "lang=nl"], ["-p", "lang=fr"], ["-p", "country=NL", "-p", "lang=nl"],
+                                    ["-p", "country=BE", "-p", "lang=fr"]],
+                         ids=["default", "nl", "fr", "NL-nl", "BE-fr"])
+def test_the_load_table_answers_as_the_engine(loaded: Path, tmp_path: Path, params: list[str]) -> None:
+    kept, prov = answer(loaded, tmp_path / "derived.csv", *params)
+    assert prov["derived"]["table"] == "institutions_locations"
+    engine = answer(loaded, tmp_path / "engine.csv", *params, "--no-derived")
+    assert engine[1]["derived"] is None
+    assert len(kept) > 1 and kept == engine[0]
+
+
+def test_a_load_into_a_store_with_data_asks_the_engine(loaded: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "glamkg-data"
+    shutil.copytree(loaded, path)
+    src = sheet(tmp_path / "more.csv", conversion.PARALLEL_MIN + 10, start=10_000)
+    called: list[Any] = []
+    real = derivation.refresh
+    monkeypatch.setattr(derivation, "refresh", lambda *a, **k: called.append(a) or real(*a, **k))
+    monkeypatch.setattr(derivation, "build_from_parts", lambda *a, **k: pytest.fail("not from the triples"))
+    assert main(["load", str(src), "--kind", "institution", "--store", str(path), "-q", "--shacl-limit", "0"]) == 0
+    assert len(called) == 1
+    kept, prov = answer(path, tmp_path / "map.csv", "-p", "lang=nl")
+    assert prov["derived"] is not None
+    assert kept == answer(path, tmp_path / "engine.csv", "-p", "lang=nl", "--no-derived")[0]
