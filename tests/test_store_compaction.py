@@ -4,6 +4,7 @@ read (kg.store.compaction); small writes do not pay for it; readers see the same
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,7 @@ def test_reads_beside_the_compaction_run_before_the_store_closes(tmp_path: Path,
     seen: list[tuple[str, int]] = []
 
     def count(inner: object) -> None:
+        time.sleep(0.5)  # slower than the compaction of this small store: close() must wait for it
         seen.append(("count", int(next(iter(inner.query(COUNT)))[0].value)))  # type: ignore[attr-defined]
 
     def fail(inner: object) -> None:
@@ -80,7 +82,9 @@ def test_reads_beside_the_compaction_run_before_the_store_closes(tmp_path: Path,
         st = Store.open(tmp_path / name)
         write_demo(st, institutions=100, batch=60)
         st.while_compacting = work
+        before = len(seen)
         st.close()
+        assert len(seen) == before + (threshold == 1_000)  # done when close() returned (it was waited for)
         assert answer(tmp_path / name)[1] > 1_000  # published and readable either way
     assert [k for k, _n in seen] == ["count", "fail"]
     assert seen[0][1] == answer(tmp_path / "ok")[1]  # it read the whole write

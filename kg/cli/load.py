@@ -453,7 +453,7 @@ def load(
             written = st.meta()  # the content the load left: the derived tables from its triples are for that only
             from kg.query import derivation
 
-            beside = derivation.Beside()
+            beside = derivation.Beside.make()
             st.while_compacting = beside  # the other tables' rows read while the store compacts on close
         if rep.skipped or left_out:
             parts = [ngettext("{n} item", "{n} items", len(rep.skipped)).format(n=len(rep.skipped))

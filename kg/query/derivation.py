@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 from kg.i18n import _
 from kg.query.derived import DERIVED, FORMAT, MANIFEST, folder, read_json, shape, store_key, text_hash
+from kg.query.recipes import one_date_form
 from kg.query.terms import Col, tsv_column, tsv_term
 
 log = logging.getLogger(__name__)
@@ -46,11 +47,10 @@ def refresh(path: str | Path | None = None) -> Path | None:
     replacing older ones. Called by the commands that write a store, after their write; returns the folder,
     or None when there was nothing to build, ``$GLAMKG_DERIVED_TABLES`` is ``off``, or it failed (logged: the
     queries then ask the engine)."""
-    from kg import config
     from kg.errors import GlamkgError
     from kg.store import Store
 
-    if (config.setting("derived_tables") or "").strip().lower() in ("off", "0", "no", "false"):
+    if not tables_on():
         return None
     try:
         with Store.open(path, read_only=True) as st:
@@ -74,8 +74,8 @@ def _build(st: Any) -> Path | None:
     with contextlib.suppress(OSError, ValueError):
         done = read_json(root / f"g{key['generation']}" / MANIFEST)
         if done.get("format") == FORMAT and done.get("key") == key and {
-            n: q.get("text_sha256") for n, q in done.get("queries", {}).items()
-        } == {n: text_hash(t) for n, t in texts.items()}:
+            n: (q.get("text_sha256"), q.get("base_sha256")) for n, q in done.get("queries", {}).items()
+        } == {n: (text_hash(t), _base_hash(n, t)) for n, t in texts.items()}:
             return root / f"g{key['generation']}"  # up to date (a write that changed nothing)
     # the labels and each query's rows asked of the engine two at a time (it lets Python run meanwhile)
     with ThreadPoolExecutor(2, thread_name_prefix="glamkg-derived") as pool:
@@ -103,6 +103,10 @@ def _table(st: Any, name: str, text: str, query: Any, labels: dict[str, dict[str
         return None
     variables, columns, nrows = answered if answered is not None else _select(st.inner, found.base)
     base = dict(zip(variables, columns, strict=True))
+    if found.recipe is not None and not all(one_date_form(base[v]) for v in found.recipe.dates):
+        log.info(_("saved query {name}: its ordered dates are of several forms (dates and times, with and without "
+                   "a timezone): the engine answers it").format(name=name))
+        return None
     subjects: dict[str, list[str]] = {}
     for label, subject in found.labels:
         keys = [_subject_key(base[subject], i) for i in range(nrows)]
@@ -139,7 +143,8 @@ def _publish(root: Path, key: dict[str, str], tables: dict[str, _Table], started
                 files["labels"][label][lang] = f"{name}.labels.{count}.json"
                 _write(tmp / files["labels"][label][lang], [_entry(by_subject.get(s)) for s in keys])
         rows = len(next(iter(base.values())).values) if base else 0
-        manifest["queries"][name] = {"text_sha256": text_hash(text), "rows": rows, "files": files}
+        manifest["queries"][name] = {"text_sha256": text_hash(text), "base_sha256": _base_hash(name, text),
+                                     "rows": rows, "files": files}
     _write(tmp / MANIFEST, manifest)
     target = root / f"g{key['generation']}"
     if target.exists():  # built again for the same content: the new one replaces it
@@ -201,10 +206,22 @@ def map_part(ntriples: bytes) -> MapPart | None:
     return None if table is None else MapPart(table, list(dict.fromkeys(s for s, _p, _o in triples)))
 
 
+def tables_on() -> bool:
+    """Whether derived tables are built (``$GLAMKG_DERIVED_TABLES`` is not ``off``)."""
+    from kg import config
+
+    return (config.setting("derived_tables") or "").strip().lower() not in ("off", "0", "no", "false")
+
+
 class Beside:
     """The rows of the derived tables other than the map, read by the engine from the writer's own store while it
     compacts on close (``Store.while_compacting``, :mod:`kg.store.compaction`: a thread beside the compaction),
-    so that :func:`build_from_parts` does not ask the engine for them after the write."""
+    so that :func:`build_from_parts` does not ask the engine for them after the write. :meth:`make`: one, or
+    None when the tables are off."""
+
+    @classmethod
+    def make(cls) -> Beside | None:
+        return cls() if tables_on() else None
 
     def __init__(self) -> None:
         self.answers: dict[str, tuple[str, tuple[list[str], list[Col], int]]] = {}  # name -> (base text, answer)
@@ -234,12 +251,11 @@ def build_from_parts(path: str | Path, written: dict[str, Any], parts: list[MapP
     parts, or the tables are off, nothing is built and None is returned: the caller then calls :func:`refresh`.
     The other derived tables take their labels from the parts and their rows from ``beside`` (read while the
     writer compacted), else from the engine now."""
-    from kg import config
     from kg.errors import GlamkgError
     from kg.query import saved
     from kg.store import Store
 
-    if (config.setting("derived_tables") or "").strip().lower() in ("off", "0", "no", "false"):
+    if not tables_on():
         return None
     started = time.monotonic()
     try:
@@ -393,6 +409,15 @@ def _alive(tmp_name: str) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _base_hash(name: str, text: str) -> str | None:
+    """The sha256 of the base query a table of ``name`` (its ``text``) is read with: a table read with another
+    base (glamkg's recipe changed, the text did not) is not used (:func:`kg.query.derived.answer`)."""
+    from kg.query import saved
+
+    found = shape(text, saved.get(name))
+    return None if found is None else text_hash(found.base)
 
 
 def _select(inner: Any, text: str) -> tuple[list[str], list[Col], int]:

@@ -174,7 +174,7 @@ def answer(query: Any, text: str, bound: Mapping[str, list[Any]], store: Any, li
             return None
         found = shape(text, query)
         values = _values(found, bound) if found is not None else None
-        if found is None or values is None:
+        if found is None or values is None or entry.get("base_sha256") != text_hash(found.base):
             return None
         limit = _limit(limited if limited is not None else text) if found.limited else None
         variables, columns, nrows = _rows(found, values, limit, where, entry)

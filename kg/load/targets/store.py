@@ -21,6 +21,7 @@ derived tables from them (:func:`kg.query.derivation.build_from_parts`) instead 
 from __future__ import annotations
 
 import collections
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, overload
@@ -34,6 +35,8 @@ from kg.model import ids
 from kg.rdf import columns, conversion
 from kg.store import Converter, Store, raw
 from kg.store.read import read_entities
+
+log = logging.getLogger(__name__)
 
 #: Parts of a column-wise write waiting for their map table (:func:`_mapped`), about 8 MB each
 MAP_AHEAD = 2
@@ -188,10 +191,20 @@ def _mapped(parts: Iterator[bytes], into: list[Any]) -> Iterator[bytes]:
             while len(pending) >= MAP_AHEAD:
                 into.append(pending.popleft().result())
             if not into or into[-1] is not None:  # once one cannot be made, none is needed
-                pending.append(pool.submit(derivation.map_part, part))
+                pending.append(pool.submit(_map_part, derivation.map_part, part))
             yield part
         while pending:
             into.append(pending.popleft().result())
+
+
+def _map_part(make: Any, part: bytes) -> Any:
+    """The map's table of a part, or None when making it failed: the shortcut is skipped (the engine builds the
+    table after the write), the load goes on."""
+    try:
+        return make(part)
+    except Exception as e:  # the write must not fail for a table the engine can build
+        log.debug("the map's table of a part was not made from its triples: %s", e, exc_info=True)
+        return None
 
 
 class _Entities(Sequence[Mapping[str, Any]]):
