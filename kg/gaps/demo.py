@@ -429,7 +429,8 @@ def _write_streamed(store: Any, institutions: int, seed: int, workers: int, rep:
             pool.submit(warm)
         all_ids = [str(e["id"]) for e in first] + [i for j in jobs(institutions, seed) for i in job_ids(j)]
         try:
-            wr = store.add_new_entities(parts(pool), all_ids, no_blank_nodes=True)
+            # lenient: the triples are the conversion's own (kg.rdf), IRIs and language tags valid by construction
+            wr = store.add_new_entities(parts(pool), all_ids, no_blank_nodes=True, lenient=True)
         except _NoTriples:
             return "blank"
     if wr is None:

@@ -413,6 +413,7 @@ class Store:
         *,
         no_blank_nodes: bool = False,
         source: str | None = None,
+        lenient: bool = False,
     ) -> WriteReport | None:
         """Write entities that are all NEW, given as their WDQS N-Triples (made elsewhere, e.g. by the demo's
         worker processes with :func:`kg.rdf.wdqs_triples`), without parsing them into Python objects.
@@ -420,7 +421,8 @@ class Store:
         ``ntriples`` is one ``bytes`` or an iterable of parts, each a whole number of lines (for example
         :func:`kg.rdf.conversion.ntriples_parts`, as the workers finish them). Parts given to a store on disk
         with ``no_blank_nodes=True`` stream into the copy a swap builds (:func:`kg.store.writes.apply_stream`):
-        the whole write is never in memory at once.
+        the whole write is never in memory at once; ``lenient=True`` (parts made by glamkg's own conversion) skips
+        the parser's checks of IRIs and language tags there (:func:`kg.store.writes.load_parts`).
 
         All or nothing, like :meth:`write_entities`. Returns None and writes nothing when the fast path does
         not apply (an entity is already in the store or listed twice, or the data may have blank nodes, which
@@ -451,7 +453,7 @@ class Store:
         else:
             swapper = self._swapper()
             assert swapper is not None  # on disk
-            n = writes.apply_stream(ntriples, log, swap=swapper)
+            n = writes.apply_stream(ntriples, log, swap=swapper, lenient=lenient)
         report.triples_written, report.generation = n, str(gen)
         self._triples_written += n
         self._written()
