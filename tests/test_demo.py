@@ -284,3 +284,34 @@ def test_a_negative_seed_is_refused_before_anything_is_written(tmp_path, capsys)
     path = tmp_path / "s"
     assert main(["demo", "-n", "5", "--seed", "-3", "--store", str(path)]) == 2
     assert "--seed" in capsys.readouterr().err and not path.exists()
+
+
+def test_places_are_read_from_the_users_cache_equal_to_geonames(tmp_path, monkeypatch):
+    """The demo's places (GeoNames' 61 MB of cities, 1.5-2.5 s before any job starts) are kept in the user's cache
+    folder, read back equal, keyed by the gazetteer and the country table; a damaged file is read again from
+    GeoNames, an unwritable folder only costs the time."""
+    from kg.gaps import demo_draws
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    fresh = demo_draws._read_places()
+    demo_draws.places.cache_clear()
+    try:
+        assert demo_draws.places() == fresh
+        cache = demo_draws.places_cache()
+        assert cache is not None and cache.is_file() and cache.parent == tmp_path / "cache" / "glamkg"
+        demo_draws.places.cache_clear()
+        monkeypatch.setattr(demo_draws, "_read_places", lambda: pytest.fail("read GeoNames instead of the cache"))
+        cached = demo_draws.places()
+        assert cached == fresh and all(type(c) is tuple for p in cached for c in p.cities)
+        monkeypatch.undo()
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+        cache.write_text("[[1, 2]]", encoding="utf-8")  # damaged
+        demo_draws.places.cache_clear()
+        assert demo_draws.places() == fresh
+        (tmp_path / "file").write_text("")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))  # not a folder: nothing kept
+        demo_draws.places.cache_clear()
+        assert demo_draws.places() == fresh
+    finally:
+        demo_draws.places.cache_clear()
+
