@@ -423,16 +423,22 @@ def _write_streamed(store: Any, institutions: int, seed: int, workers: int, rep:
             yield r.ntriples
             if progress:
                 progress(r.institutions)
+        # every job is done: the workers end while the last pieces load (not after the write, waited for)
+        pool.shutdown(wait=False)
 
-    with conversion.worker_pool(workers) as pool:  # spawned: no fork of a process holding an open store
+    pool = conversion.worker_pool(workers)  # spawned: no fork of a process holding an open store
+    try:
         for _worker in range(workers):  # the workers start and load the model while this process reads the gazetteer
             pool.submit(warm)
         all_ids = [str(e["id"]) for e in first] + [i for j in jobs(institutions, seed) for i in job_ids(j)]
-        try:
-            # lenient: the triples are the conversion's own (kg.rdf), IRIs and language tags valid by construction
-            wr = store.add_new_entities(parts(pool), all_ids, no_blank_nodes=True, lenient=True)
-        except _NoTriples:
+        # lenient: the triples are the conversion's own (kg.rdf), IRIs and language tags valid by construction
+        wr = store.add_new_entities(parts(pool), all_ids, no_blank_nodes=True, lenient=True)
+    except BaseException as exc:
+        pool.shutdown(wait=True, cancel_futures=True)
+        if isinstance(exc, _NoTriples):
             return "blank"
+        raise
+    pool.shutdown(wait=False)  # the workers end on their own (the interpreter joins them at exit)
     if wr is None:
         return "exists"
     if got.entities + len(first) != len(all_ids):  # job_ids and run_job disagree: a bug, never a silent partial demo

@@ -21,6 +21,7 @@ import datetime as _dt
 import errno
 import itertools
 import logging
+import math
 import re
 import sys
 import time
@@ -203,6 +204,11 @@ class Store:
         self._unpublished = True
         if time.monotonic() - self._published_at >= snapshots.INTERVAL:
             self._publish(force=False)
+
+    def publish_on_close(self) -> None:
+        """Publish this writer's writes for readers only when it closes: one snapshot instead of one per write
+        (``glamkg demo``: its data and then its four labels, each a write; a snapshot costs a flush and a copy)."""
+        self._published_at = math.inf
 
     def _publish(self, *, force: bool) -> None:
         if self.path is None or self._ox is None or self.read_only:
