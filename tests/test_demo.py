@@ -315,3 +315,18 @@ def test_places_are_read_from_the_users_cache_equal_to_geonames(tmp_path, monkey
     finally:
         demo_draws.places.cache_clear()
 
+
+def test_jobs_shared_nodes_are_written_once_per_write():
+    """A worker keeps the lines of time, amount and reference nodes apart (JobResult.shared); a write takes each
+    such line once over all its jobs (the same year or amount in many jobs) and loses none."""
+    results = [demo.run_job_rdf(j) for j in demo.jobs(3000, 2)[:5]]
+    sent: set[bytes] = set()
+    full, once = [], []
+    for r in results:
+        assert r.ntriples is not None and r.shared
+        assert not set(r.ntriples.splitlines(keepends=True)) & set(r.shared)
+        assert not any(b"ontology#geo" in line for line in r.shared)  # a coordinate's node stays with its item
+        full += r.triples().splitlines(keepends=True)
+        once += r.triples(sent).splitlines(keepends=True)
+    assert set(once) == set(full)
+    assert len(once) == len(set(once)) < len(full)
