@@ -284,3 +284,49 @@ def test_a_negative_seed_is_refused_before_anything_is_written(tmp_path, capsys)
     path = tmp_path / "s"
     assert main(["demo", "-n", "5", "--seed", "-3", "--store", str(path)]) == 2
     assert "--seed" in capsys.readouterr().err and not path.exists()
+
+
+def test_places_are_read_from_the_users_cache_equal_to_geonames(tmp_path, monkeypatch):
+    """The demo's places (GeoNames' 61 MB of cities, 1.5-2.5 s before any job starts) are kept in the user's cache
+    folder, read back equal, keyed by the gazetteer and the country table; a damaged file is read again from
+    GeoNames, an unwritable folder only costs the time."""
+    from kg.gaps import demo_draws
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    fresh = demo_draws._read_places()
+    demo_draws.places.cache_clear()
+    try:
+        assert demo_draws.places() == fresh
+        cache = demo_draws.places_cache()
+        assert cache is not None and cache.is_file() and cache.parent == tmp_path / "cache" / "glamkg"
+        demo_draws.places.cache_clear()
+        monkeypatch.setattr(demo_draws, "_read_places", lambda: pytest.fail("read GeoNames instead of the cache"))
+        cached = demo_draws.places()
+        assert cached == fresh and all(type(c) is tuple for p in cached for c in p.cities)
+        monkeypatch.undo()
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+        cache.write_text("[[1, 2]]", encoding="utf-8")  # damaged
+        demo_draws.places.cache_clear()
+        assert demo_draws.places() == fresh
+        (tmp_path / "file").write_text("")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))  # not a folder: nothing kept
+        demo_draws.places.cache_clear()
+        assert demo_draws.places() == fresh
+    finally:
+        demo_draws.places.cache_clear()
+
+
+def test_jobs_shared_nodes_are_written_once_per_write():
+    """A worker keeps the lines of time, amount and reference nodes apart (JobResult.shared); a write takes each
+    such line once over all its jobs (the same year or amount in many jobs) and loses none."""
+    results = [demo.run_job_rdf(j) for j in demo.jobs(3000, 2)[:5]]
+    sent: set[bytes] = set()
+    full, once = [], []
+    for r in results:
+        assert r.ntriples is not None and r.shared
+        assert not set(r.ntriples.splitlines(keepends=True)) & set(r.shared)
+        assert not any(b"ontology#geo" in line for line in r.shared)  # a coordinate's node stays with its item
+        full += r.triples().splitlines(keepends=True)
+        once += r.triples(sent).splitlines(keepends=True)
+    assert set(once) == set(full)
+    assert len(once) == len(set(once)) < len(full)

