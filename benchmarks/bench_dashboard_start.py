@@ -184,7 +184,7 @@ def main() -> None:
             store = folder / "store"
             subprocess.run([sys.executable, "-m", "kg.cli", "demo", "--institutions", str(args.institutions),
                             "--store", str(store)], check=True, capture_output=True,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+                           env={**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(folder / "cache")})
         from kg.store import Store
 
         with Store.open(store, read_only=True) as st:

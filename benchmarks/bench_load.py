@@ -127,6 +127,7 @@ def main() -> None:
     started = dt.datetime.now(dt.UTC)
     with tempfile.TemporaryDirectory(prefix="glamkg-bench-load-") as tmp:
         folder = Path(tmp)
+        env["XDG_CACHE_HOME"] = str(folder / "cache")  # caches (reconciliation) in the temporary folder, not in ~
         src = folder / "institutions.csv"
         write_rows(src, args.rows)
         nt = folder / "export.nt"

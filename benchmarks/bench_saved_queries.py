@@ -161,6 +161,8 @@ def measure(size: int, work: Path, runs: int, *, store: Path | None = None, peer
     # bytecode cached as in a user's install (pip compiles it; a checkout caches it on first import): a
     # PYTHONDONTWRITEBYTECODE in the environment (some sandboxes set it) would compile kg on every start
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    # a new user's demo: no places table cached by an earlier one (kg.gaps.demo_draws.places); nothing written in ~
+    env["XDG_CACHE_HOME"] = str(work / f"cache-{size}")
     demo_s = demo_mb = None
     if store is None:
         store = work / "store"

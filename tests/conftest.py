@@ -35,6 +35,21 @@ def _restore_kg_logger() -> Iterator[None]:
     logger.handlers[:] = handlers
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Caches (the demo's places table, the dashboard's tables, reconciliation answers) go under the session's
+    temporary folder, not the user's ``~/.cache``: tests write nothing outside it. Child processes inherit it."""
+    import os
+
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
+
 @pytest.fixture(autouse=True)
 def _english(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests read messages in English whatever the developer's locale is (``LANG=fr_FR.UTF-8`` would otherwise
