@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -91,16 +92,17 @@ class Reference:
     stated_in: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class MappedValue:
     pid: str
     value: Value
     column: str | None  # None: a constant from the mapping file
 
 
-@dataclass
+@dataclass(slots=True)
 class MappedRow:
-    """One spreadsheet row in model terms; ``columns`` maps each field/pid to the column it came from."""
+    """One spreadsheet row in model terms; ``columns`` maps each field/pid to the column it came from (rows that
+    came from the same columns share one dict: read it, do not change it)."""
 
     number: int
     id: str | None = None
@@ -439,6 +441,7 @@ class Mapping:
         self._epoch = sheet.epoch
         self._cache = {}  # converted values are immutable: equal cells share one object
         rows = []
+        shared_columns: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
         for row in sheet.rows:
             mr = MappedRow(row.number)
             coord_parts: dict[str, dict[str, tuple[Cell, str]]] = {}
@@ -492,6 +495,13 @@ class Mapping:
             for c in self.constants:
                 if c.pid not in existing:
                     mr.claims.append(c)
+            # rows of the same columns share their dict of columns (memory: a million rows held at once)
+            key = tuple(mr.columns.items())
+            held = shared_columns.get(key)
+            if held is not None:
+                mr.columns = held
+            elif len(shared_columns) < CACHE_SIZE:
+                shared_columns[key] = mr.columns
             rows.append(mr)
         if not self.number_format_given:
             from kg.load.numbers import ambiguous
@@ -517,12 +527,12 @@ class Mapping:
             if spec.language is None:
                 raise ValueError(_("no language for this column"))
             (mr.labels if f == "label" else mr.descriptions)[spec.language] = text
-            mr.columns[f"{f}:{spec.language}"] = spec.column
+            mr.columns[sys.intern(f"{f}:{spec.language}")] = spec.column
             return
         if f == "aliases":
             assert spec.language is not None
             mr.aliases.setdefault(spec.language, []).extend(str(v) for v in split_values(_text(cell), sep))
-            mr.columns[f"aliases:{spec.language}"] = spec.column
+            mr.columns[sys.intern(f"aliases:{spec.language}")] = spec.column
             return
         assert spec.pid is not None
         if spec.part:

@@ -64,9 +64,11 @@ class NewRows:
         for c in row.claims:
             values = _column(new.claims, c.pid, i)
             if len(values) == i:
-                values.append([c.value])
-            else:
+                values.append(c.value)  # one value is kept bare (kg.rdf.columns.NewItems.claims)
+            elif type(values[i]) is list:
                 values[i].append(c.value)
+            else:
+                values[i] = [values[i], c.value]
         make = functools.partial(self.entity, i)
         return PlanItem.deferred(str(match.id), self.kind, _label(row), make, len(row.claims), [match.row], match.how)
 
@@ -78,7 +80,7 @@ class NewRows:
         row.labels = {lang: new.labels[lang][i] for lang in labels}  # type: ignore[misc]
         row.descriptions = {lang: new.descriptions[lang][i] for lang in descriptions}  # type: ignore[misc]
         row.aliases = {lang: list(new.aliases[lang][i] or ()) for lang in aliases}
-        row.claims = [MappedValue(pid, v, None) for pid in pids for v in new.claims[pid][i] or ()]
+        row.claims = [MappedValue(pid, v, None) for pid in pids for v in columns.each(new.claims[pid][i])]
         return row
 
     def entity(self, i: int) -> Json:

@@ -237,30 +237,24 @@ def check_rows(
     kr = rules[kind]
     names = _item_names()
     problems: list[Problem] = []
-    nodes_of = [row_nodes(row) for row in rows]
     absent = set()  # required in every row and given by none: one problem for the file, not one per row
-    required = [r for r in kr.properties if r.min_count or r.path in kr.unknowable]
-    # a column of named item cells that did not resolve (their problems are located at each cell) is there
-    named = {WDT + pid for row in rows for pid, _text, _col in row.names}
     if len(rows) > 1:
-        for r in required:
-            if r.path in named:
-                continue
-            if not any(nodes.get(r.path) or _unknown(nodes, r.path) for nodes in nodes_of):
-                absent.add(r.path)
-                problems.append(
-                    Problem(
-                        file,
-                        1,
-                        _column_for(rows[0], r),
-                        _("a column for {name} (required for every {kind})").format(name=r.name, kind=kind),
-                        ngettext("no value in {n} row", "no value in any of the {n} rows", len(rows)).format(
-                            n=len(rows)),
-                        _("add the column (or a constant in a mapping file), or check the spelling of the column "
-                          "names in the header and the mapping"),
-                    )
+        for r in _absent(rows, kr):
+            absent.add(r.path)
+            problems.append(
+                Problem(
+                    file,
+                    1,
+                    _column_for(rows[0], r),
+                    _("a column for {name} (required for every {kind})").format(name=r.name, kind=kind),
+                    ngettext("no value in {n} row", "no value in any of the {n} rows", len(rows)).format(
+                        n=len(rows)),
+                    _("add the column (or a constant in a mapping file), or check the spelling of the column "
+                      "names in the header and the mapping"),
                 )
-    for row, nodes in zip(rows, nodes_of, strict=True):
+            )
+    for row in rows:  # each row's nodes are made, checked and dropped: memory stays flat however many rows
+        nodes = row_nodes(row)
         for r in kr.properties:
             if r.path in absent:
                 continue
@@ -329,6 +323,20 @@ def check_rows(
                                 )
                             )
     return problems
+
+
+def _absent(rows: Sequence[MappedRow], kr: KindRules) -> list[PropertyRule]:
+    """The rules for required values that no row gives (in the rules' order). A column of named item cells that
+    did not resolve counts as given (their problems are located at each cell). Stops at the first rows that give
+    them all: for a good file, the first row."""
+    named = {WDT + pid for row in rows for pid, _text, _col in row.names}
+    missing = [r for r in kr.properties if (r.min_count or r.path in kr.unknowable) and r.path not in named]
+    for row in rows:
+        if not missing:
+            break
+        nodes = row_nodes(row)
+        missing = [r for r in missing if not (nodes.get(r.path) or _unknown(nodes, r.path))]
+    return missing
 
 
 def _unknown(nodes: dict[str, list[tuple[Node, Value | str, str | None]]], path: str) -> bool:

@@ -50,6 +50,10 @@ Json = dict[str, Any]
 CHUNK = 1_000
 _TEXT_DATATYPES = frozenset({"string", "external-id", "monolingualtext", "musical-notation", "math"})
 _TERM_FIELDS = (("labels", RDFS_LABEL), ("descriptions", SCHEMA_DESCRIPTION), ("aliases", SKOS_ALT))
+#: Values kept converted between :func:`check` and the write: the kinds many rows share (a class, a country, a
+#: year). Texts, URLs, identifiers and coordinates are one per row as a rule: kept, they were most of a big load's
+#: memory (a coordinate's value node lines alone about 0.8 KB a row), so the write converts them again.
+_SHARED = (values.ItemRef, values.Time, values.Quantity)
 
 
 class Unsupported(Exception):
@@ -70,17 +74,18 @@ class _Value:
 @dataclass
 class NewItems:
     """New items as columns. ``labels`` / ``descriptions``: language -> per item the text or None; ``aliases``:
-    language -> per item the texts; ``claims``: property id -> per item its values in the row's order (None:
-    none); ``references``: the references JSON every statement carries (as :func:`kg.model.entities.to_json`
-    makes them)."""
+    language -> per item the texts; ``claims``: property id -> per item its value, or a list of its values in the
+    row's order when there are several (None: none; :func:`each` reads them); ``references``: the references JSON
+    every statement carries (as :func:`kg.model.entities.to_json` makes them)."""
 
     ids: list[str]
     labels: dict[str, list[str | None]] = field(default_factory=dict)
     descriptions: dict[str, list[str | None]] = field(default_factory=dict)
     aliases: dict[str, list[list[str] | None]] = field(default_factory=dict)
-    claims: dict[str, list[list[Any] | None]] = field(default_factory=dict)
+    claims: dict[str, list[Any]] = field(default_factory=dict)  # one value bare: a list each is ~70 bytes a row
     references: list[Json] = field(default_factory=list)
-    #: (property id, value type, value) -> the converted value; filled by :func:`check`
+    #: (property id, value type, value) -> the converted value; filled by :func:`check` for the values many rows
+    #: share (:data:`_SHARED`), the others are converted again as they are written
     converted: dict[tuple[str, type, Any], _Value] = field(default_factory=dict)
     checked: bool = False
 
@@ -167,6 +172,13 @@ def _terms(pid: str, dt: str, datavalue: Mapping[str, Any], nt: NtTerms) -> tupl
     return term, node, "".join(f"{s} {p} {o} .\n" for s, p, o in dv.value_node(dt, parsed, node, nt))
 
 
+def each(held: Any) -> list[Any] | tuple[Any, ...]:
+    """The values of one item in a column of :attr:`NewItems.claims`: none, one (kept bare) or a list."""
+    if held is None:
+        return ()
+    return held if type(held) is list else (held,)
+
+
 def _clean_terms(column: list[Any], what: str, lang: str, bad: Callable[[int, str], None]) -> None:
     """Terms as :func:`kg.model.entities.to_json` keeps them (whitespace collapsed, aliases once each), in place;
     ``bad(item, message)`` for what it refuses."""
@@ -194,8 +206,9 @@ def _clean_terms(column: list[Any], what: str, lang: str, bad: Callable[[int, st
 
 
 def check(items: NewItems) -> list[tuple[int, str]]:
-    """Convert every distinct value once and clean the terms (in place); returns (item index, message) for each
-    item the per-entity path would refuse. Raises :class:`Unsupported` for a shape this path does not write."""
+    """Convert every value (the distinct values of the shared kinds once, :data:`_SHARED`) and clean the terms
+    (in place); returns (item index, message) for each item the per-entity path would refuse. Raises
+    :class:`Unsupported` for a shape this path does not write."""
     nt = nt_terms(_vocabulary(ids.local_concept_base()))
     found: list[tuple[int, str]] = []
 
@@ -214,12 +227,14 @@ def check(items: NewItems) -> list[tuple[int, str]]:
     conv = items.converted
     for pid, column in items.claims.items():
         for i, vals in enumerate(column):
-            for v in vals or ():
+            for v in each(vals):
                 key = (pid, type(v), v)
                 if key in conv:
                     continue
                 try:
-                    conv[key] = _value(pid, v, nt)
+                    converted = _value(pid, v, nt)
+                    if isinstance(v, _SHARED):
+                        conv[key] = converted
                 except EntityError as e:  # from kg.rdf: names the property already
                     bad(i, str(e))
                 except (InputError, ValueError) as e:  # from kg.model.values, as to_json words it
@@ -284,12 +299,12 @@ def ntriples_parts(
             n_statements = n_identifiers = 0
             for pid, column, wdt, p, ps, psv in props:
                 vals = column[i]
-                if not vals:
+                if vals is None:
                     continue
                 seen: dict[str, int] = {}  # main snak hash -> identical statements before this one
                 truthy: dict[str, None] = {}
-                for v in vals:
-                    val = conv[(pid, type(v), v)]
+                for v in vals if type(vals) is list else (vals,):
+                    val = conv.get((pid, type(v), v)) or _value(pid, v, nt)  # checked: converts as before
                     n_statements += 1
                     n_identifiers += val.identifier
                     n = seen.get(val.hash, 0)
