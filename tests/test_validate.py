@@ -142,3 +142,21 @@ def test_valid_rows_pass_both(tmp_path: Path) -> None:
     )
     assert check_rows(rows, "partnership", file=name) == []
     assert shacl_check(rows, "partnership", file=name) == []
+
+
+def test_a_required_value_only_the_last_row_gives_is_missing_in_each_other_row(tmp_path: Path) -> None:
+    # The rows are checked one at a time (nothing kept per row): the test for a column nobody fills must still
+    # look as far as the last row before it calls the column missing.
+    name, rows = rows_from(tmp_path, "institution",
+                           "label_en,instance_of,country\nA,museum,\nB,museum,\nC,library,Q55\n")
+    problems = check_rows(rows, "institution", file=name)
+    assert [(p.row, p.column) for p in problems] == [(2, "country"), (3, "country")]
+    assert all("in any of" not in p.found for p in problems)
+
+
+def test_required_columns_no_row_gives_are_one_problem_each_in_the_rules_order(tmp_path: Path) -> None:
+    name, rows = rows_from(tmp_path, "institution", "label_en,isil\nA,NL-A\nB,NL-B\nC,NL-C\n")
+    problems = check_rows(rows, "institution", file=name)
+    assert [(p.row, p.found) for p in problems] == [(1, "no value in any of the 3 rows")] * 2
+    assert [p.column for p in problems] == sorted(p.column for p in problems)
+    assert {p.column for p in problems} == {"country", "instance_of"}

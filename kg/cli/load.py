@@ -415,6 +415,12 @@ def load(
             failed = False
             return
         rep = result.report
+        # the plan and the index of the load's rows are not needed any more: their memory (gigabytes at a million
+        # rows) is free again for the derived tables and the closing compaction
+        del result
+        from kg.load.reconcile import Index
+
+        linker.index = Index()
         line = _summary(rep.counts(), 0)
         if rep.skipped:
             line += _(", skipped {n}").format(n=len(rep.skipped))
