@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from kg.errors import EntityError, InputError
 from kg.model import ids, values, wbhash
@@ -106,9 +106,18 @@ def _datatype(pid: str, value: Any) -> str | None:
     return dt or values.datatype_of(value)
 
 
-def _value(pid: str, value: Any, nt: NtTerms) -> _Value:
+@overload
+def _value(pid: str, value: Any, nt: NtTerms) -> _Value: ...
+
+
+@overload
+def _value(pid: str, value: Any, nt: NtTerms, *, check: bool) -> _Value | None: ...
+
+
+def _value(pid: str, value: Any, nt: NtTerms, *, check: bool = False) -> _Value | None:
     """What the per-entity path makes of ``value`` as a main snak of ``pid`` (kg.model.entities: coerce, datavalue,
-    snak hash; kg.rdf: parse, simple term, value node). Raises InputError/EntityError as they do."""
+    snak hash; kg.rdf: parse, simple term, value node). Raises InputError/EntityError as they do. ``check``: only
+    what can raise, nothing kept (None): no hashes, no coordinate's value node (the write converts it again)."""
     if isinstance(value, values._Special):
         raise Unsupported(f"an unknown or no value ({pid}): blank nodes, written from entity JSON")
     dt = _datatype(pid, value)
@@ -116,18 +125,19 @@ def _value(pid: str, value: Any, nt: NtTerms) -> _Value:
         raise Unsupported(f"a value of {pid} whose datatype is not known: {value!r}")
     v = values.coerce(value, dt)
     if type(v) is str:  # the string datatypes: kg.rdf.datavalues.parse gives a string value back as it is
-        h = wbhash.snak_hash("value", pid, "string", v)
-        return _Value(h, dv.simple_term(dt, v, nt, None, pid, truncate=dt in _TEXT_DATATYPES), None, "",
-                      dt == "external-id")
+        term = dv.simple_term(dt, v, nt, None, pid, truncate=dt in _TEXT_DATATYPES)
+        if check:
+            return None
+        return _Value(wbhash.snak_hash("value", pid, "string", v), term, None, "", dt == "external-id")
     first = values.datavalue(v)
     raw = first["value"]["id"] if first["type"] == "wikibase-entityid" else first["value"]
-    h = wbhash.snak_hash("value", pid, first["type"], raw)
+    h = "" if check else wbhash.snak_hash("value", pid, first["type"], raw)  # hashing raises nothing datavalue let by
     if dt == "globe-coordinate":  # unique per row as a rule: its PHP float strings made once, not eight times
         _, parsed = dv.parse(first, dt, None, pid)
         if parsed["precision"] is not None and parsed["globe"] == GLOBE_EARTH:
-            return _earth_point(h, parsed, nt)
+            return None if check else _earth_point(h, parsed, nt)
     term, node, lines = _terms(pid, dt, first, nt)
-    return _Value(h, term, node, lines, dt == "external-id")
+    return None if check else _Value(h, term, node, lines, dt == "external-id")
 
 
 def _earth_point(h: str, parsed: Mapping[str, Any], nt: NtTerms) -> _Value:
@@ -232,9 +242,10 @@ def check(items: NewItems) -> list[tuple[int, str]]:
                 if key in conv:
                     continue
                 try:
-                    converted = _value(pid, v, nt)
                     if isinstance(v, _SHARED):
-                        conv[key] = converted
+                        conv[key] = _value(pid, v, nt)
+                    else:  # converted again as it is written: here only what can raise
+                        _value(pid, v, nt, check=True)
                 except EntityError as e:  # from kg.rdf: names the property already
                     bad(i, str(e))
                 except (InputError, ValueError) as e:  # from kg.model.values, as to_json words it
