@@ -115,6 +115,28 @@ def test_an_xlsx_that_declares_three_million_rows(tmp_path: Path) -> None:
     assert code == 2 and "more than 1,048,576 rows" in err
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_sheet_past_the_row_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
+    # the readers ask for $GLAMKG_MAX_ROWS once per sheet, then check every row against it
+    import openpyxl
+
+    rows = [["label_en", "country", "instance_of"], *([f"Museum {i}", "Q55", "museum"] for i in range(5))]
+    path = tmp_path / f"five{suffix}"
+    if suffix == ".csv":
+        path.write_text("".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    else:
+        wb = openpyxl.Workbook()
+        for r in rows:
+            wb.active.append(r)
+        wb.save(path)
+    monkeypatch.setenv("GLAMKG_MAX_ROWS", "3")
+    code, _, err = cli("load", str(path), "--kind", "institution", "--dry-run", "--store", str(tmp_path / "s"))
+    assert code == 2 and "more than 3 rows" in err
+    monkeypatch.setenv("GLAMKG_MAX_ROWS", "5")
+    code, out, err = cli("load", str(path), "--kind", "institution", "--dry-run", "--store", str(tmp_path / "s"))
+    assert code == 0, err
+
+
 def test_a_cartesian_product_on_the_store_is_stopped(demo: Path, tmp_path: Path) -> None:
     q = tmp_path / "cartesian.rq"
     q.write_text("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")

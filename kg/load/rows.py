@@ -131,10 +131,17 @@ def check_width(name: str, width: int, row: int) -> None:
         )
 
 
-def check_rows(name: str, count: int) -> None:
+def row_limit() -> int:
+    """The most rows a sheet may have ($GLAMKG_MAX_ROWS); readers ask once and call :func:`check_rows` past it."""
     from kg import config
 
-    limit = int(config.number("max_rows"))  # this one only: called for every row read
+    return int(config.number("max_rows"))
+
+
+def check_rows(name: str, count: int, limit: int | None = None) -> None:
+    from kg import config
+
+    limit = row_limit() if limit is None else limit
     if count > limit:
         raise InputError(_("{name}: more than {limit:,} rows; split the sheet, or raise ${env_name}").format(
                              name=name, limit=limit, env_name=config.env_name('max_rows')))

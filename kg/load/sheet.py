@@ -38,6 +38,7 @@ from kg.load.rows import (  # noqa: F401 (the face of reading sheets)
     check_size,
     check_width,
     column_letter,
+    row_limit,
     split_values,
     unique_columns,
 )
@@ -211,11 +212,12 @@ def _read_csv(path: Path, name: str, encoding: str | None, delimiter: str | None
     rows: list[Row] = []
     problems: list[Problem] = []
     unnamed: dict[str, int] = {}
+    limit = row_limit()  # asked once, not for every row
     for n, cells in records:
         if not any(c.strip() for c in cells):
             continue  # blank line
         _swallowed(name, n, used_cols, cells, delimiter)
-        check_rows(name, len(rows) + 1)
+        check_rows(name, len(rows) + 1, limit)
         if len(cells) > width:
             extra = [c for c in cells[width:] if c.strip()]
             if extra:

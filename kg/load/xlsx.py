@@ -42,6 +42,7 @@ from kg.load.rows import (
     check_size,
     check_width,
     column_letter,
+    row_limit,
     unique_columns,
 )
 
@@ -297,8 +298,9 @@ def _pick(wb: Any, name: str, sheet_name: str | None) -> tuple[Any, list[str]]:
 def _data_rows(ws: Any, scan: Scan, name: str) -> Iterator[tuple[int, list[Cell]]]:
     """(row number, cells) of the rows with a value or a formula without one (formulas that computed an empty
     text, such as ``=IF(A9="","",...)`` filled down below the data, leave a row empty)."""
+    limit = row_limit()  # asked once, not for every row
     for n, values in enumerate(ws.iter_rows(values_only=True), 1):
-        check_rows(name, n - 1)
+        check_rows(name, n - 1, limit)
         cells = [_clean(v) for v in values]
         formulas = scan.formulas.get(n)
         if any(c != "" for c in cells) or (formulas and any(not f.cached or f.error for f in formulas.values())):
