@@ -402,6 +402,20 @@ def test_new_rows_are_not_read_back_and_matched_rows_are(tmp_path: Path) -> None
         assert len(asked) == 5 and all(it.action == "unchanged" for it in again.plan.items)
 
 
+def test_the_targets_exists_sees_what_it_wrote_into_an_empty_store(tmp_path: Path) -> None:
+    # an empty store answers "no" without a look-up per id until this target writes; then it looks again
+    src = write_csv(tmp_path / "rows.csv", good_rows(3))
+    with Store.open(tmp_path / "store") as st:
+        target = StoreTarget(st)
+        result = load(src, Mapping.default("institution"), target, index=target.index(), exists=target.exists)
+        assert result.report is not None and len(result.report.created) == 3
+        assert all(target.exists(eid) for eid in result.report.created)
+        assert not target.exists("Q1000000000424242")
+        # a second load of the same rows finds them through the store (same ids), not as new ones
+        again = load(src, Mapping.default("institution"), target, index=target.index(), exists=target.exists)
+        assert all(it.action == "unchanged" for it in again.plan.items)
+
+
 def test_dry_run_and_plan_file(tmp_path: Path) -> None:
     src = write_csv(tmp_path / "musea.csv", good_rows(5))
     with Store.open(tmp_path / "store") as st:

@@ -65,6 +65,7 @@ class StoreTarget:
         #: write of new rows into an empty store (:func:`kg.query.derivation.build_from_parts`); else None
         self.map_parts: list[Any] | None = None
         self._wrote = False
+        self._empty: bool | None = None  # the store had no triple when first asked (None: not asked yet)
 
     def existing(self, ids_: Sequence[str]) -> dict[str, dict[str, Any] | None]:
         return read_entities(raw(self.store), ids_)
@@ -74,7 +75,13 @@ class StoreTarget:
         return Index.from_store(raw(self.store))
 
     def exists(self, eid: str) -> bool:
-        """True if the store has any triple about ``eid`` (used to avoid minting a taken id)."""
+        """True if the store has any triple about ``eid`` (used to avoid minting a taken id). A store found empty
+        before this target wrote anything has no id at all (a load of new rows asks once per row)."""
+        if not self._wrote:
+            if self._empty is None:
+                self._empty = self.store.is_empty()
+            if self._empty:
+                return False
         iri = ox.NamedNode(ids.entity_iri(eid))
         return next(iter(raw(self.store).quads_for_pattern(iri, None, None, ox.DefaultGraph())), None) is not None
 
