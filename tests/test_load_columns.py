@@ -148,6 +148,20 @@ def test_unknown_values_fall_back_to_the_per_entity_path(tmp_path: Path) -> None
     assert plan.items[0].entity["claims"]["P580"][0]["mainsnak"]["snaktype"] == "somevalue"
 
 
+@pytest.mark.parametrize("bad", [["B", "glam_partnership", "Q55", "May 2021", "Q190804"],  # a date in words
+                                 ["B", "museum", "Q55", "1900", "Q190804"]])  # a class of another kind
+def test_unknown_values_beside_a_bad_row_are_problems_not_a_crash(tmp_path: Path, bad: list[str],
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    # the rows planned after a problem are only checked: their fall-back to entity JSON must not plan them
+    src = write_sheet(tmp_path / "u.csv", ["label_en", "instance_of", "country", "start_time", "participant"],
+                      [["A", "glam_partnership", "Q55", "unknown", "Q190804"], bad])
+    code = main(["load", str(src), "--kind", "partnership", "--store", str(tmp_path / "store")])
+    out, err = capsys.readouterr()
+    assert code == 2, err
+    assert "Traceback" not in err and "row 3" in err
+    assert "1 problem in 1 of 2 rows; nothing was written" in err
+
+
 def big_sheet(path: Path, n: int) -> Path:
     header, rows = institution_rows(n)
     return write_sheet(path, header, rows)

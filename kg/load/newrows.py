@@ -117,7 +117,8 @@ class NewRows:
                 problems.append(Problem(self.file, m.row, None, _("a row that converts to an entity"), _("an error"),
                                         str(e)))
                 continue
-            items[index] = plan_item(entity, None, kind=self.kind, rows=[m.row], match=m.how)
+            if index < len(items):  # after a problem no plan is made: the rows were added only to be checked
+                items[index] = plan_item(entity, None, kind=self.kind, rows=[m.row], match=m.how)
 
 
 def _column(table: dict[str, list[Any]], key: str, i: int) -> list[Any]:
