@@ -299,6 +299,11 @@ def test_explorer_says_the_sidebar_does_not_apply_and_names_ids(app_env: Path) -
     assert list(named.columns) == ["country", "countryLabel", "item", "itemLabel", "n"]
     assert list(named["countryLabel"]) == ["Netherlands", "Namibia"]
     assert list(named["itemLabel"]) == ["Museum Amsterdam", "Wikimedia Namibia"]
+    # a label column the query gave with empty cells (no country labels in the store): those cells are named
+    given = pd.DataFrame({"country": ["Q55", "Q1030", "Q30"], "countryLabel": [None, "Namibië", ""], "n": [1, 2, 3]})
+    named = views.with_names(given, data)
+    assert list(named.columns) == ["country", "countryLabel", "n"]
+    assert list(named["countryLabel"]) == ["Netherlands", "Namibië", "United States"]
 
 
 def test_a_mistyped_link_value_names_the_valid_values(app_env: Path) -> None:

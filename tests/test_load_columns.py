@@ -156,7 +156,7 @@ def test_unknown_values_beside_a_bad_row_are_problems_not_a_crash(tmp_path: Path
     src = write_sheet(tmp_path / "u.csv", ["label_en", "instance_of", "country", "start_time", "participant"],
                       [["A", "glam_partnership", "Q55", "unknown", "Q190804"], bad])
     code = main(["load", str(src), "--kind", "partnership", "--store", str(tmp_path / "store")])
-    out, err = capsys.readouterr()
+    _out, err = capsys.readouterr()
     assert code == 2, err
     assert "Traceback" not in err and "row 3" in err
     assert "1 problem in 1 of 2 rows; nothing was written" in err

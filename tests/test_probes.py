@@ -133,7 +133,7 @@ def test_a_sheet_past_the_row_limit_is_refused(tmp_path: Path, monkeypatch: pyte
     code, _, err = cli("load", str(path), "--kind", "institution", "--dry-run", "--store", str(tmp_path / "s"))
     assert code == 2 and "more than 3 rows" in err
     monkeypatch.setenv("GLAMKG_MAX_ROWS", "5")
-    code, out, err = cli("load", str(path), "--kind", "institution", "--dry-run", "--store", str(tmp_path / "s"))
+    code, _out, err = cli("load", str(path), "--kind", "institution", "--dry-run", "--store", str(tmp_path / "s"))
     assert code == 0, err
 
 

@@ -318,7 +318,9 @@ def top_partners(data: Dataset, limit: int = 20) -> pd.DataFrame:
 
 def with_names(df: pd.DataFrame, data: Dataset) -> pd.DataFrame:
     """A query result with a ``<column>Label`` column beside every column of bare item ids (Q30) that has
-    none: the names the dashboard knows (institutions, partners, partnerships, countries), else the id."""
+    none: the names the dashboard knows (institutions, partners, partnerships, countries), else the id. A label
+    column the query gave keeps its names; its empty cells (no label in the store, as for the demo's countries)
+    get the dashboard's."""
     from kg.model.ids import is_id, shorten
 
     known: dict[str, str] = {}
@@ -329,7 +331,13 @@ def with_names(df: pd.DataFrame, data: Dataset) -> pd.DataFrame:
     out = df.copy()
     for col in list(df.columns):
         text = df[col].dtype == object or pd.api.types.is_string_dtype(df[col])
-        if f"{col}Label" in df.columns or not text or df[col].isna().all():
+        label = f"{col}Label"
+        given = None
+        if label in df.columns:
+            given = df[label].notna() & (df[label].astype(str).str.strip() != "")
+            if given.all():
+                continue
+        if not text or df[col].isna().all():
             continue
         values = df[col].dropna().astype(str).map(shorten)
         if not values.map(lambda v: is_id(v, kinds="Q")).all():
@@ -337,8 +345,11 @@ def with_names(df: pd.DataFrame, data: Dataset) -> pd.DataFrame:
         names = values.map(known)
         if names.isna().all():
             continue
-        out.insert(list(out.columns).index(col) + 1, f"{col}Label", names.reindex(df.index).fillna(values)
-                   .astype(object))
+        filled = names.reindex(df.index).fillna(values).astype(object)
+        if given is None:
+            out.insert(list(out.columns).index(col) + 1, label, filled)
+        else:
+            out[label] = df[label].astype(object).where(given, filled)
     return out
 
 
