@@ -125,7 +125,12 @@ def test_the_explorer_runs_on_the_dashboard_s_endpoint(
 
     with Store.open(store, read_only=True) as st:
         local = query.run("institutions_per_country", store=st)
-    pd.testing.assert_frame_equal(result.reset_index(drop=True), local, check_dtype=False)
+    # the same rows as the local store's; the explorer names the countries the store has no label for
+    given = local["countryLabel"].notna()
+    pd.testing.assert_frame_equal(result.reset_index(drop=True).drop(columns="countryLabel"),
+                                  local.drop(columns="countryLabel"), check_dtype=False)
+    shown = result.reset_index(drop=True)["countryLabel"]
+    assert shown.notna().all() and list(shown[given]) == list(local["countryLabel"][given])
 
 
 def test_glamkg_dashboard_endpoint_serves_without_a_store(export: tuple[Path, bytes], endpoint: str,
