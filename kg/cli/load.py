@@ -472,7 +472,7 @@ def load(
         st.close()
         if failed and new_store and st.path is not None:
             _remove_new_store(store_path)
-        elif not failed and not st.read_only:
+        elif not failed and not st.read_only and st.path is not None:  # the store target wrote to disk
             from kg.query import derivation
 
             # the saved queries' derived tables for the new content: from the triples this load wrote into an
