@@ -35,3 +35,30 @@ def test_a_load_that_writes_no_store_says_nothing_about_its_derived_tables(
     err = capsys.readouterr().err
     assert "derived tables" not in err and "glamkg init" not in err, err
     assert not new.exists()
+
+
+@pytest.mark.parametrize("name", ["plan.txt", "plan.csv", "plan"])
+def test_a_plan_file_that_is_neither_yaml_nor_json_is_refused_before_the_sheet_is_read(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--plan-out plan.txt wrote JSON without a word: now an input error naming the file, what it found and the
+    extensions it takes, before anything is read (the sheet need not even exist) or written."""
+    plan, store = tmp_path / name, tmp_path / "store"
+    code = main(["load", str(tmp_path / "missing.csv"), "--kind", "institution", "--store", str(store),
+                 "--plan-out", str(plan)])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2, err
+    assert f"plan file {plan}: expected a name ending in .yaml, .yml or .json" in err and f"found '{name}'" in err
+    assert "no such file" not in err  # refused before the sheet was looked at
+    assert not plan.exists() and not store.exists()
+
+
+@pytest.mark.parametrize("name", ["plan.yaml", "plan.YML", "plan.json"])
+def test_yaml_and_json_plan_files_are_written(name: str, sheet: Path, tmp_path: Path) -> None:
+    from kg.load.plan import Plan
+
+    plan = tmp_path / name
+    assert main(["load", str(sheet), "--kind", "institution", "--store", str(tmp_path / "s"), "--dry-run", "-q",
+                 "--plan-out", str(plan)]) == 0
+    assert Plan.read(plan).counts()["create"] == 1
+    assert plan.read_text(encoding="utf-8").startswith("{") == name.endswith(".json")

@@ -300,6 +300,7 @@ def load(
     from kg import config
     from kg import load as loader
     from kg.load.mapping import Mapping
+    from kg.load.plan import check_path as plan_path
     from kg.load.problems import ValidationFailed
     from kg.load.targets.store import StoreTarget
 
@@ -335,6 +336,7 @@ def load(
     # every output path is checked before anything is read, planned or written
     if plan_out is not None:
         outfile.check(plan_out, what="plan file")
+        plan_path(plan_out)  # .yaml, .yml or .json: the format it is written in
     if target == TargetName.quickstatements:
         outfile.check(output or Path(file.stem + ".quickstatements.txt"), what="QuickStatements file")
     if create_new and target != TargetName.quickstatements:
