@@ -62,3 +62,42 @@ def test_yaml_and_json_plan_files_are_written(name: str, sheet: Path, tmp_path: 
                  "--plan-out", str(plan)]) == 0
     assert Plan.read(plan).counts()["create"] == 1
     assert plan.read_text(encoding="utf-8").startswith("{") == name.endswith(".json")
+
+
+def _workbook(path: Path, country: str = "Q55") -> Path:
+    """One sheet to load and an explanation sheet beside it (a warning: not read)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Musea"
+    ws.append(["id", "label_en", "instance_of", "country"])
+    ws.append(["Q190804", "Rijksmuseum", "art_museum", country])
+    wb.create_sheet("Toelichting").append(["Kolom", "Betekenis"])
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("quiet", [["-q", "load"], ["--quiet", "load"], ["load", "-q"], ["load", "--quiet"]])
+def test_quiet_shows_errors_only_before_or_after_the_command(
+    quiet: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`glamkg -q load` ("Show only errors") and `glamkg load -q` ("no notices (errors only)"): no warnings (a
+    sheet not read), no progress, no preview; the result line stays on stdout, and errors still show."""
+    src = _workbook(tmp_path / "musea.xlsx")
+    args = [str(src), "--kind", "institution", "--store", str(tmp_path / "s"), "--dry-run"]
+    assert main(["load", *args]) == 0
+    loud = capsys.readouterr()
+    assert "not read: 'Toelichting'" in loud.err and "glamkg load: reading" in loud.err and "plan:" in loud.out
+
+    cmd = quiet.index("load")
+    assert main([*quiet[:cmd], "load", *args, *quiet[cmd + 1:]]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert "plan:" not in captured.out
+    assert "dry run: created 1, updated 0, unchanged 0" in captured.out
+
+    bad = _workbook(tmp_path / "bad.xlsx", country="not a country")
+    assert main([*quiet[:cmd], "load", str(bad), *args[1:], *quiet[cmd + 1:]]) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "not a country" in err and "warning" not in err

@@ -331,6 +331,7 @@ def load(
 
         for m in [s.mapping for s in cm.sheets] if isinstance(cm, workbook.Workbook) else [cm]:
             m.reference = replace(m.reference, url=_checked_url(reference_url))
+    quiet = quiet or console.quiet()  # glamkg --quiet load ...: the same as load --quiet
     if quiet:
         console.show_messages(quiet=True)
     # every output path is checked before anything is read, planned or written
@@ -393,16 +394,16 @@ def load(
             reporter.stop()
             _write_review(linker, err, review_note)
             for w in _unnamed(linker):
-                err.print("[yellow]" + _("warning:") + f"[/] {w}", highlight=False)
+                console.warn(w)
             out.print(_summary({}, e.rejected_count()) + _(" of {rows}; nothing was written").format(rows=e.rows),
                       highlight=False)
             raise
         reporter.stop()
         _write_review(linker, err, review_note)
         for w in _unnamed(linker):
-            err.print("[yellow]" + _("warning:") + f"[/] {w}", highlight=False)
+            console.warn(w)
         for w in result.prepared.warnings:
-            err.print("[yellow]" + _("warning:") + f"[/] {w}", highlight=False)
+            console.warn(w)
         if not quiet:
             show_plan(out, result.plan, show)
         if plan_out is not None and not outfile.is_stdout(plan_out):
