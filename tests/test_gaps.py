@@ -533,3 +533,33 @@ def test_caveats_stay_english_in_the_table_and_survive_a_pickled_cache() -> None
         i18n.use(None)
     assert said.split("\u061b ")[0].strip("\u2067\u2069") == forms[4].format(n="30"), said  # 30: the form for 11-99
     assert "fewer than" not in said
+
+
+def test_gaps_output_file_takes_its_format_from_the_extension_and_refuses_a_contradiction(tmp_path, capsys):
+    """`glamkg gaps -o g.json` writes JSON (as `glamkg query run -o`); `--format table -o g.txt`, `-o g.txt`
+    without a format and `--format csv -o g.json` are input errors (exit 2) before the store is read, with nothing
+    written or printed on stdout."""
+    import json
+
+    from kg.cli import main
+
+    store = tmp_path / "store"
+    _namibia_store(store)
+    capsys.readouterr()
+    out_json, out_csv = tmp_path / "g.json", tmp_path / "g.csv"
+    assert main(["gaps", "--by", "country", "-o", str(out_json), "--store", str(store)]) == 0
+    assert capsys.readouterr().out == ""
+    assert {r["group"] for r in json.loads(out_json.read_text(encoding="utf-8"))["rows"]} >= {"NA", "NL"}
+    assert main(["gaps", "--by", "country", "-o", str(out_csv), "--store", str(store)]) == 0
+    assert out_csv.read_text(encoding="utf-8").startswith("group,")
+    for args, said in [
+        (["--format", "table", "-o", str(tmp_path / "g.txt")], "found --format table"),
+        (["-o", str(tmp_path / "g.txt")], "expected a file name ending in .csv or .json"),
+        (["--format", "csv", "-o", str(tmp_path / "x.json")], "names a json file: give --format json"),
+    ]:
+        assert main(["gaps", "--by", "country", *args, "--store", str(tmp_path / "no-store")]) == 2, args
+        captured = capsys.readouterr()
+        assert captured.out == "" and said in " ".join(captured.err.split()), captured.err
+    assert sorted(p.name for p in tmp_path.glob("g*")) == ["g.csv", "g.csv.provenance.json", "g.json",
+                                                           "g.json.provenance.json"]
+    assert not (tmp_path / "no-store").exists()

@@ -76,6 +76,8 @@ CASES: dict[str, Case] = {
                                 True, _ids),
 }
 RUNS = iter(range(10**6))
+#: The extension a case's file needs (a plan file is YAML or JSON by its name; a FIFO, a device and `-` get JSON).
+SUFFIX = {"load --plan-out": ".json"}
 
 
 def _args(case: Case, inputs: dict[str, Path], out: str) -> list[str]:
@@ -93,7 +95,7 @@ def reference(inputs: dict[str, Path]) -> dict[str, str]:
     """What each option writes to a plain new file."""
     got = {}
     for name, case in CASES.items():
-        target = inputs["dir"] / f"reference-{len(got)}"
+        target = inputs["dir"] / f"reference-{len(got)}{SUFFIX.get(name, '')}"
         assert _run(case, inputs, str(target)) in (0, 1, 5), name
         got[name] = target.read_text(encoding="utf-8")
         assert got[name].strip(), f"{name} wrote nothing to a plain file"
@@ -102,7 +104,7 @@ def reference(inputs: dict[str, Path]) -> dict[str, str]:
 
 @pytest.mark.parametrize("name", CASES)
 def test_a_mode_600_file_keeps_its_mode_and_gets_the_content(name, inputs, reference, tmp_path):
-    target = tmp_path / "private.out"
+    target = tmp_path / f"private.out{SUFFIX.get(name, '')}"
     target.write_text("old secret\n")
     target.chmod(0o600)
     _run(CASES[name], inputs, str(target))
@@ -110,14 +112,14 @@ def test_a_mode_600_file_keeps_its_mode_and_gets_the_content(name, inputs, refer
     normal = CASES[name][2]
     assert normal(target.read_text(encoding="utf-8")) == normal(reference[name])
     sidecars = ["private.out.provenance.json"] if name in ("query run -o", "gaps -o") else []  # its provenance
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["private.out", *sidecars]  # no temporary file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name, *sidecars]  # no temporary file left
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_a_symlink_stays_and_its_target_gets_the_content(name, inputs, reference, tmp_path):
-    real = tmp_path / "shared" / "real.out"
+    real = tmp_path / "shared" / f"real.out{SUFFIX.get(name, '')}"
     real.parent.mkdir()
-    link = tmp_path / "link.out"
+    link = tmp_path / f"link.out{SUFFIX.get(name, '')}"
     link.symlink_to(real)
     _run(CASES[name], inputs, str(link))
     assert link.is_symlink() and os.readlink(link) == str(real)

@@ -162,3 +162,16 @@ def test_numeric_keys_a_label_as_key_and_a_broken_mapping_file(
     assert main(["load", str(src2), "-m", str(m), "--store", str(tmp_path / "s3"), "-q"]) == 2
     err = capsys.readouterr().err
     assert "partners.yaml: expected a mapping file in YAML" in err and "Traceback" not in err
+
+
+def test_a_workbook_mapping_warns_only_about_the_sheets_it_does_not_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each listed sheet is read by name: no "read the worksheet ...; not read: ... (choose one with --sheet)" per
+    sheet; one warning names the sheets the mapping leaves out (the explanation sheet)."""
+    src, m, store = workbook(tmp_path / "glam.xlsx"), _mapping(tmp_path), tmp_path / "store"
+    assert main(["load", str(src), "-m", str(m), "--store", str(store), "--dry-run"]) == 0
+    err = capsys.readouterr().err
+    assert "choose one with --sheet" not in err
+    assert err.count("not read") == 1
+    assert f"not read: 'Toelichting' (sheets the workbook mapping {m} does not list)" in " ".join(err.split())

@@ -4,7 +4,7 @@ Library code below :mod:`kg.cli` never prints: it logs (``logging.getLogger(__na
 :func:`show_messages` routes the ``kg`` loggers to :data:`err` as one plain line each, so a wait on a remote
 server (``HTTP 429 ...; waiting 3 s (Retry-After)``) or a store that is read again shows up on stderr, above
 any progress bar, the same way in every command. ``glamkg --quiet`` (or a command's own ``--quiet``) keeps
-only errors.
+only errors: the commands' own warnings go through :func:`warn`, which :func:`quiet` silences too.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 
 from rich.console import Console
+
+from kg.i18n import _
 
 out = Console()
 err = Console(stderr=True)
@@ -43,3 +45,14 @@ def show_messages(*, quiet: bool = False) -> None:
         logger.addHandler(ConsoleHandler())
         logger.propagate = False
     logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+
+
+def quiet() -> bool:
+    """True when only errors are shown: ``glamkg --quiet`` (or a command's own ``--quiet``) was given."""
+    return logging.getLogger("kg").level >= logging.ERROR
+
+
+def warn(text: str) -> None:
+    """A warning on :data:`err` (the work goes on: a notice), unless :func:`quiet`."""
+    if not quiet():
+        err.print("[yellow]" + _("warning:") + f"[/] {text}", highlight=False)

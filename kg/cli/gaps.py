@@ -105,9 +105,13 @@ def gaps(
         str | None, typer.Option("--as-of", help="With --measure: the latest report at or before this date "
                                  "(YYYY-MM-DD; default the latest).")
     ] = None,
-    format: Annotated[OutFormat, typer.Option("--format", help="table, csv or json.")] = OutFormat.table,
+    format: Annotated[
+        OutFormat | None,
+        typer.Option("--format", help="table, csv or json (default: from the --output file's extension, .csv or "
+                     ".json; else the table).", show_default=False),
+    ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write csv/json here (default: stdout).")
+        Path | None, typer.Option("--output", "-o", help="Write csv/json to this file (default: stdout).")
     ] = None,
     store: StoreOption = None,
 ) -> None:
@@ -152,6 +156,7 @@ def gaps(
         except ValueError:
             raise InputError(_("--as-of: expected a date like 2024-09-04, found {date}").format(
                 date=repr(as_of))) from None
+    format = _out_format(format, output)
     to_file = output is not None and format != OutFormat.table and _file(output)
     if to_file:  # checked before the work, as every output
         assert output is not None
@@ -212,6 +217,33 @@ def gaps(
     else:
         typer.echo(text, nl=False)
     _print_warnings(rep, err)
+
+
+def _out_format(fmt: OutFormat | None, output: Path | None) -> OutFormat:
+    """The format asked for; else the one the output file's extension names (``g.csv``); else the table, which
+    is for the terminal: a file needs csv or json, and a format that contradicts the extension is refused (as
+    ``glamkg query run -o``)."""
+    from kg.errors import InputError
+
+    named = {".csv": OutFormat.csv, ".json": OutFormat.json}.get(output.suffix.lower()) if output is not None else None
+    if output is None or outfile.is_stdout(output):
+        return fmt or OutFormat.table
+    if fmt is OutFormat.table:
+        raise InputError(
+            _("--format table --output {output}: expected --format csv or json with --output (the table is for the "
+              "terminal), found --format table; fix: leave out --output, or give --format csv or json").format(
+                output=output))
+    if fmt is None and named is None:
+        raise InputError(
+            _("--output {output}: expected a file name ending in .csv or .json (it names the format to write), "
+              "found {name}; fix: give --format csv or json, or name the file .csv or .json").format(
+                output=output, name=repr(output.name)))
+    if fmt is not None and named is not None and fmt is not named:
+        raise InputError(
+            _("--format {format} but --output {output} names a {named} file: give --format {named}, "
+              "or an output file ending in .{suffix}").format(
+                format=fmt.value, output=output, named=named.value, suffix=fmt.value))
+    return fmt or named or OutFormat.table
 
 
 def _file(output: Path) -> bool:

@@ -300,6 +300,7 @@ def load(
     from kg import config
     from kg import load as loader
     from kg.load.mapping import Mapping
+    from kg.load.plan import check_path as plan_path
     from kg.load.problems import ValidationFailed
     from kg.load.targets.store import StoreTarget
 
@@ -330,11 +331,13 @@ def load(
 
         for m in [s.mapping for s in cm.sheets] if isinstance(cm, workbook.Workbook) else [cm]:
             m.reference = replace(m.reference, url=_checked_url(reference_url))
+    quiet = quiet or console.quiet()  # glamkg --quiet load ...: the same as load --quiet
     if quiet:
         console.show_messages(quiet=True)
     # every output path is checked before anything is read, planned or written
     if plan_out is not None:
         outfile.check(plan_out, what="plan file")
+        plan_path(plan_out)  # .yaml, .yml or .json: the format it is written in
     if target == TargetName.quickstatements:
         outfile.check(output or Path(file.stem + ".quickstatements.txt"), what="QuickStatements file")
     if create_new and target != TargetName.quickstatements:
@@ -391,16 +394,16 @@ def load(
             reporter.stop()
             _write_review(linker, err, review_note)
             for w in _unnamed(linker):
-                err.print("[yellow]" + _("warning:") + f"[/] {w}", highlight=False)
+                console.warn(w)
             out.print(_summary({}, e.rejected_count()) + _(" of {rows}; nothing was written").format(rows=e.rows),
                       highlight=False)
             raise
         reporter.stop()
         _write_review(linker, err, review_note)
         for w in _unnamed(linker):
-            err.print("[yellow]" + _("warning:") + f"[/] {w}", highlight=False)
+            console.warn(w)
         for w in result.prepared.warnings:
-            err.print("[yellow]" + _("warning:") + f"[/] {w}", highlight=False)
+            console.warn(w)
         if not quiet:
             show_plan(out, result.plan, show)
         if plan_out is not None and not outfile.is_stdout(plan_out):
@@ -478,7 +481,7 @@ def load(
         st.close()
         if failed and new_store and st.path is not None:
             _remove_new_store(store_path)
-        elif not failed and not st.read_only:
+        elif not failed and not st.read_only and st.path is not None:  # the store target wrote to disk
             from kg.query import derivation
 
             # the saved queries' derived tables for the new content: from the triples this load wrote into an

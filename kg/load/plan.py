@@ -277,9 +277,11 @@ class Plan:
         )
 
     def write(self, path: str | Path) -> Path:
-        """Save as YAML (``.yaml``/``.yml``) or JSON (anything else)."""
+        """Save as YAML (``.yaml``/``.yml``) or JSON (``.json``, standard output, a FIFO or device); another
+        file name is an :class:`InputError` (:func:`check_path`)."""
+        check_path(path)
         p = Path(path)
-        if p.suffix.lower() in (".yaml", ".yml"):
+        if p.suffix.lower() in YAML_SUFFIXES:
             text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=120)
         else:
             text = json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
@@ -296,6 +298,24 @@ class Plan:
             raise InputError(_("{p}: expected a plan in YAML or JSON, found a parse error: {error}").format(
                                  p=p, error=e)) from e
         return cls.from_dict(data)
+
+
+#: A plan file's formats, by its extension (docs/loading.md): YAML or JSON.
+YAML_SUFFIXES = (".yaml", ".yml")
+SUFFIXES = (*YAML_SUFFIXES, ".json")
+
+
+def check_path(path: str | Path) -> None:
+    """Raise :class:`InputError` unless ``path`` names a plan file by its extension (:data:`SUFFIXES`): another
+    one would get JSON without saying so. Standard output (``-``), a FIFO or a device has no name to go by and
+    gets JSON. The command line checks this before it reads the sheet."""
+    if outfile.is_stdout(path) or outfile.is_stream(path):
+        return
+    if Path(path).suffix.lower() not in SUFFIXES:
+        raise InputError(
+            _("plan file {path}: expected a name ending in .yaml, .yml or .json (the plan is written as YAML or "
+              "JSON), found {name}; fix: name it plan.yaml or plan.json").format(path=path, name=repr(Path(path).name))
+        )
 
 
 # -- comparing entities --------------------------------------------------------------------------------

@@ -66,6 +66,8 @@ class Sheet:
     problems: list[Problem] = field(default_factory=list)  # located; the load stops after collecting them
     unnamed: dict[str, int] = field(default_factory=dict)  # column letter -> cells with a value, no header
     epoch: dt.datetime | None = None  # XLSX: the workbook's date system (date serials in date columns)
+    # XLSX: the other worksheets, not read: title -> how a message names it (``'Hulp' (hidden)``)
+    not_read: dict[str, str] = field(default_factory=dict)
 
     def language_columns(self, prefix: str) -> dict[str, str]:
         """Columns ``<prefix>_<lang>`` (``label_en``, ``label_nl``): language -> column name."""

@@ -288,8 +288,11 @@ def read_sheet(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet_name: str | None = None,
+    note_not_read: bool = True,
 ) -> Sheet:
-    """Read a CSV, TSV or XLSX file (by suffix; ``.xlsx``/``.xlsm`` are workbooks, anything else text)."""
+    """Read a CSV, TSV or XLSX file (by suffix; ``.xlsx``/``.xlsm`` are workbooks, anything else text).
+    ``note_not_read=False``: no warning about the other worksheets (a workbook mapping names the ones it reads;
+    they are in :attr:`Sheet.not_read`)."""
     p = Path(path)
     name = str(path)
     if not p.exists():
@@ -297,7 +300,7 @@ def read_sheet(
     if p.suffix.lower() in XLSX_SUFFIXES:
         from kg.load.xlsx import read_xlsx
 
-        return read_xlsx(p, name, sheet_name)
+        return read_xlsx(p, name, sheet_name, note_not_read=note_not_read)
     if p.suffix.lower() == ".xls":
         raise InputError(_("{name}: expected CSV, TSV or XLSX, found the old .xls format; hint: save it as "
                            ".xlsx").format(

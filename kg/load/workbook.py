@@ -222,8 +222,11 @@ def prepare_workbook(
     rows = 0
     first: Prepared | None = None
     made_by: dict[str, str] = {}  # item id -> the sheet and rows it comes from
+    listed = {spec.sheet for spec in workbook.sheets}
+    unlisted: list[str] = []  # the worksheets the mapping does not list: not read (one warning)
     for spec in workbook.sheets:
-        sheet = read_sheet(path, sheet_name=spec.sheet)
+        sheet = read_sheet(path, sheet_name=spec.sheet, note_not_read=False)
+        unlisted = unlisted or [label for title, label in sheet.not_read.items() if title not in listed]
         row_keys = _row_keys(sheet, spec, key_where, problems)
         _substitute(sheet, spec.mapping, keys)
         try:
@@ -264,6 +267,9 @@ def prepare_workbook(
     if problems:
         raise ValidationFailed(problems, rows)
     assert first is not None
+    if unlisted:
+        warnings.insert(0, _("not read: {others} (sheets the workbook mapping {mapping} does not list)").format(
+            others=", ".join(unlisted), mapping=workbook.source))
     plan = Plan(
         items=items,
         source=str(path),

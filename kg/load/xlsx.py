@@ -273,8 +273,8 @@ def _header_text(v: Cell) -> str:
     return str(v).strip()
 
 
-def _pick(wb: Any, name: str, sheet_name: str | None) -> tuple[Any, list[str]]:
-    """The worksheet to read and a note on the sheets not read."""
+def _pick(wb: Any, name: str, sheet_name: str | None) -> tuple[Any, dict[str, str]]:
+    """The worksheet to read and the others (title -> how a message names it)."""
     if sheet_name is not None:
         if sheet_name not in wb.sheetnames:
             raise InputError(_("{name}: expected a worksheet named {sheet_name!r}, found {sheetnames}").format(
@@ -287,11 +287,11 @@ def _pick(wb: Any, name: str, sheet_name: str | None) -> tuple[Any, list[str]]:
                                "--sheet").format(
                                  name=name))
         ws = visible[0]
-    others = [
-        f"{w.title!r}" + ("" if getattr(w, "sheet_state", "visible") == "visible" else " (hidden)")
+    others = {
+        w.title: f"{w.title!r}" + ("" if getattr(w, "sheet_state", "visible") == "visible" else " (hidden)")
         for w in wb.worksheets
         if w is not ws
-    ]
+    }
     return ws, others
 
 
@@ -357,7 +357,9 @@ def _header(
     return n, names, nxt
 
 
-def read_xlsx(path: Path, name: str, sheet_name: str | None) -> Sheet:
+def read_xlsx(path: Path, name: str, sheet_name: str | None, *, note_not_read: bool = True) -> Sheet:
+    """One worksheet (``sheet_name``, else the first visible one); a warning names the others unless
+    ``note_not_read`` is False (a workbook mapping, which says which sheets it reads)."""
     import openpyxl  # imported here: only XLSX loads pay for it
 
     check_size(path, name)
@@ -370,10 +372,10 @@ def read_xlsx(path: Path, name: str, sheet_name: str | None) -> Sheet:
         ws, others = _pick(wb, name, sheet_name)
         label = f"{name}, sheet {ws.title!r}"
         warnings: list[str] = []
-        if others:
+        if others and note_not_read:
             warnings.append(
                 _("read the worksheet {title!r}; not read: {others} (choose one with --sheet NAME)").format(
-                    title=ws.title, others=', '.join(others))
+                    title=ws.title, others=', '.join(others.values()))
             )
         _check_dimension(label, ws)  # what the sheet says it spans: a 3-million-row sheet is refused at once
         sheet_path = getattr(ws, "_worksheet_path", None)
@@ -382,7 +384,8 @@ def read_xlsx(path: Path, name: str, sheet_name: str | None) -> Sheet:
         header_n, names, pending = _header(source, scan, label, warnings)
         columns = unique_columns(label, names, header_n)
         width = len(names)
-        sheet = Sheet(label, [c for c in columns if c], [], None, "xlsx", "xlsx", warnings, epoch=wb.epoch)
+        sheet = Sheet(label, [c for c in columns if c], [], None, "xlsx", "xlsx", warnings, epoch=wb.epoch,
+                      not_read=others)
 
         held: list[tuple[int, list[Cell]]] = []  # rows that look like totals: skipped if nothing follows
 
