@@ -122,6 +122,23 @@ def test_column_triples_equal_the_per_entity_triples(tmp_path: Path, kind: str) 
     assert plan.counts()["statements_add"] == sum(len(s) for it in plan.items for s in it.entity["claims"].values())
 
 
+@pytest.mark.parametrize("kind", list(SHEETS))
+def test_the_lines_kept_beside_each_part_are_its_lines_of_those_predicates(tmp_path: Path, kind: str) -> None:
+    """What the map's table reads beside each part (ntriples_parts_with) is exactly what it would find searching the
+    whole part (kg.query.derivation.map_triples): the same triples, in the same order."""
+    from kg.query import derivation
+
+    header, rows = SHEETS[kind]
+    plan = planned(write_sheet(tmp_path / f"{kind}.csv", header, rows), mapping_for(kind, tmp_path))
+    pairs = list(columns.ntriples_parts_with(plan.columns, derivation.MAP_PREDICATES, chunk=7))
+    assert [part for part, _ in pairs] == list(columns.ntriples_parts(plan.columns, chunk=7))
+    found = [derivation.map_triples(part) for part, _ in pairs]
+    assert [derivation.map_triples(lines) for _, lines in pairs] == found
+    assert sum(len(f) for f in found) >= len(rows)  # every item has a label at least
+    assert all(b"/prop/direct/P" in line or b"rdf-schema#label" in line
+               for _, lines in pairs for line in lines.splitlines())
+
+
 def test_the_rich_sheet_has_every_shape_it_claims(tmp_path: Path) -> None:
     """The institution sheet above really has the shapes the equality test is meant to cover."""
     header, rows = SHEETS["institution"]

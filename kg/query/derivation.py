@@ -35,7 +35,9 @@ _WDT = "http://www.wikidata.org/prop/direct/"
 #: (:func:`_map_rows`) was written for and is tested against (tests/test_derived.py compares it with the
 #: engine's): an edited query is built by the engine (:func:`refresh`).
 FROM_TRIPLES = {"institutions_locations": "98d64333798a937e7966476807afce44dd30a0daeb7b0957365a413487239f7d"}
-# The predicates of the lines map_part reads: the map's wdt:P31, wdt:P17, wdt:P625 and rdfs:label
+#: The predicates of the lines map_part reads: the map's wdt:P31, wdt:P17, wdt:P625 and rdfs:label (a writer may
+#: give map_part only its lines of these, kg.rdf.columns.ntriples_parts_with)
+MAP_PREDICATES = frozenset({_WDT + "P31", _WDT + "P17", _WDT + "P625", _RDFS_LABEL})
 _MAP_PREDICATE = re.compile(
     rb"> <(http://www\.wikidata\.org/prop/direct/P(?:31|17|625)|http://www\.w3\.org/2000/01/rdf-schema#label)> ")
 _VALUES_TYPE = re.compile(r"VALUES \?type \{([^}]*)\}")

@@ -18,7 +18,7 @@ caller, references that are not one list of value snaks.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, overload
 
@@ -259,6 +259,16 @@ def ntriples_parts(
 ) -> Iterator[bytes]:
     """The store's N-Triples of ``items`` (checked by :func:`check`), ``chunk`` items a part; value and reference
     nodes in the part of the first item that uses them."""
+    for part, _lines in ntriples_parts_with(items, frozenset(), chunk=chunk, progress=progress):
+        yield part
+
+
+def ntriples_parts_with(
+    items: NewItems, predicates: Collection[str], *, chunk: int = CHUNK, progress: Callable[[int], None] | None = None
+) -> Iterator[tuple[bytes, bytes]]:
+    """:func:`ntriples_parts`, each part with a copy of its lines of the items' own labels and truthy statements
+    (``wdt:``) whose predicate IRI is in ``predicates`` (for a reader of a few predicates, e.g. the map's derived
+    table: it reads those lines instead of searching the whole part for them)."""
     if not items.checked:
         raise ValueError("ntriples_parts needs the items checked first (kg.rdf.columns.check)")
     vocab = _vocabulary(ids.local_concept_base())
@@ -288,25 +298,29 @@ def ntriples_parts(
         for pid, column in items.claims.items()
     ]
     terms = [
-        (c(pred), lang, column)
+        (c(pred), lang, column, pred.value in predicates)
         for what, pred in _TERM_FIELDS
         for lang, column in getattr(items, what).items()
     ]
+    wanted = {pid for pid, _column, wdt, *_ in props if wdt[1:-1] in predicates}
     conv = items.converted
     first = True
     for start in range(0, len(items.ids), chunk):
         out: list[str] = [] if not first else ["".join(ref_lines)]
+        kept: list[str] = []  # the lines of ``predicates``
         first = False
         for i in range(start, min(start + chunk, len(items.ids))):
             eid = items.ids[i]
             e = f"<{vocab.entity_iri(eid)}>"
             stmt = f"<{vocab.statement_ns(eid)}{eid}-"
-            for pred, lang, column in terms:
+            for pred, lang, column, keep in terms:
                 texts = column[i]
                 if texts is None:
                     continue
                 for text in texts if type(texts) is list else (texts,):
                     out.append(f"{e} {pred} {dv.text_literal(truncate_text(text), lang, nt)} .\n")
+                    if keep:
+                        kept.append(out[-1])
             n_statements = n_identifiers = 0
             for pid, column, wdt, p, ps, psv in props:
                 vals = column[i]
@@ -329,11 +343,13 @@ def ntriples_parts(
                             written_nodes.add(val.node)
                             out.append(val.node_lines)
                 out += truthy
+                if pid in wanted:
+                    kept += truthy
             out += (
                 f'{e} {sitelinks} "0"{integer} .\n',
                 f'{e} {statements} "{n_statements}"{integer} .\n',
                 f'{e} {identifiers} "{n_identifiers}"{integer} .\n',
             )
-        yield "".join(out).encode()
+        yield "".join(out).encode(), "".join(kept).encode()
         if progress is not None:
             progress(min(start + chunk, len(items.ids)) - start)

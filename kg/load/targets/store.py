@@ -136,12 +136,20 @@ class StoreTarget:
             return False
         if {it.id for it in todo} != set(new.ids):
             return False
-        parts = columns.ntriples_parts(new, progress=progress)
         map_parts: list[Any] | None = None
+        parts: Iterator[bytes]
         if first and self.store.path is not None and self.store.is_empty():
+            from kg.query import derivation
+
             map_parts = []
-            parts = _mapped(parts, map_parts)
-        written = self.store.add_new_entities(parts, list(new.ids), no_blank_nodes=True, source=source)
+            pairs = columns.ntriples_parts_with(new, derivation.MAP_PREDICATES, progress=progress)
+            parts = _mapped(pairs, map_parts)
+        else:
+            parts = columns.ntriples_parts(new, progress=progress)
+        # lenient: the lines are glamkg's own conversion, every term of the data checked as it was made (IRIs by
+        # Oxigraph's own parser, language tags, escaped literals): the loader need not check them again
+        written = self.store.add_new_entities(parts, list(new.ids), no_blank_nodes=True, source=source,
+                                              lenient=True)
         if written is None:  # an item is in the store already: the per-entity path says which
             return False
         report.add(written)
@@ -186,19 +194,20 @@ class StoreTarget:
         return True, len(todo)
 
 
-def _mapped(parts: Iterator[bytes], into: list[Any]) -> Iterator[bytes]:
-    """``parts`` as they are, the map's table of each (:func:`kg.query.derivation.map_part`; None when it cannot
-    be made from triples) appended to ``into``. They are made in a thread of their own, while this one waits for
-    the bulk load (which runs without Python's lock); at most :data:`MAP_AHEAD` parts wait for it (memory)."""
+def _mapped(parts: Iterator[tuple[bytes, bytes]], into: list[Any]) -> Iterator[bytes]:
+    """The parts of (part, its map lines) pairs (:func:`kg.rdf.columns.ntriples_parts_with`), the map's table of
+    each part's lines (:func:`kg.query.derivation.map_part`; None when it cannot be made from triples) appended to
+    ``into``. They are made in a thread of their own, while this one waits for the bulk load (which runs without
+    Python's lock); at most :data:`MAP_AHEAD` parts wait for it (memory)."""
     from kg.query import derivation
 
     pending: collections.deque[Future[Any]] = collections.deque()
     with ThreadPoolExecutor(1, thread_name_prefix="glamkg-map") as pool:
-        for part in parts:
+        for part, lines in parts:
             while len(pending) >= MAP_AHEAD:
                 into.append(pending.popleft().result())
             if not into or into[-1] is not None:  # once one cannot be made, none is needed
-                pending.append(pool.submit(_map_part, derivation.map_part, part))
+                pending.append(pool.submit(_map_part, derivation.map_part, lines))
             yield part
         while pending:
             into.append(pending.popleft().result())
