@@ -1,6 +1,7 @@
 """Benchmark: ``glamkg load`` of N institution rows from a CSV into a fresh on-disk store, as users run it.
 
     .venv/bin/python benchmarks/bench_load.py [--rows 100000] [--runs 2] [--workers N] [--write-docs] [--profile]
+        [--no-phases]
 
 The load runs as a new process (``python -m kg.cli load FILE --kind institution --store S -q``): its wall time,
 rows/s and peak resident memory (the largest of the process and its conversion workers, from ``wait4``) are
@@ -14,7 +15,9 @@ so ``--runs N`` (default 2) interleaves them: load, floor, load, floor, ... (eac
 into a new folder, the floor's triples from the first load's export). The table gives the best of the runs of
 each, the ratio is best load / best floor, and every run's figures are listed below it.
 
-``--profile`` also runs the load in this process under cProfile and prints the top functions. ``--write-docs``
+Then one more load, its parts timed inside the process (:data:`PHASES`: prepare, write, closing compaction, the
+rest; ``--no-phases`` skips it), says where the gap to the floor is. ``--profile`` also runs the load in this
+process under cProfile and prints the top functions. ``--write-docs``
 replaces the section between the ``bench_load`` markers of docs/benchmarks.md with the figures, the data and the
 machine's load (a size other than 100,000 rows has a section of its own, e.g. ``--rows 1000000``); at 100,000 and
 1,000,000 rows the peak is compared with issue 19's memory budget (1.5 GB and 6 GB). Everything is written under a
@@ -27,6 +30,7 @@ import argparse
 import cProfile
 import csv
 import datetime as dt
+import json
 import os
 import platform
 import pstats
@@ -50,11 +54,40 @@ MEMORY_BUDGET_MB = {100_000: 1_500, 1_000_000: 6_000}
 CLASSES = ["museum", "art_museum", "library", "archives", "public_library", "history_museum"]
 COUNTRIES = ["Q55", "Q183", "Q142", "Q38", "Q29", "Q145", "Q31", "Q39", "Q34", "Q20"]
 
+# lenient, as the load's own column-wise write loads its N-Triples (kg.load.targets.store)
 FLOOR = """
 import sys, pyoxigraph as ox
 fresh = ox.Store(sys.argv[2])
-fresh.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_TRIPLES)
+fresh.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_TRIPLES, lenient=True)
 fresh.flush()
+"""
+
+#: ``glamkg load`` (the CLI's own ``main``, argv after the script) with its parts timed inside the process: prepare
+#: (read, map, reconcile, check, plan), the write (convert and bulk-load into the store's copy, swap) and the
+#: closing compaction (with the derived tables' rows read beside it); the last line printed is their JSON.
+PHASES = """
+import json, sys, time
+started = time.perf_counter()
+import kg.load.pipeline as pipeline
+from kg.cli import main
+from kg.load.targets.store import StoreTarget
+from kg.store import compaction
+took = {"prepare": 0.0, "write": 0.0, "compaction": 0.0}
+def timed(name, fn):
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            took[name] += time.perf_counter() - start
+    return wrapper
+pipeline.prepare = timed("prepare", pipeline.prepare)
+StoreTarget.apply = timed("write", StoreTarget.apply)
+compaction.on_close = timed("compaction", compaction.on_close)
+code = main(sys.argv[1:])
+took["total"] = time.perf_counter() - started
+print(json.dumps(took))
+sys.exit(code)
 """
 
 
@@ -102,6 +135,21 @@ def _remove_store(store: Path) -> None:
             p.unlink(missing_ok=True)
 
 
+def phases(src: Path, folder: Path, env: dict[str, str], workers: int | None) -> dict[str, float]:
+    """Seconds of each part of one more ``glamkg load`` (:data:`PHASES`), its process's own start-up and exit
+    apart: ``prepare``, ``write``, ``compaction``, ``rest`` (everything else after the imports: the mapping read,
+    the derived tables, the report) and ``total``."""
+    store = folder / "store-phases"
+    argv = ["load", str(src), "--kind", "institution", "--store", str(store), "-q"]
+    if workers is not None:
+        argv += ["--workers", str(workers)]
+    _, _, out = timed([sys.executable, "-c", PHASES, *argv], env, folder)
+    _remove_store(store)
+    took: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    took["rest"] = took["total"] - took["prepare"] - took["write"] - took["compaction"]
+    return took
+
+
 def profile_in_process(src: Path, folder: Path, workers: int | None) -> None:
     from kg.load import load
     from kg.load.mapping import Mapping
@@ -124,6 +172,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None, help="--workers of glamkg load (default: its own)")
     ap.add_argument("--profile", action="store_true", help="also profile the load in this process")
     ap.add_argument("--write-docs", action="store_true", help="replace the section of docs/benchmarks.md")
+    ap.add_argument("--no-phases", action="store_true", help="skip the extra load whose parts are timed")
     args = ap.parse_args()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # a user's install caches it
     env["PYTHONPATH"] = str(ROOT)
@@ -158,6 +207,7 @@ def main() -> None:
             print(f"floor {run + 1}: {floor_s:.1f} s, {floor_mb:,.0f} MB (load average {os.getloadavg()[0]:.2f})",
                   flush=True)
             shutil.rmtree(floor, ignore_errors=True)
+        took = None if args.no_phases else phases(src, folder, env, args.workers)
         if args.profile:
             profile_in_process(src, folder, args.workers)
     load_after = os.getloadavg()
@@ -185,6 +235,14 @@ def main() -> None:
         f"{rate:,.0f} rows/s against the target of {TARGET_ROWS_PER_S:,} (ratio {rate / TARGET_ROWS_PER_S:.2f}). "
         f"Every run, in order: {runs}.\n"
     )
+    if took is not None:
+        text += (f"\nWhere a load's time goes (one more load, its parts timed inside the process, "
+                 f"{took['total']:.1f} s after its imports): prepare (read, map, reconcile, check, plan) "
+                 f"{took['prepare']:.1f} s, write "
+                 f"(convert and bulk-load into the store's copy) {took['write']:.1f} s, closing compaction "
+                 f"{took['compaction']:.1f} s, the rest {took['rest']:.1f} s. The load bulk-loads in pieces (memory), "
+                 "which leaves a store slow to read until it is compacted; the floor's single call leaves one that "
+                 "is not (docs/notes.md, twelfth session).\n")
     budget = MEMORY_BUDGET_MB.get(args.rows)
     if budget is not None:
         text += (f"\nPeak memory {load_mb:,.0f} MB against the budget of {budget:,} MB for {args.rows:,} rows: "

@@ -30,3 +30,19 @@ def test_each_size_has_a_section_of_its_own(tmp_path: Path, monkeypatch: pytest.
     assert "old 100k" not in text and "new 1M" not in text
     assert text.count("newer 1M") == 1 and text.count("new 100k") == 1
     assert text.index("new 100k") < text.index("**1,000,000 rows.**") < text.index("newer 1M") < text.index("## Next")
+
+
+def test_the_timed_parts_of_a_load_add_up(tmp_path: Path) -> None:
+    """The extra load whose parts are timed inside the process (bench_load.PHASES) runs glamkg's own CLI: each part
+    was timed, the parts add up to the load's time after its imports (a load that fails raises)."""
+    import os
+
+    b = bench()
+    src = tmp_path / "rows.csv"
+    b.write_rows(src, 40)  # type: ignore[attr-defined]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    took = b.phases(src, tmp_path, env, None)  # type: ignore[attr-defined]
+    assert set(took) == {"prepare", "write", "compaction", "rest", "total"}
+    assert took["prepare"] > 0 and took["write"] > 0 and took["compaction"] >= 0 and took["rest"] >= 0
+    assert abs(took["prepare"] + took["write"] + took["compaction"] + took["rest"] - took["total"]) < 1e-6
+    assert not (tmp_path / "store-phases").exists()  # removed, with what glamkg keeps beside it
