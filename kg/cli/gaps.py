@@ -288,7 +288,8 @@ def _print_table(rep: Any, meta: dict[str, Any]) -> None:
             extra.append(("measure_per_100_institutions", _("/100 inst.")))
         columns[-1:-1] = extra
     extra_width = 14 * len(per_kind) + 24 * sum(1 for key, _ in columns if key.startswith("measure"))
-    out = Console(width=max(Console().width, 160 + extra_width))
+    out = console.make()
+    out.width = max(out.width, 160 + extra_width)  # narrower, a terminal's table folds its columns
     from kg.gaps import labels, notes
     from kg.i18n import current
 

@@ -127,10 +127,12 @@ def show_plan(console: Console, plan: Any, limit: int = MAX_SHOWN) -> None:
     from kg.model.schema import model
 
     m = model()
-    items = Table(title=_("plan: {source} -> {target}").format(source=plan.source, target=plan.target),
-                  title_justify="left")
+    # the title names the sheet's path: one line however long (never folded to the table's width)
+    title = _data(_("plan: {source} -> {target}").format(source=plan.source, target=plan.target))
+    title.no_wrap, title.overflow = True, "ignore"
+    items = Table(title=title, title_justify="left")
     for col in (_("action"), _("id"), _("label"), _("row"), _("match"), _("statements")):
-        items.add_column(col, overflow="fold")
+        items.add_column(col, overflow="fold", no_wrap=col == _("id"))  # a narrow terminal folds the others
     style = {"create": "green", "update": "yellow", "unchanged": "dim"}
     shown = sorted(plan.items, key=lambda it: ({"create": 0, "update": 1, "unchanged": 2}[it.action], it.rows))
     for it in shown[:limit]:
@@ -151,7 +153,7 @@ def show_plan(console: Console, plan: Any, limit: int = MAX_SHOWN) -> None:
                       highlight=False)
     changes = Table(title=_("statement and term changes"), title_justify="left")
     for col in (_("item"), _("change"), _("property"), _("value")):
-        changes.add_column(col, overflow="fold")
+        changes.add_column(col, overflow="fold", no_wrap=col == _("item"))
     n = 0
     for it in shown:
         if it.action == "unchanged":
@@ -306,7 +308,7 @@ def load(
 
     # with a plan or QuickStatements file on standard output (`-`), the preview and summary go to stderr
     to_stdout = any(p is not None and outfile.is_stdout(p) for p in (plan_out, output))
-    out = console.err if to_stdout else Console()
+    out = console.err if to_stdout else console.out
     err = console.err
     from kg.load import workbook
 
@@ -522,7 +524,7 @@ def template(
 
     if all_kinds:
         for p in templates.write_templates(output or templates.TEMPLATE_DIR):
-            Console().print(_("wrote {path}").format(path=p), highlight=False)
+            console.out.print(_("wrote {path}").format(path=p), highlight=False)
         return
     if kind is None:
         raise InputError(_("expected a kind ({kinds}) or --all; found neither").format(kinds=", ".join(model().kinds)))

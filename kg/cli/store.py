@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -93,7 +92,7 @@ def init(
     from kg.query import derivation
 
     derivation.refresh(path)  # the saved queries' derived tables for the new content (kg.query.derived)
-    out = Console()
+    out = console.out
     msg = _("opened existing store at {path}: local classes {summary}") if existed else _(
         "created store at {path}: local classes {summary}")
     out.print(msg.format(path=f"[bold]{path}[/]", summary=report.summary()), highlight=False)
@@ -120,7 +119,7 @@ def stats(
     if format == StatsFormat.json:
         typer.echo(json.dumps(s, indent=2, ensure_ascii=False))
         return
-    out = Console()
+    out = console.out
     t = Table(title=_("glamkg store {path}").format(path=s["path"]), show_header=False)
     t.add_column(_("what"))
     t.add_column(_("value"), justify="right")
