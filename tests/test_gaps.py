@@ -563,3 +563,31 @@ def test_gaps_output_file_takes_its_format_from_the_extension_and_refuses_a_cont
     assert sorted(p.name for p in tmp_path.glob("g*")) == ["g.csv", "g.csv.provenance.json", "g.json",
                                                            "g.json.provenance.json"]
     assert not (tmp_path / "no-store").exists()
+
+
+def test_quiet_gaps_prints_errors_only(tmp_path, capsys):
+    """`glamkg -q gaps` (errors only, as `glamkg -q load`): no "warning:" lines (a baseline without a figure for
+    NL) and no "wrote <path>" notice; the result is still written and printed, and an error still shows."""
+    from kg.cli import main
+
+    store = tmp_path / "store"
+    _namibia_store(store)
+    registry = tmp_path / "registry.csv"
+    registry.write_text("country,value\nNA,40\nNL,\n", encoding="utf-8")
+    capsys.readouterr()
+    args = ["gaps", "--by", "country", "--baseline", str(registry), "--store", str(store)]
+    out_csv = tmp_path / "g.csv"
+    assert main([*args, "-o", str(out_csv)]) == 0
+    loud = capsys.readouterr().err
+    assert "warning:" in loud and "no figure for 1 country" in loud and f"wrote {out_csv}" in loud, loud
+
+    out_csv.unlink()
+    assert main(["-q", *args, "-o", str(out_csv)]) == 0
+    assert capsys.readouterr().err == ""
+    assert out_csv.read_text(encoding="utf-8").startswith("group,")
+    assert main(["-q", *args]) == 0  # the table on stdout, its warnings silenced
+    captured = capsys.readouterr()
+    assert captured.err == "" and "NA Namibia" in captured.out
+    assert main(["-q", *args, "--metric", "nonsense"]) == 2
+    assert "--metric: expected partnerships" in capsys.readouterr().err
+

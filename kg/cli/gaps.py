@@ -204,7 +204,7 @@ def gaps(
         _print_table(rep, meta)
         for sentence in findings.of_report(rep, metric=metric):
             typer.echo(sentence)
-        _print_warnings(rep, err)
+        _print_warnings(rep)
         return
     if output:
         if to_file:
@@ -213,10 +213,11 @@ def gaps(
                          "paragraph; formulas: docs/metrics.md) with the options given as parameters")
             outfile.write_text(sidecar(output), prov.to_json(), what="provenance file")
         outfile.write_text(output, text)
-        err.print(_("wrote {path}").format(path=output), highlight=False)
+        if not console.quiet():  # glamkg -q gaps: errors only
+            err.print(_("wrote {path}").format(path=output), highlight=False)
     else:
         typer.echo(text, nl=False)
-    _print_warnings(rep, err)
+    _print_warnings(rep)
 
 
 def _out_format(fmt: OutFormat | None, output: Path | None) -> OutFormat:
@@ -251,9 +252,9 @@ def _file(output: Path) -> bool:
     return not outfile.is_stdout(output) and not outfile.is_stream(output)
 
 
-def _print_warnings(rep: Any, err: Console) -> None:
+def _print_warnings(rep: Any) -> None:
     """Countries without a baseline figure on one line per baseline; other warnings as they are, in the chosen
-    language (kg.gaps.notes)."""
+    language (kg.gaps.notes); none with ``glamkg -q`` (:func:`kg.cli.console.warn`)."""
     from kg.gaps import notes
 
     missing: dict[str, list[str]] = {}
@@ -263,16 +264,15 @@ def _print_warnings(rep: Any, err: Console) -> None:
             baseline = w.params["baseline"] if isinstance(w, notes.Note) and "baseline" in w.params else head
             missing.setdefault(notes.shown(baseline), []).append(rest.split(" ", 1)[0])
         else:
-            err.print("[yellow]" + _("warning:") + f"[/] {notes.shown(w)}", highlight=False)
+            console.warn(notes.shown(w))
     for head, codes in missing.items():
-        err.print(
-            "[yellow]" + _("warning:") + "[/] " + ngettext(
+        console.warn(
+            ngettext(
                 "{baseline}: no figure for {n} country with data ({codes}); it is left out of its rates and "
                 "shares (--format json lists it)",
                 "{baseline}: no figure for {n} countries with data ({codes}); they are left out of its rates and "
                 "shares (--format json lists them)", len(codes)).format(
-                    baseline=head, n=len(codes), codes=", ".join(codes[:30]) + (", …" if len(codes) > 30 else "")),
-            highlight=False,
+                    baseline=head, n=len(codes), codes=", ".join(codes[:30]) + (", …" if len(codes) > 30 else ""))
         )
 
 
@@ -389,7 +389,7 @@ def demo(
     err = console.err
     new = not path.exists()
     try:
-        with Store.open(path) as st, ProgressBar(err, "[bold]demo[/]") as bar:
+        with Store.open(path) as st, ProgressBar(err, "[bold]demo[/]", quiet=console.quiet()) as bar:
             st.publish_on_close()  # readers see the demo whole, with its labels
             bar.phase("institutions", institutions)
             rep = kg_demo.write_demo(st, institutions=institutions, seed=seed, workers=n_workers,

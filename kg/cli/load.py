@@ -59,8 +59,10 @@ def _linker(spec: str, review_path: Path, threshold: float | None, target: str) 
 
 
 def _write_review(linker: Any, err: Console, note: str | None = None) -> None:
+    """Write the review file; say where, and how many questions are open, unless quiet (a notice: a row whose
+    question is open is a problem of the load, and its error names the file)."""
     written = linker.review.write()
-    if written is not None and linker.review.questions:
+    if written is not None and linker.review.questions and not console.quiet():
         open_ = sum(1 for k in linker.review.questions if k not in linker.review.answers)
         if note:
             err.print(_("note: {note}").format(note=note), highlight=False)
