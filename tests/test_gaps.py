@@ -591,3 +591,31 @@ def test_quiet_gaps_prints_errors_only(tmp_path, capsys):
     assert main(["-q", *args, "--metric", "nonsense"]) == 2
     assert "--metric: expected partnerships" in capsys.readouterr().err
 
+
+def test_gaps_json_warnings_follow_the_language_as_its_findings(tmp_path, capsys):
+    """`glamkg --lang fr gaps --format json`: `warnings` in French beside the French `findings` (they were
+    English); the rows keep their English values (data, as the CSV)."""
+    import json
+
+    from kg import i18n
+    from kg.cli import main
+
+    store = tmp_path / "store"
+    _namibia_store(store)
+    registry = tmp_path / "registry.csv"
+    registry.write_text("country,value\nNA,40\nNL,\n", encoding="utf-8")
+    capsys.readouterr()
+    args = ["gaps", "--by", "country", "--baseline", str(registry), "--format", "json", "--store", str(store)]
+    assert main(args) == 0
+    english = json.loads(capsys.readouterr().out)
+    assert english["warnings"] == ["baseline file registry.csv: no figure for NL (Netherlands); left out of rates "
+                                   "and shares"]
+    try:
+        assert main(["--lang", "fr", *args]) == 0
+        french = json.loads(capsys.readouterr().out)
+    finally:
+        i18n.use(None)
+    assert french["warnings"] == ["fichier de référence registry.csv : aucun chiffre pour NL (Pays-Bas) ; exclu des "
+                                  "taux et des parts"]
+    assert french["findings"][0].startswith("Pays-Bas : ")  # the findings were French already
+    assert french["rows"] == english["rows"]  # the data: English in every language

@@ -183,6 +183,8 @@ def gaps(
         if measure is not None:
             rep.table.attrs["measure_label"] = measure + (f" ({as_of})" if as_of else "")
         meta = st.meta() if hasattr(st, "meta") else {}
+    from kg.gaps import notes
+
     err = console.err
     if format == OutFormat.csv:
         text = rep.table.to_csv(index=False)
@@ -196,7 +198,7 @@ def gaps(
             ],
             "rows": json.loads(rep.table.to_json(orient="records")),
             "inequality": json.loads(rep.inequality.to_json(orient="records")),
-            "warnings": rep.warnings,
+            "warnings": [notes.shown(w) for w in rep.warnings],  # in the language in use, as the findings
             "findings": findings.of_report(rep, metric=metric),
         }
         text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
