@@ -16,11 +16,11 @@ left to the terminal to fold, never broken by rich.
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from rich.console import Console, ConsoleDimensions
 
+from kg import config
 from kg.i18n import _
 
 #: The width of a console whose output is not a terminal (and no ``COLUMNS``): tables as wide as their contents.
@@ -38,7 +38,7 @@ class _Console(Console):
     @property
     def size(self) -> ConsoleDimensions:
         size = super().size
-        if self._width is not None or (os.environ.get("COLUMNS") or "").isdigit():
+        if self._width is not None or (config.setting("columns") or "").strip().isdigit():
             return size
         isatty = getattr(self.file, "isatty", None)
         try:
