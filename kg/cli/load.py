@@ -320,6 +320,10 @@ def load(
             raise InputError(
                 _("--kind {kind}: the workbook mapping {mapping} gives each sheet's kind; leave --kind out").format(
                     kind=kind, mapping=mapping))
+        if sheet is not None:
+            raise InputError(
+                _("--sheet {sheet}: the workbook mapping {mapping} names the sheets it reads; leave --sheet "
+                  "out").format(sheet=sheet, mapping=mapping))
         cm = workbook.Workbook.from_file(mapping)
     elif mapping is not None:
         cm = Mapping.from_file(mapping, kind=kind)
