@@ -36,26 +36,13 @@ class Flavor(StrEnum):
     wdqs = "wdqs"
 
 
-def local_class_records() -> list[Any]:
-    """The model's local classes (ids in the local id space) as records with their labels."""
-    from kg.model import ids
-    from kg.model.entities import Record
-    from kg.model.schema import model
-
-    return [
-        Record(c.id, "class", labels={"en": c.label})
-        for c in model().classes.values()
-        if ids.is_id(c.id, kinds="Q") and ids.is_local(c.id)
-    ]
-
-
 def init(
     store: StoreOption = None,
     label: Annotated[str | None, typer.Option(help="A name for the dataset in this store.")] = None,
 ) -> None:
     """Create the store (if needed) and write the model's local classes, with their labels, into it."""
     from kg import config
-    from kg.model.entities import to_json
+    from kg.model.entities import local_class_records, to_json
     from kg.store import Store
 
     path = config.store_path(store)
