@@ -64,6 +64,9 @@ SETTINGS: tuple[Setting, ...] = (
             "The largest answer of a query on the local store, in MiB (a runaway join stops there)."),
     Setting("query_memory_mb", "GLAMKG_QUERY_MEMORY_MB", "1024",
             "`glamkg query run` on the local store stops when the process holds more memory than this, in MiB."),
+    Setting("columns", "COLUMNS", None,
+            "The width of the command line's output, in characters (default: the terminal's; 1000 when the output "
+            "is not a terminal: a pipe, a file, CI). Long lines such as paths are never broken."),
     Setting("derived_tables", "GLAMKG_DERIVED_TABLES", "on",
             "`off`: the commands that write a store do not build its derived tables (the map's answer, "
             "docs/queries.md), which costs one run of the map's query after each write; the map is then asked of "

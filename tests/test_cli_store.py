@@ -186,3 +186,36 @@ def test_init_on_a_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureF
     assert "is a file, not a store directory" in capsys.readouterr().err
     assert afile.read_text(encoding="utf-8") == "not a store"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]  # no temporary store left
+
+
+def test_init_on_a_demo_store_changes_nothing_the_demo_wrote(tmp_path, capsys):
+    """`glamkg init` on a demo store said "4 created, 1 updated ... 1 removed": it wrote the synthetic dataset's
+    class without the description the demo gives it, removing it. init and the demo now write one record per
+    class (kg.model.entities.class_record): init creates only the local classes the demo does not use, updates
+    nothing, and the description stays; init before the demo the same."""
+    from kg.gaps import demo
+
+    store = tmp_path / "demo"
+    code, _, err = run(capsys, "demo", "--institutions", "30", "--store", str(store))
+    assert code == 0, err
+    used = {r.id for r in demo.class_records()}
+    code, out, err = run(capsys, "init", "--store", str(store))
+    assert code == 0, err
+    new = len(LOCAL_CLASSES) - len(used)
+    assert new > 0 and f"local classes {new} created, 0 updated, {len(used)} unchanged" in out, out
+    assert "0 removed" in out, out
+    synthetic = model().cls("synthetic_dataset").id
+    with Store.open(store, read_only=True) as st:
+        described = _descriptions(st, synthetic)
+    assert len(described) == 1 and "SYNTHETIC" in described[0]
+
+    first = tmp_path / "init-first"
+    assert run(capsys, "init", "--store", str(first))[0] == 0
+    code, _, err = run(capsys, "demo", "--institutions", "30", "--store", str(first))
+    assert code == 0, err
+    with Store.open(first, read_only=True) as st:
+        assert _descriptions(st, synthetic) == described
+
+
+def _descriptions(st: Store, eid: str) -> list[str]:
+    return [t.object.value for t in st.entity_triples(eid) if t.predicate.value == "http://schema.org/description"]

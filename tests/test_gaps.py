@@ -563,3 +563,59 @@ def test_gaps_output_file_takes_its_format_from_the_extension_and_refuses_a_cont
     assert sorted(p.name for p in tmp_path.glob("g*")) == ["g.csv", "g.csv.provenance.json", "g.json",
                                                            "g.json.provenance.json"]
     assert not (tmp_path / "no-store").exists()
+
+
+def test_quiet_gaps_prints_errors_only(tmp_path, capsys):
+    """`glamkg -q gaps` (errors only, as `glamkg -q load`): no "warning:" lines (a baseline without a figure for
+    NL) and no "wrote <path>" notice; the result is still written and printed, and an error still shows."""
+    from kg.cli import main
+
+    store = tmp_path / "store"
+    _namibia_store(store)
+    registry = tmp_path / "registry.csv"
+    registry.write_text("country,value\nNA,40\nNL,\n", encoding="utf-8")
+    capsys.readouterr()
+    args = ["gaps", "--by", "country", "--baseline", str(registry), "--store", str(store)]
+    out_csv = tmp_path / "g.csv"
+    assert main([*args, "-o", str(out_csv)]) == 0
+    loud = capsys.readouterr().err
+    assert "warning:" in loud and "no figure for 1 country" in loud and f"wrote {out_csv}" in loud, loud
+
+    out_csv.unlink()
+    assert main(["-q", *args, "-o", str(out_csv)]) == 0
+    assert capsys.readouterr().err == ""
+    assert out_csv.read_text(encoding="utf-8").startswith("group,")
+    assert main(["-q", *args]) == 0  # the table on stdout, its warnings silenced
+    captured = capsys.readouterr()
+    assert captured.err == "" and "NA Namibia" in captured.out
+    assert main(["-q", *args, "--metric", "nonsense"]) == 2
+    assert "--metric: expected partnerships" in capsys.readouterr().err
+
+
+def test_gaps_json_warnings_follow_the_language_as_its_findings(tmp_path, capsys):
+    """`glamkg --lang fr gaps --format json`: `warnings` in French beside the French `findings` (they were
+    English); the rows keep their English values (data, as the CSV)."""
+    import json
+
+    from kg import i18n
+    from kg.cli import main
+
+    store = tmp_path / "store"
+    _namibia_store(store)
+    registry = tmp_path / "registry.csv"
+    registry.write_text("country,value\nNA,40\nNL,\n", encoding="utf-8")
+    capsys.readouterr()
+    args = ["gaps", "--by", "country", "--baseline", str(registry), "--format", "json", "--store", str(store)]
+    assert main(args) == 0
+    english = json.loads(capsys.readouterr().out)
+    assert english["warnings"] == ["baseline file registry.csv: no figure for NL (Netherlands); left out of rates "
+                                   "and shares"]
+    try:
+        assert main(["--lang", "fr", *args]) == 0
+        french = json.loads(capsys.readouterr().out)
+    finally:
+        i18n.use(None)
+    assert french["warnings"] == ["fichier de référence registry.csv : aucun chiffre pour NL (Pays-Bas) ; exclu des "
+                                  "taux et des parts"]
+    assert french["findings"][0].startswith("Pays-Bas : ")  # the findings were French already
+    assert french["rows"] == english["rows"]  # the data: English in every language

@@ -101,3 +101,31 @@ def test_quiet_shows_errors_only_before_or_after_the_command(
     assert main([*quiet[:cmd], "load", str(bad), *args[1:], *quiet[cmd + 1:]]) == 2
     err = capsys.readouterr().err
     assert "error:" in err and "not a country" in err and "warning" not in err
+
+
+def test_sheet_names_a_missing_sheet_and_lists_the_workbooks_sheets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--sheet NAME` for a sheet the workbook lacks: the error says NAME is not in the workbook and lists its
+    sheets (a hidden one marked), with the one meant when only capitals differ; it never says "choose one with
+    --sheet" (it was given). `--sheet` of a sheet it has: loaded, and no warning about the others."""
+    import openpyxl
+
+    src = _workbook(tmp_path / "musea.xlsx")
+    wb = openpyxl.load_workbook(src)
+    wb.create_sheet("Hulp").sheet_state = "hidden"
+    wb.save(src)
+    args = [str(src), "--kind", "institution", "--store", str(tmp_path / "s"), "--dry-run"]
+    assert main(["load", *args, "--sheet", "Nope"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert (f"error: {src}: the workbook has no worksheet named 'Nope'; its worksheets: 'Musea', 'Toelichting', "
+            "'Hulp' (hidden)") in err, err
+    assert "choose one with --sheet" not in err and "did you mean" not in err
+    assert main(["load", *args, "--sheet", "musea "]) == 2
+    assert "hint: did you mean 'Musea'?" in " ".join(capsys.readouterr().err.split())
+
+    assert main(["load", *args, "--sheet", "Musea"]) == 0
+    captured = capsys.readouterr()
+    assert "dry run: created 1" in captured.out
+    assert "not read" not in captured.err and "warning" not in captured.err, captured.err
+    assert not (tmp_path / "s").exists()

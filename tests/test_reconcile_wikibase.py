@@ -117,6 +117,24 @@ def test_the_default_review_file_is_next_to_the_sheet(
     assert "Q5002" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("quiet", [["-q", "load"], ["load", "-q"]])
+def test_quiet_writes_the_review_file_without_its_notice(
+    quiet: list[str], tmp_path: Path, stads: FakeReconService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`glamkg -q load` (errors only): the review file is written, the "review file ...: 1 open question" notice
+    is not printed; the row's error still names the file (its hint), so nothing needed is lost."""
+    sheet = _ambiguous_sheet(tmp_path / "data")
+    cmd = quiet.index("load")
+    argv = [*quiet[:cmd], "load", str(sheet), "--kind", "institution", "--store", str(tmp_path / "s"),
+            "--reconcile", stads.url, *quiet[cmd + 1:]]
+    assert main(argv) == 2
+    review = tmp_path / "data" / "musea.review.csv"
+    err = capsys.readouterr().err
+    assert review.is_file()
+    assert "open question" not in err and "review file" not in err, err
+    assert "error:" in err and f"pick column of {review}" in " ".join(err.split()), err
+
+
 def test_a_sheet_in_a_folder_that_is_not_writable_gets_its_review_file_here(
     tmp_path: Path, stads: FakeReconService, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

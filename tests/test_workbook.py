@@ -175,3 +175,13 @@ def test_a_workbook_mapping_warns_only_about_the_sheets_it_does_not_list(
     assert "choose one with --sheet" not in err
     assert err.count("not read") == 1
     assert f"not read: 'Toelichting' (sheets the workbook mapping {m} does not list)" in " ".join(err.split())
+
+
+def test_sheet_with_a_workbook_mapping_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A workbook mapping names the sheets it reads: `--sheet` beside it (silently ignored before) is an input
+    error, before anything is read or written."""
+    src, m, store = workbook(tmp_path / "glam.xlsx"), _mapping(tmp_path), tmp_path / "store"
+    assert main(["load", str(src), "-m", str(m), "--store", str(store), "--sheet", "Musea"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"--sheet Musea: the workbook mapping {m} names the sheets it reads; leave --sheet out" in err, err
+    assert not store.exists()

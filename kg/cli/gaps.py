@@ -183,6 +183,8 @@ def gaps(
         if measure is not None:
             rep.table.attrs["measure_label"] = measure + (f" ({as_of})" if as_of else "")
         meta = st.meta() if hasattr(st, "meta") else {}
+    from kg.gaps import notes
+
     err = console.err
     if format == OutFormat.csv:
         text = rep.table.to_csv(index=False)
@@ -196,7 +198,7 @@ def gaps(
             ],
             "rows": json.loads(rep.table.to_json(orient="records")),
             "inequality": json.loads(rep.inequality.to_json(orient="records")),
-            "warnings": rep.warnings,
+            "warnings": [notes.shown(w) for w in rep.warnings],  # in the language in use, as the findings
             "findings": findings.of_report(rep, metric=metric),
         }
         text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
@@ -204,7 +206,7 @@ def gaps(
         _print_table(rep, meta)
         for sentence in findings.of_report(rep, metric=metric):
             typer.echo(sentence)
-        _print_warnings(rep, err)
+        _print_warnings(rep)
         return
     if output:
         if to_file:
@@ -213,10 +215,11 @@ def gaps(
                          "paragraph; formulas: docs/metrics.md) with the options given as parameters")
             outfile.write_text(sidecar(output), prov.to_json(), what="provenance file")
         outfile.write_text(output, text)
-        err.print(_("wrote {path}").format(path=output), highlight=False)
+        if not console.quiet():  # glamkg -q gaps: errors only
+            err.print(_("wrote {path}").format(path=output), highlight=False)
     else:
         typer.echo(text, nl=False)
-    _print_warnings(rep, err)
+    _print_warnings(rep)
 
 
 def _out_format(fmt: OutFormat | None, output: Path | None) -> OutFormat:
@@ -251,9 +254,9 @@ def _file(output: Path) -> bool:
     return not outfile.is_stdout(output) and not outfile.is_stream(output)
 
 
-def _print_warnings(rep: Any, err: Console) -> None:
+def _print_warnings(rep: Any) -> None:
     """Countries without a baseline figure on one line per baseline; other warnings as they are, in the chosen
-    language (kg.gaps.notes)."""
+    language (kg.gaps.notes); none with ``glamkg -q`` (:func:`kg.cli.console.warn`)."""
     from kg.gaps import notes
 
     missing: dict[str, list[str]] = {}
@@ -263,16 +266,15 @@ def _print_warnings(rep: Any, err: Console) -> None:
             baseline = w.params["baseline"] if isinstance(w, notes.Note) and "baseline" in w.params else head
             missing.setdefault(notes.shown(baseline), []).append(rest.split(" ", 1)[0])
         else:
-            err.print("[yellow]" + _("warning:") + f"[/] {notes.shown(w)}", highlight=False)
+            console.warn(notes.shown(w))
     for head, codes in missing.items():
-        err.print(
-            "[yellow]" + _("warning:") + "[/] " + ngettext(
+        console.warn(
+            ngettext(
                 "{baseline}: no figure for {n} country with data ({codes}); it is left out of its rates and "
                 "shares (--format json lists it)",
                 "{baseline}: no figure for {n} countries with data ({codes}); they are left out of its rates and "
                 "shares (--format json lists them)", len(codes)).format(
-                    baseline=head, n=len(codes), codes=", ".join(codes[:30]) + (", …" if len(codes) > 30 else "")),
-            highlight=False,
+                    baseline=head, n=len(codes), codes=", ".join(codes[:30]) + (", …" if len(codes) > 30 else ""))
         )
 
 
@@ -288,7 +290,8 @@ def _print_table(rep: Any, meta: dict[str, Any]) -> None:
             extra.append(("measure_per_100_institutions", _("/100 inst.")))
         columns[-1:-1] = extra
     extra_width = 14 * len(per_kind) + 24 * sum(1 for key, _ in columns if key.startswith("measure"))
-    out = Console(width=max(Console().width, 160 + extra_width))
+    out = console.make()
+    out.width = max(out.width, 160 + extra_width)  # narrower, a terminal's table folds its columns
     from kg.gaps import labels, notes
     from kg.i18n import current
 
@@ -388,7 +391,7 @@ def demo(
     err = console.err
     new = not path.exists()
     try:
-        with Store.open(path) as st, ProgressBar(err, "[bold]demo[/]") as bar:
+        with Store.open(path) as st, ProgressBar(err, "[bold]demo[/]", quiet=console.quiet()) as bar:
             st.publish_on_close()  # readers see the demo whole, with its labels
             bar.phase("institutions", institutions)
             rep = kg_demo.write_demo(st, institutions=institutions, seed=seed, workers=n_workers,

@@ -59,8 +59,10 @@ def _linker(spec: str, review_path: Path, threshold: float | None, target: str) 
 
 
 def _write_review(linker: Any, err: Console, note: str | None = None) -> None:
+    """Write the review file; say where, and how many questions are open, unless quiet (a notice: a row whose
+    question is open is a problem of the load, and its error names the file)."""
     written = linker.review.write()
-    if written is not None and linker.review.questions:
+    if written is not None and linker.review.questions and not console.quiet():
         open_ = sum(1 for k in linker.review.questions if k not in linker.review.answers)
         if note:
             err.print(_("note: {note}").format(note=note), highlight=False)
@@ -127,10 +129,12 @@ def show_plan(console: Console, plan: Any, limit: int = MAX_SHOWN) -> None:
     from kg.model.schema import model
 
     m = model()
-    items = Table(title=_("plan: {source} -> {target}").format(source=plan.source, target=plan.target),
-                  title_justify="left")
+    # the title names the sheet's path: one line however long (never folded to the table's width)
+    title = _data(_("plan: {source} -> {target}").format(source=plan.source, target=plan.target))
+    title.no_wrap, title.overflow = True, "ignore"
+    items = Table(title=title, title_justify="left")
     for col in (_("action"), _("id"), _("label"), _("row"), _("match"), _("statements")):
-        items.add_column(col, overflow="fold")
+        items.add_column(col, overflow="fold", no_wrap=col == _("id"))  # a narrow terminal folds the others
     style = {"create": "green", "update": "yellow", "unchanged": "dim"}
     shown = sorted(plan.items, key=lambda it: ({"create": 0, "update": 1, "unchanged": 2}[it.action], it.rows))
     for it in shown[:limit]:
@@ -151,7 +155,7 @@ def show_plan(console: Console, plan: Any, limit: int = MAX_SHOWN) -> None:
                       highlight=False)
     changes = Table(title=_("statement and term changes"), title_justify="left")
     for col in (_("item"), _("change"), _("property"), _("value")):
-        changes.add_column(col, overflow="fold")
+        changes.add_column(col, overflow="fold", no_wrap=col == _("item"))
     n = 0
     for it in shown:
         if it.action == "unchanged":
@@ -306,7 +310,7 @@ def load(
 
     # with a plan or QuickStatements file on standard output (`-`), the preview and summary go to stderr
     to_stdout = any(p is not None and outfile.is_stdout(p) for p in (plan_out, output))
-    out = console.err if to_stdout else Console()
+    out = console.err if to_stdout else console.out
     err = console.err
     from kg.load import workbook
 
@@ -316,6 +320,10 @@ def load(
             raise InputError(
                 _("--kind {kind}: the workbook mapping {mapping} gives each sheet's kind; leave --kind out").format(
                     kind=kind, mapping=mapping))
+        if sheet is not None:
+            raise InputError(
+                _("--sheet {sheet}: the workbook mapping {mapping} names the sheets it reads; leave --sheet "
+                  "out").format(sheet=sheet, mapping=mapping))
         cm = workbook.Workbook.from_file(mapping)
     elif mapping is not None:
         cm = Mapping.from_file(mapping, kind=kind)
@@ -522,7 +530,7 @@ def template(
 
     if all_kinds:
         for p in templates.write_templates(output or templates.TEMPLATE_DIR):
-            Console().print(_("wrote {path}").format(path=p), highlight=False)
+            console.out.print(_("wrote {path}").format(path=p), highlight=False)
         return
     if kind is None:
         raise InputError(_("expected a kind ({kinds}) or --all; found neither").format(kinds=", ".join(model().kinds)))

@@ -3,7 +3,7 @@
 A row is a label, the bar, done/total and the time elapsed. One task shows at a time: :meth:`ProgressBar.phase`
 finishes the previous one and starts the next (``glamkg load``: reading, checking, planning, writing)::
 
-    with ProgressBar(Console(stderr=True), "[bold]demo[/]") as bar:
+    with ProgressBar(console.err, "[bold]demo[/]") as bar:
         bar.phase("institutions", total=n)
         write_demo(..., progress=bar.advance)
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
@@ -31,7 +30,7 @@ query_app = typer.Typer(
     "Wikidata or any SPARQL endpoint.",
     no_args_is_help=True,
 )
-out = Console(soft_wrap=True)
+out = console.out
 
 
 class Format(StrEnum):

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -37,26 +36,13 @@ class Flavor(StrEnum):
     wdqs = "wdqs"
 
 
-def local_class_records() -> list[Any]:
-    """The model's local classes (ids in the local id space) as records with their labels."""
-    from kg.model import ids
-    from kg.model.entities import Record
-    from kg.model.schema import model
-
-    return [
-        Record(c.id, "class", labels={"en": c.label})
-        for c in model().classes.values()
-        if ids.is_id(c.id, kinds="Q") and ids.is_local(c.id)
-    ]
-
-
 def init(
     store: StoreOption = None,
     label: Annotated[str | None, typer.Option(help="A name for the dataset in this store.")] = None,
 ) -> None:
     """Create the store (if needed) and write the model's local classes, with their labels, into it."""
     from kg import config
-    from kg.model.entities import to_json
+    from kg.model.entities import local_class_records, to_json
     from kg.store import Store
 
     path = config.store_path(store)
@@ -93,7 +79,7 @@ def init(
     from kg.query import derivation
 
     derivation.refresh(path)  # the saved queries' derived tables for the new content (kg.query.derived)
-    out = Console()
+    out = console.out
     msg = _("opened existing store at {path}: local classes {summary}") if existed else _(
         "created store at {path}: local classes {summary}")
     out.print(msg.format(path=f"[bold]{path}[/]", summary=report.summary()), highlight=False)
@@ -120,7 +106,7 @@ def stats(
     if format == StatsFormat.json:
         typer.echo(json.dumps(s, indent=2, ensure_ascii=False))
         return
-    out = Console()
+    out = console.out
     t = Table(title=_("glamkg store {path}").format(path=s["path"]), show_header=False)
     t.add_column(_("what"))
     t.add_column(_("value"), justify="right")

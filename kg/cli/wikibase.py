@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from kg.cli import console
 from kg.cli.progress import ProgressBar
@@ -74,7 +73,7 @@ def bootstrap_command(
         report = bootstrap(api, m, concept_base=concept_base, progress=bar.advance)
     m.save(path)
     c = report.counts()
-    Console().print(
+    console.out.print(
         ngettext("{api}: created {created}, found by label {found}, already mapped {kept}; id map: {path} "
                  "({n} entity)",
                  "{api}: created {created}, found by label {found}, already mapped {kept}; id map: {path} "

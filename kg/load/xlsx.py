@@ -273,12 +273,21 @@ def _header_text(v: Cell) -> str:
     return str(v).strip()
 
 
+def _shown(ws: Any) -> str:
+    """How a message names a worksheet: ``'Musea'``, ``'Hulp' (hidden)``."""
+    return f"{ws.title!r}" + ("" if getattr(ws, "sheet_state", "visible") == "visible" else _(" (hidden)"))
+
+
 def _pick(wb: Any, name: str, sheet_name: str | None) -> tuple[Any, dict[str, str]]:
     """The worksheet to read and the others (title -> how a message names it)."""
     if sheet_name is not None:
         if sheet_name not in wb.sheetnames:
-            raise InputError(_("{name}: expected a worksheet named {sheet_name!r}, found {sheetnames}").format(
-                                 name=name, sheet_name=sheet_name, sheetnames=', '.join(wb.sheetnames)))
+            near = [t for t in wb.sheetnames if t.strip().casefold() == sheet_name.strip().casefold()]
+            raise InputError(
+                _("{name}: the workbook has no worksheet named {sheet_name!r}; its worksheets: {sheets}").format(
+                    name=name, sheet_name=sheet_name, sheets=", ".join(_shown(w) for w in wb.worksheets))
+                + (_("; hint: did you mean {title!r}? (a name is matched exactly, with its capitals and "
+                     "spaces)").format(title=near[0]) if near else ""))
         ws = wb[sheet_name]
     else:
         visible = [w for w in wb.worksheets if getattr(w, "sheet_state", "visible") == "visible"]
@@ -287,11 +296,7 @@ def _pick(wb: Any, name: str, sheet_name: str | None) -> tuple[Any, dict[str, st
                                "--sheet").format(
                                  name=name))
         ws = visible[0]
-    others = {
-        w.title: f"{w.title!r}" + ("" if getattr(w, "sheet_state", "visible") == "visible" else " (hidden)")
-        for w in wb.worksheets
-        if w is not ws
-    }
+    others = {w.title: _shown(w) for w in wb.worksheets if w is not ws}
     return ws, others
 
 
@@ -358,8 +363,8 @@ def _header(
 
 
 def read_xlsx(path: Path, name: str, sheet_name: str | None, *, note_not_read: bool = True) -> Sheet:
-    """One worksheet (``sheet_name``, else the first visible one); a warning names the others unless
-    ``note_not_read`` is False (a workbook mapping, which says which sheets it reads)."""
+    """One worksheet (``sheet_name``, else the first visible one); without ``sheet_name``, a warning names the
+    others unless ``note_not_read`` is False (a workbook mapping, which says which sheets it reads)."""
     import openpyxl  # imported here: only XLSX loads pay for it
 
     check_size(path, name)
@@ -372,7 +377,7 @@ def read_xlsx(path: Path, name: str, sheet_name: str | None, *, note_not_read: b
         ws, others = _pick(wb, name, sheet_name)
         label = f"{name}, sheet {ws.title!r}"
         warnings: list[str] = []
-        if others and note_not_read:
+        if others and note_not_read and sheet_name is None:  # --sheet NAME chose it: the others are not news
             warnings.append(
                 _("read the worksheet {title!r}; not read: {others} (choose one with --sheet NAME)").format(
                     title=ws.title, others=', '.join(others.values()))
