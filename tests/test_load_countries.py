@@ -1,6 +1,6 @@
 """``glamkg load``: a country cell naming an item known not to be a country (a class of schemas/model.yaml, an
-institution of the store) is a located problem; an item glamkg does not know at all is accepted as before
-(kg.load.countries)."""
+institution of the store) is a located problem, while an item glamkg does not know at all is accepted as before
+(kg.load.countries); the hints that say to change the mapping name the user's ``--mapping`` file."""
 
 from __future__ import annotations
 
@@ -68,3 +68,18 @@ def test_the_hints_name_the_user_s_own_mapping_file(tmp_path: Path, capsys: pyte
     err = capsys.readouterr().err
     assert "add a `values:` table for this column in a mapping file" in err
     assert 'set date_formats in a mapping file (e.g. "%d-%m-%Y")' in err
+
+
+def test_the_reference_hint_of_a_target_names_the_mapping_file(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    mapping = tmp_path / "mine.yaml"
+    mapping.write_text("kind: institution\ncolumns:\n  Naam: label_nl\n  Soort: instance_of\n  Land: country\n",
+                       encoding="utf-8")
+    sheet = tmp_path / "musea.csv"
+    sheet.write_text("Naam,Soort,Land\nMuseum A,museum,Q55\n", encoding="utf-8")
+    out = tmp_path / "out.qs"
+    assert main(["load", str(sheet), "--mapping", str(mapping), "--target", "quickstatements", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"found 'file' in 'file:musea.csv'; hint: give the source's address: --reference-url https://... or " \
+           f"`reference: {{url: https://...}}` in {mapping} (the store keeps file: references" in err
+    assert not out.exists()
