@@ -76,8 +76,9 @@ def test_a_sparql_syntax_error_is_framed_in_the_language(tmp_path: Path, store: 
     locale = {"fr": "fr_FR.UTF-8", "ar": "ar_EG.UTF-8"}[lang]  # the language from the locale, not --lang
     said = glamkg(tmp_path, "query", "run", str(query), "--store", str(store), LANG=locale)
     assert said.returncode == 2, said.stderr
-    said_in(lang, "SPARQL syntax error at line {line}, column {column}: {detail} (in: {source})", said.stderr)
-    assert "LIMIT ten" in said.stderr  # the line of the query, as written
+    said_in(lang, "{file}, line {line}, column {column}: SPARQL syntax error: expected {expected}, found {found} "
+            "(in: {source}); hint: {hint}", said.stderr)
+    assert "LIMIT ten" in said.stderr and str(query) in said.stderr  # the line of the query, as written; the file
     assert "error at 3:7" not in said.stderr  # Oxigraph's position became the sentence's line and column
 
 

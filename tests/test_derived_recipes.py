@@ -255,3 +255,46 @@ def test_one_date_form() -> None:
     assert not recipes.one_date_form(col(["date", "date"], ["2020-01-01T00:00:00", "1999-12-31T00:00:00Z"]))
     assert not recipes.one_date_form(col(["date", "string"], ["2020-01-01T00:00:00Z", "unknown"]))
     assert not recipes.one_date_form(col(["date", "int"], ["2020-01-01T00:00:00Z", "2019"]))
+
+
+def test_a_refused_table_is_recorded_and_not_asked_again_of_an_unchanged_store(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.query import derivation
+
+    store = imported(tmp_path, MIXED)
+    [generation] = [p for p in derived.folder(store).iterdir() if p.name.startswith("g")]
+    manifest = json.loads((generation / derived.MANIFEST).read_text(encoding="utf-8"))
+    assert set(manifest["refused"]) == {"partnerships_active_in_year", "institutions_oldest_per_country"}
+    assert set(manifest["queries"]) == {"institutions_locations", "quality_institutions_missing_isil"}
+    asked: list[str] = []
+    select, labels = derivation._select, derivation._labels
+    monkeypatch.setattr(derivation, "_select", lambda inner, text: asked.append(text) or select(inner, text))
+    monkeypatch.setattr(derivation, "_labels", lambda st: asked.append("labels") or labels(st))
+    assert derivation.refresh(store) == generation  # the store has not changed since: up to date
+    assert asked == []  # neither the refused tables nor the others were asked of the engine again
+    assert json.loads((generation / derived.MANIFEST).read_text(encoding="utf-8")) == manifest
+    # tables built before refusals were recorded (no "refused"): built again, once
+    (generation / derived.MANIFEST).write_text(json.dumps({k: v for k, v in manifest.items() if k != "refused"}),
+                                               encoding="utf-8")
+    assert derivation.refresh(store) == generation
+    assert "labels" in asked and len(asked) == 2 + len(derived.DERIVED)  # the labels, every query's rows
+    again = json.loads((generation / derived.MANIFEST).read_text(encoding="utf-8"))
+    assert again["refused"] == manifest["refused"] and again["queries"] == manifest["queries"]
+    asked.clear()
+    assert derivation.refresh(store) == generation and asked == []
+
+
+def test_each_query_s_shape_is_computed_once_per_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.query import derivation
+
+    store = imported(tmp_path, HANDMADE)
+    [generation] = [p for p in derived.folder(store).iterdir() if p.name.startswith("g")]
+    before = json.loads((generation / derived.MANIFEST).read_text(encoding="utf-8"))
+    shaped: list[str] = []
+    shape = derivation.shape
+    monkeypatch.setattr(derivation, "shape", lambda text, query=None: shaped.append(query.name) or shape(text, query))
+    shutil.rmtree(generation)
+    assert derivation.refresh(store) == generation
+    assert sorted(shaped) == sorted(derived.DERIVED)  # once each (the up-to-date check, the rows, the manifest)
+    after = json.loads((generation / derived.MANIFEST).read_text(encoding="utf-8"))
+    assert {k: v for k, v in after.items() if k != "built_at"} == {k: v for k, v in before.items() if k != "built_at"}

@@ -31,16 +31,17 @@ SHEET_MESSAGES = [
     ("a column for {name} (required for every {kind})", {"name": "country", "kind": "institution"}),
     ("no value in {n} row", {"n": 3}),  # a plural message: its form for 3 (Arabic's 3..10)
     (
-        "add the column (or a constant in a mapping file), or check the spelling of the column names in the header "
+        "add the column (or a constant in {mapping}), or check the spelling of the column names in the header "
         "and the mapping",
-        {},
+        None,
     ),
     ("a Wikidata item id like Q190804", {}),
     ("ids are upper case and have no leading zeros (Q190804)", {}),
     ("an item id like Q55, or a class key or label from schemas/model.yaml", {}),
-    ("use the item's Q-id, or add a `values:` table for this column in a mapping file", {}),
+    ("use the item's Q-id, or add a `values:` table for this column in {mapping}", None),
+    ("a mapping file", {}),  # no --mapping: the hints say "a mapping file"
     ("a date like 2021, 2021-05 or 2021-05-17", {}),
-    ('for other date formats set date_formats in a mapping file (e.g. "%d-%m-%Y")', {}),
+    ('for other date formats set date_formats in {mapping} (e.g. "%d-%m-%Y")', None),
 ]
 MAPPING_MESSAGES = [
     (

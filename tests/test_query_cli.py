@@ -108,7 +108,7 @@ def test_errors_are_one_line(
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("SELECT ?x WHERE { ?x ", "SPARQL syntax error at line 1, column 22"),
+        ("SELECT ?x WHERE { ?x ", "bad.rq, line 1, column 17: SPARQL syntax error: this { is never closed"),
         ("SELECT ?o WHERE { ?s ?p ?o FILTER(<http://example.org/f>(?o)) }", "function <http://example.org/f> at line"),
     ],
 )

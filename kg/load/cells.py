@@ -26,8 +26,12 @@ _EXPECTED = {
 }
 
 
-def cell_problem(file: str, row: int, col: str, field: str, datatype: str | None, cell: Cell, e: Exception) -> Problem:
-    """A cell of a column mapped to ``field`` (``id``, ``label``, ``property``...) of ``datatype``, refused by ``e``."""
+def cell_problem(file: str, row: int, col: str, field: str, datatype: str | None, cell: Cell, e: Exception, *,
+                 mapping: str = "") -> Problem:
+    """A cell of a column mapped to ``field`` (``id``, ``label``, ``property``...) of ``datatype``, refused by ``e``.
+    ``mapping``: the user's mapping file (:attr:`kg.load.mapping.Mapping.named`), which a hint to change the
+    mapping names; "" (the template's columns): "a mapping file"."""
+    where = mapping or _("a mapping file")
     msg = str(e)
     found = repr(cell) if not isinstance(cell, dt.date) else cell.isoformat()
     if field == "id":
@@ -50,18 +54,19 @@ def cell_problem(file: str, row: int, col: str, field: str, datatype: str | None
     elif "format" in msg and dtype in ("quantity", "globe-coordinate"):
         expected = f"{expected} with {msg.split('the ', 1)[-1]}"
     if dtype == "wikibase-item":
-        hint = _("use the item's Q-id, or add a `values:` table for this column in a mapping file")
+        hint = _("use the item's Q-id, or add a `values:` table for this column in {mapping}").format(mapping=where)
     elif dtype == "time":
         hint = (
             detail
             if detail and not detail.startswith(("expected", _("expected")))
-            else _('for other date formats set date_formats in a mapping file (e.g. "%d-%m-%Y")')
+            else _('for other date formats set date_formats in {mapping} (e.g. "%d-%m-%Y")').format(mapping=where)
         )
     elif dtype == "quantity" and isinstance(e, BelowMinimum):
         expected = _("a number >= {minimum}").format(minimum=e.minimum)
         hint = _("counts and sizes cannot be negative")
     elif dtype == "quantity":
-        hint = _("state the number format once in a mapping file: locale: nl, or decimal: and thousands:")
+        hint = _("state the number format once in {mapping}: locale: nl, or decimal: and thousands:").format(
+            mapping=where)
     elif detail == _("not two numbers"):
         hint = _("write latitude,longitude with a decimal point, or latitude;longitude")
     else:

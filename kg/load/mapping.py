@@ -149,6 +149,7 @@ class Mapping:
         self.reference = reference or Reference()
         self.unmapped = unmapped
         self.source = source
+        self.named = "" if source in ("", "mapping") else source  # the user's mapping, which hints name; "": none
         self.number_format_given = number_format_given  # locale/decimal/thousands stated: no ambiguity check
         self.model: Model = m
         self.class_pid = m.prop(m.kind(kind).class_property).id
@@ -394,7 +395,8 @@ class Mapping:
                             _("a column name among {known} or a property id").format(known=', '.join(known)),
                             repr(col),
                             did_you_mean(col, known)
-                            + _("rename the column, or map it (or `ignore` it) in a mapping file"),
+                            + _("rename the column, or map it (or `ignore` it) in {mapping}").format(
+                                mapping=self.named or _("a mapping file")),
                         )
                     )
                 continue
@@ -457,7 +459,8 @@ class Mapping:
                 try:
                     self._map_cell(mr, spec, cell, coord_parts)
                 except ValueError as e:
-                    problems.append(cell_problem(sheet.name, row.number, col, spec.field, spec.datatype, cell, e))
+                    problems.append(cell_problem(sheet.name, row.number, col, spec.field, spec.datatype, cell, e,
+                                                 mapping=self.named))
             for pid, parts in coord_parts.items():
                 if len(parts) != 2:
                     missing = "longitude" if "latitude" in parts else "latitude"
@@ -506,7 +509,7 @@ class Mapping:
         if not self.number_format_given:
             from kg.load.numbers import ambiguous
 
-            problems += ambiguous(sheet.name, sheet.rows, specs)
+            problems += ambiguous(sheet.name, sheet.rows, specs, self.named)
         return rows, problems, specs
 
     def _map_cell(

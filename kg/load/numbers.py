@@ -69,13 +69,14 @@ _THREE = re.compile(r"^[+-]?\d{1,3}\.\d{3}$")
 _DOTTED = re.compile(r"^[+-]?\d+\.\d+$")
 _COMMA = re.compile(r"^[+-]?\d+,\d+$")
 HINT = N_(
-    "say how the sheet writes numbers: `locale: nl` (or de, fr, ...) in a mapping file, or `decimal:` and "
+    "say how the sheet writes numbers: `locale: nl` (or de, fr, ...) in {mapping}, or `decimal:` and "
     "`thousands:`; with `locale: en` a dot is the decimal point"
 )
 
 
-def ambiguous(file: str, rows: Sequence[Any], specs: Mapping[str, Any]) -> list[Problem]:
-    """One problem per quantity column whose numbers could be read two ways (see the module docstring)."""
+def ambiguous(file: str, rows: Sequence[Any], specs: Mapping[str, Any], mapping: str = "") -> list[Problem]:
+    """One problem per quantity column whose numbers could be read two ways (see the module docstring);
+    ``mapping``: the user's mapping file, which the hint names ("": none was given)."""
     columns = [col for col, spec in specs.items() if getattr(spec, "datatype", None) == "quantity"]
     texts: dict[str, list[tuple[int, str]]] = {col: [] for col in columns}
     for row in rows:
@@ -103,7 +104,8 @@ def ambiguous(file: str, rows: Sequence[Any], specs: Mapping[str, Any]) -> list[
                     "decimal comma").format(value=dotted[0][1], row=dotted[0][0], other=comma[2], column=comma[0],
                                             other_row=comma[1])
         if why:
-            problems.append(Problem(file, dotted[0][0], col, _("numbers in a format the sheet states"), why, _(HINT)))
+            problems.append(Problem(file, dotted[0][0], col, _("numbers in a format the sheet states"), why,
+                                    _(HINT).format(mapping=mapping or _("a mapping file"))))
     return problems
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 from kg.errors import EntityError, InputError
 from kg.i18n import _, ngettext
+from kg.load.countries import country_problems
 from kg.load.linking import Linker
 from kg.load.mapping import MappedRow
 from kg.load.mapping import Mapping as ColumnMapping
@@ -253,7 +254,9 @@ def prepare(
         cell_bad |= {(pr.row, pr.column) for pr in linker.problems}
     del mapped
     progress.phase("checking", len(rows))
-    for pr in check_rows(rows, kind, file=name):
+    stored = index.classes if index is not None else None  # the store's items' classes: a country cell's check
+    checked = check_rows(rows, kind, file=name, mapping=mapping.named)
+    for pr in [*checked, *country_problems(rows, file=name, classes=stored)]:
         if (pr.row, pr.column) not in cell_bad and pr.row not in broken:
             problems.append(pr)
     bad_rows = {pr.row for pr in problems}

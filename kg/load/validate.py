@@ -219,9 +219,10 @@ def _item_names() -> dict[str, str]:
 
 
 def check_rows(
-    rows: Sequence[MappedRow], kind: str, *, file: str, rules: dict[str, KindRules] | None = None
+    rows: Sequence[MappedRow], kind: str, *, file: str, rules: dict[str, KindRules] | None = None, mapping: str = ""
 ) -> list[Problem]:
-    """Apply the kind's shape to every row; all problems, in row order."""
+    """Apply the kind's shape to every row; all problems, in row order. ``mapping``: the user's mapping file, named
+    by a hint to change it ("": the template's columns)."""
     rules = rules if rules is not None else load_rules()
     if kind not in rules:
         return [
@@ -249,8 +250,8 @@ def check_rows(
                     _("a column for {name} (required for every {kind})").format(name=r.name, kind=kind),
                     ngettext("no value in {n} row", "no value in any of the {n} rows", len(rows)).format(
                         n=len(rows)),
-                    _("add the column (or a constant in a mapping file), or check the spelling of the column "
-                      "names in the header and the mapping"),
+                    _("add the column (or a constant in {mapping}), or check the spelling of the column names in "
+                      "the header and the mapping").format(mapping=mapping or _("a mapping file")),
                 )
             )
     for row in rows:  # each row's nodes are made, checked and dropped: memory stays flat however many rows

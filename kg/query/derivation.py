@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from kg.i18n import _
-from kg.query.derived import DERIVED, FORMAT, MANIFEST, folder, read_json, shape, store_key, text_hash
+from kg.query.derived import DERIVED, FORMAT, MANIFEST, Shape, folder, read_json, shape, store_key, text_hash
 from kg.query.recipes import one_date_form
 from kg.query.terms import Col, tsv_column, tsv_term
 
@@ -73,32 +73,41 @@ def _build(st: Any) -> Path | None:
     root = folder(Path(st.path))
     queries = {name: saved.get(name) for name in DERIVED}
     texts = {name: saved.with_local_base(q.text) for name, q in queries.items()}
-    with contextlib.suppress(OSError, ValueError):
-        done = read_json(root / f"g{key['generation']}" / MANIFEST)
-        if done.get("format") == FORMAT and done.get("key") == key and {
-            n: (q.get("text_sha256"), q.get("base_sha256")) for n, q in done.get("queries", {}).items()
-        } == {n: (text_hash(t), _base_hash(n, t)) for n, t in texts.items()}:
-            return root / f"g{key['generation']}"  # up to date (a write that changed nothing)
+    found = {name: shape(text, queries[name]) for name, text in texts.items()}  # once per build
+    if _up_to_date(root / f"g{key['generation']}", key, texts, found):
+        return root / f"g{key['generation']}"  # a write that changed nothing
     # the labels and each query's rows asked of the engine two at a time (it lets Python run meanwhile)
     with ThreadPoolExecutor(2, thread_name_prefix="glamkg-derived") as pool:
         labels_asked = pool.submit(_labels, st)
-        found = {name: shape(text, queries[name]) for name, text in texts.items()}
         asked = {name: pool.submit(_select, st.inner, f.base) for name, f in found.items() if f is not None}
         labels = labels_asked.result()
         tables: dict[str, _Table] = {}
         for name, text in texts.items():
             answered = asked[name].result() if name in asked else None
-            table = _table(st, name, text, queries[name], labels, answered)
+            table = _table(st, name, text, found[name], labels, answered)
             if table is not None:
                 tables[name] = table
-    return _publish(root, key, tables, started)
+    return _publish(root, key, tables, started, texts, found)
 
 
-def _table(st: Any, name: str, text: str, query: Any, labels: dict[str, dict[str, list[Any]]],
+def _up_to_date(where: Path, key: dict[str, str], texts: dict[str, str], found: dict[str, Shape | None]) -> bool:
+    """Whether the tables in ``where`` were built for this content (``key``) from these texts and bases: each
+    query is there, or recorded as refused (its table is not kept: :func:`_table`), so that a store written again
+    without a change is not asked again for a table it would refuse again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        done = read_json(where / MANIFEST)
+        kept = {n: (q.get("text_sha256"), q.get("base_sha256"))
+                for part in ("queries", "refused") for n, q in done.get(part, {}).items()}
+        return bool(done.get("format") == FORMAT and done.get("key") == key and kept == {
+            n: (text_hash(t), _base_hash(found[n])) for n, t in texts.items()})
+    return False
+
+
+def _table(st: Any, name: str, text: str, found: Shape | None, labels: dict[str, dict[str, list[Any]]],
            answered: tuple[list[str], list[Col], int] | None = None) -> _Table | None:
-    """The derived table of one saved query, its base answered by the engine (``answered``: already); None (logged)
-    when the query is not of a form a derived table answers."""
-    found = shape(text, query)
+    """The derived table of one saved query (``found``: its :func:`~kg.query.derived.shape`), its base answered by
+    the engine (``answered``: already); None (logged) when the query is not of a form a derived table answers, or
+    its rows are not (:func:`_publish` records it as refused for this content)."""
     if found is None:
         log.warning(_("saved query {name} is not of the form a derived table answers: the engine answers "
                       "it").format(name=name))
@@ -125,15 +134,19 @@ def _table(st: Any, name: str, text: str, query: Any, labels: dict[str, dict[str
 _Table = tuple[str, dict[str, Col], dict[str, list[str]], dict[str, dict[str, list[Any]]]]
 
 
-def _publish(root: Path, key: dict[str, str], tables: dict[str, _Table], started: float) -> Path:
+def _publish(root: Path, key: dict[str, str], tables: dict[str, _Table], started: float, texts: dict[str, str],
+             found: dict[str, Shape | None]) -> Path:
     """Write ``tables`` for the store content ``key`` into ``root/g<generation>`` (beside, then renamed into
-    place) and remove older generations."""
+    place) and remove older generations. The other queries of ``texts`` (each query's text, ``found`` its shape)
+    are recorded in the manifest as refused, with their text's and base's hashes (:func:`_up_to_date`)."""
     root.mkdir(exist_ok=True)
     tmp = root / f".tmp-{key['generation']}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    manifest: dict[str, Any] = {"format": FORMAT, "key": key, "queries": {},
-                                "built_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    manifest: dict[str, Any] = {"format": FORMAT, "key": key, "queries": {}, "refused": {
+        name: {"text_sha256": text_hash(text), "base_sha256": _base_hash(found[name])}
+        for name, text in texts.items() if name not in tables},
+        "built_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
     for name, (text, base, subjects, labels) in tables.items():
         files: dict[str, Any] = {"base": f"{name}.base.json", "labels": {}}
         _write(tmp / files["base"], {v: _col_json(c) for v, c in base.items()})
@@ -145,7 +158,7 @@ def _publish(root: Path, key: dict[str, str], tables: dict[str, _Table], started
                 files["labels"][label][lang] = f"{name}.labels.{count}.json"
                 _write(tmp / files["labels"][label][lang], [_entry(by_subject.get(s)) for s in keys])
         rows = len(next(iter(base.values())).values) if base else 0
-        manifest["queries"][name] = {"text_sha256": text_hash(text), "base_sha256": _base_hash(name, text),
+        manifest["queries"][name] = {"text_sha256": text_hash(text), "base_sha256": _base_hash(found[name]),
                                      "rows": rows, "files": files}
     _write(tmp / MANIFEST, manifest)
     target = root / f"g{key['generation']}"
@@ -237,9 +250,9 @@ class Beside:
             if found is not None:
                 self.answers[name] = (found.base, _select(inner, found.base))
 
-    def answer(self, text: str, query: Any) -> tuple[list[str], list[Col], int] | None:
-        """The rows read for this query's text, if they were (the text may have changed since: then None)."""
-        found = shape(text, query)
+    def answer(self, found: Shape | None, query: Any) -> tuple[list[str], list[Col], int] | None:
+        """The rows read for this query (``found``: its shape now), if they were read for its base (the text may
+        have changed since: then None)."""
         kept = self.answers.get(query.name)
         return kept[1] if kept is not None and found is not None and kept[0] == found.base else None
 
@@ -272,25 +285,26 @@ def build_from_parts(path: str | Path, written: dict[str, Any], parts: list[MapP
             if table is None:
                 return None
             tables = {"institutions_locations": table}
+            queries = {name: saved.get(name) for name in DERIVED}
+            texts = {name: saved.with_local_base(q.text) for name, q in queries.items()}
+            found = {name: shape(text, queries[name]) for name, text in texts.items()}  # once per build
             # the others' rows from the engine; their labels from the parts when the parts hold every triple of
             # the rows' subjects (each is a subject of the parts' lines: written by the workers, not elsewhere)
             known = {f"uri {tsv_term(s.decode())[1]}" for p in parts for s in p.subjects}
             labels: dict[str, dict[str, list[Any]]] | None = None
             for name in DERIVED[1:]:
-                query = saved.get(name)
-                text = saved.with_local_base(query.text)
-                found = shape(text, query)
-                answered = beside.answer(text, query) if beside else None
-                if answered is None and found is not None:
-                    answered = _select(st.inner, found.base)
-                other = _table(st, name, text, query, labels or table[3], answered)
+                query, text, mine = queries[name], texts[name], found[name]
+                answered = beside.answer(mine, query) if beside else None
+                if answered is None and mine is not None:
+                    answered = _select(st.inner, mine.base)
+                other = _table(st, name, text, mine, labels or table[3], answered)
                 if other is not None and labels is None and not all(k in known for keys in other[2].values()
                                                                     for k in keys):
                     labels = _labels(st)  # a subject written otherwise: every label, from the engine
-                    other = _table(st, name, text, query, labels, answered)
+                    other = _table(st, name, text, mine, labels, answered)
                 if other is not None:
                     tables[name] = other
-            return _publish(folder(Path(str(st.path))), key, tables, started)
+            return _publish(folder(Path(str(st.path))), key, tables, started, texts, found)
     except (GlamkgError, OSError, RuntimeError, ValueError) as e:  # the write is done; the engine answers
         log.warning(_("the derived tables of the store were not built (the saved queries will ask the engine): "
                       "{error}").format(error=e))
@@ -413,12 +427,9 @@ def _alive(tmp_name: str) -> bool:
     return True
 
 
-def _base_hash(name: str, text: str) -> str | None:
-    """The sha256 of the base query a table of ``name`` (its ``text``) is read with: a table read with another
+def _base_hash(found: Shape | None) -> str | None:
+    """The sha256 of the base query a table is read with (``found``: the query's shape): a table read with another
     base (glamkg's recipe changed, the text did not) is not used (:func:`kg.query.derived.answer`)."""
-    from kg.query import saved
-
-    found = shape(text, saved.get(name))
     return None if found is None else text_hash(found.base)
 
 

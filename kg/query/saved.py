@@ -40,8 +40,10 @@ from kg.model import ids
 from kg.model.languages import is_language_code
 from kg.query import wdqs
 from kg.query.header import is_saved_query, wdqs_header
+from kg.query.sparql_errors import located
 from kg.query.sparql_text import (
     Edit,
+    SparqlSyntaxError,
     Token,
     apply_edits,
     limit_token,
@@ -663,10 +665,13 @@ def run(
                 raw(st), text, substitutions=singles, shorten_ids=shorten_ids, auto_language=auto_language, plain=plain
             )
 
-        if store is not None:
-            return local(store)
-        with open_store() as opened:
-            return local(opened)
+        try:
+            if store is not None:
+                return local(store)
+            with open_store() as opened:
+                return local(opened)
+        except SparqlSyntaxError as e:  # located in the user's own text, not the rewritten one
+            raise located(e, q.text, str(q.path) if q.path is not None else _("the query")) from None
     from kg.query.endpoint import SparqlEndpoint
 
     text = with_values_block(q_text, bound)

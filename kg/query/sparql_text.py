@@ -61,6 +61,11 @@ def _token_re_full() -> re.Pattern[str]:
     return _token_re(_PN_CHARS_BASE, _PN_CHARS)
 
 
+class SparqlSyntaxError(InputError):
+    """The engine (or the rewrite) found a syntax error in a query; the message gives the rewritten text's
+    position. :func:`kg.query.sparql_errors.located` says where it is in the user's text."""
+
+
 @dataclass(frozen=True)
 class Token:
     kind: str  # string, iri, var, pname, langtag, number, name, bnode, named_subquery, punct, other

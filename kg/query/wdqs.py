@@ -42,7 +42,7 @@ import pyoxigraph as ox
 from kg.errors import InputError
 from kg.i18n import _
 from kg.query import wdqs_blazegraph as blazegraph
-from kg.query.sparql_text import Edit, Token, apply_edits, enclosing_open, matching, tokenize
+from kg.query.sparql_text import Edit, SparqlSyntaxError, Token, apply_edits, enclosing_open, matching, tokenize
 from kg.query.wdqs_services import custom_functions, geo_block, label_block
 from kg.query.wdqs_syntax import (
     AUTO_SUFFIXES,
@@ -149,7 +149,7 @@ def translate(text: str, *, auto_language: str | None = None) -> Translation:
         b = j + 1
         e = matching(tokens, b)
         if e < 0:
-            raise InputError(
+            raise SparqlSyntaxError(
                 _("SPARQL syntax error: the {brace} opened at line {line} ({service}) is never closed; check the "
                   "braces").format(brace="{", line=tokens[b].line, service=f"SERVICE {tokens[j].text}")
             )
@@ -192,10 +192,11 @@ def translate(text: str, *, auto_language: str | None = None) -> Translation:
         if close < 0:
             opened = next((t for t in tokens if t.text == "{"), None)
             if opened:
-                raise InputError(_("SPARQL syntax error: unbalanced braces, a {brace} opened at line {line} is never "
-                                   "closed (is the query cut short?)").format(brace="{", line=opened.line))
-            raise InputError(_("SPARQL syntax error: unbalanced braces, a {brace} is never closed (is the query cut "
-                               "short?)").format(brace="{"))
+                raise SparqlSyntaxError(_("SPARQL syntax error: unbalanced braces, a {brace} opened at line {line} "
+                                          "is never closed (is the query cut short?)").format(
+                                              brace="{", line=opened.line))
+            raise SparqlSyntaxError(_("SPARQL syntax error: unbalanced braces, a {brace} is never closed (is the "
+                                      "query cut short?)").format(brace="{"))
         edits.append(Edit(tokens[close].start, tokens[close].start, " " + " ".join(texts) + " "))
 
     edits.extend(_strip_hints(tokens, prefixes, notes))
@@ -351,9 +352,10 @@ def syntax_error(err: Exception, text: str) -> InputError:
             detail = detail[:240] + "..."
         src = text.splitlines()[line - 1].strip() if 0 < line <= len(text.splitlines()) else ""
         if src:
-            return InputError(_("SPARQL syntax error at line {line}, column {column}: {detail} (in: {source})").format(
-                line=line, column=col, detail=detail, source=src[:100]))
-        return InputError(_("SPARQL syntax error at line {line}, column {column}: {detail}").format(
+            return SparqlSyntaxError(_(
+                "SPARQL syntax error at line {line}, column {column}: {detail} (in: {source})").format(
+                    line=line, column=col, detail=detail, source=src[:100]))
+        return SparqlSyntaxError(_("SPARQL syntax error at line {line}, column {column}: {detail}").format(
             line=line, column=col, detail=detail))
     fn = re.search(r"custom function <([^>]+)> is not supported", msg)
     if fn:

@@ -34,8 +34,8 @@ from kg.model.schema import SCHEMA_DIR
 Json = dict[str, Any]
 TARGETS_YAML = SCHEMA_DIR / "targets.yaml"
 REFERENCE_HINT = N_(
-    "give the source's address: --reference-url https://... or `reference: {url: https://...}` in the mapping "
-    "file (the store keeps file: references; a Wikibase and Wikidata do not)"
+    "give the source's address: --reference-url https://... or `reference: {{url: https://...}}` in {mapping} "
+    "(the store keeps file: references; a Wikibase and Wikidata do not)"
 )
 
 
@@ -151,9 +151,15 @@ def value_problems(plan: Plan, limits: Limits, *, file: str, columns: Mapping[st
         problems.append(
             Problem(file, None, None, _("a source reference URL with {expected}").format(
                                           expected=expected), _("{found} in {value!r}").format(found=found, value=url),
-                    _(REFERENCE_HINT))
+                    _(REFERENCE_HINT).format(mapping=_mapping_named(plan)))
         )
     return problems
+
+
+def _mapping_named(plan: Plan) -> str:
+    """The user's mapping file the plan was made with (its ``meta``), or "a mapping file" when none was given."""
+    named = str(plan.meta.get("mapping") or "")
+    return named if named not in ("", "template", "mapping") else _("a mapping file")
 
 
 def _after(item: PlanItem, field: str) -> dict[str, str]:
