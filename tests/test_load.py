@@ -4,6 +4,7 @@ ambiguity; merging into existing items; the CLI."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 from pathlib import Path
 
@@ -520,6 +521,32 @@ def test_cli_template(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["template", "castle"]) == 2
     assert main(["template", "--all", "-o", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{k}.csv" for k in model().kinds)
+
+
+def test_cli_quickstatements_plan_says_what_the_run_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Rows naming Wikidata items (not read: no reader) are planned as edits of them, as the run reports them and
+    the file writes them, in the dry run, the saved plan and the run alike."""
+    src = write_csv(
+        tmp_path / "linked.csv",
+        [
+            ["Q190804", "Rijksmuseum", "", "art_museum", "Q55", "", "", "https://www.rijksmuseum.nl/", "1798", ""],
+            ["Q1000", "Gabon museum", "", "museum", "Q1000", "", "", "", "", ""],
+        ],
+    )
+    out, plan_file = tmp_path / "edits.qs", tmp_path / "plan.json"
+    args = ["load", str(src), "--kind", "institution", "--target", "quickstatements", "-o", str(out),
+            "--reference-url", "https://example.org/linked.csv", "--store", str(tmp_path / "store"),
+            "--shacl-limit", "-1"]
+    assert main([*args, "--dry-run"]) == 0
+    assert "dry run: created 0, updated 2, unchanged 0" in capsys.readouterr().out
+    assert main([*args, "--plan-out", str(plan_file)]) == 0
+    captured = capsys.readouterr()
+    actions = {it["id"]: it["action"] for it in json.loads(plan_file.read_text(encoding="utf-8"))["items"]}
+    assert actions == {"Q190804": "update", "Q1000": "update"}
+    assert "created 0, updated 2, unchanged 0" in captured.out, captured.out
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert {line.split("\t")[0] for line in lines} == {"Q190804", "Q1000"} and "CREATE" not in lines
+    assert "2 labels and descriptions of linked Wikidata items kept as Wikidata has them" in captured.out
 
 
 def test_cli_load_to_quickstatements_reports_local_items(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

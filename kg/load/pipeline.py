@@ -301,6 +301,8 @@ def prepare(
     # New rows for a target that writes them column by column: deferred items, no entity JSON (kg.load.newrows)
     columnar = minted_absent and getattr(target, "writes_columns", False)
     deferred = NewRows(kind, refs, name, entity_for) if columnar else None
+    # a target may plan an item itself (QuickStatements: a Wikidata item whose content it did not read)
+    make_item = getattr(target, "plan_item", None) or plan_item
     for start in range(0, len(matches), EXISTING_BATCH):
         chunk: list[tuple[Match, Json | None]] = []
         for m in matches[start : start + EXISTING_BATCH]:
@@ -327,7 +329,7 @@ def prepare(
                 continue
             old = current.get(new["id"])
             merged = merge(old, new, pids=pids, source_url=url)
-            item = plan_item(merged, old, kind=kind, rows=[m.row], match=m.how)
+            item = make_item(merged, old, kind=kind, rows=[m.row], match=m.how)
             if old is not None and old.get(LOSSY) and item.action != "unchanged":
                 problems.append(
                     Problem(

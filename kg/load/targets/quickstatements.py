@@ -22,7 +22,10 @@ created by accident. Every other local-only item (:func:`kg.model.ids.is_local`)
 string with a TAB or newline or surrounding spaces, asymmetric quantity bounds, a rank other than normal,
 removing a label or description) are listed in ``WriteReport.details["skipped_edits"]`` with the reason.
 Labels and descriptions of existing Wikidata items whose current terms were not read are kept as Wikidata
-has them (``WriteReport.details["kept_terms"]``): not written on purpose, so not an incomplete run.
+has them (``WriteReport.details["kept_terms"]``): not written on purpose, so not an incomplete run. The plan
+says so too (:meth:`QuickStatementsTarget.plan_item`): such an item is an ``update`` (its aliases and statements
+are additions, its labels and descriptions no change), or ``unchanged`` when they are all the row gives, as the
+run then reports it.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from typing import Any
 from kg import outfile
 from kg.errors import EntityError, InputError
 from kg.i18n import N_, _
-from kg.load.plan import Plan, PlanItem, StatementChange, TermChange
+from kg.load.plan import Plan, PlanItem, StatementChange, TermChange, plan_item
 from kg.load.problems import Problem
 from kg.load.remote import NOT_ON_WIKIDATA
 from kg.load.targets.base import ProgressFn, WriteReport, report_unchanged
@@ -333,14 +336,17 @@ def _local_reason(item: PlanItem, create_new: bool) -> str:
     ).format(what=what)
 
 
-def render(plan: Plan, *, create_new: bool = False) -> tuple[list[str], WriteReport]:
+def render(
+    plan: Plan, *, create_new: bool = False, kept: Sequence[tuple[str, str]] = ()
+) -> tuple[list[str], WriteReport]:
     """All lines for ``plan`` and the report (without writing a file). ``create_new``: CREATE the items that
-    Wikidata's reconciliation did not find (see the module docstring)."""
+    Wikidata's reconciliation did not find (see the module docstring). ``kept``: terms already planned as kept
+    (:meth:`QuickStatementsTarget.plan_item`), reported with the ones found here."""
     report = WriteReport(target="quickstatements")
     report_unchanged(plan, report)
     lines: list[str] = []
     skipped_edits: list[tuple[str, str]] = []
-    kept_terms: list[tuple[str, str]] = []
+    kept_terms: list[tuple[str, str]] = list(kept)
     for item in plan.to_write():
         if not ids.is_id(item.id, kinds="Q"):
             raise InputError(_("plan item {id!r}: expected an item id like Q42").format(id=item.id))
@@ -401,6 +407,25 @@ class QuickStatementsTarget:
         self.path = Path(path)
         self.reader = reader
         self.create_new = create_new
+        #: (what, reason) of the labels and descriptions :meth:`plan_item` planned as kept
+        self.kept: list[tuple[str, str]] = []
+
+    def plan_item(self, new: Mapping[str, Any], old: Mapping[str, Any] | None, **options: Any) -> PlanItem:
+        """:func:`kg.load.plan.plan_item`, but a Wikidata item this target did not read (no ``reader``) is planned
+        as the run writes it: an edit of that item (``update``; ``unchanged`` when nothing but its labels and
+        descriptions would differ), never a ``create``. Its labels and descriptions are kept as Wikidata has them
+        (listed in :attr:`kept`), its aliases and statements are additions (QuickStatements adds a statement only
+        where the item lacks the value)."""
+        eid = str(new["id"])
+        if old is not None or self.reader is not None or ids.is_local(eid):
+            return plan_item(new, old, **options)
+        for what in ("labels", "descriptions"):
+            for lang in new.get(what) or {}:
+                term = what[:-1]
+                self.kept.append((f"{eid} {term} {lang}", _(KEPT_TERM).format(term=term)))
+        unread = {"type": new.get("type", "item"), "id": eid, "labels": new.get("labels") or {},
+                  "descriptions": new.get("descriptions") or {}, "aliases": {}, "claims": {}}
+        return plan_item(new, unread, **options)
 
     def existing(self, ids_: Sequence[str]) -> dict[str, dict[str, Any] | None]:
         out: dict[str, dict[str, Any] | None] = {i: None for i in ids_}
@@ -419,7 +444,7 @@ class QuickStatementsTarget:
     def apply(self, plan: Plan, *, progress: ProgressFn | None = None) -> WriteReport:
         """Write the file; with no command to write, write none (``report.output`` stays None): an empty file
         would look like a finished batch."""
-        lines, report = render(plan, create_new=self.create_new)
+        lines, report = render(plan, create_new=self.create_new, kept=self.kept)
         if lines:
             outfile.write_text(self.path, "".join(line + "\n" for line in lines), what=_("QuickStatements file"))
             report.output = str(self.path)
