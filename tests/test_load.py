@@ -523,6 +523,22 @@ def test_cli_template(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{k}.csv" for k in model().kinds)
 
 
+def test_preview_shows_a_reference_only_change_as_such(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The same sheet loaded again from another source: every statement keeps its value and gets the second
+    source's reference; the preview says "change: references", not a value change."""
+    src = write_csv(tmp_path / "one.csv", [["", "Kleinmuseum", "", "museum", "Q55", "", "NL-KM1", "", "1901", ""]])
+    store = tmp_path / "store"
+    base = ["load", str(src), "--kind", "institution", "--store", str(store)]
+    assert main([*base, "-q", "--reference-url", "https://example.org/a.csv"]) == 0
+    capsys.readouterr()
+    assert main([*base, "--dry-run", "--reference-url", "https://example.org/b.csv"]) == 0
+    out = capsys.readouterr().out
+    changes = [line for line in out.splitlines() if "change" in line and "(P" in line]
+    assert changes and all("change: references" in line for line in changes), out
+    assert " -> " not in "".join(changes)  # no value shown as changed
+    assert "updated 1" in out or "dry run: created 0, updated 1" in out
+
+
 def test_cli_quickstatements_plan_says_what_the_run_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Rows naming Wikidata items (not read: no reader) are planned as edits of them, as the run reports them and
     the file writes them, in the dry run, the saved plan and the run alike."""

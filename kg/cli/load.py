@@ -18,7 +18,7 @@ from kg.cli import console
 from kg.cli.options import StoreOption
 from kg.cli.progress import ProgressBar
 from kg.errors import Incomplete, InputError
-from kg.i18n import _, ngettext
+from kg.i18n import N_, _, ngettext
 
 MAX_SHOWN = 20
 
@@ -174,12 +174,25 @@ def show_plan(console: Console, plan: Any, limit: int = MAX_SHOWN) -> None:
             n += 1
             if n <= limit * 3:
                 p = m.prop_by_id(s.prop)
-                changes.add_row(it.id, s.action, f"{p.key if p else s.prop} ({s.prop})", _data(s.value_text()))
+                changes.add_row(it.id, _change_text(s), f"{p.key if p else s.prop} ({s.prop})", _data(s.value_text()))
     if n:
         console.print(changes)
         if n > limit * 3:
             console.print(ngettext("... and {n} more change", "... and {n} more changes", n - limit * 3).format(
                 n=n - limit * 3), highlight=False)
+
+
+#: what a statement's change changed, as the preview says it (kg.load.plan.StatementChange.changed)
+_CHANGED = {"value": N_("value"), "qualifiers": N_("qualifiers"), "rank": N_("rank"), "references": N_("references")}
+
+
+def _change_text(s: Any) -> str:
+    """``add``, ``remove``, or ``change`` with what changed when it is not the value (``change: references``: the
+    same value, its reference added or replaced)."""
+    parts = s.changed()
+    if not parts or "value" in parts:
+        return str(s.action)
+    return _("change: {parts}").format(parts=", ".join(_(_CHANGED[p]) for p in parts))
 
 
 def _summary(counts: dict[str, int], rejected: int) -> str:

@@ -64,6 +64,17 @@ class StatementChange:
         assert s is not None  # a change has at least one side
         return s
 
+    def changed(self) -> list[str]:
+        """For a ``change``: what differs between old and new, of ``value``, ``qualifiers``, ``rank`` and
+        ``references`` (a statement whose only difference is a reference added or replaced: ``["references"]``);
+        empty otherwise."""
+        if self.action != "change" or self.old is None or self.new is None:
+            return []
+        o, n = _full_key(self.old), _full_key(self.new)
+        parts = [("value", o[0][0] != n[0][0]), ("qualifiers", o[0][1] != n[0][1]), ("rank", o[1] != n[1]),
+                 ("references", o[2] != n[2])]
+        return [name for name, differs in parts if differs]
+
     def value_text(self) -> str:
         """Short display text of the value(s), ``old -> new`` for a change."""
         if self.action == "change" and self.old is not None and self.new is not None:

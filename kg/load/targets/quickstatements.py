@@ -445,6 +445,7 @@ class QuickStatementsTarget:
         """Write the file; with no command to write, write none (``report.output`` stays None): an empty file
         would look like a finished batch."""
         lines, report = render(plan, create_new=self.create_new, kept=self.kept)
+        self.kept = []  # said once: a later plan (another sheet of a workbook) has its own
         if lines:
             outfile.write_text(self.path, "".join(line + "\n" for line in lines), what=_("QuickStatements file"))
             report.output = str(self.path)
