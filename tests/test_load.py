@@ -579,7 +579,10 @@ def test_cli_load_to_quickstatements_reports_local_items(tmp_path: Path, capsys:
     args = ["load", str(src), "--kind", "institution", "--target", "quickstatements", "-o", str(out)]
     # Wikidata refuses the default `file:mixed.csv` reference URL: a problem of the plan, no file written
     assert main([*args, "--store", str(store)]) == 2
-    assert "'file:mixed.csv'" in capsys.readouterr().err and not out.exists()
+    err = capsys.readouterr().err
+    assert "'file:mixed.csv'" in err and not out.exists()
+    # a problem of the whole file: both summaries say every row is rejected
+    assert "1 problem in 0 of 2 rows and the file as a whole (so every row is rejected)" in err
     args += ["--reference-url", "https://example.org/mixed.csv"]
     assert main([*args, "--store", str(store)]) == 5  # incomplete: the local item is not written
     captured = capsys.readouterr()

@@ -59,8 +59,10 @@ def summary(problems: Iterable[Problem], rows: int) -> str:
     ps = list(problems)
     bad_rows = {(p.file, p.row) for p in ps if p.row is not None and p.row > 1}
     header = any(p.row == 1 for p in ps)  # row 1 is the header: not one of the data rows counted
+    whole = any(p.row is None for p in ps)  # a problem of the file (its source reference ...): every row rejected
     where = ngettext("{n} of {rows} row", "{n} of {rows} rows", rows).format(n=len(bad_rows), rows=rows)
     where += _(" and the header") if header else ""
+    where += _(" and the file as a whole (so every row is rejected)") if whole else ""
     return ngettext("{n} problem in {where}; nothing was written", "{n} problems in {where}; nothing was written",
                     len(ps)).format(n=len(ps), where=where)
 
