@@ -242,7 +242,7 @@ def main() -> None:
                  f"(convert and bulk-load into the store's copy) {took['write']:.1f} s, closing compaction "
                  f"{took['compaction']:.1f} s, the rest {took['rest']:.1f} s. The load bulk-loads in pieces (memory), "
                  "which leaves a store slow to read until it is compacted; the floor's single call leaves one that "
-                 "is not (docs/notes.md, twelfth session).\n")
+                 "is not (docs/notes.md, thirteenth session).\n")
     budget = MEMORY_BUDGET_MB.get(args.rows)
     if budget is not None:
         text += (f"\nPeak memory {load_mb:,.0f} MB against the budget of {budget:,} MB for {args.rows:,} rows: "
