@@ -211,14 +211,14 @@ def test_every_statement_in_the_store_has_a_reference(tmp_path: Path) -> None:
 
 
 def test_fast_entity_json_equals_the_general_path(tmp_path: Path) -> None:
-    from kg.load.pipeline import _references, entity_for, record_for, reference_json
+    from kg.load.pipeline import entity_for, record_for, reference_json, source_snaks
     from kg.load.reconcile import Match
     from kg.load.sheet import read_sheet
 
     src = write_csv(tmp_path / "musea.csv", good_rows(3))
     rows, problems, _ = Mapping.default("institution").map_sheet(read_sheet(src))
     assert problems == []
-    refs = _references("file:musea.csv", "2024-05-01", "Q1000000000010")
+    refs = source_snaks("file:musea.csv", "2024-05-01", "Q1000000000010")
     shared = reference_json(refs, "institution")
     for n, row in enumerate(rows):
         match = Match(row.number, f"Q{10**12 + 500 + n}", "new")

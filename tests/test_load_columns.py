@@ -251,10 +251,10 @@ def test_a_saved_plan_of_deferred_items_says_what_the_per_entity_plan_says(tmp_p
 def test_the_check_finds_what_the_write_would_refuse_in_values_it_does_not_keep(tmp_path: Path) -> None:
     # Texts, URLs and coordinates are checked without being kept (kg.rdf.columns._SHARED): converted again as they
     # are written. The check must still refuse what the write would, at the item that holds it.
-    from kg.load.pipeline import _references, reference_json
+    from kg.load.pipeline import reference_json, source_snaks
     from kg.model.values import Coordinate, ItemRef
 
-    refs = reference_json(_references("https://example.org/src", "2024-01-02", None), "institution")
+    refs = reference_json(source_snaks("https://example.org/src", "2024-01-02", None), "institution")
     items = columns.NewItems(ids=["Q1000", "Q1001", "Q1002"], references=refs)
     items.claims = {"P856": ["https://ok.example/", "https://[bad/", None],
                     "P625": [Coordinate(52.0, 4.0), None, Coordinate(52.0, 4.0)],

@@ -24,7 +24,7 @@ from kg.i18n import N_, _
 #: chosen language (a phase not listed shows as it is).
 PHASES = (
     N_("reading"), N_("mapping"), N_("reconciling"), N_("checking"), N_("planning"), N_("checking target"),
-    N_("writing"), N_("listing"), N_("evidence"), N_("items"), N_("institutions"), N_("bootstrap"),
+    N_("writing"), N_("loading"), N_("listing"), N_("evidence"), N_("items"), N_("institutions"), N_("bootstrap"),
 )
 
 

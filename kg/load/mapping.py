@@ -33,6 +33,7 @@ import datetime as dt
 import re
 import sys
 from collections.abc import Mapping as MappingABC
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from decimal import Decimal, InvalidOperation
@@ -440,11 +441,34 @@ class Mapping:
 
     def map_sheet(self, sheet: Sheet) -> tuple[list[MappedRow], list[Problem], dict[str, ColumnSpec]]:
         specs, problems = self.resolve(sheet)
+        self.start(sheet)
+        rows = self.map_rows(sheet, specs, sheet.rows, problems)
+        problems += self.sheet_problems(sheet, specs)
+        return rows, problems, specs
+
+    def start(self, sheet: Sheet) -> None:
+        """Begin mapping the rows of ``sheet`` (:meth:`map_rows`, in one call or a chunk at a time)."""
         self._epoch = sheet.epoch
         self._cache = {}  # converted values are immutable: equal cells share one object
+        self._shared_columns: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+
+    def sheet_problems(self, sheet: Sheet, specs: dict[str, ColumnSpec]) -> list[Problem]:
+        """The problems of the sheet as a whole (numbers that read two ways in a column, :mod:`kg.load.numbers`)."""
+        if self.number_format_given:
+            return []
+        from kg.load.numbers import ambiguous
+
+        return ambiguous(sheet.name, sheet.rows, specs, self.named)
+
+    def map_rows(
+        self, sheet: Sheet, specs: dict[str, ColumnSpec], sheet_rows: Sequence[Any], problems: list[Problem]
+    ) -> list[MappedRow]:
+        """``sheet_rows`` (rows of ``sheet``, after :meth:`start`) mapped; their problems appended to ``problems``.
+        A sheet mapped a chunk at a time gives the rows and problems one call gives (the sheet's own problems
+        apart: :meth:`sheet_problems`)."""
         rows = []
-        shared_columns: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
-        for row in sheet.rows:
+        shared_columns = self._shared_columns
+        for row in sheet_rows:
             mr = MappedRow(row.number)
             coord_parts: dict[str, dict[str, tuple[Cell, str]]] = {}
             for col, spec in specs.items():
@@ -463,37 +487,19 @@ class Mapping:
                                                  mapping=self.named))
             for pid, parts in coord_parts.items():
                 if len(parts) != 2:
-                    missing = "longitude" if "latitude" in parts else "latitude"
                     ((cell, col),) = parts.values()
-                    problems.append(
-                        Problem(
-                            sheet.name,
-                            row.number,
-                            col,
-                            _("a longitude next to the latitude") if missing == "longitude"
-                            else _("a latitude next to the longitude"),
-                            _("an empty cell"),
-                            _("fill in both coordinate parts or neither"),
-                        )
-                    )
+                    problems.append(Problem(
+                        sheet.name, row.number, col, _("a longitude next to the latitude") if "latitude" in parts
+                        else _("a latitude next to the longitude"), _("an empty cell"),
+                        _("fill in both coordinate parts or neither")))
                     continue
                 (lat, lcol), (lon, _lon_col) = parts["latitude"], parts["longitude"]
                 try:
-                    value = Coordinate(
-                        cast(float, self._number_for_coord(lat)), cast(float, self._number_for_coord(lon))
-                    )
-                    mr.claims.append(MappedValue(pid, value, lcol))
+                    num = self._number_for_coord
+                    mr.claims.append(MappedValue(pid, Coordinate(cast(float, num(lat)), cast(float, num(lon))), lcol))
                 except ValueError as e:
-                    problems.append(
-                        Problem(
-                            sheet.name,
-                            row.number,
-                            lcol,
-                            _("a latitude -90..90 and longitude -180..180"),
-                            f"{lat!r}, {lon!r}",
-                            str(e),
-                        )
-                    )
+                    where = _("a latitude -90..90 and longitude -180..180")
+                    problems.append(Problem(sheet.name, row.number, lcol, where, f"{lat!r}, {lon!r}", str(e)))
             existing = {c.pid for c in mr.claims}
             for c in self.constants:
                 if c.pid not in existing:
@@ -506,11 +512,7 @@ class Mapping:
             elif len(shared_columns) < CACHE_SIZE:
                 shared_columns[key] = mr.columns
             rows.append(mr)
-        if not self.number_format_given:
-            from kg.load.numbers import ambiguous
-
-            problems += ambiguous(sheet.name, sheet.rows, specs, self.named)
-        return rows, problems, specs
+        return rows
 
     def _map_cell(
         self, mr: MappedRow, spec: ColumnSpec, cell: Cell, coord_parts: dict[str, dict[str, tuple[Cell, str]]]

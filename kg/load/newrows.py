@@ -38,9 +38,12 @@ def _label(row: MappedRow) -> str:
 class NewRows:
     """Rows planned as deferred items, appended to columns as they come (the rows themselves are not kept)."""
 
-    def __init__(self, kind: str, refs: list[Json], file: str, make: Any) -> None:
+    def __init__(self, kind: str, refs: list[Json], file: str, make: Any, *, keep_all: bool = False) -> None:
         self.kind, self.refs, self.file = kind, refs, file
         self.make = make  # (row, match, kind, refs) -> entity JSON: kg.load.pipeline.entity_for
+        # ``keep_all``: every value kept converted by the check for the write (a chunk of a streamed load,
+        # kg.load.stream: a few thousand rows), not only the shared ones
+        self.keep_all = keep_all
         self.new = columns.NewItems(ids=[], references=list(refs))
         self.matches: list[tuple[int, Match]] = []  # (index in the plan's items, match) per item
         #: per item the row's order of label, description and alias languages and of properties (shared tuples):
@@ -98,7 +101,7 @@ class NewRows:
             for col in table.values():
                 col.extend([None] * (n - len(col)))
         try:
-            found = columns.check(new)
+            found = columns.check(new, keep_all=self.keep_all)
         except columns.Unsupported:
             self._plan_each(items, problems)
             return None

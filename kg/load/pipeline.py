@@ -91,7 +91,7 @@ def source_reference(path: Path, mapping: ColumnMapping) -> tuple[str, str, str 
     return url, retrieved, mapping.reference.stated_in
 
 
-def _references(url: str, retrieved: str, stated_in: str | None) -> list[list[tuple[str, Any]]]:
+def source_snaks(url: str, retrieved: str, stated_in: str | None) -> list[list[tuple[str, Any]]]:
     ref: list[tuple[str, Any]] = []
     if stated_in:
         ref.append(("stated_in", ItemRef(stated_in)))
@@ -179,7 +179,7 @@ def merge(old: Mapping[str, Any] | None, new: Json, *, pids: set[str], source_ur
 
 
 @contextlib.contextmanager
-def _no_cyclic_gc() -> Any:
+def no_cyclic_gc() -> Any:
     """Pause Python's cyclic garbage collector while a load builds millions of small acyclic objects (rows,
     entity JSON, triples): full collections would walk all of them again and again. Reference counting
     still frees everything; the collector is switched back on afterwards."""
@@ -226,11 +226,7 @@ def prepare(
     # the reader's problems (a row in another delimiter): the other problems of their rows follow from them
     broken = {pr.row for pr in sheet.problems}
     problems = [*sheet.problems, *(pr for pr in problems if pr.row not in broken)]
-    warnings = list(sheet.warnings) + [
-        _("column {column!r} is not mapped and was ignored").format(column=c)
-        for c in sheet.columns
-        if c not in specs and mapping.unmapped == "ignore" and c not in mapping.columns
-    ]
+    warnings = sheet_warnings(sheet, specs, mapping)
     name, n_rows, columns = sheet.name, len(sheet.rows), list(sheet.columns)
     del sheet  # the raw cells are not needed any more
     cell_bad = {(pr.row, pr.column) for pr in problems}
@@ -267,13 +263,7 @@ def prepare(
             if (pr.row, pr.column, pr.found) not in seen and pr.column not in whole:
                 problems.append(pr)
     elif shacl_limit >= 0:
-        warnings.append(
-            ngettext("{n} row: more than --shacl-limit {shacl_limit}, so the pyshacl graph check was skipped (every "
-                     "row was still checked against schemas/shapes.ttl by the row checker)",
-                     "{n} rows: more than --shacl-limit {shacl_limit}, so the pyshacl graph check was skipped (every "
-                     "row was still checked against schemas/shapes.ttl by the row checker)", len(rows)).format(
-                n=len(rows), shacl_limit=shacl_limit)
-        )
+        warnings.append(shacl_skipped(len(rows), shacl_limit))
     progress.advance(len(rows))
 
     rejected = {pr.row for pr in problems}
@@ -287,7 +277,7 @@ def prepare(
             resolve_cells(resolve, good, lambda q: q in in_load or bool(exists and exists(q)), name, warnings)
         )
     url, retrieved, stated_in = source_reference(p, mapping)
-    refs = reference_json(_references(url, retrieved, stated_in), kind)
+    refs = reference_json(source_snaks(url, retrieved, stated_in), kind)
     by_row = {r.number: r for r in good}
     del good
 
@@ -364,6 +354,24 @@ def prepare(
     return Prepared(plan, n_rows, columns, warnings)
 
 
+def sheet_warnings(sheet: Sheet, specs: Mapping[str, Any], mapping: ColumnMapping) -> list[str]:
+    """The reader's warnings and one for each column the mapping ignores."""
+    return list(sheet.warnings) + [
+        _("column {column!r} is not mapped and was ignored").format(column=c)
+        for c in sheet.columns
+        if c not in specs and mapping.unmapped == "ignore" and c not in mapping.columns
+    ]
+
+
+def shacl_skipped(n: int, shacl_limit: int) -> str:
+    """The warning of a load whose ``n`` rows are more than ``--shacl-limit``."""
+    return ngettext("{n} row: more than --shacl-limit {shacl_limit}, so the pyshacl graph check was skipped (every "
+                    "row was still checked against schemas/shapes.ttl by the row checker)",
+                    "{n} rows: more than --shacl-limit {shacl_limit}, so the pyshacl graph check was skipped (every "
+                    "row was still checked against schemas/shapes.ttl by the row checker)", n).format(
+        n=n, shacl_limit=shacl_limit)
+
+
 def spec_columns(specs: Mapping[str, Any]) -> dict[str, str]:
     """Property id, ``label@<lang>`` and ``description@<lang>`` -> the sheet column they come from."""
     out: dict[str, str] = {}
@@ -424,7 +432,7 @@ def load(
     **options: Any,
 ) -> LoadResult:
     """:func:`prepare`, write the plan to ``plan_out`` if given, then apply it unless ``dry_run``."""
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         prepared = prepare(path, mapping, target, progress=progress, **options)
         if plan_out is not None:
             prepared.plan.write(plan_out)

@@ -215,10 +215,11 @@ def _clean_terms(column: list[Any], what: str, lang: str, bad: Callable[[int, st
             column[i] = clean if what == "aliases" else clean[0]
 
 
-def check(items: NewItems) -> list[tuple[int, str]]:
+def check(items: NewItems, *, keep_all: bool = False) -> list[tuple[int, str]]:
     """Convert every value (the distinct values of the shared kinds once, :data:`_SHARED`) and clean the terms
     (in place); returns (item index, message) for each item the per-entity path would refuse. Raises
-    :class:`Unsupported` for a shape this path does not write."""
+    :class:`Unsupported` for a shape this path does not write. ``keep_all``: every value is kept converted for
+    the write, not only the shared kinds (items few enough for their memory: a chunk of a streamed load)."""
     nt = nt_terms(_vocabulary(ids.local_concept_base()))
     found: list[tuple[int, str]] = []
 
@@ -242,7 +243,7 @@ def check(items: NewItems) -> list[tuple[int, str]]:
                 if key in conv:
                     continue
                 try:
-                    if isinstance(v, _SHARED):
+                    if keep_all or isinstance(v, _SHARED):
                         conv[key] = _value(pid, v, nt)
                     else:  # converted again as it is written: here only what can raise
                         _value(pid, v, nt, check=True)
@@ -264,11 +265,14 @@ def ntriples_parts(
 
 
 def ntriples_parts_with(
-    items: NewItems, predicates: Collection[str], *, chunk: int = CHUNK, progress: Callable[[int], None] | None = None
+    items: NewItems, predicates: Collection[str], *, chunk: int = CHUNK, progress: Callable[[int], None] | None = None,
+    written: set[str] | None = None,
 ) -> Iterator[tuple[bytes, bytes]]:
     """:func:`ntriples_parts`, each part with a copy of its lines of the items' own labels and truthy statements
     (``wdt:``) whose predicate IRI is in ``predicates`` (for a reader of a few predicates, e.g. the map's derived
-    table: it reads those lines instead of searching the whole part for them)."""
+    table: it reads those lines instead of searching the whole part for them). ``written``: the value and reference
+    nodes earlier calls wrote (updated here), for items written in several calls (a streamed load,
+    :mod:`kg.load.stream`): each node's lines are written once in all."""
     if not items.checked:
         raise ValueError("ntriples_parts needs the items checked first (kg.rdf.columns.check)")
     vocab = _vocabulary(ids.local_concept_base())
@@ -277,11 +281,11 @@ def ntriples_parts_with(
     rank, normal, a, best, derived = c(wb("rank")), c(wb("NormalRank")), c(A), c(wb("BestRank")), c(PROV_DERIVED)
     sitelinks, statements, identifiers = c(wb("sitelinks")), c(wb("statements")), c(wb("identifiers"))
     integer = f"^^{c(XSD_INTEGER)}"
-    written_nodes: set[str] = set()  # value nodes already written
+    written_nodes: set[str] = set() if written is None else written  # value and reference nodes already written
     ref = items.references[0]
     rnode = nt.reference(ref["hash"])
-    ref_lines = []
-    for snaks in ref["snaks"].values():
+    ref_lines: list[str] = []
+    for snaks in ref["snaks"].values() if rnode not in written_nodes else ():
         for s in snaks:
             pid = s["property"]
             term, node, lines = _terms(pid, s["datatype"], s["datavalue"], nt)
@@ -291,6 +295,7 @@ def ntriples_parts_with(
                 if node not in written_nodes:
                     written_nodes.add(node)
                     ref_lines.append(lines)
+    written_nodes.add(rnode)
     # after a statement node: its rank, best rank and reference link
     ranked, best_rank, from_ref = f" {rank} {normal} .\n", f" {a} {best} .\n", f" {derived} {rnode} .\n"
     props = [

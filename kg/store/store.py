@@ -422,6 +422,7 @@ class Store:
         no_blank_nodes: bool = False,
         source: str | None = None,
         lenient: bool = False,
+        growing: bool = False,
     ) -> WriteReport | None:
         """Write entities that are all NEW, given as their WDQS N-Triples (made elsewhere, e.g. by the demo's
         worker processes with :func:`kg.rdf.wdqs_triples`), without parsing them into Python objects.
@@ -435,34 +436,37 @@ class Store:
         All or nothing, like :meth:`write_entities`. Returns None and writes nothing when the fast path does
         not apply (an entity is already in the store or listed twice, or the data may have blank nodes, which
         the bulk loader relabels; ``no_blank_nodes=True``: the caller checked the terms, so ``_:`` inside a
-        literal does not count): the caller then uses :meth:`write_entities`.
-        """
+        literal does not count): the caller then uses :meth:`write_entities`. ``growing``: ``entity_ids`` (unique)
+        is filled while the parts are made (:mod:`kg.load.stream`), for an EMPTY store on disk only."""
         st = self._writable()
+        empty = next(iter(st.quads_for_pattern(None, None, None, _DG)), None) is None
+        if growing and (not empty or self.path is None or not no_blank_nodes or isinstance(ntriples, bytes)):
+            return None
         if len(set(entity_ids)) != len(entity_ids):
             return None  # write_entities names the duplicate
-        if next(iter(st.quads_for_pattern(None, None, None, _DG)), None) is not None:  # an empty store has none
-            for eid in entity_ids:
-                iri = ox.NamedNode(ids.entity_iri(eid))
-                if next(iter(st.quads_for_pattern(iri, None, None, _DG)), None) is not None:
-                    return None
+        if not empty and any(next(iter(st.quads_for_pattern(ox.NamedNode(ids.entity_iri(eid)), None, None, _DG)),
+                                  None) is not None for eid in entity_ids):
+            return None
         stream = not isinstance(ntriples, bytes) and no_blank_nodes and self.path is not None
         if not isinstance(ntriples, bytes) and not stream:
             ntriples = b"".join(ntriples)
         if isinstance(ntriples, bytes) and not no_blank_nodes and b"_:" in ntriples:
             return None  # conservative: "_:" in a literal costs the fast path
-        report = WriteReport(created=list(entity_ids))
         gen = int(self._current_generation()) + 1
-        log = self._log_entry(gen, "entities", created=len(entity_ids), updated=0, unchanged=0)
-        log += self._source_quads(gen, source)
+
+        def log() -> list[ox.Quad]:  # after the last part: a growing write's ids are known then
+            counts = {"created": len(entity_ids), "updated": 0, "unchanged": 0}
+            return self._log_entry(gen, "entities", **counts) + self._source_quads(gen, source)
+
         del st  # a large write swaps the store's directory: hold no reference to the old store across it
         if isinstance(ntriples, bytes):
             n = ntriples.count(b"\n")
-            writes.apply(self._writable(), set(), ntriples, log, additions=n, swap=self._swapper())
+            writes.apply(self._writable(), set(), ntriples, log(), additions=n, swap=self._swapper())
         else:
             swapper = self._swapper()
             assert swapper is not None  # on disk
             n = writes.apply_stream(ntriples, log, swap=swapper, lenient=lenient)
-        report.triples_written, report.generation = n, str(gen)
+        report = WriteReport(created=list(entity_ids), triples_written=n, generation=str(gen))
         self._triples_written += n
         self._written()
         return report
@@ -508,10 +512,8 @@ class Store:
         return quads
 
     def _source_quads(self, gen: int, source: str | None) -> list[ox.Quad]:
-        if not source:
-            return []
-        return [ox.Quad(ox.NamedNode(f"{_WRITE_NS}{gen}"), ox.NamedNode(_META_NS + "source"), ox.Literal(source),
-                        META_GRAPH)]
+        node, pred = ox.NamedNode(f"{_WRITE_NS}{gen}"), ox.NamedNode(_META_NS + "source")
+        return [ox.Quad(node, pred, ox.Literal(source), META_GRAPH)] if source else []
 
     def sources(self) -> set[str]:
         """The reference URLs of the loads that wrote into this store (from the write log)."""

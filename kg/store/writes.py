@@ -29,7 +29,7 @@ BULK_LIMIT = 900_000
 #: 100,000 rows (2026-12-04, load average 3.5-6.7): 24 MiB x 4 took 28.8 CPU seconds (the engine floor, one call
 #: on the whole file: 28-31), 48 MiB x 2 32-40, 64 MiB x 2 33-35; the loading process peaked at 0.66-0.70 GB,
 #: 0.70-0.74, 0.88-0.90 (the floor: 1.52).
-LOAD_PIECE = 24 * 1024 * 1024
+LOAD_PIECE = 8 * 1024 * 1024
 #: Pieces bulk-loaded at the same time (each call is one thread of Oxigraph's loader).
 LOAD_THREADS = 4
 
@@ -127,17 +127,23 @@ def apply(st: ox.Store, removals: set[ox.Triple], added: bytes, meta: list[ox.Qu
     return write
 
 
-def apply_stream(parts: Iterable[bytes], meta: list[ox.Quad], *, swap: Swapper, lenient: bool = False) -> int:
+def apply_stream(parts: Iterable[bytes], meta: Callable[[], list[ox.Quad]], *, swap: Swapper,
+                 lenient: bool = False) -> int:
     """Write NEW triples that arrive as N-Triples ``parts`` (for example from conversion workers, as they finish)
     with the ``swap`` mechanism: they are bulk-loaded into the copy as they come (:func:`load_parts`), so the
     whole write is never in memory at once; all or nothing like every swap (an error raised by ``parts``, such
     as a bad entity, throws the copy away). Returns the number of triples added (the write-log quads apart).
-    ``parts`` must hold no blank nodes (the caller checked the terms); ``lenient``: see :func:`load_parts`."""
-    meta_nq = ox.serialize(meta, format=ox.RdfFormat.N_QUADS) or b""
-    added = [0]
+    ``parts`` must hold no blank nodes (the caller checked the terms); ``lenient``: see :func:`load_parts`.
+    ``meta()`` gives the write-log quads once the last part is made (a streamed load counts its items then)."""
+    added, logged = [0], [0]
+
+    def log() -> Iterable[bytes]:
+        meta_nq = ox.serialize(meta(), format=ox.RdfFormat.N_QUADS) or b""
+        logged[0] = meta_nq.count(b"\n")
+        yield meta_nq
 
     def build(copy: ox.Store) -> None:
-        added[0] = load_parts(copy, itertools.chain(parts, [meta_nq]), lenient=lenient) - meta_nq.count(b"\n")
+        added[0] = load_parts(copy, itertools.chain(parts, log()), lenient=lenient) - logged[0]
 
     try:
         swap(build)

@@ -120,6 +120,29 @@ class StoreTarget:
         column by column (kg.rdf.columns) unless a converter or datatypes of its own are given."""
         return self.converter is None and not self.datatypes
 
+    def streams(self) -> bool:
+        """True when a load may stream its new rows into this target (:mod:`kg.load.stream`): it writes them
+        column by column, has written nothing yet, and its store is on disk and empty."""
+        return self.writes_columns and not self._wrote and self.store.path is not None and self.store.is_empty()
+
+    def write_stream(self, parts: Iterator[tuple[bytes, bytes]], created: list[str], source: str | None
+                     ) -> WriteReport | None:
+        """Bulk-load the (part, its map lines) pairs of a streamed load (:mod:`kg.load.stream`) into the store's
+        copy as they are made; ``created`` (the new items' ids) fills as they are made. An exception raised by
+        ``parts`` throws the copy away: the store, and this target, stay as they were. None when the store cannot
+        take a stream (nothing read from ``parts``)."""
+        map_parts: list[Any] = []
+        # the ids minted meanwhile are checked against the store as it was (empty: :meth:`exists` asks nothing)
+        written = self.store.add_new_entities(_mapped(parts, map_parts), created, no_blank_nodes=True,
+                                              source=source, lenient=True, growing=True)
+        if written is None:
+            return None
+        self._wrote = True
+        self.map_parts = map_parts if None not in map_parts else None
+        report = WriteReport(target=self.name)
+        report.add(written)
+        return report
+
     def _write_columns(
         self, plan: Plan, todo: list[Any], report: WriteReport, progress: ProgressFn | None, source: str | None,
         *, first: bool = False,
