@@ -62,17 +62,20 @@ fresh.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_TRIPLES, lenient=True)
 fresh.flush()
 """
 
-#: ``glamkg load`` (the CLI's own ``main``, argv after the script) with its parts timed inside the process: prepare
-#: (read, map, reconcile, check, plan), the write (convert and bulk-load into the store's copy, swap) and the
-#: closing compaction (with the derived tables' rows read beside it); the last line printed is their JSON.
+#: ``glamkg load`` (the CLI's own ``main``, argv after the script) with its parts timed inside the process: a
+#: streamed load (kg.load.stream: a sheet of new rows into an empty store) reads the sheet, then maps, reconciles,
+#: checks, plans, converts and bulk-loads it a chunk at a time (``stream``); the whole-sheet path prepares (read,
+#: map, reconcile, check, plan) then writes (convert and bulk-load into the store's copy, swap); then the closing
+#: compaction (with the derived tables beside it); the last line printed is their JSON.
 PHASES = """
 import json, sys, time
 started = time.perf_counter()
 import kg.load.pipeline as pipeline
+import kg.load.stream as stream
 from kg.cli import main
 from kg.load.targets.store import StoreTarget
 from kg.store import compaction
-took = {"prepare": 0.0, "write": 0.0, "compaction": 0.0}
+took = {"read": 0.0, "stream": 0.0, "prepare": 0.0, "write": 0.0, "compaction": 0.0}
 def timed(name, fn):
     def wrapper(*args, **kwargs):
         start = time.perf_counter()
@@ -81,6 +84,8 @@ def timed(name, fn):
         finally:
             took[name] += time.perf_counter() - start
     return wrapper
+stream.read_sheet = timed("read", stream.read_sheet)
+StoreTarget.write_stream = timed("stream", StoreTarget.write_stream)
 pipeline.prepare = timed("prepare", pipeline.prepare)
 StoreTarget.apply = timed("write", StoreTarget.apply)
 compaction.on_close = timed("compaction", compaction.on_close)
@@ -137,8 +142,9 @@ def _remove_store(store: Path) -> None:
 
 def phases(src: Path, folder: Path, env: dict[str, str], workers: int | None) -> dict[str, float]:
     """Seconds of each part of one more ``glamkg load`` (:data:`PHASES`), its process's own start-up and exit
-    apart: ``prepare``, ``write``, ``compaction``, ``rest`` (everything else after the imports: the mapping read,
-    the derived tables, the report) and ``total``."""
+    apart: ``read`` and ``stream`` (a streamed load), ``prepare`` and ``write`` (the whole-sheet path),
+    ``compaction``, ``rest`` (everything else after the imports: the mapping read, the derived tables, the report)
+    and ``total``."""
     store = folder / "store-phases"
     argv = ["load", str(src), "--kind", "institution", "--store", str(store), "-q"]
     if workers is not None:
@@ -146,7 +152,7 @@ def phases(src: Path, folder: Path, env: dict[str, str], workers: int | None) ->
     _, _, out = timed([sys.executable, "-c", PHASES, *argv], env, folder)
     _remove_store(store)
     took: dict[str, float] = json.loads(out.strip().splitlines()[-1])
-    took["rest"] = took["total"] - took["prepare"] - took["write"] - took["compaction"]
+    took["rest"] = took["total"] - sum(v for k, v in took.items() if k != "total")
     return took
 
 
@@ -236,13 +242,19 @@ def main() -> None:
         f"Every run, in order: {runs}.\n"
     )
     if took is not None:
+        parts = (f"read {took['read']:.1f} s, then map, reconcile, check, plan, convert and bulk-load into the "
+                 f"store's copy a chunk of rows at a time (kg.load.stream) {took['stream']:.1f} s"
+                 if took["stream"] else "")
+        if took["prepare"] or took["write"]:  # the whole-sheet path (or a stream that stopped and fell back to it)
+            parts += (", then " if parts else "") + (
+                f"prepare (read, map, reconcile, check, plan) {took['prepare']:.1f} s, write (convert and bulk-load "
+                f"into the store's copy) {took['write']:.1f} s")
         text += (f"\nWhere a load's time goes (one more load, its parts timed inside the process, "
-                 f"{took['total']:.1f} s after its imports): prepare (read, map, reconcile, check, plan) "
-                 f"{took['prepare']:.1f} s, write "
-                 f"(convert and bulk-load into the store's copy) {took['write']:.1f} s, closing compaction "
-                 f"{took['compaction']:.1f} s, the rest {took['rest']:.1f} s. The load bulk-loads in pieces (memory), "
-                 "which leaves a store slow to read until it is compacted; the floor's single call leaves one that "
-                 "is not (docs/notes.md, thirteenth session).\n")
+                 f"{took['total']:.1f} s after its imports): {parts}, closing compaction "
+                 f"{took['compaction']:.1f} s (the map's table made beside it), the rest {took['rest']:.1f} s. "
+                 "The load bulk-loads in pieces (memory) while RocksDB's compaction threads run behind it at a "
+                 "lower priority (kg.store.compaction); the closing compaction does what they left. The floor's "
+                 "single call needs none (docs/notes.md, fourteenth session).\n")
     budget = MEMORY_BUDGET_MB.get(args.rows)
     if budget is not None:
         text += (f"\nPeak memory {load_mb:,.0f} MB against the budget of {budget:,} MB for {args.rows:,} rows: "

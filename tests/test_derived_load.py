@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from test_derived_demo import answer, same_as_the_engines_build
 
 from kg.cli import main
+from kg.load.targets.store import StoreTarget
 from kg.query import derivation, derived
 from kg.rdf import conversion
 
@@ -53,8 +55,16 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
         real(self, inner)
         beside.append(sorted(self.answers))
 
+    made: list[tuple[str, int]] = []  # (thread, parts whose map table was still to make) per call
+    make = StoreTarget.make_map_parts
+
+    def make_later(self: StoreTarget) -> Any:
+        made.append((threading.current_thread().name, sum(type(s) is bytes for s in self._map_slots or [])))
+        return make(self)
+
     mp.setattr(derivation, "refresh", lambda *a, **k: called.append(a))  # the engine's build must not be needed
     mp.setattr(derivation.Beside, "__call__", read)
+    mp.setattr(StoreTarget, "make_map_parts", make_later)
     mp.setattr(compaction, "AFTER_TRIPLES", 1)
     try:
         assert main(["load", str(src), "--kind", "institution", "--store", str(path), "-q",
@@ -62,6 +72,8 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     finally:
         mp.undo()
     assert called == [] and beside == [sorted(derived.DERIVED[1:])]
+    # the map's tables were made from the kept lines beside the compaction (the core the write left free)
+    assert made[0][0] == "glamkg-beside-compaction" and made[0][1] >= 2 and all(n == 0 for _, n in made[1:])
     return path
 
 

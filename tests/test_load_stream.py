@@ -60,7 +60,7 @@ def _load(run: Any, src: Path, mapping: Mapping, store: Path) -> tuple[Any, list
 
 def test_a_streamed_load_writes_what_the_whole_sheet_path_writes(tmp_path: Path, streamed: list[Any]) -> None:
     header, rows = institution_rows(N)
-    src = write_sheet(tmp_path / "i.csv", header + ["unmapped"], [r + ["x"] for r in rows])
+    src = write_sheet(tmp_path / "i.csv", [*header, "unmapped"], [[*r, "x"] for r in rows])
     mapping = mapping_for("institution", tmp_path)
     new, new_lines, new_logged = _load(load, src, mapping, tmp_path / "a")
     assert len(streamed) == 1 and streamed[0] is not None  # streamed, in 4 chunks

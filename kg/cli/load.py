@@ -479,11 +479,13 @@ def load(
         elif rep.target == "quickstatements" and not rep.output:
             out.print(_("nothing to write: no QuickStatements file was written"), highlight=False)
         failed = False
-        if local.map_parts is not None and not st.read_only:
+        if local.maps_from_parts and not st.read_only:
             written = st.meta()  # the content the load left: the derived tables from its triples are for that only
             from kg.query import derivation
 
             beside = derivation.Beside.make()
+            if beside is not None:  # the map's tables from the lines the load kept, made on the free core too
+                beside.also = local.make_map_parts
             st.while_compacting = beside  # the other tables' rows read while the store compacts on close
         if rep.skipped or left_out:
             parts = [ngettext("{n} item", "{n} items", len(rep.skipped)).format(n=len(rep.skipped))

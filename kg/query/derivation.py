@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -240,6 +241,8 @@ class Beside:
 
     def __init__(self) -> None:
         self.answers: dict[str, tuple[str, tuple[list[str], list[Col], int]]] = {}  # name -> (base text, answer)
+        #: more work for the free core, done after the reads (the load's map tables from its kept lines)
+        self.also: Callable[[], object] | None = None
 
     def __call__(self, inner: Any) -> None:
         from kg.query import saved
@@ -249,6 +252,8 @@ class Beside:
             found = shape(saved.with_local_base(query.text), query)
             if found is not None:
                 self.answers[name] = (found.base, _select(inner, found.base))
+        if self.also is not None:
+            self.also()
 
     def answer(self, found: Shape | None, query: Any) -> tuple[list[str], list[Col], int] | None:
         """The rows read for this query (``found``: its shape now), if they were read for its base (the text may

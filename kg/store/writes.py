@@ -19,16 +19,19 @@ import pyoxigraph as ox
 
 from kg.errors import StoreError
 from kg.i18n import _
+from kg.store import compaction
 
 #: New triples written with the bulk loader in one step (its batch is 1,000,000 quads).
 BULK_LIMIT = 900_000
 #: A large write streamed into the copy (:func:`load_parts`) is bulk-loaded in pieces of about this many bytes of
-#: N-Triples (about 150,000 triples), four at a time: Oxigraph's loader holds its whole input batch in memory
+#: N-Triples (about 48,000 triples), four at a time: Oxigraph's loader holds its whole input batch in memory
 #: (about 0.5 GB per million quads, up to three batches at once), so one call with millions of triples peaks
-#: at 1.6 GB whatever streams into it. Measured on 2 cores with the 4.8 million triples of bench_load.py at
-#: 100,000 rows (2026-12-04, load average 3.5-6.7): 24 MiB x 4 took 28.8 CPU seconds (the engine floor, one call
-#: on the whole file: 28-31), 48 MiB x 2 32-40, 64 MiB x 2 33-35; the loading process peaked at 0.66-0.70 GB,
-#: 0.70-0.74, 0.88-0.90 (the floor: 1.52).
+#: at 1.6 GB whatever streams into it, and a small batch is sorted and encoded for less CPU. Measured on 2 cores
+#: with the 4.8 million triples of bench_load.py at 100,000 rows, the load then ``optimize`` (2026-12-05, quiet
+#: machine; CPU seconds of the loader's threads + RocksDB's compaction): 2 MiB x 4 7.3 + 11.4, 8 MiB x 4
+#: 10.1 + 9.6, 24 MiB x 4 20.5 + 8.7 (15.5, 15.5 and 17.2 s; the floor, one call on the whole file: 28.2 + 0,
+#: 17.3 s); 4 to 12 MiB x 4-8 within 1 s of 8 MiB x 4; the process peaked at 0.15, 0.37 and 0.86 GB (the floor:
+#: 1.71). Earlier (2026-12-04): 48 MiB x 2 and 64 MiB x 2 took more CPU than 24 MiB x 4.
 LOAD_PIECE = 8 * 1024 * 1024
 #: Pieces bulk-loaded at the same time (each call is one thread of Oxigraph's loader).
 LOAD_THREADS = 4
@@ -207,6 +210,7 @@ def load_parts(st: ox.Store, parts: Iterable[bytes], *, lenient: bool = False) -
                 while len(running) >= LOAD_THREADS:
                     running.popleft().result()
                 running.append(pool.submit(st.bulk_load, piece, ox.RdfFormat.N_QUADS, lenient=lenient))
+                compaction.yield_to_load()
                 del piece
             while running:
                 running.popleft().result()

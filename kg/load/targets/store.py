@@ -14,8 +14,10 @@ Fastest of all, a sheet's new rows (:mod:`kg.load.newrows`: deferred plan items,
 N-Triples are written column by column in this process (:mod:`kg.rdf.columns`, no entity JSON, no workers) and
 stream into the store's copy as the bulk load takes them; the same triples as the per-entity path
 (tests/test_load_columns.py). Into an empty store, the map's derived table is made from those same parts as they
-go by (:func:`kg.query.derivation.map_part`, kept in :attr:`StoreTarget.map_parts`): the command then builds the
-derived tables from them (:func:`kg.query.derivation.build_from_parts`) instead of asking the engine again.
+go by (:func:`kg.query.derivation.map_part`, kept in :attr:`StoreTarget.map_parts`; most of them made after the
+write, beside the store's closing compaction, from the lines kept: :meth:`StoreTarget.make_map_parts`): the
+command then builds the derived tables from them (:func:`kg.query.derivation.build_from_parts`) instead of
+asking the engine again.
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ log = logging.getLogger(__name__)
 
 #: Parts of a column-wise write waiting for their map table (:func:`_mapped`), about 8 MB each
 MAP_AHEAD = 2
+#: Bytes of the map's lines kept to make its table after the write (:meth:`StoreTarget.make_map_parts`: beside
+#: the closing compaction, when a core is free) rather than while the loader and the conversion fill both cores;
+#: ~0.7 KB a row (70 MB at 100,000 rows). Beyond it the tables are made as the parts go by.
+MAP_LATER = 256 * 1024 * 1024
 
 
 class StoreTarget:
@@ -61,11 +67,35 @@ class StoreTarget:
         self.converter = converter
         #: worker processes converting new items (None: :func:`kg.rdf.conversion.default_workers`; 0: none)
         self.workers = workers
-        #: the map's derived table over every triple written, when this target's only write was the column-wise
-        #: write of new rows into an empty store (:func:`kg.query.derivation.build_from_parts`); else None
-        self.map_parts: list[Any] | None = None
+        # the map's table of each part of a column-wise write into an empty store, or its lines (bytes) when it is
+        # made later (:meth:`make_map_parts`); None: no such write
+        self._map_slots: list[Any] | None = None
         self._wrote = False
         self._empty: bool | None = None  # the store had no triple when first asked (None: not asked yet)
+
+    @property
+    def map_parts(self) -> list[Any] | None:
+        """The map's derived table over every triple written, when this target's only write was the column-wise
+        write of new rows into an empty store (:func:`kg.query.derivation.build_from_parts`); else None."""
+        slots = self.make_map_parts()
+        return slots if slots is not None and None not in slots else None
+
+    @property
+    def maps_from_parts(self) -> bool:
+        """True when :attr:`map_parts` may be had (its tables made or their lines kept), without making them."""
+        return self._map_slots is not None and None not in self._map_slots
+
+    def make_map_parts(self) -> list[Any] | None:
+        """Make the map tables of the parts whose lines were kept for later (a thread beside the store's closing
+        compaction calls it: ``kg.query.derivation.Beside.also``)."""
+        slots = self._map_slots
+        if slots is not None and any(type(s) is bytes for s in slots):
+            from kg.query import derivation
+
+            for i, s in enumerate(slots):
+                if type(s) is bytes:
+                    slots[i] = _map_part(derivation.map_part, s)
+        return slots
 
     def existing(self, ids_: Sequence[str]) -> dict[str, dict[str, Any] | None]:
         return read_entities(raw(self.store), ids_)
@@ -96,7 +126,7 @@ class StoreTarget:
         todo = plan.to_write()
         if not todo:
             return report
-        first, self._wrote, self.map_parts = not self._wrote, True, None  # a second write: no table from parts
+        first, self._wrote, self._map_slots = not self._wrote, True, None  # a second write: no table from parts
         source = plan.meta.get("reference_url")  # recorded: an import keeps what this load wrote
         if self._write_columns(plan, todo, report, progress, source, first=first):
             return report
@@ -138,7 +168,7 @@ class StoreTarget:
         if written is None:
             return None
         self._wrote = True
-        self.map_parts = map_parts if None not in map_parts else None
+        self._map_slots = map_parts
         report = WriteReport(target=self.name)
         report.add(written)
         return report
@@ -176,7 +206,7 @@ class StoreTarget:
         if written is None:  # an item is in the store already: the per-entity path says which
             return False
         report.add(written)
-        self.map_parts = map_parts if map_parts is None or None not in map_parts else None
+        self._map_slots = map_parts
         return True
 
     def _write_new(
@@ -218,15 +248,22 @@ class StoreTarget:
 
 
 def _mapped(parts: Iterator[tuple[bytes, bytes]], into: list[Any]) -> Iterator[bytes]:
-    """The parts of (part, its map lines) pairs (:func:`kg.rdf.columns.ntriples_parts_with`), the map's table of
-    each part's lines (:func:`kg.query.derivation.map_part`; None when it cannot be made from triples) appended to
-    ``into``. They are made in a thread of their own, while this one waits for the bulk load (which runs without
-    Python's lock); at most :data:`MAP_AHEAD` parts wait for it (memory)."""
+    """The parts of (part, its map lines) pairs (:func:`kg.rdf.columns.ntriples_parts_with`); appended to ``into``
+    in order, each part's lines (bytes, up to :data:`MAP_LATER` in all: their table is made after the write), then
+    the map's table of each part's lines (:func:`kg.query.derivation.map_part`; None when it cannot be made from
+    triples), made in a thread of their own while this one waits for the bulk load (which runs without Python's
+    lock); at most :data:`MAP_AHEAD` parts wait for it (memory)."""
     from kg.query import derivation
 
     pending: collections.deque[Future[Any]] = collections.deque()
+    kept = 0
     with ThreadPoolExecutor(1, thread_name_prefix="glamkg-map") as pool:
         for part, lines in parts:
+            if not pending and kept + len(lines) <= MAP_LATER:
+                kept += len(lines)
+                into.append(lines)
+                yield part
+                continue
             while len(pending) >= MAP_AHEAD:
                 into.append(pending.popleft().result())
             if not into or into[-1] is not None:  # once one cannot be made, none is needed
