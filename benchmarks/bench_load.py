@@ -63,8 +63,8 @@ fresh.flush()
 """
 
 #: ``glamkg load`` (the CLI's own ``main``, argv after the script) with its parts timed inside the process: a
-#: streamed load (kg.load.stream: a sheet of new rows into an empty store) reads the sheet, then maps, reconciles,
-#: checks, plans, converts and bulk-loads it a chunk at a time (``stream``); the whole-sheet path prepares (read,
+#: streamed load (kg.load.stream: a sheet of new rows into an empty store) reads, maps, reconciles, checks, plans,
+#: converts and bulk-loads the sheet a chunk at a time (``stream``, its first rows read before it); the whole-sheet path prepares (read,
 #: map, reconcile, check, plan) then writes (convert and bulk-load into the store's copy, swap); then the closing
 #: compaction (with the derived tables beside it); the last line printed is their JSON.
 PHASES = """
@@ -75,7 +75,7 @@ import kg.load.stream as stream
 from kg.cli import main
 from kg.load.targets.store import StoreTarget
 from kg.store import compaction
-took = {"read": 0.0, "stream": 0.0, "prepare": 0.0, "write": 0.0, "compaction": 0.0}
+took = {"stream": 0.0, "prepare": 0.0, "write": 0.0, "compaction": 0.0}
 def timed(name, fn):
     def wrapper(*args, **kwargs):
         start = time.perf_counter()
@@ -84,7 +84,6 @@ def timed(name, fn):
         finally:
             took[name] += time.perf_counter() - start
     return wrapper
-stream.read_sheet = timed("read", stream.read_sheet)
 StoreTarget.write_stream = timed("stream", StoreTarget.write_stream)
 pipeline.prepare = timed("prepare", pipeline.prepare)
 StoreTarget.apply = timed("write", StoreTarget.apply)
@@ -142,7 +141,7 @@ def _remove_store(store: Path) -> None:
 
 def phases(src: Path, folder: Path, env: dict[str, str], workers: int | None) -> dict[str, float]:
     """Seconds of each part of one more ``glamkg load`` (:data:`PHASES`), its process's own start-up and exit
-    apart: ``read`` and ``stream`` (a streamed load), ``prepare`` and ``write`` (the whole-sheet path),
+    apart: ``stream`` (a streamed load), ``prepare`` and ``write`` (the whole-sheet path),
     ``compaction``, ``rest`` (everything else after the imports: the mapping read, the derived tables, the report)
     and ``total``."""
     store = folder / "store-phases"
@@ -242,9 +241,8 @@ def main() -> None:
         f"Every run, in order: {runs}.\n"
     )
     if took is not None:
-        parts = (f"read {took['read']:.1f} s, then map, reconcile, check, plan, convert and bulk-load into the "
-                 f"store's copy a chunk of rows at a time (kg.load.stream) {took['stream']:.1f} s"
-                 if took["stream"] else "")
+        parts = (f"read, map, reconcile, check, plan, convert and bulk-load into the store's copy a chunk of rows "
+                 f"at a time (kg.load.stream) {took['stream']:.1f} s" if took["stream"] else "")
         if took["prepare"] or took["write"]:  # the whole-sheet path (or a stream that stopped and fell back to it)
             parts += (", then " if parts else "") + (
                 f"prepare (read, map, reconcile, check, plan) {took['prepare']:.1f} s, write (convert and bulk-load "

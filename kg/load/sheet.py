@@ -178,6 +178,15 @@ def _swallowed(name: str, row: int, columns: Sequence[str], cells: Sequence[str]
 
 
 def _read_csv(path: Path, name: str, encoding: str | None, delimiter: str | None) -> Sheet:
+    sheet, rows = _open_csv(path, name, encoding, delimiter)
+    for _row in rows:
+        pass
+    return sheet
+
+
+def _open_csv(path: Path, name: str, encoding: str | None, delimiter: str | None) -> tuple[Sheet, Iterator[Row]]:
+    """The sheet of a CSV file as far as its header, and its rows as they are read: each is appended to the
+    sheet's rows (its problems and warnings too) as it is given; the whole file is checked once they are all."""
     check_size(path, name)
     try:
         data = path.read_bytes()
@@ -207,11 +216,14 @@ def _read_csv(path: Path, name: str, encoding: str | None, delimiter: str | None
         raise InputError(_("{name}: expected a header row with column names, found an empty file").format(name=name))
     check_width(name, len(header), header_row)
     columns = unique_columns(name, header, header_row)
-    width = len(columns)
-    used_cols = columns
-    rows: list[Row] = []
-    problems: list[Problem] = []
-    unnamed: dict[str, int] = {}
+    sheet = Sheet(name, [c for c in columns if c], [], delimiter, used, "csv")
+    return sheet, _csv_rows(sheet, records, columns, header_row, delimiter)
+
+
+def _csv_rows(sheet: Sheet, records: Iterator[tuple[int, list[str]]], columns: list[str], header_row: int,
+              delimiter: str) -> Iterator[Row]:
+    name, width, used_cols = sheet.name, len(columns), columns
+    rows, problems, unnamed = sheet.rows, sheet.problems, sheet.unnamed
     limit = row_limit()  # asked once, not for every row
     for n, cells in records:
         if not any(c.strip() for c in cells):
@@ -251,8 +263,9 @@ def _read_csv(path: Path, name: str, encoding: str | None, delimiter: str | None
                                      delimiters=_named(delimiter, _DELIMITER_PLURALS)),
                 )
             )
-        rows.append(Row(n, {c: v.strip() for c, v in zip(used_cols, cells, strict=False) if c}))
-    sheet = Sheet(name, [c for c in columns if c], rows, delimiter, used, "csv", problems=problems, unnamed=unnamed)
+        row = Row(n, {c: v.strip() for c, v in zip(used_cols, cells, strict=False) if c})
+        rows.append(row)
+        yield row
     for letter, count in unnamed.items():
         sheet.warnings.append(
             ngettext("column {letter} has no header: its {count} value was ignored (give it a name in row "
@@ -260,7 +273,6 @@ def _read_csv(path: Path, name: str, encoding: str | None, delimiter: str | None
                      "it a name in row {header_row} to load it)", count).format(
                 letter=letter, count=count, header_row=header_row)
         )
-    return sheet
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -280,6 +292,20 @@ def _other_delimiter(cells: Sequence[str], width: int, delimiter: str) -> tuple[
         if count >= width - len(cells):
             return other, count
     return None
+
+
+def open_rows(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None
+              ) -> tuple[Sheet, Iterator[Row]] | None:
+    """A CSV or TSV file's sheet as far as its header and its rows as they are read (appended to the sheet as they
+    are given; its warnings once all are): for a reader that starts on the first rows while the others are read
+    (kg.load.stream). None for a workbook (:func:`read_sheet` reads it whole). Raises what :func:`read_sheet`
+    raises, a bad row's error as that row is read."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(_("{name}: no such file").format(name=str(path)))
+    if p.suffix.lower() in XLSX_SUFFIXES or p.suffix.lower() == ".xls":
+        return None
+    return _open_csv(p, str(path), encoding, delimiter)
 
 
 def read_sheet(

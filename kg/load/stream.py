@@ -21,6 +21,7 @@ a problem of every row, so it stops the stream too.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from kg.load.mapping import Mapping as ColumnMapping
 from kg.load.newrows import NewRows
 from kg.load.plan import Plan
 from kg.load.reconcile import Index, Reconciler
-from kg.load.sheet import Sheet, read_sheet
+from kg.load.sheet import Sheet, open_rows, read_sheet
 from kg.load.targets.base import Target
 from kg.load.validate import check_rows
 from kg.progress import SILENT, Progress
@@ -65,11 +66,17 @@ def load(
         return pipeline.load(path, mapping, target, dry_run=dry_run, plan_out=plan_out, progress=progress, **options)
     with pipeline.no_cyclic_gc():
         progress.phase("reading", 0)
-        sheet = read_sheet(Path(path), encoding=options.get("encoding"), delimiter=options.get("delimiter"),
-                           sheet_name=options.get("sheet_name"))
-        result = _stream(Path(path), sheet, mapping, target, progress, options)
-    if result is not None:
-        return result
+        opened = open_rows(path, encoding=options.get("encoding"), delimiter=options.get("delimiter"))
+        if opened is None:  # a workbook: read whole
+            sheet: Sheet = read_sheet(Path(path), sheet_name=options.get("sheet_name"))
+            rows: Iterator[Any] = iter(())
+        else:
+            sheet, rows = opened
+        result = _stream(Path(path), sheet, rows, mapping, target, progress, options)
+        if result is not None:
+            return result
+        for _row in rows:  # the rest of the file, for the whole-sheet path
+            pass
     return pipeline.load(path, mapping, target, progress=progress, sheet=sheet, **options)
 
 
@@ -83,19 +90,20 @@ def _eligible(target: Target, options: dict[str, Any]) -> bool:
     return bool(streams())
 
 
-def _stream(p: Path, sheet: Sheet, mapping: ColumnMapping, target: Any, progress: Progress,
+def _stream(p: Path, sheet: Sheet, rows: Iterator[Any], mapping: ColumnMapping, target: Any, progress: Progress,
             options: dict[str, Any]) -> pipeline.LoadResult | None:
-    """The load streamed, or None when it stopped (nothing written) or does not apply."""
+    """The load streamed, or None when it stopped (nothing written) or does not apply. ``rows``: the rest of the
+    sheet's rows, appended to it as they are read."""
     shacl_limit = options.get("shacl_limit", pipeline.DEFAULT_SHACL_LIMIT)
-    n_rows = len(sheet.rows)
-    if sheet.problems or n_rows < MIN_ROWS or n_rows <= shacl_limit:
+    enough = max(MIN_ROWS, shacl_limit + 1)  # rows read before the stream starts: it applies from this many on
+    for _row in itertools.islice(rows, max(enough - len(sheet.rows), 0)):
+        pass
+    if sheet.problems or len(sheet.rows) < enough:
         return None
     specs, problems = mapping.resolve(sheet)
     if problems:
         return None
     mapping.start(sheet)
-    if mapping.sheet_problems(sheet, specs):
-        return None
     kind, name = mapping.kind, sheet.name
     try:
         url, retrieved, stated_in = pipeline.source_reference(p, mapping)
@@ -112,21 +120,28 @@ def _stream(p: Path, sheet: Sheet, mapping: ColumnMapping, target: Any, progress
     def parts() -> Iterator[tuple[bytes, bytes]]:
         from kg.query import derivation
 
-        for start in range(0, n_rows, CHUNK_ROWS):
+        start = 0
+        while True:
+            for _row in itertools.islice(rows, max(start + CHUNK_ROWS - len(sheet.rows), 0)):
+                pass  # read on: the reader's own checks of these rows run now
+            chunk = sheet.rows[start:start + CHUNK_ROWS]
+            if not chunk:
+                break
+            start += len(chunk)
             found: list[Any] = []
-            rows = mapping.map_rows(sheet, specs, sheet.rows[start:start + CHUNK_ROWS], found)
-            if found or any(r.names for r in rows):
+            mapped = mapping.map_rows(sheet, specs, chunk, found)
+            if found or sheet.problems or any(r.names for r in mapped):
                 raise _Stop
-            matches = reconciler.reconcile(rows)
-            if reconciler.problems or len(matches) != len(rows) or any(m.how != "new" for m in matches):
+            matches = reconciler.reconcile(mapped)
+            if reconciler.problems or len(matches) != len(mapped) or any(m.how != "new" for m in matches):
                 raise _Stop
-            if check_rows(rows, kind, file=name, mapping=mapping.named) or country_problems(
-                    rows, file=name, classes=stored):
+            if check_rows(mapped, kind, file=name, mapping=mapping.named) or country_problems(
+                    mapped, file=name, classes=stored):
                 raise _Stop
             deferred = NewRows(kind, refs, name, pipeline.entity_for, keep_all=True)
-            for row, match in zip(rows, matches, strict=True):
+            for row, match in zip(mapped, matches, strict=True):
                 items.append(deferred.add(len(items), row, match))
-            del rows
+            del mapped
             new = deferred.finish(items, found)
             if new is None or found:
                 raise _Stop
@@ -134,14 +149,20 @@ def _stream(p: Path, sheet: Sheet, mapping: ColumnMapping, target: Any, progress
             yield from columns.ntriples_parts_with(new, derivation.MAP_PREDICATES, written=written)
             new.converted = {}  # the chunk's converted values: its deferred items rebuild entities from its rows
             progress.advance(len(new.ids))
+        if mapping.sheet_problems(sheet, specs):  # the whole sheet read: its columns' number format
+            raise _Stop
 
-    progress.phase("loading", n_rows)
+    try:  # the rows to come, for the progress bar: about one a line (a cell may span lines)
+        progress.phase("loading", max(p.read_bytes().count(b"\n") - 1, len(sheet.rows)))
+    except OSError:
+        progress.phase("loading", 0)
     try:
         report = target.write_stream(parts(), created, url)
     except _Stop:
         return None
     if report is None:
         return None
+    n_rows = len(sheet.rows)
     plan = Plan(items=items, source=str(p), kind=kind, target=target.name, retrieved=retrieved,
                 meta={"reference_url": url, "rows": n_rows, "mapping": mapping.source or "template"})
     warnings = [*pipeline.sheet_warnings(sheet, specs, mapping)]
