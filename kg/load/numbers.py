@@ -78,6 +78,8 @@ def ambiguous(file: str, rows: Sequence[Any], specs: Mapping[str, Any], mapping:
     """One problem per quantity column whose numbers could be read two ways (see the module docstring);
     ``mapping``: the user's mapping file, which the hint names ("": none was given)."""
     columns = [col for col, spec in specs.items() if getattr(spec, "datatype", None) == "quantity"]
+    if not columns:
+        return []
     texts: dict[str, list[tuple[int, str]]] = {col: [] for col in columns}
     for row in rows:
         for col in columns:

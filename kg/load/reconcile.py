@@ -279,6 +279,8 @@ class Reconciler:
 
     def _label_candidates(self, row: MappedRow) -> set[str]:
         cands: set[str] = set()
+        if not self.index.labels:  # nothing to match (an empty store): no label to normalise
+            return cands
         for text in row.labels.values():
             cands |= self.index.labels.get(normalise_label(text), set())
         if not cands:

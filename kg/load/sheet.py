@@ -168,6 +168,8 @@ def _records(text: str, delimiter: str, name: str = "") -> Iterator[tuple[int, l
 def _swallowed(name: str, row: int, columns: Sequence[str], cells: Sequence[str], delimiter: str) -> None:
     """A quote opened in a cell and never closed makes the rest of the file one cell: name where it opened."""
     for col, cell in zip(columns, cells, strict=False):
+        if "\n" not in cell:
+            continue
         lines = cell.split("\n")
         if len(lines) > 1 and any(line.count(delimiter) >= max(len(columns) - 1, 1) for line in lines[1:]):
             raise InputError(

@@ -23,15 +23,15 @@ from kg.store import compaction
 #: New triples written with the bulk loader in one step (its batch is 1,000,000 quads).
 BULK_LIMIT = 900_000
 #: A large write streamed into the copy (:func:`load_parts`) is bulk-loaded in pieces of about this many bytes of
-#: N-Triples (about 48,000 triples), four at a time: Oxigraph's loader holds its whole input batch in memory
+#: N-Triples (about 150,000 triples), four at a time: Oxigraph's loader holds its whole input batch in memory
 #: (about 0.5 GB per million quads, up to three batches at once), so one call with millions of triples peaks
-#: at 1.6 GB whatever streams into it, and a small batch is sorted and encoded for less CPU. Measured on 2 cores
-#: with the 4.8 million triples of bench_load.py at 100,000 rows, the load then ``optimize`` (2026-12-05, quiet
-#: machine; CPU seconds of the loader's threads + RocksDB's compaction): 2 MiB x 4 7.3 + 11.4, 8 MiB x 4
-#: 10.1 + 9.6, 24 MiB x 4 20.5 + 8.7 (15.5, 15.5 and 17.2 s; the floor, one call on the whole file: 28.2 + 0,
-#: 17.3 s); 4 to 12 MiB x 4-8 within 1 s of 8 MiB x 4; the process peaked at 0.15, 0.37 and 0.86 GB (the floor:
-#: 1.71). Earlier (2026-12-04): 48 MiB x 2 and 64 MiB x 2 took more CPU than 24 MiB x 4.
-LOAD_PIECE = 8 * 1024 * 1024
+#: at 1.6 GB whatever streams into it. Measured on 2 cores, `glamkg load` of bench_load.py's 100,000 rows
+#: streamed (kg.load.stream, 4.8 million triples; 2026-12-05, the load's own seconds after its imports, two runs
+#: each): pieces of 8 MiB 25.7-26.7 s, 16 MiB 25.0-25.1, 24 MiB 22.7-23.6, 32 MiB 22.6-23.0, 48 MiB 23.9-24.1
+#: (the closing compaction longer); peaks 0.66, 0.80, 0.91-0.94, 0.95-0.99, 1.08-1.09 GB. The loader alone on the
+#: same triples (no conversion beside it) is fastest with smaller pieces (8 MiB x 4: 15.5 s with ``optimize``,
+#: 24 MiB x 4: 17.2 s), but in a load the conversion competes with every call's threads.
+LOAD_PIECE = 24 * 1024 * 1024
 #: Pieces bulk-loaded at the same time (each call is one thread of Oxigraph's loader).
 LOAD_THREADS = 4
 
@@ -227,8 +227,8 @@ def _pieces(parts: Iterable[bytes]) -> Iterable[bytes]:
     buf: list[bytes] = []
     size = 0
     for part in parts:
-        if len(part) > LOAD_PIECE and buf:  # a large part: what is held first, as a piece of its own
-            yield b"".join(buf)
+        if buf and size + len(part) > LOAD_PIECE:  # what is held first, as a piece of its own (a copy only to join)
+            yield buf[0] if len(buf) == 1 else b"".join(buf)
             buf, size = [], 0
         while len(part) > LOAD_PIECE:  # then the part, split at the last line end before the limit
             cut = part.rfind(b"\n", 0, LOAD_PIECE) + 1 or len(part)
@@ -237,7 +237,7 @@ def _pieces(parts: Iterable[bytes]) -> Iterable[bytes]:
         buf.append(part)
         size += len(part)
         if size >= LOAD_PIECE:
-            yield b"".join(buf)
+            yield buf[0] if len(buf) == 1 else b"".join(buf)
             buf, size = [], 0
     if size:
-        yield b"".join(buf)
+        yield buf[0] if len(buf) == 1 else b"".join(buf)
