@@ -64,9 +64,10 @@ fresh.flush()
 
 #: ``glamkg load`` (the CLI's own ``main``, argv after the script) with its parts timed inside the process: a
 #: streamed load (kg.load.stream: a sheet of new rows into an empty store) reads, maps, reconciles, checks, plans,
-#: converts and bulk-loads the sheet a chunk at a time (``stream``, its first rows read before it); the whole-sheet path prepares (read,
-#: map, reconcile, check, plan) then writes (convert and bulk-load into the store's copy, swap); then the closing
-#: compaction (with the derived tables beside it); the last line printed is their JSON.
+#: converts and bulk-loads the sheet a chunk at a time (``stream``, its first rows read before it); the
+#: whole-sheet path prepares (read, map, reconcile, check, plan) then writes (convert and bulk-load into the store's
+#: copy, swap); then the closing compaction (with the derived tables beside it); the last line printed is their
+#: JSON.
 PHASES = """
 import json, sys, time
 started = time.perf_counter()
