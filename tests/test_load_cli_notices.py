@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from kg.cli import main
+from kg.store import Store
 
 SHEET = (
     "id,label_en,instance_of,country,website\n"
@@ -129,3 +130,30 @@ def test_sheet_names_a_missing_sheet_and_lists_the_workbooks_sheets(
     assert "dry run: created 1" in captured.out
     assert "not read" not in captured.err and "warning" not in captured.err, captured.err
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "streamed"])
+def test_sheet_on_a_csv_file_is_refused_not_ignored(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                    dry_run: bool) -> None:
+    """A CSV has no worksheets: `--sheet` with one is an error saying so (before, it was ignored without a word),
+    on the whole-sheet path and on the streamed one (a sheet large enough, an empty store); nothing is written."""
+    from kg.load import stream
+
+    src = tmp_path / "musea.csv"
+    src.write_text("label_en,instance_of,country\n" + "".join(f"Museum {i},museum,Q55\n" for i in range(30)),
+                   encoding="utf-8")
+    store = tmp_path / "s"
+    mp = pytest.MonkeyPatch()
+    mp.setattr(stream, "MIN_ROWS", 10)
+    try:
+        args = ["load", str(src), "--kind", "institution", "--store", str(store), "--shacl-limit", "0",
+                "--sheet", "Musea", *(["--dry-run"] if dry_run else [])]
+        assert main(args) == 2
+    finally:
+        mp.undo()
+    err = " ".join(capsys.readouterr().err.split())
+    assert "--sheet 'Musea' names a worksheet, but this is a text file (CSV/TSV)" in err, err
+    assert "hint: leave out --sheet" in err
+    if store.exists():  # a new store is removed after a failed load; none is left with data
+        with Store.open(store, read_only=True) as st:
+            assert st.is_empty()

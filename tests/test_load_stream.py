@@ -13,6 +13,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
+from test_load_columns import institution_rows, mapping_for, sorted_export, write_sheet
 
 from kg.cli import main
 from kg.load import load, pipeline, stream
@@ -22,7 +23,6 @@ from kg.load.targets.store import StoreTarget
 from kg.rdf import conversion
 from kg.store import Store, raw
 from kg.store.store import _META_NS, META_GRAPH
-from tests.test_load_columns import institution_rows, mapping_for, sorted_export, write_sheet
 
 N = 130
 

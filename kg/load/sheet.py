@@ -296,8 +296,16 @@ def _other_delimiter(cells: Sequence[str], width: int, delimiter: str) -> tuple[
     return None
 
 
-def open_rows(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None
-              ) -> tuple[Sheet, Iterator[Row]] | None:
+def _no_sheet(name: str, sheet_name: str | None) -> None:
+    """A worksheet named for a text file: refused (a CSV or TSV file has no worksheets to choose from)."""
+    if sheet_name is not None:
+        raise InputError(_("{name}: --sheet {sheet!r} names a worksheet, but this is a text file (CSV/TSV) with no "
+                           "worksheets; hint: leave out --sheet, or load the workbook (.xlsx) it came from").format(
+                               name=name, sheet=sheet_name))
+
+
+def open_rows(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None,
+              sheet_name: str | None = None) -> tuple[Sheet, Iterator[Row]] | None:
     """A CSV or TSV file's sheet as far as its header and its rows as they are read (appended to the sheet as they
     are given; its warnings once all are): for a reader that starts on the first rows while the others are read
     (kg.load.stream). None for a workbook (:func:`read_sheet` reads it whole). Raises what :func:`read_sheet`
@@ -307,6 +315,7 @@ def open_rows(path: str | Path, *, encoding: str | None = None, delimiter: str |
         raise InputError(_("{name}: no such file").format(name=str(path)))
     if p.suffix.lower() in XLSX_SUFFIXES or p.suffix.lower() == ".xls":
         return None
+    _no_sheet(str(path), sheet_name)
     return _open_csv(p, str(path), encoding, delimiter)
 
 
@@ -333,4 +342,5 @@ def read_sheet(
         raise InputError(_("{name}: expected CSV, TSV or XLSX, found the old .xls format; hint: save it as "
                            ".xlsx").format(
                              name=name))
+    _no_sheet(name, sheet_name)
     return _read_csv(p, name, encoding, delimiter)

@@ -66,7 +66,8 @@ def load(
         return pipeline.load(path, mapping, target, dry_run=dry_run, plan_out=plan_out, progress=progress, **options)
     with pipeline.no_cyclic_gc():
         progress.phase("reading", 0)
-        opened = open_rows(path, encoding=options.get("encoding"), delimiter=options.get("delimiter"))
+        opened = open_rows(path, encoding=options.get("encoding"), delimiter=options.get("delimiter"),
+                           sheet_name=options.get("sheet_name"))
         if opened is None:  # a workbook: read whole
             sheet: Sheet = read_sheet(Path(path), sheet_name=options.get("sheet_name"))
             rows: Iterator[Any] = iter(())
