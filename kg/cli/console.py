@@ -95,6 +95,12 @@ def quiet() -> bool:
     return logging.getLogger("kg").level >= logging.ERROR
 
 
+def notice(text: str, **options: Any) -> None:
+    """A notice on :data:`err` (what was written where, a note), unless :func:`quiet`: ``-q`` leaves errors only."""
+    if not quiet():
+        err.print(text, **options)
+
+
 def warn(text: str) -> None:
     """A warning on :data:`err` (the work goes on: a notice), unless :func:`quiet`."""
     if not quiet():

@@ -91,7 +91,7 @@ def up(
     wrote = False
     with Store.open(path) as st:
         if _has_institutions(st):
-            err.print(_("store {path} already holds institutions: not writing demo data").format(path=path),
+            console.notice(_("store {path} already holds institutions: not writing demo data").format(path=path),
                       highlight=False, soft_wrap=True)
         else:
             workers = kg_demo.default_workers(institutions)
@@ -100,7 +100,7 @@ def up(
                 rep = kg_demo.write_demo(
                     st, institutions=institutions, seed=seed, workers=workers, progress=bar.advance
                 )
-            err.print(
+            console.notice(
                 _("wrote SYNTHETIC demo data to {path}: {institutions} institutions, {partnerships} partnerships, "
                   "{contributions} contributions in {seconds} s").format(
                     path=path, institutions=f"{rep.institutions:,}", partnerships=f"{rep.partnerships:,}",

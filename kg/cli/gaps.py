@@ -412,7 +412,7 @@ def demo(
     # into an empty store when it has them, else read back through the engine
     if rep.map_parts is None or derivation.build_from_parts(path, written, rep.map_parts, beside) is None:
         derivation.refresh(path)
-    err.print(
+    console.notice(
         _("wrote SYNTHETIC demo data to {path}: {institutions} institutions in {countries} countries, "
           "{partners} partner organisations, {partnerships} partnerships, {contributions} contributions "
           "(created {created}, updated {updated}, unchanged {unchanged}) in {seconds} s").format(

@@ -263,7 +263,7 @@ def run(
     fmt = _format(fmt, output)
     saved = query.resolve_query(name)  # a WDQS #title: / #defaultView: is a comment; the title is shown
     if saved.note:
-        console.err.print(_("note: {note}").format(note=saved.note), highlight=False, markup=False)
+        console.notice(_("note: {note}").format(note=saved.note), highlight=False, markup=False)
     if output is not None and _file(output):  # every file is checked before the query runs
         outfile.check(output)
         outfile.check(sidecar(output), what="provenance file")

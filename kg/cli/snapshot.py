@@ -40,7 +40,7 @@ def snapshot(
     if list_:
         df = history.snapshots(target)
         if df.empty:
-            console.err.print(_("no snapshots yet in {path}: take one with `glamkg snapshot`").format(path=target),
+            console.notice(_("no snapshots yet in {path}: take one with `glamkg snapshot`").format(path=target),
                               highlight=False)
             return
         for row in df.to_dict("records"):
@@ -55,7 +55,7 @@ def snapshot(
     day = asof.parse_date(as_of) if as_of is not None else None
     with Store.open(path, read_only=True, create=False) as st:
         snap, rows = kg_snapshot.take(st, store_path=path, as_of=day, history_path=target)
-    console.err.print(
+    console.notice(
         ngettext("snapshot {id}: {rows} metric as of {as_of} (store generation {generation}{dataset}) appended to "
                  "{path}",
                  "snapshot {id}: {rows} metrics as of {as_of} (store generation {generation}{dataset}) appended to "

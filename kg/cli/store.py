@@ -144,7 +144,7 @@ def export(
         with outfile.opened(target, what="export file") as fh:
             st.export(fh, format=format.value)
         if output is not None and not outfile.is_stdout(output):
-            console.err.print(_("wrote {path}").format(path=output), highlight=False)
+            console.notice(_("wrote {path}").format(path=output), highlight=False)
 
 
 def rdf(
