@@ -162,3 +162,42 @@ def test_the_cli_streams_a_large_sheet_and_reports_it_as_before(tmp_path: Path, 
     assert "plan:" in out  # the preview lists the planned items
     with Store.open(store) as st:
         assert len(list(st.query("SELECT ?i WHERE { ?i <http://www.w3.org/2000/01/rdf-schema#label> ?l }"))) >= N
+
+
+def test_a_workbook_streams_too(tmp_path: Path, streamed: list[Any]) -> None:
+    """An XLSX sheet (read whole, then streamed): the same store as the whole-sheet path."""
+    import openpyxl
+
+    header, rows = institution_rows(N)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Musea"
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    src = tmp_path / "musea.xlsx"
+    wb.save(src)
+    mapping = mapping_for("institution", tmp_path)
+    new, new_lines, _ = _load(load, src, mapping, tmp_path / "a")
+    assert len(streamed) == 1 and streamed[0] is not None and streamed[0] is not stream._Stop
+    old, old_lines, _ = _load(pipeline.load, src, mapping, tmp_path / "b")
+    assert new_lines == old_lines and len(new_lines) > 40 * N
+    assert new.report.counts() == old.report.counts()
+
+
+def test_a_cli_load_that_stops_leaves_no_store_where_there_was_none(tmp_path: Path, streamed: list[Any],
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A bad cell in the last chunk of a streamed CLI load into a new store: the problem is reported (file, row,
+    column), exit 2, and nothing is left behind: no store, no snapshots, no lock files."""
+    header, rows = institution_rows(N)
+    rows[N - 3][header.index("coordinates")] = "95,10"
+    src = write_sheet(tmp_path / "i.csv", header, rows)
+    mapping_for("institution", tmp_path)
+    store = tmp_path / "data" / "s"
+    store.parent.mkdir()
+    assert main(["load", str(src), "-m", str(tmp_path / "institution.yaml"), "--store", str(store),
+                 "--shacl-limit", "0", "-q"]) == 2
+    assert streamed == [stream._Stop]
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"row {N - 1}, column 'coordinates'" in err and "nothing was written" in err, err
+    assert list(store.parent.iterdir()) == []

@@ -524,6 +524,9 @@ def _remove_new_store(path: Path) -> None:
     if (path / "CURRENT").is_file():
         shutil.rmtree(path, ignore_errors=True)
         shutil.rmtree(snapshots.folder(path), ignore_errors=True)
+    if not path.exists():  # nor the lock files of a store that is not there (a write that began and was undone)
+        for suffix in (".lock", ".gate.lock", ".readers.lock"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 def template(

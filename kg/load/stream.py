@@ -33,7 +33,7 @@ from kg.load.mapping import Mapping as ColumnMapping
 from kg.load.newrows import NewRows
 from kg.load.plan import Plan
 from kg.load.reconcile import Index, Reconciler
-from kg.load.sheet import Sheet, open_rows, read_sheet
+from kg.load.sheet import XLSX_SUFFIXES, Sheet, open_rows, read_sheet
 from kg.load.targets.base import Target
 from kg.load.validate import check_rows
 from kg.progress import SILENT, Progress
@@ -153,10 +153,7 @@ def _stream(p: Path, sheet: Sheet, rows: Iterator[Any], mapping: ColumnMapping, 
         if mapping.sheet_problems(sheet, specs):  # the whole sheet read: its columns' number format
             raise _Stop
 
-    try:  # the rows to come, for the progress bar: about one a line (a cell may span lines)
-        progress.phase("loading", max(p.read_bytes().count(b"\n") - 1, len(sheet.rows)))
-    except OSError:
-        progress.phase("loading", 0)
+    progress.phase("loading", max(_lines(p) - 1, len(sheet.rows)))
     try:
         report = target.write_stream(parts(), created, url)
     except _Stop:
@@ -170,3 +167,18 @@ def _stream(p: Path, sheet: Sheet, rows: Iterator[Any], mapping: ColumnMapping, 
     if shacl_limit >= 0:
         warnings.append(pipeline.shacl_skipped(n_rows, shacl_limit))
     return pipeline.LoadResult(pipeline.Prepared(plan, n_rows, list(sheet.columns), warnings), report)
+
+
+def _lines(p: Path) -> int:
+    """The lines of a text file, read a block at a time (the rows to come, for the progress bar: about one a line,
+    a cell may span lines); 0 for a workbook or a file that cannot be read again."""
+    if p.suffix.lower() in XLSX_SUFFIXES:  # read whole already: its rows are known
+        return 0
+    n = 0
+    try:
+        with p.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                n += block.count(b"\n")
+    except OSError:
+        return 0
+    return n
