@@ -178,6 +178,17 @@ def test_coordinate_forms() -> None:
         m.coordinate("95,4")
 
 
+def test_a_point_that_is_not_two_numbers_is_a_located_problem(tmp_path: Path) -> None:
+    """``Point(abc def)`` raised decimal.InvalidOperation (not a ValueError): the load stopped with a traceback
+    instead of naming the cell."""
+    s = sheet(tmp_path, "label_en,instance_of,country,coordinates\nA,museum,Q55,Point(abc def)\n")
+    rows, problems, _ = Mapping.default("institution").map_sheet(s)
+    (p,) = problems
+    assert (p.row, p.column) == (2, "coordinates")
+    assert "Point(longitude latitude)" in p.hint + p.found + p.expected
+    assert rows[0].values("P625") == []
+
+
 def test_half_a_coordinate_is_a_problem(tmp_path: Path) -> None:
     s = sheet(tmp_path, "label_en,lat,lon\nA,52.1,\n")
     mapping = Mapping.from_dict(

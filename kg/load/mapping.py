@@ -30,7 +30,6 @@ the way OpenRefine's schema alignment does (see docs/loading.md for the full for
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sys
 from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
@@ -45,7 +44,7 @@ import yaml
 from kg.errors import InputError, read_text
 from kg.i18n import _
 from kg.load.cells import cell_problem, formula_problem
-from kg.load.numbers import LOCALES, BelowMinimum, NumberFormatError, parse_number
+from kg.load.numbers import LOCALES, BelowMinimum, NumberFormatError, parse_coordinate, parse_number
 from kg.load.problems import Problem, did_you_mean, unknown_property
 from kg.load.reconcile_settings import settings as reconcile_settings
 from kg.load.sheet import Cell, Sheet, split_values
@@ -654,23 +653,7 @@ class Mapping:
         return Time(cast(str, from_excel(number, self._epoch).date()))
 
     def coordinate(self, cell: Cell) -> Coordinate:
-        text = _text(cell)
-        m = re.match(r"^\s*Point\(\s*(\S+)\s+(\S+)\s*\)\s*$", text, re.IGNORECASE)
-        if m:
-            lon, lat = m.group(1), m.group(2)
-            return Coordinate(cast(float, Decimal(lat)), cast(float, Decimal(lon)))
-        seps = ([","] if self.decimal != "," else []) + [";", "/", None]
-        for sep in seps:
-            parts = [x.strip() for x in (text.split(sep) if sep else text.split())]
-            if len(parts) != 2:
-                continue
-            try:
-                lat_d = parse_number(parts[0], self.decimal, "")
-                lon_d = parse_number(parts[1], self.decimal, "")
-            except (ValueError, InvalidOperation):
-                continue
-            return Coordinate(cast(float, str(lat_d)), cast(float, str(lon_d)))
-        raise ValueError(_("not two numbers"))
+        return parse_coordinate(_text(cell), self.decimal)
 
 
 def _text(cell: Cell) -> str:

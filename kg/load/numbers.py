@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
-from typing import Any
+from decimal import Decimal, InvalidOperation
+from typing import Any, cast
 
 from kg.i18n import N_, _, ngettext
 from kg.load.problems import Problem
+from kg.model.values import Coordinate
 
 
 class NumberFormatError(ValueError):
@@ -134,3 +135,32 @@ def parse_number(text: str, decimal: str = ".", thousands: str = "") -> Decimal:
     if not int_part.isdigit() or (frac and not frac.isdigit()) or (decimal in t and not frac):
         raise ValueError(_("not a number"))
     return Decimal(f"{sign}{int_part}.{frac}" if frac else f"{sign}{int_part}")
+
+
+_POINT = re.compile(r"^\s*Point\(\s*(\S+)\s+(\S+)\s*\)\s*$", re.IGNORECASE)
+#: what may separate a coordinate's latitude from its longitude in one cell (not a comma where it is the decimal)
+_COORDINATE_SEPARATORS = (",", ";", "/", None)
+
+
+def parse_coordinate(text: str, decimal: str = ".") -> Coordinate:
+    """A coordinate written in one cell: ``Point(longitude latitude)`` (WKT, as the query service writes it) or
+    the latitude and the longitude separated by a comma (unless it is the ``decimal``), a semicolon, a slash or
+    spaces. Raises ValueError (InputError: a number out of range)."""
+    m = _POINT.match(text) if "(" in text else None
+    if m:
+        try:
+            lon, lat = Decimal(m.group(1)), Decimal(m.group(2))
+        except InvalidOperation:
+            raise ValueError(_("expected Point(longitude latitude) with two numbers")) from None
+        return Coordinate(cast(float, lat), cast(float, lon))
+    for sep in _COORDINATE_SEPARATORS if decimal != "," else _COORDINATE_SEPARATORS[1:]:
+        parts = [x.strip() for x in (text.split(sep) if sep else text.split())]
+        if len(parts) != 2:
+            continue
+        try:
+            lat_d = parse_number(parts[0], decimal, "")
+            lon_d = parse_number(parts[1], decimal, "")
+        except (ValueError, InvalidOperation):
+            continue
+        return Coordinate(cast(float, str(lat_d)), cast(float, str(lon_d)))
+    raise ValueError(_("not two numbers"))

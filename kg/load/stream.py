@@ -148,7 +148,7 @@ def _stream(p: Path, sheet: Sheet, rows: Iterator[Any], mapping: ColumnMapping, 
                 raise _Stop
             created.extend(new.ids)
             yield from columns.ntriples_parts_with(new, derivation.MAP_PREDICATES, written=written)
-            new.converted = {}  # the chunk's converted values: its deferred items rebuild entities from its rows
+            new.converted, new.held = {}, {}  # its deferred items rebuild entities from its rows
             progress.advance(len(new.ids))
         if mapping.sheet_problems(sheet, specs):  # the whole sheet read: its columns' number format
             raise _Stop

@@ -171,28 +171,49 @@ def value_node(value: Value, datatype: str) -> Node:
     return (False, repr(value), "")
 
 
-_DATATYPES: dict[str, str] = {}  # property id -> its model datatype ("" outside the model); the model is fixed
+#: property id -> (its wdt: path, its model datatype or "" outside the model); the model is fixed
+_PATHS: dict[str, tuple[str, str]] = {}
+_TIME_NODES: dict[Time, Node] = {}  # the dates of a load: few distinct ones, each written as a node once
+_NODES_KEPT = 65_536
+_NO_NODES: list[tuple[Node, Value | str, str | None]] = []  # read only
 
 
 def row_nodes(row: MappedRow) -> dict[str, list[tuple[Node, Value | str, str | None]]]:
     """Path IRI -> [(node, value, column)] for one row."""
-    m = model()
     out: dict[str, list[tuple[Node, Value | str, str | None]]] = {}
-    for lang, text in row.labels.items():
-        out.setdefault(RDFS_LABEL, []).append(((False, text, "@" + lang), text, row.columns.get(f"label:{lang}")))
-    for lang, text in row.descriptions.items():
-        out.setdefault(SCHEMA_DESCRIPTION, []).append(
-            ((False, text, "@" + lang), text, row.columns.get(f"description:{lang}"))
-        )
+    if row.labels:
+        out[RDFS_LABEL] = [((False, text, "@" + lang), text, row.columns.get(f"label:{lang}"))
+                           for lang, text in row.labels.items()]
+    if row.descriptions:
+        out[SCHEMA_DESCRIPTION] = [((False, text, "@" + lang), text, row.columns.get(f"description:{lang}"))
+                                   for lang, text in row.descriptions.items()]
     for c in row.claims:
-        if c.value is SOMEVALUE or c.value is NOVALUE:  # "unknown value": a link to the property (shapes.UNKNOWN_VALUE)
-            out.setdefault(UNKNOWN_VALUE, []).append(((True, WDT + c.pid, ""), c.value, c.column))
+        v = c.value
+        if v is SOMEVALUE or v is NOVALUE:  # "unknown value": a link to the property (shapes.UNKNOWN_VALUE)
+            out.setdefault(UNKNOWN_VALUE, []).append(((True, WDT + c.pid, ""), v, c.column))
             continue
-        dtype = _DATATYPES.get(c.pid)
-        if dtype is None:
-            p = m.prop_by_id(c.pid)
-            dtype = _DATATYPES[c.pid] = p.datatype if p else ""
-        out.setdefault(WDT + c.pid, []).append((value_node(c.value, dtype), c.value, c.column))
+        known = _PATHS.get(c.pid)
+        if known is None:
+            p = model().prop_by_id(c.pid)
+            known = _PATHS[c.pid] = (WDT + c.pid, p.datatype if p else "")
+        path, dtype = known
+        kind = type(v)
+        node: Node | None
+        if isinstance(v, ItemRef) and kind is ItemRef:  # the commonest kinds first, as value_node makes them
+            node = (True, WD + v.id, "")
+        elif isinstance(v, Time) and kind is Time:
+            node = _TIME_NODES.get(v)
+            if node is None:
+                node = value_node(v, dtype)
+                if len(_TIME_NODES) < _NODES_KEPT:
+                    _TIME_NODES[v] = node
+        else:
+            node = value_node(v, dtype)
+        vals = out.get(path)
+        if vals is None:
+            out[path] = [(node, v, c.column)]
+        else:
+            vals.append((node, v, c.column))
     return out
 
 
@@ -254,13 +275,14 @@ def check_rows(
                       "the header and the mapping").format(mapping=mapping or _("a mapping file")),
                 )
             )
+    # per rule what each row needs of it: the rules of absent paths were said once for the file
+    active = [(r, r.path, r.path in kr.unknowable, r.max_count, _checks_nodes(r))
+              for r in kr.properties if r.path not in absent]
     for row in rows:  # each row's nodes are made, checked and dropped: memory stays flat however many rows
         nodes = row_nodes(row)
-        for r in kr.properties:
-            if r.path in absent:
-                continue
-            vals = nodes.get(r.path, [])  # the problem's column is looked up only for a problem
-            if r.path in kr.unknowable and not vals and not _unknown(nodes, r.path):
+        for r, path, unknowable, max_count, checks_nodes in active:
+            vals = nodes.get(path, _NO_NODES)  # the problem's column is looked up only for a problem
+            if unknowable and not vals and not _unknown(nodes, path):
                 problems.append(
                     Problem(
                         file,
@@ -285,7 +307,7 @@ def check_rows(
                     )
                 )
                 continue
-            if r.max_count is not None and len(vals) > r.max_count:
+            if max_count is not None and len(vals) > max_count:
                 problems.append(
                     Problem(
                         file,
@@ -296,7 +318,7 @@ def check_rows(
                         _("keep one value in the cell"),
                     )
                 )
-            for node, value, vcol in vals:
+            for node, value, vcol in vals if checks_nodes else _NO_NODES:
                 why, bad = _node_problem(r, node)
                 if bad:
                     found = _show(value)
@@ -358,6 +380,12 @@ def _column_for(row: MappedRow, r: PropertyRule) -> str:
         return next((c for k, c in row.columns.items() if k.startswith("description:")), "description_en")
     pid = r.path.removeprefix(WDT)
     return row.columns.get(pid, r.name or pid)
+
+
+def _checks_nodes(r: PropertyRule) -> bool:
+    """Whether ``r`` constrains each value (:func:`_node_problem` finds nothing otherwise)."""
+    return bool(r.node_kind or r.datatype or r.allowed is not None or r.pattern is not None
+                or r.min_inclusive is not None)
 
 
 def _node_problem(r: PropertyRule, node: Node) -> tuple[str, str]:

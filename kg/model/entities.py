@@ -132,13 +132,9 @@ def _resolve_prop(prop: Any, b: _Builder) -> tuple[str, str | None]:
 _GUID_PREFIX = GUID_NAMESPACE.bytes
 #: the hex digit of a uuid's variant (RFC 4122: its two high bits 10) made from the digest's digit there
 _VARIANT = {c: "89AB"[int(c, 16) & 3] for c in "0123456789ABCDEF"}
+_sha1 = hashlib.sha1
 
 
-def _uuid5_upper(name: str, _sha1: Any = hashlib.sha1) -> str:
-    """``str(uuid.uuid5(GUID_NAMESPACE, name)).upper()``, without building UUID objects: the SHA-1 digest's first
-    32 hex digits, the version digit 5 and the variant's digit set in them."""
-    h = _sha1(_GUID_PREFIX + name.encode("utf-8")).hexdigest().upper()
-    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
 def statement_id(entity_id: str, snak_hashes: Sequence[str], repeat: int = 0) -> str:
@@ -149,8 +145,14 @@ def statement_id(entity_id: str, snak_hashes: Sequence[str], repeat: int = 0) ->
 
 def statement_uuid(key: str, repeat: int = 0) -> str:
     """The ``<uuid5>`` of :func:`statement_id` from its key, ``<entity id>|<main snak hash>[|<qualifier hash>...]``
-    (for writers that build the key themselves: kg.rdf.columns, once per statement of a load)."""
-    return _uuid5_upper(key if repeat == 0 else f"{key}#{repeat}")
+    (for writers that build the key themselves: kg.rdf.columns, once per statement of a load).
+
+    ``str(uuid.uuid5(GUID_NAMESPACE, key)).upper()`` without building UUID objects: the SHA-1 digest's first 32 hex
+    digits, the version digit 5 and the variant's digit set in them."""
+    if repeat:
+        key = f"{key}#{repeat}"
+    h = _sha1(_GUID_PREFIX + key.encode("utf-8")).hexdigest().upper()
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
 class _Builder:

@@ -250,9 +250,10 @@ def _number(value: object, what: str) -> float:
 
 def _decimals(value: object) -> int:
     text = str(value)
-    if "e" in text.lower():
+    if "e" in text or "E" in text:
         return 6
-    return len(text.split(".", 1)[1]) if "." in text else 0
+    dot = text.find(".")
+    return len(text) - dot - 1 if dot >= 0 else 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,7 +40,7 @@ _ID_CLASSES = {
 
 
 def _blen(s: str) -> int:
-    return len(s.encode("utf-8"))
+    return len(s) if s.isascii() else len(s.encode("utf-8"))
 
 
 def php_custom(cls: str, data: str) -> str:
@@ -66,7 +66,10 @@ def php_float(x: float) -> str:
     """PHP's ``(string)$float`` (14 significant digits): what Wikibase writes into RDF and globe hashes."""
     x = float(x)
     r = repr(x)
-    # Fast path: a plain repr with at most 14 significant digits is already PHP's form.
+    # Fast path: a plain repr with at most 14 significant digits is already PHP's form. Python writes floats
+    # from 1e-4 to 1e16 without an exponent, with a dot: 15 characters or fewer hold at most 14 digits.
+    if len(r) <= 15 and "e" not in r and "n" not in r:
+        return r[:-2] if r.endswith(".0") else r
     fast = "e" not in r and "n" not in r and (x == 0 or abs(x) >= 1e-4)
     if fast and len(r.replace("-", "").replace(".", "").lstrip("0")) <= 14:
         return r[:-2] if r.endswith(".0") else r
@@ -201,8 +204,13 @@ def snak_hash(snaktype: str, pid: str, value_type: str | None = None, value: Any
     if snaktype == "novalue":
         return sha1(php_custom(_NO_SNAK, pid))
     assert value_type is not None
-    data = f"a:2:{{i:0;{php_string(pid)}i:1;{datavalue_serialization(value_type, value)}}}"
+    data = f"a:2:{{i:0;{_php_pid(pid)}i:1;{datavalue_serialization(value_type, value)}}}"
     return sha1(php_custom(_VALUE_SNAK, data))
+
+
+@functools.lru_cache(maxsize=4096)
+def _php_pid(pid: str) -> str:
+    return php_string(pid)
 
 
 def reference_hash(snak_hashes: Iterable[str]) -> str:

@@ -87,6 +87,9 @@ class NewItems:
     #: (property id, value type, value) -> the converted value; filled by :func:`check` for the values many rows
     #: share (:data:`_SHARED`), the others are converted again as they are written
     converted: dict[tuple[str, type, Any], _Value] = field(default_factory=dict)
+    #: property id -> per item its values converted, as :attr:`claims` holds them: filled by :func:`check` with
+    #: ``keep_all`` (every value of a few thousand items kept for the write, no lookup by value)
+    held: dict[str, list[Any]] = field(default_factory=dict)
     checked: bool = False
 
 
@@ -123,6 +126,13 @@ def _value(pid: str, value: Any, nt: NtTerms, *, check: bool = False) -> _Value 
     dt = _datatype(pid, value)
     if dt is None:
         raise Unsupported(f"a value of {pid} whose datatype is not known: {value!r}")
+    if type(value) is values.Coordinate and dt == "globe-coordinate" and value.globe == GLOBE_EARTH:
+        # one per row as a rule: what datavalue and dv.parse give of it, without them (a Coordinate is checked as it
+        # is made: latitude, longitude and a precision > 0 as floats, its globe an IRI)
+        if check:
+            return None
+        raw = {"latitude": value.lat, "longitude": value.lon, "precision": value.precision, "globe": GLOBE_EARTH}
+        return _earth_point(wbhash.snak_hash("value", pid, "globecoordinate", raw), raw, nt)
     v = values.coerce(value, dt)
     if type(v) is str:  # the string datatypes: kg.rdf.datavalues.parse gives a string value back as it is
         term = dv.simple_term(dt, v, nt, None, pid, truncate=dt in _TEXT_DATATYPES)
@@ -236,21 +246,35 @@ def check(items: NewItems, *, keep_all: bool = False) -> list[tuple[int, str]]:
             if s.get("snaktype") != "value":
                 raise Unsupported("a reference with an unknown or no value")
     conv = items.converted
+
+    def convert(i: int, pid: str, v: Any) -> _Value | None:
+        shared = isinstance(v, _SHARED)
+        if shared:
+            key = (pid, type(v), v)
+            held = conv.get(key)
+            if held is not None:
+                return held
+        try:
+            if shared:
+                held = conv[key] = _value(pid, v, nt)
+                return held
+            if keep_all:  # one per row as a rule: kept beside its item, not looked up by value
+                return _value(pid, v, nt)
+            _value(pid, v, nt, check=True)  # converted again as it is written: here only what can raise
+        except EntityError as e:  # from kg.rdf: names the property already
+            bad(i, str(e))
+        except (InputError, ValueError) as e:  # from kg.model.values, as to_json words it
+            bad(i, f"value: {e}", pid)
+        return None
+
     for pid, column in items.claims.items():
+        if keep_all:
+            items.held[pid] = [None if vals is None else [convert(i, pid, v) for v in vals] if type(vals) is list
+                               else convert(i, pid, vals) for i, vals in enumerate(column)]
+            continue
         for i, vals in enumerate(column):
             for v in each(vals):
-                key = (pid, type(v), v)
-                if key in conv:
-                    continue
-                try:
-                    if keep_all or isinstance(v, _SHARED):
-                        conv[key] = _value(pid, v, nt)
-                    else:  # converted again as it is written: here only what can raise
-                        _value(pid, v, nt, check=True)
-                except EntityError as e:  # from kg.rdf: names the property already
-                    bad(i, str(e))
-                except (InputError, ValueError) as e:  # from kg.model.values, as to_json words it
-                    bad(i, f"value: {e}", pid)
+                convert(i, pid, v)
     items.checked = True
     return found
 
@@ -299,7 +323,8 @@ def ntriples_parts_with(
     # after a statement node: its rank, best rank and reference link
     ranked, best_rank, from_ref = f" {rank} {normal} .\n", f" {a} {best} .\n", f" {derived} {rnode} .\n"
     props = [
-        (pid, column, nt.pred("wdt", pid), nt.pred("p", pid), nt.pred("ps", pid), nt.pred("psv", pid))
+        (pid, column, items.held.get(pid), nt.pred("wdt", pid), nt.pred("p", pid), nt.pred("ps", pid),
+         nt.pred("psv", pid))
         for pid, column in items.claims.items()
     ]
     terms = [
@@ -307,7 +332,7 @@ def ntriples_parts_with(
         for what, pred in _TERM_FIELDS
         for lang, column in getattr(items, what).items()
     ]
-    wanted = {pid for pid, _column, wdt, *_ in props if wdt[1:-1] in predicates}
+    wanted = {pid for pid, _column, _held, wdt, *_ in props if wdt[1:-1] in predicates}
     conv = items.converted
     first = True
     for start in range(0, len(items.ids), chunk):
@@ -316,25 +341,48 @@ def ntriples_parts_with(
         first = False
         for i in range(start, min(start + chunk, len(items.ids))):
             eid = items.ids[i]
-            e = f"<{vocab.entity_iri(eid)}>"
-            stmt = f"<{vocab.statement_ns(eid)}{eid}-"
+            iri = vocab.entity_iri(eid)
+            e = f"<{iri}>"
+            stmt = f"<{iri[:len(iri) - len(eid)]}statement/{eid}-"  # the entity's own base: Vocabulary.statement_ns
             for pred, lang, column, keep in terms:
                 texts = column[i]
                 if texts is None:
                     continue
-                for text in texts if type(texts) is list else (texts,):
+                if type(texts) is not list:
+                    line = f"{e} {pred} {dv.text_literal(truncate_text(texts), lang, nt)} .\n"
+                    out.append(line)
+                    if keep:
+                        kept.append(line)
+                    continue
+                for text in texts:
                     out.append(f"{e} {pred} {dv.text_literal(truncate_text(text), lang, nt)} .\n")
                     if keep:
                         kept.append(out[-1])
             n_statements = n_identifiers = 0
-            for pid, column, wdt, p, ps, psv in props:
+            for pid, column, held, wdt, p, ps, psv in props:
                 vals = column[i]
                 if vals is None:
                     continue
+                if type(vals) is not list:  # one value (most): one statement, numbered 0
+                    val = held[i] if held is not None else conv.get((pid, type(vals), vals)) or _value(pid, vals, nt)
+                    n_statements += 1
+                    n_identifiers += val.identifier
+                    s = f"{stmt}{statement_uuid(f'{eid}|{val.hash}')}>"
+                    truthy_line = f"{e} {wdt} {val.term} .\n"
+                    out.append(f"{e} {p} {s} .\n{s}{ranked}{s}{best_rank}{s} {ps} {val.term} .\n{s}{from_ref}")
+                    if val.node is not None:
+                        out.append(f"{s} {psv} {val.node} .\n")
+                        if val.node not in written_nodes:
+                            written_nodes.add(val.node)
+                            out.append(val.node_lines)
+                    out.append(truthy_line)
+                    if pid in wanted:
+                        kept.append(truthy_line)
+                    continue
                 seen: dict[str, int] = {}  # main snak hash -> identical statements before this one
                 truthy: dict[str, None] = {}
-                for v in vals if type(vals) is list else (vals,):
-                    val = conv.get((pid, type(v), v)) or _value(pid, v, nt)  # checked: converts as before
+                for j, v in enumerate(vals):
+                    val = held[i][j] if held is not None else conv.get((pid, type(v), v)) or _value(pid, v, nt)
                     n_statements += 1
                     n_identifiers += val.identifier
                     n = seen.get(val.hash, 0)
