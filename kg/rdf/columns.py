@@ -363,30 +363,21 @@ def ntriples_parts_with(
                 vals = column[i]
                 if vals is None:
                     continue
-                if type(vals) is not list:  # one value (most): one statement, numbered 0
-                    val = held[i] if held is not None else conv.get((pid, type(vals), vals)) or _value(pid, vals, nt)
-                    n_statements += 1
-                    n_identifiers += val.identifier
-                    s = f"{stmt}{statement_uuid(f'{eid}|{val.hash}')}>"
-                    truthy_line = f"{e} {wdt} {val.term} .\n"
-                    out.append(f"{e} {p} {s} .\n{s}{ranked}{s}{best_rank}{s} {ps} {val.term} .\n{s}{from_ref}")
-                    if val.node is not None:
-                        out.append(f"{s} {psv} {val.node} .\n")
-                        if val.node not in written_nodes:
-                            written_nodes.add(val.node)
-                            out.append(val.node_lines)
-                    out.append(truthy_line)
-                    if pid in wanted:
-                        kept.append(truthy_line)
-                    continue
+                many = type(vals) is list  # else one value (most): no identical statements to number
+                converted = held[i] if held is not None else None
                 seen: dict[str, int] = {}  # main snak hash -> identical statements before this one
                 truthy: dict[str, None] = {}
-                for j, v in enumerate(vals):
-                    val = held[i][j] if held is not None else conv.get((pid, type(v), v)) or _value(pid, v, nt)
+                for j, v in enumerate(vals if many else (vals,)):
+                    if converted is not None:
+                        val = converted[j] if many else converted
+                    else:  # checked: converts as before
+                        val = conv.get((pid, type(v), v)) or _value(pid, v, nt)
                     n_statements += 1
                     n_identifiers += val.identifier
-                    n = seen.get(val.hash, 0)
-                    seen[val.hash] = n + 1
+                    n = 0
+                    if many:
+                        n = seen.get(val.hash, 0)
+                        seen[val.hash] = n + 1
                     s = f"{stmt}{statement_uuid(f'{eid}|{val.hash}', n)}>"  # s:Q1-<uuid> of statement_id's Q1$<uuid>
                     truthy[f"{e} {wdt} {val.term} .\n"] = None
                     out.append(f"{e} {p} {s} .\n{s}{ranked}{s}{best_rank}{s} {ps} {val.term} .\n{s}{from_ref}")
