@@ -263,3 +263,28 @@ def test_the_check_finds_what_the_write_would_refuse_in_values_it_does_not_keep(
     assert [i for i, _message in found] == [1]
     assert "P856" in found[0][1]
     assert set(items.converted) == {("P31", ItemRef, ItemRef("Q33506")), ("P31", ItemRef, ItemRef("Q7075"))}
+
+
+def test_a_chunk_checked_with_every_value_kept_writes_what_the_other_check_writes(tmp_path: Path) -> None:
+    """``keep_all`` (a streamed chunk) keeps each item's values converted beside it (``NewItems.held``): the same
+    problems, the same N-Triples; a value the check refused is not written silently (it raises again)."""
+    from kg.errors import InputError
+    from kg.load.pipeline import reference_json, source_snaks
+    from kg.model.values import Coordinate, ItemRef
+
+    def items(url: str) -> columns.NewItems:
+        made = columns.NewItems(ids=["Q1000", "Q1001"], references=reference_json(
+            source_snaks("https://example.org/src", "2024-01-02", None), "institution"))
+        made.labels = {"en": ["A", "B"]}
+        made.claims = {"P856": [url, None], "P625": [Coordinate(52.0, 4.0), Coordinate(-33.5, 151.25)],
+                       "P31": [[ItemRef("Q33506"), ItemRef("Q33506")], ItemRef("Q7075")]}
+        return made
+
+    kept, other = items("https://ok.example/"), items("https://ok.example/")
+    assert columns.check(kept, keep_all=True) == columns.check(other) == []
+    assert set(kept.held) == {"P856", "P625", "P31"} and not other.held
+    assert list(columns.ntriples_parts(kept)) == list(columns.ntriples_parts(other))
+    bad = items("https://[bad/")
+    assert [i for i, _message in columns.check(bad, keep_all=True)] == [0]
+    with pytest.raises(InputError):
+        list(columns.ntriples_parts(bad))

@@ -135,8 +135,6 @@ _VARIANT = {c: "89AB"[int(c, 16) & 3] for c in "0123456789ABCDEF"}
 _sha1 = hashlib.sha1
 
 
-
-
 def statement_id(entity_id: str, snak_hashes: Sequence[str], repeat: int = 0) -> str:
     """The id :func:`to_json` gives a statement of ``entity_id``: ``Q..$<uuid5>`` of the item id and the hashes
     of the main snak then the qualifiers (``repeat``: how many identical statements the item has before it)."""

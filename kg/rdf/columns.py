@@ -370,8 +370,10 @@ def ntriples_parts_with(
                 for j, v in enumerate(vals if many else (vals,)):
                     if converted is not None:
                         val = converted[j] if many else converted
-                    else:  # checked: converts as before
-                        val = conv.get((pid, type(v), v)) or _value(pid, v, nt)
+                    else:
+                        val = conv.get((pid, type(v), v))
+                    if val is None:  # not kept (or refused by the check: raises again here, nothing is written)
+                        val = _value(pid, v, nt)
                     n_statements += 1
                     n_identifiers += val.identifier
                     n = 0
