@@ -272,7 +272,7 @@ def test_a_chunk_checked_with_every_value_kept_writes_what_the_other_check_write
     from kg.load.pipeline import reference_json, source_snaks
     from kg.model.values import Coordinate, ItemRef
 
-    def items(url: str) -> columns.NewItems:
+    def items(url: Any) -> columns.NewItems:
         made = columns.NewItems(ids=["Q1000", "Q1001"], references=reference_json(
             source_snaks("https://example.org/src", "2024-01-02", None), "institution"))
         made.labels = {"en": ["A", "B"]}
@@ -284,7 +284,7 @@ def test_a_chunk_checked_with_every_value_kept_writes_what_the_other_check_write
     assert columns.check(kept, keep_all=True) == columns.check(other) == []
     assert set(kept.held) == {"P856", "P625", "P31"} and not other.held
     assert list(columns.ntriples_parts(kept)) == list(columns.ntriples_parts(other))
-    bad = items("https://[bad/")
+    bad = items(["https://ok.example/", "https://[bad/"])  # a refused value among several of one cell
     assert [i for i, _message in columns.check(bad, keep_all=True)] == [0]
     with pytest.raises(InputError):
         list(columns.ntriples_parts(bad))
