@@ -15,7 +15,7 @@ so ``--runs N`` (default 2) interleaves them: load, floor, load, floor, ... (eac
 into a new folder, the floor's triples from the first load's export). The table gives the best of the runs of
 each, the ratio is best load / best floor, and every run's figures are listed below it.
 
-Then one more load, its parts timed inside the process (:data:`PHASES`: prepare, write, closing compaction, the
+Then one more load, its parts timed inside the process (:data:`PHASES`: stream or prepare and write, closing, the
 rest; ``--no-phases`` skips it), says where the gap to the floor is. ``--profile`` also runs the load in this
 process under cProfile and prints the top functions. ``--write-docs``
 replaces the section between the ``bench_load`` markers of docs/benchmarks.md with the figures, the data and the
@@ -66,8 +66,9 @@ fresh.flush()
 #: streamed load (kg.load.stream: a sheet of new rows into an empty store) reads, maps, reconciles, checks, plans,
 #: converts and bulk-loads the sheet a chunk at a time (``stream``, its first rows read before it); the
 #: whole-sheet path prepares (read, map, reconcile, check, plan) then writes (convert and bulk-load into the store's
-#: copy, swap); then the closing compaction (with the derived tables beside it); the last line printed is their
-#: JSON.
+#: copy, swap); then the store's closing (``kg.store.compaction.on_close``: the derived tables' rows read and the
+#: map's table made from the kept triples, beside the compaction when the store is compacted: not after a streamed
+#: load); the last line printed is their JSON.
 PHASES = """
 import json, sys, time
 started = time.perf_counter()
@@ -76,7 +77,8 @@ import kg.load.stream as stream
 from kg.cli import main
 from kg.load.targets.store import StoreTarget
 from kg.store import compaction
-took = {"stream": 0.0, "prepare": 0.0, "write": 0.0, "compaction": 0.0}
+took = {"stream": 0.0, "prepare": 0.0, "write": 0.0, "closing": 0.0}
+compacted = []
 def timed(name, fn):
     def wrapper(*args, **kwargs):
         start = time.perf_counter()
@@ -88,9 +90,14 @@ def timed(name, fn):
 StoreTarget.write_stream = timed("stream", StoreTarget.write_stream)
 pipeline.prepare = timed("prepare", pipeline.prepare)
 StoreTarget.apply = timed("write", StoreTarget.apply)
-compaction.on_close = timed("compaction", compaction.on_close)
+on_close = timed("closing", compaction.on_close)
+def closing(*args, **kwargs):
+    compacted.append(on_close(*args, **kwargs))
+    return compacted[-1]
+compaction.on_close = closing
 code = main(sys.argv[1:])
 took["total"] = time.perf_counter() - started
+took["compacted"] = float(any(compacted))
 print(json.dumps(took))
 sys.exit(code)
 """
@@ -143,7 +150,9 @@ def _remove_store(store: Path) -> None:
 def phases(src: Path, folder: Path, env: dict[str, str], workers: int | None) -> dict[str, float]:
     """Seconds of each part of one more ``glamkg load`` (:data:`PHASES`), its process's own start-up and exit
     apart: ``stream`` (a streamed load), ``prepare`` and ``write`` (the whole-sheet path),
-    ``compaction``, ``rest`` (everything else after the imports: the mapping read, the derived tables, the report)
+    ``closing`` (the store's close: its compaction if any, the derived tables' reads), ``compacted`` (1.0 if the
+    store was compacted on close), ``rest`` (everything else after the imports: the mapping read, the derived tables
+    written, the report)
     and ``total``."""
     store = folder / "store-phases"
     argv = ["load", str(src), "--kind", "institution", "--store", str(store), "-q"]
@@ -152,7 +161,7 @@ def phases(src: Path, folder: Path, env: dict[str, str], workers: int | None) ->
     _, _, out = timed([sys.executable, "-c", PHASES, *argv], env, folder)
     _remove_store(store)
     took: dict[str, float] = json.loads(out.strip().splitlines()[-1])
-    took["rest"] = took["total"] - sum(v for k, v in took.items() if k != "total")
+    took["rest"] = took["total"] - sum(v for k, v in took.items() if k not in ("total", "compacted"))
     return took
 
 
@@ -249,11 +258,13 @@ def main() -> None:
                 f"prepare (read, map, reconcile, check, plan) {took['prepare']:.1f} s, write (convert and bulk-load "
                 f"into the store's copy) {took['write']:.1f} s")
         text += (f"\nWhere a load's time goes (one more load, its parts timed inside the process, "
-                 f"{took['total']:.1f} s after its imports): {parts}, closing compaction "
-                 f"{took['compaction']:.1f} s (the map's table made beside it), the rest {took['rest']:.1f} s. "
+                 f"{took['total']:.1f} s after its imports): {parts}, the store's closing {took['closing']:.1f} s ("
+                 + ("its compaction, with the derived tables' rows read and the map's table made beside it"
+                    if took.get("compacted") else "not compacted: the derived tables' rows read while the map's "
+                    "table is made from the kept triples") + f"), the rest {took['rest']:.1f} s. "
                  "The load bulk-loads in pieces (memory) while RocksDB's compaction threads run behind it at a "
-                 "lower priority (kg.store.compaction); the closing compaction does what they left. The floor's "
-                 "single call needs none (docs/notes.md, fourteenth session).\n")
+                 "lower priority (kg.store.compaction), leaving the store nearly merged; a streamed load is not "
+                 "compacted again on close (reads measured the same, docs/notes.md, sixteenth session).\n")
     budget = MEMORY_BUDGET_MB.get(args.rows)
     if budget is not None:
         text += (f"\nPeak memory {load_mb:,.0f} MB against the budget of {budget:,} MB for {args.rows:,} rows: "

@@ -169,9 +169,9 @@ def test_the_map_lines_are_found_by_their_predicate_only() -> None:
           '<http://x/u> <http://www.wikidata.org/prop/direct/P1> <http://x/c> .\n'
           '<http://x/u> <http://www.wikidata.org/prop/direct/P625> "Point(1 2)"^^<http://x/wkt> .').encode()
     assert derivation.map_triples(nt) == [
-        (b"<http://x/s>", label.encode(), f'"a> <{label}> b"@en'.encode()),
-        (b"<http://x/u>", b"http://www.wikidata.org/prop/direct/P17", b"<http://x/c>"),
-        (b"<http://x/u>", b"http://www.wikidata.org/prop/direct/P625", b'"Point(1 2)"^^<http://x/wkt>'),
+        ("<http://x/s>", label, f'"a> <{label}> b"@en'),
+        ("<http://x/u>", "http://www.wikidata.org/prop/direct/P17", "<http://x/c>"),
+        ("<http://x/u>", "http://www.wikidata.org/prop/direct/P625", '"Point(1 2)"^^<http://x/wkt>'),
     ]
 
 

@@ -123,7 +123,7 @@ def test_column_triples_equal_the_per_entity_triples(tmp_path: Path, kind: str) 
 
 
 @pytest.mark.parametrize("kind", list(SHEETS))
-def test_the_lines_kept_beside_each_part_are_its_lines_of_those_predicates(tmp_path: Path, kind: str) -> None:
+def test_the_triples_kept_beside_each_part_are_its_triples_of_those_predicates(tmp_path: Path, kind: str) -> None:
     """What the map's table reads beside each part (ntriples_parts_with) is exactly what it would find searching the
     whole part (kg.query.derivation.map_triples): the same triples, in the same order."""
     from kg.query import derivation
@@ -133,10 +133,11 @@ def test_the_lines_kept_beside_each_part_are_its_lines_of_those_predicates(tmp_p
     pairs = list(columns.ntriples_parts_with(plan.columns, derivation.MAP_PREDICATES, chunk=7))
     assert [part for part, _ in pairs] == list(columns.ntriples_parts(plan.columns, chunk=7))
     found = [derivation.map_triples(part) for part, _ in pairs]
-    assert [derivation.map_triples(lines) for _, lines in pairs] == found
+    assert [kept for _, kept in pairs] == found
     assert sum(len(f) for f in found) >= len(rows)  # every item has a label at least
-    assert all(b"/prop/direct/P" in line or b"rdf-schema#label" in line
-               for _, lines in pairs for line in lines.splitlines())
+    assert {p for _, kept in pairs for _s, p, _o in kept} <= derivation.MAP_PREDICATES
+    # and the map's table made from them is the one made by searching the parts
+    assert [derivation.map_part_of(kept) for _, kept in pairs] == [derivation.map_part(part) for part, _ in pairs]
 
 
 def test_the_rich_sheet_has_every_shape_it_claims(tmp_path: Path) -> None:

@@ -440,7 +440,7 @@ def load(
             return
         rep = result.report
         # the plan and the index of the load's rows are not needed any more: their memory (gigabytes at a million
-        # rows) is free again for the derived tables and the closing compaction
+        # rows) is free again for the derived tables and the store's closing
         del result
         from kg.load.reconcile import Index
 
@@ -486,7 +486,7 @@ def load(
             beside = derivation.Beside.make()
             if beside is not None:  # the map's tables from the lines the load kept, made on the free core too
                 beside.also = local.make_map_parts
-            st.while_compacting = beside  # the other tables' rows read while the store compacts on close
+            st.reads_at_close = beside  # the other tables' rows read as the store closes (beside a compaction)
         if rep.skipped or left_out:
             parts = [ngettext("{n} item", "{n} items", len(rep.skipped)).format(n=len(rep.skipped))
                      ] if rep.skipped else []

@@ -118,7 +118,7 @@ def _stream(p: Path, sheet: Sheet, rows: Iterator[Any], mapping: ColumnMapping, 
     created: list[str] = []
     written: set[str] = set()  # value and reference nodes written by earlier chunks
 
-    def parts() -> Iterator[tuple[bytes, bytes]]:
+    def parts() -> Iterator[tuple[bytes, list[tuple[str, str, str]]]]:
         from kg.query import derivation
 
         start = 0

@@ -174,11 +174,11 @@ def _publish(root: Path, key: dict[str, str], tables: dict[str, _Table], started
     return target
 
 
-def map_triples(ntriples: bytes) -> list[tuple[bytes, bytes, bytes]]:
+def map_triples(ntriples: bytes) -> list[tuple[str, str, str]]:
     """The lines of ``ntriples`` (N-Triples, each line ``<s> <p> o .``) that :func:`map_part` reads, as
-    (subject, predicate, object) text: the map's ``wdt:P31``, ``wdt:P17``, ``wdt:P625`` and every ``rdfs:label``.
-    The predicate is found first (a fast search), then its line; a match inside a literal is not the line's
-    predicate (what precedes it on the line is not one IRI) and is skipped."""
+    (subject, predicate IRI, object) text: the map's ``wdt:P31``, ``wdt:P17``, ``wdt:P625`` and every
+    ``rdfs:label``. The predicate is found first (a fast search), then its line; a match inside a literal is not the
+    line's predicate (what precedes it on the line is not one IRI) and is skipped."""
     out = []
     for m in _MAP_PREDICATE.finditer(ntriples):
         at = m.start() + 1
@@ -190,7 +190,7 @@ def map_triples(ntriples: bytes) -> list[tuple[bytes, bytes, bytes]]:
         line_end = len(ntriples) if end < 0 else end
         obj = ntriples[m.end():line_end].rstrip()
         if obj.endswith(b" ."):
-            out.append((subject, m.group(1), obj[:-2]))
+            out.append((subject.decode(), m.group(1).decode(), obj[:-2].decode()))
     return out
 
 
@@ -199,7 +199,7 @@ class MapPart(NamedTuple):
     map lines (the parts' tables add up to the whole one only when no subject is in two parts)."""
 
     table: _Table
-    subjects: list[bytes]
+    subjects: list[str]
 
 
 @functools.lru_cache(maxsize=4)
@@ -214,10 +214,15 @@ def _pinned_text(name: str) -> str | None:
 def map_part(ntriples: bytes) -> MapPart | None:
     """The map's table over ``ntriples`` (every triple of some items: the demo's workers, a job each), for
     :func:`build_from_parts`; None when the saved map is not the pinned text or its table cannot be made here."""
+    return map_part_of(map_triples(ntriples))
+
+
+def map_part_of(triples: list[tuple[str, str, str]]) -> MapPart | None:
+    """:func:`map_part` of the map's triples as :func:`map_triples` gives them (a writer that made them gives them
+    so: :func:`kg.rdf.columns.ntriples_parts_with`), every one of those of some items."""
     text = _pinned_text("institutions_locations")
     if text is None:
         return None
-    triples = map_triples(ntriples)
     table = _map_table(text, triples)
     return None if table is None else MapPart(table, list(dict.fromkeys(s for s, _p, _o in triples)))
 
@@ -230,10 +235,10 @@ def tables_on() -> bool:
 
 
 class Beside:
-    """The rows of the derived tables other than the map, read by the engine from the writer's own store while it
-    compacts on close (``Store.while_compacting``, :mod:`kg.store.compaction`: a thread beside the compaction),
-    so that :func:`build_from_parts` does not ask the engine for them after the write. :meth:`make`: one, or
-    None when the tables are off."""
+    """The rows of the derived tables other than the map, read by the engine from the writer's own store as it
+    closes (``Store.reads_at_close``, :mod:`kg.store.compaction`: in a thread beside its compaction when it compacts),
+    so that :func:`build_from_parts` does not ask the engine for them after the write; :attr:`also` (Python: the
+    map's tables) runs in a thread of its own meanwhile. :meth:`make`: one, or None when the tables are off."""
 
     @classmethod
     def make(cls) -> Beside | None:
@@ -241,19 +246,21 @@ class Beside:
 
     def __init__(self) -> None:
         self.answers: dict[str, tuple[str, tuple[list[str], list[Col], int]]] = {}  # name -> (base text, answer)
-        #: more work for the free core, done after the reads (the load's map tables from its kept lines)
+        #: more work done meanwhile, in a thread beside the reads (the load's map tables from its kept triples)
         self.also: Callable[[], object] | None = None
 
     def __call__(self, inner: Any) -> None:
         from kg.query import saved
 
-        for name in DERIVED[1:]:
-            query = saved.get(name)
-            found = shape(saved.with_local_base(query.text), query)
-            if found is not None:
-                self.answers[name] = (found.base, _select(inner, found.base))
-        if self.also is not None:
-            self.also()
+        with ThreadPoolExecutor(1, thread_name_prefix="glamkg-derived") as pool:
+            also = pool.submit(self.also) if self.also is not None else None  # Python beside the engine's reads
+            for name in DERIVED[1:]:
+                query = saved.get(name)
+                found = shape(saved.with_local_base(query.text), query)
+                if found is not None:
+                    self.answers[name] = (found.base, _select(inner, found.base))
+            if also is not None:
+                also.result()
 
     def answer(self, found: Shape | None, query: Any) -> tuple[list[str], list[Col], int] | None:
         """The rows read for this query (``found``: its shape now), if they were read for its base (the text may
@@ -269,8 +276,8 @@ def build_from_parts(path: str | Path, written: dict[str, Any], parts: list[MapP
     :func:`refresh`'s. ``written``: the store's ``meta()`` as the writer left it. When the store's content is no
     longer that (a write since), the saved map is not the text of :data:`FROM_TRIPLES`, a subject is in two
     parts, or the tables are off, nothing is built and None is returned: the caller then calls :func:`refresh`.
-    The other derived tables take their labels from the parts and their rows from ``beside`` (read while the
-    writer compacted), else from the engine now."""
+    The other derived tables take their labels from the parts and their rows from ``beside`` (read as the writer
+    closed), else from the engine now."""
     from kg.errors import GlamkgError
     from kg.query import saved
     from kg.store import Store
@@ -295,7 +302,7 @@ def build_from_parts(path: str | Path, written: dict[str, Any], parts: list[MapP
             found = {name: shape(text, queries[name]) for name, text in texts.items()}  # once per build
             # the others' rows from the engine; their labels from the parts when the parts hold every triple of
             # the rows' subjects (each is a subject of the parts' lines: written by the workers, not elsewhere)
-            known = {f"uri {tsv_term(s.decode())[1]}" for p in parts for s in p.subjects}
+            known = {f"uri {tsv_term(s)[1]}" for p in parts for s in p.subjects}
             labels: dict[str, dict[str, list[Any]]] | None = None
             for name in DERIVED[1:]:
                 query, text, mine = queries[name], texts[name], found[name]
@@ -319,7 +326,7 @@ def build_from_parts(path: str | Path, written: dict[str, Any], parts: list[MapP
 def _merge(parts: list[MapPart]) -> _Table | None:
     """One table of the parts' rows, one after the other; None when there are none, they were made from other
     texts, or a subject is in two parts (its join would then not be either part's)."""
-    seen: set[bytes] = set()
+    seen: set[str] = set()
     total = 0
     for part in parts:
         seen.update(part.subjects)
@@ -341,7 +348,7 @@ def _merge(parts: list[MapPart]) -> _Table | None:
     return parts[0].table[0], base, subjects, labels
 
 
-def _map_table(text: str, triples: list[tuple[bytes, bytes, bytes]]) -> _Table | None:
+def _map_table(text: str, triples: list[tuple[str, str, str]]) -> _Table | None:
     """The map's table from the triples: ``?item wdt:P31 ?type`` (a type of the query's ``VALUES``) joined on
     ``?item`` with ``wdt:P17 ?country`` and ``wdt:P625 ?coordinates`` (a row per combination, as the engine's
     join), and the language-tagged labels of every subject (what :func:`_labels` reads of them). None when the text's
@@ -356,39 +363,39 @@ def _map_table(text: str, triples: list[tuple[bytes, bytes, bytes]]) -> _Table |
         if prefix not in prefixes:
             return None
         types.add(f"<{prefixes[prefix]}{local}>")
-    by: dict[bytes, dict[bytes, list[bytes]]] = {(_WDT + p).encode(): {} for p in ("P31", "P17", "P625")}
-    by[_RDFS_LABEL.encode()] = {}
-    for s, p, o in triples:  # grouped by predicate and subject, as bytes (only what is kept is decoded)
+    by: dict[str, dict[str, list[str]]] = {_WDT + p: {} for p in ("P31", "P17", "P625")}
+    by[_RDFS_LABEL] = {}
+    for s, p, o in triples:  # grouped by predicate and subject
         group = by[p]
         objects = group.get(s)
         if objects is None:
             group[s] = [o]
         else:
             objects.append(o)
-    countries, points = by[(_WDT + "P17").encode()], by[(_WDT + "P625").encode()]
-    cells: list[list[bytes]] = [[], [], [], []]
-    for item, classes in by[(_WDT + "P31").encode()].items():
+    countries, points = by[_WDT + "P17"], by[_WDT + "P625"]
+    cells: list[list[str]] = [[], [], [], []]
+    for item, classes in by[_WDT + "P31"].items():
         for cls in _once(classes):
-            if cls.decode() not in types:
+            if cls not in types:
                 continue
             for country in _once(countries.get(item, [])):
                 for point in _once(points.get(item, [])):
                     for col, cell in zip(cells, (item, cls, country, point), strict=True):
                         col.append(cell)
     base = dict(zip(("item", "type", "country", "coordinates"),
-                    (tsv_column([c.decode() for c in col]) for col in cells), strict=True))
+                    (tsv_column(col) for col in cells), strict=True))
     for name in ("type", "country"):  # a class or country is in many rows: one text each (memory)
         kept: dict[str | None, str | None] = {}
         base[name].values[:] = [kept.setdefault(v, v) for v in base[name].values]
     # every subject's labels: the other derived tables' labels come from them too (build_from_parts)
     labels: dict[str, dict[str, Any]] = {}
-    of_subject = by[_RDFS_LABEL.encode()]
+    of_subject = by[_RDFS_LABEL]
     keys: dict[str, str] = {}  # a subject's key, one text for its rows and its labels (memory)
     for subject in of_subject:
-        key = f"uri {tsv_term(subject.decode())[1]}"
+        key = f"uri {tsv_term(subject)[1]}"
         keys[key[4:]] = key
         for obj in _once(of_subject.get(subject, [])):
-            kind, value, tag = tsv_term(obj.decode())
+            kind, value, tag = tsv_term(obj)
             if kind != "lang" or not tag:
                 continue
             if tag != tag.lower():
@@ -400,7 +407,7 @@ def _map_table(text: str, triples: list[tuple[bytes, bytes, bytes]]) -> _Table |
     return text, base, {"itemLabel": subjects}, labels
 
 
-def _once(terms: list[bytes]) -> list[bytes]:
+def _once(terms: list[str]) -> list[str]:
     """A triple given twice is stored once."""
     return terms if len(terms) == 1 else list(dict.fromkeys(terms))
 

@@ -291,10 +291,11 @@ def ntriples_parts(
 def ntriples_parts_with(
     items: NewItems, predicates: Collection[str], *, chunk: int = CHUNK, progress: Callable[[int], None] | None = None,
     written: set[str] | None = None,
-) -> Iterator[tuple[bytes, bytes]]:
-    """:func:`ntriples_parts`, each part with a copy of its lines of the items' own labels and truthy statements
-    (``wdt:``) whose predicate IRI is in ``predicates`` (for a reader of a few predicates, e.g. the map's derived
-    table: it reads those lines instead of searching the whole part for them). ``written``: the value and reference
+) -> Iterator[tuple[bytes, list[tuple[str, str, str]]]]:
+    """:func:`ntriples_parts`, each part with its triples of the items' own labels and truthy statements (``wdt:``)
+    whose predicate IRI is in ``predicates``, as (subject, predicate IRI, object) text, the subject and object as
+    the part's lines write them (for a reader of a few predicates, e.g. the map's derived table,
+    :func:`kg.query.derivation.map_part_of`: it need not search the part for them). ``written``: the value and reference
     nodes earlier calls wrote (updated here), for items written in several calls (a streamed load,
     :mod:`kg.load.stream`): each node's lines are written once in all."""
     if not items.checked:
@@ -328,16 +329,16 @@ def ntriples_parts_with(
         for pid, column in items.claims.items()
     ]
     terms = [
-        (c(pred), lang, column, pred.value in predicates)
+        (c(pred), lang, column, pred.value if pred.value in predicates else None)
         for what, pred in _TERM_FIELDS
         for lang, column in getattr(items, what).items()
     ]
-    wanted = {pid for pid, _column, _held, wdt, *_ in props if wdt[1:-1] in predicates}
+    wanted = {pid: wdt[1:-1] for pid, _column, _held, wdt, *_ in props if wdt[1:-1] in predicates}
     conv = items.converted
     first = True
     for start in range(0, len(items.ids), chunk):
         out: list[str] = [] if not first else ["".join(ref_lines)]
-        kept: list[str] = []  # the lines of ``predicates``
+        kept: list[tuple[str, str, str]] = []  # the triples of ``predicates``
         first = False
         for i in range(start, min(start + chunk, len(items.ids))):
             eid = items.ids[i]
@@ -348,16 +349,11 @@ def ntriples_parts_with(
                 texts = column[i]
                 if texts is None:
                     continue
-                if type(texts) is not list:
-                    line = f"{e} {pred} {dv.text_literal(truncate_text(texts), lang, nt)} .\n"
-                    out.append(line)
-                    if keep:
-                        kept.append(line)
-                    continue
-                for text in texts:
-                    out.append(f"{e} {pred} {dv.text_literal(truncate_text(text), lang, nt)} .\n")
-                    if keep:
-                        kept.append(out[-1])
+                for text in texts if type(texts) is list else (texts,):
+                    literal = dv.text_literal(truncate_text(text), lang, nt)
+                    out.append(f"{e} {pred} {literal} .\n")
+                    if keep is not None:
+                        kept.append((e, keep, literal))
             n_statements = n_identifiers = 0
             for pid, column, held, wdt, p, ps, psv in props:
                 vals = column[i]
@@ -366,7 +362,7 @@ def ntriples_parts_with(
                 many = type(vals) is list  # else one value (most): no identical statements to number
                 converted = held[i] if held is not None else None
                 seen: dict[str, int] = {}  # main snak hash -> identical statements before this one
-                truthy: dict[str, None] = {}
+                truthy: dict[str, None] = {}  # the wdt: objects, each once
                 for j, v in enumerate(vals if many else (vals,)):
                     if converted is not None:
                         val = converted[j] if many else converted
@@ -381,21 +377,21 @@ def ntriples_parts_with(
                         n = seen.get(val.hash, 0)
                         seen[val.hash] = n + 1
                     s = f"{stmt}{statement_uuid(f'{eid}|{val.hash}', n)}>"  # s:Q1-<uuid> of statement_id's Q1$<uuid>
-                    truthy[f"{e} {wdt} {val.term} .\n"] = None
+                    truthy[val.term] = None
                     out.append(f"{e} {p} {s} .\n{s}{ranked}{s}{best_rank}{s} {ps} {val.term} .\n{s}{from_ref}")
                     if val.node is not None:
                         out.append(f"{s} {psv} {val.node} .\n")
                         if val.node not in written_nodes:
                             written_nodes.add(val.node)
                             out.append(val.node_lines)
-                out += truthy
+                out += [f"{e} {wdt} {term} .\n" for term in truthy]
                 if pid in wanted:
-                    kept += truthy
+                    kept += [(e, wanted[pid], term) for term in truthy]
             out += (
                 f'{e} {sitelinks} "0"{integer} .\n',
                 f'{e} {statements} "{n_statements}"{integer} .\n',
                 f'{e} {identifiers} "{n_identifiers}"{integer} .\n',
             )
-        yield "".join(out).encode(), "".join(kept).encode()
+        yield "".join(out).encode(), kept
         if progress is not None:
             progress(min(start + chunk, len(items.ids)) - start)

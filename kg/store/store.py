@@ -92,7 +92,7 @@ class Store:
         self._unpublished = False  # a writer: committed writes readers do not see yet
         self._published_at = 0.0
         self._triples_written = 0  # since opened: a large total is compacted on close (kg.store.compaction)
-        self.while_compacting: Callable[[ox.Store], None] | None = None  # reads beside it (compaction.on_close)
+        self.reads_at_close: Callable[[ox.Store], None] | None = None  # beside a compaction (compaction.on_close)
 
     # --- opening ------------------------------------------------------------------------------------
 
@@ -164,7 +164,7 @@ class Store:
     def _close(self, *, raise_errors: bool) -> None:
         writer = self._ox is not None and not self.read_only and self.path is not None
         if writer and not compaction.on_close(self.inner, self.path, self._current_generation(), self._triples_written,
-                                              alongside=self.while_compacting):
+                                              alongside=self.reads_at_close):
             self._publish(force=True)
         inner, self._ox = self._ox, None
         if self._hold is not None:
@@ -467,7 +467,7 @@ class Store:
             assert swapper is not None  # on disk
             n = writes.apply_stream(ntriples, log, swap=swapper, lenient=lenient)
         report = WriteReport(created=list(entity_ids), triples_written=n, generation=str(gen))
-        self._triples_written += n
+        self._triples_written += 0 if growing else n  # not compacted on close: see kg.store.compaction
         self._written()
         return report
 

@@ -14,8 +14,8 @@ Fastest of all, a sheet's new rows (:mod:`kg.load.newrows`: deferred plan items,
 N-Triples are written column by column in this process (:mod:`kg.rdf.columns`, no entity JSON, no workers) and
 stream into the store's copy as the bulk load takes them; the same triples as the per-entity path
 (tests/test_load_columns.py). Into an empty store, the map's derived table is made from those same parts as they
-go by (:func:`kg.query.derivation.map_part`, kept in :attr:`StoreTarget.map_parts`; most of them made after the
-write, beside the store's closing compaction, from the lines kept: :meth:`StoreTarget.make_map_parts`): the
+go by (:func:`kg.query.derivation.map_part_of`, kept in :attr:`StoreTarget.map_parts`; most of them made after the
+write, as the store closes, from the triples kept: :meth:`StoreTarget.make_map_parts`): the
 command then builds the derived tables from them (:func:`kg.query.derivation.build_from_parts`) instead of
 asking the engine again.
 """
@@ -42,10 +42,10 @@ log = logging.getLogger(__name__)
 
 #: Parts of a column-wise write waiting for their map table (:func:`_mapped`), about 8 MB each
 MAP_AHEAD = 2
-#: Bytes of the map's lines kept to make its table after the write (:meth:`StoreTarget.make_map_parts`: beside
-#: the closing compaction, when a core is free) rather than while the loader and the conversion fill both cores;
-#: ~0.7 KB a row (70 MB at 100,000 rows). Beyond it the tables are made as the parts go by.
-MAP_LATER = 256 * 1024 * 1024
+#: The map's triples kept to make its table after the write (:meth:`StoreTarget.make_map_parts`: when the bulk
+#: load has finished and a core is free) rather than while the loader and the conversion fill both cores; five a
+#: row and ~0.6 KB a row of memory (about 60 MB at 100,000 rows). Beyond it the tables are made as the parts go by.
+MAP_LATER = 2_000_000
 
 
 class StoreTarget:
@@ -67,8 +67,8 @@ class StoreTarget:
         self.converter = converter
         #: worker processes converting new items (None: :func:`kg.rdf.conversion.default_workers`; 0: none)
         self.workers = workers
-        # the map's table of each part of a column-wise write into an empty store, or its lines (bytes) when it is
-        # made later (:meth:`make_map_parts`); None: no such write
+        # the map's table of each part of a column-wise write into an empty store, or its triples (a list) when it
+        # is made later (:meth:`make_map_parts`); None: no such write
         self._map_slots: list[Any] | None = None
         self._wrote = False
         self._empty: bool | None = None  # the store had no triple when first asked (None: not asked yet)
@@ -86,15 +86,15 @@ class StoreTarget:
         return self._map_slots is not None and None not in self._map_slots
 
     def make_map_parts(self) -> list[Any] | None:
-        """Make the map tables of the parts whose lines were kept for later (a thread beside the store's closing
-        compaction calls it: ``kg.query.derivation.Beside.also``)."""
+        """Make the map tables of the parts whose triples were kept for later (when the store closes, a thread
+        beside the reads of the other derived tables calls it: ``kg.query.derivation.Beside.also``)."""
         slots = self._map_slots
-        if slots is not None and any(type(s) is bytes for s in slots):
+        if slots is not None and any(type(s) is list for s in slots):
             from kg.query import derivation
 
             for i, s in enumerate(slots):
-                if type(s) is bytes:
-                    slots[i] = _map_part(derivation.map_part, s)
+                if type(s) is list:
+                    slots[i] = _map_part(derivation.map_part_of, s)
         return slots
 
     def existing(self, ids_: Sequence[str]) -> dict[str, dict[str, Any] | None]:
@@ -155,9 +155,9 @@ class StoreTarget:
         column by column, has written nothing yet, and its store is on disk and empty."""
         return self.writes_columns and not self._wrote and self.store.path is not None and self.store.is_empty()
 
-    def write_stream(self, parts: Iterator[tuple[bytes, bytes]], created: list[str], source: str | None
+    def write_stream(self, parts: Iterator[tuple[bytes, list[Any]]], created: list[str], source: str | None
                      ) -> WriteReport | None:
-        """Bulk-load the (part, its map lines) pairs of a streamed load (:mod:`kg.load.stream`) into the store's
+        """Bulk-load the (part, its map triples) pairs of a streamed load (:mod:`kg.load.stream`) into the store's
         copy as they are made; ``created`` (the new items' ids) fills as they are made. An exception raised by
         ``parts`` throws the copy away: the store, and this target, stay as they were. None when the store cannot
         take a stream (nothing read from ``parts``)."""
@@ -247,33 +247,33 @@ class StoreTarget:
         return True, len(todo)
 
 
-def _mapped(parts: Iterator[tuple[bytes, bytes]], into: list[Any]) -> Iterator[bytes]:
-    """The parts of (part, its map lines) pairs (:func:`kg.rdf.columns.ntriples_parts_with`); appended to ``into``
-    in order, each part's lines (bytes, up to :data:`MAP_LATER` in all: their table is made after the write), then
-    the map's table of each part's lines (:func:`kg.query.derivation.map_part`; None when it cannot be made from
-    triples), made in a thread of their own while this one waits for the bulk load (which runs without Python's
-    lock); at most :data:`MAP_AHEAD` parts wait for it (memory)."""
+def _mapped(parts: Iterator[tuple[bytes, list[Any]]], into: list[Any]) -> Iterator[bytes]:
+    """The parts of (part, its map triples) pairs (:func:`kg.rdf.columns.ntriples_parts_with`); appended to
+    ``into`` in order, each part's triples (a list, up to :data:`MAP_LATER` in all: their table is made after the
+    write), then the map's table of each part's triples (:func:`kg.query.derivation.map_part_of`; None when it
+    cannot be made from triples), made in a thread of their own while this one waits for the bulk load (which runs
+    without Python's lock); at most :data:`MAP_AHEAD` parts wait for it (memory)."""
     from kg.query import derivation
 
     pending: collections.deque[Future[Any]] = collections.deque()
     kept = 0
     with ThreadPoolExecutor(1, thread_name_prefix="glamkg-map") as pool:
-        for part, lines in parts:
-            if not pending and kept + len(lines) <= MAP_LATER:
-                kept += len(lines)
-                into.append(lines)
+        for part, triples in parts:
+            if not pending and kept + len(triples) <= MAP_LATER:
+                kept += len(triples)
+                into.append(triples)
                 yield part
                 continue
             while len(pending) >= MAP_AHEAD:
                 into.append(pending.popleft().result())
             if not into or into[-1] is not None:  # once one cannot be made, none is needed
-                pending.append(pool.submit(_map_part, derivation.map_part, lines))
+                pending.append(pool.submit(_map_part, derivation.map_part_of, triples))
             yield part
         while pending:
             into.append(pending.popleft().result())
 
 
-def _map_part(make: Any, part: bytes) -> Any:
+def _map_part(make: Any, part: Any) -> Any:
     """The map's table of a part, or None when making it failed: the shortcut is skipped (the engine builds the
     table after the write), the load goes on."""
     try:
