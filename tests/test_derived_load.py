@@ -41,8 +41,9 @@ def sheet(path: Path, n: int, start: int = 0) -> Path:
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A sheet loaded into a new store (streamed, kg.load.stream: the column-wise write, whose triples give the map's
     table): not compacted on close, even with the threshold lowered to 1 triple (a streamed load is left as
-    RocksDB's compaction behind it left it, kg.store.compaction); the other tables' rows are read as the store
-    closes, while a thread of its own makes the map's table from the triples the load kept."""
+    RocksDB's compaction behind it left it, kg.store.compaction); the other tables' rows are read from the store's
+    copy while its flush waits for that compaction (kg.store.compaction.flush_beside), while a thread of its own
+    makes the map's table from the triples the load kept; nothing is read as the store closes."""
     from kg.store import compaction
 
     folder = tmp_path_factory.mktemp("load-derived")
@@ -64,26 +65,35 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
         made.append((threading.current_thread().name, sum(type(s) is list for s in self._map_slots or [])))
         return make(self)
 
-    closed: list[bool] = []
+    closed: list[tuple[bool, Any]] = []
     on_close = compaction.on_close
 
     def closing(*args: Any, **kwargs: Any) -> bool:
-        closed.append(on_close(*args, **kwargs))
-        return closed[-1]
+        closed.append((on_close(*args, **kwargs), kwargs.get("alongside")))
+        return closed[-1][0]
+
+    settling: list[Any] = []
+    flush_beside = compaction.flush_beside
+
+    def settle(inner: Any, alongside: Any) -> None:
+        settling.append(alongside)
+        flush_beside(inner, alongside)
 
     mp.setattr(derivation, "refresh", lambda *a, **k: called.append(a))  # the engine's build must not be needed
     mp.setattr(derivation.Beside, "__call__", read)
     mp.setattr(StoreTarget, "make_map_parts", make_later)
     mp.setattr(compaction, "AFTER_TRIPLES", 1)
     mp.setattr(compaction, "on_close", closing)
+    mp.setattr(compaction, "flush_beside", settle)
     try:
         assert main(["load", str(src), "--kind", "institution", "--store", str(path), "-q",
                      "--shacl-limit", "0"]) == 0
     finally:
         mp.undo()
     assert called == [] and beside == [sorted(derived.DERIVED[1:])]
-    assert closed == [False]  # not compacted
-    # the map's tables were made from the kept triples in a thread beside the reads, as the store closed
+    assert closed == [(False, None)]  # not compacted, nothing left to read then
+    assert len(settling) == 1 and isinstance(settling[0], derivation.Beside)  # read from the copy as it settled
+    # the map's tables were made from the kept triples in a thread beside the reads
     assert made[0][0].startswith("glamkg-derived") and made[0][1] >= 2 and all(n == 0 for _, n in made[1:])
     return path
 

@@ -120,3 +120,26 @@ def test_a_streamed_load_is_not_compacted_on_close(tmp_path: Path, caplog: pytes
     compacted = any("compacted the store" in r.getMessage() for r in caplog.records)
     assert compacted is not growing
     assert answer(tmp_path / "s")[1] >= 30  # published either way
+
+
+def test_reads_beside_a_flush_run_in_a_thread_and_are_waited_for(tmp_path: Path,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    """``flush_beside``: the reads run in a thread of their own while the store flushes and are done when it
+    returns; what they raise is a logged warning, not the caller's error."""
+    seen: list[tuple[str, int]] = []
+
+    def count(inner: object) -> None:
+        time.sleep(0.2)
+        n = int(next(iter(inner.query(COUNT)))[0].value)  # type: ignore[attr-defined]
+        seen.append((threading.current_thread().name, n))
+
+    def fail(inner: object) -> None:
+        raise RuntimeError("boom")
+
+    caplog.set_level(logging.WARNING, logger="kg.store")
+    with Store.open(tmp_path / "s") as st:
+        write_demo(st, institutions=20, batch=20)
+        compaction.flush_beside(st.inner, count)
+        assert seen == [("glamkg-beside-flush", int(next(iter(st.inner.query(COUNT)))[0].value))]
+        compaction.flush_beside(st.inner, fail)
+    assert any("boom" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)

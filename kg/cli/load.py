@@ -483,10 +483,12 @@ def load(
             written = st.meta()  # the content the load left: the derived tables from its triples are for that only
             from kg.query import derivation
 
-            beside = derivation.Beside.make()
-            if beside is not None:  # the map's tables from the lines the load kept, made on the free core too
-                beside.also = local.make_map_parts
-            st.reads_at_close = beside  # the other tables' rows read as the store closes (beside a compaction)
+            beside = local.beside  # a streamed load read them from its copy as it settled (StoreTarget.write_stream)
+            if beside is None:
+                beside = derivation.Beside.make()
+                if beside is not None:  # the map's tables from the triples the load kept, made beside the reads
+                    beside.also = local.make_map_parts
+                st.reads_at_close = beside  # the other tables' rows read as the store closes (beside a compaction)
         if rep.skipped or left_out:
             parts = [ngettext("{n} item", "{n} items", len(rep.skipped)).format(n=len(rep.skipped))
                      ] if rep.skipped else []

@@ -21,7 +21,8 @@ instead of 25-27. Linux only (threads are named there); the threads stay at that
 A compaction takes one core for seconds and lets Python run meanwhile (pyoxigraph releases the GIL): a writer's
 ``reads_at_close`` (``glamkg demo`` and ``glamkg load`` read their derived tables' rows, :mod:`kg.query.derivation`)
 runs in a thread beside it, reading the store being compacted, and is waited for before the store is published and
-closed (without a compaction, they run before it is published).
+closed (without a compaction, they run before it is published). A streamed load reads them earlier, from the
+store's copy while its last flush waits for the compaction behind the load (:func:`flush_beside`).
 
 A streamed load into an empty store (:mod:`kg.load.stream`, ``Store.add_new_entities(growing=True)``) is not
 compacted on close: its triples do not count towards :data:`AFTER_TRIPLES`. RocksDB's compaction behind the load
@@ -76,6 +77,22 @@ def on_close(inner: ox.Store, path: Path | None, generation: str, written: int,
     log.info("compacted the store after %s triples written (%.1f s)", f"{written:,}", time.perf_counter() - start)
     snapshots.publish(inner, path, f"{generation}-compacted")
     return True
+
+
+def flush_beside(inner: ox.Store, alongside: Callable[[ox.Store], None]) -> None:
+    """Flush ``inner`` after a large bulk load while ``alongside(inner)`` (reads only) runs in a thread; what it
+    raises is logged (as :func:`on_close`'s).
+
+    RocksDB's flush waits until one more level-0 file would not stall writes: after a load in pieces (each an
+    ingest of new level-0 files, :func:`kg.store.writes.load_parts`), until the compaction behind it has merged
+    them below the trigger. Oxigraph lets RocksDB run one compaction at a time on 2 cores, so that wait is seconds
+    with a core idle (about 5 s at 100,000 rows, 2026-12-05): the reads fill it."""
+    thread = threading.Thread(target=_logged, args=(alongside, inner), name="glamkg-beside-flush")
+    thread.start()
+    try:
+        inner.flush()
+    finally:
+        thread.join()
 
 
 def _logged(work: Callable[[ox.Store], None], inner: ox.Store) -> None:

@@ -157,8 +157,7 @@ class Store:
 
         A failed final flush is logged (a warning on the ``kg.store`` logger naming the store) and raised as
         :class:`StoreError`, except while another exception is on its way (``close()`` in a ``finally`` or an
-        ``except`` block): that exception is the one the caller sees, and the failed flush is only logged.
-        """
+        ``except`` block): that exception is the one the caller sees, and the failed flush is only logged."""
         self._close(raise_errors=sys.exc_info()[1] is None)
 
     def _close(self, *, raise_errors: bool) -> None:
@@ -265,8 +264,7 @@ class Store:
         What pyoxigraph refuses when it reads and plans the query, a ``SyntaxError`` (bad SPARQL) or a
         ``RuntimeError`` (it cannot be evaluated, e.g. an unknown function), becomes :class:`InputError`
         naming the query (``name``, a saved query's name or file, else the start of its text) and keeping
-        pyoxigraph's message on one line. The results are lazy: errors while iterating them are pyoxigraph's.
-        """
+        pyoxigraph's message on one line. The results are lazy: errors while iterating them are pyoxigraph's."""
         try:
             return self.inner.query(sparql, substitutions=dict(substitutions) if substitutions else None, **kwargs)
         except (SyntaxError, RuntimeError) as e:
@@ -336,8 +334,7 @@ class Store:
 
         Every entity is converted first (``kg.rdf.wdqs_triples``; a bad one raises EntityError naming it and
         nothing is written); then the batch is applied in one atomic step. Returns which ids were created,
-        updated or unchanged. ``progress(n)`` is told of every entity converted.
-        """
+        updated or unchanged. ``progress(n)`` is told of every entity converted."""
         st = self._writable()
         if converter is None:
             from kg.rdf import conversion  # here: a reader's start-up does without it (16 ms)
@@ -423,6 +420,7 @@ class Store:
         source: str | None = None,
         lenient: bool = False,
         growing: bool = False,
+        settled: Callable[[ox.Store], None] | None = None,
     ) -> WriteReport | None:
         """Write entities that are all NEW, given as their WDQS N-Triples (made elsewhere, e.g. by the demo's
         worker processes with :func:`kg.rdf.wdqs_triples`), without parsing them into Python objects.
@@ -437,7 +435,8 @@ class Store:
         not apply (an entity is already in the store or listed twice, or the data may have blank nodes, which
         the bulk loader relabels; ``no_blank_nodes=True``: the caller checked the terms, so ``_:`` inside a
         literal does not count): the caller then uses :meth:`write_entities`. ``growing``: ``entity_ids`` (unique)
-        is filled while the parts are made (:mod:`kg.load.stream`), for an EMPTY store on disk only."""
+        is filled while the parts are made (:mod:`kg.load.stream`), for an EMPTY store on disk only. ``settled``:
+        reads of the written content while a streamed write's copy settles (:func:`kg.store.writes.apply_stream`)."""
         st = self._writable()
         empty = next(iter(st.quads_for_pattern(None, None, None, _DG)), None) is None
         if growing and (not empty or self.path is None or not no_blank_nodes or isinstance(ntriples, bytes)):
@@ -465,7 +464,7 @@ class Store:
         else:
             swapper = self._swapper()
             assert swapper is not None  # on disk
-            n = writes.apply_stream(ntriples, log, swap=swapper, lenient=lenient)
+            n = writes.apply_stream(ntriples, log, swap=swapper, lenient=lenient, settled=settled)
         report = WriteReport(created=list(entity_ids), triples_written=n, generation=str(gen))
         self._triples_written += 0 if growing else n  # not compacted on close: see kg.store.compaction
         self._written()

@@ -130,13 +130,15 @@ def apply(st: ox.Store, removals: set[ox.Triple], added: bytes, meta: list[ox.Qu
 
 
 def apply_stream(parts: Iterable[bytes], meta: Callable[[], list[ox.Quad]], *, swap: Swapper,
-                 lenient: bool = False) -> int:
+                 lenient: bool = False, settled: Callable[[ox.Store], None] | None = None) -> int:
     """Write NEW triples that arrive as N-Triples ``parts`` (for example from conversion workers, as they finish)
     with the ``swap`` mechanism: they are bulk-loaded into the copy as they come (:func:`load_parts`), so the
     whole write is never in memory at once; all or nothing like every swap (an error raised by ``parts``, such
     as a bad entity, throws the copy away). Returns the number of triples added (the write-log quads apart).
     ``parts`` must hold no blank nodes (the caller checked the terms); ``lenient``: see :func:`load_parts`.
-    ``meta()`` gives the write-log quads once the last part is made (a streamed load counts its items then)."""
+    ``meta()`` gives the write-log quads once the last part is made (a streamed load counts its items then).
+    ``settled(copy)`` (reads only) runs on the copy once every part is loaded, in a thread while the copy's flush
+    waits for RocksDB's compaction behind the load (:func:`kg.store.compaction.flush_beside`)."""
     added, logged = [0], [0]
 
     def log() -> Iterable[bytes]:
@@ -146,6 +148,8 @@ def apply_stream(parts: Iterable[bytes], meta: Callable[[], list[ox.Quad]], *, s
 
     def build(copy: ox.Store) -> None:
         added[0] = load_parts(copy, itertools.chain(parts, log()), lenient=lenient) - logged[0]
+        if settled is not None:
+            compaction.flush_beside(copy, settled)
 
     try:
         swap(build)

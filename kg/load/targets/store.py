@@ -72,6 +72,8 @@ class StoreTarget:
         self._map_slots: list[Any] | None = None
         self._wrote = False
         self._empty: bool | None = None  # the store had no triple when first asked (None: not asked yet)
+        #: the derived tables' rows read from the copy of a streamed write as it settled (:meth:`write_stream`)
+        self.beside: Any = None
 
     @property
     def map_parts(self) -> list[Any] | None:
@@ -126,7 +128,7 @@ class StoreTarget:
         todo = plan.to_write()
         if not todo:
             return report
-        first, self._wrote, self._map_slots = not self._wrote, True, None  # a second write: no table from parts
+        first, self._wrote, self._map_slots, self.beside = not self._wrote, True, None, None  # no table from parts
         source = plan.meta.get("reference_url")  # recorded: an import keeps what this load wrote
         if self._write_columns(plan, todo, report, progress, source, first=first):
             return report
@@ -160,15 +162,27 @@ class StoreTarget:
         """Bulk-load the (part, its map triples) pairs of a streamed load (:mod:`kg.load.stream`) into the store's
         copy as they are made; ``created`` (the new items' ids) fills as they are made. An exception raised by
         ``parts`` throws the copy away: the store, and this target, stay as they were. None when the store cannot
-        take a stream (nothing read from ``parts``)."""
+        take a stream (nothing read from ``parts``). The derived tables' rows are read from the copy once every
+        part is loaded and the map's tables made meanwhile (:attr:`beside`, ``Store.add_new_entities(settled=)``),
+        while the copy's last flush waits for RocksDB's compaction."""
+        from kg.query import derivation
+
         map_parts: list[Any] = []
-        # the ids minted meanwhile are checked against the store as it was (empty: :meth:`exists` asks nothing)
-        written = self.store.add_new_entities(_mapped(parts, map_parts), created, no_blank_nodes=True,
-                                              source=source, lenient=True, growing=True)
-        if written is None:
-            return None
-        self._wrote = True
         self._map_slots = map_parts
+        beside = derivation.Beside.make()  # the derived tables' rows read as the copy settles, the map's table made
+        if beside is not None:
+            beside.also = self.make_map_parts
+        # the ids minted meanwhile are checked against the store as it was (empty: :meth:`exists` asks nothing)
+        try:
+            written = self.store.add_new_entities(_mapped(parts, map_parts), created, no_blank_nodes=True,
+                                                  source=source, lenient=True, growing=True, settled=beside)
+        except BaseException:
+            self._map_slots = None
+            raise
+        if written is None:
+            self._map_slots = None
+            return None
+        self._wrote, self.beside = True, beside
         report = WriteReport(target=self.name)
         report.add(written)
         return report
