@@ -99,8 +99,8 @@ def _logged(work: Callable[[ox.Store], None], inner: ox.Store) -> None:
     try:
         work(inner)
     except Exception as e:  # a thread's exception would be lost: logged; the caller sees its work missing
-        log.warning(_("reading the store as it closed failed (the reading is done afterwards instead): "
-                      "{error}").format(error=e), exc_info=log.isEnabledFor(logging.DEBUG))
+        log.warning(_("reading the store's new content beside its flush or compaction failed (it is read "
+                      "afterwards instead): {error}").format(error=e), exc_info=log.isEnabledFor(logging.DEBUG))
 
 
 def yield_to_load() -> None:

@@ -88,8 +88,9 @@ class StoreTarget:
         return self._map_slots is not None and None not in self._map_slots
 
     def make_map_parts(self) -> list[Any] | None:
-        """Make the map tables of the parts whose triples were kept for later (when the store closes, a thread
-        beside the reads of the other derived tables calls it: ``kg.query.derivation.Beside.also``)."""
+        """Make the map tables of the parts whose triples were kept for later (a thread beside the reads of the
+        other derived tables calls it, ``kg.query.derivation.Beside.also``: as the copy of a streamed write settles,
+        or as the store closes)."""
         slots = self._map_slots
         if slots is not None and any(type(s) is list for s in slots):
             from kg.query import derivation
