@@ -260,11 +260,13 @@ def main() -> None:
         text += (f"\nWhere a load's time goes (one more load, its parts timed inside the process, "
                  f"{took['total']:.1f} s after its imports): {parts}, the store's closing {took['closing']:.1f} s ("
                  + ("its compaction, with the derived tables' rows read and the map's table made beside it"
-                    if took.get("compacted") else "not compacted: the derived tables' rows read while the map's "
-                    "table is made from the kept triples") + f"), the rest {took['rest']:.1f} s. "
+                    if took.get("compacted") else "not compacted") + f"), the rest {took['rest']:.1f} s. "
                  "The load bulk-loads in pieces (memory) while RocksDB's compaction threads run behind it at a "
-                 "lower priority (kg.store.compaction), leaving the store nearly merged; a streamed load is not "
-                 "compacted again on close (reads measured the same, docs/notes.md, sixteenth session).\n")
+                 "lower priority (kg.store.compaction); the stream ends with the copy's last flush waiting for that "
+                 "compaction to work off the pieces' level-0 files (one compaction at a time on 2 cores: seconds "
+                 "with a core idle; the floor's single call leaves none), while the derived tables' rows are read "
+                 "from the copy and the map's table is made from the kept triples. A store left merged is not "
+                 "compacted again on close (kg.store.compaction.merged; docs/notes.md, sixteenth session).\n")
     budget = MEMORY_BUDGET_MB.get(args.rows)
     if budget is not None:
         text += (f"\nPeak memory {load_mb:,.0f} MB against the budget of {budget:,} MB for {args.rows:,} rows: "

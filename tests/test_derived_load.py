@@ -40,10 +40,10 @@ def sheet(path: Path, n: int, start: int = 0) -> Path:
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A sheet loaded into a new store (streamed, kg.load.stream: the column-wise write, whose triples give the map's
-    table): not compacted on close, even with the threshold lowered to 1 triple (a streamed load is left as
-    RocksDB's compaction behind it left it, kg.store.compaction); the other tables' rows are read from the store's
-    copy while its flush waits for that compaction (kg.store.compaction.flush_beside), while a thread of its own
-    makes the map's table from the triples the load kept; nothing is read as the store closes."""
+    table), compacted on close (the threshold lowered here; a store this small is all small table files, not
+    merged: kg.store.compaction.merged); the other tables' rows are read from the store's copy while its last
+    flush waits for RocksDB (kg.store.compaction.flush_beside), while a thread of its own makes the map's table
+    from the triples the load kept; nothing is left to read when the store closes."""
     from kg.store import compaction
 
     folder = tmp_path_factory.mktemp("load-derived")
@@ -91,7 +91,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     finally:
         mp.undo()
     assert called == [] and beside == [sorted(derived.DERIVED[1:])]
-    assert closed == [(False, None)]  # not compacted, nothing left to read then
+    assert closed == [(True, None)]  # compacted, nothing left to read then
     assert len(settling) == 1 and isinstance(settling[0], derivation.Beside)  # read from the copy as it settled
     # the map's tables were made from the kept triples in a thread beside the reads
     assert made[0][0].startswith("glamkg-derived") and made[0][1] >= 2 and all(n == 0 for _, n in made[1:])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -95,31 +94,39 @@ def test_reads_at_close_run_before_the_store_closes(tmp_path: Path, caplog: pyte
     assert any("boom" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
 
 
-@pytest.mark.parametrize("growing", [True, False])
-def test_a_streamed_load_is_not_compacted_on_close(tmp_path: Path, caplog: pytest.LogCaptureFixture,
-                                                   monkeypatch: pytest.MonkeyPatch, growing: bool) -> None:
-    """New items streamed into an empty store as their ids are minted (``growing``, kg.load.stream) are left as
-    RocksDB's compaction behind the load left them (measured: reads the same, kg.store.compaction); the same write
-    with its ids known beforehand is compacted."""
-    monkeypatch.setattr(compaction, "AFTER_TRIPLES", 10)
-    caplog.set_level(logging.INFO, logger="kg.store")
-    ids: list[str] = []
-
-    def parts() -> Iterator[bytes]:
-        for i in range(1, 4):
-            if growing:
-                ids.append(f"Q{i}")
-            yield "".join(f"<http://www.wikidata.org/entity/Q{i}> <http://x/p{j}> \"{j}\" .\n"
-                          for j in range(10)).encode()
-
-    with Store.open(tmp_path / "s") as st:
-        report = st.add_new_entities(parts(), ids if growing else ["Q1", "Q2", "Q3"], no_blank_nodes=True,
-                                     growing=growing)
-        assert report is not None and report.triples_written == 30
-    assert ids == (["Q1", "Q2", "Q3"] if growing else [])
+@pytest.mark.parametrize("small_file", [1, 2**40])
+def test_a_store_already_merged_is_not_compacted_on_close(tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                                          monkeypatch: pytest.MonkeyPatch, small_file: int) -> None:
+    """A large write whose table files are merged already (none counts as small here) is not compacted again; the
+    same write with its files taken for what a bulk load leaves (all small) is."""
+    monkeypatch.setattr(compaction, "AFTER_TRIPLES", 1_000)
+    monkeypatch.setattr(compaction, "SMALL_FILE", small_file)
+    before, after = build(tmp_path / "s", caplog)
     compacted = any("compacted the store" in r.getMessage() for r in caplog.records)
-    assert compacted is not growing
-    assert answer(tmp_path / "s")[1] >= 30  # published either way
+    assert compacted is (small_file > 1)
+    assert any("not compacted on close" in r.getMessage() for r in caplog.records) is not compacted
+    assert after <= before if compacted else after >= before
+    assert answer(tmp_path / "s")[1] > 1_000  # published either way
+
+
+def test_merged_weighs_the_bytes_in_small_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The share of the table bytes in small files decides, not their number (a merged store keeps a few small
+    ones: the metadata graph's, the last remainders)."""
+    monkeypatch.setattr(compaction, "SMALL_FILE", 1_000)
+
+    def store(*sizes: int) -> Path:
+        folder = tmp_path / ("s-" + "-".join(map(str, sizes)))
+        folder.mkdir()
+        for i, size in enumerate(sizes):
+            (folder / f"{i:06d}.sst").write_bytes(b"x" * size)
+        (folder / "000100.log").write_bytes(b"x" * 100_000)  # not a table file
+        return folder
+
+    assert compaction.merged(store(10_000, 10_000, 500, 500, 500, 1))  # 1,501 of 21,501 bytes: 7 %
+    assert not compaction.merged(store(10_000, 900, 900, 900))  # 2,700 of 12,700: 21 %
+    assert not compaction.merged(store(500, 500))  # all small
+    assert not compaction.merged(tmp_path / "missing")
+    assert not compaction.merged(store())  # no table file at all
 
 
 def test_reads_beside_a_flush_run_in_a_thread_and_are_waited_for(tmp_path: Path,

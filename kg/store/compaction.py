@@ -24,12 +24,13 @@ runs in a thread beside it, reading the store being compacted, and is waited for
 closed (without a compaction, they run before it is published). A streamed load reads them earlier, from the
 store's copy while its last flush waits for the compaction behind the load (:func:`flush_beside`).
 
-A streamed load into an empty store (:mod:`kg.load.stream`, ``Store.add_new_entities(growing=True)``) is not
-compacted on close: its triples do not count towards :data:`AFTER_TRIPLES`. RocksDB's compaction behind the load
-leaves it nearly merged (100,000 rows: 36 table files, 21 after a full compaction; 1,000,000 rows: 121 and 114),
-and reads were measured the same on both (a four-way join, a GROUP BY over statement nodes, value and reference
-nodes, an identifier filter, a count of all triples: 0.95-1.09 of the compacted store's times at both sizes,
-docs/notes.md, fifteenth session), while the compaction took 3 s of the load's 23 at 100,000 rows.
+A store whose table files are already merged is not compacted again (:func:`merged`): each bulk-load piece adds
+one small file per column family at RocksDB's level 0, which every read merges with the rest, while RocksDB's own
+compaction writes files of up to 64 MiB. Measured on streamed loads (docs/notes.md, sixteenth session): at
+100,000 rows the copy's last flush waits for the compaction behind the load to work off level 0, and 2-9 % of the
+table bytes were left in small files: reads as fast as after a full compaction (which took 3 s of the load's 23);
+at 20,000-60,000 rows (no such wait) 38-67 %, and the map through the engine took 1.6-5 times as long as on the
+compacted store (13 s against 2.5 s at 60,000 rows). Fully compacted stores: 0-2 %.
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ from kg.store import snapshots
 log = logging.getLogger("kg.store")
 
 AFTER_TRIPLES = 500_000  # about 10,000 demo institutions or a sheet of 10,000 rows
+#: A table file smaller than this is taken for one a bulk load left at level 0 (or a small remainder)
+SMALL_FILE = 16 * 2**20
+#: The share of the table bytes in small files above which a store is compacted on close (:func:`merged`)
+MAX_SMALL_SHARE = 0.2
 #: The niceness of RocksDB's compaction threads during a large write (:func:`yield_to_load`)
 LOAD_NICENESS = 10
 _yielded: set[int] = set()  # thread ids already lowered (RocksDB's threads live as long as the process)
@@ -56,11 +61,12 @@ _yielded: set[int] = set()  # thread ids already lowered (RocksDB's threads live
 
 def on_close(inner: ox.Store, path: Path | None, generation: str, written: int,
              alongside: Callable[[ox.Store], None] | None = None) -> bool:
-    """When ``written`` triples (since the writer opened) reach :data:`AFTER_TRIPLES`: compact ``inner`` and
-    publish it for readers; True if done (the caller publishes as usual otherwise). ``alongside(inner)`` (reads
+    """When ``written`` triples (since the writer opened) reach :data:`AFTER_TRIPLES` and the store's files are not
+    :func:`merged` already: compact ``inner`` and publish it for readers; True if done (the caller publishes as
+    usual otherwise). ``alongside(inner)`` (reads
     only) runs in a thread meanwhile, and is waited for; without a compaction, it runs here before False is
     returned. What it raises is logged: it cannot undo the write, and whoever gave it knows it did not finish."""
-    if path is None or written < AFTER_TRIPLES:
+    if path is None or written < AFTER_TRIPLES or merged(path):
         if alongside is not None:
             _logged(alongside, inner)
         return False
@@ -77,6 +83,25 @@ def on_close(inner: ox.Store, path: Path | None, generation: str, written: int,
     log.info("compacted the store after %s triples written (%.1f s)", f"{written:,}", time.perf_counter() - start)
     snapshots.publish(inner, path, f"{generation}-compacted")
     return True
+
+
+def merged(path: Path) -> bool:
+    """Whether at most :data:`MAX_SMALL_SHARE` of the table bytes of the store at ``path`` are in files under
+    :data:`SMALL_FILE` (the module docstring: what a bulk load leaves unmerged)."""
+    small = total = 0
+    try:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.name.endswith(".sst"):
+                    size = entry.stat().st_size
+                    total += size
+                    small += size if size < SMALL_FILE else 0
+    except OSError:
+        return False
+    if total and small <= MAX_SMALL_SHARE * total:
+        log.info("not compacted on close: %.0f %% of the table bytes in small files", 100 * small / total)
+        return True
+    return False
 
 
 def flush_beside(inner: ox.Store, alongside: Callable[[ox.Store], None]) -> None:

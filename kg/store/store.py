@@ -466,7 +466,7 @@ class Store:
             assert swapper is not None  # on disk
             n = writes.apply_stream(ntriples, log, swap=swapper, lenient=lenient, settled=settled)
         report = WriteReport(created=list(entity_ids), triples_written=n, generation=str(gen))
-        self._triples_written += 0 if growing else n  # not compacted on close: see kg.store.compaction
+        self._triples_written += n
         self._written()
         return report
 
