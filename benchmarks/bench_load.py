@@ -66,9 +66,9 @@ fresh.flush()
 #: streamed load (kg.load.stream: a sheet of new rows into an empty store) reads, maps, reconciles, checks, plans,
 #: converts and bulk-loads the sheet a chunk at a time (``stream``, its first rows read before it); the
 #: whole-sheet path prepares (read, map, reconcile, check, plan) then writes (convert and bulk-load into the store's
-#: copy, swap); then the store's closing (``kg.store.compaction.on_close``: the derived tables' rows read and the
-#: map's table made from the kept triples, beside the compaction when the store is compacted: not after a streamed
-#: load); the last line printed is their JSON.
+#: copy, swap; the derived tables' rows are read from the copy as it settles); then ``kg.store.compaction.on_close``
+#: (``closing``: the compaction, unless the store is small or a streamed load left it merged, and whatever reads
+#: were left for then); the last line printed is their JSON.
 PHASES = """
 import json, sys, time
 started = time.perf_counter()
@@ -257,16 +257,19 @@ def main() -> None:
             parts += (", then " if parts else "") + (
                 f"prepare (read, map, reconcile, check, plan) {took['prepare']:.1f} s, write (convert and bulk-load "
                 f"into the store's copy) {took['write']:.1f} s")
+        streamed = bool(took["stream"])
+        closing = ("its compaction" + ("" if streamed else ", with the derived tables' rows read beside it")
+                   if took.get("compacted") else "not compacted")
         text += (f"\nWhere a load's time goes (one more load, its parts timed inside the process, "
-                 f"{took['total']:.1f} s after its imports): {parts}, the store's closing {took['closing']:.1f} s ("
-                 + ("its compaction, with the derived tables' rows read and the map's table made beside it"
-                    if took.get("compacted") else "not compacted") + f"), the rest {took['rest']:.1f} s. "
-                 "The load bulk-loads in pieces (memory) while RocksDB's compaction threads run behind it at a "
-                 "lower priority (kg.store.compaction); the stream ends with the copy's last flush waiting for that "
-                 "compaction to work off the pieces' level-0 files (one compaction at a time on 2 cores: seconds "
-                 "with a core idle; the floor's single call leaves none), while the derived tables' rows are read "
-                 "from the copy and the map's table is made from the kept triples. A store left merged is not "
-                 "compacted again on close (kg.store.compaction.merged; docs/notes.md, sixteenth session).\n")
+                 f"{took['total']:.1f} s after its imports): {parts}, the store's closing {took['closing']:.1f} s "
+                 f"({closing}), the rest {took['rest']:.1f} s. The load bulk-loads in pieces (memory) while "
+                 "RocksDB's compaction threads run behind it at a lower priority (kg.store.compaction)"
+                 + ("; the stream ends with the copy's last flush waiting for that compaction to work off the pieces' "
+                    "level-0 files (one compaction at a time on 2 cores: seconds with a core idle; the floor's single "
+                    "call leaves none), while the derived tables' rows are read from the copy and the map's table is "
+                    "made from the kept triples. A streamed load that leaves the store merged is not compacted again "
+                    "on close (kg.store.compaction.merged; docs/notes.md, sixteenth session).\n" if streamed else
+                    ".\n"))
     budget = MEMORY_BUDGET_MB.get(args.rows)
     if budget is not None:
         text += (f"\nPeak memory {load_mb:,.0f} MB against the budget of {budget:,} MB for {args.rows:,} rows: "

@@ -398,7 +398,7 @@ def demo(
                                      progress=bar.advance)
             written = st.meta()  # the content the demo left: its derived tables are built for that only
             beside = derivation.Beside.make() if rep.map_parts is not None else None
-            st.reads_at_close = beside  # their rows read while the store compacts on close
+            st.reads_at_close = beside  # their rows read as the store closes (beside its compaction)
     except BaseException:
         if new:  # a store this command created and could not fill: nothing left behind (as a failed load)
             import shutil

@@ -440,7 +440,7 @@ def load(
             return
         rep = result.report
         # the plan and the index of the load's rows are not needed any more: their memory (gigabytes at a million
-        # rows) is free again for the derived tables and the store's closing
+        # rows) is free again for the derived tables (those of a streamed load were read already) and the closing
         del result
         from kg.load.reconcile import Index
 

@@ -36,8 +36,8 @@ _WDT = "http://www.wikidata.org/prop/direct/"
 #: (:func:`_map_rows`) was written for and is tested against (tests/test_derived.py compares it with the
 #: engine's): an edited query is built by the engine (:func:`refresh`).
 FROM_TRIPLES = {"institutions_locations": "98d64333798a937e7966476807afce44dd30a0daeb7b0957365a413487239f7d"}
-#: The predicates of the lines map_part reads: the map's wdt:P31, wdt:P17, wdt:P625 and rdfs:label (a writer may
-#: give map_part only its lines of these, kg.rdf.columns.ntriples_parts_with)
+#: The predicates of the lines map_part reads: the map's wdt:P31, wdt:P17, wdt:P625 and rdfs:label (a writer gives
+#: map_part_of its triples of these, kg.rdf.columns.ntriples_parts_with)
 MAP_PREDICATES = frozenset({_WDT + "P31", _WDT + "P17", _WDT + "P625", _RDFS_LABEL})
 _MAP_PREDICATE = re.compile(
     rb"> <(http://www\.wikidata\.org/prop/direct/P(?:31|17|625)|http://www\.w3\.org/2000/01/rdf-schema#label)> ")
@@ -195,8 +195,8 @@ def map_triples(ntriples: bytes) -> list[tuple[str, str, str]]:
 
 
 class MapPart(NamedTuple):
-    """The map's table over the triples of some items (:func:`map_part`) and every subject of those triples'
-    map lines (the parts' tables add up to the whole one only when no subject is in two parts)."""
+    """The map's table over the triples of some items (:func:`map_part`) and every subject of those of their
+    triples the map reads (the parts' tables add up to the whole one only when no subject is in two parts)."""
 
     table: _Table
     subjects: list[str]
@@ -235,8 +235,9 @@ def tables_on() -> bool:
 
 
 class Beside:
-    """The rows of the derived tables other than the map, read by the engine from the writer's own store as it
-    closes (``Store.reads_at_close``, :mod:`kg.store.compaction`: in a thread beside its compaction when it compacts),
+    """The rows of the derived tables other than the map, read by the engine from the writer's own store: from a
+    streamed load's copy as it settles (``compaction.flush_beside``), else as the store closes
+    (``Store.reads_at_close``, :mod:`kg.store.compaction`: in a thread beside its compaction when it compacts),
     so that :func:`build_from_parts` does not ask the engine for them after the write; :attr:`also` (Python: the
     map's tables) runs in a thread of its own meanwhile. :meth:`make`: one, or None when the tables are off."""
 

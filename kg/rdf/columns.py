@@ -284,7 +284,7 @@ def ntriples_parts(
 ) -> Iterator[bytes]:
     """The store's N-Triples of ``items`` (checked by :func:`check`), ``chunk`` items a part; value and reference
     nodes in the part of the first item that uses them."""
-    for part, _lines in ntriples_parts_with(items, frozenset(), chunk=chunk, progress=progress):
+    for part, _kept in ntriples_parts_with(items, frozenset(), chunk=chunk, progress=progress):
         yield part
 
 

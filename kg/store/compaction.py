@@ -24,7 +24,8 @@ runs in a thread beside it, reading the store being compacted, and is waited for
 closed (without a compaction, they run before it is published). A streamed load reads them earlier, from the
 store's copy while its last flush waits for the compaction behind the load (:func:`flush_beside`).
 
-A store whose table files are already merged is not compacted again (:func:`merged`): each bulk-load piece adds
+A store a streamed load filled from empty, whose table files are merged already, is not compacted again
+(:func:`merged`; measured on such stores only): each bulk-load piece adds
 one small file per column family at RocksDB's level 0, which every read merges with the rest, while RocksDB's own
 compaction writes files of up to 64 MiB. Measured on streamed loads (docs/notes.md, sixteenth session): at
 100,000 rows the copy's last flush waits for the compaction behind the load to work off level 0, and 2-9 % of the
@@ -60,13 +61,15 @@ _yielded: set[int] = set()  # thread ids already lowered (RocksDB's threads live
 
 
 def on_close(inner: ox.Store, path: Path | None, generation: str, written: int,
-             alongside: Callable[[ox.Store], None] | None = None) -> bool:
-    """When ``written`` triples (since the writer opened) reach :data:`AFTER_TRIPLES` and the store's files are not
-    :func:`merged` already: compact ``inner`` and publish it for readers; True if done (the caller publishes as
-    usual otherwise). ``alongside(inner)`` (reads
-    only) runs in a thread meanwhile, and is waited for; without a compaction, it runs here before False is
-    returned. What it raises is logged: it cannot undo the write, and whoever gave it knows it did not finish."""
-    if path is None or written < AFTER_TRIPLES or merged(path):
+             alongside: Callable[[ox.Store], None] | None = None, *, grown: bool = False) -> bool:
+    """When ``written`` triples (since the writer opened) reach :data:`AFTER_TRIPLES`: compact ``inner`` and
+    publish it for readers; True if done (the caller publishes as usual otherwise). ``grown``: the store was filled
+    from empty by a streamed load (``Store.add_new_entities(growing=True)``): not compacted when its files are
+    :func:`merged` already (the share of small files says nothing of a large write into a store that held data).
+    ``alongside(inner)`` (reads only) runs in a thread meanwhile, and is waited for; without a compaction, it runs
+    here before False is returned. What it raises is logged: it cannot undo the write, and whoever gave it knows it
+    did not finish."""
+    if path is None or written < AFTER_TRIPLES or (grown and merged(path)):
         if alongside is not None:
             _logged(alongside, inner)
         return False

@@ -92,7 +92,8 @@ class Store:
         self._unpublished = False  # a writer: committed writes readers do not see yet
         self._published_at = 0.0
         self._triples_written = 0  # since opened: a large total is compacted on close (kg.store.compaction)
-        self.reads_at_close: Callable[[ox.Store], None] | None = None  # beside a compaction (compaction.on_close)
+        self.reads_at_close: Callable[[ox.Store], None] | None = None  # compaction.on_close runs them
+        self._grown = False  # a streamed load filled it from empty: compacted on close only if not merged
 
     # --- opening ------------------------------------------------------------------------------------
 
@@ -163,7 +164,7 @@ class Store:
     def _close(self, *, raise_errors: bool) -> None:
         writer = self._ox is not None and not self.read_only and self.path is not None
         if writer and not compaction.on_close(self.inner, self.path, self._current_generation(), self._triples_written,
-                                              alongside=self.reads_at_close):
+                                              alongside=self.reads_at_close, grown=self._grown):
             self._publish(force=True)
         inner, self._ox = self._ox, None
         if self._hold is not None:
@@ -467,6 +468,7 @@ class Store:
             n = writes.apply_stream(ntriples, log, swap=swapper, lenient=lenient, settled=settled)
         report = WriteReport(created=list(entity_ids), triples_written=n, generation=str(gen))
         self._triples_written += n
+        self._grown = self._grown or growing
         self._written()
         return report
 

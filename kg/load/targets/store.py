@@ -15,7 +15,7 @@ N-Triples are written column by column in this process (:mod:`kg.rdf.columns`, n
 stream into the store's copy as the bulk load takes them; the same triples as the per-entity path
 (tests/test_load_columns.py). Into an empty store, the map's derived table is made from those same parts as they
 go by (:func:`kg.query.derivation.map_part_of`, kept in :attr:`StoreTarget.map_parts`; most of them made after the
-write, as the store closes, from the triples kept: :meth:`StoreTarget.make_map_parts`): the
+write, from the triples kept, as a streamed load's copy settles: :meth:`StoreTarget.make_map_parts`): the
 command then builds the derived tables from them (:func:`kg.query.derivation.build_from_parts`) instead of
 asking the engine again.
 """
@@ -84,7 +84,7 @@ class StoreTarget:
 
     @property
     def maps_from_parts(self) -> bool:
-        """True when :attr:`map_parts` may be had (its tables made or their lines kept), without making them."""
+        """True when :attr:`map_parts` may be had (its tables made or their triples kept), without making them."""
         return self._map_slots is not None and None not in self._map_slots
 
     def make_map_parts(self) -> list[Any] | None:
