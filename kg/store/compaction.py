@@ -25,9 +25,9 @@ closed (without a compaction, they run before it is published). A streamed load 
 store's copy while its last flush waits for the compaction behind the load (:func:`flush_beside`).
 
 A store a streamed load filled from empty, whose table files are merged already, is not compacted again
-(:func:`merged`; measured on such stores only): each bulk-load piece adds
-one small file per column family at RocksDB's level 0, which every read merges with the rest, while RocksDB's own
-compaction writes files of up to 64 MiB. Measured on streamed loads (docs/notes.md, sixteenth session): at
+(:func:`merged`; measured on such stores only): each bulk-load piece adds one small file per column family at
+RocksDB's level 0, which every read merges with the rest, while RocksDB's own compaction writes files of up to
+64 MiB. Measured on streamed loads (docs/notes.md, sixteenth session): at
 100,000 rows the copy's last flush waits for the compaction behind the load to work off level 0, and 2-9 % of the
 table bytes were left in small files: reads as fast as after a full compaction (which took 3 s of the load's 23);
 at 20,000-60,000 rows (no such wait) 38-67 %, and the map through the engine took 1.6-5 times as long as on the
